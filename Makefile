@@ -1,0 +1,46 @@
+# beteiligung – two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := beteiligung
+
+.PHONY: run test install assets db demo clean lint
+
+$(BIN)/activate: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate assets
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch node_modules/.package-lock.json
+
+static/vendor/kern/kern.min.css: node_modules/.package-lock.json
+	rm -rf static/vendor
+	mkdir -p static/vendor/kern static/vendor/cytoscape
+	cp -r node_modules/@kern-ux/native/dist/kern.min.css node_modules/@kern-ux/native/dist/fonts static/vendor/kern/
+	cp node_modules/cytoscape/dist/cytoscape.min.js static/vendor/cytoscape/
+
+assets: static/vendor/kern/kern.min.css
+
+db: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask demo load --if-empty
+
+run: demo
+	@$(BIN)/flask logins
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

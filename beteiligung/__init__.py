@@ -1,0 +1,123 @@
+"""beteiligung – Beteiligungs- und Netzwerkplattform für die kommunale Sozialplanung."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import ROOT, load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - driver hook
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = Path(os.environ.get("BETEILIGUNG_INSTANCE", ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    import models  # noqa: F401  (registers all tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "de", timezone_selector=lambda: "Europe/Berlin")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Bitte melden Sie sich an."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from models import User
+        try:
+            return db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+
+    from . import formatting, security
+    from .markdown import render_markdown
+    from . import permissions
+
+    formatting.register(app)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["can"] = permissions.PERMISSIONS
+    app.after_request(security.set_security_headers)
+
+    from views import register_blueprints
+    register_blueprints(app)
+
+    from .cli import register_cli
+    register_cli(app)
+
+    _register_error_pages(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    from .services import ServiceError
+
+    def page(status, title, message):
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return page(400, "Sitzung abgelaufen",
+                    "Das Formular war veraltet oder unvollständig (Sicherheitsprüfung). "
+                    "Bitte laden Sie die Seite neu und senden Sie es erneut.")
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc):
+        titles = {403: "Keine Berechtigung", 404: "Nicht gefunden", 409: "Konflikt"}
+        return page(exc.status, titles.get(exc.status, "Eingabe nicht möglich"), exc.message)
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return page(400, "Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden.")
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return page(403, "Keine Berechtigung", "Für diese Seite fehlt Ihnen die Berechtigung.")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return page(404, "Seite nicht gefunden", "Diese Seite gibt es nicht (mehr).")
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        return page(405, "Nicht erlaubt", "Diese Aktion ist auf diesem Weg nicht möglich.")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return page(413, "Datei zu groß",
+                    f"Die Datei ist zu groß (höchstens {app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB).")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return page(500, "Interner Fehler",
+                    "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert.")
+
+
+__all__ = ["create_app", "db", "request"]

@@ -1,0 +1,133 @@
+"""CSV and XLSX downloads, used by every module.
+
+CSV: UTF-8 with BOM, ';' separated, German decimal comma, and cells that a
+spreadsheet would run as a formula are prefixed with an apostrophe.
+Both stream: rows come from a generator; the XLSX is spooled to disk.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from datetime import date, datetime
+from decimal import Decimal
+from urllib.parse import quote
+
+from flask import Response, stream_with_context
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from .formatting import to_berlin
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def guard_formula(value: str) -> str:
+    if value and value.startswith(FORMULA_START):
+        # Plain negative numbers stay numbers.
+        if value[0] in "+-":
+            try:
+                float(value.replace(",", "."))
+                return value
+            except ValueError:
+                pass
+        return "'" + value
+    return value
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, datetime):
+        return to_berlin(value).strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, (float, Decimal)):
+        return str(value).replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    return guard_formula(str(value))
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def csv_lines(headers, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    yield "\ufeff"
+    writer.writerow([guard_formula(str(h)) for h in headers])
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+        if buffer.tell() > 16384:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def csv_response(filename: str, headers, rows) -> Response:
+    return Response(
+        stream_with_context(csv_lines(headers, rows)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": _disposition(filename)},
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+def xlsx_value(value):
+    if isinstance(value, datetime):
+        return to_berlin(value).replace(tzinfo=None)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return guard_formula(value)
+    return value
+
+
+def write_sheet(wb: Workbook, title: str, headers, rows) -> None:
+    ws = wb.create_sheet(title=title[:31])
+    ws.append([str(h) for h in headers])
+    for row in rows:
+        cells = []
+        for v in row:
+            v = xlsx_value(v)
+            cell = WriteOnlyCell(ws, value=v)
+            if isinstance(v, datetime):
+                cell.number_format = "DD.MM.YYYY HH:MM"
+            elif isinstance(v, date):
+                cell.number_format = "DD.MM.YYYY"
+            cells.append(cell)
+        ws.append(cells)
+
+
+def xlsx_file(sheets) -> tempfile.SpooledTemporaryFile:
+    """sheets: iterable of (title, headers, rows). Returns a rewound file."""
+    wb = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        write_sheet(wb, title, headers, rows)
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    wb.save(spool)
+    spool.seek(0)
+    return spool
+
+
+def file_chunks(fh, size=65536):
+    try:
+        while chunk := fh.read(size):
+            yield chunk
+    finally:
+        fh.close()
+
+
+def xlsx_response(filename: str, title: str, headers, rows, extra_sheets=()) -> Response:
+    spool = xlsx_file([(title, headers, rows), *extra_sheets])
+    return Response(
+        file_chunks(spool),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": _disposition(filename)},
+    )

@@ -1,0 +1,252 @@
+"""Create, change and delete Stammdaten; every change is permission-checked and audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from beteiligung import permissions as perm
+from beteiligung.extensions import db
+from models import Area, Body, Organisation, Person, Term, utcnow
+
+from . import NotFound, ValidationError, ensure_version, require
+from .audit import record, snapshot
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: type
+    label: str
+    may_create: Callable
+    may_edit: Callable
+    may_delete: Callable
+    check: Callable
+    relations: tuple[str, ...] = ()
+
+
+def _body_id_of(values, obj):
+    return values.get("body_id", getattr(obj, "body_id", None))
+
+
+def _check_body(values, obj):
+    errors = {}
+    code = values.get("code", getattr(obj, "code", None))
+    q = select(Body.id).where(Body.code == code)
+    if obj is not None:
+        q = q.where(Body.id != obj.id)
+    if code and db.session.scalar(q):
+        errors["code"] = "Diesen Gemeindeschlüssel hat bereits eine andere Körperschaft."
+    parent_id = values.get("parent_id")
+    if obj is not None and parent_id is not None:
+        node = db.session.get(Body, parent_id)
+        while node is not None:
+            if node.id == obj.id:
+                errors["parent_id"] = "Eine Körperschaft kann nicht unter sich selbst stehen."
+                break
+            node = node.parent
+    return errors
+
+
+def _check_area(values, obj):
+    errors = {}
+    body_id = _body_id_of(values, obj)
+    code = values.get("code", getattr(obj, "code", None))
+    q = select(Area.id).where(Area.body_id == body_id, Area.code == code)
+    if obj is not None:
+        q = q.where(Area.id != obj.id)
+    if code and db.session.scalar(q):
+        errors["code"] = "Diese Kennung ist in der Körperschaft bereits vergeben."
+    parent_id = values.get("parent_id")
+    if parent_id is not None:
+        parent = db.session.get(Area, parent_id)
+        if parent is None or parent.body_id != body_id:
+            errors["parent_id"] = "Der übergeordnete Raum muss zur selben Körperschaft gehören."
+        else:
+            node = parent
+            while node is not None and obj is not None:
+                if node.id == obj.id:
+                    errors["parent_id"] = "Ein Raum kann nicht unter sich selbst stehen."
+                    break
+                node = node.parent
+    vf, vt = values.get("valid_from"), values.get("valid_to")
+    if vf and vt and vt < vf:
+        errors["valid_to"] = "„Gültig bis“ darf nicht vor „Gültig ab“ liegen."
+    return errors
+
+
+def _check_term(values, obj):
+    vocabulary = values.get("vocabulary", getattr(obj, "vocabulary", None))
+    name = values.get("name", getattr(obj, "name", None))
+    q = select(Term.id).where(Term.vocabulary == vocabulary, func.lower(Term.name) == (name or "").lower())
+    if obj is not None:
+        q = q.where(Term.id != obj.id)
+    if name and db.session.scalar(q):
+        return {"name": "Diesen Begriff gibt es in dieser Liste bereits."}
+    return {}
+
+
+def _check_organisation(values, obj):
+    errors = {}
+    body_id = _body_id_of(values, obj)
+    name = values.get("name", getattr(obj, "name", None))
+    q = select(Organisation.id).where(
+        Organisation.body_id == body_id, func.lower(Organisation.name) == (name or "").lower()
+    )
+    if obj is not None:
+        q = q.where(Organisation.id != obj.id)
+    if name and db.session.scalar(q):
+        errors["name"] = "Eine Organisation mit diesem Namen gibt es in der Körperschaft bereits."
+    if obj is not None and values.get("parent_id") == obj.id:
+        errors["parent_id"] = "Eine Organisation kann nicht ihr eigener Dachverband sein."
+    return errors
+
+
+def _check_person(values, obj):
+    errors = {}
+    consent = values.get("consent_given", getattr(obj, "consent_given", False))
+    if consent:
+        if not values.get("consent_date", getattr(obj, "consent_date", None)):
+            errors["consent_date"] = "Bitte das Datum der Einwilligung angeben."
+        if not values.get("consent_purpose", getattr(obj, "consent_purpose", None)):
+            errors["consent_purpose"] = "Bitte den Zweck der Einwilligung angeben."
+    org_id = values.get("organisation_id")
+    if org_id is not None and db.session.get(Organisation, org_id) is None:
+        errors["organisation_id"] = "Diese Organisation gibt es nicht."
+    return errors
+
+
+KINDS = {
+    Body: Kind(Body, "Körperschaft", lambda u, v: perm.can_edit_body(u), lambda u, o: perm.can_edit_body(u, o),
+               lambda u, o: perm.can_edit_body(u, o), _check_body),
+    Area: Kind(Area, "Sozialraum", lambda u, v: perm.can_create_area(u, v.get("body_id")), perm.can_edit_area,
+               perm.can_edit_area, _check_area),
+    Term: Kind(Term, "Begriff", lambda u, v: perm.can_edit_terms(u), lambda u, o: perm.can_edit_terms(u),
+               lambda u, o: perm.can_edit_terms(u), _check_term),
+    Organisation: Kind(Organisation, "Organisation", lambda u, v: perm.can_create_organisation(u, v.get("body_id")),
+                       perm.can_edit_organisation, perm.can_delete_organisation, _check_organisation,
+                       ("areas", "terms")),
+    Person: Kind(Person, "Person",
+                 lambda u, v: perm.can_create_person(u, v.get("body_id"), v.get("organisation_id")),
+                 perm.can_edit_person, perm.can_erase_person, _check_person),
+}
+
+
+def _kind(model) -> Kind:
+    for cls in model.__mro__:
+        if cls in KINDS:
+            return KINDS[cls]
+    raise KeyError(model)
+
+
+def _apply(obj, values: dict):
+    for key, value in values.items():
+        setattr(obj, key, value)
+
+
+def create(user, model, values: dict, *, commit: bool = True):
+    """Create a record of model from cleaned values (to-many relations as lists)."""
+    kind = _kind(model)
+    require(kind.may_create(user, values))
+    errors = kind.check(values, None)
+    if errors:
+        raise ValidationError(errors)
+    obj = model()
+    _apply(obj, values)
+    db.session.add(obj)
+    db.session.flush()
+    record(user, "create", obj, None, snapshot(obj, kind.relations))
+    if commit:
+        db.session.commit()
+    return obj
+
+
+def update(user, obj, values: dict, version, *, commit: bool = True):
+    """Change obj; a stale version raises Conflict, nothing is written."""
+    kind = _kind(type(obj))
+    require(kind.may_edit(user, obj))
+    ensure_version(obj, version)
+    errors = kind.check(values, obj)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(obj, kind.relations)
+    _apply(obj, values)
+    # Changed to-many relations alone would not bump the version counter.
+    obj.updated_at = utcnow()
+    db.session.flush()
+    after = snapshot(obj, kind.relations)
+    if before != after:
+        record(user, "update", obj, before, after)
+    if commit:
+        db.session.commit()
+    return obj
+
+
+def delete(user, obj, version):
+    kind = _kind(type(obj))
+    require(kind.may_delete(user, obj))
+    ensure_version(obj, version)
+    before = snapshot(obj, kind.relations)
+    record(user, "delete", obj, before, None)
+    db.session.delete(obj)
+    try:
+        db.session.flush()
+    except Exception:
+        db.session.rollback()
+        raise ValidationError(
+            f"{kind.label} wird noch verwendet und kann nicht gelöscht werden. "
+            "Setzen Sie sie stattdessen auf inaktiv oder lösen Sie die Verweise."
+        ) from None
+    db.session.commit()
+
+
+def erase_person(user, person, version) -> Person:
+    """Art. 17 DSGVO: anonymise a person in place so protocols and links stay intact."""
+    require(perm.can_erase_person(user, person))
+    ensure_version(person, version)
+    before = snapshot(person)
+    person.first_name = "Gelöschte"
+    person.last_name = f"Person #{person.id}"
+    person.email = None
+    person.phone = None
+    person.function = None
+    person.consent_given = False
+    person.consent_purpose = None
+    person.consent_date = None
+    person.anonymised_at = utcnow()
+    db.session.flush()
+    # Earlier audit snapshots must not keep the erased data either: the one
+    # sanctioned exception to the append-only log (a Core UPDATE, no ORM event).
+    from sqlalchemy import update as sql_update
+    from models import AuditEntry
+    db.session.execute(
+        sql_update(AuditEntry)
+        .where(AuditEntry.entity_type == "Person", AuditEntry.entity_id == person.id)
+        .values(before=None, after={"anonymisiert": True}, summary="Person anonymisiert")
+    )
+    record(user, "anonymise", person, {k: "…" for k in before}, snapshot(person), "Person anonymisiert")
+    db.session.commit()
+    return person
+
+
+def person_export(user, person) -> dict:
+    """Art. 15 DSGVO: everything stored about a person, as data."""
+    require(perm.can_view_person(user, person))
+    data = snapshot(person)
+    data["organisation"] = person.organisation.name if person.organisation else None
+    from models import User
+    account = db.session.scalar(select(User).where(User.person_id == person.id))
+    if account is not None:
+        data["benutzerkonto"] = {
+            "email": account.email,
+            "rollen": [f"{r.label} ({r.scope_label})" for r in account.roles],
+            "letzte_anmeldung": account.last_login_at.isoformat() if account.last_login_at else None,
+        }
+    return data
+
+
+def get_or_404(model, obj_id):
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        raise NotFound()
+    return obj

@@ -1,0 +1,169 @@
+"""Test infrastructure: real SQLite and PostgreSQL, real SMTP, real Chromium.
+
+Every test that uses the `app` fixture runs once per database backend
+(BETEILIGUNG_TEST_BACKENDS, default "sqlite,postgresql"). The PostgreSQL
+server is started by the tests themselves (initdb/pg_ctl in a temporary
+directory, as the unprivileged `postgres` user when running as root).
+Under CI=true a missing component is an error, never a skip.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import pytest
+from flask.testing import FlaskClient
+
+_INSTANCE = tempfile.mkdtemp(prefix="beteiligung-test-instance-")
+os.environ["BETEILIGUNG_INSTANCE"] = _INSTANCE
+os.environ.pop("BETEILIGUNG_DATABASE_URL", None)
+os.environ.pop("SMTP_HOST", None)
+
+from tests.support import postgres  # noqa: E402
+from tests.support.queries import count_queries  # noqa: E402,F401
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _backends() -> list[str]:
+    wanted = [b.strip() for b in os.environ.get("BETEILIGUNG_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+    if "postgresql" in wanted and not postgres.available():
+        if IN_CI:
+            raise pytest.UsageError("CI=true, aber die PostgreSQL-Programme (initdb, pg_ctl) fehlen.")
+        print("\n[beteiligung] PostgreSQL-Programme nicht gefunden – Tests laufen nur gegen SQLite (nicht CI).")
+        wanted.remove("postgresql")
+    return wanted
+
+
+BACKENDS = _backends()
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, scope="session")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = postgres.PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, request, tmp_path_factory):
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite'}"
+    server = request.getfixturevalue("pg_server")
+    return server.create_database("beteiligung_test")
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token with every form POST (like a browser)."""
+
+    _csrf: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            for path in ("/verwaltung/profil", "/anmelden"):
+                html = super().get(path).get_data(as_text=True)
+                match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+                if match:
+                    self._csrf = match.group(1)
+                    break
+        assert self._csrf, "kein CSRF-Token gefunden"
+        return self._csrf
+
+    def post(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if kwargs.pop("csrf", True) and isinstance(data, dict) and "csrf_token" not in data:
+            kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        return super().post(*args, **kwargs)
+
+    def login(self, email: str, password: str = None):
+        from tests.support.world import PASSWORD
+        self._csrf = None
+        response = self.post("/anmelden", data={"email": email, "password": password or PASSWORD})
+        self._csrf = None
+        assert response.status_code == 302, f"Anmeldung fehlgeschlagen für {email}: {response.status_code}"
+        return response
+
+    def logout(self):
+        self.post("/abmelden")
+        self._csrf = None
+
+
+def _make_app(database_url: str):
+    from beteiligung import create_app
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-nur-fuer-tests",
+        "BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "SMTP_HOST": "",
+    })
+    app.test_client_class = Client
+    return app
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url):
+    from flask_migrate import upgrade
+    app = _make_app(database_url)
+    with app.app_context():
+        upgrade()  # the real migrations, on both backends
+    yield app
+    with app.app_context():
+        from beteiligung.extensions import db
+        db.engine.dispose()
+
+
+def wipe(db) -> None:
+    """Remove all rows (fast, keeps the migrated schema)."""
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def app(_session_app):
+    from beteiligung.extensions import db
+    with _session_app.app_context():
+        yield _session_app
+        db.session.remove()
+        wipe(db)
+
+
+@pytest.fixture
+def db(app):
+    from beteiligung.extensions import db as _db
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """A small, hand-made Kreis with two Kommunen, a foreign Kreis and a user per role."""
+    from tests.support.world import build_world
+    return build_world()
+
+
+@pytest.fixture
+def smtp_server():
+    from tests.support.smtp import SmtpServer
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,294 @@
+"""Benutzerverwaltung, Postausgang und Änderungsprotokoll."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from beteiligung import permissions as perm
+from beteiligung.extensions import db
+from beteiligung.services import ServiceError, ValidationError, accounts, imports
+from beteiligung.services.mail import send_queued, smtp_configured
+from models import (
+    ROLE_ADMIN, ROLE_LABELS, Area, AuditEntry, Body, Organisation, OutboxMail, RoleAssignment, User,
+)
+
+from .forms import Form, IdMultiSelectField, IdSelectField, no_markup
+
+bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
+
+
+@bp.before_request
+@login_required
+def _login():
+    return None
+
+
+class RoleFields(Form):
+    role = SelectField("Rolle", choices=[])
+    function_title = StringField("Funktion", validators=[Optional(), Length(max=200), no_markup],
+                                 description="z. B. „Sozialplanerin Kreis“, „Vertretung AWO im Netzwerk“")
+    body_id = IdSelectField("Körperschaft (für Sozialplanung, Politik)", choices=[])
+    organisation_id = IdSelectField("Organisation (für Partner)", choices=[])
+    areas = IdMultiSelectField("Sozialräume (für Sozialraummanagement)", choices=[])
+
+
+class InviteForm(RoleFields):
+    email = EmailField("E-Mail", validators=[DataRequired("Bitte E-Mail-Adresse angeben."),
+                                             Email("Bitte eine gültige E-Mail-Adresse angeben."), Length(max=254)])
+    display_name = StringField("Name", validators=[DataRequired("Bitte den Namen angeben."), Length(max=200), no_markup])
+
+
+class DeputyForm(Form):
+    deputy_id = IdSelectField("Vertretung", choices=[])
+    deputy_active = BooleanField("Vertretung ist jetzt aktiv")
+
+
+def _role_choices(form: RoleFields):
+    s = perm.scope_of(current_user)
+    form.role.choices = [(k, v) for k, v in ROLE_LABELS.items() if s.admin or k != ROLE_ADMIN]
+    bodies = db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name)).all()
+    allowed = perm.writable_body_ids(current_user)
+    form.body_id.choices = [(None, "–")] + [(b.id, b.name) for b in bodies if allowed is None or b.id in s.planner_body_ids or s.admin]
+    orgs = db.session.scalars(select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)).all()
+    form.organisation_id.choices = [(None, "–")] + [(o.id, o.name) for o in orgs]
+    areas = db.session.scalars(select(Area).options(joinedload(Area.body)).where(perm.area_filter(current_user)).order_by(Area.body_id, Area.code)).all()
+    form.areas.choices = [(a.id, f"{a.body.name}: {a.code} {a.name}") for a in areas]
+
+
+def _role_values(form: RoleFields) -> dict:
+    areas = list(db.session.scalars(select(Area).where(Area.id.in_(form.areas.data or [])))) if form.areas.data else []
+    return {"role": form.role.data, "function_title": form.function_title.data, "body_id": form.body_id.data,
+            "organisation_id": form.organisation_id.data, "areas": areas}
+
+
+def _require_users():
+    if not perm.can_manage_users(current_user):
+        abort(403)
+
+
+def _managed_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None or not perm.can_manage_user(current_user, user):
+        abort(404)
+    return user
+
+
+@bp.route("/benutzer/")
+def users():
+    _require_users()
+    q = select(User).options(selectinload(User.roles).selectinload(RoleAssignment.areas)).order_by(User.display_name)
+    text = (request.args.get("q") or "").strip()[:100]
+    if text:
+        pattern = f"%{text.lower()}%"
+        q = q.where(or_(func.lower(User.email).like(pattern), func.lower(User.display_name).like(pattern)))
+    pagination = db.paginate(q, page=max(request.args.get("seite", 1, type=int), 1), per_page=25, error_out=False)
+    visible = [u for u in pagination.items if perm.can_manage_user(current_user, u)]
+    return render_template("admin/users.html", pagination=pagination, users=visible, q=text)
+
+
+@bp.route("/benutzer/einladen", methods=["GET", "POST"])
+def invite():
+    _require_users()
+    form = InviteForm()
+    _role_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = accounts.invite_user(current_user, form.email.data, form.display_name.data, _role_values(form))
+        except ValidationError as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+            if not exc.errors:
+                flash(exc.message, "danger")
+        else:
+            flash(f"{user.display_name} wurde eingeladen; die E-Mail mit dem Aktivierungslink liegt im Postausgang.", "success")
+            return redirect(url_for(".user_detail", user_id=user.id))
+    status = 422 if form.errors else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+@bp.route("/benutzer/<int:user_id>", methods=["GET"])
+def user_detail(user_id):
+    _require_users()
+    user = _managed_user(user_id)
+    role_form = RoleFields()
+    _role_choices(role_form)
+    deputies = db.session.scalars(select(User).where(User.id != user.id, User.is_enabled.is_(True)).order_by(User.display_name)).all()
+    return render_template("admin/user.html", user=user, role_form=role_form,
+                           deputy_choices=[(u.id, u.display_name) for u in deputies])
+
+
+@bp.route("/benutzer/<int:user_id>/rolle", methods=["POST"])
+def user_add_role(user_id):
+    _require_users()
+    user = _managed_user(user_id)
+    form = RoleFields()
+    _role_choices(form)
+    if form.validate_on_submit():
+        try:
+            accounts.add_role(current_user, user, _role_values(form))
+            flash("Rolle vergeben.", "success")
+            return redirect(url_for(".user_detail", user_id=user.id), 303)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+            flash(exc.message, "danger")
+    for name, messages in form.errors.items():
+        for m in messages:
+            flash(f"{getattr(form, name).label.text}: {m}", "danger")
+    return redirect(url_for(".user_detail", user_id=user.id), 303)
+
+
+@bp.route("/rollen/<int:role_id>/entfernen", methods=["POST"])
+def role_remove(role_id):
+    _require_users()
+    role = db.session.get(RoleAssignment, role_id)
+    if role is None:
+        abort(404)
+    _managed_user(role.user_id)
+    accounts.remove_role(current_user, role)
+    flash("Rolle entzogen.", "success")
+    return redirect(url_for(".user_detail", user_id=role.user_id), 303)
+
+
+@bp.route("/rollen/<int:role_id>/vertretung", methods=["POST"])
+def role_deputy(role_id):
+    role = db.session.get(RoleAssignment, role_id)
+    if role is None or not (role.user_id == current_user.id or perm.can_manage_user(current_user, role.user)):
+        abort(404)
+    form = DeputyForm()
+    form.deputy_id.choices = [(None, "– keine –")] + [(u.id, u.display_name) for u in db.session.scalars(select(User))]
+    if form.validate_on_submit():
+        deputy = db.session.get(User, form.deputy_id.data) if form.deputy_id.data else None
+        try:
+            accounts.set_deputy(current_user, role, deputy, form.deputy_active.data)
+            flash("Vertretung gespeichert.", "success")
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message or "; ".join(exc.errors.values()), "danger")
+    else:
+        flash("Bitte eine gültige Vertretung wählen.", "danger")
+    target = url_for(".user_detail", user_id=role.user_id) if perm.can_manage_users(current_user) else url_for("verwaltung.profile")
+    return redirect(target, 303)
+
+
+@bp.route("/benutzer/<int:user_id>/aktivierung", methods=["POST"])
+def user_resend(user_id):
+    _require_users()
+    user = _managed_user(user_id)
+    try:
+        accounts.send_activation(current_user, user)
+        flash("Der Aktivierungslink wurde erneut in den Postausgang gelegt.", "success")
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    return redirect(url_for(".user_detail", user_id=user.id), 303)
+
+
+@bp.route("/benutzer/<int:user_id>/sperren", methods=["POST"])
+def user_toggle(user_id):
+    _require_users()
+    user = _managed_user(user_id)
+    try:
+        accounts.set_enabled(current_user, user, request.form.get("enable") == "1", request.form.get("version"))
+        flash("Konto " + ("entsperrt." if user.is_enabled else "gesperrt."), "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(url_for(".user_detail", user_id=user.id), 303)
+
+
+@bp.route("/profil")
+def profile():
+    deputies = db.session.scalars(select(User).where(User.id != current_user.id, User.is_enabled.is_(True)).order_by(User.display_name)).all()
+    return render_template("admin/profile.html", deputy_choices=[(u.id, u.display_name) for u in deputies])
+
+
+# --- outbox ------------------------------------------------------------------
+
+@bp.route("/postausgang/")
+def outbox():
+    if not perm.can_read_outbox(current_user):
+        abort(403)
+    q = select(OutboxMail).order_by(OutboxMail.id.desc())
+    pagination = db.paginate(q, page=max(request.args.get("seite", 1, type=int), 1), per_page=25, error_out=False)
+    return render_template("admin/outbox.html", pagination=pagination, smtp=smtp_configured())
+
+
+@bp.route("/postausgang/<int:mail_id>")
+def outbox_mail(mail_id):
+    if not perm.can_read_outbox(current_user):
+        abort(403)
+    mail = db.session.get(OutboxMail, mail_id)
+    if mail is None:
+        abort(404)
+    return render_template("admin/outbox_mail.html", mail=mail)
+
+
+@bp.route("/postausgang/senden", methods=["POST"])
+def outbox_send():
+    if not perm.can_read_outbox(current_user):
+        abort(403)
+    if not smtp_configured():
+        flash("Es ist kein SMTP-Server eingerichtet (SMTP_HOST).", "warning")
+    else:
+        sent, failed = send_queued()
+        flash(f"{sent} versendet, {failed} fehlgeschlagen (werden erneut versucht).", "info" if not failed else "warning")
+    return redirect(url_for(".outbox"), 303)
+
+
+# --- audit -------------------------------------------------------------------
+
+@bp.route("/protokoll/")
+def audit():
+    if not perm.can_see_audit(current_user):
+        abort(403)
+    q = select(AuditEntry).options(joinedload(AuditEntry.user)).order_by(AuditEntry.id.desc())
+    kind = (request.args.get("typ") or "").strip()[:60]
+    if kind:
+        q = q.where(AuditEntry.entity_type == kind)
+    pagination = db.paginate(q, page=max(request.args.get("seite", 1, type=int), 1), per_page=50, error_out=False)
+    return render_template("admin/audit.html", pagination=pagination, kind=kind)
+
+
+# --- import ------------------------------------------------------------------
+
+class ImportForm(Form):
+    kind = SelectField("Was wird importiert?", choices=[(k, v["label"]) for k, v in imports.SPECS.items()])
+    body_id = IdSelectField("In welche Körperschaft?", choices=[], validators=[DataRequired("Bitte wählen.")])
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_data():
+    if not perm.can_import_masterdata(current_user):
+        abort(403)
+    form = ImportForm()
+    allowed = perm.writable_body_ids(current_user)
+    form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(select(Body).order_by(Body.name))
+                            if allowed is None or b.id in allowed]
+    report, status = None, 200
+    if form.validate_on_submit():
+        upload = request.files.get("datei")
+        body = db.session.get(Body, form.body_id.data)
+        if upload is None or not upload.filename:
+            form.body_id.errors = []
+            flash("Bitte eine Datei auswählen.", "danger")
+            status = 422
+        else:
+            commit = request.form.get("schritt") == "importieren"
+            try:
+                report = imports.run_import(current_user, form.kind.data, body, upload.filename, upload.read(), commit=commit)
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+                status = exc.status
+            else:
+                if report.written:
+                    flash(f"{report.written} Datensätze wurden importiert.", "success")
+                elif not report.ok:
+                    status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/import.html", form=form, report=report, specs=imports.SPECS), status
