@@ -150,8 +150,15 @@ class DemoContext:
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
 
 
-# Modules append callables taking a DemoContext (run in order, one transaction).
-DEMO_STEPS: list = []
+# Each module adds beteiligung/demo_steps/<NN>_<name>.py with `def run(ctx: DemoContext)`;
+# they run in file-name order in the same transaction, after the Stammdaten and users.
+def _demo_steps():
+    import importlib
+    import pkgutil
+
+    from beteiligung import demo_steps
+    for module in sorted(pkgutil.iter_modules(demo_steps.__path__), key=lambda m: m.name):
+        yield importlib.import_module(f"beteiligung.demo_steps.{module.name}").run
 
 # (Rolle, E-Mail, what they see) – printed by `make run` and listed in the README.
 DEMO_LOGINS: list[tuple[str, str, str]] = []
@@ -220,8 +227,9 @@ def load_demo() -> DemoContext:
         ctx.persons.append(person)
     db.session.flush()
     _demo_users(ctx)
-    for step in DEMO_STEPS:
+    for step in _demo_steps():
         step(ctx)
+        db.session.flush()
     db.session.commit()
     return ctx
 

@@ -298,6 +298,37 @@ def area_org_filter(area_ids):
     )
 
 
+# --- Gremien und Sitzungen (issue 3) --------------------------------------------
+# (functions for committees, meetings, agendas, invitations go here)
+
+
+
+
+# --- Protokoll, Beschlüsse, Nachhalten (issue 4) ----------------------------------
+# (functions for protocols, decisions, tasks go here)
+
+
+
+
+# --- Kontrakte und Zielvereinbarungen (issue 5) -----------------------------------
+# (functions for contracts, goals, indicators, reports go here)
+
+
+
+
+# --- Netzwerk (issue 6) -----------------------------------------------------------
+# (functions for relations, network views and exports go here)
+
+
+
+
+# --- Befragungen (issue 7) --------------------------------------------------------
+# (functions for surveys, results, coding, findings go here)
+
+
+
+
+# Collected at import: every can_* function above, for templates (`can.can_x(user, obj)`).
 PERMISSIONS = {
     name: fn for name, fn in globals().items() if name.startswith("can_") and callable(fn)
 }

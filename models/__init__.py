@@ -1,4 +1,11 @@
-"""All models; importing this package registers every table with the metadata."""
+"""All models; importing this package registers every table with the metadata.
+
+Every module in this package is imported automatically, so a new domain
+module needs no edit here. The names below are the shared core.
+"""
+import importlib as _importlib
+import pkgutil as _pkgutil
+
 from .base import utcnow  # noqa: F401
 from .masterdata import (  # noqa: F401
     AREA_KINDS, BODY_KINDS, ORGANISATION_KINDS, TERM_CLASSES, VOCABULARIES,
@@ -11,3 +18,10 @@ from .accounts import (  # noqa: F401
 )
 from .audit import AuditEntry  # noqa: F401
 from .mail import OutboxMail  # noqa: F401
+from .committees import (  # noqa: F401
+    DEFAULT_COMMITTEE_TYPES, MEETING_STATES, TOPIC_STATES,
+    AgendaItem, Committee, CommitteeType, Invitation, Meeting, Membership, TopicProposal,
+)
+
+for _module in _pkgutil.iter_modules(__path__):
+    _importlib.import_module(f"{__name__}.{_module.name}")

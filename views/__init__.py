@@ -24,13 +24,22 @@ NAV = [
 ]
 
 
+# Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
+BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
+                     "committees", "public", "protocols", "contracts", "network", "surveys"]
+
+
 def register_blueprints(app) -> None:
+    import importlib
+    import importlib.util
+
     from beteiligung import permissions as perm
     from flask_login import current_user
 
-    from . import admin, auth, main, masterdata
-
-    for module in (main, auth, masterdata, admin):
+    for name in BLUEPRINT_MODULES:
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            continue
+        module = importlib.import_module(f"{__name__}.{name}")
         app.register_blueprint(module.bp)
 
     def nav_items():

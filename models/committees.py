@@ -1,0 +1,219 @@
+"""Gremien und Sitzungen (OParl: Organization, Meeting, AgendaItem, Membership).
+
+Shared core used by several modules: the Themenspeicher (TopicProposal) is
+where protocols (forwarded Empfehlungen), contract reports (deviations) and
+surveys (Befunde) deliver topics for the next agenda.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beteiligung.extensions import db
+
+from .base import TimestampMixin, VersionedMixin
+from .masterdata import Area, Body, Organisation, Person, Term
+
+DEFAULT_COMMITTEE_TYPES = [
+    # name, public by default, description
+    ("Sozialplanungskonferenz", False, "Koordiniert die Fachplanungen; Mitglieder mit Mandat; verbindliche, dokumentierte Ergebnisse."),
+    ("Sozialraumkonferenz", True, "Öffentlich, regelmäßig, eine je Sozialraum; geleitet vom Sozialraummanagement."),
+    ("Werkstatt", False, "Arbeitsformat zu einem Thema."),
+    ("Fachplanungskonferenz", False, "Abstimmung einer Fachplanung."),
+    ("Steuerungsgruppe", False, "Steuert einen Prozess."),
+    ("Arbeitsgruppe", False, "Bearbeitet einen Auftrag."),
+    ("Zukunftskonferenz", True, "Großgruppenformat zur Leitbildentwicklung."),
+    ("Open Space", True, "Offenes Großgruppenformat."),
+    ("Fachtag", True, "Fachveranstaltung."),
+]
+
+MEETING_STATES = ["geplant", "eingeladen", "durchgeführt", "protokolliert", "verschoben", "abgesagt"]
+
+TOPIC_STATES = ["offen", "eingeplant", "erledigt", "abgelehnt"]
+
+committee_area = Table(
+    "committee_area", db.Model.metadata,
+    Column("committee_id", ForeignKey("committee.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+committee_term = Table(
+    "committee_term", db.Model.metadata,
+    Column("committee_id", ForeignKey("committee.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
+)
+agenda_item_term = Table(
+    "agenda_item_term", db.Model.metadata,
+    Column("agenda_item_id", ForeignKey("agenda_item.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CommitteeType(TimestampMixin, db.Model):
+    """Configurable kinds of Gremien (seeded with DEFAULT_COMMITTEE_TYPES)."""
+
+    __tablename__ = "committee_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
+    public_default: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Committee(TimestampMixin, VersionedMixin, db.Model):
+    """Gremium (OParl Organization)."""
+
+    __tablename__ = "committee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("committee_type.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    purpose: Mapped[Optional[str]] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    cadence: Mapped[Optional[str]] = mapped_column(String(120))  # e.g. "alle zwei Monate"
+    quorum: Mapped[Optional[int]] = mapped_column(Integer)  # Beschlussfähigkeit: members needed
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+    body: Mapped[Body] = relationship()
+    type: Mapped[CommitteeType] = relationship(lazy="joined")
+    areas: Mapped[list[Area]] = relationship(secondary=committee_area, order_by=Area.code)
+    terms: Mapped[list[Term]] = relationship(secondary=committee_term, order_by=Term.name)
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="committee", cascade="all, delete-orphan")
+    meetings: Mapped[list["Meeting"]] = relationship(back_populates="committee", order_by="Meeting.start")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimestampMixin, db.Model):
+    """A seat in a committee (OParl Membership with onBehalfOf = organisation)."""
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
+    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
+    role: Mapped[Optional[str]] = mapped_column(String(100))  # Vorsitz, Mitglied, beratend …
+    has_mandate: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    circle: Mapped[str] = mapped_column(String(20), default="Kernkreis", nullable=False)  # Kernkreis / erweiterter Kreis
+    start_date: Mapped[Optional[date]] = mapped_column(Date)
+    end_date: Mapped[Optional[date]] = mapped_column(Date)
+
+    committee: Mapped[Committee] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    deputy: Mapped[Optional[Person]] = relationship(foreign_keys=[deputy_id])
+    organisation: Mapped[Optional[Organisation]] = relationship()
+
+    def is_active_on(self, day: date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (self.end_date is None or day <= self.end_date)
+
+
+class Meeting(TimestampMixin, VersionedMixin, db.Model):
+    """Sitzung (OParl Meeting). Times are naive UTC like every timestamp."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    start: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    end: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    location: Mapped[Optional[str]] = mapped_column(String(300))
+    online_url: Mapped[Optional[str]] = mapped_column(String(500))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default="geplant", nullable=False, index=True)
+    status_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    goals: Mapped[Optional[str]] = mapped_column(Text)  # Ziele der Sitzung (Markdown)
+    series_id: Mapped[Optional[str]] = mapped_column(String(40), index=True)  # shared by a series
+    rrule: Mapped[Optional[str]] = mapped_column(String(200))
+    ical_uid: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
+    ical_sequence: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+    committee: Mapped[Committee] = relationship(back_populates="meetings")
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
+    """Tagesordnungspunkt (TOP)."""
+
+    __tablename__ = "agenda_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    number: Mapped[Optional[str]] = mapped_column(String(20))  # shown as "TOP 3"
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    goal: Mapped[Optional[str]] = mapped_column(Text)  # what the item should achieve
+    duration_minutes: Mapped[Optional[int]] = mapped_column(Integer)
+    presenter: Mapped[Optional[str]] = mapped_column(String(200))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+    terms: Mapped[list[Term]] = relationship(secondary=agenda_item_term, order_by=Term.name)
+    # Where the item came from (Themenspeicher entries placed on it), for the Wirkungskette.
+    topics: Mapped[list["TopicProposal"]] = relationship(back_populates="agenda_item")
+
+
+class TopicProposal(TimestampMixin, VersionedMixin, db.Model):
+    """Themenspeicher: a proposed topic waiting for an agenda.
+
+    source_type/source_id name the origin so both ends can link to each other:
+    "mitglied" (typed in), "protokolleintrag" (forwarded Erkenntnis/Empfehlung),
+    "bericht" (contract report deviation), "befund" (survey finding), "sonstiges".
+    """
+
+    __tablename__ = "topic_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    source_type: Mapped[str] = mapped_column(String(30), default="mitglied", nullable=False)
+    source_id: Mapped[Optional[int]] = mapped_column(Integer)
+    source_label: Mapped[Optional[str]] = mapped_column(String(300))  # human-readable origin
+    proposed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="offen", nullable=False, index=True)
+    agenda_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"))
+
+    committee: Mapped[Committee] = relationship()
+    proposed_by = relationship("User")
+    agenda_item: Mapped[Optional[AgendaItem]] = relationship(back_populates="topics")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Invitation(TimestampMixin, db.Model):
+    """One invitee of a meeting, with RSVP state and the token for the answer link."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    rsvp: Mapped[str] = mapped_column(String(20), default="offen", nullable=False)  # offen/zugesagt/abgesagt/vielleicht/vertreten
+    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
+    answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    reminded_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    sent_sequence: Mapped[Optional[int]] = mapped_column(Integer)
+
+    meeting: Mapped[Meeting] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    deputy: Mapped[Optional[Person]] = relationship(foreign_keys=[deputy_id])
+    organisation: Mapped[Optional[Organisation]] = relationship()
