@@ -140,6 +140,9 @@ def app(_session_app):
         yield _session_app
         db.session.remove()
         wipe(db)
+        from beteiligung.reference import ensure_reference_data
+        ensure_reference_data()
+        db.session.remove()
 
 
 @pytest.fixture

@@ -1,0 +1,38 @@
+"""Reference data every installation starts with (configurable afterwards).
+
+Migrations seed these rows; `ensure_reference_data()` adds any that are
+missing (used by the tests after wiping the tables, and safe to run anytime).
+Modules append (model path, key column, rows) to SEEDS.
+"""
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import select
+
+from .extensions import db
+
+
+def _committee_types():
+    from models.committees import DEFAULT_COMMITTEE_TYPES
+    return [{"name": n, "public_default": pub, "description": d} for n, pub, d in DEFAULT_COMMITTEE_TYPES]
+
+
+# (module:Class, unique key attribute, callable returning a list of dicts)
+SEEDS = [
+    ("models.committees:CommitteeType", "name", _committee_types),
+]
+
+
+def ensure_reference_data() -> int:
+    added = 0
+    for path, key, rows in SEEDS:
+        module, cls_name = path.split(":")
+        model = getattr(importlib.import_module(module), cls_name)
+        existing = set(db.session.scalars(select(getattr(model, key))))
+        for row in rows():
+            if row[key] not in existing:
+                db.session.add(model(**row))
+                added += 1
+    db.session.commit()
+    return added
