@@ -1,0 +1,116 @@
+"""Browser test of the foundation: log in, create an organisation, find it; axe-core on the main pages."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.helpers import check_axe, login
+
+pytestmark = pytest.mark.browser
+
+PLANNER = "planung@kreis-lindenau.example"
+ADMIN = "admin@lindenau.example"
+
+
+def test_planner_creates_organisation_and_finds_it(page, live_server):
+    login(page, live_server, PLANNER)
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Organisationen").click()
+    page.get_by_role("link", name="Organisation anlegen").click()
+    page.get_by_label("Körperschaft").select_option(label="Kreis Lindenau")
+    page.get_by_label("Name", exact=True).fill("Nachbarschaftstreff Heidekamp e. V.")
+    page.get_by_label("Kurzname").fill("Treff Heidekamp")
+    page.get_by_label("Art").select_option("Initiative/Verein")
+    page.get_by_label("PLZ").fill("31234")
+    page.get_by_label("Ort").fill("Ostermoor")
+    page.get_by_label("Sozialräume, in denen sie arbeitet").select_option(label="Gemeinde Ostermoor: OM-2 Heidekamp")
+    page.get_by_role("button", name="Speichern").click()
+
+    page.wait_for_url(re.compile(r".*/stammdaten/organisationen/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Nachbarschaftstreff Heidekamp e. V.")
+    assert page.get_by_role("status").filter(has_text="wurde angelegt").count() == 1
+
+    # Find it through the list search.
+    page.get_by_role("link", name="Organisationen").first.click()
+    page.get_by_role("searchbox", name="Suche").fill("heidekamp")
+    page.get_by_role("button", name="Filtern").click()
+    page.wait_for_url(re.compile(r".*q=heidekamp.*"))
+    table = page.get_by_role("table")
+    row = table.get_by_role("row").filter(has_text="Nachbarschaftstreff Heidekamp")
+    assert row.count() == 1
+    assert "OM-2" in row.inner_text()
+    assert "Kreis Lindenau" in row.inner_text()
+
+    # …and it is really stored, with the area, by the planner.
+    from beteiligung.extensions import db
+    from models import AuditEntry, Organisation
+    with live_server.app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.name == "Nachbarschaftstreff Heidekamp e. V."))
+        assert org is not None and [a.code for a in org.areas] == ["OM-2"]
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Organisation",
+                                                           AuditEntry.entity_id == org.id))
+        assert entry.action == "create" and entry.user.email == PLANNER
+        db.session.remove()
+
+
+def test_bad_input_shows_message_at_field(page, live_server):
+    login(page, live_server, PLANNER)
+    page.goto(f"{live_server.url}/stammdaten/organisationen/neu")
+    page.get_by_label("Name", exact=True).fill("<script>alert(1)</script>")
+    page.get_by_label("PLZ").fill("12")
+    page.get_by_role("button", name="Speichern").click()
+    name = page.get_by_label("Name", exact=True)
+    assert name.get_attribute("aria-invalid") == "true"
+    described = name.get_attribute("aria-describedby")
+    assert "Bitte ohne HTML-Tags" in page.locator(f"#{described.split()[-1]}").inner_text()
+    assert page.get_by_role("alert").filter(has_text="Bitte prüfen Sie Ihre Angaben").count() == 1
+    check_axe(page)
+
+
+def test_axe_login_page(page, live_server):
+    page.goto(f"{live_server.url}/anmelden")
+    check_axe(page)
+
+
+def test_axe_main_pages_as_planner(page, live_server):
+    login(page, live_server, PLANNER)
+    check_axe(page)  # start page
+
+    page.goto(f"{live_server.url}/stammdaten/organisationen/")
+    check_axe(page)
+    page.get_by_role("table").get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r".*/stammdaten/organisationen/\d+$"))
+    check_axe(page)  # organisation detail
+
+    page.goto(f"{live_server.url}/stammdaten/organisationen/neu")
+    check_axe(page)  # organisation form
+
+    page.goto(f"{live_server.url}/stammdaten/personen/")
+    check_axe(page)
+
+    page.goto(f"{live_server.url}/stammdaten/sozialraeume/")
+    check_axe(page)
+
+    page.goto(f"{live_server.url}/stammdaten/begriffe/")
+    check_axe(page)
+
+
+def test_axe_admin_pages(page, live_server):
+    login(page, live_server, ADMIN)
+    page.goto(f"{live_server.url}/verwaltung/benutzer/")
+    check_axe(page)
+    page.get_by_role("table").get_by_role("link").first.click()
+    check_axe(page)  # user detail with roles and deputy forms
+    page.goto(f"{live_server.url}/verwaltung/import")
+    check_axe(page)
+    page.goto(f"{live_server.url}/verwaltung/protokoll/")
+    check_axe(page)
+
+
+def test_keyboard_skip_link(page, live_server):
+    login(page, live_server, PLANNER)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.textContent.trim()")
+    assert focused == "Zum Inhalt springen"
+    assert page.locator(".skip-link").is_visible()
