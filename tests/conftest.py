@@ -76,6 +76,16 @@ class Client(FlaskClient):
         assert self._csrf, "kein CSRF-Token gefunden"
         return self._csrf
 
+    def open(self, *args, **kwargs):
+        # The `app` fixture keeps one app context pushed, and Flask reuses it for every
+        # request, so flask.g (flask-login's current user, the CSRF token, permission
+        # scopes) would leak from one request – and one client – to the next. A real
+        # server starts every request with an empty g; so do we.
+        from flask import g, has_app_context
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
     def post(self, *args, **kwargs):
         data = kwargs.get("data")
         if kwargs.pop("csrf", True) and isinstance(data, dict) and "csrf_token" not in data:
@@ -91,8 +101,10 @@ class Client(FlaskClient):
         return response
 
     def logout(self):
-        self.post("/abmelden")
+        response = self.post("/abmelden", data={})  # data={} so the CSRF token is sent
         self._csrf = None
+        assert response.status_code == 302, f"Abmeldung fehlgeschlagen: {response.status_code}"
+        return response
 
 
 def _make_app(database_url: str):

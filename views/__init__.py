@@ -61,8 +61,24 @@ def register_blueprints(app) -> None:
         return items
 
     def page_url(page: int) -> str:
-        args = {**(request.view_args or {}), **request.args.to_dict(), "seite": page}
+        args = {**query_args(), **(request.view_args or {}), "seite": page}
         return url_for(request.endpoint, **args)
 
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["query_args"] = query_args
+
+
+MAX_PAGE = 100_000
+
+
+def query_args(*drop: str) -> dict:
+    """The request's query arguments, safe to pass on to url_for (no '_scheme'/'_external' tricks,
+    no clash with the route's own arguments)."""
+    reserved = set(request.view_args or {}) | set(drop)
+    return {k: v for k, v in request.args.items() if not k.startswith("_") and k not in reserved}
+
+
+def current_page() -> int:
+    """The ?seite= argument as a sane page number (1 … MAX_PAGE)."""
+    return min(max(request.args.get("seite", 1, type=int), 1), MAX_PAGE)

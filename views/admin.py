@@ -16,7 +16,8 @@ from models import (
     ROLE_ADMIN, ROLE_LABELS, Area, AuditEntry, Body, Organisation, OutboxMail, RoleAssignment, User,
 )
 
-from .forms import Form, IdMultiSelectField, IdSelectField, no_markup
+from . import current_page
+from .forms import CONTROL, Form, IdMultiSelectField, IdSelectField, no_markup
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
 
@@ -81,11 +82,12 @@ def _managed_user(user_id):
 def users():
     _require_users()
     q = select(User).options(selectinload(User.roles).selectinload(RoleAssignment.areas)).order_by(User.display_name)
-    text = (request.args.get("q") or "").strip()[:100]
+    text = CONTROL.sub("", request.args.get("q") or "").strip()[:100]
     if text:
-        pattern = f"%{text.lower()}%"
-        q = q.where(or_(func.lower(User.email).like(pattern), func.lower(User.display_name).like(pattern)))
-    pagination = db.paginate(q, page=max(request.args.get("seite", 1, type=int), 1), per_page=25, error_out=False)
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(or_(func.lower(User.email).like(pattern, escape="\\"),
+                        func.lower(User.display_name).like(pattern, escape="\\")))
+    pagination = db.paginate(q, page=current_page(), per_page=25, error_out=False)
     visible = [u for u in pagination.items if perm.can_manage_user(current_user, u)]
     return render_template("admin/users.html", pagination=pagination, users=visible, q=text)
 
@@ -213,7 +215,7 @@ def outbox():
     if not perm.can_read_outbox(current_user):
         abort(403)
     q = select(OutboxMail).order_by(OutboxMail.id.desc())
-    pagination = db.paginate(q, page=max(request.args.get("seite", 1, type=int), 1), per_page=25, error_out=False)
+    pagination = db.paginate(q, page=current_page(), per_page=25, error_out=False)
     return render_template("admin/outbox.html", pagination=pagination, smtp=smtp_configured())
 
 
@@ -246,10 +248,10 @@ def audit():
     if not perm.can_see_audit(current_user):
         abort(403)
     q = select(AuditEntry).options(joinedload(AuditEntry.user)).order_by(AuditEntry.id.desc())
-    kind = (request.args.get("typ") or "").strip()[:60]
+    kind = CONTROL.sub("", request.args.get("typ") or "").strip()[:60]
     if kind:
         q = q.where(AuditEntry.entity_type == kind)
-    pagination = db.paginate(q, page=max(request.args.get("seite", 1, type=int), 1), per_page=50, error_out=False)
+    pagination = db.paginate(q, page=current_page(), per_page=50, error_out=False)
     return render_template("admin/audit.html", pagination=pagination, kind=kind)
 
 

@@ -19,6 +19,8 @@ from models import (
     Area, Body, Organisation, Person, Term,
 )
 
+from . import current_page
+from .forms import CONTROL
 from .masterdata_forms import AreaForm, BodyForm, OrganisationForm, PersonForm, TermForm
 
 bp = Blueprint("stammdaten", __name__, url_prefix="/stammdaten")
@@ -213,12 +215,12 @@ def _entity(key) -> Entity:
 
 def _list_query(ent: Entity):
     q = select(ent.model).where(ent.list_filter())
-    text = (request.args.get("q") or "").strip()[:100]
+    text = CONTROL.sub("", request.args.get("q") or "").strip()[:100]
     if text:
         q = ent.search(q, text)
     active = {}
     for param, _label, _choices, column in ent.filters:
-        raw = (request.args.get(param) or "").strip()
+        raw = CONTROL.sub("", request.args.get(param) or "").strip()[:100]
         if not raw:
             continue
         active[param] = raw
@@ -242,8 +244,7 @@ def _list_query(ent: Entity):
 def index(key):
     ent = _entity(key)
     q, text, active = _list_query(ent)
-    page = request.args.get("seite", 1, type=int)
-    pagination = db.paginate(q.options(*ent.options).order_by(*ent.order), page=max(page, 1),
+    pagination = db.paginate(q.options(*ent.options).order_by(*ent.order), page=current_page(),
                              per_page=25, error_out=False)
     filters = [(param, label, choices()) for param, label, choices, _c in ent.filters]
     return render_template("masterdata/list.html", ent=ent, pagination=pagination, q=text,
@@ -412,6 +413,8 @@ def person_export(obj_id):
 def person_erase(obj_id):
     ent = _entity("personen")
     person = _get(ent, obj_id)
+    if not perm.can_erase_person(current_user, person):
+        abort(403)
     try:
         svc.erase_person(current_user, person, request.form.get("version"))
     except ServiceError as exc:
