@@ -36,7 +36,8 @@ class ResetRequestForm(Form):
 def _safe_next(target: str | None) -> str:
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+                and "\\" not in target):  # browsers read "/\\host" as "//host"
             return target
     return url_for("main.index")
 
