@@ -132,7 +132,13 @@ def can_grant_role(user, role: str, body_id: int | None) -> bool:
 
 
 def can_see_audit(user) -> bool:
+    """The change history of a record the user may see (Stammdaten detail pages)."""
     return scope_of(user).planner
+
+
+def can_read_audit_log(user) -> bool:
+    """The global audit log spans every Kreis and holds personal data (snapshots): admins only."""
+    return scope_of(user).admin
 
 
 def can_read_outbox(user) -> bool:

@@ -20,7 +20,7 @@ NAV = [
     ("Benutzer", "verwaltung.users", {}, "can_manage_users"),
     ("Import", "verwaltung.import_data", {}, "can_import_masterdata"),
     ("Postausgang", "verwaltung.outbox", {}, "can_read_outbox"),
-    ("Änderungen", "verwaltung.audit", {}, "can_see_audit"),
+    ("Änderungen", "verwaltung.audit", {}, "can_read_audit_log"),
 ]
 
 

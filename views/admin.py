@@ -245,7 +245,7 @@ def outbox_send():
 
 @bp.route("/protokoll/")
 def audit():
-    if not perm.can_see_audit(current_user):
+    if not perm.can_read_audit_log(current_user):
         abort(403)
     q = select(AuditEntry).options(joinedload(AuditEntry.user)).order_by(AuditEntry.id.desc())
     kind = CONTROL.sub("", request.args.get("typ") or "").strip()[:60]
