@@ -78,6 +78,8 @@ def read_table(filename: str, data: bytes) -> list[dict]:
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise ValidationError("Die Zeichenkodierung der Datei ist unbekannt (bitte als UTF-8 oder Windows-1252 speichern).")
     if "\x00" in text:
         raise ValidationError("Die Datei enthält Binärdaten und ist keine CSV-Datei.")
     first = text.split("\n", 1)[0]
@@ -141,6 +143,7 @@ SPECS = {
         "columns": {"Kennung": "code", "Name": "name", "Ebene": "kind", "Einwohnerzahl": "population",
                     "Gültig ab": "valid_from", "Gültig bis": "valid_to"},
         "required": ["Kennung", "Name"],
+        "defaults": {"kind": "Sozialraum"},
     },
 }
 
@@ -195,6 +198,8 @@ def run_import(user, kind: str, body: Body, filename: str, data: bytes, *, commi
             value = row.get(heading, "")
             if fieldname in ("valid_from", "valid_to", "consent_date"):
                 value = _de_date(value)
+            if not value and fieldname in spec.get("defaults", {}):
+                value = spec["defaults"][fieldname]
             formdata[fieldname] = value
         formdata["body_id"] = str(body.id)
         values: dict = {}
