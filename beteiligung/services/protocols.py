@@ -615,7 +615,7 @@ def decision_register_rows(user):
          .where(ProtocolEntry.kind == "Beschluss", perm.followup_filter(user))
          .options(*_followup_options(), joinedload(ProtocolEntry.addressee_org))
          .order_by(Meeting.start, ProtocolEntry.position))
-    for e in db.session.scalars(q.execution_options(yield_per=200)).unique():
+    for e in db.session.scalars(q.execution_options(yield_per=200)):
         m = e.protocol.meeting
         yield [m.committee.name, to_berlin(m.start).date(), m.title, agenda_label(e.agenda_item), e.text,
                DECISION_MODES.get(e.decision_mode or "", ""), e.votes_yes, e.votes_no, e.votes_abstain,
