@@ -197,8 +197,7 @@ def roles(meeting_id):
     for role in MEETING_ROLES:
         getattr(form, role).choices = choices
     if not form.validate():
-        flash("Bitte gültige Benutzerkonten für die Sitzungsrollen wählen.", "danger")
-        return redirect(_protocol_url(meeting, "rollen")), 303
+        return _protocol_error(meeting, ValidationError("Bitte gültige Benutzerkonten für die Sitzungsrollen wählen."), 422)
     svc.set_meeting_roles(current_user, meeting, {role: getattr(form, role).data for role in MEETING_ROLES})
     flash("Die Sitzungsrollen wurden gespeichert.", "success")
     return redirect(_protocol_url(meeting, "rollen"))
@@ -428,8 +427,8 @@ def send_for_approval(meeting_id):
         abort(403)
     form = ApprovalForm()
     if not form.validate():
-        flash("Bitte ein gültiges Datum für die Einspruchsfrist angeben.", "danger")
-        return redirect(_protocol_url(meeting, "freigabe")), 303
+        return _protocol_error(meeting, ValidationError(
+            "Bitte ein gültiges Datum für die Einspruchsfrist angeben (z. B. 05.12.2026)."), 422)
     try:
         n = svc.send_for_approval(current_user, meeting, form.objection_deadline.data, form.version.data)
     except ValidationError as exc:
@@ -439,10 +438,10 @@ def send_for_approval(meeting_id):
     return redirect(_protocol_url(meeting, "freigabe"))
 
 
-def _protocol_error(meeting, exc, code):
+def _protocol_error(meeting, exc, code, kept=None):
     message = exc.message if not exc.errors else " ".join(exc.errors.values())
-    return render_template("errors/error.html", status=code, title="Eingabe nicht möglich",
-                           message=message, back=_protocol_url(meeting)), code
+    return render_template("protocols/error.html", status=code, title="Eingabe nicht möglich",
+                           message=message, back=_protocol_url(meeting), kept=kept), code
 
 
 @bp.route("/sitzungen/<int:meeting_id>/einwand", methods=["POST"])
@@ -455,7 +454,7 @@ def objection(meeting_id):
         svc.add_objection(current_user, meeting, form.text.data)
     except ValidationError as exc:
         db.session.rollback()
-        return _protocol_error(meeting, exc, 422)
+        return _protocol_error(meeting, exc, 422, kept=form.text.data)
     flash("Ihr Einwand wurde festgehalten.", "success")
     return redirect(_protocol_url(meeting, "freigabe"))
 
