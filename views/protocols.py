@@ -164,6 +164,7 @@ def protocol(meeting_id):
         may_roles=perm.can_assign_meeting_roles(current_user, meeting),
         approval_form=ApprovalForm(formdata=None), approve_form=ApproveForm(formdata=None),
         objection_form=ObjectionForm(formdata=None), today=svc.today(),
+        previous=svc.previous_protocol_for_approval(meeting),
     )
     if ctx["may_roles"]:
         roles_form = RolesForm(formdata=None)
@@ -601,7 +602,7 @@ def _panel_helpers():
         protocol = svc.get_protocol(meeting)
         summary = svc.attendance_summary([meeting.id])[meeting.id]
         return {"protocol": protocol, "summary": summary, "quorum": svc.quorum_state(meeting, summary),
-                "open_items": svc.open_items(meeting)}
+                "open_items": svc.open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}
 
     def committee_health(committee):
         return svc.committee_health(committee)

@@ -521,6 +521,15 @@ def open_items(meeting: Meeting) -> list[ProtocolEntry]:
     return list(db.session.scalars(q).unique())
 
 
+def previous_protocol_for_approval(meeting: Meeting) -> Protocol | None:
+    """The protocol of an earlier meeting of the same committee still waiting for approval (TOP „Genehmigung“)."""
+    return db.session.scalar(
+        select(Protocol).join(Meeting, Protocol.meeting_id == Meeting.id)
+        .where(Meeting.committee_id == meeting.committee_id, Meeting.start < meeting.start,
+               Protocol.status == "zur_abstimmung")
+        .options(joinedload(Protocol.meeting)).order_by(Meeting.start.desc()).limit(1))
+
+
 def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProposal:
     """Erkenntnis/Empfehlung → Themenspeicher of another committee (e.g. the Sozialplanungskonferenz)."""
     require(perm.can_forward_entry(user, entry))

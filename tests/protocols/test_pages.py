@@ -304,3 +304,56 @@ def test_health_page(client, pw):
     page = html(r)
     assert "Mitgliedsorganisationen, die nie teilnehmen" in page and "Jobcenter Beckum" in page
     assert "mehr als 4 Wochen" in page
+
+
+def test_next_meeting_links_approval_of_previous_protocol(client, pw):
+    svc.create_entry(pw.planner_k, pw.spk_past, decision_data())
+    svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
+    client.login("planung@kreis.example")
+    page = html(client.get(f"/protokolle/sitzungen/{pw.spk_mid.id}/"))
+    assert "Genehmigung des Protokolls: Das Protokoll der Sitzung vom" in page
+    assert f"/protokolle/sitzungen/{pw.spk_past.id}/#freigabe" in page
+    assert "Genehmigung des Protokolls:" not in html(client.get(f"/protokolle/sitzungen/{pw.srk_past.id}/"))
+
+
+def test_bad_form_input_on_roles_and_approval_is_422(client, pw):
+    svc.create_entry(pw.planner_k, pw.spk_past, decision_data())
+    client.login("planung@kreis.example")
+    r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/rollen", data={"moderation": "999999"})
+    assert r.status_code == 422 and "gültige Benutzerkonten" in html(r)
+    r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/zur-abstimmung",
+                    data={"objection_deadline": "32.13.2026", "version": "1"})
+    assert r.status_code == 422 and "Einspruchsfrist" in html(r)
+    r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/zur-abstimmung",
+                    data={"objection_deadline": "", "version": "1"})
+    assert r.status_code == 422 and "Bitte eine Einspruchsfrist angeben." in html(r)
+    assert svc.get_protocol(pw.spk_past).status == "entwurf"
+    assert pw.spk_past.protocol_roles == []
+
+
+def test_kurzfassung_stays_one_page(client, pw):
+    from pypdf import PdfReader
+    long = "Sehr ausführlicher Beschlusstext mit Begründung. " * 20
+    for i in range(12):
+        svc.create_entry(pw.planner_k, pw.spk_past, decision_data(text=f"{i}: {long}"))
+        svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id, text=f"{i}: {long}"))
+    client.login("planung@kreis.example")
+    r = client.get(f"/protokolle/sitzungen/{pw.spk_past.id}/kurzfassung.pdf")
+    reader = PdfReader(io.BytesIO(r.data))
+    assert len(reader.pages) == 1
+    assert "weitere Beschlüsse" in reader.pages[0].extract_text()
+
+
+def test_attendance_page_constant_queries(client, pw, db):
+    import uuid
+    from models import Invitation
+    client.login("planung@kreis.example")
+
+    def grow(factor):
+        for i in range(factor * 3):
+            p = Person(body=pw.kreis, first_name=f"Gast{i}", last_name="Test", organisation=pw.org_k)
+            db.session.add(p)
+            db.session.add(Invitation(meeting=pw.spk_past, person=p, organisation=pw.org_k,
+                                      token_hash=uuid.uuid4().hex))
+        db.session.commit()
+    assert_constant_queries(FreshSession(client, db), db.engine, f"/protokolle/sitzungen/{pw.spk_past.id}/anwesenheit", grow)
