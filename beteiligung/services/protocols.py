@@ -8,11 +8,14 @@ committee health figures.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
@@ -38,6 +41,16 @@ class Locked(Conflict):
             "Das Protokoll ist genehmigt und damit gesperrt. Änderungen sind nur in einer neuen "
             "Fassung möglich (Schaltfläche „Neue Fassung anlegen“)."
         )
+
+
+@contextmanager
+def _stale_guard():
+    """Two saves that passed the version check at the same moment: the database decides, the loser gets a Conflict."""
+    try:
+        yield
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise Conflict() from None
 
 
 def today() -> date:
@@ -161,44 +174,45 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
 
 def save_attendance(user, meeting: Meeting, rows: list[dict]) -> int:
     """rows: dicts with person_id, status, organisation_id, deputy_id, note. One transaction."""
-    require(perm.can_record_attendance(user, meeting))
-    errors = {}
-    person_ids = {r["person_id"] for r in rows} | {r.get("deputy_id") for r in rows if r.get("deputy_id")}
-    org_ids = {r.get("organisation_id") for r in rows if r.get("organisation_id")}
-    persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
-    orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
-    for i, r in enumerate(rows):
-        if r.get("status") not in ATTENDANCE_STATES:
-            errors[f"status_{r['person_id']}"] = "Bitte anwesend, entschuldigt oder abwesend wählen."
-        if r["person_id"] not in persons:
-            errors[f"person_{i}"] = "Diese Person gibt es nicht."
-        if r.get("deputy_id") and r["deputy_id"] not in persons:
-            errors[f"deputy_{r['person_id']}"] = "Diese Vertretung gibt es nicht."
-        if r.get("deputy_id") and r["deputy_id"] == r["person_id"]:
-            errors[f"deputy_{r['person_id']}"] = "Eine Person kann sich nicht selbst vertreten."
-        if r.get("organisation_id") and r["organisation_id"] not in orgs:
-            errors[f"organisation_{r['person_id']}"] = "Diese Organisation gibt es nicht."
-        if len(r.get("note") or "") > 300:
-            errors[f"note_{r['person_id']}"] = "Höchstens 300 Zeichen."
-    if errors:
-        raise ValidationError(errors)
-    existing = {a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
-    for r in rows:
-        a = existing.get(r["person_id"])
-        if a is None:
-            a = Attendance(meeting_id=meeting.id, person_id=r["person_id"])
-            db.session.add(a)
-        a.status = r["status"]
-        a.organisation_id = r.get("organisation_id")
-        a.deputy_id = r.get("deputy_id")
-        a.note = r.get("note") or None
-    protocol = ensure_protocol(meeting)
-    _revision(user, protocol, "anwesenheit", data={"zeilen": [
-        {k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]})
-    if meeting.status in ("geplant", "eingeladen") and meeting.start <= utcnow():
-        meeting.status = "durchgeführt"
-    db.session.commit()
-    return len(rows)
+    with _stale_guard():
+        require(perm.can_record_attendance(user, meeting))
+        errors = {}
+        person_ids = {r["person_id"] for r in rows} | {r.get("deputy_id") for r in rows if r.get("deputy_id")}
+        org_ids = {r.get("organisation_id") for r in rows if r.get("organisation_id")}
+        persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
+        orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
+        for i, r in enumerate(rows):
+            if r.get("status") not in ATTENDANCE_STATES:
+                errors[f"status_{r['person_id']}"] = "Bitte anwesend, entschuldigt oder abwesend wählen."
+            if r["person_id"] not in persons:
+                errors[f"person_{i}"] = "Diese Person gibt es nicht."
+            if r.get("deputy_id") and r["deputy_id"] not in persons:
+                errors[f"deputy_{r['person_id']}"] = "Diese Vertretung gibt es nicht."
+            if r.get("deputy_id") and r["deputy_id"] == r["person_id"]:
+                errors[f"deputy_{r['person_id']}"] = "Eine Person kann sich nicht selbst vertreten."
+            if r.get("organisation_id") and r["organisation_id"] not in orgs:
+                errors[f"organisation_{r['person_id']}"] = "Diese Organisation gibt es nicht."
+            if len(r.get("note") or "") > 300:
+                errors[f"note_{r['person_id']}"] = "Höchstens 300 Zeichen."
+        if errors:
+            raise ValidationError(errors)
+        existing = {a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
+        for r in rows:
+            a = existing.get(r["person_id"])
+            if a is None:
+                a = Attendance(meeting_id=meeting.id, person_id=r["person_id"])
+                db.session.add(a)
+            a.status = r["status"]
+            a.organisation_id = r.get("organisation_id")
+            a.deputy_id = r.get("deputy_id")
+            a.note = r.get("note") or None
+        protocol = ensure_protocol(meeting)
+        _revision(user, protocol, "anwesenheit", data={"zeilen": [
+            {k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]})
+        if meeting.status in ("geplant", "eingeladen") and meeting.start <= utcnow():
+            meeting.status = "durchgeführt"
+        db.session.commit()
+        return len(rows)
 
 
 def attendance_summary(meeting_ids: list[int]) -> dict[int, dict]:
@@ -303,86 +317,90 @@ def create_entry(user, meeting: Meeting, data: dict) -> ProtocolEntry:
 
 
 def update_entry(user, entry: ProtocolEntry, data: dict, version) -> ProtocolEntry:
-    meeting = entry.protocol.meeting
-    require(perm.can_edit_protocol(user, meeting))
-    _require_unlocked(entry.protocol)
-    ensure_version(entry, version)
-    clean = _validate_entry(meeting, data, entry)
-    for key, value in clean.items():
-        setattr(entry, key, value)
-    if entry.kind in FOLLOWUP_KINDS and entry.status is None:
-        entry.status, entry.status_changed_at = "offen", utcnow()
-    elif entry.kind not in FOLLOWUP_KINDS:
-        entry.status = None
-    db.session.flush()
-    _revision(user, entry.protocol, "eintrag_geaendert", entry)
-    db.session.commit()
-    return entry
+    with _stale_guard():
+        meeting = entry.protocol.meeting
+        require(perm.can_edit_protocol(user, meeting))
+        _require_unlocked(entry.protocol)
+        ensure_version(entry, version)
+        clean = _validate_entry(meeting, data, entry)
+        for key, value in clean.items():
+            setattr(entry, key, value)
+        if entry.kind in FOLLOWUP_KINDS and entry.status is None:
+            entry.status, entry.status_changed_at = "offen", utcnow()
+        elif entry.kind not in FOLLOWUP_KINDS:
+            entry.status = None
+        db.session.flush()
+        _revision(user, entry.protocol, "eintrag_geaendert", entry)
+        db.session.commit()
+        return entry
 
 
 def delete_entry(user, entry: ProtocolEntry, version) -> None:
-    protocol = entry.protocol
-    require(perm.can_edit_protocol(user, protocol.meeting))
-    _require_unlocked(protocol)
-    ensure_version(entry, version)
-    _revision(user, protocol, "eintrag_geloescht", entry)
-    db.session.delete(entry)
-    db.session.commit()
+    with _stale_guard():
+        protocol = entry.protocol
+        require(perm.can_edit_protocol(user, protocol.meeting))
+        _require_unlocked(protocol)
+        ensure_version(entry, version)
+        _revision(user, protocol, "eintrag_geloescht", entry)
+        db.session.delete(entry)
+        db.session.commit()
 
 
 def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, version) -> ProtocolEntry:
     """Nachhalten: offen → in Arbeit → erledigt (erledigt needs a note). Allowed on approved protocols."""
-    require(perm.can_update_followup(user, entry))
-    if entry.kind not in FOLLOWUP_KINDS:
-        raise ValidationError({"status": "Nur Aufgaben und Beschlüsse haben einen Bearbeitungsstand."})
-    ensure_version(entry, version)
-    note = (note or "").strip()
-    if status not in ITEM_STATES:
-        raise ValidationError({"status": "Bitte offen, in Arbeit oder erledigt wählen."})
-    if status == "erledigt" and not note:
-        raise ValidationError({"note": "Bitte beim Abschließen kurz festhalten, was erreicht wurde."})
-    if len(note) > 5000:
-        raise ValidationError({"note": "Die Notiz ist zu lang (höchstens 5.000 Zeichen)."})
-    before = audit.snapshot(entry)
-    entry.status = status
-    entry.status_changed_at = utcnow()
-    if status == "erledigt":
-        entry.closed_at, entry.closed_note, entry.closed_by_id = utcnow(), note, getattr(user, "id", None)
-    else:
-        entry.closed_at = entry.closed_by_id = None
-        if note:
-            entry.closed_note = note
-    db.session.flush()
-    _revision(user, entry.protocol, "stand", entry)
-    audit.record(user, "update", entry, before, audit.snapshot(entry), f"{entry.kind} {status}: {str(entry)[:200]}")
-    db.session.commit()
-    return entry
+    with _stale_guard():
+        require(perm.can_update_followup(user, entry))
+        if entry.kind not in FOLLOWUP_KINDS:
+            raise ValidationError({"status": "Nur Aufgaben und Beschlüsse haben einen Bearbeitungsstand."})
+        ensure_version(entry, version)
+        note = (note or "").strip()
+        if status not in ITEM_STATES:
+            raise ValidationError({"status": "Bitte offen, in Arbeit oder erledigt wählen."})
+        if status == "erledigt" and not note:
+            raise ValidationError({"note": "Bitte beim Abschließen kurz festhalten, was erreicht wurde."})
+        if len(note) > 5000:
+            raise ValidationError({"note": "Die Notiz ist zu lang (höchstens 5.000 Zeichen)."})
+        before = audit.snapshot(entry)
+        entry.status = status
+        entry.status_changed_at = utcnow()
+        if status == "erledigt":
+            entry.closed_at, entry.closed_note, entry.closed_by_id = utcnow(), note, getattr(user, "id", None)
+        else:
+            entry.closed_at = entry.closed_by_id = None
+            if note:
+                entry.closed_note = note
+        db.session.flush()
+        _revision(user, entry.protocol, "stand", entry)
+        audit.record(user, "update", entry, before, audit.snapshot(entry), f"{entry.kind} {status}: {str(entry)[:200]}")
+        db.session.commit()
+        return entry
 
 
 def record_political_resolution(user, entry: ProtocolEntry, day: date | None, outcome: str, note: str, version):
-    require(perm.can_record_political_resolution(user, entry))
-    if entry.kind != "Beschluss" or not entry.for_resolution:
-        raise ValidationError({"political_outcome": "Nur Beschlüsse „zur Beschlussfassung“ erhalten eine politische Entscheidung."})
-    ensure_version(entry, version)
-    errors = {}
-    if day is None:
-        errors["political_date"] = "Bitte das Datum der Entscheidung angeben."
-    elif day > today():
-        errors["political_date"] = "Das Datum der Entscheidung darf nicht in der Zukunft liegen."
-    if outcome not in POLITICAL_OUTCOMES:
-        errors["political_outcome"] = "Bitte das Ergebnis wählen."
-    if errors:
-        raise ValidationError(errors)
-    before = audit.snapshot(entry)
-    entry.political_date, entry.political_outcome, entry.political_note = day, outcome, (note or "").strip()[:500] or None
-    db.session.flush()
-    _revision(user, entry.protocol, "politische_entscheidung", entry)
-    audit.record(user, "update", entry, before, audit.snapshot(entry), f"Politische Entscheidung: {outcome}")
-    db.session.commit()
-    return entry
+    with _stale_guard():
+        require(perm.can_record_political_resolution(user, entry))
+        if entry.kind != "Beschluss" or not entry.for_resolution:
+            raise ValidationError({"political_outcome": "Nur Beschlüsse „zur Beschlussfassung“ erhalten eine politische Entscheidung."})
+        ensure_version(entry, version)
+        errors = {}
+        if day is None:
+            errors["political_date"] = "Bitte das Datum der Entscheidung angeben."
+        elif day > today():
+            errors["political_date"] = "Das Datum der Entscheidung darf nicht in der Zukunft liegen."
+        if outcome not in POLITICAL_OUTCOMES:
+            errors["political_outcome"] = "Bitte das Ergebnis wählen."
+        if errors:
+            raise ValidationError(errors)
+        before = audit.snapshot(entry)
+        entry.political_date, entry.political_outcome, entry.political_note = day, outcome, (note or "").strip()[:500] or None
+        db.session.flush()
+        _revision(user, entry.protocol, "politische_entscheidung", entry)
+        audit.record(user, "update", entry, before, audit.snapshot(entry), f"Politische Entscheidung: {outcome}")
+        db.session.commit()
+        return entry
 
 
-# --- approval ------------------------------------------------------------------
+    # --- approval ------------------------------------------------------------------
 
 def participant_emails(meeting: Meeting) -> list[str]:
     emails = set()
@@ -406,34 +424,35 @@ def _protocol_url(meeting: Meeting) -> str:
 
 
 def send_for_approval(user, meeting: Meeting, deadline: date | None, version) -> int:
-    require(perm.can_edit_protocol(user, meeting))
-    protocol = ensure_protocol(meeting)
-    _require_unlocked(protocol)
-    ensure_version(protocol, version)
-    if protocol.status != "entwurf":
-        raise Conflict("Das Protokoll ist bereits zur Abstimmung versandt.")
-    if deadline is None:
-        raise ValidationError({"objection_deadline": "Bitte eine Einspruchsfrist angeben."})
-    if deadline < today():
-        raise ValidationError({"objection_deadline": "Die Einspruchsfrist darf nicht in der Vergangenheit liegen."})
-    if not protocol.entries:
-        raise ValidationError({"objection_deadline": "Das Protokoll hat noch keine Einträge."})
-    protocol.status, protocol.objection_deadline, protocol.sent_at = "zur_abstimmung", deadline, utcnow()
-    recipients = participant_emails(meeting)
-    label = meeting_label(meeting)
-    body = (
-        f"Guten Tag,\n\nder Protokollentwurf der Sitzung „{meeting.title}“ ({label}) liegt zur Abstimmung vor.\n"
-        f"Einwände können bis zum {deadline.strftime('%d.%m.%Y')} erhoben werden:\n{_protocol_url(meeting)}\n\n"
-        "Ohne Einwände wird das Protokoll in der nächsten Sitzung genehmigt.\n"
-    )
-    pdf = protocol_pdf(meeting)
-    for email in recipients:
-        mail.queue(email, f"Protokollentwurf zur Abstimmung: {meeting.title}", body, category="protokoll",
-                   attachments=[(f"Protokollentwurf-{meeting.id}.pdf", "application", "pdf", pdf, {})])
-    _revision(user, protocol, "zur_abstimmung", data={"frist": deadline.isoformat(), "empfaenger": len(recipients)})
-    audit.record(user, "update", protocol, None, {"status": "zur_abstimmung"}, f"Protokoll zur Abstimmung: {meeting.title}")
-    db.session.commit()
-    return len(recipients)
+    with _stale_guard():
+        require(perm.can_edit_protocol(user, meeting))
+        protocol = ensure_protocol(meeting)
+        _require_unlocked(protocol)
+        ensure_version(protocol, version)
+        if protocol.status != "entwurf":
+            raise Conflict("Das Protokoll ist bereits zur Abstimmung versandt.")
+        if deadline is None:
+            raise ValidationError({"objection_deadline": "Bitte eine Einspruchsfrist angeben."})
+        if deadline < today():
+            raise ValidationError({"objection_deadline": "Die Einspruchsfrist darf nicht in der Vergangenheit liegen."})
+        if not protocol.entries:
+            raise ValidationError({"objection_deadline": "Das Protokoll hat noch keine Einträge."})
+        protocol.status, protocol.objection_deadline, protocol.sent_at = "zur_abstimmung", deadline, utcnow()
+        recipients = participant_emails(meeting)
+        label = meeting_label(meeting)
+        body = (
+            f"Guten Tag,\n\nder Protokollentwurf der Sitzung „{meeting.title}“ ({label}) liegt zur Abstimmung vor.\n"
+            f"Einwände können bis zum {deadline.strftime('%d.%m.%Y')} erhoben werden:\n{_protocol_url(meeting)}\n\n"
+            "Ohne Einwände wird das Protokoll in der nächsten Sitzung genehmigt.\n"
+        )
+        pdf = protocol_pdf(meeting)
+        for email in recipients:
+            mail.queue(email, f"Protokollentwurf zur Abstimmung: {meeting.title}", body, category="protokoll",
+                       attachments=[(f"Protokollentwurf-{meeting.id}.pdf", "application", "pdf", pdf, {})])
+        _revision(user, protocol, "zur_abstimmung", data={"frist": deadline.isoformat(), "empfaenger": len(recipients)})
+        audit.record(user, "update", protocol, None, {"status": "zur_abstimmung"}, f"Protokoll zur Abstimmung: {meeting.title}")
+        db.session.commit()
+        return len(recipients)
 
 
 def add_objection(user, meeting: Meeting, text: str) -> ProtocolObjection:
@@ -459,47 +478,49 @@ def add_objection(user, meeting: Meeting, text: str) -> ProtocolObjection:
 
 
 def approve(user, meeting: Meeting, note: str, version) -> Protocol:
-    require(perm.can_approve_protocol(user, meeting))
-    protocol = get_protocol(meeting)
-    if protocol is None:
-        raise NotFound("Zu dieser Sitzung gibt es noch kein Protokoll.")
-    ensure_version(protocol, version)
-    if protocol.status != "zur_abstimmung":
-        raise Conflict("Nur ein Protokoll „zur Abstimmung“ kann genehmigt werden.")
-    protocol.status, protocol.approved_at, protocol.approved_by_id = "genehmigt", utcnow(), getattr(user, "id", None)
-    protocol.approval_note = (note or "").strip()[:300] or None
-    meeting.status = "protokolliert"
-    db.session.flush()
-    pdf = protocol_pdf(meeting)
-    body = (f"Guten Tag,\n\ndas Protokoll der Sitzung „{meeting.title}“ ({meeting_label(meeting)}) wurde genehmigt "
-            f"(Fassung {protocol.edition}). Sie finden es im Anhang und unter\n{_protocol_url(meeting)}\n")
-    recipients = participant_emails(meeting)
-    for email in recipients:
-        mail.queue(email, f"Genehmigtes Protokoll: {meeting.title}", body, category="protokoll",
-                   attachments=[(f"Protokoll-{meeting.id}-Fassung-{protocol.edition}.pdf", "application", "pdf", pdf, {})])
-    _revision(user, protocol, "genehmigt", data={"note": protocol.approval_note, "empfaenger": len(recipients)})
-    audit.record(user, "update", protocol, None, {"status": "genehmigt"}, f"Protokoll genehmigt: {meeting.title}")
-    db.session.commit()
-    return protocol
+    with _stale_guard():
+        require(perm.can_approve_protocol(user, meeting))
+        protocol = get_protocol(meeting)
+        if protocol is None:
+            raise NotFound("Zu dieser Sitzung gibt es noch kein Protokoll.")
+        ensure_version(protocol, version)
+        if protocol.status != "zur_abstimmung":
+            raise Conflict("Nur ein Protokoll „zur Abstimmung“ kann genehmigt werden.")
+        protocol.status, protocol.approved_at, protocol.approved_by_id = "genehmigt", utcnow(), getattr(user, "id", None)
+        protocol.approval_note = (note or "").strip()[:300] or None
+        meeting.status = "protokolliert"
+        db.session.flush()
+        pdf = protocol_pdf(meeting)
+        body = (f"Guten Tag,\n\ndas Protokoll der Sitzung „{meeting.title}“ ({meeting_label(meeting)}) wurde genehmigt "
+                f"(Fassung {protocol.edition}). Sie finden es im Anhang und unter\n{_protocol_url(meeting)}\n")
+        recipients = participant_emails(meeting)
+        for email in recipients:
+            mail.queue(email, f"Genehmigtes Protokoll: {meeting.title}", body, category="protokoll",
+                       attachments=[(f"Protokoll-{meeting.id}-Fassung-{protocol.edition}.pdf", "application", "pdf", pdf, {})])
+        _revision(user, protocol, "genehmigt", data={"note": protocol.approval_note, "empfaenger": len(recipients)})
+        audit.record(user, "update", protocol, None, {"status": "genehmigt"}, f"Protokoll genehmigt: {meeting.title}")
+        db.session.commit()
+        return protocol
 
 
 def new_edition(user, meeting: Meeting, version) -> Protocol:
-    require(perm.can_approve_protocol(user, meeting))
-    protocol = get_protocol(meeting)
-    if protocol is None:
-        raise NotFound("Zu dieser Sitzung gibt es noch kein Protokoll.")
-    ensure_version(protocol, version)
-    if protocol.status != "genehmigt":
-        raise Conflict("Eine neue Fassung ist nur bei einem genehmigten Protokoll nötig.")
-    protocol.status, protocol.edition = "entwurf", protocol.edition + 1
-    protocol.objection_deadline = protocol.sent_at = protocol.approved_at = None
-    _revision(user, protocol, "neue_fassung")
-    audit.record(user, "update", protocol, None, {"fassung": protocol.edition}, f"Neue Fassung: {meeting.title}")
-    db.session.commit()
-    return protocol
+    with _stale_guard():
+        require(perm.can_approve_protocol(user, meeting))
+        protocol = get_protocol(meeting)
+        if protocol is None:
+            raise NotFound("Zu dieser Sitzung gibt es noch kein Protokoll.")
+        ensure_version(protocol, version)
+        if protocol.status != "genehmigt":
+            raise Conflict("Eine neue Fassung ist nur bei einem genehmigten Protokoll nötig.")
+        protocol.status, protocol.edition = "entwurf", protocol.edition + 1
+        protocol.objection_deadline = protocol.sent_at = protocol.approved_at = None
+        _revision(user, protocol, "neue_fassung")
+        audit.record(user, "update", protocol, None, {"fassung": protocol.edition}, f"Neue Fassung: {meeting.title}")
+        db.session.commit()
+        return protocol
 
 
-# --- open items (carry-forward) and bottom-up ------------------------------------
+    # --- open items (carry-forward) and bottom-up ------------------------------------
 
 def _followup_options():
     return (joinedload(ProtocolEntry.owner_person), joinedload(ProtocolEntry.owner_org),
@@ -532,24 +553,25 @@ def previous_protocol_for_approval(meeting: Meeting) -> Protocol | None:
 
 def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProposal:
     """Erkenntnis/Empfehlung → Themenspeicher of another committee (e.g. the Sozialplanungskonferenz)."""
-    require(perm.can_forward_entry(user, entry))
-    if committee is None or not perm.can_view_committee(user, committee):
-        raise NotFound("Dieses Gremium gibt es nicht.")
-    if entry.kind not in FORWARDABLE_KINDS:
-        raise ValidationError({"committee_id": "Nur Erkenntnisse und Empfehlungen können weitergeleitet werden."})
-    if entry.forwarded_topic_id is not None:
-        raise Conflict("Dieser Eintrag wurde bereits in einen Themenspeicher weitergeleitet.")
-    meeting = entry.protocol.meeting
-    if committee.id == meeting.committee_id:
-        raise ValidationError({"committee_id": "Bitte ein anderes Gremium wählen."})
-    first_line = entry.text.strip().splitlines()[0]
-    title = first_line if len(first_line) <= 280 else first_line[:277] + "…"
-    label = f"{entry.kind} aus: {meeting_label(meeting)}, {agenda_label(entry.agenda_item)}"
-    topic = _propose_topic(user, committee, title, entry.text, "protokolleintrag", entry.id, label[:300])
-    entry.forwarded_topic = topic
-    _revision(user, entry.protocol, "weitergeleitet", entry, data={"gremium": committee.name, "thema": topic.id})
-    db.session.commit()
-    return topic
+    with _stale_guard():
+        require(perm.can_forward_entry(user, entry))
+        if committee is None or not perm.can_view_committee(user, committee):
+            raise NotFound("Dieses Gremium gibt es nicht.")
+        if entry.kind not in FORWARDABLE_KINDS:
+            raise ValidationError({"committee_id": "Nur Erkenntnisse und Empfehlungen können weitergeleitet werden."})
+        if entry.forwarded_topic_id is not None:
+            raise Conflict("Dieser Eintrag wurde bereits in einen Themenspeicher weitergeleitet.")
+        meeting = entry.protocol.meeting
+        if committee.id == meeting.committee_id:
+            raise ValidationError({"committee_id": "Bitte ein anderes Gremium wählen."})
+        first_line = entry.text.strip().splitlines()[0]
+        title = first_line if len(first_line) <= 280 else first_line[:277] + "…"
+        label = f"{entry.kind} aus: {meeting_label(meeting)}, {agenda_label(entry.agenda_item)}"
+        topic = _propose_topic(user, committee, title, entry.text, "protokolleintrag", entry.id, label[:300])
+        entry.forwarded_topic = topic
+        _revision(user, entry.protocol, "weitergeleitet", entry, data={"gremium": committee.name, "thema": topic.id})
+        db.session.commit()
+        return topic
 
 
 def _propose_topic(user, committee, title, description, source_type, source_id, source_label) -> TopicProposal:

@@ -357,3 +357,17 @@ def test_attendance_page_constant_queries(client, pw, db):
                                       token_hash=uuid.uuid4().hex))
         db.session.commit()
     assert_constant_queries(FreshSession(client, db), db.engine, f"/protokolle/sitzungen/{pw.spk_past.id}/anwesenheit", grow)
+
+
+def test_committee_health_partial(app, pw, db):
+    from flask_login import login_user
+    svc.save_attendance(pw.planner_k, pw.spk_past, [
+        {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}])
+    tpl = '{% with committee = c %}{% include "protocols/_committee_health.html" %}{% endwith %}'
+    with app.test_request_context("/"):
+        login_user(pw.planner_k)
+        out = render_template_string(tpl, c=pw.spk)
+        assert "Gesundheit des Gremiums" in out and "Jobcenter Beckum" in out
+    with app.test_request_context("/"):
+        login_user(pw.partner_a)
+        assert "Gesundheit des Gremiums" not in render_template_string(tpl, c=pw.spk)

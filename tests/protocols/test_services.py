@@ -286,3 +286,36 @@ def test_committee_health(pw, app):
     assert [o.id for o in h["never"]] == [pw.org_b.id]
     assert [e.id for e in h["without_owner"]] == [no_owner.id]
     assert [e.id for e in h["stale"]] == [stale.id]
+
+
+def test_two_writers_at_the_same_moment_database_decides(pw):
+    """Both passed the form version check; the second UPDATE finds a newer row and becomes a Conflict."""
+    from sqlalchemy.orm import Session
+    e = svc.create_entry(pw.planner_k, pw.spk_past, decision_data(text="Ausgangstext"))
+    version = e.version
+    with Session(db.engine) as other:  # a second request, in its own transaction
+        same = other.get(ProtocolEntry, e.id)
+        same.text = "Text aus dem anderen Browser"
+        other.commit()
+    # this session still holds version 1 in memory and passes ensure_version
+    with pytest.raises(Conflict):
+        svc.update_entry(pw.admin, e, decision_data(text="Mein Text"), version)
+    db.session.expire_all()
+    assert db.session.get(ProtocolEntry, e.id).text == "Text aus dem anderen Browser"
+    assert db.session.scalar(select(func.count()).select_from(ProtocolRevision)
+                             .where(ProtocolRevision.action == "eintrag_geaendert")) == 0
+
+
+def test_simultaneous_attendance_insert_is_conflict_not_500(pw):
+    from sqlalchemy.orm import Session
+    svc.ensure_protocol(pw.spk_past)
+    db.session.commit()
+    with Session(db.engine) as other:
+        other.add(Attendance(meeting_id=pw.spk_past.id, person_id=pw.person_a.id, status="anwesend"))
+        other.commit()
+    # this writer did not see the row yet (it loads existing rows first; simulate by inserting directly)
+    db.session.add(Attendance(meeting_id=pw.spk_past.id, person_id=pw.person_a.id, status="abwesend"))
+    with pytest.raises(Conflict):
+        with svc._stale_guard():
+            db.session.commit()
+    assert db.session.scalar(select(Attendance.status)) == "anwesend"
