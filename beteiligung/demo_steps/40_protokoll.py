@@ -171,7 +171,7 @@ def run(ctx) -> None:
                   objection_deadline=today + timedelta(days=7))
     db.session.add(p2)
     db.session.flush()
-    items = list(spk_past.agenda_items)
+    items = [i for i in spk_past.agenda_items if i is not top]
     _entry(p2, planung, 1, "Information", "Die Sozialplanung stellt den Sozialbericht 2026 vor; "
            "die Kinderarmutsquote in der Südstadt liegt bei 31,4 %.", items[1] if len(items) > 1 else None)
     _entry(p2, planung, 2, "Beschluss",
