@@ -11,10 +11,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional as Op
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
-from beteiligung.services import Conflict, ServiceError, ValidationError, protocols as svc
+from beteiligung.services import Conflict, ValidationError, protocols as svc
 from models import Committee, Meeting, Organisation, Person, User
 from models.protocols import (
-    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, FORWARDABLE_KINDS, ITEM_STATES, MEETING_ROLES,
+    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, ITEM_STATES, MEETING_ROLES,
     POLITICAL_OUTCOMES, Protocol, ProtocolEntry, ProtocolRevision,
 )
 

@@ -9,13 +9,13 @@ SPK meeting until it is done. Uses committees/meetings of the Gremien step when 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
-from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, Person, TopicProposal, utcnow
+from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, TopicProposal, utcnow
 from models.protocols import Attendance, MeetingRole, Protocol, ProtocolEntry, ProtocolRevision
 
 

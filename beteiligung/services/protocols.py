@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 

@@ -116,7 +116,7 @@ def test_health_page_matrix(app, pw, who):
 def test_guessed_and_foreign_ids_are_404(app, pw):
     fe = svc.create_entry(pw.planner_x, pw.foreign_meeting, decision_data(text="Fremdbeschluss"))
     c = as_user(app, "planner_k")
-    for url in (f"/protokolle/sitzungen/{pw.foreign_meeting.id}/", f"/protokolle/sitzungen/999999/",
+    for url in (f"/protokolle/sitzungen/{pw.foreign_meeting.id}/", "/protokolle/sitzungen/999999/",
                 f"/protokolle/sitzungen/{pw.foreign_meeting.id}/anwesenheit",
                 f"/protokolle/sitzungen/{pw.foreign_meeting.id}/protokoll.docx",
                 f"/protokolle/eintraege/{fe.id}/bearbeiten", "/protokolle/eintraege/999999/bearbeiten",

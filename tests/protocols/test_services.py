@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, PermissionDenied, ValidationError, protocols as svc
-from models import OutboxMail, TopicProposal, utcnow
+from models import OutboxMail, utcnow
 from models.protocols import Attendance, ProtocolEntry, ProtocolRevision
 
 
@@ -245,7 +245,7 @@ def test_political_resolution(pw):
 
 
 def test_reminders_before_and_after_once(pw, app):
-    soon = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_person_id=pw.person_a.id,
+    svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_person_id=pw.person_a.id,
                                                                  due_date=svc.today() + timedelta(days=3)))
     late = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_b.id,
                                                                  due_date=svc.today() + timedelta(days=1)))
