@@ -98,7 +98,8 @@ class Protocol(TimestampMixin, VersionedMixin, db.Model):
     approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     approval_note: Mapped[Optional[str]] = mapped_column(String(300))
 
-    meeting: Mapped[Meeting] = relationship(backref=backref("protocol", uselist=False, passive_deletes=True))
+    meeting: Mapped[Meeting] = relationship(backref=backref("protocol", uselist=False, cascade="all, delete-orphan",
+                                                            passive_deletes=True))
     approved_by = relationship("User")
     entries: Mapped[list["ProtocolEntry"]] = relationship(
         back_populates="protocol", order_by="ProtocolEntry.position", cascade="all, delete-orphan")

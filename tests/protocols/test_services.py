@@ -319,3 +319,14 @@ def test_simultaneous_attendance_insert_is_conflict_not_500(pw):
         with svc._stale_guard():
             db.session.commit()
     assert db.session.scalar(select(Attendance.status)) == "anwesend"
+
+
+def test_deleting_a_meeting_removes_its_protocol(pw):
+    svc.save_attendance(pw.planner_k, pw.spk_mid, [{"person_id": pw.person_a.id, "status": "anwesend"}])
+    svc.create_entry(pw.planner_k, pw.spk_mid, decision_data())
+    svc.set_meeting_roles(pw.planner_k, pw.spk_mid, {"moderation": pw.srm_a.id})
+    m = db.session.get(type(pw.spk_mid), pw.spk_mid.id)
+    assert m.protocol is not None
+    db.session.delete(m)
+    db.session.commit()
+    assert count(ProtocolEntry) == 0 and count(Attendance) == 0
