@@ -378,7 +378,120 @@ def can_manage_meeting(user, meeting) -> bool:
 
 
 # --- Protokoll, Beschlüsse, Nachhalten (issue 4) ----------------------------------
-# (functions for protocols, decisions, tasks go here)
+# Editing a protocol: managers of the committee and the meeting's roles
+# (Sitzungsleitung, Moderation, Protokollführung). Reading: everybody who may see
+# the meeting, except that a draft (Entwurf) is only visible to editors, and
+# Politik (without staff or member rights) reads decisions and the Kurzfassung only.
+
+def _meeting_role_names(user, meeting) -> set[str]:
+    uid = getattr(user, "id", None)
+    if uid is None:
+        return set()
+    return {r.role for r in getattr(meeting, "protocol_roles", []) if r.user_id == uid}
+
+
+def _politics_only(user, committee) -> bool:
+    s = scope_of(user)
+    return (bool(s.politics_body_ids) and not s.staff
+            and committee.id not in _member_committee_ids(user) and not committee.is_public)
+
+
+def can_edit_protocol(user, meeting) -> bool:
+    if not scope_of(user).authenticated or not can_view_meeting(user, meeting):
+        return False
+    return can_manage_meeting(user, meeting) or bool(_meeting_role_names(user, meeting))
+
+
+def can_record_attendance(user, meeting) -> bool:
+    return can_edit_protocol(user, meeting)
+
+
+def can_assign_meeting_roles(user, meeting) -> bool:
+    return can_manage_meeting(user, meeting)
+
+
+def can_approve_protocol(user, meeting) -> bool:
+    return can_manage_meeting(user, meeting) or "sitzungsleitung" in _meeting_role_names(user, meeting)
+
+
+def can_view_protocol(user, meeting) -> bool:
+    """The full protocol (attendance, all entries)."""
+    if not can_view_meeting(user, meeting):
+        return False
+    if can_edit_protocol(user, meeting):
+        return True
+    if _politics_only(user, meeting.committee):
+        return False
+    protocol = getattr(meeting, "protocol", None)
+    return protocol is not None and protocol.status != "entwurf"
+
+
+def can_read_decisions(user, meeting) -> bool:
+    """Decisions and the Kurzfassung (Politik included) once the protocol left the draft."""
+    if not can_view_meeting(user, meeting):
+        return False
+    if can_edit_protocol(user, meeting):
+        return True
+    protocol = getattr(meeting, "protocol", None)
+    return protocol is not None and protocol.status != "entwurf"
+
+
+def can_object_protocol(user, meeting) -> bool:
+    protocol = getattr(meeting, "protocol", None)
+    return (protocol is not None and protocol.status == "zur_abstimmung"
+            and can_view_protocol(user, meeting) and not _politics_only(user, meeting.committee))
+
+
+def can_update_followup(user, entry) -> bool:
+    """Status of a task/decision: editors of its meeting, or the owner (person or organisation)."""
+    meeting = entry.protocol.meeting
+    if not can_view_meeting(user, meeting):
+        return False
+    if can_edit_protocol(user, meeting):
+        return True
+    s = scope_of(user)
+    if entry.owner_org_id is not None and entry.owner_org_id in s.partner_org_ids:
+        return True
+    pid = getattr(user, "person_id", None)
+    return pid is not None and entry.owner_person_id == pid
+
+
+def can_forward_entry(user, entry, target_committee=None) -> bool:
+    if not can_edit_protocol(user, entry.protocol.meeting):
+        return False
+    return target_committee is None or can_view_committee(user, target_committee)
+
+
+def can_record_political_resolution(user, entry) -> bool:
+    return can_manage_meeting(user, entry.protocol.meeting)
+
+
+def can_view_committee_health(user, committee) -> bool:
+    s = scope_of(user)
+    return can_view_committee(user, committee) and (s.staff or can_manage_committee(user, committee))
+
+
+def followup_filter(user):
+    """SQL condition on ProtocolEntry joined with Protocol, Meeting, Committee: rows for the Nachhalten list."""
+    from models import Committee
+    from sqlalchemy import and_
+    from models.protocols import MeetingRole, Protocol
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    visible = committee_filter(user)
+    manageable = []
+    if s.planner_body_ids:
+        manageable.append(Committee.body_id.in_(s.planner_body_ids))
+    if s.area_ids:
+        from models.committees import committee_area
+        manageable.append(Committee.id.in_(
+            select(committee_area.c.committee_id).where(committee_area.c.area_id.in_(s.area_ids))))
+    uid = getattr(user, "id", None)
+    from models import Meeting
+    role_meetings = select(MeetingRole.meeting_id).where(MeetingRole.user_id == uid)
+    draft_ok = or_(Protocol.status != "entwurf", Meeting.id.in_(role_meetings), *manageable)
+    return and_(visible, draft_ok)
 
 
 

@@ -1,0 +1,68 @@
+"""Browser: a moderator records attendance, a decision and a task during a meeting."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from tests.browser.helpers import check_axe, login
+
+
+def _meeting_today(live_server):
+    from beteiligung.extensions import db
+    from models import AgendaItem, Committee, Meeting, User, utcnow
+    from models.protocols import MeetingRole
+    with live_server.app.app_context():
+        srk = db.session.query(Committee).filter_by(name="Sozialraumkonferenz Südstadt").one()
+        srm = db.session.query(User).filter_by(email="sozialraum.sued@stadt-lindenau.example").one()
+        start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=30)
+        m = Meeting(committee=srk, title="Sozialraumkonferenz Südstadt (Browsertest)", start=start,
+                    end=start + timedelta(hours=2), status="eingeladen", ical_uid=f"{uuid.uuid4()}@test")
+        m.agenda_items.append(AgendaItem(position=1, number="1", title="Spielplatz am Mühlbach"))
+        db.session.add(m)
+        db.session.flush()
+        db.session.add(MeetingRole(meeting_id=m.id, user_id=srm.id, role="moderation"))
+        db.session.commit()
+        return m.id
+
+
+def test_moderator_records_attendance_decision_and_task(live_server, page):
+    from datetime import date
+    meeting_id = _meeting_today(live_server)
+    login(page, live_server, "sozialraum.sued@stadt-lindenau.example")
+    page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/anwesenheit")
+    page.get_by_role("heading", name="Anwesenheit: Sozialraumkonferenz Südstadt (Browsertest)").wait_for()
+    check_axe(page)
+    rows = page.locator("table.attendance-table tbody tr")
+    assert rows.count() >= 3
+    rows.nth(0).get_by_label("anwesend").check()
+    rows.nth(1).get_by_label("entschuldigt").check()
+    rows.nth(2).get_by_label("anwesend").check()
+    page.get_by_role("button", name="Anwesenheit speichern").click()
+    page.get_by_text("Anwesenheit gespeichert").wait_for()
+    assert "anwesend 2" in page.locator("main").inner_text()
+
+    page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/")
+    check_axe(page)
+    form = page.locator("#neuer-eintrag form")
+    form.get_by_label("Tagesordnungspunkt").select_option(label="TOP 1: Spielplatz am Mühlbach")
+    form.get_by_label("Art des Eintrags").select_option("Beschluss")
+    form.get_by_label("Inhalt").fill("Die Konferenz empfiehlt, den Spielplatz am Mühlbach bis zum Sommer zu sanieren.")
+    form.get_by_label("Zustandekommen (Beschluss)").select_option("konsens")
+    form.get_by_label("verbindlich", exact=True).check()
+    form.get_by_role("button", name="Eintrag speichern").click()
+    page.get_by_text("Beschluss gespeichert.").wait_for()
+
+    form = page.locator("#neuer-eintrag form")
+    form.get_by_label("Tagesordnungspunkt").select_option(label="TOP 1: Spielplatz am Mühlbach")
+    form.get_by_label("Art des Eintrags").select_option("Aufgabe")
+    form.get_by_label("Inhalt").fill("Kostenschätzung für die Sanierung einholen.")
+    form.get_by_label("Verantwortliche Organisation").select_option(label="AWO Kreisverband Lindenau e. V.")
+    due = date.today() + timedelta(days=21)
+    form.get_by_label("Fällig am").fill(due.isoformat())
+    form.get_by_role("button", name="Eintrag speichern").click()
+    page.get_by_text("Aufgabe gespeichert.").wait_for()
+    text = page.locator("main").inner_text()
+    assert "den Spielplatz am Mühlbach bis zum Sommer zu sanieren" in text and "im Konsens" in text
+    assert "Kostenschätzung für die Sanierung einholen." in text
+    assert f"Fällig am {due.strftime('%d.%m.%Y')}" in text and "Verantwortlich: AWO" in text
+    check_axe(page)

@@ -1,0 +1,610 @@
+"""Protokoll, Beschlüsse und Nachhalten: pages under /protokolle."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional as Opt
+
+from beteiligung import permissions as perm
+from beteiligung.exports import csv_response, xlsx_response
+from beteiligung.extensions import db
+from beteiligung.services import Conflict, ValidationError, protocols as svc
+from models import Committee, Meeting, Organisation, Person, User
+from models.protocols import (
+    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, ITEM_STATES, MEETING_ROLES,
+    POLITICAL_OUTCOMES, Protocol, ProtocolEntry, ProtocolRevision,
+)
+
+from .forms import Form, IdSelectField, VersionField
+
+bp = Blueprint("protokolle", __name__, url_prefix="/protokolle")
+
+
+@bp.before_request
+@login_required
+def _login():
+    return None
+
+
+# --- forms ----------------------------------------------------------------------
+
+class EntryForm(Form):
+    agenda_item_id = IdSelectField("Tagesordnungspunkt")
+    kind = SelectField("Art des Eintrags", choices=[(k, k) for k in ENTRY_KINDS], validators=[DataRequired()])
+    text = TextAreaField("Inhalt", validators=[DataRequired(message="Bitte den Inhalt angeben."), Length(max=20000)],
+                         description="Bei Beschlüssen der genaue Wortlaut. Markdown möglich.")
+    decision_mode = SelectField("Zustandekommen (Beschluss)", choices=[("", "– bitte wählen –")] + list(DECISION_MODES.items()))
+    votes_yes = IntegerField("Ja-Stimmen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")])
+    votes_no = IntegerField("Nein-Stimmen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")])
+    votes_abstain = IntegerField("Enthaltungen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")])
+    binding = BooleanField("verbindlich")
+    addressee_org_id = IdSelectField("Adressat (Fachbereich, Organisation oder politisches Gremium)")
+    for_resolution = BooleanField("dem Adressaten zur Beschlussfassung vorgelegt")
+    owner_person_id = IdSelectField("Verantwortliche Person")
+    owner_org_id = IdSelectField("Verantwortliche Organisation")
+    due_date = DateField("Fällig am", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    version = VersionField()
+
+    def data_for_service(self) -> dict:
+        d = {k: getattr(self, k).data for k in svc.ENTRY_FIELDS}
+        d["decision_mode"] = d["decision_mode"] or None
+        return d
+
+
+class StatusForm(Form):
+    status = SelectField("Stand", choices=[(s, s) for s in ITEM_STATES])
+    note = TextAreaField("Notiz (beim Abschließen: was wurde erreicht?)", validators=[Opt(), Length(max=5000)])
+    version = VersionField()
+
+
+class ApprovalForm(Form):
+    objection_deadline = DateField("Einspruchsfrist bis", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    version = VersionField()
+
+
+class ApproveForm(Form):
+    note = StringField("Vermerk (z. B. „in der Sitzung vom … genehmigt“)", validators=[Opt(), Length(max=300)])
+    version = VersionField()
+
+
+class ObjectionForm(Form):
+    text = TextAreaField("Ihr Einwand", validators=[DataRequired(message="Bitte den Einwand beschreiben."), Length(max=5000)])
+
+
+class ForwardForm(Form):
+    committee_id = IdSelectField("In den Themenspeicher von", validators=[DataRequired(message="Bitte ein Gremium wählen.")])
+
+
+class PoliticalForm(Form):
+    political_date = DateField("Entschieden am", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    political_outcome = SelectField("Ergebnis", choices=[("", "– bitte wählen –")] + [(o, o) for o in POLITICAL_OUTCOMES])
+    political_note = StringField("Vermerk", validators=[Opt(), Length(max=500)])
+    version = VersionField()
+
+
+class RolesForm(Form):
+    sitzungsleitung = IdSelectField("Sitzungsleitung")
+    moderation = IdSelectField("Moderation")
+    protokollfuehrung = IdSelectField("Protokollführung")
+
+
+# --- helpers ---------------------------------------------------------------------
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id)
+        .options(joinedload(Meeting.committee), selectinload(Meeting.agenda_items),
+                 selectinload(Meeting.protocol_roles))
+    )
+    if meeting is None or not perm.can_view_meeting(current_user, meeting):
+        abort(404)
+    return meeting
+
+
+def _entry(entry_id: int) -> ProtocolEntry:
+    entry = db.session.scalar(
+        select(ProtocolEntry).where(ProtocolEntry.id == entry_id)
+        .options(joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee))
+    )
+    if entry is None or not perm.can_view_meeting(current_user, entry.protocol.meeting):
+        abort(404)
+    return entry
+
+
+def _org_choices(empty="– keine –"):
+    orgs = db.session.scalars(select(Organisation).where(perm.organisation_filter(current_user))
+                              .order_by(Organisation.name)).all()
+    return [(None, empty)] + [(o.id, o.name) for o in orgs]
+
+
+def _person_choices(meeting, empty="– keine –"):
+    persons = db.session.scalars(
+        select(Person).where(Person.body_id.in_(perm.scope_of(current_user).tree_body_ids)
+                             if not perm.scope_of(current_user).admin else Person.id.is_not(None),
+                             Person.anonymised_at.is_(None))
+        .options(joinedload(Person.organisation)).order_by(Person.last_name, Person.first_name)).all()
+    return [(None, empty)] + [
+        (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""))
+        for p in persons]
+
+
+def _setup_entry_form(form, meeting):
+    form.agenda_item_id.choices = [(None, "Allgemein (ohne TOP)")] + [
+        (i.id, f"{svc.agenda_label(i)}: {i.title}") for i in meeting.agenda_items]
+    orgs = _org_choices()
+    form.addressee_org_id.choices = orgs
+    form.owner_org_id.choices = orgs
+    form.owner_person_id.choices = _person_choices(meeting)
+
+
+def _protocol_url(meeting, anchor=None):
+    return url_for("protokolle.protocol", meeting_id=meeting.id) + (f"#{anchor}" if anchor else "")
+
+
+# --- the protocol page --------------------------------------------------------------
+
+@bp.route("/sitzungen/<int:meeting_id>/")
+def protocol(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_view_protocol(current_user, meeting):
+        if perm.can_read_decisions(current_user, meeting):
+            return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
+        abort(403)
+    ctx = svc.protocol_context(meeting)
+    form = EntryForm(formdata=None)
+    _setup_entry_form(form, meeting)
+    ctx.update(
+        form=form, open_items=svc.open_items(meeting), outcomes=svc.forward_outcomes(ctx["entries"]),
+        incoming=svc.incoming_topics(meeting), may_edit=perm.can_edit_protocol(current_user, meeting),
+        may_approve=perm.can_approve_protocol(current_user, meeting),
+        may_object=perm.can_object_protocol(current_user, meeting),
+        may_roles=perm.can_assign_meeting_roles(current_user, meeting),
+        approval_form=ApprovalForm(formdata=None), approve_form=ApproveForm(formdata=None),
+        objection_form=ObjectionForm(formdata=None), today=svc.today(),
+        previous=svc.previous_protocol_for_approval(meeting),
+    )
+    if ctx["may_roles"]:
+        roles_form = RolesForm(formdata=None)
+        choices = _user_choices()
+        for role in MEETING_ROLES:
+            getattr(roles_form, role).choices = choices
+            r = ctx["roles"].get(role)
+            getattr(roles_form, role).data = r.user_id if r else None
+        ctx["roles_form"] = roles_form
+    return render_template("protocols/protocol.html", **ctx)
+
+
+def _user_choices():
+    users = db.session.scalars(select(User).where(User.is_enabled.is_(True))
+                               .options(selectinload(User.roles)).order_by(User.display_name)).all()
+    s = perm.scope_of(current_user)
+    out = [(None, "– niemand –")]
+    for u in users:
+        if s.admin or any(perm._role_body_id(r) in s.tree_body_ids for r in u.roles):
+            out.append((u.id, u.display_name))
+    return out
+
+
+@bp.route("/sitzungen/<int:meeting_id>/rollen", methods=["POST"])
+def roles(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_assign_meeting_roles(current_user, meeting):
+        abort(403)
+    form = RolesForm()
+    choices = _user_choices()
+    for role in MEETING_ROLES:
+        getattr(form, role).choices = choices
+    if not form.validate():
+        return _protocol_error(meeting, ValidationError("Bitte gültige Benutzerkonten für die Sitzungsrollen wählen."), 422)
+    svc.set_meeting_roles(current_user, meeting, {role: getattr(form, role).data for role in MEETING_ROLES})
+    flash("Die Sitzungsrollen wurden gespeichert.", "success")
+    return redirect(_protocol_url(meeting, "rollen"))
+
+
+# --- attendance ----------------------------------------------------------------------
+
+@bp.route("/sitzungen/<int:meeting_id>/anwesenheit", methods=["GET", "POST"])
+def attendance(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_record_attendance(current_user, meeting):
+        abort(403)
+    errors = {}
+    status_code = 200
+    rows = svc.attendance_rows(meeting)
+    if request.method == "POST":
+        submitted = []
+        for raw in request.form.getlist("person_id"):
+            try:
+                pid = int(raw)
+            except ValueError:
+                abort(400)
+
+            def _int(name):
+                value = request.form.get(f"{name}_{pid}") or ""
+                try:
+                    return int(value) if value else None
+                except ValueError:
+                    errors[f"{name}_{pid}"] = "Ungültige Auswahl."
+                    return None
+
+            submitted.append({"person_id": pid, "status": request.form.get(f"status_{pid}"),
+                              "organisation_id": _int("organisation"), "deputy_id": _int("deputy"),
+                              "note": (request.form.get(f"note_{pid}") or "").strip()})
+        add = request.form.get("add_person_id") or ""
+        if add:
+            try:
+                add_id = int(add)
+            except ValueError:
+                add_id = None
+                errors["add_person_id"] = "Ungültige Auswahl."
+            person = db.session.get(Person, add_id) if add_id else None
+            if add_id and (person is None or not perm.can_view_person(current_user, person)):
+                errors["add_person_id"] = "Diese Person gibt es nicht."
+            elif person is not None and all(r["person_id"] != person.id for r in submitted):
+                submitted.append({"person_id": person.id, "status": "anwesend",
+                                  "organisation_id": person.organisation_id, "deputy_id": None, "note": ""})
+        if not errors:
+            try:
+                n = svc.save_attendance(current_user, meeting, submitted)
+                flash(f"Anwesenheit gespeichert ({n} Personen).", "success")
+                return redirect(url_for("protokolle.attendance", meeting_id=meeting.id))
+            except ValidationError as exc:
+                db.session.rollback()
+                errors = exc.errors or {"form": exc.message}
+        status_code = 422
+        by_pid = {r["person_id"]: r for r in submitted}
+        for row in rows:  # show what the user entered
+            s = by_pid.get(row["person"].id)
+            if s:
+                row.update(status=s["status"], organisation_id=s["organisation_id"], deputy_id=s["deputy_id"], note=s["note"])
+    summary = svc.attendance_summary([meeting.id])[meeting.id]
+    return render_template("protocols/attendance.html", meeting=meeting, rows=rows, errors=errors,
+                           states=ATTENDANCE_STATES, org_choices=_org_choices("– keine –"),
+                           person_choices=_person_choices(meeting), summary=summary,
+                           quorum=svc.quorum_state(meeting, summary)), status_code
+
+
+# --- entries -------------------------------------------------------------------------
+
+@bp.route("/sitzungen/<int:meeting_id>/eintraege", methods=["POST"])
+def entry_create(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    form = EntryForm()
+    _setup_entry_form(form, meeting)
+    if form.validate():
+        try:
+            entry = svc.create_entry(current_user, meeting, form.data_for_service())
+            flash(f"{entry.kind} gespeichert.", "success")
+            return redirect(_protocol_url(meeting, f"eintrag-{entry.id}"))
+        except ValidationError as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+    return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=None), 422
+
+
+@bp.route("/eintraege/<int:entry_id>")
+def entry(entry_id):
+    e = _entry(entry_id)
+    return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+
+
+@bp.route("/eintraege/<int:entry_id>/bearbeiten", methods=["GET", "POST"])
+def entry_edit(entry_id):
+    e = _entry(entry_id)
+    meeting = e.protocol.meeting
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    if e.protocol.locked:
+        raise svc.Locked()
+    form = EntryForm(obj=e) if request.method == "GET" else EntryForm()
+    _setup_entry_form(form, meeting)
+    if request.method == "GET":
+        form.version.data = e.version
+        return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=e)
+    if form.validate():
+        try:
+            svc.update_entry(current_user, e, form.data_for_service(), form.version.data)
+            flash("Eintrag gespeichert.", "success")
+            return redirect(_protocol_url(meeting, f"eintrag-{e.id}"))
+        except Conflict as exc:
+            db.session.rollback()
+            current = db.session.get(ProtocolEntry, entry_id)
+            if current is None:
+                abort(404)
+            form.conflict = exc.message
+            form.version.data = current.version  # a re-submit now applies the user's text on top
+            return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=current,
+                                   current=current), 409
+        except ValidationError as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+    return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=e), 422
+
+
+@bp.route("/eintraege/<int:entry_id>/loeschen", methods=["POST"])
+def entry_delete(entry_id):
+    e = _entry(entry_id)
+    meeting = e.protocol.meeting
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    svc.delete_entry(current_user, e, request.form.get("version"))
+    flash("Eintrag gelöscht (in den Versionen weiter nachvollziehbar).", "success")
+    return redirect(_protocol_url(meeting))
+
+
+@bp.route("/eintraege/<int:entry_id>/stand", methods=["GET", "POST"])
+def entry_status(entry_id):
+    e = _entry(entry_id)
+    if not perm.can_update_followup(current_user, e):
+        abort(403)
+    form = StatusForm(obj=e) if request.method == "GET" else StatusForm()
+    code = 200
+    if request.method == "GET":
+        form.version.data = e.version
+        form.note.data = ""
+    elif form.validate():
+        try:
+            svc.set_followup_status(current_user, e, form.status.data, form.note.data, form.version.data)
+            flash(f"Stand gespeichert: {form.status.data}.", "success")
+            nxt = request.form.get("next") or ""
+            if nxt.startswith("/protokolle/") and not nxt.startswith("//"):
+                return redirect(nxt)
+            return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+        except Conflict as exc:
+            db.session.rollback()
+            form.conflict = exc.message
+            form.version.data = db.session.get(ProtocolEntry, entry_id).version
+            code = 409
+        except ValidationError as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+            code = 422
+    else:
+        code = 422
+    return render_template("protocols/status_form.html", entry=e, form=form,
+                           details=svc.entry_details(e), next=request.values.get("next", "")), code
+
+
+@bp.route("/eintraege/<int:entry_id>/weiterleiten", methods=["GET", "POST"])
+def entry_forward(entry_id):
+    e = _entry(entry_id)
+    if not perm.can_forward_entry(current_user, e):
+        abort(403)
+    form = ForwardForm()
+    committees = db.session.scalars(select(Committee).where(perm.committee_filter(current_user),
+                                                            Committee.active.is_(True),
+                                                            Committee.id != e.protocol.meeting.committee_id)
+                                    .order_by(Committee.name)).all()
+    form.committee_id.choices = [(None, "– bitte wählen –")] + [(c.id, f"{c.name} ({c.type.name})") for c in committees]
+    if request.method == "GET":
+        spk = next((c for c in committees if c.type.name == "Sozialplanungskonferenz"), None)
+        form.committee_id.data = spk.id if spk else None
+        return render_template("protocols/forward.html", entry=e, form=form)
+    code = 422
+    if form.validate():
+        try:
+            topic = svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data))
+            flash(f"In den Themenspeicher von „{topic.committee.name}“ weitergeleitet.", "success")
+            return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+        except ValidationError as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+    return render_template("protocols/forward.html", entry=e, form=form), code
+
+
+@bp.route("/eintraege/<int:entry_id>/politische-entscheidung", methods=["GET", "POST"])
+def entry_political(entry_id):
+    e = _entry(entry_id)
+    if not perm.can_record_political_resolution(current_user, e):
+        abort(403)
+    form = PoliticalForm(obj=e) if request.method == "GET" else PoliticalForm()
+    if request.method == "GET":
+        form.version.data = e.version
+        return render_template("protocols/political_form.html", entry=e, form=form)
+    code = 422
+    if form.validate():
+        try:
+            svc.record_political_resolution(current_user, e, form.political_date.data, form.political_outcome.data,
+                                            form.political_note.data, form.version.data)
+            flash("Die politische Entscheidung wurde festgehalten.", "success")
+            return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+        except ValidationError as exc:
+            db.session.rollback()
+            form.apply_errors(exc.errors)
+    return render_template("protocols/political_form.html", entry=e, form=form), code
+
+
+# --- approval -----------------------------------------------------------------------
+
+@bp.route("/sitzungen/<int:meeting_id>/zur-abstimmung", methods=["POST"])
+def send_for_approval(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    form = ApprovalForm()
+    if not form.validate():
+        return _protocol_error(meeting, ValidationError(
+            "Bitte ein gültiges Datum für die Einspruchsfrist angeben (z. B. 05.12.2026)."), 422)
+    try:
+        n = svc.send_for_approval(current_user, meeting, form.objection_deadline.data, form.version.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _protocol_error(meeting, exc, 422)
+    flash(f"Der Entwurf wurde an {n} Beteiligte zur Abstimmung versandt.", "success")
+    return redirect(_protocol_url(meeting, "freigabe"))
+
+
+def _protocol_error(meeting, exc, code, kept=None):
+    message = exc.message if not exc.errors else " ".join(exc.errors.values())
+    return render_template("protocols/error.html", status=code, title="Eingabe nicht möglich",
+                           message=message, back=_protocol_url(meeting), kept=kept), code
+
+
+@bp.route("/sitzungen/<int:meeting_id>/einwand", methods=["POST"])
+def objection(meeting_id):
+    meeting = _meeting(meeting_id)
+    form = ObjectionForm()
+    if not form.validate():
+        return _protocol_error(meeting, ValidationError({"text": "Bitte den Einwand beschreiben."}), 422)
+    try:
+        svc.add_objection(current_user, meeting, form.text.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _protocol_error(meeting, exc, 422, kept=form.text.data)
+    flash("Ihr Einwand wurde festgehalten.", "success")
+    return redirect(_protocol_url(meeting, "freigabe"))
+
+
+@bp.route("/sitzungen/<int:meeting_id>/genehmigen", methods=["POST"])
+def approve(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_approve_protocol(current_user, meeting):
+        abort(403)
+    form = ApproveForm()
+    form.validate()
+    svc.approve(current_user, meeting, form.note.data, form.version.data)
+    flash("Das Protokoll ist genehmigt, gesperrt und an die Beteiligten versandt.", "success")
+    return redirect(_protocol_url(meeting, "freigabe"))
+
+
+@bp.route("/sitzungen/<int:meeting_id>/neue-fassung", methods=["POST"])
+def new_edition(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_approve_protocol(current_user, meeting):
+        abort(403)
+    p = svc.new_edition(current_user, meeting, request.form.get("version"))
+    flash(f"Fassung {p.edition} angelegt; das Protokoll ist wieder ein Entwurf.", "success")
+    return redirect(_protocol_url(meeting))
+
+
+@bp.route("/sitzungen/<int:meeting_id>/versionen")
+def revisions(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_view_protocol(current_user, meeting):
+        abort(403)
+    protocol = svc.get_protocol(meeting)
+    revs = []
+    if protocol is not None:
+        revs = db.session.scalars(select(ProtocolRevision).where(ProtocolRevision.protocol_id == protocol.id)
+                                  .options(joinedload(ProtocolRevision.author))
+                                  .order_by(ProtocolRevision.created_at.desc(), ProtocolRevision.id.desc())
+                                  .limit(500)).all()
+    return render_template("protocols/revisions.html", meeting=meeting, protocol=protocol, revisions=revs)
+
+
+# --- outputs -------------------------------------------------------------------------
+
+def _file(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/sitzungen/<int:meeting_id>/protokoll.pdf")
+def protocol_pdf(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_view_protocol(current_user, meeting):
+        abort(403)
+    return _file(svc.protocol_pdf(meeting), f"Ergebnisprotokoll-{meeting.id}.pdf", "application/pdf")
+
+
+@bp.route("/sitzungen/<int:meeting_id>/protokoll.docx")
+def protocol_docx(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_view_protocol(current_user, meeting):
+        abort(403)
+    return _file(svc.protocol_docx(meeting), f"Ergebnisprotokoll-{meeting.id}.docx",
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@bp.route("/sitzungen/<int:meeting_id>/kurzfassung")
+def kurzfassung(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_read_decisions(current_user, meeting):
+        abort(403)
+    ctx = svc.protocol_context(meeting)
+    return render_template("protocols/kurzfassung.html", full=perm.can_view_protocol(current_user, meeting), **ctx)
+
+
+@bp.route("/sitzungen/<int:meeting_id>/kurzfassung.pdf")
+def kurzfassung_pdf(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_read_decisions(current_user, meeting):
+        abort(403)
+    return _file(svc.protocol_pdf(meeting, short=True), f"Kurzfassung-{meeting.id}.pdf", "application/pdf")
+
+
+@bp.route("/beschluesse.csv")
+def decisions_csv():
+    return csv_response("Beschlussregister.csv", svc.DECISION_REGISTER_HEADERS, svc.decision_register_rows(current_user))
+
+
+@bp.route("/beschluesse.xlsx")
+def decisions_xlsx():
+    return xlsx_response("Beschlussregister.xlsx", "Beschlüsse", svc.DECISION_REGISTER_HEADERS,
+                         svc.decision_register_rows(current_user))
+
+
+# --- Nachhalten ------------------------------------------------------------------------
+
+def _int_arg(name):
+    try:
+        return int(request.args.get(name) or 0) or None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+def followup():
+    filters = {
+        "owner_person_id": _int_arg("person"), "organisation_id": _int_arg("organisation"),
+        "committee_id": _int_arg("gremium"), "status": request.args.get("stand") or "nicht erledigt",
+        "kind": request.args.get("art") or None, "overdue": request.args.get("ueberfaellig") == "1",
+    }
+    q = svc.followup_query(current_user, **filters)
+    page = max(request.args.get("seite", 1, type=int), 1)
+    pagination = db.paginate(q, page=page, per_page=25, error_out=False)
+    committees = db.session.scalars(select(Committee).where(perm.committee_filter(current_user))
+                                    .order_by(Committee.name)).all()
+    persons = _person_choices(None, "– alle –") if perm.scope_of(current_user).staff else [(None, "– alle –")]
+    return render_template("protocols/followup.html", pagination=pagination, filters=filters,
+                           committees=committees, orgs=_org_choices("– alle –"), persons=persons,
+                           states=["nicht erledigt", *ITEM_STATES, "alle"], today=svc.today(),
+                           details=svc.entry_details)
+
+
+# --- committee health -------------------------------------------------------------------
+
+@bp.route("/gremien/<int:committee_id>/gesundheit")
+def health(committee_id):
+    committee = db.session.get(Committee, committee_id)
+    if committee is None or not perm.can_view_committee(current_user, committee):
+        abort(404)
+    if not perm.can_view_committee_health(current_user, committee):
+        abort(403)
+    weeks = request.args.get("wochen", type=int)
+    if weeks is not None and not (1 <= weeks <= 104):
+        weeks = None
+    return render_template("protocols/health.html", committee=committee,
+                           health=svc.committee_health(committee, weeks))
+
+
+# --- context helpers for the partials included by other modules --------------------------
+
+@bp.app_context_processor
+def _panel_helpers():
+    def protocol_panel(meeting):
+        """Data for templates/protocols/_meeting_panel.html (a fixed number of queries)."""
+        protocol = svc.get_protocol(meeting)
+        summary = svc.attendance_summary([meeting.id])[meeting.id]
+        return {"protocol": protocol, "summary": summary, "quorum": svc.quorum_state(meeting, summary),
+                "open_items": svc.open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}
+
+    def committee_health(committee):
+        return svc.committee_health(committee)
+
+    return {"protocol_panel": protocol_panel, "protocol_committee_health": committee_health}
