@@ -728,7 +728,7 @@ def feed():
             return redirect(url_for(".feed"), 303)
         token = cal_svc.create_feed(current_user)
         db.session.commit()
-        new_url = url_for("oeffentlich.personal_feed", token=token, _external=True)
+        new_url = inv_svc.external_url("oeffentlich.personal_feed", token=token)
         flash("Ein neuer Kalender-Link wurde erzeugt; ein früherer Link gilt nicht mehr.", "success")
     active = cal_svc.active_feed(current_user)
     return render_template("gremien/feed.html", active=active, new_url=new_url)

@@ -376,6 +376,7 @@ def add_item(user, m: Meeting, values: dict) -> AgendaItem:
     if errors:
         raise ValidationError(errors)
     item = AgendaItem(meeting=m, **{k: values.get(k) for k in ITEM_FIELDS})
+    db.session.add(item)
     item.is_public = bool(values.get("is_public", True))
     item.terms = list(values.get("terms") or [])
     item.position = max([i.position for i in m.agenda_items if i is not item] or [0]) + 1

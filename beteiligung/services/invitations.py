@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -47,8 +47,14 @@ def token_hash(token: str) -> str:
 
 def rsvp_url(inv: Invitation) -> str:
     token = rsvp_token(inv.meeting_id, inv.person_id)
+    return external_url("oeffentlich.rsvp", token=token)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Absolute link for mails and feeds: BASE_URL + path (works without a request, e.g. in the CLI)."""
     base = current_app.config.get("BASE_URL", "").rstrip("/")
-    return base + url_for("oeffentlich.rsvp", token=token)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return base + path
 
 
 # --- invite list ---------------------------------------------------------------

@@ -37,7 +37,7 @@ def queue(recipient: str, subject: str, body_text: str, *, attachments=(), categ
     if calendar:
         # Inline text/calendar alternative (method, ics bytes): calendar clients show Accept/Decline.
         method, ics = calendar
-        msg.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method})
+        msg.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"})
     for filename, maintype, subtype, data, params in attachments:
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params or {})
     mail = OutboxMail(
