@@ -56,3 +56,20 @@ def gw(world, db):
         "title": "Fremde Sitzung", "start": future(3), "end": future(3, 18)})[0]
     db.session.commit()
     return g
+
+
+def switch_user(client, email):
+    """A fresh client logged in as another user (returns it).
+
+    The `app` fixture keeps one app context for the whole test, so flask.g (flask-login's
+    cached user, the permission scope cache) would survive between requests; clear it.
+    """
+    from flask import current_app, g
+    for key in list(g.__dict__):
+        g.__dict__.pop(key, None)
+    new = current_app.test_client()
+    new.login(email)
+    for key in list(g.__dict__):
+        if key != "_login_user":
+            g.__dict__.pop(key, None)
+    return new
