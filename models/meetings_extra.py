@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from beteiligung.extensions import db
 
@@ -52,3 +52,22 @@ class MeetingRegistration(TimestampMixin, db.Model):
     remarks: Mapped[Optional[str]] = mapped_column(Text)
 
     meeting = relationship("Meeting")
+
+
+class AgendaDocument(TimestampMixin, db.Model):
+    """A document attached to a TOP (Vorlage, Präsentation …), stored outside the web root
+    (UPLOAD_FOLDER/tagesordnung/<stored_name>); size and type are limited by the service."""
+
+    __tablename__ = "agenda_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    content_type: Mapped[str] = mapped_column(String(120), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    agenda_item = relationship("AgendaItem", backref=backref("documents", order_by="AgendaDocument.id",
+                                                             cascade="all, delete-orphan"))

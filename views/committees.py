@@ -106,6 +106,7 @@ def _get_meeting(meeting_id) -> Meeting:
         joinedload(Meeting.committee).joinedload(Committee.body),
         selectinload(Meeting.agenda_items).selectinload(AgendaItem.terms),
         selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics),
+        selectinload(Meeting.agenda_items).selectinload(AgendaItem.documents),
     ))
     if m is None or not perm.can_view_meeting(current_user, m):
         abort(404)
@@ -636,6 +637,56 @@ def item_reorder(meeting_id):
         db.session.rollback()
         return jsonify(ok=False, message=getattr(exc, "message", "Ungültige Reihenfolge.")), 422
     return jsonify(ok=True, order=[i.id for i in sorted(m.agenda_items, key=lambda x: x.position)])
+
+
+@bp.route("/top/<int:item_id>/dokumente", methods=["POST"])
+def document_add(item_id):
+    item = _get_item(item_id)
+    upload = request.files.get("datei")
+    try:
+        doc = svc.add_document(current_user, item, upload.filename if upload else "", upload.read() if upload else b"")
+        db.session.commit()
+        flash(f"Das Dokument „{doc.filename}“ wurde an TOP {item.number} angehängt.", "success")
+        return redirect(url_for(".item_edit", item_id=item.id) + "#dokumente", 303)
+    except ValidationError as exc:
+        db.session.rollback()
+        form = AgendaItemForm(obj=item, prefix="top")
+        form.terms.choices = _term_choices(("thema",))
+        form.terms.data = [t.id for t in item.terms]
+        return render_template("gremien/item_form.html", form=form, m=item.meeting, obj=item,
+                               upload_error=" ".join(exc.errors.values()) or exc.message), 422
+
+
+def _get_document(doc_id):
+    from models.meetings_extra import AgendaDocument
+    doc = db.session.get(AgendaDocument, doc_id)
+    if doc is None or not perm.can_view_meeting(current_user, doc.agenda_item.meeting):
+        abort(404)
+    if not doc.agenda_item.is_public and not perm.can_view_internal_items(current_user, doc.agenda_item.meeting):
+        abort(404)
+    return doc
+
+
+@bp.route("/dokumente/<int:doc_id>")
+def document_download(doc_id):
+    from flask import send_file
+    doc = _get_document(doc_id)
+    try:
+        return send_file(svc.document_path(doc), mimetype=doc.content_type, as_attachment=True,
+                         download_name=doc.filename)
+    except FileNotFoundError:
+        abort(404)
+
+
+@bp.route("/dokumente/<int:doc_id>/loeschen", methods=["POST"])
+def document_delete(doc_id):
+    doc = _get_document(doc_id)
+    _manage(perm.can_manage_meeting(current_user, doc.agenda_item.meeting))
+    item_id = doc.agenda_item_id
+    svc.delete_document(current_user, doc)
+    db.session.commit()
+    flash("Das Dokument wurde entfernt.", "success")
+    return redirect(url_for(".item_edit", item_id=item_id) + "#dokumente", 303)
 
 
 # --- invitations ---------------------------------------------------------------------------

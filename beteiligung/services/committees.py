@@ -412,10 +412,15 @@ def delete_item(user, item: AgendaItem) -> None:
         t.agenda_item = None
         t.status = "offen"
     record(user, "delete", item, snapshot(item), None, f"TOP {item.number}: {item.title}")
+    paths = [document_path(d) for d in item.documents]
     m.agenda_items.remove(item)
     db.session.delete(item)
     db.session.flush()
     renumber(m)
+    import os
+    for path in paths:
+        if os.path.exists(path):
+            os.remove(path)
 
 
 def move_item(user, item: AgendaItem, direction: str) -> None:
@@ -519,3 +524,84 @@ def get_meeting(user, meeting_id: int) -> Meeting:
 
 
 __all__ = ["propose_topic", "PermissionDenied"]
+
+
+# --- documents on TOPs ----------------------------------------------------------
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+ZIP = b"PK\x03\x04"
+ALLOWED_DOCUMENTS = {
+    # extension: (content type, accepted magic prefixes or None for text)
+    "pdf": ("application/pdf", (b"%PDF",)),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (ZIP,)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (ZIP,)),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (ZIP,)),
+    "odt": ("application/vnd.oasis.opendocument.text", (ZIP,)),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", (ZIP,)),
+    "png": ("image/png", (b"\x89PNG",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "txt": ("text/plain", None),
+    "csv": ("text/csv", None),
+}
+
+
+def _upload_dir():
+    import os
+    from flask import current_app
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "tagesordnung")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def document_path(doc) -> str:
+    import os
+    return os.path.join(_upload_dir(), doc.stored_name)
+
+
+def add_document(user, item: AgendaItem, filename: str, data: bytes):
+    """Attach a file to a TOP: type by extension AND content, at most 10 MB; stored outside static/."""
+    import os
+    import secrets as _secrets
+
+    from models.meetings_extra import AgendaDocument
+    require(perm.can_manage_meeting(user, item.meeting))
+    _editable_agenda(item.meeting)
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    if not name:
+        raise ValidationError({"datei": "Bitte eine Datei auswählen."})
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in ALLOWED_DOCUMENTS:
+        raise ValidationError({"datei": "Dieser Dateityp ist nicht erlaubt (erlaubt: "
+                                        + ", ".join(sorted(ALLOWED_DOCUMENTS)) + ")."})
+    if not data:
+        raise ValidationError({"datei": "Die Datei ist leer."})
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValidationError({"datei": "Die Datei ist zu groß (höchstens 10 MB)."})
+    ctype, magic = ALLOWED_DOCUMENTS[ext]
+    if magic is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError({"datei": "Die Textdatei ist nicht UTF-8-kodiert."}) from None
+    elif not data.startswith(magic):
+        raise ValidationError({"datei": "Der Inhalt passt nicht zur Dateiendung."})
+    doc = AgendaDocument(agenda_item_id=item.id, filename=name[:255], stored_name=_secrets.token_hex(24),
+                         content_type=ctype, size=len(data), uploaded_by_id=getattr(user, "id", None))
+    db.session.add(doc)
+    db.session.flush()
+    with open(document_path(doc), "wb") as fh:
+        fh.write(data)
+    record(user, "create", doc, None, snapshot(doc), f"Dokument zu TOP {item.number}: {name}")
+    return doc
+
+
+def delete_document(user, doc) -> None:
+    import os
+    require(perm.can_manage_meeting(user, doc.agenda_item.meeting))
+    path = document_path(doc)
+    record(user, "delete", doc, snapshot(doc), None, f"Dokument {doc.filename}")
+    db.session.delete(doc)
+    db.session.flush()
+    if os.path.exists(path):
+        os.remove(path)

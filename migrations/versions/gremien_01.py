@@ -2,7 +2,7 @@
 
 Revision ID: gremien_01
 Revises: 3425b3b580b6
-Create Date: 2026-11-21 19:29:43.158168
+Create Date: 2026-11-21 19:45:04.208750
 
 """
 from alembic import op
@@ -34,6 +34,24 @@ def upgrade():
     )
     with op.batch_alter_table('meeting_registration', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_registration_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('agenda_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_agenda_document_agenda_item_id_agenda_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_agenda_document_uploaded_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda_document')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_agenda_document_stored_name'))
+    )
+    with op.batch_alter_table('agenda_document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agenda_document_agenda_item_id'), ['agenda_item_id'], unique=False)
 
     op.create_table('calendar_feed',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -83,6 +101,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_calendar_feed_user_id'))
 
     op.drop_table('calendar_feed')
+    with op.batch_alter_table('agenda_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agenda_document_agenda_item_id'))
+
+    op.drop_table('agenda_document')
     with op.batch_alter_table('meeting_registration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_registration_meeting_id'))
 

@@ -176,3 +176,44 @@ def test_meeting_page_query_count_constant(client, gw, db, app):
         db.session.commit()
     url = f"/gremien/sitzungen/{gw.meeting.id}"
     assert_constant_queries(client, db.engine, url, _warm(grow, client, url))
+
+
+def test_agenda_documents_upload_limits_and_access(client, gw, db, app):
+    from models.meetings_extra import AgendaDocument
+    client.login("planung@kreis.example")
+    secret = next(i for i in gw.meeting.agenda_items if not i.is_public)
+    public = next(i for i in gw.meeting.agenda_items if i.is_public)
+    url = f"/gremien/top/{public.id}/dokumente"
+    r = client.post(url, data={"datei": (io.BytesIO(b"MZ\x90\x00evil"), "tool.exe")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "Dateityp ist nicht erlaubt" in r.get_data(as_text=True)
+    r = client.post(url, data={"datei": (io.BytesIO(b"<html>kein pdf"), "vorlage.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "passt nicht zur Dateiendung" in r.get_data(as_text=True)
+    big = b"%PDF" + b"0" * (10 * 1024 * 1024)
+    r = client.post(url, data={"datei": (io.BytesIO(big), "gross.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "zu groß" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AgendaDocument)) == 0
+    r = client.post(url, data={"datei": (io.BytesIO(b"%PDF-1.4 Vorlage"), "Vorlage Zielgruppen.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303
+    r = client.post(f"/gremien/top/{secret.id}/dokumente",
+                    data={"datei": (io.BytesIO(b"vertraulich"), "personal.txt")}, content_type="multipart/form-data")
+    assert r.status_code == 303
+    docs = {d.filename: d for d in db.session.scalars(select(AgendaDocument))}
+    import os
+    assert os.path.exists(os.path.join(app.config["UPLOAD_FOLDER"], "tagesordnung", docs["personal.txt"].stored_name))
+    assert not app.config["UPLOAD_FOLDER"].startswith(app.static_folder)
+    r = client.get(f"/gremien/dokumente/{docs['Vorlage Zielgruppen.pdf'].id}")
+    assert r.status_code == 200 and r.data == b"%PDF-1.4 Vorlage"
+    assert "Vorlage Zielgruppen.pdf" in client.get(f"/gremien/sitzungen/{gw.meeting.id}").get_data(as_text=True)
+    # the foreign planner guesses ids; a non-member of the public SRK cannot read a non-public TOP's file
+    other = switch_user(client, "planung@fremd.example")
+    assert other.get(f"/gremien/dokumente/{docs['personal.txt'].id}").status_code == 404
+    assert other.post(f"/gremien/top/{public.id}/dokumente",
+                      data={"datei": (io.BytesIO(b"%PDF"), "x.pdf")}, content_type="multipart/form-data").status_code == 404
+    # removing the TOP removes the file
+    admin = switch_user(other, "planung@kreis.example")
+    path = os.path.join(app.config["UPLOAD_FOLDER"], "tagesordnung", docs["personal.txt"].stored_name)
+    assert admin.post(f"/gremien/top/{secret.id}/loeschen", data={}).status_code == 303
+    assert not os.path.exists(path)
