@@ -54,6 +54,23 @@ def topic_source_url(topic):
     return None
 
 
+@bp.app_template_global()
+def describe_rule(rule):
+    """FREQ=MONTHLY;INTERVAL=2;COUNT=6 → „alle zwei Monate, 6 Sitzungen“ (else the rule itself)."""
+    if not rule:
+        return None
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    words = {1: "", 2: "zwei ", 3: "drei ", 6: "sechs "}
+    unit = {"MONTHLY": ("monatlich", "Monate"), "WEEKLY": ("wöchentlich", "Wochen")}.get(parts.get("FREQ"))
+    if unit is None or interval not in words:
+        return rule
+    text = unit[0] if interval == 1 else f"alle {words[interval]}{unit[1]}"
+    if parts.get("COUNT"):
+        text += f", {parts['COUNT']} Sitzungen"
+    return text
+
+
 def _fail(exc: ServiceError, form=None):
     db.session.rollback()
     if isinstance(exc, ValidationError) and form is not None:

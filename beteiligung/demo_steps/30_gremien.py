@@ -95,7 +95,7 @@ def run(ctx) -> None:
                      "Sozialplanung Stadt Lindenau")
 
     spk_past = svc.create_meetings(planung, spk, {
-        "title": "Sozialplanungskonferenz – Frühjahrssitzung", "start": _at(-40, 14), "end": _at(-40, 17),
+        "title": "Sozialplanungskonferenz – Sozialraumprofile und Zielgruppen", "start": _at(-40, 14), "end": _at(-40, 17),
         "location": "Kreishaus Lindenau, Sitzungssaal 2", "chair": "Sabine Korte", "moderator": "Jens Haverkamp",
         "minute_taker": "Aylin Demirtaş",
         "goals": "- Sozialraumprofile 2026 gemeinsam bewerten\n- Prioritäre Zielgruppen für 2027 festlegen\n"
@@ -120,9 +120,9 @@ def run(ctx) -> None:
                  "- Zeitplan Sozialbericht 2027 beschließen",
     }, repeat="zweimonatlich", count=6)
     spk_next = series[0]
-    spk_next.title = "Sozialplanungskonferenz – Herbstsitzung"
+    spk_next.title = "Sozialplanungskonferenz – Empfehlungen und Eckpunkte der Zielvereinbarungen"
     _items(planung, spk_next, [
-        ("Begrüßung und Genehmigung des Protokolls", "Protokoll der Frühjahrssitzung genehmigen", 10, "Vorsitz", True),
+        ("Begrüßung und Genehmigung des Protokolls", "Protokoll der letzten Sitzung genehmigen", 10, "Vorsitz", True),
         ("Empfehlungen der Sozialraumkonferenz Südstadt", "Über die Weitergabe an die Fachplanung entscheiden", 30,
          "Aylin Demirtaş (Sozialraummanagement)", True),
         ("Eckpunkte Zielvereinbarungen 2027", "Gemeinsame Eckpunkte (Ziele, Kennzahlen, Berichtspflicht) abstimmen",
@@ -178,19 +178,19 @@ def run(ctx) -> None:
                                    "Seniorenbeirat", "DRK")])
 
     srk_past = svc.create_meetings(srm, srk_sued, {
-        "title": "Sozialraumkonferenz Südstadt – Sommer", "start": _at(-55, 18), "end": _at(-55, 20, 30),
+        "title": "Sozialraumkonferenz Südstadt – Wohnen und Spielplatz", "start": _at(-55, 18), "end": _at(-55, 20, 30),
         "location": "Bürgerhaus Südstadt, Saal", "is_public": True, "chair": "Aylin Demirtaş",
         "goals": "- Wohnsituation von Familien besprechen\n- Ideen für den Spielplatz an der Lindenallee sammeln",
     })[0]
     _items(srm, srk_past, [
-        ("Was hat sich seit der letzten Konferenz getan?", "Rückmeldung zu den Anliegen aus dem Frühjahr", 20,
+        ("Was hat sich seit der letzten Konferenz getan?", "Rückmeldung zu den Anliegen der letzten Konferenz", 20,
          "Sozialraummanagement", True),
         ("Wohnen für Familien in der Südstadt", "Erfahrungen sammeln, Bedarfe benennen", 45, "Quartiersbüro", True),
         ("Spielplatz Lindenallee", "Ideen der Kinder und Eltern aufnehmen", 30, "Familienzentrum Sonnenblume", True),
     ])
     srk_past.status = "durchgeführt"
     srk_next = svc.create_meetings(srm, srk_sued, {
-        "title": "Sozialraumkonferenz Südstadt – Herbst", "start": _at(12, 18), "end": _at(12, 20, 30),
+        "title": "Sozialraumkonferenz Südstadt – Ergebnisse der Befragung", "start": _at(12, 18), "end": _at(12, 20, 30),
         "location": "Bürgerhaus Südstadt, Saal", "is_public": True, "chair": "Aylin Demirtaş",
         "moderator": "Quartiersbüro Südstadt", "minute_taker": "Sozialamt Stadt Lindenau",
         "registration_open": True, "capacity": 80, "registration_fields": "organisation,accessibility",
@@ -198,7 +198,7 @@ def run(ctx) -> None:
                  "- Empfehlungen an die Sozialplanungskonferenz formulieren",
     })[0]
     _items(srm, srk_next, [
-        ("Begrüßung und Rückblick", "Stand der Anliegen aus der Sommerkonferenz", 15, "Sozialraummanagement", True),
+        ("Begrüßung und Rückblick", "Stand der Anliegen aus der letzten Konferenz", 15, "Sozialraummanagement", True),
         ("Befragung „Leben in der Südstadt“: Ergebnisse", "Ergebnisse verstehen und gewichten", 40,
          "Sozialplanung Stadt Lindenau", True),
         ("Empfehlungen an die Sozialplanungskonferenz", "Zwei bis drei Empfehlungen beschließen", 45,
@@ -216,7 +216,7 @@ def run(ctx) -> None:
         "goals": "- Angebote für ältere Menschen im Quartier sichtbar machen",
     })
     svc.propose_topic(srm, srk_sued, "Mehr Sitzbänke und Schatten am Marktplatz",
-                      "Wunsch aus der Sommerkonferenz", "mitglied", None, "Sozialraumkonferenz Südstadt (Sommer)")
+                      "Wunsch aus der letzten Konferenz", "mitglied", None, "Sozialraumkonferenz Südstadt")
 
     # --- Werkstatt ------------------------------------------------------------------------
     werkstatt = svc.create_committee(planung, {
