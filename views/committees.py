@@ -19,8 +19,8 @@ from models import (
 )
 
 from .committees_forms import (
-    AgendaItemForm, CancelForm, CommitteeForm, CommitteeTypeForm, InviteFilterForm, MeetingCreateForm, MeetingForm,
-    MembershipForm, StatusForm, TopicForm, local_to_utc, utc_to_local,
+    AgendaItemForm, CommitteeForm, CommitteeTypeForm, InviteFilterForm, MeetingCreateForm, MeetingForm,
+    MembershipForm, TopicForm, local_to_utc, utc_to_local,
 )
 
 bp = Blueprint("gremien", __name__, url_prefix="/gremien")
@@ -486,7 +486,6 @@ def meeting(meeting_id):
     return render_template(
         "gremien/meeting.html", m=m, c=c, meeting=m, items=items, manage=manage, invitations=invitations,
         counts=counts, own=own, registrations=registrations, item_form=item_form,
-        status_form=StatusForm(prefix="s", version=m.version), cancel_form=CancelForm(prefix="a", version=m.version),
         rsvp_labels=inv_svc.RSVP_LABELS, transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {"abgesagt"}),
         internal=internal,
     )
@@ -524,7 +523,6 @@ def meeting_edit(meeting_id):
 def meeting_status(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
-    form = StatusForm(prefix="s")
     try:
         svc.set_status(current_user, m, request.form.get("s-status", ""), request.form.get("s-reason"),
                        request.form.get("s-version"))
@@ -536,7 +534,6 @@ def meeting_status(meeting_id):
         if msgs:
             flash(" ".join(msgs), "danger")
         return redirect(url_for(".meeting", meeting_id=meeting_id) + "#status", 303)
-    del form
     return redirect(url_for(".meeting", meeting_id=m.id), 303)
 
 

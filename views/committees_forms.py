@@ -93,20 +93,6 @@ class MeetingCreateForm(MeetingForm):
                          description="Nur bei Wiederholung, z. B. 6 für ein Jahr alle zwei Monate.")
 
 
-class StatusForm(Form):
-    version = VersionField()
-    status = SelectField("Neuer Status", choices=[("eingeladen", "eingeladen"), ("durchgeführt", "durchgeführt"),
-                                                  ("protokolliert", "protokolliert"), ("verschoben", "verschoben"),
-                                                  ("geplant", "geplant")])
-    reason = StringField("Grund (bei verschoben)", validators=[Optional(), Length(max=500), no_markup])
-
-
-class CancelForm(Form):
-    version = VersionField()
-    reason = StringField("Grund der Absage", validators=[DataRequired("Bitte einen Grund angeben."),
-                                                         Length(max=500), no_markup])
-
-
 class AgendaItemForm(Form):
     version = VersionField()
     title = StringField("Titel", validators=[DataRequired("Bitte einen Titel angeben."), Length(max=300), no_markup])

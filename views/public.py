@@ -9,7 +9,7 @@ from beteiligung.extensions import db
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services import calendar as cal_svc
 from beteiligung.services import invitations as inv_svc
-from models import AgendaItem, Committee, Meeting, utcnow
+from models import Committee, Meeting, utcnow
 from models.meetings_extra import REGISTRATION_FIELDS
 
 from .committees_forms import RegistrationForm, RsvpForm

@@ -21,7 +21,7 @@ from models import (
 )
 from models.meetings_extra import REGISTRATION_FIELDS
 
-from . import NotFound, PermissionDenied, ValidationError, ensure_version, require
+from . import NotFound, ValidationError, ensure_version, require
 from .audit import record, snapshot
 
 MAX_SERIES = 60
@@ -523,7 +523,6 @@ def get_meeting(user, meeting_id: int) -> Meeting:
     return m
 
 
-__all__ = ["propose_topic", "PermissionDenied"]
 
 
 # --- documents on TOPs ----------------------------------------------------------

@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de, time_de
-from models import Committee, Invitation, Meeting, Membership, Organisation, Person, utcnow
+from models import Invitation, Meeting, Membership, Organisation, Person, utcnow
 from models.meetings_extra import REGISTRATION_FIELDS, MeetingRegistration
 
 from . import Conflict, NotFound, ServiceError, ValidationError, require
@@ -298,7 +298,7 @@ def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) ->
             errors["deputy_id"] = "Bitte nennen Sie die Person, die Sie vertritt."
         else:
             deputy = db.session.get(Person, deputy_id)
-            if deputy is None or deputy.id == inv.person_id:
+            if deputy is None or deputy.id == inv.person_id or deputy not in deputy_choices(inv):
                 errors["deputy_id"] = "Diese Vertretung ist nicht im System erfasst. Bitte wählen Sie eine Person aus der Liste."
     if comment and len(comment) > 500:
         errors["comment"] = "Die Anmerkung ist zu lang (höchstens 500 Zeichen)."
@@ -314,11 +314,17 @@ def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) ->
 
 
 def deputy_choices(inv: Invitation):
-    """Persons who may be named as deputy: the invitee's organisation first, then the members' organisations."""
+    """Who may be named as deputy: persons of the invitee's organisation and the committee's members
+    (the planning office adds anybody else as a person first)."""
+    from sqlalchemy import or_
     org_ids = {inv.organisation_id, inv.person.organisation_id} - {None}
-    q = select(Person).where(Person.id != inv.person_id, Person.organisation_id.in_(org_ids)) \
-        .order_by(Person.last_name, Person.first_name).limit(200)
-    return list(db.session.scalars(q)) if org_ids else []
+    members = select(Membership.person_id).where(Membership.committee_id == inv.meeting.committee_id)
+    conds = [Person.id.in_(members)]
+    if org_ids:
+        conds.append(Person.organisation_id.in_(org_ids))
+    q = select(Person).where(Person.id != inv.person_id, or_(*conds)) \
+        .order_by(Person.last_name, Person.first_name).limit(300)
+    return list(db.session.scalars(q))
 
 
 def summary(meeting: Meeting) -> dict:

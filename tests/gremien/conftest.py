@@ -1,7 +1,7 @@
 """Fixtures for Gremien und Sitzungen: committees in Kreis Testhausen and in the foreign Kreis."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest

@@ -8,11 +8,10 @@ import icalendar
 import vobject
 from sqlalchemy import select
 
-from beteiligung.services import committees as svc
 from beteiligung.services import invitations as inv_svc
 from beteiligung.services.mail import send_queued
 from models import Invitation, OutboxMail, utcnow
-from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
+from models.mail import STATUS_FAILED, STATUS_SENT
 
 
 def _invite_all(client, gw):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from beteiligung.formatting import to_berlin
 from beteiligung.services import PermissionDenied, ValidationError
 from beteiligung.services import committees as svc
-from models import AgendaItem, Meeting, Membership, TopicProposal
+from models import Meeting, TopicProposal
 
 from .conftest import future
 
