@@ -713,6 +713,8 @@ def _setup_invite_form(form, m):
     form.area_ids.choices = _area_choices()
     form.term_ids.choices = _term_choices(("handlungsfeld", "zielgruppe", "thema"))
     form.person_ids.choices = _person_choices()
+    from models import ROLE_ADMIN, ROLE_LABELS
+    form.roles.choices = [(k, v) for k, v in ROLE_LABELS.items() if k != ROLE_ADMIN]
 
 
 @bp.route("/sitzungen/<int:meeting_id>/einladen", methods=["GET", "POST"])
@@ -730,7 +732,8 @@ def invite(meeting_id):
             m, circles=form.circles.data or None, mandate_only=form.mandate_only.data,
             organisation_ids=form.organisation_ids.data or None, area_ids=form.area_ids.data or None,
             term_ids=form.term_ids.data or None,
-            person_ids=[p for p in (form.person_ids.data or []) if p in allowed_persons] or None)
+            person_ids=[p for p in (form.person_ids.data or []) if p in allowed_persons] or None,
+            roles=form.roles.data or None)
         if step == "senden":
             try:
                 created = inv_svc.invite(current_user, m, preview[0], request.form.get("anzahl", type=int))

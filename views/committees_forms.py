@@ -117,6 +117,7 @@ class InviteFilterForm(Form):
     organisation_ids = IdMultiSelectField("Organisationen")
     area_ids = IdMultiSelectField("Sozialräume (Organisationen, die dort tätig sind)")
     term_ids = IdMultiSelectField("Handlungsfelder / Themen der Organisationen")
+    roles = IdMultiSelectField("Zusätzlich alle mit dieser Rolle (im Kreis)", coerce=str)
     person_ids = IdMultiSelectField("Weitere Personen (Gäste)")
 
 

@@ -60,8 +60,10 @@ def external_url(endpoint: str, **values) -> str:
 # --- invite list ---------------------------------------------------------------
 
 def candidates(meeting: Meeting, *, circles=None, mandate_only=False, organisation_ids=None, area_ids=None,
-               term_ids=None, person_ids=None):
-    """(person, organisation_id, role) for active members matching the filters, plus extra persons.
+               term_ids=None, person_ids=None, roles=None):
+    """(person, organisation_id, role) for active members matching the filters, plus extra persons
+    and the persons of users holding one of `roles` (platform roles, e.g. Sozialraummanagement,
+    Politik) within the committee's Kreis.
 
     Returns (to_invite, without_email, already_invited).
     """
@@ -88,6 +90,14 @@ def candidates(meeting: Meeting, *, circles=None, mandate_only=False, organisati
         rows.setdefault(m.person_id, (m.person, m.organisation_id, role))
     if person_ids:
         for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids))):
+            rows.setdefault(p.id, (p, p.organisation_id, "OPT-PARTICIPANT"))
+    if roles:
+        from beteiligung.permissions import _body_tree
+        from models import RoleAssignment, User
+        tree = _body_tree({c.body_id})
+        q = (select(Person).join(User, User.person_id == Person.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
+             .where(RoleAssignment.role.in_(roles), Person.body_id.in_(tree), User.is_enabled.is_(True)))
+        for p in db.session.scalars(q).unique():
             rows.setdefault(p.id, (p, p.organisation_id, "OPT-PARTICIPANT"))
     invited = set(db.session.scalars(select(Invitation.person_id).where(Invitation.meeting_id == meeting.id)))
     to_invite, without_email, already = [], [], []

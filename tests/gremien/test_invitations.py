@@ -225,3 +225,26 @@ def test_reminders_go_only_to_non_responders(client, gw, app, db):
     assert inv_svc.remind(None, gw.meeting) == 0  # not twice within 24 hours
     result = app.test_cli_runner().invoke(args=["gremien", "remind", "--days", "30"])
     assert result.exit_code == 0 and "0 Erinnerungen" in result.output
+
+
+def test_invite_list_filters_roles_and_organisations(client, gw, db):
+    client.login("planung@kreis.example")
+    url = f"/gremien/sitzungen/{gw.meeting.id}/einladen"
+    html = client.post(url, data={"schritt": "pruefen", "organisation_ids": str(gw.w.org_b.id)}).get_data(as_text=True)
+    assert "Bestätigung: 1 Einladungen versenden" in html and "bernd.brandt@example.org" in html
+    # a platform role adds the persons of its users: the Sozialraummanagement (with a person record)
+    from models import Person
+    srm_person = Person(body=gw.w.kommune_a, first_name="Sina", last_name="Sommer", email="sina@example.org")
+    db.session.add(srm_person)
+    gw.w.srm_a.person = srm_person
+    db.session.commit()
+    html = client.post(url, data={"schritt": "pruefen", "roles": "sozialraummanagement"}).get_data(as_text=True)
+    assert "Bestätigung: 3 Einladungen versenden" in html and "sina@example.org" in html
+    html = client.post(url, data={"schritt": "pruefen", "roles": "partner"}).get_data(as_text=True)
+    assert "Bestätigung: 2 Einladungen versenden" in html  # partners are members already
+    html = client.post(url, data={"schritt": "pruefen", "mandate_only": "y"}).get_data(as_text=True)
+    assert "Bestätigung: 1 Einladungen versenden" in html and "anke.arndt@example.org" in html
+    html = client.post(url, data={"schritt": "pruefen", "area_ids": str(gw.w.area_b1.id)}).get_data(as_text=True)
+    assert "Bestätigung: 1 Einladungen versenden" in html and "bernd.brandt@example.org" in html
+    r = client.post(url, data={"schritt": "pruefen", "roles": "erfunden"})
+    assert r.status_code == 422
