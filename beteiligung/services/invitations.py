@@ -320,6 +320,17 @@ def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) ->
     inv.comment = comment or None
     inv.answered_at = utcnow()
     record(None, "rsvp", inv, before, snapshot(inv), f"{inv.person.full_name}: {RSVP_STATES[rsvp]}")
+    if deputy is not None and deputy.email:
+        # The deputy gets their own invitation with calendar entry and answer link.
+        exists = db.session.scalar(select(Invitation.id).where(Invitation.meeting_id == inv.meeting_id,
+                                                               Invitation.person_id == deputy.id))
+        if not exists:
+            sub = Invitation(meeting=inv.meeting, person=deputy, organisation_id=inv.organisation_id, role=inv.role,
+                             token_hash=token_hash(rsvp_token(inv.meeting_id, deputy.id)), rsvp="offen",
+                             sent_at=utcnow(), comment=f"Vertretung für {inv.person.full_name}")
+            db.session.add(sub)
+            db.session.flush()
+            _send(sub, "einladung")
     return inv
 
 

@@ -180,13 +180,19 @@ def test_forged_and_bad_rsvp(client, gw, db):
     assert inv.rsvp == "offen" and inv.deputy_id is None
     # a deputy who exists: a colleague of the same organisation
     from models import Person
-    colleague = Person(body=gw.w.kommune_a, first_name="Carla", last_name="Conrad", organisation=gw.w.org_a)
+    colleague = Person(body=gw.w.kommune_a, first_name="Carla", last_name="Conrad", organisation=gw.w.org_a,
+                       email="carla@example.org")
     db.session.add(colleague)
     db.session.commit()
     r = client.post(f"/oeffentlich/antwort/{token}", data={"rsvp": "vertreten", "deputy_id": str(colleague.id)})
     assert r.status_code == 200
     db.session.refresh(inv)
     assert inv.rsvp == "vertreten" and inv.deputy_id == colleague.id
+    # the deputy receives an own invitation with calendar entry
+    sub = db.session.scalar(select(Invitation).where(Invitation.person_id == colleague.id))
+    assert sub is not None and sub.rsvp == "offen" and sub.role == "CHAIR"
+    mail = db.session.scalar(select(OutboxMail).where(OutboxMail.recipient == "carla@example.org"))
+    assert mail.subject.startswith("Einladung: SPK Herbst")
 
 
 def test_expired_token_after_meeting(client, gw, db):
