@@ -477,6 +477,10 @@ def meeting(meeting_id):
         own = next((i for i in invitations if i.person_id == current_user.person_id), None) if invitations else \
             db.session.scalar(select(inv_svc.Invitation).where(inv_svc.Invitation.meeting_id == m.id,
                                                                inv_svc.Invitation.person_id == current_user.person_id))
+    own_link = None
+    if own is not None and own.sent_at is not None and m.status in ("geplant", "eingeladen", "verschoben") \
+            and m.end >= utcnow():
+        own_link = url_for("oeffentlich.rsvp", token=inv_svc.rsvp_token(m.id, own.person_id))
     registrations = 0
     if manage and m.is_public:
         registrations = inv_svc.registration_count(m)
@@ -485,7 +489,7 @@ def meeting(meeting_id):
         item_form.terms.choices = _term_choices(("thema",))
     return render_template(
         "gremien/meeting.html", m=m, c=c, meeting=m, items=items, manage=manage, invitations=invitations,
-        counts=counts, own=own, registrations=registrations, item_form=item_form,
+        counts=counts, own=own, own_link=own_link, registrations=registrations, item_form=item_form,
         rsvp_labels=inv_svc.RSVP_LABELS, transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {"abgesagt"}),
         internal=internal,
     )

@@ -254,3 +254,16 @@ def test_invite_list_filters_roles_and_organisations(client, gw, db):
     assert "Bestätigung: 1 Einladungen versenden" in html and "bernd.brandt@example.org" in html
     r = client.post(url, data={"schritt": "pruefen", "roles": "erfunden"})
     assert r.status_code == 422
+
+
+def test_invited_member_sees_own_answer_link(client, gw, db):
+    _invite_all(client, gw)
+    from .conftest import switch_user
+    partner = switch_user(client, "partner@wohlfahrt.example")
+    html = partner.get(f"/gremien/sitzungen/{gw.meeting.id}").get_data(as_text=True)
+    assert "Sie sind eingeladen" in html and "noch offen" in html
+    link = re.search(r'href="(/oeffentlich/antwort/[^"]+)"', html).group(1)
+    assert partner.post(link, data={"rsvp": "vielleicht"}).status_code == 200
+    inv = db.session.scalar(select(Invitation).where(Invitation.person_id == gw.w.person_a.id))
+    db.session.refresh(inv)
+    assert inv.rsvp == "vielleicht"

@@ -48,8 +48,7 @@ def test_meeting_end_before_start_gives_422_german(client, gw, db):
     assert db.session.scalar(select(func.count()).select_from(Meeting)) == before
     r = client.post(f"/gremien/{gw.spk.id}/sitzungen/neu", data={"title": "", "start": "kaputt", "end": ""})
     assert r.status_code == 422
-    assert "Bitte Datum und Uhrzeit des Beginns angeben." in r.get_data(as_text=True) or \
-        "Not a valid datetime value." not in r.get_data(as_text=True)
+    assert "Bitte Datum und Uhrzeit des Beginns angeben." in r.get_data(as_text=True)
     r = client.post(f"/gremien/sitzungen/{gw.meeting.id}/top", data={"top-title": "", "top-duration_minutes": "9999"})
     assert r.status_code == 422 and "zwischen 1 und 600 Minuten" in r.get_data(as_text=True)
     assert len(gw.meeting.agenda_items) == 3
