@@ -19,3 +19,12 @@ def register(app) -> None:
         n = remind_due(days)
         db.session.commit()
         click.echo(f"{n} Erinnerungen in den Postausgang gelegt.")
+
+    @gremien.command("purge-registrations")
+    @click.option("--days", default=30, show_default=True, help="Tage nach dem Ende der Sitzung.")
+    def purge_registrations(days):
+        """Löscht Anmeldungen von Bürger·innen zu Sitzungen, die länger als N Tage vorbei sind (DSGVO)."""
+        from .services.invitations import purge_registrations as purge
+        n = purge(days)
+        db.session.commit()
+        click.echo(f"{n} Anmeldungen gelöscht.")

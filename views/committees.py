@@ -381,10 +381,7 @@ def topic_add(committee_id):
             return redirect(url_for(".detail", committee_id=c.id) + "#themenspeicher", 303)
         except ServiceError as exc:
             _fail(exc, form)
-    flash("Das Thema konnte nicht gespeichert werden: " + "; ".join(
-        m for msgs in form.errors.values() for m in msgs), "danger")
-    return redirect(url_for(".detail", committee_id=c.id) + "#themenspeicher", 303) if not form.errors else (
-        render_template("gremien/topic_form.html", form=form, c=c), 422)
+    return render_template("gremien/topic_form.html", form=form, c=c), 422
 
 
 def _get_topic(topic_id) -> TopicProposal:

@@ -412,3 +412,12 @@ def register_public(meeting: Meeting, values: dict) -> MeetingRegistration:
           attachments=[("termin.ics", "text", "calendar", ics, {"method": "PUBLISH", "charset": "utf-8"})],
           category="sitzung-anmeldung")
     return reg
+
+
+def purge_registrations(days_after: int = 30) -> int:
+    """DSGVO: delete citizens' registrations of meetings that ended more than days_after days ago."""
+    from sqlalchemy import delete
+    cutoff = utcnow() - timedelta(days=days_after)
+    ended = select(Meeting.id).where(Meeting.end < cutoff)
+    result = db.session.execute(delete(MeetingRegistration).where(MeetingRegistration.meeting_id.in_(ended)))
+    return result.rowcount or 0

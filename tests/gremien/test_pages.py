@@ -216,3 +216,20 @@ def test_agenda_documents_upload_limits_and_access(client, gw, db, app):
     path = os.path.join(app.config["UPLOAD_FOLDER"], "tagesordnung", docs["personal.txt"].stored_name)
     assert admin.post(f"/gremien/top/{secret.id}/loeschen", data={}).status_code == 303
     assert not os.path.exists(path)
+
+
+def test_topic_bad_input_and_schedule_via_page(client, gw, db):
+    client.login("planung@kreis.example")
+    r = client.post(f"/gremien/{gw.spk.id}/themen", data={"t-title": "<script>x</script>"})
+    assert r.status_code == 422 and "ohne HTML-Tags" in r.get_data(as_text=True)
+    r = client.post(f"/gremien/{gw.spk.id}/themen", data={"t-title": "Kinderarmut in Ahlen"})
+    assert r.status_code == 303
+    topic = db.session.scalar(select(svc.TopicProposal))
+    r = client.post(f"/gremien/themen/{topic.id}/einplanen", data={"meeting_id": gw.foreign_meeting.id})
+    assert r.status_code == 303 and topic.status == "offen"
+    r = client.post(f"/gremien/themen/{topic.id}/einplanen", data={"meeting_id": gw.meeting.id})
+    assert r.status_code == 303
+    db.session.refresh(topic)
+    assert topic.status == "eingeplant"
+    html = client.get(f"/gremien/{gw.spk.id}").get_data(as_text=True)
+    assert "TOP 4 am" in html and "Vorschlag von Planerin Kreis" in html

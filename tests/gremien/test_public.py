@@ -98,3 +98,20 @@ def test_rsvp_page_needs_no_login_and_token_hash_only(gw, db, client):
     assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.token_hash == token)) == 0
     assert db.session.scalar(select(func.count()).select_from(Invitation)
                              .where(Invitation.token_hash == inv_svc.token_hash(token))) == 1
+
+
+def test_registrations_are_purged_after_the_meeting(client, gw, db, app):
+    from datetime import timedelta
+
+    from models import utcnow
+    url = f"/oeffentlich/sitzungen/{gw.srk_meeting.id}"
+    assert client.post(url, data={"name": "Mia", "email": "mia@example.org"}).status_code == 303
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["gremien", "purge-registrations", "--days", "30"])
+    assert result.exit_code == 0 and "0 Anmeldungen gelöscht" in result.output
+    gw.srk_meeting.start = utcnow() - timedelta(days=40)
+    gw.srk_meeting.end = utcnow() - timedelta(days=40) + timedelta(hours=2)
+    db.session.commit()
+    result = runner.invoke(args=["gremien", "purge-registrations", "--days", "30"])
+    assert "1 Anmeldungen gelöscht" in result.output
+    assert db.session.scalar(select(func.count()).select_from(MeetingRegistration)) == 0
