@@ -45,8 +45,9 @@ def _description(meeting: Meeting, public_only: bool, extra: str = "") -> str:
     items = [i for i in meeting.agenda_items if i.is_public or not public_only]
     if items:
         lines.append("Tagesordnung:")
-        for i in items:
-            line = f"TOP {i.number}: {i.title}"
+        for n, i in enumerate(items, 1):
+            # public texts number the public items themselves, so gaps do not hint at closed items
+            line = f"TOP {n if public_only else i.number}: {i.title}"
             if i.duration_minutes:
                 line += f" ({i.duration_minutes} Min.)"
             lines.append(line)
