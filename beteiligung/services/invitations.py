@@ -405,7 +405,7 @@ def register_public(meeting: Meeting, values: dict) -> MeetingRegistration:
         lines.append(f"Ort: {meeting.location}")
     items = [i for i in meeting.agenda_items if i.is_public]
     if items:
-        lines += ["", "Tagesordnung:"] + [f"  TOP {i.number}: {i.title}" for i in items]
+        lines += ["", "Tagesordnung:"] + [f"  TOP {n}: {i.title}" for n, i in enumerate(items, 1)]
     lines += ["", "Den Termin finden Sie im Anhang (termin.ics) für Ihren Kalender.", "",
               "Mit freundlichen Grüßen", f"Sozialraummanagement / Sozialplanung {meeting.committee.body.name}"]
     queue(email, f"Anmeldung bestätigt: {meeting.title} am {date_de(meeting.start)}", "\n".join(lines),
