@@ -81,7 +81,12 @@ def register_cli(app) -> None:
         for mail in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)):
             click.echo(f"{mail.id:>6}  {mail.status:<15} {mail.recipient:<40} {mail.subject}")
 
-    from .cli_protocols import register as r; r(app)  # noqa: E702
+    # Module commands: beteiligung/cli_<module>.py with register(app).
+    import importlib
+    import importlib.util
+    for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys"):
+        if importlib.util.find_spec(f"beteiligung.{name}") is not None:
+            importlib.import_module(f"beteiligung.{name}").register(app)
 
 
 def _print_logins(rows, password):

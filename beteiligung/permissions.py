@@ -375,6 +375,55 @@ def can_manage_meeting(user, meeting) -> bool:
     return can_manage_committee(user, meeting.committee)
 
 
+def can_manage_committee_types(user) -> bool:
+    return scope_of(user).planner
+
+
+def _is_member_or_staff(user, committee) -> bool:
+    s = scope_of(user)
+    if s.admin:
+        return True
+    if committee.body_id in s.tree_body_ids and (s.planner_body_ids or s.area_ids):
+        return True
+    return committee.id in _member_committee_ids(user)
+
+
+def can_propose_topic(user, committee) -> bool:
+    """Members and staff of the Kreis fill the Themenspeicher; Politik only reads."""
+    return can_view_committee(user, committee) and _is_member_or_staff(user, committee)
+
+
+def can_view_topics(user, committee) -> bool:
+    return can_view_committee(user, committee) and _is_member_or_staff(user, committee)
+
+
+def can_view_internal_items(user, meeting) -> bool:
+    """Non-public TOPs: staff of the Kreis, members and Politik of the body; never the public."""
+    s = scope_of(user)
+    c = meeting.committee
+    if _is_member_or_staff(user, c):
+        return True
+    return c.body_id in s.tree_body_ids and bool(s.politics_body_ids)
+
+
+def can_view_invitations(user, meeting) -> bool:
+    """Who was invited and what they answered: the organisers only."""
+    return can_manage_meeting(user, meeting)
+
+
+def can_use_calendar_feed(user) -> bool:
+    return scope_of(user).authenticated
+
+
+def meeting_filter(user):
+    """SQL condition: meetings this user may see (those of visible committees)."""
+    from models import Committee, Meeting
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    return Meeting.committee_id.in_(select(Committee.id).where(committee_filter(user)))
+
+
 
 
 # --- Protokoll, Beschlüsse, Nachhalten (issue 4) ----------------------------------

@@ -136,6 +136,14 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     rrule: Mapped[Optional[str]] = mapped_column(String(200))
     ical_uid: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Roles of the meeting (handbook checklist: Sitzungsleitung, Moderation, Protokollführung)
+    chair: Mapped[Optional[str]] = mapped_column(String(200))
+    moderator: Mapped[Optional[str]] = mapped_column(String(200))
+    minute_taker: Mapped[Optional[str]] = mapped_column(String(200))
+    # Public registration (Sozialraumkonferenz): capacity and optional fields (comma-separated keys)
+    registration_open: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
+    capacity: Mapped[Optional[int]] = mapped_column(Integer)
+    registration_fields: Mapped[Optional[str]] = mapped_column(String(200))
 
     committee: Mapped[Committee] = relationship(back_populates="meetings")
     agenda_items: Mapped[list["AgendaItem"]] = relationship(
@@ -212,6 +220,9 @@ class Invitation(TimestampMixin, db.Model):
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     reminded_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     sent_sequence: Mapped[Optional[int]] = mapped_column(Integer)
+    # iCalendar ROLE: REQ-PARTICIPANT (Kernkreis), OPT-PARTICIPANT (erweiterter Kreis), CHAIR
+    role: Mapped[str] = mapped_column(String(20), default="REQ-PARTICIPANT", nullable=False, server_default="REQ-PARTICIPANT")
+    comment: Mapped[Optional[str]] = mapped_column(String(500))
 
     meeting: Mapped[Meeting] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])

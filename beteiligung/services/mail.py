@@ -18,11 +18,12 @@ MAX_ATTEMPTS = 10
 
 
 def queue(recipient: str, subject: str, body_text: str, *, attachments=(), category: str = "system",
-          html: str | None = None, commit: bool = False) -> OutboxMail:
+          html: str | None = None, commit: bool = False, calendar: tuple[str, bytes] | None = None) -> OutboxMail:
     """Build the MIME message and store it in the outbox (part of the caller's transaction).
 
     attachments: iterable of (filename, maintype, subtype, bytes, extra_params) where
     extra_params is a dict added to the Content-Type (e.g. {"method": "REQUEST"}).
+    calendar: optional (METHOD, ics bytes) added as an inline text/calendar alternative part.
     """
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
@@ -33,6 +34,10 @@ def queue(recipient: str, subject: str, body_text: str, *, attachments=(), categ
     msg.set_content(body_text)
     if html:
         msg.add_alternative(html, subtype="html")
+    if calendar:
+        # Inline text/calendar alternative (method, ics bytes): calendar clients show Accept/Decline.
+        method, ics = calendar
+        msg.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"})
     for filename, maintype, subtype, data, params in attachments:
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params or {})
     mail = OutboxMail(

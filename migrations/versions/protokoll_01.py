@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "protokoll_01"
-down_revision = "3425b3b580b6"
+down_revision = "gremien_01"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,30 @@
+"""CLI for Gremien und Sitzungen: `flask --app beteiligung gremien remind`."""
+from __future__ import annotations
+
+import click
+
+from .extensions import db
+
+
+def register(app) -> None:
+    @app.cli.group("gremien")
+    def gremien():
+        """Gremien und Sitzungen."""
+
+    @gremien.command("remind")
+    @click.option("--days", default=7, show_default=True, help="Sitzungen der nächsten N Tage berücksichtigen.")
+    def remind(days):
+        """Erinnert Eingeladene ohne Antwort (höchstens einmal in 24 Stunden); Mails gehen in den Postausgang."""
+        from .services.invitations import remind_due
+        n = remind_due(days)
+        db.session.commit()
+        click.echo(f"{n} Erinnerungen in den Postausgang gelegt.")
+
+    @gremien.command("purge-registrations")
+    @click.option("--days", default=30, show_default=True, help="Tage nach dem Ende der Sitzung.")
+    def purge_registrations(days):
+        """Löscht Anmeldungen von Bürger·innen zu Sitzungen, die länger als N Tage vorbei sind (DSGVO)."""
+        from .services.invitations import purge_registrations as purge
+        n = purge(days)
+        db.session.commit()
+        click.echo(f"{n} Anmeldungen gelöscht.")
