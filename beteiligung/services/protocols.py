@@ -29,6 +29,7 @@ from models.protocols import (
     ProtocolRevision,
 )
 
+from .committees import propose_topic
 from . import Conflict, NotFound, ValidationError, ensure_version, require
 from . import audit, mail
 
@@ -567,22 +568,12 @@ def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProp
         first_line = entry.text.strip().splitlines()[0]
         title = first_line if len(first_line) <= 280 else first_line[:277] + "…"
         label = f"{entry.kind} aus: {meeting_label(meeting)}, {agenda_label(entry.agenda_item)}"
-        topic = _propose_topic(user, committee, title, entry.text, "protokolleintrag", entry.id, label[:300])
+        topic = propose_topic(user, committee, title, entry.text, "protokolleintrag", entry.id, label[:300])
+        db.session.flush()
         entry.forwarded_topic = topic
         _revision(user, entry.protocol, "weitergeleitet", entry, data={"gremium": committee.name, "thema": topic.id})
         db.session.commit()
         return topic
-
-
-def _propose_topic(user, committee, title, description, source_type, source_id, source_label) -> TopicProposal:
-    # Same effect as services.committees.propose_topic (issue 3); the lead switches to it when merging.
-    topic = TopicProposal(committee_id=committee.id, title=title, description=description, source_type=source_type,
-                          source_id=source_id, source_label=source_label, status="offen",
-                          proposed_by_id=getattr(user, "id", None))
-    db.session.add(topic)
-    db.session.flush()
-    audit.record(user, "create", topic, None, audit.snapshot(topic), f"Themenspeicher: {title[:200]}")
-    return topic
 
 
 def forward_outcomes(entries: list[ProtocolEntry]) -> dict[int, list[ProtocolEntry]]:
