@@ -80,6 +80,7 @@ def register_cli(app) -> None:
         from models import OutboxMail
         for mail in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)):
             click.echo(f"{mail.id:>6}  {mail.status:<15} {mail.recipient:<40} {mail.subject}")
+    from .cli_contracts import register as r; r(app)
 
 
 def _print_logins(rows, password):

@@ -6,7 +6,7 @@ import difflib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -614,7 +614,7 @@ def send_reminders(today: date | None = None, interval_days: int = 7) -> int:
                   f"Bitte reichen Sie ihn hier ein:\n{current_app.config['BASE_URL']}/kontrakte/berichte/{report.id}\n\n"
                   "Vielen Dank!\nIhre Sozialplanung", category="kontrakte")
             count += 1
-        report.reminded_at = utcnow()
+        report.reminded_at = utcnow() if today == date.today() else datetime.combine(today, time(8))
     db.session.commit()
     return count
 
