@@ -190,7 +190,7 @@ class Contract(TimestampMixin, VersionedMixin, db.Model):
     duties: Mapped[list["ReportingDuty"]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="ReportingDuty.id")
     attachments: Mapped[list["Attachment"]] = relationship(
-        back_populates="contract", cascade="all, delete-orphan", order_by="Attachment.id",
+        order_by="Attachment.id",
         primaryjoin="and_(Attachment.contract_id == Contract.id, Attachment.report_id.is_(None))", viewonly=True)
 
     def __str__(self) -> str:

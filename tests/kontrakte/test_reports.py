@@ -159,3 +159,52 @@ def test_reminder_mail_is_delivered_over_smtp(kw, app, smtp_server):
     sent, failed = send_queued()
     assert sent == 4 and failed == 0
     assert any("Erinnerung" in m["Subject"] for m in smtp_server.messages)
+
+
+def test_report_annex_upload_and_download(client, kw):
+    from io import BytesIO
+    w = kw.w
+    rep = kw.reports[0]
+    client.login(w.partner_a.email)
+    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge",
+                    data={"file": (BytesIO(b"%PDF-1.7 Sachbericht"), "Sachbericht 2024.pdf"), "description": "Anlage"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303
+    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge", data={"file": (BytesIO(b"#!/bin/sh"), "x.sh")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "Erlaubt sind PDF" in r.get_data(as_text=True)
+    db.session.refresh(rep)
+    att = rep.attachments[0]
+    assert client.get(f"/kontrakte/anhang/{att.id}").data == b"%PDF-1.7 Sachbericht"
+    login_as(client, w.planner_k.email)
+    assert client.get(f"/kontrakte/anhang/{att.id}").status_code == 200
+    for email in (w.partner_b.email, w.politik.email, w.planner_x.email):
+        login_as(client, email)
+        assert client.get(f"/kontrakte/anhang/{att.id}").status_code == 404, email
+    # another partner cannot attach to this report
+    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge", data={"file": (BytesIO(b"%PDF-1"), "a.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 404
+
+
+def test_kommune_as_party_reports(client, world):
+    """Kreis–Kommune Zielvereinbarung: the Kommune's planners report for their body."""
+    from beteiligung.services.contracts import add_party, add_duty
+    from .conftest import make_contract
+    k = make_contract(world, status="in Verhandlung", title="Kreis–Kommune Pflegeberatung")
+    party = add_party(world.planner_k, k.contract, body_id=world.kommune_a.id, role="Auftragnehmer",
+                      signatory="Bürgermeister", signed_on=date(2023, 12, 1))
+    duty = add_duty(world.planner_k, k.contract, party.id, "Jahresbericht Kommune", "jährlich", 90)
+    svc.change_status(world.planner_k, k.contract, "unterzeichnet", k.contract.version)
+    rep = sorted(duty.reports, key=lambda r: r.period_start)[0]
+    client.login(world.planner_a.email)
+    assert "Jahresbericht Kommune" in client.get("/kontrakte/meine").get_data(as_text=True)
+    ind = k.contract.indicators[0]
+    r = client.post(f"/kontrakte/berichte/{rep.id}", data={f"wert_{ind.id}": "151", "narrative": "ok",
+                                                           "aktion": "einreichen", "version": rep.version})
+    assert r.status_code == 303
+    db.session.refresh(rep)
+    assert rep.status == "eingereicht"
+    # the Kommune may not report on the Wohlfahrt's duty of the same contract
+    other = sorted(k.duty.reports, key=lambda r: r.period_start)[0]
+    assert client.get(f"/kontrakte/berichte/{other.id}").status_code == 404
