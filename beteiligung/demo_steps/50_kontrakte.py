@@ -275,6 +275,9 @@ def run(ctx) -> None:
     db.session.flush()
     svc._add_version(planner, c4, "Verhandlungsrunde 1: Vorschlag des Jobcenters zur Häufigkeit der Sprechstunden")
 
+    for c in (c1, c2, c3):
+        svc._add_version(planner, c, "Unterzeichnete Fassung", label="Unterzeichnet")
+
     ctx.contracts = {"familienhebammen": c1, "rueckfuehrung": c2, "pflegeberatung": c3, "jobcenter": c4}
     ctx.goals = {"praevention": g_prev, "paragraph19": g_19, "hebammen": g_hebammen, "leben": g_leben,
                  "rueckfuehrung": g_rueck, "fachstelle": g_fachstelle, "pflege": g_pflege,

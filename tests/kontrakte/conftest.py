@@ -44,6 +44,11 @@ def kw(world):
     db.session.add(committee)
     db.session.flush()
     k = make_contract(world, committee=committee)
+    from models.contracts import Goal
+    k.goal = Goal(body=world.kreis, title="Senior·innen bleiben selbstständig", level="Leitziel", field="Wirkung",
+                  status="Entwurf")
+    k.contract.goals = [k.goal]
+    db.session.commit()
     k.committee = committee
     k.w = world
     # a contract of the other partner (org_b) and one of the foreign Kreis

@@ -16,13 +16,15 @@ def _routes(k, att_id, version_pair=True):
     c, i, r = k.contract, k.indicator, k.reports[0]
     get = [f"/kontrakte/{c.id}", f"/kontrakte/{c.id}/fassungen", f"/kontrakte/{c.id}.pdf",
            f"/kontrakte/{c.id}/bearbeiten", f"/kontrakte/{c.id}/nachtrag", f"/kontrakte/kennzahlen/{i.id}",
-           f"/kontrakte/kennzahlen/{i.id}/bearbeiten", f"/kontrakte/berichte/{r.id}", f"/kontrakte/anhang/{att_id}"]
+           f"/kontrakte/kennzahlen/{i.id}/bearbeiten", f"/kontrakte/berichte/{r.id}", f"/kontrakte/anhang/{att_id}",
+           f"/kontrakte/ziele/{k.goal.id}/bearbeiten"]
     post = [f"/kontrakte/{c.id}/status", f"/kontrakte/{c.id}/parteien", f"/kontrakte/{c.id}/parteien/{k.party.id}/unterzeichnen",
             f"/kontrakte/{c.id}/parteien/{k.party.id}/entfernen", f"/kontrakte/{c.id}/budget",
             f"/kontrakte/{c.id}/berichtspflichten", f"/kontrakte/{c.id}/anhaenge", f"/kontrakte/{c.id}/bearbeiten",
             f"/kontrakte/{c.id}/nachtrag", f"/kontrakte/kennzahlen/{i.id}/messwerte",
             f"/kontrakte/kennzahlen/{i.id}/bearbeiten", f"/kontrakte/berichte/{r.id}",
-            f"/kontrakte/berichte/{r.id}/pruefen", f"/kontrakte/berichte/{r.id}/anhaenge"]
+            f"/kontrakte/berichte/{r.id}/pruefen", f"/kontrakte/berichte/{r.id}/anhaenge",
+            f"/kontrakte/ziele/{k.goal.id}/bearbeiten"]
     return get, post
 
 
@@ -49,6 +51,7 @@ def test_guessed_ids_answer_404_on_every_route(client, kw, email):
     assert "Zielvereinbarung Seniorenberatung" not in html
     html = client.get("/kontrakte/kennzahlen/").get_data(as_text=True)
     assert f'/kontrakte/kennzahlen/{kw.indicator.id}"' not in html
+    assert "Senior·innen bleiben selbstständig" not in client.get("/kontrakte/ziele/").get_data(as_text=True)
 
 
 def test_missing_ids_are_404(client, kw):
@@ -75,6 +78,8 @@ def test_partner_reads_own_contract_but_manages_nothing(client, kw):
     assert client.post(f"/kontrakte/{c.id}/status", data={"status": "gekündigt", "version": c.version}).status_code == 403
     html = client.get("/kontrakte/").get_data(as_text=True)
     assert "Zielvereinbarung Seniorenberatung" in html and "Kooperation Jobcenter" not in html
+    assert "Senior·innen bleiben selbstständig" in client.get("/kontrakte/ziele/").get_data(as_text=True)
+    assert client.get(f"/kontrakte/ziele/{kw.goal.id}/bearbeiten").status_code == 403
 
 
 def test_politik_reads_signed_contracts_only(client, world):
