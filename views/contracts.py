@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -17,11 +18,11 @@ from beteiligung.services import contracts as svc
 from beteiligung.services.indicators import (
     LIGHTS, chart_svg, compact_de, evaluate, format_decimal_de, format_euro,
 )
-from models import Area, Body, Committee, Organisation, Term, User
+from models import Area, Body, Committee, Organisation, Term
 from models.contracts import (
-    CLAUSES, CONTRACT_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS, GOAL_LEVELS,
-    SMART, TARGET_MODES, Attachment, BudgetLine, Contract, ContractKind, ContractParty, ContractVersion, Goal,
-    Indicator, Measurement, Report, ReportingDuty,
+    CLAUSES, CONTRACT_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS, SMART,
+    TARGET_MODES, Attachment, BudgetLine, Contract, ContractKind, ContractParty, ContractVersion, Goal, Indicator,
+    Report, ReportingDuty,
 )
 
 from .contracts_forms import (
@@ -234,8 +235,8 @@ def export():
             yield [i.id, i.contract.title if i.contract else "", i.name, i.unit, i.base_population, i.baseline_value,
                    i.baseline_date, ev.target, i.target_date, DIRECTIONS[i.direction], i.data_source, i.periodicity,
                    i.area.code if i.area else "", ev.latest.ist if ev.latest else None,
-                   ev.latest.soll.quantize(__import__("decimal").Decimal("0.01")) if ev.latest else None,
-                   LIGHTS[ev.light], ev.forecast.quantize(__import__("decimal").Decimal("0.01")) if ev.forecast is not None else None]
+                   ev.latest.soll.quantize(Decimal("0.01")) if ev.latest else None,
+                   LIGHTS[ev.light], ev.forecast.quantize(Decimal("0.01")) if ev.forecast is not None else None]
 
     def measurement_rows():
         for i in indicators:
@@ -387,9 +388,7 @@ def change_status(contract_id):
 
 def _detail_redirect_with(contract, status):
     """After a refused POST: show the contract page with the message and the 4xx status."""
-    response = detail(contract.id)
-    body = response if isinstance(response, str) else response
-    return body, status
+    return detail(contract.id), status
 
 
 @bp.route("/<int:contract_id>/parteien", methods=["POST"])

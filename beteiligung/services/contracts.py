@@ -19,12 +19,12 @@ from beteiligung.extensions import db
 from models import ROLE_PARTNER, ROLE_PLANNER, RoleAssignment, TopicProposal, User, utcnow
 from models.contracts import (
     BUDGET_KINDS, CLAUSES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELDS, GOAL_LEVELS, GOAL_STATES,
-    LOCKED_STATES, PARTY_ROLES, PERIODICITIES, SMART, TARGET_MODES,
+    PARTY_ROLES, PERIODICITIES, SMART, TARGET_MODES,
     Attachment, BudgetLine, Contract, ContractParty, ContractVersion, Goal, Indicator, Measurement, Report,
     ReportingDuty,
 )
 
-from . import Conflict, PermissionDenied, ValidationError, ensure_version, require
+from . import Conflict, ValidationError, ensure_version, require
 from .audit import record, snapshot
 from .indicators import evaluate, format_euro, parse_decimal_de
 
@@ -841,8 +841,6 @@ def add_measurement(user, indicator: Indicator, period_end: date | None, value_t
     db.session.commit()
     return m
 
-
-__all__ = ["PermissionDenied"]
 
 
 def soll_for(indicator: Indicator, day: date) -> Decimal:
