@@ -567,7 +567,10 @@ def pdf(contract_id):
                            budget=svc.budget_totals(contract.budget_lines), today=date.today(),
                            charts={i.id: Markup(chart_svg(i, ev)) for i, ev in indicators})
     from weasyprint import HTML
-    data = HTML(string=html, base_url=request.url_root).write_pdf()
+
+    def no_fetch(url, *args, **kwargs):  # the PDF needs nothing from outside; never fetch user URLs
+        raise ValueError(f"Externe Ressource nicht erlaubt: {url}")
+    data = HTML(string=html, url_fetcher=no_fetch).write_pdf()
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="kontrakt-{contract.id}.pdf"'
     return response
