@@ -41,3 +41,26 @@ def test_partner_submits_report(live_server, page):
     assert table.get_by_role("cell", name="11,1", exact=True).is_visible()
     assert page.locator("svg.indicator-chart").is_visible()
     check_axe(page)
+
+
+def test_planner_pages_are_accessible(live_server, page):
+    login(page, live_server, "planung@kreis-lindenau.example")
+    for path in ("/kontrakte/", "/kontrakte/ziele/", "/kontrakte/neu", "/kontrakte/kennzahlen/neu"):
+        page.goto(live_server.url + path)
+        check_axe(page)
+    page.goto(live_server.url + "/kontrakte/")
+    page.get_by_role("link", name="Kooperationsvereinbarung Übergang Schule–Beruf").click()
+    page.wait_for_load_state()
+    check_axe(page)
+    page.get_by_role("link", name=re.compile("Fassungen und Vergleich")).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Vergleich: Fassung 1 und Fassung 2").is_visible()
+    check_axe(page)
+    page.goto(live_server.url + "/kontrakte/")
+    page.get_by_role("link", name=re.compile("^Rückführung stationär")).click()
+    page.wait_for_load_state()
+    check_axe(page)
+    # the PDF link answers with a PDF
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Als PDF").click()
+    assert info.value.suggested_filename.endswith(".pdf")
