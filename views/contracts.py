@@ -386,6 +386,19 @@ def change_status(contract_id):
     return redirect(url_for(".detail", contract_id=contract.id), 303)
 
 
+@bp.route("/<int:contract_id>/loeschen", methods=["POST"])
+def delete(contract_id):
+    contract = _contract_or_404(contract_id)
+    _manage_or_403(contract)
+    try:
+        svc.delete_contract(current_user, contract, request.form.get("version"))
+    except ServiceError as exc:
+        _fail(exc)
+        return _detail_redirect_with(contract, exc.status)
+    flash("Der Entwurf wurde gelöscht.", "success")
+    return redirect(url_for(".index"), 303)
+
+
 def _detail_redirect_with(contract, status):
     """After a refused POST: show the contract page with the message and the 4xx status."""
     return detail(contract.id), status

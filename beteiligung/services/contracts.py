@@ -191,6 +191,22 @@ def change_status(user, contract: Contract, new_status: str, version, *, day: da
     return contract
 
 
+def delete_contract(user, contract: Contract, version) -> None:
+    """Only a draft can be deleted; anything negotiated or signed stays on record."""
+    require(perm.can_manage_contract(user, contract))
+    ensure_version(contract, version)
+    if contract.status != "Entwurf":
+        raise Conflict("Nur Entwürfe können gelöscht werden; ein verhandelter oder unterzeichneter Kontrakt bleibt erhalten.")
+    record(user, "delete", contract, snapshot(contract, ("terms", "areas", "goals")), None, f"Entwurf gelöscht: {contract.title}")
+    for att in db.session.scalars(select(Attachment).where(Attachment.contract_id == contract.id)):
+        (upload_dir() / att.stored_name).unlink(missing_ok=True)
+        db.session.delete(att)
+    for ind in list(contract.indicators):
+        ind.contract = None  # indicators stay as planning indicators of the body
+    db.session.delete(contract)
+    db.session.commit()
+
+
 def _require_editable(user, contract: Contract) -> None:
     require(perm.can_manage_contract(user, contract))
     if contract.locked:

@@ -247,3 +247,22 @@ def test_service_permission_checks(world):
         svc.create_contract(world.planner_x, {"body_id": world.kreis.id, "title": "x"})
     with pytest.raises(ValidationError):
         svc.add_party(world.planner_k, k.contract, organisation_id=world.org_a.id)  # already a party
+
+
+def test_only_drafts_can_be_deleted(client, world):
+    draft = make_contract(world, status="Entwurf", title="Verworfener Entwurf")
+    running = make_contract(world, status="laufend")
+    login_as(client, world.partner_a.email)  # a party: sees the draft, may not delete it
+    assert client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code == 403
+    login_as(client, world.partner_b.email)
+    assert client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code == 404
+    login_as(client, world.planner_k.email)
+    r = client.post(f"/kontrakte/{running.contract.id}/loeschen", data={"version": running.contract.version})
+    assert r.status_code == 409 and "Nur Entwürfe" in r.get_data(as_text=True)
+    ind_id = draft.indicator.id
+    assert client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Contract, draft.contract.id) is None
+    assert db.session.get(Contract, running.contract.id) is not None
+    from models.contracts import Indicator
+    assert db.session.get(Indicator, ind_id).contract_id is None
