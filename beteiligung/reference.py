@@ -18,9 +18,15 @@ def _committee_types():
     return [{"name": n, "public_default": pub, "description": d} for n, pub, d in DEFAULT_COMMITTEE_TYPES]
 
 
+def _contract_kinds():
+    from models.contracts import DEFAULT_CONTRACT_KINDS
+    return [{"name": n, "description": d} for n, d in DEFAULT_CONTRACT_KINDS]
+
+
 # (module:Class, unique key attribute, callable returning a list of dicts)
 SEEDS = [
     ("models.committees:CommitteeType", "name", _committee_types),
+    ("models.contracts:ContractKind", "name", _contract_kinds),
 ]
 
 
