@@ -18,9 +18,20 @@ def _committee_types():
     return [{"name": n, "public_default": pub, "description": d} for n, pub, d in DEFAULT_COMMITTEE_TYPES]
 
 
+def _relation_kinds():
+    from models.network import DEFAULT_RELATION_KINDS
+    return [{"name": n, "directed_default": d, "description": t} for n, d, t in DEFAULT_RELATION_KINDS]
+
+
+def _network_data_version():
+    return [{"id": 1, "version": 0}]
+
+
 # (module:Class, unique key attribute, callable returning a list of dicts)
 SEEDS = [
     ("models.committees:CommitteeType", "name", _committee_types),
+    ("models.network:RelationKind", "name", _relation_kinds),
+    ("models.network:NetworkDataVersion", "id", _network_data_version),
 ]
 
 
