@@ -722,7 +722,7 @@ def export_graph(net: Network, result: dict | None = None) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     metrics = (result or {}).get("metrics", {})
     for key, node in net.nodes.items():
-        attrs = {name: _scalar(node[attr]) for _h, attr in NODE_EXPORT if attr != "id"}
+        attrs = {attr: _scalar(node[attr]) for _h, attr in NODE_EXPORT if attr != "id"}
         m = metrics.get(key)
         if m:
             attrs.update({"degree": int(m["degree"]), "betweenness": float(m["betweenness"]),
