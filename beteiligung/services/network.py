@@ -734,6 +734,7 @@ def export_graph(net: Network, result: dict | None = None) -> nx.MultiDiGraph:
         attrs["derived"] = bool(e["derived"])
         attrs["strength"] = int(e["strength"])
         attrs["weight"] = int(e["strength"])
+        attrs["edge_id"] = e["id"]  # kept as an attribute: readers drop edge ids of simple graphs
         g.add_edge(e["source"], e["target"], key=e["id"], **attrs)
     return g
 

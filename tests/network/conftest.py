@@ -51,3 +51,10 @@ def net(world):
     _db.session.commit()
     w.rel = r
     return w
+
+
+def switch_user(client, user):
+    """Log out (with CSRF token) and log in as another user."""
+    client.post("/abmelden", data={})
+    client._csrf = None
+    client.login(user.email)
