@@ -47,6 +47,14 @@ def isodate_de(value):
     return date_de(date.fromisoformat(value) if isinstance(value, str) else value)
 
 
+@bp.app_template_filter("isodatetime_de")
+def isodatetime_de(value):
+    from datetime import datetime
+
+    from beteiligung.formatting import datetime_de
+    return datetime_de(datetime.fromisoformat(value)) if value else ""
+
+
 class ListPage:
     """Pagination of an in-memory list with the interface of pagination_nav."""
 
@@ -183,11 +191,12 @@ def data():
     edges = [e for e in net.edges
              if rank[e["source"]] < upto and rank[e["target"]] < upto
              and (e["source"] in chunk_ids or e["target"] in chunk_ids)]
-    peak = max((n["betweenness"] for n in ranked), default=0) or 1
+    measure = "degree" if result.get("pending") and not result.get("stale") else "betweenness"
+    peak = max((n[measure] for n in ranked), default=0) or 1
     nodes = [{"id": n["id"], "label": n["short"] or n["label"], "name": n["label"], "type": n["type"],
               "kind": n["kind"], "degree": n["degree"], "betweenness": n["betweenness"],
               "eigenvector": n["eigenvector"], "community": n["community"],
-              "size": round(20 + 40 * (n["betweenness"] / peak) ** 0.5, 1), "url": _node_url(n)} for n in chunk]
+              "size": round(20 + 40 * (n[measure] / peak) ** 0.5, 1), "url": _node_url(n)} for n in chunk]
     return jsonify({
         "total": len(ranked), "offset": offset, "limit": limit, "next_offset": upto if upto < len(ranked) else None,
         "nodes": nodes,
@@ -195,7 +204,7 @@ def data():
                    "directed": e["directed"], "strength": e["strength"], "derived": e["derived"],
                    "url": _edge_url(e)} for e in edges],
         "analysis": {k: result[k] for k in ("nodes", "edges", "components", "communities", "betweenness_sampled",
-                                             "betweenness_k", "cached")},
+                                             "betweenness_k", "cached", "pending")},
     })
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -287,35 +288,95 @@ def scope_key(user, f: Filters) -> str:
     return "netz:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def analyse_network(user, net: Network, *, use_cache: bool = True) -> dict:
-    """Analysis of the network (cached per scope and data version)."""
+ASYNC_MIN_NODES = 1500  # from this size a cache miss is answered at once and the analysis runs in the background
+_running: dict[str, threading.Thread] = {}
+_running_lock = threading.Lock()
+
+
+def _store(key: str, version: int, result: dict, seconds: float) -> None:
+    payload = json.dumps(result)
+    try:
+        with db.session.begin_nested():
+            row = db.session.scalar(select(NetworkAnalysisCache).where(NetworkAnalysisCache.scope_key == key))
+            if row is None:
+                db.session.add(NetworkAnalysisCache(scope_key=key, data_version=version, payload=payload,
+                                                    seconds=seconds, computed_at=utcnow()))
+            elif row.data_version <= version:
+                row.data_version, row.payload, row.seconds, row.computed_at = version, payload, seconds, utcnow()
+        db.session.commit()
+    except IntegrityError:  # another request stored the same scope at the same moment
+        db.session.rollback()
+
+
+def _compute_in_background(app, key: str, version: int, g) -> None:
+    try:
+        t0 = time.perf_counter()
+        result = analysis.analyse(g)
+        with app.app_context():
+            try:
+                _store(key, version, result, time.perf_counter() - t0)
+            finally:
+                db.session.remove()
+    finally:
+        with _running_lock:
+            _running.pop(key, None)
+
+
+def _start_background(key: str, version: int, g) -> threading.Thread:
+    from flask import current_app
+    with _running_lock:
+        thread = _running.get(key)
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(target=_compute_in_background, name=f"netzwerk-analyse-{key[-8:]}",
+                                      args=(current_app._get_current_object(), key, version, g), daemon=True)
+            _running[key] = thread
+            thread.start()
+    return thread
+
+
+def wait_for_background(timeout: float = 120.0) -> None:
+    """For the CLI and tests: wait until running background analyses are stored."""
+    with _running_lock:
+        threads = list(_running.values())
+    for thread in threads:
+        thread.join(timeout)
+
+
+def analyse_network(user, net: Network, *, use_cache: bool = True, wait: bool = False) -> dict:
+    """Analysis of the network, cached per scope and data version.
+
+    Small networks are analysed on the spot. For large ones (ASYNC_MIN_NODES) a cache miss does not
+    make the page wait: the last stored analysis of the scope (marked stale) or the linear-time quick
+    analysis is shown while the full analysis runs in a background thread."""
     key = scope_key(user, net.filters)
     version = data_version()
+    row = None
     if use_cache:
         row = db.session.scalar(select(NetworkAnalysisCache).where(NetworkAnalysisCache.scope_key == key))
         if row is not None and row.data_version == version:
             result = json.loads(row.payload)
-            result["cached"] = True
-            result["computed_at"] = row.computed_at.isoformat()
+            result.update(cached=True, stale=False, computed_at=row.computed_at.isoformat())
             return result
+    g = analysis.simple_graph(net.nodes, net.edges)
+    if use_cache and not wait and g.number_of_nodes() >= ASYNC_MIN_NODES:
+        _start_background(key, version, g)
+        if row is not None:
+            result = json.loads(row.payload)
+            result.update(cached=True, stale=True, pending=True, computed_at=row.computed_at.isoformat())
+            # nodes added since the stored analysis get neutral values
+            for node in net.nodes:
+                result["metrics"].setdefault(node, {"degree": g.degree(node) if node in g else 0,
+                                                    "degree_centrality": 0, "betweenness": 0, "eigenvector": 0,
+                                                    "component": -1, "community": -1})
+            return result
+        result = analysis.quick(g)
+        result.update(cached=False, stale=False, computed_at=utcnow().isoformat())
+        return result
     t0 = time.perf_counter()
-    result = analysis.analyse(analysis.simple_graph(net.nodes, net.edges))
-    seconds = time.perf_counter() - t0
+    result = analysis.analyse(g)
     if use_cache:
-        payload = json.dumps(result)
-        try:
-            with db.session.begin_nested():
-                row = db.session.scalar(select(NetworkAnalysisCache).where(NetworkAnalysisCache.scope_key == key))
-                if row is None:
-                    db.session.add(NetworkAnalysisCache(scope_key=key, data_version=version, payload=payload,
-                                                        seconds=seconds, computed_at=utcnow()))
-                else:
-                    row.data_version, row.payload, row.seconds, row.computed_at = version, payload, seconds, utcnow()
-            db.session.commit()
-        except IntegrityError:  # another request stored the same scope at the same moment
-            db.session.rollback()
-    result["cached"] = False
-    result["computed_at"] = utcnow().isoformat()
+        _store(key, version, result, time.perf_counter() - t0)
+    result.update(cached=False, stale=False, computed_at=utcnow().isoformat())
     return result
 
 

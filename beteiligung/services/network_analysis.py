@@ -64,6 +64,28 @@ def eigenvector(g: nx.Graph) -> dict:
     return result
 
 
+def quick(g: nx.Graph) -> dict:
+    """The linear-time part (degree, components, brokers, bridges, isolates) for the first view of a
+    large network while the full analysis runs in the background; slow metrics are 0 and marked pending."""
+    t0 = time.perf_counter()
+    n = g.number_of_nodes()
+    degree = dict(g.degree())
+    components = sorted((sorted(c) for c in nx.connected_components(g)), key=len, reverse=True)
+    component_of = {node: i for i, comp in enumerate(components) for node in comp}
+    return {
+        "nodes": n, "edges": g.number_of_edges(),
+        "metrics": {node: {"degree": degree[node], "degree_centrality": round(degree[node] / (n - 1), 6) if n > 1 else 0.0,
+                           "betweenness": 0.0, "eigenvector": 0.0, "component": component_of.get(node, -1),
+                           "community": -1} for node in g},
+        "articulation_points": sorted(nx.articulation_points(g)),
+        "bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(g))],
+        "isolates": sorted(nx.isolates(g)), "components": len(components),
+        "largest_component": len(components[0]) if components else 0, "communities": 0,
+        "betweenness_sampled": False, "betweenness_k": None, "pending": True,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
 def analyse(g: nx.Graph, *, sample_k: int | None = None) -> dict:
     """Everything the Netzwerkkarte shows, as JSON-ready data."""
     t0 = time.perf_counter()
@@ -108,6 +130,7 @@ def analyse(g: nx.Graph, *, sample_k: int | None = None) -> dict:
         "communities": len(communities),
         "betweenness_sampled": sampled,
         "betweenness_k": sample_k if sampled else None,
+        "pending": False,
         "seconds": round(time.perf_counter() - t0, 3),
     }
 
