@@ -154,11 +154,12 @@ def index():
     ranked = svc.ranked_nodes(net, result)
     page = ListPage(ranked, request.args.get("seite", 1, type=int))
     labels = {k: n["label"] for k, n in net.nodes.items()}
-    brokers = [labels[k] for k in result["articulation_points"] if k in labels][:15]
+    brokers = [labels[k] for k in result.get("org_articulation_points", []) if k in labels][:15]
     status = 422 if errors else 200
     return render_template(
         "network/index.html", f=f, errors=errors, net=net, result=result, page=page, choices=_filter_choices(),
-        args=_filter_args(), brokers=brokers, bridges=[(labels[a], labels[b]) for a, b in result["bridges"][:15]],
+        args=_filter_args(), brokers=brokers, bridges=[(labels[a], labels[b]) for a, b in result.get("org_bridges", [])
+                                     if a in labels and b in labels][:15],
         isolates=[labels[k] for k in result["isolates"] if k in labels][:30], node_url=_node_url,
         data_url=url_for(".data", **_filter_args()), map_page=MAP_PAGE,
     ), status

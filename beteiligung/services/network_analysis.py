@@ -64,6 +64,12 @@ def eigenvector(g: nx.Graph) -> dict:
     return result
 
 
+def organisation_level(g: nx.Graph) -> nx.Graph:
+    """The ties among organisations only (node keys "org:<id>"): brokers between organisations,
+    without every contact person hanging off their organisation counting as a bridge."""
+    return g.subgraph([n for n in g if str(n).startswith("org:")])
+
+
 def quick(g: nx.Graph) -> dict:
     """The linear-time part (degree, components, brokers, bridges, isolates) for the first view of a
     large network while the full analysis runs in the background; slow metrics are 0 and marked pending."""
@@ -79,6 +85,8 @@ def quick(g: nx.Graph) -> dict:
                            "community": -1} for node in g},
         "articulation_points": sorted(nx.articulation_points(g)),
         "bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(g))],
+        "org_articulation_points": sorted(nx.articulation_points(organisation_level(g))),
+        "org_bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(organisation_level(g)))],
         "isolates": sorted(nx.isolates(g)), "components": len(components),
         "largest_component": len(components[0]) if components else 0, "communities": 0,
         "betweenness_sampled": False, "betweenness_k": None, "pending": True,
@@ -107,6 +115,7 @@ def analyse(g: nx.Graph, *, sample_k: int | None = None) -> dict:
     articulation = sorted(nx.articulation_points(g))
     bridges = sorted(tuple(sorted(b)) for b in nx.bridges(g))
     isolates = sorted(nx.isolates(g))
+    orgs = organisation_level(g)
     metrics = {
         node: {
             "degree": degree[node],
@@ -124,6 +133,8 @@ def analyse(g: nx.Graph, *, sample_k: int | None = None) -> dict:
         "metrics": metrics,
         "articulation_points": articulation,
         "bridges": [list(b) for b in bridges],
+        "org_articulation_points": sorted(nx.articulation_points(orgs)),
+        "org_bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(orgs))],
         "isolates": isolates,
         "components": len(components),
         "largest_component": len(components[0]) if components else 0,

@@ -92,3 +92,15 @@ def test_ego_graph_and_diff():
     assert analysis.ego_graph(g, "fehlt").number_of_nodes() == 0
     d = analysis.diff([{"id": 1}, {"id": 2}], [{"id": 2}, {"id": 3}])
     assert [e["id"] for e in d["added"]] == [3] and [e["id"] for e in d["removed"]] == [1] and d["unchanged"] == 1
+
+
+def test_brokers_between_organisations_ignore_contact_persons():
+    # person:9 hangs off org:1; org:1 - org:2 - org:3
+    g = _graph([("person:9", "org:1"), ("org:1", "org:2"), ("org:2", "org:3")])
+    r = analysis.analyse(g)
+    assert r["articulation_points"] == ["org:1", "org:2"]
+    assert r["org_articulation_points"] == ["org:2"]
+    assert r["org_bridges"] == [["org:1", "org:2"], ["org:2", "org:3"]]
+    q = analysis.quick(g)
+    assert q["pending"] is True and q["org_articulation_points"] == ["org:2"]
+    assert q["metrics"]["org:2"]["degree"] == 2 and q["metrics"]["org:2"]["betweenness"] == 0
