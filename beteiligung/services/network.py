@@ -308,8 +308,12 @@ def _store(key: str, version: int, result: dict, seconds: float) -> None:
         db.session.rollback()
 
 
+BACKGROUND_DELAY = 1.0  # let the request that started it finish first (threads share the GIL)
+
+
 def _compute_in_background(app, key: str, version: int, g) -> None:
     try:
+        time.sleep(BACKGROUND_DELAY)
         t0 = time.perf_counter()
         result = analysis.analyse(g)
         with app.app_context():
