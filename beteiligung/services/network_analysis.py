@@ -67,26 +67,30 @@ def eigenvector(g: nx.Graph) -> dict:
 def organisation_level(g: nx.Graph) -> nx.Graph:
     """The ties among organisations only (node keys "org:<id>"): brokers between organisations,
     without every contact person hanging off their organisation counting as a bridge."""
-    return g.subgraph([n for n in g if str(n).startswith("org:")])
+    h = nx.Graph()
+    h.add_nodes_from(n for n in g if str(n).startswith("org:"))
+    h.add_edges_from((u, v) for u, v in g.edges() if u in h and v in h)
+    return h
 
 
 def quick(g: nx.Graph) -> dict:
-    """The linear-time part (degree, components, brokers, bridges, isolates) for the first view of a
-    large network while the full analysis runs in the background; slow metrics are 0 and marked pending."""
+    """The linear-time part (degree, components, brokers and bridges between organisations, isolates)
+    for the first view of a large network while the full analysis runs in the background; the slow
+    metrics are 0 and the result is marked pending."""
     t0 = time.perf_counter()
     n = g.number_of_nodes()
     degree = dict(g.degree())
     components = sorted((sorted(c) for c in nx.connected_components(g)), key=len, reverse=True)
     component_of = {node: i for i, comp in enumerate(components) for node in comp}
+    orgs = organisation_level(g)
     return {
         "nodes": n, "edges": g.number_of_edges(),
         "metrics": {node: {"degree": degree[node], "degree_centrality": round(degree[node] / (n - 1), 6) if n > 1 else 0.0,
                            "betweenness": 0.0, "eigenvector": 0.0, "component": component_of.get(node, -1),
                            "community": -1} for node in g},
-        "articulation_points": sorted(nx.articulation_points(g)),
-        "bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(g))],
-        "org_articulation_points": sorted(nx.articulation_points(organisation_level(g))),
-        "org_bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(organisation_level(g)))],
+        "articulation_points": [], "bridges": [],  # whole-graph lists follow with the full analysis
+        "org_articulation_points": sorted(nx.articulation_points(orgs)),
+        "org_bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(orgs))],
         "isolates": sorted(nx.isolates(g)), "components": len(components),
         "largest_component": len(components[0]) if components else 0, "communities": 0,
         "betweenness_sampled": False, "betweenness_k": None, "pending": True,
