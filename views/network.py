@@ -559,11 +559,14 @@ def import_data():
 def contacts():
     if not perm.can_view_contact_directory(current_user):
         abort(403)
-    hf, area = _int_arg("handlungsfeld"), _int_arg("sozialraum")
+    hf, area, body = _int_arg("handlungsfeld"), _int_arg("sozialraum"), _int_arg("koerperschaft")
     function = (request.args.get("funktion") or "").strip()[:100]
-    q = svc.contact_query(current_user, handlungsfeld_id=hf, area_id=area, function=function or None)
+    q = svc.contact_query(current_user, handlungsfeld_id=hf, area_id=area, function=function or None, body_id=body)
     pagination = db.paginate(q.options(joinedload(Person.organisation)), page=max(request.args.get("seite", 1, type=int), 1),
                              per_page=PER_PAGE, error_out=False)
     deputies = svc.deputies_for(current_user, [p.id for p in pagination.items])
+    bodies = db.session.execute(select(Body.id, Body.name).where(perm.body_filter(current_user))
+                                .order_by(Body.name)).all()
     return render_template("network/contacts.html", pagination=pagination, deputies=deputies,
-                           choices=_filter_choices(), hf=hf, area=area, function=function)
+                           choices=_filter_choices(), hf=hf, area=area, function=function, body=body,
+                           bodies=bodies)

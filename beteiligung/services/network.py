@@ -827,7 +827,7 @@ def json_data(net: Network) -> dict:
 
 # --- contact directory ("Wen rufe ich an?") ------------------------------------------
 
-def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None):
+def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None, body_id=None):
     q = (select(Person).where(perm.person_filter(user), Person.consent_given.is_(True), Person.anonymised_at.is_(None))
          .order_by(Person.last_name, Person.first_name, Person.id))
     if handlungsfeld_id:
@@ -836,6 +836,8 @@ def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None):
     if area_id:
         q = q.where(Person.organisation_id.in_(select(organisation_area.c.organisation_id)
                                                .where(organisation_area.c.area_id.in_(_area_ids_with_children(area_id)))))
+    if body_id:  # the Kommune (or Kreis) the person works for
+        q = q.where(Person.body_id == body_id)
     if function:
         pattern = "%" + function.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
         q = q.where(func.lower(Person.function).like(pattern, escape="\\"))

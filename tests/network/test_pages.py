@@ -142,6 +142,9 @@ def test_contacts_page_only_consenting_persons(client, net):
     client.login(net.planner_k.email)
     html = client.get("/netzwerk/kontakte").get_data(as_text=True)
     assert "Anke Arndt" in html and "Bernd Brandt" not in html and "Xaver" not in html
+    html = client.get(f"/netzwerk/kontakte?koerperschaft={net.kommune_b.id}").get_data(as_text=True)
+    assert "Anke Arndt" not in html and "Keine Ansprechpersonen" in html
+    assert client.get(f"/netzwerk/kontakte?handlungsfeld={net.hf_pflege.id}&funktion=geschäft").status_code == 200
     switch_user(client, net.partner_b)
     html = client.get("/netzwerk/kontakte").get_data(as_text=True)
     assert "Anke Arndt" not in html

@@ -232,5 +232,8 @@ def test_contact_directory_with_deputies(net):
     # function search and area filter
     assert [p.last_name for p in db.session.scalars(svc.contact_query(net.planner_k, function="stellv"))] == ["Deputy"]
     assert {p.last_name for p in db.session.scalars(svc.contact_query(net.planner_k, area_id=net.area_b1.id))} == set()
+    assert {p.last_name for p in db.session.scalars(svc.contact_query(net.planner_k, body_id=net.kommune_a.id))} == {
+        "Arndt", "Deputy"}
+    assert db.session.scalars(svc.contact_query(net.planner_k, body_id=net.kommune_b.id)).all() == []
     # partner_b sees only persons of the Jobcenter
     assert db.session.scalars(svc.contact_query(net.partner_b)).all() == []
