@@ -176,12 +176,7 @@ def edges():
                            strength_labels=STRENGTH_LABELS), 422 if errors else 200
 
 
-@bp.route("/daten.json")
-def data():
-    """Map data, most central nodes first, loaded in pages (offset/limit) so large graphs stay usable."""
-    f, errors, net, result = _network()
-    if errors:
-        return jsonify({"errors": errors}), 422
+def _map_json(net, result):
     ranked = svc.ranked_nodes(net, result)
     offset = max(request.args.get("offset", 0, type=int), 0)
     limit = min(max(request.args.get("limit", MAP_PAGE, type=int), 1), 1000)
@@ -204,9 +199,18 @@ def data():
         "edges": [{"id": e["id"], "source": e["source"], "target": e["target"], "kind": e["kind"],
                    "directed": e["directed"], "strength": e["strength"], "derived": e["derived"],
                    "url": _edge_url(e)} for e in edges],
-        "analysis": {k: result[k] for k in ("nodes", "edges", "components", "communities", "betweenness_sampled",
-                                             "betweenness_k", "cached", "pending")},
+        "analysis": {k: result.get(k) for k in ("nodes", "edges", "components", "communities", "betweenness_sampled",
+                                                 "betweenness_k", "cached", "pending")},
     })
+
+
+@bp.route("/daten.json")
+def data():
+    """Map data, most central nodes first, loaded in pages (offset/limit) so large graphs stay usable."""
+    f, errors, net, result = _network()
+    if errors:
+        return jsonify({"errors": errors}), 422
+    return _map_json(net, result)
 
 
 @bp.route("/export.<fmt>")
@@ -271,8 +275,21 @@ def ego(org_id):
     ranked = svc.ranked_nodes(sub, result)
     labels = {k: n["label"] for k, n in sub.nodes.items()}
     return render_template("network/ego.html", org=org, sub=sub, ranked=ranked, labels=labels, radius=radius,
-                           f=f, node_url=_node_url, edge_url=_edge_url,
-                           data_url=None), 422 if errors else 200
+                           f=f, node_url=_node_url, edge_url=_edge_url, map_page=MAP_PAGE,
+                           data_url=url_for(".ego_data", org_id=org.id, radius=radius, **_filter_args())
+                           ), 422 if errors else 200
+
+
+@bp.route("/organisation/<int:org_id>/daten.json")
+def ego_data(org_id):
+    org = db.session.get(Organisation, org_id)
+    if org is None or not perm.can_view_organisation(current_user, org):
+        abort(404)
+    f, errors = _filters()
+    if errors:
+        return jsonify({"errors": errors}), 422
+    sub, result = svc.ego_network(current_user, f, org, 2 if request.args.get("radius") == "2" else 1)
+    return _map_json(sub, result)
 
 
 @bp.route("/vergleich")

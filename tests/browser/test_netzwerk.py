@@ -31,6 +31,13 @@ def test_planner_filters_the_network_map(live_server, page):
     assert filtered < total
     assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) == filtered
 
+    # ego network of the Jobcenter, with its own small map
+    page.click("#knoten a:has-text('Ego-Netz') >> nth=0")
+    page.wait_for_selector("#netzwerk-karte[data-loaded]")
+    assert "Ego-Netzwerk: Jobcenter Kreis Lindenau" in page.locator("h1").inner_text()
+    assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) >= 2
+    check_axe(page)
+
     # relation kind filter: Kontrakt edges only
     page.goto(f"{live_server.url}/netzwerk/kanten")
     page.select_option("#f-beziehung", "Kontrakt")

@@ -170,3 +170,18 @@ def _grow(net, client, url):
 def test_query_count_does_not_grow(client, net, db, url):
     client.login(net.planner_k.email)
     assert_constant_queries(client, db.engine, url, _grow(net, client, url))
+
+
+def test_ego_network_page_and_json(client, net):
+    client.login(net.planner_k.email)
+    html = client.get(f"/netzwerk/organisation/{net.org_a.id}").get_data(as_text=True)
+    assert "Jobcenter Beckum" in html and "Kreissozialamt Testhausen" in html  # direct contacts
+    assert f'data-src="/netzwerk/organisation/{net.org_a.id}/daten.json' in html
+    data = client.get(f"/netzwerk/organisation/{net.org_a.id}/daten.json").get_json()
+    ids = {n["id"] for n in data["nodes"]}
+    assert f"org:{net.org_a.id}" in ids and f"org:{net.org_b.id}" in ids
+    assert f"org:{net.org_x.id}" not in ids
+    assert client.get(f"/netzwerk/organisation/{net.org_x.id}/daten.json").status_code == 404
+    switch_user(client, net.partner_a)
+    data = client.get(f"/netzwerk/organisation/{net.org_a.id}/daten.json").get_json()
+    assert f"rel:{net.rel.foerderung.id}" not in {e["id"] for e in data["edges"]}
