@@ -83,6 +83,7 @@ def register_cli(app) -> None:
 
     from .cli_network import register as r; r(app)  # noqa: E702
 
+
 def _print_logins(rows, password):
     if not rows:
         click.echo("Keine Demo-Zugänge vorhanden.")
