@@ -23,10 +23,21 @@ def _contract_kinds():
     return [{"name": n, "description": d} for n, d in DEFAULT_CONTRACT_KINDS]
 
 
+def _relation_kinds():
+    from models.network import DEFAULT_RELATION_KINDS
+    return [{"name": n, "directed_default": d, "description": t} for n, d, t in DEFAULT_RELATION_KINDS]
+
+
+def _network_data_version():
+    return [{"id": 1, "version": 0}]
+
+
 # (module:Class, unique key attribute, callable returning a list of dicts)
 SEEDS = [
     ("models.committees:CommitteeType", "name", _committee_types),
     ("models.contracts:ContractKind", "name", _contract_kinds),
+    ("models.network:RelationKind", "name", _relation_kinds),
+    ("models.network:NetworkDataVersion", "id", _network_data_version),
 ]
 
 

@@ -1,0 +1,67 @@
+"""Browser: the planner sees the map, filters it, finds the Pflege gap and exports for Gephi."""
+from __future__ import annotations
+
+import re
+
+from tests.browser.helpers import check_axe, login
+
+
+def test_planner_filters_the_network_map(live_server, page):
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    login(page, live_server, "planung@kreis-lindenau.example")
+    page.goto(f"{live_server.url}/netzwerk/")
+    page.wait_for_selector("#netzwerk-karte[data-loaded]")
+    total = int(page.locator("#zahl-knoten").inner_text().replace(".", ""))
+    assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) == min(total, 250)
+    assert page.locator("#netzwerk-legende li").count() > 3
+    assert re.search(r"\d+ von \d+ Knoten", page.locator("#netzwerk-status").inner_text())
+    check_axe(page)
+
+    # filter: only the Jobcenter type (GET form, also works without JS)
+    page.select_option("#f-art", "Jobcenter")
+    page.click("#netzwerk-filter button[type=submit]")
+    page.wait_for_url(re.compile(r"art=Jobcenter"))
+    page.wait_for_selector("#netzwerk-karte[data-loaded]")
+    table = page.locator("#knoten tbody")
+    assert "Jobcenter Kreis Lindenau" in table.inner_text()
+    assert "AWO Kreisverband" not in table.inner_text()
+    filtered = int(page.locator("#zahl-knoten").inner_text().replace(".", ""))
+    assert filtered < total
+    assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) == filtered
+
+    # ego network of the Jobcenter, with its own small map
+    page.click("#knoten a:has-text('Ego-Netz') >> nth=0")
+    page.wait_for_selector("#netzwerk-karte[data-loaded]")
+    assert "Ego-Netzwerk: Jobcenter Kreis Lindenau" in page.locator("h1").inner_text()
+    assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) >= 2
+    check_axe(page)
+
+    # relation kind filter: Kontrakt edges only
+    page.goto(f"{live_server.url}/netzwerk/kanten")
+    page.select_option("#f-beziehung", "Kontrakt")
+    page.click("#netzwerk-filter button[type=submit]")
+    rows = page.locator("#kanten tbody tr")
+    assert rows.count() >= 2
+    assert all("Kontrakt" in rows.nth(i).inner_text() for i in range(rows.count()))
+
+    # the coverage matrix names the gap
+    page.goto(f"{live_server.url}/netzwerk/abdeckung")
+    assert "SR-07 Kastanienhof: kein Partner für Pflege" in page.locator(".coverage-gaps").inner_text()
+    check_axe(page)
+
+    # export for Gephi
+    page.goto(f"{live_server.url}/netzwerk/")
+    with page.expect_download() as info:
+        page.click("text=GEXF (Gephi)")
+    assert info.value.suggested_filename.endswith(".gexf")
+    assert not [p for p in problems if "Content Security Policy" in p or "Uncaught" in p], problems
+
+
+def test_partner_map_hides_planning_only_relations(live_server, page):
+    login(page, live_server, "partner@awo-lindenau.example")
+    page.goto(f"{live_server.url}/netzwerk/kanten?beziehung=Konflikt")
+    assert "Keine Beziehungen" in page.locator("main").inner_text()  # the conflict is "nur Sozialplanung"
+    page.goto(f"{live_server.url}/netzwerk/kanten?beziehung=Kontrakt")
+    assert "Neustart" not in page.locator("main").inner_text()  # Jobcenter–Neustart: only the parties
