@@ -15,7 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import combinations
 from typing import Callable
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from models import (
-    Area, Body, Committee, Membership, Organisation, Person, RoleAssignment, Term, User,
+    Area, Body, Committee, Meeting, Membership, Organisation, Person, RoleAssignment, Term, User,
     organisation_area, organisation_term, utcnow,
 )
 from models.network import (
@@ -45,7 +45,11 @@ POLITICS_KIND = "Politik/Ausschuss"
 
 # --- data version (cache invalidation) ---------------------------------------------
 
-WATCHED = (Relation, RelationKind, Organisation, Person, Membership, Committee, Area, Term)
+from models.contracts import Contract, ContractParty  # noqa: E402  (derived "Kontrakt" ties)
+from models.protocols import Attendance  # noqa: E402  (derived co-attendance ties)
+
+WATCHED = (Relation, RelationKind, Organisation, Person, Membership, Committee, Area, Term,
+           Contract, ContractParty, Attendance)
 
 
 def _bump_on_change(session, flush_context, instances):
@@ -253,7 +257,66 @@ def derive_committee_ties(user, f: Filters, nodes: dict) -> list[dict]:
     return edges
 
 
-DERIVATIONS: list[Callable] = [derive_person_organisation, derive_committee_ties]
+def _pair_edges(groups: dict[int, set[str]], labels: dict[int, str], nodes: dict, prefix: str, kind: str,
+                evidence: str, validity: dict[int, tuple[str, str]] | None = None) -> list[dict]:
+    """Undirected ties between all organisations of each group (one edge per pair, strength = groups)."""
+    pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for gid, orgs in groups.items():
+        for a, b in combinations(sorted(o for o in orgs if o in nodes), 2):
+            pairs[(a, b)].append(gid)
+    edges = []
+    for (a, b), gids in sorted(pairs.items()):
+        vf, vt = (validity or {}).get(gids[0], ("", ""))
+        edges.append({"id": f"abg:{prefix}:{a}:{b}", "record_id": None, "source": a, "target": b, "kind": kind,
+                      "directed": False, "strength": min(3, len(gids)), "valid_from": vf, "valid_to": vt,
+                      "evidence": f"{evidence}: " + ", ".join(sorted({labels[g] for g in gids})),
+                      "visibility": "kreis", "derived": True, "body_id": nodes[a]["body_id"]})
+    return edges
+
+
+def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
+    """Organisations that are parties of the same Kontrakt (only contracts the user may see, in force on the date)."""
+    from models.contracts import Contract, ContractParty
+    day = f.as_of
+    rows = db.session.execute(
+        select(Contract.id, Contract.title, Contract.start_date, Contract.end_date, ContractParty.organisation_id)
+        .join(ContractParty, ContractParty.contract_id == Contract.id)
+        .where(perm.contract_filter(user), ContractParty.organisation_id.is_not(None),
+               Contract.status.in_(["unterzeichnet", "laufend"]),
+               or_(Contract.start_date.is_(None), Contract.start_date <= day),
+               or_(Contract.end_date.is_(None), Contract.end_date >= day)))
+    groups: dict[int, set[str]] = defaultdict(set)
+    labels, validity = {}, {}
+    for cid, title, start, end, org_id in rows:
+        groups[cid].add(_org_key(org_id))
+        labels[cid] = title
+        validity[cid] = (start.isoformat() if start else "", end.isoformat() if end else "")
+    return _pair_edges(groups, labels, nodes, "kontrakt", "Kontrakt", "Kontrakt", validity)
+
+
+def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
+    """Organisations present at the same meeting (recorded attendance, meetings the user may see, up to the date)."""
+    from models.protocols import Attendance
+    from beteiligung.permissions import committee_filter
+    rows = db.session.execute(
+        select(Meeting.id, Meeting.title, Attendance.organisation_id, Person.organisation_id)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .join(Person, Person.id == Attendance.person_id)
+        .join(Committee, Committee.id == Meeting.committee_id)
+        .where(committee_filter(user), Attendance.status == "anwesend", Meeting.start <= datetime.combine(
+            f.as_of, datetime.max.time())))
+    groups: dict[int, set[str]] = defaultdict(set)
+    labels = {}
+    for mid, title, represented, own in rows:
+        org = represented or own
+        if org:
+            groups[mid].add(_org_key(org))
+            labels[mid] = title
+    return _pair_edges(groups, labels, nodes, "sitzung", "informeller Kontakt", "gemeinsam in Sitzung")
+
+
+DERIVATIONS: list[Callable] = [derive_person_organisation, derive_committee_ties, derive_contract_parties,
+                               derive_co_attendance]
 
 
 def register_derivation(fn: Callable) -> Callable:
