@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
+import secrets
+
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, Column, Date, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,7 +73,7 @@ finding_code = Table(
 finding_quote = Table(
     "finding_quote", db.Model.metadata,
     Column("finding_id", ForeignKey("survey_finding.id", ondelete="CASCADE"), primary_key=True),
-    Column("answer_id", ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True),
+    Column("answer_id", BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -205,12 +207,17 @@ class StreetArea(db.Model):
     area: Mapped[Area] = relationship()
 
 
+def random_id() -> int:
+    """Random primary key: ids of responses and answers reveal no submission order."""
+    return secrets.randbits(52) + 1
+
+
 class SurveyResponse(db.Model):
     """One anonymous submission. Deliberately without timestamps, IP, agent, token or session."""
 
     __tablename__ = "survey_response"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_id)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), nullable=False, index=True)
     submission_key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)  # idempotency
     week: Mapped[str] = mapped_column(String(8), nullable=False)  # ISO week, e.g. 2026-W47
@@ -227,8 +234,8 @@ class SurveyResponse(db.Model):
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answer"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_id)
+    response_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("survey_response.id", ondelete="CASCADE"), nullable=False, index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), nullable=False, index=True)
     option_id: Mapped[Optional[int]] = mapped_column(ForeignKey("survey_option.id", ondelete="CASCADE"), index=True)
     text_value: Mapped[Optional[str]] = mapped_column(Text)
@@ -287,7 +294,7 @@ class Coding(db.Model):
     __table_args__ = (UniqueConstraint("answer_id", "code_id", "slot", name="uq_coding"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(ForeignKey("survey_answer.id", ondelete="CASCADE"), nullable=False, index=True)
+    answer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), nullable=False, index=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("survey_code.id", ondelete="CASCADE"), nullable=False, index=True)
     slot: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     coder_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -300,7 +307,7 @@ class CodedMark(db.Model):
 
     __tablename__ = "survey_coded_mark"
 
-    answer_id: Mapped[int] = mapped_column(ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True)
+    answer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True)
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: befragungen_01
 Revises: 3425b3b580b6
-Create Date: 2026-11-21 19:28:27.672580
+Create Date: 2026-11-21 19:32:00.769954
 
 """
 from alembic import op
@@ -86,7 +86,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_survey_draft_survey_id'), ['survey_id'], unique=False)
 
     op.create_table('survey_response',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('survey_id', sa.Integer(), nullable=False),
     sa.Column('submission_key', sa.String(length=64), nullable=False),
     sa.Column('week', sa.String(length=8), nullable=False),
@@ -228,8 +228,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('finding_id', 'term_id', name=op.f('pk_finding_term'))
     )
     op.create_table('survey_answer',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('response_id', sa.BigInteger(), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('option_id', sa.Integer(), nullable=True),
     sa.Column('text_value', sa.Text(), nullable=True),
@@ -248,20 +248,20 @@ def upgrade():
 
     op.create_table('finding_quote',
     sa.Column('finding_id', sa.Integer(), nullable=False),
-    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['answer_id'], ['survey_answer.id'], name=op.f('fk_finding_quote_answer_id_survey_answer'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['finding_id'], ['survey_finding.id'], name=op.f('fk_finding_quote_finding_id_survey_finding'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('finding_id', 'answer_id', name=op.f('pk_finding_quote'))
     )
     op.create_table('survey_coded_mark',
-    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.BigInteger(), nullable=False),
     sa.Column('slot', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['answer_id'], ['survey_answer.id'], name=op.f('fk_survey_coded_mark_answer_id_survey_answer'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('answer_id', 'slot', name=op.f('pk_survey_coded_mark'))
     )
     op.create_table('survey_coding',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.BigInteger(), nullable=False),
     sa.Column('code_id', sa.Integer(), nullable=False),
     sa.Column('slot', sa.Integer(), nullable=False),
     sa.Column('coder_id', sa.Integer(), nullable=True),
