@@ -9,10 +9,12 @@ filter view only reads from it, so combining filters cannot reveal more than the
 1. Primary: a group (area, zielgruppe — including totals) with 0 < n < T shows nothing:
    all its cells are suppressed. Every cell with 0 < count < T is suppressed.
 2. Secondary (against differencing): along every line of the table (vary one dimension,
-   the others fixed, plus that line's total) a suppressed cell never stands alone, and if
-   the line total is shown the suppressed cells together hold 0 or ≥ T answers; otherwise the
-   smallest further cell is suppressed. Repeated until nothing changes; group sizes and
-   answer tables are iterated together so a group hidden in one is hidden in all.
+   the others fixed, plus that line's total): if the line total is shown, the hidden non-zero
+   cells are never exactly one and together hold 0 or ≥ T answers; if the total is hidden, at
+   least one inner cell is hidden too. Otherwise a further cell is hidden — the one that repairs
+   most lines at once, then the smallest. Repeated until nothing changes; group sizes and
+   answer tables are iterated together so a group hidden in one is hidden in all. The greedy
+   choice may hide more than the minimum (safe side).
 Zeros stay visible (they disclose nothing about a person). Means (Zahl) and free-text
 lists are shown only for groups whose size and "answered" cell are shown.
 """
@@ -48,25 +50,32 @@ def suppress_table(cells: dict[tuple, int], dim_values: list[list], threshold: i
             inner = [tuple(v if i == d else combo[i] for i in range(ndim)) for v in dim_values[d]]
             total = tuple(ALL if i == d else combo[i] for i in range(ndim))
             lines.append((inner, total))
-    changed = True
-    while changed:
-        changed = False
-        for inner, total in lines:
-            supp = [k for k in inner if k in S]
-            if not supp:
-                continue
-            count = len(supp) + (1 if total in S else 0)
-            mass = sum(cells.get(k, 0) for k in supp)
-            need = count == 1 or (total not in S and 0 < mass < threshold)
-            if not need:
-                continue
-            cand = sorted((k for k in inner if k not in S and cells.get(k, 0) > 0), key=lambda k: cells.get(k, 0))
-            if not cand:
-                cand = [k for k in inner if k not in S]
-            pick = cand[0] if cand else (total if total not in S else None)
-            if pick is not None:
-                S.add(pick)
-                changed = True
+    def needs(inner, total):
+        hidden_nz = [k for k in inner if k in S and cells.get(k, 0) > 0]
+        if total in S:
+            # total unknown: only derivable if no inner cell is hidden
+            return cells.get(total, 0) > 0 and not any(k in S for k in inner)
+        mass = sum(cells.get(k, 0) for k in hidden_nz)
+        return len(hidden_nz) == 1 or 0 < mass < threshold
+
+    while True:
+        needing = [(inner, total) for inner, total in lines if needs(inner, total)]
+        if not needing:
+            break
+        score: dict = defaultdict(int)
+        for inner, total in needing:
+            for k in inner:
+                if k not in S and cells.get(k, 0) > 0:
+                    score[k] += 1
+        if score:
+            # the cell that repairs most lines at once, then the smallest
+            pick = min(score, key=lambda k: (-score[k], cells.get(k, 0), str(k)))
+        else:
+            inner, total = needing[0]
+            pick = total if total not in S else None
+            if pick is None:
+                break
+        S.add(pick)
     return S
 
 
@@ -154,15 +163,12 @@ def compute(survey: Survey) -> ResultTable:
     defs = {}
     for q in questions:
         ans = by_q.get(q.id, {})
-        if q.kind in ("janein", "skala", "einfach", "sozialraum"):
-            if q.kind == "sozialraum":
-                cats = [a.id for a in survey.areas]
-                labels = {a.id: f"{a.code} {a.name}" for a in survey.areas}
-                pick = {rid: next((x[3] for x in lst if x[3]), None) for rid, lst in ans.items()}
-            else:
-                cats = [o.id for o in q.options]
-                labels = {o.id: o.label for o in q.options}
-                pick = {rid: next((x[0] for x in lst if x[0]), None) for rid, lst in ans.items()}
+        if q.kind == "sozialraum":
+            continue  # the Sozialraum answer IS the area dimension: shown from the group table
+        if q.kind in ("janein", "skala", "einfach"):
+            cats = [o.id for o in q.options]
+            labels = {o.id: o.label for o in q.options}
+            pick = {rid: next((x[0] for x in lst if x[0]), None) for rid, lst in ans.items()}
             if q.allow_other:
                 cats.append("sonstiges")
                 labels["sonstiges"] = "Sonstiges"
@@ -246,7 +252,12 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL) -> dict:
     out = {"question": q, "n": n, "rows": [], "stats": None, "texts": None, "suppressed": n is None}
     if n is None:
         return out
-    if q.kind == "mehrfach":
+    if q.kind == "sozialraum":
+        for v in rt.area_values:
+            c = rt.n(v, z) if a == ALL else (n if v == a else 0)
+            out["rows"].append((rt.area_labels[v] if v != NONE else "keine Angabe", c,
+                                None if c is None or not n else 100.0 * c / n))
+    elif q.kind == "mehrfach":
         keys = [(q.id, o.id) for o in q.options] + ([(q.id, "sonstiges")] if q.allow_other else [])
         labels = [o.label for o in q.options] + (["Sonstiges"] if q.allow_other else [])
         for key, label in zip(keys, labels):

@@ -123,12 +123,13 @@ def create_survey(user, data: dict) -> Survey:
     body_id = data.get("body_id")
     require(perm.can_create_survey(user, body_id))
     survey = Survey(body_id=body_id, public_key=secrets.token_urlsafe(9), status="Entwurf", languages=["de"])
-    db.session.add(survey)
     try:
-        _apply_survey_data(survey, data)
+        with db.session.no_autoflush:
+            _apply_survey_data(survey, data)
     except ValidationError:
         db.session.rollback()
         raise
+    db.session.add(survey)
     record(user, "create", survey, None, snapshot(survey), f"Befragung „{survey.title}“ angelegt")
     db.session.commit()
     return survey
