@@ -1,0 +1,109 @@
+"""Browser-test infrastructure (the contract other modules' browser tests use).
+
+Fixtures:
+- ``live_server`` (session): the real app on a free loopback port, SQLite file database,
+  real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app``.
+- ``browser`` (session): headless Chromium from /usr/bin/chromium via Playwright.
+- ``page`` (function): a fresh browser context per test (de-DE, Europe/Berlin, 1280×900).
+
+Browser tests are not parametrized by the ``backend`` fixture: they use their own SQLite app.
+Mark them with ``pytest.mark.browser``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _require_chromium() -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true, aber Chromium fehlt ({CHROMIUM}). .ci/run installiert das Debian-Paket chromium.")
+    pytest.skip("Chromium fehlt – unter CI=true wäre das ein Fehler")
+
+
+def _quiet_handler():
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):  # keep the test output readable
+            pass
+
+    return Quiet
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from beteiligung import create_app
+    from beteiligung.demo import load_demo
+    from beteiligung.extensions import db
+    from tests.support.postgres import free_port
+
+    base = Path(tempfile.mkdtemp(prefix="beteiligung-live-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app({
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
+        "SECRET_KEY": "live-server-test-secret",
+        "BASE_URL": url,
+        "SERVER_NAME": None,
+        "SMTP_HOST": "",
+    })
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.remove()
+
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=url, app=app, port=port)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()

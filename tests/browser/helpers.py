@@ -1,0 +1,78 @@
+"""Helpers for browser tests: log in, run axe-core, read links from outbox mails."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from beteiligung.demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def login(page, live_server, email: str, password: str = DEMO_PASSWORD):
+    """Sign in through the login form and wait for the start page."""
+    page.goto(f"{live_server.url}/anmelden")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_load_state("load")
+    return page
+
+
+def logout(page):
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_url(re.compile(r".*/anmelden.*"))
+
+
+def _axe_source() -> str:
+    if not AXE_JS.exists():
+        raise AssertionError(f"axe-core fehlt ({AXE_JS}); bitte `make install` (npm ci) ausführen.")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def new_axe_context(browser, **kwargs):
+    """A browser context that may inject axe-core despite the app's CSP (bypass_csp=True)."""
+    options = {"locale": "de-DE", "timezone_id": "Europe/Berlin", "viewport": {"width": 1280, "height": 900},
+               "bypass_csp": True}
+    options.update(kwargs)
+    return browser.new_context(**options)
+
+
+def axe_violations(page, *, context=None) -> list[dict]:
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the current page; return all violations."""
+    # page.evaluate runs through the DevTools protocol, so the page's CSP does not block it.
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source() + "\n;undefined")
+    result = page.evaluate(
+        """async ([ctx]) => {
+            const options = {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+                             resultTypes: ['violations']};
+            return await window.axe.run(ctx || document, options);
+        }""",
+        [context],
+    )
+    return result["violations"]
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            lines.append(f"    {' '.join(node['target'])}: {node.get('failureSummary', '').strip()}".replace("\n", " "))
+        if len(v["nodes"]) > 8:
+            lines.append(f"    … und {len(v['nodes']) - 8} weitere Stellen")
+    return "\n".join(lines)
+
+
+def check_axe(page, *, context=None):
+    """Assert that axe-core finds no violation with impact 'serious' or 'critical'."""
+    violations = axe_violations(page, context=context)
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    assert not blocking, (
+        f"axe-core: {len(blocking)} schwere Verstöße auf {page.url}\n" + format_violations(blocking)
+    )
+    return violations
