@@ -81,6 +81,8 @@ def register_cli(app) -> None:
         for mail in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)):
             click.echo(f"{mail.id:>6}  {mail.status:<15} {mail.recipient:<40} {mail.subject}")
 
+    from .cli_surveys import register as r; r(app)  # noqa: E702
+
 
 def _print_logins(rows, password):
     if not rows:

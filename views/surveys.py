@@ -43,10 +43,11 @@ def _survey(survey_id: int, manage: bool = False) -> Survey:
     return survey
 
 
-def _ids(name) -> list[int]:
+def _ids(name, digits=9) -> list[int]:
+    """Posted ids; digits keeps them in the integer range (answers use 52-bit random ids)."""
     out = []
     for v in request.form.getlist(name):
-        if not v.isdigit():
+        if not re.fullmatch(r"\d{1,%d}" % digits, v):  # also keeps PostgreSQL integers in range
             raise ValidationError({name: "Ungültige Auswahl."})
         out.append(int(v))
     return out
@@ -161,14 +162,20 @@ def edit(survey_id):
 
 
 @bp.route("/<int:survey_id>")
-def detail(survey_id):
+def detail(survey_id, error=None, status=200):
     survey = _survey(survey_id)
     public_url = current_app.config["BASE_URL"] + url_for("umfrage.start", key=survey.public_key)
-    return render_template("surveys/detail.html", survey=survey, kinds=QUESTION_KINDS, states=SURVEY_STATES,
+    return render_template("surveys/detail.html", survey=survey, error=error, kinds=QUESTION_KINDS, states=SURVEY_STATES,
                            transitions=[t for (f, t) in sorted(svc.TRANSITIONS) if f == survey.status],
                            count=svc.response_count(survey), public_url=public_url,
                            hints=svc.leading_wording_hints(survey), languages=SURVEY_LANGUAGES,
-                           may_manage=perm.can_manage_survey(current_user, survey))
+                           may_manage=perm.can_manage_survey(current_user, survey)), status
+
+
+def _detail_error(survey_id, exc):
+    db.session.rollback()
+    message = exc.message if not exc.errors else " ".join(exc.errors.values())
+    return detail(survey_id, error=message, status=exc.status)
 
 
 @bp.post("/<int:survey_id>/status")
@@ -177,9 +184,7 @@ def status(survey_id):
     try:
         svc.change_status(current_user, survey, request.form.get("status", ""), request.form.get("version"))
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".detail", survey_id=survey_id)), 303
+        return _detail_error(survey_id, exc)
     flash(f"Status: {survey.status}.", "success")
     return redirect(url_for(".detail", survey_id=survey_id))
 
@@ -190,9 +195,7 @@ def add_section(survey_id):
     try:
         svc.add_section(current_user, survey, request.form.get("title"))
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return redirect(url_for(".detail", survey_id=survey_id)), 303
+        return _detail_error(survey_id, exc)
     return redirect(url_for(".detail", survey_id=survey_id))
 
 
@@ -252,8 +255,7 @@ def question_action(survey_id, question_id):
         else:
             abort(400)
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+        return _detail_error(survey_id, exc)
     return redirect(url_for(".detail", survey_id=survey_id) + "#fragen")
 
 
@@ -310,9 +312,7 @@ def invitations(survey_id):
         count = _int("count", 0)
         tokens = svc.issue_tokens(current_user, survey, count)
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return redirect(url_for(".detail", survey_id=survey_id)), 303
+        return _detail_error(survey_id, exc)
     base = current_app.config["BASE_URL"]
     rows = ((n, base + url_for("umfrage.token", key=survey.public_key, token=t)) for n, t in enumerate(tokens, 1))
     return csv_response(f"einladungen-befragung-{survey.id}.csv", ["Nr.", "Persönlicher Link (einmal gültig)"], rows)
@@ -515,12 +515,16 @@ def code_answers(survey_id):
     if request.method == "POST":
         try:
             answer_id = int(request.form.get("answer_id", ""))
+            if not 0 < answer_id < 2 ** 62:
+                raise ValueError
         except ValueError:
             abort(400)
         try:
             coding_svc.code_answer(current_user, survey, answer_id, _ids("code_ids"), slot)
         except ServiceError as exc:
             db.session.rollback()
+            if exc.status == 404:
+                abort(404)
             flash(exc.message, "danger")
             return redirect(url_for(".code_answers", survey_id=survey_id, runde=slot)), 303
         return redirect(url_for(".code_answers", survey_id=survey_id, runde=slot))
@@ -560,7 +564,7 @@ def finding_form(survey_id, finding_id=None):
         try:
             data = {"title": request.form.get("title"), "text": request.form.get("text"),
                     "thema_ids": _ids("thema_ids"), "area_ids": _ids("area_ids"), "code_ids": _ids("code_ids"),
-                    "quote_ids": _ids("quote_ids"), "is_public": request.form.get("is_public") == "1"}
+                    "quote_ids": _ids("quote_ids", 16), "is_public": request.form.get("is_public") == "1"}
             finding = coding_svc.save_finding(current_user, survey, data, finding, request.form.get("version"))
             flash("Befund gespeichert.", "success")
             return redirect(url_for(".findings", survey_id=survey_id))
@@ -591,7 +595,7 @@ def finding_send(survey_id, finding_id):
         coding_svc.send_to_committee(current_user, finding, _int("committee_id"))
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return redirect(url_for(".findings", survey_id=survey_id)), 303
+        return render_template("errors/error.html", status=exc.status, title="Nicht gesendet",
+                               message=exc.message if not exc.errors else " ".join(exc.errors.values())), exc.status
     flash("Der Befund liegt jetzt im Themenspeicher des Gremiums.", "success")
     return redirect(url_for(".findings", survey_id=survey_id))

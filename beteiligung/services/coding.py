@@ -243,8 +243,21 @@ def send_to_committee(user, finding: Finding, committee_id: int) -> TopicProposa
     return topic
 
 
-# Extension point for the contracts module (Goal.source_finding_id): it registers a
-# follow-up provider (below) and may offer "mit Ziel verknüpfen" on its own goal form.
+# Extension point for the contracts module (Goal.source_finding_id): its goal form offers
+# `finding_choices(user)` as "Quelle: Befund", and it registers a follow-up provider (below)
+# so that the goal and its indicator values appear under "Was aus Ihren Hinweisen wurde":
+#
+#     def _goal_lines(findings):
+#         goals = select(Goal).where(Goal.source_finding_id.in_([f.id for f in findings]))
+#         return {g.source_finding_id: [FollowUp("Ziel", g.title, g.status)] for g in db.session.scalars(goals)}
+#     register_followup_provider("kontrakte", _goal_lines)
+
+def finding_choices(user) -> list[Finding]:
+    """Findings a user may link (e.g. to a goal): those of surveys the user may see."""
+    return list(db.session.scalars(
+        select(Finding).join(Survey, Survey.id == Finding.survey_id).where(perm.survey_filter(user))
+        .options(selectinload(Finding.survey)).order_by(Finding.id.desc())))
+
 
 @dataclass
 class FollowUp:

@@ -326,6 +326,7 @@ def test_builder_checklist_and_status_flow(app, world, client):
     detail = client.get(f"/befragungen/{s.id}").get_data(as_text=True)
     assert "Mögliche Suggestivformulierungen" in detail
     r = client.post(f"/befragungen/{s.id}/status", data={"status": "geprüft", "version": s.version})
+    assert r.status_code == 422 and "Checkliste ist nicht vollständig" in r.get_data(as_text=True)
     db.session.refresh(s)
     assert s.status == "Entwurf"  # checklist incomplete
     with pytest.raises(ValidationError):
@@ -382,6 +383,8 @@ def test_followup_registry_extension_point(app, world, survey):
     s, qs = survey
     finding = coding_svc.save_finding(world.planner_a, s, {"title": "Befund"})
     coding_svc.register_followup_provider("test", lambda fs: {f.id: [coding_svc.FollowUp("Ziel", "Ziel im Kontrakt")] for f in fs})
+    assert coding_svc.finding_choices(world.planner_a) == [finding]
+    assert coding_svc.finding_choices(world.planner_x) == []
     try:
         lines = coding_svc.followups([finding])[finding.id]
         assert [l.kind for l in lines] == ["Ziel"]
