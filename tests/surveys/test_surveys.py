@@ -430,3 +430,13 @@ def test_query_counts_constant(app, world, survey, client):
             answer(s, qs, world.area_a1, 0, text=f"Text {i}")
         client.get(f"/befragungen/{s.id}/ergebnisse")
     assert_constant_queries(client, db.engine, f"/befragungen/{s.id}/ergebnisse", grow_answers)
+
+
+def test_access_log_filter_removes_invitation_tokens():
+    import logging
+
+    from views.survey_public import _RedactTokens
+    rec = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', 
+                            ("127.0.0.1", "GET /b/abc/t/SECRET.TOKEN-123 HTTP/1.1", "302"), None)
+    _RedactTokens().filter(rec)
+    assert "SECRET" not in rec.getMessage() and "/b/abc/t/[entfernt]" in rec.getMessage()
