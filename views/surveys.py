@@ -20,7 +20,7 @@ from beteiligung.services import survey_results as results_svc
 from beteiligung.services import surveys as svc
 from models import Body, Committee, Term
 from models.surveys import (
-    QUESTION_KINDS, SURVEY_LANGUAGES, SURVEY_STATES, Code, Finding, Question, Survey, SurveyAnswer, SurveyResponse,
+    QUESTION_KINDS, SURVEY_LANGUAGES, SURVEY_STATES, Code, Finding, Survey, SurveyResponse,
 )
 
 bp = Blueprint("befragungen", __name__, url_prefix="/befragungen")

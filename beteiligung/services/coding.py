@@ -20,9 +20,9 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.services import NotFound, ValidationError, ensure_version, require
 from beteiligung.services.audit import record, snapshot
-from beteiligung.services.surveys import CONTROL, _text
-from models import Area, Committee, Term, TopicProposal
-from models.surveys import Code, CodedMark, Coding, Finding, Question, Survey, SurveyAnswer, SurveyResponse
+from beteiligung.services.surveys import _text
+from models import Committee, Term, TopicProposal
+from models.surveys import Code, CodedMark, Coding, Finding, Survey, SurveyAnswer, SurveyResponse
 
 
 # --- agreement (pure functions) --------------------------------------------------
@@ -319,7 +319,3 @@ def findings_of(survey: Survey, public_only: bool = False) -> list[Finding]:
     if public_only:
         q = q.where(Finding.is_public.is_(True))
     return list(db.session.scalars(q))
-
-
-__all__ = ["cohens_kappa", "percent_agreement", "register_followup_provider", "FollowUp",
-           "Area", "Question", "CONTROL"]

@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from beteiligung.extensions import db
 from beteiligung.services.surveys import threshold_of
-from models.surveys import CHOICE_KINDS, Question, Survey, SurveyAnswer, SurveyResponse
+from models.surveys import Question, Survey, SurveyAnswer, SurveyResponse
 
 ALL = "*"
 NONE = "none"  # "ohne Angabe"
