@@ -245,9 +245,9 @@ def page(key, lang, number):
                 db.session.rollback()
                 return render_answer_form(survey, lang, questions, request.form, exc.errors or {"_": exc.message},
                                           422, number=number, pages=len(pages), section=section, values=merged, sk=sk)
-            except Conflict as exc:
+            except Conflict:
                 db.session.rollback()
-                abort(409, exc.message)
+                raise  # German 409 page (error handler for ServiceError)
             response = redirect(url_for(".thanks", key=key, lang=lang))
             response.delete_cookie(cookie_name, path=f"/b/{key}")
             response.delete_cookie(TOKEN_COOKIE.format(survey.id), path=f"/b/{key}")
