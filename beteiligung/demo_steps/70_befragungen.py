@@ -78,6 +78,7 @@ def run(ctx):
     q_sat.condition_option_id = q_use.options[0].id
     for opt, name in zip(q_home.options, ["Senior·innen", "Familien mit geringem Einkommen", "Jugendliche"]):
         opt.zielgruppe = zg[name]
+    db.session.flush()
     for street, area in (("Südplatz", sued), ("Eichenallee", eiche), ("Marktstraße", sued), ("Am Hang", eiche)):
         from beteiligung.services.surveys import street_key
         db.session.add(StreetArea(body_id=kommune.id, street=street, street_key=street_key(street), area_id=area.id))
