@@ -425,3 +425,25 @@ def test_access_log_filter_removes_invitation_tokens():
                             ("127.0.0.1", "GET /b/abc/t/SECRET.TOKEN-123 HTTP/1.1", "302"), None)
     _RedactTokens().filter(rec)
     assert "SECRET" not in rec.getMessage() and "/b/abc/t/[entfernt]" in rec.getMessage()
+
+
+def test_stale_edit_is_a_conflict_and_keeps_input(app, world, survey, client):
+    s, qs = survey
+    client.login("planung@ahlen.example")
+    data = {"title": "Neuer Titel von mir", "area_ids": [str(world.area_a1.id)], "version": str(s.version - 1 if s.version > 1 else 99)}
+    r = client.post(f"/befragungen/{s.id}/bearbeiten", data=data)
+    assert r.status_code == 409 and "Neuer Titel von mir" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Survey, s.id).title == "Leben im Quartier"
+
+
+def test_public_results_only_when_released(app, world, survey):
+    s, qs = survey
+    s.results_public = False
+    db.session.commit()
+    assert app.test_client().get(f"/b/{s.public_key}/ergebnisse").status_code == 404
+    s.results_public = True
+    db.session.commit()
+    answer(s, qs, world.area_a1, 0)
+    html = app.test_client().get(f"/b/{s.public_key}/ergebnisse").get_data(as_text=True)
+    assert "weniger als 5 Antworten" in html and "Nutzen Sie den Treffpunkt" not in html
