@@ -860,7 +860,49 @@ def can_view_contact_directory(user) -> bool:
 
 
 # --- Befragungen (issue 7) --------------------------------------------------------
-# (functions for surveys, results, coding, findings go here)
+# The owning Körperschaft (usually the Kommune) runs its surveys: its planners manage
+# them. Sozialraummanagement of one of the survey's areas reads results and codes.
+# Nobody else (Kreis planners, partners, Politik, other Kommunen) sees internal data —
+# data sovereignty of the Kommune; citizens and everybody else use the public pages.
+
+def can_create_survey(user, body_id=None) -> bool:
+    s = scope_of(user)
+    return s.admin or (body_id in s.planner_body_ids if body_id else bool(s.planner_body_ids))
+
+
+def can_manage_survey(user, survey) -> bool:
+    s = scope_of(user)
+    return s.admin or survey.body_id in s.planner_body_ids
+
+
+def can_view_survey(user, survey) -> bool:
+    s = scope_of(user)
+    if s.admin or survey.body_id in s.planner_body_ids:
+        return True
+    return bool(s.area_ids) and any(a.id in s.area_ids for a in survey.areas)
+
+
+def can_code_survey(user, survey) -> bool:
+    return can_view_survey(user, survey)
+
+
+def can_use_surveys(user) -> bool:
+    s = scope_of(user)
+    return s.admin or bool(s.planner_body_ids) or bool(s.area_ids)
+
+
+def survey_filter(user):
+    """SQL condition: surveys this user may list (mirrors can_view_survey)."""
+    from models.surveys import Survey, survey_area
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    conds = []
+    if s.planner_body_ids:
+        conds.append(Survey.body_id.in_(s.planner_body_ids))
+    if s.area_ids:
+        conds.append(Survey.id.in_(select(survey_area.c.survey_id).where(survey_area.c.area_id.in_(s.area_ids))))
+    return or_(*conds) if conds else false()
 
 
 

@@ -26,7 +26,8 @@ NAV = [
 
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
-                     "committees", "public", "protocols", "contracts", "network", "surveys"]
+                     "committees", "public", "protocols", "contracts", "network", "surveys",
+                     "survey_public"]
 
 
 def register_blueprints(app) -> None:

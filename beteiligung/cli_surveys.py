@@ -1,0 +1,17 @@
+"""CLI for Befragungen: `flask --app beteiligung befragungen entwuerfe-loeschen [--tage 60]`."""
+from __future__ import annotations
+
+import click
+
+
+def register(app) -> None:
+    @app.cli.group("befragungen")
+    def befragungen():
+        """Befragungen: Wartung."""
+
+    @befragungen.command("entwuerfe-loeschen")
+    @click.option("--tage", default=60, show_default=True, help="Zwischenstände älter als so viele Tage löschen.")
+    def purge_drafts(tage):
+        """Löscht alte Zwischenstände (Entwürfe) von Teilnehmenden."""
+        from beteiligung.services.surveys import purge_old_drafts
+        click.echo(f"{purge_old_drafts(tage)} Zwischenstände gelöscht.")
