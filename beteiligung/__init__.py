@@ -66,6 +66,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from views import register_blueprints
     register_blueprints(app)
 
+    from .services import wirkungskette  # noqa: F401  (links survey findings to decisions and goals)
+
     from .cli import register_cli
     register_cli(app)
 

@@ -612,6 +612,12 @@ def _setup_goal_form(form, goal):
     form.parent_id.choices = [c for c in _goal_choices("– keins (Leitziel) –") if goal is None or c[0] != goal.id]
     form.target_group_id.choices = [(None, "– keine –")] + [(t.id, t.name) for t in _terms(("zielgruppe",))]
     form.area_id.choices = [(None, "– keiner –")] + _tree_areas()
+    from beteiligung.services.coding import finding_choices
+    form.source_finding_id.choices = [(None, "– keine –")] + [
+        (f.id, f"{f.survey.title}: {f.title}") for f in finding_choices(current_user)]
+    if goal is not None and goal.source_finding_id and goal.source_finding_id not in {
+            c[0] for c in form.source_finding_id.choices}:
+        form.source_finding_id.choices.append((goal.source_finding_id, "(Befund einer anderen Befragung)"))
 
 
 @bp.route("/ziele/neu", methods=["GET", "POST"])

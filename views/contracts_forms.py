@@ -151,6 +151,9 @@ class GoalForm(Form):
     smart_realistic = BooleanField("realistisch")
     smart_timed = BooleanField("terminiert")
     smart_hint = TextAreaField("Hinweis zur SMART-Prüfung", validators=[Optional(), Length(max=2000)])
+    source_finding_id = IdSelectField("Quelle: Befund aus einer Befragung", validators=[Optional()],
+                                      description="Wirkungskette: Bürger·innen sehen auf der Ergebnisseite, "
+                                                  "welches Ziel aus ihren Hinweisen entstanden ist.")
 
 
 class IndicatorForm(Form):

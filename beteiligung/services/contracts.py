@@ -697,7 +697,8 @@ def attachment_path(att: Attachment) -> Path:
 # --- goals -------------------------------------------------------------------------
 
 GOAL_FIELDS_EDITABLE = ["body_id", "parent_id", "level", "field", "title", "description", "status",
-                        "target_group_id", "area_id", "due_date", "smart_hint"] + [a for a, _l in SMART]
+                        "target_group_id", "area_id", "due_date", "smart_hint",
+                        "source_finding_id"] + [a for a, _l in SMART]
 
 
 def _check_goal(values: dict, goal: Goal | None) -> dict:
@@ -710,6 +711,10 @@ def _check_goal(values: dict, goal: Goal | None) -> dict:
         errors["field"] = "Ungültiges Zielfeld."
     if values.get("status") not in GOAL_STATES:
         errors["status"] = "Ungültiger Status."
+    if values.get("source_finding_id"):
+        from models.surveys import Finding
+        if db.session.get(Finding, values["source_finding_id"]) is None:
+            errors["source_finding_id"] = "Diesen Befund gibt es nicht."
     parent_id = values.get("parent_id")
     if parent_id:
         parent = db.session.get(Goal, parent_id)
