@@ -114,3 +114,38 @@ def test_keyboard_skip_link(page, live_server):
     focused = page.evaluate("() => document.activeElement.textContent.trim()")
     assert focused == "Zum Inhalt springen"
     assert page.locator(".skip-link").is_visible()
+
+
+def test_invitation_activation_in_browser(page, live_server):
+    """A planner invites a partner; the activation link from the outbox sets the password."""
+    from tests.browser.helpers import logout, mail_links
+    login(page, live_server, PLANNER)
+    page.goto(f"{live_server.url}/verwaltung/benutzer/einladen")
+    check_axe(page)
+    page.get_by_label("Name", exact=True).fill("Greta Gast")
+    page.get_by_label("E-Mail").fill("greta.gast@example.org")
+    page.get_by_label("Rolle").select_option(label="Partner")
+    page.get_by_label("Organisation (für Partner)").select_option(label="Jobcenter Kreis Lindenau")
+    page.get_by_role("button", name="Einladung senden").click()
+    page.wait_for_url(re.compile(r".*/verwaltung/benutzer/\d+$"))
+    assert "eingeladen, noch nicht aktiviert" in page.content()
+    logout(page)
+
+    links = [u for u in mail_links(live_server.app, "greta.gast@example.org") if "/aktivieren/" in u]
+    assert len(links) == 1 and links[0].startswith(live_server.url)
+    page.goto(links[0])
+    check_axe(page)
+    page.get_by_label("Neues Passwort").fill("kurz")
+    page.get_by_label("Passwort wiederholen").fill("kurz")
+    page.get_by_role("button", name="Passwort speichern").click()
+    assert "mindestens 10 Zeichen" in page.content()
+    page.get_by_label("Neues Passwort").fill("Gretas-Passwort-2026")
+    page.get_by_label("Passwort wiederholen").fill("Gretas-Passwort-2026")
+    page.get_by_role("button", name="Passwort speichern").click()
+    page.wait_for_url(re.compile(r".*/anmelden$"))
+    login(page, live_server, "greta.gast@example.org", "Gretas-Passwort-2026")
+    assert "Guten Tag, Greta Gast" in page.content()
+    # A partner sees the persons of its own organisation only, and no user administration.
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    assert nav.get_by_role("link", name="Personen").count() == 1
+    assert nav.get_by_role("link", name="Benutzer").count() == 0
