@@ -113,7 +113,33 @@ def can_manage_user(user, other) -> bool:
     for r in other.roles:
         if r.role == ROLE_ADMIN:
             return False
-    return all(_role_body_id(r) in s.planner_body_ids for r in other.roles) if other.roles else True
+    # An account without any role belongs to no body: only admins manage it (otherwise every
+    # planner of every Kreis could see and lock it).
+    return bool(other.roles) and all(_role_body_id(r) in s.planner_body_ids for r in other.roles)
+
+
+def user_filter(user):
+    """SQL condition: accounts this user may manage (mirrors can_manage_user)."""
+    from sqlalchemy import and_, case, exists, func
+    from models import RoleAssignment, User
+    from models.accounts import role_area
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    if not s.planner_body_ids:
+        return false()
+    role_body = case(
+        (RoleAssignment.role == ROLE_PARTNER,
+         select(Organisation.body_id).where(Organisation.id == RoleAssignment.organisation_id).scalar_subquery()),
+        (RoleAssignment.role == ROLE_AREA_MANAGER,
+         select(func.min(Area.body_id)).join(role_area, role_area.c.area_id == Area.id)
+         .where(role_area.c.role_id == RoleAssignment.id).scalar_subquery()),
+        else_=RoleAssignment.body_id,
+    )
+    outside = exists().where(RoleAssignment.user_id == User.id, or_(
+        RoleAssignment.role == ROLE_ADMIN, role_body.is_(None), role_body.not_in(s.planner_body_ids)))
+    has_role = exists().where(RoleAssignment.user_id == User.id)
+    return and_(has_role, ~outside)
 
 
 def _role_body_id(role) -> int | None:

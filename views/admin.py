@@ -81,15 +81,15 @@ def _managed_user(user_id):
 @bp.route("/benutzer/")
 def users():
     _require_users()
-    q = select(User).options(selectinload(User.roles).selectinload(RoleAssignment.areas)).order_by(User.display_name)
+    q = (select(User).options(selectinload(User.roles).selectinload(RoleAssignment.areas))
+         .where(perm.user_filter(current_user)).order_by(User.display_name))
     text = CONTROL.sub("", request.args.get("q") or "").strip()[:100]
     if text:
         pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         q = q.where(or_(func.lower(User.email).like(pattern, escape="\\"),
                         func.lower(User.display_name).like(pattern, escape="\\")))
     pagination = db.paginate(q, page=current_page(), per_page=25, error_out=False)
-    visible = [u for u in pagination.items if perm.can_manage_user(current_user, u)]
-    return render_template("admin/users.html", pagination=pagination, users=visible, q=text)
+    return render_template("admin/users.html", pagination=pagination, users=pagination.items, q=text)
 
 
 @bp.route("/benutzer/einladen", methods=["GET", "POST"])
