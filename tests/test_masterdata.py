@@ -498,3 +498,18 @@ def test_art17_anonymisation_scrubs_audit(client, db, world):
     assert "Brandt" not in dump and "bernd.brandt" not in dump and "Teamleitung" not in dump
     history = client.get(f"/stammdaten/personen/{person.id}/verlauf").get_data(as_text=True)
     assert "Brandt" not in history and "anonymisiert" in history
+
+
+def test_concurrent_write_between_check_and_save_is_conflict(app, db, world):
+    """Another transaction commits after the version check: the UPDATE … WHERE version=… catches it."""
+    from sqlalchemy import update as sql_update
+    org = db.session.get(Organisation, world.org_a.id)
+    version = org.version
+    with db.engine.begin() as other:  # a second connection, as another request would have
+        other.execute(sql_update(Organisation).where(Organisation.id == org.id)
+                      .values(name="Von nebenan", version=version + 1))
+    with pytest.raises(Conflict):
+        svc.update(world.planner_a, org, {"name": "Meine Fassung"}, version)
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Organisation, world.org_a.id).name == "Von nebenan"
