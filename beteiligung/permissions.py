@@ -118,17 +118,12 @@ def can_manage_user(user, other) -> bool:
     return bool(other.roles) and all(_role_body_id(r) in s.planner_body_ids for r in other.roles)
 
 
-def user_filter(user):
-    """SQL condition: accounts this user may manage (mirrors can_manage_user)."""
-    from sqlalchemy import and_, case, exists, func
-    from models import RoleAssignment, User
+def _role_body_expr():
+    """SQL twin of _role_body_id(): the body a role assignment belongs to."""
+    from sqlalchemy import case, func
+    from models import RoleAssignment
     from models.accounts import role_area
-    s = scope_of(user)
-    if s.admin:
-        return true()
-    if not s.planner_body_ids:
-        return false()
-    role_body = case(
+    return case(
         (RoleAssignment.role == ROLE_PARTNER,
          select(Organisation.body_id).where(Organisation.id == RoleAssignment.organisation_id).scalar_subquery()),
         (RoleAssignment.role == ROLE_AREA_MANAGER,
@@ -136,6 +131,32 @@ def user_filter(user):
          .where(role_area.c.role_id == RoleAssignment.id).scalar_subquery()),
         else_=RoleAssignment.body_id,
     )
+
+
+def deputy_candidate_filter(user):
+    """SQL condition: accounts a user may name as deputy (and so see by name): active accounts
+    with a role in the user's Kreis; admins choose from everybody."""
+    from sqlalchemy import exists
+    from models import RoleAssignment, User
+    s = scope_of(user)
+    base = User.is_enabled.is_(True)
+    if s.admin:
+        return base
+    if not s.tree_body_ids:
+        return false()
+    return base & exists().where(RoleAssignment.user_id == User.id, _role_body_expr().in_(s.tree_body_ids))
+
+
+def user_filter(user):
+    """SQL condition: accounts this user may manage (mirrors can_manage_user)."""
+    from sqlalchemy import and_, exists
+    from models import RoleAssignment, User
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    if not s.planner_body_ids:
+        return false()
+    role_body = _role_body_expr()
     outside = exists().where(RoleAssignment.user_id == User.id, or_(
         RoleAssignment.role == ROLE_ADMIN, role_body.is_(None), role_body.not_in(s.planner_body_ids)))
     has_role = exists().where(RoleAssignment.user_id == User.id)

@@ -334,3 +334,23 @@ def test_user_list_counts_only_manageable_accounts(client, world):
     assert "3 Einträge" in html
     for name in ("Planer Ahlen", "Partnerin Wohlfahrt", "Sozialraum Ahlen"):
         assert name in html
+
+
+def test_deputy_choices_stay_within_the_kreis(client, db, world):
+    client.login(world.partner_a.email)
+    html = client.get("/verwaltung/profil").get_data(as_text=True)
+    assert "Planer Ahlen" in html and "Politik Kreis" in html
+    assert "Planer Fremd" not in html  # accounts of another Kreis are not even shown by name
+    role = world.partner_a.roles[0]
+    r = client.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_x.id),
+                                                                      "deputy_active": "y"})
+    assert r.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, role.id).deputy_id is None
+    r = client.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.partner_b.id),
+                                                                      "deputy_active": "y"})
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, role.id).deputy_id == world.partner_b.id
+    client.logout()
+    client.login(world.admin.email)
+    assert "Planer Fremd" in client.get(f"/verwaltung/benutzer/{world.partner_a.id}").get_data(as_text=True)
