@@ -104,8 +104,25 @@ def test_axe_admin_pages(page, live_server):
     check_axe(page)  # user detail with roles and deputy forms
     page.goto(f"{live_server.url}/verwaltung/import")
     check_axe(page)
+    page.get_by_label("Was wird importiert?").select_option(label="Sozialräume")
+    page.get_by_label("In welche Körperschaft?").select_option(label="Gemeinde Ostermoor")
+    page.get_by_label("Datei").set_input_files(files=[{
+        "name": "raeume.csv", "mimeType": "text/csv",
+        "buffer": "Kennung;Name;Einwohnerzahl\r\nOM-1;Doppelt;100\r\nOM-9;Neu;viele\r\n".encode("utf-8-sig")}])
+    page.get_by_role("button", name="Prüfen", exact=True).click()
+    report = page.get_by_role("region", name="Prüfbericht: Sozialräume")
+    assert "2 Zeilen geprüft, 2 mit Fehlern" in report.inner_text()
+    assert "Keine gültige, ganze Zahl" in report.inner_text()
+    check_axe(page)
     page.goto(f"{live_server.url}/verwaltung/protokoll/")
     check_axe(page)
+    page.goto(f"{live_server.url}/verwaltung/postausgang/")
+    check_axe(page)
+    page.goto(f"{live_server.url}/stammdaten/koerperschaften/")
+    check_axe(page)
+    response = page.goto(f"{live_server.url}/stammdaten/organisationen/999999")
+    assert response.status == 404
+    check_axe(page)  # German error page
 
 
 def test_keyboard_skip_link(page, live_server):
