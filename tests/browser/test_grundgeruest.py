@@ -166,3 +166,14 @@ def test_invitation_activation_in_browser(page, live_server):
     nav = page.get_by_role("navigation", name="Hauptnavigation")
     assert nav.get_by_role("link", name="Personen").count() == 1
     assert nav.get_by_role("link", name="Benutzer").count() == 0
+
+
+def test_check_axe_reports_serious_violations(page, live_server):
+    """The helper really fails on an inaccessible page (and names the rules)."""
+    page.goto(f"{live_server.url}/anmelden")
+    page.set_content('<html><head><title>x</title></head><body><main><img src="bild.png">'
+                     '<input type="text"></main></body></html>')
+    with pytest.raises(AssertionError) as exc:
+        check_axe(page)
+    message = str(exc.value)
+    assert "image-alt" in message and "label" in message and "html-has-lang" in message
