@@ -513,3 +513,24 @@ def test_concurrent_write_between_check_and_save_is_conflict(app, db, world):
     db.session.rollback()
     db.session.expire_all()
     assert db.session.get(Organisation, world.org_a.id).name == "Von nebenan"
+
+
+@pytest.mark.parametrize("url,data,field,message", [
+    ("/stammdaten/koerperschaften/neu", body_form(population="abc"), "population", "Zahl"),
+    ("/stammdaten/koerperschaften/neu", body_form(kind="Bundesland"), "kind", "Keine gültige Auswahl"),
+    ("/stammdaten/koerperschaften/neu", body_form(name="<b>Fett</b>"), "name", "ohne HTML"),
+    ("/stammdaten/koerperschaften/neu", body_form(code="1" * 21), "code", "20"),
+    ("/stammdaten/koerperschaften/neu", body_form(parent_id="abc"), "parent_id", "Auswahl"),
+    ("/stammdaten/begriffe/thema/neu", {"name": "<script>x</script>", "description": ""}, "name", "ohne HTML"),
+    ("/stammdaten/begriffe/thema/neu", {"name": "Thema\x00", "description": ""}, "name", "Steuerzeichen"),
+    ("/stammdaten/begriffe/thema/neu", {"name": "t" * 121, "description": ""}, "name", "120"),
+])
+def test_hostile_input_body_and_term_forms(client, db, world, url, data, field, message):
+    client.login(world.admin.email)
+    before = {m: count(db, m) for m in (Body, Term, AuditEntry)}
+    r = client.post(url, data=data)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert f'id="{field}-error"' in html
+    assert message in html.split(f'id="{field}-error"', 1)[1].split("</p>", 1)[0]
+    assert {m: count(db, m) for m in before} == before
