@@ -534,3 +534,24 @@ def test_hostile_input_body_and_term_forms(client, db, world, url, data, field, 
     assert f'id="{field}-error"' in html
     assert message in html.split(f'id="{field}-error"', 1)[1].split("</p>", 1)[0]
     assert {m: count(db, m) for m in before} == before
+
+
+def test_delete_refused_while_children_exist(client, db, world):
+    """Nothing is silently detached: organisations keep their persons, Kreise their Kommunen, areas their parts."""
+    org = Organisation(body=world.kommune_a, name="Mit Personen", kind="Sonstige")
+    person = Person(body=world.kommune_a, first_name="Paula", last_name="Person", organisation=org)
+    child = Area(body=world.kommune_a, code="A-01-K", name="Kind", parent=world.area_a2)
+    leer = Body(name="Leerkreis", kind="Kreis", code="03003")
+    kommune = Body(name="Leerdorf", kind="Kommune", code="0300301", parent=leer)
+    db.session.add_all([org, person, child, leer, kommune])
+    db.session.commit()
+    client.login(world.admin.email)
+    cases = [("organisationen", org), ("sozialraeume", world.area_a2), ("koerperschaften", leer)]
+    for key, obj in cases:
+        r = client.post(f"/stammdaten/{key}/{obj.id}/loeschen", data={"version": str(obj.version)},
+                        follow_redirects=True)
+        assert "wird noch verwendet" in r.get_data(as_text=True), key
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).organisation_id == org.id
+    assert db.session.get(Area, child.id).parent_id == world.area_a2.id
+    assert db.session.get(Body, kommune.id).parent_id == leer.id
