@@ -113,7 +113,54 @@ def can_manage_user(user, other) -> bool:
     for r in other.roles:
         if r.role == ROLE_ADMIN:
             return False
-    return all(_role_body_id(r) in s.planner_body_ids for r in other.roles) if other.roles else True
+    # An account without any role belongs to no body: only admins manage it (otherwise every
+    # planner of every Kreis could see and lock it).
+    return bool(other.roles) and all(_role_body_id(r) in s.planner_body_ids for r in other.roles)
+
+
+def _role_body_expr():
+    """SQL twin of _role_body_id(): the body a role assignment belongs to."""
+    from sqlalchemy import case, func
+    from models import RoleAssignment
+    from models.accounts import role_area
+    return case(
+        (RoleAssignment.role == ROLE_PARTNER,
+         select(Organisation.body_id).where(Organisation.id == RoleAssignment.organisation_id).scalar_subquery()),
+        (RoleAssignment.role == ROLE_AREA_MANAGER,
+         select(func.min(Area.body_id)).join(role_area, role_area.c.area_id == Area.id)
+         .where(role_area.c.role_id == RoleAssignment.id).scalar_subquery()),
+        else_=RoleAssignment.body_id,
+    )
+
+
+def deputy_candidate_filter(user):
+    """SQL condition: accounts a user may name as deputy (and so see by name): active accounts
+    with a role in the user's Kreis; admins choose from everybody."""
+    from sqlalchemy import exists
+    from models import RoleAssignment, User
+    s = scope_of(user)
+    base = User.is_enabled.is_(True)
+    if s.admin:
+        return base
+    if not s.tree_body_ids:
+        return false()
+    return base & exists().where(RoleAssignment.user_id == User.id, _role_body_expr().in_(s.tree_body_ids))
+
+
+def user_filter(user):
+    """SQL condition: accounts this user may manage (mirrors can_manage_user)."""
+    from sqlalchemy import and_, exists
+    from models import RoleAssignment, User
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    if not s.planner_body_ids:
+        return false()
+    role_body = _role_body_expr()
+    outside = exists().where(RoleAssignment.user_id == User.id, or_(
+        RoleAssignment.role == ROLE_ADMIN, role_body.is_(None), role_body.not_in(s.planner_body_ids)))
+    has_role = exists().where(RoleAssignment.user_id == User.id)
+    return and_(has_role, ~outside)
 
 
 def _role_body_id(role) -> int | None:

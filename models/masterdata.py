@@ -52,7 +52,9 @@ class Body(TimestampMixin, VersionedMixin, db.Model):
     population: Mapped[Optional[int]] = mapped_column(Integer)
 
     parent: Mapped[Optional["Body"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Body"]] = relationship(back_populates="parent", order_by="Body.name")
+    # passive_deletes="all": deleting a body with Kommunen fails (FK) instead of orphaning them.
+    children: Mapped[list["Body"]] = relationship(back_populates="parent", order_by="Body.name",
+                                                  passive_deletes="all")
 
     def __str__(self) -> str:
         return self.name
@@ -87,7 +89,8 @@ class Area(TimestampMixin, VersionedMixin, db.Model):
 
     body: Mapped[Body] = relationship()
     parent: Mapped[Optional["Area"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.code")
+    children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.code",
+                                                  passive_deletes="all")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -176,8 +179,9 @@ class Organisation(TimestampMixin, VersionedMixin, db.Model):
     parent: Mapped[Optional["Organisation"]] = relationship(remote_side=[id])
     areas: Mapped[list[Area]] = relationship(secondary=organisation_area, order_by=Area.code)
     terms: Mapped[list[Term]] = relationship(secondary=organisation_term, order_by=Term.name)
+    # Deleting an organisation with contact persons is refused rather than silently detaching them.
     persons: Mapped[list["Person"]] = relationship(
-        back_populates="organisation", order_by="Person.last_name"
+        back_populates="organisation", order_by="Person.last_name", passive_deletes="all"
     )
 
     def __str__(self) -> str:

@@ -307,3 +307,50 @@ def test_deputy_cannot_be_self_and_foreign_role_not_settable(client, db, world):
     assert r.status_code == 404
     db.session.expire_all()
     assert db.session.get(RoleAssignment, role.id).deputy_id is None
+
+
+def test_user_list_matches_can_manage_user(app, db, world):
+    """The SQL filter of the user list and can_manage_user agree for every account."""
+    from beteiligung import permissions as perm
+    roleless = User(email="ohne.rolle@example.org", display_name="Ohne Rolle")
+    db.session.add(roleless)
+    db.session.commit()
+    everyone = db.session.scalars(select(User)).all()
+    for who in ("admin", "planner_k", "planner_a", "planner_x", "srm_a", "partner_a", "politik"):
+        actor = getattr(world, who)
+        with app.test_request_context():
+            listed = set(db.session.scalars(select(User.id).where(perm.user_filter(actor))))
+            allowed = {u.id for u in everyone if perm.can_manage_user(actor, u)}
+        assert listed == allowed, who
+    with app.test_request_context():
+        assert not perm.can_manage_user(world.planner_x, roleless)
+        assert perm.can_manage_user(world.admin, roleless)
+
+
+def test_user_list_counts_only_manageable_accounts(client, world):
+    client.login(world.planner_a.email)
+    html = client.get("/verwaltung/benutzer/").get_data(as_text=True)
+    # Planer Ahlen manages himself, partner_a (org in Ahlen) and srm_a (area in Ahlen).
+    assert "3 Einträge" in html
+    for name in ("Planer Ahlen", "Partnerin Wohlfahrt", "Sozialraum Ahlen"):
+        assert name in html
+
+
+def test_deputy_choices_stay_within_the_kreis(client, db, world):
+    client.login(world.partner_a.email)
+    html = client.get("/verwaltung/profil").get_data(as_text=True)
+    assert "Planer Ahlen" in html and "Politik Kreis" in html
+    assert "Planer Fremd" not in html  # accounts of another Kreis are not even shown by name
+    role = world.partner_a.roles[0]
+    r = client.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_x.id),
+                                                                      "deputy_active": "y"})
+    assert r.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, role.id).deputy_id is None
+    r = client.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.partner_b.id),
+                                                                      "deputy_active": "y"})
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, role.id).deputy_id == world.partner_b.id
+    client.logout()
+    client.login(world.admin.email)
+    assert "Planer Fremd" in client.get(f"/verwaltung/benutzer/{world.partner_a.id}").get_data(as_text=True)

@@ -498,3 +498,60 @@ def test_art17_anonymisation_scrubs_audit(client, db, world):
     assert "Brandt" not in dump and "bernd.brandt" not in dump and "Teamleitung" not in dump
     history = client.get(f"/stammdaten/personen/{person.id}/verlauf").get_data(as_text=True)
     assert "Brandt" not in history and "anonymisiert" in history
+
+
+def test_concurrent_write_between_check_and_save_is_conflict(app, db, world):
+    """Another transaction commits after the version check: the UPDATE … WHERE version=… catches it."""
+    from sqlalchemy import update as sql_update
+    org = db.session.get(Organisation, world.org_a.id)
+    version = org.version
+    with db.engine.begin() as other:  # a second connection, as another request would have
+        other.execute(sql_update(Organisation).where(Organisation.id == org.id)
+                      .values(name="Von nebenan", version=version + 1))
+    with pytest.raises(Conflict):
+        svc.update(world.planner_a, org, {"name": "Meine Fassung"}, version)
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Organisation, world.org_a.id).name == "Von nebenan"
+
+
+@pytest.mark.parametrize("url,data,field,message", [
+    ("/stammdaten/koerperschaften/neu", body_form(population="abc"), "population", "Zahl"),
+    ("/stammdaten/koerperschaften/neu", body_form(kind="Bundesland"), "kind", "Keine gültige Auswahl"),
+    ("/stammdaten/koerperschaften/neu", body_form(name="<b>Fett</b>"), "name", "ohne HTML"),
+    ("/stammdaten/koerperschaften/neu", body_form(code="1" * 21), "code", "20"),
+    ("/stammdaten/koerperschaften/neu", body_form(parent_id="abc"), "parent_id", "Auswahl"),
+    ("/stammdaten/begriffe/thema/neu", {"name": "<script>x</script>", "description": ""}, "name", "ohne HTML"),
+    ("/stammdaten/begriffe/thema/neu", {"name": "Thema\x00", "description": ""}, "name", "Steuerzeichen"),
+    ("/stammdaten/begriffe/thema/neu", {"name": "t" * 121, "description": ""}, "name", "120"),
+])
+def test_hostile_input_body_and_term_forms(client, db, world, url, data, field, message):
+    client.login(world.admin.email)
+    before = {m: count(db, m) for m in (Body, Term, AuditEntry)}
+    r = client.post(url, data=data)
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert f'id="{field}-error"' in html
+    assert message in html.split(f'id="{field}-error"', 1)[1].split("</p>", 1)[0]
+    assert {m: count(db, m) for m in before} == before
+
+
+def test_delete_refused_while_children_exist(client, db, world):
+    """Nothing is silently detached: organisations keep their persons, Kreise their Kommunen, areas their parts."""
+    org = Organisation(body=world.kommune_a, name="Mit Personen", kind="Sonstige")
+    person = Person(body=world.kommune_a, first_name="Paula", last_name="Person", organisation=org)
+    child = Area(body=world.kommune_a, code="A-01-K", name="Kind", parent=world.area_a2)
+    leer = Body(name="Leerkreis", kind="Kreis", code="03003")
+    kommune = Body(name="Leerdorf", kind="Kommune", code="0300301", parent=leer)
+    db.session.add_all([org, person, child, leer, kommune])
+    db.session.commit()
+    client.login(world.admin.email)
+    cases = [("organisationen", org), ("sozialraeume", world.area_a2), ("koerperschaften", leer)]
+    for key, obj in cases:
+        r = client.post(f"/stammdaten/{key}/{obj.id}/loeschen", data={"version": str(obj.version)},
+                        follow_redirects=True)
+        assert "wird noch verwendet" in r.get_data(as_text=True), key
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).organisation_id == org.id
+    assert db.session.get(Area, child.id).parent_id == world.area_a2.id
+    assert db.session.get(Body, kommune.id).parent_id == leer.id

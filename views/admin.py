@@ -81,15 +81,15 @@ def _managed_user(user_id):
 @bp.route("/benutzer/")
 def users():
     _require_users()
-    q = select(User).options(selectinload(User.roles).selectinload(RoleAssignment.areas)).order_by(User.display_name)
+    q = (select(User).options(selectinload(User.roles).selectinload(RoleAssignment.areas))
+         .where(perm.user_filter(current_user)).order_by(User.display_name))
     text = CONTROL.sub("", request.args.get("q") or "").strip()[:100]
     if text:
         pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         q = q.where(or_(func.lower(User.email).like(pattern, escape="\\"),
                         func.lower(User.display_name).like(pattern, escape="\\")))
     pagination = db.paginate(q, page=current_page(), per_page=25, error_out=False)
-    visible = [u for u in pagination.items if perm.can_manage_user(current_user, u)]
-    return render_template("admin/users.html", pagination=pagination, users=visible, q=text)
+    return render_template("admin/users.html", pagination=pagination, users=pagination.items, q=text)
 
 
 @bp.route("/benutzer/einladen", methods=["GET", "POST"])
@@ -118,7 +118,8 @@ def user_detail(user_id):
     user = _managed_user(user_id)
     role_form = RoleFields()
     _role_choices(role_form)
-    deputies = db.session.scalars(select(User).where(User.id != user.id, User.is_enabled.is_(True)).order_by(User.display_name)).all()
+    deputies = db.session.scalars(select(User).where(User.id != user.id, perm.deputy_candidate_filter(current_user))
+                                  .order_by(User.display_name)).all()
     return render_template("admin/user.html", user=user, role_form=role_form,
                            deputy_choices=[(u.id, u.display_name) for u in deputies])
 
@@ -162,7 +163,8 @@ def role_deputy(role_id):
     if role is None or not (role.user_id == current_user.id or perm.can_manage_user(current_user, role.user)):
         abort(404)
     form = DeputyForm()
-    form.deputy_id.choices = [(None, "– keine –")] + [(u.id, u.display_name) for u in db.session.scalars(select(User))]
+    form.deputy_id.choices = [(None, "– keine –")] + [
+        (u.id, u.display_name) for u in db.session.scalars(select(User).where(perm.deputy_candidate_filter(current_user)))]
     if form.validate_on_submit():
         deputy = db.session.get(User, form.deputy_id.data) if form.deputy_id.data else None
         try:
@@ -204,7 +206,8 @@ def user_toggle(user_id):
 
 @bp.route("/profil")
 def profile():
-    deputies = db.session.scalars(select(User).where(User.id != current_user.id, User.is_enabled.is_(True)).order_by(User.display_name)).all()
+    deputies = db.session.scalars(select(User).where(User.id != current_user.id, perm.deputy_candidate_filter(current_user))
+                                  .order_by(User.display_name)).all()
     return render_template("admin/profile.html", deputy_choices=[(u.id, u.display_name) for u in deputies])
 
 

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from models import Area, Body, Organisation, Person, Term, utcnow
 
-from . import NotFound, ValidationError, ensure_version, require
+from . import Conflict, NotFound, ValidationError, ensure_version, require
 from .audit import record, snapshot
 
 
@@ -144,6 +145,15 @@ def _apply(obj, values: dict):
         setattr(obj, key, value)
 
 
+def _flush_versioned() -> None:
+    """Flush; a row changed by another transaction since it was loaded becomes a Conflict."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+
+
 def create(user, model, values: dict, *, commit: bool = True):
     """Create a record of model from cleaned values (to-many relations as lists)."""
     kind = _kind(model)
@@ -173,7 +183,7 @@ def update(user, obj, values: dict, version, *, commit: bool = True):
     _apply(obj, values)
     # Changed to-many relations alone would not bump the version counter.
     obj.updated_at = utcnow()
-    db.session.flush()
+    _flush_versioned()
     after = snapshot(obj, kind.relations)
     if before != after:
         record(user, "update", obj, before, after)
@@ -191,6 +201,9 @@ def delete(user, obj, version):
     db.session.delete(obj)
     try:
         db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
     except Exception:
         db.session.rollback()
         raise ValidationError(
@@ -214,7 +227,7 @@ def erase_person(user, person, version) -> Person:
     person.consent_purpose = None
     person.consent_date = None
     person.anonymised_at = utcnow()
-    db.session.flush()
+    _flush_versioned()
     # Earlier audit snapshots must not keep the erased data either: the one
     # sanctioned exception to the append-only log (a Core UPDATE, no ORM event).
     from sqlalchemy import update as sql_update

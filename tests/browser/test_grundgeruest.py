@@ -104,8 +104,25 @@ def test_axe_admin_pages(page, live_server):
     check_axe(page)  # user detail with roles and deputy forms
     page.goto(f"{live_server.url}/verwaltung/import")
     check_axe(page)
+    page.get_by_label("Was wird importiert?").select_option(label="Sozialräume")
+    page.get_by_label("In welche Körperschaft?").select_option(label="Gemeinde Ostermoor")
+    page.get_by_label("Datei").set_input_files(files=[{
+        "name": "raeume.csv", "mimeType": "text/csv",
+        "buffer": "Kennung;Name;Einwohnerzahl\r\nOM-1;Doppelt;100\r\nOM-9;Neu;viele\r\n".encode("utf-8-sig")}])
+    page.get_by_role("button", name="Prüfen", exact=True).click()
+    report = page.get_by_role("region", name="Prüfbericht: Sozialräume")
+    assert "2 Zeilen geprüft, 2 mit Fehlern" in report.inner_text()
+    assert "Keine gültige, ganze Zahl" in report.inner_text()
+    check_axe(page)
     page.goto(f"{live_server.url}/verwaltung/protokoll/")
     check_axe(page)
+    page.goto(f"{live_server.url}/verwaltung/postausgang/")
+    check_axe(page)
+    page.goto(f"{live_server.url}/stammdaten/koerperschaften/")
+    check_axe(page)
+    response = page.goto(f"{live_server.url}/stammdaten/organisationen/999999")
+    assert response.status == 404
+    check_axe(page)  # German error page
 
 
 def test_keyboard_skip_link(page, live_server):
@@ -114,3 +131,49 @@ def test_keyboard_skip_link(page, live_server):
     focused = page.evaluate("() => document.activeElement.textContent.trim()")
     assert focused == "Zum Inhalt springen"
     assert page.locator(".skip-link").is_visible()
+
+
+def test_invitation_activation_in_browser(page, live_server):
+    """A planner invites a partner; the activation link from the outbox sets the password."""
+    from tests.browser.helpers import logout, mail_links
+    login(page, live_server, PLANNER)
+    page.goto(f"{live_server.url}/verwaltung/benutzer/einladen")
+    check_axe(page)
+    page.get_by_label("Name", exact=True).fill("Greta Gast")
+    page.get_by_label("E-Mail").fill("greta.gast@example.org")
+    page.get_by_label("Rolle").select_option(label="Partner")
+    page.get_by_label("Organisation (für Partner)").select_option(label="Jobcenter Kreis Lindenau")
+    page.get_by_role("button", name="Einladung senden").click()
+    page.wait_for_url(re.compile(r".*/verwaltung/benutzer/\d+$"))
+    assert "eingeladen, noch nicht aktiviert" in page.content()
+    logout(page)
+
+    links = [u for u in mail_links(live_server.app, "greta.gast@example.org") if "/aktivieren/" in u]
+    assert len(links) == 1 and links[0].startswith(live_server.url)
+    page.goto(links[0])
+    check_axe(page)
+    page.get_by_label("Neues Passwort").fill("kurz")
+    page.get_by_label("Passwort wiederholen").fill("kurz")
+    page.get_by_role("button", name="Passwort speichern").click()
+    assert "mindestens 10 Zeichen" in page.content()
+    page.get_by_label("Neues Passwort").fill("Gretas-Passwort-2026")
+    page.get_by_label("Passwort wiederholen").fill("Gretas-Passwort-2026")
+    page.get_by_role("button", name="Passwort speichern").click()
+    page.wait_for_url(re.compile(r".*/anmelden$"))
+    login(page, live_server, "greta.gast@example.org", "Gretas-Passwort-2026")
+    assert "Guten Tag, Greta Gast" in page.content()
+    # A partner sees the persons of its own organisation only, and no user administration.
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    assert nav.get_by_role("link", name="Personen").count() == 1
+    assert nav.get_by_role("link", name="Benutzer").count() == 0
+
+
+def test_check_axe_reports_serious_violations(page, live_server):
+    """The helper really fails on an inaccessible page (and names the rules)."""
+    page.goto(f"{live_server.url}/anmelden")
+    page.set_content('<html><head><title>x</title></head><body><main><img src="bild.png">'
+                     '<input type="text"></main></body></html>')
+    with pytest.raises(AssertionError) as exc:
+        check_axe(page)
+    message = str(exc.value)
+    assert "image-alt" in message and "label" in message and "html-has-lang" in message

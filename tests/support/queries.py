@@ -43,7 +43,7 @@ def assert_constant_queries(client, engine, url, grow, factor=10):
     db.session.expire_all()
     with count_queries(engine) as before:
         r1 = client.get(url)
-        r1.get_data()  # streamed responses (exports) run their queries while being read
+        r1.get_data()  # a streamed response (exports) runs its queries while it is read
         r1.close()
     assert r1.status_code == 200, r1.status_code
     grow(factor)

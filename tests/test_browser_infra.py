@@ -1,0 +1,23 @@
+"""The browser fixtures fail under CI=true when Chromium is missing, and skip only outside CI."""
+import pytest
+
+import tests.browser.conftest as browser_conftest
+
+
+def test_missing_chromium_is_an_error_under_ci(monkeypatch):
+    monkeypatch.setattr(browser_conftest, "CHROMIUM", "/nicht/vorhanden/chromium")
+    monkeypatch.setattr(browser_conftest, "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        browser_conftest._require_chromium()
+    monkeypatch.setattr(browser_conftest, "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium fehlt"):
+        browser_conftest._require_chromium()
+
+
+def test_mail_links_reads_outbox(app, db):
+    from beteiligung.services.mail import queue
+    from tests.browser.helpers import mail_links
+    queue("Greta@example.org", "Hallo", "Bitte hier: http://127.0.0.1:5000/aktivieren/abc.def\nund https://x.example/y).",
+          commit=True)
+    queue("andere@example.org", "Hallo", "http://127.0.0.1:5000/anders", commit=True)
+    assert mail_links(app, "greta@example.org") == ["http://127.0.0.1:5000/aktivieren/abc.def", "https://x.example/y"]
