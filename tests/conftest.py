@@ -86,14 +86,6 @@ class Client(FlaskClient):
             g.__dict__.clear()
         return super().open(*args, **kwargs)
 
-    def open(self, *args, **kwargs):
-        # The `app` fixture keeps one app context for the whole test; a real request starts with
-        # a fresh `g` (flask-login's cached user, permission caches), so clear it per request.
-        from flask import g, has_app_context
-        if has_app_context():
-            g.__dict__.clear()
-        return super().open(*args, **kwargs)
-
     def post(self, *args, **kwargs):
         data = kwargs.get("data")
         if kwargs.pop("csrf", True) and isinstance(data, dict) and "csrf_token" not in data:

@@ -53,9 +53,20 @@ class PostgresServer:
             pw = pwd.getpwnam(self.user)
             os.chown(self.base, pw.pw_uid, pw.pw_gid)
         self._run("initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
-        options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", self.datadir, "-o", options, "-l", os.path.join(self.base, "log"), "-w", "start")
+        # The free port is only reserved until we close the probe socket; if another process
+        # takes it before the server binds, start again on a new port.
+        for attempt in range(3):
+            options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            try:
+                self._run("pg_ctl", "-D", self.datadir, "-o", options, "-l", os.path.join(self.base, "log"),
+                          "-w", "start")
+                return
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    with open(os.path.join(self.base, "log"), errors="replace") as fh:
+                        raise RuntimeError("PostgreSQL startete nicht:\n" + fh.read()[-2000:]) from None
+                self.port = free_port()
 
     def create_database(self, name: str) -> str:
         import psycopg
