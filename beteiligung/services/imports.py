@@ -101,6 +101,27 @@ def read_table(filename: str, data: bytes) -> list[dict]:
     return rows
 
 
+def load_rows(report: ImportReport, filename: str, data: bytes, required) -> list | None:
+    """Read an import file; on a problem with the file as a whole set report.file_error and return None."""
+    try:
+        rows = read_table(filename, data)
+    except ValidationError as exc:
+        report.file_error = exc.message
+        return None
+    if len(rows) > MAX_ROWS:
+        report.file_error = f"Zu viele Zeilen (höchstens {MAX_ROWS})."
+        return None
+    if not any(rows):
+        report.file_error = "Die Datei enthält keine Datenzeilen."
+        return None
+    present = {k for r in rows if r for k in r}
+    missing = [c for c in required if c not in present]
+    if missing:
+        report.file_error = "Es fehlen Spalten: " + ", ".join(missing) + "."
+        return None
+    return rows
+
+
 def _cell_text(value) -> str:
     from datetime import date, datetime
     if value is None:
@@ -163,21 +184,8 @@ def run_import(user, kind: str, body: Body, filename: str, data: bytes, *, commi
     if spec is None:
         raise ValidationError("Unbekannte Importart.")
     report = ImportReport(kind=spec["label"])
-    try:
-        rows = read_table(filename, data)
-    except ValidationError as exc:
-        report.file_error = exc.message
-        return report
-    if len(rows) > MAX_ROWS:
-        report.file_error = f"Zu viele Zeilen (höchstens {MAX_ROWS})."
-        return report
-    present = {k for r in rows if r for k in r}
-    missing = [c for c in spec["required"] if c not in present]
-    if rows and missing:
-        report.file_error = "Es fehlen Spalten: " + ", ".join(missing) + "."
-        return report
-    if not any(rows):
-        report.file_error = "Die Datei enthält keine Datenzeilen."
+    rows = load_rows(report, filename, data, spec["required"])
+    if rows is None:
         return report
 
     areas = {a.code.lower(): a for a in db.session.scalars(select(Area).where(Area.body_id == body.id))}

@@ -38,7 +38,7 @@ from models.network import (
 from . import NotFound, ValidationError, ensure_version, require
 from . import network_analysis as analysis
 from .audit import record, snapshot
-from .imports import MAX_ROWS, ImportReport, RowResult, _de_date, read_table
+from .imports import ImportReport, RowResult, _de_date, load_rows
 
 POLITICS_KIND = "Politik/Ausschuss"
 
@@ -727,21 +727,8 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
     require(perm.can_import_network(user))
     require(perm.can_create_relation(user, body.id), "In diese Körperschaft dürfen Sie nicht importieren.")
     report = ImportReport(kind="Beziehungen")
-    try:
-        rows = read_table(filename, data)
-    except ValidationError as exc:
-        report.file_error = exc.message
-        return report
-    if len(rows) > MAX_ROWS:
-        report.file_error = f"Zu viele Zeilen (höchstens {MAX_ROWS})."
-        return report
-    present = {k for r in rows if r for k in r}
-    missing = [c for c in RELATION_REQUIRED if c not in present]
-    if not any(rows):
-        report.file_error = "Die Datei enthält keine Datenzeilen."
-        return report
-    if missing:
-        report.file_error = "Es fehlen Spalten: " + ", ".join(missing) + "."
+    rows = load_rows(report, filename, data, RELATION_REQUIRED)
+    if rows is None:
         return report
     names = _name_index(user)
     kinds = {k.name.lower(): k for k in db.session.scalars(select(RelationKind).where(RelationKind.active.is_(True)))}
