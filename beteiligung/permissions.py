@@ -639,6 +639,15 @@ def can_manage_contract(user, contract) -> bool:
     return s.admin or contract.body_id in s.planner_body_ids
 
 
+def contract_manage_filter(user):
+    """SQL condition: contracts this user manages (mirrors can_manage_contract)."""
+    from models.contracts import Contract
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    return Contract.body_id.in_(s.planner_body_ids) if s.planner_body_ids else false()
+
+
 def can_view_contract(user, contract) -> bool:
     s = scope_of(user)
     if not s.authenticated or contract is None:
