@@ -397,7 +397,7 @@ def amend(contract_id):
         try:
             if not valid:
                 # still check the budget rows, so every message shows at once; nothing is written
-                _ops, budget_errors = svc._plan_budget(contract, _budget_changes(budget_rows))
+                _ops, budget_errors = svc.check_budget_changes(contract, _budget_changes(budget_rows))
             else:
                 v = svc.amend_contract(current_user, contract, values, form.version.data, form.comment.data,
                                        budget=_budget_changes(budget_rows))

@@ -157,7 +157,7 @@ class BudgetChange:
     remove: bool = False
 
 
-def _plan_budget(contract: Contract, changes: list[BudgetChange]) -> tuple[list, dict]:
+def check_budget_changes(contract: Contract, changes: list[BudgetChange]) -> tuple[list, dict]:
     """Validate all budget rows of a Nachtrag before anything is written.
 
     Returns (operations, errors); operations are ("add", values) / ("change", line, values) / ("remove", line).
@@ -221,7 +221,7 @@ def amend_contract(user, contract: Contract, values: dict, version, comment: str
     errors = _check_contract({**{n: getattr(contract, n) for n in CONTRACT_FIELDS}, **values}, contract)
     if not (comment or "").strip():
         errors["comment"] = "Bitte beschreiben Sie den Nachtrag (Anlass und Inhalt)."
-    ops, budget_errors = _plan_budget(contract, budget or [])
+    ops, budget_errors = check_budget_changes(contract, budget or [])
     errors.update(budget_errors)
     if errors:
         raise ValidationError(errors)
