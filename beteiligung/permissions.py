@@ -708,6 +708,14 @@ def can_review_report(user, report) -> bool:
     return can_manage_contract(user, report.contract)
 
 
+def can_delete_attachment(user, att) -> bool:
+    """Report annexes: whoever may submit the report; contract files: whoever manages the contract.
+    (Whether the state still allows it — editable report, unlocked contract — is the service's 409.)"""
+    if att.report is not None:
+        return can_submit_report(user, att.report)
+    return can_manage_contract(user, att.contract)
+
+
 def can_create_goal(user, body_id=None) -> bool:
     return can_create_contract(user, body_id)
 

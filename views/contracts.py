@@ -20,15 +20,16 @@ from beteiligung.services.indicators import (
 )
 from models import Area, Body, Committee, Organisation, Term
 from models.contracts import (
-    CLAUSES, CONTRACT_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS, SMART,
+    BUDGET_KINDS, CLAUSES, CONTRACT_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS, SMART,
     TARGET_MODES, Attachment, BudgetLine, Contract, ContractKind, ContractParty, ContractVersion, Goal, Indicator,
-    Report, ReportingDuty,
+    Measurement, Report, ReportingDuty,
 )
 
 from .contracts_forms import (
     AmendmentForm, BudgetForm, ContractForm, DutyForm, GoalForm, IndicatorForm, MeasurementForm, PartyForm,
     ReviewForm, SignForm, UploadForm,
 )
+from .network import ListPage
 
 bp = Blueprint("kontrakte", __name__, url_prefix="/kontrakte")
 
@@ -346,6 +347,38 @@ def edit(contract_id):
     return render_template("kontrakte/form.html", form=form, contract=contract, mode="bearbeiten"), _status(form)
 
 
+NEW_BUDGET_ROWS = 3
+
+
+def _budget_rows(contract: Contract, form_data=None, errors=None) -> list[dict]:
+    """Rows of the Nachtrag's budget part: the existing lines, then empty rows for new lines.
+    With form_data (a POST), the user's input is kept."""
+    errors = errors or {}
+    rows = []
+    keys = [(str(b.id), b) for b in contract.budget_lines] + [(f"neu{n}", None) for n in range(1, NEW_BUDGET_ROWS + 1)]
+    for key, line in keys:
+        prefix = f"budget_{key}_"
+        if form_data is not None:
+            vals = {f: form_data.get(prefix + f, "") for f in ("kind", "year", "amount", "product_number", "note")}
+            vals["remove"] = bool(form_data.get(prefix + "remove"))
+        elif line is not None:
+            vals = {"kind": line.kind, "year": str(line.year), "amount": format_decimal_de(line.amount, 2),
+                    "product_number": line.product_number or "", "note": line.note or "", "remove": False}
+        else:
+            vals = {"kind": "Personal", "year": "", "amount": "", "product_number": "", "note": "", "remove": False}
+        rows.append({"key": key, "line": line, "prefix": prefix, "values": vals,
+                     "errors": {f: errors[prefix + f] for f in ("kind", "year", "amount", "product_number", "note")
+                                if prefix + f in errors}})
+    return rows
+
+
+def _budget_changes(rows) -> list:
+    return [svc.BudgetChange(key=r["key"], line_id=r["line"].id if r["line"] is not None else None,
+                             kind=r["values"]["kind"], year=r["values"]["year"], amount=r["values"]["amount"],
+                             product_number=r["values"]["product_number"], note=r["values"]["note"],
+                             remove=r["values"]["remove"]) for r in rows]
+
+
 @bp.route("/<int:contract_id>/nachtrag", methods=["GET", "POST"])
 def amend(contract_id):
     contract = _contract_or_404(contract_id)
@@ -354,22 +387,37 @@ def amend(contract_id):
         flash("Ein Nachtrag ist nur zu einem unterzeichneten oder laufenden Kontrakt möglich.", "warning")
         return redirect(url_for(".detail", contract_id=contract.id))
     form = AmendmentForm(obj=contract)
+    budget_rows = _budget_rows(contract, request.form if request.method == "POST" else None)
+    budget_errors = {}
     if request.method == "GET":
         form.comment.data = ""
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":
+        valid = form.validate()
         values = {name: getattr(form, name).data for name in form._fields if name not in ("csrf_token", "version", "comment")}
         try:
-            v = svc.amend_contract(current_user, contract, values, form.version.data, form.comment.data)
-            flash(f"{v.label} wurde gespeichert.", "success")
-            return redirect(url_for(".detail", contract_id=contract.id))
+            if not valid:
+                # still check the budget rows, so every message shows at once; nothing is written
+                _ops, budget_errors = svc.check_budget_changes(contract, _budget_changes(budget_rows))
+            else:
+                v = svc.amend_contract(current_user, contract, values, form.version.data, form.comment.data,
+                                       budget=_budget_changes(budget_rows))
+                flash(f"{v.label} wurde gespeichert.", "success")
+                return redirect(url_for(".detail", contract_id=contract.id))
         except Conflict as exc:
             db.session.rollback()
             form.conflict = exc.message
             db.session.refresh(contract)
             form.version.data = contract.version
         except ServiceError as exc:
+            budget_errors = {k: v for k, v in (exc.errors or {}).items() if k.startswith("budget_")}
             _fail(exc, form)
-    return render_template("kontrakte/form.html", form=form, contract=contract, mode="nachtrag"), _status(form)
+            contract = _contract_or_404(contract_id)
+        budget_rows = _budget_rows(contract, request.form, budget_errors)
+    status = _status(form)
+    if request.method == "POST" and budget_errors and status == 200:
+        status = 422
+    return render_template("kontrakte/form.html", form=form, contract=contract, mode="nachtrag",
+                           budget_rows=budget_rows, budget_errors=budget_errors, BUDGET_KINDS=BUDGET_KINDS), status
 
 
 @bp.route("/<int:contract_id>/status", methods=["POST"])
@@ -547,6 +595,28 @@ def download(attachment_id):
     return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.filename)
 
 
+@bp.route("/anhang/<int:attachment_id>/loeschen", methods=["POST"])
+def delete_attachment(attachment_id):
+    att = db.session.get(Attachment, attachment_id)
+    if att is None or not svc.can_download(current_user, att):
+        abort(404)
+    if not perm.can_delete_attachment(current_user, att):
+        abort(403)
+    contract_id, report_id, filename = att.contract_id, att.report_id, att.filename
+    try:
+        svc.delete_attachment(current_user, att)
+    except ServiceError as exc:
+        db.session.rollback()
+        if report_id is not None:
+            return _render_report(_report_or_404(report_id), {"_": exc.message}, status=exc.status)
+        _fail(exc)
+        return _detail_redirect_with(_contract_or_404(contract_id), exc.status)
+    flash(f"Anhang „{filename}“ gelöscht.", "success")
+    if report_id is not None:
+        return redirect(url_for(".report", report_id=report_id) + "#anlagen", 303)
+    return redirect(url_for(".detail", contract_id=contract_id) + "#anhaenge", 303)
+
+
 # --- versions ---------------------------------------------------------------------------
 
 @bp.route("/<int:contract_id>/fassungen")
@@ -665,17 +735,34 @@ def _indicator_or_404(indicator_id) -> Indicator:
     return ind
 
 
+INDICATORS_PER_PAGE = 50
+
+
 @bp.route("/kennzahlen/")
 def indicators():
-    q = (select(Indicator).where(perm.indicator_filter(current_user))
-         .options(selectinload(Indicator.measurements), joinedload(Indicator.contract), joinedload(Indicator.area))
-         .order_by(Indicator.contract_id.is_(None), Indicator.contract_id, Indicator.id))
+    """All indicators the user may see, with lights; the Ampel filter works over all of them, then pages.
+
+    Two statements regardless of the number of indicators: the indicators (with contract and area) and
+    all their measurements; lights are computed in memory, then the list is filtered and sliced.
+    """
+    visible = perm.indicator_filter(current_user)
+    all_indicators = db.session.scalars(
+        select(Indicator).where(visible)
+        .options(joinedload(Indicator.contract), joinedload(Indicator.area))
+        .order_by(Indicator.contract_id.is_(None), Indicator.contract_id, Indicator.id)).all()
+    by_indicator: dict[int, list] = {}
+    for m in db.session.scalars(select(Measurement).join(Indicator, Measurement.indicator_id == Indicator.id)
+                                .where(visible)):
+        by_indicator.setdefault(m.indicator_id, []).append(m)
+    all_rows = [(i, evaluate(i, by_indicator.get(i.id, []))) for i in all_indicators]
+    counts = {k: sum(1 for _i, ev in all_rows if ev.light == k) for k in LIGHTS}
     light = request.args.get("ampel")
+    if light not in LIGHTS:
+        light = None
+    rows = [(i, ev) for i, ev in all_rows if ev.light == light] if light else all_rows
     page = max(request.args.get("seite", 1, type=int), 1)
-    pagination = db.paginate(q, page=page, per_page=50, error_out=False)
-    rows = [(i, evaluate(i)) for i in pagination.items]
-    if light in LIGHTS:
-        rows = [(i, ev) for i, ev in rows if ev.light == light]
+    pagination = ListPage(rows, page, INDICATORS_PER_PAGE)
+    rows = pagination.items
     overdue = []
     s = perm.scope_of(current_user)
     if s.planner:
@@ -683,7 +770,6 @@ def indicators():
         if not s.admin:
             oq = oq.where(Contract.body_id.in_(s.planner_body_ids or {0}))
         overdue = db.session.scalars(oq.limit(100)).all()
-    counts = {k: sum(1 for _i, ev in rows if ev.light == k) for k in LIGHTS}
     return render_template("kontrakte/indicators.html", rows=rows, pagination=pagination, overdue=overdue,
                            counts=counts, light=light, today=date.today(),
                            may_create=perm.can_create_contract(current_user))

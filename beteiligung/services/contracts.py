@@ -68,7 +68,18 @@ def _version_data(contract: Contract) -> dict:
         value = getattr(contract, name)
         data[name] = value.isoformat() if isinstance(value, date) else (value or "")
     data["goals"] = [g.title for g in contract.goals]
+    data["budget"] = [budget_line_text(b) for b in sorted(contract.budget_lines, key=lambda b: (b.year, b.kind, b.id or 0))]
     return data
+
+
+def budget_line_text(b: BudgetLine) -> str:
+    """One budget line as it appears in a version (and its comparison)."""
+    text = f"{b.year} {b.kind}: {format_euro(b.amount)}"
+    if b.product_number:
+        text += f" (Produkt {b.product_number})"
+    if b.note:
+        text += f" – {b.note}"
+    return text
 
 
 def _add_version(user, contract: Contract, comment: str | None, label: str = "Fassung") -> ContractVersion:
@@ -132,8 +143,77 @@ def update_contract(user, contract: Contract, values: dict, version, comment: st
     return contract
 
 
-def amend_contract(user, contract: Contract, values: dict, version, comment: str | None) -> ContractVersion:
-    """Nachtrag: a signed contract changes only through an amendment, which is a new version."""
+@dataclass
+class BudgetChange:
+    """One row of a Nachtrag's budget part: line_id None = new line; remove = drop the existing line.
+    key names the row in error keys: budget_<key>_<field>."""
+    key: str
+    line_id: int | None = None
+    kind: str | None = None
+    year: object = None
+    amount: str | None = None
+    product_number: str | None = None
+    note: str | None = None
+    remove: bool = False
+
+
+def check_budget_changes(contract: Contract, changes: list[BudgetChange]) -> tuple[list, dict]:
+    """Validate all budget rows of a Nachtrag before anything is written.
+
+    Returns (operations, errors); operations are ("add", values) / ("change", line, values) / ("remove", line).
+    Rows of a new line left completely empty are ignored."""
+    lines = {b.id: b for b in contract.budget_lines}
+    ops, errors, years = [], {}, []
+    for ch in changes:
+        if ch.line_id is not None:
+            line = lines.get(ch.line_id)
+            if line is None:
+                errors[f"budget_{ch.key}_amount"] = "Diese Budgetzeile gehört nicht zu diesem Kontrakt."
+                continue
+            if ch.remove:
+                ops.append(("remove", line))
+                continue
+        elif ch.remove or not any((str(ch.year or "").strip(), (ch.amount or "").strip(),
+                                   (ch.product_number or "").strip(), (ch.note or "").strip())):
+            continue  # an unused empty row
+        year, amount, row_errors = _parse_budget(ch.kind, ch.year, ch.amount)
+        for field, message in row_errors.items():
+            errors[f"budget_{ch.key}_{field}"] = message
+        if row_errors:
+            continue
+        if ch.product_number and len(ch.product_number) > 40:
+            errors[f"budget_{ch.key}_product_number"] = "Die Produktnummer ist zu lang (höchstens 40 Zeichen)."
+            continue
+        if ch.note and len(ch.note) > 300:
+            errors[f"budget_{ch.key}_note"] = "Die Bemerkung ist zu lang (höchstens 300 Zeichen)."
+            continue
+        values = {"kind": ch.kind, "year": year, "amount": amount,
+                  "product_number": (ch.product_number or "").strip() or None, "note": (ch.note or "").strip() or None}
+        years.append((ch.key, year))
+        if ch.line_id is None:
+            if values["product_number"] is None:
+                values["product_number"] = contract.product_number or None
+            ops.append(("add", values))
+        else:
+            line = lines[ch.line_id]
+            if any(getattr(line, k) != v for k, v in values.items()):
+                ops.append(("change", line, values))
+    if not errors:
+        touched = {op[1].id for op in ops if op[0] != "add"}
+        all_years = [b.year for b in contract.budget_lines if b.id not in touched] + \
+                    [op[-1]["year"] for op in ops if op[0] != "remove"]
+        if all_years and max(all_years) - min(all_years) >= 5:
+            key = years[-1][0] if years else "neu1"
+            errors[f"budget_{key}_year"] = FIVE_YEARS_MESSAGE
+    return ops, errors
+
+
+def amend_contract(user, contract: Contract, values: dict, version, comment: str | None,
+                   budget: list[BudgetChange] | None = None) -> ContractVersion:
+    """Nachtrag: a signed contract changes only through an amendment, which is a new version.
+
+    The amendment may also add, change and remove budget lines (budget); the new version records the
+    budget, so the version comparison shows what the Nachtrag changed. All or nothing."""
     require(perm.can_manage_contract(user, contract))
     if contract.status not in ("unterzeichnet", "laufend"):
         raise Conflict("Ein Nachtrag ist nur zu einem unterzeichneten oder laufenden Kontrakt möglich.")
@@ -141,17 +221,31 @@ def amend_contract(user, contract: Contract, values: dict, version, comment: str
     errors = _check_contract({**{n: getattr(contract, n) for n in CONTRACT_FIELDS}, **values}, contract)
     if not (comment or "").strip():
         errors["comment"] = "Bitte beschreiben Sie den Nachtrag (Anlass und Inhalt)."
+    ops, budget_errors = check_budget_changes(contract, budget or [])
+    errors.update(budget_errors)
     if errors:
         raise ValidationError(errors)
     before = snapshot(contract)
+    before["budget"] = [budget_line_text(b) for b in contract.budget_lines]
     for name in VERSIONED_FIELDS:
         if name in values:
             setattr(contract, name, values[name])
+    for op in ops:
+        if op[0] == "add":
+            contract.budget_lines.append(BudgetLine(**op[1]))
+        elif op[0] == "change":
+            for k, v in op[2].items():
+                setattr(op[1], k, v)
+        else:
+            contract.budget_lines.remove(op[1])
+            db.session.delete(op[1])
     contract.updated_at = utcnow()
     db.session.flush()
     n = sum(1 for v in contract.versions if v.label.startswith("Nachtrag")) + 1
     v = _add_version(user, contract, comment, label=f"Nachtrag {n}")
-    record(user, "amend", contract, before, snapshot(contract), f"Nachtrag {n}: {contract.title}")
+    after = snapshot(contract)
+    after["budget"] = [budget_line_text(b) for b in contract.budget_lines]
+    record(user, "amend", contract, before, after, f"Nachtrag {n}: {contract.title}")
     db.session.commit()
     return v
 
@@ -272,8 +366,11 @@ def remove_party(user, party: ContractParty, version) -> None:
     db.session.commit()
 
 
-def add_budget_line(user, contract: Contract, kind: str, year, amount_text, product_number=None, note=None) -> BudgetLine:
-    _require_editable(user, contract)
+FIVE_YEARS_MESSAGE = "Die Budgetplanung umfasst höchstens fünf aufeinanderfolgende Jahre."
+
+
+def _parse_budget(kind, year, amount_text) -> tuple[int | None, Decimal | None, dict]:
+    """Check one budget line's input; returns (year, amount, errors by field kind/year/amount)."""
     errors = {}
     if kind not in BUDGET_KINDS:
         errors["kind"] = "Bitte Personal, Sachmittel oder Zuschuss wählen."
@@ -293,10 +390,16 @@ def add_budget_line(user, contract: Contract, kind: str, year, amount_text, prod
     except ValueError as exc:
         errors["amount"] = str(exc)
         amount = None
+    return year, amount, errors
+
+
+def add_budget_line(user, contract: Contract, kind: str, year, amount_text, product_number=None, note=None) -> BudgetLine:
+    _require_editable(user, contract)
+    year, amount, errors = _parse_budget(kind, year, amount_text)
     if year is not None and not errors.get("year"):
         years = {b.year for b in contract.budget_lines} | {year}
         if max(years) - min(years) >= 5:
-            errors["year"] = "Die Budgetplanung umfasst höchstens fünf aufeinanderfolgende Jahre."
+            errors["year"] = FIVE_YEARS_MESSAGE
     if errors:
         raise ValidationError(errors)
     line = BudgetLine(contract=contract, kind=kind, year=year, amount=amount,
@@ -341,10 +444,12 @@ class DiffLine:
 def compare_versions(a: ContractVersion, b: ContractVersion) -> list[tuple[str, list[DiffLine], bool]]:
     """Per clause: (label, side-by-side lines, changed?) using difflib on lines."""
     result = []
-    for name in VERSIONED_FIELDS + ["goals"]:
+    for name in VERSIONED_FIELDS + ["goals", "budget"]:
+        if name == "budget" and "budget" not in a.data and "budget" not in b.data:
+            continue  # versions stored before budgets were versioned
         left = a.data.get(name) or ""
         right = b.data.get(name) or ""
-        if name == "goals":
+        if name in ("goals", "budget"):
             left, right = "\n".join(left or []), "\n".join(right or [])
         left_lines, right_lines = str(left).splitlines(), str(right).splitlines()
         lines = []
@@ -358,7 +463,7 @@ def compare_versions(a: ContractVersion, b: ContractVersion) -> list[tuple[str, 
                     l = ls[k] if k < len(ls) else ""
                     r = rs[k] if k < len(rs) else ""
                     lines.append(DiffLine("replace" if l and r else ("delete" if l else "insert"), l, r))
-        label = VERSION_LABELS.get(name, "Verknüpfte Ziele")
+        label = {"goals": "Verknüpfte Ziele", "budget": "Budget"}.get(name) or VERSION_LABELS.get(name, name)
         result.append((label, lines, left != right))
     return result
 
@@ -682,6 +787,30 @@ def save_attachment(user, contract: Contract, filename: str, data: bytes, *, rep
         (upload_dir() / stored).unlink(missing_ok=True)
         raise
     return att
+
+
+ATTACHMENT_KEPT_MESSAGE = ("Dieser Kontrakt ist unterzeichnet; seine Anhänge (z. B. das unterzeichnete PDF) "
+                           "bleiben erhalten und können nicht gelöscht werden.")
+
+
+def delete_attachment(user, att: Attachment) -> None:
+    """Delete an attachment: contract files only while the contract is not signed (locked), report annexes
+    only while the report is still editable. The file is removed after the commit."""
+    require(perm.can_delete_attachment(user, att))
+    contract = att.contract
+    if att.report is not None:
+        reason = report_closed_reason(att.report)
+        if reason:
+            raise Conflict(reason)
+    elif contract.locked:
+        raise Conflict(ATTACHMENT_KEPT_MESSAGE)
+    stored = att.stored_name
+    record(user, "delete_attachment", contract,
+           {"datei": att.filename, "bericht": att.report_id, "groesse": att.size}, None,
+           f"Anhang gelöscht: {att.filename}")
+    db.session.delete(att)
+    db.session.commit()
+    (upload_dir() / stored).unlink(missing_ok=True)
 
 
 def can_download(user, att: Attachment) -> bool:
