@@ -223,6 +223,10 @@ def test_consent_switch_bad_input_stale_version_and_kreis_owned(app, world, surv
     assert client.post(f"/befragungen/{s.id}/freigabe", data={"freigabe": "ja", "version": s.version - 1}).status_code == 409
     assert client.post("/befragungen/987654/freigabe", data={"freigabe": "ja", "version": 1}).status_code == 404
     db.session.expire_all()
+    s = db.session.get(Survey, s.id)
+    with pytest.raises(Conflict):
+        svc.set_kreis_sharing(world.planner_a, s, True, s.version - 1)
+    db.session.rollback()
     assert db.session.get(Survey, s.id).shared_with_kreis is False
     assert _audit_entries(s) == []
     # a Kreis-owned survey has no Kreis above it to share with
