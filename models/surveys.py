@@ -112,6 +112,9 @@ class Survey(Translatable, TimestampMixin, VersionedMixin, db.Model):
     languages: Mapped[list] = mapped_column(JSON, default=lambda: ["de"], nullable=False)
     i18n: Mapped[Optional[dict]] = mapped_column(JSON)
     results_public: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Datenhoheit: results are readable Kreis-wide only with the owning Kommune's consent.
+    shared_with_kreis: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
+    shared_at: Mapped[Optional[date]] = mapped_column(Date)
 
     body: Mapped[Body] = relationship()
     areas: Mapped[list[Area]] = relationship(secondary=survey_area, order_by=Area.code)

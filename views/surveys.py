@@ -189,6 +189,25 @@ def status(survey_id):
     return redirect(url_for(".detail", survey_id=survey_id))
 
 
+@bp.post("/<int:survey_id>/freigabe")
+def sharing(survey_id):
+    """Consent of the owning Kommune: results and findings readable Kreis-wide (or not)."""
+    survey = _survey(survey_id)
+    if not perm.can_share_survey(current_user, survey):
+        abort(403)
+    shared = request.form.get("freigabe")
+    if shared not in ("ja", "nein"):
+        abort(400)
+    try:
+        changed = svc.set_kreis_sharing(current_user, survey, shared == "ja", request.form.get("version"))
+    except ServiceError as exc:
+        return _detail_error(survey_id, exc)
+    if changed:
+        flash("Die Ergebnisse und Befunde sind jetzt für den Kreis freigegeben." if shared == "ja"
+              else "Die Freigabe für den Kreis ist zurückgenommen.", "success")
+    return redirect(url_for(".detail", survey_id=survey_id))
+
+
 @bp.post("/<int:survey_id>/abschnitt")
 def add_section(survey_id):
     survey = _survey(survey_id, manage=True)

@@ -163,5 +163,12 @@ def run(ctx):
                                  source_type="befund", source_id=finding.id,
                                  source_label=f"Befund aus Befragung „{survey.title}“",
                                  proposed_by_id=coder.id if coder else None, status="offen"))
+    # Stadt Lindenau releases the results to the Kreis (consent, audited): the Kreis planner
+    # planung@kreis-lindenau.example reads results and findings, but cannot edit or export answers.
+    from beteiligung.services.audit import record
+    survey.shared_with_kreis, survey.shared_at = True, date.today()
+    record(coder, "update", survey, {"shared_with_kreis": False, "shared_at": None},
+           {"shared_with_kreis": True, "shared_at": survey.shared_at.isoformat()},
+           "Ergebnisse und Befunde für den Kreis freigegeben")
     ctx.surveys = {"suedstadt": survey}
     ctx.findings = {"sitzplaetze": finding}

@@ -359,6 +359,36 @@ def change_status(user, survey: Survey, new_status: str, version) -> None:
     db.session.commit()
 
 
+def set_kreis_sharing(user, survey: Survey, shared: bool, version, today: date | None = None) -> bool:
+    """Consent of the owning Kommune: release (or withdraw) the survey's results and findings
+    for planners, Sozialraummanagement and Politik of its Kreis. Returns True if it changed."""
+    require(perm.can_share_survey(user, survey))
+    ensure_version(survey, version)
+    shared = bool(shared)
+    if survey.shared_with_kreis == shared:
+        return False
+    if shared and survey.body.parent_id is None:
+        raise ValidationError("Diese Befragung gehört zu keiner kreisangehörigen Körperschaft; "
+                              "eine Freigabe für den Kreis ist nicht möglich.")
+    before = {"shared_with_kreis": survey.shared_with_kreis,
+              "shared_at": survey.shared_at.isoformat() if survey.shared_at else None}
+    if shared:
+        from beteiligung.formatting import to_berlin
+        from models.base import utcnow
+        survey.shared_with_kreis = True
+        survey.shared_at = today or to_berlin(utcnow()).date()
+    else:
+        survey.shared_with_kreis = False
+        survey.shared_at = None
+    after = {"shared_with_kreis": survey.shared_with_kreis,
+             "shared_at": survey.shared_at.isoformat() if survey.shared_at else None}
+    summary = ("Ergebnisse und Befunde für den Kreis freigegeben" if shared
+               else "Freigabe für den Kreis zurückgenommen")
+    record(user, "update", survey, before, after, summary)
+    db.session.commit()
+    return True
+
+
 # --- answering ------------------------------------------------------------------
 
 def availability(survey: Survey, today: date | None = None) -> tuple[int, str] | None:
