@@ -444,6 +444,17 @@ def can_view_topics(user, committee) -> bool:
     return can_view_committee(user, committee) and _is_member_or_staff(user, committee)
 
 
+def can_view_topic_source(user, topic) -> bool:
+    """Title, description and origin of a Themenspeicher entry. A contract report deviation is
+    proposed automatically with the contract's figures: only who may see that report reads them
+    (another partner who sits in the same committee must not)."""
+    if topic.source_type == "bericht" and topic.source_id:
+        from models.contracts import Report
+        report = db.session.get(Report, topic.source_id)
+        return report is not None and can_view_report(user, report)
+    return True
+
+
 def can_view_internal_items(user, meeting) -> bool:
     """Non-public TOPs: staff of the Kreis, members and Politik of the body; never the public."""
     s = scope_of(user)

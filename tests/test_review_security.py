@@ -1,0 +1,35 @@
+"""Security review: cross-module leaks and permission checks found in the integrated app."""
+from __future__ import annotations
+
+from beteiligung.extensions import db
+from models import Membership, TopicProposal
+
+from tests.kontrakte.conftest import kw, login_as  # noqa: F401  (fixture re-export)
+
+
+def test_report_deviation_topic_hides_figures_from_member_who_cannot_see_the_contract(client, kw):
+    """A partner member of the committee sees the Themenspeicher, but a deviation topic of another
+    partner's contract report must not show that contract's figures (nor its title)."""
+    w = kw.w
+    report = kw.reports[0]
+    db.session.add(Membership(committee=kw.committee, person=w.person_b, organisation=w.org_b))
+    db.session.add(TopicProposal(
+        committee=kw.committee, title="Abweichung vom Soll: Zielvereinbarung Seniorenberatung",
+        description="- Beratene Senior·innen: Ist 17 Personen, Soll 150 (Abweichung 88,7 %)",
+        source_type="bericht", source_id=report.id,
+        source_label="Bericht 31.12.2024 – Zielvereinbarung Seniorenberatung"))
+    db.session.commit()
+
+    login_as(client, w.partner_b.email)
+    page = client.get(f"/gremien/{kw.committee.id}").get_data(as_text=True)
+    assert "Themenspeicher" in page
+    assert "88,7" not in page
+    assert "Seniorenberatung" not in page
+
+    # the contract's party still sees everything
+    db.session.add(Membership(committee=kw.committee, person=w.person_a, organisation=w.org_a))
+    db.session.commit()
+    login_as(client, w.partner_a.email)
+    page = client.get(f"/gremien/{kw.committee.id}").get_data(as_text=True)
+    assert "88,7" in page
+    assert "Seniorenberatung" in page
