@@ -33,3 +33,27 @@ def test_report_deviation_topic_hides_figures_from_member_who_cannot_see_the_con
     page = client.get(f"/gremien/{kw.committee.id}").get_data(as_text=True)
     assert "88,7" in page
     assert "Seniorenberatung" in page
+
+
+def test_public_results_do_not_show_title_of_non_public_agenda_item(app, db, world, client):
+    """A finding put on a non-public TOP: the public results page may say it was discussed, but not
+    the TOP's title (non-public TOPs never reach the public)."""
+    from beteiligung.services.committees import propose_topic
+    from models import AgendaItem
+    from tests.test_wirkungskette import _chain, _meeting
+    from datetime import date
+
+    survey, finding, _p2 = _chain(db, world)
+    srk = db.session.scalars(__import__("sqlalchemy").select(__import__("models").Committee)
+                             .filter_by(name="SRK Altstadt")).one()
+    m = _meeting(db, srk, "SRK Altstadt Juli", date(2026, 7, 6), "wk-3@test")
+    secret = AgendaItem(meeting=m, position=1, number="2", title="Kündigung Mietvertrag Treff Müller", is_public=False)
+    db.session.add(secret)
+    db.session.flush()
+    topic = propose_topic(None, srk, "Zweiter Vorschlag", "", "befund", finding.id, "Befund")
+    topic.agenda_item_id, topic.status = secret.id, "eingeplant"
+    db.session.commit()
+
+    html = client.get(f"/b/{survey.public_key}/ergebnisse").get_data(as_text=True)
+    assert "Treffpunkt für Ältere fehlt" in html
+    assert "Kündigung Mietvertrag" not in html
