@@ -5,6 +5,7 @@ from beteiligung.extensions import db
 from models import Membership, TopicProposal
 
 from tests.kontrakte.conftest import kw, login_as  # noqa: F401  (fixture re-export)
+from tests.protocols.conftest import pw  # noqa: F401  (fixture re-export)
 
 
 def test_report_deviation_topic_hides_figures_from_member_who_cannot_see_the_contract(client, kw):
@@ -57,3 +58,43 @@ def test_public_results_do_not_show_title_of_non_public_agenda_item(app, db, wor
     html = client.get(f"/b/{survey.public_key}/ergebnisse").get_data(as_text=True)
     assert "Treffpunkt für Ältere fehlt" in html
     assert "Kündigung Mietvertrag" not in html
+
+
+def test_meeting_panel_open_items_respect_draft_protocols_and_non_public_items(client, pw):
+    """The „Offene Punkte“ on the meeting page come from earlier protocols: a draft protocol's tasks
+    are not shown to readers who may not read the draft, and tasks on non-public TOPs not to users who
+    may not see non-public TOPs (e.g. a foreign planner on a public committee)."""
+    from models.protocols import Protocol, ProtocolEntry
+    w = pw
+    draft = Protocol(meeting=w.spk_mid, status="entwurf")
+    approved = Protocol(meeting=w.spk_past, status="genehmigt")
+    db.session.add_all([draft, approved])
+    db.session.flush()
+    hidden_item = w.spk_past.agenda_items[1]
+    hidden_item.is_public = False
+    db.session.add_all([
+        ProtocolEntry(protocol=draft, agenda_item_id=w.spk_mid.agenda_items[0].id, position=1, kind="Aufgabe",
+                      status="offen", text="Entwurfsaufgabe Kita-Schließung"),
+        ProtocolEntry(protocol=approved, agenda_item_id=hidden_item.id, position=1, kind="Aufgabe",
+                      status="offen", text="Vertrauliche Aufgabe Personalfall"),
+        ProtocolEntry(protocol=approved, agenda_item_id=w.spk_past.agenda_items[0].id, position=2, kind="Aufgabe",
+                      status="offen", text="Öffentliche Aufgabe Spielplatz"),
+    ])
+    w.spk.is_public = True
+    db.session.commit()
+    url = f"/gremien/sitzungen/{w.spk_next.id}"
+
+    login_as(client, w.politik.email)
+    page = client.get(url).get_data(as_text=True)
+    assert "Öffentliche Aufgabe Spielplatz" in page
+    assert "Entwurfsaufgabe" not in page
+
+    login_as(client, w.planner_x.email)
+    page = client.get(url).get_data(as_text=True)
+    assert "Öffentliche Aufgabe Spielplatz" in page
+    assert "Entwurfsaufgabe" not in page
+    assert "Vertrauliche Aufgabe" not in page
+
+    login_as(client, w.planner_k.email)
+    page = client.get(url).get_data(as_text=True)
+    assert "Entwurfsaufgabe Kita-Schließung" in page and "Vertrauliche Aufgabe Personalfall" in page

@@ -595,6 +595,15 @@ def health(committee_id):
 
 # --- context helpers for the partials included by other modules --------------------------
 
+def _visible_open_items(meeting):
+    """Open items of earlier meetings that this reader may see: not from a draft protocol they may not
+    read, not from a non-public TOP unless they may see those."""
+    internal = perm.can_view_internal_items(current_user, meeting)
+    return [e for e in svc.open_items(meeting)
+            if (e.protocol.status != "entwurf" or perm.can_edit_protocol(current_user, e.protocol.meeting))
+            and (internal or e.agenda_item is None or e.agenda_item.is_public)]
+
+
 @bp.app_context_processor
 def _panel_helpers():
     def protocol_panel(meeting):
@@ -602,7 +611,7 @@ def _panel_helpers():
         protocol = svc.get_protocol(meeting)
         summary = svc.attendance_summary([meeting.id])[meeting.id]
         return {"protocol": protocol, "summary": summary, "quorum": svc.quorum_state(meeting, summary),
-                "open_items": svc.open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}
+                "open_items": _visible_open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}
 
     def committee_health(committee):
         return svc.committee_health(committee)
