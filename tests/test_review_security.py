@@ -98,3 +98,44 @@ def test_meeting_panel_open_items_respect_draft_protocols_and_non_public_items(c
     login_as(client, w.planner_k.email)
     page = client.get(url).get_data(as_text=True)
     assert "Entwurfsaufgabe Kita-Schließung" in page and "Vertrauliche Aufgabe Personalfall" in page
+
+
+def test_protocol_of_public_committee_hides_non_public_items_from_outsiders(client, pw):
+    """The meeting page hides non-public TOPs from users who see a public committee only because it is
+    public; its protocol (page, Kurzfassung, PDF/DOCX) must not show them either."""
+    from models.protocols import Protocol, ProtocolEntry
+    w = pw
+    w.spk.is_public = True
+    approved = Protocol(meeting=w.spk_past, status="genehmigt")
+    db.session.add(approved)
+    db.session.flush()
+    hidden_item = w.spk_past.agenda_items[1]
+    hidden_item.is_public = False
+    hidden_item.title = "Personalangelegenheit Geschäftsstelle"
+    db.session.add_all([
+        ProtocolEntry(protocol=approved, agenda_item_id=hidden_item.id, position=1, kind="Beschluss",
+                      text="Vertraulicher Beschluss Abmahnung"),
+        ProtocolEntry(protocol=approved, agenda_item_id=w.spk_past.agenda_items[0].id, position=2,
+                      kind="Beschluss", text="Öffentlicher Beschluss Spielplatz"),
+    ])
+    db.session.commit()
+    base = f"/protokolle/sitzungen/{w.spk_past.id}"
+
+    login_as(client, w.planner_x.email)
+    for url in (base + "/", base + "/kurzfassung"):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        page = resp.get_data(as_text=True)
+        assert "Öffentlicher Beschluss Spielplatz" in page, url
+        assert "Abmahnung" not in page and "Personalangelegenheit" not in page, url
+    docx = client.get(base + "/protokoll.docx")
+    assert docx.status_code == 200
+    import io
+    from docx import Document
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
+    assert "Öffentlicher Beschluss Spielplatz" in text
+    assert "Abmahnung" not in text and "Personalangelegenheit" not in text
+
+    login_as(client, w.planner_k.email)
+    page = client.get(base + "/").get_data(as_text=True)
+    assert "Vertraulicher Beschluss Abmahnung" in page

@@ -153,11 +153,11 @@ def protocol(meeting_id):
         if perm.can_read_decisions(current_user, meeting):
             return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
         abort(403)
-    ctx = svc.protocol_context(meeting)
+    ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     form = EntryForm(formdata=None)
     _setup_entry_form(form, meeting)
     ctx.update(
-        form=form, open_items=svc.open_items(meeting), outcomes=svc.forward_outcomes(ctx["entries"]),
+        form=form, open_items=_visible_open_items(meeting), outcomes=svc.forward_outcomes(ctx["entries"]),
         incoming=svc.incoming_topics(meeting), may_edit=perm.can_edit_protocol(current_user, meeting),
         may_approve=perm.can_approve_protocol(current_user, meeting),
         may_object=perm.can_object_protocol(current_user, meeting),
@@ -509,7 +509,8 @@ def protocol_pdf(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_view_protocol(current_user, meeting):
         abort(403)
-    return _file(svc.protocol_pdf(meeting), f"Ergebnisprotokoll-{meeting.id}.pdf", "application/pdf")
+    return _file(svc.protocol_pdf(meeting, internal=perm.can_view_internal_items(current_user, meeting)),
+                 f"Ergebnisprotokoll-{meeting.id}.pdf", "application/pdf")
 
 
 @bp.route("/sitzungen/<int:meeting_id>/protokoll.docx")
@@ -517,7 +518,8 @@ def protocol_docx(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_view_protocol(current_user, meeting):
         abort(403)
-    return _file(svc.protocol_docx(meeting), f"Ergebnisprotokoll-{meeting.id}.docx",
+    return _file(svc.protocol_docx(meeting, perm.can_view_internal_items(current_user, meeting)),
+                 f"Ergebnisprotokoll-{meeting.id}.docx",
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
@@ -526,7 +528,7 @@ def kurzfassung(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_read_decisions(current_user, meeting):
         abort(403)
-    ctx = svc.protocol_context(meeting)
+    ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     return render_template("protocols/kurzfassung.html", full=perm.can_view_protocol(current_user, meeting), **ctx)
 
 
@@ -535,7 +537,9 @@ def kurzfassung_pdf(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_read_decisions(current_user, meeting):
         abort(403)
-    return _file(svc.protocol_pdf(meeting, short=True), f"Kurzfassung-{meeting.id}.pdf", "application/pdf")
+    return _file(svc.protocol_pdf(meeting, short=True,
+                                  internal=perm.can_view_internal_items(current_user, meeting)),
+                 f"Kurzfassung-{meeting.id}.pdf", "application/pdf")
 
 
 @bp.route("/beschluesse.csv")
