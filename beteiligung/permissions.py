@@ -598,7 +598,17 @@ def followup_filter(user):
     from models import Meeting
     role_meetings = select(MeetingRole.meeting_id).where(MeetingRole.user_id == uid)
     draft_ok = or_(Protocol.status != "entwurf", Meeting.id.in_(role_meetings), *manageable)
-    return and_(visible, draft_ok)
+    # Entries of non-public TOPs: only for who may see non-public TOPs (mirrors can_view_internal_items).
+    from models import AgendaItem
+    from models.protocols import ProtocolEntry
+    internal = [ProtocolEntry.agenda_item_id.is_(None),
+                ProtocolEntry.agenda_item_id.in_(select(AgendaItem.id).where(AgendaItem.is_public.is_(True)))]
+    if s.tree_body_ids and (s.planner_body_ids or s.area_ids or s.politics_body_ids):
+        internal.append(Committee.body_id.in_(s.tree_body_ids))
+    member = _member_committee_ids(user)
+    if member:
+        internal.append(Committee.id.in_(member))
+    return and_(visible, draft_ok, or_(*internal))
 
 
 

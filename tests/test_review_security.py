@@ -139,3 +139,32 @@ def test_protocol_of_public_committee_hides_non_public_items_from_outsiders(clie
     login_as(client, w.planner_k.email)
     page = client.get(base + "/").get_data(as_text=True)
     assert "Vertraulicher Beschluss Abmahnung" in page
+
+
+def test_followup_list_and_decision_register_hide_non_public_items_from_outsiders(client, pw):
+    from models.protocols import Protocol, ProtocolEntry
+    w = pw
+    w.spk.is_public = True
+    approved = Protocol(meeting=w.spk_past, status="genehmigt")
+    db.session.add(approved)
+    db.session.flush()
+    hidden_item = w.spk_past.agenda_items[1]
+    hidden_item.is_public = False
+    db.session.add_all([
+        ProtocolEntry(protocol=approved, agenda_item_id=hidden_item.id, position=1, kind="Beschluss",
+                      status="offen", text="Vertraulicher Beschluss Abmahnung"),
+        ProtocolEntry(protocol=approved, agenda_item_id=w.spk_past.agenda_items[0].id, position=2,
+                      kind="Beschluss", status="offen", text="Öffentlicher Beschluss Spielplatz"),
+    ])
+    db.session.commit()
+
+    login_as(client, w.planner_x.email)
+    page = client.get("/protokolle/?stand=alle").get_data(as_text=True)
+    assert "Öffentlicher Beschluss Spielplatz" in page
+    assert "Abmahnung" not in page
+    csv = client.get("/protokolle/beschluesse.csv").get_data(as_text=True)
+    assert "Öffentlicher Beschluss Spielplatz" in csv
+    assert "Abmahnung" not in csv
+
+    login_as(client, w.planner_k.email)
+    assert "Vertraulicher Beschluss Abmahnung" in client.get("/protokolle/beschluesse.csv").get_data(as_text=True)
