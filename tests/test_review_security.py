@@ -168,3 +168,45 @@ def test_followup_list_and_decision_register_hide_non_public_items_from_outsider
 
     login_as(client, w.planner_k.email)
     assert "Vertraulicher Beschluss Abmahnung" in client.get("/protokolle/beschluesse.csv").get_data(as_text=True)
+
+
+def test_co_attendance_ties_only_from_protocols_the_user_may_read(app, db, world):
+    """Attendance is part of the protocol: the network's derived co-attendance tie must not reveal it to
+    users who may not read that protocol (draft protocol; Politik without the full protocol)."""
+    from datetime import datetime, timedelta
+    from sqlalchemy import select
+    from beteiligung.services import network as net
+    from models import Committee, CommitteeType, Meeting
+    from models.protocols import Attendance, Protocol
+
+    ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialraumkonferenz"))
+    committee = Committee(body=world.kommune_a, type=ctype, name="SRK Altstadt intern")
+    start = datetime(2026, 3, 2, 16, 0)
+    meeting = Meeting(committee=committee, title="SRK Altstadt März", start=start, end=start + timedelta(hours=2),
+                      ical_uid="review-coattendance@beteiligung")
+    db.session.add_all([committee, meeting])
+    db.session.flush()
+    db.session.add_all([
+        Membership(committee_id=committee.id, person_id=world.person_b.id, organisation_id=world.org_b.id),
+        Attendance(meeting_id=meeting.id, person_id=world.person_a.id, organisation_id=world.org_a.id,
+                   status="anwesend"),
+        Attendance(meeting_id=meeting.id, person_id=world.person_b.id, organisation_id=world.org_b.id,
+                   status="anwesend"),
+    ])
+    protocol = Protocol(meeting_id=meeting.id, status="entwurf")
+    db.session.add(protocol)
+    db.session.commit()
+    key = (*sorted([f"org:{world.org_a.id}", f"org:{world.org_b.id}"]), "informeller Kontakt")
+
+    def edges(user):
+        with app.test_request_context():
+            return {(e["source"], e["target"], e["kind"]) for e in net.build_network(user, net.Filters()).edges
+                    if e["derived"]}
+
+    assert key in edges(world.planner_a)          # the owning body's planner edits the protocol
+    assert key not in edges(world.partner_b)      # member, but the protocol is still a draft
+    assert key not in edges(world.politik)
+    protocol.status = "genehmigt"
+    db.session.commit()
+    assert key in edges(world.partner_b)
+    assert key not in edges(world.politik)        # Politik reads decisions, not the attendance
