@@ -210,3 +210,16 @@ def test_co_attendance_ties_only_from_protocols_the_user_may_read(app, db, world
     db.session.commit()
     assert key in edges(world.partner_b)
     assert key not in edges(world.politik)        # Politik reads decisions, not the attendance
+
+
+def test_personal_calendar_feed_stops_when_account_is_disabled(app, db, world, client):
+    """A personal feed carries non-public TOPs; once the account is disabled (e.g. the person left the
+    organisation) its secret link must stop working like the login does."""
+    from beteiligung.services import calendar as cal_svc
+    with app.test_request_context():
+        token = cal_svc.create_feed(world.partner_a)
+    db.session.commit()
+    assert client.get(f"/oeffentlich/kalender/{token}.ics").status_code == 200
+    world.partner_a.is_enabled = False
+    db.session.commit()
+    assert client.get(f"/oeffentlich/kalender/{token}.ics").status_code == 404
