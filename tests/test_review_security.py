@@ -223,3 +223,24 @@ def test_personal_calendar_feed_stops_when_account_is_disabled(app, db, world, c
     world.partner_a.is_enabled = False
     db.session.commit()
     assert client.get(f"/oeffentlich/kalender/{token}.ics").status_code == 404
+
+
+def test_scheduling_a_report_deviation_topic_makes_a_non_public_item(app, db, kw):
+    """A deviation topic carries another partner's contract figures: put on the agenda it must start
+    as a non-public TOP (not on /oeffentlich pages and feeds unless the planner decides so)."""
+    from datetime import timedelta
+    from beteiligung.services import committees as svc
+    from models import Meeting, utcnow
+    w = kw.w
+    topic = TopicProposal(committee=kw.committee, title="Abweichung vom Soll: Zielvereinbarung Seniorenberatung",
+                          description="Ist 17, Soll 150", source_type="bericht", source_id=kw.reports[0].id,
+                          source_label="Bericht")
+    start = utcnow().replace(microsecond=0) + timedelta(days=14)
+    meeting = Meeting(committee=kw.committee, title="Sitzung", start=start, end=start + timedelta(hours=2),
+                      is_public=True, ical_uid="review-deviation@test")
+    db.session.add_all([topic, meeting])
+    db.session.commit()
+    with app.test_request_context():
+        item = svc.schedule_topic(w.planner_k, topic, meeting)
+    db.session.commit()
+    assert item.is_public is False
