@@ -45,8 +45,9 @@ def test_public_results_do_not_show_title_of_non_public_agenda_item(app, db, wor
     from datetime import date
 
     survey, finding, _p2 = _chain(db, world)
-    srk = db.session.scalars(__import__("sqlalchemy").select(__import__("models").Committee)
-                             .filter_by(name="SRK Altstadt")).one()
+    from sqlalchemy import select
+    from models import Committee
+    srk = db.session.scalars(select(Committee).filter_by(name="SRK Altstadt")).one()
     m = _meeting(db, srk, "SRK Altstadt Juli", date(2026, 7, 6), "wk-3@test")
     secret = AgendaItem(meeting=m, position=1, number="2", title="Kündigung Mietvertrag Treff Müller", is_public=False)
     db.session.add(secret)
