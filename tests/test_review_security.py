@@ -245,3 +245,17 @@ def test_scheduling_a_report_deviation_topic_makes_a_non_public_item(app, db, kw
         item = svc.schedule_topic(w.planner_k, topic, meeting)
     db.session.commit()
     assert item.is_public is False
+
+
+def test_guessed_id_of_non_public_agenda_item_is_404_for_outsiders(client, pw):
+    """A non-public TOP of a public committee: an outsider who guesses its id gets 404 (as for its
+    documents), not 403, so its existence does not leak."""
+    w = pw
+    w.spk.is_public = True
+    hidden = w.spk_next.agenda_items[1]
+    hidden.is_public = False
+    public = w.spk_next.agenda_items[0]
+    db.session.commit()
+    login_as(client, w.planner_x.email)
+    assert client.get(f"/gremien/top/{hidden.id}/bearbeiten").status_code == 404
+    assert client.get(f"/gremien/top/{public.id}/bearbeiten").status_code == 403
