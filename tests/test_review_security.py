@@ -259,3 +259,25 @@ def test_guessed_id_of_non_public_agenda_item_is_404_for_outsiders(client, pw):
     login_as(client, w.planner_x.email)
     assert client.get(f"/gremien/top/{hidden.id}/bearbeiten").status_code == 404
     assert client.get(f"/gremien/top/{public.id}/bearbeiten").status_code == 403
+
+
+def test_protocol_revisions_closed_to_outsiders_of_a_public_committee(client, pw):
+    """The revision history holds every saved entry (non-public TOPs, deleted wording): someone who
+    reads a public committee's protocol only because it is public does not get it."""
+    from models.protocols import Protocol, ProtocolRevision
+    w = pw
+    w.spk.is_public = True
+    protocol = Protocol(meeting=w.spk_past, status="genehmigt")
+    db.session.add(protocol)
+    db.session.flush()
+    db.session.add(ProtocolRevision(protocol_id=protocol.id, edition=1, action="eintrag_neu",
+                                    data={"kind": "Beschluss", "text": "Gelöschter vertraulicher Wortlaut"}))
+    db.session.commit()
+    url = f"/protokolle/sitzungen/{w.spk_past.id}/versionen"
+    login_as(client, w.planner_x.email)
+    resp = client.get(url)
+    assert resp.status_code == 403
+    assert "vertraulicher Wortlaut" not in resp.get_data(as_text=True)
+    assert "/versionen" not in client.get(f"/protokolle/sitzungen/{w.spk_past.id}/").get_data(as_text=True)
+    login_as(client, w.planner_k.email)
+    assert "vertraulicher Wortlaut" in client.get(url).get_data(as_text=True)

@@ -485,7 +485,8 @@ def new_edition(meeting_id):
 @bp.route("/sitzungen/<int:meeting_id>/versionen")
 def revisions(meeting_id):
     meeting = _meeting(meeting_id)
-    if not perm.can_view_protocol(current_user, meeting):
+    # every saved wording, also of non-public TOPs: not for readers who may not see those
+    if not perm.can_view_protocol(current_user, meeting) or not perm.can_view_internal_items(current_user, meeting):
         abort(403)
     protocol = svc.get_protocol(meeting)
     revs = []
