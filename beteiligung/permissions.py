@@ -444,6 +444,17 @@ def can_view_topics(user, committee) -> bool:
     return can_view_committee(user, committee) and _is_member_or_staff(user, committee)
 
 
+def can_view_topic_source(user, topic) -> bool:
+    """Title, description and origin of a Themenspeicher entry. A contract report deviation is
+    proposed automatically with the contract's figures: only who may see that report reads them
+    (another partner who sits in the same committee must not)."""
+    if topic.source_type == "bericht" and topic.source_id:
+        from models.contracts import Report
+        report = db.session.get(Report, topic.source_id)
+        return report is not None and can_view_report(user, report)
+    return True
+
+
 def can_view_internal_items(user, meeting) -> bool:
     """Non-public TOPs: staff of the Kreis, members and Politik of the body; never the public."""
     s = scope_of(user)
@@ -587,7 +598,17 @@ def followup_filter(user):
     from models import Meeting
     role_meetings = select(MeetingRole.meeting_id).where(MeetingRole.user_id == uid)
     draft_ok = or_(Protocol.status != "entwurf", Meeting.id.in_(role_meetings), *manageable)
-    return and_(visible, draft_ok)
+    # Entries of non-public TOPs: only for who may see non-public TOPs (mirrors can_view_internal_items).
+    from models import AgendaItem
+    from models.protocols import ProtocolEntry
+    internal = [ProtocolEntry.agenda_item_id.is_(None),
+                ProtocolEntry.agenda_item_id.in_(select(AgendaItem.id).where(AgendaItem.is_public.is_(True)))]
+    if s.tree_body_ids and (s.planner_body_ids or s.area_ids or s.politics_body_ids):
+        internal.append(Committee.body_id.in_(s.tree_body_ids))
+    member = _member_committee_ids(user)
+    if member:
+        internal.append(Committee.id.in_(member))
+    return and_(visible, draft_ok, or_(*internal))
 
 
 

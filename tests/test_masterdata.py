@@ -555,3 +555,45 @@ def test_delete_refused_while_children_exist(client, db, world):
     assert db.session.get(Person, person.id).organisation_id == org.id
     assert db.session.get(Area, child.id).parent_id == world.area_a2.id
     assert db.session.get(Body, kommune.id).parent_id == leer.id
+
+
+def test_art15_export_lists_what_every_module_stores(app, db, client, world):
+    """Auskunft nach Art. 15: seats, invitations, attendance, tasks and network relations of the person."""
+    from datetime import date, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from models import Committee, CommitteeType, Invitation, Meeting, Membership
+    from models.network import Relation, RelationKind
+    from models.protocols import Attendance, Protocol, ProtocolEntry
+
+    pid, org_a, kommune_a = world.person_a.id, world.org_a.id, world.kommune_a.id
+    ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialraumkonferenz"))
+    committee = Committee(body_id=kommune_a, type=ctype, name="SRK Altstadt Auskunft")
+    start = datetime(2026, 3, 2, 16, 0)
+    meeting = Meeting(committee=committee, title="SRK März", start=start, end=start + timedelta(hours=2),
+                      ical_uid="auskunft@test")
+    db.session.add_all([committee, meeting])
+    db.session.flush()
+    protocol = Protocol(meeting_id=meeting.id)
+    kind = db.session.scalar(select(RelationKind).where(RelationKind.name == "Kooperation"))
+    db.session.add_all([
+        Membership(committee_id=committee.id, person_id=pid, organisation_id=org_a, has_mandate=True),
+        Invitation(meeting_id=meeting.id, person_id=pid, token_hash="x" * 64, rsvp="zugesagt"),
+        Attendance(meeting_id=meeting.id, person_id=pid, status="anwesend"),
+        protocol,
+        Relation(body_id=kommune_a, kind=kind, source_person_id=pid, target_org_id=org_a, visibility="kreis",
+                 evidence="Gespräch 2026"),
+    ])
+    db.session.flush()
+    db.session.add(ProtocolEntry(protocol_id=protocol.id, position=1, kind="Aufgabe", text="Flyer drucken",
+                                 owner_person_id=pid, due_date=date(2026, 4, 1), status="offen"))
+    db.session.commit()
+
+    client.login(world.planner_a.email)
+    data = client.get(f"/stammdaten/personen/{pid}/auskunft.json").get_json()
+    assert data["gremien"][0]["gremium"] == "SRK Altstadt Auskunft" and data["gremien"][0]["mandat"] is True
+    assert data["einladungen"][0]["antwort"] == "zugesagt"
+    assert data["anwesenheit"][0]["status"] == "anwesend"
+    assert data["aufgaben"][0]["text"] == "Flyer drucken"
+    assert data["beziehungen"][0]["quelle"] == "Gespräch 2026"

@@ -584,6 +584,8 @@ def _get_item(item_id) -> AgendaItem:
     item = db.session.get(AgendaItem, item_id)
     if item is None or not perm.can_view_meeting(current_user, item.meeting):
         abort(404)
+    if not item.is_public and not perm.can_view_internal_items(current_user, item.meeting):
+        abort(404)
     _manage(perm.can_manage_meeting(current_user, item.meeting))
     return item
 

@@ -153,11 +153,11 @@ def protocol(meeting_id):
         if perm.can_read_decisions(current_user, meeting):
             return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
         abort(403)
-    ctx = svc.protocol_context(meeting)
+    ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     form = EntryForm(formdata=None)
     _setup_entry_form(form, meeting)
     ctx.update(
-        form=form, open_items=svc.open_items(meeting), outcomes=svc.forward_outcomes(ctx["entries"]),
+        form=form, open_items=_visible_open_items(meeting), outcomes=svc.forward_outcomes(ctx["entries"]),
         incoming=svc.incoming_topics(meeting), may_edit=perm.can_edit_protocol(current_user, meeting),
         may_approve=perm.can_approve_protocol(current_user, meeting),
         may_object=perm.can_object_protocol(current_user, meeting),
@@ -485,7 +485,8 @@ def new_edition(meeting_id):
 @bp.route("/sitzungen/<int:meeting_id>/versionen")
 def revisions(meeting_id):
     meeting = _meeting(meeting_id)
-    if not perm.can_view_protocol(current_user, meeting):
+    # every saved wording, also of non-public TOPs: not for readers who may not see those
+    if not perm.can_view_protocol(current_user, meeting) or not perm.can_view_internal_items(current_user, meeting):
         abort(403)
     protocol = svc.get_protocol(meeting)
     revs = []
@@ -509,7 +510,8 @@ def protocol_pdf(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_view_protocol(current_user, meeting):
         abort(403)
-    return _file(svc.protocol_pdf(meeting), f"Ergebnisprotokoll-{meeting.id}.pdf", "application/pdf")
+    return _file(svc.protocol_pdf(meeting, internal=perm.can_view_internal_items(current_user, meeting)),
+                 f"Ergebnisprotokoll-{meeting.id}.pdf", "application/pdf")
 
 
 @bp.route("/sitzungen/<int:meeting_id>/protokoll.docx")
@@ -517,7 +519,8 @@ def protocol_docx(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_view_protocol(current_user, meeting):
         abort(403)
-    return _file(svc.protocol_docx(meeting), f"Ergebnisprotokoll-{meeting.id}.docx",
+    return _file(svc.protocol_docx(meeting, perm.can_view_internal_items(current_user, meeting)),
+                 f"Ergebnisprotokoll-{meeting.id}.docx",
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
@@ -526,7 +529,7 @@ def kurzfassung(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_read_decisions(current_user, meeting):
         abort(403)
-    ctx = svc.protocol_context(meeting)
+    ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     return render_template("protocols/kurzfassung.html", full=perm.can_view_protocol(current_user, meeting), **ctx)
 
 
@@ -535,7 +538,9 @@ def kurzfassung_pdf(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_read_decisions(current_user, meeting):
         abort(403)
-    return _file(svc.protocol_pdf(meeting, short=True), f"Kurzfassung-{meeting.id}.pdf", "application/pdf")
+    return _file(svc.protocol_pdf(meeting, short=True,
+                                  internal=perm.can_view_internal_items(current_user, meeting)),
+                 f"Kurzfassung-{meeting.id}.pdf", "application/pdf")
 
 
 @bp.route("/beschluesse.csv")
@@ -595,6 +600,15 @@ def health(committee_id):
 
 # --- context helpers for the partials included by other modules --------------------------
 
+def _visible_open_items(meeting):
+    """Open items of earlier meetings that this reader may see: not from a draft protocol they may not
+    read, not from a non-public TOP unless they may see those."""
+    internal = perm.can_view_internal_items(current_user, meeting)
+    return [e for e in svc.open_items(meeting)
+            if (e.protocol.status != "entwurf" or perm.can_edit_protocol(current_user, e.protocol.meeting))
+            and (internal or e.agenda_item is None or e.agenda_item.is_public)]
+
+
 @bp.app_context_processor
 def _panel_helpers():
     def protocol_panel(meeting):
@@ -602,7 +616,7 @@ def _panel_helpers():
         protocol = svc.get_protocol(meeting)
         summary = svc.attendance_summary([meeting.id])[meeting.id]
         return {"protocol": protocol, "summary": summary, "quorum": svc.quorum_state(meeting, summary),
-                "open_items": svc.open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}
+                "open_items": _visible_open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}
 
     def committee_health(committee):
         return svc.committee_health(committee)

@@ -164,7 +164,8 @@ def feed_for_token(token: str) -> CalendarFeed:
     if not token or len(token) > 100:
         raise NotFound("Dieser Kalender-Link ist ungültig oder wurde widerrufen.")
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token)))
-    if feed is None or feed.revoked_at is not None or not hmac.compare_digest(feed.token_hash, _hash(token)):
+    if (feed is None or feed.revoked_at is not None or not hmac.compare_digest(feed.token_hash, _hash(token))
+            or not feed.user.is_enabled):  # a disabled account's links stop working like its login
         raise NotFound("Dieser Kalender-Link ist ungültig oder wurde widerrufen.")
     return feed
 

@@ -285,7 +285,9 @@ def _topic_followups(findings: list[Finding]) -> dict[int, list[FollowUp]]:
         if item is not None and item.meeting is not None:
             m = item.meeting
             top = f"TOP {item.number}: " if item.number else ""
-            lines.append(FollowUp("Tagesordnung", f"Beraten in „{m.title}“ ({m.committee.name}) – {top}{item.title}",
+            # Followups also appear on the public results page: a non-public TOP keeps its title to itself.
+            what = f"{top}{item.title}" if item.is_public else "nicht öffentlicher Tagesordnungspunkt"
+            lines.append(FollowUp("Tagesordnung", f"Beraten in „{m.title}“ ({m.committee.name}) – {what}",
                                   m.status, m.start))
     return out
 

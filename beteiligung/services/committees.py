@@ -490,7 +490,9 @@ def schedule_topic(user, topic: TopicProposal, meeting: Meeting) -> AgendaItem:
         raise NotFound()
     if topic.status != "offen":
         raise ValidationError("Dieses Thema ist nicht mehr offen.")
-    item = add_item(user, meeting, {"title": topic.title, "description": topic.description, "is_public": True})
+    # A contract report's deviation carries a partner's figures: its TOP starts non-public.
+    item = add_item(user, meeting, {"title": topic.title, "description": topic.description,
+                                    "is_public": topic.source_type != "bericht"})
     before = snapshot(topic)
     topic.agenda_item = item
     topic.status = "eingeplant"

@@ -255,7 +255,46 @@ def person_export(user, person) -> dict:
             "rollen": [f"{r.label} ({r.scope_label})" for r in account.roles],
             "letzte_anmeldung": account.last_login_at.isoformat() if account.last_login_at else None,
         }
+    data.update(_person_records(person))
     return data
+
+
+def _person_records(person) -> dict:
+    """What the modules store about a person: seats, invitations, attendance, tasks, relations."""
+    from sqlalchemy import or_
+    from sqlalchemy.orm import joinedload
+
+    from models import Committee, Invitation, Meeting, Membership
+    from models.network import Relation
+    from models.protocols import Attendance, ProtocolEntry
+
+    def day(value):
+        return value.isoformat() if value else None
+
+    memberships = db.session.scalars(
+        select(Membership).options(joinedload(Membership.committee))
+        .where(or_(Membership.person_id == person.id, Membership.deputy_id == person.id))).all()
+    invitations = db.session.scalars(
+        select(Invitation).options(joinedload(Invitation.meeting))
+        .where(or_(Invitation.person_id == person.id, Invitation.deputy_id == person.id))).all()
+    attendance = db.session.scalars(
+        select(Attendance).options(joinedload(Attendance.meeting))
+        .where(or_(Attendance.person_id == person.id, Attendance.deputy_id == person.id))).all()
+    tasks = db.session.scalars(select(ProtocolEntry).where(ProtocolEntry.owner_person_id == person.id)).all()
+    relations = db.session.scalars(
+        select(Relation).where(or_(Relation.source_person_id == person.id, Relation.target_person_id == person.id))).all()
+    return {
+        "gremien": [{"gremium": m.committee.name, "rolle": m.role, "mandat": m.has_mandate,
+                     "als_vertretung": m.deputy_id == person.id, "von": day(m.start_date), "bis": day(m.end_date)}
+                    for m in memberships],
+        "einladungen": [{"sitzung": i.meeting.title, "beginn": day(i.meeting.start), "antwort": i.rsvp,
+                         "als_vertretung": i.deputy_id == person.id} for i in invitations],
+        "anwesenheit": [{"sitzung": a.meeting.title, "beginn": day(a.meeting.start), "status": a.status,
+                         "als_vertretung": a.deputy_id == person.id} for a in attendance],
+        "aufgaben": [{"text": t.text, "faellig": day(t.due_date), "stand": t.status} for t in tasks],
+        "beziehungen": [{"id": r.id, "art_id": r.kind_id, "gueltig_ab": day(r.valid_from),
+                         "gueltig_bis": day(r.valid_to), "quelle": r.evidence} for r in relations],
+    }
 
 
 def get_or_404(model, obj_id):

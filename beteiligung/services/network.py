@@ -294,6 +294,29 @@ def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
     return _pair_edges(groups, labels, nodes, "kontrakt", "Kontrakt", "Kontrakt", validity)
 
 
+def _attendance_readable(user):
+    """SQL twin of can_view_protocol for the attendance list: editors of the protocol (the committee's
+    managers, the meeting's roles) always; other readers once the protocol left the draft, and Politik
+    only where it reads full protocols (public committees, its own memberships)."""
+    from sqlalchemy import exists, true
+    from models.committees import committee_area
+    from models.protocols import MeetingRole, Protocol
+    s = perm.scope_of(user)
+    if s.admin:
+        return true()
+    editable = [Meeting.id.in_(select(MeetingRole.meeting_id).where(MeetingRole.user_id == getattr(user, "id", None)))]
+    if s.planner_body_ids:
+        editable.append(Committee.body_id.in_(s.planner_body_ids))
+    if s.area_ids:
+        editable.append(Committee.id.in_(select(committee_area.c.committee_id)
+                                         .where(committee_area.c.area_id.in_(s.area_ids))))
+    published = exists().where(Protocol.meeting_id == Meeting.id, Protocol.status != "entwurf")
+    if not s.staff:
+        member = perm._member_committee_ids(user)
+        published = published & or_(Committee.is_public.is_(True), Committee.id.in_(member or {-1}))
+    return or_(*editable, published)
+
+
 def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
     """Organisations present at the same meeting (recorded attendance, meetings the user may see, up to the date)."""
     from models.protocols import Attendance
@@ -303,8 +326,8 @@ def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
         .join(Attendance, Attendance.meeting_id == Meeting.id)
         .join(Person, Person.id == Attendance.person_id)
         .join(Committee, Committee.id == Meeting.committee_id)
-        .where(committee_filter(user), Attendance.status == "anwesend", Meeting.start <= datetime.combine(
-            f.as_of, datetime.max.time())))
+        .where(committee_filter(user), _attendance_readable(user), Attendance.status == "anwesend",
+               Meeting.start <= datetime.combine(f.as_of, datetime.max.time())))
     groups: dict[int, set[str]] = defaultdict(set)
     labels = {}
     for mid, title, represented, own in rows:

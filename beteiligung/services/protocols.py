@@ -743,7 +743,9 @@ def committee_health(committee: Committee, weeks: int | None = None, last_meetin
 
 # --- outputs ----------------------------------------------------------------------
 
-def protocol_context(meeting: Meeting) -> dict:
+def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
+    """internal=False (readers who may not see non-public TOPs): entries of non-public TOPs and
+    those TOPs themselves are left out."""
     protocol = get_protocol(meeting)
     entries = []
     if protocol is not None:
@@ -756,6 +758,9 @@ def protocol_context(meeting: Meeting) -> dict:
                      joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.committee))
             .order_by(ProtocolEntry.position)).unique().all()
     items = list(meeting.agenda_items)
+    if not internal:
+        items = [i for i in items if i.is_public]
+        entries = [e for e in entries if e.agenda_item is None or e.agenda_item.is_public]
     by_item = defaultdict(list)
     for e in entries:
         by_item[e.agenda_item_id].append(e)
@@ -775,20 +780,20 @@ def protocol_context(meeting: Meeting) -> dict:
             "person_name": _person_name, "generated": utcnow()}
 
 
-def protocol_pdf(meeting: Meeting, short: bool = False) -> bytes:
+def protocol_pdf(meeting: Meeting, short: bool = False, internal: bool = True) -> bytes:
     from flask import render_template
     from weasyprint import HTML
     html = render_template("protocols/print_short.html" if short else "protocols/print.html",
-                           **protocol_context(meeting))
+                           **protocol_context(meeting, internal))
     return HTML(string=html).write_pdf()
 
 
-def protocol_docx(meeting: Meeting) -> bytes:
+def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
     import io
 
     from docx import Document
 
-    ctx = protocol_context(meeting)
+    ctx = protocol_context(meeting, internal)
     protocol = ctx["protocol"]
     doc = Document()
     doc.add_heading(f"Ergebnisprotokoll: {meeting.title}", level=0)
