@@ -144,6 +144,10 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     registration_open: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
     capacity: Mapped[Optional[int]] = mapped_column(Integer)
     registration_fields: Mapped[Optional[str]] = mapped_column(String(200))
+    # Counter of saved attendance lists: the attendance form carries it, a save raises it with a
+    # conditional UPDATE, so two people recording at once get a conflict instead of a silent overwrite.
+    # Kept apart from `version` so recording attendance does not invalidate an open meeting form.
+    attendance_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False, server_default="0")
 
     committee: Mapped[Committee] = relationship(back_populates="meetings")
     agenda_items: Mapped[list["AgendaItem"]] = relationship(

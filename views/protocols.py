@@ -215,6 +215,10 @@ def attendance(meeting_id):
     status_code = 200
     rows = svc.attendance_rows(meeting)
     if request.method == "POST":
+        try:
+            expected_version = int(request.form.get("attendance_version", ""))
+        except ValueError:
+            abort(400)
         submitted = []
         for raw in request.form.getlist("person_id"):
             try:
@@ -246,22 +250,30 @@ def attendance(meeting_id):
             elif person is not None and all(r["person_id"] != person.id for r in submitted):
                 submitted.append({"person_id": person.id, "status": "anwesend",
                                   "organisation_id": person.organisation_id, "deputy_id": None, "note": ""})
+        status_code = 422
         if not errors:
             try:
-                n = svc.save_attendance(current_user, meeting, submitted)
+                n = svc.save_attendance(current_user, meeting, submitted, expected_version)
                 flash(f"Anwesenheit gespeichert ({n} Personen).", "success")
                 return redirect(url_for("protokolle.attendance", meeting_id=meeting.id))
+            except svc.AttendanceConflict as exc:
+                errors = {"form": exc.message}
+                status_code = 409
+                rows = svc.attendance_rows(meeting)  # the list as the other person saved it
             except ValidationError as exc:
                 db.session.rollback()
                 errors = exc.errors or {"form": exc.message}
-        status_code = 422
         by_pid = {r["person_id"]: r for r in submitted}
-        for row in rows:  # show what the user entered
+        fields = ("status", "organisation_id", "deputy_id", "note")
+        for row in rows:  # show what the user entered; on a conflict also what is stored now
             s = by_pid.get(row["person"].id)
             if s:
-                row.update(status=s["status"], organisation_id=s["organisation_id"], deputy_id=s["deputy_id"], note=s["note"])
+                if status_code == 409 and row["recorded"] and any((row[k] or None) != (s[k] or None) for k in fields):
+                    row["stored"] = {k: row[k] for k in fields} | {"organisation": row["organisation"]}
+                row.update({k: s[k] for k in fields})
     summary = svc.attendance_summary([meeting.id])[meeting.id]
     return render_template("protocols/attendance.html", meeting=meeting, rows=rows, errors=errors,
+                           attendance_version=meeting.attendance_version,
                            states=ATTENDANCE_STATES, org_choices=_org_choices("– keine –"),
                            person_choices=_person_choices(meeting), summary=summary,
                            quorum=svc.quorum_state(meeting, summary)), status_code

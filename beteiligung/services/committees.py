@@ -154,10 +154,11 @@ def add_membership(user, c: Committee, values: dict) -> Membership:
     errors = _check_membership(c, values)
     if errors:
         raise ValidationError(errors)
-    m = Membership(committee=c, **{k: values.get(k) for k in MEMBERSHIP_FIELDS})
+    fields = {k: values.get(k) for k in MEMBERSHIP_FIELDS}
+    if fields.get("organisation_id") is None:
+        fields["organisation_id"] = db.session.get(Person, fields["person_id"]).organisation_id
+    m = Membership(committee=c, **fields)
     m.has_mandate = bool(values.get("has_mandate"))
-    if m.organisation_id is None:
-        m.organisation_id = db.session.get(Person, m.person_id).organisation_id
     db.session.add(m)
     record(user, "create", m, None, snapshot(m), f"Mitgliedschaft in {c.name}")
     return m

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -173,8 +173,24 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
     return sorted(rows.values(), key=lambda r: (r["person"].last_name, r["person"].first_name))
 
 
-def save_attendance(user, meeting: Meeting, rows: list[dict]) -> int:
-    """rows: dicts with person_id, status, organisation_id, deputy_id, note. One transaction."""
+class AttendanceConflict(Conflict):
+    """Somebody saved the attendance list since this form was loaded."""
+
+    def __init__(self):
+        super().__init__(
+            "Die Anwesenheit wurde inzwischen von jemand anderem gespeichert. Ihre Eingaben sind unten "
+            "erhalten; wo die gespeicherte Fassung abweicht, steht sie in der Zeile. Bitte prüfen Sie und "
+            "speichern Sie erneut."
+        )
+
+
+def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: int | None = None) -> int:
+    """rows: dicts with person_id, status, organisation_id, deputy_id, note. One transaction.
+
+    expected_version is the meeting's attendance_version the form was rendered with; the save raises
+    the counter only if it still has that value (one conditional UPDATE, atomic on SQLite and
+    PostgreSQL), otherwise AttendanceConflict. Callers without a form (demo, tasks) pass None.
+    """
     with _stale_guard():
         require(perm.can_record_attendance(user, meeting))
         errors = {}
@@ -197,6 +213,14 @@ def save_attendance(user, meeting: Meeting, rows: list[dict]) -> int:
                 errors[f"note_{r['person_id']}"] = "Höchstens 300 Zeichen."
         if errors:
             raise ValidationError(errors)
+        bump = (update(Meeting.__table__).where(Meeting.__table__.c.id == meeting.id)
+                .values(attendance_version=Meeting.__table__.c.attendance_version + 1))
+        if expected_version is not None:
+            bump = bump.where(Meeting.__table__.c.attendance_version == expected_version)
+        if db.session.execute(bump).rowcount != 1:
+            db.session.rollback()
+            raise AttendanceConflict()
+        db.session.expire(meeting, ["attendance_version"])
         existing = {a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
         for r in rows:
             a = existing.get(r["person_id"])

@@ -50,7 +50,8 @@ def test_attendance_page_records_live(client, pw):
     data = {"person_id": [str(pw.person_a.id), str(pw.person_b.id), str(pw.person_k.id)],
             f"status_{pw.person_a.id}": "anwesend", f"organisation_{pw.person_a.id}": str(pw.org_a.id),
             f"status_{pw.person_b.id}": "entschuldigt", f"organisation_{pw.person_b.id}": str(pw.org_b.id),
-            f"status_{pw.person_k.id}": "anwesend", f"deputy_{pw.person_k.id}": str(pw.person_a.id)}
+            f"status_{pw.person_k.id}": "anwesend", f"deputy_{pw.person_k.id}": str(pw.person_a.id),
+            "attendance_version": attendance_version(page)}
     r = client.post(f"/protokolle/sitzungen/{m.id}/anwesenheit", data=data, follow_redirects=True)
     assert r.status_code == 200
     assert "Anwesenheit gespeichert (3 Personen)" in html(r)
@@ -61,6 +62,46 @@ def test_attendance_page_records_live(client, pw):
     assert r.status_code == 422 and "Bitte anwesend, entschuldigt oder abwesend wählen." in html(r)
     a = db.session.scalar(select(Attendance).where(Attendance.person_id == pw.person_b.id))
     assert a.status == "entschuldigt"
+    # a form without its version counter is refused, nothing changed
+    data[f"status_{pw.person_b.id}"] = "anwesend"
+    r = client.post(f"/protokolle/sitzungen/{m.id}/anwesenheit", data={**data, "attendance_version": "x"})
+    assert r.status_code == 400
+    db.session.expire_all()
+    assert db.session.scalar(select(Attendance.status).where(Attendance.person_id == pw.person_b.id)) == "entschuldigt"
+
+
+def attendance_version(page):
+    return re.search(r'name="attendance_version" value="(\d+)"', page).group(1)
+
+
+def test_two_people_recording_attendance_second_gets_conflict_not_overwrite(app, pw):
+    m = pw.spk_past
+    url = f"/protokolle/sitzungen/{m.id}/anwesenheit"
+    first, second = Switch(app.test_client()), Switch(app.test_client())
+    first.login("planung@kreis.example")
+    second.login("admin@test.example")
+    v_first, v_second = attendance_version(html(first.get(url))), attendance_version(html(second.get(url)))
+    assert v_first == v_second
+
+    def form(version, status_b, note_b=""):
+        return {"person_id": [str(pw.person_a.id), str(pw.person_b.id)],
+                f"status_{pw.person_a.id}": "anwesend", f"status_{pw.person_b.id}": status_b,
+                f"note_{pw.person_b.id}": note_b, "attendance_version": version}
+
+    assert first.post(url, data=form(v_first, "entschuldigt", "krank gemeldet")).status_code == 302
+    r = second.post(url, data=form(v_second, "anwesend"))
+    assert r.status_code == 409
+    page = html(r)
+    assert "Die Anwesenheit wurde inzwischen von jemand anderem gespeichert" in page
+    # the stored value is shown in the row, the second person's own input stays selected
+    assert "Inzwischen gespeichert:</strong> entschuldigt" in page and "krank gemeldet" in page
+    assert re.search(rf'name="status_{pw.person_b.id}" value="anwesend" checked', page)
+    db.session.expire_all()
+    assert db.session.scalar(select(Attendance.status).where(Attendance.person_id == pw.person_b.id)) == "entschuldigt"
+    # saving again from the conflict page (new counter) is a deliberate decision and applies
+    assert second.post(url, data=form(attendance_version(page), "anwesend")).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Attendance.status).where(Attendance.person_id == pw.person_b.id)) == "anwesend"
 
 
 def test_create_entry_page_and_bad_input(client, pw):

@@ -321,6 +321,52 @@ def test_simultaneous_attendance_insert_is_conflict_not_500(pw):
     assert db.session.scalar(select(Attendance.status)) == "anwesend"
 
 
+def test_attendance_saves_from_the_same_form_state_conflict(pw):
+    m = pw.spk_past
+    v = m.attendance_version
+    svc.save_attendance(pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend"}], v)
+    with pytest.raises(svc.AttendanceConflict):
+        svc.save_attendance(pw.admin, m, [{"person_id": pw.person_a.id, "status": "abwesend"}], v)
+    db.session.expire_all()
+    assert db.session.scalar(select(Attendance.status)) == "anwesend"
+    assert db.session.get(type(m), m.id).attendance_version == v + 1
+
+
+def test_concurrent_attendance_saves_exactly_one_wins(app, pw):
+    """Two threads with their own connections save from the same form state at the same moment."""
+    import threading
+
+    m_id, v = pw.spk_past.id, pw.spk_past.attendance_version
+    planner_id, admin_id, person_id = pw.planner_k.id, pw.admin.id, pw.person_a.id
+    barrier, results = threading.Barrier(2), []
+
+    def save(user_id, status):
+        with app.app_context():
+            from models import Meeting, User
+            user, meeting = db.session.get(User, user_id), db.session.get(Meeting, m_id)
+            barrier.wait()
+            try:
+                svc.save_attendance(user, meeting, [{"person_id": person_id, "status": status}], v)
+                results.append(status)
+            except Conflict:
+                results.append("konflikt")
+            finally:
+                db.session.remove()
+
+    db.session.commit()
+    threads = [threading.Thread(target=save, args=(planner_id, "anwesend")),
+               threading.Thread(target=save, args=(admin_id, "entschuldigt"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results).count("konflikt") == 1, results
+    winner = next(r for r in results if r != "konflikt")
+    db.session.expire_all()
+    assert db.session.scalar(select(Attendance.status).where(Attendance.meeting_id == m_id)) == winner
+    assert db.session.get(type(pw.spk_past), m_id).attendance_version == v + 1
+
+
 def test_deleting_a_meeting_removes_its_protocol(pw):
     svc.save_attendance(pw.planner_k, pw.spk_mid, [{"person_id": pw.person_a.id, "status": "anwesend"}])
     svc.create_entry(pw.planner_k, pw.spk_mid, decision_data())
