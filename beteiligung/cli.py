@@ -36,6 +36,25 @@ def register_cli(app) -> None:
         from .demo import DEMO_PASSWORD, demo_logins
         _print_logins(demo_logins(), DEMO_PASSWORD)
 
+    @app.cli.group("retention")
+    def retention():
+        """Aufbewahrungsfristen (DSGVO)."""
+
+    @retention.command("show")
+    def retention_show():
+        """Zeigt jede Frist und wie viele Datensätze jetzt fällig sind."""
+        from .services.retention import overview
+        for row in overview():
+            r = row["rule"]
+            click.echo(f"{r.label}: {row['days']} {r.rule} ({r.config_key}) – fällig: {row['due']}")
+
+    @retention.command("run")
+    def retention_run():
+        """Löscht alles, dessen Aufbewahrungsfrist abgelaufen ist (täglich per Timer)."""
+        from .services.retention import RULES_BY_KEY, run_all
+        for key, n in run_all().items():
+            click.echo(f"{RULES_BY_KEY[key].label}: {n} gelöscht")
+
     @app.cli.group("users")
     def users():
         """Benutzerkonten."""

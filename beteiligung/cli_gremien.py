@@ -21,7 +21,8 @@ def register(app) -> None:
         click.echo(f"{n} Erinnerungen in den Postausgang gelegt.")
 
     @gremien.command("purge-registrations")
-    @click.option("--days", default=30, show_default=True, help="Tage nach dem Ende der Sitzung.")
+    @click.option("--days", type=click.IntRange(min=1), default=None,
+                  help="Tage nach dem Ende der Sitzung (Standard: RETENTION_REGISTRATION_DAYS, 30).")
     def purge_registrations(days):
         """Löscht Anmeldungen von Bürger·innen zu Sitzungen, die länger als N Tage vorbei sind (DSGVO)."""
         from .services.invitations import purge_registrations as purge

@@ -1,4 +1,4 @@
-"""CLI for Befragungen: `flask --app beteiligung befragungen entwuerfe-loeschen [--tage 60]`."""
+"""CLI for Befragungen: `flask --app beteiligung befragungen entwuerfe-loeschen [--tage N]`."""
 from __future__ import annotations
 
 import click
@@ -10,7 +10,8 @@ def register(app) -> None:
         """Befragungen: Wartung."""
 
     @befragungen.command("entwuerfe-loeschen")
-    @click.option("--tage", default=60, show_default=True, help="Zwischenstände älter als so viele Tage löschen.")
+    @click.option("--tage", type=click.IntRange(min=1), default=None,
+                  help="Zwischenstände älter als so viele Tage löschen (Standard: RETENTION_SURVEY_DRAFT_DAYS, 60).")
     def purge_drafts(tage):
         """Löscht alte Zwischenstände (Entwürfe) von Teilnehmenden."""
         from beteiligung.services.surveys import purge_old_drafts

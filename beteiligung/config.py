@@ -33,6 +33,16 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "ja", "on"}
 
 
+def _days(name: str, default: int) -> int:
+    """A retention period in days from the environment; a wrong value stops the start with a clear message."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} muss eine ganze Zahl von Tagen (mindestens 1) sein, nicht {raw!r}.")
+    return int(raw)
+
+
 def load_config(instance_path: Path) -> dict:
     instance_path = Path(instance_path)
     db_url = os.environ.get(
@@ -70,4 +80,9 @@ def load_config(instance_path: Path) -> dict:
         "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
         "TOKEN_MAX_AGE_HOURS": int(os.environ.get("TOKEN_MAX_AGE_HOURS", "72")),
         "SMALL_GROUP_THRESHOLD": int(os.environ.get("SMALL_GROUP_THRESHOLD", "5")),
+        # Aufbewahrungsfristen (services/retention.py)
+        "RETENTION_REGISTRATION_DAYS": _days("RETENTION_REGISTRATION_DAYS", 30),
+        "RETENTION_SURVEY_DRAFT_DAYS": _days("RETENTION_SURVEY_DRAFT_DAYS", 60),
+        "RETENTION_OUTBOX_DAYS": _days("RETENTION_OUTBOX_DAYS", 180),
+        "RETENTION_LOGIN_FAILURE_DAYS": _days("RETENTION_LOGIN_FAILURE_DAYS", 7),
     }

@@ -192,6 +192,11 @@ def can_read_outbox(user) -> bool:
     return scope_of(user).admin
 
 
+def can_manage_retention(user) -> bool:
+    """Retention runs delete data of every Kreis (registrations, drafts, sent mail): admins only."""
+    return scope_of(user).admin
+
+
 # --- master data -------------------------------------------------------------
 
 def can_read_masterdata(user) -> bool:

@@ -21,6 +21,7 @@ NAV = [
     ("Import", "verwaltung.import_data", {}, "can_import_masterdata"),
     ("Postausgang", "verwaltung.outbox", {}, "can_read_outbox"),
     ("Änderungen", "verwaltung.audit", {}, "can_read_audit_log"),
+    ("Aufbewahrung", "verwaltung.retention", {}, "can_manage_retention"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Benutzerverwaltung, Postausgang und Änderungsprotokoll."""
+"""Benutzerverwaltung, Postausgang, Aufbewahrungsfristen und Änderungsprotokoll."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -242,6 +242,21 @@ def outbox_send():
         sent, failed = send_queued()
         flash(f"{sent} versendet, {failed} fehlgeschlagen (werden erneut versucht).", "info" if not failed else "warning")
     return redirect(url_for(".outbox"), 303)
+
+
+# --- retention ---------------------------------------------------------------
+
+@bp.route("/aufbewahrung", methods=["GET", "POST"])
+def retention():
+    if not perm.can_manage_retention(current_user):
+        abort(403)
+    from beteiligung.services import retention as svc
+    if request.method == "POST":
+        counts = svc.run_all(current_user)
+        flash("Aufbewahrungsfristen angewendet: " + "; ".join(
+            f"{svc.RULES_BY_KEY[k].label}: {n} gelöscht" for k, n in counts.items()) + ".", "success")
+        return redirect(url_for(".retention"), 303)
+    return render_template("admin/retention.html", rows=svc.overview())
 
 
 # --- audit -------------------------------------------------------------------

@@ -414,10 +414,8 @@ def register_public(meeting: Meeting, values: dict) -> MeetingRegistration:
     return reg
 
 
-def purge_registrations(days_after: int = 30) -> int:
-    """DSGVO: delete citizens' registrations of meetings that ended more than days_after days ago."""
-    from sqlalchemy import delete
-    cutoff = utcnow() - timedelta(days=days_after)
-    ended = select(Meeting.id).where(Meeting.end < cutoff)
-    result = db.session.execute(delete(MeetingRegistration).where(MeetingRegistration.meeting_id.in_(ended)))
-    return result.rowcount or 0
+def purge_registrations(days_after: int | None = None) -> int:
+    """DSGVO: delete citizens' registrations of meetings that ended more than days_after days ago
+    (default: RETENTION_REGISTRATION_DAYS, see services.retention)."""
+    from .retention import purge
+    return purge("anmeldungen", days_after)

@@ -585,11 +585,12 @@ def save_draft(survey: Survey, draft_key: str, data: dict) -> None:
     db.session.commit()
 
 
-def purge_old_drafts(days: int = 60) -> int:
-    from datetime import timedelta
-    result = db.session.execute(delete(SurveyDraft).where(SurveyDraft.saved_on < date.today() - timedelta(days=days)))
+def purge_old_drafts(days: int | None = None) -> int:
+    """Delete drafts not saved for `days` days (default: RETENTION_SURVEY_DRAFT_DAYS, see services.retention)."""
+    from .retention import purge
+    n = purge("zwischenstaende", days)
     db.session.commit()
-    return result.rowcount or 0
+    return n
 
 
 # --- tokens ---------------------------------------------------------------------

@@ -118,6 +118,13 @@ def test_axe_admin_pages(page, live_server):
     check_axe(page)
     page.goto(f"{live_server.url}/verwaltung/postausgang/")
     check_axe(page)
+    page.get_by_role("link", name="Aufbewahrung").click()
+    assert page.get_by_role("heading", name="Aufbewahrungsfristen").is_visible()
+    check_axe(page)
+    page.once("dialog", lambda dialog: dialog.accept())  # the confirmation before deleting
+    page.get_by_role("button", name="Fällige Daten jetzt löschen").click()
+    page.wait_for_url(re.compile(r".*/verwaltung/aufbewahrung$"))
+    assert "Aufbewahrungsfristen angewendet" in page.get_by_role("main").inner_text()
     page.goto(f"{live_server.url}/stammdaten/koerperschaften/")
     check_axe(page)
     response = page.goto(f"{live_server.url}/stammdaten/organisationen/999999")
