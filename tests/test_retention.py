@@ -105,6 +105,8 @@ def test_page_shows_periods_and_admin_can_run_it(client, db, world):
     assert r.status_code == 200 and "Aufbewahrungsfristen angewendet" in r.get_data(as_text=True)
     db.session.expire_all()
     assert count(db, MeetingRegistration) == 1 and count(db, LoginFailure) == 1
+    log = client.get("/verwaltung/protokoll/?typ=Aufbewahrung")
+    assert log.status_code == 200 and "Aufbewahrungsfristen angewendet" in log.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["planner_k", "planner_a", "srm_a", "partner_a", "politik"])
