@@ -557,6 +557,34 @@ def test_delete_refused_while_children_exist(client, db, world):
     assert db.session.get(Body, kommune.id).parent_id == leer.id
 
 
+def test_area_and_term_in_use_are_not_deleted_silently(client, db, world):
+    """Links of areas and terms would vanish by CASCADE/SET NULL: refused with the places of use."""
+    from models import RoleAssignment
+    client.login(world.admin.email)
+    r = client.post(f"/stammdaten/sozialraeume/{world.area_a1.id}/loeschen",
+                    data={"version": str(world.area_a1.version)}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "Sozialraum „A-01 Altstadt“ wird noch verwendet" in page
+    assert "1 × Rollen im Sozialraummanagement" in page and "1 × Organisationen" in page
+    assert "Gültig bis" in page
+    with pytest.raises(ValidationError, match="1 × Organisationen"):
+        svc.delete(world.admin, world.hf_pflege, world.hf_pflege.version)
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Area, world.area_a1.id) is not None
+    role = db.session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == world.srm_a.id))
+    assert [a.id for a in role.areas] == [world.area_a1.id]
+    assert world.hf_pflege.id in [t.id for t in db.session.get(Organisation, world.org_a.id).terms]
+    assert not db.session.scalars(select(AuditEntry).where(AuditEntry.action == "delete")).all()
+    # unused ones go
+    unused = Area(body=world.kommune_a, code="A-99", name="Leer")
+    db.session.add(unused)
+    db.session.commit()
+    assert svc.usage(unused) == {}
+    svc.delete(world.admin, unused, unused.version)
+    assert db.session.get(Area, unused.id) is None
+
+
 def test_art15_export_lists_what_every_module_stores(app, db, client, world):
     """Auskunft nach Art. 15: seats, invitations, attendance, tasks and network relations of the person."""
     from datetime import date, datetime, timedelta

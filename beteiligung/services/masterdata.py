@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung import permissions as perm
@@ -192,10 +192,47 @@ def update(user, obj, values: dict, version, *, commit: bool = True):
     return obj
 
 
+# Where an Area or a Term may be referenced; a table not listed here is named "weitere Verweise".
+USAGE_LABELS = {
+    "area": "untergeordnete Räume", "term": "untergeordnete Begriffe",
+    "role_area": "Rollen im Sozialraummanagement", "organisation_area": "Organisationen",
+    "organisation_term": "Organisationen", "committee_area": "Gremien", "committee_term": "Gremien",
+    "agenda_item_term": "Tagesordnungspunkte", "contract_area": "Kontrakte", "contract_term": "Kontrakte",
+    "goal": "Ziele", "indicator": "Kennzahlen", "survey_area": "Befragungen", "survey_term": "Befragungen",
+    "survey_street_area": "Straßenzuordnungen von Befragungen", "survey_response": "Befragungsantworten",
+    "survey_answer": "Befragungsantworten", "survey_option": "Antwortoptionen von Befragungen",
+    "finding_area": "Befunde", "finding_term": "Befunde", "partner_status": "Partner-Stände im Netzwerk",
+}
+
+
+def usage(obj) -> dict[str, int]:
+    """Rows of every other table that reference obj (found through the schema, so new tables count too)."""
+    table = type(obj).__table__
+    out: dict[str, int] = {}
+    for other in db.metadata.sorted_tables:
+        columns = [fk.parent for fk in other.foreign_keys if fk.column.table is table]
+        if not columns:
+            continue
+        n = db.session.scalar(select(func.count()).select_from(other).where(or_(*(c == obj.id for c in columns))))
+        if n:
+            label = USAGE_LABELS.get(other.name, "weitere Verweise")
+            out[label] = out.get(label, 0) + n
+    return out
+
+
 def delete(user, obj, version):
     kind = _kind(type(obj))
     require(kind.may_delete(user, obj))
     ensure_version(obj, version)
+    if isinstance(obj, (Area, Term)):
+        # Their links would vanish silently (ON DELETE CASCADE / SET NULL): a Sozialraummanagerin would
+        # lose her scope, survey answers their area. Refuse and say where it is used.
+        used = usage(obj)
+        if used:
+            where = ", ".join(f"{n} × {label}" for label, n in used.items())
+            hint = ("Setzen Sie stattdessen „Gültig bis“, dann bleibt er in Auswertungen und Historie erhalten."
+                    if isinstance(obj, Area) else "Benennen Sie ihn stattdessen um oder entfernen Sie die Verweise zuerst.")
+            raise ValidationError(f"{kind.label} „{obj}“ wird noch verwendet ({where}). {hint}")
     before = snapshot(obj, kind.relations)
     record(user, "delete", obj, before, None)
     db.session.delete(obj)
