@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel.dates import format_date as _fd, format_datetime as _fdt, format_time as _ft
+from babel.dates import format_date as _fd, format_time as _ft
 from babel.numbers import format_decimal as _fn
 from datetime import timezone
 from zoneinfo import ZoneInfo

@@ -1,6 +1,4 @@
 """Committee/meeting visibility rules of the foundation (used by several modules)."""
-from datetime import datetime
-
 import pytest
 from sqlalchemy import select
 

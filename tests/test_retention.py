@@ -1,7 +1,7 @@
 """Aufbewahrungsfristen: configured periods, what is deleted and what stays, page, CLI, permissions."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select

@@ -386,7 +386,6 @@ def remove(key, obj_id):
     obj = _get(ent, obj_id)
     if not ent.may_delete(obj):
         abort(403)
-    from flask_wtf.csrf import validate_csrf  # noqa: F401  (CSRFProtect already checked the token)
     try:
         svc.delete(current_user, obj, request.form.get("version"))
     except ServiceError as exc:

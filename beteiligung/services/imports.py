@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from beteiligung import permissions as perm

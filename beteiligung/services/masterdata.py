@@ -298,10 +298,9 @@ def person_export(user, person) -> dict:
 
 def _person_records(person) -> dict:
     """What the modules store about a person: seats, invitations, attendance, tasks, relations."""
-    from sqlalchemy import or_
     from sqlalchemy.orm import joinedload
 
-    from models import Committee, Invitation, Meeting, Membership
+    from models import Invitation, Membership
     from models.network import Relation
     from models.protocols import Attendance, ProtocolEntry
 

@@ -6,7 +6,7 @@ from io import BytesIO
 import pytest
 
 from beteiligung.extensions import db
-from models.contracts import Attachment, BudgetLine, Contract, ContractVersion, Goal, Indicator, Measurement
+from models.contracts import BudgetLine, Contract, ContractVersion, Goal, Indicator, Measurement
 from tests.support.queries import assert_constant_queries
 
 from .conftest import login_as, make_contract

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from beteiligung.extensions import db
 from beteiligung.services import contracts as svc
 from models import OutboxMail, TopicProposal
-from models.contracts import Measurement, Report
+from models.contracts import Measurement
 
 from .conftest import login_as
 

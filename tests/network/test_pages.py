@@ -64,7 +64,7 @@ def test_map_page_shows_analysis_table_and_filters_without_js(client, net):
     assert 'id="netzwerk-karte"' in html and "data-src=\"/netzwerk/daten.json" in html
     assert "<caption" in html and "Wohlfahrt Ahlen e. V." in html and "Anke Arndt" in html
     assert "<script>" not in html and "onclick" not in html  # CSP: no inline script
-    r = client.get(f"/netzwerk/?art=Jobcenter")
+    r = client.get("/netzwerk/?art=Jobcenter")
     html = r.get_data(as_text=True)
     assert "Jobcenter Beckum" in html and "Wohlfahrt Ahlen e. V.</a>" not in html
     r = client.get("/netzwerk/?stand=31.02.2026")
