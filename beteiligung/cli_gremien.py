@@ -20,6 +20,18 @@ def register(app) -> None:
         db.session.commit()
         click.echo(f"{n} Erinnerungen in den Postausgang gelegt.")
 
+    @gremien.command("antworten-einlesen")
+    @click.argument("maildir", envvar="REPLY_MAILDIR", type=click.Path(exists=True, file_okay=False))
+    def read_replies(maildir):
+        """Übernimmt Zusagen/Absagen aus Kalenderprogrammen (iTIP REPLY an MAIL_FROM) aus einem Maildir."""
+        from .services.invitations import read_calendar_replies
+        result = read_calendar_replies(maildir)
+        for outcome in ("übernommen", "ignoriert", "abgelehnt"):
+            for text in result[outcome]:
+                click.echo(f"{outcome}: {text}")
+        click.echo(f"{len(result['übernommen'])} Antworten übernommen, {len(result['ignoriert'])} ignoriert, "
+                   f"{len(result['abgelehnt'])} abgelehnt.")
+
     @gremien.command("purge-registrations")
     @click.option("--days", type=click.IntRange(min=1), default=None,
                   help="Tage nach dem Ende der Sitzung (Standard: RETENTION_REGISTRATION_DAYS, 30).")

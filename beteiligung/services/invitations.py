@@ -13,7 +13,7 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
@@ -314,12 +314,17 @@ def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) ->
         errors["comment"] = "Die Anmerkung ist zu lang (höchstens 500 Zeichen)."
     if errors:
         raise ValidationError(errors)
+    return _record_answer(inv, rsvp, deputy, comment)
+
+
+def _record_answer(inv: Invitation, rsvp: str, deputy: Person | None, comment: str | None, via: str = "") -> Invitation:
+    """Store an answer (from the token link or a calendar reply); a named deputy gets an own invitation."""
     before = snapshot(inv)
     inv.rsvp = rsvp
     inv.deputy = deputy
     inv.comment = comment or None
     inv.answered_at = utcnow()
-    record(None, "rsvp", inv, before, snapshot(inv), f"{inv.person.full_name}: {RSVP_STATES[rsvp]}")
+    record(None, "rsvp", inv, before, snapshot(inv), f"{inv.person.full_name}: {RSVP_STATES[rsvp]}{via}")
     if deputy is not None and deputy.email:
         # The deputy gets their own invitation with calendar entry and answer link.
         exists = db.session.scalar(select(Invitation.id).where(Invitation.meeting_id == inv.meeting_id,
@@ -332,6 +337,110 @@ def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) ->
             db.session.flush()
             _send(sub, "einladung")
     return inv
+
+
+# --- answers from calendar clients (iTIP REPLY, RFC 5546) ----------------------------
+
+PARTSTAT_TO_RSVP = {"ACCEPTED": "zugesagt", "DECLINED": "abgesagt", "TENTATIVE": "vielleicht", "DELEGATED": "vertreten"}
+
+
+def _address(value) -> str:
+    return str(value or "").strip().removeprefix("mailto:").removeprefix("MAILTO:").strip().lower()
+
+
+def _calendar_parts(msg) -> list[bytes]:
+    return [part.get_payload(decode=True) or b"" for part in msg.walk() if part.get_content_type() == "text/calendar"]
+
+
+def apply_calendar_reply(raw: bytes) -> tuple[str, str]:
+    """One incoming mail. Returns (outcome, text): outcome "übernommen", "ignoriert" or "abgelehnt".
+
+    A reply counts only if its METHOD is REPLY, its UID is a meeting's (random, known only to the
+    invitees), its single ATTENDEE is invited to that meeting and is also the mail's sender, and the
+    meeting still lies ahead — the same limits as the answer link.
+    """
+    from email import message_from_bytes, policy
+    from email.utils import parseaddr
+
+    from icalendar import Calendar
+
+    msg = message_from_bytes(raw, policy=policy.default)
+    sender = parseaddr(str(msg.get("From", "")))[1].lower()
+    parts = _calendar_parts(msg)
+    if not parts:
+        return "ignoriert", "keine Kalenderantwort (kein text/calendar)"
+    seen = set()
+    for data in parts:
+        try:
+            cal = Calendar.from_ical(data)
+        except ValueError:
+            return "abgelehnt", "Kalenderdaten nicht lesbar"
+        if str(cal.get("method", "")).upper() != "REPLY":
+            continue
+        for ev in cal.walk("VEVENT"):
+            uid = str(ev.get("uid", ""))
+            if uid in seen:
+                continue
+            seen.add(uid)
+            attendees = ev.get("attendee")
+            attendees = attendees if isinstance(attendees, list) else [attendees] if attendees else []
+            if len(attendees) != 1:
+                return "abgelehnt", "eine Antwort muss genau eine teilnehmende Person nennen"
+            att = attendees[0]
+            email = _address(att)
+            if not sender or sender != email:
+                return "abgelehnt", f"Absender {sender or '–'} ist nicht die antwortende Person {email or '–'}"
+            rsvp = PARTSTAT_TO_RSVP.get(str(att.params.get("PARTSTAT", "")).upper())
+            if rsvp is None:
+                return "ignoriert", f"keine Zusage/Absage ({att.params.get('PARTSTAT', '–')})"
+            inv = db.session.scalar(
+                select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id)
+                .join(Person, Person.id == Invitation.person_id)
+                .where(Meeting.ical_uid == uid, func.lower(Person.email) == email)
+                .options(joinedload(Invitation.meeting).joinedload(Meeting.committee), joinedload(Invitation.person)))
+            if inv is None:
+                return "abgelehnt", f"keine Einladung von {email} zu diesem Termin"
+            m = inv.meeting
+            if m.status == "abgesagt" or m.end < utcnow() or m.status in ("durchgeführt", "protokolliert"):
+                return "ignoriert", f"„{m.title}“ ist abgesagt oder vorbei"
+            deputy = None
+            if rsvp == "vertreten":
+                delegate = _address(att.params.get("DELEGATED-TO"))
+                deputy = next((p for p in deputy_choices(inv) if (p.email or "").lower() == delegate), None)
+                if deputy is None:
+                    return "abgelehnt", (f"Vertretung {delegate or '–'} ist nicht im System erfasst; "
+                                         "bitte über den Antwort-Link eine Person aus der Liste wählen")
+            comment = str(ev.get("comment", "")).strip()[:500] or None
+            _record_answer(inv, rsvp, deputy, comment, " (Antwort aus dem Kalender)")
+            return "übernommen", f"{inv.person.full_name}: {RSVP_STATES[rsvp]} – {m.title}"
+    return "ignoriert", "keine Kalenderantwort (METHOD ist nicht REPLY)"
+
+
+def read_calendar_replies(maildir_path: str) -> dict[str, list[str]]:
+    """Read unread mails of a Maildir (the MAIL_FROM mailbox), apply calendar replies, mark them read.
+
+    Each mail is its own transaction: one bad mail does not stop the others, and a mail is marked
+    read only after its answer is committed, so nothing is lost if the run breaks off.
+    """
+    import mailbox
+    box = mailbox.Maildir(maildir_path, create=False)
+    result: dict[str, list[str]] = {"übernommen": [], "ignoriert": [], "abgelehnt": []}
+    for key in list(box.iterkeys()):
+        message = box.get_message(key)
+        if "S" in message.get_flags():
+            continue
+        try:
+            outcome, text = apply_calendar_reply(message.as_bytes())
+            db.session.commit()
+        except Exception as exc:  # a broken mail must not stop the run; it stays unread for a look
+            db.session.rollback()
+            result["abgelehnt"].append(f"{key}: nicht verarbeitet ({type(exc).__name__})")
+            continue
+        result[outcome].append(text)
+        message.set_subdir("cur")
+        message.add_flag("S")
+        box[key] = message
+    return result
 
 
 def deputy_choices(inv: Invitation):
