@@ -169,18 +169,29 @@ def _body(inv: Invitation, kind: str) -> tuple[str, str]:
                   "Bitte antworten Sie über diesen persönlichen Link (ohne Anmeldung) – Zusage, Absage, "
                   "Vielleicht oder Vertretung:", rsvp_url(inv), "",
                   "Der Termin ist als Kalendereintrag (einladung.ics) beigefügt; Ihr Kalenderprogramm zeigt "
-                  "dazu die Schaltflächen Annehmen/Ablehnen."]
+                  "dazu die Schaltflächen Annehmen/Ablehnen. Die Einladung mit Tagesordnung liegt als "
+                  "einladung.pdf bei."]
     parts += ["", "Mit freundlichen Grüßen", f"Sozialplanung {m.committee.body.name}"]
     return subject, "\n".join(parts)
 
 
-def _send(inv: Invitation, kind: str) -> None:
+def _invitation_pdf(meeting: Meeting) -> bytes:
+    """The invitation with agenda as PDF, as invitees see it (all TOPs, like the .ics)."""
+    from .meeting_documents import invitation_pdf
+    return invitation_pdf(meeting, internal=True)
+
+
+def _send(inv: Invitation, kind: str, pdf: bytes | None = None) -> None:
+    """One mail: text, the personal .ics (inline and attached) and, for invitations and updates, the
+    invitation PDF (pass pdf when sending to many: it is rendered once per meeting, not per invitee)."""
     method = "CANCEL" if kind == "absage" else "REQUEST"
     ics = invitation_ics(inv, method, "" if kind == "absage" else rsvp_url(inv))
     subject, body = _body(inv, kind)
-    queue(inv.person.email, subject, body, category=f"sitzung-{kind}",
-          attachments=[("einladung.ics" if method == "REQUEST" else "absage.ics", "text", "calendar", ics,
-                        {"method": method, "charset": "utf-8"})],
+    attachments = [("einladung.ics" if method == "REQUEST" else "absage.ics", "text", "calendar", ics,
+                    {"method": method, "charset": "utf-8"})]
+    if kind in ("einladung", "aktualisierung"):
+        attachments.append(("einladung.pdf", "application", "pdf", pdf or _invitation_pdf(inv.meeting), {}))
+    queue(inv.person.email, subject, body, category=f"sitzung-{kind}", attachments=attachments,
           calendar=(method, ics))
     inv.sent_sequence = inv.meeting.ical_sequence
 
@@ -216,8 +227,9 @@ def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[In
         db.session.add(inv)
         created.append(inv)
     db.session.flush()
+    pdf = _invitation_pdf(meeting)
     for inv in created:
-        _send(inv, "einladung")
+        _send(inv, "einladung", pdf)
     if meeting.status in ("geplant", "verschoben"):
         before = snapshot(meeting)
         meeting.status = "eingeladen"
@@ -231,9 +243,11 @@ def send_updates(user, meeting: Meeting) -> int:
     """After a change of time or place: METHOD:REQUEST with the raised SEQUENCE to everyone invited."""
     require(perm.can_manage_meeting(user, meeting))
     n = 0
+    pdf = None
     for inv in _load(meeting.id):
         if inv.sent_at is not None and inv.rsvp != "abgesagt":
-            _send(inv, "aktualisierung")
+            pdf = pdf or _invitation_pdf(meeting)
+            _send(inv, "aktualisierung", pdf)
             n += 1
     if n:
         record(user, "update-sent", meeting, None, {"sequence": meeting.ical_sequence},

@@ -87,6 +87,13 @@ def test_invitation_mail_ics_rsvp_roundtrip(client, gw, app, smtp_server, db):
         assert seq == 0
     assert uids == {gw.meeting.ical_uid}
     assert "Geheime Personalsache" in str(ev["DESCRIPTION"])  # invitees see the whole agenda
+    # the invitation with agenda as PDF is attached
+    pdfs = [p for p in msg.walk() if p.get_content_type() == "application/pdf"]
+    assert [p.get_filename() for p in pdfs] == ["einladung.pdf"]
+    import io
+    from pypdf import PdfReader
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdfs[0].get_payload(decode=True))).pages)
+    assert "SPK Herbst" in pdf_text and "Zielgruppen 2027" in pdf_text
     other = by_rcpt["bernd.brandt@example.org"]
     _check_ics(_calendar_part(other)[0].get_payload(decode=True), "REQUEST", "bernd.brandt@example.org",
                "OPT-PARTICIPANT")
@@ -141,6 +148,12 @@ def test_update_raises_sequence_and_cancel_keeps_uid(client, gw, app, smtp_serve
     # new time (Berlin) is in the update
     upd = icalendar.Calendar.from_ical(_calendar_part(mails[1])[0].get_payload(decode=True))
     assert upd.walk("VEVENT")[0].decoded("DTSTART").strftime("%d.%m.%Y %H:%M") == "05.03.2030 17:00"
+    # the update carries the new invitation PDF, the cancellation none
+    import io
+    from pypdf import PdfReader
+    pdf = next(p for p in mails[1].walk() if p.get_content_type() == "application/pdf").get_payload(decode=True)
+    assert "Rathaus, großer Saal" in "".join(pg.extract_text() for pg in PdfReader(io.BytesIO(pdf)).pages)
+    assert not [p for p in mails[2].walk() if p.get_content_type() == "application/pdf"]
     # RSVP after cancellation: German 400 page
     token = inv_svc.rsvp_token(m.id, gw.w.person_a.id)
     r = client.get(f"/oeffentlich/antwort/{token}")
