@@ -555,12 +555,19 @@ def can_object_protocol(user, meeting) -> bool:
 
 
 def can_update_followup(user, entry) -> bool:
-    """Status of a task/decision: editors of its meeting, or the owner (person or organisation)."""
+    """Status of a task/decision: editors of its meeting, or the owner (person or organisation) once
+    the owner may read the entry: the protocol has left the draft, and a non-public TOP's entry only
+    for those who may see non-public TOPs (the same rule as Nachhalten and the protocol page)."""
     meeting = entry.protocol.meeting
     if not can_view_meeting(user, meeting):
         return False
     if can_edit_protocol(user, meeting):
         return True
+    if entry.protocol.status == "entwurf":
+        return False
+    item = entry.agenda_item
+    if item is not None and not item.is_public and not can_view_internal_items(user, meeting):
+        return False
     s = scope_of(user)
     if entry.owner_org_id is not None and entry.owner_org_id in s.partner_org_ids:
         return True

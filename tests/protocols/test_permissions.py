@@ -92,6 +92,13 @@ def test_meeting_role_edits_but_cannot_assign_roles_or_approve(app, pw):
 
 def test_followup_status_owner_vs_others(app, pw):
     t = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id))
+    a = as_user(app, "partner_a")
+    # while the protocol is a draft the task does not exist for the owner yet (as in Nachhalten)
+    assert a.get(f"/protokolle/eintraege/{t.id}/stand").status_code == 403
+    r = a.post(f"/protokolle/eintraege/{t.id}/stand", data={"status": "in Arbeit", "note": "", "version": str(t.version)})
+    assert r.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(ProtocolEntry, t.id).status == "offen"
     svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
     a = as_user(app, "partner_a")
     assert a.get(f"/protokolle/eintraege/{t.id}/stand").status_code == 200

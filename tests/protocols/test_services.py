@@ -164,6 +164,10 @@ def test_approval_flow_mails_objections_and_lock(pw, app):
 
 def test_close_task_needs_note_and_owner_may_close(pw):
     e = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id))
+    with pytest.raises(PermissionDenied):  # the owner acts once the protocol has left the draft
+        svc.set_followup_status(pw.partner_a, e, "in Arbeit", "", e.version)
+    db.session.rollback()
+    svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
     with pytest.raises(ValidationError) as exc:
         svc.set_followup_status(pw.partner_a, e, "erledigt", "", e.version)
     assert "festhalten" in exc.value.errors["note"]
