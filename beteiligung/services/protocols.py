@@ -679,12 +679,15 @@ DECISION_REGISTER_HEADERS = ["Gremium", "Sitzung am", "Sitzung", "TOP", "Beschlu
 # --- reminders ------------------------------------------------------------------
 
 def send_reminders(days_before: int | None = None, on_day: date | None = None) -> tuple[int, int]:
-    """Mails to owners before the due date and once after it passed. Returns (before, after)."""
+    """Mails to owners before the due date and once after it passed. Returns (before, after).
+
+    Entries of draft protocols wait: until the protocol leaves the draft the owner cannot see them."""
     days_before = days_before if days_before is not None else current_app.config.get("PROTOKOLL_REMIND_DAYS", 7)
     day = on_day or today()
     entries = db.session.scalars(
         select(ProtocolEntry).where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), ProtocolEntry.status != "erledigt",
                                     ProtocolEntry.due_date.is_not(None),
+                                    ProtocolEntry.protocol_id.in_(select(Protocol.id).where(Protocol.status != "entwurf")),
                                     or_(and_(ProtocolEntry.reminded_before_at.is_(None),
                                              ProtocolEntry.due_date <= day + timedelta(days=days_before),
                                              ProtocolEntry.due_date >= day),

@@ -259,6 +259,10 @@ def test_reminders_before_and_after_once(pw, app):
     late.due_date = svc.today() - timedelta(days=2)
     db.session.commit()
     runner = app.test_cli_runner()
+    # while the protocol is a draft its tasks are not announced to the owners
+    result = runner.invoke(args=["tasks", "remind"])
+    assert result.exit_code == 0 and "0 Erinnerungen vor Fälligkeit, 0 nach Fälligkeit" in result.output
+    svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
     result = runner.invoke(args=["tasks", "remind"])
     assert result.exit_code == 0, result.output
     assert "1 Erinnerungen vor Fälligkeit, 1 nach Fälligkeit" in result.output
