@@ -383,19 +383,15 @@ def apply_calendar_reply(raw: bytes) -> tuple[str, str]:
     parts = _calendar_parts(msg)
     if not parts:
         return "ignoriert", "keine Kalenderantwort (kein text/calendar)"
-    seen = set()
-    for data in parts:
+    for data in parts:  # the inline part and the attachment usually carry the same REPLY: the first counts
         try:
             cal = Calendar.from_ical(data)
         except ValueError:
             return "abgelehnt", "Kalenderdaten nicht lesbar"
         if str(cal.get("method", "")).upper() != "REPLY":
             continue
-        for ev in cal.walk("VEVENT"):
+        for ev in cal.walk("VEVENT")[:1]:  # one meeting per invitation, one VEVENT per reply
             uid = str(ev.get("uid", ""))
-            if uid in seen:
-                continue
-            seen.add(uid)
             attendees = ev.get("attendee")
             attendees = attendees if isinstance(attendees, list) else [attendees] if attendees else []
             if len(attendees) != 1:

@@ -26,7 +26,7 @@ def _reply_ics(uid, email, partstat, name="Anke Arndt", extra="", sequence=0):
     return "\r\n".join(lines).encode()
 
 
-def _mail(sender, ics=None, text="Angenommen"):
+def _mail(sender, ics=None, text="Angenommen", attach_too=False):
     msg = EmailMessage()
     msg["From"] = f"Absender <{sender}>"
     msg["To"] = "beteiligung@localhost"
@@ -34,6 +34,8 @@ def _mail(sender, ics=None, text="Angenommen"):
     msg.set_content(text)
     if ics is not None:
         msg.add_alternative(ics, maintype="text", subtype="calendar", params={"method": "REPLY"})
+    if attach_too:  # Outlook also attaches the reply as a file
+        msg.add_attachment(ics, maintype="text", subtype="calendar", filename="antwort.ics", params={"method": "REPLY"})
     return msg
 
 
@@ -62,7 +64,8 @@ def test_accept_from_calendar_client_is_recorded(client, gw, app, smtp_server, d
 
     box = mailbox.Maildir(tmp_path / "antworten")
     box.add(_mail("Anke.Arndt@example.org", _reply_ics(uid, "anke.arndt@example.org", "ACCEPTED")))
-    box.add(_mail("bernd.brandt@example.org", _reply_ics(uid, "bernd.brandt@example.org", "DECLINED", "Bernd")))
+    box.add(_mail("bernd.brandt@example.org", _reply_ics(uid, "bernd.brandt@example.org", "DECLINED", "Bernd"),
+                  attach_too=True))
     box.add(_mail("someone@example.org"))  # an ordinary mail to the mailbox
     runner = app.test_cli_runner()
     out = runner.invoke(args=["gremien", "antworten-einlesen", str(tmp_path / "antworten")])
