@@ -35,9 +35,12 @@ db: install
 demo: db
 	$(BIN)/flask demo load --if-empty
 
+# Links in mails and the printed login address follow HOST/PORT unless BASE_URL is set.
+RUN_BASE_URL = $(or $(BASE_URL),http://$(HOST):$(PORT))
+
 run: demo
-	@$(BIN)/flask logins
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@BASE_URL=$(RUN_BASE_URL) $(BIN)/flask logins
+	BASE_URL=$(RUN_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

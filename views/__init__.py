@@ -11,7 +11,7 @@ NAV = [
     ("Nachhalten", "protokolle.followup", {}, None),
     ("Kontrakte", "kontrakte.index", {}, None),
     ("Netzwerk", "netzwerk.index", {}, None),
-    ("Befragungen", "befragungen.index", {}, None),
+    ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
     ("Organisationen", "stammdaten.index", {"key": "organisationen"}, None),
     ("Personen", "stammdaten.index", {"key": "personen"}, "can_read_persons"),
     ("Sozialräume", "stammdaten.index", {"key": "sozialraeume"}, None),

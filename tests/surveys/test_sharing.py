@@ -71,6 +71,17 @@ def test_politik_has_no_survey_module_without_consent(app, world, shared_data, c
     client.login(POLITIK)
     assert client.get("/befragungen/").status_code == 403
     assert client.get(f"/befragungen/{s.id}/ergebnisse").status_code == 403
+    # and the navigation does not offer what would be refused
+    assert 'href="/befragungen/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_navigation_offers_surveys_only_to_those_who_may_use_them(app, world, client):
+    client.login(world.partner_a.email)
+    assert client.get("/befragungen/").status_code == 403
+    assert 'href="/befragungen/"' not in client.get("/").get_data(as_text=True)
+    client.logout()
+    client.login(world.planner_a.email)
+    assert 'href="/befragungen/"' in client.get("/").get_data(as_text=True)
 
 
 # --- with consent: Kreis reads results and findings, nothing more -------------------------
