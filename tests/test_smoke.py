@@ -11,3 +11,11 @@ def test_planner_sees_organisations(client, world):
     assert r.status_code == 200
     assert "Wohlfahrt Ahlen" in html
     assert "Fremder Träger" not in html
+
+
+def test_pages_declare_the_favicon(client):
+    html = client.get("/anmelden").get_data(as_text=True)
+    assert 'rel="icon" type="image/svg+xml" href="/static/img/favicon.svg"' in html
+    r = client.get("/static/img/favicon.svg")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    r.close()

@@ -15,6 +15,8 @@ ADMIN = "admin@lindenau.example"
 
 
 def test_planner_creates_organisation_and_finds_it(page, live_server):
+    console_errors = []  # e.g. "Failed to load resource" for a missing favicon, script or style
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     login(page, live_server, PLANNER)
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Organisationen").click()
     page.get_by_role("link", name="Organisation anlegen").click()
@@ -52,6 +54,7 @@ def test_planner_creates_organisation_and_finds_it(page, live_server):
                                                            AuditEntry.entity_id == org.id))
         assert entry.action == "create" and entry.user.email == PLANNER
         db.session.remove()
+    assert console_errors == []
 
 
 def test_bad_input_shows_message_at_field(page, live_server):
