@@ -22,6 +22,7 @@ from .committees_forms import (
     AgendaItemForm, CommitteeForm, CommitteeTypeForm, InviteFilterForm, MeetingCreateForm, MeetingForm,
     MembershipForm, TopicForm, local_to_utc, utc_to_local,
 )
+from .forms import after_conflict
 
 bp = Blueprint("gremien", __name__, url_prefix="/gremien")
 
@@ -221,10 +222,7 @@ def edit(committee_id):
             flash("Gremium wurde gespeichert.", "success")
             return redirect(url_for(".detail", committee_id=c.id))
         except Conflict as exc:
-            db.session.rollback()
-            conflict = exc.message
-            db.session.refresh(c)
-            form.version.data = c.version
+            conflict = after_conflict(form, exc, c)
         except ServiceError as exc:
             _fail(exc, form)
     status = 409 if conflict else 422 if request.method == "POST" else 200
@@ -510,10 +508,7 @@ def meeting_edit(meeting_id):
                                                       "in den Postausgang gelegt." if sent else ""), "success")
             return redirect(url_for(".meeting", meeting_id=m.id))
         except Conflict as exc:
-            db.session.rollback()
-            conflict = exc.message
-            db.session.refresh(m)
-            form.version.data = m.version
+            conflict = after_conflict(form, exc, m)
         except ServiceError as exc:
             _fail(exc, form)
     status = 409 if conflict else 422 if request.method == "POST" else 200
@@ -605,10 +600,7 @@ def item_edit(item_id):
             flash("Der Tagesordnungspunkt wurde gespeichert.", "success")
             return redirect(url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung", 303)
         except Conflict as exc:
-            db.session.rollback()
-            conflict = exc.message
-            db.session.refresh(item)
-            form.version.data = item.version
+            conflict = after_conflict(form, exc, item)
         except ServiceError as exc:
             _fail(exc, form)
     status = 409 if conflict else 422 if request.method == "POST" else 200

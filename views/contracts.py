@@ -29,6 +29,7 @@ from .contracts_forms import (
     AmendmentForm, BudgetForm, ContractForm, DutyForm, GoalForm, IndicatorForm, MeasurementForm, PartyForm,
     ReviewForm, SignForm, UploadForm,
 )
+from .forms import after_conflict
 from .network import ListPage
 
 bp = Blueprint("kontrakte", __name__, url_prefix="/kontrakte")
@@ -338,10 +339,7 @@ def edit(contract_id):
             flash("Die Änderung wurde als neue Fassung gespeichert.", "success")
             return redirect(url_for(".detail", contract_id=contract.id))
         except Conflict as exc:
-            db.session.rollback()
-            form.conflict = exc.message
-            db.session.refresh(contract)
-            form.version.data = contract.version
+            form.conflict = after_conflict(form, exc, contract)
         except ServiceError as exc:
             _fail(exc, form)
     return render_template("kontrakte/form.html", form=form, contract=contract, mode="bearbeiten"), _status(form)
@@ -404,10 +402,7 @@ def amend(contract_id):
                 flash(f"{v.label} wurde gespeichert.", "success")
                 return redirect(url_for(".detail", contract_id=contract.id))
         except Conflict as exc:
-            db.session.rollback()
-            form.conflict = exc.message
-            db.session.refresh(contract)
-            form.version.data = contract.version
+            form.conflict = after_conflict(form, exc, contract)
         except ServiceError as exc:
             budget_errors = {k: v for k, v in (exc.errors or {}).items() if k.startswith("budget_")}
             _fail(exc, form)
@@ -713,10 +708,7 @@ def goal_form(goal_id=None):
             flash(f"Ziel „{goal.title}“ gespeichert.", "success")
             return redirect(url_for(".goals") + f"#ziel-{goal.id}")
         except Conflict as exc:
-            db.session.rollback()
-            form.conflict = exc.message
-            db.session.refresh(goal)
-            form.version.data = goal.version
+            form.conflict = after_conflict(form, exc, goal)
         except ServiceError as exc:
             _fail(exc, form)
     return render_template("kontrakte/simple_form.html", form=form,
@@ -814,10 +806,7 @@ def indicator_form(indicator_id=None):
             flash(f"Kennzahl „{ind.name}“ gespeichert.", "success")
             return redirect(url_for(".indicator", indicator_id=ind.id))
         except Conflict as exc:
-            db.session.rollback()
-            form.conflict = exc.message
-            db.session.refresh(ind)
-            form.version.data = ind.version
+            form.conflict = after_conflict(form, exc, ind)
         except ServiceError as exc:
             _fail(exc, form)
     return render_template("kontrakte/simple_form.html", form=form,

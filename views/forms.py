@@ -11,6 +11,17 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
 
 
+def after_conflict(form, exc, obj) -> str:
+    """A stale save (services.Conflict): roll back, put the current version into the form's hidden
+    field and return the message. The user's input stays in the form, so saving again applies it
+    on top of the other person's change deliberately."""
+    from beteiligung.extensions import db
+    db.session.rollback()
+    db.session.refresh(obj)
+    form.version.data = obj.version
+    return exc.message
+
+
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 

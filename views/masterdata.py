@@ -20,7 +20,7 @@ from models import (
 )
 
 from . import current_page
-from .forms import CONTROL
+from .forms import CONTROL, after_conflict
 from .masterdata_forms import AreaForm, BodyForm, OrganisationForm, PersonForm, TermForm
 
 bp = Blueprint("stammdaten", __name__, url_prefix="/stammdaten")
@@ -473,10 +473,7 @@ def term_edit(term_id):
             db.session.rollback()
             form.apply_errors(exc.errors)
         except Conflict as exc:
-            db.session.rollback()
-            conflict = exc.message
-            db.session.refresh(term)
-            form.version.data = term.version
+            conflict = after_conflict(form, exc, term)
     status = 409 if conflict else (422 if form.errors else 200)
     return render_template("masterdata/term_form.html", form=form, vocabulary=term.vocabulary,
                            label=VOCABULARIES[term.vocabulary], term=term, conflict=conflict), status

@@ -20,6 +20,7 @@ from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, u
 from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, PartnerStatus, Relation, RelationKind
 
 from .network_forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationKindForm
+from .forms import after_conflict
 
 bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
 
@@ -524,10 +525,7 @@ def pipeline_edit(entry_id):
             db.session.rollback()
             form.apply_errors(exc.errors)
         except Conflict as exc:
-            db.session.rollback()
-            conflict = exc.message
-            db.session.refresh(entry)
-            form.version.data = entry.version
+            conflict = after_conflict(form, exc, entry)
     status = 409 if conflict else (422 if form.errors else 200)
     return render_template("network/pipeline_form.html", form=form, entry=entry, conflict=conflict), status
 
