@@ -1,4 +1,5 @@
 """Pages: permission matrix with guessed IDs, query-count guards, exports (XLSX, PDF), goals and indicators."""
+import re
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -253,6 +254,27 @@ def test_goal_hierarchy_and_smart(client, world):
     login_as(client, world.planner_x.email)
     assert "Prävention" not in client.get("/kontrakte/ziele/").get_data(as_text=True)
     assert client.get(f"/kontrakte/ziele/{leit.id}/bearbeiten").status_code == 404
+
+
+def test_stale_goal_edit_is_a_conflict_with_input_kept(client, world):
+    client.login(world.planner_k.email)
+    base = {"body_id": world.kreis.id, "field": "Wirkung", "status": "Entwurf", "level": "Leitziel"}
+    assert client.post("/kontrakte/ziele/neu", data={**base, "title": "Teilhabe sichern"}).status_code == 302
+    goal = db.session.query(Goal).one()
+    stale = goal.version
+    r = client.post(f"/kontrakte/ziele/{goal.id}/bearbeiten", data={**base, "title": "Teilhabe sichern (Fassung A)",
+                                                                     "version": stale})
+    assert r.status_code == 302
+    r = client.post(f"/kontrakte/ziele/{goal.id}/bearbeiten", data={**base, "title": "Teilhabe sichern (Fassung B)",
+                                                                     "version": stale})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409 and "Fassung B" in html
+    db.session.expire_all()
+    current = db.session.get(Goal, goal.id)
+    assert current.title == "Teilhabe sichern (Fassung A)"
+    # the hidden field now carries the current version: saving again applies Fassung B deliberately
+    version_input = re.search(r'<input[^>]*name="version"[^>]*>', html).group(0)
+    assert f'value="{current.version}"' in version_input and current.version != stale
 
 
 def test_indicator_form_relative_target_and_bad_input(client, kw):
