@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in mails and the printed login address follow HOST/PORT unless BASE_URL is set.
+RUN_BASE_URL = $(or $(BASE_URL),http://$(HOST):$(PORT))
 export FLASK_APP := beteiligung
 
 .PHONY: run test install assets db demo clean lint
@@ -33,10 +35,7 @@ db: install
 	$(BIN)/flask db upgrade
 
 demo: db
-	$(BIN)/flask demo load --if-empty
-
-# Links in mails and the printed login address follow HOST/PORT unless BASE_URL is set.
-RUN_BASE_URL = $(or $(BASE_URL),http://$(HOST):$(PORT))
+	BASE_URL=$(RUN_BASE_URL) $(BIN)/flask demo load --if-empty
 
 run: demo
 	@BASE_URL=$(RUN_BASE_URL) $(BIN)/flask logins
