@@ -58,6 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .markdown import render_markdown
     from . import permissions
 
+    from . import uow
+    uow.init_app(app)
+
     formatting.register(app)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["can"] = permissions.PERMISSIONS

@@ -1057,7 +1057,22 @@ def survey_filter(user):
     return or_(*conds) if conds else false()
 
 
-# Collected at import: every can_* function above, for templates (`can.can_x(user, obj)`).
+# Collected at import: every can_* function above and of the feature modules listed in
+# FEATURES (beteiligung/permissions/<key>.py), for templates (`can.can_x(user, obj)`).
 PERMISSIONS = {
     name: fn for name, fn in globals().items() if name.startswith("can_") and callable(fn)
 }
+
+FEATURES: list[str] = []
+
+
+def _collect_features() -> None:
+    import importlib
+    for key in FEATURES:
+        module = importlib.import_module(f"{__name__}.{key}")
+        PERMISSIONS.update({
+            name: fn for name, fn in vars(module).items() if name.startswith("can_") and callable(fn)
+        })
+
+
+_collect_features()
