@@ -41,8 +41,13 @@ run: demo
 	@BASE_URL=$(RUN_BASE_URL) $(BIN)/flask logins
 	BASE_URL=$(RUN_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Two workers on the 2-core CI machine; PYTEST_ARGS="-n 0" runs in one process (e.g. with pdb).
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(or $(PYTEST_WORKERS),2) $(PYTEST_ARGS)
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

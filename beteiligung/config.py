@@ -76,6 +76,7 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "PER_PAGE": 25,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
         "TOKEN_MAX_AGE_HOURS": int(os.environ.get("TOKEN_MAX_AGE_HOURS", "72")),

@@ -116,6 +116,8 @@ def _make_app(database_url: str):
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "SMTP_HOST": "",
+        # Production hashes with scrypt (≈ 70 ms per login); tests log in thousands of times.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     app.test_client_class = Client
     return app

@@ -93,7 +93,8 @@ def test_demo_load_refuses_non_empty_db_and_lists_logins(app, db, demo):
         assert ("Personen" in nav) is (persons_status == 200), email
 
 
-def test_users_create_admin(app, db):
+def test_users_create_admin(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create-admin", "chefin@example.org", "--name", "Chefin",
                                  "--password", "Ein-sicheres-Passwort"])

@@ -106,11 +106,13 @@ def test_remember_cookie_flags(client, world):
     assert cookie and "HttpOnly" in cookie[0] and "SameSite=Lax" in cookie[0]
 
 
-def test_passwords_hashed_with_scrypt(app, db, world):
-    from beteiligung.services.accounts import hash_password
+def test_passwords_hashed_with_scrypt(app, db, world, tmp_path, monkeypatch):
+    from beteiligung.config import load_config
+    from beteiligung.services.accounts import create_user_direct, hash_password
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", load_config(tmp_path)["PASSWORD_HASH_METHOD"])
     assert hash_password("Ein-langes-Passwort").startswith("scrypt:")
-    stored = db.session.get(User, world.admin.id).password_hash
-    assert stored.startswith("scrypt:") and "Test-Passwort-123" not in stored
+    user = create_user_direct("neu@example.org", "Neu", "Ein-neues-Passwort-42", [])
+    assert user.password_hash.startswith("scrypt:") and "Ein-neues-Passwort-42" not in user.password_hash
 
 
 def test_secret_key_generated_once_in_instance(tmp_path, monkeypatch):

@@ -17,12 +17,16 @@ NAV = [
     ("Sozialräume", "stammdaten.index", {"key": "sozialraeume"}, None),
     ("Körperschaften", "stammdaten.index", {"key": "koerperschaften"}, None),
     ("Begriffe", "stammdaten.terms", {}, None),
-    ("Benutzer", "verwaltung.users", {}, "can_manage_users"),
+    ("Benutzerkonten", "verwaltung.users", {}, "can_manage_users"),
     ("Import", "verwaltung.import_data", {}, "can_import_masterdata"),
     ("Postausgang", "verwaltung.outbox", {}, "can_read_outbox"),
     ("Änderungen", "verwaltung.audit", {}, "can_read_audit_log"),
     ("Aufbewahrung", "verwaltung.retention", {}, "can_manage_retention"),
 ]
+
+
+# Blueprints whose navigation entries are grouped under one disclosure menu.
+NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 
 
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
@@ -45,7 +49,9 @@ def register_blueprints(app) -> None:
         app.register_blueprint(module.bp)
 
     def nav_items():
-        items = []
+        """The main navigation: (label, url, active, children). Stammdaten and Verwaltung pages are
+        grouped into one entry each so that the bar stays on one line at 1366 px."""
+        items, groups = [], {}
         view_key = (request.view_args or {}).get("key")
         for label, endpoint, args, permission in NAV:
             if endpoint not in app.view_functions:
@@ -59,8 +65,19 @@ def register_blueprints(app) -> None:
                 active = request.endpoint in ("stammdaten.terms", "stammdaten.term_create", "stammdaten.term_edit")
             elif endpoint.startswith("verwaltung."):
                 active = request.endpoint is not None and request.endpoint.startswith(endpoint.rsplit("_", 1)[0])
-            items.append((label, url_for(endpoint, **args), active))
-        return items
+            entry = (label, url_for(endpoint, **args), active, [])
+            group = NAV_GROUPS.get(endpoint.split(".")[0])
+            if group is None:
+                items.append(entry)
+                continue
+            if group not in groups:
+                groups[group] = (group, None, False, [])
+                items.append(groups[group])
+            groups[group][3].append(entry)
+        # A group with one page is shown as that page; a group is active when one of its pages is.
+        return [children[0] if len(children) == 1 else
+                (label, url, any(c[2] for c in children), children) if children else (label, url, active, children)
+                for label, url, active, children in items]
 
     def page_url(page: int) -> str:
         args = {**query_args(), **(request.view_args or {}), "seite": page}

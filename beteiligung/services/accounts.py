@@ -24,7 +24,8 @@ MIN_PASSWORD_LENGTH = 10
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    # scrypt in production; the test suite sets a cheap method (PASSWORD_HASH_METHOD) for speed.
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def _key(kind: str, value: str) -> str:

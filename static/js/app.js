@@ -17,3 +17,19 @@ document.addEventListener("submit", (event) => {
     window.setTimeout(() => { form.dataset.sent = ""; }, 4000);
   }
 });
+
+// Main navigation: collapsed behind "Menü" on phones; sub-menus close on outside click and Escape.
+(() => {
+  const menu = document.querySelector(".site-nav__menu");
+  if (menu && window.matchMedia("(max-width: 48rem)").matches) menu.open = false;
+  const subs = Array.from(document.querySelectorAll(".site-nav__sub"));
+  document.addEventListener("click", (event) => {
+    subs.forEach((sub) => { if (sub.open && !sub.contains(event.target)) sub.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    subs.forEach((sub) => {
+      if (sub.open) { sub.open = false; sub.querySelector("summary").focus(); }
+    });
+  });
+})();

@@ -18,7 +18,9 @@ def test_planner_creates_organisation_and_finds_it(page, live_server):
     console_errors = []  # e.g. "Failed to load resource" for a missing favicon, script or style
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     login(page, live_server, PLANNER)
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Organisationen").click()
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    nav.get_by_text("Stammdaten", exact=True).click()  # the group opens as a disclosure menu
+    nav.get_by_role("link", name="Organisationen").click()
     page.get_by_role("link", name="Organisation anlegen").click()
     page.get_by_label("Körperschaft").select_option(label="Kreis Lindenau")
     page.get_by_label("Name", exact=True).fill("Nachbarschaftstreff Heidekamp e. V.")
@@ -121,6 +123,8 @@ def test_axe_admin_pages(page, live_server):
     check_axe(page)
     page.goto(f"{live_server.url}/verwaltung/postausgang/")
     check_axe(page)
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_text("Verwaltung", exact=True).click()
+    check_axe(page)  # with the disclosure menu open
     page.get_by_role("link", name="Aufbewahrung").click()
     assert page.get_by_role("heading", name="Aufbewahrungsfristen").is_visible()
     check_axe(page)
@@ -174,8 +178,10 @@ def test_invitation_activation_in_browser(page, live_server):
     assert "Guten Tag, Greta Gast" in page.content()
     # A partner sees the persons of its own organisation only, and no user administration.
     nav = page.get_by_role("navigation", name="Hauptnavigation")
+    nav.get_by_text("Stammdaten", exact=True).click()
     assert nav.get_by_role("link", name="Personen").count() == 1
-    assert nav.get_by_role("link", name="Benutzer").count() == 0
+    assert nav.get_by_text("Verwaltung", exact=True).count() == 0
+    assert nav.get_by_role("link", name="Benutzerkonten").count() == 0
 
 
 def test_check_axe_reports_serious_violations(page, live_server):
