@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -197,4 +197,6 @@ class Tombstone(db.Model):
     object_id: Mapped[int] = mapped_column(Integer, nullable=False)
     body_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)  # plain id: the body may be gone too
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # attributes the OParl schema requires even of a deleted object (AgendaItem.order)
+    keep: Mapped[Optional[dict]] = mapped_column(JSON)
     deleted_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, index=True)

@@ -3,7 +3,7 @@ Einwilligung in die Veröffentlichung, Grabsteine gelöschter Objekte
 
 Revision ID: oparl_01
 Revises: protokoll_02
-Create Date: 2026-11-29 22:34:06.532642
+Create Date: 2026-11-29 22:37:10.739340
 
 """
 from alembic import op
@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('object_id', sa.Integer(), nullable=False),
     sa.Column('body_id', sa.Integer(), nullable=True),
     sa.Column('created', sa.DateTime(), nullable=False),
+    sa.Column('keep', sa.JSON(), nullable=True),
     sa.Column('deleted_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_oparl_tombstone')),
     sa.UniqueConstraint('object_type', 'object_id', name='uq_oparl_tombstone_object')

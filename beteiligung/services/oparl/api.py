@@ -87,6 +87,7 @@ class Ctx:
     _consents: set[int] | None = None
     _contact: set[int] | None = None
     consultations_by_item: dict[int, Consultation] = field(default_factory=dict)
+    _items_loaded: set[int] = field(default_factory=set)
     memberships_by_person: dict[int, list[Membership]] = field(default_factory=dict)
 
     def load_memberships(self, person_ids) -> None:
@@ -112,9 +113,10 @@ class Ctx:
         return self._contact or set()
 
     def load_item_consultations(self, item_ids) -> None:
-        ids = [i for i in item_ids if i not in self.consultations_by_item]
+        ids = [i for i in item_ids if i not in self._items_loaded]
         if not ids:
             return
+        self._items_loaded.update(ids)
         for c in db.session.scalars(select(Consultation).join(Paper).where(
                 Consultation.agenda_item_id.in_(ids), pub.paper_public_filter()).order_by(Consultation.id)):
             self.consultations_by_item.setdefault(c.agenda_item_id, c)
@@ -367,8 +369,14 @@ def paper(p: Paper, ctx: Ctx) -> dict:
 
 
 def tombstone(t: Tombstone, kind: str, ident) -> dict:
-    return {"id": obj_url(kind, ident), "type": OPARL + TYPE_NAMES[kind], "created": dt(t.created),
-            "modified": dt(t.deleted_at), "deleted": True}
+    """A deleted object: id, type, created, modified, deleted – plus what the schema requires
+    (AgendaItem.order, File.accessUrl, which now answers 404)."""
+    data = {"id": obj_url(kind, ident), "type": OPARL + TYPE_NAMES[kind]}
+    data.update(t.keep or {})
+    if kind == "file":
+        data["accessUrl"] = url("oparl.file_access", file_id=t.object_id)
+    data.update({"created": dt(t.created), "modified": dt(t.deleted_at), "deleted": True})
+    return data
 
 
 # --- kinds: query, eager loads, serializer ----------------------------------------------------

@@ -51,7 +51,8 @@ class _Collector:
     def dead(self, kind, obj, body_id):
         if obj.id is None:
             return
-        self.add[(kind, obj.id)] = (obj.created_at or utcnow(), body_id)
+        keep = {"order": _was(obj, "position") or 0} if kind == "agenda_item" else None
+        self.add[(kind, obj.id)] = (obj.created_at or utcnow(), body_id, keep)
 
     def alive(self, kind, obj):
         if obj.id is not None:
@@ -147,11 +148,11 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     for key in col.remove - set(col.add):
         if key in existing:
             session.delete(existing[key])
-    for (kind, oid), (created, body_id) in col.add.items():
+    for (kind, oid), (created, body_id, keep) in col.add.items():
         t = existing.get((kind, oid))
         if t is None:
             session.add(Tombstone(object_type=kind, object_id=oid, created=created, body_id=body_id,
-                                  deleted_at=utcnow()))
+                                  keep=keep, deleted_at=utcnow()))
         else:
             t.deleted_at = utcnow()
 
