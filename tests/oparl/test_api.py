@@ -265,3 +265,31 @@ def test_list_pages_have_constant_query_count(client, ow, app):
     db.session.commit()
     after = counts()
     assert after == before, {u: (before[u], after[u]) for u in urls if before[u] != after[u]}
+
+
+def test_python_predicates_and_sql_filters_agree(ow):
+    """Each public rule exists twice (one object / list query); both must say the same."""
+    from sqlalchemy import select
+
+    from beteiligung.permissions import oparl as pub
+    from models import AgendaItem, Committee, Membership, Person
+    from models.oparl import Paper
+    w = ow
+    consent = pub.public_consent_ids()
+    cases = [
+        (Committee, select(Committee.id).where(pub.committee_public_filter()), pub.is_public_committee),
+        (Meeting, select(Meeting.id).join(Committee).where(pub.meeting_public_filter()), pub.is_public_meeting),
+        (AgendaItem, select(AgendaItem.id).join(Meeting).join(Committee).where(pub.agenda_item_public_filter()),
+         pub.is_public_agenda_item),
+        (Person, select(Person.id).where(pub.person_public_filter()), lambda p: pub.is_public_person(p, consent)),
+        (Membership, select(Membership.id).join(Committee, Committee.id == Membership.committee_id)
+         .join(Person, Person.id == Membership.person_id).where(pub.membership_public_filter()),
+         lambda m: pub.is_public_membership(m, consent)),
+        (Paper, select(Paper.id).where(pub.paper_public_filter()), pub.is_public_paper),
+    ]
+    for model, query, predicate in cases:
+        by_sql = set(db.session.scalars(query))
+        by_python = {o.id for o in db.session.query(model).all() if predicate(o)}
+        assert by_sql == by_python, model.__name__
+        assert by_sql and by_sql != {o.id for o in db.session.query(model).all()}, model.__name__
+    assert w.person_a.id in consent
