@@ -293,3 +293,14 @@ def test_python_predicates_and_sql_filters_agree(ow):
         assert by_sql == by_python, model.__name__
         assert by_sql and by_sql != {o.id for o in db.session.query(model).all()}, model.__name__
     assert w.person_a.id in consent
+
+
+def test_omit_internal(client, ow):
+    w = ow
+    full = get(client, f"/oparl/v1/body/{w.kommune_a.id}/meeting")["data"]
+    assert any("agendaItem" in m for m in full)
+    slim = get(client, f"/oparl/v1/body/{w.kommune_a.id}/meeting?omit_internal=true&limit=1")
+    assert all("agendaItem" not in m for m in slim["data"])
+    assert "omit_internal=true" in slim["links"]["next"]
+    for m in slim["data"]:
+        validate(m, "Meeting")

@@ -44,6 +44,8 @@ def _list(kind: str, body_id: int | None = None, committee_id: int | None = None
     if page < 1:
         return error(400, "Die Seitenzahl muss 1 oder größer sein.")
     data, total = oparl.list_page(kind, filters, page, per_page, body_id=body_id, committee_id=committee_id)
+    if request.args.get("omit_internal") == "true":
+        data = [oparl.omit_internal(o) for o in data]
     pages = max((total + per_page - 1) // per_page, 1)
     if page > pages:
         return error(404, f"Diese Liste hat nur {pages} Seite(n).")

@@ -379,6 +379,17 @@ def tombstone(t: Tombstone, kind: str, ident) -> dict:
     return data
 
 
+# Internal lists a client may ask to leave out (omit_internal=true, OParl 1.1). Body.legislativeTerm
+# stays: the 1.1 schema requires it.
+INTERNAL_LISTS = {"Meeting": ("agendaItem", "auxiliaryFile"), "Person": ("membership",),
+                  "Paper": ("auxiliaryFile", "location"), "AgendaItem": ("auxiliaryFile",)}
+
+
+def omit_internal(obj: dict) -> dict:
+    drop = INTERNAL_LISTS.get(obj.get("type", "").rsplit("/", 1)[-1], ())
+    return {k: v for k, v in obj.items() if k not in drop}
+
+
 # --- kinds: query, eager loads, serializer ----------------------------------------------------
 
 @dataclass
