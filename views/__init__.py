@@ -9,6 +9,7 @@ NAV = [
     ("Start", "main.index", {}, None),
     ("Gremien", "gremien.index", {}, None),
     ("Nachhalten", "protokolle.followup", {}, None),
+    ("Vorlagen", "oparl.papers", {}, "can_list_papers"),
     ("Kontrakte", "kontrakte.index", {}, None),
     ("Netzwerk", "netzwerk.index", {}, None),
     ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
@@ -30,7 +31,7 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 
 
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
-BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
+BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
                      "survey_public"]
 
