@@ -116,6 +116,8 @@ def _make_app(database_url: str):
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "SMTP_HOST": "",
+        # Two-factor is switched on per test (tests/anmeldung/); role tests log in with the password only.
+        "TWO_FACTOR_REQUIRED_ROLES": "",
     })
     app.test_client_class = Client
     return app
