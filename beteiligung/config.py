@@ -104,6 +104,7 @@ def _anmeldung_config() -> dict:
         "LDAP_USER_FILTER": os.environ.get("LDAP_USER_FILTER", "(uid={login})"),
         "LDAP_ATTR_NAME": os.environ.get("LDAP_ATTR_NAME", "cn"),
         "LDAP_ATTR_EMAIL": os.environ.get("LDAP_ATTR_EMAIL", "mail"),
+        "LDAP_GROUP_FILTER": os.environ.get("LDAP_GROUP_FILTER", "(|(member={dn})(uniqueMember={dn}))"),
         "LDAP_GROUP_ROLES": os.environ.get("LDAP_GROUP_ROLES", ""),
         "LDAP_CREATE_USERS": os.environ.get("LDAP_CREATE_USERS", "jit").strip().lower(),
         "LDAP_TIMEOUT": float(os.environ.get("LDAP_TIMEOUT", "5") or 5),

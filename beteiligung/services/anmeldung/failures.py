@@ -1,4 +1,4 @@
-"""Failed second-factor attempts, in the LoginFailure throttle shared with the password.
+"""Failed second-factor and directory attempts (and refusals the administration must see), in the LoginFailure throttle shared with the password.
 
 A failed attempt ends in a 4xx response, whose unit of work is rolled back; so the attempts of a
 request are written after the request in a transaction of their own (teardown), like a log line.
@@ -16,7 +16,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import delete, func, insert, select
 
 from beteiligung.extensions import db
-from models import LoginFailure, utcnow
+from models import AuditEntry, LoginFailure, utcnow
 
 from ..accounts import _key, is_locked
 
@@ -35,11 +35,26 @@ def locked(email: str, client: str) -> bool:
 
 
 def note(email: str, client: str) -> None:
-    rows = [{"key": k, "at": utcnow()} for k in keys(email, client)]
+    note_keys(keys(email, client))
+
+
+def note_keys(key_list: list[str]) -> None:
+    rows = [{"key": k, "at": utcnow()} for k in key_list]
     if has_request_context():
         g.setdefault("anmeldung_failures", []).extend(rows)
     else:
         db.session.execute(insert(LoginFailure), rows)
+
+
+def note_audit(user, summary: str) -> None:
+    """An entry in the audit log of `user`'s account that stays even though the request is refused
+    (e.g. a directory login whose e-mail belongs to this account): the administration sees it there."""
+    row = {"at": utcnow(), "user_id": None, "action": "warnung", "entity_type": "User", "entity_id": user.id,
+           "summary": summary[:300], "before": None, "after": None}
+    if has_request_context():
+        g.setdefault("anmeldung_audit", []).append(row)
+    else:
+        db.session.execute(insert(AuditEntry), [row])
 
 
 def clear(email: str) -> None:
@@ -48,7 +63,10 @@ def clear(email: str) -> None:
 
 def write_pending(exc=None) -> None:
     """teardown_request: store the failed attempts of this request in their own transaction."""
-    rows = g.pop("anmeldung_failures", None)
-    if rows:
+    rows, audit = g.pop("anmeldung_failures", None), g.pop("anmeldung_audit", None)
+    if rows or audit:
         with db.engine.begin() as conn:
-            conn.execute(insert(LoginFailure), rows)
+            if rows:
+                conn.execute(insert(LoginFailure), rows)
+            if audit:
+                conn.execute(insert(AuditEntry), audit)
