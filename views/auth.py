@@ -49,6 +49,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    if anmeldung.ldap.configured():
+        form.email.label.text = "E-Mail oder Anmeldename"
     error = None
     status = 200
     if form.validate_on_submit():

@@ -24,3 +24,6 @@ def check_credentials(login: str, password: str, client: str) -> tuple[User | No
         if result is not ldap.NOT_IN_DIRECTORY:
             return result, Anmeldeweg.LDAP
     return accounts.authenticate(login, password, client), Anmeldeweg.PASSWORT
+
+
+from . import ldap  # noqa: E402,F401  (anmeldung.ldap.configured() for the login form)
