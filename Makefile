@@ -41,7 +41,12 @@ run: demo
 	@BASE_URL=$(RUN_BASE_URL) $(BIN)/flask logins
 	BASE_URL=$(RUN_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install
+# The tests start a real OpenID Connect provider (npm oidc-provider); `make run` does not need it.
+tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package.json tests/support/oidc/package-lock.json
+	npm ci --prefix tests/support/oidc --no-audit --no-fund
+	touch tests/support/oidc/node_modules/.package-lock.json
+
+test: install tests/support/oidc/node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

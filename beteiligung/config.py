@@ -108,4 +108,23 @@ def _anmeldung_config() -> dict:
         "LDAP_GROUP_ROLES": os.environ.get("LDAP_GROUP_ROLES", ""),
         "LDAP_CREATE_USERS": os.environ.get("LDAP_CREATE_USERS", "jit").strip().lower(),
         "LDAP_TIMEOUT": float(os.environ.get("LDAP_TIMEOUT", "5") or 5),
+        "OIDC_PROVIDERS": _oidc_providers(),
     }
+
+
+def _oidc_providers() -> dict:
+    """OIDC_PROVIDERS=keycloak,entra and per name OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _LABEL,
+    _SCOPES, _GROUPS_CLAIM, _GROUP_ROLES, _CREATE_USERS (services/anmeldung/oidc.py)."""
+    result = {}
+    for name in [n.strip().lower() for n in os.environ.get("OIDC_PROVIDERS", "").split(",") if n.strip()]:
+        env = lambda key, default="": os.environ.get(f"OIDC_{name.upper()}_{key}", default).strip()  # noqa: E731
+        if not env("ISSUER") or not env("CLIENT_ID"):
+            raise ValueError(f"OIDC_{name.upper()}_ISSUER und OIDC_{name.upper()}_CLIENT_ID müssen gesetzt sein "
+                             f"(OIDC_PROVIDERS nennt {name!r}).")
+        result[name] = {
+            "name": name, "issuer": env("ISSUER"), "client_id": env("CLIENT_ID"),
+            "client_secret": env("CLIENT_SECRET"), "label": env("LABEL", name),
+            "scopes": env("SCOPES", "openid email profile"), "groups_claim": env("GROUPS_CLAIM", "groups"),
+            "group_roles": env("GROUP_ROLES"), "create_users": env("CREATE_USERS", "jit").lower(),
+        }
+    return result

@@ -12,7 +12,7 @@ from beteiligung.security import client_key
 from beteiligung.services import ValidationError, accounts, anmeldung
 from beteiligung.services.anmeldung import sitzungen
 
-from .anmeldung import after_password
+from .anmeldung import after_password, logout_target
 from .forms import Form
 
 bp = Blueprint("auth", __name__)
@@ -71,10 +71,11 @@ def login():
 @bp.route("/abmelden", methods=["POST"])
 @login_required
 def logout():
+    target = logout_target()  # the identity provider's logout for an OpenID Connect session
     sitzungen.logout(current_user)
     logout_user()
     flash("Sie sind abgemeldet.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(target)
 
 
 def _password_page(token: str, purpose: str, title: str):

@@ -54,3 +54,28 @@ def ldap_config(app, ldap_server, monkeypatch):
     for key, value in settings.items():
         monkeypatch.setitem(app.config, key, value)
     return ldap_server
+
+
+@pytest.fixture(scope="session")
+def oidc_server():
+    from tests.support import oidc_provider
+    if not oidc_provider.available():
+        if IN_CI:
+            pytest.fail("CI=true, aber oidc-provider fehlt (node, tests/support/oidc/node_modules; make test).")
+        pytest.skip("oidc-provider fehlt – unter CI=true wäre das ein Fehler")
+    server = oidc_provider.OidcProvider(["http://localhost/anmeldung/oidc/test/rueckkehr"],
+                                        ["http://localhost/anmelden"])
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def oidc_config(app, oidc_server, monkeypatch):
+    import logging
+    from beteiligung.services.anmeldung import oidc
+    # Alembic's logging setup (the migrations of the test session) disables loggers created before it.
+    monkeypatch.setattr(logging.getLogger("beteiligung.anmeldung"), "disabled", False)
+    monkeypatch.setitem(app.config, "OIDC_PROVIDERS", {"test": oidc_server.settings()})
+    oidc._METADATA.clear()
+    return oidc_server

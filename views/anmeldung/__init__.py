@@ -243,3 +243,71 @@ def sessions_end_others():
     n = sitzungen.end_others(current_user)
     flash("Eine andere Sitzung beendet." if n == 1 else f"{n} andere Sitzungen beendet.", "success")
     return redirect(url_for(".sessions"), 303)
+
+
+# --- OpenID Connect ------------------------------------------------------------------------------
+
+def _oidc_redirect_uri(name: str) -> str:
+    from flask import current_app
+    return current_app.config["BASE_URL"] + url_for("anmeldung.oidc_callback", name=name)
+
+
+def _oidc_error(message: str, status: int):
+    from views.auth import LoginForm
+    return render_template("auth/login.html", form=LoginForm(), error=message), status
+
+
+@bp.route("/oidc/<name>")
+def oidc_start(name):
+    from beteiligung.services.anmeldung import oidc
+    if oidc.provider(name) is None:
+        abort(404)
+    from views.auth import _safe_next
+    try:
+        url = oidc.start(name, _oidc_redirect_uri(name), _safe_next(request.args.get("next")))
+    except ValidationError as exc:
+        return _oidc_error(exc.message, exc.status)
+    return redirect(url)
+
+
+@bp.route("/oidc/<name>/rueckkehr")
+def oidc_callback(name):
+    from beteiligung.services.anmeldung import oidc
+    if oidc.provider(name) is None:
+        abort(404)
+    try:
+        user, target, id_token = oidc.finish(name, request.args, _oidc_redirect_uri(name))
+    except ValidationError as exc:
+        return _oidc_error(exc.message, exc.status)
+    if user is None:
+        return _oidc_error("Dieses Konto ist gesperrt. Bitte wenden Sie sich an die Administration.", 403)
+    response = complete_login(user, False, Anmeldeweg.OIDC, target, provider=name)
+    session[oidc.ID_TOKEN] = id_token
+    return response
+
+
+def oidc_ways() -> list[tuple[str, str]]:
+    """(label, start URL) of every configured identity provider, for the login page."""
+    from beteiligung.services.anmeldung import oidc
+    return [(p.get("label") or name, url_for("anmeldung.oidc_start", name=name, **(
+        {"next": request.args["next"]} if request.args.get("next") else {})))
+        for name, p in oidc.providers().items()]
+
+
+def logout_target() -> str:
+    """Where "Abmelden" leads: the provider's logout for an OpenID Connect session, else the login page."""
+    from flask import current_app
+    from beteiligung.services.anmeldung import oidc
+    mine = sitzungen.current()
+    id_token = session.pop(oidc.ID_TOKEN, None)
+    after = current_app.config["BASE_URL"] + url_for("auth.login")
+    if mine is not None and mine.weg == Anmeldeweg.OIDC.value:
+        url = oidc.logout_url(mine.provider, id_token, after)
+        if url:
+            return url
+    return url_for("auth.login")
+
+
+@bp.record_once
+def _login_ways(state):
+    state.app.jinja_env.globals["anmeldung_wege"] = oidc_ways

@@ -94,20 +94,22 @@ def normal_dn(dn: str) -> str:
     return ",".join(part.strip() for part in (dn or "").split(",")).lower()
 
 
-def parse_group_roles(raw: str) -> list[tuple[str, str, str]]:
-    """'<DN>=<role>[:<scope>]; …' → [(normal DN, role key, scope)]. Raises ValueError with a German message."""
+def parse_group_roles(raw: str, require_dn: bool = True, setting: str = "LDAP_GROUP_ROLES") -> list[tuple[str, str, str]]:
+    """'<group>=<role>[:<scope>]; …' → [(normal group, role key, scope)]. Raises ValueError with a German message.
+
+    Directory groups are DNs; OpenID Connect groups are names (require_dn=False)."""
     result = []
     for entry in (raw or "").replace("\n", ";").split(";"):
         entry = entry.strip()
         if not entry:
             continue
         if "=" not in entry:
-            raise ValueError(f"LDAP_GROUP_ROLES: „{entry}“ hat nicht die Form Gruppen-DN=Rolle[:Bereich].")
+            raise ValueError(f"{setting}: „{entry}“ hat nicht die Form Gruppe=Rolle[:Bereich].")
         dn, _, target = entry.rpartition("=")
         role_name, _, scope = target.partition(":")
         role = ROLE_ALIASES.get(role_name.strip().lower())
-        if role is None or "=" not in dn:
-            raise ValueError(f"LDAP_GROUP_ROLES: unbekannte Rolle oder Gruppe in „{entry}“ "
+        if role is None or not dn.strip() or (require_dn and "=" not in dn):
+            raise ValueError(f"{setting}: unbekannte Rolle oder Gruppe in „{entry}“ "
                              f"(Rollen: {', '.join(sorted(ROLE_ALIASES))}).")
         result.append((normal_dn(dn), role, scope.strip()))
     return result
@@ -139,9 +141,11 @@ def resolve_grant(role: str, scope: str) -> Grant | None:
     return Grant(role, area_ids=tuple(sorted(a.id for a in areas)))
 
 
-def grants_for(groups: set[str]) -> list[Grant]:
+def grants_for(groups: set[str], mapping: str | None = None, require_dn: bool = True) -> list[Grant]:
     grants = []
-    for dn, role, scope in parse_group_roles(current_app.config.get("LDAP_GROUP_ROLES", "")):
+    if mapping is None:
+        mapping = current_app.config.get("LDAP_GROUP_ROLES", "")
+    for dn, role, scope in parse_group_roles(mapping, require_dn, "LDAP_GROUP_ROLES" if require_dn else "OIDC_…_GROUP_ROLES"):
         if dn in groups:
             grant = resolve_grant(role, scope)
             if grant is not None and grant not in grants:
@@ -179,7 +183,7 @@ def sync_roles(user: User, grants: list[Grant], quelle: str = QUELLE) -> None:
 
 # --- accounts ---------------------------------------------------------------------------------
 
-def link_account(quelle: str, extern_id: str, email: str, name: str) -> User:
+def link_account(quelle: str, extern_id: str, email: str, name: str, create: bool | None = None) -> User | None:
     """The local account for a directory or provider entry: linked before, matched by e-mail, or created."""
     email = (email or "").strip().lower()
     link = db.session.scalar(select(KontoQuelle).where(KontoQuelle.quelle == quelle,
@@ -205,8 +209,8 @@ def link_account(quelle: str, extern_id: str, email: str, name: str) -> User:
                 user.activated_at = utcnow()
             record(None, "update", user, None, {"quelle": quelle, "eintrag": extern_id},
                    f"Konto mit dem Verzeichnis verknüpft ({quelle})")
-        elif current_app.config.get("LDAP_CREATE_USERS", "jit") != "jit" and quelle == QUELLE:
-            log.warning("Anmeldung %s: kein Konto für %s (%s), LDAP_CREATE_USERS=match", quelle, extern_id, email)
+        elif not (create if create is not None else current_app.config.get("LDAP_CREATE_USERS", "jit") == "jit"):
+            log.warning("Anmeldung %s: kein Konto für %s (%s), nur Zuordnung eingestellt", quelle, extern_id, email)
             raise NoLocalAccount()
         else:
             user = User(email=email, display_name=(name or email)[:200], activated_at=utcnow())
