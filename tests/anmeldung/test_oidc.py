@@ -69,8 +69,12 @@ def test_logout_goes_to_the_provider_and_ends_the_session(app, client, db, world
     _login(client, oidc_config, "kplanung")
     stolen = client.get_cookie("session").value
     r = client.post("/abmelden", data={})
-    location = r.headers["Location"]
-    assert r.status_code == 302 and location.startswith(oidc_config.issuer + "/session/end")
+    assert r.status_code == 302 and r.headers["Location"] == "/anmeldung/abmelden-beim-anbieter"
+    page = client.get("/anmeldung/abmelden-beim-anbieter").get_data(as_text=True)
+    import html as html_lib
+    import re
+    location = html_lib.unescape(re.search(r'<meta http-equiv="refresh" content="1;url=([^"]+)">', page).group(1))
+    assert location.startswith(oidc_config.issuer + "/session/end")
     params = parse_qs(urlsplit(location).query)
     assert params["post_logout_redirect_uri"] == ["http://localhost/anmelden"]
     assert params["client_id"] == [CLIENT_ID] and params["id_token_hint"][0].count(".") == 2

@@ -88,3 +88,55 @@ def test_admin_enrols_and_logs_in_with_totp(page, live_server, fresh_admin):
     assert page.get_by_text("diese Sitzung").is_visible()
     check_axe(page)
     _shot(page, "sitzungen")
+
+
+@pytest.fixture
+def oidc_provider(live_server):
+    """A real OpenID provider (npm oidc-provider) for the live server, shown on its login page."""
+    from tests.support import oidc_provider as support
+    from tests.browser.conftest import IN_CI
+    if not support.available():
+        if IN_CI:
+            pytest.fail("CI=true, aber oidc-provider fehlt (make test installiert tests/support/oidc).")
+        pytest.skip("oidc-provider fehlt – unter CI=true wäre das ein Fehler")
+    server = support.OidcProvider([f"{live_server.url}/anmeldung/oidc/test/rueckkehr"], [f"{live_server.url}/anmelden"])
+    server.start()
+    app = live_server.app
+    saved = app.config.get("OIDC_PROVIDERS")
+    # the group maps to Politik of the demo Kreis (its code from the database)
+    from beteiligung.extensions import db
+    from models import Body
+    from sqlalchemy import select
+    with app.app_context():
+        kreis = db.session.scalar(select(Body).where(Body.parent_id.is_(None)).order_by(Body.id))
+        code = kreis.code
+        db.session.remove()
+    app.config["OIDC_PROVIDERS"] = {"test": server.settings(label="Kreis-Anmeldung (Keycloak)",
+                                                            group_roles=f"/politik-kreis=politik:{code}")}
+    try:
+        yield server
+    finally:
+        app.config["OIDC_PROVIDERS"] = saved
+        server.stop()
+
+
+def test_login_and_logout_through_an_openid_provider(page, live_server, oidc_provider):
+    page.goto(f"{live_server.url}/anmelden")
+    check_axe(page)
+    _shot(page, "anmelden-wege")
+    page.get_by_role("link", name="Anmelden mit Kreis-Anmeldung (Keycloak)").click()
+    page.wait_for_url(re.compile(re.escape(oidc_provider.issuer) + r"/interaction/.*"))
+    page.locator("input[name=login]").fill("kpolitik")
+    page.locator("input[name=password]").fill("beliebig")
+    page.get_by_role("button", name="Sign-in").click()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_text("Willkommen, Konrad Politik.").is_visible()
+    page.goto(f"{live_server.url}/anmeldung/sitzungen")
+    assert page.get_by_text("Identitätsanbieter (OpenID Connect)").is_visible()
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_url(re.compile(re.escape(oidc_provider.issuer) + r"/session/end.*"))
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(re.compile(r".*/anmelden$"))
+    page.goto(f"{live_server.url}/anmeldung/sitzungen")
+    page.wait_for_url(re.compile(r".*/anmelden.*"))

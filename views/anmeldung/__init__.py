@@ -304,8 +304,22 @@ def logout_target() -> str:
     if mine is not None and mine.weg == Anmeldeweg.OIDC.value:
         url = oidc.logout_url(mine.provider, id_token, after)
         if url:
-            return url
+            # The logout form may only lead to our own pages (CSP form-action 'self'): a page of ours
+            # passes the browser on to the provider.
+            session[PROVIDER_LOGOUT] = {"url": url, "label": (oidc.provider(mine.provider) or {}).get("label", "")}
+            return url_for("anmeldung.provider_logout")
     return url_for("auth.login")
+
+
+PROVIDER_LOGOUT = "anmeldung_abmelden_beim_anbieter"
+
+
+@bp.route("/abmelden-beim-anbieter")
+def provider_logout():
+    data = session.pop(PROVIDER_LOGOUT, None)
+    if not isinstance(data, dict) or not data.get("url"):
+        return redirect(url_for("auth.login"))
+    return render_template("anmeldung/provider_logout.html", url=data["url"], label=data.get("label") or "Anbieter")
 
 
 @bp.record_once
