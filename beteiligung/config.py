@@ -108,6 +108,7 @@ def _anmeldung_config() -> dict:
         "LDAP_GROUP_ROLES": os.environ.get("LDAP_GROUP_ROLES", ""),
         "LDAP_CREATE_USERS": os.environ.get("LDAP_CREATE_USERS", "jit").strip().lower(),
         "LDAP_TIMEOUT": float(os.environ.get("LDAP_TIMEOUT", "5") or 5),
+        "LDAP_RECHECK_SECONDS": int(os.environ.get("LDAP_RECHECK_SECONDS", "60") or 60),
         "OIDC_PROVIDERS": _oidc_providers(),
     }
 

@@ -54,6 +54,8 @@ class Sitzung(db.Model):
     browser: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # directory sessions: when the directory entry was last checked (a locked entry ends the session)
+    checked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
     end_reason: Mapped[Optional[str]] = mapped_column(String(20))
     # OpenID Connect: the provider's name (for RP-initiated logout).

@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('browser', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.Column('checked_at', sa.DateTime(), nullable=True),
     sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.Column('end_reason', sa.String(length=20), nullable=True),
     sa.Column('provider', sa.String(length=50), nullable=True),

@@ -196,3 +196,26 @@ def test_login_page_without_directory_unchanged(app, client, world):
     assert not app.config.get("LDAP_URL")
     client.login(world.planner_a.email)
     assert client.get(PROFILE).status_code == 200
+
+
+def test_locking_the_directory_entry_ends_the_session_at_the_next_request(app, client, db, world, ldap_config,
+                                                                          monkeypatch):
+    assert _login(client, "sraum").status_code == 302
+    monkeypatch.setitem(app.config, "LDAP_RECHECK_SECONDS", 0)
+    assert client.get(PROFILE).status_code == 200  # checked: still fine
+    ldap_config.lock("sraum")
+    try:
+        assert _is_logged_out(client)
+        user = _user(db, "s.raum@verzeichnis.example")
+        sitzung = db.session.scalar(select(Sitzung).where(Sitzung.user_id == user.id))
+        assert sitzung.end_reason == "gesperrt"
+    finally:
+        ldap_config.unlock("sraum")
+
+
+def test_directory_down_does_not_end_running_sessions(app, client, db, world, ldap_config, monkeypatch):
+    from tests.support.postgres import free_port
+    assert _login(client, "sraum").status_code == 302
+    monkeypatch.setitem(app.config, "LDAP_RECHECK_SECONDS", 0)
+    monkeypatch.setitem(app.config, "LDAP_URL", f"ldap://127.0.0.1:{free_port()}")
+    assert client.get(PROFILE).status_code == 200

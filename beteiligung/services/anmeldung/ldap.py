@@ -329,6 +329,36 @@ def lookup(login: str) -> dict | None:
         conn.unbind()
 
 
+def still_valid(user: User) -> bool | None:
+    """Is the account's directory entry still there and not locked? None if the directory cannot say."""
+    from ldap3 import BASE
+    from ldap3.core.exceptions import LDAPException
+    dn = db.session.scalar(select(KontoQuelle.extern_id).where(KontoQuelle.user_id == user.id,
+                                                               KontoQuelle.quelle == QUELLE))
+    if dn is None:
+        return None
+    cfg = current_app.config
+    try:
+        conn, bound = _connect(_server(), cfg.get("LDAP_BIND_DN") or None, cfg.get("LDAP_BIND_PASSWORD") or None)
+    except DirectoryUnavailable:
+        return None
+    try:
+        if not bound:
+            return None
+        conn.search(dn, "(objectClass=*)", BASE, attributes=["pwdAccountLockedTime", "userAccountControl"])
+        if conn.result.get("result") == 32:  # noSuchObject: removed from the directory
+            return False
+        entries = [e for e in conn.response or [] if e.get("type") == "searchResEntry"]
+        if not entries:
+            return None
+        return not _disabled(entries[0]["attributes"])
+    except LDAPException as exc:
+        log.error("LDAP nicht erreichbar: %s", exc)
+        return None
+    finally:
+        conn.unbind()
+
+
 def check_password(dn: str, password: str) -> bool:
     if not password:  # an empty password would be an unauthenticated bind, which "succeeds"
         return False

@@ -71,10 +71,30 @@ def load_user(id_string: str) -> User | None:
     if not sitzung.user.is_active:
         return None
     now = utcnow()
+    if sitzung.weg == Anmeldeweg.LDAP.value and not _directory_still_valid(sitzung, now):
+        return None
     if now - sitzung.last_seen_at >= TOUCH_EVERY:
         sitzung.last_seen_at = now
     g.anmeldung_sitzung = sitzung
     return sitzung.user
+
+
+def _directory_still_valid(sitzung: Sitzung, now) -> bool:
+    """A directory session asks the directory again every LDAP_RECHECK_SECONDS: an entry that was
+    locked or removed ends the session at the next request. A directory that is down ends nothing."""
+    from flask import current_app
+    from . import ldap
+    every = timedelta(seconds=current_app.config.get("LDAP_RECHECK_SECONDS", 60))
+    if not ldap.configured() or now - (sitzung.checked_at or sitzung.created_at) < every:
+        return True
+    sitzung.checked_at = now
+    if ldap.still_valid(sitzung.user) is False:
+        sitzung.ended_at = now
+        sitzung.end_reason = SitzungsEnde.GESPERRT.value
+        record(None, "update", sitzung.user, None, {"sitzung": sitzung.id},
+               "Sitzung beendet: Eintrag im Verzeichnis gesperrt oder entfernt")
+        return False
+    return True
 
 
 def current() -> Sitzung | None:
