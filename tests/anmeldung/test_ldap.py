@@ -219,3 +219,27 @@ def test_directory_down_does_not_end_running_sessions(app, client, db, world, ld
     monkeypatch.setitem(app.config, "LDAP_RECHECK_SECONDS", 0)
     monkeypatch.setitem(app.config, "LDAP_URL", f"ldap://127.0.0.1:{free_port()}")
     assert client.get(PROFILE).status_code == 200
+
+
+def test_starttls_with_the_directory_ca(app, client, db, world, ldap_config, monkeypatch):
+    monkeypatch.setitem(app.config, "LDAP_STARTTLS", True)
+    monkeypatch.setitem(app.config, "LDAP_CA_FILE", ldap_config.ca_file)
+    assert _login(client, "ppolitik").status_code == 302
+    assert client.get(PROFILE).status_code == 200
+
+
+def test_ldaps_with_the_directory_ca(app, client, db, world, ldap_config, monkeypatch):
+    monkeypatch.setitem(app.config, "LDAP_URL", ldap_config.ldaps_url)
+    monkeypatch.setitem(app.config, "LDAP_CA_FILE", ldap_config.ca_file)
+    assert _login(client, "ppolitik").status_code == 302
+
+
+def test_certificate_not_trusted_is_refused(app, client, db, world, ldap_config, monkeypatch):
+    """Without the directory's CA the certificate is not trusted: no login over an unverified connection."""
+    monkeypatch.setitem(app.config, "LDAP_URL", ldap_config.ldaps_url)
+    monkeypatch.setitem(app.config, "LDAP_CA_FILE", "")
+    r = _login(client, "ppolitik")
+    assert r.status_code == 503 and _user(db, "p.politik@verzeichnis.example") is None
+    monkeypatch.setitem(app.config, "LDAP_URL", ldap_config.url)
+    monkeypatch.setitem(app.config, "LDAP_STARTTLS", True)
+    assert _login(client, "ppolitik").status_code == 503

@@ -133,35 +133,87 @@ ppolicy_use_lockout
 """
 
 
+def _make_tls(base: str) -> tuple[str, str, str]:
+    """A throw-away CA and a server certificate for 127.0.0.1 (PEM files: ca, cert, key)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test-CA beteiligung")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = tuple(os.path.join(base, n) for n in ("ca.pem", "server.pem", "server.key"))
+    with open(paths[0], "wb") as fh:
+        fh.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths[1], "wb") as fh:
+        fh.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths[2], "wb") as fh:
+        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                   serialization.NoEncryption()))
+    os.chmod(paths[2], 0o600)
+    return paths
+
+
 class LdapServer:
+    """ldap:// (with StartTLS) on `port` and ldaps:// on `tls_port`, both with a certificate of a test CA."""
+
     def __init__(self):
         self.base = tempfile.mkdtemp(prefix="beteiligung-ldap-")
         self.port = free_port()
+        self.tls_port = free_port()
         self.proc: subprocess.Popen | None = None
+        self.ca_file = None
 
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
 
+    @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.tls_port}"
+
     def start(self):
         if not available():
             raise RuntimeError("OpenLDAP (slapd, slapadd) nicht gefunden – Debian-Pakete slapd und ldap-utils")
         os.makedirs(os.path.join(self.base, "data"))
+        self.ca_file, cert, key = _make_tls(self.base)
         conf = os.path.join(self.base, "slapd.conf")
         with open(conf, "w") as fh:
-            fh.write(_conf(self.base))
+            fh.write(f"TLSCACertificateFile {self.ca_file}\nTLSCertificateFile {cert}\n"
+                     f"TLSCertificateKeyFile {key}\n" + _conf(self.base))
         ldif = os.path.join(self.base, "data.ldif")
         with open(ldif, "w") as fh:
             fh.write(_ldif())
         slapadd = shutil.which("slapadd") or "/usr/sbin/slapadd"
         subprocess.run([slapadd, "-f", conf, "-l", ldif], check=True, capture_output=True)
         for attempt in range(3):
-            self.proc = subprocess.Popen([slapd_bin(), "-f", conf, "-h", self.url, "-d", "0"],
+            self.proc = subprocess.Popen([slapd_bin(), "-f", conf, "-h", f"{self.url} {self.ldaps_url}", "-d", "0"],
                                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.base, "log"), "w"))
             if self._wait():
                 return
             self.stop_process()
-            self.port = free_port()
+            self.port, self.tls_port = free_port(), free_port()
         with open(os.path.join(self.base, "log"), errors="replace") as fh:
             raise RuntimeError("slapd startete nicht:\n" + fh.read()[-2000:])
 
