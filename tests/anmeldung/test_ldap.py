@@ -243,3 +243,30 @@ def test_certificate_not_trusted_is_refused(app, client, db, world, ldap_config,
     monkeypatch.setitem(app.config, "LDAP_URL", ldap_config.url)
     monkeypatch.setitem(app.config, "LDAP_STARTTLS", True)
     assert _login(client, "ppolitik").status_code == 503
+
+
+def test_directory_user_with_two_factor(app, client, db, world, ldap_config, monkeypatch):
+    """Admins from the directory enrol too; switching it off needs the directory password."""
+    import re as re_mod
+
+    import pyotp
+
+    from models.anmeldung import ZweiFaktor
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED_ROLES", "admin")
+    r = _login(client, "aadmin")
+    assert r.headers["Location"].endswith("/anmeldung/zwei-faktor/einrichten")
+    client.get("/anmeldung/zwei-faktor/einrichten")
+    user = _user(db, "a.admin@verzeichnis.example")
+    secret = db.session.scalar(select(ZweiFaktor.secret).where(ZweiFaktor.user_id == user.id))
+    totp = pyotp.TOTP(secret)
+    r = client.post("/anmeldung/zwei-faktor/einrichten", data={"code": totp.now()})
+    assert r.status_code == 200 and len(re_mod.findall(r"<code>", r.get_data(as_text=True))) == 10
+    r = client.post("/anmeldung/zwei-faktor/ausschalten", data={"password": "falsch", "code": totp.at(time_now() + 30)})
+    assert r.status_code == 401
+    r = client.post("/anmeldung/zwei-faktor/ausschalten", data={"password": USER_PW, "code": totp.at(time_now() + 30)})
+    assert r.status_code == 303
+
+
+def time_now():
+    import time
+    return time.time()

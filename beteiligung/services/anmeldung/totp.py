@@ -162,8 +162,19 @@ def remaining_codes(user: User) -> int:
         Wiederherstellungscode.user_id == user.id, Wiederherstellungscode.used_at.is_(None)))
 
 
+def _password_ok(user: User, password: str) -> bool:
+    """The local password, or for a directory account the directory password."""
+    if user.password_hash:
+        return check_password_hash(user.password_hash, password or "")
+    from models.anmeldung import KontoQuelle
+    from . import ldap
+    dn = db.session.scalar(select(KontoQuelle.extern_id).where(KontoQuelle.user_id == user.id,
+                                                               KontoQuelle.quelle == ldap.QUELLE))
+    return bool(dn and ldap.configured() and ldap.check_password(dn, password))
+
+
 def _check_password(user: User, password: str, client: str) -> None:
-    if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
+    if not _password_ok(user, password):
         failures.note(user.email, client)
         raise ValidationError({"password": "Das Passwort ist falsch."})
 
