@@ -1,6 +1,8 @@
 """Login against a real OpenLDAP (slapd started by the tests): accounts, group → role, lifecycle, faults."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -261,12 +263,8 @@ def test_directory_user_with_two_factor(app, client, db, world, ldap_config, mon
     totp = pyotp.TOTP(secret)
     r = client.post("/anmeldung/zwei-faktor/einrichten", data={"code": totp.now()})
     assert r.status_code == 200 and len(re_mod.findall(r"<code>", r.get_data(as_text=True))) == 10
-    r = client.post("/anmeldung/zwei-faktor/ausschalten", data={"password": "falsch", "code": totp.at(time_now() + 30)})
+    next_code = totp.at(time.time() + 30)
+    r = client.post("/anmeldung/zwei-faktor/ausschalten", data={"password": "falsch", "code": next_code})
     assert r.status_code == 401
-    r = client.post("/anmeldung/zwei-faktor/ausschalten", data={"password": USER_PW, "code": totp.at(time_now() + 30)})
+    r = client.post("/anmeldung/zwei-faktor/ausschalten", data={"password": USER_PW, "code": next_code})
     assert r.status_code == 303
-
-
-def time_now():
-    import time
-    return time.time()
