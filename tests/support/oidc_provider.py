@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from tests.support.postgres import free_port
@@ -129,13 +128,3 @@ class OidcProvider:
                 else {"prompt": "consent"}
         raise AssertionError("Anbieter leitete nicht zurück")
 
-
-def wait_port(port: int, seconds: float = 10) -> None:
-    import socket
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
