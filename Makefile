@@ -42,12 +42,17 @@ run: demo
 	BASE_URL=$(RUN_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Two workers on the 2-core CI machine; PYTEST_ARGS="-n 0" runs in one process (e.g. with pdb).
-test: install
-	$(BIN)/python -m pytest -n $(or $(PYTEST_WORKERS),2) $(PYTEST_ARGS)
-
 lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+# The tests start a real OpenID Connect provider (npm oidc-provider); `make run` does not need it.
+tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package.json tests/support/oidc/package-lock.json
+	npm ci --prefix tests/support/oidc --no-audit --no-fund
+	touch tests/support/oidc/node_modules/.package-lock.json
+
+# Two workers on the 2-core CI machine; PYTEST_WORKERS=0 runs in one process (e.g. with pdb).
+test: install tests/support/oidc/node_modules/.package-lock.json
+	$(BIN)/python -m pytest -n $(or $(PYTEST_WORKERS),2) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

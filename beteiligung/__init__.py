@@ -46,13 +46,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        from models import User
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+    # Every login is a server-side session record (services/anmeldung/sitzungen.py): a copied cookie or
+    # remember token stops working when the session ends (logout, new password, deactivation).
+    from .services.anmeldung.sitzungen import load_user
+    login_manager.user_loader(load_user)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import formatting, security
     from .markdown import render_markdown

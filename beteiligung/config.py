@@ -86,4 +86,47 @@ def load_config(instance_path: Path) -> dict:
         "RETENTION_SURVEY_DRAFT_DAYS": _days("RETENTION_SURVEY_DRAFT_DAYS", 60),
         "RETENTION_OUTBOX_DAYS": _days("RETENTION_OUTBOX_DAYS", 180),
         "RETENTION_LOGIN_FAILURE_DAYS": _days("RETENTION_LOGIN_FAILURE_DAYS", 7),
+        # Anmeldung (README, "Anmeldung")
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
+        "TWO_FACTOR_REQUIRED_ROLES": os.environ.get("TWO_FACTOR_REQUIRED_ROLES", "admin"),
+        **_anmeldung_config(),
     }
+
+
+def _anmeldung_config() -> dict:
+    """LDAP / Active Directory (services/anmeldung/ldap.py); empty LDAP_URL switches it off."""
+    return {
+        "LDAP_URL": os.environ.get("LDAP_URL", "").strip(),
+        "LDAP_STARTTLS": _bool("LDAP_STARTTLS", False),
+        "LDAP_CA_FILE": os.environ.get("LDAP_CA_FILE", "").strip(),
+        "LDAP_BIND_DN": os.environ.get("LDAP_BIND_DN", ""),
+        "LDAP_BIND_PASSWORD": os.environ.get("LDAP_BIND_PASSWORD", ""),
+        "LDAP_BASE_DN": os.environ.get("LDAP_BASE_DN", ""),
+        "LDAP_USER_FILTER": os.environ.get("LDAP_USER_FILTER", "(uid={login})"),
+        "LDAP_ATTR_NAME": os.environ.get("LDAP_ATTR_NAME", "cn"),
+        "LDAP_ATTR_EMAIL": os.environ.get("LDAP_ATTR_EMAIL", "mail"),
+        "LDAP_GROUP_FILTER": os.environ.get("LDAP_GROUP_FILTER", "(|(member={dn})(uniqueMember={dn}))"),
+        "LDAP_GROUP_ROLES": os.environ.get("LDAP_GROUP_ROLES", ""),
+        "LDAP_CREATE_USERS": os.environ.get("LDAP_CREATE_USERS", "jit").strip().lower(),
+        "LDAP_TIMEOUT": float(os.environ.get("LDAP_TIMEOUT", "5") or 5),
+        "LDAP_RECHECK_SECONDS": int(os.environ.get("LDAP_RECHECK_SECONDS", "60") or 60),
+        "OIDC_PROVIDERS": _oidc_providers(),
+    }
+
+
+def _oidc_providers() -> dict:
+    """OIDC_PROVIDERS=keycloak,entra and per name OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _LABEL,
+    _SCOPES, _GROUPS_CLAIM, _GROUP_ROLES, _CREATE_USERS (services/anmeldung/oidc.py)."""
+    result = {}
+    for name in [n.strip().lower() for n in os.environ.get("OIDC_PROVIDERS", "").split(",") if n.strip()]:
+        env = lambda key, default="": os.environ.get(f"OIDC_{name.upper()}_{key}", default).strip()  # noqa: E731
+        if not env("ISSUER") or not env("CLIENT_ID"):
+            raise ValueError(f"OIDC_{name.upper()}_ISSUER und OIDC_{name.upper()}_CLIENT_ID müssen gesetzt sein "
+                             f"(OIDC_PROVIDERS nennt {name!r}).")
+        result[name] = {
+            "name": name, "issuer": env("ISSUER"), "client_id": env("CLIENT_ID"),
+            "client_secret": env("CLIENT_SECRET"), "label": env("LABEL", name),
+            "scopes": env("SCOPES", "openid email profile"), "groups_claim": env("GROUPS_CLAIM", "groups"),
+            "group_roles": env("GROUP_ROLES"), "create_users": env("CREATE_USERS", "jit").lower(),
+        }
+    return result

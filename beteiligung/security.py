@@ -25,6 +25,9 @@ def set_security_headers(response):
     response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static":
+        # Pages and exports may carry personal data: no browser or proxy keeps a copy.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -60,7 +60,8 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # flask-login: disabled users cannot log in
-        return self.is_enabled and self.password_hash is not None
+        # activated: a password was set, or the account came from a directory/identity provider
+        return self.is_enabled and (self.password_hash is not None or self.activated_at is not None)
 
     def __str__(self) -> str:
         return self.display_name

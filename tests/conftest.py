@@ -118,6 +118,8 @@ def _make_app(database_url: str):
         "SMTP_HOST": "",
         # Production hashes with scrypt (≈ 70 ms per login); tests log in thousands of times.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Two-factor is switched on per test (tests/anmeldung/); role tests log in with the password only.
+        "TWO_FACTOR_REQUIRED_ROLES": "",
     })
     app.test_client_class = Client
     return app

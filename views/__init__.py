@@ -33,7 +33,7 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public"]
+                     "survey_public", "anmeldung"]
 
 
 def register_blueprints(app) -> None:

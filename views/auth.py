@@ -4,13 +4,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 from beteiligung.security import client_key
-from beteiligung.services import ValidationError, accounts
+from beteiligung.services import ValidationError, accounts, anmeldung
+from beteiligung.services.anmeldung import sitzungen
 
+from .anmeldung import after_password, logout_target
 from .forms import Form
 
 bp = Blueprint("auth", __name__)
@@ -47,20 +49,20 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    if anmeldung.ldap.configured():
+        form.email.label.text = "E-Mail oder Anmeldename"
     error = None
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data, client_key())
+            user, weg = anmeldung.check_credentials(form.email.data, form.password.data, client_key())
         except ValidationError as exc:
-            error, status = exc.message, 429
+            error, status = exc.message, exc.status if exc.status != 422 else 429
         else:
             if user is None:
                 error, status = "E-Mail-Adresse oder Passwort ist falsch.", 401
             else:
-                login_user(user, remember=form.remember.data)
-                flash(f"Willkommen, {user.display_name}.", "success")
-                return redirect(_safe_next(request.args.get("next")))
+                return after_password(user, form.remember.data, weg, _safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form, error=error), status
@@ -69,9 +71,11 @@ def login():
 @bp.route("/abmelden", methods=["POST"])
 @login_required
 def logout():
+    target = logout_target()  # the identity provider's logout for an OpenID Connect session
+    sitzungen.logout(current_user)
     logout_user()
     flash("Sie sind abgemeldet.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(target)
 
 
 def _password_page(token: str, purpose: str, title: str):

@@ -50,6 +50,7 @@ def authenticate(email: str, password: str, client: str) -> User | None:
 
     Raises ValidationError while the e-mail or the client is locked out.
     """
+    from .anmeldung.sitzungen import dummy_password_check
     email = (email or "").strip().lower()
     if is_locked(email, client):
         raise ValidationError(
@@ -57,9 +58,12 @@ def authenticate(email: str, password: str, client: str) -> User | None:
             f"{current_app.config['LOGIN_LOCK_MINUTES']} Minuten oder setzen Sie Ihr Passwort zurück."
         )
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    if user is None or not user.password_hash or not user.is_enabled or not check_password_hash(
-        user.password_hash, password or ""
-    ):
+    if user is None or not user.password_hash:
+        dummy_password_check(password)  # as slow as a real check: no hint which accounts exist
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password or "") and user.is_enabled
+    if not ok:
         db.session.add_all([LoginFailure(key=_key("email", email)), LoginFailure(key=_key("client", client))])
         cutoff = utcnow() - timedelta(days=1)
         db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))

@@ -65,6 +65,8 @@ def live_server():
         "BASE_URL": url,
         "SERVER_NAME": None,
         "SMTP_HOST": "",
+        # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
+        "TWO_FACTOR_REQUIRED_ROLES": "",
     })
     with app.app_context():
         upgrade()
