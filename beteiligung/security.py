@@ -25,8 +25,9 @@ def set_security_headers(response):
     response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.endpoint != "static":
-        # Pages and exports may carry personal data: no browser or proxy keeps a copy.
+    if request.endpoint != "static" and "public" not in response.headers.get("Cache-Control", ""):
+        # Pages and exports may carry personal data: no browser or proxy keeps a copy. Only a view
+        # that serves public data (the OParl API) marks its answer "public" deliberately.
         response.headers["Cache-Control"] = "no-store"
     return response
 
