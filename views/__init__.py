@@ -12,6 +12,7 @@ NAV = [
     ("Kontrakte", "kontrakte.index", {}, None),
     ("Netzwerk", "netzwerk.index", {}, None),
     ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
+    ("Monitoring", "monitoring.index", {}, "can_view_monitoring"),
     ("Organisationen", "stammdaten.index", {"key": "organisationen"}, None),
     ("Personen", "stammdaten.index", {"key": "personen"}, "can_read_persons"),
     ("Sozialräume", "stammdaten.index", {"key": "sozialraeume"}, None),
@@ -28,7 +29,7 @@ NAV = [
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public"]
+                     "survey_public", "monitoring"]
 
 
 def register_blueprints(app) -> None:
