@@ -339,19 +339,19 @@ def geometry_bbox(geom) -> tuple[float, float, float, float]:
 # --- import service (matches features to areas, stores all or nothing) -----------------------
 
 def _candidate_areas(body) -> list:
-    """Areas of the body and of its child bodies (a Kreis imports its Kommunen's areas)."""
-    from sqlalchemy import or_, select
+    """Areas of the body and of the bodies below it (a Kreis imports its Kommunen's areas)."""
+    from sqlalchemy import select
 
     from beteiligung.extensions import db
-    from models import Area, Body
+    from beteiligung.services.monitoring import subtree_body_ids
+    from models import Area
 
-    child_ids = select(Body.id).where(Body.parent_id == body.id)
     return list(db.session.scalars(
-        select(Area).where(or_(Area.body_id == body.id, Area.body_id.in_(child_ids))).order_by(Area.code)))
+        select(Area).where(Area.body_id.in_(subtree_body_ids(body))).order_by(Area.code)))
 
 
 def import_geometries(user, body, filename: str, data: bytes, key_field: str, *, commit: bool):
-    """Check an uploaded geometry file against the areas of ``body``; with ``commit`` store
+    """``user`` None is the command line. Check an uploaded geometry file against the areas of ``body``; with ``commit`` store
     every geometry (replacing older ones) – only when no feature has an error.
 
     Returns an ``ImportReport`` (one row per feature). Nothing is stored if any row fails.
@@ -360,11 +360,12 @@ def import_geometries(user, body, filename: str, data: bytes, key_field: str, *,
 
     from beteiligung.extensions import db
     from beteiligung.permissions import monitoring as mperm
-    from beteiligung.services import ValidationError, audit, require
+    from beteiligung.services import ValidationError, audit
+    from beteiligung.services.monitoring import check
     from beteiligung.services.imports import ImportReport, RowResult
     from models.monitoring import AreaGeometry
 
-    require(mperm.can_manage_monitoring(user, body))
+    check(user, mperm.can_manage_monitoring(user, body))
     key_field = (key_field or "").strip()
     if not key_field:
         raise ValidationError({"schluessel": "Bitte die Eigenschaft nennen, die die Gebietskennung enthält."})
@@ -401,6 +402,7 @@ def import_geometries(user, body, filename: str, data: bytes, key_field: str, *,
                 if not row.errors:
                     matched.append((areas[0], f))
         report.rows.append(row)
+    report.preview_svg = _preview(matched) if matched else ""
     if not commit or not report.ok:
         return report
     existing = {g.area_id: g for g in db.session.scalars(
@@ -425,6 +427,16 @@ def import_geometries(user, body, filename: str, data: bytes, key_field: str, *,
     report.written = len(matched)
     db.session.flush()
     return report
+
+
+def _preview(matched) -> str:
+    """Outline map of the matched features (the check report shows what would be stored)."""
+    from . import karten as K
+    areas = [K.MapArea(area.id, area.code, area.name, f.geometry, value_text="Grenze erkannt", klasse=0)
+             for area, f in matched]
+    spec = K.categorical_spec(areas, ["erkannte Gebiete"], title="Vorschau der erkannten Gebietsgrenzen",
+                              colours=["#c6dbef"])
+    return K.render_map(spec, uid="vorschau", width=600, links=False)
 
 
 def _now():
