@@ -112,7 +112,7 @@ def validate_spec(spec: dict) -> dict:
         errors["verdichtung"] = "Verdichtung: „summe“ oder „mittel“."
     dynamics = spec.get("dynamik")
     dyn = None
-    if dynamics:
+    if dynamics is not None and dynamics is not False:
         if not isinstance(dynamics, dict):
             dynamics = {}
         dyn_errors: dict = {}
