@@ -90,6 +90,17 @@ def parse_number(text: str):
     return float(t)
 
 
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+
+
+def parse_count(text: str):
+    """Like parse_number, but for counts (Einwohnerzahl, Zähler, Nenner): '4.200' is 4200."""
+    t = (text or "").strip().replace("\u00a0", "").replace(" ", "")
+    if _THOUSANDS.match(t):
+        return float(t.replace(".", ""))
+    return parse_number(t)
+
+
 def parse_date(text: str) -> date:
     """TT.MM.JJJJ or JJJJ-MM-TT -> date; ValueError otherwise."""
     t = (text or "").strip()
@@ -114,5 +125,6 @@ def areas_of(body: Body, kind: str | None = None, on: date | None = None) -> lis
 
 __all__ = [
     "SUPPRESSED_MARK", "ValidationError", "NotFound", "PermissionDenied", "is_suppressed", "shown_value",
-    "check", "body_by_code", "subtree_body_ids", "lineage_ids", "parse_number", "parse_date", "areas_of",
+    "check", "body_by_code", "subtree_body_ids", "lineage_ids", "parse_number", "parse_count", "parse_date",
+    "areas_of",
 ]

@@ -19,7 +19,7 @@ from beteiligung.services.imports import ImportReport, RowResult, read_table
 from models import AREA_KINDS, Area, Body, utcnow
 from models.monitoring import Direction, StatIndicator, StatValue
 
-from . import areas_of, check, parse_date, parse_number
+from . import areas_of, check, parse_count, parse_date, parse_number
 from .catalogue import catalogue_for, derive_value, validate_indicator
 
 MAX_VALUE_ROWS = 200_000
@@ -105,7 +105,7 @@ def import_areas(user, body: Body, filename: str, data: bytes, *, commit: bool) 
             result.errors.append(f"Ebene: „{kind}“ ist keine bekannte Ebene ({', '.join(AREA_KINDS)}).")
         population = None
         try:
-            population = parse_number(row.get("Einwohnerzahl", ""))
+            population = parse_count(row.get("Einwohnerzahl", ""))
             if population is not None and (population < 0 or not float(population).is_integer()):
                 result.errors.append("Einwohnerzahl: Muss eine ganze Zahl ab 0 sein (keine negative Einwohnerzahl).")
         except ValueError:
@@ -293,12 +293,12 @@ def import_values(user, body: Body, filename: str, data: bytes, *, commit: bool,
             result.errors.append(f"Wert: „{value_text}“ ist keine Zahl.")
             return
         try:
-            numerator = parse_number(num_text)
+            numerator = parse_count(num_text)
         except ValueError:
             result.errors.append(f"Zähler: „{num_text}“ ist keine Zahl.")
             return
         try:
-            denominator = parse_number(den_text)
+            denominator = parse_count(den_text)
         except ValueError:
             result.errors.append(f"Nenner: „{den_text}“ ist keine Zahl.")
             return
