@@ -120,7 +120,8 @@ def edition_map(edition_id):
         abort(404)
     href = _dossier_href(current_user) if mperm.can_work_monitoring(current_user) else None
     result = KD.edition_map(current_user, edition, show, href=href)
-    return render_template("monitoring/ausgabe_karte.html", edition=edition, show=show, views=views, result=result)
+    return render_template("monitoring/ausgabe_karte.html", edition=edition, show=show, views=views, result=result,
+                           value_headers=KD.VALUE_HEADERS)
 
 
 # --- geometry import ---------------------------------------------------------------------------------

@@ -256,8 +256,11 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
     title_id, desc_id = f"{uid}-titel", f"{uid}-beschreibung"
     legend_h = (len(spec.legend) + len(spec.extra)) * 22 + 12 if legend else 0
     total_h = proj.height + legend_h
+    interactive = links and any(a.href for a in spec.areas)
+    # With links inside, the map is a group of links (role="img" must not contain focusable elements).
+    role = "group" if interactive else "img"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {total_h:.0f}" '
-           f'width="{width:g}" height="{total_h:.0f}" class="monitoring-karte" role="img" '
+           f'width="{width:g}" height="{total_h:.0f}" class="monitoring-karte" role="{role}" '
            f'aria-labelledby="{title_id} {desc_id}">',
            f'<title id="{title_id}">{escape(spec.title)}</title>',
            f'<desc id="{desc_id}">Karte mit {len(geoms)} Gebieten; dieselben Angaben stehen in der Tabelle.</desc>',

@@ -26,6 +26,7 @@ EDITION_VIEWS = {
     "index": "Status-Index (standardisiert)",
     "dynamik": "Klasse des Dynamik-Index",
 }
+VALUE_HEADERS = {"klasse": "Index (standardisiert)", "index": "Index (standardisiert)", "dynamik": "Dynamik-Index"}
 
 
 @dataclass
@@ -195,11 +196,13 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
         title = f"{edition.title}: Klassen des Status-Index"
         for r in results:
             k = (r.class_number - 1) if r.class_number else None
-            text = r.class_label or "nicht klassifiziert"
-            rows.append(MapRow(r.area_id, r.area_code, r.area_name, text, r.class_label or "", rank=r.rank,
+            index_text = _fmt_value(r.index_standardised, None, 2)
+            label = r.class_label or r.excluded_reason or "nicht klassifiziert"
+            rows.append(MapRow(r.area_id, r.area_code, r.area_name, index_text, label, rank=r.rank,
                                has_geometry=r.area_id in geoms))
             if r.area_id in geoms:
-                map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id], value_text=text,
+                tip = f"Klasse {label}, Index {index_text}, Rang {r.rank}" if r.rank else f"Klasse {label}"
+                map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id], value_text=tip,
                                            klasse=k, href=href(r) if href else None))
         spec = K.categorical_spec(map_areas, labels, title=title)
     elif show == "dynamik":
@@ -208,12 +211,13 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
         title = f"{edition.title}: Klassen des Dynamik-Index"
         for r in results:
             k = labels.index(r.dynamics_class) if r.dynamics_class in labels else None
-            text = r.dynamics_class or "keine Angabe"
-            rows.append(MapRow(r.area_id, r.area_code, r.area_name, text, r.dynamics_class or "",
-                               has_geometry=r.area_id in geoms))
+            text = _fmt_value(r.dynamics_value, None, 2)
+            label = r.dynamics_class or "keine Angabe"
+            rows.append(MapRow(r.area_id, r.area_code, r.area_name, text, label, has_geometry=r.area_id in geoms))
             if r.area_id in geoms:
-                map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id], value_text=text,
-                                           klasse=k, href=href(r) if href else None))
+                map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id],
+                                           value_text=f"Dynamik {label} ({text})", klasse=k,
+                                           href=href(r) if href else None))
         spec = K.categorical_spec(map_areas, labels, title=title, colours=colours)
     else:
         numeric = {}
