@@ -29,7 +29,7 @@ NAV = [
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public", "monitoring"]
+                     "survey_public", "monitoring", "monitoring.oeffentlich"]
 
 
 def register_blueprints(app) -> None:
