@@ -270,4 +270,6 @@ def run_benchmark(n_areas: int, n_indicators: int, n_dates: int, seed: int = 202
     t = time.perf_counter()
     header, rows = idx.export_table(edition)
     out.append(("Ausgabe als Tabelle aufbereiten (Export)", time.perf_counter() - t, f"{len(rows)} Zeilen"))
+    from beteiligung.cli_monitoring_karten import map_benchmark  # geometries and the map page (B2)
+    out += map_benchmark(body, edition, [f"{i:05d}" for i in range(n_areas)])
     return out

@@ -62,3 +62,74 @@ def register(app) -> None:
 
 class _Abort(Exception):
     """Roll the unit of work back: a feature failed (the report says which)."""
+
+
+def benchmark_geojson(codes: list[str], per_edge: int = 10) -> bytes:
+    """A tiling of Planungsräume in EPSG:25833 (grid cells with densified, slightly bent shared
+    edges, ~4 × per_edge vertices each), shaped like a GIS export."""
+    import json
+    import math
+
+    cols = max(1, math.ceil(math.sqrt(len(codes) * 1.3)))
+    size = 800.0
+    x0, y0 = 380000.0, 5800000.0
+
+    def bend(x, y):  # the same function for shared edges keeps the tiling gap-free
+        return (x + 25 * math.sin(y / 170.0), y + 25 * math.sin(x / 190.0))
+
+    feats = []
+    for i, code in enumerate(codes):
+        cx, cy = x0 + (i % cols) * size, y0 + (i // cols) * size
+        corners = [(cx, cy), (cx + size, cy), (cx + size, cy + size), (cx, cy + size)]
+        ring = []
+        for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):
+            for k in range(per_edge):
+                t = k / per_edge
+                ring.append([round(v, 2) for v in bend(ax + (bx - ax) * t, ay + (by - ay) * t)])
+        ring.append(ring[0])
+        feats.append({"type": "Feature", "properties": {"PLR_ID": code},
+                      "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    return json.dumps({"type": "FeatureCollection",
+                       "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}},
+                       "features": feats}).encode()
+
+
+def map_benchmark(body, edition, codes: list[str]) -> list[tuple[str, float, str]]:
+    """Geometry import and map rendering for the `monitoring benchmark` table (runs inside its
+    transaction, which the command rolls back)."""
+    import time
+
+    from flask import current_app
+
+    from beteiligung.services.monitoring import kartendaten as KD
+    from beteiligung.services.monitoring.geometrie import import_geometries
+    from models.monitoring import EditionStatus
+
+    out = []
+    data = benchmark_geojson(codes)
+    t = time.perf_counter()
+    report = import_geometries(None, body, "planungsraeume.geojson", data, "PLR_ID", commit=True)
+    assert report.ok, report.file_error or [r.errors for r in report.rows if r.errors][:3]
+    out.append(("Gebietsgrenzen importieren (GeoJSON EPSG:25833 → WGS 84, geprüft)", time.perf_counter() - t,
+                f"{report.written} Flächen, {len(data) / 1e6:.1f} MB".replace(".", ",")))
+    from beteiligung.extensions import db
+    db.session.expire_all()  # measure from the database, not from the objects of the import
+    t = time.perf_counter()
+    result = KD.edition_map(None, edition, "klasse", check_permission=False)
+    out.append(("Klassenkarte als SVG zeichnen (Dienst)", time.perf_counter() - t,
+                f"{result.svg.count('<path')} Flächen, {len(result.svg) / 1e3:.0f} kB SVG"))
+    # The map page as the server renders it (view + template), outside the request cycle so that
+    # nothing is committed: the public page of the (temporarily published) edition.
+    edition.status = EditionStatus.PUBLISHED
+    db.session.flush()
+    from views.monitoring import oeffentlich
+    timings = []
+    for _ in range(3):
+        db.session.expire_all()
+        with current_app.test_request_context(f"/oeffentlich/monitoring/{edition.id}"):
+            t = time.perf_counter()
+            html = oeffentlich.edition(edition.id)
+            timings.append(time.perf_counter() - t)
+    out.append(("Kartenseite mit Tabelle ausliefern (Server-Zeit, bester von 3)", min(timings),
+                f"{len(html) / 1e3:.0f} kB HTML"))
+    return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html import escape
 
 import numpy as np
@@ -176,17 +175,6 @@ def _finish(spec: MapSpec, suppressed_below: int | None) -> None:
 
 # --- projection and paths --------------------------------------------------------------------
 
-def _as_geom(g):
-    if isinstance(g, str):
-        return _parse_geojson(g)
-    return g
-
-
-@lru_cache(maxsize=8192)
-def _parse_geojson(text: str):
-    return shapely.from_geojson(text)
-
-
 class Projection:
     """Equirectangular with cos(mean latitude), fitted into a viewBox of the given width."""
 
@@ -206,71 +194,100 @@ class Projection:
         return np.column_stack([x, y])
 
 
+PATH_SCALE = 10  # paths are written in tenths of a viewBox unit (integers) inside scale(0.1)
+
+
 def _ring_path(coords: np.ndarray) -> str:
-    # one decimal is sub-pixel at 800 units width
-    pts = np.round(coords, 1)
-    # drop consecutive duplicates produced by rounding
-    if len(pts) > 2:
+    pts = np.rint(coords * PATH_SCALE).astype(np.int64)
+    if len(pts) > 2:  # drop consecutive duplicates produced by rounding
         keep = np.ones(len(pts), dtype=bool)
         keep[1:] = np.any(pts[1:] != pts[:-1], axis=1)
         pts = pts[keep]
-    if len(pts) < 3:
+    if len(pts) < 4:
         return ""
-    body = " ".join(f"{x:g},{y:g}" for x, y in pts[:-1] if True)
-    return f"M{body}Z"
+    return "M" + " ".join([f"{x},{y}" for x, y in pts[:-1].tolist()]) + "Z"
 
 
-def geometry_path(geom, proj: Projection, tolerance: float = 0.0) -> str:
-    if tolerance:
-        geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+def geometry_path(geom, proj: Projection) -> str:
     parts = []
     polys = geom.geoms if hasattr(geom, "geoms") else [geom]
     for poly in polys:
         if poly.geom_type != "Polygon" or poly.is_empty:
             continue
         for ring in (poly.exterior, *poly.interiors):
-            coords = proj.xy(np.asarray(ring.coords)[:, :2])
-            parts.append(_ring_path(coords))
+            parts.append(_ring_path(proj.xy(shapely.get_coordinates(ring))))
     return "".join(parts)
 
 
-def _bounds(geoms) -> tuple[float, float, float, float]:
-    b = np.array([g.bounds for g in geoms])
-    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+def _as_geoms(raw: list) -> np.ndarray:
+    """GeoJSON texts and shapely geometries → array of geometries (texts parsed in one call)."""
+    out = np.empty(len(raw), dtype=object)
+    texts = [i for i, g in enumerate(raw) if isinstance(g, str)]
+    if texts:
+        out[texts] = shapely.from_geojson(np.array([raw[i] for i in texts], dtype=object))
+    for i, g in enumerate(raw):
+        if not isinstance(g, str):
+            out[i] = g
+    return out
+
+
+_PATH_CACHE: dict = {}
+_PATH_CACHE_SIZE = 32
+
+
+def _projected_paths(raw: list, width: float, simplify_px: float) -> tuple[list[str], Projection]:
+    """SVG path data for each geometry, fitted together into the viewBox. Cached by the
+    geometries' text (maps of the same areas are drawn again and again)."""
+    key = None
+    if all(isinstance(g, str) for g in raw):
+        key = (width, simplify_px, hash(tuple(raw)), len(raw))
+        hit = _PATH_CACHE.get(key)
+        if hit is not None:
+            return hit
+    geoms = _as_geoms(raw)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    proj = Projection((float(minx), float(miny), float(maxx), float(maxy)), width=width)
+    if simplify_px:
+        geoms = shapely.simplify(geoms, simplify_px / proj.scale, preserve_topology=True)
+    result = ([geometry_path(g, proj) for g in geoms], proj)
+    if key is not None:
+        if len(_PATH_CACHE) >= _PATH_CACHE_SIZE:
+            _PATH_CACHE.pop(next(iter(_PATH_CACHE)))
+        _PATH_CACHE[key] = result
+    return result
 
 
 def _hatch_defs(uid: str) -> str:
-    return (f'<defs><pattern id="{uid}-geheim" patternUnits="userSpaceOnUse" width="6" height="6" '
-            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{SUPPRESSED_FILL}"/>'
-            f'<line x1="0" y1="0" x2="0" y2="6" stroke="#5a5a5a" stroke-width="2"/></pattern></defs>')
+    def pattern(pid, size, line):
+        return (f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{size}" height="{size}" '
+                f'patternTransform="rotate(45)"><rect width="{size}" height="{size}" fill="{SUPPRESSED_FILL}"/>'
+                f'<line x1="0" y1="0" x2="0" y2="{size}" stroke="#5a5a5a" stroke-width="{line}"/></pattern>')
+    # one pattern for the map (inside scale(0.1)), one for the legend
+    return f"<defs>{pattern(uid + '-geheim', 6 * PATH_SCALE, 2 * PATH_SCALE)}{pattern(uid + '-geheim-l', 6, 2)}</defs>"
 
 
 def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend: bool = True,
                links: bool = True, simplify_px: float = 0.4) -> str:
     """The whole map as an ``<svg>`` element (string, safe to mark up)."""
-    geoms = {a.area_id: _as_geom(a.geometry) for a in spec.areas if a.geometry is not None}
-    if not geoms:
+    drawn = [a for a in spec.areas if a.geometry is not None]
+    if not drawn:
         return ""
-    proj = Projection(_bounds(list(geoms.values())), width=width)
-    tol = simplify_px / proj.scale if simplify_px else 0.0
+    paths, proj = _projected_paths([a.geometry for a in drawn], width, simplify_px)
     title_id, desc_id = f"{uid}-titel", f"{uid}-beschreibung"
     legend_h = (len(spec.legend) + len(spec.extra)) * 22 + 12 if legend else 0
     total_h = proj.height + legend_h
-    interactive = links and any(a.href for a in spec.areas)
+    interactive = links and any(a.href for a in drawn)
     # With links inside, the map is a group of links (role="img" must not contain focusable elements).
     role = "group" if interactive else "img"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {total_h:.0f}" '
            f'width="{width:g}" height="{total_h:.0f}" class="monitoring-karte" role="{role}" '
            f'aria-labelledby="{title_id} {desc_id}">',
            f'<title id="{title_id}">{escape(spec.title)}</title>',
-           f'<desc id="{desc_id}">Karte mit {len(geoms)} Gebieten; dieselben Angaben stehen in der Tabelle.</desc>',
+           f'<desc id="{desc_id}">Karte mit {len(drawn)} Gebieten; dieselben Angaben stehen in der Tabelle.</desc>',
            _hatch_defs(uid),
-           f'<g stroke="{STROKE}" stroke-width="0.6" stroke-linejoin="round" fill-rule="evenodd">']
-    for a in spec.areas:
-        g = geoms.get(a.area_id)
-        if g is None:
-            continue
-        d = geometry_path(g, proj, tol)
+           f'<g transform="scale({1 / PATH_SCALE:g})" stroke="{STROKE}" stroke-width="{0.6 * PATH_SCALE:g}" '
+           f'stroke-linejoin="round" fill-rule="evenodd">']
+    for a, d in zip(drawn, paths):
         if not d:
             continue
         if a.suppressed:
@@ -280,7 +297,7 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
         else:
             fill = spec.legend[a.klasse].fill
         tip = f"{a.name} ({a.code}): {a.value_text}" if a.value_text else f"{a.name} ({a.code})"
-        extra = ' stroke="#000" stroke-width="2.5"' if a.highlight else ""
+        extra = f' stroke="#000" stroke-width="{2.5 * PATH_SCALE:g}"' if a.highlight else ""
         path = f'<path d="{d}" fill="{fill}"{extra} data-gebiet="{a.area_id}"><title>{escape(tip)}</title></path>'
         if links and a.href:
             path = f'<a href="{escape(a.href)}" aria-label="{escape(tip)}">{path}</a>'
@@ -290,7 +307,7 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
         y = proj.height + 8
         out.append('<g class="legende" font-family="sans-serif" font-size="13" fill="#1a1a1a">')
         for entry in [*spec.legend, *spec.extra]:
-            fill = f"url(#{uid}-geheim)" if entry.fill == "hatch" else entry.fill
+            fill = f"url(#{uid}-geheim-l)" if entry.fill == "hatch" else entry.fill
             out.append(f'<rect x="8" y="{y:.0f}" width="18" height="14" fill="{fill}" stroke="{STROKE}" stroke-width="0.6"/>'
                        f'<text x="34" y="{y + 12:.0f}">{escape(entry.label)} ({entry.count})</text>')
             y += 22

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from beteiligung.extensions import db
 from beteiligung.formatting import date_de, number_de
 from beteiligung.permissions import monitoring as mperm
 from models import Area
-from models.monitoring import AreaGeometry, MonitoringEdition, StatIndicator, StatValue
+from models.monitoring import AreaGeometry, EditionResult, MonitoringEdition, StatIndicator, StatValue
 
 from . import NotFound, ValidationError, is_suppressed, subtree_body_ids
 from . import karten as K
@@ -69,10 +70,20 @@ def has_geometries(area_ids) -> bool:
         select(AreaGeometry.id).where(AreaGeometry.area_id.in_(ids)).limit(1)) is not None
 
 
+def fast_number_de(value: float, digits: int) -> str:
+    """Same output as formatting.number_de(value, digits) for plain floats (1.234,5), without
+    Babel's per-call cost: maps and tables of 550 areas format thousands of numbers."""
+    q = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+    text = f"{q:,.{digits}f}"
+    if q.is_zero() and text.startswith("-"):
+        text = text[1:]
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 def _fmt_value(value, unit: str | None, digits: int = 1) -> str:
     if value is None:
         return "keine Daten"
-    text = number_de(value, digits)
+    text = fast_number_de(value, digits)
     return f"{text} {unit}".rstrip() if unit else text
 
 
@@ -175,6 +186,20 @@ def dynamics_labels(edition: MonitoringEdition) -> list[str]:
     return [str(x) for x in dyn.get("klassen") or []]
 
 
+_RESULT_COLUMNS = ("area_id", "area_code", "area_name", "class_number", "class_label", "rank", "index_standardised",
+                   "excluded_reason", "dynamics_value", "dynamics_class")
+
+
+def _result_rows(edition: MonitoringEdition, with_values: bool):
+    """The edition's results as light rows (the JSON columns only when an indicator is shown;
+    a map of 550 areas should not parse 2,200 JSON documents it does not use)."""
+    cols = [getattr(EditionResult, c) for c in _RESULT_COLUMNS]
+    if with_values:
+        cols += [EditionResult.values, EditionResult.numerators]
+    return list(db.session.execute(select(*cols).where(EditionResult.edition_id == edition.id)
+                                   .order_by(EditionResult.area_code)))
+
+
 DYNAMICS_COLOURS = ["#1a9850", "#fee08b", "#d73027"]  # positiv / stabil / negativ
 
 
@@ -184,13 +209,13 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
     indicator's values (``show`` = indicator key)."""
     if check_permission and (user is None or not mperm.can_view_edition(user, edition)):
         raise NotFound()
-    results = [r for r in edition.results]
-    geoms = geometry_texts([r.area_id for r in results if r.area_id is not None])
-    min_counts = edition_min_counts(edition)
-    map_areas, rows = [], []
     keys = edition_indicator_keys(edition)
     if show not in EDITION_VIEWS and show not in keys:
         raise NotFound("Diese Kartenansicht gibt es nicht.")
+    results = _result_rows(edition, with_values=show not in EDITION_VIEWS)
+    geoms = geometry_texts([r.area_id for r in results if r.area_id is not None])
+    min_counts = edition_min_counts(edition)
+    map_areas, rows = [], []
     if show == "klasse":
         labels = class_labels(edition)
         title = f"{edition.title}: Klassen des Status-Index"
