@@ -58,3 +58,25 @@ def test_planner_imports_values_defines_index_and_reads_edition(page, live_serve
     assert "sehr niedrig" in first_row.inner_text()
     assert "z-standardisiert" in page.content()
     check_axe(page)
+
+    # Maps and dossier (B2): the edition's class map drawn on the server, then Kastanienhof's dossier.
+    page.locator("a.kern-btn", has_text="Karte").click()
+    page.wait_for_url(re.compile(r".*/monitoring/ausgaben/\d+/karte$"))
+    svg = page.locator("svg.monitoring-karte")
+    assert svg.count() == 1
+    assert svg.locator("path[data-gebiet]").count() == 7  # the seven Sozialräume of Stadt Lindenau
+    assert "sehr niedrig" in svg.inner_html()
+    check_axe(page)
+    page.get_by_role("link", name="Status-Index (standardisiert)").click()
+    assert page.locator("svg.monitoring-karte path[data-gebiet]").count() == 7
+    check_axe(page)
+    page.get_by_role("table").get_by_role("link", name="Kastanienhof").click()
+    page.wait_for_url(re.compile(r".*/monitoring/gebiete/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Sozialraum-Dossier: Kastanienhof (SR-07)"
+    content = page.content()
+    assert "sehr niedrig" in content and "Pflege" in content and "Lücke" in content
+    assert page.locator("figure.monitoring-locator svg path").count() >= 7
+    check_axe(page)
+    for width in (375, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        check_axe(page)
