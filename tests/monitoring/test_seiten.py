@@ -360,3 +360,23 @@ def test_edition_page_query_count_does_not_grow_with_areas(client, mon):
         assert client.get(f"/monitoring/ausgaben/{big_id}").status_code == 200
     assert len(_db.session.get(MonitoringEdition, big_id).results) > 5 * len(_db.session.get(MonitoringEdition, small_id).results)
     assert after.count == before.count, after
+
+
+def test_xlsx_export_has_method_and_reads_back(client, mon):
+    import io
+
+    from openpyxl import load_workbook
+
+    from beteiligung.services.monitoring import imports as mimp
+    client.login("planung@ahlen.example")
+    r = client.get(f"/monitoring/ausgaben/{mon.edition.id}/ergebnis.xlsx")
+    assert r.status_code == 200
+    data = r.get_data()
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    assert wb.sheetnames == ["Ergebnis", "Methode"]
+    assert "z-standardisiert" in next(wb["Methode"].iter_rows(min_row=2, values_only=True))[0]
+    rows = list(wb["Ergebnis"].iter_rows(values_only=True))
+    a02 = next(row for row in rows if row[0] == "A-02")
+    assert a02[3] is None and a02[5] is None  # suppressed SGB-II value and its z-value
+    report = mimp.import_values(mon.planner_a, mon.kommune_a, "ergebnis.xlsx", data, commit=False)
+    assert report.ok, report.file_error or [(x.line, x.errors) for x in report.rows if x.errors]

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from beteiligung.exports import csv_response
+from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de
 from beteiligung.permissions import monitoring as mperm
@@ -408,6 +408,15 @@ def edition_export(edition_id):
     header, rows = idx.export_table(edition)
     name = f"monitoring-ausgabe-{edition.id}-{edition.reference_date.isoformat()}.csv"
     return csv_response(name, header, rows + idx.method_lines(edition))
+
+
+@bp.route("/ausgaben/<int:edition_id>/ergebnis.xlsx")
+def edition_export_xlsx(edition_id):
+    edition = _edition_or_404(edition_id)
+    header, rows = idx.export_table(edition)
+    name = f"monitoring-ausgabe-{edition.id}-{edition.reference_date.isoformat()}.xlsx"
+    return xlsx_response(name, "Ergebnis", header, rows,
+                         extra_sheets=[("Methode", ["Methode"], [[edition.method_text]])])
 
 
 @bp.route("/ausgaben/<int:edition_id>/vergleich")
