@@ -2,7 +2,7 @@
 
 The Statistikstelle of the Kreis keeps the catalogue (ten indicators); the Kommunen own the
 values of their Sozialräume (five Stichtage, 31.12.2021–31.12.2025, with numerators and
-denominators). Four Kommunen have released their values to the Kreis; Gemeinde Ostermoor
+denominators; Lindenau's two Stadtbezirke carry the sums of their Sozialräume). Four Kommunen have released their values to the Kreis; Gemeinde Ostermoor
 has not, so the Kreis index leaves its areas out and says so. The Kreis computes the
 "Sozialindex Kreis Lindenau" for 2024 and 2025 (with dynamics since 2023) and publishes both.
 SR-07 Kastanienhof comes out in the highest-need class ("sehr niedrig"), where it meets its
@@ -97,6 +97,7 @@ def run(ctx):
                                          value=round(numerator / denominator * factor, 2),
                                          numerator=numerator, denominator=denominator))
     db.session.flush()
+    _stadtbezirke(ctx, catalogue)
 
     for kommune in ctx.kommunen:
         if kommune.name != "Gemeinde Ostermoor":
@@ -112,4 +113,23 @@ def run(ctx):
     own = dict(INDEX_SPEC, name="Sozialindex Stadt Lindenau", mindest_einwohner=None)
     own_definition = idx.save_definition(ctx.users.get("planung_kommune"), lindenau, own)
     idx.create_edition(ctx.users.get("planung_kommune"), lindenau, own_definition, STICHTAGE[4], STICHTAGE[2])
+    db.session.flush()
+
+
+def _stadtbezirke(ctx, catalogue) -> None:
+    """The Stadtbezirke of Lindenau get the sums of their Sozialräume (numerators and denominators)."""
+    from sqlalchemy import select
+    for code in ("SB-N", "SB-S"):
+        parent = ctx.areas[code]
+        children = [a.id for c, a in ctx.areas.items() if a.parent is parent]
+        for ind, base, factor, share in catalogue.values():
+            rows = db.session.execute(select(StatValue.reference_date, StatValue.numerator, StatValue.denominator)
+                                      .where(StatValue.indicator_id == ind.id, StatValue.area_id.in_(children))).all()
+            sums: dict = {}
+            for day, num, den in rows:
+                n, d = sums.get(day, (0.0, 0.0))
+                sums[day] = (n + num, d + den)
+            for day, (num, den) in sums.items():
+                db.session.add(StatValue(area_id=parent.id, indicator_id=ind.id, reference_date=day,
+                                         value=round(num / den * factor, 2), numerator=num, denominator=den))
     db.session.flush()
