@@ -116,21 +116,12 @@ def _filename(edition, focus, ext):
     return f"{base}.{ext}"
 
 
-@bp.route("/ausgaben/<int:edition_id>/sozialbericht.docx")
-def report_docx(edition_id):
+@bp.route("/ausgaben/<int:edition_id>/sozialbericht.<any(docx, pdf):fmt>")
+def report_file(edition_id, fmt):
     edition = _edition(edition_id)
     if not mperm.can_work_monitoring(current_user):
         abort(404)
     focus = _focus()
-    return Response(svc.report_docx(current_user, edition, focus), mimetype=DOCX_TYPE,
-                    headers={"Content-Disposition": _disposition(_filename(edition, focus, "docx"))})
-
-
-@bp.route("/ausgaben/<int:edition_id>/sozialbericht.pdf")
-def report_pdf(edition_id):
-    edition = _edition(edition_id)
-    if not mperm.can_work_monitoring(current_user):
-        abort(404)
-    focus = _focus()
-    return Response(svc.report_pdf(current_user, edition, focus), mimetype="application/pdf",
-                    headers={"Content-Disposition": _disposition(_filename(edition, focus, "pdf"))})
+    build, mimetype = (svc.report_docx, DOCX_TYPE) if fmt == "docx" else (svc.report_pdf, "application/pdf")
+    return Response(build(current_user, edition, focus), mimetype=mimetype,
+                    headers={"Content-Disposition": _disposition(_filename(edition, focus, fmt))})
