@@ -49,7 +49,7 @@ CONTEXT = {"anteil_u18", "anteil_ue65"}  # structure, not need: no need factor
 # Social need per Sozialraum (1 = Kreis average) and its trend per year.
 NEED = {
     "SR-01": (0.85, 0.0), "SR-02": (1.45, -0.02), "SR-03": (0.5, 0.0), "SR-04": (0.75, 0.01),
-    "SR-05": (2.05, -0.08), "SR-06": (1.1, 0.03), "SR-07": (2.1, 0.05),
+    "SR-05": (2.15, -0.08), "SR-06": (1.1, 0.03), "SR-07": (2.1, 0.05),
     "HF-1": (1.0, 0.0), "HF-2": (1.3, 0.03), "HF-3": (0.6, -0.01), "HF-4": (0.4, 0.0),
     "BH-1": (0.5, 0.0), "BH-2": (0.9, 0.01), "BH-3": (0.45, 0.0),
     "AW-1": (1.2, -0.02), "AW-2": (0.7, 0.0), "AW-3": (0.55, 0.01),
@@ -59,7 +59,7 @@ NEED = {
 INDEX_SPEC = {
     "name": "Sozialindex Kreis Lindenau", "ebene": "Sozialraum",
     "indikatoren": ["arbeitslosigkeit", "sgb2_quote", "kinderarmut", "altersarmut"],
-    "mindest_einwohner": 3000, "schwellen": [-1, 1, 1.5],
+    "mindest_einwohner": 5000, "schwellen": [-1, 1, 1.5],
     "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"],
     "dynamik": {"schwellen": [-1, 1], "klassen": ["positiv", "stabil", "negativ"]},
 }

@@ -533,7 +533,7 @@ def _direction(x, y) -> str:
         return "neu eingestuft"
     if y is None or y.class_number is None:
         return "nicht mehr eingestuft"
-    return "höhere Klasse" if y.class_number > x.class_number else "niedrigere Klasse"
+    return "Klasse mit höherem Index" if y.class_number > x.class_number else "Klasse mit niedrigerem Index"
 
 
 def set_status(user, edition: MonitoringEdition, status: EditionStatus) -> None:
