@@ -285,8 +285,11 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
            f'<title id="{title_id}">{escape(spec.title)}</title>',
            f'<desc id="{desc_id}">Karte mit {len(drawn)} Gebieten; dieselben Angaben stehen in der Tabelle.</desc>',
            _hatch_defs(uid),
-           f'<g transform="scale({1 / PATH_SCALE:g})" stroke="{STROKE}" stroke-width="{0.6 * PATH_SCALE:g}" '
-           f'stroke-linejoin="round" fill-rule="evenodd">']
+           f'<clipPath id="{uid}-rahmen"><rect width="{width:g}" height="{proj.height:.0f}"/></clipPath>',
+           f'<g clip-path="url(#{uid}-rahmen)">',
+           f'<g class="monitoring-karte-flaechen" transform="scale({1 / PATH_SCALE:g})" stroke="{STROKE}" '
+           f'stroke-width="{0.6 * PATH_SCALE:g}" stroke-linejoin="round" fill-rule="evenodd" '
+           f'data-hoehe="{proj.height:.0f}">']
     for a, d in zip(drawn, paths):
         if not d:
             continue
@@ -302,7 +305,7 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
         if links and a.href:
             path = f'<a href="{escape(a.href)}" aria-label="{escape(tip)}">{path}</a>'
         out.append(path)
-    out.append("</g>")
+    out.append("</g></g>")
     if legend:
         y = proj.height + 8
         out.append('<g class="legende" font-family="sans-serif" font-size="13" fill="#1a1a1a">')
