@@ -178,3 +178,36 @@ def test_map_page_query_count_constant(client, db, world):
 
     url = f"/monitoring/karte?indikator={sgb2.id}&stichtag={kw.DAY2.isoformat()}"
     assert_constant_queries(client, db.engine, url, grow)
+
+
+def test_edition_map_query_count_constant(client, db, world):
+    import json
+
+    from beteiligung.services.monitoring.geometrie import import_geometries
+    from models import Area
+    from models.monitoring import EditionResult
+    kw.build(world)
+    e = kw.edition(world, "released_to_kreis")
+    client.login("planung@kreis.example")
+    counter = {"n": 0}
+
+    def grow(factor):
+        feats = []
+        for _ in range(factor):
+            counter["n"] += 1
+            n = counter["n"]
+            a = Area(body=world.kommune_a, code=f"E-{n:03d}", name=f"Erweitert {n}")
+            db.session.add(a)
+            db.session.flush()
+            db.session.add(EditionResult(edition_id=e.id, area_id=a.id, area_code=a.code, area_name=a.name,
+                                         values={"sgb2": 5.0, "alo": 3.0}, numerators={"sgb2": 50}, z={},
+                                         index_standardised=0.1 * n, class_label="mittel", class_number=2, rank=3 + n))
+            feats.append({"type": "Feature", "properties": {"K": a.code}, "geometry": {
+                "type": "Polygon", "coordinates": [kw.ring(395000 + 1500 * (n % 10), 5810000 + 1500 * (n // 10), 600, 24)]}})
+        doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:25833"}},
+               "features": feats}
+        assert import_geometries(None, world.kreis, "e.geojson", json.dumps(doc).encode(), "K", commit=True).ok
+        db.session.commit()
+
+    for show in ("klasse", "sgb2"):
+        assert_constant_queries(client, db.engine, f"/monitoring/ausgaben/{e.id}/karte?zeigen={show}", grow)
