@@ -80,3 +80,22 @@ def test_planner_imports_values_defines_index_and_reads_edition(page, live_serve
     for width in (375, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         check_axe(page)
+
+
+def test_kreis_planner_reads_values_over_time_and_compares_editions(page, live_server):
+    login(page, live_server, "planung@kreis-lindenau.example")
+    page.goto(f"{live_server.url}/monitoring/indikatoren")
+    check_axe(page)
+    page.get_by_role("link", name="Schulabgänge ohne Abschluss").click()
+    table = page.get_by_role("table", name=re.compile("Fallzahl unter 5, nicht gezeigt"))
+    assert table.locator("abbr[title^='Fallzahl unter der Mindestfallzahl']").count() > 0
+    assert "Gemeinde Ostermoor" not in page.content() and "OM-1" not in table.inner_text()  # not released
+    check_axe(page)
+    page.goto(f"{live_server.url}/monitoring/")
+    page.get_by_role("link", name="Sozialindex Kreis Lindenau 31.12.2025").click()
+    assert "SR-05 Südstadt" in page.get_by_role("table", name="Gebiete mit Klassenwechsel").inner_text()
+    page.get_by_label("Mit einer anderen Ausgabe vergleichen").select_option(label="Sozialindex Kreis Lindenau 31.12.2024 (veröffentlicht)")
+    page.get_by_role("button", name="Vergleichen").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Ausgaben vergleichen"
+    assert "SR-05 Südstadt" in page.get_by_role("table").inner_text()
+    check_axe(page)
