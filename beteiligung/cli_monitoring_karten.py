@@ -122,14 +122,20 @@ def map_benchmark(body, edition, codes: list[str]) -> list[tuple[str, float, str
     # nothing is committed: the public page of the (temporarily published) edition.
     edition.status = EditionStatus.PUBLISHED
     db.session.flush()
+    from beteiligung.services.monitoring import karten as K
     from views.monitoring import oeffentlich
+    with current_app.test_request_context(f"/oeffentlich/monitoring/{edition.id}"):
+        oeffentlich.edition(edition.id)  # compiles the templates once per process (not measured)
+    K._PATH_CACHE.clear()  # the first measured call draws the paths, the next ones reuse them
     timings = []
-    for _ in range(3):
+    for _ in range(4):
         db.session.expire_all()
         with current_app.test_request_context(f"/oeffentlich/monitoring/{edition.id}"):
             t = time.perf_counter()
             html = oeffentlich.edition(edition.id)
             timings.append(time.perf_counter() - t)
-    out.append(("Kartenseite mit Tabelle ausliefern (Server-Zeit, bester von 3)", min(timings),
+    out.append(("Kartenseite mit Tabelle ausliefern (Server-Zeit, Pfade neu gezeichnet)", timings[0],
                 f"{len(html) / 1e3:.0f} kB HTML"))
+    out.append(("Kartenseite mit Tabelle ausliefern (Server-Zeit, weitere Aufrufe)", min(timings[1:]),
+                "Pfade aus dem Cache"))
     return out
