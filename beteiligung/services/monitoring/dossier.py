@@ -169,8 +169,8 @@ def _contracts(user, area: Area, d: Dossier) -> None:
 
 
 def _coverage(user, area: Area, d: Dossier) -> None:
-    from models import Handlungsfeld, Organisation, organisation_area, organisation_term
     from beteiligung.services.network import POLITICS_KIND
+    from models import Handlungsfeld, Organisation, organisation_area, organisation_term
     fields = list(db.session.scalars(select(Handlungsfeld).order_by(Handlungsfeld.name)))
     cells: dict[int, list[str]] = {}
     for tid, name in db.session.execute(

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import select
 
 from beteiligung.extensions import db
-from beteiligung.formatting import date_de, number_de
+from beteiligung.formatting import date_de
 from beteiligung.permissions import monitoring as mperm
 from models import Area
 from models.monitoring import AreaGeometry, EditionResult, MonitoringEdition, StatIndicator, StatValue
