@@ -151,3 +151,31 @@ def test_dossier_query_count_constant(client, db, world, mon):
         db.session.commit()
 
     assert_constant_queries(client, db.engine, f"/monitoring/gebiete/{world.area_a1.id}", grow)
+
+
+def test_dossier_list_follows_release(client, db, world, mon):
+    client.login("planung@kreis.example")
+    html = client.get("/monitoring/gebiete/").get_data(as_text=True)
+    assert f"/monitoring/gebiete/{world.area_a1.id}\"" in html and f"/monitoring/gebiete/{world.area_a2.id}\"" in html
+    assert f"/monitoring/gebiete/{world.area_b1.id}\"" not in html  # Kommune B not released
+    assert "hinterlegt" in html
+    client.logout()
+    client.login("politik@kreis.example")
+    assert client.get("/monitoring/gebiete/").status_code == 404
+    client.logout()
+    client.login("partner@wohlfahrt.example")
+    assert client.get("/monitoring/gebiete/").status_code == 403
+
+
+def test_dossier_list_query_count_constant(client, db, world, mon):
+    from models import Area
+    client.login("planung@kreis.example")
+    counter = {"n": 0}
+
+    def grow(factor):
+        for _ in range(factor):
+            counter["n"] += 1
+            db.session.add(Area(body=world.kommune_a, code=f"L-{counter['n']:03d}", name=f"Liste {counter['n']}"))
+        db.session.commit()
+
+    assert_constant_queries(client, db.engine, "/monitoring/gebiete/", grow)

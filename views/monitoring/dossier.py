@@ -5,6 +5,7 @@ from flask import Response, abort, render_template
 from flask_login import current_user
 
 from beteiligung.exports import _disposition
+from beteiligung.permissions import monitoring as mperm
 from beteiligung.services import NotFound
 from beteiligung.services.monitoring import dossier as svc
 
@@ -18,6 +19,13 @@ def _area(area_id):
         return svc.get_area(current_user, area_id)
     except NotFound:
         abort(404)
+
+
+@bp.route("/gebiete/")
+def dossier_index():
+    if not mperm.can_work_monitoring(current_user):
+        abort(404)
+    return render_template("monitoring/dossiers.html", rows=svc.dossier_areas(current_user))
 
 
 @bp.route("/gebiete/<int:area_id>")

@@ -301,3 +301,16 @@ def profile_docx(user, area: Area) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def dossier_areas(user) -> list[tuple]:
+    """(area, body name, has geometry) for every area whose dossier the user may open, by body and code."""
+    from models import Body
+    from models.monitoring import AreaGeometry
+    if not mperm.can_work_monitoring(user):
+        return []
+    rows = db.session.execute(
+        select(Area, Body.name, AreaGeometry.id).join(Body, Body.id == Area.body_id)
+        .outerjoin(AreaGeometry, AreaGeometry.area_id == Area.id)
+        .where(mperm.value_area_filter(user)).order_by(Body.name, Area.kind, Area.code)).all()
+    return [(a, body_name, geom_id is not None) for a, body_name, geom_id in rows]
