@@ -59,7 +59,10 @@ def test_indicator_map_suppresses_and_respects_release(db, world):
     result = KD.indicator_map(world.planner_k, sgb2, kw.DAY2)
     # Kommune B has not released its values: B-01 is not on the Kreis planner's map
     assert [r.code for r in result.rows] == ["A-01", "A-02"]
-    assert paths(result.svg) == [str(world.area_a1.id), str(world.area_a2.id)]
+    # ... only its outline, for orientation, without any value
+    assert paths(result.svg) == [str(world.area_a1.id), str(world.area_a2.id), str(world.area_b1.id)]
+    assert "Dorfmitte (B-01): Werte nicht freigegeben" in result.svg and "8,6 %" not in result.svg
+    assert "Werte nicht freigegeben (1)" in result.svg
     secret = next(r for r in result.rows if r.code == "A-02")
     assert secret.suppressed and secret.value_text == "geheim (unter 5)"
     assert "3,3 %" not in result.svg and "geheim (unter 5)" in result.svg
@@ -76,7 +79,8 @@ def test_indicator_map_page(client, db, world):
     r = client.get(f"/monitoring/karte?indikator={sgb2.id}&stichtag={kw.DAY2.isoformat()}&methode=gleich&klassen=3")
     html = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert html.count('data-gebiet="') == 2 and "geheim (unter 5)" in html and "3,3 %" not in html
+    assert html.count('data-gebiet="') == 3 and "geheim (unter 5)" in html and "3,3 %" not in html
+    assert "8,6 %" not in html and "Dorfmitte" not in html.split("<table")[-1]  # B-01: outline only, not in the table
     assert f'href="/monitoring/gebiete/{world.area_a1.id}"' in html
     assert "<caption" in html and 'scope="row"' in html
     # fixed thresholds

@@ -92,7 +92,7 @@ def indicator_map():
     if chosen and day and not errors:
         try:
             result = KD.indicator_map(current_user, chosen, day, method=method, classes=classes,
-                                      thresholds=thresholds, href=_dossier_href(current_user))
+                                      thresholds=thresholds, href=_dossier_href(current_user), legend=False)
         except NotFound:
             abort(404)
         except ServiceError as exc:
@@ -119,7 +119,7 @@ def edition_map(edition_id):
     if show not in views:
         abort(404)
     href = _dossier_href(current_user) if mperm.can_work_monitoring(current_user) else None
-    result = KD.edition_map(current_user, edition, show, href=href)
+    result = KD.edition_map(current_user, edition, show, href=href, legend=False)
     return render_template("monitoring/ausgabe_karte.html", edition=edition, show=show, views=views, result=result,
                            value_headers=KD.VALUE_HEADERS)
 

@@ -42,7 +42,7 @@ def edition(edition_id):
     views.update(KD.indicator_names(e))
     if show not in views:
         abort(404)
-    result = KD.edition_map(None, e, show, check_permission=False)
+    result = KD.edition_map(None, e, show, check_permission=False, legend=False)
     return render_template("monitoring/oeffentlich_ausgabe.html", edition=e, show=show, views=views, result=result,
                            value_headers=KD.VALUE_HEADERS)
 

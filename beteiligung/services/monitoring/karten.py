@@ -26,6 +26,7 @@ SEQUENTIAL = {
     7: ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000"],
 }
 NO_DATA_FILL = "#f2f2f2"
+CONTEXT_FILL = "#ffffff"
 SUPPRESSED_FILL = "#bdbdbd"
 STROKE = "#4d4d4d"
 METHODS = {
@@ -108,6 +109,7 @@ class MapArea:
     suppressed: bool = False
     href: str | None = None
     highlight: bool = False
+    context: str | None = None       # drawn for orientation only, e.g. "Werte nicht freigegeben"
 
 
 @dataclass
@@ -137,7 +139,7 @@ def choropleth_spec(areas: list[MapArea], values: dict[int, float | None], *, ti
     colours = palette(len(labels))
     legend = [LegendEntry(label, colour) for label, colour in zip(labels, colours)]
     for a in areas:
-        if a.suppressed:
+        if a.suppressed or a.context:
             a.klasse = None
             continue
         v = values.get(a.area_id)
@@ -164,13 +166,19 @@ def categorical_spec(areas: list[MapArea], labels: list[str], *, title: str,
 
 def _finish(spec: MapSpec, suppressed_below: int | None) -> None:
     n_supp = sum(1 for a in spec.areas if a.suppressed)
-    n_none = sum(1 for a in spec.areas if not a.suppressed and a.klasse is None)
+    n_none = sum(1 for a in spec.areas if not a.suppressed and a.klasse is None and not a.context)
+    contexts: dict[str, int] = {}
+    for a in spec.areas:
+        if a.context:
+            contexts[a.context] = contexts.get(a.context, 0) + 1
     if n_supp:
         label = f"geheim (unter {suppressed_below})" if suppressed_below else "geheim"
         spec.suppression_label = label
         spec.extra.append(LegendEntry(label, "hatch", n_supp))
     if n_none:
         spec.extra.append(LegendEntry("keine Daten", NO_DATA_FILL, n_none))
+    for label, count in contexts.items():
+        spec.extra.append(LegendEntry(label, CONTEXT_FILL, count))
 
 
 # --- projection and paths --------------------------------------------------------------------
@@ -293,7 +301,9 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
     for a, d in zip(drawn, paths):
         if not d:
             continue
-        if a.suppressed:
+        if a.context:
+            fill = CONTEXT_FILL
+        elif a.suppressed:
             fill = f"url(#{uid}-geheim)"
         elif a.klasse is None:
             fill = NO_DATA_FILL

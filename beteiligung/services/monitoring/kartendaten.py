@@ -100,8 +100,23 @@ def _layer_areas(user, body_ids, kind: str, day: date | None) -> list[Area]:
     return areas
 
 
-def _render(spec: K.MapSpec, uid: str, width: int = 800) -> str:
-    return K.render_map(spec, uid=uid, width=width)
+NOT_RELEASED = "Werte nicht freigegeben"
+NOT_IN_EDITION = "nicht in dieser Ausgabe"
+
+
+def _context_areas(body_ids, kind: str, exclude: set, label: str) -> list[K.MapArea]:
+    """Outlines of the layer's other areas (geometry only, never a value), so that the map shows
+    the whole Kreis: e.g. the areas of a Kommune that has not released its values."""
+    rows = db.session.execute(
+        select(Area.id, Area.code, Area.name, AreaGeometry.geojson)
+        .join(AreaGeometry, AreaGeometry.area_id == Area.id)
+        .where(Area.body_id.in_(body_ids), Area.kind == kind, Area.valid_to.is_(None))
+        .order_by(Area.code)).all()
+    return [K.MapArea(i, c, n, g, value_text=label, context=label) for i, c, n, g in rows if i not in exclude]
+
+
+def _render(spec: K.MapSpec, uid: str, width: int = 800, legend: bool = True) -> str:
+    return K.render_map(spec, uid=uid, width=width, legend=legend)
 
 
 # --- indicator map -----------------------------------------------------------------------------------
@@ -114,7 +129,8 @@ def indicator_dates(user, indicator: StatIndicator) -> list[date]:
 
 
 def indicator_map(user, indicator: StatIndicator, day: date, *, method: str = "quantile", classes: int = 5,
-                  thresholds: list[float] | None = None, href=None, uid: str = "karte") -> MapResult:
+                  thresholds: list[float] | None = None, href=None, uid: str = "karte",
+                  legend: bool = True) -> MapResult:
     """Choropleth of one indicator at one Stichtag over the areas whose values the user may read."""
     if not mperm.can_view_stat_indicator(user, indicator):
         raise NotFound()
@@ -145,13 +161,14 @@ def indicator_map(user, indicator: StatIndicator, day: date, *, method: str = "q
         if a.id in geoms:
             map_areas.append(K.MapArea(a.id, a.code, a.name, geoms[a.id], value_text=text, suppressed=hidden,
                                        href=href(a) if href else None))
+    map_areas += _context_areas(subtree_body_ids(indicator.body), kind, set(ids), NOT_RELEASED)
     title = f"{indicator.name} am {date_de(day)}"
     spec = K.choropleth_spec(map_areas, numeric, title=title, method=method, classes=classes,
                              thresholds=thresholds, unit=indicator.unit or "", suppressed_below=indicator.min_count)
     labels = {a.area_id: spec.legend[a.klasse].label for a in map_areas if a.klasse is not None}
     for r in rows:
         r.class_label = labels.get(r.area_id, "")
-    svg = _render(spec, uid) if map_areas else ""
+    svg = _render(spec, uid, legend=legend) if map_areas else ""
     return MapResult(title, svg, rows, spec, missing_geometry=sum(1 for r in rows if not r.has_geometry))
 
 
@@ -204,7 +221,7 @@ DYNAMICS_COLOURS = ["#1a9850", "#fee08b", "#d73027"]  # positiv / stabil / negat
 
 
 def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=None, uid: str = "karte",
-                width: int = 800, check_permission: bool = True) -> MapResult:
+                width: int = 800, check_permission: bool = True, legend: bool = True) -> MapResult:
     """Map of a frozen edition: its classes, its standardised index, its dynamics classes or one
     indicator's values (``show`` = indicator key)."""
     if check_permission and (user is None or not mperm.can_view_edition(user, edition)):
@@ -215,7 +232,9 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
     results = _result_rows(edition, with_values=show not in EDITION_VIEWS)
     geoms = geometry_texts([r.area_id for r in results if r.area_id is not None])
     min_counts = edition_min_counts(edition)
-    map_areas, rows = [], []
+    rows = []
+    layer = (edition.definition or {}).get("ebene") or DEFAULT_LAYER
+    map_areas = _context_areas(subtree_body_ids(edition.body), layer, {r.area_id for r in results}, NOT_IN_EDITION)
     if show == "klasse":
         labels = class_labels(edition)
         title = f"{edition.title}: Klassen des Status-Index"
@@ -281,7 +300,7 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
         for row in rows:
             if not row.class_label:
                 row.class_label = labels_by_area.get(row.area_id, "")
-    svg = K.render_map(spec, uid=uid, width=width) if map_areas else ""
+    svg = _render(spec, uid, width, legend) if map_areas else ""
     return MapResult(title, svg, rows, spec, missing_geometry=sum(1 for r in rows if not r.has_geometry))
 
 
