@@ -13,6 +13,7 @@ NAV = [
     ("Kontrakte", "kontrakte.index", {}, None),
     ("Netzwerk", "netzwerk.index", {}, None),
     ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
+    ("Monitoring", "monitoring.index", {}, "can_view_monitoring"),
     ("Organisationen", "stammdaten.index", {"key": "organisationen"}, None),
     ("Personen", "stammdaten.index", {"key": "personen"}, "can_read_persons"),
     ("Sozialräume", "stammdaten.index", {"key": "sozialraeume"}, None),
@@ -33,7 +34,7 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public", "anmeldung"]
+                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich"]
 
 
 def register_blueprints(app) -> None:
