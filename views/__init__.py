@@ -10,6 +10,7 @@ NAV = [
     ("Gremien", "gremien.index", {}, None),
     ("Nachhalten", "protokolle.followup", {}, None),
     ("Kontrakte", "kontrakte.index", {}, None),
+    ("Maßnahmen", "planung.measures", {}, "can_use_planung"),
     ("Netzwerk", "netzwerk.index", {}, None),
     ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
     ("Organisationen", "stammdaten.index", {"key": "organisationen"}, None),
@@ -28,7 +29,7 @@ NAV = [
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public"]
+                     "survey_public", "planung"]
 
 
 def register_blueprints(app) -> None:

@@ -1,0 +1,97 @@
+"""Rules of the Planung module (Maßnahmenregister, links of decisions, Wirkungskette).
+
+- Planners of the owning body (and admins) manage a measure: data, status, links, budget.
+- Partners of the responsible organisation update their measures (progress, milestones,
+  status note) — the same shape as reporting on a contract; another organisation's
+  measure does not exist for them (404).
+- Staff of the Kreis (planners, Sozialraummanagement) read every measure of the Kreis;
+  Politik reads the measures of its Kreis; a foreign Kreis sees nothing.
+- A decision can be linked by whoever edits its protocol or plans in the Kreis and may read
+  it; the linked measure, goal or contract must be managed by the same user.
+"""
+from __future__ import annotations
+
+from sqlalchemy import false, or_, true
+
+from . import (
+    can_edit_protocol, can_manage_contract, can_manage_goal, can_read_decisions, can_view_internal_items,
+    scope_of,
+)
+
+
+def can_use_planung(user) -> bool:
+    s = scope_of(user)
+    return s.staff or bool(s.partner_org_ids) or bool(s.politics_body_ids)
+
+
+def can_create_measure(user, body_id=None) -> bool:
+    s = scope_of(user)
+    return s.admin or (body_id in s.planner_body_ids if body_id else bool(s.planner_body_ids))
+
+
+def can_manage_measure(user, measure) -> bool:
+    s = scope_of(user)
+    return s.admin or measure.body_id in s.planner_body_ids
+
+
+def can_report_measure(user, measure) -> bool:
+    """Progress, milestones and the status note: managers and the responsible organisation."""
+    if can_manage_measure(user, measure):
+        return True
+    return measure.organisation_id in scope_of(user).partner_org_ids
+
+
+def can_view_measure(user, measure) -> bool:
+    s = scope_of(user)
+    if not s.authenticated or measure is None:
+        return False
+    if can_report_measure(user, measure):
+        return True
+    return measure.body_id in s.tree_body_ids and (s.staff or bool(s.politics_body_ids))
+
+
+def measure_filter(user):
+    """SQL condition: measures this user may see (mirrors can_view_measure)."""
+    from models.planung import Measure
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    conds = []
+    if (s.staff or s.politics_body_ids) and s.tree_body_ids:
+        conds.append(Measure.body_id.in_(s.tree_body_ids))
+    if s.partner_org_ids:
+        conds.append(Measure.organisation_id.in_(s.partner_org_ids))
+    return or_(*conds) if conds else false()
+
+
+def can_view_decision(user, entry) -> bool:
+    """A protocol entry as part of the Wirkungskette: decisions readable for the user, and an entry
+    of a non-public TOP only for who may see non-public TOPs."""
+    meeting = entry.protocol.meeting
+    if not can_read_decisions(user, meeting):
+        return False
+    item = entry.agenda_item
+    return item is None or item.is_public or can_view_internal_items(user, meeting)
+
+
+def can_link_decision(user, entry) -> bool:
+    if entry.kind not in ("Beschluss", "Empfehlung") or not can_view_decision(user, entry):
+        return False
+    return scope_of(user).planner or can_edit_protocol(user, entry.protocol.meeting)
+
+
+def can_link_target(user, target) -> bool:
+    """The measure, goal or contract a link points to must be managed by the user."""
+    from models.contracts import Contract, Goal
+    from models.planung import Measure
+    if isinstance(target, Measure):
+        return can_manage_measure(user, target)
+    if isinstance(target, Goal):
+        return can_manage_goal(user, target)
+    if isinstance(target, Contract):
+        return can_manage_contract(user, target)
+    return False
+
+
+def can_view_chain(user) -> bool:
+    return can_use_planung(user)

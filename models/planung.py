@@ -1,0 +1,194 @@
+"""Planung: Maßnahmenregister and the links that close the Wirkungskette.
+
+A Measure (Maßnahme) is carried out by a responsible organisation, serves goals, is
+commissioned by decisions (protocol entries Beschluss/Empfehlung), funded by contracts and
+measured by indicators. Decisions link to measures, goals and contracts through three
+association tables, so every link can be read from both ends.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String, Table, Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from beteiligung.extensions import db
+
+from .base import TimestampMixin, VersionedMixin
+from .contracts import Contract, Goal, Indicator
+from .masterdata import Area, Body, Organisation, Term
+
+
+class MeasureStatus(StrEnum):
+    GEPLANT = "geplant"
+    IN_UMSETZUNG = "in Umsetzung"
+    ABGESCHLOSSEN = "abgeschlossen"
+    EINGESTELLT = "eingestellt"
+
+    @property
+    def label(self) -> str:
+        return {"geplant": "geplant", "in Umsetzung": "in Umsetzung", "abgeschlossen": "abgeschlossen",
+                "eingestellt": "eingestellt"}[self.value]
+
+
+# Allowed status changes; anything else is refused with a German message.
+MEASURE_TRANSITIONS: dict[MeasureStatus, set[MeasureStatus]] = {
+    MeasureStatus.GEPLANT: {MeasureStatus.IN_UMSETZUNG, MeasureStatus.EINGESTELLT},
+    MeasureStatus.IN_UMSETZUNG: {MeasureStatus.ABGESCHLOSSEN, MeasureStatus.EINGESTELLT},
+    MeasureStatus.ABGESCHLOSSEN: set(),
+    MeasureStatus.EINGESTELLT: set(),
+}
+# Groups of states, defined once.
+MEASURE_OPEN_STATES = frozenset({MeasureStatus.GEPLANT, MeasureStatus.IN_UMSETZUNG})
+MEASURE_CLOSED_STATES = frozenset({MeasureStatus.ABGESCHLOSSEN, MeasureStatus.EINGESTELLT})
+# Shown on the public "Was aus Ihren Hinweisen wurde" page (when the measure is marked public).
+MEASURE_PUBLIC_STATES = frozenset({MeasureStatus.IN_UMSETZUNG, MeasureStatus.ABGESCHLOSSEN})
+
+
+class ProgressMode(StrEnum):
+    EINGABE = "eingabe"
+    MEILENSTEINE = "meilensteine"
+
+    @property
+    def label(self) -> str:
+        return {"eingabe": "eingetragen", "meilensteine": "aus den Meilensteinen"}[self.value]
+
+
+measure_area = Table(
+    "measure_area", db.Model.metadata,
+    Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+measure_target_group = Table(
+    "measure_target_group", db.Model.metadata,
+    Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
+)
+measure_goal = Table(
+    "measure_goal", db.Model.metadata,
+    Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    Column("goal_id", ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True),
+)
+measure_contract = Table(
+    "measure_contract", db.Model.metadata,
+    Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True),
+)
+measure_indicator = Table(
+    "measure_indicator", db.Model.metadata,
+    Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
+    Column("indicator_id", ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True),
+)
+# Decision (protocol entry Beschluss/Empfehlung) → what it led to.
+decision_measure = Table(
+    "decision_measure", db.Model.metadata,
+    Column("entry_id", ForeignKey("protocol_entry.id", ondelete="CASCADE"), primary_key=True),
+    Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+decision_goal = Table(
+    "decision_goal", db.Model.metadata,
+    Column("entry_id", ForeignKey("protocol_entry.id", ondelete="CASCADE"), primary_key=True),
+    Column("goal_id", ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+decision_contract = Table(
+    "decision_contract", db.Model.metadata,
+    Column("entry_id", ForeignKey("protocol_entry.id", ondelete="CASCADE"), primary_key=True),
+    Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Measure(TimestampMixin, VersionedMixin, db.Model):
+    """Maßnahme im Maßnahmenregister."""
+
+    audit_type = "Maßnahme"
+    __tablename__ = "measure"
+    __table_args__ = (CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    handlungsfeld_id: Mapped[Optional[int]] = mapped_column(ForeignKey("term.id"), index=True)
+    staff_fte: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))  # VZÄ
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=MeasureStatus.GEPLANT, index=True)
+    status_reason: Mapped[Optional[str]] = mapped_column(Text)  # why eingestellt
+    status_note: Mapped[Optional[str]] = mapped_column(Text)  # Sachstand (partner)
+    start_date: Mapped[Optional[date]] = mapped_column(Date)
+    end_date: Mapped[Optional[date]] = mapped_column(Date, index=True)
+    progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    progress_mode: Mapped[str] = mapped_column(String(20), nullable=False, default=ProgressMode.EINGABE)
+    is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    body: Mapped[Body] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    handlungsfeld: Mapped[Optional[Term]] = relationship()
+    areas: Mapped[list[Area]] = relationship(secondary=measure_area, order_by=Area.code)
+    target_groups: Mapped[list[Term]] = relationship(secondary=measure_target_group, order_by=Term.name)
+    goals: Mapped[list[Goal]] = relationship(secondary=measure_goal, order_by=Goal.id)
+    contracts: Mapped[list[Contract]] = relationship(secondary=measure_contract, order_by=Contract.id)
+    indicators: Mapped[list[Indicator]] = relationship(secondary=measure_indicator, order_by=Indicator.id)
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="measure", cascade="all, delete-orphan", order_by="(Milestone.due_date, Milestone.id)")
+    budget_lines: Mapped[list["MeasureBudget"]] = relationship(
+        back_populates="measure", cascade="all, delete-orphan", order_by="(MeasureBudget.year, MeasureBudget.id)")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def status_enum(self) -> MeasureStatus:
+        return MeasureStatus(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return self.status_enum.label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in MEASURE_OPEN_STATES
+
+    def overdue_reasons(self, today: date) -> list[str]:
+        """Why the measure is behind schedule (empty when it is not)."""
+        if not self.is_open:
+            return []
+        out = []
+        if self.end_date is not None and self.end_date < today:
+            out.append(f"Laufzeitende {self.end_date:%d.%m.%Y} überschritten")
+        for m in self.milestones:
+            if not m.done and m.due_date < today:
+                out.append(f"Meilenstein „{m.title}“ seit {m.due_date:%d.%m.%Y} fällig")
+        return out
+
+
+class Milestone(TimestampMixin, db.Model):
+    __tablename__ = "measure_milestone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id", ondelete="CASCADE"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    due_date: Mapped[date] = mapped_column(Date, nullable=False)
+    done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    done_on: Mapped[Optional[date]] = mapped_column(Date)
+
+    measure: Mapped[Measure] = relationship(back_populates="milestones")
+
+
+class MeasureBudget(TimestampMixin, db.Model):
+    """Mittel einer Maßnahme je Haushaltsjahr (optional mit NKF-Produkt)."""
+
+    __tablename__ = "measure_budget"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id", ondelete="CASCADE"), nullable=False, index=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
+    product_number: Mapped[Optional[str]] = mapped_column(String(40))
+
+    measure: Mapped[Measure] = relationship(back_populates="budget_lines")
