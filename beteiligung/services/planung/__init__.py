@@ -388,3 +388,5 @@ def export_rows(user, f: MeasureFilters, chunk: int = 200):
                    m.handlungsfeld.name if m.handlungsfeld else "", ", ".join(a.name for a in m.areas),
                    m.staff_fte, sum((Decimal(b.amount) for b in m.budget_lines), Decimal(0))]
         last = batch[-1].id
+
+from . import oeffentlich  # noqa: E402,F401  (registers the public follow-up lines)
