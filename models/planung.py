@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String, Table, Text,
+    Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -192,3 +192,136 @@ class MeasureBudget(TimestampMixin, db.Model):
     product_number: Mapped[Optional[str]] = mapped_column(String(40))
 
     measure: Mapped[Measure] = relationship(back_populates="budget_lines")
+
+
+# --- Planungsvorhaben (Steuerungskreislauf) ---------------------------------------------
+
+class PhaseKind(StrEnum):
+    AUFTRAGSKLAERUNG = "auftragsklaerung"
+    BESTANDSAUFNAHME = "bestandsaufnahme"
+    LEITBILD = "leitbild"
+    ZIELBILDUNG = "zielbildung"
+    MASSNAHMEN = "massnahmen"
+    EVALUATION = "evaluation"
+
+    @property
+    def label(self) -> str:
+        return {"auftragsklaerung": "Auftragsklärung", "bestandsaufnahme": "Bestandsaufnahme",
+                "leitbild": "Leitbild", "zielbildung": "Zielbildung",
+                "massnahmen": "Maßnahmenplanung und Umsetzung",
+                "evaluation": "Evaluation und Controlling"}[self.value]
+
+
+PHASE_ORDER = list(PhaseKind)
+
+
+class PhaseStatus(StrEnum):
+    OFFEN = "offen"
+    LAUFEND = "laufend"
+    ABGESCHLOSSEN = "abgeschlossen"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class AssignmentKind(StrEnum):
+    """What can be assigned to a Planungsvorhaben and a phase (one assignment table)."""
+    SITZUNG = "sitzung"
+    BESCHLUSS = "eintrag"
+    BEFRAGUNG = "befragung"
+    ZIEL = "ziel"
+    KONTRAKT = "kontrakt"
+    MASSNAHME = "massnahme"
+
+    @property
+    def label(self) -> str:
+        return {"sitzung": "Sitzung", "eintrag": "Beschluss / Empfehlung", "befragung": "Befragung",
+                "ziel": "Ziel", "kontrakt": "Kontrakt", "massnahme": "Maßnahme"}[self.value]
+
+
+process_area = Table(
+    "planning_process_area", db.Model.metadata,
+    Column("process_id", ForeignKey("planning_process.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+process_term = Table(
+    "planning_process_term", db.Model.metadata,
+    Column("process_id", ForeignKey("planning_process.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class PlanningProcess(TimestampMixin, VersionedMixin, db.Model):
+    """Planungsvorhaben: a mandate and the phases of the Steuerungskreislauf."""
+
+    audit_type = "Planungsvorhaben"
+    __tablename__ = "planning_process"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    # Auftrag: who commissioned it (a committee of the platform or a council named in text)
+    mandate_committee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("committee.id", ondelete="SET NULL"))
+    mandate_by: Mapped[Optional[str]] = mapped_column(String(200))
+    mandate_date: Mapped[Optional[date]] = mapped_column(Date)
+    mandate_reference: Mapped[Optional[str]] = mapped_column(String(60))  # e.g. V/2026/0815
+    scope: Mapped[Optional[str]] = mapped_column(Text)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    body: Mapped[Body] = relationship()
+    mandate_committee = relationship("Committee")
+    areas: Mapped[list[Area]] = relationship(secondary=process_area, order_by=Area.code)
+    terms: Mapped[list[Term]] = relationship(secondary=process_term, order_by=Term.name)
+    phases: Mapped[list["ProcessPhase"]] = relationship(
+        back_populates="process", cascade="all, delete-orphan", order_by="ProcessPhase.position")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def handlungsfelder(self) -> list[Term]:
+        return [t for t in self.terms if t.vocabulary == "handlungsfeld"]
+
+    @property
+    def zielgruppen(self) -> list[Term]:
+        return [t for t in self.terms if t.vocabulary == "zielgruppe"]
+
+
+class ProcessPhase(TimestampMixin, db.Model):
+    __tablename__ = "planning_phase"
+    __table_args__ = (UniqueConstraint("process_id", "kind", name="uq_planning_phase_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("planning_process.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=PhaseStatus.OFFEN)
+    start_date: Mapped[Optional[date]] = mapped_column(Date)
+    end_date: Mapped[Optional[date]] = mapped_column(Date)
+    responsible_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+    process: Mapped[PlanningProcess] = relationship(back_populates="phases")
+    responsible = relationship("Person")
+
+    @property
+    def label(self) -> str:
+        return PhaseKind(self.kind).label
+
+
+class ProcessAssignment(TimestampMixin, db.Model):
+    """A meeting, decision, survey, goal, contract or measure assigned to a process and a phase."""
+
+    __tablename__ = "planning_assignment"
+    __table_args__ = (UniqueConstraint("process_id", "item_kind", "item_id", name="uq_planning_assignment_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("planning_process.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    phase_id: Mapped[int] = mapped_column(ForeignKey("planning_phase.id", ondelete="CASCADE"), nullable=False,
+                                          index=True)
+    item_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    item_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+
+    phase: Mapped[ProcessPhase] = relationship()

@@ -20,7 +20,10 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from models import TopicProposal
-from models.planung import Measure, MeasureBudget, Milestone, decision_goal, decision_measure
+from models.planung import (
+    PHASE_ORDER, Measure, MeasureBudget, Milestone, PlanningProcess, ProcessAssignment, ProcessPhase, decision_goal,
+    decision_measure,
+)
 from models.protocols import ProtocolEntry
 from models.surveys import Code, Finding
 
@@ -106,6 +109,33 @@ def run(ctx) -> None:
         db.session.execute(decision_measure.insert().values(entry_id=beschluss.id, measure_id=m1.id))
         db.session.execute(decision_measure.insert().values(entry_id=beschluss.id, measure_id=m2.id))
         db.session.execute(decision_goal.insert().values(entry_id=beschluss.id, goal_id=goal.id))
+    # 5. the Planungsvorhaben that holds it all, phase by phase
+    process = PlanningProcess(
+        body=ctx.kreis, title="Frühe Hilfen in der Südstadt 2026–2028", created_by_id=planner.id,
+        mandate_by="Jugendhilfeausschuss des Kreises Lindenau", mandate_date=today - timedelta(days=300),
+        mandate_reference="V/2026/0815",
+        scope="Die Sozialplanung soll mit der Sozialraumkonferenz Südstadt und den Trägern der Frühen Hilfen "
+              "den Zugang junger Familien verbessern und dem Ausschuss halbjährlich berichten.",
+        areas=[sued], terms=[hf["Kinder, Jugend und Familie"], hf["Kinder unter 6 Jahren"]])
+    states = ["abgeschlossen", "abgeschlossen", "abgeschlossen", "abgeschlossen", "laufend", "offen"]
+    starts = [-300, -260, -200, -150, -120, 200]
+    ends = [-270, -200, -160, -120, 400, 600]
+    process.phases = [ProcessPhase(kind=k.value, position=i + 1, status=states[i],
+                                   start_date=today + timedelta(days=starts[i]), end_date=today + timedelta(days=ends[i]),
+                                   responsible=planner.person)
+                      for i, k in enumerate(PHASE_ORDER)]
+    db.session.add(process)
+    db.session.flush()
+    phase = {ph.kind: ph for ph in process.phases}
+    rows = [("bestandsaufnahme", "befragung", survey.id), ("bestandsaufnahme", "sitzung", empfehlung.protocol.meeting_id),
+            ("zielbildung", "ziel", goal.id), ("massnahmen", "kontrakt", c1.id), ("massnahmen", "massnahme", m1.id),
+            ("massnahmen", "massnahme", m2.id)]
+    if beschluss is not None:
+        rows.append(("zielbildung", "eintrag", beschluss.id))
+    for kind, item_kind, item_id in rows:
+        db.session.add(ProcessAssignment(process_id=process.id, phase_id=phase[kind].id, item_kind=item_kind,
+                                         item_id=item_id))
     ctx.measures = {"sprechstunde": m1, "jobcenter": m2, "elterncafe": m3}
+    ctx.processes = {"fruehe_hilfen": process}
     ctx.planung_story = {"finding": finding, "beschluss": beschluss}
     db.session.flush()

@@ -95,3 +95,40 @@ def can_link_target(user, target) -> bool:
 
 def can_view_chain(user) -> bool:
     return can_use_planung(user)
+
+
+# --- Planungsvorhaben --------------------------------------------------------------------
+# Planners of the owning body manage a process; staff and Politik of the Kreis read it.
+# Partners see no processes (they see their measures and contracts).
+
+def can_create_process(user, body_id=None) -> bool:
+    return can_create_measure(user, body_id)
+
+
+def can_manage_process(user, process) -> bool:
+    s = scope_of(user)
+    return s.admin or process.body_id in s.planner_body_ids
+
+
+def can_view_process(user, process) -> bool:
+    s = scope_of(user)
+    if not s.authenticated or process is None:
+        return False
+    if can_manage_process(user, process):
+        return True
+    return process.body_id in s.tree_body_ids and (s.staff or bool(s.politics_body_ids))
+
+
+def can_use_processes(user) -> bool:
+    s = scope_of(user)
+    return s.staff or bool(s.politics_body_ids)
+
+
+def process_filter(user):
+    from models.planung import PlanningProcess
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    if (s.staff or s.politics_body_ids) and s.tree_body_ids:
+        return PlanningProcess.body_id.in_(s.tree_body_ids)
+    return false()

@@ -1,8 +1,8 @@
-"""planung_01: Maßnahmenregister (measure, Meilensteine, Mittel) und Verknüpfungen der Beschlüsse
+"""planung_01: Maßnahmenregister (Meilensteine, Mittel), Verknüpfungen der Beschlüsse, Planungsvorhaben mit Phasen und Zuordnungen
 
 Revision ID: planung_01
 Revises: protokoll_02
-Create Date: 2026-11-29 22:28:35.707590
+Create Date: 2026-11-29 22:45:37.695506
 
 """
 from alembic import op
@@ -51,6 +51,27 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_measure_handlungsfeld_id'), ['handlungsfeld_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_measure_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_measure_status'), ['status'], unique=False)
+
+    op.create_table('planning_process',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('body_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('mandate_committee_id', sa.Integer(), nullable=True),
+    sa.Column('mandate_by', sa.String(length=200), nullable=True),
+    sa.Column('mandate_date', sa.Date(), nullable=True),
+    sa.Column('mandate_reference', sa.String(length=60), nullable=True),
+    sa.Column('scope', sa.Text(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['body_id'], ['body.id'], name=op.f('fk_planning_process_body_id_body')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_planning_process_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['mandate_committee_id'], ['committee.id'], name=op.f('fk_planning_process_mandate_committee_id_committee'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_planning_process'))
+    )
+    with op.batch_alter_table('planning_process', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_planning_process_body_id'), ['body_id'], unique=False)
 
     op.create_table('measure_area',
     sa.Column('measure_id', sa.Integer(), nullable=False),
@@ -109,6 +130,39 @@ def upgrade():
     sa.ForeignKeyConstraint(['term_id'], ['term.id'], name=op.f('fk_measure_target_group_term_id_term'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('measure_id', 'term_id', name=op.f('pk_measure_target_group'))
     )
+    op.create_table('planning_phase',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('responsible_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['process_id'], ['planning_process.id'], name=op.f('fk_planning_phase_process_id_planning_process'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['responsible_id'], ['person.id'], name=op.f('fk_planning_phase_responsible_id_person'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_planning_phase')),
+    sa.UniqueConstraint('process_id', 'kind', name='uq_planning_phase_kind')
+    )
+    with op.batch_alter_table('planning_phase', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_planning_phase_process_id'), ['process_id'], unique=False)
+
+    op.create_table('planning_process_area',
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_planning_process_area_area_id_area'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['process_id'], ['planning_process.id'], name=op.f('fk_planning_process_area_process_id_planning_process'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('process_id', 'area_id', name=op.f('pk_planning_process_area'))
+    )
+    op.create_table('planning_process_term',
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('term_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['process_id'], ['planning_process.id'], name=op.f('fk_planning_process_term_process_id_planning_process'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['term_id'], ['term.id'], name=op.f('fk_planning_process_term_term_id_term'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('process_id', 'term_id', name=op.f('pk_planning_process_term'))
+    )
     op.create_table('decision_contract',
     sa.Column('entry_id', sa.Integer(), nullable=False),
     sa.Column('contract_id', sa.Integer(), nullable=False),
@@ -146,11 +200,35 @@ def upgrade():
     sa.ForeignKeyConstraint(['measure_id'], ['measure.id'], name=op.f('fk_measure_indicator_measure_id_measure'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('measure_id', 'indicator_id', name=op.f('pk_measure_indicator'))
     )
+    op.create_table('planning_assignment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('phase_id', sa.Integer(), nullable=False),
+    sa.Column('item_kind', sa.String(length=20), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['phase_id'], ['planning_phase.id'], name=op.f('fk_planning_assignment_phase_id_planning_phase'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['process_id'], ['planning_process.id'], name=op.f('fk_planning_assignment_process_id_planning_process'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_planning_assignment')),
+    sa.UniqueConstraint('process_id', 'item_kind', 'item_id', name='uq_planning_assignment_item')
+    )
+    with op.batch_alter_table('planning_assignment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_planning_assignment_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_planning_assignment_phase_id'), ['phase_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_planning_assignment_process_id'), ['process_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('planning_assignment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_planning_assignment_process_id'))
+        batch_op.drop_index(batch_op.f('ix_planning_assignment_phase_id'))
+        batch_op.drop_index(batch_op.f('ix_planning_assignment_item_id'))
+
+    op.drop_table('planning_assignment')
     op.drop_table('measure_indicator')
     with op.batch_alter_table('decision_measure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decision_measure_measure_id'))
@@ -164,6 +242,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_decision_contract_contract_id'))
 
     op.drop_table('decision_contract')
+    op.drop_table('planning_process_term')
+    op.drop_table('planning_process_area')
+    with op.batch_alter_table('planning_phase', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_planning_phase_process_id'))
+
+    op.drop_table('planning_phase')
     op.drop_table('measure_target_group')
     with op.batch_alter_table('measure_milestone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_measure_milestone_measure_id'))
@@ -176,6 +260,10 @@ def downgrade():
 
     op.drop_table('measure_budget')
     op.drop_table('measure_area')
+    with op.batch_alter_table('planning_process', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_planning_process_body_id'))
+
+    op.drop_table('planning_process')
     with op.batch_alter_table('measure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_measure_status'))
         batch_op.drop_index(batch_op.f('ix_measure_organisation_id'))

@@ -17,7 +17,7 @@ from beteiligung.services.indicators import LIGHTS, compact_de, evaluate, format
 from beteiligung.services.planung import kette, links
 from models import Area, Body, Organisation, Term
 from models.contracts import Contract, Goal, Indicator
-from models.planung import MEASURE_TRANSITIONS, Measure, MeasureBudget, MeasureStatus, Milestone
+from models.planung import MEASURE_TRANSITIONS, Measure, MeasureBudget, MeasureStatus, Milestone, PlanningProcess
 
 from ..forms import after_conflict
 from .forms import BudgetForm, MeasureForm, MilestoneForm, ProgressForm, StatusForm
@@ -72,7 +72,7 @@ def _filters() -> svc.MeasureFilters:
         status = None
     text = (request.args.get("q") or "").strip()[:100] or None
     return svc.MeasureFilters(status=status, organisation_id=_int_arg("organisation"), area_id=_int_arg("sozialraum"),
-                              handlungsfeld_id=_int_arg("handlungsfeld"), text=text)
+                              handlungsfeld_id=_int_arg("handlungsfeld"), process_id=_int_arg("vorhaben"), text=text)
 
 
 def _filter_choices():
@@ -86,7 +86,9 @@ def _filter_choices():
         ("organisation", "Verantwortlich", [(o.id, o.name) for o in orgs]),
         ("sozialraum", "Sozialraum", [(a.id, f"{a.code} {a.name}") for a in areas]),
         ("handlungsfeld", "Handlungsfeld", [(t.id, t.name) for t in fields]),
-    ]
+    ] + ([("vorhaben", "Vorhaben", [(p.id, p.title) for p in db.session.scalars(
+        select(PlanningProcess).where(pperm.process_filter(current_user)).order_by(PlanningProcess.title))])]
+         if pperm.can_use_processes(current_user) else [])
 
 
 @bp.route("/")
@@ -516,3 +518,5 @@ def chain_pdf(kind, record_id):
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="wirkungskette-{kind}-{record_id}.pdf"'
     return response
+
+from . import vorhaben  # noqa: E402,F401  (routes of the Planungsvorhaben)

@@ -67,3 +67,27 @@ class BudgetForm(Form):
     amount = StringField("Betrag in €", validators=[DataRequired(REQUIRED), Length(max=30)],
                          description="z. B. 48.000,00")
     product_number = StringField("NKF-Produkt", validators=[Optional(), Length(max=40), no_markup])
+
+
+class ProcessForm(Form):
+    version = VersionField()
+    title = StringField("Titel", validators=[DataRequired(REQUIRED), Length(max=300), no_markup])
+    body_id = IdSelectField("Körperschaft", validators=[DataRequired(REQUIRED)])
+    mandate_committee_id = IdSelectField("Auftrag durch Gremium", validators=[Optional()])
+    mandate_by = StringField("Auftrag durch (sonst)", validators=[Optional(), Length(max=200), no_markup],
+                             description="z. B. Kreistag, Rat der Stadt, Sozialausschuss")
+    mandate_date = _date("Datum des Beschlusses")
+    mandate_reference = StringField("Vorlage / Aktenzeichen", validators=[Optional(), Length(max=60), no_markup],
+                                    description="z. B. V/2026/0815")
+    scope = TextAreaField("Auftrag und Umfang", validators=[Optional(), Length(max=20000)],
+                          description="Was soll geplant werden, bis wann, mit wem (Markdown)")
+    handlungsfeld_ids = IdMultiSelectField("Handlungsfelder", validators=[Optional()])
+    zielgruppe_ids = IdMultiSelectField("Zielgruppen", validators=[Optional()])
+    area_ids = IdMultiSelectField("Sozialräume", validators=[Optional()])
+
+
+class PhaseForm(Form):
+    status = SelectField("Status", choices=[])
+    start_date = _date("Beginn")
+    end_date = _date("Ende")
+    responsible_id = IdSelectField("Verantwortlich", validators=[Optional()])

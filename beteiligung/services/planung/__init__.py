@@ -48,6 +48,7 @@ class MeasureFilters:
     organisation_id: int | None = None
     area_id: int | None = None
     handlungsfeld_id: int | None = None
+    process_id: int | None = None
     text: str | None = None
 
 
@@ -62,6 +63,10 @@ def measure_query(user, f: MeasureFilters):
     if f.area_id:
         from models.planung import measure_area
         q = q.where(Measure.id.in_(select(measure_area.c.measure_id).where(measure_area.c.area_id == f.area_id)))
+    if f.process_id:
+        from models.planung import ProcessAssignment
+        q = q.where(Measure.id.in_(select(ProcessAssignment.item_id).where(
+            ProcessAssignment.process_id == f.process_id, ProcessAssignment.item_kind == "massnahme")))
     if f.text:
         q = q.where(Measure.title.ilike(f"%{f.text}%"))
     return q
