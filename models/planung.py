@@ -10,10 +10,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,30 +122,30 @@ class Measure(TimestampMixin, VersionedMixin, db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(Text)
-    handlungsfeld_id: Mapped[Optional[int]] = mapped_column(ForeignKey("term.id"), index=True)
-    staff_fte: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))  # VZÄ
+    description: Mapped[str | None] = mapped_column(Text)
+    handlungsfeld_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"), index=True)
+    staff_fte: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))  # VZÄ
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=MeasureStatus.GEPLANT, index=True)
-    status_reason: Mapped[Optional[str]] = mapped_column(Text)  # why eingestellt
-    status_note: Mapped[Optional[str]] = mapped_column(Text)  # Sachstand (partner)
-    start_date: Mapped[Optional[date]] = mapped_column(Date)
-    end_date: Mapped[Optional[date]] = mapped_column(Date, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)  # why eingestellt
+    status_note: Mapped[str | None] = mapped_column(Text)  # Sachstand (partner)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, index=True)
     progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     progress_mode: Mapped[str] = mapped_column(String(20), nullable=False, default=ProgressMode.EINGABE)
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     body: Mapped[Body] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    handlungsfeld: Mapped[Optional[Term]] = relationship()
+    handlungsfeld: Mapped[Term | None] = relationship()
     areas: Mapped[list[Area]] = relationship(secondary=measure_area, order_by=Area.code)
     target_groups: Mapped[list[Term]] = relationship(secondary=measure_target_group, order_by=Term.name)
     goals: Mapped[list[Goal]] = relationship(secondary=measure_goal, order_by=Goal.id)
     contracts: Mapped[list[Contract]] = relationship(secondary=measure_contract, order_by=Contract.id)
     indicators: Mapped[list[Indicator]] = relationship(secondary=measure_indicator, order_by=Indicator.id)
-    milestones: Mapped[list["Milestone"]] = relationship(
+    milestones: Mapped[list[Milestone]] = relationship(
         back_populates="measure", cascade="all, delete-orphan", order_by="(Milestone.due_date, Milestone.id)")
-    budget_lines: Mapped[list["MeasureBudget"]] = relationship(
+    budget_lines: Mapped[list[MeasureBudget]] = relationship(
         back_populates="measure", cascade="all, delete-orphan", order_by="(MeasureBudget.year, MeasureBudget.id)")
 
     def __str__(self) -> str:
@@ -175,7 +184,7 @@ class Milestone(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     due_date: Mapped[date] = mapped_column(Date, nullable=False)
     done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    done_on: Mapped[Optional[date]] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
 
     measure: Mapped[Measure] = relationship(back_populates="milestones")
 
@@ -189,7 +198,7 @@ class MeasureBudget(TimestampMixin, db.Model):
     measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id", ondelete="CASCADE"), nullable=False, index=True)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
-    product_number: Mapped[Optional[str]] = mapped_column(String(40))
+    product_number: Mapped[str | None] = mapped_column(String(40))
 
     measure: Mapped[Measure] = relationship(back_populates="budget_lines")
 
@@ -262,18 +271,18 @@ class PlanningProcess(TimestampMixin, VersionedMixin, db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     # Auftrag: who commissioned it (a committee of the platform or a council named in text)
-    mandate_committee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("committee.id", ondelete="SET NULL"))
-    mandate_by: Mapped[Optional[str]] = mapped_column(String(200))
-    mandate_date: Mapped[Optional[date]] = mapped_column(Date)
-    mandate_reference: Mapped[Optional[str]] = mapped_column(String(60))  # e.g. V/2026/0815
-    scope: Mapped[Optional[str]] = mapped_column(Text)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    mandate_committee_id: Mapped[int | None] = mapped_column(ForeignKey("committee.id", ondelete="SET NULL"))
+    mandate_by: Mapped[str | None] = mapped_column(String(200))
+    mandate_date: Mapped[date | None] = mapped_column(Date)
+    mandate_reference: Mapped[str | None] = mapped_column(String(60))  # e.g. V/2026/0815
+    scope: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     body: Mapped[Body] = relationship()
     mandate_committee = relationship("Committee")
     areas: Mapped[list[Area]] = relationship(secondary=process_area, order_by=Area.code)
     terms: Mapped[list[Term]] = relationship(secondary=process_term, order_by=Term.name)
-    phases: Mapped[list["ProcessPhase"]] = relationship(
+    phases: Mapped[list[ProcessPhase]] = relationship(
         back_populates="process", cascade="all, delete-orphan", order_by="ProcessPhase.position")
 
     def __str__(self) -> str:
@@ -298,9 +307,9 @@ class ProcessPhase(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=PhaseStatus.OFFEN)
-    start_date: Mapped[Optional[date]] = mapped_column(Date)
-    end_date: Mapped[Optional[date]] = mapped_column(Date)
-    responsible_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
     process: Mapped[PlanningProcess] = relationship(back_populates="phases")
     responsible = relationship("Person")
@@ -325,3 +334,21 @@ class ProcessAssignment(TimestampMixin, db.Model):
     item_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
 
     phase: Mapped[ProcessPhase] = relationship()
+
+
+class ControllingNote(TimestampMixin, db.Model):
+    """The planner's explanation of a deviation in a quarterly Abweichungsbericht."""
+
+    __tablename__ = "controlling_note"
+    __table_args__ = (UniqueConstraint("scope_kind", "scope_id", "year", "quarter", "item_kind", "item_id",
+                                       name="uq_controlling_note_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_kind: Mapped[str] = mapped_column(String(20), nullable=False)  # vorhaben / koerperschaft
+    scope_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    quarter: Mapped[int] = mapped_column(Integer, nullable=False)
+    item_kind: Mapped[str] = mapped_column(String(20), nullable=False)  # kennzahl / massnahme
+    item_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

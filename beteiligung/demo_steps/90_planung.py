@@ -21,7 +21,14 @@ from sqlalchemy import select
 from beteiligung.extensions import db
 from models import TopicProposal
 from models.planung import (
-    PHASE_ORDER, Measure, MeasureBudget, Milestone, PlanningProcess, ProcessAssignment, ProcessPhase, decision_goal,
+    PHASE_ORDER,
+    Measure,
+    MeasureBudget,
+    Milestone,
+    PlanningProcess,
+    ProcessAssignment,
+    ProcessPhase,
+    decision_goal,
     decision_measure,
 )
 from models.protocols import ProtocolEntry

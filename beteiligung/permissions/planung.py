@@ -14,7 +14,11 @@ from __future__ import annotations
 from sqlalchemy import false, or_, true
 
 from . import (
-    can_edit_protocol, can_manage_contract, can_manage_goal, can_read_decisions, can_view_internal_items,
+    can_edit_protocol,
+    can_manage_contract,
+    can_manage_goal,
+    can_read_decisions,
+    can_view_internal_items,
     scope_of,
 )
 
@@ -132,3 +136,23 @@ def process_filter(user):
     if (s.staff or s.politics_body_ids) and s.tree_body_ids:
         return PlanningProcess.body_id.in_(s.tree_body_ids)
     return false()
+
+
+# --- Controlling (Abweichungsbericht) -------------------------------------------------------
+# Read: who may see the process (or, for a body, staff and Politik of the Kreis); write the
+# explanations: who manages the process, or the body's planners.
+
+def can_view_controlling(user, scope) -> bool:
+    from models import Body
+    if isinstance(scope, Body):
+        s = scope_of(user)
+        return s.admin or (scope.id in s.tree_body_ids and (s.staff or bool(s.politics_body_ids)))
+    return can_view_process(user, scope)
+
+
+def can_explain_deviations(user, scope) -> bool:
+    from models import Body
+    if isinstance(scope, Body):
+        s = scope_of(user)
+        return s.admin or scope.id in s.planner_body_ids
+    return can_manage_process(user, scope)

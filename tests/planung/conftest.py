@@ -17,7 +17,7 @@ from models import AgendaItem, Committee, CommitteeType, Meeting, TopicProposal,
 from models.planung import Measure, decision_measure
 from models.protocols import Protocol, ProtocolEntry
 from models.surveys import Finding, Survey
-from tests.kontrakte.conftest import login_as, make_contract  # noqa: F401
+from tests.kontrakte.conftest import login_as, make_contract
 
 
 def make_meeting(committee, start, items=("Begrüßung", "Frühe Hilfen")):

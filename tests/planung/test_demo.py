@@ -11,7 +11,6 @@ from models.planung import Measure
 from models.surveys import Finding
 
 
-
 def login_as(client, email):
     from flask import g
 

@@ -156,9 +156,10 @@ def test_link_decision_both_ways_and_refuse_cycle(chain, db):
     db.session.rollback()
     # a deviation of the measure comes back as a TOP; its decision must not commission the same measure
     from beteiligung.services.committees import propose_topic
-    from models.protocols import ProtocolEntry
-    from .conftest import make_meeting
     from models import utcnow
+    from models.protocols import ProtocolEntry
+
+    from .conftest import make_meeting
     topic = propose_topic(None, chain.spk, "Maßnahme im Verzug", "", "massnahme", goal_measure.id, "Maßnahme")
     meeting = make_meeting(chain.spk, utcnow())
     db.session.flush()

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,13 +20,26 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.permissions import planung as pperm
-from beteiligung.services import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
+from beteiligung.services import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    ValidationError,
+)
 from beteiligung.services import planung as svc
 from beteiligung.services.indicators import LIGHTS, compact_de, evaluate, format_euro
 from beteiligung.services.planung import kette, links
 from models import Area, Body, Organisation, Term
 from models.contracts import Contract, Goal, Indicator
-from models.planung import MEASURE_TRANSITIONS, Measure, MeasureBudget, MeasureStatus, Milestone, PlanningProcess
+from models.planung import (
+    MEASURE_TRANSITIONS,
+    Measure,
+    MeasureBudget,
+    MeasureStatus,
+    Milestone,
+    PlanningProcess,
+)
 
 from ..forms import after_conflict
 from .forms import BudgetForm, MeasureForm, MilestoneForm, ProgressForm, StatusForm
@@ -98,8 +120,8 @@ def index():
 
 @bp.route("/massnahmen/")
 def measures():
-    from ..network import ListPage  # noqa: F401  (same pagination interface)
     from .. import current_page
+    from ..network import ListPage  # noqa: F401  (same pagination interface)
     f = _filters()
     total = svc.count_measures(current_user, f)
     pages = max(1, -(-total // PER_PAGE))
@@ -519,4 +541,5 @@ def chain_pdf(kind, record_id):
     response.headers["Content-Disposition"] = f'attachment; filename="wirkungskette-{kind}-{record_id}.pdf"'
     return response
 
-from . import vorhaben  # noqa: E402,F401  (routes of the Planungsvorhaben)
+from . import vorhaben  # noqa: F401  (routes of the Planungsvorhaben)
+from . import controlling  # noqa: E402,F401  (Abweichungsbericht)

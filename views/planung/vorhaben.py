@@ -11,7 +11,7 @@ from beteiligung.permissions import planung as pperm
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
 from beteiligung.services.planung import vorhaben as svc
 from models import Area, Body, Committee, Person, Term
-from models.planung import AssignmentKind, PhaseStatus, ProcessPhase
+from models.planung import AssignmentKind, PhaseStatus
 
 from ..forms import after_conflict
 from . import _raise_http, _status, bp
@@ -33,8 +33,10 @@ def _use_or_403():
 @bp.route("/vorhaben/")
 def processes():
     _use_or_403()
+    bodies = [b for b in db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name))
+              if pperm.can_view_controlling(current_user, b)]
     return render_template("planung/processes.html", processes=svc.list_processes(current_user),
-                           may_create=pperm.can_create_process(current_user))
+                           may_create=pperm.can_create_process(current_user), bodies=bodies)
 
 
 def _setup(form: ProcessForm, process):

@@ -22,7 +22,12 @@ from beteiligung.services.indicators import parse_decimal_de
 from models import Area, Organisation, Term
 from models.contracts import Contract, Goal, Indicator
 from models.planung import (
-    MEASURE_TRANSITIONS, Measure, MeasureBudget, MeasureStatus, Milestone, ProgressMode,
+    MEASURE_TRANSITIONS,
+    Measure,
+    MeasureBudget,
+    MeasureStatus,
+    Milestone,
+    ProgressMode,
 )
 
 AUDIT_RELATIONS = ("areas", "target_groups", "goals", "contracts", "indicators")
@@ -394,4 +399,4 @@ def export_rows(user, f: MeasureFilters, chunk: int = 200):
                    m.staff_fte, sum((Decimal(b.amount) for b in m.budget_lines), Decimal(0))]
         last = batch[-1].id
 
-from . import oeffentlich  # noqa: E402,F401  (registers the public follow-up lines)
+from . import oeffentlich  # noqa: F401  (registers the public follow-up lines)

@@ -8,7 +8,6 @@ there is. Deviations close the loop: a report or a measure proposes a Themenspei
 """
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,9 +17,23 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.permissions import planung as pperm
 from models import AgendaItem, Meeting, TopicProposal
-from models.contracts import Contract, Goal, Indicator, Measurement, Report, ReportingDuty, contract_goal
+from models.contracts import (
+    Contract,
+    Goal,
+    Indicator,
+    Measurement,
+    Report,
+    ReportingDuty,
+    contract_goal,
+)
 from models.planung import (
-    Measure, decision_contract, decision_goal, decision_measure, measure_contract, measure_goal, measure_indicator,
+    Measure,
+    decision_contract,
+    decision_goal,
+    decision_measure,
+    measure_contract,
+    measure_goal,
+    measure_indicator,
 )
 from models.protocols import Protocol, ProtocolEntry
 from models.surveys import Finding
@@ -255,7 +268,7 @@ def area_monitoring_indicators(chain: Chain) -> list:
     there is nothing to collect, so the list is empty — the lead wires it at merge.
     """
     try:
-        from beteiligung.services import monitoring  # noqa: F401  (issue 12)
+        from beteiligung.services import monitoring
     except ImportError:
         return []
     areas = set()

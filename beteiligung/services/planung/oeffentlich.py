@@ -15,7 +15,12 @@ from beteiligung.services.coding import FollowUp, register_followup_provider
 from beteiligung.services.wirkungskette import _public_entries
 from models import TopicProposal
 from models.contracts import Goal
-from models.planung import MEASURE_PUBLIC_STATES, Measure, decision_measure, measure_goal
+from models.planung import (
+    MEASURE_PUBLIC_STATES,
+    Measure,
+    decision_measure,
+    measure_goal,
+)
 
 
 def _measure_followups(findings) -> dict[int, list[FollowUp]]:

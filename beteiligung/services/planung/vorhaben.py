@@ -11,7 +11,12 @@ from beteiligung.services import NotFound, ValidationError, ensure_version, requ
 from beteiligung.services.audit import record, snapshot
 from models import Area, Committee, Meeting, Person, Term
 from models.planung import (
-    PHASE_ORDER, AssignmentKind, PhaseStatus, PlanningProcess, ProcessAssignment, ProcessPhase,
+    PHASE_ORDER,
+    AssignmentKind,
+    PhaseStatus,
+    PlanningProcess,
+    ProcessAssignment,
+    ProcessPhase,
 )
 from models.surveys import Survey
 
