@@ -7,15 +7,17 @@ association tables, so every link can be read from both ends.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Optional
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     Numeric,
@@ -352,3 +354,90 @@ class ControllingNote(TimestampMixin, db.Model):
     item_id: Mapped[int] = mapped_column(Integer, nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+# --- Stellungnahmeverfahren ------------------------------------------------------------------
+
+class Uptake(StrEnum):
+    UEBERNOMMEN = "uebernommen"
+    TEILWEISE = "teilweise"
+    NICHT = "nicht"
+
+    @property
+    def label(self) -> str:
+        return {"uebernommen": "übernommen", "teilweise": "teilweise übernommen",
+                "nicht": "nicht übernommen"}[self.value]
+
+
+class Consultation(TimestampMixin, VersionedMixin, db.Model):
+    """Stellungnahmeverfahren: a draft document sent to chosen organisations with a deadline."""
+
+    audit_type = "Stellungnahmeverfahren"
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
+    process_id: Mapped[Optional[int]] = mapped_column(ForeignKey("planning_process.id", ondelete="SET NULL"),
+                                                      index=True)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    draft_filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    draft_stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    draft_content_type: Mapped[str] = mapped_column(String(120), nullable=False)
+    draft_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    body: Mapped[Body] = relationship()
+    process: Mapped[Optional[PlanningProcess]] = relationship()
+    participants: Mapped[list["ConsultationParticipant"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="ConsultationParticipant.id")
+    statements: Mapped[list["Statement"]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Statement.id")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ConsultationParticipant(TimestampMixin, db.Model):
+    __tablename__ = "consultation_participant"
+    __table_args__ = (UniqueConstraint("consultation_id", "organisation_id", name="uq_consultation_participant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False,
+                                                 index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
+    reminded_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="participants")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Statement(TimestampMixin, VersionedMixin, db.Model):
+    """Stellungnahme of one organisation; the planner records how it was taken up."""
+
+    audit_type = "Stellungnahme"
+    __tablename__ = "consultation_statement"
+    __table_args__ = (UniqueConstraint("consultation_id", "organisation_id", name="uq_consultation_statement"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False,
+                                                 index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    filename: Mapped[Optional[str]] = mapped_column(String(200))
+    stored_name: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
+    content_type: Mapped[Optional[str]] = mapped_column(String(120))
+    size: Mapped[Optional[int]] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uptake: Mapped[Optional[str]] = mapped_column(String(20))
+    uptake_note: Mapped[Optional[str]] = mapped_column(Text)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="statements")
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def uptake_label(self) -> str:
+        return Uptake(self.uptake).label if self.uptake else "noch nicht bewertet"

@@ -7,7 +7,8 @@ its Empfehlung (more Familienhebammen, a Sprechstunde im Quartiersbüro) → for
 Sozialplanungskonferenz → its binding Beschluss → the measure "Sprechstunde Frühe Hilfen im
 Quartiersbüro Südstadt" run by the AWO (in Umsetzung, 40 %) → funded by the contract
 "Frühe Hilfen: Familienhebammen" → its indicator and the AWO's reports. A second measure of the
-Jobcenter is still planned; a third (Elterncafé of the Diakonie, funded by the Rückführung contract)
+Jobcenter is still planned; a Planungsvorhaben holds it all phase by phase; the providers are being
+consulted on the draft Sozialbericht (the AWO has not answered yet). A third (Elterncafé of the Diakonie, funded by the Rückführung contract)
 has an overdue milestone, so
 `flask --app beteiligung planung abweichungen` proposes it to the committees.
 """
@@ -142,6 +143,26 @@ def run(ctx) -> None:
     for kind, item_kind, item_id in rows:
         db.session.add(ProcessAssignment(process_id=process.id, phase_id=phase[kind].id, item_kind=item_kind,
                                          item_id=item_id))
+    # 6. a running consultation of the providers on the draft Sozialbericht
+    from weasyprint import HTML
+
+    from beteiligung.services.planung.stellungnahmen import _store
+    from models import utcnow
+    from models.planung import Consultation, ConsultationParticipant, Statement
+    draft = HTML(string="<h1>Sozialbericht Kreis Lindenau 2026 – Entwurf</h1><p>Kapitel 1: Bevölkerung. "
+                        "Kapitel 2: Kinderarmut in den Sozialräumen. Kapitel 3: Frühe Hilfen.</p>").write_pdf()
+    consultation = Consultation(
+        body=ctx.kreis, process=process, title="Entwurf Sozialbericht 2026", created_by_id=planner.id,
+        description="Die Sozialplanung bittet die Träger um eine Stellungnahme zum Entwurf, besonders zu Kapitel 3.",
+        deadline=today + timedelta(days=10), sent_at=utcnow() - timedelta(days=4), draft_filename="sozialbericht-2026-entwurf.pdf",
+        draft_content_type="application/pdf", draft_size=len(draft), draft_stored_name=_store(draft, ".pdf"))
+    consultation.participants = [ConsultationParticipant(organisation=ctx.orgs[k])
+                                 for k in ("AWO", "Diakonie", "Caritas", "Jobcenter")]
+    consultation.statements = [Statement(
+        organisation=ctx.orgs["Diakonie"], submitted_at=utcnow() - timedelta(days=1),
+        text="Das Diakonische Werk begrüßt den Entwurf. In Kapitel 3 fehlen die Wartezeiten der Familienhebammen.",
+        uptake="teilweise", uptake_note="Wartezeiten werden ergänzt, soweit die Träger sie melden.")]
+    db.session.add(consultation)
     ctx.measures = {"sprechstunde": m1, "jobcenter": m2, "elterncafe": m3}
     ctx.processes = {"fruehe_hilfen": process}
     ctx.planung_story = {"finding": finding, "beschluss": beschluss}

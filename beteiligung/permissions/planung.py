@@ -156,3 +156,68 @@ def can_explain_deviations(user, scope) -> bool:
         s = scope_of(user)
         return s.admin or scope.id in s.planner_body_ids
     return can_manage_process(user, scope)
+
+
+# --- Stellungnahmeverfahren -----------------------------------------------------------------
+# Planners of the owning body run a consultation; staff of the Kreis read it; partner
+# representatives of an invited organisation see it once it is sent, submit their own
+# organisation's statement and see only that one. Politik reads the overview.
+
+def can_create_consultation(user, body_id=None) -> bool:
+    return can_create_measure(user, body_id)
+
+
+def can_manage_consultation(user, consultation) -> bool:
+    s = scope_of(user)
+    return s.admin or consultation.body_id in s.planner_body_ids
+
+
+def consultation_org_ids(user, consultation) -> set[int]:
+    """The user's organisations invited to the consultation."""
+    own = scope_of(user).partner_org_ids
+    return {p.organisation_id for p in consultation.participants if p.organisation_id in own}
+
+
+def can_view_consultation(user, consultation) -> bool:
+    s = scope_of(user)
+    if not s.authenticated or consultation is None:
+        return False
+    if can_manage_consultation(user, consultation):
+        return True
+    if consultation.sent_at is None:
+        return False
+    if consultation.body_id in s.tree_body_ids and (s.staff or bool(s.politics_body_ids)):
+        return True
+    return bool(consultation_org_ids(user, consultation))
+
+
+def can_submit_statement(user, consultation) -> bool:
+    return consultation.sent_at is not None and bool(consultation_org_ids(user, consultation))
+
+
+def can_view_statement(user, statement) -> bool:
+    consultation = statement.consultation
+    if can_manage_consultation(user, consultation):
+        return True
+    s = scope_of(user)
+    if statement.organisation_id in s.partner_org_ids:
+        return True
+    return can_view_consultation(user, consultation) and s.staff
+
+
+def consultation_filter(user):
+    from models.planung import Consultation, ConsultationParticipant
+    from sqlalchemy import select
+    s = scope_of(user)
+    if s.admin:
+        return true()
+    conds = []
+    if s.planner_body_ids:
+        conds.append(Consultation.body_id.in_(s.planner_body_ids))
+    if (s.staff or s.politics_body_ids) and s.tree_body_ids:
+        conds.append(Consultation.body_id.in_(s.tree_body_ids) & Consultation.sent_at.is_not(None))
+    if s.partner_org_ids:
+        conds.append(Consultation.sent_at.is_not(None) & Consultation.id.in_(
+            select(ConsultationParticipant.consultation_id)
+            .where(ConsultationParticipant.organisation_id.in_(s.partner_org_ids))))
+    return or_(*conds) if conds else false()

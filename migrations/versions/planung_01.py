@@ -1,8 +1,8 @@
-"""planung_01: Maßnahmenregister (Meilensteine, Mittel), Verknüpfungen der Beschlüsse, Planungsvorhaben mit Phasen und Zuordnungen, Erläuterungen im Abweichungsbericht
+"""planung_01: Maßnahmenregister, Verknüpfungen der Beschlüsse, Planungsvorhaben mit Phasen, Erläuterungen im Abweichungsbericht, Stellungnahmeverfahren
 
 Revision ID: planung_01
 Revises: protokoll_02
-Create Date: 2026-11-29 22:50:15.179164
+Create Date: 2026-11-29 22:54:09.061375
 
 """
 from alembic import op
@@ -88,6 +88,33 @@ def upgrade():
     )
     with op.batch_alter_table('planning_process', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_planning_process_body_id'), ['body_id'], unique=False)
+
+    op.create_table('consultation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('body_id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('draft_filename', sa.String(length=200), nullable=False),
+    sa.Column('draft_stored_name', sa.String(length=80), nullable=False),
+    sa.Column('draft_content_type', sa.String(length=120), nullable=False),
+    sa.Column('draft_size', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['body_id'], ['body.id'], name=op.f('fk_consultation_body_id_body')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_consultation_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['process_id'], ['planning_process.id'], name=op.f('fk_consultation_process_id_planning_process'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation')),
+    sa.UniqueConstraint('draft_stored_name', name=op.f('uq_consultation_draft_stored_name'))
+    )
+    with op.batch_alter_table('consultation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultation_body_id'), ['body_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consultation_deadline'), ['deadline'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consultation_process_id'), ['process_id'], unique=False)
 
     op.create_table('measure_area',
     sa.Column('measure_id', sa.Integer(), nullable=False),
@@ -179,6 +206,49 @@ def upgrade():
     sa.ForeignKeyConstraint(['term_id'], ['term.id'], name=op.f('fk_planning_process_term_term_id_term'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('process_id', 'term_id', name=op.f('pk_planning_process_term'))
     )
+    op.create_table('consultation_participant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_consultation_participant_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_consultation_participant_organisation_id_organisation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_participant')),
+    sa.UniqueConstraint('consultation_id', 'organisation_id', name='uq_consultation_participant')
+    )
+    with op.batch_alter_table('consultation_participant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultation_participant_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consultation_participant_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('consultation_statement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=True),
+    sa.Column('stored_name', sa.String(length=80), nullable=True),
+    sa.Column('content_type', sa.String(length=120), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('uptake', sa.String(length=20), nullable=True),
+    sa.Column('uptake_note', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_consultation_statement_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_consultation_statement_organisation_id_organisation')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_consultation_statement_submitted_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_statement')),
+    sa.UniqueConstraint('consultation_id', 'organisation_id', name='uq_consultation_statement'),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_consultation_statement_stored_name'))
+    )
+    with op.batch_alter_table('consultation_statement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultation_statement_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consultation_statement_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('decision_contract',
     sa.Column('entry_id', sa.Integer(), nullable=False),
     sa.Column('contract_id', sa.Integer(), nullable=False),
@@ -258,6 +328,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_decision_contract_contract_id'))
 
     op.drop_table('decision_contract')
+    with op.batch_alter_table('consultation_statement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultation_statement_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_consultation_statement_consultation_id'))
+
+    op.drop_table('consultation_statement')
+    with op.batch_alter_table('consultation_participant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultation_participant_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_consultation_participant_consultation_id'))
+
+    op.drop_table('consultation_participant')
     op.drop_table('planning_process_term')
     op.drop_table('planning_process_area')
     with op.batch_alter_table('planning_phase', schema=None) as batch_op:
@@ -276,6 +356,12 @@ def downgrade():
 
     op.drop_table('measure_budget')
     op.drop_table('measure_area')
+    with op.batch_alter_table('consultation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultation_process_id'))
+        batch_op.drop_index(batch_op.f('ix_consultation_deadline'))
+        batch_op.drop_index(batch_op.f('ix_consultation_body_id'))
+
+    op.drop_table('consultation')
     with op.batch_alter_table('planning_process', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_planning_process_body_id'))
 

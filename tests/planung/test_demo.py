@@ -63,3 +63,17 @@ def test_demo_overdue_measure_goes_to_the_committees(demo, app, db):
     assert "Elterncafé Hohe Eiche" in out
     topics = db.session.scalars(select(TopicProposal).where(TopicProposal.source_type == "massnahme")).all()
     assert topics and all("/planung/kette/massnahme/" in t.description for t in topics)
+
+
+def test_demo_consultation_and_process(demo, db, client):
+    from models.planung import Consultation, PlanningProcess
+    c = db.session.scalar(select(Consultation))
+    assert c.title == "Entwurf Sozialbericht 2026" and len(c.statements) == 1
+    p = db.session.scalar(select(PlanningProcess))
+    login_as(client, "partner@awo-lindenau.example")
+    html = client.get(f"/planung/stellungnahmen/{c.id}").get_data(as_text=True)
+    assert "Ihre Stellungnahme" in html
+    login_as(client, "planung@kreis-lindenau.example")
+    html = client.get(f"/planung/vorhaben/{p.id}").get_data(as_text=True)
+    assert "Sprechstunde Frühe Hilfen im Quartiersbüro Südstadt" in html and "V/2026/0815" in html
+    assert client.get(f"/planung/controlling/vorhaben/{p.id}").status_code == 200

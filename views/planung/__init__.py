@@ -543,3 +543,4 @@ def chain_pdf(kind, record_id):
 
 from . import vorhaben  # noqa: F401  (routes of the Planungsvorhaben)
 from . import controlling  # noqa: E402,F401  (Abweichungsbericht)
+from . import stellungnahmen  # noqa: E402,F401  (Stellungnahmeverfahren)

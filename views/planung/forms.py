@@ -1,6 +1,7 @@
 """Forms of the Planung module (German labels; the service validates the domain rules)."""
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -91,3 +92,26 @@ class PhaseForm(Form):
     start_date = _date("Beginn")
     end_date = _date("Ende")
     responsible_id = IdSelectField("Verantwortlich", validators=[Optional()])
+
+
+class ConsultationForm(Form):
+    title = StringField("Titel", validators=[DataRequired(REQUIRED), Length(max=300), no_markup],
+                        description="z. B. Entwurf Sozialbericht 2026")
+    body_id = IdSelectField("Körperschaft", validators=[DataRequired(REQUIRED)])
+    process_id = IdSelectField("Planungsvorhaben", validators=[Optional()])
+    description = TextAreaField("Worum geht es?", validators=[Optional(), Length(max=20000)])
+    deadline = _date("Frist für Stellungnahmen", required=True)
+    organisation_ids = IdMultiSelectField("Organisationen, die Stellung nehmen sollen", validators=[Optional()])
+    file = FileField("Entwurf (PDF, DOCX, ODT …, höchstens 10 MB)")
+
+
+class StatementForm(Form):
+    organisation_id = IdSelectField("Für die Organisation", validators=[Optional()])
+    text = TextAreaField("Ihre Stellungnahme", validators=[Optional(), Length(max=50000)])
+    file = FileField("Anlage (optional, PDF, DOCX, ODT …, höchstens 10 MB)")
+
+
+class UptakeForm(Form):
+    version = VersionField()
+    uptake = SelectField("Berücksichtigung", choices=[])
+    uptake_note = TextAreaField("Begründung", validators=[Optional(), Length(max=20000)])
