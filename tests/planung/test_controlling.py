@@ -125,3 +125,20 @@ def test_page_documents_and_explanations(ctl, as_user, db):
     assert as_user(ctl.politik).post(url, data={f"erl-kennzahl-{ctl.indicator.id}": "x"}).status_code == 403
     assert c.get(f"/planung/controlling/koerperschaft/{ctl.kreis.id}?jahr=1900&quartal=9").status_code == 404
     assert c.get(f"/planung/controlling/unsinn/{ctl.kreis.id}").status_code == 404
+
+
+def test_controlling_query_count_constant(ctl, as_user, db):
+    from tests.support.queries import assert_constant_queries
+
+    from .conftest import make_measure
+
+    def grow(factor):
+        for i in range(factor * 2):
+            m = make_measure(ctl, title=f"Zusatz {i}")
+            m.indicators = [ctl.indicator]
+            m.contracts = [ctl.contract]
+            _db.session.add(MeasureBudget(measure=m, year=2025, amount=Decimal("10"), product_number="06.363.01"))
+            _db.session.add(Milestone(measure=m, title="M", due_date=date(2025, 1, 15)))
+        _db.session.commit()
+    assert_constant_queries(as_user(ctl.planner_k), db.engine,
+                            f"/planung/controlling/koerperschaft/{ctl.kreis.id}?jahr=2025&quartal=1", grow)

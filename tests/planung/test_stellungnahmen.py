@@ -159,3 +159,25 @@ def test_late_statement_page_message(cons, as_user, db):
     assert r.status_code == 422
     assert "Die Frist für Stellungnahmen ist am" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Statement)) == 0
+
+
+def test_consultation_page_query_count_constant(cons, as_user, db):
+    from datetime import datetime
+
+    from models import Organisation
+    from models.planung import ConsultationParticipant
+    from tests.support.queries import assert_constant_queries
+    c = cons.cons
+    c.sent_at = c.created_at
+    db.session.add(Statement(consultation=c, organisation_id=cons.org_k.id, text="Erste", submitted_at=datetime.now()))
+    db.session.commit()
+
+    def grow(factor):
+        for i in range(factor):
+            org = Organisation(body=cons.kreis, name=f"Träger {i}", kind="Freier Träger")
+            db.session.add(org)
+            db.session.flush()
+            db.session.add(ConsultationParticipant(consultation=c, organisation=org))
+            db.session.add(Statement(consultation=c, organisation=org, text=f"Text {i}", submitted_at=datetime.now()))
+        db.session.commit()
+    assert_constant_queries(as_user(cons.planner_k), db.engine, f"/planung/stellungnahmen/{c.id}", grow)

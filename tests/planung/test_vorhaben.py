@@ -123,3 +123,8 @@ def test_process_page_query_count(chain, process, as_user, db):
                                              item_kind="massnahme", item_id=m.id))
         db.session.commit()
     assert_constant_queries(c, db.engine, f"/planung/vorhaben/{process.id}", grow)
+
+
+def test_process_page_links_to_the_controlling_report(chain, process, as_user):
+    html = as_user(chain.politik).get(f"/planung/vorhaben/{process.id}").get_data(as_text=True)
+    assert f"/planung/controlling/vorhaben/{process.id}" in html
