@@ -256,3 +256,14 @@ def test_query_counts_constant(chain, as_user, db, path):
     c = as_user(chain.planner_k)
     url = path.format(beschluss=chain.beschluss.id, measure=chain.measure.id)
     assert_constant_queries(c, db.engine, url, _grow(chain, db))
+
+
+def test_contract_page_shows_the_decisions_behind_it(chain, as_user, db):
+    from beteiligung.services.planung import links
+    links.link(chain.planner_k, chain.beschluss, "kontrakt", chain.contract.id)
+    db.session.commit()
+    html = as_user(chain.planner_k).get(f"/kontrakte/{chain.contract.id}").get_data(as_text=True)
+    assert "Beschlüsse dahinter" in html and "Die SPK beschließt 20 Wochenstunden" in html
+    assert f"/planung/kette/kontrakt/{chain.contract.id}" in html
+    html = as_user(chain.partner_a).get(f"/kontrakte/{chain.contract.id}").get_data(as_text=True)
+    assert "Die SPK beschließt" not in html  # the partner is no member of the SPK

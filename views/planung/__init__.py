@@ -512,6 +512,12 @@ def node_text(node) -> str:
     return str(o)
 
 
+@bp.app_template_global("planung_decisions")
+def _planung_decisions(kind, record_id):
+    """For other modules' pages: the decisions (visible to the user) behind a goal or contract."""
+    return links.decisions_behind(current_user, kind, record_id)
+
+
 @bp.app_template_global("kette_node_url")
 def _node_url(node):
     return node_url(node)
