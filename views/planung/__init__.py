@@ -121,7 +121,6 @@ def index():
 @bp.route("/massnahmen/")
 def measures():
     from .. import current_page
-    from ..network import ListPage  # noqa: F401  (same pagination interface)
     f = _filters()
     total = svc.count_measures(current_user, f)
     pages = max(1, -(-total // PER_PAGE))

@@ -107,7 +107,8 @@ class ConsultationForm(Form):
 
 class StatementForm(Form):
     organisation_id = IdSelectField("Für die Organisation", validators=[Optional()])
-    text = TextAreaField("Ihre Stellungnahme", validators=[Optional(), Length(max=50000)])
+    text = TextAreaField("Ihre Stellungnahme", validators=[DataRequired("Bitte schreiben Sie Ihre Stellungnahme."),
+                                                           Length(max=50000)])
     file = FileField("Anlage (optional, PDF, DOCX, ODT …, höchstens 10 MB)")
 
 
