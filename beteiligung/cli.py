@@ -104,7 +104,7 @@ def register_cli(app) -> None:
     import importlib
     import importlib.util
     for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys", "cli_oparl",
-                 "cli_anmeldung", "cli_monitoring", "cli_monitoring_karten"):
+                 "cli_anmeldung", "cli_monitoring", "cli_monitoring_karten", "cli_planung"):
         if importlib.util.find_spec(f"beteiligung.{name}") is not None:
             importlib.import_module(f"beteiligung.{name}").register(app)
 

@@ -11,6 +11,7 @@ NAV = [
     ("Nachhalten", "protokolle.followup", {}, None),
     ("Vorlagen", "oparl.papers", {}, "can_list_papers"),
     ("Kontrakte", "kontrakte.index", {}, None),
+    ("Maßnahmen", "planung.measures", {}, "can_use_planung"),
     ("Netzwerk", "netzwerk.index", {}, None),
     ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
     ("Monitoring", "monitoring.index", {}, "can_view_monitoring"),
@@ -34,7 +35,7 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich"]
+                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich", "planung"]
 
 
 def register_blueprints(app) -> None:

@@ -27,7 +27,8 @@ from .audit import record, snapshot
 MAX_SERIES = 60
 CIRCLES = ["Kernkreis", "erweiterter Kreis"]
 TOPIC_SOURCES = {"mitglied": "Vorschlag aus dem Gremium", "protokolleintrag": "Protokoll",
-                 "bericht": "Kontraktbericht", "befund": "Befragung", "sonstiges": "Sonstiges"}
+                 "bericht": "Kontraktbericht", "befund": "Befragung", "massnahme": "Maßnahme",
+                 "sonstiges": "Sonstiges"}
 
 # Allowed status changes (geplant → eingeladen → durchgeführt → protokolliert; verschoben/abgesagt with reason)
 TRANSITIONS = {

@@ -677,14 +677,17 @@ def _check_deviation(user, report: Report) -> TopicProposal | None:
                    + "\n".join(lines) + "\n\nVorschlag: im nächsten Zielvereinbarungsgespräch gegensteuern.")
     label = f"Bericht {report.period_end:%d.%m.%Y} – {contract.title}"
     existing = db.session.get(TopicProposal, report.topic_proposal_id) if report.topic_proposal_id else None
+    from .planung.abweichungen import report_deviation  # … and back to where the need was raised
     if existing is not None:
         existing.description = description
+        report_deviation(report, description)
         return existing
     # Proposed by the system on the partner's behalf (the partner need not be a member of the committee).
     topic = propose_topic(None, contract.committee, f"Abweichung vom Soll: {contract.title}"[:300], description,
                           "bericht", report.id, label)
     db.session.flush()
     report.topic_proposal_id = topic.id
+    report_deviation(report, description)
     return topic
 
 
