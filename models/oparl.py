@@ -88,8 +88,8 @@ class Paper(TimestampMixin, VersionedMixin, db.Model):
     addressee_org = relationship("Organisation")
     files: Mapped[list["PaperFile"]] = relationship(back_populates="paper", cascade="all, delete-orphan",
                                                     order_by="PaperFile.id")
-    consultations: Mapped[list["Consultation"]] = relationship(
-        back_populates="paper", cascade="all, delete-orphan", order_by="Consultation.position")
+    consultations: Mapped[list["PaperConsultation"]] = relationship(
+        back_populates="paper", cascade="all, delete-orphan", order_by="PaperConsultation.position")
 
     @property
     def state_label(self) -> str:
@@ -125,7 +125,7 @@ class PaperFile(TimestampMixin, db.Model):
     paper: Mapped[Paper] = relationship(back_populates="files")
 
 
-class Consultation(TimestampMixin, db.Model):
+class PaperConsultation(TimestampMixin, db.Model):
     """Beratung of a Vorlage (OParl Consultation): where it was prepared here (our TOP) and the
     political body that decides; the council's ids are filled in by the outcome import."""
 

@@ -39,6 +39,9 @@ def test_demo_chain_from_both_ends(demo, db, client):
     assert {n.obj.kind for n in c.of_kind("eintrag")} >= {"Empfehlung", "Beschluss"}
     assert [n.obj.title for n in c.of_kind("kontrakt")] == ["Frühe Hilfen: Familienhebammen im Kreis Lindenau"]
     assert c.of_kind("kennzahl") and c.of_kind("bericht")
+    # … and ends in the area's Sozialmonitoring: the measure's Südstadt areas in the published edition
+    assert c.monitoring and all("Stichtag" in line for line in c.monitoring)
+    assert any("Südstadt" in line and "Klasse „" in line for line in c.monitoring), c.monitoring
     # from the finding's end the measure is downstream
     down = kette.chain_for(admin, "befund", finding.id)
     assert measure in [n.obj for n in down.of_kind("massnahme")]
@@ -51,6 +54,7 @@ def test_demo_chain_from_both_ends(demo, db, client):
     assert "Familien in der Südstadt finden schwer Zugang" in html
     assert "Frühe Hilfen: Familienhebammen im Kreis Lindenau" in html
     assert "Unterbringungen nach § 19 SGB VIII" in html
+    assert c.monitoring[0] in html  # the chain's last step, the area's monitoring class
     html = client.get(f"/planung/massnahmen/{measure.id}").get_data(as_text=True)
     assert "Die Sozialplanungskonferenz beschließt" in html
     # the AWO partner sees its measure

@@ -128,3 +128,39 @@ __all__ = [
     "check", "body_by_code", "subtree_body_ids", "lineage_ids", "parse_number", "parse_count", "parse_date",
     "areas_of",
 ]
+
+
+def indicators_for_areas(area_ids) -> list[str]:
+    """The last link of the Wirkungskette: where the chain's areas stand in the newest published
+    Sozialmonitoring edition (class, rank, dynamics). Published editions only — the chain is shown
+    to every reader who may see its other steps, and published results are public."""
+    from beteiligung.formatting import date_de
+    from beteiligung.permissions.monitoring import published_edition_filter
+    from models.monitoring import EditionResult, MonitoringEdition
+
+    area_ids = [a for a in area_ids if a]
+    if not area_ids:
+        return []
+    rows = db.session.execute(
+        select(EditionResult, MonitoringEdition)
+        .join(MonitoringEdition, EditionResult.edition_id == MonitoringEdition.id)
+        .where(EditionResult.area_id.in_(area_ids), published_edition_filter())
+        .order_by(EditionResult.area_code, MonitoringEdition.reference_date.desc(), MonitoringEdition.id.desc())
+    ).all()
+    lines, seen = [], set()
+    for result, edition in rows:
+        if result.area_id in seen:
+            continue
+        seen.add(result.area_id)
+        parts = [f"{result.area_code} {result.area_name}: "]
+        if result.excluded or not result.class_label:
+            parts.append("ohne Indexwert")
+        else:
+            parts.append(f"Klasse „{result.class_label}“")
+            if result.rank:
+                parts.append(f", Rang {result.rank}")
+            if result.dynamics_class:
+                parts.append(f", Dynamik {result.dynamics_class}")
+        parts.append(f" ({edition.title}, Stichtag {date_de(edition.reference_date)})")
+        lines.append("".join(parts))
+    return lines

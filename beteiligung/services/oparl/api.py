@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung.extensions import db
 from beteiligung.permissions import oparl as pub
 from models import AgendaItem, Body, Committee, Meeting, Membership, Organisation, Person
-from models.oparl import Consultation, LegislativeTerm, Paper, PaperFile, Tombstone
+from models.oparl import PaperConsultation, LegislativeTerm, Paper, PaperFile, Tombstone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OPARL = "https://schema.oparl.org/1.1/"
@@ -86,7 +86,7 @@ def _clean(data: dict) -> dict:
 class Ctx:
     _consents: set[int] | None = None
     _contact: set[int] | None = None
-    consultations_by_item: dict[int, Consultation] = field(default_factory=dict)
+    consultations_by_item: dict[int, PaperConsultation] = field(default_factory=dict)
     _items_loaded: set[int] = field(default_factory=set)
     memberships_by_person: dict[int, list[Membership]] = field(default_factory=dict)
 
@@ -117,8 +117,8 @@ class Ctx:
         if not ids:
             return
         self._items_loaded.update(ids)
-        for c in db.session.scalars(select(Consultation).join(Paper).where(
-                Consultation.agenda_item_id.in_(ids), pub.paper_public_filter()).order_by(Consultation.id)):
+        for c in db.session.scalars(select(PaperConsultation).join(Paper).where(
+                PaperConsultation.agenda_item_id.in_(ids), pub.paper_public_filter()).order_by(PaperConsultation.id)):
             self.consultations_by_item.setdefault(c.agenda_item_id, c)
 
 
@@ -308,7 +308,7 @@ def file(f: PaperFile, ctx: Ctx, embedded: bool = False) -> dict:
     })
 
 
-def consultation(c: Consultation, ctx: Ctx, embedded: bool = False) -> dict:
+def consultation(c: PaperConsultation, ctx: Ctx, embedded: bool = False) -> dict:
     item = c.agenda_item
     public_item = item is not None and pub.is_public_agenda_item(item)
     orgs, keywords = [], []
@@ -443,7 +443,7 @@ def _papers():
 
 
 def _consultations():
-    return select(Consultation).join(Paper, Paper.id == Consultation.paper_id).where(pub.paper_public_filter())
+    return select(PaperConsultation).join(Paper, Paper.id == PaperConsultation.paper_id).where(pub.paper_public_filter())
 
 
 def _files():
@@ -461,17 +461,17 @@ def _terms():
 def _paper_options():
     from models.protocols import Protocol, ProtocolEntry
     return (selectinload(Paper.files),
-            selectinload(Paper.consultations).joinedload(Consultation.agenda_item)
+            selectinload(Paper.consultations).joinedload(PaperConsultation.agenda_item)
             .joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
-            selectinload(Paper.consultations).joinedload(Consultation.paper),
+            selectinload(Paper.consultations).joinedload(PaperConsultation.paper),
             joinedload(Paper.protocol_entry).joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting)
             .joinedload(Meeting.committee))
 
 
 def _consultation_options():
     from models.protocols import ProtocolEntry
-    return (joinedload(Consultation.agenda_item).joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
-            joinedload(Consultation.paper).joinedload(Paper.protocol_entry).joinedload(ProtocolEntry.protocol))
+    return (joinedload(PaperConsultation.agenda_item).joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
+            joinedload(PaperConsultation.paper).joinedload(Paper.protocol_entry).joinedload(ProtocolEntry.protocol))
 
 
 KINDS: dict[str, Kind] = {}
@@ -491,7 +491,7 @@ _register(
          (selectinload(Meeting.agenda_items),)),
     Kind("agendaItem", AgendaItem, "agenda_item", _items, lambda: Committee.body_id, agenda_item, ()),
     Kind("paper", Paper, "paper", _papers, lambda: Paper.body_id, paper, ()),
-    Kind("consultation", Consultation, "consultation", _consultations, lambda: Paper.body_id, consultation, ()),
+    Kind("consultation", PaperConsultation, "consultation", _consultations, lambda: Paper.body_id, consultation, ()),
     Kind("file", PaperFile, "file", _files, lambda: Paper.body_id, file, (joinedload(PaperFile.paper),)),
     Kind("location", Meeting, "location", _locations, lambda: Committee.body_id, location, ()),
     Kind("legislativeTerm", LegislativeTerm, "legislative_term", _terms, lambda: LegislativeTerm.body_id,

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from models import utcnow
-from models.oparl import Consultation, Paper, PaperState, PoliticalOutcome
+from models.oparl import PaperConsultation, Paper, PaperState, PoliticalOutcome
 
 from .papers import record_outcome
 
@@ -250,7 +250,7 @@ def import_outcomes(url: str, timeout: float = 10.0, user=None) -> Report:
         f.paper.council_paper_url = f.council_paper
         political = next((c for c in f.paper.consultations if c.authoritative), None)
         if political is None:
-            political = Consultation(position=len(f.paper.consultations) + 1, authoritative=True,
+            political = PaperConsultation(position=len(f.paper.consultations) + 1, authoritative=True,
                                      role="Entscheidung")
             f.paper.consultations.append(political)
         political.council_consultation_url = f.consultation

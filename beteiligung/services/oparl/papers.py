@@ -22,7 +22,7 @@ from beteiligung.permissions import oparl as perm
 from beteiligung.services import NotFound, ValidationError, ensure_version, require
 from beteiligung.services import audit
 from models import TopicProposal, utcnow
-from models.oparl import Consultation, Paper, PaperFile, PaperState, PaperType, PoliticalOutcome
+from models.oparl import PaperConsultation, Paper, PaperFile, PaperState, PaperType, PoliticalOutcome
 from models.protocols import ProtocolEntry
 
 ORIGIN_DEPTH = 4
@@ -90,9 +90,9 @@ def create_paper(user, entry: ProtocolEntry, name: str | None = None, text: str 
               state=PaperState.ENTWURF.value, created_by_id=getattr(user, "id", None))
     _check(p)
     p.consultations = [
-        Consultation(position=1, agenda_item_id=entry.agenda_item_id, authoritative=False,
+        PaperConsultation(position=1, agenda_item_id=entry.agenda_item_id, authoritative=False,
                      role="Vorberatung" if entry.kind == "Empfehlung" else "Beschluss der Sozialplanung"),
-        Consultation(position=2, agenda_item_id=None, authoritative=True, role="Entscheidung"),
+        PaperConsultation(position=2, agenda_item_id=None, authoritative=True, role="Entscheidung"),
     ]
     db.session.add(p)
     db.session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from models import AgendaItem, Committee, Meeting, Membership, Person, utcnow
-from models.oparl import Consultation, Paper, PaperFile, PaperState, PublicationConsent, Tombstone
+from models.oparl import PaperConsultation, Paper, PaperFile, PaperState, PublicationConsent, Tombstone
 
 
 def _was(obj, attr: str):
@@ -184,4 +184,4 @@ def install() -> None:
     _installed = True
 
 
-__all__ = ["install", "Consultation", "PaperFile"]
+__all__ = ["install", "PaperConsultation", "PaperFile"]

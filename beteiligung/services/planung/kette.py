@@ -260,17 +260,10 @@ def chain_for(user, kind: str, record_id: int) -> Chain:
     return chain
 
 
-def area_monitoring_indicators(chain: Chain) -> list:
-    """The last link of the chain: the area's monitoring indicators (Sozialmonitoring, issue 12).
-
-    Collects the areas of the chain's measures, indicators and findings; the monitoring module
-    (not on this branch) answers which StatIndicator values belong to them. Until it is merged
-    there is nothing to collect, so the list is empty — the lead wires it at merge.
-    """
-    try:
-        from beteiligung.services import monitoring
-    except ImportError:
-        return []
+def area_monitoring_indicators(chain: Chain) -> list[str]:
+    """The last link of the chain: where the areas of the chain's measures, indicators and findings
+    stand in the newest published Sozialmonitoring edition (class, rank, dynamics)."""
+    from beteiligung.services import monitoring
     areas = set()
     for n in chain.nodes:
         if n.kind == "massnahme":
@@ -279,8 +272,7 @@ def area_monitoring_indicators(chain: Chain) -> list:
             areas.add(n.obj.area_id)
         elif n.kind == "befund":
             areas.update(a.id for a in n.obj.areas)
-    fn = getattr(monitoring, "indicators_for_areas", None)
-    return list(fn(areas)) if fn and areas else []
+    return monitoring.indicators_for_areas(areas)
 
 
 def origin_committees(start: tuple[str, int]) -> list:
