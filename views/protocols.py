@@ -120,24 +120,26 @@ def _org_choices(empty="– keine –"):
     return [(None, empty)] + [(o.id, o.name) for o in orgs]
 
 
-def _person_choices(meeting, empty="– keine –"):
+def _person_choices(meeting, empty="– keine –", keep: Person | None = None):
+    """Persons this user may pick (the named person filter); `keep` is the person already stored on the
+    record being edited, which the protocol shows anyway."""
     persons = db.session.scalars(
-        select(Person).where(Person.body_id.in_(perm.scope_of(current_user).tree_body_ids)
-                             if not perm.scope_of(current_user).admin else Person.id.is_not(None),
-                             Person.anonymised_at.is_(None))
+        select(Person).where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
         .options(joinedload(Person.organisation)).order_by(Person.last_name, Person.first_name)).all()
+    if keep is not None and keep not in persons:
+        persons.append(keep)
     return [(None, empty)] + [
         (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""))
         for p in persons]
 
 
-def _setup_entry_form(form, meeting):
+def _setup_entry_form(form, meeting, entry=None):
     form.agenda_item_id.choices = [(None, "Allgemein (ohne TOP)")] + [
         (i.id, f"{svc.agenda_label(i)}: {i.title}") for i in meeting.agenda_items]
     orgs = _org_choices()
     form.addressee_org_id.choices = orgs
     form.owner_org_id.choices = orgs
-    form.owner_person_id.choices = _person_choices(meeting)
+    form.owner_person_id.choices = _person_choices(meeting, keep=entry.owner_person if entry else None)
 
 
 def _protocol_url(meeting, anchor=None):
@@ -178,14 +180,9 @@ def protocol(meeting_id):
 
 
 def _user_choices():
-    users = db.session.scalars(select(User).where(User.is_enabled.is_(True))
-                               .options(selectinload(User.roles)).order_by(User.display_name)).all()
-    s = perm.scope_of(current_user)
-    out = [(None, "– niemand –")]
-    for u in users:
-        if s.admin or any(perm._role_body_id(r) in s.tree_body_ids for r in u.roles):
-            out.append((u.id, u.display_name))
-    return out
+    users = db.session.scalars(select(User).where(perm.colleague_filter(current_user))
+                               .order_by(User.display_name)).all()
+    return [(None, "– niemand –")] + [(u.id, u.display_name) for u in users]
 
 
 @bp.route("/sitzungen/<int:meeting_id>/rollen", methods=["POST"])
@@ -314,7 +311,7 @@ def entry_edit(entry_id):
     if e.protocol.locked:
         raise svc.Locked()
     form = EntryForm(obj=e) if request.method == "GET" else EntryForm()
-    _setup_entry_form(form, meeting)
+    _setup_entry_form(form, meeting, e)
     if request.method == "GET":
         form.version.data = e.version
         return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=e)
@@ -587,7 +584,7 @@ def followup():
     pagination = db.paginate(q, page=page, per_page=25, error_out=False)
     committees = db.session.scalars(select(Committee).where(perm.committee_filter(current_user))
                                     .order_by(Committee.name)).all()
-    persons = _person_choices(None, "– alle –") if perm.scope_of(current_user).staff else [(None, "– alle –")]
+    persons = _person_choices(None, "– alle –") if perm.is_staff(current_user) else [(None, "– alle –")]
     return render_template("protocols/followup.html", pagination=pagination, filters=filters,
                            committees=committees, orgs=_org_choices("– alle –"), persons=persons,
                            states=["nicht erledigt", *ITEM_STATES, "alle"], today=svc.today(),
@@ -615,10 +612,7 @@ def health(committee_id):
 def _visible_open_items(meeting):
     """Open items of earlier meetings that this reader may see: not from a draft protocol they may not
     read, not from a non-public TOP unless they may see those."""
-    internal = perm.can_view_internal_items(current_user, meeting)
-    return [e for e in svc.open_items(meeting)
-            if (e.protocol.status != "entwurf" or perm.can_edit_protocol(current_user, e.protocol.meeting))
-            and (internal or e.agenda_item is None or e.agenda_item.is_public)]
+    return [e for e in svc.open_items(meeting) if perm.can_read_entry(current_user, e)]
 
 
 @bp.app_context_processor

@@ -294,29 +294,6 @@ def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
     return _pair_edges(groups, labels, nodes, "kontrakt", "Kontrakt", "Kontrakt", validity)
 
 
-def _attendance_readable(user):
-    """SQL twin of can_view_protocol for the attendance list: editors of the protocol (the committee's
-    managers, the meeting's roles) always; other readers once the protocol left the draft, and Politik
-    only where it reads full protocols (public committees, its own memberships)."""
-    from sqlalchemy import exists, true
-    from models.committees import committee_area
-    from models.protocols import MeetingRole, Protocol
-    s = perm.scope_of(user)
-    if s.admin:
-        return true()
-    editable = [Meeting.id.in_(select(MeetingRole.meeting_id).where(MeetingRole.user_id == getattr(user, "id", None)))]
-    if s.planner_body_ids:
-        editable.append(Committee.body_id.in_(s.planner_body_ids))
-    if s.area_ids:
-        editable.append(Committee.id.in_(select(committee_area.c.committee_id)
-                                         .where(committee_area.c.area_id.in_(s.area_ids))))
-    published = exists().where(Protocol.meeting_id == Meeting.id, Protocol.status != "entwurf")
-    if not s.staff:
-        member = perm._member_committee_ids(user)
-        published = published & or_(Committee.is_public.is_(True), Committee.id.in_(member or {-1}))
-    return or_(*editable, published)
-
-
 def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
     """Organisations present at the same meeting (recorded attendance, meetings the user may see, up to the date)."""
     from models.protocols import Attendance
@@ -326,7 +303,7 @@ def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
         .join(Attendance, Attendance.meeting_id == Meeting.id)
         .join(Person, Person.id == Attendance.person_id)
         .join(Committee, Committee.id == Meeting.committee_id)
-        .where(committee_filter(user), _attendance_readable(user), Attendance.status == "anwesend",
+        .where(committee_filter(user), perm.attendance_filter(user), Attendance.status == "anwesend",
                Meeting.start <= datetime.combine(f.as_of, datetime.max.time())))
     groups: dict[int, set[str]] = defaultdict(set)
     labels = {}
@@ -363,14 +340,8 @@ def build_network(user, f: Filters | None = None) -> Network:
 
 # --- analysis with cache -----------------------------------------------------------
 
-def _scope_signature(user) -> dict:
-    s = perm.scope_of(user)
-    return {"admin": s.admin, "staff": s.staff, "tree": sorted(s.tree_body_ids),
-            "partner": sorted(s.partner_org_ids), "politics": sorted(s.politics_body_ids)}
-
-
 def scope_key(user, f: Filters) -> str:
-    raw = json.dumps({"scope": _scope_signature(user), "filters": f.key()}, sort_keys=True)
+    raw = json.dumps({"scope": perm.network_scope_signature(user), "filters": f.key()}, sort_keys=True)
     return "netz:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -698,11 +669,6 @@ def set_partner_status(user, values: dict, entry: PartnerStatus | None = None, s
     return entry
 
 
-def pipeline_filter(user):
-    s = perm.scope_of(user)
-    if s.admin:
-        return PartnerStatus.id.is_not(None)
-    return PartnerStatus.body_id.in_(s.tree_body_ids) if s.staff and s.tree_body_ids else PartnerStatus.id.is_(None)
 
 
 # --- import of relations -------------------------------------------------------------
