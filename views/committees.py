@@ -667,7 +667,7 @@ def document_add(item_id):
 
 
 def _get_document(doc_id):
-    from models.meetings_extra import AgendaDocument
+    from models.committees import AgendaDocument
     doc = db.session.get(AgendaDocument, doc_id)
     if doc is None or not perm.can_view_meeting(current_user, doc.agenda_item.meeting):
         abort(404)

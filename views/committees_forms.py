@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, EmailField, Int
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from beteiligung.formatting import BERLIN, to_berlin
-from models.meetings_extra import REGISTRATION_FIELDS
+from models.committees import REGISTRATION_FIELDS
 
 from .forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung.extensions import db
 from beteiligung.formatting import BERLIN
 from models import Committee, Invitation, Meeting, utcnow
-from models.meetings_extra import CalendarFeed
+from models.committees import CalendarFeed
 
 from . import NotFound, require
 

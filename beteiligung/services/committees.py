@@ -19,7 +19,7 @@ from models import (
     MEETING_STATES, TOPIC_STATES, AgendaItem, Committee, CommitteeType, Meeting, Membership, Person,
     TopicProposal,
 )
-from models.meetings_extra import REGISTRATION_FIELDS
+from models.committees import REGISTRATION_FIELDS
 
 from . import NotFound, ValidationError, ensure_version, require
 from .audit import record, snapshot
@@ -566,7 +566,7 @@ def add_document(user, item: AgendaItem, filename: str, data: bytes):
     import os
     import secrets as _secrets
 
-    from models.meetings_extra import AgendaDocument
+    from models.committees import AgendaDocument
     require(perm.can_manage_meeting(user, item.meeting))
     _editable_agenda(item.meeting)
     name = os.path.basename((filename or "").replace("\\", "/")).strip()

@@ -20,7 +20,7 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de, time_de
 from models import Invitation, Meeting, Membership, Organisation, Person, utcnow
-from models.meetings_extra import REGISTRATION_FIELDS, MeetingRegistration
+from models.committees import REGISTRATION_FIELDS, MeetingRegistration
 
 from . import Conflict, NotFound, ServiceError, ValidationError, require
 from .audit import record, snapshot
