@@ -136,10 +136,8 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     rrule: Mapped[Optional[str]] = mapped_column(String(200))
     ical_uid: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    # Roles of the meeting (handbook checklist: Sitzungsleitung, Moderation, Protokollführung)
-    chair: Mapped[Optional[str]] = mapped_column(String(200))
-    moderator: Mapped[Optional[str]] = mapped_column(String(200))
-    minute_taker: Mapped[Optional[str]] = mapped_column(String(200))
+    # Roles of the meeting (Sitzungsleitung, Moderation, Protokollführung): MeetingRole rows
+    # (models/protocols.py, backref `protocol_roles`), see role_holders.
     # Public registration (Sozialraumkonferenz): capacity and optional fields (comma-separated keys)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
     capacity: Mapped[Optional[int]] = mapped_column(Integer)
@@ -152,6 +150,13 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     committee: Mapped[Committee] = relationship(back_populates="meetings")
     agenda_items: Mapped[list["AgendaItem"]] = relationship(
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan")
+
+    @property
+    def role_holders(self) -> list[tuple[str, str]]:
+        """(label, holder) of the meeting's roles in the handbook's order, from the MeetingRole rows."""
+        from .protocols import MeetingRoleKind
+        held = {r.role: r.holder for r in self.protocol_roles}
+        return [(kind.label, held[kind]) for kind in MeetingRoleKind if held.get(kind)]
 
     def __str__(self) -> str:
         return self.title

@@ -9,6 +9,7 @@ one query over one table.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -22,11 +23,20 @@ from .masterdata import Organisation, Person
 
 ATTENDANCE_STATES = ["anwesend", "entschuldigt", "abwesend"]
 
-MEETING_ROLES = {
-    "sitzungsleitung": "Sitzungsleitung",
-    "moderation": "Moderation",
-    "protokollfuehrung": "Protokollführung",
-}
+class MeetingRoleKind(StrEnum):
+    """The roles of a meeting (handbook checklist), in display order."""
+
+    SITZUNGSLEITUNG = "sitzungsleitung"
+    MODERATION = "moderation"
+    PROTOKOLLFUEHRUNG = "protokollfuehrung"
+
+    @property
+    def label(self) -> str:
+        return {"sitzungsleitung": "Sitzungsleitung", "moderation": "Moderation",
+                "protokollfuehrung": "Protokollführung"}[self.value]
+
+
+MEETING_ROLES = {k.value: k.label for k in MeetingRoleKind}
 
 PROTOCOL_STATES = {
     "entwurf": "Entwurf",
@@ -64,23 +74,32 @@ class Attendance(TimestampMixin, db.Model):
 
 
 class MeetingRole(TimestampMixin, db.Model):
-    """Sitzungsleitung, Moderation or Protokollführung of one meeting."""
+    """Sitzungsleitung, Moderation or Protokollführung of one meeting — the one place a meeting's roles are
+    stored. The holder is a person (who may or may not have an account; an account linked to that person
+    edits the protocol) or, for holders without a person record, just a name (e.g. "Quartiersbüro")."""
 
     __tablename__ = "meeting_role"
     __table_args__ = (UniqueConstraint("meeting_id", "role", name="uq_meeting_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(30), nullable=False)
+    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"), index=True)
+    name: Mapped[Optional[str]] = mapped_column(String(200))
 
     meeting: Mapped[Meeting] = relationship(backref=backref("protocol_roles", cascade="all, delete-orphan",
                                                             passive_deletes=True))
-    user = relationship("User")
+    person: Mapped[Optional[Person]] = relationship()
 
     @property
     def label(self) -> str:
-        return MEETING_ROLES.get(self.role, self.role)
+        return MeetingRoleKind(self.role).label if self.role in MEETING_ROLES else self.role
+
+    @property
+    def holder(self) -> str:
+        if self.person is not None:
+            return self.person.full_name
+        return self.name or ""
 
 
 class Protocol(TimestampMixin, VersionedMixin, db.Model):

@@ -426,8 +426,7 @@ def _meeting_values(form):
     return {
         "title": form.title.data, "start": local_to_utc(form.start.data), "end": local_to_utc(form.end.data),
         "location": form.location.data or None, "online_url": form.online_url.data or None,
-        "is_public": form.is_public.data, "goals": form.goals.data or None, "chair": form.chair.data or None,
-        "moderator": form.moderator.data or None, "minute_taker": form.minute_taker.data or None,
+        "is_public": form.is_public.data, "goals": form.goals.data or None,
         "registration_open": form.registration_open.data, "capacity": form.capacity.data,
         "registration_fields": ",".join(form.registration_fields.data or []) or None,
     }

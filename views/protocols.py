@@ -12,10 +12,10 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, ValidationError, protocols as svc
-from models import Committee, Meeting, Organisation, Person, User
+from models import Committee, Meeting, Organisation, Person
 from models.protocols import (
     ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, ITEM_STATES, MEETING_ROLES,
-    POLITICAL_OUTCOMES, Protocol, ProtocolEntry, ProtocolRevision,
+    POLITICAL_OUTCOMES, MeetingRole, Protocol, ProtocolEntry, ProtocolRevision,
 )
 
 from .forms import Form, IdSelectField, VersionField
@@ -86,9 +86,13 @@ class PoliticalForm(Form):
 
 
 class RolesForm(Form):
+    """Per role a person (choices: the persons the manager may pick) or a name without a person record."""
     sitzungsleitung = IdSelectField("Sitzungsleitung")
+    sitzungsleitung_name = StringField("… oder Name (ohne Personeneintrag)", validators=[Opt(), Length(max=200)])
     moderation = IdSelectField("Moderation")
+    moderation_name = StringField("… oder Name (ohne Personeneintrag)", validators=[Opt(), Length(max=200)])
     protokollfuehrung = IdSelectField("Protokollführung")
+    protokollfuehrung_name = StringField("… oder Name (ohne Personeneintrag)", validators=[Opt(), Length(max=200)])
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -97,7 +101,7 @@ def _meeting(meeting_id: int) -> Meeting:
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.id == meeting_id)
         .options(joinedload(Meeting.committee), selectinload(Meeting.agenda_items),
-                 selectinload(Meeting.protocol_roles))
+                 selectinload(Meeting.protocol_roles).joinedload(MeetingRole.person))
     )
     if meeting is None or not perm.can_view_meeting(current_user, meeting):
         abort(404)
@@ -170,19 +174,27 @@ def protocol(meeting_id):
     )
     if ctx["may_roles"]:
         roles_form = RolesForm(formdata=None)
-        choices = _user_choices()
+        _setup_roles_form(roles_form, meeting)
         for role in MEETING_ROLES:
-            getattr(roles_form, role).choices = choices
             r = ctx["roles"].get(role)
-            getattr(roles_form, role).data = r.user_id if r else None
+            getattr(roles_form, role).data = r.person_id if r else None
+            getattr(roles_form, f"{role}_name").data = r.name if r else None
         ctx["roles_form"] = roles_form
     return render_template("protocols/protocol.html", **ctx)
 
 
-def _user_choices():
-    users = db.session.scalars(select(User).where(perm.colleague_filter(current_user))
-                               .order_by(User.display_name)).all()
-    return [(None, "– niemand –")] + [(u.id, u.display_name) for u in users]
+def _setup_roles_form(form, meeting):
+    """Role holders: the persons this manager may pick (plus whoever holds a role now)."""
+    held = [r.person for r in meeting.protocol_roles if r.person is not None]
+    persons = db.session.scalars(
+        select(Person).where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
+        .options(joinedload(Person.organisation)).order_by(Person.last_name, Person.first_name)).all()
+    persons += [p for p in held if p not in persons]
+    choices = [(None, "– niemand –")] + [
+        (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.short_name or p.organisation.name})"
+                                                   if p.organisation else "")) for p in persons]
+    for role in MEETING_ROLES:
+        getattr(form, role).choices = choices
 
 
 @bp.route("/sitzungen/<int:meeting_id>/rollen", methods=["POST"])
@@ -191,12 +203,15 @@ def roles(meeting_id):
     if not perm.can_assign_meeting_roles(current_user, meeting):
         abort(403)
     form = RolesForm()
-    choices = _user_choices()
-    for role in MEETING_ROLES:
-        getattr(form, role).choices = choices
+    _setup_roles_form(form, meeting)
     if not form.validate():
-        return _protocol_error(meeting, ValidationError("Bitte gültige Benutzerkonten für die Sitzungsrollen wählen."), 422)
-    svc.set_meeting_roles(current_user, meeting, {role: getattr(form, role).data for role in MEETING_ROLES})
+        return _protocol_error(meeting, ValidationError("Bitte gültige Personen (oder Namen mit höchstens 200 Zeichen) "
+                                                        "für die Sitzungsrollen wählen."), 422)
+    try:
+        svc.set_meeting_roles(current_user, meeting, {role: getattr(form, role).data for role in MEETING_ROLES},
+                              {role: getattr(form, f"{role}_name").data for role in MEETING_ROLES})
+    except ValidationError as exc:
+        return _protocol_error(meeting, exc, 422)
     flash("Die Sitzungsrollen wurden gespeichert.", "success")
     return redirect(_protocol_url(meeting, "rollen"))
 

@@ -123,12 +123,6 @@ def is_planner(user) -> bool:
     return scope_of(user).planner
 
 
-def colleague_filter(user) -> ColumnElement[bool]:
-    """SQL condition on User: accounts of the user's Kreis that the user may name by name (as deputy, in
-    a meeting role): active accounts with a role in the user's Kreis; admins choose from everybody."""
-    return deputy_candidate_filter(user)
-
-
 def planner_body_filter(user) -> ColumnElement[bool]:
     """SQL condition on Body: the bodies in which the user plans (creates contracts, goals, indicators,
     surveys; grants roles); admins all."""

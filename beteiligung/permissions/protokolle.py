@@ -1,7 +1,7 @@
 """Protokoll, Beschlüsse, Nachhalten."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from .core import scope_of
 from .gremien import (
@@ -16,10 +16,18 @@ from .gremien import (
 # Politik (without staff or member rights) reads decisions and the Kurzfassung only.
 
 def _meeting_role_names(user, meeting) -> set[str]:
-    uid = getattr(user, "id", None)
-    if uid is None:
+    """The roles the user holds in this meeting: roles held by the person the account is linked to."""
+    pid = getattr(user, "person_id", None)
+    if pid is None:
         return set()
-    return {r.role for r in getattr(meeting, "protocol_roles", []) if r.user_id == uid}
+    return {r.role for r in getattr(meeting, "protocol_roles", []) if r.person_id == pid}
+
+
+def _role_meeting_ids(user):
+    """SQL: ids of the meetings in which the user (through their person) holds a role."""
+    from models.protocols import MeetingRole
+    pid = getattr(user, "person_id", None)
+    return select(MeetingRole.meeting_id).where(MeetingRole.person_id == pid if pid is not None else false())
 
 
 def _politics_only(user, committee) -> bool:
@@ -124,7 +132,7 @@ def followup_filter(user):
     """SQL condition on ProtocolEntry joined with Protocol, Meeting, Committee: rows for the Nachhalten list."""
     from models import Committee
     from sqlalchemy import and_
-    from models.protocols import MeetingRole, Protocol
+    from models.protocols import Protocol
     s = scope_of(user)
     if s.admin:
         return true()
@@ -136,10 +144,8 @@ def followup_filter(user):
         from models.committees import committee_area
         manageable.append(Committee.id.in_(
             select(committee_area.c.committee_id).where(committee_area.c.area_id.in_(s.area_ids))))
-    uid = getattr(user, "id", None)
     from models import Meeting
-    role_meetings = select(MeetingRole.meeting_id).where(MeetingRole.user_id == uid)
-    draft_ok = or_(Protocol.status != "entwurf", Meeting.id.in_(role_meetings), *manageable)
+    draft_ok = or_(Protocol.status != "entwurf", Meeting.id.in_(_role_meeting_ids(user)), *manageable)
     # Entries of non-public TOPs: only for who may see non-public TOPs (mirrors can_view_internal_items).
     from models import AgendaItem
     from models.protocols import ProtocolEntry
@@ -162,11 +168,11 @@ def attendance_filter(user) -> ColumnElement[bool]:
 
     from models import Committee, Meeting
     from models.committees import committee_area
-    from models.protocols import MeetingRole, Protocol
+    from models.protocols import Protocol
     s = scope_of(user)
     if s.admin:
         return true()
-    editable = [Meeting.id.in_(select(MeetingRole.meeting_id).where(MeetingRole.user_id == getattr(user, "id", None)))]
+    editable = [Meeting.id.in_(_role_meeting_ids(user))]
     if s.planner_body_ids:
         editable.append(Committee.body_id.in_(s.planner_body_ids))
     if s.area_ids:

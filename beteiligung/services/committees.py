@@ -187,8 +187,8 @@ def remove_membership(user, m: Membership) -> None:
 
 # --- meetings -----------------------------------------------------------------
 
-MEETING_FIELDS = ("title", "start", "end", "location", "online_url", "is_public", "goals", "chair", "moderator",
-                  "minute_taker", "registration_open", "capacity", "registration_fields")
+MEETING_FIELDS = ("title", "start", "end", "location", "online_url", "is_public", "goals",
+                  "registration_open", "capacity", "registration_fields")
 
 
 def _check_meeting(values: dict) -> dict:

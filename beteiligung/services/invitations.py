@@ -161,8 +161,7 @@ def _body(inv: Invitation, kind: str) -> tuple[str, str]:
         if m.status_reason:
             parts += ["", f"Grund: {m.status_reason}"]
     else:
-        roles = [(label, v) for label, v in (("Sitzungsleitung", m.chair), ("Moderation", m.moderator),
-                                             ("Protokollführung", m.minute_taker)) if v]
+        roles = m.role_holders
         if roles:
             parts += [""] + [f"{label}: {v}" for label, v in roles]
         parts += ["", _agenda_text(m), "",

@@ -21,7 +21,7 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
 from models import (
-    AgendaItem, Committee, Invitation, Meeting, Membership, Organisation, Person, TopicProposal, User, utcnow,
+    AgendaItem, Committee, Invitation, Meeting, Membership, Organisation, Person, TopicProposal, utcnow,
 )
 from models.protocols import (
     ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, FOLLOWUP_KINDS, FORWARDABLE_KINDS, ITEM_STATES,
@@ -103,36 +103,49 @@ def _require_unlocked(protocol: Protocol) -> None:
 
 # --- meeting roles -------------------------------------------------------------
 
-def set_meeting_roles(user, meeting: Meeting, assignments: dict[str, int | None]) -> None:
+def set_meeting_roles(user, meeting: Meeting, persons: dict[str, int | None],
+                      names: dict[str, str | None] | None = None) -> None:
+    """Set Sitzungsleitung, Moderation and Protokollführung. A role is held by a person (`persons`: role →
+    person id; an account linked to that person edits the protocol) or, for holders without a person
+    record, by a name (`names`). Roles missing from both dicts stay as they are; None clears."""
     require(perm.can_assign_meeting_roles(user, meeting))
+    names = names or {}
     errors = {}
-    users = {}
-    for role, user_id in assignments.items():
+    holders: dict[str, tuple[int | None, str | None]] = {}
+    for role in {*persons, *names}:
+        person_id, name = persons.get(role), (names.get(role) or "").strip() or None
         if role not in MEETING_ROLES:
             errors[role] = "Unbekannte Rolle."
-        elif user_id is not None:
-            other = db.session.get(User, user_id)
-            if other is None or not other.is_enabled:
-                errors[role] = "Dieses Benutzerkonto gibt es nicht."
-            users[role] = user_id
+            continue
+        if person_id is not None:
+            person = db.session.get(Person, person_id)
+            if person is None or person.anonymised_at is not None or not perm.can_view_person(user, person):
+                errors[role] = "Diese Person gibt es nicht."
+            elif name:
+                errors[role] = "Bitte entweder eine Person wählen oder einen Namen eintragen."
+        if name is not None and len(name) > 200:
+            errors[role] = "Bitte höchstens 200 Zeichen."
+        holders[role] = (person_id, name)
     if errors:
         raise ValidationError(errors)
     existing = {r.role: r for r in meeting.protocol_roles}
     for role in MEETING_ROLES:
-        if role not in assignments:
+        if role not in holders:
             continue
-        uid = users.get(role)
+        person_id, name = holders[role]
         current = existing.get(role)
-        if uid is None and current is not None:
-            db.session.delete(current)
-            meeting.protocol_roles.remove(current)
-        elif uid is not None and current is None:
-            meeting.protocol_roles.append(MeetingRole(role=role, user_id=uid))
-        elif uid is not None and current.user_id != uid:
-            current.user_id = uid
-    audit.record(user, "update", meeting, None, {"rollen": {r: users.get(r) for r in assignments}},
+        if person_id is None and name is None:
+            if current is not None:
+                meeting.protocol_roles.remove(current)
+                db.session.delete(current)
+        elif current is None:
+            meeting.protocol_roles.append(MeetingRole(role=role, person_id=person_id, name=name))
+        else:
+            current.person_id, current.name = person_id, name
+    audit.record(user, "update", meeting, None,
+                 {"rollen": {r: {"person_id": p, "name": n} for r, (p, n) in sorted(holders.items())}},
                  f"Sitzungsrollen: {meeting.title}")
-    db.session.commit()
+    db.session.flush()
 
 
 # --- attendance ----------------------------------------------------------------
@@ -436,7 +449,8 @@ def participant_emails(meeting: Meeting) -> list[str]:
             Person.id.in_(select(Invitation.person_id).where(Invitation.meeting_id == meeting.id)),
         ), Person.anonymised_at.is_(None))).all()
     emails.update(p.email for p in persons if p.email)
-    emails.update(r.user.email for r in meeting.protocol_roles if r.user is not None)
+    emails.update(r.person.email for r in meeting.protocol_roles
+                  if r.person is not None and r.person.email and r.person.anonymised_at is None)
     return sorted(emails)
 
 
@@ -829,7 +843,7 @@ def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
     if protocol is not None:
         doc.add_paragraph(f"Status: {protocol.status_label} (Fassung {protocol.edition})")
     for role, r in ctx["roles"].items():
-        doc.add_paragraph(f"{r.label}: {r.user.display_name}")
+        doc.add_paragraph(f"{r.label}: {r.holder}")
     doc.add_heading("Anwesenheit", level=1)
     s = ctx["summary"]
     doc.add_paragraph(f"anwesend {s['anwesend']}, entschuldigt {s['entschuldigt']}, abwesend {s['abwesend']}")

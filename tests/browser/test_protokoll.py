@@ -20,7 +20,7 @@ def _meeting_today(live_server):
         m.agenda_items.append(AgendaItem(position=1, number="1", title="Spielplatz am Mühlbach"))
         db.session.add(m)
         db.session.flush()
-        db.session.add(MeetingRole(meeting_id=m.id, user_id=srm.id, role="moderation"))
+        db.session.add(MeetingRole(meeting_id=m.id, person_id=srm.person_id, role="moderation"))
         db.session.commit()
         return m.id
 

@@ -20,7 +20,7 @@ def _setup(pw):
     pw.person_same_body = Person(body=pw.kommune_a, first_name="Fiona", last_name="Fremdorg", organisation=pw.org_k,
                                  email="fiona.fremdorg@example.org")
     db.session.add(pw.person_same_body)
-    svc.set_meeting_roles(pw.planner_a, pw.srk_past, {"protokollfuehrung": pw.partner_a.id})
+    svc.set_meeting_roles(pw.planner_a, pw.srk_past, {"protokollfuehrung": pw.person_a.id})
     db.session.commit()
     return pw.srk_past
 
