@@ -32,7 +32,7 @@ def _work_items(limit: int = 5) -> dict:
 
     from beteiligung.services.protocols import followup_query
     from models import Committee, Meeting, utcnow
-    from models.contracts import Contract, ContractParty, Report, ReportingDuty
+    from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
     from models.surveys import Survey
 
     items = {}
@@ -47,8 +47,8 @@ def _work_items(limit: int = 5) -> dict:
         followup_query(current_user, overdue=True).order_by(None).subquery()))
     # Reports this user has to deliver (partner organisation, or a Kommune that is a party) …
     planner = perm.is_planner(current_user)
-    open_report = (Report.status.in_(["offen", "zurückgegeben"]), Report.period_end <= date.today(),
-                   Contract.status.in_(["unterzeichnet", "laufend"]))
+    open_report = (Report.status.in_(OPEN_REPORT_STATES), Report.period_end <= date.today(),
+                   Contract.status.in_(IN_FORCE_STATES))
     items["my_reports"] = db.session.scalars(
         select(Report).join(ReportingDuty, Report.duty_id == ReportingDuty.id)
         .join(ContractParty, ReportingDuty.party_id == ContractParty.id)

@@ -5,6 +5,7 @@ from flask import g, has_request_context
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from beteiligung.extensions import db
+from models.contracts import PUBLISHED_STATES, ContractStatus, GoalStatus
 
 from .core import scope_of
 
@@ -19,8 +20,6 @@ from .core import scope_of
 # - Politik of the Kreis reads signed contracts (unterzeichnet and later) and the
 #   indicator overview without sensitive indicators; it never sees drafts or reports' files.
 # - Everybody else (a foreign Kreis, other partners) sees nothing; routes answer 404.
-
-_CONTRACT_PUBLISHED = ("unterzeichnet", "laufend", "ausgelaufen", "gekündigt")
 
 
 def _party_contract_ids(user) -> set[int]:
@@ -71,9 +70,9 @@ def can_view_contract(user, contract) -> bool:
     if can_manage_contract(user, contract) or contract.id in _party_contract_ids(user):
         return True
     if contract.body_id in s.tree_body_ids:
-        if (s.planner_body_ids or s.area_ids) and contract.status != "Entwurf":
+        if (s.planner_body_ids or s.area_ids) and contract.status != ContractStatus.ENTWURF:
             return True
-        if s.politics_body_ids and contract.status in _CONTRACT_PUBLISHED:
+        if s.politics_body_ids and contract.status in PUBLISHED_STATES:
             return True
     return False
 
@@ -91,9 +90,9 @@ def contract_filter(user):
     if party:
         conds.append(Contract.id.in_(party))
     if (s.planner_body_ids or s.area_ids) and s.tree_body_ids:
-        conds.append(Contract.body_id.in_(s.tree_body_ids) & (Contract.status != "Entwurf"))
+        conds.append(Contract.body_id.in_(s.tree_body_ids) & (Contract.status != ContractStatus.ENTWURF))
     if s.politics_body_ids and s.tree_body_ids:
-        conds.append(Contract.body_id.in_(s.tree_body_ids) & Contract.status.in_(_CONTRACT_PUBLISHED))
+        conds.append(Contract.body_id.in_(s.tree_body_ids) & Contract.status.in_(PUBLISHED_STATES))
     return or_(*conds) if conds else false()
 
 
@@ -148,7 +147,7 @@ def can_view_goal(user, goal) -> bool:
     if goal.body_id in s.tree_body_ids:
         if s.planner_body_ids or s.area_ids:
             return True
-        if s.politics_body_ids and goal.status == "beschlossen":
+        if s.politics_body_ids and goal.status == GoalStatus.BESCHLOSSEN:
             return True
     party = _party_contract_ids(user)
     return bool(party) and any(c.id in party for c in goal.contracts)
@@ -163,7 +162,7 @@ def goal_filter(user):
     if (s.planner_body_ids or s.area_ids) and s.tree_body_ids:
         conds.append(Goal.body_id.in_(s.tree_body_ids))
     elif s.politics_body_ids and s.tree_body_ids:
-        conds.append(Goal.body_id.in_(s.tree_body_ids) & (Goal.status == "beschlossen"))
+        conds.append(Goal.body_id.in_(s.tree_body_ids) & (Goal.status == GoalStatus.BESCHLOSSEN))
     party = _party_contract_ids(user)
     if party:
         from models.contracts import contract_goal
@@ -185,9 +184,9 @@ def can_view_indicator(user, indicator) -> bool:
     if indicator.body_id not in s.tree_body_ids:
         return False
     if s.planner_body_ids or s.area_ids:
-        return indicator.contract is None or indicator.contract.status != "Entwurf"
+        return indicator.contract is None or indicator.contract.status != ContractStatus.ENTWURF
     if s.politics_body_ids and not indicator.sensitive:
-        return indicator.contract is None or indicator.contract.status in _CONTRACT_PUBLISHED
+        return indicator.contract is None or indicator.contract.status in PUBLISHED_STATES
     return False
 
 
@@ -206,11 +205,11 @@ def indicator_filter(user):
     if (s.planner_body_ids or s.area_ids) and s.tree_body_ids:
         conds.append(Indicator.body_id.in_(s.tree_body_ids) & (
             Indicator.contract_id.is_(None) | Indicator.contract_id.in_(
-                select(Contract.id).where(Contract.status != "Entwurf"))))
+                select(Contract.id).where(Contract.status != ContractStatus.ENTWURF))))
     if s.politics_body_ids and s.tree_body_ids:
         conds.append(Indicator.body_id.in_(s.tree_body_ids) & Indicator.sensitive.is_(False) & (
             Indicator.contract_id.is_(None) | Indicator.contract_id.in_(
-                select(Contract.id).where(Contract.status.in_(_CONTRACT_PUBLISHED)))))
+                select(Contract.id).where(Contract.status.in_(PUBLISHED_STATES)))))
     return or_(*conds) if conds else false()
 
 

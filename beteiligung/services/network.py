@@ -45,7 +45,7 @@ POLITICS_KIND = "Politik/Ausschuss"
 
 # --- data version (cache invalidation) ---------------------------------------------
 
-from models.contracts import Contract, ContractParty  # noqa: E402  (derived "Kontrakt" ties)
+from models.contracts import IN_FORCE_STATES, Contract, ContractParty  # noqa: E402  (derived "Kontrakt" ties)
 from models.protocols import Attendance  # noqa: E402  (derived co-attendance ties)
 
 WATCHED = (Relation, RelationKind, Organisation, Person, Membership, Committee, Area, Term,
@@ -282,7 +282,7 @@ def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
         select(Contract.id, Contract.title, Contract.start_date, Contract.end_date, ContractParty.organisation_id)
         .join(ContractParty, ContractParty.contract_id == Contract.id)
         .where(perm.contract_filter(user), ContractParty.organisation_id.is_not(None),
-               Contract.status.in_(["unterzeichnet", "laufend"]),
+               Contract.status.in_(IN_FORCE_STATES),
                or_(Contract.start_date.is_(None), Contract.start_date <= day),
                or_(Contract.end_date.is_(None), Contract.end_date >= day)))
     groups: dict[int, set[str]] = defaultdict(set)

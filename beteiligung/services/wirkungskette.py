@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung.extensions import db
 from models import AgendaItem, Meeting, TopicProposal
-from models.contracts import Goal
+from models.contracts import Goal, GoalStatus
 from models.protocols import Protocol, ProtocolEntry
 
 from .coding import FollowUp, register_followup_provider
@@ -81,7 +81,7 @@ def _goal_followups(findings) -> dict[int, list[FollowUp]]:
     if not ids:
         return {}
     out: dict[int, list[FollowUp]] = {}
-    for g in db.session.scalars(select(Goal).where(Goal.source_finding_id.in_(ids), Goal.status != "Entwurf")
+    for g in db.session.scalars(select(Goal).where(Goal.source_finding_id.in_(ids), Goal.status != GoalStatus.ENTWURF)
                                 .order_by(Goal.id)):
         out.setdefault(g.source_finding_id, []).append(
             FollowUp("Ziel", f"{g.level}: {g.title}", g.status, g.due_date))
