@@ -21,7 +21,18 @@ from .base import TimestampMixin, VersionedMixin, utcnow
 from .committees import AgendaItem, Meeting, TopicProposal
 from .masterdata import Organisation, Person
 
-ATTENDANCE_STATES = ["anwesend", "entschuldigt", "abwesend"]
+class AttendanceStatus(StrEnum):
+    ANWESEND = "anwesend"
+    ENTSCHULDIGT = "entschuldigt"
+    ABWESEND = "abwesend"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+ATTENDANCE_STATES = list(AttendanceStatus)
+
 
 class MeetingRoleKind(StrEnum):
     """The roles of a meeting (handbook checklist), in display order."""
@@ -38,16 +49,57 @@ class MeetingRoleKind(StrEnum):
 
 MEETING_ROLES = {k.value: k.label for k in MeetingRoleKind}
 
-PROTOCOL_STATES = {
-    "entwurf": "Entwurf",
-    "zur_abstimmung": "zur Abstimmung",
-    "genehmigt": "genehmigt",
-}
+class ProtocolStatus(StrEnum):
+    """Approval state of a protocol. A draft is read by its editors only; approved protocols are locked."""
 
-ENTRY_KINDS = ["Information", "Erkenntnis", "Empfehlung", "Beschluss", "Aufgabe", "Dissens"]
-FORWARDABLE_KINDS = ("Erkenntnis", "Empfehlung")
-FOLLOWUP_KINDS = ("Beschluss", "Aufgabe")
-ITEM_STATES = ["offen", "in Arbeit", "erledigt"]
+    ENTWURF = "entwurf"
+    ZUR_ABSTIMMUNG = "zur_abstimmung"
+    GENEHMIGT = "genehmigt"
+
+    @property
+    def label(self) -> str:
+        return {"entwurf": "Entwurf", "zur_abstimmung": "zur Abstimmung", "genehmigt": "genehmigt"}[self.value]
+
+
+PROTOCOL_STATES = {k.value: k.label for k in ProtocolStatus}
+
+
+class EntryKind(StrEnum):
+    """Type of a protocol entry (stored values are the German labels)."""
+
+    INFORMATION = "Information"
+    ERKENNTNIS = "Erkenntnis"
+    EMPFEHLUNG = "Empfehlung"
+    BESCHLUSS = "Beschluss"
+    AUFGABE = "Aufgabe"
+    DISSENS = "Dissens"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+ENTRY_KINDS = list(EntryKind)
+# Groups: what a Sozialraumkonferenz forwards upward; what the Nachhalten list follows up.
+FORWARDABLE_KINDS = (EntryKind.ERKENNTNIS, EntryKind.EMPFEHLUNG)
+FOLLOWUP_KINDS = (EntryKind.BESCHLUSS, EntryKind.AUFGABE)
+
+
+class TaskStatus(StrEnum):
+    """Stand of a Beschluss or an Aufgabe in the Nachhalten list."""
+
+    OFFEN = "offen"
+    IN_ARBEIT = "in Arbeit"
+    ERLEDIGT = "erledigt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+ITEM_STATES = list(TaskStatus)
+# Filter value of the Nachhalten list: everything not done yet.
+NOT_DONE = "nicht erledigt"
 DECISION_MODES = {"konsens": "Konsens", "abstimmung": "Abstimmung"}
 POLITICAL_OUTCOMES = ["beschlossen", "geändert beschlossen", "abgelehnt", "vertagt"]
 
@@ -127,7 +179,15 @@ class Protocol(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def locked(self) -> bool:
-        return self.status == "genehmigt"
+        return self.status == ProtocolStatus.GENEHMIGT
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProtocolStatus.ENTWURF
+
+    @property
+    def in_approval(self) -> bool:
+        return self.status == ProtocolStatus.ZUR_ABSTIMMUNG
 
     @property
     def status_label(self) -> str:
@@ -187,8 +247,17 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
         return self.kind in FOLLOWUP_KINDS
 
     @property
+    def is_decision(self) -> bool:
+        return self.kind == EntryKind.BESCHLUSS
+
+    @property
+    def forwardable(self) -> bool:
+        """Erkenntnis or Empfehlung not yet forwarded to a higher body's Themenspeicher."""
+        return self.kind in FORWARDABLE_KINDS and self.forwarded_topic_id is None
+
+    @property
     def is_open(self) -> bool:
-        return self.is_followup and self.status != "erledigt"
+        return self.is_followup and self.status != TaskStatus.ERLEDIGT
 
     def is_overdue(self, today: date | None = None) -> bool:
         today = today or utcnow().date()

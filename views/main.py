@@ -32,6 +32,7 @@ def _work_items(limit: int = 5) -> dict:
 
     from beteiligung.services.protocols import followup_query
     from models import Committee, Meeting, utcnow
+    from models.protocols import NOT_DONE
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
     from models.surveys import Survey
 
@@ -40,7 +41,7 @@ def _work_items(limit: int = 5) -> dict:
         select(Meeting).join(Committee, Committee.id == Meeting.committee_id)
         .where(perm.committee_filter(current_user), Meeting.start >= utcnow(), Meeting.status != "abgesagt")
         .options(joinedload(Meeting.committee)).order_by(Meeting.start).limit(limit)).all()
-    open_items = followup_query(current_user, status="nicht erledigt")
+    open_items = followup_query(current_user, status=NOT_DONE)
     items["tasks"] = db.session.scalars(open_items.limit(limit)).all()
     items["tasks_total"] = db.session.scalar(select(func.count()).select_from(open_items.order_by(None).subquery()))
     items["tasks_overdue"] = db.session.scalar(select(func.count()).select_from(

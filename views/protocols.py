@@ -14,7 +14,7 @@ from beteiligung.extensions import db
 from beteiligung.services import Conflict, ValidationError, protocols as svc
 from models import Committee, Meeting, Organisation, Person
 from models.protocols import (
-    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, ITEM_STATES, MEETING_ROLES,
+    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, ITEM_STATES, MEETING_ROLES, NOT_DONE,
     POLITICAL_OUTCOMES, MeetingRole, Protocol, ProtocolEntry, ProtocolRevision,
 )
 
@@ -591,7 +591,7 @@ def _int_arg(name):
 def followup():
     filters = {
         "owner_person_id": _int_arg("person"), "organisation_id": _int_arg("organisation"),
-        "committee_id": _int_arg("gremium"), "status": request.args.get("stand") or "nicht erledigt",
+        "committee_id": _int_arg("gremium"), "status": request.args.get("stand") or NOT_DONE,
         "kind": request.args.get("art") or None, "overdue": request.args.get("ueberfaellig") == "1",
     }
     q = svc.followup_query(current_user, **filters)
@@ -602,7 +602,7 @@ def followup():
     persons = _person_choices(None, "– alle –") if perm.is_staff(current_user) else [(None, "– alle –")]
     return render_template("protocols/followup.html", pagination=pagination, filters=filters,
                            committees=committees, orgs=_org_choices("– alle –"), persons=persons,
-                           states=["nicht erledigt", *ITEM_STATES, "alle"], today=svc.today(),
+                           states=[NOT_DONE, *ITEM_STATES, "alle"], today=svc.today(),
                            details=svc.entry_details)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from models.protocols import ProtocolStatus
+
 from .core import scope_of
 from .gremien import (
     _member_committee_ids, can_manage_committee, can_manage_meeting, can_view_committee, can_view_internal_items,
@@ -63,7 +65,7 @@ def can_view_protocol(user, meeting) -> bool:
     if _politics_only(user, meeting.committee):
         return False
     protocol = getattr(meeting, "protocol", None)
-    return protocol is not None and protocol.status != "entwurf"
+    return protocol is not None and protocol.status != ProtocolStatus.ENTWURF
 
 
 def can_read_decisions(user, meeting) -> bool:
@@ -73,12 +75,12 @@ def can_read_decisions(user, meeting) -> bool:
     if can_edit_protocol(user, meeting):
         return True
     protocol = getattr(meeting, "protocol", None)
-    return protocol is not None and protocol.status != "entwurf"
+    return protocol is not None and protocol.status != ProtocolStatus.ENTWURF
 
 
 def can_object_protocol(user, meeting) -> bool:
     protocol = getattr(meeting, "protocol", None)
-    return (protocol is not None and protocol.status == "zur_abstimmung"
+    return (protocol is not None and protocol.status == ProtocolStatus.ZUR_ABSTIMMUNG
             and can_view_protocol(user, meeting) and not _politics_only(user, meeting.committee))
 
 
@@ -90,7 +92,7 @@ def can_read_entry(user, entry) -> bool:
     meeting = entry.protocol.meeting
     if not can_view_meeting(user, meeting):
         return False
-    if entry.protocol.status == "entwurf" and not can_edit_protocol(user, meeting):
+    if entry.protocol.status == ProtocolStatus.ENTWURF and not can_edit_protocol(user, meeting):
         return False
     item = entry.agenda_item
     return item is None or item.is_public or can_view_internal_items(user, meeting)
@@ -145,7 +147,7 @@ def followup_filter(user):
         manageable.append(Committee.id.in_(
             select(committee_area.c.committee_id).where(committee_area.c.area_id.in_(s.area_ids))))
     from models import Meeting
-    draft_ok = or_(Protocol.status != "entwurf", Meeting.id.in_(_role_meeting_ids(user)), *manageable)
+    draft_ok = or_(Protocol.status != ProtocolStatus.ENTWURF, Meeting.id.in_(_role_meeting_ids(user)), *manageable)
     # Entries of non-public TOPs: only for who may see non-public TOPs (mirrors can_view_internal_items).
     from models import AgendaItem
     from models.protocols import ProtocolEntry
@@ -178,7 +180,7 @@ def attendance_filter(user) -> ColumnElement[bool]:
     if s.area_ids:
         editable.append(Committee.id.in_(select(committee_area.c.committee_id)
                                          .where(committee_area.c.area_id.in_(s.area_ids))))
-    published = exists().where(Protocol.meeting_id == Meeting.id, Protocol.status != "entwurf")
+    published = exists().where(Protocol.meeting_id == Meeting.id, Protocol.status != ProtocolStatus.ENTWURF)
     if not s.staff:
         member = _member_committee_ids(user)
         published = published & or_(Committee.is_public.is_(True), Committee.id.in_(member or {-1}))
