@@ -7,6 +7,7 @@ surveys (Befunde) deliver topics for the next agenda.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
@@ -30,9 +31,66 @@ DEFAULT_COMMITTEE_TYPES = [
     ("Fachtag", True, "Fachveranstaltung."),
 ]
 
-MEETING_STATES = ["geplant", "eingeladen", "durchgeführt", "protokolliert", "verschoben", "abgesagt"]
+class MeetingStatus(StrEnum):
+    """geplant → eingeladen → durchgeführt → protokolliert, plus verschoben/abgesagt (stored as the German labels)."""
 
-TOPIC_STATES = ["offen", "eingeplant", "erledigt", "abgelehnt"]
+    GEPLANT = "geplant"
+    EINGELADEN = "eingeladen"
+    DURCHGEFUEHRT = "durchgeführt"
+    PROTOKOLLIERT = "protokolliert"
+    VERSCHOBEN = "verschoben"
+    ABGESAGT = "abgesagt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+MEETING_STATES = list(MeetingStatus)
+# Groups of meeting states, defined once:
+# still ahead — may be invited to (again);
+INVITABLE_MEETING_STATES = (MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN, MeetingStatus.VERSCHOBEN)
+# open for public registration and for being held;
+UPCOMING_MEETING_STATES = (MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN)
+# took place;
+HELD_MEETING_STATES = (MeetingStatus.DURCHGEFUEHRT, MeetingStatus.PROTOKOLLIERT)
+# final — the meeting itself can no longer be changed.
+FINAL_MEETING_STATES = (MeetingStatus.PROTOKOLLIERT, MeetingStatus.ABGESAGT)
+
+
+class RsvpStatus(StrEnum):
+    """Answer of an invitee (Invitation.rsvp)."""
+
+    OFFEN = "offen"
+    ZUGESAGT = "zugesagt"
+    ABGESAGT = "abgesagt"
+    VIELLEICHT = "vielleicht"
+    VERTRETEN = "vertreten"
+
+    @property
+    def label(self) -> str:
+        return {"offen": "keine Antwort", "zugesagt": "Zusage", "abgesagt": "Absage", "vielleicht": "Vielleicht",
+                "vertreten": "Vertretung"}[self.value]
+
+
+# The answers an invitee can give (everything but "offen"), value → label.
+RSVP_ANSWERS = {k.value: k.label for k in RsvpStatus if k is not RsvpStatus.OFFEN}
+
+
+class TopicStatus(StrEnum):
+    """State of a Themenspeicher entry."""
+
+    OFFEN = "offen"
+    EINGEPLANT = "eingeplant"
+    ERLEDIGT = "erledigt"
+    ABGELEHNT = "abgelehnt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+TOPIC_STATES = list(TopicStatus)
 
 committee_area = Table(
     "committee_area", db.Model.metadata,
@@ -157,6 +215,19 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
         from .protocols import MeetingRoleKind
         held = {r.role: r.holder for r in self.protocol_roles}
         return [(kind.label, held[kind]) for kind in MeetingRoleKind if held.get(kind)]
+
+    @property
+    def editable(self) -> bool:
+        """Not yet protokolliert or abgesagt."""
+        return self.status not in FINAL_MEETING_STATES
+
+    @property
+    def invitable(self) -> bool:
+        return self.status in INVITABLE_MEETING_STATES
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == MeetingStatus.ABGESAGT
 
     def __str__(self) -> str:
         return self.title

@@ -32,6 +32,7 @@ def _work_items(limit: int = 5) -> dict:
 
     from beteiligung.services.protocols import followup_query
     from models import Committee, Meeting, utcnow
+    from models.committees import MeetingStatus
     from models.protocols import NOT_DONE
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
     from models.surveys import Survey
@@ -39,7 +40,7 @@ def _work_items(limit: int = 5) -> dict:
     items = {}
     items["meetings"] = db.session.scalars(
         select(Meeting).join(Committee, Committee.id == Meeting.committee_id)
-        .where(perm.committee_filter(current_user), Meeting.start >= utcnow(), Meeting.status != "abgesagt")
+        .where(perm.committee_filter(current_user), Meeting.start >= utcnow(), Meeting.status != MeetingStatus.ABGESAGT)
         .options(joinedload(Meeting.committee)).order_by(Meeting.start).limit(limit)).all()
     open_items = followup_query(current_user, status=NOT_DONE)
     items["tasks"] = db.session.scalars(open_items.limit(limit)).all()

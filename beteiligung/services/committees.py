@@ -19,7 +19,7 @@ from models import (
     MEETING_STATES, TOPIC_STATES, AgendaItem, Committee, CommitteeType, Meeting, Membership, Person,
     TopicProposal,
 )
-from models.committees import REGISTRATION_FIELDS
+from models.committees import FINAL_MEETING_STATES, REGISTRATION_FIELDS, MeetingStatus, TopicStatus
 
 from . import NotFound, ValidationError, ensure_version, require
 from .audit import record, snapshot
@@ -31,14 +31,15 @@ TOPIC_SOURCES = {"mitglied": "Vorschlag aus dem Gremium", "protokolleintrag": "P
 
 # Allowed status changes (geplant → eingeladen → durchgeführt → protokolliert; verschoben/abgesagt with reason)
 TRANSITIONS = {
-    "geplant": {"eingeladen", "durchgeführt", "verschoben", "abgesagt"},
-    "eingeladen": {"durchgeführt", "verschoben", "abgesagt"},
-    "verschoben": {"geplant", "eingeladen", "abgesagt"},
-    "durchgeführt": {"protokolliert"},
-    "protokolliert": set(),
-    "abgesagt": set(),
+    MeetingStatus.GEPLANT: {MeetingStatus.EINGELADEN, MeetingStatus.DURCHGEFUEHRT, MeetingStatus.VERSCHOBEN,
+                            MeetingStatus.ABGESAGT},
+    MeetingStatus.EINGELADEN: {MeetingStatus.DURCHGEFUEHRT, MeetingStatus.VERSCHOBEN, MeetingStatus.ABGESAGT},
+    MeetingStatus.VERSCHOBEN: {MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN, MeetingStatus.ABGESAGT},
+    MeetingStatus.DURCHGEFUEHRT: {MeetingStatus.PROTOKOLLIERT},
+    MeetingStatus.PROTOKOLLIERT: set(),
+    MeetingStatus.ABGESAGT: set(),
 }
-NEEDS_REASON = {"verschoben", "abgesagt"}
+NEEDS_REASON = {MeetingStatus.VERSCHOBEN, MeetingStatus.ABGESAGT}
 
 
 # --- committee types (small admin list) -----------------------------------------
@@ -222,7 +223,7 @@ def _new_meeting(c: Committee, values: dict, start, end, series_id=None, rule=No
     m.start, m.end = start, end
     m.is_public = bool(values.get("is_public"))
     m.registration_open = bool(values.get("registration_open"))
-    m.status = "geplant"
+    m.status = MeetingStatus.GEPLANT
     m.series_id, m.rrule = series_id, rule
     m.ical_uid = f"{uuid.uuid4()}@beteiligung"
     m.ical_sequence = 0
@@ -304,7 +305,7 @@ def update_meeting(user, m: Meeting, values: dict, version) -> bool:
     """Change a meeting; returns True when time or place changed (an update must go out)."""
     require(perm.can_manage_meeting(user, m))
     ensure_version(m, version)
-    if m.status in ("protokolliert", "abgesagt"):
+    if m.status in FINAL_MEETING_STATES:
         raise ValidationError("Eine abgesagte oder protokollierte Sitzung kann nicht mehr geändert werden.")
     merged = {**{k: getattr(m, k) for k in MEETING_FIELDS}, **values}
     errors = _check_meeting(merged)
@@ -336,7 +337,7 @@ def set_status(user, m: Meeting, status: str, reason: str | None, version) -> Me
     before = snapshot(m)
     m.status = status
     m.status_reason = reason or None
-    if status == "abgesagt":
+    if status == MeetingStatus.ABGESAGT:
         m.ical_sequence += 1
     record(user, "status", m, before, snapshot(m), f"{m.title}: {status}")
     return m
@@ -366,7 +367,7 @@ def renumber(m: Meeting) -> None:
 
 
 def _editable_agenda(m: Meeting):
-    if m.status in ("protokolliert", "abgesagt"):
+    if m.status in FINAL_MEETING_STATES:
         raise ValidationError("Die Tagesordnung einer abgesagten oder protokollierten Sitzung ist abgeschlossen.")
 
 
@@ -496,7 +497,7 @@ def schedule_topic(user, topic: TopicProposal, meeting: Meeting) -> AgendaItem:
                                     "is_public": topic.source_type != "bericht"})
     before = snapshot(topic)
     topic.agenda_item = item
-    topic.status = "eingeplant"
+    topic.status = TopicStatus.EINGEPLANT
     record(user, "update", topic, before, snapshot(topic), f"Thema eingeplant: {topic.title}")
     return item
 

@@ -23,10 +23,11 @@ from beteiligung.formatting import to_berlin
 from models import (
     AgendaItem, Committee, Invitation, Meeting, Membership, Organisation, Person, TopicProposal, utcnow,
 )
+from models.committees import UPCOMING_MEETING_STATES, MeetingStatus, RsvpStatus
 from models.protocols import (
     ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, FOLLOWUP_KINDS, FORWARDABLE_KINDS, ITEM_STATES,
     MEETING_ROLES, NOT_DONE, POLITICAL_OUTCOMES, Attendance, MeetingRole, Protocol, ProtocolEntry, ProtocolObjection,
-    EntryKind, ProtocolRevision, ProtocolStatus, TaskStatus,
+    AttendanceStatus, EntryKind, ProtocolRevision, ProtocolStatus, TaskStatus,
 )
 
 from .committees import propose_topic
@@ -168,7 +169,7 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
     for inv in invitations:
         if inv.person_id in rows:
             continue
-        status = "entschuldigt" if inv.rsvp == "abgesagt" else "abwesend"
+        status = AttendanceStatus.ENTSCHULDIGT if inv.rsvp == RsvpStatus.ABGESAGT else AttendanceStatus.ABWESEND
         rows[inv.person_id] = {"person": inv.person, "organisation_id": inv.organisation_id or inv.person.organisation_id,
                                "organisation": inv.organisation or inv.person.organisation,
                                "deputy_id": inv.deputy_id, "status": status, "note": "", "recorded": False}
@@ -247,8 +248,8 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
         protocol = ensure_protocol(meeting)
         _revision(user, protocol, "anwesenheit", data={"zeilen": [
             {k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]})
-        if meeting.status in ("geplant", "eingeladen") and meeting.start <= utcnow():
-            meeting.status = "durchgeführt"
+        if meeting.status in UPCOMING_MEETING_STATES and meeting.start <= utcnow():
+            meeting.status = MeetingStatus.DURCHGEFUEHRT
         db.session.commit()
         return len(rows)
 
@@ -527,7 +528,7 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
             raise Conflict("Nur ein Protokoll „zur Abstimmung“ kann genehmigt werden.")
         protocol.status, protocol.approved_at, protocol.approved_by_id = ProtocolStatus.GENEHMIGT, utcnow(), getattr(user, "id", None)
         protocol.approval_note = (note or "").strip()[:300] or None
-        meeting.status = "protokolliert"
+        meeting.status = MeetingStatus.PROTOKOLLIERT
         db.session.flush()
         pdf = protocol_pdf(meeting)
         body = (f"Guten Tag,\n\ndas Protokoll der Sitzung „{meeting.title}“ ({meeting_label(meeting)}) wurde genehmigt "
