@@ -35,7 +35,7 @@ def _work_items(limit: int = 5) -> dict:
     from models.committees import MeetingStatus
     from models.protocols import NOT_DONE
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
-    from models.surveys import Survey
+    from models.surveys import Survey, SurveyStatus
 
     items = {}
     items["meetings"] = db.session.scalars(
@@ -65,7 +65,7 @@ def _work_items(limit: int = 5) -> dict:
                  .joinedload(ContractParty.organisation))
         .order_by(Report.due_date).limit(limit)).all() if planner else []
     items["surveys"] = db.session.scalars(
-        select(Survey).where(perm.survey_filter(current_user), Survey.status == "offen")
+        select(Survey).where(perm.survey_filter(current_user), Survey.status == SurveyStatus.OFFEN)
         .order_by(Survey.id.desc()).limit(limit)).all()
     return items
 

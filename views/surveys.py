@@ -337,7 +337,7 @@ def invitations(survey_id):
 def paper(survey_id):
     from .survey_public import render_answer_form
     survey = _survey(survey_id, manage=True)
-    if survey.status not in ("offen", "geschlossen"):
+    if not survey.collecting:
         flash("Papierfragebögen können erfasst werden, solange die Befragung offen oder geschlossen (noch nicht ausgewertet) ist.", "warning")
         return redirect(url_for(".detail", survey_id=survey_id))
     errors, status = {}, 200

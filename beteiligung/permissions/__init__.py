@@ -12,14 +12,14 @@ show; templates ask through the `can` global (`can.can_x(user, obj)`). Read filt
 """
 from __future__ import annotations
 
+from .befragungen import *  # noqa: F401,F403
 from .core import Scope, _body_tree, _in_tree, request_cached, scope_of  # noqa: F401
-from .konten import *  # noqa: F401,F403
-from .stammdaten import *  # noqa: F401,F403
 from .gremien import *  # noqa: F401,F403
-from .protokolle import *  # noqa: F401,F403
+from .konten import *  # noqa: F401,F403
 from .kontrakte import *  # noqa: F401,F403
 from .netzwerk import *  # noqa: F401,F403
-from .befragungen import *  # noqa: F401,F403
+from .protokolle import *  # noqa: F401,F403
+from .stammdaten import *  # noqa: F401,F403
 
 # Collected at import: every can_* function of the modules above and of the feature modules listed in
 # FEATURES (beteiligung/permissions/<key>.py), for templates (`can.can_x(user, obj)`).

@@ -1,13 +1,19 @@
 """Befragungen."""
 from __future__ import annotations
 
-from flask import g, has_request_context
-from sqlalchemy import false, or_, select, true
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from beteiligung.extensions import db
 from models import Body
 
-from .core import Scope, scope_of
+from .core import Scope, request_cached, scope_of
+
+if TYPE_CHECKING:
+    from models.surveys import Survey
+
+    from .core import Actor
 
 # --- Befragungen (issue 7) --------------------------------------------------------
 # The owning Körperschaft (usually the Kommune) runs its surveys: its planners manage
@@ -18,17 +24,17 @@ from .core import Scope, scope_of
 # they never edit, code or export raw answers. Without consent they get 404 as before.
 # Citizens and everybody else use the public pages.
 
-def can_create_survey(user, body_id=None) -> bool:
+def can_create_survey(user: Actor, body_id: int | None = None) -> bool:
     s = scope_of(user)
     return s.admin or (body_id in s.planner_body_ids if body_id else bool(s.planner_body_ids))
 
 
-def can_manage_survey(user, survey) -> bool:
+def can_manage_survey(user: Actor, survey: Survey) -> bool:
     s = scope_of(user)
     return s.admin or survey.body_id in s.planner_body_ids
 
 
-def can_share_survey(user, survey) -> bool:
+def can_share_survey(user: Actor, survey: Survey) -> bool:
     """Switching the Kreis consent on/off is the owning Körperschaft's decision."""
     return can_manage_survey(user, survey)
 
@@ -38,30 +44,30 @@ def _kreis_reader_body_ids(s: Scope) -> set[int]:
     return s.planner_body_ids | s.area_body_ids | s.politics_body_ids
 
 
-def _survey_internal(s: Scope, survey) -> bool:
+def _survey_internal(s: Scope, survey: Survey) -> bool:
     if s.admin or survey.body_id in s.planner_body_ids:
         return True
     return bool(s.area_ids) and any(a.id in s.area_ids for a in survey.areas)
 
 
-def _survey_shared_to(s: Scope, survey) -> bool:
+def _survey_shared_to(s: Scope, survey: Survey) -> bool:
     if not survey.shared_with_kreis:
         return False
     readers = _kreis_reader_body_ids(s)
     return bool(readers) and survey.body.parent_id is not None and survey.body.parent_id in readers
 
 
-def can_view_survey(user, survey) -> bool:
+def can_view_survey(user: Actor, survey: Survey) -> bool:
     """Read the survey, its results (suppressed) and findings."""
     s = scope_of(user)
     return _survey_internal(s, survey) or _survey_shared_to(s, survey)
 
 
-def can_view_survey_results(user, survey) -> bool:
+def can_view_survey_results(user: Actor, survey: Survey) -> bool:
     return can_view_survey(user, survey)
 
 
-def can_code_survey(user, survey) -> bool:
+def can_code_survey(user: Actor, survey: Survey) -> bool:
     """Coding free texts means reading raw answers: never for Kreis readers via consent."""
     return _survey_internal(scope_of(user), survey)
 
@@ -76,23 +82,17 @@ def _has_shared_surveys(s: Scope) -> bool:
         Survey.body_id.in_(select(Body.id).where(Body.parent_id.in_(parents)))).limit(1)) is not None
 
 
-def can_use_surveys(user) -> bool:
+def can_use_surveys(user: Actor) -> bool:
     s = scope_of(user)
     if s.admin or bool(s.planner_body_ids) or bool(s.area_ids):
         return True
     # Politik only reads surveys a Kommune has released to its Kreis.
     if not s.politics_body_ids:
         return False
-    cache_key = f"_shared_surveys_{user.id}"
-    if has_request_context() and hasattr(g, cache_key):
-        return getattr(g, cache_key)
-    result = _has_shared_surveys(s)
-    if has_request_context():
-        setattr(g, cache_key, result)
-    return result
+    return request_cached(f"_shared_surveys_{user.id}", lambda: _has_shared_surveys(s))
 
 
-def survey_filter(user):
+def survey_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: surveys this user may list (mirrors can_view_survey)."""
     from models.surveys import Survey, survey_area
     s = scope_of(user)

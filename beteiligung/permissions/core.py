@@ -7,13 +7,24 @@ cached on flask.g.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar, Union
 
 from flask import g, has_request_context
 from sqlalchemy import select
 
 from beteiligung.extensions import db
 from models import ROLE_ADMIN, ROLE_AREA_MANAGER, ROLE_PARTNER, ROLE_PLANNER, ROLE_POLITICS, Body
+
+if TYPE_CHECKING:
+    from flask_login import AnonymousUserMixin
+
+    from models import User
+
+# Who asks: a signed-in account, the anonymous user of flask-login, or nobody (jobs, CLI, public pages).
+Actor = Union["User", "AnonymousUserMixin", None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,7 +66,7 @@ def _body_tree(body_ids: set[int]) -> set[int]:
     return {b for b in parent if root(b) in roots}
 
 
-def scope_of(user) -> Scope:
+def scope_of(user: Actor) -> Scope:
     if user is None or not getattr(user, "is_authenticated", False):
         return Scope()
     cache_key = f"_scope_{user.id}"
@@ -86,11 +97,11 @@ def scope_of(user) -> Scope:
     return s
 
 
-def _in_tree(s: Scope, body_id) -> bool:
+def _in_tree(s: Scope, body_id: int | None) -> bool:
     return s.admin or body_id in s.tree_body_ids
 
 
-def request_cached(key: str, compute):
+def request_cached(key: str, compute: Callable[[], T]) -> T:
     """Compute a per-user value once per request (cached on flask.g); outside a request always fresh."""
     if has_request_context() and hasattr(g, key):
         return getattr(g, key)

@@ -1,13 +1,19 @@
 """Kontrakte und Zielvereinbarungen: contracts, reports, goals, indicators."""
 from __future__ import annotations
 
-from flask import g, has_request_context
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from beteiligung.extensions import db
 from models.contracts import PUBLISHED_STATES, ContractStatus, GoalStatus
 
-from .core import scope_of
+from .core import request_cached, scope_of
+
+if TYPE_CHECKING:
+    from models.contracts import Attachment, Contract, ContractParty, Goal, Indicator, Report
+
+    from .core import Actor
 
 # --- Kontrakte und Zielvereinbarungen (issue 5) -----------------------------------
 # Rules:
@@ -22,39 +28,33 @@ from .core import scope_of
 # - Everybody else (a foreign Kreis, other partners) sees nothing; routes answer 404.
 
 
-def _party_contract_ids(user) -> set[int]:
+def _party_contract_ids(user: Actor) -> set[int]:
     from models.contracts import ContractParty
     s = scope_of(user)
-    cache_key = f"_party_contracts_{getattr(user, 'id', None)}"
-    if has_request_context() and hasattr(g, cache_key):
-        return getattr(g, cache_key)
-    conds = []
-    if s.partner_org_ids:
-        conds.append(ContractParty.organisation_id.in_(s.partner_org_ids))
-    if s.planner_body_ids:
-        conds.append(ContractParty.body_id.in_(s.planner_body_ids))
-    ids = set(db.session.scalars(select(ContractParty.contract_id).where(or_(*conds)))) if conds else set()
-    if has_request_context():
-        setattr(g, cache_key, ids)
-    return ids
+
+    def compute() -> set[int]:
+        if not (s.partner_org_ids or s.planner_body_ids):
+            return set()
+        return set(db.session.scalars(select(ContractParty.contract_id).where(own_report_party_filter(user))))
+    return request_cached(f"_party_contracts_{getattr(user, 'id', None)}", compute)
 
 
-def can_use_contracts(user) -> bool:
+def can_use_contracts(user: Actor) -> bool:
     s = scope_of(user)
     return s.staff or bool(s.partner_org_ids) or bool(s.politics_body_ids)
 
 
-def can_create_contract(user, body_id=None) -> bool:
+def can_create_contract(user: Actor, body_id: int | None = None) -> bool:
     s = scope_of(user)
     return s.admin or (body_id in s.planner_body_ids if body_id else bool(s.planner_body_ids))
 
 
-def can_manage_contract(user, contract) -> bool:
+def can_manage_contract(user: Actor, contract: Contract) -> bool:
     s = scope_of(user)
     return s.admin or contract.body_id in s.planner_body_ids
 
 
-def contract_manage_filter(user):
+def contract_manage_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: contracts this user manages (mirrors can_manage_contract)."""
     from models.contracts import Contract
     s = scope_of(user)
@@ -63,7 +63,7 @@ def contract_manage_filter(user):
     return Contract.body_id.in_(s.planner_body_ids) if s.planner_body_ids else false()
 
 
-def can_view_contract(user, contract) -> bool:
+def can_view_contract(user: Actor, contract: Contract) -> bool:
     s = scope_of(user)
     if not s.authenticated or contract is None:
         return False
@@ -77,7 +77,7 @@ def can_view_contract(user, contract) -> bool:
     return False
 
 
-def contract_filter(user):
+def contract_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: contracts this user may see (mirrors can_view_contract)."""
     from models.contracts import Contract
     s = scope_of(user)
@@ -96,12 +96,12 @@ def contract_filter(user):
     return or_(*conds) if conds else false()
 
 
-def can_see_contract_drafts(user, contract) -> bool:
+def can_see_contract_drafts(user: Actor, contract: Contract) -> bool:
     """Negotiation history (versions) and attachments: managers and parties."""
     return can_manage_contract(user, contract) or contract.id in _party_contract_ids(user)
 
 
-def can_report_for(user, party) -> bool:
+def can_report_for(user: Actor, party: ContractParty | None) -> bool:
     """May this user enter and submit reports for the given contract party?"""
     s = scope_of(user)
     if party is None:
@@ -111,19 +111,19 @@ def can_report_for(user, party) -> bool:
     return party.body_id is not None and party.body_id in s.planner_body_ids
 
 
-def can_view_report(user, report) -> bool:
+def can_view_report(user: Actor, report: Report) -> bool:
     return can_manage_contract(user, report.contract) or can_report_for(user, report.duty.party)
 
 
-def can_submit_report(user, report) -> bool:
+def can_submit_report(user: Actor, report: Report) -> bool:
     return can_report_for(user, report.duty.party) or can_manage_contract(user, report.contract)
 
 
-def can_review_report(user, report) -> bool:
+def can_review_report(user: Actor, report: Report) -> bool:
     return can_manage_contract(user, report.contract)
 
 
-def can_delete_attachment(user, att) -> bool:
+def can_delete_attachment(user: Actor, att: Attachment) -> bool:
     """Report annexes: whoever may submit the report; contract files: whoever manages the contract.
     (Whether the state still allows it — editable report, unlocked contract — is the service's 409.)"""
     if att.report is not None:
@@ -131,16 +131,16 @@ def can_delete_attachment(user, att) -> bool:
     return can_manage_contract(user, att.contract)
 
 
-def can_create_goal(user, body_id=None) -> bool:
+def can_create_goal(user: Actor, body_id: int | None = None) -> bool:
     return can_create_contract(user, body_id)
 
 
-def can_manage_goal(user, goal) -> bool:
+def can_manage_goal(user: Actor, goal: Goal) -> bool:
     s = scope_of(user)
     return s.admin or goal.body_id in s.planner_body_ids
 
 
-def can_view_goal(user, goal) -> bool:
+def can_view_goal(user: Actor, goal: Goal) -> bool:
     s = scope_of(user)
     if can_manage_goal(user, goal):
         return True
@@ -153,7 +153,7 @@ def can_view_goal(user, goal) -> bool:
     return bool(party) and any(c.id in party for c in goal.contracts)
 
 
-def goal_filter(user):
+def goal_filter(user: Actor) -> ColumnElement[bool]:
     from models.contracts import Goal
     s = scope_of(user)
     if s.admin:
@@ -170,12 +170,12 @@ def goal_filter(user):
     return or_(*conds) if conds else false()
 
 
-def can_manage_indicator(user, indicator) -> bool:
+def can_manage_indicator(user: Actor, indicator: Indicator) -> bool:
     s = scope_of(user)
     return s.admin or indicator.body_id in s.planner_body_ids
 
 
-def can_view_indicator(user, indicator) -> bool:
+def can_view_indicator(user: Actor, indicator: Indicator) -> bool:
     s = scope_of(user)
     if can_manage_indicator(user, indicator):
         return True
@@ -190,7 +190,7 @@ def can_view_indicator(user, indicator) -> bool:
     return False
 
 
-def indicator_filter(user):
+def indicator_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition for Indicator (joined with an outer join to Contract)."""
     from models.contracts import Contract, Indicator
     s = scope_of(user)
@@ -213,7 +213,7 @@ def indicator_filter(user):
     return or_(*conds) if conds else false()
 
 
-def own_report_party_filter(user) -> ColumnElement[bool]:
+def own_report_party_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition on ContractParty: the parties this user reports for (mirrors can_report_for): the
     user's partner organisations and the bodies they plan in."""
     from models.contracts import ContractParty

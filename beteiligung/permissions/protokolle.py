@@ -1,15 +1,28 @@
 """Protokoll, Beschlüsse, Nachhalten."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from models.protocols import ProtocolStatus
 
 from .core import scope_of
 from .gremien import (
-    _member_committee_ids, can_manage_committee, can_manage_meeting, can_view_committee, can_view_internal_items,
-    can_view_meeting, committee_filter,
+    _member_committee_ids,
+    can_manage_committee,
+    can_manage_meeting,
+    can_view_committee,
+    can_view_internal_items,
+    can_view_meeting,
+    committee_filter,
 )
+
+if TYPE_CHECKING:
+    from models import Committee, Meeting
+    from models.protocols import ProtocolEntry
+
+    from .core import Actor
 
 # --- Protokoll, Beschlüsse, Nachhalten (issue 4) ----------------------------------
 # Editing a protocol: managers of the committee and the meeting's roles
@@ -17,7 +30,7 @@ from .gremien import (
 # the meeting, except that a draft (Entwurf) is only visible to editors, and
 # Politik (without staff or member rights) reads decisions and the Kurzfassung only.
 
-def _meeting_role_names(user, meeting) -> set[str]:
+def _meeting_role_names(user: Actor, meeting: Meeting) -> set[str]:
     """The roles the user holds in this meeting: roles held by the person the account is linked to."""
     pid = getattr(user, "person_id", None)
     if pid is None:
@@ -25,38 +38,38 @@ def _meeting_role_names(user, meeting) -> set[str]:
     return {r.role for r in getattr(meeting, "protocol_roles", []) if r.person_id == pid}
 
 
-def _role_meeting_ids(user):
+def _role_meeting_ids(user: Actor):
     """SQL: ids of the meetings in which the user (through their person) holds a role."""
     from models.protocols import MeetingRole
     pid = getattr(user, "person_id", None)
     return select(MeetingRole.meeting_id).where(MeetingRole.person_id == pid if pid is not None else false())
 
 
-def _politics_only(user, committee) -> bool:
+def _politics_only(user: Actor, committee: Committee) -> bool:
     s = scope_of(user)
     return (bool(s.politics_body_ids) and not s.staff
             and committee.id not in _member_committee_ids(user) and not committee.is_public)
 
 
-def can_edit_protocol(user, meeting) -> bool:
+def can_edit_protocol(user: Actor, meeting: Meeting) -> bool:
     if not scope_of(user).authenticated or not can_view_meeting(user, meeting):
         return False
     return can_manage_meeting(user, meeting) or bool(_meeting_role_names(user, meeting))
 
 
-def can_record_attendance(user, meeting) -> bool:
+def can_record_attendance(user: Actor, meeting: Meeting) -> bool:
     return can_edit_protocol(user, meeting)
 
 
-def can_assign_meeting_roles(user, meeting) -> bool:
+def can_assign_meeting_roles(user: Actor, meeting: Meeting) -> bool:
     return can_manage_meeting(user, meeting)
 
 
-def can_approve_protocol(user, meeting) -> bool:
+def can_approve_protocol(user: Actor, meeting: Meeting) -> bool:
     return can_manage_meeting(user, meeting) or "sitzungsleitung" in _meeting_role_names(user, meeting)
 
 
-def can_view_protocol(user, meeting) -> bool:
+def can_view_protocol(user: Actor, meeting: Meeting) -> bool:
     """The full protocol (attendance, all entries)."""
     if not can_view_meeting(user, meeting):
         return False
@@ -68,7 +81,7 @@ def can_view_protocol(user, meeting) -> bool:
     return protocol is not None and protocol.status != ProtocolStatus.ENTWURF
 
 
-def can_read_decisions(user, meeting) -> bool:
+def can_read_decisions(user: Actor, meeting: Meeting) -> bool:
     """Decisions and the Kurzfassung (Politik included) once the protocol left the draft."""
     if not can_view_meeting(user, meeting):
         return False
@@ -78,13 +91,13 @@ def can_read_decisions(user, meeting) -> bool:
     return protocol is not None and protocol.status != ProtocolStatus.ENTWURF
 
 
-def can_object_protocol(user, meeting) -> bool:
+def can_object_protocol(user: Actor, meeting: Meeting) -> bool:
     protocol = getattr(meeting, "protocol", None)
     return (protocol is not None and protocol.status == ProtocolStatus.ZUR_ABSTIMMUNG
             and can_view_protocol(user, meeting) and not _politics_only(user, meeting.committee))
 
 
-def can_read_entry(user, entry) -> bool:
+def can_read_entry(user: Actor, entry: ProtocolEntry) -> bool:
     """May this user read this protocol entry? Who may see the meeting; a draft protocol's entries only
     its editors; a non-public TOP's entries only who may see non-public TOPs. The one rule behind the
     protocol page, Nachhalten (followup_filter is its SQL twin), the owner's status update and the open
@@ -98,7 +111,7 @@ def can_read_entry(user, entry) -> bool:
     return item is None or item.is_public or can_view_internal_items(user, meeting)
 
 
-def can_update_followup(user, entry) -> bool:
+def can_update_followup(user: Actor, entry: ProtocolEntry) -> bool:
     """Status of a task/decision: editors of its meeting, or the owner (person or organisation) once
     the owner may read the entry (can_read_entry)."""
     meeting = entry.protocol.meeting
@@ -115,25 +128,26 @@ def can_update_followup(user, entry) -> bool:
     return pid is not None and entry.owner_person_id == pid
 
 
-def can_forward_entry(user, entry, target_committee=None) -> bool:
+def can_forward_entry(user: Actor, entry: ProtocolEntry, target_committee: Committee | None = None) -> bool:
     if not can_edit_protocol(user, entry.protocol.meeting):
         return False
     return target_committee is None or can_view_committee(user, target_committee)
 
 
-def can_record_political_resolution(user, entry) -> bool:
+def can_record_political_resolution(user: Actor, entry: ProtocolEntry) -> bool:
     return can_manage_meeting(user, entry.protocol.meeting)
 
 
-def can_view_committee_health(user, committee) -> bool:
+def can_view_committee_health(user: Actor, committee: Committee) -> bool:
     s = scope_of(user)
     return can_view_committee(user, committee) and (s.staff or can_manage_committee(user, committee))
 
 
-def followup_filter(user):
+def followup_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition on ProtocolEntry joined with Protocol, Meeting, Committee: rows for the Nachhalten list."""
-    from models import Committee
     from sqlalchemy import and_
+
+    from models import Committee
     from models.protocols import Protocol
     s = scope_of(user)
     if s.admin:
@@ -161,7 +175,7 @@ def followup_filter(user):
     return and_(visible, draft_ok, or_(*internal))
 
 
-def attendance_filter(user) -> ColumnElement[bool]:
+def attendance_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition on Meeting joined with Committee: meetings whose attendance list this user may read
     (the SQL twin of can_view_protocol): editors of the protocol (the committee's managers, the meeting's
     roles) always; other readers once the protocol left the draft, and Politik only where it reads full

@@ -1,56 +1,65 @@
 """Stammdaten: bodies, areas, organisations, persons, taxonomies."""
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select, true
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from models import Area, Body, Organisation, Person, organisation_area
 
 from .core import _in_tree, scope_of
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from models import Area, Body, Organisation, Person
+
+    from .core import Actor
+
 # --- master data -------------------------------------------------------------
 
-def can_read_masterdata(user) -> bool:
+def can_read_masterdata(user: Actor) -> bool:
     """Bodies, areas, organisations and taxonomies are shared within a Kreis."""
     return scope_of(user).authenticated
 
 
-def can_view_body(user, body) -> bool:
+def can_view_body(user: Actor, body: Body) -> bool:
     return _in_tree(scope_of(user), body.id)
 
 
-def can_edit_body(user, body=None) -> bool:
+def can_edit_body(user: Actor, body: Body = None) -> bool:
     return scope_of(user).admin
 
 
-def can_view_area(user, area) -> bool:
+def can_view_area(user: Actor, area: Area) -> bool:
     return _in_tree(scope_of(user), area.body_id)
 
 
-def can_create_area(user, body_id=None) -> bool:
+def can_create_area(user: Actor, body_id: int | None = None) -> bool:
     s = scope_of(user)
     return s.admin or (body_id in s.planner_body_ids if body_id else bool(s.planner_body_ids))
 
 
-def can_edit_area(user, area) -> bool:
+def can_edit_area(user: Actor, area: Area) -> bool:
     s = scope_of(user)
     return s.admin or area.body_id in s.planner_body_ids
 
 
-def can_edit_terms(user) -> bool:
+def can_edit_terms(user: Actor) -> bool:
     return scope_of(user).planner
 
 
-def can_view_organisation(user, org) -> bool:
+def can_view_organisation(user: Actor, org: Organisation) -> bool:
     return _in_tree(scope_of(user), org.body_id)
 
 
-def can_create_organisation(user, body_id=None) -> bool:
+def can_create_organisation(user: Actor, body_id: int | None = None) -> bool:
     s = scope_of(user)
     bodies = s.planner_body_ids | s.area_body_ids
     return s.admin or (body_id in bodies if body_id else bool(bodies))
 
 
-def can_edit_organisation(user, org) -> bool:
+def can_edit_organisation(user: Actor, org: Organisation) -> bool:
     s = scope_of(user)
     if s.admin or org.body_id in s.planner_body_ids or org.id in s.partner_org_ids:
         return True
@@ -59,12 +68,12 @@ def can_edit_organisation(user, org) -> bool:
     return False
 
 
-def can_delete_organisation(user, org) -> bool:
+def can_delete_organisation(user: Actor, org: Organisation) -> bool:
     s = scope_of(user)
     return s.admin or org.body_id in s.planner_body_ids
 
 
-def organisation_filter(user):
+def organisation_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: organisations this user may list."""
     s = scope_of(user)
     if s.admin:
@@ -74,12 +83,12 @@ def organisation_filter(user):
     return Organisation.body_id.in_(s.tree_body_ids)
 
 
-def can_read_persons(user) -> bool:
+def can_read_persons(user: Actor) -> bool:
     s = scope_of(user)
     return s.staff or bool(s.partner_org_ids)
 
 
-def person_filter(user):
+def person_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: persons (contact data) this user may list.
 
     Staff of the Kreis tree see all persons of their tree; a partner sees the
@@ -96,7 +105,7 @@ def person_filter(user):
     return or_(*conds) if conds else false()
 
 
-def can_view_person(user, person) -> bool:
+def can_view_person(user: Actor, person: Person) -> bool:
     s = scope_of(user)
     if s.admin:
         return True
@@ -105,7 +114,7 @@ def can_view_person(user, person) -> bool:
     return person.organisation_id is not None and person.organisation_id in s.partner_org_ids
 
 
-def can_create_person(user, body_id=None, organisation_id=None) -> bool:
+def can_create_person(user: Actor, body_id: int | None = None, organisation_id: int | None = None) -> bool:
     s = scope_of(user)
     if s.admin:
         return True
@@ -116,24 +125,24 @@ def can_create_person(user, body_id=None, organisation_id=None) -> bool:
     return organisation_id is not None and organisation_id in s.partner_org_ids
 
 
-def can_edit_person(user, person) -> bool:
+def can_edit_person(user: Actor, person: Person) -> bool:
     s = scope_of(user)
     if s.admin or person.body_id in (s.planner_body_ids | s.area_body_ids):
         return True
     return person.organisation_id is not None and person.organisation_id in s.partner_org_ids
 
 
-def can_erase_person(user, person) -> bool:
+def can_erase_person(user: Actor, person: Person) -> bool:
     """Art. 17 DSGVO: anonymise. Only the owning body's planners (or admins)."""
     s = scope_of(user)
     return s.admin or person.body_id in s.planner_body_ids
 
 
-def can_import_masterdata(user) -> bool:
+def can_import_masterdata(user: Actor) -> bool:
     return scope_of(user).planner
 
 
-def writable_body_ids(user) -> set[int] | None:
+def writable_body_ids(user: Actor) -> set[int] | None:
     """Bodies a user may create master data in; None means all (admin)."""
     s = scope_of(user)
     if s.admin:
@@ -141,25 +150,25 @@ def writable_body_ids(user) -> set[int] | None:
     return s.planner_body_ids | s.area_body_ids
 
 
-def partner_organisation_ids(user) -> set[int]:
+def partner_organisation_ids(user: Actor) -> set[int]:
     return set(scope_of(user).partner_org_ids)
 
 
-def area_filter(user):
+def area_filter(user: Actor) -> ColumnElement[bool]:
     s = scope_of(user)
     if s.admin:
         return true()
     return Area.body_id.in_(s.tree_body_ids) if s.tree_body_ids else false()
 
 
-def body_filter(user):
+def body_filter(user: Actor) -> ColumnElement[bool]:
     s = scope_of(user)
     if s.admin:
         return true()
     return Body.id.in_(s.tree_body_ids) if s.tree_body_ids else false()
 
 
-def area_org_filter(area_ids):
+def area_org_filter(area_ids: Iterable[int]) -> ColumnElement[bool]:
     """Organisations working in one of area_ids (for Sozialraummanagement views)."""
     return Organisation.id.in_(
         select(organisation_area.c.organisation_id).where(organisation_area.c.area_id.in_(area_ids))

@@ -32,7 +32,7 @@ from models import (
 )
 from models.network import (
     PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, NetworkAnalysisCache, NetworkDataVersion, PartnerStatus,
-    Relation, RelationKind,
+    Relation, RelationKind, Visibility,
 )
 
 from . import NotFound, ValidationError, ensure_version, require
@@ -212,7 +212,7 @@ def derive_person_organisation(user, f: Filters, nodes: dict) -> list[dict]:
             edges.append({"id": f"abg:person-org:{node['record_id']}", "record_id": None, "source": key,
                           "target": node["organisation"], "kind": "Mitgliedschaft", "directed": True, "strength": 2,
                           "valid_from": "", "valid_to": "", "evidence": "Stammdaten der Person",
-                          "visibility": "kreis", "derived": True, "body_id": node["body_id"]})
+                          "visibility": Visibility.KREIS.value, "derived": True, "body_id": node["body_id"]})
     return edges
 
 
@@ -242,7 +242,7 @@ def derive_committee_ties(user, f: Filters, nodes: dict) -> list[dict]:
             edges.append({"id": f"abg:vertretung:{cid}:{pid}", "record_id": None, "source": pkey,
                           "target": _org_key(on_behalf), "kind": "Vertretung", "directed": True, "strength": 2,
                           "valid_from": "", "valid_to": "", "evidence": f"Gremium: {cname}",
-                          "visibility": "kreis", "derived": True, "body_id": nodes[pkey]["body_id"]})
+                          "visibility": Visibility.KREIS.value, "derived": True, "body_id": nodes[pkey]["body_id"]})
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     for cid, orgs in orgs_by_committee.items():
         present = sorted(o for o in orgs if o in nodes)
@@ -252,7 +252,7 @@ def derive_committee_ties(user, f: Filters, nodes: dict) -> list[dict]:
         edges.append({"id": f"abg:gremium:{a}:{b}", "record_id": None, "source": a, "target": b,
                       "kind": "Kooperation", "directed": False, "strength": min(3, len(committees)),
                       "valid_from": "", "valid_to": "",
-                      "evidence": "Gremium: " + ", ".join(sorted(committees)), "visibility": "kreis",
+                      "evidence": "Gremium: " + ", ".join(sorted(committees)), "visibility": Visibility.KREIS.value,
                       "derived": True, "body_id": nodes[a]["body_id"]})
     return edges
 
@@ -270,7 +270,7 @@ def _pair_edges(groups: dict[int, set[str]], labels: dict[int, str], nodes: dict
         edges.append({"id": f"abg:{prefix}:{a}:{b}", "record_id": None, "source": a, "target": b, "kind": kind,
                       "directed": False, "strength": min(3, len(gids)), "valid_from": vf, "valid_to": vt,
                       "evidence": f"{evidence}: " + ", ".join(sorted({labels[g] for g in gids})),
-                      "visibility": "kreis", "derived": True, "body_id": nodes[a]["body_id"]})
+                      "visibility": Visibility.KREIS.value, "derived": True, "body_id": nodes[a]["body_id"]})
     return edges
 
 
@@ -756,7 +756,7 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
         vf = _parse_date(row.get("Gültig ab", ""), "Gültig ab", errs)
         vt = _parse_date(row.get("Gültig bis", ""), "Gültig bis", errs)
         vis_text = (row.get("Sichtbarkeit") or "").strip().lower()
-        visibility = visibilities.get(vis_text, None) if vis_text else "kreis"
+        visibility = visibilities.get(vis_text, None) if vis_text else Visibility.KREIS.value
         if visibility is None:
             errs.append("Sichtbarkeit: bitte „öffentlich im Kreis“, „nur Sozialplanung“ oder „nur beteiligte Organisationen“.")
         directed_text = (row.get("Gerichtet") or "").strip().lower()
@@ -770,7 +770,7 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
         else:
             directed = kind.directed_default if kind else None
         values = {"source": ends.get("Von"), "target": ends.get("An"), "kind": kind, "strength": strength,
-                  "valid_from": vf, "valid_to": vt, "visibility": visibility or "kreis", "directed": directed,
+                  "valid_from": vf, "valid_to": vt, "visibility": visibility or Visibility.KREIS.value, "directed": directed,
                   "evidence": (row.get("Quelle") or "")[:500] or None, "note": row.get("Notiz") or None,
                   "body_id": body.id}
         if not errs:
