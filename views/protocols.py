@@ -88,11 +88,11 @@ class PoliticalForm(Form):
 class RolesForm(Form):
     """Per role a person (choices: the persons the manager may pick) or a name without a person record."""
     sitzungsleitung = IdSelectField("Sitzungsleitung")
-    sitzungsleitung_name = StringField("… oder Name (ohne Personeneintrag)", validators=[Opt(), Length(max=200)])
+    sitzungsleitung_name = StringField("Sitzungsleitung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
     moderation = IdSelectField("Moderation")
-    moderation_name = StringField("… oder Name (ohne Personeneintrag)", validators=[Opt(), Length(max=200)])
+    moderation_name = StringField("Moderation ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
     protokollfuehrung = IdSelectField("Protokollführung")
-    protokollfuehrung_name = StringField("… oder Name (ohne Personeneintrag)", validators=[Opt(), Length(max=200)])
+    protokollfuehrung_name = StringField("Protokollführung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
 
 
 # --- helpers ---------------------------------------------------------------------
