@@ -218,7 +218,7 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def editable(self) -> bool:
-        """Not yet protokolliert or abgesagt."""
+        """Not yet protokolliert or abgesagt (FINAL_MEETING_STATES)."""
         return self.status not in FINAL_MEETING_STATES
 
     @property
@@ -280,6 +280,11 @@ class TopicProposal(TimestampMixin, VersionedMixin, db.Model):
     proposed_by = relationship("User")
     agenda_item: Mapped[Optional[AgendaItem]] = relationship(back_populates="topics")
 
+    @property
+    def closed(self) -> bool:
+        """Done or rejected (can be reopened)."""
+        return self.status in (TopicStatus.ERLEDIGT, TopicStatus.ABGELEHNT)
+
     def __str__(self) -> str:
         return self.title
 
@@ -294,7 +299,7 @@ class Invitation(TimestampMixin, db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
     organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    rsvp: Mapped[str] = mapped_column(String(20), default="offen", nullable=False)  # offen/zugesagt/abgesagt/vielleicht/vertreten
+    rsvp: Mapped[str] = mapped_column(String(20), default="offen", nullable=False)  # RsvpStatus
     deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
     answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
