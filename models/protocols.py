@@ -100,8 +100,34 @@ class TaskStatus(StrEnum):
 ITEM_STATES = list(TaskStatus)
 # Filter value of the Nachhalten list: everything not done yet.
 NOT_DONE = "nicht erledigt"
-DECISION_MODES = {"konsens": "Konsens", "abstimmung": "Abstimmung"}
-POLITICAL_OUTCOMES = ["beschlossen", "geändert beschlossen", "abgelehnt", "vertagt"]
+class DecisionMode(StrEnum):
+    """How a Beschluss came about."""
+
+    KONSENS = "konsens"
+    ABSTIMMUNG = "abstimmung"
+
+    @property
+    def label(self) -> str:
+        return {"konsens": "Konsens", "abstimmung": "Abstimmung"}[self.value]
+
+
+DECISION_MODES = {k.value: k.label for k in DecisionMode}
+
+
+class PoliticalOutcome(StrEnum):
+    """What the political body (Ausschuss, Rat, Kreistag) did with a Beschluss submitted to it."""
+
+    BESCHLOSSEN = "beschlossen"
+    GEAENDERT_BESCHLOSSEN = "geändert beschlossen"
+    ABGELEHNT = "abgelehnt"
+    VERTAGT = "vertagt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+POLITICAL_OUTCOMES = list(PoliticalOutcome)
 
 
 class Attendance(TimestampMixin, db.Model):
@@ -274,9 +300,9 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def votes_label(self) -> str:
-        if self.decision_mode == "abstimmung":
+        if self.decision_mode == DecisionMode.ABSTIMMUNG:
             return f"ja {self.votes_yes or 0}, nein {self.votes_no or 0}, Enthaltung {self.votes_abstain or 0}"
-        if self.decision_mode == "konsens":
+        if self.decision_mode == DecisionMode.KONSENS:
             return "im Konsens"
         return ""
 

@@ -27,7 +27,7 @@ from models.committees import UPCOMING_MEETING_STATES, MeetingStatus, RsvpStatus
 from models.protocols import (
     ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, FOLLOWUP_KINDS, FORWARDABLE_KINDS, ITEM_STATES,
     MEETING_ROLES, NOT_DONE, POLITICAL_OUTCOMES, Attendance, MeetingRole, Protocol, ProtocolEntry, ProtocolObjection,
-    AttendanceStatus, EntryKind, ProtocolRevision, ProtocolStatus, TaskStatus,
+    AttendanceStatus, DecisionMode, EntryKind, ProtocolRevision, ProtocolStatus, TaskStatus,
 )
 
 from .committees import propose_topic
@@ -307,7 +307,7 @@ def _validate_entry(meeting: Meeting, data: dict, entry: ProtocolEntry | None) -
     if kind == EntryKind.BESCHLUSS:
         if clean["decision_mode"] not in DECISION_MODES:
             errors["decision_mode"] = "Bitte angeben, wie der Beschluss zustande kam (Konsens oder Abstimmung)."
-        elif clean["decision_mode"] == "abstimmung":
+        elif clean["decision_mode"] == DecisionMode.ABSTIMMUNG:
             for key in ("votes_yes", "votes_no", "votes_abstain"):
                 value = clean[key]
                 if value is not None and (not isinstance(value, int) or value < 0 or value > 10000):
@@ -328,7 +328,7 @@ def _validate_entry(meeting: Meeting, data: dict, entry: ProtocolEntry | None) -
             errors["owner_org_id"] = "Bitte angeben, wer die Aufgabe übernimmt (Person oder Organisation)."
     else:
         clean.update(owner_person_id=None, owner_org_id=None, due_date=None)
-    if kind == EntryKind.BESCHLUSS and clean["decision_mode"] != "abstimmung":
+    if kind == EntryKind.BESCHLUSS and clean["decision_mode"] != DecisionMode.ABSTIMMUNG:
         clean.update(votes_yes=None, votes_no=None, votes_abstain=None)
     clean["binding"] = bool(clean["binding"])
     clean["for_resolution"] = bool(clean["for_resolution"])
