@@ -7,10 +7,11 @@ surveys (Befunde) deliver topics for the next agenda.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from beteiligung.extensions import db
 
@@ -30,9 +31,66 @@ DEFAULT_COMMITTEE_TYPES = [
     ("Fachtag", True, "Fachveranstaltung."),
 ]
 
-MEETING_STATES = ["geplant", "eingeladen", "durchgeführt", "protokolliert", "verschoben", "abgesagt"]
+class MeetingStatus(StrEnum):
+    """geplant → eingeladen → durchgeführt → protokolliert, plus verschoben/abgesagt (stored as the German labels)."""
 
-TOPIC_STATES = ["offen", "eingeplant", "erledigt", "abgelehnt"]
+    GEPLANT = "geplant"
+    EINGELADEN = "eingeladen"
+    DURCHGEFUEHRT = "durchgeführt"
+    PROTOKOLLIERT = "protokolliert"
+    VERSCHOBEN = "verschoben"
+    ABGESAGT = "abgesagt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+MEETING_STATES = list(MeetingStatus)
+# Groups of meeting states, defined once:
+# still ahead — may be invited to (again);
+INVITABLE_MEETING_STATES = (MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN, MeetingStatus.VERSCHOBEN)
+# open for public registration and for being held;
+UPCOMING_MEETING_STATES = (MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN)
+# took place;
+HELD_MEETING_STATES = (MeetingStatus.DURCHGEFUEHRT, MeetingStatus.PROTOKOLLIERT)
+# final — the meeting itself can no longer be changed.
+FINAL_MEETING_STATES = (MeetingStatus.PROTOKOLLIERT, MeetingStatus.ABGESAGT)
+
+
+class RsvpStatus(StrEnum):
+    """Answer of an invitee (Invitation.rsvp)."""
+
+    OFFEN = "offen"
+    ZUGESAGT = "zugesagt"
+    ABGESAGT = "abgesagt"
+    VIELLEICHT = "vielleicht"
+    VERTRETEN = "vertreten"
+
+    @property
+    def label(self) -> str:
+        return {"offen": "keine Antwort", "zugesagt": "Zusage", "abgesagt": "Absage", "vielleicht": "Vielleicht",
+                "vertreten": "Vertretung"}[self.value]
+
+
+# The answers an invitee can give (everything but "offen"), value → label.
+RSVP_ANSWERS = {k.value: k.label for k in RsvpStatus if k is not RsvpStatus.OFFEN}
+
+
+class TopicStatus(StrEnum):
+    """State of a Themenspeicher entry."""
+
+    OFFEN = "offen"
+    EINGEPLANT = "eingeplant"
+    ERLEDIGT = "erledigt"
+    ABGELEHNT = "abgelehnt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+TOPIC_STATES = list(TopicStatus)
 
 committee_area = Table(
     "committee_area", db.Model.metadata,
@@ -136,10 +194,8 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     rrule: Mapped[Optional[str]] = mapped_column(String(200))
     ical_uid: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    # Roles of the meeting (handbook checklist: Sitzungsleitung, Moderation, Protokollführung)
-    chair: Mapped[Optional[str]] = mapped_column(String(200))
-    moderator: Mapped[Optional[str]] = mapped_column(String(200))
-    minute_taker: Mapped[Optional[str]] = mapped_column(String(200))
+    # Roles of the meeting (Sitzungsleitung, Moderation, Protokollführung): MeetingRole rows
+    # (models/protocols.py, backref `protocol_roles`), see role_holders.
     # Public registration (Sozialraumkonferenz): capacity and optional fields (comma-separated keys)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
     capacity: Mapped[Optional[int]] = mapped_column(Integer)
@@ -152,6 +208,26 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     committee: Mapped[Committee] = relationship(back_populates="meetings")
     agenda_items: Mapped[list["AgendaItem"]] = relationship(
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan")
+
+    @property
+    def role_holders(self) -> list[tuple[str, str]]:
+        """(label, holder) of the meeting's roles in the handbook's order, from the MeetingRole rows."""
+        from .protocols import MeetingRoleKind
+        held = {r.role: r.holder for r in self.protocol_roles}
+        return [(kind.label, held[kind]) for kind in MeetingRoleKind if held.get(kind)]
+
+    @property
+    def editable(self) -> bool:
+        """Not yet protokolliert or abgesagt (FINAL_MEETING_STATES)."""
+        return self.status not in FINAL_MEETING_STATES
+
+    @property
+    def invitable(self) -> bool:
+        return self.status in INVITABLE_MEETING_STATES
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == MeetingStatus.ABGESAGT
 
     def __str__(self) -> str:
         return self.title
@@ -204,6 +280,11 @@ class TopicProposal(TimestampMixin, VersionedMixin, db.Model):
     proposed_by = relationship("User")
     agenda_item: Mapped[Optional[AgendaItem]] = relationship(back_populates="topics")
 
+    @property
+    def closed(self) -> bool:
+        """Done or rejected (can be reopened)."""
+        return self.status in (TopicStatus.ERLEDIGT, TopicStatus.ABGELEHNT)
+
     def __str__(self) -> str:
         return self.title
 
@@ -218,7 +299,7 @@ class Invitation(TimestampMixin, db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
     organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    rsvp: Mapped[str] = mapped_column(String(20), default="offen", nullable=False)  # offen/zugesagt/abgesagt/vielleicht/vertreten
+    rsvp: Mapped[str] = mapped_column(String(20), default="offen", nullable=False)  # RsvpStatus
     deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
     answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
@@ -232,3 +313,64 @@ class Invitation(TimestampMixin, db.Model):
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     deputy: Mapped[Optional[Person]] = relationship(foreign_keys=[deputy_id])
     organisation: Mapped[Optional[Organisation]] = relationship()
+
+
+# --- additions: calendar feed tokens, public registrations, TOP documents -------------------------
+
+# Optional fields a public registration form can ask for (key → German label).
+REGISTRATION_FIELDS = {
+    "organisation": "Organisation / Initiative",
+    "phone": "Telefon",
+    "accessibility": "Unterstützungsbedarf (z. B. Gebärdensprache, barrierefreier Zugang)",
+    "remarks": "Anmerkungen oder Themenwünsche",
+}
+
+
+class CalendarFeed(TimestampMixin, db.Model):
+    """A personal iCal feed; only the hash of the secret URL token is stored."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    user = relationship("User")
+
+
+class MeetingRegistration(TimestampMixin, db.Model):
+    """A citizen's registration for a public meeting (no account)."""
+
+    __tablename__ = "meeting_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    organisation: Mapped[Optional[str]] = mapped_column(String(200))
+    phone: Mapped[Optional[str]] = mapped_column(String(60))
+    accessibility: Mapped[Optional[str]] = mapped_column(Text)
+    remarks: Mapped[Optional[str]] = mapped_column(Text)
+
+    meeting = relationship("Meeting")
+
+
+class AgendaDocument(TimestampMixin, db.Model):
+    """A document attached to a TOP (Vorlage, Präsentation …), stored outside the web root
+    (UPLOAD_FOLDER/tagesordnung/<stored_name>); size and type are limited by the service."""
+
+    __tablename__ = "agenda_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    content_type: Mapped[str] = mapped_column(String(120), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    agenda_item = relationship("AgendaItem", backref=backref("documents", order_by="AgendaDocument.id",
+                                                             cascade="all, delete-orphan"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import (
@@ -25,18 +26,41 @@ DEFAULT_CONTRACT_KINDS = [
     ("Servicevereinbarung", "Verbindliche Aussagen zu Zeit und Qualität von Teilleistungen zwischen Prozesspartnern."),
 ]
 
-CONTRACT_STATES = ["Entwurf", "in Verhandlung", "unterzeichnet", "laufend", "ausgelaufen", "gekündigt"]
+class ContractStatus(StrEnum):
+    """Status of a contract; the stored values are the German labels."""
+
+    ENTWURF = "Entwurf"
+    IN_VERHANDLUNG = "in Verhandlung"
+    UNTERZEICHNET = "unterzeichnet"
+    LAUFEND = "laufend"
+    AUSGELAUFEN = "ausgelaufen"
+    GEKUENDIGT = "gekündigt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+CONTRACT_STATES = list(ContractStatus)
 # Allowed status changes (anything else is refused with a German message).
 CONTRACT_TRANSITIONS = {
-    "Entwurf": ["in Verhandlung"],
-    "in Verhandlung": ["Entwurf", "unterzeichnet"],
-    "unterzeichnet": ["laufend", "gekündigt"],
-    "laufend": ["ausgelaufen", "gekündigt"],
-    "ausgelaufen": [],
-    "gekündigt": [],
+    ContractStatus.ENTWURF: [ContractStatus.IN_VERHANDLUNG],
+    ContractStatus.IN_VERHANDLUNG: [ContractStatus.ENTWURF, ContractStatus.UNTERZEICHNET],
+    ContractStatus.UNTERZEICHNET: [ContractStatus.LAUFEND, ContractStatus.GEKUENDIGT],
+    ContractStatus.LAUFEND: [ContractStatus.AUSGELAUFEN, ContractStatus.GEKUENDIGT],
+    ContractStatus.AUSGELAUFEN: [],
+    ContractStatus.GEKUENDIGT: [],
 }
-LOCKED_STATES = {"unterzeichnet", "laufend", "ausgelaufen", "gekündigt"}
+# Groups of states, defined once:
+# signed and later — the text is locked (changes only as a Nachtrag) and Politik may read the contract;
+LOCKED_STATES = (ContractStatus.UNTERZEICHNET, ContractStatus.LAUFEND, ContractStatus.AUSGELAUFEN,
+                 ContractStatus.GEKUENDIGT)
 SIGNED_STATES = LOCKED_STATES
+PUBLISHED_STATES = LOCKED_STATES
+# in force — reports are due, amendments (Nachträge) possible;
+IN_FORCE_STATES = (ContractStatus.UNTERZEICHNET, ContractStatus.LAUFEND)
+# ended — nothing changes any more.
+CLOSED_STATES = (ContractStatus.AUSGELAUFEN, ContractStatus.GEKUENDIGT)
 
 # (attribute, German label) of the clause sections (seed 003:212).
 CLAUSES = [
@@ -59,7 +83,17 @@ GOAL_FIELD_QUESTIONS = {
     "Prozess": "Wie müssen wir es tun?",
     "Ressourcen": "Was müssen wir einsetzen?",
 }
-GOAL_STATES = ["Entwurf", "abgestimmt", "beschlossen"]
+class GoalStatus(StrEnum):
+    ENTWURF = "Entwurf"
+    ABGESTIMMT = "abgestimmt"
+    BESCHLOSSEN = "beschlossen"  # Politik reads decided goals
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+GOAL_STATES = list(GoalStatus)
 SMART = [
     ("smart_specific", "spezifisch"),
     ("smart_measurable", "messbar"),
@@ -72,7 +106,22 @@ DIRECTIONS = {"hoeher": "höher ist besser", "niedriger": "niedriger ist besser"
 TARGET_MODES = {"absolut": "absoluter Zielwert", "relativ": "relativ zum Ausgangswert (%)"}
 PERIODICITIES = {"monatlich": 1, "quartalsweise": 3, "halbjährlich": 6, "jährlich": 12}
 
-REPORT_STATES = ["offen", "eingereicht", "angenommen", "zurückgegeben"]
+class ReportStatus(StrEnum):
+    """Review state of a partner's report."""
+
+    OFFEN = "offen"
+    EINGEREICHT = "eingereicht"
+    ANGENOMMEN = "angenommen"
+    ZURUECKGEGEBEN = "zurückgegeben"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+REPORT_STATES = list(ReportStatus)
+# The partner (still or again) works on it: editable, counts as due/overdue.
+OPEN_REPORT_STATES = (ReportStatus.OFFEN, ReportStatus.ZURUECKGEGEBEN)
 
 
 contract_term = Table(
@@ -199,6 +248,15 @@ class Contract(TimestampMixin, VersionedMixin, db.Model):
     @property
     def locked(self) -> bool:
         return self.status in LOCKED_STATES
+
+    @property
+    def in_force(self) -> bool:
+        """Signed or running: reports are due, changes only as a Nachtrag."""
+        return self.status in IN_FORCE_STATES
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_STATES
 
     @property
     def handlungsfelder(self) -> list[Term]:
@@ -377,7 +435,7 @@ class Report(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def editable(self) -> bool:
-        return self.status in ("offen", "zurückgegeben")
+        return self.status in OPEN_REPORT_STATES
 
 
 class Attachment(TimestampMixin, db.Model):

@@ -8,6 +8,7 @@ stored here: beteiligung.services.network derives them when the graph is built.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -30,14 +31,36 @@ DEFAULT_RELATION_KINDS = [
     ("Trägerschaft", True, "Trägerin einer Einrichtung."),
 ]
 
-# key -> German label
-VISIBILITIES = {
-    "kreis": "öffentlich im Kreis",
-    "planung": "nur Sozialplanung",
-    "beteiligte": "nur beteiligte Organisationen",
-}
+class Visibility(StrEnum):
+    """Who sees a relation (see beteiligung/permissions/netzwerk.py)."""
 
-PIPELINE_STATES = ["identifiziert", "angesprochen", "aktiv"]
+    KREIS = "kreis"
+    PLANUNG = "planung"
+    BETEILIGTE = "beteiligte"
+
+    @property
+    def label(self) -> str:
+        return {"kreis": "öffentlich im Kreis", "planung": "nur Sozialplanung",
+                "beteiligte": "nur beteiligte Organisationen"}[self.value]
+
+
+# key -> German label
+VISIBILITIES = {k.value: k.label for k in Visibility}
+
+
+class PipelineStatus(StrEnum):
+    """Stand of a prospective partner in the Partnergewinnung."""
+
+    IDENTIFIZIERT = "identifiziert"
+    ANGESPROCHEN = "angesprochen"
+    AKTIV = "aktiv"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+PIPELINE_STATES = list(PipelineStatus)
 
 STRENGTH_LABELS = {1: "schwach", 2: "mittel", 3: "stark"}
 

@@ -9,6 +9,7 @@ one query over one table.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Optional
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -20,26 +21,113 @@ from .base import TimestampMixin, VersionedMixin, utcnow
 from .committees import AgendaItem, Meeting, TopicProposal
 from .masterdata import Organisation, Person
 
-ATTENDANCE_STATES = ["anwesend", "entschuldigt", "abwesend"]
+class AttendanceStatus(StrEnum):
+    ANWESEND = "anwesend"
+    ENTSCHULDIGT = "entschuldigt"
+    ABWESEND = "abwesend"
 
-MEETING_ROLES = {
-    "sitzungsleitung": "Sitzungsleitung",
-    "moderation": "Moderation",
-    "protokollfuehrung": "Protokollführung",
-}
+    @property
+    def label(self) -> str:
+        return self.value
 
-PROTOCOL_STATES = {
-    "entwurf": "Entwurf",
-    "zur_abstimmung": "zur Abstimmung",
-    "genehmigt": "genehmigt",
-}
 
-ENTRY_KINDS = ["Information", "Erkenntnis", "Empfehlung", "Beschluss", "Aufgabe", "Dissens"]
-FORWARDABLE_KINDS = ("Erkenntnis", "Empfehlung")
-FOLLOWUP_KINDS = ("Beschluss", "Aufgabe")
-ITEM_STATES = ["offen", "in Arbeit", "erledigt"]
-DECISION_MODES = {"konsens": "Konsens", "abstimmung": "Abstimmung"}
-POLITICAL_OUTCOMES = ["beschlossen", "geändert beschlossen", "abgelehnt", "vertagt"]
+ATTENDANCE_STATES = list(AttendanceStatus)
+
+
+class MeetingRoleKind(StrEnum):
+    """The roles of a meeting (handbook checklist), in display order."""
+
+    SITZUNGSLEITUNG = "sitzungsleitung"
+    MODERATION = "moderation"
+    PROTOKOLLFUEHRUNG = "protokollfuehrung"
+
+    @property
+    def label(self) -> str:
+        return {"sitzungsleitung": "Sitzungsleitung", "moderation": "Moderation",
+                "protokollfuehrung": "Protokollführung"}[self.value]
+
+
+MEETING_ROLES = {k.value: k.label for k in MeetingRoleKind}
+
+class ProtocolStatus(StrEnum):
+    """Approval state of a protocol. A draft is read by its editors only; approved protocols are locked."""
+
+    ENTWURF = "entwurf"
+    ZUR_ABSTIMMUNG = "zur_abstimmung"
+    GENEHMIGT = "genehmigt"
+
+    @property
+    def label(self) -> str:
+        return {"entwurf": "Entwurf", "zur_abstimmung": "zur Abstimmung", "genehmigt": "genehmigt"}[self.value]
+
+
+PROTOCOL_STATES = {k.value: k.label for k in ProtocolStatus}
+
+
+class EntryKind(StrEnum):
+    """Type of a protocol entry (stored values are the German labels)."""
+
+    INFORMATION = "Information"
+    ERKENNTNIS = "Erkenntnis"
+    EMPFEHLUNG = "Empfehlung"
+    BESCHLUSS = "Beschluss"
+    AUFGABE = "Aufgabe"
+    DISSENS = "Dissens"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+ENTRY_KINDS = list(EntryKind)
+# Groups: what a Sozialraumkonferenz forwards upward; what the Nachhalten list follows up.
+FORWARDABLE_KINDS = (EntryKind.ERKENNTNIS, EntryKind.EMPFEHLUNG)
+FOLLOWUP_KINDS = (EntryKind.BESCHLUSS, EntryKind.AUFGABE)
+
+
+class TaskStatus(StrEnum):
+    """Stand of a Beschluss or an Aufgabe in the Nachhalten list."""
+
+    OFFEN = "offen"
+    IN_ARBEIT = "in Arbeit"
+    ERLEDIGT = "erledigt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+ITEM_STATES = list(TaskStatus)
+# Filter value of the Nachhalten list: everything not done yet.
+NOT_DONE = "nicht erledigt"
+class DecisionMode(StrEnum):
+    """How a Beschluss came about."""
+
+    KONSENS = "konsens"
+    ABSTIMMUNG = "abstimmung"
+
+    @property
+    def label(self) -> str:
+        return {"konsens": "Konsens", "abstimmung": "Abstimmung"}[self.value]
+
+
+DECISION_MODES = {k.value: k.label for k in DecisionMode}
+
+
+class PoliticalOutcome(StrEnum):
+    """What the political body (Ausschuss, Rat, Kreistag) did with a Beschluss submitted to it."""
+
+    BESCHLOSSEN = "beschlossen"
+    GEAENDERT_BESCHLOSSEN = "geändert beschlossen"
+    ABGELEHNT = "abgelehnt"
+    VERTAGT = "vertagt"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+POLITICAL_OUTCOMES = list(PoliticalOutcome)
 
 
 class Attendance(TimestampMixin, db.Model):
@@ -64,23 +152,32 @@ class Attendance(TimestampMixin, db.Model):
 
 
 class MeetingRole(TimestampMixin, db.Model):
-    """Sitzungsleitung, Moderation or Protokollführung of one meeting."""
+    """Sitzungsleitung, Moderation or Protokollführung of one meeting — the one place a meeting's roles are
+    stored. The holder is a person (who may or may not have an account; an account linked to that person
+    edits the protocol) or, for holders without a person record, just a name (e.g. "Quartiersbüro")."""
 
     __tablename__ = "meeting_role"
     __table_args__ = (UniqueConstraint("meeting_id", "role", name="uq_meeting_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(30), nullable=False)
+    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"), index=True)
+    name: Mapped[Optional[str]] = mapped_column(String(200))
 
     meeting: Mapped[Meeting] = relationship(backref=backref("protocol_roles", cascade="all, delete-orphan",
                                                             passive_deletes=True))
-    user = relationship("User")
+    person: Mapped[Optional[Person]] = relationship()
 
     @property
     def label(self) -> str:
-        return MEETING_ROLES.get(self.role, self.role)
+        return MeetingRoleKind(self.role).label if self.role in MEETING_ROLES else self.role
+
+    @property
+    def holder(self) -> str:
+        if self.person is not None:
+            return self.person.full_name
+        return self.name or ""
 
 
 class Protocol(TimestampMixin, VersionedMixin, db.Model):
@@ -108,7 +205,15 @@ class Protocol(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def locked(self) -> bool:
-        return self.status == "genehmigt"
+        return self.status == ProtocolStatus.GENEHMIGT
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProtocolStatus.ENTWURF
+
+    @property
+    def in_approval(self) -> bool:
+        return self.status == ProtocolStatus.ZUR_ABSTIMMUNG
 
     @property
     def status_label(self) -> str:
@@ -168,8 +273,17 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
         return self.kind in FOLLOWUP_KINDS
 
     @property
+    def is_decision(self) -> bool:
+        return self.kind == EntryKind.BESCHLUSS
+
+    @property
+    def forwardable(self) -> bool:
+        """Erkenntnis or Empfehlung not yet forwarded to a higher body's Themenspeicher."""
+        return self.kind in FORWARDABLE_KINDS and self.forwarded_topic_id is None
+
+    @property
     def is_open(self) -> bool:
-        return self.is_followup and self.status != "erledigt"
+        return self.is_followup and self.status != TaskStatus.ERLEDIGT
 
     def is_overdue(self, today: date | None = None) -> bool:
         today = today or utcnow().date()
@@ -186,9 +300,9 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def votes_label(self) -> str:
-        if self.decision_mode == "abstimmung":
+        if self.decision_mode == DecisionMode.ABSTIMMUNG:
             return f"ja {self.votes_yes or 0}, nein {self.votes_no or 0}, Enthaltung {self.votes_abstain or 0}"
-        if self.decision_mode == "konsens":
+        if self.decision_mode == DecisionMode.KONSENS:
             return "im Konsens"
         return ""
 

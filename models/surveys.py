@@ -8,6 +8,7 @@ response, no timestamp, the hash is the primary key so there is no insertion cou
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Optional
 
 import secrets
@@ -22,7 +23,27 @@ from beteiligung.extensions import db
 from .base import TimestampMixin, VersionedMixin
 from .masterdata import Area, Body, Term
 
-SURVEY_STATES = ["Entwurf", "geprüft", "offen", "geschlossen", "ausgewertet"]
+class SurveyStatus(StrEnum):
+    """Entwurf → geprüft → offen → geschlossen → ausgewertet (stored as the German labels)."""
+
+    ENTWURF = "Entwurf"
+    GEPRUEFT = "geprüft"
+    OFFEN = "offen"
+    GESCHLOSSEN = "geschlossen"
+    AUSGEWERTET = "ausgewertet"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+SURVEY_STATES = list(SurveyStatus)
+# Groups, defined once: in preparation — questions may change, nothing is public yet;
+PREPARATION_STATES = (SurveyStatus.ENTWURF, SurveyStatus.GEPRUEFT)
+# collecting or collected — paper questionnaires can still be entered;
+COLLECTING_STATES = (SurveyStatus.OFFEN, SurveyStatus.GESCHLOSSEN)
+# over — no more answers.
+ENDED_STATES = (SurveyStatus.GESCHLOSSEN, SurveyStatus.AUSGEWERTET)
 
 # code -> (label, html lang, direction)
 SURVEY_LANGUAGES = {
@@ -123,6 +144,14 @@ class Survey(Translatable, TimestampMixin, VersionedMixin, db.Model):
         back_populates="survey", order_by="SurveySection.position", cascade="all, delete-orphan")
     questions: Mapped[list["Question"]] = relationship(
         back_populates="survey", order_by="Question.position", cascade="all, delete-orphan")
+
+    @property
+    def in_preparation(self) -> bool:
+        return self.status in PREPARATION_STATES
+
+    @property
+    def collecting(self) -> bool:
+        return self.status in COLLECTING_STATES
 
     def __str__(self) -> str:
         return self.title

@@ -10,7 +10,7 @@ from beteiligung.config import load_config
 from beteiligung.services import retention
 from models import AuditEntry, Committee, CommitteeType, LoginFailure, Meeting, OutboxMail, utcnow
 from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
-from models.meetings_extra import MeetingRegistration
+from models.committees import MeetingRegistration
 from models.surveys import Survey, SurveyDraft
 from tests.support.queries import assert_constant_queries
 

@@ -49,11 +49,10 @@ class DeputyForm(Form):
 
 
 def _role_choices(form: RoleFields):
-    s = perm.scope_of(current_user)
-    form.role.choices = [(k, v) for k, v in ROLE_LABELS.items() if s.admin or k != ROLE_ADMIN]
-    bodies = db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name)).all()
-    allowed = perm.writable_body_ids(current_user)
-    form.body_id.choices = [(None, "–")] + [(b.id, b.name) for b in bodies if allowed is None or b.id in s.planner_body_ids or s.admin]
+    admin = perm.is_admin(current_user)
+    form.role.choices = [(k, v) for k, v in ROLE_LABELS.items() if admin or k != ROLE_ADMIN]
+    bodies = db.session.scalars(select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)).all()
+    form.body_id.choices = [(None, "–")] + [(b.id, b.name) for b in bodies]
     orgs = db.session.scalars(select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)).all()
     form.organisation_id.choices = [(None, "–")] + [(o.id, o.name) for o in orgs]
     areas = db.session.scalars(select(Area).options(joinedload(Area.body)).where(perm.area_filter(current_user)).order_by(Area.body_id, Area.code)).all()

@@ -17,6 +17,7 @@ from models import (
     AgendaItem, Area, Body, Committee, CommitteeType, Meeting, Membership, Organisation, Person, Term,
     TopicProposal, utcnow,
 )
+from models.committees import MeetingStatus
 
 from .committees_forms import (
     AgendaItemForm, CommitteeForm, CommitteeTypeForm, InviteFilterForm, MeetingCreateForm, MeetingForm,
@@ -156,7 +157,7 @@ def index():
     if ids:
         next_meeting = dict(db.session.execute(
             select(Meeting.committee_id, func.min(Meeting.start))
-            .where(Meeting.committee_id.in_(ids), Meeting.start >= now, Meeting.status != "abgesagt")
+            .where(Meeting.committee_id.in_(ids), Meeting.start >= now, Meeting.status != MeetingStatus.ABGESAGT)
             .group_by(Meeting.committee_id)).all())
         members = dict(db.session.execute(
             select(Membership.committee_id, func.count(Membership.id))
@@ -250,7 +251,7 @@ def detail(committee_id):
             .order_by(TopicProposal.status != "offen", TopicProposal.created_at.desc())
         ).unique().all()
     now = utcnow()
-    upcoming = [m for m in meetings if m.end >= now and m.status not in ("abgesagt",)]
+    upcoming = [m for m in meetings if m.end >= now and not m.cancelled]
     manage = perm.can_manage_committee(current_user, c)
     member_form = None
     if manage:
@@ -426,8 +427,7 @@ def _meeting_values(form):
     return {
         "title": form.title.data, "start": local_to_utc(form.start.data), "end": local_to_utc(form.end.data),
         "location": form.location.data or None, "online_url": form.online_url.data or None,
-        "is_public": form.is_public.data, "goals": form.goals.data or None, "chair": form.chair.data or None,
-        "moderator": form.moderator.data or None, "minute_taker": form.minute_taker.data or None,
+        "is_public": form.is_public.data, "goals": form.goals.data or None,
         "registration_open": form.registration_open.data, "capacity": form.capacity.data,
         "registration_fields": ",".join(form.registration_fields.data or []) or None,
     }
@@ -473,7 +473,7 @@ def meeting(meeting_id):
             db.session.scalar(select(inv_svc.Invitation).where(inv_svc.Invitation.meeting_id == m.id,
                                                                inv_svc.Invitation.person_id == current_user.person_id))
     own_link = None
-    if own is not None and own.sent_at is not None and m.status in ("geplant", "eingeladen", "verschoben") \
+    if own is not None and own.sent_at is not None and m.invitable \
             and m.end >= utcnow():
         own_link = url_for("oeffentlich.rsvp", token=inv_svc.rsvp_token(m.id, own.person_id))
     registrations = 0
@@ -485,7 +485,7 @@ def meeting(meeting_id):
     return render_template(
         "gremien/meeting.html", m=m, c=c, meeting=m, items=items, manage=manage, invitations=invitations,
         counts=counts, own=own, own_link=own_link, registrations=registrations, item_form=item_form,
-        rsvp_labels=inv_svc.RSVP_LABELS, transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {"abgesagt"}),
+        rsvp_labels=inv_svc.RSVP_LABELS, transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {MeetingStatus.ABGESAGT}),
         internal=internal,
     )
 
@@ -667,7 +667,7 @@ def document_add(item_id):
 
 
 def _get_document(doc_id):
-    from models.meetings_extra import AgendaDocument
+    from models.committees import AgendaDocument
     doc = db.session.get(AgendaDocument, doc_id)
     if doc is None or not perm.can_view_meeting(current_user, doc.agenda_item.meeting):
         abort(404)

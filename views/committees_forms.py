@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, EmailField, Int
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from beteiligung.formatting import BERLIN, to_berlin
-from models.meetings_extra import REGISTRATION_FIELDS
+from models.committees import REGISTRATION_FIELDS
 
 from .forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
 
@@ -77,9 +77,6 @@ class MeetingForm(Form):
     is_public = BooleanField("Öffentliche Sitzung")
     goals = TextAreaField("Ziele der Sitzung", validators=[Optional(), Length(max=5000)],
                           description="Was soll am Ende der Sitzung erreicht sein? (Markdown möglich)")
-    chair = StringField("Sitzungsleitung", validators=[Optional(), Length(max=200), no_markup])
-    moderator = StringField("Moderation", validators=[Optional(), Length(max=200), no_markup])
-    minute_taker = StringField("Protokollführung", validators=[Optional(), Length(max=200), no_markup])
     registration_open = BooleanField("Anmeldung für Bürger·innen auf der öffentlichen Seite")
     capacity = IntegerField("Plätze", validators=[Optional(), NumberRange(min=1, max=100000,
                             message="Bitte eine Zahl ab 1 angeben.")])

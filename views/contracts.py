@@ -20,8 +20,8 @@ from beteiligung.services.indicators import (
 )
 from models import Area, Body, Committee, Organisation, Term
 from models.contracts import (
-    BUDGET_KINDS, CLAUSES, CONTRACT_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS, SMART,
-    TARGET_MODES, Attachment, BudgetLine, Contract, ContractKind, ContractParty, ContractVersion, Goal, Indicator,
+    BUDGET_KINDS, CLAUSES, CONTRACT_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS,
+    IN_FORCE_STATES, LOCKED_STATES, SMART, TARGET_MODES, Attachment, BudgetLine, Contract, ContractKind, ContractParty, ContractVersion, Goal, Indicator,
     Measurement, Report, ReportingDuty,
 )
 
@@ -87,10 +87,7 @@ def _fail(exc: ServiceError, form=None):
 
 
 def _planner_bodies():
-    s = perm.scope_of(current_user)
-    q = select(Body).order_by(Body.name)
-    if not s.admin:
-        q = q.where(Body.id.in_(s.planner_body_ids or {0}))
+    q = select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)
     return [(b.id, b.name) for b in db.session.scalars(q)]
 
 
@@ -187,7 +184,7 @@ def _list_query():
         active["bald_ablaufend"] = "1"
         today = date.today()
         q = q.where(Contract.end_date >= today, Contract.end_date <= today + timedelta(days=ENDING_SOON_DAYS),
-                    Contract.status.in_(["unterzeichnet", "laufend"]))
+                    Contract.status.in_(IN_FORCE_STATES))
     return q, text, active
 
 
@@ -319,7 +316,7 @@ def edit(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     if contract.locked:
-        flash(svc.LOCKED_MESSAGE if contract.status in ("unterzeichnet", "laufend") else svc.CLOSED_MESSAGE, "warning")
+        flash(svc.LOCKED_MESSAGE if contract.in_force else svc.CLOSED_MESSAGE, "warning")
         if request.method == "POST":
             form = ContractForm()
             _setup_contract_form(form, contract)
@@ -381,7 +378,7 @@ def _budget_changes(rows) -> list:
 def amend(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
-    if contract.status not in ("unterzeichnet", "laufend"):
+    if not contract.in_force:
         flash("Ein Nachtrag ist nur zu einem unterzeichneten oder laufenden Kontrakt möglich.", "warning")
         return redirect(url_for(".detail", contract_id=contract.id))
     form = AmendmentForm(obj=contract)
@@ -756,11 +753,8 @@ def indicators():
     pagination = ListPage(rows, page, INDICATORS_PER_PAGE)
     rows = pagination.items
     overdue = []
-    s = perm.scope_of(current_user)
-    if s.planner:
-        oq = svc.overdue_reports_query()
-        if not s.admin:
-            oq = oq.where(Contract.body_id.in_(s.planner_body_ids or {0}))
+    if perm.is_planner(current_user):
+        oq = svc.overdue_reports_query().where(perm.contract_manage_filter(current_user))
         overdue = db.session.scalars(oq.limit(100)).all()
     return render_template("kontrakte/indicators.html", rows=rows, pagination=pagination, overdue=overdue,
                            counts=counts, light=light, today=date.today(),
@@ -837,33 +831,21 @@ def add_measurement(indicator_id):
 
 # --- reports -----------------------------------------------------------------------------
 
-def _my_report_condition():
-    s = perm.scope_of(current_user)
-    conds = []
-    if s.partner_org_ids:
-        conds.append(ContractParty.organisation_id.in_(s.partner_org_ids))
-    if s.planner_body_ids:
-        conds.append(ContractParty.body_id.in_(s.planner_body_ids))
-    return or_(*conds) if conds else None
-
-
 @bp.route("/meine")
 def mine():
-    cond = _my_report_condition()
-    reports, contracts = [], []
-    if cond is not None:
-        reports = db.session.scalars(
-            select(Report).join(ReportingDuty, Report.duty_id == ReportingDuty.id)
-            .join(ContractParty, ReportingDuty.party_id == ContractParty.id)
-            .join(Contract, Report.contract_id == Contract.id)
-            .where(cond, Contract.status.in_(["unterzeichnet", "laufend", "ausgelaufen", "gekündigt"]),
-                   Report.period_end <= date.today() + timedelta(days=366))
-            .options(joinedload(Report.contract), joinedload(Report.duty))
-            .order_by(Report.due_date)).all()
-        contracts = db.session.scalars(
-            select(Contract).where(Contract.parties.any(cond)).options(*LIST_OPTIONS).order_by(Contract.title)).all()
+    cond = perm.own_report_party_filter(current_user)
+    reports = db.session.scalars(
+        select(Report).join(ReportingDuty, Report.duty_id == ReportingDuty.id)
+        .join(ContractParty, ReportingDuty.party_id == ContractParty.id)
+        .join(Contract, Report.contract_id == Contract.id)
+        .where(cond, Contract.status.in_(LOCKED_STATES),
+               Report.period_end <= date.today() + timedelta(days=366))
+        .options(joinedload(Report.contract), joinedload(Report.duty))
+        .order_by(Report.due_date)).all()
+    contracts = db.session.scalars(
+        select(Contract).where(Contract.parties.any(cond)).options(*LIST_OPTIONS).order_by(Contract.title)).all()
     today = date.today()
-    due = [r for r in reports if r.editable and r.period_end <= today and r.contract.status in ("unterzeichnet", "laufend")]
+    due = [r for r in reports if r.editable and r.period_end <= today and r.contract.in_force]
     other = [r for r in reports if r not in due]
     return render_template("kontrakte/mine.html", due=due, other=other, contracts=contracts, today=today)
 

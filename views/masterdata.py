@@ -113,8 +113,7 @@ def _setup_person_form(form, obj):
     if obj is not None and obj.body_id not in {c[0] for c in form.body_id.choices}:
         form.body_id.choices.append((obj.body_id, obj.body.name))
     partner_orgs = perm.partner_organisation_ids(current_user)
-    s = perm.scope_of(current_user)
-    if not s.staff and partner_orgs:
+    if not perm.is_staff(current_user) and partner_orgs:
         orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(partner_orgs))).all()
         form.organisation_id.choices = [(o.id, o.name) for o in orgs]
     else:

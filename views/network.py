@@ -127,11 +127,10 @@ def _filter_args():
 
 
 def _node_url(node):
-    s = perm.scope_of(current_user)
     if node["type"] == "organisation":
         return url_for("stammdaten.detail", key="organisationen", obj_id=node["record_id"])
     org_id = int(node["organisation"].split(":")[1]) if node["organisation"] else None
-    if s.admin or s.staff or (org_id is not None and org_id in s.partner_org_ids):
+    if perm.can_open_person_node(current_user, org_id):
         return url_for("stammdaten.detail", key="personen", obj_id=node["record_id"])
     return None
 
@@ -500,7 +499,7 @@ def pipeline():
     entries = db.session.scalars(
         select(PartnerStatus).options(joinedload(PartnerStatus.organisation), joinedload(PartnerStatus.body),
                                       joinedload(PartnerStatus.handlungsfeld))
-        .where(svc.pipeline_filter(current_user)).order_by(PartnerStatus.status_since.desc(), PartnerStatus.id)).all()
+        .where(perm.pipeline_filter(current_user)).order_by(PartnerStatus.status_since.desc(), PartnerStatus.id)).all()
     columns = {s: [e for e in entries if e.status == s] for s in PIPELINE_STATES}
     return render_template("network/pipeline.html", form=form, columns=columns, states=PIPELINE_STATES), status
 
@@ -508,8 +507,7 @@ def pipeline():
 @bp.route("/partner/<int:entry_id>/bearbeiten", methods=["GET", "POST"])
 def pipeline_edit(entry_id):
     entry = db.session.get(PartnerStatus, entry_id)
-    if entry is None or not perm.can_view_pipeline(current_user) or not (
-            perm.scope_of(current_user).admin or entry.body_id in perm.scope_of(current_user).tree_body_ids):
+    if entry is None or not perm.can_view_partner_status(current_user, entry):
         abort(404)
     if not perm.can_manage_partner_status(current_user, entry):
         abort(403)

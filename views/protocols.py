@@ -12,10 +12,10 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, ValidationError, protocols as svc
-from models import Committee, Meeting, Organisation, Person, User
+from models import Committee, Meeting, Organisation, Person
 from models.protocols import (
-    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, ITEM_STATES, MEETING_ROLES,
-    POLITICAL_OUTCOMES, Protocol, ProtocolEntry, ProtocolRevision,
+    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, ITEM_STATES, MEETING_ROLES, NOT_DONE,
+    POLITICAL_OUTCOMES, MeetingRole, Protocol, ProtocolEntry, ProtocolRevision,
 )
 
 from .forms import Form, IdSelectField, VersionField
@@ -86,9 +86,13 @@ class PoliticalForm(Form):
 
 
 class RolesForm(Form):
+    """Per role a person (choices: the persons the manager may pick) or a name without a person record."""
     sitzungsleitung = IdSelectField("Sitzungsleitung")
+    sitzungsleitung_name = StringField("Sitzungsleitung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
     moderation = IdSelectField("Moderation")
+    moderation_name = StringField("Moderation ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
     protokollfuehrung = IdSelectField("Protokollführung")
+    protokollfuehrung_name = StringField("Protokollführung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -97,7 +101,7 @@ def _meeting(meeting_id: int) -> Meeting:
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.id == meeting_id)
         .options(joinedload(Meeting.committee), selectinload(Meeting.agenda_items),
-                 selectinload(Meeting.protocol_roles))
+                 selectinload(Meeting.protocol_roles).joinedload(MeetingRole.person))
     )
     if meeting is None or not perm.can_view_meeting(current_user, meeting):
         abort(404)
@@ -120,24 +124,26 @@ def _org_choices(empty="– keine –"):
     return [(None, empty)] + [(o.id, o.name) for o in orgs]
 
 
-def _person_choices(meeting, empty="– keine –"):
+def _person_choices(meeting, empty="– keine –", keep: Person | None = None):
+    """Persons this user may pick (the named person filter); `keep` is the person already stored on the
+    record being edited, which the protocol shows anyway."""
     persons = db.session.scalars(
-        select(Person).where(Person.body_id.in_(perm.scope_of(current_user).tree_body_ids)
-                             if not perm.scope_of(current_user).admin else Person.id.is_not(None),
-                             Person.anonymised_at.is_(None))
+        select(Person).where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
         .options(joinedload(Person.organisation)).order_by(Person.last_name, Person.first_name)).all()
+    if keep is not None and keep not in persons:
+        persons.append(keep)
     return [(None, empty)] + [
         (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""))
         for p in persons]
 
 
-def _setup_entry_form(form, meeting):
+def _setup_entry_form(form, meeting, entry=None):
     form.agenda_item_id.choices = [(None, "Allgemein (ohne TOP)")] + [
         (i.id, f"{svc.agenda_label(i)}: {i.title}") for i in meeting.agenda_items]
     orgs = _org_choices()
     form.addressee_org_id.choices = orgs
     form.owner_org_id.choices = orgs
-    form.owner_person_id.choices = _person_choices(meeting)
+    form.owner_person_id.choices = _person_choices(meeting, keep=entry.owner_person if entry else None)
 
 
 def _protocol_url(meeting, anchor=None):
@@ -168,24 +174,27 @@ def protocol(meeting_id):
     )
     if ctx["may_roles"]:
         roles_form = RolesForm(formdata=None)
-        choices = _user_choices()
+        _setup_roles_form(roles_form, meeting)
         for role in MEETING_ROLES:
-            getattr(roles_form, role).choices = choices
             r = ctx["roles"].get(role)
-            getattr(roles_form, role).data = r.user_id if r else None
+            getattr(roles_form, role).data = r.person_id if r else None
+            getattr(roles_form, f"{role}_name").data = r.name if r else None
         ctx["roles_form"] = roles_form
     return render_template("protocols/protocol.html", **ctx)
 
 
-def _user_choices():
-    users = db.session.scalars(select(User).where(User.is_enabled.is_(True))
-                               .options(selectinload(User.roles)).order_by(User.display_name)).all()
-    s = perm.scope_of(current_user)
-    out = [(None, "– niemand –")]
-    for u in users:
-        if s.admin or any(perm._role_body_id(r) in s.tree_body_ids for r in u.roles):
-            out.append((u.id, u.display_name))
-    return out
+def _setup_roles_form(form, meeting):
+    """Role holders: the persons this manager may pick (plus whoever holds a role now)."""
+    held = [r.person for r in meeting.protocol_roles if r.person is not None]
+    persons = db.session.scalars(
+        select(Person).where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
+        .options(joinedload(Person.organisation)).order_by(Person.last_name, Person.first_name)).all()
+    persons += [p for p in held if p not in persons]
+    choices = [(None, "– niemand –")] + [
+        (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.short_name or p.organisation.name})"
+                                                   if p.organisation else "")) for p in persons]
+    for role in MEETING_ROLES:
+        getattr(form, role).choices = choices
 
 
 @bp.route("/sitzungen/<int:meeting_id>/rollen", methods=["POST"])
@@ -194,12 +203,15 @@ def roles(meeting_id):
     if not perm.can_assign_meeting_roles(current_user, meeting):
         abort(403)
     form = RolesForm()
-    choices = _user_choices()
-    for role in MEETING_ROLES:
-        getattr(form, role).choices = choices
+    _setup_roles_form(form, meeting)
     if not form.validate():
-        return _protocol_error(meeting, ValidationError("Bitte gültige Benutzerkonten für die Sitzungsrollen wählen."), 422)
-    svc.set_meeting_roles(current_user, meeting, {role: getattr(form, role).data for role in MEETING_ROLES})
+        return _protocol_error(meeting, ValidationError("Bitte gültige Personen (oder Namen mit höchstens 200 Zeichen) "
+                                                        "für die Sitzungsrollen wählen."), 422)
+    try:
+        svc.set_meeting_roles(current_user, meeting, {role: getattr(form, role).data for role in MEETING_ROLES},
+                              {role: getattr(form, f"{role}_name").data for role in MEETING_ROLES})
+    except ValidationError as exc:
+        return _protocol_error(meeting, exc, 422)
     flash("Die Sitzungsrollen wurden gespeichert.", "success")
     return redirect(_protocol_url(meeting, "rollen"))
 
@@ -314,7 +326,7 @@ def entry_edit(entry_id):
     if e.protocol.locked:
         raise svc.Locked()
     form = EntryForm(obj=e) if request.method == "GET" else EntryForm()
-    _setup_entry_form(form, meeting)
+    _setup_entry_form(form, meeting, e)
     if request.method == "GET":
         form.version.data = e.version
         return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=e)
@@ -579,7 +591,7 @@ def _int_arg(name):
 def followup():
     filters = {
         "owner_person_id": _int_arg("person"), "organisation_id": _int_arg("organisation"),
-        "committee_id": _int_arg("gremium"), "status": request.args.get("stand") or "nicht erledigt",
+        "committee_id": _int_arg("gremium"), "status": request.args.get("stand") or NOT_DONE,
         "kind": request.args.get("art") or None, "overdue": request.args.get("ueberfaellig") == "1",
     }
     q = svc.followup_query(current_user, **filters)
@@ -587,10 +599,10 @@ def followup():
     pagination = db.paginate(q, page=page, per_page=25, error_out=False)
     committees = db.session.scalars(select(Committee).where(perm.committee_filter(current_user))
                                     .order_by(Committee.name)).all()
-    persons = _person_choices(None, "– alle –") if perm.scope_of(current_user).staff else [(None, "– alle –")]
+    persons = _person_choices(None, "– alle –") if perm.is_staff(current_user) else [(None, "– alle –")]
     return render_template("protocols/followup.html", pagination=pagination, filters=filters,
                            committees=committees, orgs=_org_choices("– alle –"), persons=persons,
-                           states=["nicht erledigt", *ITEM_STATES, "alle"], today=svc.today(),
+                           states=[NOT_DONE, *ITEM_STATES, "alle"], today=svc.today(),
                            details=svc.entry_details)
 
 
@@ -615,10 +627,7 @@ def health(committee_id):
 def _visible_open_items(meeting):
     """Open items of earlier meetings that this reader may see: not from a draft protocol they may not
     read, not from a non-public TOP unless they may see those."""
-    internal = perm.can_view_internal_items(current_user, meeting)
-    return [e for e in svc.open_items(meeting)
-            if (e.protocol.status != "entwurf" or perm.can_edit_protocol(current_user, e.protocol.meeting))
-            and (internal or e.agenda_item is None or e.agenda_item.is_public)]
+    return [e for e in svc.open_items(meeting) if perm.can_read_entry(current_user, e)]
 
 
 @bp.app_context_processor

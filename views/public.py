@@ -10,7 +10,7 @@ from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services import calendar as cal_svc
 from beteiligung.services import invitations as inv_svc
 from models import Committee, Meeting, utcnow
-from models.meetings_extra import REGISTRATION_FIELDS
+from models.committees import REGISTRATION_FIELDS
 
 from .committees_forms import RegistrationForm, RsvpForm
 

@@ -277,7 +277,7 @@ def thanks(key, lang):
 @bp.route("/<key>/ergebnisse")
 def public_results(key):
     survey = _survey_by_key(key)
-    if not survey.results_public or survey.status in ("Entwurf", "geprüft"):
+    if not survey.results_public or survey.in_preparation:
         abort(404)
     rt = results_svc.compute(survey)
     total = rt.n()

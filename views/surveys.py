@@ -100,11 +100,7 @@ def index():
 
 
 def _form_context(survey=None, errors=None, status=200):
-    writable = perm.writable_body_ids(current_user)
-    s = perm.scope_of(current_user)
-    bodies = db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name)).all()
-    bodies = [b for b in bodies if s.admin or b.id in s.planner_body_ids]
-    del writable
+    bodies = db.session.scalars(select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)).all()
     from models import Area
     body_ids = [b.id for b in bodies] + ([survey.body_id] if survey else [])
     areas = db.session.scalars(select(Area).where(Area.body_id.in_(body_ids)).options(selectinload(Area.body))
@@ -341,7 +337,7 @@ def invitations(survey_id):
 def paper(survey_id):
     from .survey_public import render_answer_form
     survey = _survey(survey_id, manage=True)
-    if survey.status not in ("offen", "geschlossen"):
+    if not survey.collecting:
         flash("Papierfragebögen können erfasst werden, solange die Befragung offen oder geschlossen (noch nicht ausgewertet) ist.", "warning")
         return redirect(url_for(".detail", survey_id=survey_id))
     errors, status = {}, 200
@@ -364,9 +360,7 @@ def paper(survey_id):
 def streets():
     if not perm.can_create_survey(current_user):
         abort(403)
-    s = perm.scope_of(current_user)
-    bodies = db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name)).all()
-    bodies = [b for b in bodies if s.admin or b.id in s.planner_body_ids]
+    bodies = db.session.scalars(select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)).all()
     error, status = None, 200
     if request.method == "POST":
         body_id = request.form.get("body_id", type=int)

@@ -35,6 +35,16 @@ def _type(name):
     return db.session.scalar(select(CommitteeType).where(CommitteeType.name == name))
 
 
+def _roles(user, meetings, holders: dict) -> None:
+    """Meeting roles: a Person (the demo accounts' persons) or a name without a person record."""
+    from beteiligung.services import protocols as protocol_svc
+    persons = {role: h.id for role, h in holders.items() if not isinstance(h, str)}
+    names = {role: h for role, h in holders.items() if isinstance(h, str)}
+    db.session.flush()
+    for m in meetings:
+        protocol_svc.set_meeting_roles(user, m, persons, names)
+
+
 def _persons_of(ctx, org):
     return [p for p in ctx.persons if p.organisation is org]
 
@@ -96,8 +106,7 @@ def run(ctx) -> None:
 
     spk_past = svc.create_meetings(planung, spk, {
         "title": "Sozialplanungskonferenz – Sozialraumprofile und Zielgruppen", "start": _at(-40, 14), "end": _at(-40, 17),
-        "location": "Kreishaus Lindenau, Sitzungssaal 2", "chair": "Sabine Korte", "moderator": "Jens Haverkamp",
-        "minute_taker": "Aylin Demirtaş",
+        "location": "Kreishaus Lindenau, Sitzungssaal 2",
         "goals": "- Sozialraumprofile 2026 gemeinsam bewerten\n- Prioritäre Zielgruppen für 2027 festlegen\n"
                  "- Auftrag an die AG Kinderarmut beschließen",
     })[0]
@@ -110,15 +119,18 @@ def run(ctx) -> None:
         ("Verschiedenes", None, 10, None, True),
     ])
     spk_past.status = "durchgeführt"
+    spk_roles = {"sitzungsleitung": planung.person, "moderation": ctx.users["planung_kommune"].person,
+                 "protokollfuehrung": srm.person}
+    _roles(planung, [spk_past], spk_roles)
 
     series = svc.create_meetings(planung, spk, {
         "title": "Sozialplanungskonferenz", "start": _at(20, 14), "end": _at(20, 17),
-        "location": "Kreishaus Lindenau, Sitzungssaal 2", "chair": "Sabine Korte", "moderator": "Jens Haverkamp",
-        "minute_taker": "Aylin Demirtaş",
+        "location": "Kreishaus Lindenau, Sitzungssaal 2",
         "goals": "- Handlungsempfehlungen der Sozialraumkonferenzen beraten\n"
                  "- Eckpunkte für die Zielvereinbarungen mit den Wohlfahrtsverbänden abstimmen\n"
                  "- Zeitplan Sozialbericht 2027 beschließen",
     }, repeat="zweimonatlich", count=6)
+    _roles(planung, series, spk_roles)
     spk_next = series[0]
     spk_next.title = "Sozialplanungskonferenz – Empfehlungen und Eckpunkte der Zielvereinbarungen"
     _items(planung, spk_next, [
@@ -179,7 +191,7 @@ def run(ctx) -> None:
 
     srk_past = svc.create_meetings(srm, srk_sued, {
         "title": "Sozialraumkonferenz Südstadt – Wohnen und Spielplatz", "start": _at(-55, 18), "end": _at(-55, 20, 30),
-        "location": "Bürgerhaus Südstadt, Saal", "is_public": True, "chair": "Aylin Demirtaş",
+        "location": "Bürgerhaus Südstadt, Saal", "is_public": True,
         "goals": "- Wohnsituation von Familien besprechen\n- Ideen für den Spielplatz an der Lindenallee sammeln",
     })[0]
     _items(srm, srk_past, [
@@ -189,14 +201,16 @@ def run(ctx) -> None:
         ("Spielplatz Lindenallee", "Ideen der Kinder und Eltern aufnehmen", 30, "Familienzentrum Sonnenblume", True),
     ])
     srk_past.status = "durchgeführt"
+    _roles(srm, [srk_past], {"sitzungsleitung": srm.person})
     srk_next = svc.create_meetings(srm, srk_sued, {
         "title": "Sozialraumkonferenz Südstadt – Ergebnisse der Befragung", "start": _at(12, 18), "end": _at(12, 20, 30),
-        "location": "Bürgerhaus Südstadt, Saal", "is_public": True, "chair": "Aylin Demirtaş",
-        "moderator": "Quartiersbüro Südstadt", "minute_taker": "Sozialamt Stadt Lindenau",
+        "location": "Bürgerhaus Südstadt, Saal", "is_public": True,
         "registration_open": True, "capacity": 80, "registration_fields": "organisation,accessibility",
         "goals": "- Ergebnisse der Befragung „Leben in der Südstadt“ vorstellen\n"
                  "- Empfehlungen an die Sozialplanungskonferenz formulieren",
     })[0]
+    _roles(srm, [srk_next], {"sitzungsleitung": srm.person, "moderation": "Quartiersbüro Südstadt",
+                             "protokollfuehrung": "Sozialamt Stadt Lindenau"})
     _items(srm, srk_next, [
         ("Begrüßung und Rückblick", "Stand der Anliegen aus der letzten Konferenz", 15, "Sozialraummanagement", True),
         ("Befragung „Leben in der Südstadt“: Ergebnisse", "Ergebnisse verstehen und gewichten", 40,
@@ -209,12 +223,13 @@ def run(ctx) -> None:
     db.session.flush()
     rows, _n, _a = inv_svc.candidates(srk_next, circles=["Kernkreis"])
     inv_svc.invite(srm, srk_next, rows, len(rows))
-    svc.create_meetings(srm, srk_hohe, {
+    hohe = svc.create_meetings(srm, srk_hohe, {
         "title": "Sozialraumkonferenz Hohe Eiche", "start": _at(26, 17), "end": _at(26, 19),
-        "location": "Nachbarschaftstreff Hohe Eiche", "is_public": True, "chair": "Aylin Demirtaş",
+        "location": "Nachbarschaftstreff Hohe Eiche", "is_public": True,
         "registration_open": True, "capacity": 40, "registration_fields": "remarks",
         "goals": "- Angebote für ältere Menschen im Quartier sichtbar machen",
     })
+    _roles(srm, hohe, {"sitzungsleitung": srm.person})
     svc.propose_topic(srm, srk_sued, "Mehr Sitzbänke und Schatten am Marktplatz",
                       "Wunsch aus der letzten Konferenz", "mitglied", None, "Sozialraumkonferenz Südstadt")
 
@@ -232,9 +247,10 @@ def run(ctx) -> None:
                                        ("Jobcenter", "Mitglied", True, "Kernkreis")])
     w_meeting = svc.create_meetings(planung, werkstatt, {
         "title": "Werkstatt Kinderarmut – Präventionskette", "start": _at(33, 9, 30), "end": _at(33, 15),
-        "location": "Familienzentrum Sonnenblume", "chair": "Sabine Korte",
+        "location": "Familienzentrum Sonnenblume",
         "goals": "- Lücken der Präventionskette je Lebensphase benennen\n- Zwei Pilotmaßnahmen auswählen",
     })[0]
+    _roles(planung, [w_meeting], {"sitzungsleitung": planung.person})
     _items(planung, w_meeting, [
         ("Lebensphasen und Angebote – Bestandsaufnahme", "Gemeinsames Bild der Angebote", 90, "Jugendhilfeplanung", True),
         ("Lücken und Pilotmaßnahmen", "Zwei Pilotmaßnahmen auswählen", 120, "Moderation", True),

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
+from beteiligung.services import protocols as protocol_svc
 from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, TopicProposal, utcnow
-from models.protocols import Attendance, MeetingRole, Protocol, ProtocolEntry, ProtocolRevision
+from models.protocols import Attendance, Protocol, ProtocolEntry, ProtocolRevision
 
 
 def _type(name):
@@ -121,9 +122,8 @@ def run(ctx) -> None:
     awo = ctx.orgs["AWO"]
 
     # Sozialraumkonferenz Südstadt: roles, attendance, approved protocol with the Empfehlung
-    db.session.add_all([MeetingRole(meeting=srk_past, user_id=srm.id, role="sitzungsleitung"),
-                        MeetingRole(meeting=srk_past, user_id=srm.id, role="moderation"),
-                        MeetingRole(meeting=srk_past, user_id=ctx.users["planung_kommune"].id, role="protokollfuehrung")])
+    protocol_svc.set_meeting_roles(srm, srk_past, {"sitzungsleitung": srm.person_id, "moderation": srm.person_id,
+                                                   "protokollfuehrung": ctx.users["planung_kommune"].person_id})
     _attendance(srk_past, srk)
     srk_past.status = "protokolliert"
     p1 = Protocol(meeting=srk_past, status="genehmigt", edition=1, sent_at=srk_past.end + timedelta(days=2),
@@ -162,8 +162,8 @@ def run(ctx) -> None:
     empfehlung.forwarded_topic_id = topic.id
 
     # Sozialplanungskonferenz: binding Beschluss and an Aufgabe for the AWO, protocol zur Abstimmung
-    db.session.add_all([MeetingRole(meeting=spk_past, user_id=planung.id, role="sitzungsleitung"),
-                        MeetingRole(meeting=spk_past, user_id=planung.id, role="protokollfuehrung")])
+    protocol_svc.set_meeting_roles(planung, spk_past, {"sitzungsleitung": planung.person_id,
+                                                       "protokollfuehrung": planung.person_id})
     _attendance(spk_past, spk, absent_orgs=("Paritätischer",))
     spk_past.status = "durchgeführt"
     today = to_berlin(utcnow()).date()
@@ -192,7 +192,7 @@ def run(ctx) -> None:
     _entry(p2, planung, 5, "Beschluss", "Die Konferenz bittet um einen Zwischenbericht zur Kita-Platzplanung.",
            items[-1] if items else None, decision_mode="konsens")
 
-    db.session.add(MeetingRole(meeting=spk_next, user_id=planung.id, role="sitzungsleitung"))
+    protocol_svc.set_meeting_roles(planung, spk_next, {"sitzungsleitung": planung.person_id})
     ctx.committees = committees
     ctx.meetings = meetings
     ctx.protocol_story = {"empfehlung": empfehlung, "topic": topic}

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung.extensions import db
 from beteiligung.formatting import BERLIN
 from models import Committee, Invitation, Meeting, utcnow
-from models.meetings_extra import CalendarFeed
+from models.committees import CalendarFeed, MeetingStatus
 
 from . import NotFound, require
 
@@ -74,7 +74,7 @@ def _event(meeting: Meeting, public_only: bool = False, extra: str = "") -> Even
     if meeting.online_url:
         ev.add("url", meeting.online_url)
     ev.add("description", _description(meeting, public_only, extra))
-    ev.add("status", "CANCELLED" if meeting.status == "abgesagt" else "CONFIRMED")
+    ev.add("status", "CANCELLED" if meeting.status == MeetingStatus.ABGESAGT else "CONFIRMED")
     ev.add("transp", "OPAQUE")
     ev.add("organizer", organizer_address(meeting))
     return ev

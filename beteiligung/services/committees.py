@@ -19,7 +19,7 @@ from models import (
     MEETING_STATES, TOPIC_STATES, AgendaItem, Committee, CommitteeType, Meeting, Membership, Person,
     TopicProposal,
 )
-from models.meetings_extra import REGISTRATION_FIELDS
+from models.committees import FINAL_MEETING_STATES, REGISTRATION_FIELDS, MeetingStatus, TopicStatus
 
 from . import NotFound, ValidationError, ensure_version, require
 from .audit import record, snapshot
@@ -32,14 +32,15 @@ TOPIC_SOURCES = {"mitglied": "Vorschlag aus dem Gremium", "protokolleintrag": "P
 
 # Allowed status changes (geplant → eingeladen → durchgeführt → protokolliert; verschoben/abgesagt with reason)
 TRANSITIONS = {
-    "geplant": {"eingeladen", "durchgeführt", "verschoben", "abgesagt"},
-    "eingeladen": {"durchgeführt", "verschoben", "abgesagt"},
-    "verschoben": {"geplant", "eingeladen", "abgesagt"},
-    "durchgeführt": {"protokolliert"},
-    "protokolliert": set(),
-    "abgesagt": set(),
+    MeetingStatus.GEPLANT: {MeetingStatus.EINGELADEN, MeetingStatus.DURCHGEFUEHRT, MeetingStatus.VERSCHOBEN,
+                            MeetingStatus.ABGESAGT},
+    MeetingStatus.EINGELADEN: {MeetingStatus.DURCHGEFUEHRT, MeetingStatus.VERSCHOBEN, MeetingStatus.ABGESAGT},
+    MeetingStatus.VERSCHOBEN: {MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN, MeetingStatus.ABGESAGT},
+    MeetingStatus.DURCHGEFUEHRT: {MeetingStatus.PROTOKOLLIERT},
+    MeetingStatus.PROTOKOLLIERT: set(),
+    MeetingStatus.ABGESAGT: set(),
 }
-NEEDS_REASON = {"verschoben", "abgesagt"}
+NEEDS_REASON = {MeetingStatus.VERSCHOBEN, MeetingStatus.ABGESAGT}
 
 
 # --- committee types (small admin list) -----------------------------------------
@@ -188,8 +189,8 @@ def remove_membership(user, m: Membership) -> None:
 
 # --- meetings -----------------------------------------------------------------
 
-MEETING_FIELDS = ("title", "start", "end", "location", "online_url", "is_public", "goals", "chair", "moderator",
-                  "minute_taker", "registration_open", "capacity", "registration_fields")
+MEETING_FIELDS = ("title", "start", "end", "location", "online_url", "is_public", "goals",
+                  "registration_open", "capacity", "registration_fields")
 
 
 def _check_meeting(values: dict) -> dict:
@@ -223,7 +224,7 @@ def _new_meeting(c: Committee, values: dict, start, end, series_id=None, rule=No
     m.start, m.end = start, end
     m.is_public = bool(values.get("is_public"))
     m.registration_open = bool(values.get("registration_open"))
-    m.status = "geplant"
+    m.status = MeetingStatus.GEPLANT
     m.series_id, m.rrule = series_id, rule
     m.ical_uid = f"{uuid.uuid4()}@beteiligung"
     m.ical_sequence = 0
@@ -305,7 +306,7 @@ def update_meeting(user, m: Meeting, values: dict, version) -> bool:
     """Change a meeting; returns True when time or place changed (an update must go out)."""
     require(perm.can_manage_meeting(user, m))
     ensure_version(m, version)
-    if m.status in ("protokolliert", "abgesagt"):
+    if m.status in FINAL_MEETING_STATES:
         raise ValidationError("Eine abgesagte oder protokollierte Sitzung kann nicht mehr geändert werden.")
     merged = {**{k: getattr(m, k) for k in MEETING_FIELDS}, **values}
     errors = _check_meeting(merged)
@@ -337,7 +338,7 @@ def set_status(user, m: Meeting, status: str, reason: str | None, version) -> Me
     before = snapshot(m)
     m.status = status
     m.status_reason = reason or None
-    if status == "abgesagt":
+    if status == MeetingStatus.ABGESAGT:
         m.ical_sequence += 1
     record(user, "status", m, before, snapshot(m), f"{m.title}: {status}")
     return m
@@ -367,7 +368,7 @@ def renumber(m: Meeting) -> None:
 
 
 def _editable_agenda(m: Meeting):
-    if m.status in ("protokolliert", "abgesagt"):
+    if m.status in FINAL_MEETING_STATES:
         raise ValidationError("Die Tagesordnung einer abgesagten oder protokollierten Sitzung ist abgeschlossen.")
 
 
@@ -497,7 +498,7 @@ def schedule_topic(user, topic: TopicProposal, meeting: Meeting) -> AgendaItem:
                                     "is_public": topic.source_type != "bericht"})
     before = snapshot(topic)
     topic.agenda_item = item
-    topic.status = "eingeplant"
+    topic.status = TopicStatus.EINGEPLANT
     record(user, "update", topic, before, snapshot(topic), f"Thema eingeplant: {topic.title}")
     return item
 
@@ -567,7 +568,7 @@ def add_document(user, item: AgendaItem, filename: str, data: bytes):
     import os
     import secrets as _secrets
 
-    from models.meetings_extra import AgendaDocument
+    from models.committees import AgendaDocument
     require(perm.can_manage_meeting(user, item.meeting))
     _editable_agenda(item.meeting)
     name = os.path.basename((filename or "").replace("\\", "/")).strip()

@@ -18,10 +18,10 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from models import ROLE_PARTNER, ROLE_PLANNER, RoleAssignment, TopicProposal, User, utcnow
 from models.contracts import (
-    BUDGET_KINDS, CLAUSES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELDS, GOAL_LEVELS, GOAL_STATES,
-    PARTY_ROLES, PERIODICITIES, SMART, TARGET_MODES,
-    Attachment, BudgetLine, Contract, ContractParty, ContractVersion, Goal, Indicator, Measurement, Report,
-    ReportingDuty,
+    BUDGET_KINDS, CLAUSES, CLOSED_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELDS, GOAL_LEVELS, GOAL_STATES,
+    IN_FORCE_STATES, OPEN_REPORT_STATES, PARTY_ROLES, PERIODICITIES, SMART, TARGET_MODES,
+    Attachment, BudgetLine, Contract, ContractParty, ContractStatus, ContractVersion, Goal, GoalStatus, Indicator,
+    Measurement, Report, ReportingDuty, ReportStatus,
 )
 
 from .committees import propose_topic
@@ -102,7 +102,7 @@ def create_contract(user, values: dict) -> Contract:
     errors = _check_contract(values, None)
     if errors:
         raise ValidationError(errors)
-    contract = Contract(status="Entwurf", created_by_id=getattr(user, "id", None))
+    contract = Contract(status=ContractStatus.ENTWURF, created_by_id=getattr(user, "id", None))
     for name in CONTRACT_FIELDS:
         if name in values:
             setattr(contract, name, values[name])
@@ -118,13 +118,13 @@ def create_contract(user, values: dict) -> Contract:
 def update_contract(user, contract: Contract, values: dict, version, comment: str | None = None) -> Contract:
     """Edit while Entwurf / in Verhandlung; every change becomes a Fassung with author and comment."""
     require(perm.can_manage_contract(user, contract))
-    if contract.status in ("ausgelaufen", "gekündigt"):
+    if contract.status in CLOSED_STATES:
         raise Locked(CLOSED_MESSAGE)
     if contract.locked:
         raise Locked()
     ensure_version(contract, version)
     errors = _check_contract(values, contract)
-    if contract.status == "in Verhandlung" and not (comment or "").strip():
+    if contract.status == ContractStatus.IN_VERHANDLUNG and not (comment or "").strip():
         errors["comment"] = "In der Verhandlung braucht jede Änderung einen Kommentar."
     if errors:
         raise ValidationError(errors)
@@ -215,7 +215,7 @@ def amend_contract(user, contract: Contract, values: dict, version, comment: str
     The amendment may also add, change and remove budget lines (budget); the new version records the
     budget, so the version comparison shows what the Nachtrag changed. All or nothing."""
     require(perm.can_manage_contract(user, contract))
-    if contract.status not in ("unterzeichnet", "laufend"):
+    if contract.status not in IN_FORCE_STATES:
         raise Conflict("Ein Nachtrag ist nur zu einem unterzeichneten oder laufenden Kontrakt möglich.")
     ensure_version(contract, version)
     errors = _check_contract({**{n: getattr(contract, n) for n in CONTRACT_FIELDS}, **values}, contract)
@@ -259,7 +259,7 @@ def change_status(user, contract: Contract, new_status: str, version, *, day: da
             f"Der Status kann nicht von „{contract.status}“ auf „{new_status}“ wechseln. "
             + (f"Möglich ist: {', '.join(allowed)}." if allowed else "Der Kontrakt ist abgeschlossen."))
     day = day or date.today()
-    if new_status == "unterzeichnet":
+    if new_status == ContractStatus.UNTERZEICHNET:
         missing = []
         if not contract.parties:
             missing.append("mindestens eine Vertragspartei")
@@ -271,12 +271,12 @@ def change_status(user, contract: Contract, new_status: str, version, *, day: da
         if missing:
             raise ValidationError("Zum Unterzeichnen fehlt noch: " + "; ".join(missing) + ".")
         contract.signed_on = max(p.signed_on for p in contract.parties)
-    if new_status == "gekündigt":
+    if new_status == ContractStatus.GEKUENDIGT:
         contract.terminated_on = day
     before = {"status": contract.status}
     contract.status = new_status
     db.session.flush()
-    if new_status == "unterzeichnet":
+    if new_status == ContractStatus.UNTERZEICHNET:
         _add_version(user, contract, "Unterzeichnete Fassung", label="Unterzeichnet")
         for duty in contract.duties:
             generate_reports(duty)
@@ -290,7 +290,7 @@ def delete_contract(user, contract: Contract, version) -> None:
     """Only a draft can be deleted; anything negotiated or signed stays on record."""
     require(perm.can_manage_contract(user, contract))
     ensure_version(contract, version)
-    if contract.status != "Entwurf":
+    if contract.status != ContractStatus.ENTWURF:
         raise Conflict("Nur Entwürfe können gelöscht werden; ein verhandelter oder unterzeichneter Kontrakt bleibt erhalten.")
     record(user, "delete", contract, snapshot(contract, ("terms", "areas", "goals")), None, f"Entwurf gelöscht: {contract.title}")
     for att in db.session.scalars(select(Attachment).where(Attachment.contract_id == contract.id)):
@@ -506,7 +506,7 @@ def generate_reports(duty: ReportingDuty) -> list[Report]:
 
 def add_duty(user, contract: Contract, party_id, title: str, periodicity: str, due_days) -> ReportingDuty:
     require(perm.can_manage_contract(user, contract))
-    if contract.status in ("ausgelaufen", "gekündigt"):
+    if contract.status in CLOSED_STATES:
         raise Locked(CLOSED_MESSAGE)
     errors = {}
     party = next((p for p in contract.parties if p.id == party_id), None)
@@ -528,7 +528,7 @@ def add_duty(user, contract: Contract, party_id, title: str, periodicity: str, d
                          due_days=due_days)
     db.session.add(duty)
     db.session.flush()
-    if contract.status in ("unterzeichnet", "laufend"):
+    if contract.status in IN_FORCE_STATES:
         generate_reports(duty)
     record(user, "add_duty", contract, None, snapshot(duty), f"Berichtspflicht: {duty.title}")
     db.session.commit()
@@ -538,13 +538,13 @@ def add_duty(user, contract: Contract, party_id, title: str, periodicity: str, d
 def report_closed_reason(report: Report, today: date | None = None) -> str | None:
     """Why a report can no longer be edited, or None."""
     today = today or date.today()
-    if report.status == "eingereicht":
+    if report.status == ReportStatus.EINGEREICHT:
         return "Dieser Bericht ist bereits eingereicht und wird geprüft."
-    if report.status == "angenommen":
+    if report.status == ReportStatus.ANGENOMMEN:
         return "Dieser Berichtszeitraum ist abgeschlossen; der Bericht wurde angenommen."
-    if report.contract.status in ("ausgelaufen", "gekündigt"):
+    if report.contract.status in CLOSED_STATES:
         return "Der Kontrakt ist beendet; für ihn werden keine Berichte mehr angenommen."
-    if report.contract.status not in ("unterzeichnet", "laufend"):
+    if report.contract.status not in IN_FORCE_STATES:
         return "Berichte sind erst nach der Unterzeichnung möglich."
     if report.period_end > today:
         return f"Der Berichtszeitraum endet erst am {report.period_end:%d.%m.%Y}; bitte danach berichten."
@@ -620,7 +620,7 @@ def save_report(user, report: Report, values: dict, narrative: str | None, versi
     report.narrative = (narrative or "").strip() or None
     report.updated_at = utcnow()
     if submit:
-        report.status = "eingereicht"
+        report.status = ReportStatus.EINGEREICHT
         report.submitted_at = utcnow()
         report.submitted_by_id = getattr(user, "id", None)
     db.session.flush()
@@ -636,12 +636,12 @@ def save_report(user, report: Report, values: dict, narrative: str | None, versi
 def review_report(user, report: Report, accept: bool, comment: str | None, version) -> Report:
     require(perm.can_review_report(user, report))
     ensure_version(report, version)
-    if report.status != "eingereicht":
+    if report.status != ReportStatus.EINGEREICHT:
         raise Conflict("Nur eingereichte Berichte können geprüft werden.")
     if not accept and not (comment or "").strip():
         raise ValidationError({"comment": "Bitte begründen Sie die Rückgabe, damit der Partner nachbessern kann."})
     before = snapshot(report)
-    report.status = "angenommen" if accept else "zurückgegeben"
+    report.status = ReportStatus.ANGENOMMEN if accept else ReportStatus.ZURUECKGEGEBEN
     report.review_comment = (comment or "").strip() or None
     report.reviewed_at = utcnow()
     report.reviewed_by_id = getattr(user, "id", None)
@@ -704,8 +704,8 @@ def _reporter_users(report: Report) -> list[User]:
 def overdue_reports_query(today: date | None = None):
     today = today or date.today()
     return (select(Report).join(Contract, Report.contract_id == Contract.id)
-            .where(Report.status.in_(["offen", "zurückgegeben"]), Report.due_date < today,
-                   Contract.status.in_(["unterzeichnet", "laufend"]))
+            .where(Report.status.in_(OPEN_REPORT_STATES), Report.due_date < today,
+                   Contract.status.in_(IN_FORCE_STATES))
             .options(selectinload(Report.duty).selectinload(ReportingDuty.party).selectinload(ContractParty.organisation),
                      selectinload(Report.contract))
             .order_by(Report.due_date))
@@ -762,7 +762,7 @@ def save_attachment(user, contract: Contract, filename: str, data: bytes, *, rep
             raise Conflict(reason)
     else:
         require(perm.can_manage_contract(user, contract))
-        if contract.status in ("ausgelaufen", "gekündigt"):
+        if contract.status in CLOSED_STATES:
             raise Locked(CLOSED_MESSAGE)
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
     ext = os.path.splitext(name)[1].lower()
@@ -865,7 +865,7 @@ def _check_goal(values: dict, goal: Goal | None) -> dict:
                 node = node.parent
     elif values.get("level") not in (None, "Leitziel") and values.get("level") in GOAL_LEVELS:
         errors["parent_id"] = "Bitte das übergeordnete Ziel wählen (nur ein Leitziel steht oben)."
-    if values.get("status") == "beschlossen":
+    if values.get("status") == GoalStatus.BESCHLOSSEN:
         missing = [label for attr, label in SMART if not values.get(attr)]
         if missing and values.get("level") != "Leitziel":
             errors["status"] = "Beschlossen werden nur SMARTe Ziele; es fehlt: " + ", ".join(missing) + "."

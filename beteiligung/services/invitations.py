@@ -20,15 +20,18 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de, time_de
 from models import Invitation, Meeting, Membership, Organisation, Person, utcnow
-from models.meetings_extra import REGISTRATION_FIELDS, MeetingRegistration
+from models.committees import (
+    HELD_MEETING_STATES, INVITABLE_MEETING_STATES, REGISTRATION_FIELDS, RSVP_ANSWERS, UPCOMING_MEETING_STATES,
+    MeetingRegistration, MeetingStatus, RsvpStatus,
+)
 
 from . import Conflict, NotFound, ServiceError, ValidationError, require
 from .audit import record, snapshot
 from .calendar import invitation_ics, single_publish_ics
 from .mail import queue
 
-RSVP_STATES = {"zugesagt": "Zusage", "abgesagt": "Absage", "vielleicht": "Vielleicht", "vertreten": "Vertretung"}
-RSVP_LABELS = {"offen": "keine Antwort", **RSVP_STATES}
+RSVP_STATES = RSVP_ANSWERS
+RSVP_LABELS = {k.value: k.label for k in RsvpStatus}
 
 
 class TokenExpired(ServiceError):
@@ -161,8 +164,7 @@ def _body(inv: Invitation, kind: str) -> tuple[str, str]:
         if m.status_reason:
             parts += ["", f"Grund: {m.status_reason}"]
     else:
-        roles = [(label, v) for label, v in (("Sitzungsleitung", m.chair), ("Moderation", m.moderator),
-                                             ("Protokollführung", m.minute_taker)) if v]
+        roles = m.role_holders
         if roles:
             parts += [""] + [f"{label}: {v}" for label, v in roles]
         parts += ["", _agenda_text(m), "",
@@ -211,7 +213,7 @@ def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[In
     confirmed_count must equal len(rows): the planner confirmed exactly this list.
     """
     require(perm.can_manage_meeting(user, meeting))
-    if meeting.status not in ("geplant", "eingeladen", "verschoben"):
+    if meeting.status not in INVITABLE_MEETING_STATES:
         raise ValidationError("Zu dieser Sitzung kann nicht (mehr) eingeladen werden.")
     if meeting.end < utcnow():
         raise ValidationError("Die Sitzung liegt in der Vergangenheit.")
@@ -230,9 +232,9 @@ def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[In
     pdf = _invitation_pdf(meeting)
     for inv in created:
         _send(inv, "einladung", pdf)
-    if meeting.status in ("geplant", "verschoben"):
+    if meeting.status in (MeetingStatus.GEPLANT, MeetingStatus.VERSCHOBEN):
         before = snapshot(meeting)
-        meeting.status = "eingeladen"
+        meeting.status = MeetingStatus.EINGELADEN
         record(user, "status", meeting, before, snapshot(meeting), f"{meeting.title}: eingeladen")
     record(user, "invite", meeting, None, {"persons": [i.person_id for i in created]},
            f"{meeting.title}: {len(created)} Einladungen versandt")
@@ -245,7 +247,7 @@ def send_updates(user, meeting: Meeting) -> int:
     n = 0
     pdf = None
     for inv in _load(meeting.id):
-        if inv.sent_at is not None and inv.rsvp != "abgesagt":
+        if inv.sent_at is not None and inv.rsvp != RsvpStatus.ABGESAGT:
             pdf = pdf or _invitation_pdf(meeting)
             _send(inv, "aktualisierung", pdf)
             n += 1
@@ -258,7 +260,7 @@ def send_updates(user, meeting: Meeting) -> int:
 def cancel(user, meeting: Meeting, reason: str, version) -> int:
     """Absage: status abgesagt (with reason) and METHOD:CANCEL with the same UID to everyone invited."""
     from .committees import set_status
-    set_status(user, meeting, "abgesagt", reason, version)
+    set_status(user, meeting, MeetingStatus.ABGESAGT, reason, version)
     n = 0
     for inv in _load(meeting.id):
         if inv.sent_at is not None:
@@ -271,7 +273,7 @@ def remind(user, meeting: Meeting, min_hours_between: int = 24) -> int:
     """Erinnerung to invitees who have not answered (at most once per min_hours_between)."""
     if user is not None:
         require(perm.can_manage_meeting(user, meeting))
-    if meeting.status != "eingeladen" or meeting.start < utcnow():
+    if meeting.status != MeetingStatus.EINGELADEN or meeting.start < utcnow():
         return 0
     now = utcnow()
     n = 0
@@ -292,7 +294,7 @@ def remind_due(days_ahead: int = 7) -> int:
     """For the CLI: remind non-responders of every invited meeting within days_ahead days."""
     now = utcnow()
     meetings = db.session.scalars(select(Meeting).where(
-        Meeting.status == "eingeladen", Meeting.start > now, Meeting.start <= now + timedelta(days=days_ahead)))
+        Meeting.status == MeetingStatus.EINGELADEN, Meeting.start > now, Meeting.start <= now + timedelta(days=days_ahead)))
     return sum(remind(None, m) for m in meetings)
 
 
@@ -304,9 +306,9 @@ def invitation_for_token(token: str) -> Invitation:
     if inv is None or not hmac.compare_digest(rsvp_token(inv.meeting_id, inv.person_id), token):
         raise NotFound("Dieser Antwort-Link ist ungültig. Bitte verwenden Sie den Link aus der neuesten Einladung.")
     m = inv.meeting
-    if m.status == "abgesagt":
+    if m.status == MeetingStatus.ABGESAGT:
         raise TokenExpired("Diese Sitzung wurde abgesagt; eine Antwort ist nicht mehr nötig.")
-    if m.end < utcnow() or m.status in ("durchgeführt", "protokolliert"):
+    if m.end < utcnow() or m.status in HELD_MEETING_STATES:
         raise TokenExpired("Diese Sitzung hat bereits stattgefunden; der Antwort-Link ist abgelaufen.")
     return inv
 
@@ -411,7 +413,7 @@ def apply_calendar_reply(raw: bytes) -> tuple[str, str]:
             if inv is None:
                 return "abgelehnt", f"keine Einladung von {email} zu diesem Termin"
             m = inv.meeting
-            if m.status == "abgesagt" or m.end < utcnow() or m.status in ("durchgeführt", "protokolliert"):
+            if m.status == MeetingStatus.ABGESAGT or m.end < utcnow() or m.status in HELD_MEETING_STATES:
                 return "ignoriert", f"„{m.title}“ ist abgesagt oder vorbei"
             deputy = None
             if rsvp == "vertreten":
@@ -495,7 +497,7 @@ def registration_count(meeting: Meeting) -> int:
 def register_public(meeting: Meeting, values: dict) -> MeetingRegistration:
     if not (meeting.is_public and meeting.committee.is_public and meeting.registration_open):
         raise NotFound()
-    if meeting.status not in ("geplant", "eingeladen") or meeting.start < utcnow():
+    if meeting.status not in UPCOMING_MEETING_STATES or meeting.start < utcnow():
         raise ValidationError("Für diese Sitzung ist keine Anmeldung mehr möglich.")
     errors = {}
     name = (values.get("name") or "").strip()

@@ -38,9 +38,7 @@ def invitation_docx(meeting: Meeting, internal: bool) -> bytes:
         doc.add_paragraph(f"Ort: {meeting.location}")
     if meeting.online_url:
         doc.add_paragraph(f"Online: {meeting.online_url}")
-    roles = [(label, v) for label, v in (("Sitzungsleitung", meeting.chair), ("Moderation", meeting.moderator),
-                                         ("Protokollführung", meeting.minute_taker)) if v]
-    for label, v in roles:
+    for label, v in meeting.role_holders:
         doc.add_paragraph(f"{label}: {v}")
     if meeting.goals:
         doc.add_heading("Ziele der Sitzung", level=2)

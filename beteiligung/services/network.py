@@ -32,7 +32,7 @@ from models import (
 )
 from models.network import (
     PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, NetworkAnalysisCache, NetworkDataVersion, PartnerStatus,
-    Relation, RelationKind,
+    Relation, RelationKind, Visibility,
 )
 
 from . import NotFound, ValidationError, ensure_version, require
@@ -45,7 +45,7 @@ POLITICS_KIND = "Politik/Ausschuss"
 
 # --- data version (cache invalidation) ---------------------------------------------
 
-from models.contracts import Contract, ContractParty  # noqa: E402  (derived "Kontrakt" ties)
+from models.contracts import IN_FORCE_STATES, Contract, ContractParty  # noqa: E402  (derived "Kontrakt" ties)
 from models.protocols import Attendance  # noqa: E402  (derived co-attendance ties)
 
 WATCHED = (Relation, RelationKind, Organisation, Person, Membership, Committee, Area, Term,
@@ -212,7 +212,7 @@ def derive_person_organisation(user, f: Filters, nodes: dict) -> list[dict]:
             edges.append({"id": f"abg:person-org:{node['record_id']}", "record_id": None, "source": key,
                           "target": node["organisation"], "kind": "Mitgliedschaft", "directed": True, "strength": 2,
                           "valid_from": "", "valid_to": "", "evidence": "Stammdaten der Person",
-                          "visibility": "kreis", "derived": True, "body_id": node["body_id"]})
+                          "visibility": Visibility.KREIS.value, "derived": True, "body_id": node["body_id"]})
     return edges
 
 
@@ -242,7 +242,7 @@ def derive_committee_ties(user, f: Filters, nodes: dict) -> list[dict]:
             edges.append({"id": f"abg:vertretung:{cid}:{pid}", "record_id": None, "source": pkey,
                           "target": _org_key(on_behalf), "kind": "Vertretung", "directed": True, "strength": 2,
                           "valid_from": "", "valid_to": "", "evidence": f"Gremium: {cname}",
-                          "visibility": "kreis", "derived": True, "body_id": nodes[pkey]["body_id"]})
+                          "visibility": Visibility.KREIS.value, "derived": True, "body_id": nodes[pkey]["body_id"]})
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     for cid, orgs in orgs_by_committee.items():
         present = sorted(o for o in orgs if o in nodes)
@@ -252,7 +252,7 @@ def derive_committee_ties(user, f: Filters, nodes: dict) -> list[dict]:
         edges.append({"id": f"abg:gremium:{a}:{b}", "record_id": None, "source": a, "target": b,
                       "kind": "Kooperation", "directed": False, "strength": min(3, len(committees)),
                       "valid_from": "", "valid_to": "",
-                      "evidence": "Gremium: " + ", ".join(sorted(committees)), "visibility": "kreis",
+                      "evidence": "Gremium: " + ", ".join(sorted(committees)), "visibility": Visibility.KREIS.value,
                       "derived": True, "body_id": nodes[a]["body_id"]})
     return edges
 
@@ -270,7 +270,7 @@ def _pair_edges(groups: dict[int, set[str]], labels: dict[int, str], nodes: dict
         edges.append({"id": f"abg:{prefix}:{a}:{b}", "record_id": None, "source": a, "target": b, "kind": kind,
                       "directed": False, "strength": min(3, len(gids)), "valid_from": vf, "valid_to": vt,
                       "evidence": f"{evidence}: " + ", ".join(sorted({labels[g] for g in gids})),
-                      "visibility": "kreis", "derived": True, "body_id": nodes[a]["body_id"]})
+                      "visibility": Visibility.KREIS.value, "derived": True, "body_id": nodes[a]["body_id"]})
     return edges
 
 
@@ -282,7 +282,7 @@ def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
         select(Contract.id, Contract.title, Contract.start_date, Contract.end_date, ContractParty.organisation_id)
         .join(ContractParty, ContractParty.contract_id == Contract.id)
         .where(perm.contract_filter(user), ContractParty.organisation_id.is_not(None),
-               Contract.status.in_(["unterzeichnet", "laufend"]),
+               Contract.status.in_(IN_FORCE_STATES),
                or_(Contract.start_date.is_(None), Contract.start_date <= day),
                or_(Contract.end_date.is_(None), Contract.end_date >= day)))
     groups: dict[int, set[str]] = defaultdict(set)
@@ -294,29 +294,6 @@ def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
     return _pair_edges(groups, labels, nodes, "kontrakt", "Kontrakt", "Kontrakt", validity)
 
 
-def _attendance_readable(user):
-    """SQL twin of can_view_protocol for the attendance list: editors of the protocol (the committee's
-    managers, the meeting's roles) always; other readers once the protocol left the draft, and Politik
-    only where it reads full protocols (public committees, its own memberships)."""
-    from sqlalchemy import exists, true
-    from models.committees import committee_area
-    from models.protocols import MeetingRole, Protocol
-    s = perm.scope_of(user)
-    if s.admin:
-        return true()
-    editable = [Meeting.id.in_(select(MeetingRole.meeting_id).where(MeetingRole.user_id == getattr(user, "id", None)))]
-    if s.planner_body_ids:
-        editable.append(Committee.body_id.in_(s.planner_body_ids))
-    if s.area_ids:
-        editable.append(Committee.id.in_(select(committee_area.c.committee_id)
-                                         .where(committee_area.c.area_id.in_(s.area_ids))))
-    published = exists().where(Protocol.meeting_id == Meeting.id, Protocol.status != "entwurf")
-    if not s.staff:
-        member = perm._member_committee_ids(user)
-        published = published & or_(Committee.is_public.is_(True), Committee.id.in_(member or {-1}))
-    return or_(*editable, published)
-
-
 def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
     """Organisations present at the same meeting (recorded attendance, meetings the user may see, up to the date)."""
     from models.protocols import Attendance
@@ -326,7 +303,7 @@ def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
         .join(Attendance, Attendance.meeting_id == Meeting.id)
         .join(Person, Person.id == Attendance.person_id)
         .join(Committee, Committee.id == Meeting.committee_id)
-        .where(committee_filter(user), _attendance_readable(user), Attendance.status == "anwesend",
+        .where(committee_filter(user), perm.attendance_filter(user), Attendance.status == "anwesend",
                Meeting.start <= datetime.combine(f.as_of, datetime.max.time())))
     groups: dict[int, set[str]] = defaultdict(set)
     labels = {}
@@ -363,14 +340,8 @@ def build_network(user, f: Filters | None = None) -> Network:
 
 # --- analysis with cache -----------------------------------------------------------
 
-def _scope_signature(user) -> dict:
-    s = perm.scope_of(user)
-    return {"admin": s.admin, "staff": s.staff, "tree": sorted(s.tree_body_ids),
-            "partner": sorted(s.partner_org_ids), "politics": sorted(s.politics_body_ids)}
-
-
 def scope_key(user, f: Filters) -> str:
-    raw = json.dumps({"scope": _scope_signature(user), "filters": f.key()}, sort_keys=True)
+    raw = json.dumps({"scope": perm.network_scope_signature(user), "filters": f.key()}, sort_keys=True)
     return "netz:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -698,11 +669,6 @@ def set_partner_status(user, values: dict, entry: PartnerStatus | None = None, s
     return entry
 
 
-def pipeline_filter(user):
-    s = perm.scope_of(user)
-    if s.admin:
-        return PartnerStatus.id.is_not(None)
-    return PartnerStatus.body_id.in_(s.tree_body_ids) if s.staff and s.tree_body_ids else PartnerStatus.id.is_(None)
 
 
 # --- import of relations -------------------------------------------------------------
@@ -790,7 +756,7 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
         vf = _parse_date(row.get("Gültig ab", ""), "Gültig ab", errs)
         vt = _parse_date(row.get("Gültig bis", ""), "Gültig bis", errs)
         vis_text = (row.get("Sichtbarkeit") or "").strip().lower()
-        visibility = visibilities.get(vis_text, None) if vis_text else "kreis"
+        visibility = visibilities.get(vis_text, None) if vis_text else Visibility.KREIS.value
         if visibility is None:
             errs.append("Sichtbarkeit: bitte „öffentlich im Kreis“, „nur Sozialplanung“ oder „nur beteiligte Organisationen“.")
         directed_text = (row.get("Gerichtet") or "").strip().lower()
@@ -804,7 +770,7 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
         else:
             directed = kind.directed_default if kind else None
         values = {"source": ends.get("Von"), "target": ends.get("An"), "kind": kind, "strength": strength,
-                  "valid_from": vf, "valid_to": vt, "visibility": visibility or "kreis", "directed": directed,
+                  "valid_from": vf, "valid_to": vt, "visibility": visibility or Visibility.KREIS.value, "directed": directed,
                   "evidence": (row.get("Quelle") or "")[:500] or None, "note": row.get("Notiz") or None,
                   "body_id": body.id}
         if not errs:

@@ -21,12 +21,13 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
 from models import (
-    AgendaItem, Committee, Invitation, Meeting, Membership, Organisation, Person, TopicProposal, User, utcnow,
+    AgendaItem, Committee, Invitation, Meeting, Membership, Organisation, Person, TopicProposal, utcnow,
 )
+from models.committees import UPCOMING_MEETING_STATES, MeetingStatus, RsvpStatus
 from models.protocols import (
     ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, FOLLOWUP_KINDS, FORWARDABLE_KINDS, ITEM_STATES,
-    MEETING_ROLES, POLITICAL_OUTCOMES, Attendance, MeetingRole, Protocol, ProtocolEntry, ProtocolObjection,
-    ProtocolRevision,
+    MEETING_ROLES, NOT_DONE, POLITICAL_OUTCOMES, Attendance, MeetingRole, Protocol, ProtocolEntry, ProtocolObjection,
+    AttendanceStatus, DecisionMode, EntryKind, ProtocolRevision, ProtocolStatus, TaskStatus,
 )
 
 from .committees import propose_topic
@@ -81,7 +82,7 @@ def get_protocol(meeting: Meeting) -> Protocol | None:
 def ensure_protocol(meeting: Meeting) -> Protocol:
     protocol = get_protocol(meeting)
     if protocol is None:
-        protocol = Protocol(meeting=meeting, status="entwurf", edition=1)
+        protocol = Protocol(meeting=meeting, status=ProtocolStatus.ENTWURF, edition=1)
         db.session.add(protocol)
         db.session.flush()
     return protocol
@@ -103,36 +104,49 @@ def _require_unlocked(protocol: Protocol) -> None:
 
 # --- meeting roles -------------------------------------------------------------
 
-def set_meeting_roles(user, meeting: Meeting, assignments: dict[str, int | None]) -> None:
+def set_meeting_roles(user, meeting: Meeting, persons: dict[str, int | None],
+                      names: dict[str, str | None] | None = None) -> None:
+    """Set Sitzungsleitung, Moderation and Protokollführung. A role is held by a person (`persons`: role →
+    person id; an account linked to that person edits the protocol) or, for holders without a person
+    record, by a name (`names`). Roles missing from both dicts stay as they are; None clears."""
     require(perm.can_assign_meeting_roles(user, meeting))
+    names = names or {}
     errors = {}
-    users = {}
-    for role, user_id in assignments.items():
+    holders: dict[str, tuple[int | None, str | None]] = {}
+    for role in {*persons, *names}:
+        person_id, name = persons.get(role), (names.get(role) or "").strip() or None
         if role not in MEETING_ROLES:
             errors[role] = "Unbekannte Rolle."
-        elif user_id is not None:
-            other = db.session.get(User, user_id)
-            if other is None or not other.is_enabled:
-                errors[role] = "Dieses Benutzerkonto gibt es nicht."
-            users[role] = user_id
+            continue
+        if person_id is not None:
+            person = db.session.get(Person, person_id)
+            if person is None or person.anonymised_at is not None or not perm.can_view_person(user, person):
+                errors[role] = "Diese Person gibt es nicht."
+            elif name:
+                errors[role] = "Bitte entweder eine Person wählen oder einen Namen eintragen."
+        if name is not None and len(name) > 200:
+            errors[role] = "Bitte höchstens 200 Zeichen."
+        holders[role] = (person_id, name)
     if errors:
         raise ValidationError(errors)
     existing = {r.role: r for r in meeting.protocol_roles}
     for role in MEETING_ROLES:
-        if role not in assignments:
+        if role not in holders:
             continue
-        uid = users.get(role)
+        person_id, name = holders[role]
         current = existing.get(role)
-        if uid is None and current is not None:
-            db.session.delete(current)
-            meeting.protocol_roles.remove(current)
-        elif uid is not None and current is None:
-            meeting.protocol_roles.append(MeetingRole(role=role, user_id=uid))
-        elif uid is not None and current.user_id != uid:
-            current.user_id = uid
-    audit.record(user, "update", meeting, None, {"rollen": {r: users.get(r) for r in assignments}},
+        if person_id is None and name is None:
+            if current is not None:
+                meeting.protocol_roles.remove(current)
+                db.session.delete(current)
+        elif current is None:
+            meeting.protocol_roles.append(MeetingRole(role=role, person_id=person_id, name=name))
+        else:
+            current.person_id, current.name = person_id, name
+    audit.record(user, "update", meeting, None,
+                 {"rollen": {r: {"person_id": p, "name": n} for r, (p, n) in sorted(holders.items())}},
                  f"Sitzungsrollen: {meeting.title}")
-    db.session.commit()
+    db.session.flush()
 
 
 # --- attendance ----------------------------------------------------------------
@@ -155,7 +169,7 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
     for inv in invitations:
         if inv.person_id in rows:
             continue
-        status = "entschuldigt" if inv.rsvp == "abgesagt" else "abwesend"
+        status = AttendanceStatus.ENTSCHULDIGT if inv.rsvp == RsvpStatus.ABGESAGT else AttendanceStatus.ABWESEND
         rows[inv.person_id] = {"person": inv.person, "organisation_id": inv.organisation_id or inv.person.organisation_id,
                                "organisation": inv.organisation or inv.person.organisation,
                                "deputy_id": inv.deputy_id, "status": status, "note": "", "recorded": False}
@@ -234,8 +248,8 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
         protocol = ensure_protocol(meeting)
         _revision(user, protocol, "anwesenheit", data={"zeilen": [
             {k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]})
-        if meeting.status in ("geplant", "eingeladen") and meeting.start <= utcnow():
-            meeting.status = "durchgeführt"
+        if meeting.status in UPCOMING_MEETING_STATES and meeting.start <= utcnow():
+            meeting.status = MeetingStatus.DURCHGEFUEHRT
         db.session.commit()
         return len(rows)
 
@@ -290,10 +304,10 @@ def _validate_entry(meeting: Meeting, data: dict, entry: ProtocolEntry | None) -
             errors[key] = "Diese Organisation gibt es nicht."
     if clean["owner_person_id"] is not None and db.session.get(Person, clean["owner_person_id"]) is None:
         errors["owner_person_id"] = "Diese Person gibt es nicht."
-    if kind == "Beschluss":
+    if kind == EntryKind.BESCHLUSS:
         if clean["decision_mode"] not in DECISION_MODES:
             errors["decision_mode"] = "Bitte angeben, wie der Beschluss zustande kam (Konsens oder Abstimmung)."
-        elif clean["decision_mode"] == "abstimmung":
+        elif clean["decision_mode"] == DecisionMode.ABSTIMMUNG:
             for key in ("votes_yes", "votes_no", "votes_abstain"):
                 value = clean[key]
                 if value is not None and (not isinstance(value, int) or value < 0 or value > 10000):
@@ -310,11 +324,11 @@ def _validate_entry(meeting: Meeting, data: dict, entry: ProtocolEntry | None) -
         changed = entry is None or entry.due_date != due
         if due is not None and changed and due < today():
             errors["due_date"] = "Das Fälligkeitsdatum darf nicht in der Vergangenheit liegen."
-        if kind == "Aufgabe" and clean["owner_person_id"] is None and clean["owner_org_id"] is None:
+        if kind == EntryKind.AUFGABE and clean["owner_person_id"] is None and clean["owner_org_id"] is None:
             errors["owner_org_id"] = "Bitte angeben, wer die Aufgabe übernimmt (Person oder Organisation)."
     else:
         clean.update(owner_person_id=None, owner_org_id=None, due_date=None)
-    if kind == "Beschluss" and clean["decision_mode"] != "abstimmung":
+    if kind == EntryKind.BESCHLUSS and clean["decision_mode"] != DecisionMode.ABSTIMMUNG:
         clean.update(votes_yes=None, votes_no=None, votes_abstain=None)
     clean["binding"] = bool(clean["binding"])
     clean["for_resolution"] = bool(clean["for_resolution"])
@@ -381,14 +395,14 @@ def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, vers
         note = (note or "").strip()
         if status not in ITEM_STATES:
             raise ValidationError({"status": "Bitte offen, in Arbeit oder erledigt wählen."})
-        if status == "erledigt" and not note:
+        if status == TaskStatus.ERLEDIGT and not note:
             raise ValidationError({"note": "Bitte beim Abschließen kurz festhalten, was erreicht wurde."})
         if len(note) > 5000:
             raise ValidationError({"note": "Die Notiz ist zu lang (höchstens 5.000 Zeichen)."})
         before = audit.snapshot(entry)
         entry.status = status
         entry.status_changed_at = utcnow()
-        if status == "erledigt":
+        if status == TaskStatus.ERLEDIGT:
             entry.closed_at, entry.closed_note, entry.closed_by_id = utcnow(), note, getattr(user, "id", None)
         else:
             entry.closed_at = entry.closed_by_id = None
@@ -404,7 +418,7 @@ def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, vers
 def record_political_resolution(user, entry: ProtocolEntry, day: date | None, outcome: str, note: str, version):
     with _stale_guard():
         require(perm.can_record_political_resolution(user, entry))
-        if entry.kind != "Beschluss" or not entry.for_resolution:
+        if entry.kind != EntryKind.BESCHLUSS or not entry.for_resolution:
             raise ValidationError({"political_outcome": "Nur Beschlüsse „zur Beschlussfassung“ erhalten eine politische Entscheidung."})
         ensure_version(entry, version)
         errors = {}
@@ -436,7 +450,8 @@ def participant_emails(meeting: Meeting) -> list[str]:
             Person.id.in_(select(Invitation.person_id).where(Invitation.meeting_id == meeting.id)),
         ), Person.anonymised_at.is_(None))).all()
     emails.update(p.email for p in persons if p.email)
-    emails.update(r.user.email for r in meeting.protocol_roles if r.user is not None)
+    emails.update(r.person.email for r in meeting.protocol_roles
+                  if r.person is not None and r.person.email and r.person.anonymised_at is None)
     return sorted(emails)
 
 
@@ -454,7 +469,7 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
         protocol = ensure_protocol(meeting)
         _require_unlocked(protocol)
         ensure_version(protocol, version)
-        if protocol.status != "entwurf":
+        if protocol.status != ProtocolStatus.ENTWURF:
             raise Conflict("Das Protokoll ist bereits zur Abstimmung versandt.")
         if deadline is None:
             raise ValidationError({"objection_deadline": "Bitte eine Einspruchsfrist angeben."})
@@ -462,7 +477,7 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
             raise ValidationError({"objection_deadline": "Die Einspruchsfrist darf nicht in der Vergangenheit liegen."})
         if not protocol.entries:
             raise ValidationError({"objection_deadline": "Das Protokoll hat noch keine Einträge."})
-        protocol.status, protocol.objection_deadline, protocol.sent_at = "zur_abstimmung", deadline, utcnow()
+        protocol.status, protocol.objection_deadline, protocol.sent_at = ProtocolStatus.ZUR_ABSTIMMUNG, deadline, utcnow()
         recipients = participant_emails(meeting)
         label = meeting_label(meeting)
         body = (
@@ -474,8 +489,8 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
         for email in recipients:
             mail.queue(email, f"Protokollentwurf zur Abstimmung: {meeting.title}", body, category="protokoll",
                        attachments=[(f"Protokollentwurf-{meeting.id}.pdf", "application", "pdf", pdf, {})])
-        _revision(user, protocol, "zur_abstimmung", data={"frist": deadline.isoformat(), "empfaenger": len(recipients)})
-        audit.record(user, "update", protocol, None, {"status": "zur_abstimmung"}, f"Protokoll zur Abstimmung: {meeting.title}")
+        _revision(user, protocol, ProtocolStatus.ZUR_ABSTIMMUNG, data={"frist": deadline.isoformat(), "empfaenger": len(recipients)})
+        audit.record(user, "update", protocol, None, {"status": ProtocolStatus.ZUR_ABSTIMMUNG}, f"Protokoll zur Abstimmung: {meeting.title}")
         db.session.commit()
         return len(recipients)
 
@@ -483,7 +498,7 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
 def add_objection(user, meeting: Meeting, text: str) -> ProtocolObjection:
     require(perm.can_view_protocol(user, meeting))
     protocol = get_protocol(meeting)
-    if protocol is None or protocol.status != "zur_abstimmung":
+    if protocol is None or protocol.status != ProtocolStatus.ZUR_ABSTIMMUNG:
         raise Conflict("Zu diesem Protokoll können derzeit keine Einwände erhoben werden.")
     require(perm.can_object_protocol(user, meeting))
     text = (text or "").strip()
@@ -509,11 +524,11 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
         if protocol is None:
             raise NotFound("Zu dieser Sitzung gibt es noch kein Protokoll.")
         ensure_version(protocol, version)
-        if protocol.status != "zur_abstimmung":
+        if protocol.status != ProtocolStatus.ZUR_ABSTIMMUNG:
             raise Conflict("Nur ein Protokoll „zur Abstimmung“ kann genehmigt werden.")
-        protocol.status, protocol.approved_at, protocol.approved_by_id = "genehmigt", utcnow(), getattr(user, "id", None)
+        protocol.status, protocol.approved_at, protocol.approved_by_id = ProtocolStatus.GENEHMIGT, utcnow(), getattr(user, "id", None)
         protocol.approval_note = (note or "").strip()[:300] or None
-        meeting.status = "protokolliert"
+        meeting.status = MeetingStatus.PROTOKOLLIERT
         db.session.flush()
         pdf = protocol_pdf(meeting)
         body = (f"Guten Tag,\n\ndas Protokoll der Sitzung „{meeting.title}“ ({meeting_label(meeting)}) wurde genehmigt "
@@ -522,8 +537,8 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
         for email in recipients:
             mail.queue(email, f"Genehmigtes Protokoll: {meeting.title}", body, category="protokoll",
                        attachments=[(f"Protokoll-{meeting.id}-Fassung-{protocol.edition}.pdf", "application", "pdf", pdf, {})])
-        _revision(user, protocol, "genehmigt", data={"note": protocol.approval_note, "empfaenger": len(recipients)})
-        audit.record(user, "update", protocol, None, {"status": "genehmigt"}, f"Protokoll genehmigt: {meeting.title}")
+        _revision(user, protocol, ProtocolStatus.GENEHMIGT, data={"note": protocol.approval_note, "empfaenger": len(recipients)})
+        audit.record(user, "update", protocol, None, {"status": ProtocolStatus.GENEHMIGT}, f"Protokoll genehmigt: {meeting.title}")
         db.session.commit()
         return protocol
 
@@ -535,9 +550,9 @@ def new_edition(user, meeting: Meeting, version) -> Protocol:
         if protocol is None:
             raise NotFound("Zu dieser Sitzung gibt es noch kein Protokoll.")
         ensure_version(protocol, version)
-        if protocol.status != "genehmigt":
+        if protocol.status != ProtocolStatus.GENEHMIGT:
             raise Conflict("Eine neue Fassung ist nur bei einem genehmigten Protokoll nötig.")
-        protocol.status, protocol.edition = "entwurf", protocol.edition + 1
+        protocol.status, protocol.edition = ProtocolStatus.ENTWURF, protocol.edition + 1
         protocol.objection_deadline = protocol.sent_at = protocol.approved_at = None
         _revision(user, protocol, "neue_fassung")
         audit.record(user, "update", protocol, None, {"fassung": protocol.edition}, f"Neue Fassung: {meeting.title}")
@@ -561,7 +576,7 @@ def open_items(meeting: Meeting) -> list[ProtocolEntry]:
          .join(Meeting, Protocol.meeting_id == Meeting.id)
          .where(Meeting.committee_id == meeting.committee_id, Meeting.start < meeting.start,
                 ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
-                or_(ProtocolEntry.status != "erledigt", ProtocolEntry.closed_at > meeting.start))
+                or_(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.closed_at > meeting.start))
          .options(*_followup_options())
          .order_by(ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start, ProtocolEntry.position))
     return list(db.session.scalars(q).unique())
@@ -572,7 +587,7 @@ def previous_protocol_for_approval(meeting: Meeting) -> Protocol | None:
     return db.session.scalar(
         select(Protocol).join(Meeting, Protocol.meeting_id == Meeting.id)
         .where(Meeting.committee_id == meeting.committee_id, Meeting.start < meeting.start,
-               Protocol.status == "zur_abstimmung")
+               Protocol.status == ProtocolStatus.ZUR_ABSTIMMUNG)
         .options(joinedload(Protocol.meeting)).order_by(Meeting.start.desc()).limit(1))
 
 
@@ -608,7 +623,7 @@ def forward_outcomes(entries: list[ProtocolEntry]) -> dict[int, list[ProtocolEnt
         return {}
     out = defaultdict(list)
     for d in db.session.scalars(select(ProtocolEntry).where(
-            ProtocolEntry.agenda_item_id.in_(item_ids), ProtocolEntry.kind == "Beschluss")
+            ProtocolEntry.agenda_item_id.in_(item_ids), ProtocolEntry.kind == EntryKind.BESCHLUSS)
             .order_by(ProtocolEntry.position)):
         out[d.agenda_item_id].append(d)
     return out
@@ -643,14 +658,14 @@ def followup_query(user, *, owner_person_id=None, organisation_id=None, committe
         q = q.where(or_(ProtocolEntry.owner_org_id == organisation_id, ProtocolEntry.addressee_org_id == organisation_id))
     if committee_id:
         q = q.where(Meeting.committee_id == committee_id)
-    if status == "nicht erledigt":
-        q = q.where(ProtocolEntry.status != "erledigt")
+    if status == NOT_DONE:
+        q = q.where(ProtocolEntry.status != TaskStatus.ERLEDIGT)
     elif status in ITEM_STATES:
         q = q.where(ProtocolEntry.status == status)
     if kind in FOLLOWUP_KINDS:
         q = q.where(ProtocolEntry.kind == kind)
     if overdue:
-        q = q.where(ProtocolEntry.status != "erledigt", ProtocolEntry.due_date < today())
+        q = q.where(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.due_date < today())
     return q.options(*_followup_options()).order_by(
         ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start.desc(), ProtocolEntry.id)
 
@@ -658,7 +673,7 @@ def followup_query(user, *, owner_person_id=None, organisation_id=None, committe
 def decision_register_rows(user):
     q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
          .join(Meeting, Protocol.meeting_id == Meeting.id).join(Committee, Meeting.committee_id == Committee.id)
-         .where(ProtocolEntry.kind == "Beschluss", perm.followup_filter(user))
+         .where(ProtocolEntry.kind == EntryKind.BESCHLUSS, perm.followup_filter(user))
          .options(*_followup_options(), joinedload(ProtocolEntry.addressee_org))
          .order_by(Meeting.start, ProtocolEntry.position))
     for e in db.session.scalars(q.execution_options(yield_per=200)):
@@ -685,9 +700,9 @@ def send_reminders(days_before: int | None = None, on_day: date | None = None) -
     days_before = days_before if days_before is not None else current_app.config.get("PROTOKOLL_REMIND_DAYS", 7)
     day = on_day or today()
     entries = db.session.scalars(
-        select(ProtocolEntry).where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), ProtocolEntry.status != "erledigt",
+        select(ProtocolEntry).where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), ProtocolEntry.status != TaskStatus.ERLEDIGT,
                                     ProtocolEntry.due_date.is_not(None),
-                                    ProtocolEntry.protocol_id.in_(select(Protocol.id).where(Protocol.status != "entwurf")),
+                                    ProtocolEntry.protocol_id.in_(select(Protocol.id).where(Protocol.status != ProtocolStatus.ENTWURF)),
                                     or_(and_(ProtocolEntry.reminded_before_at.is_(None),
                                              ProtocolEntry.due_date <= day + timedelta(days=days_before),
                                              ProtocolEntry.due_date >= day),
@@ -757,7 +772,7 @@ def committee_health(committee: Committee, weeks: int | None = None, last_meetin
     base = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
             .join(Meeting, Protocol.meeting_id == Meeting.id)
             .where(Meeting.committee_id == committee.id, ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
-                   ProtocolEntry.status != "erledigt")
+                   ProtocolEntry.status != TaskStatus.ERLEDIGT)
             .options(*_followup_options()).order_by(Meeting.start, ProtocolEntry.position))
     without_owner = list(db.session.scalars(base.where(
         ProtocolEntry.owner_person_id.is_(None), ProtocolEntry.owner_org_id.is_(None),
@@ -802,8 +817,8 @@ def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
     roles = {r.role: r for r in meeting.protocol_roles}
     return {"meeting": meeting, "protocol": protocol, "entries": entries, "sections": sections,
             "attendance": attendance, "summary": summary, "quorum": quorum_state(meeting, summary),
-            "roles": roles, "decisions": [e for e in entries if e.kind == "Beschluss"],
-            "tasks": [e for e in entries if e.kind == "Aufgabe"], "agenda_label": agenda_label,
+            "roles": roles, "decisions": [e for e in entries if e.kind == EntryKind.BESCHLUSS],
+            "tasks": [e for e in entries if e.kind == EntryKind.AUFGABE], "agenda_label": agenda_label,
             "person_name": _person_name, "generated": utcnow()}
 
 
@@ -829,7 +844,7 @@ def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
     if protocol is not None:
         doc.add_paragraph(f"Status: {protocol.status_label} (Fassung {protocol.edition})")
     for role, r in ctx["roles"].items():
-        doc.add_paragraph(f"{r.label}: {r.user.display_name}")
+        doc.add_paragraph(f"{r.label}: {r.holder}")
     doc.add_heading("Anwesenheit", level=1)
     s = ctx["summary"]
     doc.add_paragraph(f"anwesend {s['anwesend']}, entschuldigt {s['entschuldigt']}, abwesend {s['abwesend']}")
@@ -876,7 +891,7 @@ def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
 
 def _entry_details(e: ProtocolEntry) -> str:
     parts = []
-    if e.kind == "Beschluss":
+    if e.kind == EntryKind.BESCHLUSS:
         parts.append(e.votes_label)
         parts.append("verbindlich" if e.binding else "nicht verbindlich")
         if e.addressee_org is not None:

@@ -21,7 +21,7 @@ from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
 from models import LoginFailure, Meeting, OutboxMail, utcnow
 from models.mail import STATUS_SENT
-from models.meetings_extra import MeetingRegistration
+from models.committees import MeetingRegistration
 from models.surveys import SurveyDraft
 
 

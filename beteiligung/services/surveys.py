@@ -29,8 +29,8 @@ from beteiligung.services import Conflict, NotFound, ValidationError, ensure_ver
 from beteiligung.services.audit import record, snapshot
 from models import Area, Term
 from models.surveys import (
-    CHOICE_KINDS, QUESTION_KINDS, SURVEY_LANGUAGES, SURVEY_STATES, Question, QuestionOption, StreetArea,
-    Survey, SurveyAnswer, SurveyDraft, SurveyResponse, SurveySection, SurveyUsedToken,
+    CHOICE_KINDS, ENDED_STATES, PREPARATION_STATES, QUESTION_KINDS, SURVEY_LANGUAGES, SURVEY_STATES, Question,
+    QuestionOption, StreetArea, Survey, SurveyAnswer, SurveyStatus, SurveyDraft, SurveyResponse, SurveySection, SurveyUsedToken,
 )
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -41,9 +41,10 @@ SCALE_DEFAULTS = {
     7: ["überhaupt nicht", "nicht", "eher nicht", "teils, teils", "eher", "ja", "voll und ganz"],
 }
 TRANSITIONS = {
-    ("Entwurf", "geprüft"), ("geprüft", "Entwurf"), ("geprüft", "offen"),
-    ("offen", "geschlossen"), ("geschlossen", "offen"), ("geschlossen", "ausgewertet"),
-    ("ausgewertet", "geschlossen"),
+    (SurveyStatus.ENTWURF, SurveyStatus.GEPRUEFT), (SurveyStatus.GEPRUEFT, SurveyStatus.ENTWURF),
+    (SurveyStatus.GEPRUEFT, SurveyStatus.OFFEN), (SurveyStatus.OFFEN, SurveyStatus.GESCHLOSSEN),
+    (SurveyStatus.GESCHLOSSEN, SurveyStatus.OFFEN), (SurveyStatus.GESCHLOSSEN, SurveyStatus.AUSGEWERTET),
+    (SurveyStatus.AUSGEWERTET, SurveyStatus.GESCHLOSSEN),
 }
 # Hints for the "suggestive Formulierung" review (manual check stays required).
 LEADING_PATTERNS = [
@@ -122,7 +123,7 @@ def _apply_survey_data(survey: Survey, data: dict) -> None:
 def create_survey(user, data: dict) -> Survey:
     body_id = data.get("body_id")
     require(perm.can_create_survey(user, body_id))
-    survey = Survey(body_id=body_id, public_key=secrets.token_urlsafe(9), status="Entwurf", languages=["de"])
+    survey = Survey(body_id=body_id, public_key=secrets.token_urlsafe(9), status=SurveyStatus.ENTWURF, languages=["de"])
     try:
         with db.session.no_autoflush:
             _apply_survey_data(survey, data)
@@ -151,7 +152,7 @@ def update_survey(user, survey: Survey, data: dict, version) -> Survey:
 
 
 def _ensure_editable(survey: Survey) -> None:
-    if survey.status not in ("Entwurf", "geprüft"):
+    if survey.status not in PREPARATION_STATES:
         raise Conflict("Fragen können nur im Entwurf geändert werden. Eingegangene Antworten bleiben so vergleichbar.")
 
 
@@ -165,7 +166,7 @@ def add_section(user, survey: Survey, title: str) -> SurveySection:
     pos = max([s.position for s in survey.sections] or [0]) + 1
     section = SurveySection(survey=survey, title=title, position=pos)
     db.session.add(section)
-    survey.status = "Entwurf"
+    survey.status = SurveyStatus.ENTWURF
     db.session.commit()
     return section
 
@@ -238,7 +239,7 @@ def save_question(user, survey: Survey, data: dict, question: Question | None = 
                 question.options.append(QuestionOption(label=label, position=i))
         for extra in existing[len(labels):]:
             question.options.remove(extra)
-    survey.status = "Entwurf"
+    survey.status = SurveyStatus.ENTWURF
     survey.questions_checked = False if new else survey.questions_checked
     db.session.flush()
     record(user, "create" if new else "update", survey, None, None,
@@ -266,7 +267,7 @@ def delete_question(user, survey: Survey, question: Question) -> None:
         if q.condition_option_id in option_ids:
             q.condition_option_id = None
     survey.questions.remove(question)
-    survey.status = "Entwurf"
+    survey.status = SurveyStatus.ENTWURF
     record(user, "update", survey, None, None, f"Frage „{question.text[:60]}“ gelöscht")
     db.session.commit()
 
@@ -347,7 +348,7 @@ def change_status(user, survey: Survey, new_status: str, version) -> None:
     ensure_version(survey, version)
     if new_status not in SURVEY_STATES or (survey.status, new_status) not in TRANSITIONS:
         raise ValidationError(f"Der Wechsel von „{survey.status}“ nach „{new_status}“ ist nicht möglich.")
-    if new_status in ("geprüft", "offen"):
+    if new_status in (SurveyStatus.GEPRUEFT, SurveyStatus.OFFEN):
         missing = [label for label, ok in survey.checklist().items() if not ok]
         if missing:
             raise ValidationError("Die Checkliste ist nicht vollständig: " + "; ".join(missing) + ".")
@@ -394,9 +395,9 @@ def set_kreis_sharing(user, survey: Survey, shared: bool, version, today: date |
 def availability(survey: Survey, today: date | None = None) -> tuple[int, str] | None:
     """None if the survey can be answered now, else (HTTP status, German message)."""
     today = today or date.today()
-    if survey.status in ("Entwurf", "geprüft"):
+    if survey.status in PREPARATION_STATES:
         return 403, "Diese Befragung ist noch nicht geöffnet."
-    if survey.status in ("geschlossen", "ausgewertet") or (survey.ends_on and today > survey.ends_on):
+    if survey.status in ENDED_STATES or (survey.ends_on and today > survey.ends_on):
         return 410, "Diese Befragung ist beendet. Vielen Dank für Ihr Interesse."
     if survey.starts_on and today < survey.starts_on:
         return 403, f"Diese Befragung beginnt am {survey.starts_on:%d.%m.%Y}."

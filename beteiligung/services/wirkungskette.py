@@ -14,12 +14,12 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung.extensions import db
 from models import AgendaItem, Meeting, TopicProposal
-from models.contracts import Goal
-from models.protocols import Protocol, ProtocolEntry
+from models.contracts import Goal, GoalStatus
+from models.protocols import EntryKind, Protocol, ProtocolEntry, ProtocolStatus
 
 from .coding import FollowUp, register_followup_provider
 
-PUBLIC_KINDS = ("Beschluss", "Aufgabe", "Empfehlung")
+PUBLIC_KINDS = (EntryKind.BESCHLUSS, EntryKind.AUFGABE, EntryKind.EMPFEHLUNG)
 
 
 def _public_entries(item_ids: set[int]) -> list[ProtocolEntry]:
@@ -30,7 +30,7 @@ def _public_entries(item_ids: set[int]) -> list[ProtocolEntry]:
         .join(Protocol, Protocol.id == ProtocolEntry.protocol_id)
         .join(AgendaItem, AgendaItem.id == ProtocolEntry.agenda_item_id)
         .where(ProtocolEntry.agenda_item_id.in_(item_ids), ProtocolEntry.kind.in_(PUBLIC_KINDS),
-               Protocol.status == "genehmigt", AgendaItem.is_public.is_(True))
+               Protocol.status == ProtocolStatus.GENEHMIGT, AgendaItem.is_public.is_(True))
         .options(joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.agenda_item)
                  .joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
                  joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.committee))
@@ -38,9 +38,9 @@ def _public_entries(item_ids: set[int]) -> list[ProtocolEntry]:
 
 
 def _entry_line(entry: ProtocolEntry) -> FollowUp:
-    if entry.kind == "Beschluss":
+    if entry.kind == EntryKind.BESCHLUSS:
         return FollowUp("Beschluss", entry.text, "verbindlich" if entry.binding else "Empfehlung des Gremiums")
-    if entry.kind == "Aufgabe":
+    if entry.kind == EntryKind.AUFGABE:
         return FollowUp("Aufgabe", entry.text, entry.status or "offen", entry.due_date)
     return FollowUp("Empfehlung", entry.text, None)
 
@@ -81,7 +81,7 @@ def _goal_followups(findings) -> dict[int, list[FollowUp]]:
     if not ids:
         return {}
     out: dict[int, list[FollowUp]] = {}
-    for g in db.session.scalars(select(Goal).where(Goal.source_finding_id.in_(ids), Goal.status != "Entwurf")
+    for g in db.session.scalars(select(Goal).where(Goal.source_finding_id.in_(ids), Goal.status != GoalStatus.ENTWURF)
                                 .order_by(Goal.id)):
         out.setdefault(g.source_finding_id, []).append(
             FollowUp("Ziel", f"{g.level}: {g.title}", g.status, g.due_date))

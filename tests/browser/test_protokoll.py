@@ -20,7 +20,7 @@ def _meeting_today(live_server):
         m.agenda_items.append(AgendaItem(position=1, number="1", title="Spielplatz am Mühlbach"))
         db.session.add(m)
         db.session.flush()
-        db.session.add(MeetingRole(meeting_id=m.id, user_id=srm.id, role="moderation"))
+        db.session.add(MeetingRole(meeting_id=m.id, person_id=srm.person_id, role="moderation"))
         db.session.commit()
         return m.id
 
@@ -65,4 +65,29 @@ def test_moderator_records_attendance_decision_and_task(live_server, page):
     assert "den Spielplatz am Mühlbach bis zum Sommer zu sanieren" in text and "im Konsens" in text
     assert "Kostenschätzung für die Sanierung einholen." in text
     assert f"Fällig am {due.strftime('%d.%m.%Y')}" in text and "Verantwortlich: AWO" in text
+    check_axe(page)
+
+
+def test_manager_sets_meeting_roles_person_or_name(live_server, page, tmp_path):
+    """Sitzungsrollen on the protocol page: a person (whose account then edits) or a name without a record."""
+    from beteiligung.extensions import db
+    from models import Meeting
+    with live_server.app.app_context():
+        meeting_id = db.session.query(Meeting.id).filter_by(
+            title="Sozialraumkonferenz Südstadt – Ergebnisse der Befragung").scalar()
+    login(page, live_server, "planung@stadt-lindenau.example")
+    page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/#rollen")
+    form = page.locator("form.roles-form")
+    form.locator("select[name=moderation]").select_option(label="Haverkamp, Jens (Sozialamt Stadt Lindenau)")
+    form.get_by_label("Moderation ohne Personeneintrag (Name)").fill("")
+    form.get_by_label("Protokollführung ohne Personeneintrag (Name)").fill("Quartiersbüro Südstadt, Frau Yılmaz")
+    form.get_by_role("button", name="Rollen speichern").click()
+    page.get_by_text("Die Sitzungsrollen wurden gespeichert.").wait_for()
+    check_axe(page)
+    for width in (375, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.locator("#rollen").screenshot(path=str(tmp_path / f"rollen-{width}.png"))
+    page.goto(f"{live_server.url}/gremien/sitzungen/{meeting_id}")
+    text = page.locator("main").inner_text()
+    assert "Jens Haverkamp" in text and "Quartiersbüro Südstadt, Frau Yılmaz" in text
     check_axe(page)

@@ -178,7 +178,7 @@ def test_meeting_page_query_count_constant(client, gw, db, app):
 
 
 def test_agenda_documents_upload_limits_and_access(client, gw, db, app):
-    from models.meetings_extra import AgendaDocument
+    from models.committees import AgendaDocument
     client.login("planung@kreis.example")
     secret = next(i for i in gw.meeting.agenda_items if not i.is_public)
     public = next(i for i in gw.meeting.agenda_items if i.is_public)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from beteiligung.services import invitations as inv_svc
 from models import OutboxMail
-from models.meetings_extra import CalendarFeed, MeetingRegistration
+from models.committees import CalendarFeed, MeetingRegistration
 
 from .conftest import switch_user
 

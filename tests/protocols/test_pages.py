@@ -272,7 +272,7 @@ def test_followup_list_filters_pagination_and_constant_queries(client, pw, db):
 
 
 def test_protocol_page_constant_queries(client, pw, db):
-    svc.set_meeting_roles(pw.planner_k, pw.spk_next, {"moderation": pw.srm_a.id})
+    svc.set_meeting_roles(pw.planner_k, pw.spk_next, {"moderation": pw.person_k.id})
     client.login("planung@kreis.example")
 
     def grow(factor):
@@ -361,7 +361,7 @@ def test_bad_form_input_on_roles_and_approval_is_422(client, pw):
     svc.create_entry(pw.planner_k, pw.spk_past, decision_data())
     client.login("planung@kreis.example")
     r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/rollen", data={"moderation": "999999"})
-    assert r.status_code == 422 and "gültige Benutzerkonten" in html(r)
+    assert r.status_code == 422 and "gültige Personen" in html(r)
     r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/zur-abstimmung",
                     data={"objection_deadline": "32.13.2026", "version": "1"})
     assert r.status_code == 422 and "Einspruchsfrist" in html(r)

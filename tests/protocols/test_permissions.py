@@ -69,7 +69,7 @@ def test_who_may_write_entries_and_attendance(app, pw, who):
     assert r.status_code == EDIT[who]
     r = c.get(f"/protokolle/sitzungen/{pw.spk_past.id}/anwesenheit")
     assert r.status_code == (200 if EDIT[who] == 302 else EDIT[who])
-    r = c.post(f"/protokolle/sitzungen/{pw.spk_past.id}/rollen", data={"moderation": str(pw.srm_a.id)})
+    r = c.post(f"/protokolle/sitzungen/{pw.spk_past.id}/rollen", data={"moderation": str(pw.person_k.id)})
     assert r.status_code == EDIT[who]
     expected = 2 if EDIT[who] == 302 else 1
     assert db.session.scalar(select(func.count()).select_from(ProtocolEntry)) == expected
@@ -78,7 +78,7 @@ def test_who_may_write_entries_and_attendance(app, pw, who):
 
 
 def test_meeting_role_edits_but_cannot_assign_roles_or_approve(app, pw):
-    svc.set_meeting_roles(pw.planner_k, pw.spk_past, {"moderation": pw.partner_a.id})
+    svc.set_meeting_roles(pw.planner_k, pw.spk_past, {"moderation": pw.person_a.id})
     c = as_user(app, "partner_a")
     assert c.post(f"/protokolle/sitzungen/{pw.spk_past.id}/eintraege", data=entry_form()).status_code == 302
     assert c.post(f"/protokolle/sitzungen/{pw.spk_past.id}/rollen", data={"moderation": ""}).status_code == 403

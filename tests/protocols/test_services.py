@@ -112,7 +112,7 @@ def test_meeting_role_may_edit_partner_may_not(pw):
     with pytest.raises(PermissionDenied):
         svc.create_entry(pw.partner_a, pw.spk_past, decision_data())
     db.session.rollback()
-    svc.set_meeting_roles(pw.planner_k, pw.spk_past, {"protokollfuehrung": pw.partner_a.id})
+    svc.set_meeting_roles(pw.planner_k, pw.spk_past, {"protokollfuehrung": pw.person_a.id})
     e = svc.create_entry(pw.partner_a, pw.spk_past, decision_data())
     assert e.author_id == pw.partner_a.id
     with pytest.raises(PermissionDenied):
@@ -378,7 +378,7 @@ def test_concurrent_attendance_saves_exactly_one_wins(app, pw):
 def test_deleting_a_meeting_removes_its_protocol(pw):
     svc.save_attendance(pw.planner_k, pw.spk_mid, [{"person_id": pw.person_a.id, "status": "anwesend"}])
     svc.create_entry(pw.planner_k, pw.spk_mid, decision_data())
-    svc.set_meeting_roles(pw.planner_k, pw.spk_mid, {"moderation": pw.srm_a.id})
+    svc.set_meeting_roles(pw.planner_k, pw.spk_mid, {"moderation": pw.person_k.id})
     m = db.session.get(type(pw.spk_mid), pw.spk_mid.id)
     assert m.protocol is not None
     db.session.delete(m)
