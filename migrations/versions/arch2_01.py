@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "arch2_01"
-down_revision = "protokoll_02"
+down_revision = "planung_01"
 branch_labels = None
 depends_on = None
 

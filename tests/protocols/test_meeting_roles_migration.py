@@ -37,7 +37,7 @@ def test_free_text_and_account_roles_become_one_representation(old_db):
 
     from beteiligung.extensions import db
     with old_db.app_context():
-        upgrade(revision="protokoll_02")
+        upgrade(revision="planung_01")
         with db.engine.begin() as conn:
             kreis = _insert(conn, "body", name="Kreis Alt", kind="Kreis", code="09001")
             kommune = _insert(conn, "body", name="Stadt Alt", kind="Kommune", code="0900101", parent_id=kreis)
@@ -82,7 +82,7 @@ def test_free_text_and_account_roles_become_one_representation(old_db):
         assert not {"chair", "moderator", "minute_taker"} & meeting_columns
         assert "user_id" not in role_columns and {"person_id", "name"} <= role_columns
 
-        downgrade(revision="protokoll_02")
+        downgrade(revision="planung_01")
         with db.engine.connect() as conn:
             back = conn.execute(sa.text("SELECT chair, moderator, minute_taker FROM meeting WHERE id = :id"),
                                 {"id": meeting}).one()
