@@ -262,16 +262,21 @@ def chain_for(user, kind: str, record_id: int) -> Chain:
 
 def area_monitoring_indicators(chain: Chain) -> list[str]:
     """The last link of the chain: where the areas of the chain's measures, indicators and findings
-    stand in the newest published Sozialmonitoring edition (class, rank, dynamics)."""
+    stand in the newest published Sozialmonitoring edition (class, rank, dynamics). Two queries,
+    however long the chain."""
+    from sqlalchemy import select
+
     from beteiligung.services import monitoring
-    areas = set()
-    for n in chain.nodes:
-        if n.kind == "massnahme":
-            areas.update(a.id for a in n.obj.areas)
-        elif n.kind == "kennzahl" and n.obj.area_id:
-            areas.add(n.obj.area_id)
-        elif n.kind == "befund":
-            areas.update(a.id for a in n.obj.areas)
+    from models.planung import measure_area
+    from models.surveys import finding_area
+    measure_ids = [n.obj.id for n in chain.nodes if n.kind == "massnahme"]
+    finding_ids = [n.obj.id for n in chain.nodes if n.kind == "befund"]
+    areas = {n.obj.area_id for n in chain.nodes if n.kind == "kennzahl" and n.obj.area_id}
+    if measure_ids or finding_ids:
+        areas.update(db.session.scalars(
+            select(measure_area.c.area_id).where(measure_area.c.measure_id.in_(measure_ids))
+            .union(select(finding_area.c.area_id).where(finding_area.c.finding_id.in_(finding_ids)))
+        ))
     return monitoring.indicators_for_areas(areas)
 
 
