@@ -323,6 +323,15 @@ def update_meeting(user, m: Meeting, values: dict, version) -> bool:
     return changed
 
 
+def save_meeting(user, m: Meeting, values: dict, version) -> int:
+    """Save a meeting from its form. When time or place changed, everybody invited gets an
+    updated calendar entry (new SEQUENCE); returns how many updates went to the outbox."""
+    from .invitations import send_updates  # invitations builds on this module
+    if not update_meeting(user, m, values, version):
+        return 0
+    return send_updates(user, m)
+
+
 def set_status(user, m: Meeting, status: str, reason: str | None, version) -> Meeting:
     require(perm.can_manage_meeting(user, m))
     ensure_version(m, version)

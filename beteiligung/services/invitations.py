@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
+from beteiligung.uow import durable
 from beteiligung.formatting import date_de, time_de
 from models import Invitation, Meeting, Membership, Organisation, Person, utcnow
 from models.meetings_extra import REGISTRATION_FIELDS, MeetingRegistration
@@ -440,10 +441,9 @@ def read_calendar_replies(maildir_path: str) -> dict[str, list[str]]:
         if "S" in message.get_flags():
             continue
         try:
-            outcome, text = apply_calendar_reply(message.as_bytes())
-            db.session.commit()
+            with durable():  # this mail's answer is committed before the mail is marked read
+                outcome, text = apply_calendar_reply(message.as_bytes())
         except Exception as exc:  # a broken mail must not stop the run; it stays unread for a look
-            db.session.rollback()
             result["abgelehnt"].append(f"{key}: nicht verarbeitet ({type(exc).__name__})")
             continue
         result[outcome].append(text)

@@ -50,7 +50,6 @@ def _stale_guard():
     try:
         yield
     except (StaleDataError, IntegrityError):
-        db.session.rollback()
         raise Conflict() from None
 
 
@@ -132,7 +131,7 @@ def set_meeting_roles(user, meeting: Meeting, assignments: dict[str, int | None]
             current.user_id = uid
     audit.record(user, "update", meeting, None, {"rollen": {r: users.get(r) for r in assignments}},
                  f"Sitzungsrollen: {meeting.title}")
-    db.session.commit()
+    db.session.flush()
 
 
 # --- attendance ----------------------------------------------------------------
@@ -218,7 +217,6 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
         if expected_version is not None:
             bump = bump.where(Meeting.__table__.c.attendance_version == expected_version)
         if db.session.execute(bump).rowcount != 1:
-            db.session.rollback()
             raise AttendanceConflict()
         db.session.expire(meeting, ["attendance_version"])
         existing = {a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
@@ -236,7 +234,7 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
             {k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]})
         if meeting.status in ("geplant", "eingeladen") and meeting.start <= utcnow():
             meeting.status = "durchgeführt"
-        db.session.commit()
+        db.session.flush()
         return len(rows)
 
 
@@ -337,7 +335,7 @@ def create_entry(user, meeting: Meeting, data: dict) -> ProtocolEntry:
     db.session.add(entry)
     db.session.flush()
     _revision(user, protocol, "eintrag_neu", entry)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -356,7 +354,7 @@ def update_entry(user, entry: ProtocolEntry, data: dict, version) -> ProtocolEnt
             entry.status = None
         db.session.flush()
         _revision(user, entry.protocol, "eintrag_geaendert", entry)
-        db.session.commit()
+        db.session.flush()
         return entry
 
 
@@ -368,7 +366,7 @@ def delete_entry(user, entry: ProtocolEntry, version) -> None:
         ensure_version(entry, version)
         _revision(user, protocol, "eintrag_geloescht", entry)
         db.session.delete(entry)
-        db.session.commit()
+        db.session.flush()
 
 
 def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, version) -> ProtocolEntry:
@@ -397,7 +395,7 @@ def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, vers
         db.session.flush()
         _revision(user, entry.protocol, "stand", entry)
         audit.record(user, "update", entry, before, audit.snapshot(entry), f"{entry.kind} {status}: {str(entry)[:200]}")
-        db.session.commit()
+        db.session.flush()
         return entry
 
 
@@ -421,7 +419,7 @@ def record_political_resolution(user, entry: ProtocolEntry, day: date | None, ou
         db.session.flush()
         _revision(user, entry.protocol, "politische_entscheidung", entry)
         audit.record(user, "update", entry, before, audit.snapshot(entry), f"Politische Entscheidung: {outcome}")
-        db.session.commit()
+        db.session.flush()
         return entry
 
 
@@ -476,7 +474,7 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
                        attachments=[(f"Protokollentwurf-{meeting.id}.pdf", "application", "pdf", pdf, {})])
         _revision(user, protocol, "zur_abstimmung", data={"frist": deadline.isoformat(), "empfaenger": len(recipients)})
         audit.record(user, "update", protocol, None, {"status": "zur_abstimmung"}, f"Protokoll zur Abstimmung: {meeting.title}")
-        db.session.commit()
+        db.session.flush()
         return len(recipients)
 
 
@@ -498,7 +496,7 @@ def add_objection(user, meeting: Meeting, text: str) -> ProtocolObjection:
     db.session.add(objection)
     db.session.flush()
     _revision(user, protocol, "einwand", data={"text": text})
-    db.session.commit()
+    db.session.flush()
     return objection
 
 
@@ -524,7 +522,7 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
                        attachments=[(f"Protokoll-{meeting.id}-Fassung-{protocol.edition}.pdf", "application", "pdf", pdf, {})])
         _revision(user, protocol, "genehmigt", data={"note": protocol.approval_note, "empfaenger": len(recipients)})
         audit.record(user, "update", protocol, None, {"status": "genehmigt"}, f"Protokoll genehmigt: {meeting.title}")
-        db.session.commit()
+        db.session.flush()
         return protocol
 
 
@@ -541,7 +539,7 @@ def new_edition(user, meeting: Meeting, version) -> Protocol:
         protocol.objection_deadline = protocol.sent_at = protocol.approved_at = None
         _revision(user, protocol, "neue_fassung")
         audit.record(user, "update", protocol, None, {"fassung": protocol.edition}, f"Neue Fassung: {meeting.title}")
-        db.session.commit()
+        db.session.flush()
         return protocol
 
 
@@ -596,7 +594,7 @@ def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProp
         db.session.flush()
         entry.forwarded_topic = topic
         _revision(user, entry.protocol, "weitergeleitet", entry, data={"gremium": committee.name, "thema": topic.id})
-        db.session.commit()
+        db.session.flush()
         return topic
 
 
@@ -716,7 +714,7 @@ def send_reminders(days_before: int | None = None, on_day: date | None = None) -
         else:
             e.reminded_before_at = utcnow()
             before += 1
-    db.session.commit()
+    db.session.flush()
     return before, after
 
 
