@@ -168,6 +168,11 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
         return self.kind in FOLLOWUP_KINDS
 
     @property
+    def awaits_forwarding(self) -> bool:
+        """An Erkenntnis or Empfehlung not yet passed on to another committee's Themenspeicher."""
+        return self.kind in FORWARDABLE_KINDS and self.forwarded_topic_id is None
+
+    @property
     def is_open(self) -> bool:
         return self.is_followup and self.status != "erledigt"
 

@@ -25,7 +25,8 @@ NAV = [
 ]
 
 
-# Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
+# Each module is views/<name>.py with a Blueprint `bp`. All are registered; a missing module is an
+# ImportError at start-up, not a silently missing part of the application.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
                      "survey_public"]
@@ -33,16 +34,12 @@ BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
 
 def register_blueprints(app) -> None:
     import importlib
-    import importlib.util
 
     from beteiligung import permissions as perm
     from flask_login import current_user
 
     for name in BLUEPRINT_MODULES:
-        if importlib.util.find_spec(f"{__name__}.{name}") is None:
-            continue
-        module = importlib.import_module(f"{__name__}.{name}")
-        app.register_blueprint(module.bp)
+        app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
 
     def nav_items():
         items = []

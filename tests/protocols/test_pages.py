@@ -405,10 +405,11 @@ def test_committee_health_partial(app, pw, db):
     svc.save_attendance(pw.planner_k, pw.spk_past, [
         {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}])
     tpl = '{% with committee = c %}{% include "protocols/_committee_health.html" %}{% endwith %}'
+    health = svc.committee_health(pw.spk)  # the view computes it; the partial only renders
     with app.test_request_context("/"):
         login_user(pw.planner_k)
-        out = render_template_string(tpl, c=pw.spk)
+        out = render_template_string(tpl, c=pw.spk, health=health)
         assert "Gesundheit des Gremiums" in out and "Jobcenter Beckum" in out
     with app.test_request_context("/"):
         login_user(pw.partner_a)
-        assert "Gesundheit des Gremiums" not in render_template_string(tpl, c=pw.spk)
+        assert "Gesundheit des Gremiums" not in render_template_string(tpl, c=pw.spk, health=health)
