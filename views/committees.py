@@ -375,8 +375,7 @@ def meeting(meeting_id):
             db.session.scalar(select(inv_svc.Invitation).where(inv_svc.Invitation.meeting_id == m.id,
                                                                inv_svc.Invitation.person_id == current_user.person_id))
     own_link = None
-    if own is not None and own.sent_at is not None and m.status in ("geplant", "eingeladen", "verschoben") \
-            and m.end >= utcnow():
+    if own is not None and inv_svc.may_still_answer(own):
         own_link = url_for("oeffentlich.rsvp", token=inv_svc.rsvp_token(m.id, own.person_id))
     registrations = 0
     if manage and m.is_public:

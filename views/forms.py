@@ -64,7 +64,8 @@ def submit(form: FlaskForm, action: Callable[[], T], *, success: str | Callable[
 
     - GET: nothing happens (status 200); a POST that does not validate: status 422.
     - `ServiceError`: the service's changes are thrown away, its field errors attached to the
-      form, the rest flashed; status 422 with the user's input kept.
+      form, the rest flashed; the form is shown again with the user's input kept – status 422,
+      or 403/404 when the service refused (PermissionDenied, NotFound).
     - `Conflict` on a versioned object (`stale`): the user's input is kept, the form carries
       the current version, `conflict` holds the message; status 409.
     Success commits when the request ends (beteiligung.uow).
@@ -80,7 +81,7 @@ def submit(form: FlaskForm, action: Callable[[], T], *, success: str | Callable[
         return Outcome(status=409)
     except ServiceError as exc:
         fail(exc, form)
-        return Outcome(status=422)
+        return Outcome(status=exc.status if exc.status in (403, 404) else 422)
     flash(success(result) if callable(success) else success, "success")
     return Outcome(response=redirect(to(result) if callable(to) else to, code))
 

@@ -312,6 +312,13 @@ def invitation_for_token(token: str) -> Invitation:
     return inv
 
 
+def may_still_answer(inv: Invitation) -> bool:
+    """The invitation went out and the meeting is still ahead and not cancelled: the invitee may
+    answer (the meeting page then offers the personal answer link)."""
+    m = inv.meeting
+    return inv.sent_at is not None and m.status in ("geplant", "eingeladen", "verschoben") and m.end >= utcnow()
+
+
 def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) -> Invitation:
     inv = invitation_for_token(token)
     errors = {}

@@ -153,7 +153,7 @@ def _flush_versioned() -> None:
         raise Conflict() from None
 
 
-def create(user, model, values: dict):
+def create(user, model: type[db.Model], values: dict) -> db.Model:
     """Create a record of model from cleaned values (to-many relations as lists)."""
     kind = _kind(model)
     require(kind.may_create(user, values))
@@ -169,7 +169,7 @@ def create(user, model, values: dict):
     return obj
 
 
-def update(user, obj, values: dict, version):
+def update(user, obj: db.Model, values: dict, version) -> db.Model:
     """Change obj; a stale version raises Conflict, nothing is written."""
     kind = _kind(type(obj))
     require(kind.may_edit(user, obj))
@@ -217,7 +217,7 @@ def usage(obj) -> dict[str, int]:
     return out
 
 
-def delete(user, obj, version):
+def delete(user, obj: db.Model, version) -> None:
     kind = _kind(type(obj))
     require(kind.may_delete(user, obj))
     ensure_version(obj, version)
