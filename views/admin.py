@@ -17,7 +17,7 @@ from models import (
 )
 
 from . import current_page
-from .forms import CONTROL, Form, IdMultiSelectField, IdSelectField, fail, no_markup, submit
+from .forms import CONTROL, Form, IdMultiSelectField, IdSelectField, act, fail, no_markup, submit
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
 
@@ -173,24 +173,19 @@ def role_deputy(role_id):
 def user_resend(user_id):
     _require_users()
     user = _managed_user(user_id)
-    try:
-        accounts.send_activation(current_user, user)
-        flash("Der Aktivierungslink wurde erneut in den Postausgang gelegt.", "success")
-    except ServiceError as exc:
-        fail(exc)
-    return redirect(url_for(".user_detail", user_id=user.id), 303)
+    return act(lambda: accounts.send_activation(current_user, user),
+               success="Der Aktivierungslink wurde erneut in den Postausgang gelegt.",
+               to=url_for(".user_detail", user_id=user.id))
 
 
 @bp.route("/benutzer/<int:user_id>/sperren", methods=["POST"])
 def user_toggle(user_id):
     _require_users()
     user = _managed_user(user_id)
-    try:
-        accounts.set_enabled(current_user, user, request.form.get("enable") == "1", request.form.get("version"))
-        flash("Konto " + ("entsperrt." if user.is_enabled else "gesperrt."), "success")
-    except ServiceError as exc:
-        fail(exc)
-    return redirect(url_for(".user_detail", user_id=user.id), 303)
+    return act(lambda: accounts.set_enabled(current_user, user, request.form.get("enable") == "1",
+                                            request.form.get("version")),
+               success=lambda _: "Konto " + ("entsperrt." if user.is_enabled else "gesperrt."),
+               to=url_for(".user_detail", user_id=user.id))
 
 
 @bp.route("/profil")

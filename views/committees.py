@@ -22,7 +22,7 @@ from .committees_forms import (
     AgendaItemForm, CommitteeForm, CommitteeTypeForm, InviteFilterForm, MeetingCreateForm, MeetingForm,
     MembershipForm, TopicForm, local_to_utc, utc_to_local,
 )
-from .forms import fail, submit
+from .forms import act, fail, submit
 
 bp = Blueprint("gremien", __name__, url_prefix="/gremien")
 
@@ -307,25 +307,19 @@ def topic_schedule(topic_id):
     if meeting is None or meeting.committee_id != t.committee_id:
         flash("Bitte eine Sitzung dieses Gremiums wählen.", "danger")
         return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
-    try:
-        item = svc.schedule_topic(current_user, t, meeting)
-        flash(f"Das Thema steht als TOP {item.number} auf der Tagesordnung.", "success")
-        return redirect(url_for(".meeting", meeting_id=meeting.id) + "#tagesordnung", 303)
-    except ServiceError as exc:
-        fail(exc)
-        return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
+    return act(lambda: svc.schedule_topic(current_user, t, meeting),
+               success=lambda item: f"Das Thema steht als TOP {item.number} auf der Tagesordnung.",
+               to=url_for(".meeting", meeting_id=meeting.id) + "#tagesordnung",
+               failed_to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher")
 
 
 @bp.route("/themen/<int:topic_id>/status", methods=["POST"])
 def topic_status(topic_id):
     t = _get_topic(topic_id)
     _manage(perm.can_manage_committee(current_user, t.committee))
-    try:
-        svc.set_topic_status(current_user, t, request.form.get("status", ""))
-        flash("Der Status des Themas wurde geändert.", "success")
-    except ServiceError as exc:
-        fail(exc)
-    return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
+    return act(lambda: svc.set_topic_status(current_user, t, request.form.get("status", "")),
+               success="Der Status des Themas wurde geändert.",
+               to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher")
 
 
 # --- meetings -----------------------------------------------------------------------
@@ -413,26 +407,19 @@ def meeting_edit(meeting_id):
 def meeting_status(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
-    try:
-        svc.set_status(current_user, m, request.form.get("s-status", ""), request.form.get("s-reason"),
-                       request.form.get("s-version"))
-        flash(f"Status: {m.status}.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return redirect(url_for(".meeting", meeting_id=meeting_id) + "#status", 303)
-    return redirect(url_for(".meeting", meeting_id=m.id), 303)
+    return act(lambda: svc.set_status(current_user, m, request.form.get("s-status", ""), request.form.get("s-reason"),
+                                      request.form.get("s-version")),
+               success=lambda meeting: f"Status: {meeting.status}.", to=url_for(".meeting", meeting_id=m.id),
+               failed_to=url_for(".meeting", meeting_id=meeting_id) + "#status")
 
 
 @bp.route("/sitzungen/<int:meeting_id>/absagen", methods=["POST"])
 def meeting_cancel(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
-    try:
-        n = inv_svc.cancel(current_user, m, request.form.get("a-reason", ""), request.form.get("a-version"))
-        flash(f"Die Sitzung wurde abgesagt. {n} Absagen (Kalender: CANCEL) liegen im Postausgang.", "success")
-    except ServiceError as exc:
-        fail(exc)
-    return redirect(url_for(".meeting", meeting_id=meeting_id), 303)
+    return act(lambda: inv_svc.cancel(current_user, m, request.form.get("a-reason", ""), request.form.get("a-version")),
+               success=lambda n: f"Die Sitzung wurde abgesagt. {n} Absagen (Kalender: CANCEL) liegen im Postausgang.",
+               to=url_for(".meeting", meeting_id=meeting_id))
 
 
 # --- agenda ---------------------------------------------------------------------------
@@ -485,12 +472,8 @@ def item_edit(item_id):
 def item_delete(item_id):
     item = _get_item(item_id)
     mid = item.meeting_id
-    try:
-        svc.delete_item(current_user, item)
-        flash("Der Tagesordnungspunkt wurde entfernt.", "success")
-    except ServiceError as exc:
-        fail(exc)
-    return redirect(url_for(".meeting", meeting_id=mid) + "#tagesordnung", 303)
+    return act(lambda: svc.delete_item(current_user, item), success="Der Tagesordnungspunkt wurde entfernt.",
+               to=url_for(".meeting", meeting_id=mid) + "#tagesordnung")
 
 
 @bp.route("/top/<int:item_id>/verschieben", methods=["POST"])

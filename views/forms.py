@@ -86,6 +86,20 @@ def submit(form: FlaskForm, action: Callable[[], T], *, success: str | Callable[
     return Outcome(response=redirect(to(result) if callable(to) else to, code))
 
 
+def act(action: Callable[[], T], *, success: str | Callable[[T], str], to: str | Callable[[T], str],
+        failed_to: str | None = None, code: int = 303) -> Response:
+    """A button without a form of its own (change a status, delete, send): call the service,
+    flash, redirect. A `ServiceError` is flashed and the user goes back (`failed_to`, else `to`);
+    nothing of the failed call is written although the answer is a redirect."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        fail(exc)
+        return redirect(failed_to or (to if isinstance(to, str) else request.path), code)
+    flash(success(result) if callable(success) else success, "success")
+    return redirect(to(result) if callable(to) else to, code)
+
+
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 

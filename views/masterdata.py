@@ -21,7 +21,7 @@ from models import (
 )
 
 from . import current_page
-from .forms import CONTROL, fail, submit
+from .forms import CONTROL, act, submit
 from .masterdata_forms import AreaForm, BodyForm, OrganisationForm, PersonForm, TermForm
 
 bp = Blueprint("stammdaten", __name__, url_prefix="/stammdaten")
@@ -387,13 +387,9 @@ def remove(key, obj_id):
     obj = _get(ent, obj_id)
     if not ent.may_delete(obj):
         abort(403)
-    try:
-        svc.delete(current_user, obj, request.form.get("version"))
-    except ServiceError as exc:
-        fail(exc)
-        return redirect(url_for(".detail", key=key, obj_id=obj_id)), 303
-    flash(f"{ent.label} wurde gelöscht.", "success")
-    return redirect(url_for(".index", key=key)), 303
+    return act(lambda: svc.delete(current_user, obj, request.form.get("version")),
+               success=f"{ent.label} wurde gelöscht.", to=url_for(".index", key=key),
+               failed_to=url_for(".detail", key=key, obj_id=obj_id))
 
 
 # --- persons: DSGVO ------------------------------------------------------------
@@ -414,13 +410,9 @@ def person_erase(obj_id):
     person = _get(ent, obj_id)
     if not perm.can_erase_person(current_user, person):
         abort(403)
-    try:
-        svc.erase_person(current_user, person, request.form.get("version"))
-    except ServiceError as exc:
-        fail(exc)
-        return redirect(url_for(".detail", key="personen", obj_id=obj_id)), 303
-    flash("Die personenbezogenen Daten wurden anonymisiert.", "success")
-    return redirect(url_for(".detail", key="personen", obj_id=obj_id)), 303
+    return act(lambda: svc.erase_person(current_user, person, request.form.get("version")),
+               success="Die personenbezogenen Daten wurden anonymisiert.",
+               to=url_for(".detail", key="personen", obj_id=obj_id))
 
 
 # --- taxonomies ----------------------------------------------------------------

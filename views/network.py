@@ -21,7 +21,7 @@ from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, u
 from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, PartnerStatus, Relation, RelationKind
 
 from .network_forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationKindForm
-from .forms import fail, submit
+from .forms import act, fail, submit
 
 bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
 
@@ -405,13 +405,9 @@ def relation_delete(rel_id):
     rel = _get_relation(rel_id)
     if not perm.can_edit_relation(current_user, rel):
         abort(403)
-    try:
-        svc.delete_relation(current_user, rel, request.form.get("version"))
-    except ServiceError as exc:
-        fail(exc)
-        return redirect(url_for(".relation_detail", rel_id=rel_id)), 303
-    flash("Die Beziehung wurde gelöscht.", "success")
-    return redirect(url_for(".edges")), 303
+    return act(lambda: svc.delete_relation(current_user, rel, request.form.get("version")),
+               success="Die Beziehung wurde gelöscht.", to=url_for(".edges"),
+               failed_to=url_for(".relation_detail", rel_id=rel_id))
 
 
 @bp.route("/arten", methods=["GET", "POST"])
