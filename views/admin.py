@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.services import ServiceError, ValidationError, accounts, imports
+from beteiligung.services import ServiceError, accounts, imports
 from beteiligung.services.mail import send_queued, smtp_configured
 from models import (
     ROLE_ADMIN, ROLE_LABELS, Area, AuditEntry, Body, Organisation, OutboxMail, RoleAssignment, User,

@@ -17,12 +17,12 @@ from beteiligung.uow import discard
 from beteiligung.services import Conflict, ServiceError, ValidationError
 from beteiligung.services import contracts as svc
 from beteiligung.services.indicators import (
-    LIGHTS, chart_svg, compact_de, evaluate, format_decimal_de, format_euro,
+    LIGHTS, chart_svg, compact_de, evaluate, format_decimal_de,
 )
 from models import Area, Body, Committee, Organisation, Term
 from models.contracts import (
     BUDGET_KINDS, CLAUSES, CONTRACT_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS, SMART,
-    TARGET_MODES, Attachment, BudgetLine, Contract, ContractKind, ContractParty, ContractVersion, Goal, Indicator,
+    Attachment, BudgetLine, Contract, ContractKind, ContractParty, ContractVersion, Goal, Indicator,
     Measurement, Report, ReportingDuty,
 )
 

@@ -13,7 +13,7 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.uow import discard
-from beteiligung.services import Conflict, ServiceError, ValidationError, masterdata as svc
+from beteiligung.services import Conflict, ValidationError, masterdata as svc
 from beteiligung.services.audit import history
 from models import (
     AREA_KINDS, BODY_KINDS, ORGANISATION_KINDS, TERM_CLASSES, VOCABULARIES,
