@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from beteiligung import permissions as perm
@@ -698,7 +698,7 @@ def _reporter_users(report: Report) -> list[User]:
                                    .where(cond, User.is_enabled.is_(True)).distinct()))
 
 
-def overdue_reports_query(today: date | None = None):
+def overdue_reports_query(today: date | None = None) -> Select:
     today = today or date.today()
     return (select(Report).join(Contract, Report.contract_id == Contract.id)
             .where(Report.status.in_(["offen", "zurückgegeben"]), Report.due_date < today,

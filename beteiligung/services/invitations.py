@@ -460,7 +460,7 @@ def read_calendar_replies(maildir_path: str) -> dict[str, list[str]]:
     return result
 
 
-def deputy_choices(inv: Invitation):
+def deputy_choices(inv: Invitation) -> list[Person]:
     """Who may be named as deputy: persons of the invitee's organisation and the committee's members
     (the planning office adds anybody else as a person first)."""
     from sqlalchemy import or_
@@ -481,7 +481,7 @@ def summary(meeting: Meeting) -> dict:
     return counts
 
 
-def meeting_invitations(meeting: Meeting):
+def meeting_invitations(meeting: Meeting) -> list[Invitation]:
     if not hasattr(meeting, "_invitations_cache"):
         meeting._invitations_cache = list(db.session.scalars(
             select(Invitation).where(Invitation.meeting_id == meeting.id)

@@ -328,7 +328,7 @@ def _person_records(person) -> dict:
     }
 
 
-def get_or_404(model, obj_id):
+def get_or_404(model: type[db.Model], obj_id) -> db.Model:
     obj = db.session.get(model, obj_id)
     if obj is None:
         raise NotFound()

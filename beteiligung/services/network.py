@@ -20,7 +20,7 @@ from itertools import combinations
 from typing import Callable
 
 import networkx as nx
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import Select, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -526,7 +526,7 @@ def coverage(user, day: date | None = None) -> dict:
 
 # --- relations: create, update, delete ----------------------------------------------
 
-def parse_node_key(key: str):
+def parse_node_key(key: str) -> Organisation | Person | None:
     """'org:12' / 'person:7' → the record (or None)."""
     kind, _, raw = (key or "").partition(":")
     if not raw.isdigit():
@@ -894,7 +894,7 @@ def json_data(net: Network) -> dict:
 
 # --- contact directory ("Wen rufe ich an?") ------------------------------------------
 
-def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None, body_id=None):
+def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None, body_id=None) -> Select:
     q = (select(Person).where(perm.person_filter(user), Person.consent_given.is_(True), Person.anonymised_at.is_(None))
          .order_by(Person.last_name, Person.first_name, Person.id))
     if handlungsfeld_id:

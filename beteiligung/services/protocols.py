@@ -8,11 +8,12 @@ committee health figures.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -399,7 +400,8 @@ def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, vers
         return entry
 
 
-def record_political_resolution(user, entry: ProtocolEntry, day: date | None, outcome: str, note: str, version):
+def record_political_resolution(user, entry: ProtocolEntry, day: date | None, outcome: str, note: str,
+                                version) -> ProtocolEntry:
     with _stale_guard():
         require(perm.can_record_political_resolution(user, entry))
         if entry.kind != "Beschluss" or not entry.for_resolution:
@@ -631,7 +633,7 @@ def incoming_topics(meeting: Meeting) -> dict[int, list[tuple[TopicProposal, Pro
 # --- Nachhalten list -----------------------------------------------------------
 
 def followup_query(user, *, owner_person_id=None, organisation_id=None, committee_id=None, status=None,
-                   kind=None, overdue=False):
+                   kind=None, overdue=False) -> Select:
     q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
          .join(Meeting, Protocol.meeting_id == Meeting.id).join(Committee, Meeting.committee_id == Committee.id)
          .where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), perm.followup_filter(user)))
@@ -653,7 +655,7 @@ def followup_query(user, *, owner_person_id=None, organisation_id=None, committe
         ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start.desc(), ProtocolEntry.id)
 
 
-def decision_register_rows(user):
+def decision_register_rows(user) -> Iterator[list]:
     q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
          .join(Meeting, Protocol.meeting_id == Meeting.id).join(Committee, Meeting.committee_id == Committee.id)
          .where(ProtocolEntry.kind == "Beschluss", perm.followup_filter(user))

@@ -284,7 +284,7 @@ def move_question(user, survey: Survey, question: Question, direction: int) -> N
     db.session.flush()
 
 
-def translation_targets(survey: Survey):
+def translation_targets(survey: Survey) -> list[tuple]:
     """(object, field, German text) for every translatable text of a survey."""
     items = [(survey, f, getattr(survey, f)) for f in SURVEY_FIELDS if getattr(survey, f)]
     for s in survey.sections:
