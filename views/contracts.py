@@ -30,7 +30,7 @@ from .contracts_forms import (
     AmendmentForm, BudgetForm, ContractForm, DutyForm, GoalForm, IndicatorForm, MeasurementForm, PartyForm,
     ReviewForm, SignForm, UploadForm,
 )
-from .forms import after_conflict, fail, submit
+from .forms import act, after_conflict, fail, submit
 from .network import ListPage
 
 bp = Blueprint("kontrakte", __name__, url_prefix="/kontrakte")
@@ -389,31 +389,27 @@ def change_status(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     new_status = request.form.get("status", "")
-    try:
-        svc.change_status(current_user, contract, new_status, request.form.get("version"))
-        flash(f"Status: {new_status}.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id), 303)
+    return act(lambda: svc.change_status(current_user, contract, new_status, request.form.get("version")),
+               success=f"Status: {new_status}.", to=url_for(".detail", contract_id=contract.id),
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/loeschen", methods=["POST"])
 def delete(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
-    try:
-        svc.delete_contract(current_user, contract, request.form.get("version"))
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    flash("Der Entwurf wurde gelöscht.", "success")
-    return redirect(url_for(".index"), 303)
+    return act(lambda: svc.delete_contract(current_user, contract, request.form.get("version")),
+               success="Der Entwurf wurde gelöscht.", to=url_for(".index"), failed=_on_detail(contract))
 
 
 def _detail_redirect_with(contract, status):
     """After a refused POST: show the contract page with the message and the 4xx status."""
     return detail(contract.id), status
+
+
+def _on_detail(contract):
+    """For act(): a refused action shows the contract page again with its 4xx status."""
+    return lambda exc: _detail_redirect_with(contract, exc.status)
 
 
 @bp.route("/<int:contract_id>/parteien", methods=["POST"])
@@ -426,14 +422,11 @@ def add_party(contract_id):
     if not form.validate():
         flash("Partei: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.add_party(current_user, contract, organisation_id=form.organisation_id.data, body_id=form.body_id.data,
-                      role=form.role.data, signatory=form.signatory.data, signed_on=form.signed_on.data)
-        flash("Partei hinzugefügt.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#parteien", 303)
+    return act(lambda: svc.add_party(current_user, contract, organisation_id=form.organisation_id.data,
+                                     body_id=form.body_id.data, role=form.role.data,
+                                     signatory=form.signatory.data, signed_on=form.signed_on.data),
+               success="Partei hinzugefügt.", to=url_for(".detail", contract_id=contract.id) + "#parteien",
+               failed=_on_detail(contract))
 
 
 def _party_or_404(contract, party_id) -> ContractParty:
@@ -452,13 +445,11 @@ def sign_party(contract_id, party_id):
     if not form.validate():
         flash("Unterzeichnung: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.sign_party(current_user, party, form.signatory.data, form.signed_on.data, form.version.data)
-        flash(f"Unterzeichnung von {party.name} eingetragen.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#parteien", 303)
+    return act(lambda: svc.sign_party(current_user, party, form.signatory.data, form.signed_on.data,
+                                      form.version.data),
+               success=f"Unterzeichnung von {party.name} eingetragen.",
+               to=url_for(".detail", contract_id=contract.id) + "#parteien",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/parteien/<int:party_id>/entfernen", methods=["POST"])
@@ -466,13 +457,9 @@ def remove_party(contract_id, party_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     party = _party_or_404(contract, party_id)
-    try:
-        svc.remove_party(current_user, party, request.form.get("version"))
-        flash("Partei entfernt.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#parteien", 303)
+    return act(lambda: svc.remove_party(current_user, party, request.form.get("version")),
+               success="Partei entfernt.", to=url_for(".detail", contract_id=contract.id) + "#parteien",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/budget", methods=["POST"])
@@ -483,14 +470,10 @@ def add_budget(contract_id):
     if not form.validate():
         flash("Budget: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.add_budget_line(current_user, contract, form.kind.data, form.year.data, form.amount.data,
-                            form.product_number.data, form.note.data)
-        flash("Budgetzeile hinzugefügt.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#budget", 303)
+    return act(lambda: svc.add_budget_line(current_user, contract, form.kind.data, form.year.data, form.amount.data,
+                                           form.product_number.data, form.note.data),
+               success="Budgetzeile hinzugefügt.", to=url_for(".detail", contract_id=contract.id) + "#budget",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/budget/<int:line_id>/entfernen", methods=["POST"])
@@ -500,13 +483,9 @@ def remove_budget(contract_id, line_id):
     line = db.session.get(BudgetLine, line_id)
     if line is None or line.contract_id != contract.id:
         abort(404)
-    try:
-        svc.remove_budget_line(current_user, line)
-        flash("Budgetzeile entfernt.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#budget", 303)
+    return act(lambda: svc.remove_budget_line(current_user, line),
+               success="Budgetzeile entfernt.", to=url_for(".detail", contract_id=contract.id) + "#budget",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/berichtspflichten", methods=["POST"])
@@ -518,14 +497,10 @@ def add_duty(contract_id):
     if not form.validate():
         flash("Berichtspflicht: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.add_duty(current_user, contract, form.party_id.data, form.title.data, form.periodicity.data,
-                     form.due_days.data)
-        flash("Berichtspflicht angelegt.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#berichte", 303)
+    return act(lambda: svc.add_duty(current_user, contract, form.party_id.data, form.title.data,
+                                    form.periodicity.data, form.due_days.data),
+               success="Berichtspflicht angelegt.", to=url_for(".detail", contract_id=contract.id) + "#berichte",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/anhaenge", methods=["POST"])
@@ -533,14 +508,10 @@ def upload(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     file = request.files.get("file")
-    try:
-        svc.save_attachment(current_user, contract, file.filename if file else "", file.read() if file else b"",
-                            description=request.form.get("description"))
-        flash("Datei hochgeladen.", "success")
-    except ServiceError as exc:
-        fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#anhaenge", 303)
+    return act(lambda: svc.save_attachment(current_user, contract, file.filename if file else "",
+                                           file.read() if file else b"", description=request.form.get("description")),
+               success="Datei hochgeladen.", to=url_for(".detail", contract_id=contract.id) + "#anhaenge",
+               failed=_on_detail(contract))
 
 
 @bp.route("/anhang/<int:attachment_id>")

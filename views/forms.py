@@ -87,14 +87,18 @@ def submit(form: FlaskForm, action: Callable[[], T], *, success: str | Callable[
 
 
 def act(action: Callable[[], T], *, success: str | Callable[[T], str], to: str | Callable[[T], str],
-        failed_to: str | None = None, code: int = 303) -> Response:
+        failed_to: str | None = None, failed: Callable[[ServiceError], Any] | None = None,
+        code: int = 303) -> Any:
     """A button without a form of its own (change a status, delete, send): call the service,
-    flash, redirect. A `ServiceError` is flashed and the user goes back (`failed_to`, else `to`);
-    nothing of the failed call is written although the answer is a redirect."""
+    flash, redirect. A `ServiceError` is flashed and the user goes back (`failed_to`, else `to`),
+    or `failed(exc)` answers (e.g. the page again with the 4xx status); nothing of the failed
+    call is written although the answer may be a redirect."""
     try:
         result = action()
     except ServiceError as exc:
         fail(exc)
+        if failed is not None:
+            return failed(exc)
         return redirect(failed_to or (to if isinstance(to, str) else request.path), code)
     flash(success(result) if callable(success) else success, "success")
     return redirect(to(result) if callable(to) else to, code)
