@@ -55,16 +55,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import formatting, security
-    from .markdown import render_markdown
-    from . import permissions
-
-    from . import uow
+    from . import security, templating, uow
     uow.init_app(app)
 
-    formatting.register(app)
-    app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.globals["can"] = permissions.PERMISSIONS
+    templating.register(app)
     app.after_request(security.set_security_headers)
 
     from views import register_blueprints
@@ -82,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_error_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from . import uow
     from .services import ServiceError
 
     def page(status, title, message):
@@ -121,7 +116,7 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
-        db.session.rollback()
+        uow.discard()
         return page(500, "Interner Fehler",
                     "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert.")
 

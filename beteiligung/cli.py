@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .extensions import db
+from .uow import unit_of_work
 
 
 def register_cli(app) -> None:
@@ -52,7 +53,9 @@ def register_cli(app) -> None:
     def retention_run():
         """Löscht alles, dessen Aufbewahrungsfrist abgelaufen ist (täglich per Timer)."""
         from .services.retention import RULES_BY_KEY, run_all
-        for key, n in run_all().items():
+        with unit_of_work():
+            counts = run_all()
+        for key, n in counts.items():
             click.echo(f"{RULES_BY_KEY[key].label}: {n} gelöscht")
 
     @app.cli.group("users")
@@ -73,8 +76,8 @@ def register_cli(app) -> None:
             password = getpass.getpass("Passwort: ")
         if len(password) < MIN_PASSWORD_LENGTH:
             raise click.ClickException(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.")
-        create_user_direct(email, name, password, [{"role": ROLE_ADMIN}])
-        db.session.commit()
+        with unit_of_work():
+            create_user_direct(email, name, password, [{"role": ROLE_ADMIN}])
         click.echo(f"Administrationskonto {email} angelegt.")
 
     @app.cli.group("outbox")
@@ -87,7 +90,8 @@ def register_cli(app) -> None:
         from .services.mail import send_queued, smtp_configured
         if not smtp_configured():
             raise click.ClickException("SMTP_HOST ist nicht gesetzt; die Mails bleiben im Postausgang lesbar.")
-        sent, failed = send_queued()
+        with unit_of_work():  # each mail is also committed on its own as soon as it is sent
+            sent, failed = send_queued()
         click.echo(f"{sent} versendet, {failed} fehlgeschlagen.")
         if failed:
             raise SystemExit(1)
@@ -100,13 +104,11 @@ def register_cli(app) -> None:
         for mail in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)):
             click.echo(f"{mail.id:>6}  {mail.status:<15} {mail.recipient:<40} {mail.subject}")
 
-    # Module commands: beteiligung/cli_<module>.py with register(app).
+    # Module commands: beteiligung/cli_<module>.py with register(app); a missing one is an ImportError.
     import importlib
-    import importlib.util
     for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys", "cli_oparl",
                  "cli_anmeldung", "cli_monitoring", "cli_monitoring_karten", "cli_planung"):
-        if importlib.util.find_spec(f"beteiligung.{name}") is not None:
-            importlib.import_module(f"beteiligung.{name}").register(app)
+        importlib.import_module(f"beteiligung.{name}").register(app)
 
 
 def _print_logins(rows, password):

@@ -5,6 +5,8 @@ from datetime import date
 
 import click
 
+from .uow import unit_of_work
+
 
 def register(app) -> None:
     @app.cli.group("reports")
@@ -21,5 +23,6 @@ def register(app) -> None:
             day = date.fromisoformat(stichtag) if stichtag else date.today()
         except ValueError:
             raise click.BadParameter("Bitte das Datum als JJJJ-MM-TT angeben.", param_hint="--stichtag") from None
-        count = send_reminders(day, abstand)
+        with unit_of_work():
+            count = send_reminders(day, abstand)
         click.echo(f"{count} Erinnerung(en) in den Postausgang gelegt.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .extensions import db
+from .uow import unit_of_work
 
 
 def register(app) -> None:
@@ -16,8 +16,8 @@ def register(app) -> None:
     def remind(days):
         """Erinnert Eingeladene ohne Antwort (höchstens einmal in 24 Stunden); Mails gehen in den Postausgang."""
         from .services.invitations import remind_due
-        n = remind_due(days)
-        db.session.commit()
+        with unit_of_work():
+            n = remind_due(days)
         click.echo(f"{n} Erinnerungen in den Postausgang gelegt.")
 
     @gremien.command("antworten-einlesen")
@@ -25,7 +25,8 @@ def register(app) -> None:
     def read_replies(maildir):
         """Übernimmt Zusagen/Absagen aus Kalenderprogrammen (iTIP REPLY an MAIL_FROM) aus einem Maildir."""
         from .services.invitations import read_calendar_replies
-        result = read_calendar_replies(maildir)
+        with unit_of_work():  # each mail is also committed on its own (see read_calendar_replies)
+            result = read_calendar_replies(maildir)
         for outcome in ("übernommen", "ignoriert", "abgelehnt"):
             for text in result[outcome]:
                 click.echo(f"{outcome}: {text}")
@@ -38,6 +39,6 @@ def register(app) -> None:
     def purge_registrations(days):
         """Löscht Anmeldungen von Bürger·innen zu Sitzungen, die länger als N Tage vorbei sind (DSGVO)."""
         from .services.invitations import purge_registrations as purge
-        n = purge(days)
-        db.session.commit()
+        with unit_of_work():
+            n = purge(days)
         click.echo(f"{n} Anmeldungen gelöscht.")

@@ -200,9 +200,9 @@ def register(app) -> None:
 
         Legt eine eigene Mess-Körperschaft an und entfernt sie am Ende wieder (alles in einer
         Transaktion, die zurückgerollt wird)."""
-        from beteiligung.extensions import db
+        from beteiligung.uow import discard
         rows = run_benchmark(gebiete, indikatoren, stichtage)
-        db.session.rollback()
+        discard()
         width = max(len(r[0]) for r in rows)
         click.echo(f"{'Schritt'.ljust(width)}  Sekunden  Menge")
         for label, seconds, amount in rows:

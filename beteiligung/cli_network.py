@@ -11,6 +11,7 @@ import click
 from sqlalchemy import insert, select
 
 from .extensions import db
+from .uow import unit_of_work
 
 
 def generate_synthetic(n_orgs: int = 2000, n_persons: int = 1000, n_relations: int = 40000, seed: int = 2026,
@@ -70,7 +71,6 @@ def generate_synthetic(n_orgs: int = 2000, n_persons: int = 1000, n_relations: i
         db.session.execute(insert(Relation), rows[start:start + 5000])
     from .services.network import bump_data_version
     bump_data_version()
-    db.session.commit()
     return {"kreis_id": kreis.id, "org_ids": org_ids, "person_ids": person_ids}
 
 
@@ -111,12 +111,13 @@ def register(app) -> None:
             upgrade()
             ensure_reference_data()
             t0 = time.perf_counter()
-            generate_synthetic(orgs, persons, relations)
+            with unit_of_work():
+                generate_synthetic(orgs, persons, relations)
             click.echo(f"Daten erzeugt: {orgs} Organisationen, {persons} Personen, {relations} Beziehungen "
                        f"in {time.perf_counter() - t0:.1f} s")
             from models import ROLE_ADMIN
-            create_user_direct("bench@example.org", "Messung", "Mess-Passwort-2026", [{"role": ROLE_ADMIN}])
-            db.session.commit()
+            with unit_of_work():
+                create_user_direct("bench@example.org", "Messung", "Mess-Passwort-2026", [{"role": ROLE_ADMIN}])
             from models import User
             user = db.session.scalar(select(User).where(User.email == "bench@example.org"))
             t0 = time.perf_counter()
@@ -161,9 +162,9 @@ def register(app) -> None:
         timed("GEXF-Export", "/netzwerk/export.gexf")
         with bench.app_context():
             from models import Organisation
-            org = db.session.scalar(select(Organisation).order_by(Organisation.id.desc()).limit(1))
-            org.name = org.name + " (geändert)"
-            db.session.commit()
+            with unit_of_work():
+                org = db.session.scalar(select(Organisation).order_by(Organisation.id.desc()).limit(1))
+                org.name = org.name + " (geändert)"
         timed("Kartenseite nach einer Änderung (alte Analyse sofort, neue im Hintergrund)", "/netzwerk/")
         svc.wait_for_background()
 
@@ -173,10 +174,11 @@ def register(app) -> None:
         from models import User
         from .services import network as svc
         count = 0
-        for user in db.session.scalars(select(User).where(User.is_enabled.is_(True))):
-            from beteiligung import permissions as perm
-            if not perm.can_view_network(user):
-                continue
-            svc.analyse_network(user, svc.build_network(user, svc.Filters()), wait=True)
-            count += 1
+        with unit_of_work():
+            for user in db.session.scalars(select(User).where(User.is_enabled.is_(True))):
+                from beteiligung import permissions as perm
+                if not perm.can_view_network(user):
+                    continue
+                svc.analyse_network(user, svc.build_network(user, svc.Filters()), wait=True)
+                count += 1
         click.echo(f"Analyse für {count} Benutzer:innen zwischengespeichert.")

@@ -5,6 +5,8 @@ from datetime import datetime
 
 import click
 
+from .uow import unit_of_work
+
 
 def register(app) -> None:
     @app.cli.group("tasks")
@@ -26,5 +28,6 @@ def register(app) -> None:
                 raise click.BadParameter("Bitte das Datum als TT.MM.JJJJ angeben.", param_hint="--date") from None
         if days_before is not None and days_before < 0:
             raise click.BadParameter("Bitte eine Zahl ab 0 angeben.", param_hint="--days-before")
-        before, after = send_reminders(days_before, day)
+        with unit_of_work():
+            before, after = send_reminders(days_before, day)
         click.echo(f"{before} Erinnerungen vor Fälligkeit, {after} nach Fälligkeit in den Postausgang gelegt.")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from .uow import unit_of_work
+
 
 def register(app) -> None:
     @app.cli.group("befragungen")
@@ -15,4 +17,6 @@ def register(app) -> None:
     def purge_drafts(tage):
         """Löscht alte Zwischenstände (Entwürfe) von Teilnehmenden."""
         from beteiligung.services.surveys import purge_old_drafts
-        click.echo(f"{purge_old_drafts(tage)} Zwischenstände gelöscht.")
+        with unit_of_work():
+            n = purge_old_drafts(tage)
+        click.echo(f"{n} Zwischenstände gelöscht.")

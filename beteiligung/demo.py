@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
+from beteiligung.uow import unit_of_work
 from beteiligung.services.accounts import create_user_direct
 from models import (
     ROLE_ADMIN, ROLE_AREA_MANAGER, ROLE_PARTNER, ROLE_PLANNER, ROLE_POLITICS,
@@ -169,6 +170,12 @@ def is_empty() -> bool:
 
 
 def load_demo() -> DemoContext:
+    """A job: loads everything in one unit of work (all or nothing)."""
+    with unit_of_work():
+        return _load_demo()
+
+
+def _load_demo() -> DemoContext:
     rng = random.Random(2026)
     terms = {}
     for cls, names in ((Handlungsfeld, HANDLUNGSFELDER), (Zielgruppe, ZIELGRUPPEN), (Thema, THEMEN)):
@@ -230,7 +237,6 @@ def load_demo() -> DemoContext:
     for step in _demo_steps():
         step(ctx)
         db.session.flush()
-    db.session.commit()
     return ctx
 
 

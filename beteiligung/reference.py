@@ -11,6 +11,7 @@ import importlib
 from sqlalchemy import select
 
 from .extensions import db
+from .uow import unit_of_work
 
 
 def _committee_types():
@@ -42,14 +43,15 @@ SEEDS = [
 
 
 def ensure_reference_data() -> int:
+    """A job: adds the missing rows in one unit of work."""
     added = 0
-    for path, key, rows in SEEDS:
-        module, cls_name = path.split(":")
-        model = getattr(importlib.import_module(module), cls_name)
-        existing = set(db.session.scalars(select(getattr(model, key))))
-        for row in rows():
-            if row[key] not in existing:
-                db.session.add(model(**row))
-                added += 1
-    db.session.commit()
+    with unit_of_work():
+        for path, key, rows in SEEDS:
+            module, cls_name = path.split(":")
+            model = getattr(importlib.import_module(module), cls_name)
+            existing = set(db.session.scalars(select(getattr(model, key))))
+            for row in rows():
+                if row[key] not in existing:
+                    db.session.add(model(**row))
+                    added += 1
     return added

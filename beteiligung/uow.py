@@ -3,6 +3,16 @@
 Services change state and flush; they never commit. A web request commits once when its view
 returned a response below 400 and rolls back otherwise (the way Indico's request handler does);
 a CLI command or a job wraps its work in `unit_of_work()`.
+
+Two helpers for the few places that need more than that:
+
+- `discard()`: a view caught a failed service call and answers anyway (re-renders the form,
+  or flashes and redirects): the failed call's flushed changes are thrown away at once, so the
+  page shows the stored state and a 302 commits nothing of it.
+- `durable()`: one item of a batch that must stand on its own before the next one starts (an
+  outgoing mail is marked as sent before the next is sent, one incoming reply, a failed login
+  that must count even though the answer is 401). The block runs in a savepoint; it is
+  committed when the block ends, and on an error only the block is undone and the error raised.
 """
 from __future__ import annotations
 
@@ -32,6 +42,19 @@ def unit_of_work() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def discard() -> None:
+    """Throw away everything the current unit of work has changed and not yet committed."""
+    db.session.rollback()
+
+
+@contextmanager
+def durable() -> Iterator[None]:
+    """Run the block in a savepoint and commit it when it ends; on an error undo only the block."""
+    with db.session.begin_nested():
+        yield
+    db.session.commit()
 
 
 def init_app(app: Flask) -> None:

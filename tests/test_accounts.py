@@ -12,6 +12,7 @@ from models import (
     ROLE_ADMIN, ROLE_PARTNER, ROLE_PLANNER, AuditEntry, LoginFailure, OutboxMail, RoleAssignment, User, utcnow,
 )
 from tests.support.world import PASSWORD
+from tests.support.uow import refused
 
 
 def outbox_for(db, email):
@@ -195,10 +196,10 @@ def test_planner_cannot_grant_admin_or_foreign_roles(client, db, world):
     r = invite(client, world, organisation_id=str(world.org_b.id))  # org of Kommune B
     assert r.status_code == 403
     assert not db.session.scalar(select(User).where(User.email == "nora.neu@example.org"))
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         accounts.invite_user(world.planner_a, "x@example.org", "X", {"role": ROLE_ADMIN})
     db.session.rollback()
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         accounts.add_role(world.planner_a, world.partner_a, {"role": ROLE_ADMIN})
     db.session.rollback()
     assert [r.role for r in db.session.get(User, world.partner_a.id).roles] == [ROLE_PARTNER]
@@ -298,7 +299,7 @@ def test_deputy_gets_rights_only_while_active(app, client, db, world):
 
 def test_deputy_cannot_be_self_and_foreign_role_not_settable(client, db, world):
     role = world.planner_a.roles[0]
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         accounts.set_deputy(world.planner_a, role, world.planner_a, True)
     db.session.rollback()
     client.login(world.partner_b.email)

@@ -116,7 +116,8 @@ def test_outbox_send_delivers_over_smtp(app, db, smtp_server):
     try:
         queue("empfaenger@example.org", "Einladung zur Sozialraumkonferenz", "Guten Tag,\n\nÄ Ö Ü ß – bis bald.",
               attachments=[("einladung.ics", "text", "calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                            {"method": "REQUEST"})], commit=True)
+                            {"method": "REQUEST"})])
+        db.session.commit()
         result = app.test_cli_runner().invoke(args=["outbox", "send"])
         assert result.exit_code == 0, result.output
         assert "1 versendet, 0 fehlgeschlagen" in result.output
@@ -141,7 +142,8 @@ def test_outbox_keeps_mail_when_smtp_is_down_and_retries(app, db, smtp_server):
     smtp_server.configure(app)
     try:
         smtp_server.stop()
-        queue("empfaenger@example.org", "Erinnerung", "Text", commit=True)
+        queue("empfaenger@example.org", "Erinnerung", "Text")
+        db.session.commit()
         result = app.test_cli_runner().invoke(args=["outbox", "send"])
         assert result.exit_code == 1 and "0 versendet, 1 fehlgeschlagen" in result.output
         mail = db.session.scalar(select(OutboxMail))
@@ -158,14 +160,16 @@ def test_outbox_keeps_mail_when_smtp_is_down_and_retries(app, db, smtp_server):
 
 
 def test_outbox_send_without_smtp_config(app, db):
-    queue("x@example.org", "Betreff", "Text", commit=True)
+    queue("x@example.org", "Betreff", "Text")
+    db.session.commit()
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code != 0 and "SMTP_HOST ist nicht gesetzt" in result.output
     assert db.session.scalar(select(OutboxMail)).status == "wartend"
 
 
 def test_outbox_page_and_send_button(app, db, world, smtp_server):
-    queue("x@example.org", "Betreff <b>fett</b>", "Zeile 1\n<script>alert(1)</script>", commit=True)
+    queue("x@example.org", "Betreff <b>fett</b>", "Zeile 1\n<script>alert(1)</script>")
+    db.session.commit()
     client = app.test_client()
     client.login(world.admin.email)
     html = client.get("/verwaltung/postausgang/").get_data(as_text=True)

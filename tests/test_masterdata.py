@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from beteiligung.services import Conflict, PermissionDenied, ValidationError
 from beteiligung.services import masterdata as svc
 from models import Area, AuditEntry, Body, Handlungsfeld, Organisation, Person, Term
+from beteiligung.uow import unit_of_work
+from tests.support.uow import refused
 
 
 def count(db, model):
@@ -87,7 +89,7 @@ def test_service_update_without_change_writes_no_audit(app, db, world):
 def test_service_duplicates_rejected(app, db, world, model, values, field):
     values = {k: (getattr(world, v).id if k == "body_id" else v) for k, v in values.items()}
     before = count(db, model)
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create(world.admin, model, values)
     db.session.rollback()
     assert field in exc.value.errors
@@ -95,26 +97,26 @@ def test_service_duplicates_rejected(app, db, world, model, values, field):
 
 
 def test_service_area_dates_and_parent(app, db, world):
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create(world.planner_a, Area, {"body_id": world.kommune_a.id, "code": "A-9", "name": "X",
                                            "valid_from": date(2025, 1, 1), "valid_to": date(2024, 1, 1)})
     assert "Gültig bis" in exc.value.errors["valid_to"]
     db.session.rollback()
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create(world.planner_a, Area, {"body_id": world.kommune_a.id, "code": "A-9", "name": "X",
                                            "parent_id": world.area_b1.id})
     assert "selben Körperschaft" in exc.value.errors["parent_id"]
     db.session.rollback()
     child = svc.create(world.planner_a, Area, {"body_id": world.kommune_a.id, "code": "A-01-1", "name": "Kern",
                                                "parent_id": world.area_a1.id})
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.update(world.planner_a, world.area_a1, {"parent_id": child.id}, world.area_a1.version)
     assert "unter sich selbst" in exc.value.errors["parent_id"]
     db.session.rollback()
 
 
 def test_service_body_cycle_rejected(app, db, world):
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.update(world.admin, world.kreis, {"parent_id": world.kommune_a.id}, world.kreis.version)
     assert "unter sich selbst" in exc.value.errors["parent_id"]
     db.session.rollback()
@@ -122,7 +124,7 @@ def test_service_body_cycle_rejected(app, db, world):
 
 
 def test_service_person_consent_needs_date_and_purpose(app, db, world):
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create(world.planner_a, Person, {"body_id": world.kommune_a.id, "first_name": "A", "last_name": "B",
                                              "consent_given": True})
     assert set(exc.value.errors) == {"consent_date", "consent_purpose"}
@@ -132,21 +134,21 @@ def test_service_person_consent_needs_date_and_purpose(app, db, world):
 def test_service_stale_version_is_conflict(app, db, world):
     version = world.org_a.version
     svc.update(world.planner_a, world.org_a, {"name": "Erste Fassung"}, version)
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.update(world.planner_a, world.org_a, {"name": "Zweite Fassung"}, version)
     db.session.rollback()
     assert db.session.get(Organisation, world.org_a.id).name == "Erste Fassung"
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.update(world.planner_a, world.org_a, {"name": "x"}, "keine-zahl")
     db.session.rollback()
 
 
 def test_service_permission_checked(app, db, world):
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.create(world.planner_x, Organisation, {"body_id": world.kommune_a.id, "name": "X", "kind": "Sonstige"})
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.update(world.partner_b, world.org_a, {"name": "Übernommen"}, world.org_a.version)
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.delete(world.politik, world.org_a, world.org_a.version)
     db.session.rollback()
     assert db.session.get(Organisation, world.org_a.id).name == "Wohlfahrt Ahlen e. V."
@@ -154,7 +156,7 @@ def test_service_permission_checked(app, db, world):
 
 def test_service_delete_in_use_gives_german_message(app, db, world):
     # org_a is the organisation of partner_a's role: cannot be deleted.
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.delete(world.admin, world.org_a, world.org_a.version)
     assert "wird noch verwendet" in exc.value.message
     assert db.session.get(Organisation, world.org_a.id) is not None
@@ -453,7 +455,8 @@ def test_audit_log_page_lists_changes_with_before_after(client, db, world):
 
 
 def test_audit_entries_are_append_only(app, db, world):
-    svc.update(world.planner_a, world.org_a, {"city": "Ahlen"}, world.org_a.version)
+    with unit_of_work():
+        svc.update(world.planner_a, world.org_a, {"city": "Ahlen"}, world.org_a.version)
     entry = db.session.scalars(select(AuditEntry)).first()
     entry.summary = "manipuliert"
     with pytest.raises(RuntimeError):
@@ -508,7 +511,7 @@ def test_concurrent_write_between_check_and_save_is_conflict(app, db, world):
     with db.engine.begin() as other:  # a second connection, as another request would have
         other.execute(sql_update(Organisation).where(Organisation.id == org.id)
                       .values(name="Von nebenan", version=version + 1))
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.update(world.planner_a, org, {"name": "Meine Fassung"}, version)
     db.session.rollback()
     db.session.expire_all()
@@ -567,7 +570,7 @@ def test_area_and_term_in_use_are_not_deleted_silently(client, db, world):
     assert "Sozialraum „A-01 Altstadt“ wird noch verwendet" in page
     assert "1 × Rollen im Sozialraummanagement" in page and "1 × Organisationen" in page
     assert "Gültig bis" in page
-    with pytest.raises(ValidationError, match="1 × Organisationen"):
+    with refused(ValidationError, match="1 × Organisationen"):
         svc.delete(world.admin, world.hf_pflege, world.hf_pflege.version)
     db.session.rollback()
     db.session.expire_all()

@@ -32,7 +32,8 @@ NAV = [
 NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 
 
-# Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
+# Each module is views/<name>.py with a Blueprint `bp`. All are registered; a missing module is an
+# ImportError at start-up, not a silently missing part of the application.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
                      "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich", "planung"]
@@ -40,16 +41,12 @@ BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
 
 def register_blueprints(app) -> None:
     import importlib
-    import importlib.util
 
     from beteiligung import permissions as perm
     from flask_login import current_user
 
     for name in BLUEPRINT_MODULES:
-        if importlib.util.find_spec(f"{__name__}.{name}") is None:
-            continue
-        module = importlib.import_module(f"{__name__}.{name}")
-        app.register_blueprint(module.bp)
+        app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
 
     def nav_items():
         """The main navigation: (label, url, active, children). Stammdaten and Verwaltung pages are

@@ -10,14 +10,14 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.services import ServiceError, ValidationError, accounts, imports
+from beteiligung.services import ServiceError, accounts, imports
 from beteiligung.services.mail import send_queued, smtp_configured
 from models import (
     ROLE_ADMIN, ROLE_LABELS, Area, AuditEntry, Body, Organisation, OutboxMail, RoleAssignment, User,
 )
 
 from . import current_page
-from .forms import CONTROL, Form, IdMultiSelectField, IdSelectField, no_markup
+from .forms import CONTROL, Form, IdMultiSelectField, IdSelectField, act, fail, no_markup, submit
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
 
@@ -96,19 +96,12 @@ def invite():
     _require_users()
     form = InviteForm()
     _role_choices(form)
-    if form.validate_on_submit():
-        try:
-            user = accounts.invite_user(current_user, form.email.data, form.display_name.data, _role_values(form))
-        except ValidationError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-            if not exc.errors:
-                flash(exc.message, "danger")
-        else:
-            flash(f"{user.display_name} wurde eingeladen; die E-Mail mit dem Aktivierungslink liegt im Postausgang.", "success")
-            return redirect(url_for(".user_detail", user_id=user.id))
-    status = 422 if form.errors else 200
-    return render_template("admin/invite.html", form=form), status
+    done = submit(form, lambda: accounts.invite_user(current_user, form.email.data, form.display_name.data,
+                                                     _role_values(form)),
+                  success=lambda user: (f"{user.display_name} wurde eingeladen; die E-Mail mit dem "
+                                        "Aktivierungslink liegt im Postausgang."),
+                  to=lambda user: url_for(".user_detail", user_id=user.id))
+    return done.response or (render_template("admin/invite.html", form=form), done.status)
 
 
 @bp.route("/benutzer/<int:user_id>", methods=["GET"])
@@ -135,9 +128,7 @@ def user_add_role(user_id):
             flash("Rolle vergeben.", "success")
             return redirect(url_for(".user_detail", user_id=user.id), 303)
         except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-            flash(exc.message, "danger")
+            fail(exc, form)
     for name, messages in form.errors.items():
         for m in messages:
             flash(f"{getattr(form, name).label.text}: {m}", "danger")
@@ -170,8 +161,7 @@ def role_deputy(role_id):
             accounts.set_deputy(current_user, role, deputy, form.deputy_active.data)
             flash("Vertretung gespeichert.", "success")
         except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message or "; ".join(exc.errors.values()), "danger")
+            fail(exc)
     else:
         flash("Bitte eine gültige Vertretung wählen.", "danger")
     target = url_for(".user_detail", user_id=role.user_id) if perm.can_manage_users(current_user) else url_for("verwaltung.profile")
@@ -182,25 +172,19 @@ def role_deputy(role_id):
 def user_resend(user_id):
     _require_users()
     user = _managed_user(user_id)
-    try:
-        accounts.send_activation(current_user, user)
-        flash("Der Aktivierungslink wurde erneut in den Postausgang gelegt.", "success")
-    except ServiceError as exc:
-        flash(exc.message, "danger")
-    return redirect(url_for(".user_detail", user_id=user.id), 303)
+    return act(lambda: accounts.send_activation(current_user, user),
+               success="Der Aktivierungslink wurde erneut in den Postausgang gelegt.",
+               to=url_for(".user_detail", user_id=user.id))
 
 
 @bp.route("/benutzer/<int:user_id>/sperren", methods=["POST"])
 def user_toggle(user_id):
     _require_users()
     user = _managed_user(user_id)
-    try:
-        accounts.set_enabled(current_user, user, request.form.get("enable") == "1", request.form.get("version"))
-        flash("Konto " + ("entsperrt." if user.is_enabled else "gesperrt."), "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    return redirect(url_for(".user_detail", user_id=user.id), 303)
+    return act(lambda: accounts.set_enabled(current_user, user, request.form.get("enable") == "1",
+                                            request.form.get("version")),
+               success=lambda _: "Konto " + ("entsperrt." if user.is_enabled else "gesperrt."),
+               to=url_for(".user_detail", user_id=user.id))
 
 
 @bp.route("/profil")
@@ -300,8 +284,7 @@ def import_data():
             try:
                 report = imports.run_import(current_user, form.kind.data, body, upload.filename, upload.read(), commit=commit)
             except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
+                fail(exc)
                 status = exc.status
             else:
                 if report.written:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.services import Conflict, ServiceError, ValidationError
+from beteiligung.services import ServiceError, ValidationError
 from beteiligung.services import calendar as cal_svc
 from beteiligung.services import committees as svc
 from beteiligung.services import invitations as inv_svc
@@ -23,7 +23,7 @@ from .committees_forms import (
     AgendaItemForm, CommitteeForm, CommitteeTypeForm, InviteFilterForm, MeetingCreateForm, MeetingForm,
     MembershipForm, TopicForm, local_to_utc, utc_to_local,
 )
-from .forms import after_conflict
+from .forms import act, fail, submit
 
 bp = Blueprint("gremien", __name__, url_prefix="/gremien")
 
@@ -34,51 +34,6 @@ def _login():
     return None
 
 
-# Where a Themenspeicher entry came from: (endpoint, url argument) per source_type. Other modules'
-# endpoints are tried; a missing endpoint just shows the label without a link.
-TOPIC_SOURCE_ENDPOINTS = {
-    "protokolleintrag": [("protokolle.entry", "entry_id"), ("protokolle.protocol", "protocol_id")],
-    "bericht": [("kontrakte.report", "report_id")],
-    "befund": [("befragungen.finding", "finding_id")],
-}
-
-
-@bp.app_template_global()
-def topic_source_url(topic):
-    from werkzeug.routing import BuildError
-    if not topic.source_id:
-        return None
-    for endpoint, arg in TOPIC_SOURCE_ENDPOINTS.get(topic.source_type, []):
-        try:
-            return url_for(endpoint, **{arg: topic.source_id})
-        except BuildError:
-            continue
-    return None
-
-
-@bp.app_template_global()
-def describe_rule(rule):
-    """FREQ=MONTHLY;INTERVAL=2;COUNT=6 → „alle zwei Monate, 6 Sitzungen“ (else the rule itself)."""
-    if not rule:
-        return None
-    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
-    interval = int(parts.get("INTERVAL", "1") or 1)
-    words = {1: "", 2: "zwei ", 3: "drei ", 6: "sechs "}
-    unit = {"MONTHLY": ("monatlich", "Monate"), "WEEKLY": ("wöchentlich", "Wochen")}.get(parts.get("FREQ"))
-    if unit is None or interval not in words:
-        return rule
-    text = unit[0] if interval == 1 else f"alle {words[interval]}{unit[1]}"
-    if parts.get("COUNT"):
-        text += f", {parts['COUNT']} Sitzungen"
-    return text
-
-
-def _fail(exc: ServiceError, form=None):
-    db.session.rollback()
-    if isinstance(exc, ValidationError) and form is not None:
-        form.apply_errors(exc.errors)
-    if not exc.errors or form is None:
-        flash(exc.message, "danger")
 
 
 # --- choices ---------------------------------------------------------------------
@@ -194,16 +149,10 @@ def create():
     _setup_committee_form(form)
     if request.method == "GET" and form.body_id.choices:
         form.body_id.data = form.body_id.choices[0][0]
-    if form.validate_on_submit():
-        try:
-            c = svc.create_committee(current_user, _committee_values(form))
-            db.session.commit()
-            flash(f"Gremium „{c.name}“ wurde angelegt.", "success")
-            return redirect(url_for(".detail", committee_id=c.id))
-        except ServiceError as exc:
-            _fail(exc, form)
-    status = 422 if request.method == "POST" else 200
-    return render_template("gremien/committee_form.html", form=form, obj=None), status
+    done = submit(form, lambda: svc.create_committee(current_user, _committee_values(form)),
+                  success=lambda c: f"Gremium „{c.name}“ wurde angelegt.",
+                  to=lambda c: url_for(".detail", committee_id=c.id))
+    return done.response or (render_template("gremien/committee_form.html", form=form, obj=None), done.status)
 
 
 @bp.route("/<int:committee_id>/bearbeiten", methods=["GET", "POST"])
@@ -215,19 +164,10 @@ def edit(committee_id):
     if request.method == "GET":
         form.areas.data = [a.id for a in c.areas]
         form.terms.data = [t.id for t in c.terms]
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            svc.update_committee(current_user, c, _committee_values(form), form.version.data)
-            db.session.commit()
-            flash("Gremium wurde gespeichert.", "success")
-            return redirect(url_for(".detail", committee_id=c.id))
-        except Conflict as exc:
-            conflict = after_conflict(form, exc, c)
-        except ServiceError as exc:
-            _fail(exc, form)
-    status = 409 if conflict else 422 if request.method == "POST" else 200
-    return render_template("gremien/committee_form.html", form=form, obj=c, conflict=conflict), status
+    done = submit(form, lambda: svc.update_committee(current_user, c, _committee_values(form), form.version.data),
+                  success="Gremium wurde gespeichert.", to=url_for(".detail", committee_id=c.id), stale=c)
+    return done.response or (render_template("gremien/committee_form.html", form=form, obj=c,
+                                             conflict=done.conflict), done.status)
 
 
 @bp.route("/<int:committee_id>")
@@ -268,19 +208,12 @@ def detail(committee_id):
 def types():
     _manage(perm.can_manage_committee_types(current_user))
     form = CommitteeTypeForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            t = svc.save_type(current_user, None, form.data)
-            db.session.commit()
-            flash(f"Gremienart „{t.name}“ wurde angelegt.", "success")
-            return redirect(url_for(".types"))
-        except ServiceError as exc:
-            _fail(exc, form)
-    if request.method == "POST":
-        status = 422
+    done = submit(form, lambda: svc.save_type(current_user, None, form.data),
+                  success=lambda t: f"Gremienart „{t.name}“ wurde angelegt.", to=url_for(".types"))
+    if done.response:
+        return done.response
     rows = db.session.scalars(select(CommitteeType).order_by(CommitteeType.name)).all()
-    return render_template("gremien/types.html", form=form, rows=rows), status
+    return render_template("gremien/types.html", form=form, rows=rows), done.status
 
 
 @bp.route("/arten/<int:type_id>", methods=["GET", "POST"])
@@ -288,16 +221,9 @@ def type_edit(type_id):
     _manage(perm.can_manage_committee_types(current_user))
     t = db.session.get(CommitteeType, type_id) or abort(404)
     form = CommitteeTypeForm(obj=t)
-    if form.validate_on_submit():
-        try:
-            svc.save_type(current_user, t, form.data)
-            db.session.commit()
-            flash("Gremienart wurde gespeichert.", "success")
-            return redirect(url_for(".types"))
-        except ServiceError as exc:
-            _fail(exc, form)
-    status = 422 if request.method == "POST" else 200
-    return render_template("gremien/type_form.html", form=form, obj=t), status
+    done = submit(form, lambda: svc.save_type(current_user, t, form.data),
+                  success="Gremienart wurde gespeichert.", to=url_for(".types"))
+    return done.response or (render_template("gremien/type_form.html", form=form, obj=t), done.status)
 
 
 # --- memberships ---------------------------------------------------------------------
@@ -320,15 +246,10 @@ def member_add(committee_id):
     _manage(perm.can_manage_committee(current_user, c))
     form = MembershipForm(prefix="m")
     _setup_member_form(form)
-    if form.validate_on_submit():
-        try:
-            svc.add_membership(current_user, c, _member_values(form))
-            db.session.commit()
-            flash("Mitglied wurde aufgenommen.", "success")
-            return redirect(url_for(".detail", committee_id=c.id) + "#mitglieder", 303)
-        except ServiceError as exc:
-            _fail(exc, form)
-    return render_template("gremien/member_form.html", form=form, c=c, obj=None), 422
+    done = submit(form, lambda: svc.add_membership(current_user, c, _member_values(form)),
+                  success="Mitglied wurde aufgenommen.",
+                  to=url_for(".detail", committee_id=c.id) + "#mitglieder", code=303)
+    return done.response or (render_template("gremien/member_form.html", form=form, c=c, obj=None), 422)
 
 
 @bp.route("/mitgliedschaft/<int:membership_id>/bearbeiten", methods=["GET", "POST"])
@@ -339,16 +260,11 @@ def member_edit(membership_id):
     _manage(perm.can_manage_committee(current_user, m.committee))
     form = MembershipForm(obj=m, prefix="m")
     _setup_member_form(form)
-    if form.validate_on_submit():
-        try:
-            svc.update_membership(current_user, m, _member_values(form))
-            db.session.commit()
-            flash("Mitgliedschaft wurde gespeichert.", "success")
-            return redirect(url_for(".detail", committee_id=m.committee_id) + "#mitglieder", 303)
-        except ServiceError as exc:
-            _fail(exc, form)
-    status = 422 if request.method == "POST" else 200
-    return render_template("gremien/member_form.html", form=form, c=m.committee, obj=m), status
+    done = submit(form, lambda: svc.update_membership(current_user, m, _member_values(form)),
+                  success="Mitgliedschaft wurde gespeichert.",
+                  to=url_for(".detail", committee_id=m.committee_id) + "#mitglieder", code=303)
+    return done.response or (render_template("gremien/member_form.html", form=form, c=m.committee, obj=m),
+                             done.status)
 
 
 @bp.route("/mitgliedschaft/<int:membership_id>/entfernen", methods=["POST"])
@@ -359,7 +275,6 @@ def member_remove(membership_id):
     _manage(perm.can_manage_committee(current_user, m.committee))
     cid = m.committee_id
     svc.remove_membership(current_user, m)
-    db.session.commit()
     flash("Mitgliedschaft wurde beendet und entfernt.", "success")
     return redirect(url_for(".detail", committee_id=cid) + "#mitglieder", 303)
 
@@ -371,16 +286,11 @@ def topic_add(committee_id):
     c = _get_committee(committee_id)
     _manage(perm.can_propose_topic(current_user, c))
     form = TopicForm(prefix="t")
-    if form.validate_on_submit():
-        try:
-            svc.propose_topic(current_user, c, form.title.data, form.description.data, "mitglied", None,
-                              f"Vorschlag von {current_user.display_name}")
-            db.session.commit()
-            flash("Das Thema steht im Themenspeicher.", "success")
-            return redirect(url_for(".detail", committee_id=c.id) + "#themenspeicher", 303)
-        except ServiceError as exc:
-            _fail(exc, form)
-    return render_template("gremien/topic_form.html", form=form, c=c), 422
+    done = submit(form, lambda: svc.propose_topic(current_user, c, form.title.data, form.description.data,
+                                                  "mitglied", None, f"Vorschlag von {current_user.display_name}"),
+                  success="Das Thema steht im Themenspeicher.",
+                  to=url_for(".detail", committee_id=c.id) + "#themenspeicher", code=303)
+    return done.response or (render_template("gremien/topic_form.html", form=form, c=c), 422)
 
 
 def _get_topic(topic_id) -> TopicProposal:
@@ -398,27 +308,19 @@ def topic_schedule(topic_id):
     if meeting is None or meeting.committee_id != t.committee_id:
         flash("Bitte eine Sitzung dieses Gremiums wählen.", "danger")
         return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
-    try:
-        item = svc.schedule_topic(current_user, t, meeting)
-        db.session.commit()
-        flash(f"Das Thema steht als TOP {item.number} auf der Tagesordnung.", "success")
-        return redirect(url_for(".meeting", meeting_id=meeting.id) + "#tagesordnung", 303)
-    except ServiceError as exc:
-        _fail(exc)
-        return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
+    return act(lambda: svc.schedule_topic(current_user, t, meeting),
+               success=lambda item: f"Das Thema steht als TOP {item.number} auf der Tagesordnung.",
+               to=url_for(".meeting", meeting_id=meeting.id) + "#tagesordnung",
+               failed_to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher")
 
 
 @bp.route("/themen/<int:topic_id>/status", methods=["POST"])
 def topic_status(topic_id):
     t = _get_topic(topic_id)
     _manage(perm.can_manage_committee(current_user, t.committee))
-    try:
-        svc.set_topic_status(current_user, t, request.form.get("status", ""))
-        db.session.commit()
-        flash("Der Status des Themas wurde geändert.", "success")
-    except ServiceError as exc:
-        _fail(exc)
-    return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
+    return act(lambda: svc.set_topic_status(current_user, t, request.form.get("status", "")),
+               success="Der Status des Themas wurde geändert.",
+               to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher")
 
 
 # --- meetings -----------------------------------------------------------------------
@@ -441,19 +343,13 @@ def meeting_create(committee_id):
     if request.method == "GET":
         form.is_public.data = c.is_public
         form.title.data = f"{c.name}"
-    if form.validate_on_submit():
-        try:
-            meetings = svc.create_meetings(current_user, c, _meeting_values(form), form.repeat.data, form.count.data)
-            db.session.commit()
-            if len(meetings) == 1:
-                flash("Die Sitzung wurde angelegt.", "success")
-                return redirect(url_for(".meeting", meeting_id=meetings[0].id))
-            flash(f"Die Serie mit {len(meetings)} Sitzungen wurde angelegt.", "success")
-            return redirect(url_for(".detail", committee_id=c.id) + "#sitzungen")
-        except ServiceError as exc:
-            _fail(exc, form)
-    status = 422 if request.method == "POST" else 200
-    return render_template("gremien/meeting_form.html", form=form, c=c, obj=None), status
+    done = submit(form, lambda: svc.create_meetings(current_user, c, _meeting_values(form), form.repeat.data,
+                                                    form.count.data),
+                  success=lambda ms: ("Die Sitzung wurde angelegt." if len(ms) == 1
+                                      else f"Die Serie mit {len(ms)} Sitzungen wurde angelegt."),
+                  to=lambda ms: (url_for(".meeting", meeting_id=ms[0].id) if len(ms) == 1
+                                 else url_for(".detail", committee_id=c.id) + "#sitzungen"))
+    return done.response or (render_template("gremien/meeting_form.html", form=form, c=c, obj=None), done.status)
 
 
 @bp.route("/sitzungen/<int:meeting_id>")
@@ -473,8 +369,7 @@ def meeting(meeting_id):
             db.session.scalar(select(inv_svc.Invitation).where(inv_svc.Invitation.meeting_id == m.id,
                                                                inv_svc.Invitation.person_id == current_user.person_id))
     own_link = None
-    if own is not None and own.sent_at is not None and m.invitable \
-            and m.end >= utcnow():
+    if own is not None and inv_svc.may_still_answer(own):
         own_link = url_for("oeffentlich.rsvp", token=inv_svc.rsvp_token(m.id, own.person_id))
     registrations = 0
     if manage and m.is_public:
@@ -482,11 +377,12 @@ def meeting(meeting_id):
     item_form = AgendaItemForm(prefix="top") if manage else None
     if item_form is not None:
         item_form.terms.choices = _term_choices(("thema",))
+    from .protocols import meeting_panel
     return render_template(
         "gremien/meeting.html", m=m, c=c, meeting=m, items=items, manage=manage, invitations=invitations,
         counts=counts, own=own, own_link=own_link, registrations=registrations, item_form=item_form,
         rsvp_labels=inv_svc.RSVP_LABELS, transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {MeetingStatus.ABGESAGT}),
-        internal=internal,
+        internal=internal, panel=meeting_panel(m),
     )
 
 
@@ -498,54 +394,32 @@ def meeting_edit(meeting_id):
     if request.method == "GET":
         form.start.data, form.end.data = utc_to_local(m.start), utc_to_local(m.end)
         form.registration_fields.data = [f for f in (m.registration_fields or "").split(",") if f]
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            changed = svc.update_meeting(current_user, m, _meeting_values(form), form.version.data)
-            sent = inv_svc.send_updates(current_user, m) if changed else 0
-            db.session.commit()
-            flash("Die Sitzung wurde gespeichert." + (f" {sent} Aktualisierungen (neue Kalenderversion) wurden "
-                                                      "in den Postausgang gelegt." if sent else ""), "success")
-            return redirect(url_for(".meeting", meeting_id=m.id))
-        except Conflict as exc:
-            conflict = after_conflict(form, exc, m)
-        except ServiceError as exc:
-            _fail(exc, form)
-    status = 409 if conflict else 422 if request.method == "POST" else 200
-    return render_template("gremien/meeting_form.html", form=form, c=m.committee, obj=m, conflict=conflict), status
+    done = submit(form, lambda: svc.save_meeting(current_user, m, _meeting_values(form), form.version.data),
+                  success=lambda sent: "Die Sitzung wurde gespeichert." + (
+                      f" {sent} Aktualisierungen (neue Kalenderversion) wurden in den Postausgang gelegt."
+                      if sent else ""),
+                  to=url_for(".meeting", meeting_id=m.id), stale=m)
+    return done.response or (render_template("gremien/meeting_form.html", form=form, c=m.committee, obj=m,
+                                             conflict=done.conflict), done.status)
 
 
 @bp.route("/sitzungen/<int:meeting_id>/status", methods=["POST"])
 def meeting_status(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
-    try:
-        svc.set_status(current_user, m, request.form.get("s-status", ""), request.form.get("s-reason"),
-                       request.form.get("s-version"))
-        db.session.commit()
-        flash(f"Status: {m.status}.", "success")
-    except ServiceError as exc:
-        _fail(exc)
-        msgs = list(exc.errors.values())
-        if msgs:
-            flash(" ".join(msgs), "danger")
-        return redirect(url_for(".meeting", meeting_id=meeting_id) + "#status", 303)
-    return redirect(url_for(".meeting", meeting_id=m.id), 303)
+    return act(lambda: svc.set_status(current_user, m, request.form.get("s-status", ""), request.form.get("s-reason"),
+                                      request.form.get("s-version")),
+               success=lambda meeting: f"Status: {meeting.status}.", to=url_for(".meeting", meeting_id=m.id),
+               failed_to=url_for(".meeting", meeting_id=meeting_id) + "#status")
 
 
 @bp.route("/sitzungen/<int:meeting_id>/absagen", methods=["POST"])
 def meeting_cancel(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
-    try:
-        n = inv_svc.cancel(current_user, m, request.form.get("a-reason", ""), request.form.get("a-version"))
-        db.session.commit()
-        flash(f"Die Sitzung wurde abgesagt. {n} Absagen (Kalender: CANCEL) liegen im Postausgang.", "success")
-    except ServiceError as exc:
-        _fail(exc)
-        for msg in exc.errors.values():
-            flash(msg, "danger")
-    return redirect(url_for(".meeting", meeting_id=meeting_id), 303)
+    return act(lambda: inv_svc.cancel(current_user, m, request.form.get("a-reason", ""), request.form.get("a-version")),
+               success=lambda n: f"Die Sitzung wurde abgesagt. {n} Absagen (Kalender: CANCEL) liegen im Postausgang.",
+               to=url_for(".meeting", meeting_id=meeting_id))
 
 
 # --- agenda ---------------------------------------------------------------------------
@@ -564,15 +438,10 @@ def item_add(meeting_id):
     _manage(perm.can_manage_meeting(current_user, m))
     form = AgendaItemForm(prefix="top")
     form.terms.choices = _term_choices(("thema",))
-    if form.validate_on_submit():
-        try:
-            item = svc.add_item(current_user, m, _item_values(form))
-            db.session.commit()
-            flash(f"TOP {item.number} wurde angelegt.", "success")
-            return redirect(url_for(".meeting", meeting_id=m.id) + "#tagesordnung", 303)
-        except ServiceError as exc:
-            _fail(exc, form)
-    return render_template("gremien/item_form.html", form=form, m=m, obj=None), 422
+    done = submit(form, lambda: svc.add_item(current_user, m, _item_values(form)),
+                  success=lambda item: f"TOP {item.number} wurde angelegt.",
+                  to=url_for(".meeting", meeting_id=m.id) + "#tagesordnung", code=303)
+    return done.response or (render_template("gremien/item_form.html", form=form, m=m, obj=None), 422)
 
 
 def _get_item(item_id) -> AgendaItem:
@@ -592,32 +461,19 @@ def item_edit(item_id):
     form.terms.choices = _term_choices(("thema",))
     if request.method == "GET":
         form.terms.data = [t.id for t in item.terms]
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            svc.update_item(current_user, item, _item_values(form), form.version.data)
-            db.session.commit()
-            flash("Der Tagesordnungspunkt wurde gespeichert.", "success")
-            return redirect(url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung", 303)
-        except Conflict as exc:
-            conflict = after_conflict(form, exc, item)
-        except ServiceError as exc:
-            _fail(exc, form)
-    status = 409 if conflict else 422 if request.method == "POST" else 200
-    return render_template("gremien/item_form.html", form=form, m=item.meeting, obj=item, conflict=conflict), status
+    done = submit(form, lambda: svc.update_item(current_user, item, _item_values(form), form.version.data),
+                  success="Der Tagesordnungspunkt wurde gespeichert.",
+                  to=url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung", code=303, stale=item)
+    return done.response or (render_template("gremien/item_form.html", form=form, m=item.meeting, obj=item,
+                                             conflict=done.conflict), done.status)
 
 
 @bp.route("/top/<int:item_id>/loeschen", methods=["POST"])
 def item_delete(item_id):
     item = _get_item(item_id)
     mid = item.meeting_id
-    try:
-        svc.delete_item(current_user, item)
-        db.session.commit()
-        flash("Der Tagesordnungspunkt wurde entfernt.", "success")
-    except ServiceError as exc:
-        _fail(exc)
-    return redirect(url_for(".meeting", meeting_id=mid) + "#tagesordnung", 303)
+    return act(lambda: svc.delete_item(current_user, item), success="Der Tagesordnungspunkt wurde entfernt.",
+               to=url_for(".meeting", meeting_id=mid) + "#tagesordnung")
 
 
 @bp.route("/top/<int:item_id>/verschieben", methods=["POST"])
@@ -626,9 +482,8 @@ def item_move(item_id):
     mid = item.meeting_id
     try:
         svc.move_item(current_user, item, request.form.get("richtung", ""))
-        db.session.commit()
     except ServiceError as exc:
-        _fail(exc)
+        fail(exc)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=True)
     return redirect(url_for(".meeting", meeting_id=mid) + f"#top-{item_id}", 303)
@@ -641,9 +496,7 @@ def item_reorder(meeting_id):
     try:
         ids = [int(x) for x in request.form.getlist("ids")]
         svc.reorder(current_user, m, ids)
-        db.session.commit()
     except (ValueError, ServiceError) as exc:
-        db.session.rollback()
         return jsonify(ok=False, message=getattr(exc, "message", "Ungültige Reihenfolge.")), 422
     return jsonify(ok=True, order=[i.id for i in sorted(m.agenda_items, key=lambda x: x.position)])
 
@@ -654,11 +507,9 @@ def document_add(item_id):
     upload = request.files.get("datei")
     try:
         doc = svc.add_document(current_user, item, upload.filename if upload else "", upload.read() if upload else b"")
-        db.session.commit()
         flash(f"Das Dokument „{doc.filename}“ wurde an TOP {item.number} angehängt.", "success")
         return redirect(url_for(".item_edit", item_id=item.id) + "#dokumente", 303)
-    except ValidationError as exc:
-        db.session.rollback()
+    except ValidationError as exc:  # 422: the request's unit of work rolls back
         form = AgendaItemForm(obj=item, prefix="top")
         form.terms.choices = _term_choices(("thema",))
         form.terms.data = [t.id for t in item.terms]
@@ -693,7 +544,6 @@ def document_delete(doc_id):
     _manage(perm.can_manage_meeting(current_user, doc.agenda_item.meeting))
     item_id = doc.agenda_item_id
     svc.delete_document(current_user, doc)
-    db.session.commit()
     flash("Das Dokument wurde entfernt.", "success")
     return redirect(url_for(".item_edit", item_id=item_id) + "#dokumente", 303)
 
@@ -732,16 +582,11 @@ def invite(meeting_id):
         if step == "senden":
             try:
                 created = inv_svc.invite(current_user, m, preview[0], request.form.get("anzahl", type=int))
-                db.session.commit()
                 flash(f"{len(created)} Einladungen mit Kalendereintrag liegen im Postausgang.", "success")
                 return redirect(url_for(".meeting", meeting_id=m.id) + "#einladungen", 303)
-            except Conflict as exc:
-                db.session.rollback()
-                flash(exc.message, "warning")
-                status = 409
             except ServiceError as exc:
-                _fail(exc)
-                status = 422
+                fail(exc)
+                status = exc.status if exc.status == 409 else 422
     elif request.method == "POST":
         status = 422
     return render_template("gremien/invite.html", m=m, form=form, preview=preview), status
@@ -752,7 +597,6 @@ def remind(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
     n = inv_svc.remind(current_user, m)
-    db.session.commit()
     flash(f"{n} Erinnerungen an Eingeladene ohne Antwort liegen im Postausgang." if n else
           "Niemand ist zu erinnern (alle haben geantwortet oder wurden in den letzten 24 Stunden erinnert).",
           "success" if n else "info")
@@ -786,11 +630,9 @@ def feed():
         action = request.form.get("aktion")
         if action == "widerrufen":
             n = cal_svc.revoke_feeds(current_user)
-            db.session.commit()
             flash("Der Kalender-Link wurde widerrufen." if n else "Es gab keinen aktiven Kalender-Link.", "success")
             return redirect(url_for(".feed"), 303)
         token = cal_svc.create_feed(current_user)
-        db.session.commit()
         new_url = inv_svc.external_url("oeffentlich.personal_feed", token=token)
         flash("Ein neuer Kalender-Link wurde erzeugt; ein früherer Link gilt nicht mehr.", "success")
     active = cal_svc.active_feed(current_user)

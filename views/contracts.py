@@ -13,10 +13,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung import permissions as perm
 from beteiligung.exports import xlsx_response
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 from beteiligung.services import Conflict, ServiceError, ValidationError
 from beteiligung.services import contracts as svc
 from beteiligung.services.indicators import (
-    LIGHTS, chart_svg, compact_de, evaluate, format_decimal_de, format_euro,
+    LIGHTS, chart_svg, compact_de, evaluate, format_decimal_de,
 )
 from models import Area, Body, Committee, Organisation, Term
 from models.contracts import (
@@ -29,7 +30,7 @@ from .contracts_forms import (
     AmendmentForm, BudgetForm, ContractForm, DutyForm, GoalForm, IndicatorForm, MeasurementForm, PartyForm,
     ReviewForm, SignForm, UploadForm,
 )
-from .forms import after_conflict
+from .forms import act, after_conflict, fail, submit
 from .network import ListPage
 
 bp = Blueprint("kontrakte", __name__, url_prefix="/kontrakte")
@@ -44,26 +45,6 @@ def _login():
         abort(403)
 
 
-@bp.app_template_filter("euro")
-def _euro(value):
-    return format_euro(value) if value is not None else ""
-
-
-@bp.app_template_filter("dec_de")
-def _dec(value):
-    return compact_de(value) if value is not None else ""
-
-
-@bp.app_template_filter("dec2_de")
-def _dec2(value):
-    return format_decimal_de(value, 2) if value is not None else ""
-
-
-@bp.app_context_processor
-def _ctx():
-    return {"LIGHTS": LIGHTS, "DIRECTIONS": DIRECTIONS, "TARGET_MODES": TARGET_MODES}
-
-
 # --- helpers ---------------------------------------------------------------------
 
 def _contract_or_404(contract_id: int) -> Contract:
@@ -76,14 +57,6 @@ def _contract_or_404(contract_id: int) -> Contract:
 def _manage_or_403(contract: Contract) -> None:
     if not perm.can_manage_contract(current_user, contract):
         abort(403)
-
-
-def _fail(exc: ServiceError, form=None):
-    db.session.rollback()
-    if form is not None and exc.errors:
-        form.apply_errors(exc.errors)
-    if not exc.errors:
-        flash(exc.message, "danger")
 
 
 def _planner_bodies():
@@ -262,14 +235,12 @@ def create():
         abort(403)
     form = ContractForm()
     _setup_contract_form(form, None)
-    if request.method == "POST" and form.validate():
-        try:
-            contract = svc.create_contract(current_user, {**_contract_values(form), "comment": form.comment.data})
-            flash(f"Kontrakt „{contract.title}“ wurde als Entwurf angelegt.", "success")
-            return redirect(url_for(".detail", contract_id=contract.id))
-        except ServiceError as exc:
-            _fail(exc, form)
-    return render_template("kontrakte/form.html", form=form, contract=None, mode="neu"), _status(form)
+    done = submit(form, lambda: svc.create_contract(current_user, {**_contract_values(form),
+                                                                   "comment": form.comment.data}),
+                  success=lambda c: f"Kontrakt „{c.title}“ wurde als Entwurf angelegt.",
+                  to=lambda c: url_for(".detail", contract_id=c.id))
+    return done.response or (render_template("kontrakte/form.html", form=form, contract=None, mode="neu"),
+                             done.status)
 
 
 DETAIL_OPTIONS = (
@@ -330,16 +301,14 @@ def edit(contract_id):
         form.areas.data = [a.id for a in contract.areas]
         form.goals.data = [g.id for g in contract.goals]
         form.comment.data = ""
-    if request.method == "POST" and form.validate():
-        try:
-            svc.update_contract(current_user, contract, _contract_values(form), form.version.data, form.comment.data)
-            flash("Die Änderung wurde als neue Fassung gespeichert.", "success")
-            return redirect(url_for(".detail", contract_id=contract.id))
-        except Conflict as exc:
-            form.conflict = after_conflict(form, exc, contract)
-        except ServiceError as exc:
-            _fail(exc, form)
-    return render_template("kontrakte/form.html", form=form, contract=contract, mode="bearbeiten"), _status(form)
+    done = submit(form, lambda: svc.update_contract(current_user, contract, _contract_values(form),
+                                                    form.version.data, form.comment.data),
+                  success="Die Änderung wurde als neue Fassung gespeichert.",
+                  to=url_for(".detail", contract_id=contract.id), stale=contract)
+    if done.response:
+        return done.response
+    form.conflict = done.conflict
+    return render_template("kontrakte/form.html", form=form, contract=contract, mode="bearbeiten"), done.status
 
 
 NEW_BUDGET_ROWS = 3
@@ -402,7 +371,7 @@ def amend(contract_id):
             form.conflict = after_conflict(form, exc, contract)
         except ServiceError as exc:
             budget_errors = {k: v for k, v in (exc.errors or {}).items() if k.startswith("budget_")}
-            _fail(exc, form)
+            fail(exc, form)
             contract = _contract_or_404(contract_id)
         budget_rows = _budget_rows(contract, request.form, budget_errors)
     status = _status(form)
@@ -417,31 +386,27 @@ def change_status(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     new_status = request.form.get("status", "")
-    try:
-        svc.change_status(current_user, contract, new_status, request.form.get("version"))
-        flash(f"Status: {new_status}.", "success")
-    except ServiceError as exc:
-        _fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id), 303)
+    return act(lambda: svc.change_status(current_user, contract, new_status, request.form.get("version")),
+               success=f"Status: {new_status}.", to=url_for(".detail", contract_id=contract.id),
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/loeschen", methods=["POST"])
 def delete(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
-    try:
-        svc.delete_contract(current_user, contract, request.form.get("version"))
-    except ServiceError as exc:
-        _fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    flash("Der Entwurf wurde gelöscht.", "success")
-    return redirect(url_for(".index"), 303)
+    return act(lambda: svc.delete_contract(current_user, contract, request.form.get("version")),
+               success="Der Entwurf wurde gelöscht.", to=url_for(".index"), failed=_on_detail(contract))
 
 
 def _detail_redirect_with(contract, status):
     """After a refused POST: show the contract page with the message and the 4xx status."""
     return detail(contract.id), status
+
+
+def _on_detail(contract):
+    """For act(): a refused action shows the contract page again with its 4xx status."""
+    return lambda exc: _detail_redirect_with(contract, exc.status)
 
 
 @bp.route("/<int:contract_id>/parteien", methods=["POST"])
@@ -454,15 +419,11 @@ def add_party(contract_id):
     if not form.validate():
         flash("Partei: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.add_party(current_user, contract, organisation_id=form.organisation_id.data, body_id=form.body_id.data,
-                      role=form.role.data, signatory=form.signatory.data, signed_on=form.signed_on.data)
-        flash("Partei hinzugefügt.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#parteien", 303)
+    return act(lambda: svc.add_party(current_user, contract, organisation_id=form.organisation_id.data,
+                                     body_id=form.body_id.data, role=form.role.data,
+                                     signatory=form.signatory.data, signed_on=form.signed_on.data),
+               success="Partei hinzugefügt.", to=url_for(".detail", contract_id=contract.id) + "#parteien",
+               failed=_on_detail(contract))
 
 
 def _party_or_404(contract, party_id) -> ContractParty:
@@ -481,14 +442,11 @@ def sign_party(contract_id, party_id):
     if not form.validate():
         flash("Unterzeichnung: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.sign_party(current_user, party, form.signatory.data, form.signed_on.data, form.version.data)
-        flash(f"Unterzeichnung von {party.name} eingetragen.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#parteien", 303)
+    return act(lambda: svc.sign_party(current_user, party, form.signatory.data, form.signed_on.data,
+                                      form.version.data),
+               success=f"Unterzeichnung von {party.name} eingetragen.",
+               to=url_for(".detail", contract_id=contract.id) + "#parteien",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/parteien/<int:party_id>/entfernen", methods=["POST"])
@@ -496,13 +454,9 @@ def remove_party(contract_id, party_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     party = _party_or_404(contract, party_id)
-    try:
-        svc.remove_party(current_user, party, request.form.get("version"))
-        flash("Partei entfernt.", "success")
-    except ServiceError as exc:
-        _fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#parteien", 303)
+    return act(lambda: svc.remove_party(current_user, party, request.form.get("version")),
+               success="Partei entfernt.", to=url_for(".detail", contract_id=contract.id) + "#parteien",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/budget", methods=["POST"])
@@ -513,15 +467,10 @@ def add_budget(contract_id):
     if not form.validate():
         flash("Budget: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.add_budget_line(current_user, contract, form.kind.data, form.year.data, form.amount.data,
-                            form.product_number.data, form.note.data)
-        flash("Budgetzeile hinzugefügt.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#budget", 303)
+    return act(lambda: svc.add_budget_line(current_user, contract, form.kind.data, form.year.data, form.amount.data,
+                                           form.product_number.data, form.note.data),
+               success="Budgetzeile hinzugefügt.", to=url_for(".detail", contract_id=contract.id) + "#budget",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/budget/<int:line_id>/entfernen", methods=["POST"])
@@ -531,13 +480,9 @@ def remove_budget(contract_id, line_id):
     line = db.session.get(BudgetLine, line_id)
     if line is None or line.contract_id != contract.id:
         abort(404)
-    try:
-        svc.remove_budget_line(current_user, line)
-        flash("Budgetzeile entfernt.", "success")
-    except ServiceError as exc:
-        _fail(exc)
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#budget", 303)
+    return act(lambda: svc.remove_budget_line(current_user, line),
+               success="Budgetzeile entfernt.", to=url_for(".detail", contract_id=contract.id) + "#budget",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/berichtspflichten", methods=["POST"])
@@ -549,15 +494,10 @@ def add_duty(contract_id):
     if not form.validate():
         flash("Berichtspflicht: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
-    try:
-        svc.add_duty(current_user, contract, form.party_id.data, form.title.data, form.periodicity.data,
-                     form.due_days.data)
-        flash("Berichtspflicht angelegt.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#berichte", 303)
+    return act(lambda: svc.add_duty(current_user, contract, form.party_id.data, form.title.data,
+                                    form.periodicity.data, form.due_days.data),
+               success="Berichtspflicht angelegt.", to=url_for(".detail", contract_id=contract.id) + "#berichte",
+               failed=_on_detail(contract))
 
 
 @bp.route("/<int:contract_id>/anhaenge", methods=["POST"])
@@ -565,15 +505,10 @@ def upload(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     file = request.files.get("file")
-    try:
-        svc.save_attachment(current_user, contract, file.filename if file else "", file.read() if file else b"",
-                            description=request.form.get("description"))
-        flash("Datei hochgeladen.", "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message if not exc.errors else " ".join(exc.errors.values()), "danger")
-        return _detail_redirect_with(contract, exc.status)
-    return redirect(url_for(".detail", contract_id=contract.id) + "#anhaenge", 303)
+    return act(lambda: svc.save_attachment(current_user, contract, file.filename if file else "",
+                                           file.read() if file else b"", description=request.form.get("description")),
+               success="Datei hochgeladen.", to=url_for(".detail", contract_id=contract.id) + "#anhaenge",
+               failed=_on_detail(contract))
 
 
 @bp.route("/anhang/<int:attachment_id>")
@@ -598,10 +533,10 @@ def delete_attachment(attachment_id):
     try:
         svc.delete_attachment(current_user, att)
     except ServiceError as exc:
-        db.session.rollback()
         if report_id is not None:
+            discard()
             return _render_report(_report_or_404(report_id), {"_": exc.message}, status=exc.status)
-        _fail(exc)
+        fail(exc)
         return _detail_redirect_with(_contract_or_404(contract_id), exc.status)
     flash(f"Anhang „{filename}“ gelöscht.", "success")
     if report_id is not None:
@@ -698,19 +633,16 @@ def goal_form(goal_id=None):
     _setup_goal_form(form, goal)
     if request.method == "GET" and goal is None and request.args.get("parent", type=int):
         form.parent_id.data = request.args.get("parent", type=int)
-    if request.method == "POST" and form.validate():
-        values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
-        try:
-            goal = svc.save_goal(current_user, goal, values, form.version.data)
-            flash(f"Ziel „{goal.title}“ gespeichert.", "success")
-            return redirect(url_for(".goals") + f"#ziel-{goal.id}")
-        except Conflict as exc:
-            form.conflict = after_conflict(form, exc, goal)
-        except ServiceError as exc:
-            _fail(exc, form)
+    values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
+    done = submit(form, lambda: svc.save_goal(current_user, goal, values, form.version.data),
+                  success=lambda g: f"Ziel „{g.title}“ gespeichert.",
+                  to=lambda g: url_for(".goals") + f"#ziel-{g.id}", stale=goal)
+    if done.response:
+        return done.response
+    form.conflict = done.conflict
     return render_template("kontrakte/simple_form.html", form=form,
                            title="Ziel bearbeiten" if goal else "Ziel anlegen",
-                           back=url_for(".goals")), _status(form)
+                           back=url_for(".goals")), done.status
 
 
 # --- indicators --------------------------------------------------------------------------
@@ -793,19 +725,16 @@ def indicator_form(indicator_id=None):
     _setup_indicator_form(form, ind)
     if request.method == "GET" and ind is None and request.args.get("kontrakt", type=int):
         form.contract_id.data = request.args.get("kontrakt", type=int)
-    if request.method == "POST" and form.validate():
-        values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
-        try:
-            ind = svc.save_indicator(current_user, ind, values, form.version.data)
-            flash(f"Kennzahl „{ind.name}“ gespeichert.", "success")
-            return redirect(url_for(".indicator", indicator_id=ind.id))
-        except Conflict as exc:
-            form.conflict = after_conflict(form, exc, ind)
-        except ServiceError as exc:
-            _fail(exc, form)
+    values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
+    done = submit(form, lambda: svc.save_indicator(current_user, ind, values, form.version.data),
+                  success=lambda i: f"Kennzahl „{i.name}“ gespeichert.",
+                  to=lambda i: url_for(".indicator", indicator_id=i.id), stale=ind)
+    if done.response:
+        return done.response
+    form.conflict = done.conflict
     return render_template("kontrakte/simple_form.html", form=form,
                            title="Kennzahl bearbeiten" if ind else "Kennzahl anlegen",
-                           back=url_for(".indicators")), _status(form)
+                           back=url_for(".indicators")), done.status
 
 
 @bp.route("/kennzahlen/<int:indicator_id>/messwerte", methods=["POST"])
@@ -821,7 +750,7 @@ def add_measurement(indicator_id):
             flash("Ist-Wert gespeichert.", "success")
             return redirect(url_for(".indicator", indicator_id=ind.id), 303)
         except ServiceError as exc:
-            _fail(exc, form)
+            fail(exc, form)
             status = exc.status
             ind = _indicator_or_404(indicator_id)
     ev = evaluate(ind)
@@ -893,11 +822,11 @@ def report(report_id):
     try:
         svc.save_report(current_user, rep, values, narrative, request.form.get("version"), submit=submit)
     except ValidationError as exc:
-        db.session.rollback()
+        discard()
         rep = _report_or_404(report_id)
         return _render_report(rep, exc.errors or {"_": exc.message}, values, narrative, 422)
     except Conflict as exc:
-        db.session.rollback()
+        discard()
         rep = _report_or_404(report_id)
         return _render_report(rep, {}, values, narrative, 409, conflict=exc.message)
     flash("Bericht eingereicht. Vielen Dank!" if submit else "Zwischenstand gespeichert.", "success")
@@ -915,7 +844,7 @@ def report_upload(report_id):
                             report=rep, description=request.form.get("description"))
         flash("Datei hochgeladen.", "success")
     except ServiceError as exc:
-        db.session.rollback()
+        discard()
         rep = _report_or_404(report_id)
         return _render_report(rep, exc.errors or {"_": exc.message}, status=exc.status)
     return redirect(url_for(".report", report_id=rep.id), 303)
@@ -933,7 +862,7 @@ def review(report_id):
             raise ValidationError({"comment": " ".join(e for errs in form.errors.values() for e in errs)})
         svc.review_report(current_user, rep, accept, form.comment.data, form.version.data)
     except ServiceError as exc:
-        db.session.rollback()
+        discard()
         rep = _report_or_404(report_id)
         msg = exc.message if not exc.errors else " ".join(exc.errors.values())
         return _render_report(rep, {"review": msg}, status=exc.status)

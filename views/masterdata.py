@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
-from beteiligung.services import Conflict, ServiceError, ValidationError, masterdata as svc
+from beteiligung.uow import discard
+from beteiligung.services import Conflict, ValidationError, masterdata as svc
 from beteiligung.services.audit import history
 from models import (
     AREA_KINDS, BODY_KINDS, ORGANISATION_KINDS, TERM_CLASSES, VOCABULARIES,
@@ -20,7 +21,7 @@ from models import (
 )
 
 from . import current_page
-from .forms import CONTROL, after_conflict
+from .forms import CONTROL, act, submit
 from .masterdata_forms import AreaForm, BodyForm, OrganisationForm, PersonForm, TermForm
 
 bp = Blueprint("stammdaten", __name__, url_prefix="/stammdaten")
@@ -325,13 +326,13 @@ def _save(ent: Entity, obj, form):
             svc.update(current_user, obj, _values(form, ent), form.version.data)
             flash(f"{ent.label} „{obj}“ wurde gespeichert.", "success")
     except ValidationError as exc:
-        db.session.rollback()
+        discard()
         form.apply_errors(exc.errors)
         if not exc.errors:
             flash(exc.message, "danger")
         return None
     except Conflict as exc:
-        db.session.rollback()
+        discard()
         form.conflict = exc.message
         return None
     return redirect(url_for(".detail", key=ent.key, obj_id=obj.id))
@@ -385,14 +386,9 @@ def remove(key, obj_id):
     obj = _get(ent, obj_id)
     if not ent.may_delete(obj):
         abort(403)
-    try:
-        svc.delete(current_user, obj, request.form.get("version"))
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".detail", key=key, obj_id=obj_id)), 303
-    flash(f"{ent.label} wurde gelöscht.", "success")
-    return redirect(url_for(".index", key=key)), 303
+    return act(lambda: svc.delete(current_user, obj, request.form.get("version")),
+               success=f"{ent.label} wurde gelöscht.", to=url_for(".index", key=key),
+               failed_to=url_for(".detail", key=key, obj_id=obj_id))
 
 
 # --- persons: DSGVO ------------------------------------------------------------
@@ -413,14 +409,9 @@ def person_erase(obj_id):
     person = _get(ent, obj_id)
     if not perm.can_erase_person(current_user, person):
         abort(403)
-    try:
-        svc.erase_person(current_user, person, request.form.get("version"))
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".detail", key="personen", obj_id=obj_id)), 303
-    flash("Die personenbezogenen Daten wurden anonymisiert.", "success")
-    return redirect(url_for(".detail", key="personen", obj_id=obj_id)), 303
+    return act(lambda: svc.erase_person(current_user, person, request.form.get("version")),
+               success="Die personenbezogenen Daten wurden anonymisiert.",
+               to=url_for(".detail", key="personen", obj_id=obj_id))
 
 
 # --- taxonomies ----------------------------------------------------------------
@@ -439,18 +430,11 @@ def term_create(vocabulary):
     if not perm.can_edit_terms(current_user):
         abort(403)
     form = TermForm()
-    if form.validate_on_submit():
-        try:
-            svc.create(current_user, TERM_CLASSES[vocabulary],
-                       {"vocabulary": vocabulary, "name": form.name.data, "description": form.description.data})
-            flash(f"{VOCABULARIES[vocabulary]} „{form.name.data}“ wurde angelegt.", "success")
-            return redirect(url_for(".terms"))
-        except ValidationError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-    status = 422 if form.errors else 200
-    return render_template("masterdata/term_form.html", form=form, vocabulary=vocabulary,
-                           label=VOCABULARIES[vocabulary], term=None), status
+    done = submit(form, lambda: svc.create(current_user, TERM_CLASSES[vocabulary], {
+                      "vocabulary": vocabulary, "name": form.name.data, "description": form.description.data}),
+                  success=f"{VOCABULARIES[vocabulary]} „{form.name.data}“ wurde angelegt.", to=url_for(".terms"))
+    return done.response or (render_template("masterdata/term_form.html", form=form, vocabulary=vocabulary,
+                                             label=VOCABULARIES[vocabulary], term=None), done.status)
 
 
 @bp.route("/begriffe/<int:term_id>/bearbeiten", methods=["GET", "POST"])
@@ -461,18 +445,10 @@ def term_edit(term_id):
     if not perm.can_edit_terms(current_user):
         abort(403)
     form = TermForm(obj=term)
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            svc.update(current_user, term, {"name": form.name.data, "description": form.description.data},
-                       form.version.data)
-            flash("Gespeichert.", "success")
-            return redirect(url_for(".terms"))
-        except ValidationError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-        except Conflict as exc:
-            conflict = after_conflict(form, exc, term)
-    status = 409 if conflict else (422 if form.errors else 200)
-    return render_template("masterdata/term_form.html", form=form, vocabulary=term.vocabulary,
-                           label=VOCABULARIES[term.vocabulary], term=term, conflict=conflict), status
+    done = submit(form, lambda: svc.update(current_user, term, {"name": form.name.data,
+                                                                "description": form.description.data},
+                                           form.version.data),
+                  success="Gespeichert.", to=url_for(".terms"), stale=term)
+    return done.response or (render_template("masterdata/term_form.html", form=form, vocabulary=term.vocabulary,
+                                             label=VOCABULARIES[term.vocabulary], term=term,
+                                             conflict=done.conflict), done.status)

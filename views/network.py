@@ -14,13 +14,14 @@ from sqlalchemy.orm import joinedload
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError, imports
 from beteiligung.services import network as svc
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
 from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, PartnerStatus, Relation, RelationKind
 
 from .network_forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationKindForm
-from .forms import after_conflict
+from .forms import act, fail, submit
 
 bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
 
@@ -33,27 +34,6 @@ MAP_PAGE = 250  # nodes per progressive load of the map
 def _login():
     if not perm.can_view_network(current_user):
         abort(403)
-
-
-@bp.app_template_global()
-def visibility_label(key):
-    return VISIBILITIES.get(key, key)
-
-
-@bp.app_template_filter("isodate_de")
-def isodate_de(value):
-    from beteiligung.formatting import date_de
-    if not value:
-        return ""
-    return date_de(date.fromisoformat(value) if isinstance(value, str) else value)
-
-
-@bp.app_template_filter("isodatetime_de")
-def isodatetime_de(value):
-    from datetime import datetime
-
-    from beteiligung.formatting import datetime_de
-    return datetime_de(datetime.fromisoformat(value)) if value else ""
 
 
 class ListPage:
@@ -357,12 +337,12 @@ def _save_relation(form, rel):
             svc.update_relation(current_user, rel, values, form.version.data)
             flash("Die Beziehung wurde gespeichert.", "success")
     except ValidationError as exc:
-        db.session.rollback()
+        discard()
         mapping = {"kind_id": "kind_id", "source": "source", "target": "target"}
         form.apply_errors({mapping.get(k, k): v for k, v in exc.errors.items()})
         return None
     except Conflict as exc:
-        db.session.rollback()
+        discard()
         form.conflict = exc.message
         return None
     return redirect(url_for(".relation_detail", rel_id=rel.id))
@@ -424,14 +404,9 @@ def relation_delete(rel_id):
     rel = _get_relation(rel_id)
     if not perm.can_edit_relation(current_user, rel):
         abort(403)
-    try:
-        svc.delete_relation(current_user, rel, request.form.get("version"))
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".relation_detail", rel_id=rel_id)), 303
-    flash("Die Beziehung wurde gelöscht.", "success")
-    return redirect(url_for(".edges")), 303
+    return act(lambda: svc.delete_relation(current_user, rel, request.form.get("version")),
+               success="Die Beziehung wurde gelöscht.", to=url_for(".edges"),
+               failed_to=url_for(".relation_detail", rel_id=rel_id))
 
 
 @bp.route("/arten", methods=["GET", "POST"])
@@ -442,16 +417,12 @@ def kinds():
     if request.method == "POST":
         if not may_edit:
             abort(403)
-        if form.validate_on_submit():
-            try:
-                svc.create_relation_kind(current_user, form.name.data, form.directed.data == "ja",
-                                         form.description.data)
-                flash(f"Die Art „{form.name.data}“ wurde angelegt.", "success")
-                return redirect(url_for(".kinds"))
-            except ValidationError as exc:
-                db.session.rollback()
-                form.apply_errors(exc.errors)
-        status = 422
+        done = submit(form, lambda: svc.create_relation_kind(current_user, form.name.data, form.directed.data == "ja",
+                                                             form.description.data),
+                      success=f"Die Art „{form.name.data}“ wurde angelegt.", to=url_for(".kinds"))
+        if done.response:
+            return done.response
+        status = done.status
     rows = db.session.scalars(select(RelationKind).order_by(RelationKind.name)).all()
     return render_template("network/kinds.html", rows=rows, form=form, may_edit=may_edit), status
 
@@ -485,15 +456,11 @@ def pipeline():
     if request.method == "POST":
         if not perm.can_manage_network(current_user):
             abort(403)
-        if form.validate_on_submit():
-            try:
-                svc.set_partner_status(current_user, _pipeline_values(form))
-                flash("Der Eintrag wurde angelegt.", "success")
-                return redirect(url_for(".pipeline")), 303
-            except ValidationError as exc:
-                db.session.rollback()
-                form.apply_errors(exc.errors)
-        status = 422
+        done = submit(form, lambda: svc.set_partner_status(current_user, _pipeline_values(form)),
+                      success="Der Eintrag wurde angelegt.", to=url_for(".pipeline"), code=303)
+        if done.response:
+            return done.response
+        status = done.status
     elif form.body_id.choices:
         form.body_id.data = form.body_id.choices[0][0]
     entries = db.session.scalars(
@@ -513,19 +480,11 @@ def pipeline_edit(entry_id):
         abort(403)
     form = PartnerStatusForm(obj=entry)
     _setup_pipeline_form(form)
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            svc.set_partner_status(current_user, _pipeline_values(form), entry, form.version.data)
-            flash("Gespeichert.", "success")
-            return redirect(url_for(".pipeline")), 303
-        except ValidationError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-        except Conflict as exc:
-            conflict = after_conflict(form, exc, entry)
-    status = 409 if conflict else (422 if form.errors else 200)
-    return render_template("network/pipeline_form.html", form=form, entry=entry, conflict=conflict), status
+    done = submit(form, lambda: svc.set_partner_status(current_user, _pipeline_values(form), entry,
+                                                       form.version.data),
+                  success="Gespeichert.", to=url_for(".pipeline"), code=303, stale=entry)
+    return done.response or (render_template("network/pipeline_form.html", form=form, entry=entry,
+                                             conflict=done.conflict), done.status)
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -552,8 +511,7 @@ def import_data():
                     report = imports.run_import(current_user, form.kind.data, body, upload.filename, upload.read(),
                                                 commit=commit)
             except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
+                fail(exc)
                 status = exc.status
             else:
                 if report.written:

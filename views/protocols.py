@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional as Op
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 from beteiligung.services import Conflict, ValidationError, protocols as svc
 from models import Committee, Meeting, Organisation, Person
 from models.protocols import (
@@ -18,7 +19,7 @@ from models.protocols import (
     POLITICAL_OUTCOMES, MeetingRole, Protocol, ProtocolEntry, ProtocolRevision,
 )
 
-from .forms import Form, IdSelectField, VersionField
+from .forms import Form, IdSelectField, VersionField, submit
 
 bp = Blueprint("protokolle", __name__, url_prefix="/protokolle")
 
@@ -273,7 +274,7 @@ def attendance(meeting_id):
                 status_code = 409
                 rows = svc.attendance_rows(meeting)  # the list as the other person saved it
             except ValidationError as exc:
-                db.session.rollback()
+                discard()
                 errors = exc.errors or {"form": exc.message}
         by_pid = {r["person_id"]: r for r in submitted}
         fields = ("status", "organisation_id", "deputy_id", "note")
@@ -300,15 +301,11 @@ def entry_create(meeting_id):
         abort(403)
     form = EntryForm()
     _setup_entry_form(form, meeting)
-    if form.validate():
-        try:
-            entry = svc.create_entry(current_user, meeting, form.data_for_service())
-            flash(f"{entry.kind} gespeichert.", "success")
-            return redirect(_protocol_url(meeting, f"eintrag-{entry.id}"))
-        except ValidationError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-    return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=None), 422
+    done = submit(form, lambda: svc.create_entry(current_user, meeting, form.data_for_service()),
+                  success=lambda entry: f"{entry.kind} gespeichert.",
+                  to=lambda entry: _protocol_url(meeting, f"eintrag-{entry.id}"))
+    return done.response or (render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=None),
+                             done.status)
 
 
 @bp.route("/eintraege/<int:entry_id>")
@@ -336,7 +333,7 @@ def entry_edit(entry_id):
             flash("Eintrag gespeichert.", "success")
             return redirect(_protocol_url(meeting, f"eintrag-{e.id}"))
         except Conflict as exc:
-            db.session.rollback()
+            discard()
             current = db.session.get(ProtocolEntry, entry_id)
             if current is None:
                 abort(404)
@@ -345,7 +342,7 @@ def entry_edit(entry_id):
             return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=current,
                                    current=current), 409
         except ValidationError as exc:
-            db.session.rollback()
+            discard()
             form.apply_errors(exc.errors)
     return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=e), 422
 
@@ -380,12 +377,12 @@ def entry_status(entry_id):
                 return redirect(nxt)
             return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
         except Conflict as exc:
-            db.session.rollback()
+            discard()
             form.conflict = exc.message
             form.version.data = db.session.get(ProtocolEntry, entry_id).version
             code = 409
         except ValidationError as exc:
-            db.session.rollback()
+            discard()
             form.apply_errors(exc.errors)
             code = 422
     else:
@@ -409,16 +406,10 @@ def entry_forward(entry_id):
         spk = next((c for c in committees if c.type.name == "Sozialplanungskonferenz"), None)
         form.committee_id.data = spk.id if spk else None
         return render_template("protocols/forward.html", entry=e, form=form)
-    code = 422
-    if form.validate():
-        try:
-            topic = svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data))
-            flash(f"In den Themenspeicher von „{topic.committee.name}“ weitergeleitet.", "success")
-            return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
-        except ValidationError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-    return render_template("protocols/forward.html", entry=e, form=form), code
+    done = submit(form, lambda: svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data)),
+                  success=lambda topic: f"In den Themenspeicher von „{topic.committee.name}“ weitergeleitet.",
+                  to=_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+    return done.response or (render_template("protocols/forward.html", entry=e, form=form), done.status)
 
 
 @bp.route("/eintraege/<int:entry_id>/politische-entscheidung", methods=["GET", "POST"])
@@ -430,17 +421,12 @@ def entry_political(entry_id):
     if request.method == "GET":
         form.version.data = e.version
         return render_template("protocols/political_form.html", entry=e, form=form)
-    code = 422
-    if form.validate():
-        try:
-            svc.record_political_resolution(current_user, e, form.political_date.data, form.political_outcome.data,
-                                            form.political_note.data, form.version.data)
-            flash("Die politische Entscheidung wurde festgehalten.", "success")
-            return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
-        except ValidationError as exc:
-            db.session.rollback()
-            form.apply_errors(exc.errors)
-    return render_template("protocols/political_form.html", entry=e, form=form), code
+    done = submit(form, lambda: svc.record_political_resolution(
+                      current_user, e, form.political_date.data, form.political_outcome.data,
+                      form.political_note.data, form.version.data),
+                  success="Die politische Entscheidung wurde festgehalten.",
+                  to=_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+    return done.response or (render_template("protocols/political_form.html", entry=e, form=form), done.status)
 
 
 # --- approval -----------------------------------------------------------------------
@@ -457,7 +443,7 @@ def send_for_approval(meeting_id):
     try:
         n = svc.send_for_approval(current_user, meeting, form.objection_deadline.data, form.version.data)
     except ValidationError as exc:
-        db.session.rollback()
+        discard()
         return _protocol_error(meeting, exc, 422)
     flash(f"Der Entwurf wurde an {n} Beteiligte zur Abstimmung versandt.", "success")
     return redirect(_protocol_url(meeting, "freigabe"))
@@ -478,7 +464,7 @@ def objection(meeting_id):
     try:
         svc.add_objection(current_user, meeting, form.text.data)
     except ValidationError as exc:
-        db.session.rollback()
+        discard()
         return _protocol_error(meeting, exc, 422, kept=form.text.data)
     flash("Ihr Einwand wurde festgehalten.", "success")
     return redirect(_protocol_url(meeting, "freigabe"))
@@ -630,16 +616,10 @@ def _visible_open_items(meeting):
     return [e for e in svc.open_items(meeting) if perm.can_read_entry(current_user, e)]
 
 
-@bp.app_context_processor
-def _panel_helpers():
-    def protocol_panel(meeting):
-        """Data for templates/protocols/_meeting_panel.html (a fixed number of queries)."""
-        protocol = svc.get_protocol(meeting)
-        summary = svc.attendance_summary([meeting.id])[meeting.id]
-        return {"protocol": protocol, "summary": summary, "quorum": svc.quorum_state(meeting, summary),
-                "open_items": _visible_open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}
-
-    def committee_health(committee):
-        return svc.committee_health(committee)
-
-    return {"protocol_panel": protocol_panel, "protocol_committee_health": committee_health}
+def meeting_panel(meeting) -> dict:
+    """Data for templates/protocols/_meeting_panel.html on the meeting page (a fixed number of
+    queries); the meeting view computes it and passes it as `panel` – the template only renders."""
+    protocol = svc.get_protocol(meeting)
+    summary = svc.attendance_summary([meeting.id])[meeting.id]
+    return {"protocol": protocol, "summary": summary, "quorum": svc.quorum_state(meeting, summary),
+            "open_items": _visible_open_items(meeting), "previous": svc.previous_protocol_for_approval(meeting)}

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services import calendar as cal_svc
 from beteiligung.services import invitations as inv_svc
@@ -48,10 +49,9 @@ def rsvp(token):
         if form.validate_on_submit():
             try:
                 inv_svc.answer(token, form.rsvp.data, form.deputy_id.data, form.comment.data)
-                db.session.commit()
                 return render_template("oeffentlich/rsvp_done.html", inv=inv, labels=inv_svc.RSVP_LABELS)
             except ServiceError as exc:
-                db.session.rollback()
+                discard()
                 form.apply_errors(exc.errors)
                 if not exc.errors:
                     return _error(exc.status, "Antwort nicht möglich", exc.message)
@@ -99,17 +99,16 @@ def meeting(meeting_id):
         if form.validate_on_submit():
             try:
                 inv_svc.register_public(m, {k: f.data for k, f in form._fields.items()})
-                db.session.commit()
                 flash("Vielen Dank! Ihre Anmeldung ist eingegangen; eine Bestätigung mit Kalendereintrag "
                       "kommt per E-Mail.", "success")
                 return redirect(url_for(".meeting", meeting_id=m.id), 303)
             except ValidationError as exc:
-                db.session.rollback()
+                discard()
                 form.apply_errors(exc.errors)
                 if not exc.errors:
                     flash(exc.message, "danger")
             except ServiceError:
-                db.session.rollback()
+                discard()
                 abort(404)
         status = 422
     return render_template("oeffentlich/meeting.html", m=m, items=items, form=form, taken=taken, full=full,

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from sqlalchemy import select
 
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 from beteiligung.services import Conflict, ValidationError
 from beteiligung.services import coding as coding_svc
 from beteiligung.services import survey_results as results_svc
@@ -242,11 +243,11 @@ def page(key, lang, number):
                 svc.validate_submission_key(sk)
                 svc.submit_response(survey, merged, sk, lang, token_nonce_value=nonce, draft_key=draft_key)
             except ValidationError as exc:
-                db.session.rollback()
+                discard()
                 return render_answer_form(survey, lang, questions, request.form, exc.errors or {"_": exc.message},
                                           422, number=number, pages=len(pages), section=section, values=merged, sk=sk)
             except Conflict:
-                db.session.rollback()
+                discard()
                 raise  # German 409 page (error handler for ServiceError)
             response = redirect(url_for(".thanks", key=key, lang=lang))
             response.delete_cookie(cookie_name, path=f"/b/{key}")

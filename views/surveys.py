@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 from beteiligung.services import ServiceError, ValidationError
 from beteiligung.services import coding as coding_svc
 from beteiligung.services import survey_results as results_svc
@@ -132,6 +133,7 @@ def create():
         try:
             survey = svc.create_survey(current_user, _survey_data())
         except ValidationError as exc:
+            discard()
             return _form_context(None, exc.errors or {"title": exc.message}, 422)
         flash("Die Befragung wurde angelegt. Legen Sie jetzt die Fragen an.", "success")
         return redirect(url_for(".detail", survey_id=survey.id))
@@ -146,11 +148,11 @@ def edit(survey_id):
             data = _survey_data()
             data["body_id"] = survey.body_id
             svc.update_survey(current_user, survey, data, request.form.get("version"))
-        except ValidationError as exc:
+        except ServiceError as exc:  # the half-applied changes are thrown away; the form shows the input
+            discard()
             survey = db.session.get(Survey, survey_id)
-            return _form_context(survey, exc.errors or {"title": exc.message}, 422)
-        except ServiceError as exc:
-            survey = db.session.get(Survey, survey_id)
+            if isinstance(exc, ValidationError):
+                return _form_context(survey, exc.errors or {"title": exc.message}, 422)
             return _form_context(survey, {"title": exc.message}, exc.status)
         flash("Gespeichert.", "success")
         return redirect(url_for(".detail", survey_id=survey.id))
@@ -169,7 +171,7 @@ def detail(survey_id, error=None, status=200):
 
 
 def _detail_error(survey_id, exc):
-    db.session.rollback()
+    discard()
     message = exc.message if not exc.errors else " ".join(exc.errors.values())
     return detail(survey_id, error=message, status=exc.status)
 
@@ -244,7 +246,7 @@ def question(survey_id, question_id=None):
         try:
             svc.save_question(current_user, survey, _question_data(), q)
         except ServiceError as exc:
-            db.session.rollback()
+            discard()
             survey = db.session.get(Survey, survey_id)
             q = next((x for x in survey.questions if x.id == question_id), None) if question_id else None
             return _question_form(survey, q, exc.errors or {"text": exc.message}, exc.status)
@@ -286,6 +288,7 @@ def translate(survey_id, lang):
             flash("Übersetzung gespeichert.", "success")
             return redirect(url_for(".detail", survey_id=survey_id))
         except ServiceError as exc:
+            discard()
             survey = db.session.get(Survey, survey_id)
             errors, status = exc.errors or {"_": exc.message}, exc.status
     targets = [(svc.target_key(o, f), f, de, o.tr(f, lang) if o.tr(f, lang) != de else "")
@@ -349,7 +352,7 @@ def paper(survey_id):
                 flash("Papierfragebogen gespeichert. Nächster Bogen:", "success")
                 return redirect(url_for(".paper", survey_id=survey_id))
             except ValidationError as exc:
-                db.session.rollback()
+                discard()
                 errors = exc.errors or {"_": exc.message}
         status = 422
     return render_answer_form(survey, "de", survey.questions, request.form if errors else {}, errors, status,
@@ -377,7 +380,7 @@ def streets():
                 flash(f"{n} Straßen übernommen.", "success")
                 return redirect(url_for(".streets"))
             except ServiceError as exc:
-                db.session.rollback()
+                discard()
                 error = exc.message
         status = 422
     return render_template("surveys/streets.html", bodies=bodies, error=error), status
@@ -510,7 +513,7 @@ def codes(survey_id):
             flash("Code gespeichert.", "success")
             return redirect(url_for(".codes", survey_id=survey_id))
         except ServiceError as exc:
-            db.session.rollback()
+            discard()
             errors, status = exc.errors or {"name": exc.message}, exc.status
     return render_template("surveys/codes.html", survey=survey, codes=coding_svc.codebook(survey),
                            agreement=coding_svc.agreement_for_survey(survey), errors=errors,
@@ -535,7 +538,7 @@ def code_answers(survey_id):
         try:
             coding_svc.code_answer(current_user, survey, answer_id, _ids("code_ids"), slot)
         except ServiceError as exc:
-            db.session.rollback()
+            discard()
             if exc.status == 404:
                 abort(404)
             flash(exc.message, "danger")
@@ -582,7 +585,7 @@ def finding_form(survey_id, finding_id=None):
             flash("Befund gespeichert.", "success")
             return redirect(url_for(".findings", survey_id=survey_id))
         except ServiceError as exc:
-            db.session.rollback()
+            discard()
             errors, status = exc.errors or {"title": exc.message}, exc.status
             finding = db.session.get(Finding, finding_id) if finding_id else None
     themen = db.session.scalars(select(Term).where(Term.vocabulary == "thema").order_by(Term.name)).all()
@@ -607,7 +610,7 @@ def finding_send(survey_id, finding_id):
     try:
         coding_svc.send_to_committee(current_user, finding, _int("committee_id"))
     except ServiceError as exc:
-        db.session.rollback()
+        discard()
         return render_template("errors/error.html", status=exc.status, title="Nicht gesendet",
                                message=exc.message if not exc.errors else " ".join(exc.errors.values())), exc.status
     flash("Der Befund liegt jetzt im Themenspeicher des Gremiums.", "success")

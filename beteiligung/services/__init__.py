@@ -1,8 +1,10 @@
 """Domain services: the only code that changes state.
 
-Each service checks permission (beteiligung.permissions), validates, writes
-in one transaction and records an audit entry. Views translate the
-exceptions below into German messages and 4xx responses.
+Each service checks permission (beteiligung.permissions), validates, changes
+state and flushes – it never commits or rolls back – and records an audit
+entry. The caller's unit of work (beteiligung/uow.py: the request, a CLI
+command, a job) commits once or rolls everything back. Views translate the
+exceptions below into German messages and 4xx responses (views/forms.submit).
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
+from beteiligung.uow import durable
 from models import (
     ROLE_ADMIN, ROLE_AREA_MANAGER, ROLE_LABELS, ROLE_PARTNER, ROLE_PLANNER, ROLE_POLITICS,
     Area, LoginFailure, Organisation, RoleAssignment, User, utcnow,
@@ -64,14 +65,15 @@ def authenticate(email: str, password: str, client: str) -> User | None:
     else:
         ok = check_password_hash(user.password_hash, password or "") and user.is_enabled
     if not ok:
-        db.session.add_all([LoginFailure(key=_key("email", email)), LoginFailure(key=_key("client", client))])
-        cutoff = utcnow() - timedelta(days=1)
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
-        db.session.commit()
+        # The failure must count although the answer is 401 (whose request is rolled back).
+        with durable():
+            db.session.add_all([LoginFailure(key=_key("email", email)), LoginFailure(key=_key("client", client))])
+            cutoff = utcnow() - timedelta(days=1)
+            db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
         return None
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == _key("email", email)))
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -122,7 +124,7 @@ def set_password_with_token(token: str, purpose: str, password: str, password2: 
     if user.activated_at is None:
         user.activated_at = utcnow()
     record(user, "password", user, None, None, "Passwort gesetzt")
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -137,7 +139,7 @@ def request_password_reset(email: str) -> None:
           f"(gültig {current_app.config['TOKEN_MAX_AGE_HOURS']} Stunden, einmal verwendbar):\n\n{link}\n\n"
           "Wenn Sie das nicht angefordert haben, können Sie diese Nachricht ignorieren.\n",
           category="konto")
-    db.session.commit()
+    db.session.flush()
 
 
 # --- users and roles ---------------------------------------------------------
@@ -187,12 +189,12 @@ def invite_user(actor, email: str, display_name: str, role_values: dict, person_
     db.session.flush()
     _add_role(user, role_values)
     record(actor, "create", user, None, snapshot(user), f"Konto {email} eingeladen")
-    send_activation(actor, user, commit=False)
-    db.session.commit()
+    send_activation(actor, user)
+    db.session.flush()
     return user
 
 
-def send_activation(actor, user: User, commit: bool = True) -> None:
+def send_activation(actor, user: User) -> None:
     require(perm.can_manage_user(actor, user))
     if user.password_hash is not None:
         raise ValidationError("Dieses Konto ist bereits aktiviert.")
@@ -202,8 +204,7 @@ def send_activation(actor, user: User, commit: bool = True) -> None:
           f"eingeladen. Über diesen Link setzen Sie Ihr Passwort (gültig "
           f"{current_app.config['TOKEN_MAX_AGE_HOURS']} Stunden, einmal verwendbar):\n\n{link}\n",
           category="konto")
-    if commit:
-        db.session.commit()
+    db.session.flush()
 
 
 def _add_role(user: User, values: dict) -> RoleAssignment:
@@ -226,7 +227,7 @@ def add_role(actor, user: User, values: dict) -> RoleAssignment:
     role = _add_role(user, values)
     db.session.flush()
     record(actor, "role", user, None, {"rolle": role.label, "bereich": role.scope_label}, "Rolle vergeben")
-    db.session.commit()
+    db.session.flush()
     return role
 
 
@@ -235,7 +236,7 @@ def remove_role(actor, role: RoleAssignment) -> None:
     require(perm.can_manage_user(actor, user))
     record(actor, "role", user, {"rolle": role.label, "bereich": role.scope_label}, None, "Rolle entzogen")
     db.session.delete(role)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_deputy(actor, role: RoleAssignment, deputy: User | None, active: bool) -> None:
@@ -248,7 +249,7 @@ def set_deputy(actor, role: RoleAssignment, deputy: User | None, active: bool) -
     role.deputy_active = bool(active and deputy is not None)
     record(actor, "deputy", role.user, before,
            {"vertretung": str(deputy) if deputy else None, "aktiv": role.deputy_active}, "Vertretung geändert")
-    db.session.commit()
+    db.session.flush()
 
 
 def set_enabled(actor, user: User, enabled: bool, version) -> None:
@@ -260,7 +261,7 @@ def set_enabled(actor, user: User, enabled: bool, version) -> None:
     user.is_enabled = enabled
     db.session.flush()
     record(actor, "update", user, before, snapshot(user), "Konto " + ("entsperrt" if enabled else "gesperrt"))
-    db.session.commit()
+    db.session.flush()
 
 
 def create_user_direct(email: str, display_name: str, password: str, roles: list[dict], person_id=None) -> User:

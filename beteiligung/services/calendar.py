@@ -182,7 +182,7 @@ def personal_feed(feed: CalendarFeed) -> bytes:
             .options(joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items))
             .order_by(Meeting.start)
         ).unique().all()
-    db.session.commit()
+    db.session.flush()
     return publish_ics(meetings, f"Sitzungen – {user.display_name}", public_only=False)
 
 

@@ -108,7 +108,7 @@ def save_code(user, survey: Survey, data: dict, code: Code | None = None) -> Cod
     code.name, code.definition, code.example, code.parent_id = name, definition, example, parent_id
     code.survey_id = None if data.get("shared") else survey.id
     record(user, "update", survey, None, None, f"Code „{name}“ gespeichert")
-    db.session.commit()
+    db.session.flush()
     return code
 
 
@@ -155,7 +155,7 @@ def code_answer(user, survey: Survey, answer_id: int, code_ids: list[int], slot:
         db.session.add(Coding(answer_id=answer.id, code_id=cid, slot=slot, coder_id=user.id))
     if db.session.get(CodedMark, (answer.id, slot)) is None:
         db.session.add(CodedMark(answer_id=answer.id, slot=slot))
-    db.session.commit()
+    db.session.flush()
 
 
 def code_response_sets(survey: Survey, slot: int = 1) -> dict[int, set[int]]:
@@ -211,7 +211,7 @@ def save_finding(user, survey: Survey, data: dict, finding: Finding | None = Non
     finding.codes = db.session.scalars(select(Code).where(Code.id.in_(code_ids))).all() if code_ids else []
     finding.quotes = list(quotes)
     record(user, "update" if before else "create", finding, before, snapshot(finding), f"Befund „{title[:80]}“")
-    db.session.commit()
+    db.session.flush()
     return finding
 
 
@@ -228,7 +228,7 @@ def send_to_committee(user, finding: Finding, committee_id: int) -> TopicProposa
         raise ValidationError({"committee_id": "Dieser Befund liegt dort bereits im Themenspeicher."})
     label = f"Befund aus Befragung „{finding.survey.title}“"
     topic = propose_topic(user, committee, finding.title[:300], finding.text or "", "befund", finding.id, label[:300])
-    db.session.commit()
+    db.session.flush()
     return topic
 
 

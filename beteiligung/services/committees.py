@@ -1,14 +1,15 @@
 """Gremien, Sitzungen, Tagesordnung und Themenspeicher.
 
 Every function checks permission, validates, writes in the caller's
-transaction and records an audit entry; the caller (view, CLI, demo)
-commits. Invitations, mail and calendar live in services/invitations.py
+transaction (flush, never commit) and records an audit entry; the caller's
+unit of work commits (beteiligung/uow.py). Invitations, mail and calendar live in services/invitations.py
 and services/calendar.py.
 """
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dateutil.rrule import rrulestr
 from sqlalchemy import func, select
@@ -23,6 +24,9 @@ from models.committees import FINAL_MEETING_STATES, REGISTRATION_FIELDS, Meeting
 
 from . import NotFound, ValidationError, ensure_version, require
 from .audit import record, snapshot
+
+if TYPE_CHECKING:
+    from models.meetings_extra import AgendaDocument
 
 MAX_SERIES = 60
 CIRCLES = ["Kernkreis", "erweiterter Kreis"]
@@ -325,6 +329,15 @@ def update_meeting(user, m: Meeting, values: dict, version) -> bool:
     return changed
 
 
+def save_meeting(user, m: Meeting, values: dict, version) -> int:
+    """Save a meeting from its form. When time or place changed, everybody invited gets an
+    updated calendar entry (new SEQUENCE); returns how many updates went to the outbox."""
+    from .invitations import send_updates  # invitations builds on this module
+    if not update_meeting(user, m, values, version):
+        return 0
+    return send_updates(user, m)
+
+
 def set_status(user, m: Meeting, status: str, reason: str | None, version) -> Meeting:
     require(perm.can_manage_meeting(user, m))
     ensure_version(m, version)
@@ -462,7 +475,8 @@ def _apply_order(items):
 
 # --- Themenspeicher -----------------------------------------------------------
 
-def propose_topic(user_or_none, committee, title, description, source_type, source_id, source_label):
+def propose_topic(user_or_none, committee: Committee, title: str, description: str | None, source_type: str,
+                  source_id: int | None, source_label: str | None) -> TopicProposal:
     """Put a topic into the committee's Themenspeicher.
 
     Called by members (user given, permission: may view the committee) and by other
@@ -563,7 +577,7 @@ def document_path(doc) -> str:
     return os.path.join(_upload_dir(), doc.stored_name)
 
 
-def add_document(user, item: AgendaItem, filename: str, data: bytes):
+def add_document(user, item: AgendaItem, filename: str, data: bytes) -> AgendaDocument:
     """Attach a file to a TOP: type by extension AND content, at most 10 MB; stored outside static/."""
     import os
     import secrets as _secrets

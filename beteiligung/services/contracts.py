@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from beteiligung import permissions as perm
@@ -111,7 +111,7 @@ def create_contract(user, values: dict) -> Contract:
     db.session.flush()
     _add_version(user, contract, values.get("comment") or "Erster Entwurf")
     record(user, "create", contract, None, snapshot(contract, ("terms", "areas", "goals")))
-    db.session.commit()
+    db.session.flush()
     return contract
 
 
@@ -139,7 +139,7 @@ def update_contract(user, contract: Contract, values: dict, version, comment: st
     if before != after:
         _add_version(user, contract, comment)
         record(user, "update", contract, before, after)
-    db.session.commit()
+    db.session.flush()
     return contract
 
 
@@ -246,7 +246,7 @@ def amend_contract(user, contract: Contract, values: dict, version, comment: str
     after = snapshot(contract)
     after["budget"] = [budget_line_text(b) for b in contract.budget_lines]
     record(user, "amend", contract, before, after, f"Nachtrag {n}: {contract.title}")
-    db.session.commit()
+    db.session.flush()
     return v
 
 
@@ -282,7 +282,7 @@ def change_status(user, contract: Contract, new_status: str, version, *, day: da
             generate_reports(duty)
     record(user, "status", contract, before, {"status": new_status},
            f"{contract.title}: {before['status']} → {new_status}")
-    db.session.commit()
+    db.session.flush()
     return contract
 
 
@@ -299,7 +299,7 @@ def delete_contract(user, contract: Contract, version) -> None:
     for ind in list(contract.indicators):
         ind.contract = None  # indicators stay as planning indicators of the body
     db.session.delete(contract)
-    db.session.commit()
+    db.session.flush()
 
 
 def _require_editable(user, contract: Contract) -> None:
@@ -329,7 +329,7 @@ def add_party(user, contract: Contract, *, organisation_id=None, body_id=None, r
     contract.updated_at = utcnow()
     db.session.flush()
     record(user, "add_party", contract, None, snapshot(party), f"Partei hinzugefügt: {party.name}")
-    db.session.commit()
+    db.session.flush()
     return party
 
 
@@ -350,7 +350,7 @@ def sign_party(user, party: ContractParty, signatory: str, signed_on: date | Non
     contract.updated_at = utcnow()
     db.session.flush()
     record(user, "sign", contract, None, snapshot(party), f"Unterzeichnung: {party.name}")
-    db.session.commit()
+    db.session.flush()
     return party
 
 
@@ -363,7 +363,7 @@ def remove_party(user, party: ContractParty, version) -> None:
     record(user, "remove_party", contract, snapshot(party), None, f"Partei entfernt: {party.name}")
     contract.parties.remove(party)
     contract.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 FIVE_YEARS_MESSAGE = "Die Budgetplanung umfasst höchstens fünf aufeinanderfolgende Jahre."
@@ -408,7 +408,7 @@ def add_budget_line(user, contract: Contract, kind: str, year, amount_text, prod
     contract.updated_at = utcnow()
     db.session.flush()
     record(user, "add_budget", contract, None, snapshot(line), f"Budget {year} {kind}: {format_euro(amount)}")
-    db.session.commit()
+    db.session.flush()
     return line
 
 
@@ -418,7 +418,7 @@ def remove_budget_line(user, line: BudgetLine) -> None:
     record(user, "remove_budget", contract, snapshot(line), None, f"Budgetzeile entfernt ({line.year})")
     db.session.delete(line)
     contract.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def budget_totals(lines) -> dict:
@@ -531,7 +531,7 @@ def add_duty(user, contract: Contract, party_id, title: str, periodicity: str, d
     if contract.status in IN_FORCE_STATES:
         generate_reports(duty)
     record(user, "add_duty", contract, None, snapshot(duty), f"Berichtspflicht: {duty.title}")
-    db.session.commit()
+    db.session.flush()
     return duty
 
 
@@ -629,7 +629,7 @@ def save_report(user, report: Report, values: dict, narrative: str | None, versi
     if submit:
         db.session.expire(report, ["measurements"])
         _check_deviation(user, report)
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -655,7 +655,7 @@ def review_report(user, report: Report, accept: bool, comment: str | None, versi
                   f"Guten Tag {u.display_name},\n\nIhr Bericht „{report}“ wurde zur Überarbeitung zurückgegeben.\n\n"
                   f"Kommentar: {report.review_comment}\n\nBitte melden Sie sich an und reichen Sie ihn erneut ein:\n"
                   f"{current_app.config['BASE_URL']}/kontrakte/berichte/{report.id}\n", category="kontrakte")
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -701,7 +701,7 @@ def _reporter_users(report: Report) -> list[User]:
                                    .where(cond, User.is_enabled.is_(True)).distinct()))
 
 
-def overdue_reports_query(today: date | None = None):
+def overdue_reports_query(today: date | None = None) -> Select:
     today = today or date.today()
     return (select(Report).join(Contract, Report.contract_id == Contract.id)
             .where(Report.status.in_(OPEN_REPORT_STATES), Report.due_date < today,
@@ -728,7 +728,7 @@ def send_reminders(today: date | None = None, interval_days: int = 7) -> int:
                   "Vielen Dank!\nIhre Sozialplanung", category="kontrakte")
             count += 1
         report.reminded_at = utcnow() if today == date.today() else datetime.combine(today, time(8))
-    db.session.commit()
+    db.session.flush()
     return count
 
 
@@ -785,7 +785,7 @@ def save_attachment(user, contract: Contract, filename: str, data: bytes, *, rep
     record(user, "upload", contract, None, {"datei": att.filename, "bericht": report.id if report else None},
            f"Anhang: {att.filename}")
     try:
-        db.session.commit()
+        db.session.flush()
     except Exception:
         (upload_dir() / stored).unlink(missing_ok=True)
         raise
@@ -812,7 +812,7 @@ def delete_attachment(user, att: Attachment) -> None:
            {"datei": att.filename, "bericht": att.report_id, "groesse": att.size}, None,
            f"Anhang gelöscht: {att.filename}")
     db.session.delete(att)
-    db.session.commit()
+    db.session.flush()
     (upload_dir() / stored).unlink(missing_ok=True)
 
 
@@ -891,7 +891,7 @@ def save_goal(user, goal: Goal | None, values: dict, version=None) -> Goal:
     goal.updated_at = utcnow()
     db.session.flush()
     record(user, "update" if before else "create", goal, before, snapshot(goal))
-    db.session.commit()
+    db.session.flush()
     return goal
 
 
@@ -951,7 +951,7 @@ def save_indicator(user, indicator: Indicator | None, values: dict, version=None
     indicator.updated_at = utcnow()
     db.session.flush()
     record(user, "update" if before else "create", indicator, before, snapshot(indicator))
-    db.session.commit()
+    db.session.flush()
     return indicator
 
 
@@ -980,7 +980,7 @@ def add_measurement(user, indicator: Indicator, period_end: date | None, value_t
     db.session.flush()
     record(user, "measure", indicator, None, {"stichtag": period_end.isoformat(), "wert": str(value)},
            f"Ist-Wert {indicator.name}")
-    db.session.commit()
+    db.session.flush()
     return m
 
 

@@ -281,14 +281,9 @@ def run_import(user, kind: str, body: Body, filename: str, data: bytes, *, commi
         for name, message in errors.items():
             result.errors.append(message)
     if not report.ok or not commit:
-        db.session.rollback()
-        return report
-    try:
-        for result, values in prepared:
-            svc.create(user, model, values, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        return report  # the checks above wrote nothing
+    for result, values in prepared:
+        svc.create(user, model, values)
+    db.session.flush()
     report.written = len(prepared)
     return report

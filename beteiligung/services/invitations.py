@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
+from beteiligung.uow import durable
 from beteiligung.formatting import date_de, time_de
 from models import Invitation, Meeting, Membership, Organisation, Person, utcnow
 from models.committees import (
@@ -313,6 +314,13 @@ def invitation_for_token(token: str) -> Invitation:
     return inv
 
 
+def may_still_answer(inv: Invitation) -> bool:
+    """The invitation went out and the meeting is still ahead and not cancelled: the invitee may
+    answer (the meeting page then offers the personal answer link)."""
+    m = inv.meeting
+    return inv.sent_at is not None and m.status in ("geplant", "eingeladen", "verschoben") and m.end >= utcnow()
+
+
 def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) -> Invitation:
     inv = invitation_for_token(token)
     errors = {}
@@ -442,10 +450,9 @@ def read_calendar_replies(maildir_path: str) -> dict[str, list[str]]:
         if "S" in message.get_flags():
             continue
         try:
-            outcome, text = apply_calendar_reply(message.as_bytes())
-            db.session.commit()
+            with durable():  # this mail's answer is committed before the mail is marked read
+                outcome, text = apply_calendar_reply(message.as_bytes())
         except Exception as exc:  # a broken mail must not stop the run; it stays unread for a look
-            db.session.rollback()
             result["abgelehnt"].append(f"{key}: nicht verarbeitet ({type(exc).__name__})")
             continue
         result[outcome].append(text)
@@ -455,7 +462,7 @@ def read_calendar_replies(maildir_path: str) -> dict[str, list[str]]:
     return result
 
 
-def deputy_choices(inv: Invitation):
+def deputy_choices(inv: Invitation) -> list[Person]:
     """Who may be named as deputy: persons of the invitee's organisation and the committee's members
     (the planning office adds anybody else as a person first)."""
     from sqlalchemy import or_
@@ -476,7 +483,7 @@ def summary(meeting: Meeting) -> dict:
     return counts
 
 
-def meeting_invitations(meeting: Meeting):
+def meeting_invitations(meeting: Meeting) -> list[Invitation]:
     if not hasattr(meeting, "_invitations_cache"):
         meeting._invitations_cache = list(db.session.scalars(
             select(Invitation).where(Invitation.meeting_id == meeting.id)

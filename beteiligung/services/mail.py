@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from beteiligung.extensions import db
+from beteiligung.uow import durable
 from models import OutboxMail, utcnow
 from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
 
@@ -18,7 +19,7 @@ MAX_ATTEMPTS = 10
 
 
 def queue(recipient: str, subject: str, body_text: str, *, attachments=(), category: str = "system",
-          html: str | None = None, commit: bool = False, calendar: tuple[str, bytes] | None = None) -> OutboxMail:
+          html: str | None = None, calendar: tuple[str, bytes] | None = None) -> OutboxMail:
     """Build the MIME message and store it in the outbox (part of the caller's transaction).
 
     attachments: iterable of (filename, maintype, subtype, bytes, extra_params) where
@@ -45,8 +46,7 @@ def queue(recipient: str, subject: str, body_text: str, *, attachments=(), categ
         message=msg.as_string(policy=policy.SMTP), category=category,
     )
     db.session.add(mail)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return mail
 
 
@@ -88,20 +88,22 @@ def send_queued(limit: int = 500) -> tuple[int, int]:
             mail.attempts += 1
             mail.status = STATUS_FAILED
             mail.last_error = f"Verbindung fehlgeschlagen: {exc}"[:500]
-        db.session.commit()
+        db.session.flush()
         return 0, len(mails)
     try:
         for mail in mails:
-            mail.attempts += 1
-            try:
-                msg = message_from_string(mail.message, policy=policy.SMTP)
-                server.send_message(msg, from_addr=current_app.config["MAIL_FROM"], to_addrs=[mail.recipient])
-                mail.status, mail.sent_at, mail.last_error = STATUS_SENT, utcnow(), None
-                sent += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                mail.status, mail.last_error = STATUS_FAILED, str(exc)[:500]
-                failed += 1
-            db.session.commit()
+            # each mail's new state is committed before the next one is sent: a run that breaks
+            # off never sends a mail twice
+            with durable():
+                mail.attempts += 1
+                try:
+                    msg = message_from_string(mail.message, policy=policy.SMTP)
+                    server.send_message(msg, from_addr=current_app.config["MAIL_FROM"], to_addrs=[mail.recipient])
+                    mail.status, mail.sent_at, mail.last_error = STATUS_SENT, utcnow(), None
+                    sent += 1
+                except (OSError, smtplib.SMTPException) as exc:
+                    mail.status, mail.last_error = STATUS_FAILED, str(exc)[:500]
+                    failed += 1
     finally:
         try:
             server.quit()

@@ -150,11 +150,10 @@ def _flush_versioned() -> None:
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict() from None
 
 
-def create(user, model, values: dict, *, commit: bool = True):
+def create(user, model: type[db.Model], values: dict) -> db.Model:
     """Create a record of model from cleaned values (to-many relations as lists)."""
     kind = _kind(model)
     require(kind.may_create(user, values))
@@ -166,12 +165,11 @@ def create(user, model, values: dict, *, commit: bool = True):
     db.session.add(obj)
     db.session.flush()
     record(user, "create", obj, None, snapshot(obj, kind.relations))
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return obj
 
 
-def update(user, obj, values: dict, version, *, commit: bool = True):
+def update(user, obj: db.Model, values: dict, version) -> db.Model:
     """Change obj; a stale version raises Conflict, nothing is written."""
     kind = _kind(type(obj))
     require(kind.may_edit(user, obj))
@@ -187,8 +185,7 @@ def update(user, obj, values: dict, version, *, commit: bool = True):
     after = snapshot(obj, kind.relations)
     if before != after:
         record(user, "update", obj, before, after)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return obj
 
 
@@ -220,7 +217,7 @@ def usage(obj) -> dict[str, int]:
     return out
 
 
-def delete(user, obj, version):
+def delete(user, obj: db.Model, version) -> None:
     kind = _kind(type(obj))
     require(kind.may_delete(user, obj))
     ensure_version(obj, version)
@@ -239,15 +236,13 @@ def delete(user, obj, version):
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise Conflict() from None
     except Exception:
-        db.session.rollback()
         raise ValidationError(
             f"{kind.label} wird noch verwendet und kann nicht gelöscht werden. "
             "Setzen Sie sie stattdessen auf inaktiv oder lösen Sie die Verweise."
         ) from None
-    db.session.commit()
+    db.session.flush()
 
 
 def erase_person(user, person, version) -> Person:
@@ -275,7 +270,7 @@ def erase_person(user, person, version) -> Person:
         .values(before=None, after={"anonymisiert": True}, summary="Person anonymisiert")
     )
     record(user, "anonymise", person, {k: "…" for k in before}, snapshot(person), "Person anonymisiert")
-    db.session.commit()
+    db.session.flush()
     return person
 
 
@@ -333,7 +328,7 @@ def _person_records(person) -> dict:
     }
 
 
-def get_or_404(model, obj_id):
+def get_or_404(model: type[db.Model], obj_id) -> db.Model:
     obj = db.session.get(model, obj_id)
     if obj is None:
         raise NotFound()

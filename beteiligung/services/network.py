@@ -20,12 +20,13 @@ from itertools import combinations
 from typing import Callable
 
 import networkx as nx
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import Select, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
+from beteiligung.uow import unit_of_work
 from models import (
     Area, Body, Committee, Meeting, Membership, Organisation, Person, RoleAssignment, Term, User,
     organisation_area, organisation_term, utcnow,
@@ -360,9 +361,8 @@ def _store(key: str, version: int, result: dict, seconds: float) -> None:
                                                     seconds=seconds, computed_at=utcnow()))
             elif row.data_version <= version:
                 row.data_version, row.payload, row.seconds, row.computed_at = version, payload, seconds, utcnow()
-        db.session.commit()
-    except IntegrityError:  # another request stored the same scope at the same moment
-        db.session.rollback()
+    except IntegrityError:  # another request stored the same scope at the same moment: keep theirs
+        pass
 
 
 BACKGROUND_DELAY = 1.0  # let the request that started it finish first (threads share the GIL)
@@ -375,7 +375,8 @@ def _compute_in_background(app, key: str, version: int, g) -> None:
         result = analysis.analyse(g)
         with app.app_context():
             try:
-                _store(key, version, result, time.perf_counter() - t0)
+                with unit_of_work():
+                    _store(key, version, result, time.perf_counter() - t0)
             finally:
                 db.session.remove()
     finally:
@@ -496,7 +497,7 @@ def coverage(user, day: date | None = None) -> dict:
 
 # --- relations: create, update, delete ----------------------------------------------
 
-def parse_node_key(key: str):
+def parse_node_key(key: str) -> Organisation | Person | None:
     """'org:12' / 'person:7' → the record (or None)."""
     kind, _, raw = (key or "").partition(":")
     if not raw.isdigit():
@@ -568,7 +569,7 @@ def _apply(rel: Relation, values: dict, resolved: dict) -> None:
         rel.directed = resolved["kind"].directed_default
 
 
-def create_relation(user, values: dict, *, commit: bool = True) -> Relation:
+def create_relation(user, values: dict) -> Relation:
     require(perm.can_create_relation(user))
     errors, resolved = _check_relation(user, values)
     if errors:
@@ -577,8 +578,7 @@ def create_relation(user, values: dict, *, commit: bool = True) -> Relation:
     _apply(rel, values, resolved)
     db.session.add(rel)
     record(user, "angelegt", rel, None, snapshot(rel), summary=f"Beziehung: {rel}")
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return rel
 
 
@@ -591,7 +591,7 @@ def update_relation(user, rel: Relation, values: dict, submitted_version) -> Rel
     before = snapshot(rel)
     _apply(rel, values, resolved)
     record(user, "geändert", rel, before, snapshot(rel), summary=f"Beziehung: {rel}")
-    db.session.commit()
+    db.session.flush()
     return rel
 
 
@@ -600,7 +600,7 @@ def delete_relation(user, rel: Relation, submitted_version) -> None:
     ensure_version(rel, submitted_version)
     record(user, "gelöscht", rel, snapshot(rel), None, summary=f"Beziehung: {rel}")
     db.session.delete(rel)
-    db.session.commit()
+    db.session.flush()
 
 
 def get_relation(user, rel_id: int) -> Relation:
@@ -620,14 +620,14 @@ def create_relation_kind(user, name: str, directed: bool, description: str | Non
     kind = RelationKind(name=name, directed_default=bool(directed), description=description or None)
     db.session.add(kind)
     record(user, "angelegt", kind, None, snapshot(kind), summary=f"Beziehungsart: {name}")
-    db.session.commit()
+    db.session.flush()
     return kind
 
 
 # --- partner pipeline ---------------------------------------------------------------
 
 def set_partner_status(user, values: dict, entry: PartnerStatus | None = None, submitted_version=None,
-                       *, commit: bool = True) -> PartnerStatus:
+                       ) -> PartnerStatus:
     errors = {}
     if values.get("status") not in PIPELINE_STATES:
         errors["status"] = "Bitte einen Stand wählen (identifiziert, angesprochen, aktiv)."
@@ -664,8 +664,7 @@ def set_partner_status(user, values: dict, entry: PartnerStatus | None = None, s
     entry.note = values.get("note")
     record(user, "angelegt" if before is None else "geändert", entry, before, snapshot(entry),
            summary=f"Partnergewinnung: {org.name} – {entry.status}")
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -787,18 +786,13 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
                 seen[key] = line
                 prepared.append((values, resolved))
     if not report.ok or not commit:
-        db.session.rollback()
-        return report
-    try:
-        for values, resolved in prepared:
-            rel = Relation()
-            _apply(rel, values, resolved)
-            db.session.add(rel)
-            record(user, "importiert", rel, None, snapshot(rel), summary=f"Beziehung: {rel}")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        return report  # the checks above wrote nothing
+    for values, resolved in prepared:
+        rel = Relation()
+        _apply(rel, values, resolved)
+        db.session.add(rel)
+        record(user, "importiert", rel, None, snapshot(rel), summary=f"Beziehung: {rel}")
+    db.session.flush()
     report.written = len(prepared)
     return report
 
@@ -866,7 +860,7 @@ def json_data(net: Network) -> dict:
 
 # --- contact directory ("Wen rufe ich an?") ------------------------------------------
 
-def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None, body_id=None):
+def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None, body_id=None) -> Select:
     q = (select(Person).where(perm.person_filter(user), Person.consent_given.is_(True), Person.anonymised_at.is_(None))
          .order_by(Person.last_name, Person.first_name, Person.id))
     if handlungsfeld_id:

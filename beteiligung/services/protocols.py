@@ -8,11 +8,12 @@ committee health figures.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -51,7 +52,6 @@ def _stale_guard():
     try:
         yield
     except (StaleDataError, IntegrityError):
-        db.session.rollback()
         raise Conflict() from None
 
 
@@ -232,7 +232,6 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
         if expected_version is not None:
             bump = bump.where(Meeting.__table__.c.attendance_version == expected_version)
         if db.session.execute(bump).rowcount != 1:
-            db.session.rollback()
             raise AttendanceConflict()
         db.session.expire(meeting, ["attendance_version"])
         existing = {a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
@@ -250,7 +249,7 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
             {k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]})
         if meeting.status in UPCOMING_MEETING_STATES and meeting.start <= utcnow():
             meeting.status = MeetingStatus.DURCHGEFUEHRT
-        db.session.commit()
+        db.session.flush()
         return len(rows)
 
 
@@ -351,7 +350,7 @@ def create_entry(user, meeting: Meeting, data: dict) -> ProtocolEntry:
     db.session.add(entry)
     db.session.flush()
     _revision(user, protocol, "eintrag_neu", entry)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -370,7 +369,7 @@ def update_entry(user, entry: ProtocolEntry, data: dict, version) -> ProtocolEnt
             entry.status = None
         db.session.flush()
         _revision(user, entry.protocol, "eintrag_geaendert", entry)
-        db.session.commit()
+        db.session.flush()
         return entry
 
 
@@ -382,7 +381,7 @@ def delete_entry(user, entry: ProtocolEntry, version) -> None:
         ensure_version(entry, version)
         _revision(user, protocol, "eintrag_geloescht", entry)
         db.session.delete(entry)
-        db.session.commit()
+        db.session.flush()
 
 
 def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, version) -> ProtocolEntry:
@@ -411,11 +410,12 @@ def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, vers
         db.session.flush()
         _revision(user, entry.protocol, "stand", entry)
         audit.record(user, "update", entry, before, audit.snapshot(entry), f"{entry.kind} {status}: {str(entry)[:200]}")
-        db.session.commit()
+        db.session.flush()
         return entry
 
 
-def record_political_resolution(user, entry: ProtocolEntry, day: date | None, outcome: str, note: str, version):
+def record_political_resolution(user, entry: ProtocolEntry, day: date | None, outcome: str, note: str,
+                                version) -> ProtocolEntry:
     with _stale_guard():
         require(perm.can_record_political_resolution(user, entry))
         if entry.kind != EntryKind.BESCHLUSS or not entry.for_resolution:
@@ -435,7 +435,7 @@ def record_political_resolution(user, entry: ProtocolEntry, day: date | None, ou
         db.session.flush()
         _revision(user, entry.protocol, "politische_entscheidung", entry)
         audit.record(user, "update", entry, before, audit.snapshot(entry), f"Politische Entscheidung: {outcome}")
-        db.session.commit()
+        db.session.flush()
         return entry
 
 
@@ -491,7 +491,7 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
                        attachments=[(f"Protokollentwurf-{meeting.id}.pdf", "application", "pdf", pdf, {})])
         _revision(user, protocol, ProtocolStatus.ZUR_ABSTIMMUNG, data={"frist": deadline.isoformat(), "empfaenger": len(recipients)})
         audit.record(user, "update", protocol, None, {"status": ProtocolStatus.ZUR_ABSTIMMUNG}, f"Protokoll zur Abstimmung: {meeting.title}")
-        db.session.commit()
+        db.session.flush()
         return len(recipients)
 
 
@@ -513,7 +513,7 @@ def add_objection(user, meeting: Meeting, text: str) -> ProtocolObjection:
     db.session.add(objection)
     db.session.flush()
     _revision(user, protocol, "einwand", data={"text": text})
-    db.session.commit()
+    db.session.flush()
     return objection
 
 
@@ -539,7 +539,7 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
                        attachments=[(f"Protokoll-{meeting.id}-Fassung-{protocol.edition}.pdf", "application", "pdf", pdf, {})])
         _revision(user, protocol, ProtocolStatus.GENEHMIGT, data={"note": protocol.approval_note, "empfaenger": len(recipients)})
         audit.record(user, "update", protocol, None, {"status": ProtocolStatus.GENEHMIGT}, f"Protokoll genehmigt: {meeting.title}")
-        db.session.commit()
+        db.session.flush()
         return protocol
 
 
@@ -556,7 +556,7 @@ def new_edition(user, meeting: Meeting, version) -> Protocol:
         protocol.objection_deadline = protocol.sent_at = protocol.approved_at = None
         _revision(user, protocol, "neue_fassung")
         audit.record(user, "update", protocol, None, {"fassung": protocol.edition}, f"Neue Fassung: {meeting.title}")
-        db.session.commit()
+        db.session.flush()
         return protocol
 
 
@@ -611,7 +611,7 @@ def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProp
         db.session.flush()
         entry.forwarded_topic = topic
         _revision(user, entry.protocol, "weitergeleitet", entry, data={"gremium": committee.name, "thema": topic.id})
-        db.session.commit()
+        db.session.flush()
         return topic
 
 
@@ -648,7 +648,7 @@ def incoming_topics(meeting: Meeting) -> dict[int, list[tuple[TopicProposal, Pro
 # --- Nachhalten list -----------------------------------------------------------
 
 def followup_query(user, *, owner_person_id=None, organisation_id=None, committee_id=None, status=None,
-                   kind=None, overdue=False):
+                   kind=None, overdue=False) -> Select:
     q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
          .join(Meeting, Protocol.meeting_id == Meeting.id).join(Committee, Meeting.committee_id == Committee.id)
          .where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), perm.followup_filter(user)))
@@ -670,7 +670,7 @@ def followup_query(user, *, owner_person_id=None, organisation_id=None, committe
         ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start.desc(), ProtocolEntry.id)
 
 
-def decision_register_rows(user):
+def decision_register_rows(user) -> Iterator[list]:
     q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
          .join(Meeting, Protocol.meeting_id == Meeting.id).join(Committee, Meeting.committee_id == Committee.id)
          .where(ProtocolEntry.kind == EntryKind.BESCHLUSS, perm.followup_filter(user))
@@ -731,7 +731,7 @@ def send_reminders(days_before: int | None = None, on_day: date | None = None) -
         else:
             e.reminded_before_at = utcnow()
             before += 1
-    db.session.commit()
+    db.session.flush()
     return before, after
 
 

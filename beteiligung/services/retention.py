@@ -96,5 +96,5 @@ def run_all(user=None) -> dict[str, int]:
                               entity_id=0, summary="Aufbewahrungsfristen angewendet: " + ", ".join(
                                   f"{RULES_BY_KEY[k].label}: {n}" for k, n in counts.items())[:300],
                               after={k: {"geloescht": n, "frist_tage": period(RULES_BY_KEY[k])} for k, n in counts.items()}))
-    db.session.commit()
+    db.session.flush()
     return counts

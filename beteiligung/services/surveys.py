@@ -128,11 +128,10 @@ def create_survey(user, data: dict) -> Survey:
         with db.session.no_autoflush:
             _apply_survey_data(survey, data)
     except ValidationError:
-        db.session.rollback()
-        raise
+        raise  # the caller's unit of work rolls the half-applied data back
     db.session.add(survey)
     record(user, "create", survey, None, snapshot(survey), f"Befragung „{survey.title}“ angelegt")
-    db.session.commit()
+    db.session.flush()
     return survey
 
 
@@ -144,10 +143,9 @@ def update_survey(user, survey: Survey, data: dict, version) -> Survey:
         with db.session.no_autoflush:
             _apply_survey_data(survey, data)
     except ValidationError:
-        db.session.rollback()
-        raise
+        raise  # the caller's unit of work rolls the half-applied data back
     record(user, "update", survey, before, snapshot(survey), "Befragung geändert")
-    db.session.commit()
+    db.session.flush()
     return survey
 
 
@@ -167,7 +165,7 @@ def add_section(user, survey: Survey, title: str) -> SurveySection:
     section = SurveySection(survey=survey, title=title, position=pos)
     db.session.add(section)
     survey.status = SurveyStatus.ENTWURF
-    db.session.commit()
+    db.session.flush()
     return section
 
 
@@ -244,7 +242,7 @@ def save_question(user, survey: Survey, data: dict, question: Question | None = 
     db.session.flush()
     record(user, "create" if new else "update", survey, None, None,
            f"Frage „{text[:60]}“ {'angelegt' if new else 'geändert'}")
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -256,7 +254,7 @@ def set_option_zielgruppe(user, survey, option_id: int, zielgruppe_id: int | Non
     if zielgruppe_id and zielgruppe_id not in {z.id for z in survey.zielgruppen}:
         raise ValidationError("Die Zielgruppe muss zur Befragung gehören.")
     option.zielgruppe_id = zielgruppe_id
-    db.session.commit()
+    db.session.flush()
 
 
 def delete_question(user, survey: Survey, question: Question) -> None:
@@ -269,7 +267,7 @@ def delete_question(user, survey: Survey, question: Question) -> None:
     survey.questions.remove(question)
     survey.status = SurveyStatus.ENTWURF
     record(user, "update", survey, None, None, f"Frage „{question.text[:60]}“ gelöscht")
-    db.session.commit()
+    db.session.flush()
 
 
 def move_question(user, survey: Survey, question: Question, direction: int) -> None:
@@ -284,10 +282,10 @@ def move_question(user, survey: Survey, question: Question, direction: int) -> N
             for n, q in enumerate(qs):
                 q.position = n
             qs[i].position, qs[j].position = j, i
-    db.session.commit()
+    db.session.flush()
 
 
-def translation_targets(survey: Survey):
+def translation_targets(survey: Survey) -> list[tuple]:
     """(object, field, German text) for every translatable text of a survey."""
     items = [(survey, f, getattr(survey, f)) for f in SURVEY_FIELDS if getattr(survey, f)]
     for s in survey.sections:
@@ -324,12 +322,11 @@ def save_translations(user, survey: Survey, lang: str, values: dict) -> None:
         data[lang] = entry
         obj.i18n = data
     if errors:
-        db.session.rollback()
-        raise ValidationError(errors)
+        raise ValidationError(errors)  # the caller's unit of work rolls the changed texts back
     if lang not in survey.languages:
         survey.languages = list(survey.languages) + [lang]
     record(user, "update", survey, None, None, f"Übersetzung {SURVEY_LANGUAGES[lang][0]} gespeichert")
-    db.session.commit()
+    db.session.flush()
 
 
 def leading_wording_hints(survey: Survey) -> list[tuple[Question, str]]:
@@ -357,7 +354,7 @@ def change_status(user, survey: Survey, new_status: str, version) -> None:
     before = survey.status
     survey.status = new_status
     record(user, "update", survey, {"status": before}, {"status": new_status}, f"Status: {before} → {new_status}")
-    db.session.commit()
+    db.session.flush()
 
 
 def set_kreis_sharing(user, survey: Survey, shared: bool, version, today: date | None = None) -> bool:
@@ -386,7 +383,7 @@ def set_kreis_sharing(user, survey: Survey, shared: bool, version, today: date |
     summary = ("Ergebnisse und Befunde für den Kreis freigegeben" if shared
                else "Freigabe für den Kreis zurückgenommen")
     record(user, "update", survey, before, after, summary)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -561,7 +558,7 @@ def import_streets(user, body_id: int, text: str) -> int:
         else:
             existing[key] = StreetArea(body_id=body_id, street=street, street_key=key, area_id=area_id)
             db.session.add(existing[key])
-    db.session.commit()
+    db.session.flush()
     return len(rows)
 
 
@@ -583,14 +580,14 @@ def save_draft(survey: Survey, draft_key: str, data: dict) -> None:
         db.session.add(draft)
     draft.data = data
     draft.saved_on = date.today()
-    db.session.commit()
+    db.session.flush()
 
 
 def purge_old_drafts(days: int | None = None) -> int:
     """Delete drafts not saved for `days` days (default: RETENTION_SURVEY_DRAFT_DAYS, see services.retention)."""
     from .retention import purge
     n = purge("zwischenstaende", days)
-    db.session.commit()
+    db.session.flush()
     return n
 
 
@@ -606,7 +603,7 @@ def issue_tokens(user, survey: Survey, count: int) -> list[str]:
     if not (1 <= count <= 5000):
         raise ValidationError({"count": "Zwischen 1 und 5.000 Einladungen."})
     record(user, "update", survey, None, None, f"{count} Einladungscodes erzeugt")
-    db.session.commit()
+    db.session.flush()
     s = _serializer()
     return [s.dumps([survey.id, secrets.token_urlsafe(12)]) for _ in range(count)]
 
@@ -670,18 +667,19 @@ def submit_response(survey: Survey, values: dict, submission_key: str, language:
                 response.area_id = entry["area"]
     if response.area_id is None and len(survey.areas) == 1:
         response.area_id = survey.areas[0].id
-    db.session.add(response)
-    if token_nonce_value:
-        db.session.add(SurveyUsedToken(token_hash=sha(token_nonce_value), survey_id=survey.id))
-    if draft_key:
-        db.session.execute(delete(SurveyDraft).where(SurveyDraft.key_hash == sha(draft_key)))
-    if paper and user is not None:
-        # who typed in paper questionnaires is audited per survey, never per response
-        record(user, "update", survey, None, None, "Papierfragebogen erfasst")
     try:
-        db.session.commit()
+        # A savepoint: a second submission of the same form (or a used invitation code) undoes
+        # only this response, and the session stays usable for the checks below.
+        with db.session.begin_nested():
+            db.session.add(response)
+            if token_nonce_value:
+                db.session.add(SurveyUsedToken(token_hash=sha(token_nonce_value), survey_id=survey.id))
+            if draft_key:
+                db.session.execute(delete(SurveyDraft).where(SurveyDraft.key_hash == sha(draft_key)))
+            if paper and user is not None:
+                # who typed in paper questionnaires is audited per survey, never per response
+                record(user, "update", survey, None, None, "Papierfragebogen erfasst")
     except IntegrityError:
-        db.session.rollback()
         if db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.submission_key == submission_key)):
             return False, None
         if token_nonce_value and token_used(token_nonce_value):

@@ -12,11 +12,12 @@ from beteiligung.services import committees as svc
 from models import Meeting, TopicProposal
 
 from .conftest import future
+from tests.support.uow import refused
 
 
 def test_meeting_end_before_start_is_rejected(gw, db):
     before = db.session.scalar(select(func.count()).select_from(Meeting))
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_meetings(gw.w.planner_k, gw.spk, {"title": "X", "start": future(4, 15), "end": future(4, 14)})
     assert exc.value.errors["end"] == "Das Ende der Sitzung muss nach ihrem Beginn liegen."
     db.session.rollback()
@@ -39,11 +40,11 @@ def test_series_every_two_months_keeps_local_time(gw, db):
 
 
 def test_series_needs_count_and_rule_must_be_valid(gw, db):
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_meetings(gw.w.planner_k, gw.spk, {"title": "S", "start": future(3), "end": future(3, 18)},
                             repeat="zweimonatlich", count=None)
     assert "Anzahl" in exc.value.errors["count"]
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_meetings(gw.w.planner_k, gw.spk, {"title": "S", "start": future(3), "end": future(3, 18)},
                             rule="FREQ=NONSENSE;COUNT=3")
     assert "ungültig" in exc.value.errors["rrule"]
@@ -51,10 +52,10 @@ def test_series_needs_count_and_rule_must_be_valid(gw, db):
 
 def test_status_flow_and_reason(gw, db):
     m = gw.meeting
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.set_status(gw.w.planner_k, m, "verschoben", "", m.version)
     assert exc.value.errors["reason"] == "Bitte einen Grund angeben."
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.set_status(gw.w.planner_k, m, "protokolliert", None, m.version)  # not from geplant
     svc.set_status(gw.w.planner_k, m, "verschoben", "Raum nicht verfügbar", m.version)
     db.session.commit()
@@ -63,7 +64,7 @@ def test_status_flow_and_reason(gw, db):
         svc.set_status(gw.w.planner_k, m, status, None, m.version)
         db.session.commit()
     assert m.status == "protokolliert"
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.add_item(gw.w.planner_k, m, {"title": "zu spät"})
 
 
@@ -80,17 +81,17 @@ def test_update_meeting_raises_sequence_only_on_time_or_place(gw, db):
 
 def test_membership_rules(gw, db):
     w = gw.w
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.add_membership(w.planner_k, gw.spk, {"person_id": w.person_x.id, "deputy_id": 999999})
     assert exc.value.errors["deputy_id"] == "Die Vertretung ist nicht im System erfasst."
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.add_membership(w.planner_k, gw.spk, {"person_id": w.person_a.id})
     assert "bereits Mitglied" in exc.value.errors["person_id"]
     m = svc.add_membership(w.planner_k, gw.spk, {"person_id": w.person_x.id, "deputy_id": w.person_b.id,
                                                  "circle": "erweiterter Kreis"})
     db.session.commit()
     assert m.organisation_id == w.org_x.id and m.deputy_id == w.person_b.id
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.add_membership(w.partner_a, gw.spk, {"person_id": w.person_x.id})
 
 
@@ -107,7 +108,7 @@ def test_agenda_numbering_move_and_reorder(gw, db):
     ordered = sorted(m.agenda_items, key=lambda i: i.position)
     assert [i.title for i in ordered] == ["Zielgruppen 2027", "Geheime Personalsache", "Begrüßung"]
     assert [i.number for i in ordered] == ["1", "2", "3"]
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.reorder(gw.w.planner_k, m, [items[0].id])
     svc.delete_item(gw.w.planner_k, ordered[0])
     db.session.commit()
@@ -123,12 +124,12 @@ def test_propose_topic_from_other_module_and_schedule(gw, db):
     db.session.commit()
     assert topic.status == "eingeplant" and topic.agenda_item_id == item.id
     assert item.number == "4" and item.title == "Wohnungsnot"
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.propose_topic(None, gw.spk, "  ", None, "mitglied", None, None)
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.propose_topic(None, gw.spk, "x", None, "erfunden", None, None)
     # Politik reads but does not fill the Themenspeicher
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.propose_topic(gw.w.politik, gw.spk, "x", None, "mitglied", None, None)
     # a member (partner of org_a) may propose
     svc.propose_topic(gw.w.partner_a, gw.spk, "Pflegefachkräfte", None, "mitglied", None, "Vorschlag")

@@ -11,6 +11,7 @@ from models import AuditEntry
 from models.contracts import Contract, ContractKind, ContractVersion
 
 from .conftest import login_as, make_contract
+from tests.support.uow import refused
 
 
 def _new(client, w, **extra):
@@ -167,7 +168,7 @@ def test_signed_contract_is_locked_and_amendment_is_a_version(client, world):
     client.login(world.planner_k.email)
     r = _edit(client, c, clause_goal="heimlich geändert")
     assert r.status_code == 409 and "unterzeichnet und damit gesperrt" in r.get_data(as_text=True)
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.update_contract(world.planner_k, c, {"title": "x"}, c.version, "x")
     db.session.rollback()
     # budget and parties are locked as well
@@ -241,11 +242,11 @@ def test_attachments_upload_and_permission_checked_download(client, world, app):
 
 def test_service_permission_checks(world):
     k = make_contract(world, status="Entwurf")
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.change_status(world.partner_a, k.contract, "in Verhandlung", k.contract.version)
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.create_contract(world.planner_x, {"body_id": world.kreis.id, "title": "x"})
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.add_party(world.planner_k, k.contract, organisation_id=world.org_a.id)  # already a party
 
 

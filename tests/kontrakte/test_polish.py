@@ -14,6 +14,7 @@ from tests.support.queries import assert_constant_queries
 
 from .conftest import login_as, make_contract
 from .test_pages import _grow_contracts, _warm
+from tests.support.uow import refused
 
 
 # --- 1. attachments ------------------------------------------------------------------
@@ -49,7 +50,7 @@ def test_attachments_of_a_signed_contract_are_kept(client, world):
     assert f"/kontrakte/anhang/{att_id}/loeschen" not in client.get(f"/kontrakte/{k.contract.id}").get_data(as_text=True)
     r = client.post(f"/kontrakte/anhang/{att_id}/loeschen", data={})
     assert r.status_code == 409 and "bleiben erhalten" in r.get_data(as_text=True)
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.delete_attachment(world.planner_k, db.session.get(Attachment, att_id))
     db.session.rollback()
     assert db.session.get(Attachment, att_id) is not None and path.is_file()
@@ -64,7 +65,7 @@ def test_attachment_delete_permissions(client, world):
                           (world.planner_x.email, 404), (world.politik.email, 404)):
         login_as(client, email)
         assert client.post(f"/kontrakte/anhang/{att_id}/loeschen", data={}).status_code == status, email
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.delete_attachment(world.partner_a, db.session.get(Attachment, att_id))
     db.session.rollback()
     assert db.session.get(Attachment, att_id) is not None and path.is_file()
@@ -224,7 +225,7 @@ def test_amendment_budget_bad_input_changes_nothing(signed):
     ]
     for budget in cases:
         c = db.session.get(type(c), c.id)
-        with pytest.raises(ValidationError) as exc:
+        with refused(ValidationError) as exc:
             svc.amend_contract(w.planner_k, c, {"end_date": date(2026, 12, 31)}, c.version, "Nachtrag", budget=budget)
         assert any(k.startswith("budget_") for k in exc.value.errors), budget
         db.session.rollback()
@@ -293,7 +294,7 @@ def test_amendment_budget_permissions(client, signed, who, status):
     data = _amend_data(c, budget_neu1_kind="Zuschuss", budget_neu1_year="2025", budget_neu1_amount="1")
     assert client.post(f"/kontrakte/{c.id}/nachtrag", data=data).status_code == status
     assert _budget_state(c) == before
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.amend_contract(getattr(w, who), db.session.get(type(c), c.id), {}, c.version, "x",
                            budget=[svc.BudgetChange(key="neu1", kind="Zuschuss", year=2025, amount="1")])
     db.session.rollback()

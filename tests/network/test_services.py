@@ -13,6 +13,7 @@ from models import AuditEntry, Committee, CommitteeType, Membership, Person
 from models.network import NetworkAnalysisCache, PartnerStatus, Relation
 
 from .conftest import add_relation, kind
+from tests.support.uow import refused
 
 TODAY = date(2026, 11, 21)
 
@@ -108,16 +109,16 @@ def test_create_relation_validates_in_german_and_writes_nothing(net):
     base = {"body_id": net.kreis.id, "source": f"org:{net.org_a.id}", "target": f"org:{net.org_a.id}",
             "kind": kind("Kooperation").id, "strength": 5, "visibility": "geheim", "directed": None,
             "valid_from": date(2025, 1, 1), "valid_to": date(2024, 1, 1)}
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_relation(net.planner_k, base)
     e = exc.value.errors
     assert "zwei verschiedene" in e["target"] and "Stärke" in e["strength"]
     assert "visibility" in e and "nicht vor" in e["valid_to"]
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_relation(net.planner_k, {**base, "target": f"person:{net.person_b.id}", "strength": 2,
                                             "visibility": "kreis", "valid_to": None})
     assert "keine Einwilligung" in exc.value.errors["target"]
-    with pytest.raises(ValidationError) as exc:  # foreign organisation: not selectable
+    with refused(ValidationError) as exc:  # foreign organisation: not selectable
         svc.create_relation(net.planner_k, {**base, "target": f"org:{net.org_x.id}", "strength": 2,
                                             "visibility": "kreis", "valid_to": None})
     assert "target" in exc.value.errors
@@ -136,10 +137,10 @@ def test_create_update_delete_relation_with_audit_and_version(net):
               "kind": rel.kind_id, "strength": 3, "visibility": "kreis", "directed": False}
     svc.update_relation(net.planner_k, rel, values, rel.version)
     assert rel.strength == 3 and rel.directed is False
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.update_relation(net.planner_k, rel, values, rel.version - 1)
     db.session.rollback()
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.delete_relation(net.partner_a, rel, rel.version)
     svc.delete_relation(net.planner_k, rel, rel.version)
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "Relation")).all()
@@ -190,19 +191,19 @@ def test_partner_pipeline(net):
               "handlungsfeld_id": net.hf_pflege.id, "next_step": "Anrufen", "note": None}
     entry = svc.set_partner_status(net.planner_k, values)
     assert entry.status == "identifiziert"
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.set_partner_status(net.planner_k, values)
     assert "schon einen Eintrag" in exc.value.errors["organisation_id"]
     db.session.rollback()
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.set_partner_status(net.planner_k, {**values, "status": "gewonnen"}, entry, entry.version)
     db.session.rollback()
     svc.set_partner_status(net.planner_k, {**values, "status": "aktiv"}, entry, entry.version)
     assert db.session.get(PartnerStatus, entry.id).status == "aktiv"
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.set_partner_status(net.planner_k, {**values, "status": "angesprochen"}, entry, entry.version - 1)
     db.session.rollback()
-    with pytest.raises(ValidationError):  # a partner may not keep the pipeline
+    with refused(ValidationError):  # a partner may not keep the pipeline
         svc.set_partner_status(net.partner_a, {**values, "organisation_id": net.org_a.id})
 
 

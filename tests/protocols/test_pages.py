@@ -291,19 +291,25 @@ def test_meeting_panel_partial_constant_queries(app, client, pw, db):
     svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id, text="AWO: Sprechstunde"))
     tpl = '{% with meeting = m %}{% include "protocols/_meeting_panel.html" %}{% endwith %}'
     from flask_login import login_user
+
+    from views.protocols import meeting_panel
+
+    def render():  # as the meeting page does: the view computes the panel, the partial renders it
+        return render_template_string(tpl, m=pw.spk_next, panel=meeting_panel(pw.spk_next))
+
     with app.test_request_context("/"):
         login_user(pw.planner_k)
-        out = render_template_string(tpl, m=pw.spk_next)
+        out = render()
         assert "AWO: Sprechstunde" in out and "Protokoll und Nachhalten" in out
         with count_queries(db.engine) as c1:
-            render_template_string(tpl, m=pw.spk_next)
+            render()
         for i in range(10):
             svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_b.id, owner_person_id=pw.person_b.id,
                                                                   text=f"mehr {i}"))
         db.session.expire_all()
-        render_template_string(tpl, m=pw.spk_next)
+        render()
         with count_queries(db.engine) as c2:
-            out = render_template_string(tpl, m=pw.spk_next)
+            out = render()
         assert c1.count == c2.count, c2
         assert "mehr 9" in out
 
@@ -405,10 +411,11 @@ def test_committee_health_partial(app, pw, db):
     svc.save_attendance(pw.planner_k, pw.spk_past, [
         {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}])
     tpl = '{% with committee = c %}{% include "protocols/_committee_health.html" %}{% endwith %}'
+    health = svc.committee_health(pw.spk)  # the view computes it; the partial only renders
     with app.test_request_context("/"):
         login_user(pw.planner_k)
-        out = render_template_string(tpl, c=pw.spk)
+        out = render_template_string(tpl, c=pw.spk, health=health)
         assert "Gesundheit des Gremiums" in out and "Jobcenter Beckum" in out
     with app.test_request_context("/"):
         login_user(pw.partner_a)
-        assert "Gesundheit des Gremiums" not in render_template_string(tpl, c=pw.spk)
+        assert "Gesundheit des Gremiums" not in render_template_string(tpl, c=pw.spk, health=health)

@@ -10,6 +10,8 @@ from beteiligung.extensions import db
 from beteiligung.services import Conflict, PermissionDenied, ValidationError, protocols as svc
 from models import OutboxMail, utcnow
 from models.protocols import Attendance, ProtocolEntry, ProtocolRevision
+from beteiligung.uow import unit_of_work
+from tests.support.uow import refused
 
 
 def task_data(**kw):
@@ -49,7 +51,7 @@ def test_attendance_quorum_and_revision(pw):
 
 
 def test_attendance_bad_status_writes_nothing(pw):
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.save_attendance(pw.planner_k, pw.spk_past, [
             {"person_id": pw.person_a.id, "status": "anwesend"},
             {"person_id": pw.person_b.id, "status": "vielleicht"}])
@@ -59,12 +61,12 @@ def test_attendance_bad_status_writes_nothing(pw):
 
 
 def test_attendance_needs_editor(pw):
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.save_attendance(pw.partner_a, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend"}])
 
 
 def test_task_due_date_in_past_is_rejected(pw):
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id,
                                                               due_date=svc.today() - timedelta(days=1)))
     db.session.rollback()
@@ -73,22 +75,22 @@ def test_task_due_date_in_past_is_rejected(pw):
 
 
 def test_task_needs_owner_and_decision_needs_mode(pw):
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_entry(pw.planner_k, pw.spk_past, task_data())
     assert "wer die Aufgabe übernimmt" in exc.value.errors["owner_org_id"]
     db.session.rollback()
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_entry(pw.planner_k, pw.spk_past, decision_data(decision_mode=None))
     assert "Konsens oder Abstimmung" in exc.value.errors["decision_mode"]
     db.session.rollback()
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_entry(pw.planner_k, pw.spk_past, decision_data(votes_yes=None, votes_no=None, votes_abstain=None))
     assert "Stimmen" in exc.value.errors["votes_yes"]
 
 
 def test_entry_for_foreign_agenda_item_rejected(pw):
     foreign_item = pw.spk_next.agenda_items[0]
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.create_entry(pw.planner_k, pw.spk_past, decision_data(agenda_item_id=foreign_item.id))
     assert "gehört nicht zu dieser Sitzung" in exc.value.errors["agenda_item_id"]
 
@@ -97,7 +99,7 @@ def test_every_save_keeps_revision_and_stale_version_conflicts(pw):
     e = svc.create_entry(pw.planner_k, pw.spk_past, decision_data())
     v1 = e.version
     svc.update_entry(pw.planner_k, e, decision_data(text="Fassung A"), v1)
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.update_entry(pw.admin, e, decision_data(text="Fassung B"), v1)
     db.session.rollback()
     db.session.refresh(e)
@@ -109,13 +111,13 @@ def test_every_save_keeps_revision_and_stale_version_conflicts(pw):
 
 
 def test_meeting_role_may_edit_partner_may_not(pw):
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.create_entry(pw.partner_a, pw.spk_past, decision_data())
     db.session.rollback()
     svc.set_meeting_roles(pw.planner_k, pw.spk_past, {"protokollfuehrung": pw.person_a.id})
     e = svc.create_entry(pw.partner_a, pw.spk_past, decision_data())
     assert e.author_id == pw.partner_a.id
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.approve(pw.partner_a, pw.spk_past, "", 1)  # Protokollführung does not approve
 
 
@@ -125,7 +127,7 @@ def test_approval_flow_mails_objections_and_lock(pw, app):
                                            "organisation_id": pw.org_a.id}])
     e = svc.create_entry(pw.planner_k, m, decision_data())
     p = svc.get_protocol(m)
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.send_for_approval(pw.planner_k, m, svc.today() - timedelta(days=1), p.version)
     assert "Vergangenheit" in exc.value.errors["objection_deadline"]
     db.session.rollback()
@@ -139,7 +141,7 @@ def test_approval_flow_mails_objections_and_lock(pw, app):
     p = svc.get_protocol(m)
     p.objection_deadline = svc.today() - timedelta(days=1)
     db.session.commit()
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.add_objection(pw.partner_b, m, "Zu spät")
     assert "Einspruchsfrist ist am" in exc.value.errors["text"] and "abgelaufen" in exc.value.errors["text"]
     db.session.rollback()
@@ -148,11 +150,11 @@ def test_approval_flow_mails_objections_and_lock(pw, app):
     assert svc.get_protocol(m).locked and m.status == "protokolliert"
     assert db.session.scalar(select(func.count()).select_from(OutboxMail)
                              .where(OutboxMail.subject.like("Genehmigtes Protokoll%"))) == 3
-    with pytest.raises(Conflict) as exc:
+    with refused(Conflict) as exc:
         svc.update_entry(pw.planner_k, e, decision_data(text="geändert"), e.version)
     assert "genehmigt und damit gesperrt" in exc.value.message
     db.session.rollback()
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.create_entry(pw.planner_k, m, decision_data())
     db.session.rollback()
     # follow-up still works on a locked protocol
@@ -164,15 +166,15 @@ def test_approval_flow_mails_objections_and_lock(pw, app):
 
 def test_close_task_needs_note_and_owner_may_close(pw):
     e = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id))
-    with pytest.raises(PermissionDenied):  # the owner acts once the protocol has left the draft
+    with refused(PermissionDenied):  # the owner acts once the protocol has left the draft
         svc.set_followup_status(pw.partner_a, e, "in Arbeit", "", e.version)
     db.session.rollback()
     svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.set_followup_status(pw.partner_a, e, "erledigt", "", e.version)
     assert "festhalten" in exc.value.errors["note"]
     db.session.rollback()
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.set_followup_status(pw.partner_b, e, "erledigt", "fertig", e.version)
     db.session.rollback()
     svc.set_followup_status(pw.partner_a, e, "erledigt", "Sprechstunde läuft seit März.", e.version)
@@ -201,10 +203,10 @@ def test_forward_to_themenspeicher_and_back(pw):
         "kind": "Empfehlung", "text": "Mehr Familienhebammen in der Altstadt\n\nBegründung: lange Wartezeiten.",
         "agenda_item_id": pw.srk_past.agenda_items[1].id})
     info = svc.create_entry(pw.srm_a, pw.srk_past, {"kind": "Information", "text": "Bericht"})
-    with pytest.raises(ValidationError):
+    with refused(ValidationError):
         svc.forward_entry(pw.srm_a, info, pw.spk)
     db.session.rollback()
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.forward_entry(pw.partner_a, src, pw.spk)
     db.session.rollback()
     topic = svc.forward_entry(pw.srm_a, src, pw.spk)
@@ -213,7 +215,7 @@ def test_forward_to_themenspeicher_and_back(pw):
     assert topic.title == "Mehr Familienhebammen in der Altstadt"
     assert topic.source_label.startswith("Empfehlung aus: Sozialraumkonferenz Altstadt, ")
     assert topic.source_label.endswith("TOP 2")
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.forward_entry(pw.srm_a, src, pw.spk)
     db.session.rollback()
     # the receiving committee places it on a TOP and decides
@@ -231,17 +233,17 @@ def test_forward_to_themenspeicher_and_back(pw):
 def test_foreign_committee_forward_is_not_found(pw):
     src = svc.create_entry(pw.srm_a, pw.srk_past, {"kind": "Erkenntnis", "text": "Bedarf"})
     from beteiligung.services import NotFound
-    with pytest.raises(NotFound):
+    with refused(NotFound):
         svc.forward_entry(pw.srm_a, src, pw.foreign)
 
 
 def test_political_resolution(pw):
     e = svc.create_entry(pw.planner_k, pw.spk_past, decision_data(addressee_org_id=pw.org_k.id, for_resolution=True))
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.record_political_resolution(pw.planner_k, e, svc.today() + timedelta(days=3), "beschlossen", "", e.version)
     assert "Zukunft" in exc.value.errors["political_date"]
     db.session.rollback()
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.record_political_resolution(pw.politik, e, svc.today(), "beschlossen", "", e.version)
     db.session.rollback()
     svc.record_political_resolution(pw.planner_k, e, svc.today(), "beschlossen", "Kreistag", e.version)
@@ -299,14 +301,15 @@ def test_committee_health(pw, app):
 def test_two_writers_at_the_same_moment_database_decides(pw):
     """Both passed the form version check; the second UPDATE finds a newer row and becomes a Conflict."""
     from sqlalchemy.orm import Session
-    e = svc.create_entry(pw.planner_k, pw.spk_past, decision_data(text="Ausgangstext"))
+    with unit_of_work():
+        e = svc.create_entry(pw.planner_k, pw.spk_past, decision_data(text="Ausgangstext"))
     version = e.version
     with Session(db.engine) as other:  # a second request, in its own transaction
         same = other.get(ProtocolEntry, e.id)
         same.text = "Text aus dem anderen Browser"
         other.commit()
     # this session still holds version 1 in memory and passes ensure_version
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.update_entry(pw.admin, e, decision_data(text="Mein Text"), version)
     db.session.expire_all()
     assert db.session.get(ProtocolEntry, e.id).text == "Text aus dem anderen Browser"
@@ -326,6 +329,7 @@ def test_simultaneous_attendance_insert_is_conflict_not_500(pw):
     with pytest.raises(Conflict):
         with svc._stale_guard():
             db.session.commit()
+    db.session.rollback()
     assert db.session.scalar(select(Attendance.status)) == "anwesend"
 
 
@@ -333,7 +337,7 @@ def test_attendance_saves_from_the_same_form_state_conflict(pw):
     m = pw.spk_past
     v = m.attendance_version
     svc.save_attendance(pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend"}], v)
-    with pytest.raises(svc.AttendanceConflict):
+    with refused(svc.AttendanceConflict):
         svc.save_attendance(pw.admin, m, [{"person_id": pw.person_a.id, "status": "abwesend"}], v)
     db.session.expire_all()
     assert db.session.scalar(select(Attendance.status)) == "anwesend"
@@ -354,7 +358,8 @@ def test_concurrent_attendance_saves_exactly_one_wins(app, pw):
             user, meeting = db.session.get(User, user_id), db.session.get(Meeting, m_id)
             barrier.wait()
             try:
-                svc.save_attendance(user, meeting, [{"person_id": person_id, "status": status}], v)
+                with unit_of_work():  # each thread is one request
+                    svc.save_attendance(user, meeting, [{"person_id": person_id, "status": status}], v)
                 results.append(status)
             except Conflict:
                 results.append("konflikt")

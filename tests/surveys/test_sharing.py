@@ -20,6 +20,7 @@ from models.surveys import Survey
 from tests.support.queries import assert_constant_queries
 
 from .conftest import answer, make_survey
+from tests.support.uow import refused
 
 KREIS = "planung@kreis.example"
 KOMMUNE = "planung@ahlen.example"
@@ -125,10 +126,10 @@ def test_kreis_cannot_edit_code_or_export_even_with_consent(app, world, shared_d
     db.session.expire_all()
     assert db.session.get(Survey, s.id).status == "offen"
     # the service layer refuses as well
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.update_survey(world.planner_k, db.session.get(Survey, s.id), {"title": "Übernommen"}, version)
     db.session.rollback()
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         coding_svc.code_answer(world.planner_k, db.session.get(Survey, s.id), 1, [], 1)
     db.session.rollback()
 
@@ -220,7 +221,7 @@ def test_only_the_owning_kommune_switches_consent(app, world, survey, client, em
     s = db.session.get(Survey, s.id)
     assert s.shared_with_kreis is shared_before
     assert len(_audit_entries(s)) == audit_before
-    with pytest.raises(PermissionDenied):
+    with refused(PermissionDenied):
         svc.set_kreis_sharing(getattr(world, {KREIS: "planner_k", POLITIK: "politik", FREMD: "planner_x",
                                               PARTNER: "partner_a", "srm@ahlen.example": "srm_a"}[email]),
                               s, not shared_before, s.version)
@@ -235,7 +236,7 @@ def test_consent_switch_bad_input_stale_version_and_kreis_owned(app, world, surv
     assert client.post("/befragungen/987654/freigabe", data={"freigabe": "ja", "version": 1}).status_code == 404
     db.session.expire_all()
     s = db.session.get(Survey, s.id)
-    with pytest.raises(Conflict):
+    with refused(Conflict):
         svc.set_kreis_sharing(world.planner_a, s, True, s.version - 1)
     db.session.rollback()
     assert db.session.get(Survey, s.id).shared_with_kreis is False
@@ -244,7 +245,7 @@ def test_consent_switch_bad_input_stale_version_and_kreis_owned(app, world, surv
     kreis_survey = make_survey(world)[0]
     kreis_survey.body_id = world.kreis.id
     db.session.commit()
-    with pytest.raises(ValidationError) as exc:
+    with refused(ValidationError) as exc:
         svc.set_kreis_sharing(world.planner_k, kreis_survey, True, kreis_survey.version)
     assert "keiner kreisangehörigen" in exc.value.message
     db.session.rollback()

@@ -163,10 +163,7 @@ def export_xlsx():
 # --- create / edit ---------------------------------------------------------------------
 
 def _setup_form(form: MeasureForm, measure: Measure | None):
-    s = perm.scope_of(current_user)
-    q = select(Body).order_by(Body.name)
-    if not s.admin:
-        q = q.where(Body.id.in_(s.planner_body_ids or {0}))
+    q = select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)
     form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(q)]
     if measure is not None:
         form.body_id.choices = [(measure.body_id, measure.body.name)]

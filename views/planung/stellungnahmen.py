@@ -32,10 +32,7 @@ def consultations():
 
 
 def _setup(form):
-    s = perm.scope_of(current_user)
-    q = select(Body).order_by(Body.name)
-    if not s.admin:
-        q = q.where(Body.id.in_(s.planner_body_ids or {0}))
+    q = select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)
     form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(q)]
     form.process_id.choices = [(None, "– keinem Vorhaben zugeordnet –")] + [
         (p.id, p.title) for p in db.session.scalars(select(PlanningProcess).where(pperm.process_filter(current_user))

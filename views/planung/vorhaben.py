@@ -40,10 +40,7 @@ def processes():
 
 
 def _setup(form: ProcessForm, process):
-    s = perm.scope_of(current_user)
-    q = select(Body).order_by(Body.name)
-    if not s.admin:
-        q = q.where(Body.id.in_(s.planner_body_ids or {0}))
+    q = select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)
     form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(q)]
     if process is not None:
         form.body_id.choices = [(process.body_id, process.body.name)]

@@ -187,7 +187,7 @@ def measure_login_timing(rounds: int = 20) -> dict:
     """
     from flask import current_app
 
-    from beteiligung.uow import unit_of_work
+    from beteiligung.uow import unit_of_work, discard
     from models import LoginFailure
     from ..accounts import _key, authenticate, hash_password
 
@@ -211,7 +211,7 @@ def measure_login_timing(rounds: int = 20) -> dict:
                 times[label].append(time.perf_counter() - t0)
     finally:
         current_app.config["LOGIN_MAX_FAILURES"] = saved
-        db.session.rollback()
+        discard()
         with unit_of_work():  # in case authenticate() committed on its way
             db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.key.in_(
                 [_key("email", known), _key("email", unknown), _key("client", client)])))
