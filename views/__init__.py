@@ -12,6 +12,7 @@ NAV = [
     ("Kontrakte", "kontrakte.index", {}, None),
     ("Netzwerk", "netzwerk.index", {}, None),
     ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
+    ("Werkstatt", "werkstatt.index", {}, "can_use_polls"),
     ("Organisationen", "stammdaten.index", {"key": "organisationen"}, None),
     ("Personen", "stammdaten.index", {"key": "personen"}, "can_read_persons"),
     ("Sozialräume", "stammdaten.index", {"key": "sozialraeume"}, None),
@@ -32,7 +33,7 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public"]
+                     "survey_public", "werkstatt"]
 
 
 def register_blueprints(app) -> None:

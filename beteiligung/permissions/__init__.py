@@ -1063,7 +1063,7 @@ PERMISSIONS = {
     name: fn for name, fn in globals().items() if name.startswith("can_") and callable(fn)
 }
 
-FEATURES: list[str] = []
+FEATURES: list[str] = ["werkstatt"]
 
 
 def _collect_features() -> None:
