@@ -127,3 +127,114 @@ class DatePollAnswer(db.Model):
 
     invitee: Mapped[DatePollInvitee] = relationship(back_populates="answers")
     option: Mapped[DatePollOption] = relationship()
+
+
+# --- Methoden-Tafeln (method boards) in a meeting ------------------------------------------
+
+class BoardKind(StrEnum):
+    SWOT = "swot"
+    PUNKTABFRAGE = "punktabfrage"
+    PORTFOLIO = "portfolio"
+
+    @property
+    def label(self) -> str:
+        return {"swot": "SWOT-Analyse", "punktabfrage": "Punktabfrage", "portfolio": "Portfolio"}[self.value]
+
+
+class BoardStatus(StrEnum):
+    OFFEN = "offen"
+    GESCHLOSSEN = "geschlossen"
+
+    @property
+    def label(self) -> str:
+        return {"offen": "offen", "geschlossen": "geschlossen"}[self.value]
+
+
+# The fields a card can sit in, per board type (key, label). Portfolio cards carry x/y instead.
+SWOT_FIELDS = (("staerken", "Stärken"), ("schwaechen", "Schwächen"), ("chancen", "Chancen"), ("risiken", "Risiken"))
+BOARD_FIELDS = {
+    BoardKind.SWOT: SWOT_FIELDS,
+    BoardKind.PUNKTABFRAGE: (("vorschlaege", "Vorschläge"),),
+    BoardKind.PORTFOLIO: (("portfolio", "Portfolio"),),
+}
+# Meeting states in which guests may still join and cards may still be added.
+BOARD_ACTIVE_MEETING_STATES = ("geplant", "eingeladen", "verschoben")
+
+
+class Board(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "werkstatt_board"
+    audit_type = "Methodentafel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    question: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=BoardStatus.OFFEN)
+    dots_per_participant: Mapped[int | None] = mapped_column(Integer)  # Punktabfrage
+    x_label: Mapped[str | None] = mapped_column(String(100))  # Portfolio axes
+    y_label: Mapped[str | None] = mapped_column(String(100))
+    guest_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    meeting: Mapped[Meeting] = relationship()
+    cards: Mapped[list[BoardCard]] = relationship(back_populates="board", cascade="all, delete-orphan",
+                                                  order_by="BoardCard.position")
+
+    @property
+    def kind_enum(self) -> BoardKind:
+        return BoardKind(self.kind)
+
+    @property
+    def fields(self):
+        return BOARD_FIELDS[BoardKind(self.kind)]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BoardGuest(TimestampMixin, db.Model):
+    """A participant without an account who joined one board with its code (name only)."""
+    __tablename__ = "werkstatt_guest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class BoardCard(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "werkstatt_card"
+    audit_type = "Karte"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True)
+    field: Mapped[str] = mapped_column(String(30), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    cluster: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    x: Mapped[int | None] = mapped_column(Integer)  # Portfolio: 0–100
+    y: Mapped[int | None] = mapped_column(Integer)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    author_guest_id: Mapped[int | None] = mapped_column(ForeignKey("werkstatt_guest.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # A merged card stays (nothing lost) and points at the card it went into.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("werkstatt_card.id", ondelete="SET NULL"))
+
+    board: Mapped[Board] = relationship(back_populates="cards")
+    dots: Mapped[list[BoardDot]] = relationship(back_populates="card", cascade="all, delete-orphan")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class BoardDot(TimestampMixin, db.Model):
+    """One dot of a Punktabfrage: by a user or a guest, on a card."""
+    __tablename__ = "werkstatt_dot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_card.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    guest_id: Mapped[int | None] = mapped_column(ForeignKey("werkstatt_guest.id", ondelete="CASCADE"), index=True)
+
+    card: Mapped[BoardCard] = relationship(back_populates="dots")

@@ -52,3 +52,61 @@ def poll_filter(user):
     from models import Committee
     from models.werkstatt import DatePoll
     return DatePoll.committee_id.in_(select(Committee.id).where(managed_committee_filter(user)))
+
+
+# --- Methoden-Tafeln --------------------------------------------------------------------
+# A board belongs to a meeting. Participants are those "in the meeting": its organisers, its
+# roles (Sitzungsleitung, Moderation, Protokollführung), members of its committee (person or
+# organisation) and invited persons. Guests without an account join one board with its code
+# (services.werkstatt.boards.join_as_guest) while the meeting is not finished. Moderators
+# (organisers, Moderation, Sitzungsleitung) arrange, merge, cluster and move results on.
+
+BOARD_MODERATOR_ROLES = ("moderation", "sitzungsleitung")
+
+
+def _invited_meeting_ids(user) -> set[int]:
+    from models import Invitation
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return set()
+    from beteiligung.extensions import db
+    return set(db.session.scalars(select(Invitation.meeting_id).where(Invitation.person_id == person_id)))
+
+
+def can_moderate_board(user, meeting) -> bool:
+    """Create boards in a meeting and arrange them (meeting = the board's meeting)."""
+    from beteiligung.permissions import _meeting_role_names, can_manage_meeting
+    if not scope_of(user).authenticated:
+        return False
+    return can_manage_meeting(user, meeting) or bool(_meeting_role_names(user, meeting) & set(BOARD_MODERATOR_ROLES))
+
+
+def can_take_part(user, meeting) -> bool:
+    """Is this signed-in user in the meeting (sees its boards, adds cards, gives dots)?"""
+    from beteiligung.permissions import _meeting_role_names, _member_committee_ids, can_view_meeting
+    if not scope_of(user).authenticated or not can_view_meeting(user, meeting):
+        return False
+    if can_moderate_board(user, meeting) or _meeting_role_names(user, meeting):
+        return True
+    return meeting.committee_id in _member_committee_ids(user) or meeting.id in _invited_meeting_ids(user)
+
+
+def can_view_board(user, board) -> bool:
+    return can_take_part(user, board.meeting)
+
+
+def can_edit_board(user, board) -> bool:
+    """Arrange, merge, cluster, close (moderators of the board's meeting)."""
+    return can_moderate_board(user, board.meeting)
+
+
+def can_move_results(user, board) -> bool:
+    """Cards into the protocol (needs protocol rights too) or the Themenspeicher."""
+    from beteiligung.permissions import can_edit_protocol
+    return can_edit_board(user, board) and can_edit_protocol(user, board.meeting)
+
+
+def guests_may_join(board) -> bool:
+    """Guests join while the meeting is not finished and the board is open."""
+    from models.werkstatt import BOARD_ACTIVE_MEETING_STATES, BoardStatus
+    return board.status == BoardStatus.OFFEN and board.meeting.status in BOARD_ACTIVE_MEETING_STATES

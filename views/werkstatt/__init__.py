@@ -20,4 +20,4 @@ def _login():
     return None
 
 
-from . import polls  # noqa: E402,F401  (registers the routes)
+from . import boards, polls  # noqa: E402,F401  (registers the routes)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from models.werkstatt import BoardKind
 from views.committees_forms import local_to_utc
 from views.forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
 
@@ -65,3 +66,22 @@ class DecideForm(Form):
 
 class AnswerForm(Form):
     comment = TextAreaField("Anmerkung", validators=[Optional(), Length(max=500)])
+
+
+class BoardForm(Form):
+    kind = SelectField("Methode", choices=[("", "– bitte wählen –")] + [(k.value, k.label) for k in BoardKind],
+                       validators=[DataRequired("Bitte eine Methode wählen.")])
+    title = StringField("Titel", validators=[DataRequired(REQ), Length(max=200), no_markup])
+    question = TextAreaField("Leitfrage", validators=[Optional(), Length(max=1000)])
+    dots_per_participant = IntegerField("Punkte je Person (Punktabfrage)", validators=[Optional()], default=3)
+    x_label = StringField("Waagerechte Achse (Portfolio)", validators=[Optional(), Length(max=100), no_markup],
+                          description="z. B. „Dringlichkeit“")
+    y_label = StringField("Senkrechte Achse (Portfolio)", validators=[Optional(), Length(max=100), no_markup],
+                          description="z. B. „Wirkung“")
+
+
+class GuestForm(Form):
+    name = StringField("Ihr Name", validators=[DataRequired("Bitte geben Sie Ihren Namen an."), Length(max=100),
+                                               no_markup])
+    code = StringField("Code der Tafel", validators=[DataRequired("Bitte den Code angeben, den die Moderation zeigt."),
+                                                     Length(max=12)])
