@@ -238,7 +238,7 @@ def board_selection(board_id):
             return _back(board, f"#karte-{target.id}")
         kind = request.form.get("ziel") or ""
         owner = request.form.get("owner_org_id", type=int)
-        created = svc.move_results(actor.user, board, list(selected), kind, owner_org_id=owner,
+        svc.move_results(actor.user, board, list(selected), kind, owner_org_id=owner,
                                    each=request.form.get("einzeln") == "1")
     except ServiceError as exc:
         return _fail(board, actor, exc)
