@@ -8,7 +8,7 @@ Uses the committees of the Gremien step when present.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from models import Committee, Meeting
 
 def _at(days: int, hour: int, minute: int = 0) -> datetime:
     day = (datetime.now(BERLIN) + timedelta(days=days)).date()
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN).astimezone(UTC).replace(tzinfo=None)
 
 
 def run(ctx) -> None:
