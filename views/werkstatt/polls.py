@@ -49,7 +49,7 @@ def poll_create():
     form.committee_id.choices = [(None, "– bitte wählen –")] + [(c.id, c.name) for c in committees]
     meetings = [m for c in committees for m in svc.plannable_meetings(c)]
     form.meeting_id.choices = [(None, "– neue Sitzung anlegen –")] + [
-        (m.id, f"{m.committee.name}: {m.title} (bisher {date_de(m.start)}, {time_de(m.start)} Uhr)") for m in meetings]
+        (m.id, f"{m.committee.name}: {m.title} (bisher {date_de(m.start)}, {time_de(m.start)})") for m in meetings]
     form.person_ids.choices = _person_choices()
     if request.method == "GET":
         form.committee_id.data = request.args.get("gremium", type=int)
@@ -93,7 +93,7 @@ def _detail(poll, decide_form=None, status=200):
         decide_form.version.data = poll.version
         decide_form.option_id.data = t["best_option_id"]
     decide_form.option_id.choices = [(None, "– bitte wählen –")] + [
-        (o.id, f"{date_de(o.start)}, {time_de(o.start)} bis {time_de(o.end)} Uhr") for o in poll.options]
+        (o.id, f"{date_de(o.start)}, {time_de(o.start)} bis {time_de(o.end)}") for o in poll.options]
     return render_template("werkstatt/poll_detail.html", poll=poll, t=t, decide_form=decide_form,
                            values=list(PollAnswerValue), PollStatus=PollStatus,
                            closed=svc.closed_message(poll)), status

@@ -219,7 +219,7 @@ def _send(inv: DatePollInvitee, kind: str) -> None:
     parts += ["Zur Auswahl stehen:", *_option_lines(poll), ""]
     if poll.location:
         parts += [f"Ort: {poll.location}", ""]
-    parts += [f"Bitte antworten Sie bis {datetime_de(poll.deadline)} Uhr über Ihren persönlichen Link "
+    parts += [f"Bitte antworten Sie bis {datetime_de(poll.deadline)} über Ihren persönlichen Link "
               "(ohne Anmeldung) – je Termin ja, wenn nötig oder nein:", answer_url(inv), "",
               "Sobald der Termin feststeht, erhalten Sie die Einladung mit Kalendereintrag.", "",
               "Mit freundlichen Grüßen", f"Sozialplanung {c.body.name}"]
@@ -243,10 +243,10 @@ def closed_message(poll: DatePoll) -> str | None:
     """Why no answer is possible any more (None while the poll is open)."""
     if poll.status == PollStatus.ENTSCHIEDEN:
         o = poll.chosen_option
-        when = f" auf den {date_de(o.start)}, {time_de(o.start)} Uhr" if o else ""
+        when = f" auf den {date_de(o.start)}, {time_de(o.start)}" if o else ""
         return f"Die Abstimmung ist beendet: Der Termin wurde{when} festgelegt. Eine Antwort ist nicht mehr möglich."
     if utcnow() >= poll.deadline:
-        return (f"Die Antwortfrist ist am {datetime_de(poll.deadline)} Uhr abgelaufen. "
+        return (f"Die Antwortfrist ist am {datetime_de(poll.deadline)} abgelaufen. "
                 "Ihre Antwort kann nicht mehr berücksichtigt werden; bitte wenden Sie sich an die Planung.")
     return None
 
@@ -262,7 +262,7 @@ def answer(token: str, values: dict[int, str], comment: str | None = None) -> Da
     errors = {}
     for o in poll.options:
         if values.get(o.id) not in allowed:
-            errors[f"option_{o.id}"] = (f"Bitte für den {date_de(o.start)}, {time_de(o.start)} Uhr "
+            errors[f"option_{o.id}"] = (f"Bitte für den {date_de(o.start)}, {time_de(o.start)} "
                                         "ja, wenn nötig oder nein wählen.")
     if set(values) - {o.id for o in poll.options}:
         errors["options"] = "Die Antwort enthält einen unbekannten Termin."
@@ -354,5 +354,5 @@ def decide(user, poll: DatePoll, option_id, version) -> Meeting:
     poll.chosen_option_id = option.id
     db.session.flush()
     record(user, "decide", poll, before, snapshot(poll),
-           f"Terminabstimmung „{poll.title}“: Termin {date_de(option.start)}, {time_de(option.start)} Uhr festgelegt")
+           f"Terminabstimmung „{poll.title}“: Termin {date_de(option.start)}, {time_de(option.start)} festgelegt")
     return meeting
