@@ -238,3 +238,27 @@ def test_board_page_query_count_constant(client, gw, db):
         db.session.commit()
     grow(2)
     assert_constant_queries(client, db.engine, f"/werkstatt/tafeln/{board.id}", grow)
+
+
+def test_board_export_pdf_and_docx(client, gw, db):
+    import io
+
+    import docx
+    from pypdf import PdfReader
+    board = _board(gw, db)
+    actor = svc.Actor(user=gw.w.planner_k)
+    svc.add_card(actor, board, {"field": "staerken", "text": "Starke Vereine"})
+    svc.add_card(actor, board, {"field": "risiken", "text": "Fachkräftemangel"})
+    db.session.commit()
+    c = switch_user(client, "planung@kreis.example")
+    r = c.get(f"/werkstatt/tafeln/{board.id}/export.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
+    assert "Starke Vereine" in text and "Stärken (1)" in text and "Risiken (1)" in text
+    r = c.get(f"/werkstatt/tafeln/{board.id}/export.docx")
+    assert r.status_code == 200
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(r.data)).paragraphs]
+    assert "Stärken" in paragraphs and any(p.startswith("Fachkräftemangel") for p in paragraphs)
+    assert c.get(f"/werkstatt/tafeln/{board.id}/export.xls").status_code == 404
+    outsider = switch_user(client, "planung@fremd.example")
+    assert outsider.get(f"/werkstatt/tafeln/{board.id}/export.pdf").status_code == 404

@@ -257,3 +257,22 @@ def board_close(board_id):
     except ServiceError as exc:
         return _fail(board, actor, exc)
     return _back(board)
+
+
+@bp.route("/tafeln/<int:board_id>/export.<fmt>")
+def board_export(board_id, fmt):
+    from flask import Response
+
+    from beteiligung.services.werkstatt import documents
+    board = _board_or_404(board_id)
+    if not wperm.can_view_board(current_user, board):
+        abort(404)
+    if fmt == "pdf":
+        data, mimetype = documents.board_pdf(board), "application/pdf"
+    elif fmt == "docx":
+        data = documents.board_docx(board)
+        mimetype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        abort(404)
+    filename = f"tafel-{board.id}-{board.kind}.{fmt}"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
