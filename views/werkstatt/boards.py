@@ -74,8 +74,9 @@ def _context(board, actor):
 
 
 def _render(board, actor, status=200, error=None, errors=None, values=None):
+    from beteiligung.services.werkstatt.methods import methods_for_board
     return render_template("werkstatt/board.html", error=error, errors=errors or {}, values=values or {},
-                           **_context(board, actor)), status
+                           method_cards=methods_for_board(board.kind)[:2], **_context(board, actor)), status
 
 
 def _fail(board, actor, exc: ServiceError, values=None):
@@ -276,3 +277,20 @@ def board_export(board_id, fmt):
         abort(404)
     filename = f"tafel-{board.id}-{board.kind}.{fmt}"
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- Methodenbibliothek ---------------------------------------------------------------------------
+
+@bp.route("/methoden/")
+def methods():
+    from beteiligung.services.werkstatt.methods import METHODS
+    return render_template("werkstatt/methods.html", methods=METHODS)
+
+
+@bp.route("/methoden/<key>")
+def method(key):
+    from beteiligung.services.werkstatt.methods import BY_KEY
+    m = BY_KEY.get(key)
+    if m is None:
+        abort(404)
+    return render_template("werkstatt/method.html", m=m)
