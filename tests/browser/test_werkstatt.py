@@ -1,6 +1,6 @@
 """Browser: two participants on one SWOT board (a planner and a guest with the code, two browser
 contexts) see each other's cards appear without reloading; axe-core on every board page, the
-guest page, the date poll page and the answer page of the poll (token link)."""
+guest page, the date poll pages, the answer page of the poll (token link) and the method library."""
 from __future__ import annotations
 
 import re
@@ -77,6 +77,10 @@ def test_two_participants_see_each_others_cards(live_server, browser):
         planner.goto(f"{base}/werkstatt/abstimmungen/{poll_id}")
         check_axe(planner)
         planner.goto(f"{base}/werkstatt/abstimmungen/neu")
+        check_axe(planner)
+        planner.goto(f"{base}/werkstatt/methoden/")
+        check_axe(planner)
+        planner.goto(f"{base}/werkstatt/methoden/zukunftskonferenz")
         check_axe(planner)
         guest.goto(f"{base}/werkstatt/abstimmung/{token}")
         check_axe(guest)
