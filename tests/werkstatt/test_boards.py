@@ -262,3 +262,8 @@ def test_board_export_pdf_and_docx(client, gw, db):
     assert c.get(f"/werkstatt/tafeln/{board.id}/export.xls").status_code == 404
     outsider = switch_user(client, "planung@fremd.example")
     assert outsider.get(f"/werkstatt/tafeln/{board.id}/export.pdf").status_code == 404
+
+
+def test_ties_share_a_place():
+    rows = [("a", 5), ("b", 5), ("c", 4), ("d", 0), ("e", 0)]
+    assert [p for p, _c, _n in svc.places(rows)] == [1, 1, 3, 4, 4]

@@ -254,3 +254,16 @@ def test_detail_page_query_count_constant(client, gw, db):
             inv.answers.append(DatePollAnswer(option_id=poll.options[0].id, value="ja"))
         db.session.commit()
     assert_constant_queries(client, db.engine, f"/werkstatt/abstimmungen/{poll.id}", grow)
+
+
+def test_poll_list_query_count_constant(client, gw, db):
+    from tests.support.queries import assert_constant_queries
+    _poll(gw, db)
+    client.login("planung@kreis.example")
+
+    def grow(factor):
+        for _ in range(factor):
+            svc.create_poll(gw.w.planner_k, gw.spk, {"title": "Noch eine", "deadline": future(8)},
+                            [(future(12, 16), future(12, 18)), (future(13, 16), future(13, 18))])
+        db.session.commit()
+    assert_constant_queries(client, db.engine, "/werkstatt/", grow)

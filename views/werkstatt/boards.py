@@ -63,6 +63,7 @@ def _context(board, actor):
            "can_results": actor.user is not None and wperm.can_move_results(actor.user, board)}
     if board.kind == BoardKind.PUNKTABFRAGE:
         ctx["ranking"] = svc.ranking(board)
+        ctx["places"] = svc.places
         ctx["used"] = svc.dots_used(board, actor)
         ctx["mine"] = {c.id: sum(1 for d in c.dots if actor.owns(d)) for c in board.cards}
     if moderator:

@@ -93,6 +93,16 @@ def ranking(board: Board) -> list[tuple[BoardCard, int]]:
     return sorted(rows, key=lambda r: (-r[1], r[0].position, r[0].id))
 
 
+def places(rows: list[tuple[BoardCard, int]]) -> list[tuple[int, BoardCard, int]]:
+    """Ranking with shared places for ties (5, 5, 4 → places 1, 1, 3)."""
+    out, place, previous = [], 0, None
+    for i, (card, n) in enumerate(rows, 1):
+        if n != previous:
+            place, previous = i, n
+        out.append((place, card, n))
+    return out
+
+
 def dots_used(board: Board, actor: Actor) -> int:
     return sum(1 for c in board.cards for d in c.dots if actor.owns(d))
 

@@ -10,7 +10,7 @@ from flask import render_template
 from beteiligung.formatting import date_de
 from models.werkstatt import Board, BoardKind
 
-from .boards import cards_by_field, ranking, visible_cards
+from .boards import cards_by_field, places, ranking, visible_cards
 
 COLOURS = {"staerken": "#1b7a3a", "schwaechen": "#a32a1b", "chancen": "#0b5aa2", "risiken": "#8a5a00"}
 
@@ -54,9 +54,9 @@ def _dots_svg(board: Board) -> str:
     height = 30 * len(rows) + 20
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 810 {height}" width="810" height="{height}" '
              'font-family="DejaVu Sans, sans-serif">']
-    for i, (card, n) in enumerate(rows):
+    for i, (place, card, n) in enumerate(places(rows)):
         y = 10 + 30 * i
-        parts.append(f'<text x="0" y="{y + 16}" font-size="12">{i + 1}. {escape(_lines(card.text, 40)[0])}</text>')
+        parts.append(f'<text x="0" y="{y + 16}" font-size="12">{place}. {escape(_lines(card.text, 40)[0])}</text>')
         parts.append(f'<rect x="330" y="{y + 2}" width="{max(2, int(420 * n / top))}" height="20" fill="#0b5aa2"/>')
         parts.append(f'<text x="{336 + int(420 * n / top)}" y="{y + 16}" font-size="12">{n}</text>')
     parts.append("</svg>")
