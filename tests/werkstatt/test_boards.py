@@ -267,3 +267,24 @@ def test_board_export_pdf_and_docx(client, gw, db):
 def test_ties_share_a_place():
     rows = [("a", 5), ("b", 5), ("c", 4), ("d", 0), ("e", 0)]
     assert [p for p, _c, _n in svc.places(rows)] == [1, 1, 3, 4, 4]
+
+
+def test_simultaneous_merge_database_decides(client, gw, db):
+    """Both moderators passed the version check at the same moment: the second UPDATE finds a newer
+    version in the database → Conflict, nothing merged twice."""
+    from sqlalchemy import text
+    board = _board(gw, db)
+    actor = svc.Actor(user=gw.w.planner_k)
+    a = svc.add_card(actor, board, {"field": "chancen", "text": "A"})
+    b = svc.add_card(actor, board, {"field": "chancen", "text": "B"})
+    db.session.commit()
+    seen = {a.id: a.version, b.id: b.version}
+    board = svc.load_board(board.id)
+    with db.engine.begin() as conn:  # the other moderator's merge, committed meanwhile
+        conn.execute(text("UPDATE werkstatt_card SET version = version + 1, text = 'A / X' WHERE id = :id"),
+                     {"id": a.id})
+    with pytest.raises(Conflict):
+        svc.merge_cards(gw.w.planner_k, board, seen)
+    db.session.rollback()
+    rows = {c.id: c for c in db.session.scalars(select(BoardCard))}
+    assert rows[a.id].text == "A / X" and rows[b.id].merged_into_id is None

@@ -81,7 +81,13 @@ def _render(board, actor, status=200, error=None, errors=None, values=None):
 
 
 def _fail(board, actor, exc: ServiceError, values=None):
+    """The error page shows the board as stored: drop whatever the failed action left in the session
+    (the request would roll it back anyway) and reload, like views.forms.after_conflict."""
     message = exc.message if not exc.errors else " ".join(exc.errors.values())
+    db.session.rollback()
+    board = svc.load_board(board.id)
+    if actor.guest is not None:
+        actor = svc.Actor(guest=db.session.get(BoardGuest, actor.guest.id))
     return _render(board, actor, exc.status, message, exc.errors, values)
 
 

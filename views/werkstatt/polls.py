@@ -138,6 +138,9 @@ def poll_decide(poll_id):
     try:
         meeting = svc.decide(current_user, poll, form.option_id.data, form.version.data)
     except ServiceError as exc:
+        db.session.rollback()  # show the poll as stored (as views.forms.after_conflict does)
+        poll = _poll(poll_id)
+        form.version.data = poll.version
         if isinstance(exc, ValidationError) and exc.errors:
             form.apply_errors(exc.errors)
         else:

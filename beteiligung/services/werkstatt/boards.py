@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung.extensions import db
 from beteiligung.permissions import werkstatt as wperm
@@ -49,6 +50,15 @@ class Actor:
         if self.guest is not None:
             return dot.guest_id == self.guest.id
         return self.user is not None and dot.user_id == self.user.id
+
+
+def _flush_versioned(message: str | None = None) -> None:
+    """Flush; two saves that passed the version check at the same moment → the database decides and the
+    loser gets a Conflict (the request then rolls back; nothing is half-written)."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise (Conflict(message) if message else Conflict()) from None
 
 
 def new_code() -> str:
@@ -248,7 +258,7 @@ def arrange_card(user, card: BoardCard, values: dict, version) -> BoardCard:
         raise ValidationError(errors)
     before = snapshot(card)
     card.field, card.cluster, card.x, card.y = field, cluster, x, y
-    db.session.flush()
+    _flush_versioned()
     record(user, "update", card, before, snapshot(card), f"Karte angeordnet: {card.text[:60]}")
     return card
 
@@ -282,7 +292,8 @@ def merge_cards(user, board: Board, versions: dict[int, object]) -> BoardCard:
         c.merged_into_id = target.id
         for dot in list(c.dots):
             dot.card = target
-    db.session.flush()
+    _flush_versioned("Eine der Karten wurde gerade von jemand anderem geändert oder zusammengeführt. "
+                     "Bitte prüfen Sie die Tafel; es ist nichts verloren gegangen.")
     record(user, "merge", target, before, {**snapshot(target), "merged": [c.id for c in others]},
            f"{len(cards)} Karten zusammengeführt: {target.text[:60]}")
     return target
@@ -331,7 +342,7 @@ def close_board(user, board: Board, version) -> Board:
     ensure_version(board, version)
     before = snapshot(board)
     board.status = BoardStatus.GESCHLOSSEN.value
-    db.session.flush()
+    _flush_versioned()
     record(user, "close", board, before, snapshot(board), f"Tafel „{board.title}“ geschlossen")
     return board
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
@@ -31,7 +32,7 @@ from models.werkstatt import (
     PollStatus,
 )
 
-from .. import NotFound, ServiceError, ValidationError, ensure_version, require
+from .. import Conflict, NotFound, ServiceError, ValidationError, ensure_version, require
 from ..audit import record, snapshot
 from ..invitations import external_url, token_hash
 from ..mail import queue
@@ -352,7 +353,10 @@ def decide(user, poll: DatePoll, option_id, version) -> Meeting:
         inv_svc.invite(user, meeting, rows, len(rows))
     poll.status = PollStatus.ENTSCHIEDEN.value
     poll.chosen_option_id = option.id
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:  # somebody picked a date at the same moment: the database decides
+        raise Conflict("Inzwischen hat jemand anderes einen Termin festgelegt. Bitte laden Sie die Seite neu.") from None
     record(user, "decide", poll, before, snapshot(poll),
            f"Terminabstimmung „{poll.title}“: Termin {date_de(option.start)}, {time_de(option.start)} festgelegt")
     return meeting
