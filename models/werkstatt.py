@@ -135,10 +135,12 @@ class BoardKind(StrEnum):
     SWOT = "swot"
     PUNKTABFRAGE = "punktabfrage"
     PORTFOLIO = "portfolio"
+    OPEN_SPACE = "open_space"
 
     @property
     def label(self) -> str:
-        return {"swot": "SWOT-Analyse", "punktabfrage": "Punktabfrage", "portfolio": "Portfolio"}[self.value]
+        return {"swot": "SWOT-Analyse", "punktabfrage": "Punktabfrage", "portfolio": "Portfolio",
+                "open_space": "Open-Space-Marktplatz"}[self.value]
 
 
 class BoardStatus(StrEnum):
@@ -156,6 +158,7 @@ BOARD_FIELDS = {
     BoardKind.SWOT: SWOT_FIELDS,
     BoardKind.PUNKTABFRAGE: (("vorschlaege", "Vorschläge"),),
     BoardKind.PORTFOLIO: (("portfolio", "Portfolio"),),
+    BoardKind.OPEN_SPACE: (("sessions", "Vorgeschlagene Sessions"),),
 }
 # Meeting states in which guests may still join and cards may still be added.
 BOARD_ACTIVE_MEETING_STATES = ("geplant", "eingeladen", "verschoben")
@@ -214,6 +217,10 @@ class BoardCard(TimestampMixin, VersionedMixin, db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     x: Mapped[int | None] = mapped_column(Integer)  # Portfolio: 0–100
     y: Mapped[int | None] = mapped_column(Integer)
+    # Open-Space-Marktplatz: a card is a session with room, time slot and its documentation.
+    room: Mapped[str | None] = mapped_column(String(100))
+    slot: Mapped[str | None] = mapped_column(String(100))
+    documentation: Mapped[str | None] = mapped_column(Text)
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     author_guest_id: Mapped[int | None] = mapped_column(ForeignKey("werkstatt_guest.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(200), nullable=False)

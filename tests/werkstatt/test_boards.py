@@ -288,3 +288,49 @@ def test_simultaneous_merge_database_decides(client, gw, db):
     db.session.rollback()
     rows = {c.id: c for c in db.session.scalars(select(BoardCard))}
     assert rows[a.id].text == "A / X" and rows[b.id].merged_into_id is None
+
+
+def test_open_space_marketplace(client, gw, db, app):
+    board = _board(gw, db, kind="open_space", title="Marktplatz Kinderarmut")
+    member = switch_user(client, "partner@wohlfahrt.example")
+    assert member.post(f"/werkstatt/tafeln/{board.id}/karten", data={"text": "Ferien ohne Kosten"}).status_code == 303
+    guest = app.test_client()
+    assert guest.post(f"/werkstatt/tafeln/{board.id}/gast", data={"name": "Gast", "code": board.guest_code}).status_code == 303
+    assert guest.post(f"/werkstatt/tafeln/{board.id}/karten", data={"text": "Sprachcafé"}).status_code == 303
+    ferien, sprache = db.session.scalars(select(BoardCard).order_by(BoardCard.id)).all()
+    moderator = switch_user(client, "planung@kreis.example")
+    r = moderator.post(f"/werkstatt/karten/{ferien.id}/anordnen",
+                       data={"room": "Raum A", "slot": "10:00–11:00 Uhr", "version": ferien.version})
+    assert r.status_code == 303
+    # the same room at the same time is refused
+    r = moderator.post(f"/werkstatt/karten/{sprache.id}/anordnen",
+                       data={"room": "Raum A", "slot": "10:00–11:00 Uhr", "version": sprache.version})
+    assert r.status_code == 422 and "schon belegt" in r.get_data(as_text=True)
+    r = moderator.post(f"/werkstatt/karten/{sprache.id}/anordnen",
+                       data={"room": "Raum B", "slot": "10:00–11:00 Uhr", "version": sprache.version})
+    assert r.status_code == 303
+    # documentation: the guest documents their own session, not the other one
+    db.session.expire_all()
+    sprache = db.session.get(BoardCard, sprache.id)
+    seen = sprache.version  # the moderator's form was loaded now
+    r = guest.post(f"/werkstatt/karten/{sprache.id}/dokumentation",
+                   data={"documentation": "Jeden Dienstag im Familienzentrum", "version": seen})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    r = guest.post(f"/werkstatt/karten/{ferien.id}/dokumentation", data={"documentation": "x", "version": 2})
+    assert r.status_code == 403
+    # stale documentation → 409 with the text kept
+    r = moderator.post(f"/werkstatt/karten/{sprache.id}/dokumentation",
+                       data={"documentation": "Mein neuer Text", "version": seen})
+    assert r.status_code == 409 and "Mein neuer Text" in r.get_data(as_text=True)
+    html = moderator.get(f"/werkstatt/tafeln/{board.id}").get_data(as_text=True)
+    assert "Marktplatz: Sessions nach Zeit und Raum" in html and "(dokumentiert)" in html
+    # compiled into the protocol
+    db.session.expire_all()
+    r = moderator.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
+        "aktion": "uebernehmen", "ziel": "Erkenntnis",
+        "karte": [f"{c.id}:{c.version}" for c in db.session.scalars(select(BoardCard))]})
+    assert r.status_code == 303
+    entry = db.session.scalar(select(ProtocolEntry))
+    assert "Sprachcafé (10:00–11:00 Uhr, Raum B)" in entry.text and "Jeden Dienstag im Familienzentrum" in entry.text
+    r = moderator.get(f"/werkstatt/tafeln/{board.id}/export.pdf")
+    assert r.status_code == 200

@@ -24,7 +24,8 @@ from .forms import BoardForm, GuestForm
 GUEST_KEY = "werkstatt_gast"
 PUBLIC_ENDPOINTS.update({"werkstatt.board", "werkstatt.board_stand", "werkstatt.board_join", "werkstatt.card_add",
                          "werkstatt.dot_give", "werkstatt.dot_take", "werkstatt.card_arrange",
-                         "werkstatt.board_selection", "werkstatt.board_close"})  # they check the actor themselves
+                         "werkstatt.board_selection", "werkstatt.board_close",
+                         "werkstatt.card_document"})  # they check the actor themselves
 
 
 def _actor(board):
@@ -66,6 +67,9 @@ def _context(board, actor):
         ctx["places"] = svc.places
         ctx["used"] = svc.dots_used(board, actor)
         ctx["mine"] = {c.id: sum(1 for d in c.dots if actor.owns(d)) for c in board.cards}
+    if board.kind == BoardKind.OPEN_SPACE:
+        ctx["market"] = svc.marketplace(board)
+        ctx["documentable"] = {c.id for c in board.cards if svc.can_document(actor, c)}
     if moderator:
         ctx["guest_url"] = url_for(".board_join", board_id=board.id, _external=True)
         ctx["organisations"] = list(db.session.scalars(
@@ -197,10 +201,21 @@ def card_arrange(card_id):
     if actor.user is None or not wperm.can_edit_board(actor.user, board):
         abort(403)
     try:
-        svc.arrange_card(actor.user, card, {k: request.form.get(k) for k in ("field", "cluster", "x", "y")},
+        svc.arrange_card(actor.user, card, {k: request.form.get(k) for k in ("field", "cluster", "x", "y", "room", "slot")},
                          request.form.get("version"))
     except ServiceError as exc:
         return _fail(board, actor, exc)
+    return _back(board, f"#karte-{card.id}")
+
+
+@bp.route("/karten/<int:card_id>/dokumentation", methods=["POST"])
+def card_document(card_id):
+    card, board, actor = _card(card_id)
+    text = request.form.get("documentation") or ""
+    try:
+        svc.document_session(actor, card, text, request.form.get("version"))
+    except ServiceError as exc:
+        return _fail(board, actor, exc, {"documentation": text, "documentation_card": card.id})
     return _back(board, f"#karte-{card.id}")
 
 

@@ -254,10 +254,22 @@ def arrange_card(user, card: BoardCard, values: dict, version) -> BoardCard:
     if board.kind == BoardKind.PORTFOLIO:
         x = _int_0_100(values.get("x", card.x), "x", errors)
         y = _int_0_100(values.get("y", card.y), "y", errors)
+    room, slot = card.room, card.slot
+    if board.kind == BoardKind.OPEN_SPACE:
+        room = (values.get("room") or "").strip() or None
+        slot = (values.get("slot") or "").strip() or None
+        for key, value in (("room", room), ("slot", slot)):
+            if value and len(value) > 100:
+                errors[key] = "Höchstens 100 Zeichen."
+        if not errors and room and slot and any(
+                c.id != card.id and c.merged_into_id is None and c.room == room and c.slot == slot
+                for c in board.cards):
+            errors["room"] = f"Der Raum „{room}“ ist zur Zeit „{slot}“ schon belegt."
     if errors:
         raise ValidationError(errors)
     before = snapshot(card)
     card.field, card.cluster, card.x, card.y = field, cluster, x, y
+    card.room, card.slot = room, slot
     _flush_versioned()
     record(user, "update", card, before, snapshot(card), f"Karte angeordnet: {card.text[:60]}")
     return card
@@ -297,6 +309,44 @@ def merge_cards(user, board: Board, versions: dict[int, object]) -> BoardCard:
     record(user, "merge", target, before, {**snapshot(target), "merged": [c.id for c in others]},
            f"{len(cards)} Karten zusammengeführt: {target.text[:60]}")
     return target
+
+
+def can_document(actor: Actor, card: BoardCard) -> bool:
+    """Open Space: the session's initiator (user or guest) or a moderator writes its documentation."""
+    if actor.guest is not None:
+        return card.author_guest_id == actor.guest.id
+    if actor.user is None:
+        return False
+    return card.author_user_id == actor.user.id or wperm.can_edit_board(actor.user, card.board)
+
+
+def document_session(actor: Actor, card: BoardCard, text: str, version) -> BoardCard:
+    board = card.board
+    _require_actor(actor, board)
+    if board.kind != BoardKind.OPEN_SPACE:
+        raise ValidationError("Eine Dokumentation gibt es nur für Sessions im Open-Space-Marktplatz.")
+    if not can_document(actor, card):
+        raise PermissionDenied("Die Dokumentation schreibt, wer die Session angeboten hat, oder die Moderation.")
+    ensure_version(card, version)
+    text = (text or "").strip()
+    if len(text) > 10000:
+        raise ValidationError({"documentation": "Die Dokumentation ist zu lang (höchstens 10.000 Zeichen)."})
+    before = snapshot(card)
+    card.documentation = text or None
+    _flush_versioned("Die Dokumentation wurde inzwischen von jemand anderem gespeichert. Ihr Text ist unten "
+                     "erhalten; bitte prüfen Sie die aktuelle Fassung und speichern Sie erneut.")
+    record(actor.user, "update", card, before, snapshot(card), f"Dokumentation der Session „{card.text[:60]}“")
+    return card
+
+
+def marketplace(board: Board) -> dict:
+    """Open Space: rooms × time slots with the sessions (unplaced sessions listed apart)."""
+    cards = visible_cards(board)
+    rooms = sorted({c.room for c in cards if c.room})
+    slots = sorted({c.slot for c in cards if c.slot})
+    grid = {(c.slot, c.room): c for c in cards if c.room and c.slot}
+    return {"rooms": rooms, "slots": slots, "grid": grid,
+            "unplaced": [c for c in cards if not (c.room and c.slot)]}
 
 
 # --- Punktabfrage -------------------------------------------------------------------------------
@@ -353,7 +403,10 @@ def result_text(board: Board, cards: list[BoardCard]) -> str:
     for c in cards:
         prefix = f"{fields.get(c.field, c.field)}: " if len(fields) > 1 else ""
         dots = f" ({len(c.dots)} Punkte)" if board.kind == BoardKind.PUNKTABFRAGE else ""
-        lines.append(f"- {prefix}{c.text}{dots}")
+        place = f" ({c.slot}, {c.room})" if board.kind == BoardKind.OPEN_SPACE and c.room and c.slot else ""
+        lines.append(f"- {prefix}{c.text}{dots}{place}")
+        if board.kind == BoardKind.OPEN_SPACE and c.documentation:
+            lines.append("  " + c.documentation.replace("\n", "\n  "))
     return "\n".join(lines)
 
 
@@ -380,6 +433,8 @@ def move_results(user, board: Board, card_ids: list[int], kind: str, *, owner_or
         text = group[0].text if each else f"Ergebnis {label} „{board.title}“:\n{result_text(board, group)}"
         if each and board.kind == BoardKind.PUNKTABFRAGE:
             text += f" ({len(group[0].dots)} Punkte in der Punktabfrage „{board.title}“)"
+        if each and board.kind == BoardKind.OPEN_SPACE and group[0].documentation:
+            text += f"\n{group[0].documentation}"
         if kind == "Themenspeicher":
             created.append(committee_svc.propose_topic(
                 user, board.meeting.committee, group[0].text[:300] if each else f"{label}: {board.title}"[:300],

@@ -80,8 +80,36 @@ def _portfolio_svg(board: Board) -> str:
     return "".join(parts)
 
 
+def _market_svg(board: Board) -> str:
+    from .boards import marketplace
+    market = marketplace(board)
+    rooms, slots = market["rooms"] or ["–"], market["slots"] or ["–"]
+    cw, rh = min(220, 700 // len(rooms)), 60
+    width, height = 110 + cw * len(rooms), 30 + rh * len(slots)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" font-family="DejaVu Sans, sans-serif">']
+    for j, room in enumerate(rooms):
+        parts.append(f'<text x="{115 + j * cw}" y="18" font-size="12" font-weight="bold">{escape(room)}</text>')
+    for i, slot in enumerate(slots):
+        y = 30 + i * rh
+        parts.append(f'<text x="0" y="{y + 20}" font-size="12" font-weight="bold">{escape(slot[:16])}</text>')
+        for j, room in enumerate(rooms):
+            x = 110 + j * cw
+            parts.append(f'<rect x="{x}" y="{y}" width="{cw - 6}" height="{rh - 6}" fill="#ffffff" stroke="#8a8a8a"/>')
+            card = market["grid"].get((slot, room))
+            if card is not None:
+                parts.append(f'<rect x="{x + 3}" y="{y + 3}" width="{cw - 12}" height="{rh - 12}" fill="#fff8c5" '
+                             'stroke="#c9b800"/>')
+                for k, line in enumerate(_lines(card.text, max(10, cw // 8))[:2]):
+                    parts.append(f'<text x="{x + 8}" y="{y + 20 + 15 * k}" font-size="11">{escape(line)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def board_svg(board: Board) -> str:
     kind = BoardKind(board.kind)
+    if kind == BoardKind.OPEN_SPACE:
+        return _market_svg(board)
     if kind == BoardKind.SWOT:
         return _swot_svg(board)
     if kind == BoardKind.PUNKTABFRAGE:
@@ -103,6 +131,10 @@ def _list_rows(board: Board):
                 detail.append(f"Gruppe: {c.cluster}")
             if board.kind == BoardKind.PORTFOLIO:
                 detail.append(f"{board.x_label} {c.x}, {board.y_label} {c.y}")
+            if board.kind == BoardKind.OPEN_SPACE:
+                detail.append(f"{c.slot}, {c.room}" if c.slot and c.room else "ohne Raum und Zeit")
+                if c.documentation:
+                    detail.append(f"Dokumentation: {c.documentation}")
             rows.append((c.text, " · ".join(detail)))
         out.append((label, rows))
     return out

@@ -131,8 +131,9 @@ METHODS: tuple[Method, ...] = (
                  "eine Dokumentation für alle Teilnehmenden.",
         good_practice="Stadt Nürnberg", literatur="Bertelsmann Stiftung 2010", source="Seed 000, L6206-6246",
         when="Wenn ein offenes Thema viele Menschen betrifft und die Themen von ihnen selbst kommen sollen. "
-             "Ein Marktplatz für Sessions ist noch nicht eingebaut; Vorschläge lassen sich als Punktabfrage sammeln.",
-        boards=(BoardKind.PUNKTABFRAGE,),
+             "Im Open-Space-Marktplatz schlagen Teilnehmende Sessions vor, die Moderation verteilt Räume und "
+             "Zeiten, wer eine Session anbietet, dokumentiert sie; die Ergebnisse gehen gesammelt ins Protokoll.",
+        boards=(BoardKind.OPEN_SPACE,),
     ),
     Method(
         key="szenariotechnik", name="Szenariotechnik", chapter="6.4.2", step="Zielbildung",
