@@ -3,7 +3,8 @@
 - A Terminabstimmung for the follow-up Werkstatt: three candidate dates, the members were asked by
   mail (token links), two answered already; the planner can pick the date and invite.
 - In the upcoming Werkstatt meeting: a SWOT board on the Präventionskette with grouped cards (one of
-  them a guest's) and a Punktabfrage „Welche zwei Pilotmaßnahmen?“ with three dots per participant.
+  them a guest's), a Punktabfrage „Welche zwei Pilotmaßnahmen?“ with three dots per participant and
+  an Open-Space-Marktplatz with sessions in rooms and time slots, one of them documented.
 Uses the committees of the Gremien step when present.
 """
 from __future__ import annotations
@@ -77,4 +78,13 @@ def run(ctx) -> None:
     for actor, picks in zip(voters, ([0, 0, 1], [0, 1, 3], [1, 2, 0], [3, 1, 0])):
         for i in picks:
             boards.give_dot(actor, cards[i])
+    db.session.flush()
+    market = boards.create_board(planung, meeting, {"kind": "open_space", "title": "Marktplatz: Was können wir selbst tun?"})
+    for text, room, slot, doc in (
+            ("Patenschaften für Kita-Übergänge", "Raum Linde", "11:00–12:00 Uhr",
+             "Sechs Ehrenamtliche bereit; Start nach den Sommerferien; Caritas koordiniert."),
+            ("Kostenfreie Ferienangebote bündeln", "Raum Eiche", "11:00–12:00 Uhr", None),
+            ("Beratung im Familienzentrum", None, None, None)):
+        card = boards.add_card(me, market, {"text": text})
+        card.room, card.slot, card.documentation = room, slot, doc
     db.session.flush()

@@ -15,7 +15,7 @@ def test_demo_werkstatt(app, db):
     t = polls.tally(poll)
     assert t["answered"] == 2 and t["best_option_id"] == poll.options[0].id
     kinds = {b.kind: b for b in db.session.scalars(select(Board))}
-    assert set(kinds) == {"swot", "punktabfrage"}
+    assert set(kinds) == {"swot", "punktabfrage", "open_space"}
     ranking = [(c.text, n) for c, n in boards.ranking(kinds["punktabfrage"])]
     # hand count of the demo dots: Lotsendienst 5, Familienbüro 4, Elterncafé 2, Ferienangebote 1
     assert ranking == [("Lotsendienst Kita–Grundschule", 5), ("Familienbüro im Jobcenter", 4),
