@@ -15,6 +15,7 @@ NAV = [
     ("Netzwerk", "netzwerk.index", {}, None),
     ("Befragungen", "befragungen.index", {}, "can_use_surveys"),
     ("Monitoring", "monitoring.index", {}, "can_view_monitoring"),
+    ("Werkstatt", "werkstatt.index", {}, "can_use_polls"),
     ("Organisationen", "stammdaten.index", {"key": "organisationen"}, None),
     ("Personen", "stammdaten.index", {"key": "personen"}, "can_read_persons"),
     ("Sozialräume", "stammdaten.index", {"key": "sozialraeume"}, None),
@@ -36,7 +37,7 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 # ImportError at start-up, not a silently missing part of the application.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich", "planung"]
+                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich", "planung", "werkstatt"]
 
 
 def register_blueprints(app) -> None:

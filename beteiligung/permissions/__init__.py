@@ -27,7 +27,7 @@ PERMISSIONS = {
     name: fn for name, fn in globals().items() if name.startswith("can_") and callable(fn)
 }
 
-FEATURES: list[str] = ["oparl", "anmeldung", "monitoring", "planung"]
+FEATURES: list[str] = ["oparl", "anmeldung", "monitoring", "planung", "werkstatt"]
 
 
 def _collect_features() -> None:

@@ -1,0 +1,1 @@
+"""Werkstatt-Methoden (issue 18). Sub-modules: `polls` (Terminabstimmung)."""
