@@ -75,7 +75,8 @@ def _invited_meeting_ids(user) -> set[int]:
 
 def can_moderate_board(user, meeting) -> bool:
     """Create boards in a meeting and arrange them (meeting = the board's meeting)."""
-    from beteiligung.permissions import _meeting_role_names, can_manage_meeting
+    from beteiligung.permissions import can_manage_meeting
+    from beteiligung.permissions.protokolle import _meeting_role_names
     if not scope_of(user).authenticated:
         return False
     return can_manage_meeting(user, meeting) or bool(_meeting_role_names(user, meeting) & set(BOARD_MODERATOR_ROLES))
@@ -83,7 +84,9 @@ def can_moderate_board(user, meeting) -> bool:
 
 def can_take_part(user, meeting) -> bool:
     """Is this signed-in user in the meeting (sees its boards, adds cards, gives dots)?"""
-    from beteiligung.permissions import _meeting_role_names, _member_committee_ids, can_view_meeting
+    from beteiligung.permissions import can_view_meeting
+    from beteiligung.permissions.gremien import _member_committee_ids
+    from beteiligung.permissions.protokolle import _meeting_role_names
     if not scope_of(user).authenticated or not can_view_meeting(user, meeting):
         return False
     if can_moderate_board(user, meeting) or _meeting_role_names(user, meeting):
