@@ -4,22 +4,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from flask import Flask, g, render_template, request
 
+from . import database  # noqa: F401  (SQLite: WAL, busy timeout, BEGIN IMMEDIATE for writes)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - driver hook
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.close()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -34,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .inputs import Request, check_request
     app.request_class = Request
     app.before_request(check_request)
+    app.before_request(database.flush_pending_before_request)
     if test_config:
         app.config.update(test_config)
 
@@ -129,6 +119,7 @@ def _register_error_pages(app: Flask) -> None:
             return page(500, "Interner Fehler",
                         "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert.")
         app.logger.warning("Datenbank belegt: %s", exc)
+        g.sqlite_reads_only = True  # the error page only reads (current user, navigation)
         response = make_response(page(503, "Bitte erneut versuchen",
                                       "Die Datenbank ist gerade stark beschäftigt. Es wurde nichts gespeichert. "
                                       "Bitte senden Sie Ihre Eingabe in einigen Sekunden erneut."))

@@ -99,7 +99,9 @@ def bad_value(value: str, limit: int) -> str | None:
 
 
 def check_request() -> None:
-    """before_request: refuse NUL bytes, broken encodings and oversized values in query and form."""
+    """before_request: refuse NUL bytes, broken encodings and oversized values in the query string,
+    oversized values in forms (a NUL byte in a form field is the form's German field error, and
+    beteiligung/database.py keeps control characters out of every column)."""
     from flask import abort, request
 
     for key, value in request.args.items(multi=True):
@@ -109,6 +111,7 @@ def check_request() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
-            problem = bad_value(key, 200) or bad_value(value, MAX_VALUE_CHARS)
+            problem = bad_value(key, 200) or (
+                "Eine Eingabe ist zu lang." if len(value) > MAX_VALUE_CHARS else None)
             if problem:
                 abort(400, description=problem)

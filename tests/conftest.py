@@ -116,6 +116,7 @@ def _make_app(database_url: str):
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "SMTP_HOST": "",
+        "READ_ONLY_GET_GUARD": True,  # a GET/HEAD that writes fails (beteiligung/database.py)
     })
     app.test_client_class = Client
     return app

@@ -16,6 +16,7 @@ LINE_BREAK = re.compile(r"[\r\n\u0085\u2028\u2029]")
 SINGLE_LINE = ("StringField", "EmailField", "URLField", "TelField", "SearchField", "PasswordField")
 MAX_SINGLE_LINE = 2_000       # a single-line field without its own Length
 MAX_TEXT = 100_000            # a text area without its own Length
+INT_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 FIRST_YEAR, LAST_YEAR = 1900, 2199   # plausible dates in this domain (meetings, contracts, births)
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
 
@@ -141,7 +142,15 @@ class BoundedIntegerField(_StopOnProcessError, IntegerField):
             return
         self.data = to_int(valuelist[0])
         if self.data is None:
+            if not INT_TEXT.fullmatch(str(valuelist[0])):
+                raise ValueError(self.gettext("Not a valid integer value."))
             raise ValueError("Bitte eine ganze Zahl zwischen -2.147.483.647 und 2.147.483.647 angeben.")
+
+
+def _number_message(field, raw, wtforms_message: str) -> str:
+    if re.fullmatch(r"\s*[+-]?[\d.,]+\s*", str(raw)) and re.search(r"\d", str(raw)):
+        return "Die Zahl ist zu groß (höchstens zwölf Stellen vor dem Komma)."
+    return field.gettext(wtforms_message)
 
 
 class BoundedDecimalField(_StopOnProcessError, DecimalField):
@@ -151,7 +160,7 @@ class BoundedDecimalField(_StopOnProcessError, DecimalField):
             return
         self.data = to_decimal(valuelist[0])
         if self.data is None:
-            raise ValueError("Bitte eine Zahl angeben (höchstens zwölf Stellen vor dem Komma).")
+            raise ValueError(_number_message(self, valuelist[0], "Not a valid decimal value."))
 
 
 class BoundedFloatField(_StopOnProcessError, FloatField):
@@ -162,11 +171,11 @@ class BoundedFloatField(_StopOnProcessError, FloatField):
         value = to_decimal(valuelist[0])
         if value is None:
             self.data = None
-            raise ValueError("Bitte eine Zahl angeben (höchstens zwölf Stellen vor dem Komma).")
+            raise ValueError(_number_message(self, valuelist[0], "Not a valid float value."))
         self.data = float(value)
 
 
-class _PlausibleDate(_StopOnProcessError):
+class _PlausibleDate:
     def process_formdata(self, valuelist):
         if valuelist and len(" ".join(str(v) for v in valuelist)) > 40:
             self.data = None

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from beteiligung.extensions import db
+from beteiligung.formatting import single_line
 from models import OutboxMail, utcnow
 from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
 
@@ -27,6 +28,7 @@ def queue(recipient: str, subject: str, body_text: str, *, attachments=(), categ
     """
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
+    recipient, subject = single_line(recipient), single_line(subject)  # a header is one line
     msg["To"] = recipient
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=True)
