@@ -113,7 +113,7 @@ def _guard_statement(conn, cursor, statement, parameters, context, executemany):
     if not current_app.config.get("READ_ONLY_GET_GUARD") or conn.get_execution_options().get("side_write"):
         return
     from flask import g
-    if g.get("read_only_guard_paused"):
+    if not g.get("read_only_guard_on"):  # only requests really dispatched (not test_request_context)
         return
     if statement.lstrip().upper().startswith(WRITE_STATEMENT):
         raise ReadRequestWrote(f"{request.method} {request.path} schreibt: {statement.split(chr(10))[0][:120]}")
@@ -129,11 +129,8 @@ def flush_pending_before_request() -> None:
     if current_app.config.get("READ_ONLY_GET_GUARD") and request.method in READ_METHODS:
         session = db.session()
         if session.new or session.dirty or session.deleted:
-            g.read_only_guard_paused = True
-            try:
-                session.flush()
-            finally:
-                g.read_only_guard_paused = False
+            session.flush()
+        g.read_only_guard_on = True
 
 
 def install_read_only_guard() -> None:
