@@ -20,8 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(load_config(instance_path))
-    from .inputs import Request, check_request
+    from .inputs import IdConverter, Request, check_request
     app.request_class = Request
+    app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)
     app.before_request(database.flush_pending_before_request)
     if test_config:

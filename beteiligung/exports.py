@@ -2,7 +2,8 @@
 
 CSV: UTF-8 with BOM, ';' separated, German decimal comma, and cells that a
 spreadsheet would run as a formula are prefixed with an apostrophe.
-Both stream: rows come from a generator; the XLSX is spooled to disk.
+Rows come from a generator; both files are written while the view runs (spooled to disk when
+large) and then streamed, so no database access happens after the request's unit of work.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from flask import Response, stream_with_context
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -75,8 +76,15 @@ def csv_lines(headers, rows):
 
 
 def csv_response(filename: str, headers, rows) -> Response:
+    # Written out while the view runs (spooled to disk when large), not lazily after it: once the
+    # request's unit of work has committed and its session is gone, rows that still load from the
+    # database (or permission checks on the expired current user) would fail mid-download.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    for chunk in csv_lines(headers, rows):
+        spool.write(chunk.encode("utf-8"))
+    spool.seek(0)
     return Response(
-        stream_with_context(csv_lines(headers, rows)),
+        file_chunks(spool),
         mimetype="text/csv",
         headers={"Content-Disposition": _disposition(filename)},
         content_type="text/csv; charset=utf-8",

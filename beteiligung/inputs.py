@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Request as FlaskRequest
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
 
 INT_MAX = 2**31 - 1          # integer columns on SQLite and PostgreSQL
 DECIMAL_MAX = Decimal(10) ** 12
@@ -83,6 +84,14 @@ class BoundedMultiDict(ImmutableMultiDict):
         if type is int:
             return [v for v in (to_int(r) for r in super().getlist(key)) if v is not None]
         return super().getlist(key, type=type)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id beyond the integer columns is a 404 like any unknown id."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 class Request(FlaskRequest):
