@@ -169,6 +169,7 @@ class Fuzzer:
         self.failures: list[dict] = []
         self.requests = 0
         self.slowest = (0.0, "")
+        self.slow_once: list[tuple[float, str]] = []  # GETs over MAX_SECONDS that were fast when repeated
         self._baseline = None
         self._marker = None
         self._marker_conn = None
@@ -392,6 +393,13 @@ class Fuzzer:
             self.slowest = (elapsed, f"{target.method} {path}")
         if 500 <= status < 599:
             self._fail(role, target, path, body, status, "Serverfehler")
+        if elapsed > MAX_SECONDS and target.method == "GET" and status < 500:
+            # measured again once: a cold cache (first PDF, fonts) or a busy shared machine is not
+            # what this check is about; a page that is slow twice is
+            self.slow_once.append((round(elapsed, 2), f"GET {path}"))
+            again = time.perf_counter()
+            role.client.get(path + ("?" + body.decode() if body else "")).close()
+            elapsed = time.perf_counter() - again
         if elapsed > MAX_SECONDS:
             self._fail(role, target, path, body, status, f"zu langsam: {elapsed:.1f} s")
         if status >= 400:
@@ -457,7 +465,7 @@ class Fuzzer:
         """Status codes per route, most requested first."""
         per_route: dict[str, Counter] = defaultdict(Counter)
         for (key, status), n in self.results.items():
-            per_route[key][status] += 1
+            per_route[key][status] += n
         statuses = sorted({s for c in per_route.values() for s in c})
         width = max((len(k) for k in per_route), default=10)
         lines = [f"{'Route':<{width}}  " + "  ".join(f"{s:>5}" for s in statuses) + "  Summe"]
@@ -470,7 +478,8 @@ class Fuzzer:
         server_errors = sum(n for (_k, s), n in self.results.items() if s >= 500)
         return (f"{self.requests} Anfragen, {len(self.results and {k for k, _ in self.results})} Routen, "
                 f"{server_errors} Serverfehler, {len(self.failures)} Befunde, "
-                f"langsamste {self.slowest[0]:.2f} s ({self.slowest[1]})")
+                f"langsamste {self.slowest[0]:.2f} s ({self.slowest[1]}), "
+                f"{len(self.slow_once)} GET nur beim ersten Mal über {MAX_SECONDS:.0f} s")
 
 
 def _csrf(html: str) -> str:
