@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (DateField, DateTimeLocalField, DecimalField, FloatField, HiddenField, IntegerField,
                      SelectField, SelectMultipleField)
 from wtforms.fields.core import UnboundField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 
 from beteiligung.inputs import to_decimal, to_int
 
@@ -144,7 +144,17 @@ class BoundedIntegerField(_StopOnProcessError, IntegerField):
         if self.data is None:
             if not INT_TEXT.fullmatch(str(valuelist[0])):
                 raise ValueError(self.gettext("Not a valid integer value."))
-            raise ValueError("Bitte eine ganze Zahl zwischen -2.147.483.647 und 2.147.483.647 angeben.")
+            raise ValueError(self._range_message())
+
+    def _range_message(self) -> str:
+        """The field's own range (its NumberRange), else the range of an integer column."""
+        for v in self.validators:
+            if isinstance(v, NumberRange):
+                if v.message:
+                    return v.message
+                if v.min is not None and v.max is not None:
+                    return f"Bitte eine ganze Zahl zwischen {v.min:,} und {v.max:,} angeben.".replace(",", ".")
+        return "Bitte eine ganze Zahl zwischen -2.147.483.647 und 2.147.483.647 angeben."
 
 
 def _number_message(field, raw, wtforms_message: str) -> str:
