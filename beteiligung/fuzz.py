@@ -301,7 +301,8 @@ class Fuzzer:
         return self._baseline
 
     # -- one request -----------------------------------------------------------------------
-    def request_strategy(self, st, role: Role, target: Target):
+    def draw_request(self, draw, st, role: Role, target: Target) -> tuple[str, bytes]:
+        """Draw (with hypothesis' draw) one request for target: its path and its encoded query/body."""
         ids = sorted(self.pool["*id"], key=int)[:400] or ["1"]
         id_values = st.sampled_from(ids)
 
@@ -339,8 +340,7 @@ class Fuzzer:
             encoded = st.one_of(*choices).map(lambda s: quote(s, safe="").encode())
             return draw(st.one_of(encoded, st.sampled_from(RAW_BYTES)))
 
-        @st.composite
-        def build(draw):
+        def build():
             path = path_for(draw)
             pairs: list[tuple[bytes, bytes]] = []
             specs = list(target.fields)
@@ -454,7 +454,7 @@ class Fuzzer:
         @given(st.data())
         def step(data):
             role, target = data.draw(st.sampled_from(pairs), label="Ziel")
-            path, body = data.draw(self.request_strategy(st, role, target), label="Anfrage")
+            path, body = self.draw_request(data.draw, st, role, target)
             self.send(role, target, path, body)
 
         step()
