@@ -86,6 +86,18 @@ def no_markup(form, field):
         raise ValidationError("Bitte ohne HTML-Tags oder spitze Klammern eingeben.")
 
 
+def coerce_id(value) -> int:
+    """An id from a select: a whole number in the range of an integer column, else ValueError
+    (WTForms turns it into "Ungültige Auswahl")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        number = to_int(value)
+    if number is None or to_int(number) is None:
+        raise ValueError("Ungültige Auswahl.")
+    return number
+
+
 class VersionField(HiddenField):
     """The record version the form was rendered from (optimistic locking)."""
 
@@ -94,7 +106,7 @@ class IdSelectField(SelectField):
     """A select of database ids with an empty choice meaning None."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", lambda v: int(v) if v not in (None, "", "None") else None)
+        kwargs.setdefault("coerce", lambda v: coerce_id(v) if v not in (None, "", "None") else None)
         kwargs.setdefault("validate_choice", True)
         super().__init__(*args, **kwargs)
 
@@ -106,7 +118,7 @@ class IdSelectField(SelectField):
 
 class IdMultiSelectField(SelectMultipleField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("coerce", coerce_id)
         super().__init__(*args, **kwargs)
 
     def pre_validate(self, form):
