@@ -4,22 +4,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from flask import Flask, g, render_template, request
 
+from . import database  # noqa: F401  (SQLite: WAL, busy timeout, BEGIN IMMEDIATE for writes)
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - driver hook
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.close()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,6 +20,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(load_config(instance_path))
+    from .inputs import IdConverter, Request, check_request
+    app.request_class = Request
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(check_request)
+    app.before_request(database.flush_pending_before_request)
     if test_config:
         app.config.update(test_config)
 
@@ -74,7 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from flask import make_response
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DataError, OperationalError
 
     from . import uow
     from .services import ServiceError
@@ -95,7 +91,37 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(exc):
-        return page(400, "Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden.")
+        from werkzeug.exceptions import BadRequest
+        message = getattr(exc, "description", None)
+        if not isinstance(message, str) or message == BadRequest.description:
+            message = "Die Anfrage konnte nicht verarbeitet werden."
+        return page(400, "Ungültige Anfrage", message)
+
+    # Safety nets behind the input checks: a value the database cannot hold is the user's input,
+    # not a server error; a write that cannot get the SQLite lock is worth retrying.
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(exc):
+        uow.discard()
+        app.logger.warning("Wert außerhalb des Bereichs: %s", exc)
+        return page(400, "Ungültige Eingabe",
+                    "Ein eingegebener Wert ist zu groß, zu lang oder hat das falsche Format. "
+                    "Es wurde nichts gespeichert.")
+
+    @app.errorhandler(OperationalError)
+    def busy(exc):
+        uow.discard()
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            app.logger.exception("Datenbankfehler", exc_info=exc)
+            return page(500, "Interner Fehler",
+                        "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert.")
+        app.logger.warning("Datenbank belegt: %s", exc)
+        g.sqlite_reads_only = True  # the error page only reads (current user, navigation)
+        response = make_response(page(503, "Bitte erneut versuchen",
+                                      "Die Datenbank ist gerade stark beschäftigt. Es wurde nichts gespeichert. "
+                                      "Bitte senden Sie Ihre Eingabe in einigen Sekunden erneut."))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(403)
     def forbidden(exc):
@@ -116,6 +142,12 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
+        # An error after the view (the commit in uow.finish_request) arrives here wrapped.
+        original = getattr(exc, "original_exception", None)
+        if isinstance(original, OperationalError):
+            return busy(original)
+        if isinstance(original, (OverflowError, DataError)):
+            return out_of_range(original)
         uow.discard()
         return page(500, "Interner Fehler",
                     "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert.")

@@ -107,7 +107,8 @@ def register_cli(app) -> None:
     # Module commands: beteiligung/cli_<module>.py with register(app); a missing one is an ImportError.
     import importlib
     for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys", "cli_oparl",
-                 "cli_anmeldung", "cli_monitoring", "cli_monitoring_karten", "cli_planung", "cli_werkstatt"):
+                 "cli_anmeldung", "cli_monitoring", "cli_monitoring_karten", "cli_planung", "cli_werkstatt",
+                 "cli_pruefen"):
         importlib.import_module(f"beteiligung.{name}").register(app)
 
 

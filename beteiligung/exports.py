@@ -2,22 +2,26 @@
 
 CSV: UTF-8 with BOM, ';' separated, German decimal comma, and cells that a
 spreadsheet would run as a formula are prefixed with an apostrophe.
-Both stream: rows come from a generator; the XLSX is spooled to disk.
+Rows come from a generator; both files are written while the view runs (spooled to disk when
+large) and then streamed, so no database access happens after the request's unit of work.
 """
 from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 import tempfile
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from flask import Response, stream_with_context
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .formatting import to_berlin
+from .formatting import clean_text, single_line, to_berlin
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
@@ -48,10 +52,11 @@ def csv_cell(value) -> str:
         return str(value).replace(".", ",")
     if isinstance(value, int):
         return str(value)
-    return guard_formula(str(value))
+    return guard_formula(clean_text(value))
 
 
 def _disposition(filename: str) -> str:
+    filename = single_line(filename).replace('"', "'") or "download"
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
@@ -60,7 +65,7 @@ def csv_lines(headers, rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     yield "\ufeff"
-    writer.writerow([guard_formula(str(h)) for h in headers])
+    writer.writerow([csv_cell(str(h)) for h in headers])
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
         if buffer.tell() > 16384:
@@ -71,8 +76,15 @@ def csv_lines(headers, rows):
 
 
 def csv_response(filename: str, headers, rows) -> Response:
+    # Written out while the view runs (spooled to disk when large), not lazily after it: once the
+    # request's unit of work has committed and its session is gone, rows that still load from the
+    # database (or permission checks on the expired current user) would fail mid-download.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    for chunk in csv_lines(headers, rows):
+        spool.write(chunk.encode("utf-8"))
+    spool.seek(0)
     return Response(
-        stream_with_context(csv_lines(headers, rows)),
+        file_chunks(spool),
         mimetype="text/csv",
         headers={"Content-Disposition": _disposition(filename)},
         content_type="text/csv; charset=utf-8",
@@ -85,13 +97,22 @@ def xlsx_value(value):
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str):
-        return guard_formula(value)
+        # no formula, and nothing XML cannot carry (openpyxl refuses control characters)
+        return guard_formula(ILLEGAL_CHARACTERS_RE.sub("", clean_text(value)))
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 
+def sheet_title(title) -> str:
+    """A valid, unique-enough worksheet name: no []:*?/\\, at most 31 characters, never empty."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", single_line(title)).strip("' ")[:31].strip()
+    return cleaned or "Tabelle"
+
+
 def write_sheet(wb: Workbook, title: str, headers, rows) -> None:
-    ws = wb.create_sheet(title=title[:31])
-    ws.append([str(h) for h in headers])
+    ws = wb.create_sheet(title=sheet_title(title))
+    ws.append([xlsx_value(str(h)) for h in headers])  # headers are stored values, too
     for row in rows:
         cells = []
         for v in row:

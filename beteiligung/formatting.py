@@ -1,6 +1,8 @@
 """German formatting (de_DE, Europe/Berlin) for templates and exports."""
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime
 
 from babel.dates import format_date as _fd, format_time as _ft
@@ -60,3 +62,18 @@ def register(app) -> None:
 
 
 __all__ = ["date_de", "time_de", "datetime_de", "number_de", "to_berlin", "BERLIN", "date"]
+
+
+_BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f\u0085\u2028\u2029\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def single_line(value) -> str:
+    """A stored value folded into one clean line – for places where a line break or control
+    character would break the output (e-mail headers, iCalendar properties, file names)."""
+    return " ".join(_BREAK_OR_CONTROL.sub(" ", str(value or "")).split())
+
+
+def clean_text(value) -> str:
+    """A stored multi-line text without control characters or broken encodings (line breaks stay)."""
+    return _CONTROL.sub("", str(value or "").replace("\r\n", "\n").replace("\r", "\n"))

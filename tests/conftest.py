@@ -120,6 +120,7 @@ def _make_app(database_url: str):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # Two-factor is switched on per test (tests/anmeldung/); role tests log in with the password only.
         "TWO_FACTOR_REQUIRED_ROLES": "",
+        "READ_ONLY_GET_GUARD": True,  # a GET/HEAD that writes fails (beteiligung/database.py)
     })
     app.test_client_class = Client
     return app

@@ -14,6 +14,7 @@ from beteiligung import permissions as perm
 from beteiligung.exports import xlsx_response
 from beteiligung.extensions import db
 from beteiligung.uow import discard
+from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, ServiceError, ValidationError
 from beteiligung.services import contracts as svc
 from beteiligung.services.indicators import (
@@ -127,10 +128,7 @@ def _list_query():
         raw = (args.get(name) or "").strip()
         if raw:
             active[name] = raw
-        try:
-            return int(raw) if raw else None
-        except ValueError:
-            return None
+        return to_id(raw)
 
     text = (args.get("q") or "").strip()[:100]
     if text:

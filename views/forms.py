@@ -9,15 +9,24 @@ from typing import Any, TypeVar
 from flask import flash, redirect, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, SelectField, SelectMultipleField
-from wtforms.validators import ValidationError
+from wtforms import (DateField, DateTimeLocalField, DecimalField, FloatField, HiddenField, IntegerField,
+                     SelectField, SelectMultipleField)
+from wtforms.fields.core import UnboundField
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 
+from beteiligung.inputs import to_decimal, to_int
 from beteiligung.services import Conflict, ServiceError
 from beteiligung.uow import discard
 
 T = TypeVar("T")
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+LINE_BREAK = re.compile(r"[\r\n\u0085\u2028\u2029]")
+SINGLE_LINE = ("StringField", "EmailField", "URLField", "TelField", "SearchField", "PasswordField")
+MAX_SINGLE_LINE = 2_000       # a single-line field without its own Length
+MAX_TEXT = 100_000            # a text area without its own Length
+INT_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+FIRST_YEAR, LAST_YEAR = 1900, 2199   # plausible dates in this domain (meetings, contracts, births)
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
 
 
@@ -115,6 +124,9 @@ class Form(FlaskForm):
         locales = ["de_DE", "de"]
 
         def bind_field(self, form, unbound_field, options):
+            bounded = BOUNDED.get(unbound_field.field_class)
+            if bounded is not None:  # every number and date field is range-checked where it enters
+                unbound_field = UnboundField(bounded, *unbound_field.args, **unbound_field.kwargs)
             filters = list(unbound_field.kwargs.get("filters", ()))
             if unbound_field.field_class.__name__ in ("StringField", "TextAreaField", "EmailField",
                                                       "URLField", "TelField", "SearchField"):
@@ -126,8 +138,18 @@ class Form(FlaskForm):
         ok = super().validate(extra_validators)
         for field in self:
             data = field.data
-            if isinstance(data, str) and CONTROL.search(data):
-                field.errors = list(field.errors) + ["Enthält unzulässige Steuerzeichen."]
+            if not isinstance(data, str):
+                continue
+            kind = type(field).__name__
+            problem = None
+            if CONTROL.search(data):
+                problem = "Enthält unzulässige Steuerzeichen."
+            elif kind in SINGLE_LINE and LINE_BREAK.search(data):
+                problem = "Bitte ohne Zeilenumbruch in einer Zeile eingeben."
+            elif len(data) > (MAX_SINGLE_LINE if kind in SINGLE_LINE else MAX_TEXT):
+                problem = "Die Eingabe ist zu lang."
+            if problem:
+                field.errors = list(field.errors) + [problem]
                 ok = False
         return ok
 
@@ -145,6 +167,18 @@ def no_markup(form, field):
         raise ValidationError("Bitte ohne HTML-Tags oder spitze Klammern eingeben.")
 
 
+def coerce_id(value) -> int:
+    """An id from a select: a whole number in the range of an integer column, else ValueError
+    (WTForms turns it into "Ungültige Auswahl")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        number = to_int(value)
+    if number is None or to_int(number) is None:
+        raise ValueError("Ungültige Auswahl.")
+    return number
+
+
 class VersionField(HiddenField):
     """The record version the form was rendered from (optimistic locking)."""
 
@@ -153,7 +187,7 @@ class IdSelectField(SelectField):
     """A select of database ids with an empty choice meaning None."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", lambda v: int(v) if v not in (None, "", "None") else None)
+        kwargs.setdefault("coerce", lambda v: coerce_id(v) if v not in (None, "", "None") else None)
         kwargs.setdefault("validate_choice", True)
         super().__init__(*args, **kwargs)
 
@@ -165,7 +199,7 @@ class IdSelectField(SelectField):
 
 class IdMultiSelectField(SelectMultipleField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("coerce", coerce_id)
         super().__init__(*args, **kwargs)
 
     def pre_validate(self, form):
@@ -180,3 +214,90 @@ class IdMultiSelectField(SelectMultipleField):
         except (ValueError, TypeError):
             self.data = []
             raise ValueError("Ungültige Auswahl.") from None
+
+
+# --- bounded number and date fields ------------------------------------------------------------
+# Form.Meta.bind_field swaps WTForms' own fields for these, so every form gets them without
+# naming them: a number that does not fit its column or a date outside FIRST_YEAR…LAST_YEAR is a
+# German field error (never an OverflowError in a validator or the database).
+
+class _StopOnProcessError:
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+        super().pre_validate(form)
+
+
+class BoundedIntegerField(_StopOnProcessError, IntegerField):
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = to_int(valuelist[0])
+        if self.data is None:
+            if not INT_TEXT.fullmatch(str(valuelist[0])):
+                raise ValueError(self.gettext("Not a valid integer value."))
+            raise ValueError(self._range_message())
+
+    def _range_message(self) -> str:
+        """The field's own range (its NumberRange), else the range of an integer column."""
+        for v in self.validators:
+            if isinstance(v, NumberRange):
+                if v.message:
+                    return v.message
+                if v.min is not None and v.max is not None:
+                    return f"Bitte eine ganze Zahl zwischen {v.min:,} und {v.max:,} angeben.".replace(",", ".")
+        return "Bitte eine ganze Zahl zwischen -2.147.483.647 und 2.147.483.647 angeben."
+
+
+def _number_message(field, raw, wtforms_message: str) -> str:
+    if re.fullmatch(r"\s*[+-]?[\d.,]+\s*", str(raw)) and re.search(r"\d", str(raw)):
+        return "Die Zahl ist zu groß (höchstens zwölf Stellen vor dem Komma)."
+    return field.gettext(wtforms_message)
+
+
+class BoundedDecimalField(_StopOnProcessError, DecimalField):
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = to_decimal(valuelist[0])
+        if self.data is None:
+            raise ValueError(_number_message(self, valuelist[0], "Not a valid decimal value."))
+
+
+class BoundedFloatField(_StopOnProcessError, FloatField):
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        value = to_decimal(valuelist[0])
+        if value is None:
+            self.data = None
+            raise ValueError(_number_message(self, valuelist[0], "Not a valid float value."))
+        self.data = float(value)
+
+
+class _PlausibleDate:
+    def process_formdata(self, valuelist):
+        if valuelist and len(" ".join(str(v) for v in valuelist)) > 40:
+            self.data = None
+            raise ValueError("Bitte ein gültiges Datum angeben.")
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            raise StopValidation(f"Bitte ein Datum zwischen {FIRST_YEAR} und {LAST_YEAR} angeben.")
+
+
+class BoundedDateField(_PlausibleDate, DateField):
+    pass
+
+
+class BoundedDateTimeLocalField(_PlausibleDate, DateTimeLocalField):
+    pass
+
+
+BOUNDED = {IntegerField: BoundedIntegerField, DecimalField: BoundedDecimalField, FloatField: BoundedFloatField,
+           DateField: BoundedDateField, DateTimeLocalField: BoundedDateTimeLocalField}

@@ -12,8 +12,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
+from beteiligung.inputs import to_id
+from beteiligung.services import Conflict, ServiceError, ValidationError, masterdata as svc
 from beteiligung.uow import discard
-from beteiligung.services import Conflict, ValidationError, masterdata as svc
 from beteiligung.services.audit import history
 from models import (
     AREA_KINDS, BODY_KINDS, ORGANISATION_KINDS, TERM_CLASSES, VOCABULARIES,
@@ -225,16 +226,17 @@ def _list_query(ent: Entity):
             continue
         active[param] = raw
         if column == "area" or column == "term":
-            try:
-                value = int(raw)
-            except ValueError:
+            value = to_id(raw)
+            if value is None:
                 continue
             rel = Organisation.areas if column == "area" else Organisation.terms
             q = q.where(rel.any(id=value))
         else:
             try:
-                value = int(raw) if column.type.python_type is int else raw
-            except (ValueError, NotImplementedError):
+                value = to_id(raw) if column.type.python_type is int else raw
+            except NotImplementedError:
+                continue
+            if value is None:
                 continue
             q = q.where(column == value)
     return q, text, active

@@ -15,6 +15,7 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response
 from beteiligung.extensions import db
 from beteiligung.uow import discard
+from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError, imports
 from beteiligung.services import network as svc
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
@@ -61,8 +62,7 @@ class ListPage:
 # --- filters -----------------------------------------------------------------------
 
 def _int_arg(name):
-    raw = (request.args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return to_id(request.args.get(name))
 
 
 def _date_arg(name, errors, default=None):

@@ -12,6 +12,7 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.uow import discard
+from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, ValidationError, protocols as svc
 from models import Committee, Meeting, Organisation, Person
 from models.protocols import (
@@ -234,28 +235,23 @@ def attendance(meeting_id):
             abort(400)
         submitted = []
         for raw in request.form.getlist("person_id"):
-            try:
-                pid = int(raw)
-            except ValueError:
+            pid = to_id(raw)
+            if pid is None:
                 abort(400)
 
             def _int(name):
                 value = request.form.get(f"{name}_{pid}") or ""
-                try:
-                    return int(value) if value else None
-                except ValueError:
+                if value and to_id(value) is None:
                     errors[f"{name}_{pid}"] = "Ungültige Auswahl."
-                    return None
+                return to_id(value)
 
             submitted.append({"person_id": pid, "status": request.form.get(f"status_{pid}"),
                               "organisation_id": _int("organisation"), "deputy_id": _int("deputy"),
                               "note": (request.form.get(f"note_{pid}") or "").strip()})
         add = request.form.get("add_person_id") or ""
         if add:
-            try:
-                add_id = int(add)
-            except ValueError:
-                add_id = None
+            add_id = to_id(add)
+            if add_id is None:
                 errors["add_person_id"] = "Ungültige Auswahl."
             person = db.session.get(Person, add_id) if add_id else None
             if add_id and (person is None or not perm.can_view_person(current_user, person)):
@@ -567,10 +563,7 @@ def decisions_xlsx():
 # --- Nachhalten ------------------------------------------------------------------------
 
 def _int_arg(name):
-    try:
-        return int(request.args.get(name) or 0) or None
-    except ValueError:
-        return None
+    return to_id(request.args.get(name))
 
 
 @bp.route("/")

@@ -53,18 +53,22 @@ def authenticate(email: str, password: str, client: str) -> User | None:
     """
     from .anmeldung.sitzungen import dummy_password_check
     email = (email or "").strip().lower()
+    # The password hash is read and checked (scrypt, ~0.4 s) outside the unit of work: on SQLite a
+    # login request holds the write lock from its first query on, so the slow check comes first.
+    with db.engine.connect() as conn:
+        row = conn.execute(select(User.id, User.password_hash).where(func.lower(User.email) == email)).first()
+    if row is None or not row.password_hash:
+        dummy_password_check(password)  # as slow as a real check: no hint which accounts exist
+        checked = False
+    else:
+        checked = check_password_hash(row.password_hash, password or "")
     if is_locked(email, client):
         raise ValidationError(
             "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie "
             f"{current_app.config['LOGIN_LOCK_MINUTES']} Minuten oder setzen Sie Ihr Passwort zurück."
         )
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    if user is None or not user.password_hash:
-        dummy_password_check(password)  # as slow as a real check: no hint which accounts exist
-        ok = False
-    else:
-        ok = check_password_hash(user.password_hash, password or "") and user.is_enabled
-    if not ok:
+    user = db.session.get(User, row.id) if checked else None
+    if user is None or not user.is_enabled or user.password_hash != row.password_hash:
         # The failure must count although the answer is 401 (whose request is rolled back).
         with durable():
             db.session.add_all([LoginFailure(key=_key("email", email)), LoginFailure(key=_key("client", client))])

@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from beteiligung.extensions import db
-from beteiligung.formatting import BERLIN
+from beteiligung.formatting import BERLIN, clean_text, single_line
 from models import Committee, Invitation, Meeting, utcnow
 from models.committees import CalendarFeed, MeetingStatus
 
 from . import NotFound, require
 
 PRODID = "-//beteiligung//Sozialplanung//DE"
+_line, _text = single_line, clean_text  # iCalendar: single-line properties, DESCRIPTION
 
 
 def _aware(dt):
@@ -34,7 +35,7 @@ def _aware(dt):
 
 def organizer_address(meeting: Meeting) -> vCalAddress:
     org = vCalAddress(f"mailto:{current_app.config['MAIL_FROM']}")
-    org.params["CN"] = vText(f"Sozialplanung {meeting.committee.body.name}" if meeting.committee.body else "Sozialplanung")
+    org.params["CN"] = vText(_line(f"Sozialplanung {meeting.committee.body.name}" if meeting.committee.body else "Sozialplanung"))
     return org
 
 
@@ -67,13 +68,15 @@ def _event(meeting: Meeting, public_only: bool = False, extra: str = "") -> Even
     ev.add("dtstamp", utcnow().replace(tzinfo=timezone.utc))
     ev.add("dtstart", _aware(meeting.start))
     ev.add("dtend", _aware(meeting.end))
-    ev.add("summary", f"{meeting.committee.name}: {meeting.title}" if meeting.committee.name not in meeting.title else meeting.title)
-    location = meeting.location or meeting.online_url
+    ev.add("summary", _line(f"{meeting.committee.name}: {meeting.title}" if meeting.committee.name not in meeting.title
+                            else meeting.title))
+    location = _line(meeting.location or meeting.online_url)
     if location:
         ev.add("location", location)
-    if meeting.online_url:
-        ev.add("url", meeting.online_url)
-    ev.add("description", _description(meeting, public_only, extra))
+    url = _line(meeting.online_url).replace(" ", "%20")
+    if url:
+        ev.add("url", url)
+    ev.add("description", _text(_description(meeting, public_only, extra)))
     ev.add("status", "CANCELLED" if meeting.status == MeetingStatus.ABGESAGT else "CONFIRMED")
     ev.add("transp", "OPAQUE")
     ev.add("organizer", organizer_address(meeting))
@@ -98,7 +101,7 @@ def invitation_ics(inv: Invitation, method: str = "REQUEST", rsvp_url: str = "")
     if method == "CANCEL":
         ev["status"] = "CANCELLED"
     att = vCalAddress(f"mailto:{inv.person.email}")
-    att.params["CN"] = vText(inv.person.full_name if hasattr(inv.person, "full_name") else str(inv.person))
+    att.params["CN"] = vText(_line(inv.person.full_name if hasattr(inv.person, "full_name") else str(inv.person)))
     att.params["ROLE"] = vText(inv.role or "REQ-PARTICIPANT")
     att.params["CUTYPE"] = vText("INDIVIDUAL")
     att.params["PARTSTAT"] = vText("NEEDS-ACTION")
@@ -112,7 +115,7 @@ def invitation_ics(inv: Invitation, method: str = "REQUEST", rsvp_url: str = "")
 def publish_ics(meetings, name: str, public_only: bool) -> bytes:
     """A feed (METHOD:PUBLISH) of several meetings, without attendees."""
     cal = _calendar("PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _line(name))
     cal.add("x-wr-timezone", "Europe/Berlin")
     for m in meetings:
         cal.add_component(_event(m, public_only=public_only))
@@ -172,8 +175,12 @@ def feed_for_token(token: str) -> CalendarFeed:
 
 def personal_feed(feed: CalendarFeed) -> bytes:
     """Every meeting the feed owner (their person) is invited to."""
+    from beteiligung.database import side_write
+
     user = feed.user
-    feed.last_used_at = utcnow()
+    table = CalendarFeed.__table__
+    # bookkeeping in a side transaction: fetching the feed is a read and must not write
+    side_write(lambda conn: conn.execute(table.update().where(table.c.id == feed.id).values(last_used_at=utcnow())))
     meetings = []
     if user.person_id:
         meetings = db.session.scalars(
@@ -182,7 +189,6 @@ def personal_feed(feed: CalendarFeed) -> bytes:
             .options(joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items))
             .order_by(Meeting.start)
         ).unique().all()
-    db.session.flush()
     return publish_ics(meetings, f"Sitzungen – {user.display_name}", public_only=False)
 
 

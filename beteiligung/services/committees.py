@@ -213,6 +213,8 @@ def _check_meeting(values: dict) -> dict:
     url = values.get("online_url")
     if url and not url.startswith(("https://", "http://")):
         errors["online_url"] = "Der Online-Link muss mit https:// beginnen."
+    elif url and any(c.isspace() or ord(c) < 32 for c in url):  # one line, e.g. for iCalendar URL:
+        errors["online_url"] = "Der Online-Link darf keine Leerzeichen oder Zeilenumbrüche enthalten."
     if values.get("capacity") is not None and values["capacity"] < 1:
         errors["capacity"] = "Die Zahl der Plätze muss mindestens 1 sein."
     fields = [f for f in (values.get("registration_fields") or "").split(",") if f]

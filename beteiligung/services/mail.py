@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from beteiligung.uow import durable
+from beteiligung.formatting import single_line
 from models import OutboxMail, utcnow
 from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
 
@@ -28,6 +29,7 @@ def queue(recipient: str, subject: str, body_text: str, *, attachments=(), categ
     """
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
+    recipient, subject = single_line(recipient), single_line(subject)  # a header is one line
     msg["To"] = recipient
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=True)

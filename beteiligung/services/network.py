@@ -352,17 +352,21 @@ _running_lock = threading.Lock()
 
 
 def _store(key: str, version: int, result: dict, seconds: float) -> None:
-    payload = json.dumps(result)
-    try:
-        with db.session.begin_nested():
-            row = db.session.scalar(select(NetworkAnalysisCache).where(NetworkAnalysisCache.scope_key == key))
-            if row is None:
-                db.session.add(NetworkAnalysisCache(scope_key=key, data_version=version, payload=payload,
-                                                    seconds=seconds, computed_at=utcnow()))
-            elif row.data_version <= version:
-                row.data_version, row.payload, row.seconds, row.computed_at = version, payload, seconds, utcnow()
-    except IntegrityError:  # another request stored the same scope at the same moment: keep theirs
-        pass
+    """Write the analysis to the cache in a side transaction, never in the caller's unit of work:
+    a read page must not write, and a failed cache write (lock, race) costs only the cache."""
+    from beteiligung.database import side_write
+
+    table = NetworkAnalysisCache.__table__
+    values = dict(data_version=version, payload=json.dumps(result), seconds=seconds, computed_at=utcnow())
+
+    def work(conn):
+        row = conn.execute(select(table.c.id, table.c.data_version).where(table.c.scope_key == key)).first()
+        if row is None:
+            conn.execute(table.insert().values(scope_key=key, **values))
+        elif row.data_version <= version:
+            conn.execute(table.update().where(table.c.id == row.id).values(**values))
+
+    side_write(work)
 
 
 BACKGROUND_DELAY = 1.0  # let the request that started it finish first (threads share the GIL)

@@ -432,7 +432,10 @@ def _parse_number(raw: str):
     if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", raw):
         raw = raw.replace(".", "")
     raw = raw.replace(",", ".")
-    return float(raw)
+    value = float(raw)
+    if value != value or abs(value) >= 1e12:  # NaN, inf, 1e400: no number anyone answers with
+        raise ValueError("Zahl außerhalb des Bereichs")
+    return value
 
 
 def parse_answers(survey: Survey, questions: list[Question], form) -> tuple[dict, dict]:

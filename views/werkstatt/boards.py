@@ -10,6 +10,7 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from beteiligung.uow import discard
 from beteiligung.extensions import db
 from beteiligung.permissions import werkstatt as wperm
 from beteiligung.services import NotFound, ServiceError, ValidationError
@@ -88,7 +89,7 @@ def _fail(board, actor, exc: ServiceError, values=None):
     """The error page shows the board as stored: drop whatever the failed action left in the session
     (the request would roll it back anyway) and reload, like views.forms.after_conflict."""
     message = exc.message if not exc.errors else " ".join(exc.errors.values())
-    db.session.rollback()
+    discard()
     board = svc.load_board(board.id)
     if actor.guest is not None:
         actor = svc.Actor(guest=db.session.get(BoardGuest, actor.guest.id))

@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import select
 
+from beteiligung.uow import discard
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de, time_de
@@ -138,7 +139,7 @@ def poll_decide(poll_id):
     try:
         meeting = svc.decide(current_user, poll, form.option_id.data, form.version.data)
     except ServiceError as exc:
-        db.session.rollback()  # show the poll as stored (as views.forms.after_conflict does)
+        discard()  # show the poll as stored (as views.forms.after_conflict does)
         poll = _poll(poll_id)
         form.version.data = poll.version
         if isinstance(exc, ValidationError) and exc.errors:
