@@ -49,8 +49,11 @@ def _sqlite_connect(dbapi_connection, connection_record):  # pragma: no cover - 
 
 
 def _wants_write_lock(conn: Connection) -> bool:
-    if conn.get_execution_options().get("begin_immediate"):
+    options = conn.get_execution_options()
+    if options.get("begin_immediate"):
         return True
+    if options.get("read_only"):  # a side connection that only reads (e.g. the password hash)
+        return False
     if not has_request_context() or request.method not in WRITE_METHODS:
         return False
     from flask import g
@@ -115,8 +118,24 @@ def _guard_statement(conn, cursor, statement, parameters, context, executemany):
     from flask import g
     if not g.get("read_only_guard_on"):  # only requests really dispatched (not test_request_context)
         return
+    if g.get("get_may_write"):  # a protocol-mandated GET that changes state (see writes_on_get)
+        return
     if statement.lstrip().upper().startswith(WRITE_STATEMENT):
         raise ReadRequestWrote(f"{request.method} {request.path} schreibt: {statement.split(chr(10))[0][:120]}")
+
+
+def writes_on_get(view):
+    """Mark the rare GET that must change state because a protocol says so – the OpenID Connect
+    redirect back from the provider signs the user in. Every other GET only reads."""
+    from functools import wraps
+
+    from flask import g
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.get_may_write = True
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def flush_pending_before_request() -> None:

@@ -56,6 +56,7 @@ def authenticate(email: str, password: str, client: str) -> User | None:
     # The password hash is read and checked (scrypt, ~0.4 s) outside the unit of work: on SQLite a
     # login request holds the write lock from its first query on, so the slow check comes first.
     with db.engine.connect() as conn:
+        conn.execution_options(read_only=True)  # never waits for the request's own write lock
         row = conn.execute(select(User.id, User.password_hash).where(func.lower(User.email) == email)).first()
     if row is None or not row.password_hash:
         dummy_password_check(password)  # as slow as a real check: no hint which accounts exist

@@ -46,7 +46,10 @@ def _enrol(client, db, user_id, clock):
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert 'src="data:image/svg+xml' in html and "QR-Code" in html
-    secret = db.session.scalar(select(ZweiFaktor.secret).where(ZweiFaktor.user_id == user_id))
+    # The page shows the secret to type in; nothing is stored before a code confirms it.
+    assert db.session.scalar(select(ZweiFaktor.secret).where(ZweiFaktor.user_id == user_id)) is None
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
+    assert client.get("/anmeldung/zwei-faktor/einrichten").get_data(as_text=True).count(secret[:4]) >= 1
     r = client.post("/anmeldung/zwei-faktor/einrichten", data={"code": _code(secret, clock)})
     assert r.status_code == 200, r.get_data(as_text=True)
     codes = re.findall(r"<code>([0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})</code>", r.get_data(as_text=True))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from beteiligung.database import writes_on_get
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 from wtforms import PasswordField, StringField
@@ -131,18 +132,21 @@ def enrol():
     if totp.is_active(user):
         flash("Die Zwei-Faktor-Anmeldung ist bereits eingerichtet.", "info")
         return redirect(url_for(".two_factor"))
-    zf = totp.begin(user)
+    # The secret waits in the signed session until a code confirms it: the GET stores nothing.
+    secret = session.get("totp_secret") or totp.new_secret()
+    session["totp_secret"] = secret
     form = EnrolForm()
     status = 200
     if form.validate_on_submit():
         try:
-            codes = totp.confirm(user, form.code.data, client_key())
+            codes = totp.confirm(user, secret, form.code.data, client_key())
         except ValidationError as exc:
             form.apply_errors(exc.errors)
             status = 401 if exc.errors else 429
             if not exc.errors:
                 flash(exc.message, "danger")
         else:
+            session.pop("totp_secret", None)
             target = url_for(".two_factor")
             if data is not None:  # enrolment was the last step of a login
                 _sign_in(user, data["r"], Anmeldeweg(data["w"]))
@@ -150,8 +154,8 @@ def enrol():
             return render_template("anmeldung/codes.html", codes=codes, target=target, first=True)
     elif request.method == "POST":
         status = 422
-    return render_template("anmeldung/enrol.html", form=form, qr=totp.qr_data_uri(user, zf),
-                           secret=zf.secret, user=user), status
+    return render_template("anmeldung/enrol.html", form=form, qr=totp.qr_data_uri(user, secret),
+                           secret=secret, user=user), status
 
 
 def _own():
@@ -271,6 +275,7 @@ def oidc_start(name):
 
 
 @bp.route("/oidc/<name>/rueckkehr")
+@writes_on_get
 def oidc_callback(name):
     from beteiligung.services.anmeldung import oidc
     if oidc.provider(name) is None:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from flask import g, request, session
 from sqlalchemy import event, inspect as sa_inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
 
 from beteiligung.extensions import db
@@ -74,7 +75,7 @@ def load_user(id_string: str) -> User | None:
     if sitzung.weg == Anmeldeweg.LDAP.value and not _directory_still_valid(sitzung, now):
         return None
     if now - sitzung.last_seen_at >= TOUCH_EVERY:
-        sitzung.last_seen_at = now
+        _bookkeeping(sitzung, last_seen_at=now)
     g.anmeldung_sitzung = sitzung
     return sitzung.user
 
@@ -87,14 +88,40 @@ def _directory_still_valid(sitzung: Sitzung, now) -> bool:
     every = timedelta(seconds=current_app.config.get("LDAP_RECHECK_SECONDS", 60))
     if not ldap.configured() or now - (sitzung.checked_at or sitzung.created_at) < every:
         return True
-    sitzung.checked_at = now
     if ldap.still_valid(sitzung.user) is False:
-        sitzung.ended_at = now
-        sitzung.end_reason = SitzungsEnde.GESPERRT.value
-        record(None, "update", sitzung.user, None, {"sitzung": sitzung.id},
-               "Sitzung beendet: Eintrag im Verzeichnis gesperrt oder entfernt")
+        _bookkeeping(sitzung, audit="Sitzung beendet: Eintrag im Verzeichnis gesperrt oder entfernt",
+                     checked_at=now, ended_at=now, end_reason=SitzungsEnde.GESPERRT.value)
         return False
+    _bookkeeping(sitzung, checked_at=now)
     return True
+
+
+def _bookkeeping(sitzung: Sitzung, audit: str | None = None, **values) -> None:
+    """Session bookkeeping (last seen, directory check, end) happens while any page loads – also
+    on read requests, which never write through the request's unit of work. It goes through a
+    transaction of its own (beteiligung.database.side_write); the object is updated in memory too."""
+    from beteiligung.database import READ_METHODS, side_write
+    from models import AuditEntry
+
+    if request and request.method not in READ_METHODS:  # a writing request carries it itself
+        for key, value in values.items():
+            setattr(sitzung, key, value)
+        if audit:
+            record(None, "update", sitzung.user, None, {"sitzung": sitzung.id}, audit)
+        return
+    for key, value in values.items():  # as if loaded: the request's session has nothing to write
+        set_committed_value(sitzung, key, value)
+    table, audit_table = Sitzung.__table__, AuditEntry.__table__
+    user_id, sitzung_id = sitzung.user_id, sitzung.id
+
+    def work(conn):
+        conn.execute(table.update().where(table.c.id == sitzung_id).values(**values))
+        if audit:
+            conn.execute(audit_table.insert().values(
+                at=utcnow(), user_id=None, action="update", entity_type="User", entity_id=user_id,
+                summary=audit, before=None, after={"sitzung": sitzung_id}))
+
+    side_write(work)
 
 
 def current() -> Sitzung | None:

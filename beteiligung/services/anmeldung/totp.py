@@ -46,24 +46,18 @@ def is_active(user: User) -> bool:
     return zf is not None and zf.active
 
 
-def begin(user: User) -> ZweiFaktor:
-    """Start (or restart) enrolment: a fresh secret that counts only after a code confirms it."""
-    zf = get(user)
-    if zf is not None and zf.active:
-        raise ValidationError("Die Zwei-Faktor-Anmeldung ist bereits eingerichtet.")
-    if zf is None:
-        zf = ZweiFaktor(user_id=user.id, secret=pyotp.random_base32())
-        db.session.add(zf)
-    db.session.flush()
-    return zf
+def new_secret() -> str:
+    """A fresh secret for enrolment. Nothing is stored until a code from the app confirms it (the
+    enrolment page is a GET and must not write); the view keeps it in the signed session."""
+    return pyotp.random_base32()
 
 
-def provisioning_uri(user: User, zf: ZweiFaktor) -> str:
-    return pyotp.TOTP(zf.secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
-def qr_data_uri(user: User, zf: ZweiFaktor) -> str:
-    return segno.make(provisioning_uri(user, zf), error="m").svg_data_uri(scale=5, border=2)
+def qr_data_uri(user: User, secret: str) -> str:
+    return segno.make(provisioning_uri(user, secret), error="m").svg_data_uri(scale=5, border=2)
 
 
 def _normal(code: str | None) -> str:
@@ -103,19 +97,25 @@ def _accept_totp(zf: ZweiFaktor, code: str) -> str | None:
     return None
 
 
-def confirm(user: User, code: str, client: str) -> list[str]:
-    """Finish enrolment with a code from the app; returns the recovery codes (shown once)."""
+def confirm(user: User, secret: str, code: str, client: str) -> list[str]:
+    """Finish enrolment of `secret` with a code from the app; returns the recovery codes (shown once)."""
     _check_lock(user, client)
-    zf = get(user)
-    if zf is None:
+    if not secret:
         raise ValidationError("Bitte beginnen Sie die Einrichtung erneut.")
-    if zf.active:
+    zf = get(user)
+    if zf is not None and zf.active:
         raise ValidationError("Die Zwei-Faktor-Anmeldung ist bereits eingerichtet.")
+    if zf is None:
+        zf = ZweiFaktor(user_id=user.id, secret=secret, last_step=0)
+    else:  # an unfinished enrolment of an older version: start over with this secret
+        zf.secret, zf.last_step = secret, 0
     code = _normal(code)
     error = _accept_totp(zf, code) if len(code) == 6 and code.isdigit() else WRONG_CODE
     if error:
         raise _fail(user, client, error)
     zf.confirmed_at = utcnow()
+    db.session.add(zf)
+    db.session.flush()
     codes = _new_codes(user)
     failures.clear(user.email)
     record(user, "update", user, {"zwei_faktor": False}, {"zwei_faktor": True}, "Zwei-Faktor-Anmeldung eingerichtet")
