@@ -7,6 +7,8 @@ PORT ?= 5000
 # Links in mails and the printed login address follow HOST/PORT unless BASE_URL is set.
 RUN_BASE_URL = $(or $(BASE_URL),http://$(HOST):$(PORT))
 export FLASK_APP := beteiligung
+# Development only: a SECRET_KEY is generated once in instance/ (production must set SECRET_KEY).
+export BETEILIGUNG_ENV ?= development
 
 .PHONY: run test install assets db demo clean lint
 

@@ -33,6 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance_path))
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        from .config import SECRET_KEY_MISSING
+        raise RuntimeError(SECRET_KEY_MISSING)
 
     import models  # noqa: F401  (registers all tables)
 
