@@ -103,7 +103,8 @@ def register_cli(app) -> None:
     # Module commands: beteiligung/cli_<module>.py with register(app).
     import importlib
     import importlib.util
-    for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys", "cli_anmeldung"):
+    for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys", "cli_anmeldung",
+                 "cli_betrieb"):
         if importlib.util.find_spec(f"beteiligung.{name}") is not None:
             importlib.import_module(f"beteiligung.{name}").register(app)
 

@@ -1,0 +1,36 @@
+"""`flask --app beteiligung betrieb …`: queue worker and single jobs (issue 16)."""
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import current_app
+
+
+def register(app) -> None:
+
+    @app.cli.group("betrieb")
+    def betrieb():
+        """Betrieb: Worker für Mails, Erinnerungen und Aufbewahrung."""
+
+    @betrieb.command("worker")
+    @click.option("--einmal", is_flag=True, help="Jeden Job einmal ausführen und beenden")
+    @click.option("--pause", default=5.0, show_default=True, help="Sekunden zwischen zwei Runden")
+    def worker(einmal, pause):
+        """Startet den Worker (Mails alle 30 s, Erinnerungen und Aufbewahrung täglich); mehrere Worker sind möglich."""
+        from .services.betrieb.jobs import work, worker_name
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"Worker {worker_name()} läuft.")
+        work(current_app._get_current_object(), once=einmal, sleep=pause, stop=stop)
+
+    @betrieb.command("job")
+    @click.argument("name")
+    def job(name):
+        """Führt einen Job sofort aus (postausgang, erinnerungen, aufbewahrung)."""
+        from .services.betrieb.jobs import JOBS, run
+        if name not in JOBS:
+            raise click.ClickException(f"Unbekannter Job {name!r}; möglich: {', '.join(JOBS)}.")
+        click.echo(run(name))
