@@ -64,6 +64,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import uow
     uow.init_app(app)
+    from .services.betrieb import logs, metrics
+    metrics.init_app(app)
+    logs.init_app(app)
 
     formatting.register(app)
     app.jinja_env.filters["markdown"] = render_markdown

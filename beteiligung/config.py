@@ -107,6 +107,11 @@ def load_config(instance_path: Path) -> dict:
         # Anmeldung (README, "Anmeldung")
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "TWO_FACTOR_REQUIRED_ROLES": os.environ.get("TWO_FACTOR_REQUIRED_ROLES", "admin"),
+        # Betrieb (README, "Betrieb im Rechenzentrum")
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
+        # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.
+        "JOBS_IN_PROCESS": _bool("JOBS_IN_PROCESS", True),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
         **_anmeldung_config(),
     }
 

@@ -28,7 +28,7 @@ NAV = [
 # Each module is views/<name>.py with a Blueprint `bp`; modules not (yet) present are left out.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public", "anmeldung"]
+                     "survey_public", "anmeldung", "betrieb"]
 
 
 def register_blueprints(app) -> None:
