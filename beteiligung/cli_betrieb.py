@@ -34,3 +34,17 @@ def register(app) -> None:
         if name not in JOBS:
             raise click.ClickException(f"Unbekannter Job {name!r}; möglich: {', '.join(JOBS)}.")
         click.echo(run(name))
+
+    @betrieb.command("dateien-umziehen")
+    @click.option("--nach", "target", type=click.Choice(["datenbank", "verzeichnis"]), required=True)
+    def dateien_umziehen(target):
+        """Zieht alle hochgeladenen Dateien in die Datenbank oder ins Verzeichnis (UPLOAD_FOLDER) um."""
+        from .services.betrieb import storage
+        from .uow import unit_of_work
+        with unit_of_work():
+            keys = storage.copy_all(target)
+        # Only after the copy is committed, the source is emptied.
+        with unit_of_work():
+            storage.remove_from(storage.source_of(target), keys)
+        click.echo(f"{len(keys)} Dateien nach {target} umgezogen. Setzen Sie jetzt FILE_STORAGE={target} "
+                   "auf allen Servern.")

@@ -108,6 +108,8 @@ def load_config(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "TWO_FACTOR_REQUIRED_ROLES": os.environ.get("TWO_FACTOR_REQUIRED_ROLES", "admin"),
         # Betrieb (README, "Betrieb im Rechenzentrum")
+        # Uploads: "datenbank" or "verzeichnis"; empty = datenbank with PostgreSQL, else verzeichnis.
+        "FILE_STORAGE": os.environ.get("FILE_STORAGE", "").strip().lower(),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
         # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.
         "JOBS_IN_PROCESS": _bool("JOBS_IN_PROCESS", True),

@@ -116,6 +116,8 @@ def _make_app(database_url: str):
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "SMTP_HOST": "",
+        # Older tests look at the files on disk; tests/betrieb/ covers the database storage on both backends.
+        "FILE_STORAGE": "verzeichnis",
         # Two-factor is switched on per test (tests/anmeldung/); role tests log in with the password only.
         "TWO_FACTOR_REQUIRED_ROLES": "",
     })

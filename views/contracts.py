@@ -584,10 +584,11 @@ def download(attachment_id):
     att = db.session.get(Attachment, attachment_id)
     if att is None or not svc.can_download(current_user, att):
         abort(404)
-    path = svc.attachment_path(att)
-    if not path.is_file():
+    from io import BytesIO
+    data = svc.attachment_data(att)
+    if data is None:
         abort(404)
-    return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.filename)
+    return send_file(BytesIO(data), mimetype=att.content_type, as_attachment=True, download_name=att.filename)
 
 
 @bp.route("/anhang/<int:attachment_id>/loeschen", methods=["POST"])

@@ -1,4 +1,4 @@
-"""betrieb_01: Postausgang mit Reservierung und Wartezeit (mehrere Sender), Lebenszeichen der Worker
+"""betrieb_01: Postausgang mit Reservierung und Wartezeit (mehrere Sender), Lebenszeichen der Worker, Dateien in der Datenbank
 
 Revision ID: betrieb_01
 Revises: anmeldung_01
@@ -26,9 +26,18 @@ def upgrade():
         sa.Column("seen_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "betrieb_datei",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
 
 
 def downgrade():
+    op.drop_table("betrieb_datei")
     op.drop_table("betrieb_worker")
     with op.batch_alter_table("outbox_mail", schema=None) as batch_op:
         batch_op.drop_column("next_try_at")
