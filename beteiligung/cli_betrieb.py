@@ -48,3 +48,31 @@ def register(app) -> None:
             storage.remove_from(storage.source_of(target), keys)
         click.echo(f"{len(keys)} Dateien nach {target} umgezogen. Setzen Sie jetzt FILE_STORAGE={target} "
                    "auf allen Servern.")
+
+    @app.cli.group("backup")
+    def backup():
+        """Sicherung: Datenbank und gespeicherte Dateien in einer Datei."""
+
+    @backup.command("erstellen")
+    @click.argument("datei", type=click.Path(dir_okay=False))
+    def backup_erstellen(datei):
+        """Schreibt eine Sicherung (PostgreSQL: pg_dump, SQLite: Online-Sicherung, dazu die Dateien)."""
+        from .services.betrieb.backup import BackupError, create
+        try:
+            info = create(datei)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Sicherung {datei} geschrieben ({info['datenbank']}, Stand {info['revision']}, "
+                   f"{info['dateien']} Dateien im Verzeichnis).")
+
+    @backup.command("einspielen")
+    @click.argument("datei", type=click.Path(dir_okay=False))
+    def backup_einspielen(datei):
+        """Spielt eine Sicherung in eine LEERE Datenbank ein (eine Datenbank mit Daten wird abgelehnt)."""
+        from .services.betrieb.backup import BackupError, restore
+        try:
+            info = restore(datei)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Sicherung vom {info['erstellt']} eingespielt (Stand {info['revision']}, "
+                   f"{info['dateien_eingespielt']} Dateien).")
