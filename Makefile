@@ -10,13 +10,18 @@ export FLASK_APP := beteiligung
 # Development only: a SECRET_KEY is generated once in instance/ (production must set SECRET_KEY).
 export BETEILIGUNG_ENV ?= development
 
-.PHONY: run test install assets db demo clean lint
+.PHONY: run test install assets db demo clean lint release
 
+# `make run` installs only what the application needs; the test extras (playwright, ...) only `make test`.
 $(BIN)/activate: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $(BIN)/activate
+
+$(VENV)/.test-extras: $(BIN)/activate
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(VENV)/.test-extras
 
 install: $(BIN)/activate assets
 
@@ -48,8 +53,13 @@ tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package.j
 	npm ci --prefix tests/support/oidc --no-audit --no-fund
 	touch tests/support/oidc/node_modules/.package-lock.json
 
-test: install tests/support/oidc/node_modules/.package-lock.json
+test: install $(VENV)/.test-extras tests/support/oidc/node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Release archive with the built front-end assets (static/vendor) and the wheels of all runtime
+# dependencies: installing it needs neither npm nor internet (README, "Betrieb im Rechenzentrum").
+release: assets
+	deploy/release.sh
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache
