@@ -125,6 +125,21 @@ def _register_error_pages(app: Flask) -> None:
         return page(413, "Datei zu groß",
                     f"Die Datei ist zu groß (höchstens {app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB).")
 
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc):
+        # Database unreachable (restart, failover): a German page, no details, and a retry hint.
+        db.session.rollback()
+        app.logger.error("Datenbank nicht erreichbar: %s", type(exc).__name__)
+        from flask_login import AnonymousUserMixin
+        from flask import g
+        g._login_user = AnonymousUserMixin()  # the page must not ask the database who is logged in
+        response, status = page(503, "Vorübergehend nicht erreichbar",
+                                "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen "
+                                "Minuten erneut; Ihre Eingaben wurden nicht gespeichert.")
+        return response, status, {"Retry-After": "60"}
+
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()

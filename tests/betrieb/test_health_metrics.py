@@ -110,3 +110,16 @@ def test_json_log_line_carries_the_request_id(app):
         RequestIdFilter().filter(record)
         line = json.loads(JsonFormatter().format(record))
     assert line["meldung"] == "Hallo Welt" and line["request_id"] == "abcdefgh1234" and line["pfad"] == "/anmelden"
+
+
+def test_pages_when_the_database_is_down_are_german_503_without_details():
+    from beteiligung import create_app
+    app = create_app({"TESTING": False, "SECRET_KEY": "x", "PROPAGATE_EXCEPTIONS": False, "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody:pw@127.0.0.1:1/none"})
+    client = app.test_client()
+    assert client.get("/anmelden").status_code == 200  # the form itself needs no database
+    r = client.post("/anmelden", data={"email": "a@example.org", "password": "x"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "60"
+    assert "Vorübergehend nicht erreichbar" in html and "Traceback" not in html
+    assert "127.0.0.1" not in html and "psycopg" not in html and "nobody" not in html
