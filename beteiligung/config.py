@@ -110,6 +110,7 @@ def load_config(instance_path: Path) -> dict:
         # Betrieb (README, "Betrieb im Rechenzentrum")
         # Uploads: "datenbank" or "verzeichnis"; empty = datenbank with PostgreSQL, else verzeichnis.
         "FILE_STORAGE": os.environ.get("FILE_STORAGE", "").strip().lower(),
+        "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "600") or 600),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
         # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.
         "JOBS_IN_PROCESS": _bool("JOBS_IN_PROCESS", True),

@@ -80,10 +80,16 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
 
 
+def claim_timeout() -> timedelta:
+    """How long a claim protects its mails; after that a crashed sender's mails are retried (OUTBOX_CLAIM_SECONDS)."""
+    seconds = current_app.config.get("OUTBOX_CLAIM_SECONDS")
+    return timedelta(seconds=int(seconds)) if seconds else CLAIM_TIMEOUT
+
+
 def _due(now, respect_backoff: bool):
     c = OutboxMail.__table__.c
     conditions = [c.status.in_([STATUS_QUEUED, STATUS_FAILED]), c.attempts < MAX_ATTEMPTS,
-                  or_(c.claimed_at.is_(None), c.claimed_at < now - CLAIM_TIMEOUT)]
+                  or_(c.claimed_at.is_(None), c.claimed_at < now - claim_timeout())]
     if respect_backoff:
         conditions.append(or_(c.next_try_at.is_(None), c.next_try_at <= now))
     return and_(*conditions)
