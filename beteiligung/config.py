@@ -110,6 +110,11 @@ def load_config(instance_path: Path) -> dict:
         # Betrieb (README, "Betrieb im Rechenzentrum")
         # Uploads: "datenbank" or "verzeichnis"; empty = datenbank with PostgreSQL, else verzeichnis.
         "FILE_STORAGE": os.environ.get("FILE_STORAGE", "").strip().lower(),
+        # Betreiberseiten (services/betrieb/rechtliches.py); "|" trennt Zeilen.
+        **{key: os.environ.get(key, "").strip() for key in (
+            "BETREIBER_NAME", "BETREIBER_ANSCHRIFT", "BETREIBER_VERTRETEN", "BETREIBER_EMAIL", "BETREIBER_TELEFON",
+            "BETREIBER_AUFSICHT", "DATENSCHUTZ_BEAUFTRAGTE", "DATENSCHUTZ_AUFSICHT", "BARRIEREFREIHEIT_STATUS",
+            "BARRIEREFREIHEIT_MAENGEL", "BARRIEREFREIHEIT_ERSTELLT", "BARRIEREFREIHEIT_KONTAKT", "SCHLICHTUNGSSTELLE")},
         "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "600") or 600),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
         # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.

@@ -1,11 +1,11 @@
-"""Betrieb: /healthz for load balancers, /metrics for Prometheus (token), no login, no secrets.
+"""Betrieb: /healthz for load balancers, /metrics for Prometheus (token), /impressum; no login, no secrets.
 
 Deliberately without url_prefix: /healthz and /metrics are the paths monitoring tools expect."""
 from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from beteiligung.extensions import csrf
 from beteiligung.services.betrieb import health, metrics
@@ -31,6 +31,12 @@ def prometheus():
         return ("Anmeldung erforderlich (Authorization: Bearer METRICS_TOKEN).\n", 401,
                 {"Content-Type": "text/plain; charset=utf-8", "WWW-Authenticate": "Bearer"})
     return metrics.render(), 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+
+
+@bp.route("/impressum")
+def impressum():
+    from beteiligung.services.betrieb.rechtliches import operator_info
+    return render_template("betrieb/impressum.html", info=operator_info())
 
 
 csrf.exempt(bp)
