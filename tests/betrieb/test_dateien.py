@@ -115,3 +115,10 @@ def test_move_files_between_backends_keeps_downloads_working(app, client, kw, db
     assert client.get(f"/kontrakte/anhang/{att.id}").data == PDF
     result = app.test_cli_runner().invoke(args=["betrieb", "dateien-umziehen", "--nach", "wolke"])
     assert result.exit_code != 0
+
+
+def test_file_not_moved_yet_is_still_found(app, db, db_storage):
+    storage.backend("verzeichnis").save("kontrakte/alt.pdf", b"%PDF vor dem Umzug")
+    assert storage.backend().name == "datenbank"
+    assert storage.load("kontrakte/alt.pdf") == b"%PDF vor dem Umzug"
+    assert storage.load("kontrakte/fehlt.pdf") is None

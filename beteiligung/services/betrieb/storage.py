@@ -111,7 +111,12 @@ def save(key: str, data: bytes) -> None:
 
 
 def load(key: str) -> bytes | None:
-    return backend().load(key)
+    """From the configured backend; a file not moved yet (`dateien-umziehen`) is still found in the other one."""
+    current = backend()
+    data = current.load(key)
+    if data is None:
+        data = backend(source_of(current.name)).load(key)
+    return data
 
 
 def delete(key: str) -> None:
