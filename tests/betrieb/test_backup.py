@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
 
 from beteiligung.extensions import db as _db
@@ -26,7 +27,15 @@ def _target_url(backend, request, tmp_path):
     return request.getfixturevalue("pg_server").create_database(f"ziel_{uuid.uuid4().hex[:8]}")
 
 
-def test_backup_round_trip_restores_every_table_and_file(app, db, backend, request, tmp_path):
+@pytest.fixture
+def own_upload_folder(app, tmp_path):
+    old = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "quelle-dateien")
+    yield
+    app.config["UPLOAD_FOLDER"] = old
+
+
+def test_backup_round_trip_restores_every_table_and_file(app, db, backend, request, tmp_path, own_upload_folder):
     from beteiligung import create_app
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output

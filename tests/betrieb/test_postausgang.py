@@ -135,3 +135,14 @@ def test_worker_round_sends_mail_and_leaves_a_heartbeat(app, db, smtp_server):
     assert jobs.last_heartbeat() is not None and utcnow() - jobs.last_heartbeat() < timedelta(minutes=1)
     result = app.test_cli_runner().invoke(args=["betrieb", "job", "unbekannt"])
     assert result.exit_code != 0 and "Unbekannter Job" in result.output
+
+
+def test_network_job_warms_the_shared_cache_once(app, db, world):
+    from sqlalchemy import func
+    from models.network import NetworkAnalysisCache
+    result = jobs.run("netzwerk")
+    assert "Analyse für" in result
+    rows = db.session.scalar(select(func.count()).select_from(NetworkAnalysisCache))
+    assert rows >= 1
+    jobs.run("netzwerk")  # unchanged data: nothing new computed
+    assert db.session.scalar(select(func.count()).select_from(NetworkAnalysisCache)) == rows

@@ -1,4 +1,4 @@
-"""Jobs: mail delivery, reminders, retention — run by `flask --app beteiligung betrieb worker`.
+"""Jobs: mail delivery, reminders, retention, network analysis — run by `flask --app beteiligung betrieb worker`.
 
 Every job is idempotent: running it twice, or on two workers at once, has the effect of running it once
 (the outbox claims rows, reminders remember when they were sent, retention deletes what is expired).
@@ -50,6 +50,22 @@ def _retention() -> str:
     return ", ".join(f"{k}: {n}" for k, n in counts.items())
 
 
+def _network() -> str:
+    """Warm the network analysis cache (stored in the database, so every server uses it) for everyone who
+    may see the network; unchanged data is a cache hit and costs one query per scope."""
+    from beteiligung import permissions as perm
+    from beteiligung.services import network as svc
+    from models import User
+    count = 0
+    with unit_of_work():
+        users = list(db.session.scalars(select(User).where(User.is_enabled.is_(True))))
+        for user in users:
+            if perm.can_view_network(user):
+                svc.analyse_network(user, svc.build_network(user, svc.Filters()), wait=True)
+                count += 1
+    return f"Analyse für {count} Benutzer·innen bereit"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -62,6 +78,7 @@ JOBS = {job.name: job for job in (
     Job("postausgang", "Mails zustellen", _outbox, timedelta(seconds=30)),
     Job("erinnerungen", "Erinnerungen (Sitzungen, Aufgaben, Berichte)", _reminders, timedelta(hours=24)),
     Job("aufbewahrung", "Aufbewahrungsfristen anwenden", _retention, timedelta(hours=24)),
+    Job("netzwerk", "Netzwerkanalyse vorberechnen", _network, timedelta(hours=1)),
 )}
 
 # Threads started by defer() in the web process (tests wait for them with wait_in_process()).
