@@ -115,6 +115,8 @@ def load_config(instance_path: Path) -> dict:
             "BETREIBER_NAME", "BETREIBER_ANSCHRIFT", "BETREIBER_VERTRETEN", "BETREIBER_EMAIL", "BETREIBER_TELEFON",
             "BETREIBER_AUFSICHT", "DATENSCHUTZ_BEAUFTRAGTE", "DATENSCHUTZ_AUFSICHT", "BARRIEREFREIHEIT_STATUS",
             "BARRIEREFREIHEIT_MAENGEL", "BARRIEREFREIHEIT_ERSTELLT", "BARRIEREFREIHEIT_KONTAKT", "SCHLICHTUNGSSTELLE")},
+        # PDF for the eAkte (services/betrieb/pdf.py): protocols and contracts as PDF/A-3a; empty = plain PDF.
+        "PDF_VARIANT": os.environ.get("PDF_VARIANT", "pdf/a-3a").strip().lower(),
         "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "600") or 600),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
         # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.

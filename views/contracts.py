@@ -649,7 +649,8 @@ def pdf(contract_id):
 
     def no_fetch(url, *args, **kwargs):  # the PDF needs nothing from outside; never fetch user URLs
         raise ValueError(f"Externe Ressource nicht erlaubt: {url}")
-    data = HTML(string=html, url_fetcher=no_fetch).write_pdf()
+    from beteiligung.services.betrieb.pdf import pdf_options
+    data = HTML(string=html, url_fetcher=no_fetch).write_pdf(**pdf_options())
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="kontrakt-{contract.id}.pdf"'
     return response
