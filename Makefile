@@ -7,14 +7,21 @@ PORT ?= 5000
 # Links in mails and the printed login address follow HOST/PORT unless BASE_URL is set.
 RUN_BASE_URL = $(or $(BASE_URL),http://$(HOST):$(PORT))
 export FLASK_APP := beteiligung
+# Development only: a SECRET_KEY is generated once in instance/ (production must set SECRET_KEY).
+export BETEILIGUNG_ENV ?= development
 
-.PHONY: run test install assets db demo clean lint
+.PHONY: run test install assets db demo clean lint release
 
+# `make run` installs only what the application needs; the test extras (playwright, ...) only `make test`.
 $(BIN)/activate: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $(BIN)/activate
+
+$(VENV)/.test-extras: $(BIN)/activate
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(VENV)/.test-extras
 
 install: $(BIN)/activate assets
 
@@ -42,7 +49,7 @@ run: demo
 	BASE_URL=$(RUN_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Two workers on the 2-core CI machine; PYTEST_ARGS="-n 0" runs in one process (e.g. with pdb).
-lint: $(BIN)/activate
+lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 # The tests start a real OpenID Connect provider (npm oidc-provider); `make run` does not need it.
@@ -51,8 +58,13 @@ tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package.j
 	touch tests/support/oidc/node_modules/.package-lock.json
 
 # Two workers on the 2-core CI machine; PYTEST_WORKERS=0 runs in one process (e.g. with pdb).
-test: install tests/support/oidc/node_modules/.package-lock.json
+test: install $(VENV)/.test-extras tests/support/oidc/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n $(or $(PYTEST_WORKERS),2) $(PYTEST_ARGS)
+
+# Release archive with the built front-end assets (static/vendor) and the wheels of all runtime
+# dependencies: installing it needs neither npm nor internet (README, "Betrieb im Rechenzentrum").
+release: assets
+	deploy/release.sh
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(database.flush_pending_before_request)
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        from .config import SECRET_KEY_MISSING
+        raise RuntimeError(SECRET_KEY_MISSING)
 
     import models  # noqa: F401  (registers all tables)
 
@@ -51,6 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import security, templating, uow
     uow.init_app(app)
+    from .services.betrieb import logs, metrics
+    metrics.init_app(app)
+    logs.init_app(app)
 
     templating.register(app)
     app.after_request(security.set_security_headers)
@@ -112,9 +118,7 @@ def _register_error_pages(app: Flask) -> None:
     def busy(exc):
         uow.discard()
         if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
-            app.logger.exception("Datenbankfehler", exc_info=exc)
-            return page(500, "Interner Fehler",
-                        "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert.")
+            return database_down(exc)
         app.logger.warning("Datenbank belegt: %s", exc)
         g.sqlite_reads_only = True  # the error page only reads (current user, navigation)
         response = make_response(page(503, "Bitte erneut versuchen",
@@ -122,6 +126,16 @@ def _register_error_pages(app: Flask) -> None:
                                       "Bitte senden Sie Ihre Eingabe in einigen Sekunden erneut."))
         response.headers["Retry-After"] = "5"
         return response
+
+    def database_down(exc):
+        # Database unreachable (restart, failover): a German page, no details, and a retry hint.
+        app.logger.error("Datenbank nicht erreichbar: %s", type(exc).__name__)
+        from flask_login import AnonymousUserMixin
+        g._login_user = AnonymousUserMixin()  # the page must not ask the database who is logged in
+        response, status = page(503, "Vorübergehend nicht erreichbar",
+                                "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen "
+                                "Minuten erneut; Ihre Eingaben wurden nicht gespeichert.")
+        return response, status, {"Retry-After": "60"}
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -108,7 +108,7 @@ def register_cli(app) -> None:
     import importlib
     for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys", "cli_oparl",
                  "cli_anmeldung", "cli_monitoring", "cli_monitoring_karten", "cli_planung", "cli_werkstatt",
-                 "cli_pruefen"):
+                 "cli_pruefen", "cli_betrieb"):
         importlib.import_module(f"beteiligung.{name}").register(app)
 
 

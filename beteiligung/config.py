@@ -7,15 +7,32 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _secret_key(instance_path: Path) -> str:
-    """SECRET_KEY from the environment, else generated once and kept in instance/."""
+DEVELOPMENT_ENVS = {"development", "entwicklung"}
+
+SECRET_KEY_MISSING = (
+    "SECRET_KEY ist nicht gesetzt. Setzen Sie die Umgebungsvariable SECRET_KEY auf allen Servern auf denselben "
+    "geheimen Wert (z. B. `python3 -c 'import secrets; print(secrets.token_hex(32))'`). Nur für die Entwicklung "
+    "(BETEILIGUNG_ENV=development, `make run`) wird ein Schlüssel in instance/secret_key erzeugt."
+)
+
+
+def is_development() -> bool:
+    return os.environ.get("BETEILIGUNG_ENV", "").strip().lower() in DEVELOPMENT_ENVS
+
+
+def _secret_key(instance_path: Path) -> str | None:
+    """SECRET_KEY from the environment. Only in development (BETEILIGUNG_ENV=development) is one generated
+    once and kept in instance/; otherwise None, and create_app refuses to start (SECRET_KEY_MISSING)."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
+    if not is_development():
+        return None
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
@@ -74,6 +91,8 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_days("REMEMBER_DAYS", 14)),
         "WTF_CSRF_TIME_LIMIT": None,
         "PER_PAGE": 25,
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -89,6 +108,21 @@ def load_config(instance_path: Path) -> dict:
         # Anmeldung (README, "Anmeldung")
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "TWO_FACTOR_REQUIRED_ROLES": os.environ.get("TWO_FACTOR_REQUIRED_ROLES", "admin"),
+        # Betrieb (README, "Betrieb im Rechenzentrum")
+        # Uploads: "datenbank" or "verzeichnis"; empty = datenbank with PostgreSQL, else verzeichnis.
+        "FILE_STORAGE": os.environ.get("FILE_STORAGE", "").strip().lower(),
+        # Betreiberseiten (services/betrieb/rechtliches.py); "|" trennt Zeilen.
+        **{key: os.environ.get(key, "").strip() for key in (
+            "BETREIBER_NAME", "BETREIBER_ANSCHRIFT", "BETREIBER_VERTRETEN", "BETREIBER_EMAIL", "BETREIBER_TELEFON",
+            "BETREIBER_AUFSICHT", "DATENSCHUTZ_BEAUFTRAGTE", "DATENSCHUTZ_AUFSICHT", "BARRIEREFREIHEIT_STATUS",
+            "BARRIEREFREIHEIT_MAENGEL", "BARRIEREFREIHEIT_ERSTELLT", "BARRIEREFREIHEIT_KONTAKT", "SCHLICHTUNGSSTELLE")},
+        # PDF for the eAkte (services/betrieb/pdf.py): protocols and contracts as PDF/A-3a; empty = plain PDF.
+        "PDF_VARIANT": os.environ.get("PDF_VARIANT", "pdf/a-3a").strip().lower(),
+        "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "600") or 600),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
+        # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.
+        "JOBS_IN_PROCESS": _bool("JOBS_IN_PROCESS", True),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
         **_anmeldung_config(),
     }
 

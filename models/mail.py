@@ -31,3 +31,8 @@ class OutboxMail(db.Model):
     last_error: Mapped[Optional[str]] = mapped_column(String(500))
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     category: Mapped[str] = mapped_column(String(40), nullable=False, default="system")
+    # Exactly once with several senders (services/mail.py send_queued): a sender claims rows with a token;
+    # a claim older than CLAIM_TIMEOUT (crashed sender) expires. next_try_at is the back-off after a failure.
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
+    claimed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    next_try_at: Mapped[Optional[datetime]] = mapped_column(DateTime)

@@ -118,6 +118,8 @@ def _make_app(database_url: str):
         "SMTP_HOST": "",
         # Production hashes with scrypt (≈ 70 ms per login); tests log in thousands of times.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Older tests look at the files on disk; tests/betrieb/ covers the database storage on both backends.
+        "FILE_STORAGE": "verzeichnis",
         # Two-factor is switched on per test (tests/anmeldung/); role tests log in with the password only.
         "TWO_FACTOR_REQUIRED_ROLES": "",
         "READ_ONLY_GET_GUARD": True,  # a GET/HEAD that writes fails (beteiligung/database.py)

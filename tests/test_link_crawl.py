@@ -65,7 +65,7 @@ def test_every_offered_link_opens(app, demo, email):
 def test_public_pages_offer_only_links_that_open(app, demo):
     """Citizens without an account: public meetings, the survey in every language, its results."""
     client = app.test_client()
-    public = re.compile(r"^/(oeffentlich/sitzungen|b/|anmelden|passwort|barrierefreiheit|datenschutz)")
+    public = re.compile(r"^/(oeffentlich/sitzungen|b/|anmelden|passwort|barrierefreiheit|datenschutz|impressum)")
     seen = {"/oeffentlich/sitzungen/", "/b/suedstadt-2026", "/b/suedstadt-2026/ergebnisse"}
     queue, bad, visited = deque(sorted(seen)), [], 0
     while queue and visited < LIMIT:

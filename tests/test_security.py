@@ -118,6 +118,7 @@ def test_passwords_hashed_with_scrypt(app, db, world, tmp_path, monkeypatch):
 def test_secret_key_generated_once_in_instance(tmp_path, monkeypatch):
     from beteiligung.config import load_config
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("BETEILIGUNG_ENV", "development")
     first = load_config(tmp_path)["SECRET_KEY"]
     assert len(first) >= 32 and (tmp_path / "secret_key").read_text().strip() == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

@@ -37,7 +37,8 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 # ImportError at start-up, not a silently missing part of the application.
 BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
                      "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich", "planung", "werkstatt"]
+                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich", "planung", "werkstatt",
+                     "betrieb"]
 
 
 def register_blueprints(app) -> None:

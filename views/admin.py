@@ -10,8 +10,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.services import ServiceError, accounts, imports
-from beteiligung.services.mail import send_queued, smtp_configured
+from beteiligung.services import ServiceError, ValidationError, accounts, imports
+from beteiligung.services.mail import smtp_configured
 from models import (
     ROLE_ADMIN, ROLE_LABELS, Area, AuditEntry, Body, Organisation, OutboxMail, RoleAssignment, User,
 )
@@ -222,8 +222,10 @@ def outbox_send():
     if not smtp_configured():
         flash("Es ist kein SMTP-Server eingerichtet (SMTP_HOST).", "warning")
     else:
-        sent, failed = send_queued()
-        flash(f"{sent} versendet, {failed} fehlgeschlagen (werden erneut versucht).", "info" if not failed else "warning")
+        # The request only hands the delivery to the worker (or an in-process job in development).
+        from beteiligung.services.betrieb.jobs import defer
+        defer("postausgang", respect_backoff=False)
+        flash("Der Versand wurde beauftragt. Der Status der Mails aktualisiert sich in Kürze.", "info")
     return redirect(url_for(".outbox"), 303)
 
 

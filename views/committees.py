@@ -531,11 +531,11 @@ def _get_document(doc_id):
 def document_download(doc_id):
     from flask import send_file
     doc = _get_document(doc_id)
-    try:
-        return send_file(svc.document_path(doc), mimetype=doc.content_type, as_attachment=True,
-                         download_name=doc.filename)
-    except FileNotFoundError:
+    from io import BytesIO
+    data = svc.document_data(doc)
+    if data is None:
         abort(404)
+    return send_file(BytesIO(data), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename)
 
 
 @bp.route("/dokumente/<int:doc_id>/loeschen", methods=["POST"])

@@ -514,10 +514,11 @@ def download(attachment_id):
     att = db.session.get(Attachment, attachment_id)
     if att is None or not svc.can_download(current_user, att):
         abort(404)
-    path = svc.attachment_path(att)
-    if not path.is_file():
+    from io import BytesIO
+    data = svc.attachment_data(att)
+    if data is None:
         abort(404)
-    return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.filename)
+    return send_file(BytesIO(data), mimetype=att.content_type, as_attachment=True, download_name=att.filename)
 
 
 @bp.route("/anhang/<int:attachment_id>/loeschen", methods=["POST"])
@@ -578,7 +579,8 @@ def pdf(contract_id):
 
     def no_fetch(url, *args, **kwargs):  # the PDF needs nothing from outside; never fetch user URLs
         raise ValueError(f"Externe Ressource nicht erlaubt: {url}")
-    data = HTML(string=html, url_fetcher=no_fetch).write_pdf()
+    from beteiligung.services.betrieb.pdf import pdf_options
+    data = HTML(string=html, url_fetcher=no_fetch).write_pdf(**pdf_options())
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="kontrakt-{contract.id}.pdf"'
     return response

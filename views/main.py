@@ -72,9 +72,11 @@ def _work_items(limit: int = 5) -> dict:
 
 @bp.route("/barrierefreiheit")
 def accessibility():
-    return render_template("main/accessibility.html")
+    from beteiligung.services.betrieb.rechtliches import operator_info
+    return render_template("main/accessibility.html", info=operator_info())
 
 
 @bp.route("/datenschutz")
 def privacy():
-    return render_template("main/privacy.html")
+    from beteiligung.services.betrieb.rechtliches import operator_info, retention_periods
+    return render_template("main/privacy.html", info=operator_info(), periods=retention_periods())

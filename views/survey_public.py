@@ -79,10 +79,15 @@ class _RedactTokens(logging.Filter):
     def filter(self, record):
         if isinstance(record.msg, str) and "/t/" in record.msg:
             record.msg = self.pattern.sub(r"\1[entfernt]", record.msg)
-        if record.args:
-            record.args = tuple(self.pattern.sub(r"\1[entfernt]", a) if isinstance(a, str) else a
-                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
+        if isinstance(record.args, dict):
+            # gunicorn's access log passes its atoms as one mapping ("%(r)s" formats); keep it a mapping.
+            record.args = {k: self._redact(v) for k, v in record.args.items()}
+        elif record.args:
+            record.args = tuple(self._redact(a) for a in record.args)
         return True
+
+    def _redact(self, value):
+        return self.pattern.sub(r"\1[entfernt]", value) if isinstance(value, str) else value
 
 
 logging.getLogger("werkzeug").addFilter(_RedactTokens())

@@ -430,15 +430,14 @@ def delete_item(user, item: AgendaItem) -> None:
         t.agenda_item = None
         t.status = "offen"
     record(user, "delete", item, snapshot(item), None, f"TOP {item.number}: {item.title}")
-    paths = [document_path(d) for d in item.documents]
+    keys = [document_key(d) for d in item.documents]
     m.agenda_items.remove(item)
     db.session.delete(item)
     db.session.flush()
     renumber(m)
-    import os
-    for path in paths:
-        if os.path.exists(path):
-            os.remove(path)
+    from .betrieb import storage
+    for key in keys:
+        storage.delete(key)
 
 
 def move_item(user, item: AgendaItem, direction: str) -> None:
@@ -579,6 +578,16 @@ def document_path(doc) -> str:
     return os.path.join(_upload_dir(), doc.stored_name)
 
 
+def document_key(doc) -> str:
+    """Key of the file in the storage (services/betrieb/storage.py)."""
+    return f"tagesordnung/{doc.stored_name}"
+
+
+def document_data(doc) -> bytes | None:
+    from .betrieb import storage
+    return storage.load(document_key(doc))
+
+
 def add_document(user, item: AgendaItem, filename: str, data: bytes) -> AgendaDocument:
     """Attach a file to a TOP: type by extension AND content, at most 10 MB; stored outside static/."""
     import os
@@ -610,18 +619,17 @@ def add_document(user, item: AgendaItem, filename: str, data: bytes) -> AgendaDo
                          content_type=ctype, size=len(data), uploaded_by_id=getattr(user, "id", None))
     db.session.add(doc)
     db.session.flush()
-    with open(document_path(doc), "wb") as fh:
-        fh.write(data)
+    from .betrieb import storage
+    storage.save(document_key(doc), data)
     record(user, "create", doc, None, snapshot(doc), f"Dokument zu TOP {item.number}: {name}")
     return doc
 
 
 def delete_document(user, doc) -> None:
-    import os
     require(perm.can_manage_meeting(user, doc.agenda_item.meeting))
-    path = document_path(doc)
+    from .betrieb import storage
+    key = document_key(doc)
     record(user, "delete", doc, snapshot(doc), None, f"Dokument {doc.filename}")
     db.session.delete(doc)
     db.session.flush()
-    if os.path.exists(path):
-        os.remove(path)
+    storage.delete(key)

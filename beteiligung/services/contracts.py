@@ -24,6 +24,7 @@ from models.contracts import (
     Measurement, Report, ReportingDuty, ReportStatus,
 )
 
+from .betrieb import storage
 from .committees import propose_topic
 from . import Conflict, ValidationError, ensure_version, require
 from .audit import record, snapshot
@@ -294,7 +295,7 @@ def delete_contract(user, contract: Contract, version) -> None:
         raise Conflict("Nur Entwürfe können gelöscht werden; ein verhandelter oder unterzeichneter Kontrakt bleibt erhalten.")
     record(user, "delete", contract, snapshot(contract, ("terms", "areas", "goals")), None, f"Entwurf gelöscht: {contract.title}")
     for att in db.session.scalars(select(Attachment).where(Attachment.contract_id == contract.id)):
-        (upload_dir() / att.stored_name).unlink(missing_ok=True)
+        storage.delete(attachment_key(att))
         db.session.delete(att)
     for ind in list(contract.indicators):
         ind.contract = None  # indicators stay as planning indicators of the body
@@ -776,7 +777,7 @@ def save_attachment(user, contract: Contract, filename: str, data: bytes, *, rep
     if not data.startswith(magic):
         raise ValidationError({"file": "Der Inhalt passt nicht zur Dateiendung."})
     stored = secrets.token_hex(16) + ext
-    (upload_dir() / stored).write_bytes(data)
+    storage.save(f"kontrakte/{stored}", data)
     att = Attachment(contract=contract, report=report, filename=name[:200], stored_name=stored,
                      content_type=content_type, size=len(data), description=description or None,
                      uploaded_by_id=getattr(user, "id", None))
@@ -787,7 +788,7 @@ def save_attachment(user, contract: Contract, filename: str, data: bytes, *, rep
     try:
         db.session.flush()
     except Exception:
-        (upload_dir() / stored).unlink(missing_ok=True)
+        storage.discard(f"kontrakte/{stored}")
         raise
     return att
 
@@ -813,7 +814,7 @@ def delete_attachment(user, att: Attachment) -> None:
            f"Anhang gelöscht: {att.filename}")
     db.session.delete(att)
     db.session.flush()
-    (upload_dir() / stored).unlink(missing_ok=True)
+    storage.delete(f"kontrakte/{stored}")
 
 
 def can_download(user, att: Attachment) -> bool:
@@ -823,7 +824,16 @@ def can_download(user, att: Attachment) -> bool:
 
 
 def attachment_path(att: Attachment) -> Path:
+    """Path in the directory backend (FILE_STORAGE=verzeichnis); attachment_data() works with both."""
     return upload_dir() / att.stored_name
+
+
+def attachment_key(att: Attachment) -> str:
+    return f"kontrakte/{att.stored_name}"
+
+
+def attachment_data(att: Attachment) -> bytes | None:
+    return storage.load(attachment_key(att))
 
 
 # --- goals -------------------------------------------------------------------------

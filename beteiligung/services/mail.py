@@ -1,22 +1,27 @@
 """Mail goes through the outbox table; `outbox send` delivers it over SMTP."""
 from __future__ import annotations
 
+import secrets
 import smtplib
 import ssl
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from email import message_from_string, policy
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select, update
 
 from beteiligung.extensions import db
-from beteiligung.uow import durable
 from beteiligung.formatting import single_line
+from beteiligung.uow import unit_of_work
 from models import OutboxMail, utcnow
 from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
 
 MAX_ATTEMPTS = 10
+CLAIM_TIMEOUT = timedelta(minutes=10)
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
 
 
 def queue(recipient: str, subject: str, body_text: str, *, attachments=(), category: str = "system",
@@ -71,44 +76,103 @@ def _connect():
     return server
 
 
-def send_queued(limit: int = 500) -> tuple[int, int]:
-    """Deliver waiting mail; failures stay queued for the next run. Returns (sent, failed)."""
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` failed tries: 1, 2, 4, ... minutes, at most 6 hours."""
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def claim_timeout() -> timedelta:
+    """How long a claim protects its mails; after that a crashed sender's mails are retried (OUTBOX_CLAIM_SECONDS)."""
+    seconds = current_app.config.get("OUTBOX_CLAIM_SECONDS")
+    return timedelta(seconds=int(seconds)) if seconds else CLAIM_TIMEOUT
+
+
+def _due(now, respect_backoff: bool):
+    c = OutboxMail.__table__.c
+    conditions = [c.status.in_([STATUS_QUEUED, STATUS_FAILED]), c.attempts < MAX_ATTEMPTS,
+                  or_(c.claimed_at.is_(None), c.claimed_at < now - claim_timeout())]
+    if respect_backoff:
+        conditions.append(or_(c.next_try_at.is_(None), c.next_try_at <= now))
+    return and_(*conditions)
+
+
+def claim_batch(limit: int, now, respect_backoff: bool) -> tuple[str, list]:
+    """Reserve up to `limit` due mails for this sender (flushes; the caller commits the claim before sending).
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so parallel senders take disjoint rows without waiting.
+    SQLite: one conditional UPDATE (SQLite serialises writers, the WHERE is evaluated under the write lock).
+    Returns the claim token and rows (id, recipient, message, attempts)."""
+    table = OutboxMail.__table__
+    c = table.c
+    token = secrets.token_hex(16)
+    due = _due(now, respect_backoff)
+    claim = {"claim_token": token, "claimed_at": now, "attempts": c.attempts + 1}
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(
+            select(c.id).where(due).order_by(c.id).limit(limit).with_for_update(skip_locked=True)))
+        if ids:
+            db.session.execute(update(table).where(c.id.in_(ids)).values(**claim))
+    else:
+        db.session.execute(update(table).where(
+            c.id.in_(select(c.id).where(due).order_by(c.id).limit(limit)), due).values(**claim))
+    rows = db.session.execute(select(c.id, c.recipient, c.message, c.attempts)
+                              .where(c.claim_token == token).order_by(c.id)).all()
+    return token, rows
+
+
+def _finish(token: str, row, error: str | None, now) -> None:
+    """Record the result of one claimed mail and release the claim (only if it is still ours)."""
+    c = OutboxMail.__table__.c
+    if error is None:
+        values = {"status": STATUS_SENT, "sent_at": now, "last_error": None, "next_try_at": None}
+    else:
+        values = {"status": STATUS_FAILED, "last_error": error[:500], "next_try_at": now + backoff(row.attempts)}
+    db.session.execute(update(OutboxMail.__table__).where(c.id == row.id, c.claim_token == token)
+                       .values(claim_token=None, claimed_at=None, **values))
+
+
+def send_queued(limit: int = 500, *, respect_backoff: bool = False) -> tuple[int, int]:
+    """Deliver waiting mail exactly once, also with several senders in parallel. Returns (sent, failed).
+
+    A job, not a service: it commits the claim before talking to SMTP and each result right after
+    (every step in its own unit of work). Failures stay queued with a back-off (next_try_at); the manual
+    run (`outbox send`) retries them at once, the periodic job (respect_backoff=True) waits.
+    A sender killed after claiming leaves a claim that expires after CLAIM_TIMEOUT; then the mail is retried."""
     if not smtp_configured():
         return 0, 0
-    mails = list(db.session.scalars(
-        select(OutboxMail)
-        .where(OutboxMail.status.in_([STATUS_QUEUED, STATUS_FAILED]), OutboxMail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMail.id).limit(limit)
-    ))
-    if not mails:
+    with unit_of_work():
+        token, rows = claim_batch(limit, utcnow(), respect_backoff)
+    if not rows:
         return 0, 0
     sent = failed = 0
     try:
         server = _connect()
     except (OSError, smtplib.SMTPException) as exc:
-        for mail in mails:
-            mail.attempts += 1
-            mail.status = STATUS_FAILED
-            mail.last_error = f"Verbindung fehlgeschlagen: {exc}"[:500]
-        db.session.flush()
-        return 0, len(mails)
+        with unit_of_work():
+            for row in rows:
+                _finish(token, row, f"Verbindung fehlgeschlagen: {exc}", utcnow())
+        return 0, len(rows)
     try:
-        for mail in mails:
-            # each mail's new state is committed before the next one is sent: a run that breaks
-            # off never sends a mail twice
-            with durable():
-                mail.attempts += 1
-                try:
-                    msg = message_from_string(mail.message, policy=policy.SMTP)
-                    server.send_message(msg, from_addr=current_app.config["MAIL_FROM"], to_addrs=[mail.recipient])
-                    mail.status, mail.sent_at, mail.last_error = STATUS_SENT, utcnow(), None
-                    sent += 1
-                except (OSError, smtplib.SMTPException) as exc:
-                    mail.status, mail.last_error = STATUS_FAILED, str(exc)[:500]
-                    failed += 1
+        for row in rows:
+            error = None
+            try:
+                msg = message_from_string(row.message, policy=policy.SMTP)
+                server.send_message(msg, from_addr=current_app.config["MAIL_FROM"], to_addrs=[row.recipient])
+                sent += 1
+            except (OSError, smtplib.SMTPException) as exc:
+                error = str(exc) or type(exc).__name__
+                failed += 1
+            with unit_of_work():
+                _finish(token, row, error, utcnow())
     finally:
         try:
             server.quit()
         except (OSError, smtplib.SMTPException):
             pass
     return sent, failed
+
+
+def counts() -> dict[str, int]:
+    """Mails per status (metrics, health)."""
+    c = OutboxMail.__table__.c
+    return {status: n for status, n in db.session.execute(select(c.status, func.count()).group_by(c.status))}

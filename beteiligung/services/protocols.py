@@ -827,7 +827,8 @@ def protocol_pdf(meeting: Meeting, short: bool = False, internal: bool = True) -
     from weasyprint import HTML
     html = render_template("protocols/print_short.html" if short else "protocols/print.html",
                            **protocol_context(meeting, internal))
-    return HTML(string=html).write_pdf()
+    from .betrieb.pdf import pdf_options
+    return HTML(string=html).write_pdf(**pdf_options())
 
 
 def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:

@@ -1,0 +1,78 @@
+"""`flask --app beteiligung betrieb …`: queue worker and single jobs (issue 16)."""
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import current_app
+
+
+def register(app) -> None:
+
+    @app.cli.group("betrieb")
+    def betrieb():
+        """Betrieb: Worker für Mails, Erinnerungen und Aufbewahrung."""
+
+    @betrieb.command("worker")
+    @click.option("--einmal", is_flag=True, help="Jeden Job einmal ausführen und beenden")
+    @click.option("--pause", default=5.0, show_default=True, help="Sekunden zwischen zwei Runden")
+    def worker(einmal, pause):
+        """Startet den Worker (Mails alle 30 s, Erinnerungen und Aufbewahrung täglich); mehrere Worker sind möglich."""
+        from .services.betrieb.jobs import work, worker_name
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"Worker {worker_name()} läuft.")
+        work(current_app._get_current_object(), once=einmal, sleep=pause, stop=stop)
+
+    @betrieb.command("job")
+    @click.argument("name")
+    def job(name):
+        """Führt einen Job sofort aus (postausgang, erinnerungen, aufbewahrung)."""
+        from .services.betrieb.jobs import JOBS, run
+        if name not in JOBS:
+            raise click.ClickException(f"Unbekannter Job {name!r}; möglich: {', '.join(JOBS)}.")
+        click.echo(run(name))
+
+    @betrieb.command("dateien-umziehen")
+    @click.option("--nach", "target", type=click.Choice(["datenbank", "verzeichnis"]), required=True)
+    def dateien_umziehen(target):
+        """Zieht alle hochgeladenen Dateien in die Datenbank oder ins Verzeichnis (UPLOAD_FOLDER) um."""
+        from .services.betrieb import storage
+        from .uow import unit_of_work
+        with unit_of_work():
+            keys = storage.copy_all(target)
+        # Only after the copy is committed, the source is emptied.
+        with unit_of_work():
+            storage.remove_from(storage.source_of(target), keys)
+        click.echo(f"{len(keys)} Dateien nach {target} umgezogen. Setzen Sie jetzt FILE_STORAGE={target} "
+                   "auf allen Servern.")
+
+    @app.cli.group("backup")
+    def backup():
+        """Sicherung: Datenbank und gespeicherte Dateien in einer Datei."""
+
+    @backup.command("erstellen")
+    @click.argument("datei", type=click.Path(dir_okay=False))
+    def backup_erstellen(datei):
+        """Schreibt eine Sicherung (PostgreSQL: pg_dump, SQLite: Online-Sicherung, dazu die Dateien)."""
+        from .services.betrieb.backup import BackupError, create
+        try:
+            info = create(datei)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Sicherung {datei} geschrieben ({info['datenbank']}, Stand {info['revision']}, "
+                   f"{info['dateien']} Dateien im Verzeichnis).")
+
+    @backup.command("einspielen")
+    @click.argument("datei", type=click.Path(dir_okay=False))
+    def backup_einspielen(datei):
+        """Spielt eine Sicherung in eine LEERE Datenbank ein (eine Datenbank mit Daten wird abgelehnt)."""
+        from .services.betrieb.backup import BackupError, restore
+        try:
+            info = restore(datei)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Sicherung vom {info['erstellt']} eingespielt (Stand {info['revision']}, "
+                   f"{info['dateien_eingespielt']} Dateien).")

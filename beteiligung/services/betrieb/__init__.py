@@ -1,0 +1,1 @@
+"""Betrieb im Rechenzentrum: jobs, worker heartbeat, health and metrics (issue 16)."""

@@ -1,0 +1,124 @@
+"""Issue 16, part 4: uploads behind one storage interface (database or directory), moving between them."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from beteiligung.services.betrieb import storage
+from beteiligung.uow import unit_of_work
+from models.betrieb import StoredFile
+from tests.gremien.conftest import gw  # noqa: F401  (fixture)
+from tests.kontrakte.conftest import kw  # noqa: F401  (fixture)
+
+PDF = b"%PDF-1.7 unterzeichneter Kontrakt"
+
+
+@pytest.fixture
+def db_storage(app):
+    app.config["FILE_STORAGE"] = "datenbank"
+    yield
+    app.config["FILE_STORAGE"] = "verzeichnis"
+
+
+def _upload_annex(client, kw, data=PDF):
+    from tests.kontrakte.conftest import login_as
+    rep = kw.reports[0]
+    login_as(client, kw.w.partner_a.email)
+    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge",
+                    data={"file": (io.BytesIO(data), "Sachbericht.pdf"), "description": "Anlage"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 303, r.status_code
+    return rep
+
+
+def test_default_backend_follows_the_database(app):
+    old = app.config["FILE_STORAGE"]
+    app.config["FILE_STORAGE"] = ""
+    try:
+        expected = "datenbank" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else "verzeichnis"
+        assert storage.backend().name == expected
+    finally:
+        app.config["FILE_STORAGE"] = old
+    with pytest.raises(ValueError, match="FILE_STORAGE"):
+        storage.backend("cloud")
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/../../b", "a", "a/b/c", "a/", "/b", "a\\b/c"])
+def test_bad_keys_refused(app, bad):
+    with pytest.raises(ValueError):
+        storage.backend("verzeichnis").path(bad)
+
+
+def test_upload_is_stored_in_the_database_and_downloaded_from_there(app, client, kw, db, db_storage):
+    from models.contracts import Attachment
+    rep = _upload_annex(client, kw)
+    att = db.session.scalar(select(Attachment).where(Attachment.report_id == rep.id))
+    row = db.session.get(StoredFile, f"kontrakte/{att.stored_name}")
+    assert row is not None and row.data == PDF and row.size == len(PDF)
+    assert not Path(app.config["UPLOAD_FOLDER"], "kontrakte", att.stored_name).exists()
+    r = client.get(f"/kontrakte/anhang/{att.id}")
+    assert r.status_code == 200 and r.data == PDF
+    # deleting the annex removes the stored bytes in the same transaction
+    r = client.post(f"/kontrakte/anhang/{att.id}/loeschen", data={})
+    assert r.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(StoredFile, f"kontrakte/{att.stored_name}") is None
+
+
+def test_rejected_upload_leaves_nothing(app, client, kw, db, db_storage):
+    from tests.kontrakte.conftest import login_as
+    rep = kw.reports[0]
+    login_as(client, kw.w.partner_a.email)
+    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge",
+                    data={"file": (io.BytesIO(b"<html>"), "falsch.pdf")}, content_type="multipart/form-data")
+    assert 400 <= r.status_code < 500
+    assert db.session.scalar(select(StoredFile)) is None
+
+
+def test_agenda_document_in_the_database(app, client, gw, db, db_storage):
+    from models.meetings_extra import AgendaDocument
+    client.login("planung@kreis.example")
+    item = gw.meeting.agenda_items[0]
+    r = client.post(f"/gremien/top/{item.id}/dokumente",
+                    data={"datei": (io.BytesIO(b"%PDF-1.4 Vorlage"), "Vorlage.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 303
+    doc = db.session.scalar(select(AgendaDocument))
+    assert db.session.get(StoredFile, f"tagesordnung/{doc.stored_name}").data == b"%PDF-1.4 Vorlage"
+    r = client.get(f"/gremien/dokumente/{doc.id}")
+    assert r.status_code == 200 and r.data == b"%PDF-1.4 Vorlage"
+
+
+def test_move_files_between_backends_keeps_downloads_working(app, client, kw, db):
+    from models.contracts import Attachment
+    rep = _upload_annex(client, kw)  # directory backend (tests default)
+    att = db.session.scalar(select(Attachment).where(Attachment.report_id == rep.id))
+    on_disk = Path(app.config["UPLOAD_FOLDER"], "kontrakte", att.stored_name)
+    assert on_disk.read_bytes() == PDF
+    result = app.test_cli_runner().invoke(args=["betrieb", "dateien-umziehen", "--nach", "datenbank"])
+    assert result.exit_code == 0, result.output
+    assert "FILE_STORAGE=datenbank" in result.output
+    assert not on_disk.exists()
+    db.session.expire_all()
+    assert db.session.get(StoredFile, f"kontrakte/{att.stored_name}").data == PDF
+    app.config["FILE_STORAGE"] = "datenbank"
+    try:
+        assert client.get(f"/kontrakte/anhang/{att.id}").data == PDF
+        result = app.test_cli_runner().invoke(args=["betrieb", "dateien-umziehen", "--nach", "verzeichnis"])
+        assert result.exit_code == 0, result.output
+    finally:
+        app.config["FILE_STORAGE"] = "verzeichnis"
+    db.session.expire_all()
+    assert on_disk.read_bytes() == PDF and db.session.scalar(select(StoredFile)) is None
+    assert client.get(f"/kontrakte/anhang/{att.id}").data == PDF
+    result = app.test_cli_runner().invoke(args=["betrieb", "dateien-umziehen", "--nach", "wolke"])
+    assert result.exit_code != 0
+
+
+def test_file_not_moved_yet_is_still_found(app, db, db_storage):
+    storage.backend("verzeichnis").save("kontrakte/alt.pdf", b"%PDF vor dem Umzug")
+    assert storage.backend().name == "datenbank"
+    assert storage.load("kontrakte/alt.pdf") == b"%PDF vor dem Umzug"
+    assert storage.load("kontrakte/fehlt.pdf") is None
