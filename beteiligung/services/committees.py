@@ -26,7 +26,7 @@ from . import NotFound, ValidationError, ensure_version, require
 from .audit import record, snapshot
 
 if TYPE_CHECKING:
-    from models.meetings_extra import AgendaDocument
+    from models.committees import AgendaDocument
 
 MAX_SERIES = 60
 CIRCLES = ["Kernkreis", "erweiterter Kreis"]

@@ -79,7 +79,7 @@ def test_rejected_upload_leaves_nothing(app, client, kw, db, db_storage):
 
 
 def test_agenda_document_in_the_database(app, client, gw, db, db_storage):
-    from models.meetings_extra import AgendaDocument
+    from models.committees import AgendaDocument
     client.login("planung@kreis.example")
     item = gw.meeting.agenda_items[0]
     r = client.post(f"/gremien/top/{item.id}/dokumente",

@@ -1,6 +1,8 @@
 """Stellungnahmeverfahren: planners send a draft; partners answer until the deadline."""
 from __future__ import annotations
 
+import io
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -156,10 +158,10 @@ def statement_uptake(consultation_id, statement_id):
 
 
 def _send(stored, content_type, filename):
-    path = svc.file_path(stored)
-    if not path.is_file():
+    data = svc.file_data(stored)
+    if data is None:
         abort(404)
-    return send_file(path, mimetype=content_type, as_attachment=True, download_name=filename)
+    return send_file(io.BytesIO(data), mimetype=content_type, as_attachment=True, download_name=filename)
 
 
 @bp.route("/stellungnahmen/<int:consultation_id>/entwurf")

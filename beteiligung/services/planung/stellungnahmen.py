@@ -25,12 +25,6 @@ from models.planung import Consultation, ConsultationParticipant, Statement, Upt
 REMIND_DAYS_BEFORE = 3
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "planung"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def check_upload(filename: str, data: bytes, field: str = "file") -> tuple[str, str, str]:
     """The contracts module's upload rules (types, size, content matches the extension)."""
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
@@ -48,13 +42,16 @@ def check_upload(filename: str, data: bytes, field: str = "file") -> tuple[str, 
 
 
 def _store(data: bytes, ext: str) -> str:
+    """Into the storage all servers share (database or directory, services/betrieb/storage.py)."""
+    from beteiligung.services.betrieb import storage
     stored = secrets.token_hex(16) + ext
-    (upload_dir() / stored).write_bytes(data)
+    storage.save(f"planung/{stored}", data)
     return stored
 
 
-def file_path(stored_name: str) -> Path:
-    return upload_dir() / stored_name
+def file_data(stored_name: str) -> bytes | None:
+    from beteiligung.services.betrieb import storage
+    return storage.load(f"planung/{stored_name}")
 
 
 def get_consultation(user, consultation_id: int) -> Consultation:
@@ -247,9 +244,9 @@ def final_pdf(user, c: Consultation) -> bytes:
     writer = PdfWriter()
     parts = []
     if c.draft_content_type == "application/pdf":
-        parts.append(file_path(c.draft_stored_name).read_bytes())
+        parts.append(file_data(c.draft_stored_name) or b"")
     parts.append(HTML(string=html, url_fetcher=no_fetch).write_pdf())
-    parts += [file_path(s.stored_name).read_bytes() for s in statements
+    parts += [file_data(s.stored_name) or b"" for s in statements
               if s.stored_name and s.content_type == "application/pdf"]
     for blob in parts:
         try:
