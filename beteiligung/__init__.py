@@ -1,4 +1,5 @@
 """beteiligung – Beteiligungs- und Netzwerkplattform für die kommunale Sozialplanung."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, g, render_template, request
 
-from . import database  # noqa: F401  (SQLite: WAL, busy timeout, BEGIN IMMEDIATE for writes)
+from . import database
 from .config import ROOT, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -21,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(instance_path))
     from .inputs import IdConverter, Request, check_request
+
     app.request_class = Request
     app.url_map.converters["int"] = IdConverter
     app.before_request(check_request)
@@ -29,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         from .config import SECRET_KEY_MISSING
+
         raise RuntimeError(SECRET_KEY_MISSING)
 
     import models  # noqa: F401  (registers all tables)
@@ -46,15 +49,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Every login is a server-side session record (services/anmeldung/sitzungen.py): a copied cookie or
     # remember token stops working when the session ends (logout, new password, deactivation).
     from .services.anmeldung.sitzungen import load_user
+
     login_manager.user_loader(load_user)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import security, templating, uow
+
     uow.init_app(app)
     from .services.betrieb import logs, metrics
+
     metrics.init_app(app)
     logs.init_app(app)
 
@@ -62,11 +69,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(security.set_security_headers)
 
     from views import register_blueprints
+
     register_blueprints(app)
 
+    from .cli import register_cli
     from .services import wirkungskette  # noqa: F401  (links survey findings to decisions and goals)
 
-    from .cli import register_cli
     register_cli(app)
 
     _register_error_pages(app)
@@ -86,9 +94,12 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return page(400, "Sitzung abgelaufen",
-                    "Das Formular war veraltet oder unvollständig (Sicherheitsprüfung). "
-                    "Bitte laden Sie die Seite neu und senden Sie es erneut.")
+        return page(
+            400,
+            "Sitzung abgelaufen",
+            "Das Formular war veraltet oder unvollständig (Sicherheitsprüfung). "
+            "Bitte laden Sie die Seite neu und senden Sie es erneut.",
+        )
 
     @app.errorhandler(ServiceError)
     def service_error(exc):
@@ -98,6 +109,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(400)
     def bad_request(exc):
         from werkzeug.exceptions import BadRequest
+
         message = getattr(exc, "description", None)
         if not isinstance(message, str) or message == BadRequest.description:
             message = "Die Anfrage konnte nicht verarbeitet werden."
@@ -110,9 +122,11 @@ def _register_error_pages(app: Flask) -> None:
     def out_of_range(exc):
         uow.discard()
         app.logger.warning("Wert außerhalb des Bereichs: %s", exc)
-        return page(400, "Ungültige Eingabe",
-                    "Ein eingegebener Wert ist zu groß, zu lang oder hat das falsche Format. "
-                    "Es wurde nichts gespeichert.")
+        return page(
+            400,
+            "Ungültige Eingabe",
+            "Ein eingegebener Wert ist zu groß, zu lang oder hat das falsche Format. Es wurde nichts gespeichert.",
+        )
 
     @app.errorhandler(OperationalError)
     def busy(exc):
@@ -121,9 +135,14 @@ def _register_error_pages(app: Flask) -> None:
             return database_down(exc)
         app.logger.warning("Datenbank belegt: %s", exc)
         g.sqlite_reads_only = True  # the error page only reads (current user, navigation)
-        response = make_response(page(503, "Bitte erneut versuchen",
-                                      "Die Datenbank ist gerade stark beschäftigt. Es wurde nichts gespeichert. "
-                                      "Bitte senden Sie Ihre Eingabe in einigen Sekunden erneut."))
+        response = make_response(
+            page(
+                503,
+                "Bitte erneut versuchen",
+                "Die Datenbank ist gerade stark beschäftigt. Es wurde nichts gespeichert. "
+                "Bitte senden Sie Ihre Eingabe in einigen Sekunden erneut.",
+            )
+        )
         response.headers["Retry-After"] = "5"
         return response
 
@@ -131,10 +150,14 @@ def _register_error_pages(app: Flask) -> None:
         # Database unreachable (restart, failover): a German page, no details, and a retry hint.
         app.logger.error("Datenbank nicht erreichbar: %s", type(exc).__name__)
         from flask_login import AnonymousUserMixin
+
         g._login_user = AnonymousUserMixin()  # the page must not ask the database who is logged in
-        response, status = page(503, "Vorübergehend nicht erreichbar",
-                                "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen "
-                                "Minuten erneut; Ihre Eingaben wurden nicht gespeichert.")
+        response, status = page(
+            503,
+            "Vorübergehend nicht erreichbar",
+            "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen "
+            "Minuten erneut; Ihre Eingaben wurden nicht gespeichert.",
+        )
         return response, status, {"Retry-After": "60"}
 
     @app.errorhandler(403)
@@ -151,8 +174,11 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(exc):
-        return page(413, "Datei zu groß",
-                    f"Die Datei ist zu groß (höchstens {app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB).")
+        return page(
+            413,
+            "Datei zu groß",
+            f"Die Datei ist zu groß (höchstens {app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB).",
+        )
 
     @app.errorhandler(500)
     def server_error(exc):
@@ -163,8 +189,9 @@ def _register_error_pages(app: Flask) -> None:
         if isinstance(original, (OverflowError, DataError)):
             return out_of_range(original)
         uow.discard()
-        return page(500, "Interner Fehler",
-                    "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert.")
+        return page(
+            500, "Interner Fehler", "Es ist ein unerwarteter Fehler aufgetreten. Ihre Daten wurden nicht verändert."
+        )
 
 
 __all__ = ["create_app", "db", "request"]

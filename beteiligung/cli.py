@@ -1,4 +1,5 @@
 """Command line: `flask --app beteiligung <command>` (see README)."""
+
 from __future__ import annotations
 
 import getpass
@@ -22,6 +23,7 @@ def register_cli(app) -> None:
     def demo_load(if_empty):
         """Lädt die Demodaten (Kreis Lindenau)."""
         from .demo import DEMO_PASSWORD, demo_logins, is_empty, load_demo
+
         if not is_empty():
             if if_empty:
                 click.echo("Die Datenbank enthält bereits Daten; Demodaten werden nicht geladen.")
@@ -35,6 +37,7 @@ def register_cli(app) -> None:
     def logins():
         """Zeigt die Demo-Zugänge."""
         from .demo import DEMO_PASSWORD, demo_logins
+
         _print_logins(demo_logins(), DEMO_PASSWORD)
 
     @app.cli.group("retention")
@@ -45,6 +48,7 @@ def register_cli(app) -> None:
     def retention_show():
         """Zeigt jede Frist und wie viele Datensätze jetzt fällig sind."""
         from .services.retention import overview
+
         for row in overview():
             r = row["rule"]
             click.echo(f"{r.label}: {row['days']} {r.rule} ({r.config_key}) – fällig: {row['due']}")
@@ -53,6 +57,7 @@ def register_cli(app) -> None:
     def retention_run():
         """Löscht alles, dessen Aufbewahrungsfrist abgelaufen ist (täglich per Timer)."""
         from .services.retention import RULES_BY_KEY, run_all
+
         with unit_of_work():
             counts = run_all()
         for key, n in counts.items():
@@ -69,7 +74,9 @@ def register_cli(app) -> None:
     def create_admin(email, name, password):
         """Legt ein Administrationskonto an."""
         from models import ROLE_ADMIN, User
+
         from .services.accounts import MIN_PASSWORD_LENGTH, create_user_direct
+
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
             raise click.ClickException("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
         if not password:
@@ -88,6 +95,7 @@ def register_cli(app) -> None:
     def outbox_send():
         """Stellt wartende Mails über SMTP zu (fehlgeschlagene werden erneut versucht)."""
         from .services.mail import send_queued, smtp_configured
+
         if not smtp_configured():
             raise click.ClickException("SMTP_HOST ist nicht gesetzt; die Mails bleiben im Postausgang lesbar.")
         with unit_of_work():  # each mail is also committed on its own as soon as it is sent
@@ -101,14 +109,28 @@ def register_cli(app) -> None:
     def outbox_list(limit):
         """Listet die letzten Mails im Postausgang."""
         from models import OutboxMail
+
         for mail in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)):
             click.echo(f"{mail.id:>6}  {mail.status:<15} {mail.recipient:<40} {mail.subject}")
 
     # Module commands: beteiligung/cli_<module>.py with register(app); a missing one is an ImportError.
     import importlib
-    for name in ("cli_gremien", "cli_protocols", "cli_contracts", "cli_network", "cli_surveys", "cli_oparl",
-                 "cli_anmeldung", "cli_monitoring", "cli_monitoring_karten", "cli_planung", "cli_werkstatt",
-                 "cli_pruefen", "cli_betrieb"):
+
+    for name in (
+        "cli_gremien",
+        "cli_protocols",
+        "cli_contracts",
+        "cli_network",
+        "cli_surveys",
+        "cli_oparl",
+        "cli_anmeldung",
+        "cli_monitoring",
+        "cli_monitoring_karten",
+        "cli_planung",
+        "cli_werkstatt",
+        "cli_pruefen",
+        "cli_betrieb",
+    ):
         importlib.import_module(f"beteiligung.{name}").register(app)
 
 

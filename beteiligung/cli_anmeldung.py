@@ -1,4 +1,5 @@
 """`flask --app beteiligung anmeldung …`: login timing benchmark, reset of a lost second factor, end sessions."""
+
 from __future__ import annotations
 
 import click
@@ -10,6 +11,7 @@ from .uow import unit_of_work
 
 def _user(email: str):
     from models import User
+
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"Kein Konto mit der E-Mail-Adresse {email}.")
@@ -27,6 +29,7 @@ def register(app) -> None:
     def zeitmessung(runden):
         """Misst fehlgeschlagene Anmeldungen mit bekannter und unbekannter E-Mail-Adresse (gleich lang?)."""
         from .services.anmeldung.sitzungen import measure_login_timing
+
         result = measure_login_timing(runden)
         fmt = lambda s: f"{s:.3f}".replace(".", ",") + " s"  # noqa: E731
         click.echo(f"Bekannte E-Mail-Adresse, falsches Passwort: {fmt(result['bekannt'])} (Median aus {runden})")
@@ -39,6 +42,7 @@ def register(app) -> None:
     def reset_two_factor(email):
         """Entfernt die Zwei-Faktor-Anmeldung eines Kontos (Gerät und Codes verloren); beendet seine Sitzungen."""
         from .services.anmeldung import totp
+
         with unit_of_work():
             user = _user(email)
             totp.reset(None, user)
@@ -49,8 +53,10 @@ def register(app) -> None:
     def end_sessions(email):
         """Beendet alle Sitzungen und „Angemeldet bleiben“-Token eines Kontos."""
         from models.anmeldung import SitzungsEnde
+
         from .services.anmeldung import sitzungen
         from .services.audit import record
+
         with unit_of_work():
             user = _user(email)
             n = sitzungen.end_all(user, SitzungsEnde.BEENDET)

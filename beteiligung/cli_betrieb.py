@@ -1,4 +1,5 @@
 """`flask --app beteiligung betrieb …`: queue worker and single jobs (issue 16)."""
+
 from __future__ import annotations
 
 import signal
@@ -20,6 +21,7 @@ def register(app) -> None:
     def worker(einmal, pause):
         """Startet den Worker (Mails alle 30 s, Erinnerungen und Aufbewahrung täglich); mehrere Worker sind möglich."""
         from .services.betrieb.jobs import work, worker_name
+
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
@@ -31,6 +33,7 @@ def register(app) -> None:
     def job(name):
         """Führt einen Job sofort aus (postausgang, erinnerungen, aufbewahrung)."""
         from .services.betrieb.jobs import JOBS, run
+
         if name not in JOBS:
             raise click.ClickException(f"Unbekannter Job {name!r}; möglich: {', '.join(JOBS)}.")
         click.echo(run(name))
@@ -41,13 +44,15 @@ def register(app) -> None:
         """Zieht alle hochgeladenen Dateien in die Datenbank oder ins Verzeichnis (UPLOAD_FOLDER) um."""
         from .services.betrieb import storage
         from .uow import unit_of_work
+
         with unit_of_work():
             keys = storage.copy_all(target)
         # Only after the copy is committed, the source is emptied.
         with unit_of_work():
             storage.remove_from(storage.source_of(target), keys)
-        click.echo(f"{len(keys)} Dateien nach {target} umgezogen. Setzen Sie jetzt FILE_STORAGE={target} "
-                   "auf allen Servern.")
+        click.echo(
+            f"{len(keys)} Dateien nach {target} umgezogen. Setzen Sie jetzt FILE_STORAGE={target} auf allen Servern."
+        )
 
     @app.cli.group("backup")
     def backup():
@@ -58,21 +63,27 @@ def register(app) -> None:
     def backup_erstellen(datei):
         """Schreibt eine Sicherung (PostgreSQL: pg_dump, SQLite: Online-Sicherung, dazu die Dateien)."""
         from .services.betrieb.backup import BackupError, create
+
         try:
             info = create(datei)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"Sicherung {datei} geschrieben ({info['datenbank']}, Stand {info['revision']}, "
-                   f"{info['dateien']} Dateien im Verzeichnis).")
+        click.echo(
+            f"Sicherung {datei} geschrieben ({info['datenbank']}, Stand {info['revision']}, "
+            f"{info['dateien']} Dateien im Verzeichnis)."
+        )
 
     @backup.command("einspielen")
     @click.argument("datei", type=click.Path(dir_okay=False))
     def backup_einspielen(datei):
         """Spielt eine Sicherung in eine LEERE Datenbank ein (eine Datenbank mit Daten wird abgelehnt)."""
         from .services.betrieb.backup import BackupError, restore
+
         try:
             info = restore(datei)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"Sicherung vom {info['erstellt']} eingespielt (Stand {info['revision']}, "
-                   f"{info['dateien_eingespielt']} Dateien).")
+        click.echo(
+            f"Sicherung vom {info['erstellt']} eingespielt (Stand {info['revision']}, "
+            f"{info['dateien_eingespielt']} Dateien)."
+        )

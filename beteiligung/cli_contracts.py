@@ -1,4 +1,5 @@
 """CLI of the Kontrakte module: `flask --app beteiligung reports remind`."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,6 +20,7 @@ def register(app) -> None:
     def remind(stichtag, abstand):
         """Erinnert die Partner per Mail (Postausgang) an überfällige Berichte."""
         from .services.contracts import send_reminders
+
         try:
             day = date.fromisoformat(stichtag) if stichtag else date.today()
         except ValueError:

@@ -9,6 +9,7 @@ benchmark
 Commands run as the operator (no user account): every change is one transaction and audited
 without a user. Other modules add their commands to the `monitoring` group (see `group`).
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,6 +30,7 @@ def _date(ctx, param, value):
     if value is None:
         return None
     from beteiligung.services.monitoring import parse_date
+
     try:
         return parse_date(value)
     except ValueError:
@@ -62,12 +64,14 @@ def register(app) -> None:
         from beteiligung.services.monitoring import body_by_code
         from beteiligung.services.monitoring import imports as mimp
         from beteiligung.uow import unit_of_work
+
         path = Path(datei)
         try:
             with unit_of_work():
                 body = body_by_code(koerperschaft)
-                fn = {"gebiete": mimp.import_areas, "indikatoren": mimp.import_catalogue,
-                      "werte": mimp.import_values}[kind]
+                fn = {"gebiete": mimp.import_areas, "indikatoren": mimp.import_catalogue, "werte": mimp.import_values}[
+                    kind
+                ]
                 kwargs = {"reference_date": stichtag} if kind == "werte" else {}
                 report = fn(None, body, path.name, path.read_bytes(), commit=not pruefen, **kwargs)
                 if not report.ok:
@@ -122,6 +126,7 @@ def register(app) -> None:
         from beteiligung.services.monitoring import body_by_code
         from beteiligung.services.monitoring import index as idx
         from beteiligung.uow import unit_of_work
+
         try:
             with unit_of_work():
                 body = body_by_code(koerperschaft)
@@ -133,8 +138,9 @@ def register(app) -> None:
             details = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
             _fail(f"Fehler: {exc.message} {details}".strip())
         for m in missing:
-            click.echo(f"Hinweis: {m['kennung']} {m['name']} ohne Index (fehlt: {', '.join(m['indikatoren'])}).",
-                       err=True)
+            click.echo(
+                f"Hinweis: {m['kennung']} {m['name']} ohne Index (fehlt: {', '.join(m['indikatoren'])}).", err=True
+            )
         click.echo(edition_id)
 
     @monitoring.command("export")
@@ -145,6 +151,7 @@ def register(app) -> None:
         from beteiligung.exports import csv_lines
         from beteiligung.services import ServiceError
         from beteiligung.services.monitoring import index as idx
+
         try:
             edition = idx.get_edition(None, ausgabe)
         except ServiceError as exc:
@@ -164,25 +171,28 @@ def register(app) -> None:
         from beteiligung.services.monitoring import body_by_code
         from beteiligung.services.monitoring.release import set_values_released
         from beteiligung.uow import unit_of_work
+
         try:
             with unit_of_work():
                 body = body_by_code(koerperschaft)
                 changed = set_values_released(None, body, not zuruecknehmen)
         except ServiceError as exc:
             _fail(f"Fehler: {exc.message}")
-        click.echo(("Geändert: " if changed else "Unverändert: ")
-                   + ("Freigabe zurückgenommen." if zuruecknehmen else "für den Kreis freigegeben."))
+        click.echo(
+            ("Geändert: " if changed else "Unverändert: ")
+            + ("Freigabe zurückgenommen." if zuruecknehmen else "für den Kreis freigegeben.")
+        )
 
     @monitoring.command("ausgabe-status")
     @click.option("--ausgabe", required=True, type=int)
-    @click.option("--status", "status", required=True,
-                  type=click.Choice(["draft", "released_to_kreis", "published"]))
+    @click.option("--status", "status", required=True, type=click.Choice(["draft", "released_to_kreis", "published"]))
     def status_cmd(ausgabe, status):
         """Status einer Ausgabe setzen: draft, released_to_kreis, published."""
         from beteiligung.services import ServiceError
         from beteiligung.services.monitoring import index as idx
         from beteiligung.uow import unit_of_work
         from models.monitoring import EditionStatus
+
         try:
             with unit_of_work():
                 edition = idx.get_edition(None, ausgabe)
@@ -201,6 +211,7 @@ def register(app) -> None:
         Legt eine eigene Mess-Körperschaft an und entfernt sie am Ende wieder (alles in einer
         Transaktion, die zurückgerollt wird)."""
         from beteiligung.uow import discard
+
         rows = run_benchmark(gebiete, indikatoren, stichtage)
         discard()
         width = max(len(r[0]) for r in rows)
@@ -231,14 +242,16 @@ def run_benchmark(n_areas: int, n_indicators: int, n_dates: int, seed: int = 202
     db.session.flush()
     out = []
     areas_csv = "Kennung;Name;Ebene;Übergeordnet;Einwohnerzahl\n" + "".join(
-        f"{i:05d};Planungsraum {i};Planungsraum;;{rng.randint(200, 15000)}\n" for i in range(n_areas))
+        f"{i:05d};Planungsraum {i};Planungsraum;;{rng.randint(200, 15000)}\n" for i in range(n_areas)
+    )
     t = time.perf_counter()
     report = mimp.import_areas(None, body, "gebiete.csv", areas_csv.encode(), commit=True)
     assert report.ok, report.file_error or [r.errors for r in report.rows if r.errors][:3]
     out.append(("Gebiete importieren", time.perf_counter() - t, f"{n_areas} Gebiete"))
 
     catalogue = "Schlüssel;Name;Einheit;Richtung;Quelle;Mindestfallzahl;Zähler;Nenner\n" + "".join(
-        f"i{k:02d};Indikator {k};%;höher ist schlechter;Messung;5;Fälle;Einwohner\n" for k in range(n_indicators))
+        f"i{k:02d};Indikator {k};%;höher ist schlechter;Messung;5;Fälle;Einwohner\n" for k in range(n_indicators)
+    )
     t = time.perf_counter()
     report = mimp.import_catalogue(None, body, "katalog.csv", catalogue.encode(), commit=True)
     assert report.ok
@@ -257,19 +270,31 @@ def run_benchmark(n_areas: int, n_indicators: int, n_dates: int, seed: int = 202
     t = time.perf_counter()
     report = mimp.import_values(None, body, "werte.csv", data, commit=True)
     assert report.ok, [r.errors for r in report.rows if r.errors][:3]
-    out.append(("Werte importieren (Langformat, geprüft und geschrieben)", time.perf_counter() - t,
-                f"{report.written:,} Werte".replace(",", ".") + f", {len(data) / 1e6:.1f} MB".replace(".", ",")))
+    out.append(
+        (
+            "Werte importieren (Langformat, geprüft und geschrieben)",
+            time.perf_counter() - t,
+            f"{report.written:,} Werte".replace(",", ".") + f", {len(data) / 1e6:.1f} MB".replace(".", ","),
+        )
+    )
 
-    spec = {"name": "Messindex", "ebene": "Planungsraum", "indikatoren": [f"i{k:02d}" for k in range(n_indicators)],
-            "mindest_einwohner": 300, "schwellen": [-1, 1, 1.5],
-            "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"]}
+    spec = {
+        "name": "Messindex",
+        "ebene": "Planungsraum",
+        "indikatoren": [f"i{k:02d}" for k in range(n_indicators)],
+        "mindest_einwohner": 300,
+        "schwellen": [-1, 1, 1.5],
+        "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"],
+    }
     t = time.perf_counter()
     edition = idx.create_edition(None, body, spec, years[-1], years[-3] if n_dates >= 3 else None)
-    out.append(("Sozialindex berechnen und Ausgabe speichern", time.perf_counter() - t,
-                f"{len(edition.results)} Gebiete"))
+    out.append(
+        ("Sozialindex berechnen und Ausgabe speichern", time.perf_counter() - t, f"{len(edition.results)} Gebiete")
+    )
     t = time.perf_counter()
     header, rows = idx.export_table(edition)
     out.append(("Ausgabe als Tabelle aufbereiten (Export)", time.perf_counter() - t, f"{len(rows)} Zeilen"))
     from beteiligung.cli_monitoring_karten import map_benchmark  # geometries and the map page (B2)
+
     out += map_benchmark(body, edition, [f"{i:05d}" for i in range(n_areas)])
     return out

@@ -2,6 +2,7 @@
 
 Added to B1's `monitoring` click group (beteiligung/cli_monitoring.py), registered after it.
 """
+
 from __future__ import annotations
 
 import sys
@@ -50,12 +51,15 @@ def register(app) -> None:
         for r in bad[:50]:
             click.echo(f"Fläche {r.line} ({r.label}): {' '.join(r.errors)}", err=True)
         if bad:
-            click.echo(f"{len(report.rows)} Flächen geprüft, {len(bad)} mit Fehlern. Es wurde nichts gespeichert.",
-                       err=True)
+            click.echo(
+                f"{len(report.rows)} Flächen geprüft, {len(bad)} mit Fehlern. Es wurde nichts gespeichert.", err=True
+            )
             sys.exit(1)
         click.echo(f"Projektion der Datei: {report.crs_label}.")
         if pruefen:
-            click.echo(f"{len(report.rows)} Flächen geprüft, alle in Ordnung. Nur geprüft (--pruefen): nichts gespeichert.")
+            click.echo(
+                f"{len(report.rows)} Flächen geprüft, alle in Ordnung. Nur geprüft (--pruefen): nichts gespeichert."
+            )
         else:
             click.echo(f"{len(report.rows)} Flächen geprüft, {report.written} Gebietsgrenzen gespeichert.")
 
@@ -87,11 +91,16 @@ def benchmark_geojson(codes: list[str], per_edge: int = 10) -> bytes:
                 t = k / per_edge
                 ring.append([round(v, 2) for v in bend(ax + (bx - ax) * t, ay + (by - ay) * t)])
         ring.append(ring[0])
-        feats.append({"type": "Feature", "properties": {"PLR_ID": code},
-                      "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    return json.dumps({"type": "FeatureCollection",
-                       "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}},
-                       "features": feats}).encode()
+        feats.append(
+            {"type": "Feature", "properties": {"PLR_ID": code}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        )
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}},
+            "features": feats,
+        }
+    ).encode()
 
 
 def map_benchmark(body, edition, codes: list[str]) -> list[tuple[str, float, str]]:
@@ -110,20 +119,32 @@ def map_benchmark(body, edition, codes: list[str]) -> list[tuple[str, float, str
     t = time.perf_counter()
     report = import_geometries(None, body, "planungsraeume.geojson", data, "PLR_ID", commit=True)
     assert report.ok, report.file_error or [r.errors for r in report.rows if r.errors][:3]
-    out.append(("Gebietsgrenzen importieren (GeoJSON EPSG:25833 → WGS 84, geprüft)", time.perf_counter() - t,
-                f"{report.written} Flächen, {len(data) / 1e6:.1f} MB".replace(".", ",")))
+    out.append(
+        (
+            "Gebietsgrenzen importieren (GeoJSON EPSG:25833 → WGS 84, geprüft)",
+            time.perf_counter() - t,
+            f"{report.written} Flächen, {len(data) / 1e6:.1f} MB".replace(".", ","),
+        )
+    )
     from beteiligung.extensions import db
+
     db.session.expire_all()  # measure from the database, not from the objects of the import
     t = time.perf_counter()
     result = KD.edition_map(None, edition, "klasse", check_permission=False)
-    out.append(("Klassenkarte als SVG zeichnen (Dienst)", time.perf_counter() - t,
-                f"{result.svg.count('<path')} Flächen, {len(result.svg) / 1e3:.0f} kB SVG"))
+    out.append(
+        (
+            "Klassenkarte als SVG zeichnen (Dienst)",
+            time.perf_counter() - t,
+            f"{result.svg.count('<path')} Flächen, {len(result.svg) / 1e3:.0f} kB SVG",
+        )
+    )
     # The map page as the server renders it (view + template), outside the request cycle so that
     # nothing is committed: the public page of the (temporarily published) edition.
     edition.status = EditionStatus.PUBLISHED
     db.session.flush()
     from beteiligung.services.monitoring import karten as K
     from views.monitoring import oeffentlich
+
     with current_app.test_request_context(f"/oeffentlich/monitoring/{edition.id}"):
         oeffentlich.edition(edition.id)  # compiles the templates once per process (not measured)
     K._PATH_CACHE.clear()  # the first measured call draws the paths, the next ones reuse them
@@ -134,8 +155,14 @@ def map_benchmark(body, edition, codes: list[str]) -> list[tuple[str, float, str
             t = time.perf_counter()
             html = oeffentlich.edition(edition.id)
             timings.append(time.perf_counter() - t)
-    out.append(("Kartenseite mit Tabelle ausliefern (Server-Zeit, Pfade neu gezeichnet)", timings[0],
-                f"{len(html) / 1e3:.0f} kB HTML"))
-    out.append(("Kartenseite mit Tabelle ausliefern (Server-Zeit, weitere Aufrufe)", min(timings[1:]),
-                "Pfade aus dem Cache"))
+    out.append(
+        (
+            "Kartenseite mit Tabelle ausliefern (Server-Zeit, Pfade neu gezeichnet)",
+            timings[0],
+            f"{len(html) / 1e3:.0f} kB HTML",
+        )
+    )
+    out.append(
+        ("Kartenseite mit Tabelle ausliefern (Server-Zeit, weitere Aufrufe)", min(timings[1:]), "Pfade aus dem Cache")
+    )
     return out

@@ -1,4 +1,5 @@
 """CLI der OParl-Schnittstelle: `flask --app beteiligung oparl …`."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,8 +14,9 @@ def register(app) -> None:
 
     @oparl.command("ergebnisse-abrufen")
     @click.argument("url")
-    @click.option("--timeout", type=float, default=10.0, show_default=True,
-                  help="Sekunden je Abruf, bevor der Import abbricht.")
+    @click.option(
+        "--timeout", type=float, default=10.0, show_default=True, help="Sekunden je Abruf, bevor der Import abbricht."
+    )
     def ergebnisse_abrufen(url, timeout):
         """Politische Entscheidungen zu unseren Vorlagen aus dem Ratsinformationssystem (OParl) übernehmen.
 
@@ -22,7 +24,9 @@ def register(app) -> None:
         Bricht ein Abruf ab, wird nichts eingetragen; die Meldung nennt die Stelle.
         """
         from beteiligung.uow import unit_of_work
+
         from .services.oparl.council import ImportStopped, import_outcomes
+
         if timeout <= 0:
             raise click.BadParameter("Bitte eine Zahl größer als 0 angeben.", param_hint="--timeout")
         try:
@@ -37,16 +41,22 @@ def register(app) -> None:
 
     @oparl.command("veroeffentlichung")
     @click.argument("person_id", type=int)
-    @click.option("--kontakt/--ohne-kontakt", default=False,
-                  help="Auch E-Mail und Telefon veröffentlichen (nur mit ausdrücklicher Einwilligung).")
+    @click.option(
+        "--kontakt/--ohne-kontakt",
+        default=False,
+        help="Auch E-Mail und Telefon veröffentlichen (nur mit ausdrücklicher Einwilligung).",
+    )
     @click.option("--widerrufen", is_flag=True, help="Einwilligung widerrufen: die Person verschwindet aus der API.")
     @click.option("--datum", default=None, help="Datum der Einwilligung TT.MM.JJJJ (Standard: heute).")
     def veroeffentlichung(person_id, kontakt, widerrufen, datum):
         """Einwilligung einer Person in die Veröffentlichung (Name, Funktion, Mitgliedschaften) festhalten."""
         from datetime import datetime
-        from beteiligung.uow import unit_of_work
+
         from beteiligung.services import ServiceError
+        from beteiligung.uow import unit_of_work
+
         from .services.oparl.consent import set_publication_consent
+
         day = None
         if datum:
             try:

@@ -1,4 +1,5 @@
 """CLI of the Planung module: `flask --app beteiligung planung abweichungen`."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,6 +19,7 @@ def register(app) -> None:
         der Bedarf entstand (einmal je Maßnahme und Gremium)."""
         from .services.planung.abweichungen import propose_overdue
         from .uow import unit_of_work
+
         try:
             day = date.fromisoformat(stichtag) if stichtag else date.today()
         except ValueError:
@@ -35,6 +37,7 @@ def register(app) -> None:
         """Erinnert angefragte Organisationen ohne Stellungnahme kurz vor der Frist (einmal je Verfahren)."""
         from .services.planung.stellungnahmen import remind
         from .uow import unit_of_work
+
         try:
             day = date.fromisoformat(stichtag) if stichtag else date.today()
         except ValueError:

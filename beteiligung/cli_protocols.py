@@ -1,4 +1,5 @@
 """CLI for Protokoll/Nachhalten: `flask --app beteiligung tasks remind`."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,12 +15,17 @@ def register(app) -> None:
         """Aufgaben und Beschlüsse nachhalten."""
 
     @tasks.command("remind")
-    @click.option("--days-before", type=int, default=None,
-                  help="Erinnerung so viele Tage vor der Fälligkeit (Standard: PROTOKOLL_REMIND_DAYS oder 7).")
+    @click.option(
+        "--days-before",
+        type=int,
+        default=None,
+        help="Erinnerung so viele Tage vor der Fälligkeit (Standard: PROTOKOLL_REMIND_DAYS oder 7).",
+    )
     @click.option("--date", "on_day", default=None, help="Stichtag TT.MM.JJJJ (Standard: heute).")
     def remind(days_before, on_day):
         """Schreibt Erinnerungen vor und nach Fälligkeit in den Postausgang."""
         from .services.protocols import send_reminders
+
         day = None
         if on_day:
             try:

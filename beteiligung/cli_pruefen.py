@@ -1,4 +1,5 @@
 """CLI: `flask --app beteiligung pruefen fuzz --anzahl N` – a fuzzing campaign on a throwaway database."""
+
 from __future__ import annotations
 
 import shutil
@@ -19,8 +20,11 @@ def register(app) -> None:
     @click.option("--anzahl", default=2000, show_default=True, help="Zahl der Anfragen.")
     @click.option("--seiten", default=80, show_default=True, help="Seiten je Rolle beim Erkunden.")
     @click.option("--seed", type=int, default=None, help="Zufallsstartwert (wiederholbar); ohne: zufällig.")
-    @click.option("--datenbank-url", default=None,
-                  help="Eine LEERE Wegwerf-Datenbank (z. B. PostgreSQL); ohne: SQLite in einem Temp-Verzeichnis.")
+    @click.option(
+        "--datenbank-url",
+        default=None,
+        help="Eine LEERE Wegwerf-Datenbank (z. B. PostgreSQL); ohne: SQLite in einem Temp-Verzeichnis.",
+    )
     def fuzz(anzahl, seiten, seed, datenbank_url):
         """Sendet erzeugte Eingaben an jede Route und jedes Formular, als jede Demo-Rolle, und zeigt die
         Statuscodes je Route. Arbeitet nie mit Ihren Daten: die Demodaten werden in eine Wegwerf-Datenbank
@@ -28,7 +32,9 @@ def register(app) -> None:
         try:
             import hypothesis  # noqa: F401
         except ImportError as exc:
-            raise click.ClickException("Dafür wird das Paket „hypothesis“ gebraucht (pip install -e '.[test]').") from exc
+            raise click.ClickException(
+                "Dafür wird das Paket „hypothesis“ gebraucht (pip install -e '.[test]')."
+            ) from exc
         from flask_migrate import upgrade
         from sqlalchemy import create_engine, inspect
 
@@ -41,20 +47,33 @@ def register(app) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="beteiligung-fuzz-"))
         url = datenbank_url or f"sqlite:///{workdir / 'fuzz.sqlite'}"
         if datenbank_url:
-            engine = create_engine(datenbank_url.replace("postgresql://", "postgresql+psycopg://", 1)
-                                   if datenbank_url.startswith("postgresql://") else datenbank_url)
+            engine = create_engine(
+                datenbank_url.replace("postgresql://", "postgresql+psycopg://", 1)
+                if datenbank_url.startswith("postgresql://")
+                else datenbank_url
+            )
             try:
                 if inspect(engine).get_table_names():
-                    raise click.ClickException("Die angegebene Datenbank ist nicht leer. Der Fuzzer braucht eine "
-                                               "leere Wegwerf-Datenbank und verändert sie beliebig.")
+                    raise click.ClickException(
+                        "Die angegebene Datenbank ist nicht leer. Der Fuzzer braucht eine "
+                        "leere Wegwerf-Datenbank und verändert sie beliebig."
+                    )
             finally:
                 engine.dispose()
             url = engine.url.render_as_string(hide_password=False)
-        fuzz_app = create_app({
-            "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "fuzz-" + workdir.name, "TESTING": True,
-            "PROPAGATE_EXCEPTIONS": False, "READ_ONLY_GET_GUARD": True, "LOGIN_MAX_FAILURES": 10**6,
-            "UPLOAD_FOLDER": str(workdir / "uploads"), "SMTP_HOST": "", "BASE_URL": "http://localhost",
-        })
+        fuzz_app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": "fuzz-" + workdir.name,
+                "TESTING": True,
+                "PROPAGATE_EXCEPTIONS": False,
+                "READ_ONLY_GET_GUARD": True,
+                "LOGIN_MAX_FAILURES": 10**6,
+                "UPLOAD_FOLDER": str(workdir / "uploads"),
+                "SMTP_HOST": "",
+                "BASE_URL": "http://localhost",
+            }
+        )
         fuzz_app.logger.disabled = True  # the table shows what went wrong; no tracebacks in between
         try:
             with fuzz_app.app_context():
@@ -72,7 +91,9 @@ def register(app) -> None:
             click.echo("")
             click.echo(f"{fuzzer.summary()}, {seconds:.0f} s")
             for f in fuzzer.failures[:50]:
-                click.echo(f"  {f['status']} {f['role']}: {f['method']} {f['path']} [{f['body'][:120]}] – {f['reason']}")
+                click.echo(
+                    f"  {f['status']} {f['role']}: {f['method']} {f['path']} [{f['body'][:120]}] – {f['reason']}"
+                )
             if fuzzer.failures:
                 raise SystemExit(1)
         finally:

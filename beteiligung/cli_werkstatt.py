@@ -1,4 +1,5 @@
 """CLI for the Werkstatt: `flask --app beteiligung werkstatt erinnern`."""
+
 from __future__ import annotations
 
 import click
@@ -16,6 +17,7 @@ def register(app) -> None:
         """Erinnert Eingeladene laufender Terminabstimmungen ohne Antwort (höchstens einmal in 24 Stunden);
         die Mails gehen in den Postausgang."""
         from .services.werkstatt.polls import remind_due
+
         with unit_of_work():
             n = remind_due()
         click.echo(f"{n} Erinnerungen zu Terminabstimmungen in den Postausgang gelegt.")

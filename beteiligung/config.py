@@ -3,6 +3,7 @@
 Every setting has a safe default for a developer machine; production sets
 BETEILIGUNG_DATABASE_URL, BASE_URL and SMTP_* (see README, "Betrieb").
 """
+
 from __future__ import annotations
 
 import os
@@ -62,13 +63,11 @@ def _days(name: str, default: int) -> int:
 
 def load_config(instance_path: Path) -> dict:
     instance_path = Path(instance_path)
-    db_url = os.environ.get(
-        "BETEILIGUNG_DATABASE_URL", f"sqlite:///{instance_path / 'beteiligung.sqlite'}"
-    )
+    db_url = os.environ.get("BETEILIGUNG_DATABASE_URL", f"sqlite:///{instance_path / 'beteiligung.sqlite'}")
     if db_url.startswith("postgres://"):
-        db_url = "postgresql+psycopg://" + db_url[len("postgres://"):]
+        db_url = "postgresql+psycopg://" + db_url[len("postgres://") :]
     elif db_url.startswith("postgresql://"):
-        db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
+        db_url = "postgresql+psycopg://" + db_url[len("postgresql://") :]
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": db_url,
@@ -112,10 +111,24 @@ def load_config(instance_path: Path) -> dict:
         # Uploads: "datenbank" or "verzeichnis"; empty = datenbank with PostgreSQL, else verzeichnis.
         "FILE_STORAGE": os.environ.get("FILE_STORAGE", "").strip().lower(),
         # Betreiberseiten (services/betrieb/rechtliches.py); "|" trennt Zeilen.
-        **{key: os.environ.get(key, "").strip() for key in (
-            "BETREIBER_NAME", "BETREIBER_ANSCHRIFT", "BETREIBER_VERTRETEN", "BETREIBER_EMAIL", "BETREIBER_TELEFON",
-            "BETREIBER_AUFSICHT", "DATENSCHUTZ_BEAUFTRAGTE", "DATENSCHUTZ_AUFSICHT", "BARRIEREFREIHEIT_STATUS",
-            "BARRIEREFREIHEIT_MAENGEL", "BARRIEREFREIHEIT_ERSTELLT", "BARRIEREFREIHEIT_KONTAKT", "SCHLICHTUNGSSTELLE")},
+        **{
+            key: os.environ.get(key, "").strip()
+            for key in (
+                "BETREIBER_NAME",
+                "BETREIBER_ANSCHRIFT",
+                "BETREIBER_VERTRETEN",
+                "BETREIBER_EMAIL",
+                "BETREIBER_TELEFON",
+                "BETREIBER_AUFSICHT",
+                "DATENSCHUTZ_BEAUFTRAGTE",
+                "DATENSCHUTZ_AUFSICHT",
+                "BARRIEREFREIHEIT_STATUS",
+                "BARRIEREFREIHEIT_MAENGEL",
+                "BARRIEREFREIHEIT_ERSTELLT",
+                "BARRIEREFREIHEIT_KONTAKT",
+                "SCHLICHTUNGSSTELLE",
+            )
+        },
         # PDF for the eAkte (services/betrieb/pdf.py): protocols and contracts as PDF/A-3a; empty = plain PDF.
         "PDF_VARIANT": os.environ.get("PDF_VARIANT", "pdf/a-3a").strip().lower(),
         "OUTBOX_CLAIM_SECONDS": int(os.environ.get("OUTBOX_CLAIM_SECONDS", "600") or 600),
@@ -153,14 +166,24 @@ def _oidc_providers() -> dict:
     _SCOPES, _GROUPS_CLAIM, _GROUP_ROLES, _CREATE_USERS (services/anmeldung/oidc.py)."""
     result = {}
     for name in [n.strip().lower() for n in os.environ.get("OIDC_PROVIDERS", "").split(",") if n.strip()]:
-        env = lambda key, default="": os.environ.get(f"OIDC_{name.upper()}_{key}", default).strip()  # noqa: E731
+
+        def env(key, default="", prefix=f"OIDC_{name.upper()}_"):
+            return os.environ.get(prefix + key, default).strip()
+
         if not env("ISSUER") or not env("CLIENT_ID"):
-            raise ValueError(f"OIDC_{name.upper()}_ISSUER und OIDC_{name.upper()}_CLIENT_ID müssen gesetzt sein "
-                             f"(OIDC_PROVIDERS nennt {name!r}).")
+            raise ValueError(
+                f"OIDC_{name.upper()}_ISSUER und OIDC_{name.upper()}_CLIENT_ID müssen gesetzt sein "
+                f"(OIDC_PROVIDERS nennt {name!r})."
+            )
         result[name] = {
-            "name": name, "issuer": env("ISSUER"), "client_id": env("CLIENT_ID"),
-            "client_secret": env("CLIENT_SECRET"), "label": env("LABEL", name),
-            "scopes": env("SCOPES", "openid email profile"), "groups_claim": env("GROUPS_CLAIM", "groups"),
-            "group_roles": env("GROUP_ROLES"), "create_users": env("CREATE_USERS", "jit").lower(),
+            "name": name,
+            "issuer": env("ISSUER"),
+            "client_id": env("CLIENT_ID"),
+            "client_secret": env("CLIENT_SECRET"),
+            "label": env("LABEL", name),
+            "scopes": env("SCOPES", "openid email profile"),
+            "groups_claim": env("GROUPS_CLAIM", "groups"),
+            "group_roles": env("GROUP_ROLES"),
+            "create_users": env("CREATE_USERS", "jit").lower(),
         }
     return result

@@ -17,6 +17,7 @@ transaction handling is switched off (isolation_level=None) and the BEGIN is emi
 If the lock still cannot be had within the timeout the request ends with the German 503 page
 (beteiligung/__init__.py) and, being one transaction, leaves nothing half-written.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,6 +58,7 @@ def _wants_write_lock(conn: Connection) -> bool:
     if not has_request_context() or request.method not in WRITE_METHODS:
         return False
     from flask import g
+
     return not g.get("sqlite_reads_only")  # set once the request has given up writing (503 page)
 
 
@@ -93,7 +95,7 @@ def side_write(work: Callable[[Connection], None], busy_timeout_ms: int = SIDE_B
                 if sqlite:
                     driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return True
-    except Exception:  # noqa: BLE001 - failure-tolerant by design
+    except Exception:
         log.warning("Nebentransaktion fehlgeschlagen (ignoriert)", exc_info=True)
         return False
 
@@ -116,6 +118,7 @@ def _guard_statement(conn, cursor, statement, parameters, context, executemany):
     if not current_app.config.get("READ_ONLY_GET_GUARD") or conn.get_execution_options().get("side_write"):
         return
     from flask import g
+
     if not g.get("read_only_guard_on"):  # only requests really dispatched (not test_request_context)
         return
     if g.get("get_may_write"):  # a protocol-mandated GET that changes state (see writes_on_get)
@@ -135,6 +138,7 @@ def writes_on_get(view):
     def wrapper(*args, **kwargs):
         g.get_may_write = True
         return view(*args, **kwargs)
+
     return wrapper
 
 

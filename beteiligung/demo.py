@@ -6,6 +6,7 @@ inhabitants in the Kreisstadt, Wohlfahrtsverbände, Träger, the Jobcenter,
 Verwaltung and Politik as stakeholders. Modules add their own steps to
 DEMO_STEPS; each step receives the DemoContext with what was created.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,73 +16,195 @@ from datetime import date
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
-from beteiligung.uow import unit_of_work
 from beteiligung.services.accounts import create_user_direct
+from beteiligung.uow import unit_of_work
 from models import (
-    ROLE_ADMIN, ROLE_AREA_MANAGER, ROLE_PARTNER, ROLE_PLANNER, ROLE_POLITICS,
-    Area, Body, Handlungsfeld, Organisation, Person, Thema, User, Zielgruppe,
+    ROLE_ADMIN,
+    ROLE_AREA_MANAGER,
+    ROLE_PARTNER,
+    ROLE_PLANNER,
+    ROLE_POLITICS,
+    Area,
+    Body,
+    Handlungsfeld,
+    Organisation,
+    Person,
+    Thema,
+    User,
+    Zielgruppe,
 )
 
 DEMO_PASSWORD = "Beteiligung-2026"
 
 HANDLUNGSFELDER = [
-    "Kinder, Jugend und Familie", "Bildung", "Arbeit und Beschäftigung", "Existenzsicherung und Armut",
-    "Wohnen", "Gesundheit", "Pflege", "Alter und Senior·innen", "Integration und Migration",
+    "Kinder, Jugend und Familie",
+    "Bildung",
+    "Arbeit und Beschäftigung",
+    "Existenzsicherung und Armut",
+    "Wohnen",
+    "Gesundheit",
+    "Pflege",
+    "Alter und Senior·innen",
+    "Integration und Migration",
     "Inklusion und Teilhabe",
 ]
 ZIELGRUPPEN = [
-    "Kinder unter 6 Jahren", "Jugendliche", "Alleinerziehende", "Langzeitarbeitslose", "Senior·innen",
-    "Menschen mit Behinderung", "Zugewanderte", "Familien mit geringem Einkommen", "Pflegende Angehörige",
+    "Kinder unter 6 Jahren",
+    "Jugendliche",
+    "Alleinerziehende",
+    "Langzeitarbeitslose",
+    "Senior·innen",
+    "Menschen mit Behinderung",
+    "Zugewanderte",
+    "Familien mit geringem Einkommen",
+    "Pflegende Angehörige",
 ]
 THEMEN = [
-    "Frühe Hilfen", "Kinderarmut", "Übergang Schule–Beruf", "Bezahlbarer Wohnraum", "Nachbarschaft",
-    "Quartiersentwicklung", "Mobilität im Alter", "Sprachförderung", "Ehrenamt", "Digitale Teilhabe",
+    "Frühe Hilfen",
+    "Kinderarmut",
+    "Übergang Schule–Beruf",
+    "Bezahlbarer Wohnraum",
+    "Nachbarschaft",
+    "Quartiersentwicklung",
+    "Mobilität im Alter",
+    "Sprachförderung",
+    "Ehrenamt",
+    "Digitale Teilhabe",
 ]
 
 KOMMUNEN = [
     # name, AGS, population, [(code, name, population, parent Stadtbezirk or None)]
-    ("Stadt Lindenau", "09970012", 86400, [
-        ("SB-N", "Stadtbezirk Nord", 38600, None), ("SB-S", "Stadtbezirk Süd", 47800, None),
-        ("SR-01", "Altstadt", 11800, "SB-N"), ("SR-02", "Bahnhofsviertel", 12600, "SB-N"),
-        ("SR-03", "Lindenau-Nord", 14200, "SB-N"), ("SR-04", "Am Mühlbach", 10900, "SB-S"),
-        ("SR-05", "Südstadt", 13900, "SB-S"), ("SR-06", "Hohe Eiche", 12100, "SB-S"),
-        ("SR-07", "Kastanienhof", 10900, "SB-S"),
-    ]),
-    ("Stadt Hagenfeld", "09970021", 31200, [
-        ("HF-1", "Hagenfeld-Mitte", 11400, None), ("HF-2", "Hagenfeld-West", 10300, None),
-        ("HF-3", "Kornfeld", 9500, None), ("HF-4", "Ortsteil Brücken", 4200, None),
-    ]),
-    ("Gemeinde Bruchhausen", "09970033", 18700, [
-        ("BH-1", "Bruchhausen-Dorf", 7400, None), ("BH-2", "Neubruch", 6800, None),
-        ("BH-3", "Moorweg", 4500, None),
-    ]),
-    ("Stadt Altweiler", "09970045", 24500, [
-        ("AW-1", "Altweiler-Zentrum", 9800, None), ("AW-2", "Siedlung am Hang", 8300, None),
-        ("AW-3", "Weilerfeld", 6400, None),
-    ]),
-    ("Gemeinde Ostermoor", "09970058", 14900, [
-        ("OM-1", "Ostermoor", 8100, None), ("OM-2", "Heidekamp", 4300, None),
-        ("OM-3", "Fennhusen", 2500, None), ("OM-4", "Ostermoor-Siedlung", 3100, None),
-    ]),
+    (
+        "Stadt Lindenau",
+        "09970012",
+        86400,
+        [
+            ("SB-N", "Stadtbezirk Nord", 38600, None),
+            ("SB-S", "Stadtbezirk Süd", 47800, None),
+            ("SR-01", "Altstadt", 11800, "SB-N"),
+            ("SR-02", "Bahnhofsviertel", 12600, "SB-N"),
+            ("SR-03", "Lindenau-Nord", 14200, "SB-N"),
+            ("SR-04", "Am Mühlbach", 10900, "SB-S"),
+            ("SR-05", "Südstadt", 13900, "SB-S"),
+            ("SR-06", "Hohe Eiche", 12100, "SB-S"),
+            ("SR-07", "Kastanienhof", 10900, "SB-S"),
+        ],
+    ),
+    (
+        "Stadt Hagenfeld",
+        "09970021",
+        31200,
+        [
+            ("HF-1", "Hagenfeld-Mitte", 11400, None),
+            ("HF-2", "Hagenfeld-West", 10300, None),
+            ("HF-3", "Kornfeld", 9500, None),
+            ("HF-4", "Ortsteil Brücken", 4200, None),
+        ],
+    ),
+    (
+        "Gemeinde Bruchhausen",
+        "09970033",
+        18700,
+        [
+            ("BH-1", "Bruchhausen-Dorf", 7400, None),
+            ("BH-2", "Neubruch", 6800, None),
+            ("BH-3", "Moorweg", 4500, None),
+        ],
+    ),
+    (
+        "Stadt Altweiler",
+        "09970045",
+        24500,
+        [
+            ("AW-1", "Altweiler-Zentrum", 9800, None),
+            ("AW-2", "Siedlung am Hang", 8300, None),
+            ("AW-3", "Weilerfeld", 6400, None),
+        ],
+    ),
+    (
+        "Gemeinde Ostermoor",
+        "09970058",
+        14900,
+        [
+            ("OM-1", "Ostermoor", 8100, None),
+            ("OM-2", "Heidekamp", 4300, None),
+            ("OM-3", "Fennhusen", 2500, None),
+            ("OM-4", "Ostermoor-Siedlung", 3100, None),
+        ],
+    ),
 ]
 
 # Organisations of the seed types (name, kind, short, Kommune index or None for Kreis-wide, fields)
 ORGANISATIONEN = [
-    ("AWO Kreisverband Lindenau e. V.", "Wohlfahrtsverband", "AWO", None, ["Kinder, Jugend und Familie", "Pflege", "Alter und Senior·innen"]),
-    ("Caritasverband für den Kreis Lindenau e. V.", "Wohlfahrtsverband", "Caritas", None, ["Existenzsicherung und Armut", "Integration und Migration", "Gesundheit"]),
-    ("Diakonisches Werk Lindenau-Hagenfeld", "Wohlfahrtsverband", "Diakonie", None, ["Wohnen", "Existenzsicherung und Armut", "Pflege"]),
-    ("DRK-Kreisverband Lindenau e. V.", "Wohlfahrtsverband", "DRK", None, ["Gesundheit", "Pflege", "Kinder, Jugend und Familie"]),
-    ("Der Paritätische – Kreisgruppe Lindenau", "Wohlfahrtsverband", "Paritätischer", None, ["Inklusion und Teilhabe", "Gesundheit"]),
-    ("Arbeitsgemeinschaft der Freien Wohlfahrtspflege im Kreis Lindenau", "Wohlfahrtsverband", "AG FW", None, ["Existenzsicherung und Armut"]),
-    ("Jobcenter Kreis Lindenau", "Jobcenter", "Jobcenter", None, ["Arbeit und Beschäftigung", "Existenzsicherung und Armut"]),
-    ("Kreisverwaltung Lindenau – Fachbereich Soziales", "Verwaltung/Fachbereich", "FB Soziales", None, ["Existenzsicherung und Armut", "Pflege"]),
+    (
+        "AWO Kreisverband Lindenau e. V.",
+        "Wohlfahrtsverband",
+        "AWO",
+        None,
+        ["Kinder, Jugend und Familie", "Pflege", "Alter und Senior·innen"],
+    ),
+    (
+        "Caritasverband für den Kreis Lindenau e. V.",
+        "Wohlfahrtsverband",
+        "Caritas",
+        None,
+        ["Existenzsicherung und Armut", "Integration und Migration", "Gesundheit"],
+    ),
+    (
+        "Diakonisches Werk Lindenau-Hagenfeld",
+        "Wohlfahrtsverband",
+        "Diakonie",
+        None,
+        ["Wohnen", "Existenzsicherung und Armut", "Pflege"],
+    ),
+    (
+        "DRK-Kreisverband Lindenau e. V.",
+        "Wohlfahrtsverband",
+        "DRK",
+        None,
+        ["Gesundheit", "Pflege", "Kinder, Jugend und Familie"],
+    ),
+    (
+        "Der Paritätische – Kreisgruppe Lindenau",
+        "Wohlfahrtsverband",
+        "Paritätischer",
+        None,
+        ["Inklusion und Teilhabe", "Gesundheit"],
+    ),
+    (
+        "Arbeitsgemeinschaft der Freien Wohlfahrtspflege im Kreis Lindenau",
+        "Wohlfahrtsverband",
+        "AG FW",
+        None,
+        ["Existenzsicherung und Armut"],
+    ),
+    (
+        "Jobcenter Kreis Lindenau",
+        "Jobcenter",
+        "Jobcenter",
+        None,
+        ["Arbeit und Beschäftigung", "Existenzsicherung und Armut"],
+    ),
+    (
+        "Kreisverwaltung Lindenau – Fachbereich Soziales",
+        "Verwaltung/Fachbereich",
+        "FB Soziales",
+        None,
+        ["Existenzsicherung und Armut", "Pflege"],
+    ),
     ("Kreisjugendamt Lindenau", "Verwaltung/Fachbereich", "Jugendamt", None, ["Kinder, Jugend und Familie"]),
     ("Gesundheitsamt Kreis Lindenau", "Verwaltung/Fachbereich", "Gesundheitsamt", None, ["Gesundheit"]),
     ("Statistikstelle Kreis Lindenau", "Verwaltung/Fachbereich", "Statistik", None, []),
     ("Ausschuss für Soziales und Gesundheit des Kreistags", "Politik/Ausschuss", "ASG", None, ["Gesundheit", "Pflege"]),
     ("Jugendhilfeausschuss Kreis Lindenau", "Politik/Ausschuss", "JHA", None, ["Kinder, Jugend und Familie"]),
     ("Kreisseniorenbeirat Lindenau", "Selbsthilfe/Beirat", "Seniorenbeirat", None, ["Alter und Senior·innen"]),
-    ("Beirat für Menschen mit Behinderung", "Selbsthilfe/Beirat", "Behindertenbeirat", None, ["Inklusion und Teilhabe"]),
+    (
+        "Beirat für Menschen mit Behinderung",
+        "Selbsthilfe/Beirat",
+        "Behindertenbeirat",
+        None,
+        ["Inklusion und Teilhabe"],
+    ),
     ("Selbsthilfekontaktstelle Lindenau", "Selbsthilfe/Beirat", "KISS", 0, ["Gesundheit"]),
     ("Integrationsrat der Stadt Lindenau", "Selbsthilfe/Beirat", "Integrationsrat", 0, ["Integration und Migration"]),
     ("Familienzentrum Sonnenblume", "Schule/Kita", None, 0, ["Kinder, Jugend und Familie", "Bildung"]),
@@ -117,7 +240,13 @@ ORGANISATIONEN = [
     ("Quartiersbüro Südstadt", "Initiative/Verein", None, 0, ["Wohnen", "Inklusion und Teilhabe"]),
     ("Nachbarschaftsverein Hohe Eiche e. V.", "Initiative/Verein", None, 0, ["Alter und Senior·innen"]),
     ("Sportverein TuS Lindenau 1898 e. V.", "Initiative/Verein", None, 0, ["Kinder, Jugend und Familie", "Gesundheit"]),
-    ("Mehrgenerationenhaus Hagenfeld", "Freier Träger", None, 1, ["Alter und Senior·innen", "Kinder, Jugend und Familie"]),
+    (
+        "Mehrgenerationenhaus Hagenfeld",
+        "Freier Träger",
+        None,
+        1,
+        ["Alter und Senior·innen", "Kinder, Jugend und Familie"],
+    ),
     ("Frauenberatungsstelle Lindenau", "Freier Träger", None, 0, ["Gesundheit"]),
     ("Hebammenzentrum Lindenau", "Freier Träger", None, 0, ["Gesundheit", "Kinder, Jugend und Familie"]),
     ("Kinderklinik am Kreiskrankenhaus", "Freier Träger", None, None, ["Gesundheit"]),
@@ -129,14 +258,88 @@ ORGANISATIONEN = [
     ("Stadtwerke Lindenau", "Wirtschaft", None, 0, []),
 ]
 
-FIRST = ["Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hakan", "Ida", "Jonas", "Katrin", "Lukas",
-         "Mara", "Nils", "Olga", "Paul", "Rana", "Sven", "Tanja", "Ulrich", "Vera", "Wiebke", "Yusuf", "Zoe",
-         "Andrea", "Bernd", "Chiara", "Dennis", "Esra", "Frank", "Gül", "Heike", "Ivan", "Julia", "Kai", "Lea"]
-LAST = ["Albers", "Brinkmann", "Cordes", "Demir", "Ehlers", "Friese", "Göbel", "Hansen", "Iwanowa", "Janßen",
-        "Kaya", "Lüders", "Meyerhoff", "Nowak", "Oltmanns", "Petersen", "Quast", "Rehberg", "Schütte", "Tiedemann",
-        "Uhlig", "Vogt", "Wessels", "Yilmaz", "Zander", "Böhm", "Kruse", "Lange", "Scholz", "Wolff"]
-FUNCTIONS = ["Geschäftsführung", "Fachbereichsleitung", "Einrichtungsleitung", "Sozialarbeiter·in", "Koordination",
-             "Bereichsleitung Pflege", "Quartiersmanagement", "Vorsitz", "Referent·in", "Teamleitung"]
+FIRST = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Elif",
+    "Felix",
+    "Greta",
+    "Hakan",
+    "Ida",
+    "Jonas",
+    "Katrin",
+    "Lukas",
+    "Mara",
+    "Nils",
+    "Olga",
+    "Paul",
+    "Rana",
+    "Sven",
+    "Tanja",
+    "Ulrich",
+    "Vera",
+    "Wiebke",
+    "Yusuf",
+    "Zoe",
+    "Andrea",
+    "Bernd",
+    "Chiara",
+    "Dennis",
+    "Esra",
+    "Frank",
+    "Gül",
+    "Heike",
+    "Ivan",
+    "Julia",
+    "Kai",
+    "Lea",
+]
+LAST = [
+    "Albers",
+    "Brinkmann",
+    "Cordes",
+    "Demir",
+    "Ehlers",
+    "Friese",
+    "Göbel",
+    "Hansen",
+    "Iwanowa",
+    "Janßen",
+    "Kaya",
+    "Lüders",
+    "Meyerhoff",
+    "Nowak",
+    "Oltmanns",
+    "Petersen",
+    "Quast",
+    "Rehberg",
+    "Schütte",
+    "Tiedemann",
+    "Uhlig",
+    "Vogt",
+    "Wessels",
+    "Yilmaz",
+    "Zander",
+    "Böhm",
+    "Kruse",
+    "Lange",
+    "Scholz",
+    "Wolff",
+]
+FUNCTIONS = [
+    "Geschäftsführung",
+    "Fachbereichsleitung",
+    "Einrichtungsleitung",
+    "Sozialarbeiter·in",
+    "Koordination",
+    "Bereichsleitung Pflege",
+    "Quartiersmanagement",
+    "Vorsitz",
+    "Referent·in",
+    "Teamleitung",
+]
 
 
 @dataclass
@@ -158,8 +361,10 @@ def _demo_steps():
     import pkgutil
 
     from beteiligung import demo_steps
+
     for module in sorted(pkgutil.iter_modules(demo_steps.__path__), key=lambda m: m.name):
         yield importlib.import_module(f"beteiligung.demo_steps.{module.name}").run
+
 
 # (Rolle, E-Mail, what they see) – printed by `make run` and listed in the README.
 DEMO_LOGINS: list[tuple[str, str, str]] = []
@@ -191,15 +396,30 @@ def _load_demo() -> DemoContext:
         db.session.add(kommune)
         ctx.kommunen.append(kommune)
         for code, area_name, pop, parent_code in areas:
-            area = Area(body=kommune, code=code, name=area_name, population=pop,
-                        kind="Stadtbezirk" if code.startswith("SB") else "Sozialraum",
-                        parent=ctx.areas.get(parent_code), valid_from=date(2021, 1, 1))
+            area = Area(
+                body=kommune,
+                code=code,
+                name=area_name,
+                population=pop,
+                kind="Stadtbezirk" if code.startswith("SB") else "Sozialraum",
+                parent=ctx.areas.get(parent_code),
+                valid_from=date(2021, 1, 1),
+            )
             db.session.add(area)
             ctx.areas[code] = area
     # One revised area shows history: the old cut of the Bahnhofsviertel ended in 2020.
-    db.session.add(Area(body=ctx.kommunen[0], code="SR-02-alt", name="Bahnhofsviertel (Zuschnitt bis 2020)",
-                        population=15100, kind="Sozialraum", valid_from=date(2012, 1, 1), valid_to=date(2020, 12, 31),
-                        description="Vor der Neugliederung 2021 gehörte der Bereich um den Güterbahnhof dazu."))
+    db.session.add(
+        Area(
+            body=ctx.kommunen[0],
+            code="SR-02-alt",
+            name="Bahnhofsviertel (Zuschnitt bis 2020)",
+            population=15100,
+            kind="Sozialraum",
+            valid_from=date(2012, 1, 1),
+            valid_to=date(2020, 12, 31),
+            description="Vor der Neugliederung 2021 gehörte der Bereich um den Güterbahnhof dazu.",
+        )
+    )
     social_areas = [a for a in ctx.areas.values() if a.kind == "Sozialraum"]
     for name, kind, short, kommune_index, fields in ORGANISATIONEN:
         body = kreis if kommune_index is None else ctx.kommunen[kommune_index]
@@ -209,10 +429,17 @@ def _load_demo() -> DemoContext:
             local = [a for a in social_areas if a.body is body]
             areas = rng.sample(local, min(len(local), rng.randint(1, 2)))
         org = Organisation(
-            body=body, name=name, kind=kind, short_name=short, city=body.name.split(" ", 1)[1],
-            postcode=f"{rng.randint(31000, 31999)}", street=f"{rng.choice(['Hauptstraße', 'Lindenallee', 'Marktplatz', 'Kirchweg', 'Bahnhofstraße'])} {rng.randint(1, 80)}",
-            email=f"kontakt@{_slug(short or name)}.example", phone=f"0{rng.randint(4000, 4999)} {rng.randint(10000, 99999)}",
-            areas=areas, terms=[terms[f] for f in fields],
+            body=body,
+            name=name,
+            kind=kind,
+            short_name=short,
+            city=body.name.split(" ", 1)[1],
+            postcode=f"{rng.randint(31000, 31999)}",
+            street=f"{rng.choice(['Hauptstraße', 'Lindenallee', 'Marktplatz', 'Kirchweg', 'Bahnhofstraße'])} {rng.randint(1, 80)}",
+            email=f"kontakt@{_slug(short or name)}.example",
+            phone=f"0{rng.randint(4000, 4999)} {rng.randint(10000, 99999)}",
+            areas=areas,
+            terms=[terms[f] for f in fields],
         )
         if kind in ("Schule/Kita", "Wohlfahrtsverband") and rng.random() < 0.5:
             org.terms.append(terms[rng.choice(ZIELGRUPPEN)])
@@ -224,10 +451,15 @@ def _load_demo() -> DemoContext:
         org = orgs[i % len(orgs)]
         consent = i % 9 != 0
         person = Person(
-            body=org.body, first_name=first, last_name=last, function=FUNCTIONS[i % len(FUNCTIONS)],
-            organisation=org, email=f"{_slug(first)}.{_slug(last)}{i}@{_slug(org.short_name or org.name)}.example",
+            body=org.body,
+            first_name=first,
+            last_name=last,
+            function=FUNCTIONS[i % len(FUNCTIONS)],
+            organisation=org,
+            email=f"{_slug(first)}.{_slug(last)}{i}@{_slug(org.short_name or org.name)}.example",
             phone=f"0{rng.randint(4000, 4999)} {rng.randint(10000, 99999)}",
-            consent_given=consent, consent_date=date(2025, 1 + i % 12, 1 + i % 27) if consent else None,
+            consent_given=consent,
+            consent_date=date(2025, 1 + i % 12, 1 + i % 27) if consent else None,
             consent_purpose="Einladungen zu Gremien und Netzwerkarbeit" if consent else None,
         )
         db.session.add(person)
@@ -246,8 +478,17 @@ def _slug(text: str) -> str:
 
 
 def _person(ctx, first, last, function, org, email) -> Person:
-    p = Person(body=org.body, first_name=first, last_name=last, function=function, organisation=org, email=email,
-               consent_given=True, consent_date=date(2025, 3, 1), consent_purpose="Zugang zur Plattform")
+    p = Person(
+        body=org.body,
+        first_name=first,
+        last_name=last,
+        function=function,
+        organisation=org,
+        email=email,
+        consent_given=True,
+        consent_date=date(2025, 3, 1),
+        consent_purpose="Zugang zur Plattform",
+    )
     db.session.add(p)
     ctx.persons.append(p)
     return p
@@ -258,20 +499,69 @@ def _demo_users(ctx: DemoContext) -> None:
     fb = ctx.orgs["FB Soziales"]
     DEMO_LOGINS.clear()
     specs = [
-        ("admin", "Administration", "admin@lindenau.example", "Alex Admin", None,
-         [{"role": ROLE_ADMIN}], "alles, auch Benutzer und Postausgang"),
-        ("planung", "Sozialplanung (Kreis)", "planung@kreis-lindenau.example", "Sabine Korte", ("Sabine", "Korte", "Sozialplanerin", fb),
-         [{"role": ROLE_PLANNER, "body_id": kreis.id, "function_title": "Stabsstelle Sozialplanung"}], "Kreis Lindenau: volle Rechte"),
-        ("planung_kommune", "Sozialplanung (Kommune)", "planung@stadt-lindenau.example", "Jens Haverkamp", ("Jens", "Haverkamp", "Sozialplaner", ctx.orgs["Sozialamt Stadt Lindenau"]),
-         [{"role": ROLE_PLANNER, "body_id": lindenau.id, "function_title": "Sozialplanung Stadt Lindenau"}], "Stadt Lindenau: volle Rechte"),
-        ("srm", "Sozialraummanagement", "sozialraum.sued@stadt-lindenau.example", "Aylin Demirtaş", ("Aylin", "Demirtaş", "Sozialraummanagerin", ctx.orgs["Sozialamt Stadt Lindenau"]),
-         [{"role": ROLE_AREA_MANAGER, "areas": [ctx.areas["SR-05"], ctx.areas["SR-06"], ctx.areas["SR-07"]]}], "Südstadt, Hohe Eiche, Kastanienhof"),
-        ("partner", "Partner (Wohlfahrtsverband)", "partner@awo-lindenau.example", "Petra Lohmann", ("Petra", "Lohmann", "Geschäftsführung", ctx.orgs["AWO"]),
-         [{"role": ROLE_PARTNER, "organisation_id": ctx.orgs["AWO"].id}], "nur AWO Kreisverband Lindenau"),
-        ("jobcenter", "Partner (Jobcenter)", "partner@jobcenter-lindenau.example", "Murat Şahin", ("Murat", "Şahin", "Teamleitung Markt und Integration", ctx.orgs["Jobcenter"]),
-         [{"role": ROLE_PARTNER, "organisation_id": ctx.orgs["Jobcenter"].id}], "nur Jobcenter Kreis Lindenau"),
-        ("politik", "Politik (Ausschuss)", "politik@kreis-lindenau.example", "Dr. Hanna Berger", None,
-         [{"role": ROLE_POLITICS, "body_id": kreis.id}], "liest Beschlüsse und Ergebnisse"),
+        (
+            "admin",
+            "Administration",
+            "admin@lindenau.example",
+            "Alex Admin",
+            None,
+            [{"role": ROLE_ADMIN}],
+            "alles, auch Benutzer und Postausgang",
+        ),
+        (
+            "planung",
+            "Sozialplanung (Kreis)",
+            "planung@kreis-lindenau.example",
+            "Sabine Korte",
+            ("Sabine", "Korte", "Sozialplanerin", fb),
+            [{"role": ROLE_PLANNER, "body_id": kreis.id, "function_title": "Stabsstelle Sozialplanung"}],
+            "Kreis Lindenau: volle Rechte",
+        ),
+        (
+            "planung_kommune",
+            "Sozialplanung (Kommune)",
+            "planung@stadt-lindenau.example",
+            "Jens Haverkamp",
+            ("Jens", "Haverkamp", "Sozialplaner", ctx.orgs["Sozialamt Stadt Lindenau"]),
+            [{"role": ROLE_PLANNER, "body_id": lindenau.id, "function_title": "Sozialplanung Stadt Lindenau"}],
+            "Stadt Lindenau: volle Rechte",
+        ),
+        (
+            "srm",
+            "Sozialraummanagement",
+            "sozialraum.sued@stadt-lindenau.example",
+            "Aylin Demirtaş",
+            ("Aylin", "Demirtaş", "Sozialraummanagerin", ctx.orgs["Sozialamt Stadt Lindenau"]),
+            [{"role": ROLE_AREA_MANAGER, "areas": [ctx.areas["SR-05"], ctx.areas["SR-06"], ctx.areas["SR-07"]]}],
+            "Südstadt, Hohe Eiche, Kastanienhof",
+        ),
+        (
+            "partner",
+            "Partner (Wohlfahrtsverband)",
+            "partner@awo-lindenau.example",
+            "Petra Lohmann",
+            ("Petra", "Lohmann", "Geschäftsführung", ctx.orgs["AWO"]),
+            [{"role": ROLE_PARTNER, "organisation_id": ctx.orgs["AWO"].id}],
+            "nur AWO Kreisverband Lindenau",
+        ),
+        (
+            "jobcenter",
+            "Partner (Jobcenter)",
+            "partner@jobcenter-lindenau.example",
+            "Murat Şahin",
+            ("Murat", "Şahin", "Teamleitung Markt und Integration", ctx.orgs["Jobcenter"]),
+            [{"role": ROLE_PARTNER, "organisation_id": ctx.orgs["Jobcenter"].id}],
+            "nur Jobcenter Kreis Lindenau",
+        ),
+        (
+            "politik",
+            "Politik (Ausschuss)",
+            "politik@kreis-lindenau.example",
+            "Dr. Hanna Berger",
+            None,
+            [{"role": ROLE_POLITICS, "body_id": kreis.id}],
+            "liest Beschlüsse und Ergebnisse",
+        ),
     ]
     for key, role_label, email, name, person_spec, roles, sees in specs:
         person = _person(ctx, *person_spec[:3], person_spec[3], email) if person_spec else None

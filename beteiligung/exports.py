@@ -5,6 +5,7 @@ spreadsheet would run as a formula are prefixed with an apostrophe.
 Rows come from a generator; both files are written while the view runs (spooled to disk when
 large) and then streamed, so no database access happens after the request's unit of work.
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,14 +1,14 @@
 """German formatting (de_DE, Europe/Berlin) for templates and exports."""
+
 from __future__ import annotations
 
 import re
-
-from datetime import date, datetime
-
-from babel.dates import format_date as _fd, format_time as _ft
-from babel.numbers import format_decimal as _fn
-from datetime import timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _fd
+from babel.dates import format_time as _ft
+from babel.numbers import format_decimal as _fn
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LOCALE = "de_DE"
@@ -17,7 +17,7 @@ LOCALE = "de_DE"
 def to_berlin(value: datetime) -> datetime:
     """Naive datetimes are UTC (how we store them); return Berlin local time."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(BERLIN)
 
 
@@ -57,7 +57,10 @@ def number_de(value, digits: int | None = None) -> str:
 
 def register(app) -> None:
     app.jinja_env.filters.update(
-        date_de=date_de, time_de=time_de, datetime_de=datetime_de, number_de=number_de,
+        date_de=date_de,
+        time_de=time_de,
+        datetime_de=datetime_de,
+        number_de=number_de,
     )
 
 

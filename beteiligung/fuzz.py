@@ -18,6 +18,7 @@ repeated. After every request:
 Used by tests/robust/test_fuzz.py (a bounded budget) and `flask --app beteiligung pruefen fuzz`
 (a longer campaign on a throwaway database). Needs the test extra `hypothesis`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,30 +41,88 @@ SKIP_ENDPOINTS = {"static", "auth.logout"}
 CRAWL_SKIP = re.compile(r"^/(abmelden|static/)|[?&]seite=[2-9]")
 
 NASTY_TEXT = [
-    "", " ", "0", "-1", "ja", "None", "null", "true", "[]", "{}", "' OR 1=1 --", "<script>alert(1)</script>",
-    "=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "-2+3", "a\r\nBcc: x@example.org", "zeile1\nzeile2",
-    "\u202etxt.exe", "Ä" * 300, "🙂" * 100, "x" * 5000, "https://example.org/a\r\nb", "javascript:alert(1)",
-    "//evil.example", "/\\evil.example", "%00", "../../etc/passwd", "Straße 1\tTab",
+    "",
+    " ",
+    "0",
+    "-1",
+    "ja",
+    "None",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "=HYPERLINK(\"http://x\")",
+    "+1+1",
+    "@SUM(A1)",
+    "-2+3",
+    "a\r\nBcc: x@example.org",
+    "zeile1\nzeile2",
+    "\u202etxt.exe",
+    "Ä" * 300,
+    "🙂" * 100,
+    "x" * 5000,
+    "https://example.org/a\r\nb",
+    "javascript:alert(1)",
+    "//evil.example",
+    "/\\evil.example",
+    "%00",
+    "../../etc/passwd",
+    "Straße 1\tTab",
 ]
 NASTY_NUMBERS = [
-    "0", "-0", "-1", "1", "2147483647", "2147483648", "-2147483649", "9223372036854775808",
-    "9" * 30, "9" * 400, "1e309", "-1e309", "NaN", "inf", "1,5", "1.234,56", "0x1F", "1_000", "½", "١٢",
-    " 7 ", "+3", "3.0", "1e3",
+    "0",
+    "-0",
+    "-1",
+    "1",
+    "2147483647",
+    "2147483648",
+    "-2147483649",
+    "9223372036854775808",
+    "9" * 30,
+    "9" * 400,
+    "1e309",
+    "-1e309",
+    "NaN",
+    "inf",
+    "1,5",
+    "1.234,56",
+    "0x1F",
+    "1_000",
+    "½",
+    "١٢",
+    " 7 ",
+    "+3",
+    "3.0",
+    "1e3",
 ]
 NASTY_DATES = [
-    "2026-02-30", "0000-01-01", "0001-01-01", "1899-12-31", "9999-12-31", "10000-01-01", "2026-13-01",
-    "2026-06-01", "2026-06-01T18:30", "2026-06-01T25:61", "31.12.2026", "2026-06-01T18:30:00+02:00",
-    "-2026-01-01", "2026-1-1",
+    "2026-02-30",
+    "0000-01-01",
+    "0001-01-01",
+    "1899-12-31",
+    "9999-12-31",
+    "10000-01-01",
+    "2026-13-01",
+    "2026-06-01",
+    "2026-06-01T18:30",
+    "2026-06-01T25:61",
+    "31.12.2026",
+    "2026-06-01T18:30:00+02:00",
+    "-2026-01-01",
+    "2026-1-1",
 ]
 RAW_BYTES = [b"%FF%FE", b"%ED%B3%BF", b"%C0%AF", b"a%00b", b"%0D%0A", b"%E2%80%A8", b"%F4%90%80%80"]
 
 
 # --- discovery ------------------------------------------------------------------------------
 
+
 @dataclass
 class FieldSpec:
     name: str
-    kind: str                      # input type, "select", "textarea"
+    kind: str  # input type, "select", "textarea"
     value: str = ""
     options: list[str] = field(default_factory=list)
     multiple: bool = False
@@ -71,10 +130,10 @@ class FieldSpec:
 
 @dataclass
 class Target:
-    method: str                    # GET or POST
-    rule: str                      # the URL rule (for the report)
+    method: str  # GET or POST
+    rule: str  # the URL rule (for the report)
     endpoint: str
-    path: str = ""                 # a concrete path (discovered); empty: built from the rule
+    path: str = ""  # a concrete path (discovered); empty: built from the rule
     query: list[tuple[str, str]] = field(default_factory=list)
     fields: list[FieldSpec] = field(default_factory=list)
     arguments: dict[str, str] = field(default_factory=dict)  # rule arguments → converter
@@ -98,8 +157,7 @@ class _FormParser(HTMLParser):
         if tag == "a" and a.get("href"):
             self.links.add(a["href"])
         elif tag == "form":
-            self._form = {"method": (a.get("method") or "get").upper(), "action": a.get("action") or "",
-                          "fields": []}
+            self._form = {"method": (a.get("method") or "get").upper(), "action": a.get("action") or "", "fields": []}
             self.forms.append(self._form)
         elif self._form is None:
             return
@@ -110,8 +168,11 @@ class _FormParser(HTMLParser):
                 if existing:
                     existing[0].options.append(a.get("value") or "on")
                     return
-                self._form["fields"].append(FieldSpec(a["name"], kind, a.get("value") or "on",
-                                                      [a.get("value") or "on"], multiple=kind == "checkbox"))
+                self._form["fields"].append(
+                    FieldSpec(
+                        a["name"], kind, a.get("value") or "on", [a.get("value") or "on"], multiple=kind == "checkbox"
+                    )
+                )
             else:
                 self._form["fields"].append(FieldSpec(a["name"], kind, a.get("value") or ""))
         elif tag == "select" and a.get("name"):
@@ -155,8 +216,7 @@ class Role:
 
 
 class Fuzzer:
-    def __init__(self, app, roles: list[Role], *, crawl_limit: int = 120, seed: int | None = None,
-                 log=None):
+    def __init__(self, app, roles: list[Role], *, crawl_limit: int = 120, seed: int | None = None, log=None):
         self.app = app
         self.roles = roles
         self.crawl_limit = crawl_limit
@@ -164,8 +224,8 @@ class Fuzzer:
         self.log = log or (lambda message: None)
         self.adapter = app.url_map.bind("localhost")
         self.targets: dict[str, list[Target]] = defaultdict(list)  # role label → targets
-        self.pool: dict[str, set[str]] = defaultdict(set)        # argument name → seen values
-        self.results: Counter = Counter()                         # (method rule, status) → n
+        self.pool: dict[str, set[str]] = defaultdict(set)  # argument name → seen values
+        self.results: Counter = Counter()  # (method rule, status) → n
         self.failures: list[dict] = []
         self.requests = 0
         self.slowest = (0.0, "")
@@ -180,8 +240,9 @@ class Fuzzer:
         html = role.client.get("/anmelden").get_data(as_text=True)
         role.csrf = _csrf(html)
         if role.email:
-            r = role.client.post("/anmelden", data={"email": role.email, "password": role.password,
-                                                    "csrf_token": role.csrf})
+            r = role.client.post(
+                "/anmelden", data={"email": role.email, "password": role.password, "csrf_token": role.csrf}
+            )
             if r.status_code != 302:
                 raise RuntimeError(f"Anmeldung für {role.label} fehlgeschlagen: {r.status_code}")
             page = role.client.get("/verwaltung/profil").get_data(as_text=True)
@@ -191,10 +252,10 @@ class Fuzzer:
     def _match(self, path: str):
         try:
             return self.adapter.match(urlsplit(path).path, method="GET")
-        except Exception:  # noqa: BLE001 - not a route of ours, or POST only
+        except Exception:
             try:
                 return self.adapter.match(urlsplit(path).path, method="POST")
-            except Exception:  # noqa: BLE001
+            except Exception:
                 return None
 
     def discover(self) -> None:
@@ -202,8 +263,11 @@ class Fuzzer:
         for role in self.roles:
             self.login(role)
             seen_forms: set[tuple] = set()
-            start = ["/"] + [r.rule for r in self.app.url_map.iter_rules()
-                             if "GET" in r.methods and not r.arguments and r.endpoint not in SKIP_ENDPOINTS]
+            start = ["/"] + [
+                r.rule
+                for r in self.app.url_map.iter_rules()
+                if "GET" in r.methods and not r.arguments and r.endpoint not in SKIP_ENDPOINTS
+            ]
             queue, seen, visited = list(dict.fromkeys(start)), set(start), 0
             while queue and visited < self.crawl_limit:
                 url = queue.pop(0)
@@ -217,8 +281,9 @@ class Fuzzer:
                 for name, value in args.items():
                     self.pool[name].add(str(value))
                 response = role.client.get(url)
-                self.targets[role.label].append(Target(
-                    "GET", rules[endpoint].rule, endpoint, urlsplit(url).path, parse_qsl(urlsplit(url).query)))
+                self.targets[role.label].append(
+                    Target("GET", rules[endpoint].rule, endpoint, urlsplit(url).path, parse_qsl(urlsplit(url).query))
+                )
                 if response.mimetype != "text/html" or response.status_code != 200:
                     response.close()
                     continue
@@ -237,9 +302,16 @@ class Fuzzer:
                             for o in f.options:
                                 if o.isdigit():
                                     self.pool["*id"].add(o)
-                    self.targets[role.label].append(Target(
-                        form["method"], rules[m[0]].rule, m[0], urlsplit(action).path,
-                        parse_qsl(urlsplit(action).query), form["fields"]))
+                    self.targets[role.label].append(
+                        Target(
+                            form["method"],
+                            rules[m[0]].rule,
+                            m[0],
+                            urlsplit(action).path,
+                            parse_qsl(urlsplit(action).query),
+                            form["fields"],
+                        )
+                    )
                 for link in sorted(links):
                     link = link.split("#")[0].replace("&amp;", "&")
                     parts = urlsplit(link)
@@ -255,8 +327,7 @@ class Fuzzer:
                 converters = {name: type(conv).__name__ for name, conv in rule._converters.items()}
                 for method in ("GET", "POST"):
                     if method in rule.methods:
-                        self.targets[role.label].append(Target(method, rule.rule, rule.endpoint,
-                                                               arguments=converters))
+                        self.targets[role.label].append(Target(method, rule.rule, rule.endpoint, arguments=converters))
             self.log(f"{role.label}: {visited} Seiten besucht, {len(self.targets[role.label])} Ziele")
         for name, values in list(self.pool.items()):
             if name != "*id" and all(v.isdigit() for v in values):
@@ -265,6 +336,7 @@ class Fuzzer:
     # -- database checksum -----------------------------------------------------------------
     def _engine(self):
         from beteiligung.extensions import db
+
         with self.app.app_context():  # only for the engine; requests get their own contexts
             return db.engine
 
@@ -273,18 +345,22 @@ class Fuzzer:
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             import sqlite3
+
             self._marker_conn = sqlite3.connect(url.database)
             self._marker = lambda: self._marker_conn.execute("PRAGMA data_version").fetchone()[0]
         elif url.get_backend_name() == "postgresql":
+
             def lsn():
                 with engine.connect() as conn:
                     return conn.exec_driver_sql("SELECT pg_current_wal_insert_lsn()").scalar()
+
             self._marker = lsn
         else:
             self._marker = lambda: None
 
     def checksum(self) -> dict[str, str]:
         from beteiligung.extensions import db
+
         out = {}
         with self._engine().connect() as conn:
             for table in db.metadata.sorted_tables:
@@ -335,8 +411,11 @@ class Fuzzer:
                 choices += [st.sampled_from(NASTY_NUMBERS), id_values]
             if kind in ("date", "datetime-local", "time"):
                 choices.append(st.sampled_from(NASTY_DATES))
-            choices += [st.sampled_from(NASTY_TEXT), st.text(max_size=30),
-                        st.integers(min_value=-(2**80), max_value=2**80).map(str)]
+            choices += [
+                st.sampled_from(NASTY_TEXT),
+                st.text(max_size=30),
+                st.integers(min_value=-(2**80), max_value=2**80).map(str),
+            ]
             encoded = st.one_of(*choices).map(lambda s: quote(s, safe="").encode())
             return draw(st.one_of(encoded, st.sampled_from(RAW_BYTES)))
 
@@ -361,8 +440,25 @@ class Fuzzer:
                 pairs += [(quote(spec.name, safe="").encode(), v) for v in values]
             if not specs or draw(st.integers(0, 9)) == 0:  # unknown fields: ids, pages, junk
                 for _ in range(draw(st.integers(1, 3))):
-                    name = draw(st.sampled_from(["seite", "id", "q", "next", "gremium", "person", "art", "status",
-                                                 "version", "x" * 300, "%00", "ids", "sprache"]))
+                    name = draw(
+                        st.sampled_from(
+                            [
+                                "seite",
+                                "id",
+                                "q",
+                                "next",
+                                "gremium",
+                                "person",
+                                "art",
+                                "status",
+                                "version",
+                                "x" * 300,
+                                "%00",
+                                "ids",
+                                "sprache",
+                            ]
+                        )
+                    )
                     pairs.append((name.encode(), value_for(draw, None)))
             if target.method == "POST" and draw(st.integers(0, 19)):
                 pairs.append((b"csrf_token", quote(role.csrf, safe="").encode()))
@@ -377,13 +473,14 @@ class Fuzzer:
             if target.method == "GET":
                 response = role.client.get(path + ("?" + body.decode() if body else ""))
             else:
-                response = role.client.open(path, method="POST", data=body,
-                                            content_type="application/x-www-form-urlencoded")
+                response = role.client.open(
+                    path, method="POST", data=body, content_type="application/x-www-form-urlencoded"
+                )
             response.get_data()
             status = response.status_code
             location = response.headers.get("Location", "")
             response.close()
-        except Exception as exc:  # noqa: BLE001 - an exception the app did not turn into a page
+        except Exception as exc:
             status, location = 599, ""
             self._fail(role, target, path, body, status, f"{type(exc).__name__}: {exc}")
         elapsed = time.perf_counter() - started
@@ -408,7 +505,9 @@ class Fuzzer:
                 now = self.checksum()
                 changed = sorted(t for t in now if now[t] != before[1].get(t) and t not in MAY_CHANGE_ON_REJECT)
                 if changed:
-                    self._fail(role, target, path, body, status, "abgewiesen, aber Daten geändert: " + ", ".join(changed))
+                    self._fail(
+                        role, target, path, body, status, "abgewiesen, aber Daten geändert: " + ", ".join(changed)
+                    )
                 self._baseline = (after, now)
         if role.email and (location.startswith("/anmelden") or location.startswith("http://localhost/anmelden")):
             self._relogin(role)
@@ -418,6 +517,7 @@ class Fuzzer:
         account directly and log in again."""
         from beteiligung.services.accounts import hash_password
         from models import User
+
         try:
             self.login(role)
             return
@@ -434,8 +534,17 @@ class Fuzzer:
         self.login(role)
 
     def _fail(self, role, target, path, body, status, reason):
-        self.failures.append({"role": role.label, "method": target.method, "rule": target.rule, "path": path,
-                              "body": body[:300].decode(errors="replace"), "status": status, "reason": reason})
+        self.failures.append(
+            {
+                "role": role.label,
+                "method": target.method,
+                "rule": target.rule,
+                "path": path,
+                "body": body[:300].decode(errors="replace"),
+                "status": status,
+                "reason": reason,
+            }
+        )
 
     # -- a campaign ------------------------------------------------------------------------
     def run(self, count: int) -> None:
@@ -449,8 +558,14 @@ class Fuzzer:
         rng = random.Random(self.seed)
         rng.shuffle(pairs)
 
-        @settings(max_examples=count, deadline=None, database=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck), derandomize=self.seed is not None)
+        @settings(
+            max_examples=count,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            derandomize=self.seed is not None,
+        )
         @given(st.data())
         def step(data):
             role, target = data.draw(st.sampled_from(pairs), label="Ziel")
@@ -470,16 +585,19 @@ class Fuzzer:
         width = max((len(k) for k in per_route), default=10)
         lines = [f"{'Route':<{width}}  " + "  ".join(f"{s:>5}" for s in statuses) + "  Summe"]
         for key, c in sorted(per_route.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
-            lines.append(f"{key:<{width}}  " + "  ".join(f"{c.get(s, 0) or '':>5}" for s in statuses)
-                         + f"  {sum(c.values()):>5}")
+            lines.append(
+                f"{key:<{width}}  " + "  ".join(f"{c.get(s, 0) or '':>5}" for s in statuses) + f"  {sum(c.values()):>5}"
+            )
         return "\n".join(lines)
 
     def summary(self) -> str:
         server_errors = sum(n for (_k, s), n in self.results.items() if s >= 500)
-        return (f"{self.requests} Anfragen, {len(self.results and {k for k, _ in self.results})} Routen, "
-                f"{server_errors} Serverfehler, {len(self.failures)} Befunde, "
-                f"langsamste {self.slowest[0]:.2f} s ({self.slowest[1]}), "
-                f"{len(self.slow_once)} GET nur beim ersten Mal über {MAX_SECONDS:.0f} s")
+        return (
+            f"{self.requests} Anfragen, {len(self.results and {k for k, _ in self.results})} Routen, "
+            f"{server_errors} Serverfehler, {len(self.failures)} Befunde, "
+            f"langsamste {self.slowest[0]:.2f} s ({self.slowest[1]}), "
+            f"{len(self.slow_once)} GET nur beim ersten Mal über {MAX_SECONDS:.0f} s"
+        )
 
 
 def _csrf(html: str) -> str:
@@ -487,13 +605,21 @@ def _csrf(html: str) -> str:
     return match.group(1) if match else ""
 
 
-DEMO_ACCOUNTS = ["admin@lindenau.example", "planung@kreis-lindenau.example", "planung@stadt-lindenau.example",
-                 "sozialraum.sued@stadt-lindenau.example", "partner@awo-lindenau.example",
-                 "partner@jobcenter-lindenau.example", "politik@kreis-lindenau.example"]
+DEMO_ACCOUNTS = [
+    "admin@lindenau.example",
+    "planung@kreis-lindenau.example",
+    "planung@stadt-lindenau.example",
+    "sozialraum.sued@stadt-lindenau.example",
+    "partner@awo-lindenau.example",
+    "partner@jobcenter-lindenau.example",
+    "politik@kreis-lindenau.example",
+]
 
 
 def demo_roles() -> list[Role]:
     """Citizens without an account and every demo login (README, Demo-Zugänge)."""
     from .demo import DEMO_PASSWORD
-    return [Role("anonym", None, None)] + [Role(email.split(".example")[0], email, DEMO_PASSWORD)
-                                           for email in DEMO_ACCOUNTS]
+
+    return [Role("anonym", None, None)] + [
+        Role(email.split(".example")[0], email, DEMO_PASSWORD) for email in DEMO_ACCOUNTS
+    ]

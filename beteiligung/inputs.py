@@ -8,6 +8,7 @@
 - `check_request()`: before every request, refuses values no form can legitimately send
   (NUL bytes, lone surrogates, oversized single values) with a German 400.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,10 +18,10 @@ from flask import Request as FlaskRequest
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-INT_MAX = 2**31 - 1          # integer columns on SQLite and PostgreSQL
+INT_MAX = 2**31 - 1  # integer columns on SQLite and PostgreSQL
 DECIMAL_MAX = Decimal(10) ** 12
-MAX_VALUE_CHARS = 200_000    # one form value or query argument (larger texts are files)
-MAX_ARG_CHARS = 2_000        # one query-string argument
+MAX_VALUE_CHARS = 200_000  # one form value or query argument (larger texts are files)
+MAX_ARG_CHARS = 2_000  # one query-string argument
 INT_RE = re.compile(r"\s*[+-]?\d{1,19}\s*")
 DECIMAL_RE = re.compile(r"\s*[+-]?(\d{1,15}([.,]\d{0,12})?|[.,]\d{1,12})\s*")
 BAD_CHARS = re.compile("[\x00\ud800-\udfff\ufffe\uffff]")
@@ -70,7 +71,7 @@ class BoundedMultiDict(ImmutableMultiDict):
     """`get(name, type=int)` and `getlist(name, type=int)` only yield bounded ints: a value that is not
     a number or out of range counts as missing (like werkzeug does for ValueError)."""
 
-    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+    def get(self, key, default=None, type=None):
         if type is int:
             try:
                 raw = self[key]
@@ -80,7 +81,7 @@ class BoundedMultiDict(ImmutableMultiDict):
             return default if value is None else value
         return super().get(key, default=default, type=type)
 
-    def getlist(self, key, type=None):  # noqa: A002
+    def getlist(self, key, type=None):
         if type is int:
             return [v for v in (to_int(r) for r in super().getlist(key)) if v is not None]
         return super().getlist(key, type=type)
@@ -89,7 +90,7 @@ class BoundedMultiDict(ImmutableMultiDict):
 class IdConverter(IntegerConverter):
     """`<int:…>` in every route: an id beyond the integer columns is a 404 like any unknown id."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+    def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INT_MAX)
         super().__init__(map, *args, **kwargs)
 
@@ -118,9 +119,10 @@ def check_request() -> None:
         if problem:
             abort(400, description=problem)
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         for key, value in request.form.items(multi=True):
-            problem = bad_value(key, 200) or (
-                "Eine Eingabe ist zu lang." if len(value) > MAX_VALUE_CHARS else None)
+            problem = bad_value(key, 200) or ("Eine Eingabe ist zu lang." if len(value) > MAX_VALUE_CHARS else None)
             if problem:
                 abort(400, description=problem)

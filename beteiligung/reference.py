@@ -4,6 +4,7 @@ Migrations seed these rows; `ensure_reference_data()` adds any that are
 missing (used by the tests after wiping the tables, and safe to run anytime).
 Modules append (model path, key column, rows) to SEEDS.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -16,16 +17,19 @@ from .uow import unit_of_work
 
 def _committee_types():
     from models.committees import DEFAULT_COMMITTEE_TYPES
+
     return [{"name": n, "public_default": pub, "description": d} for n, pub, d in DEFAULT_COMMITTEE_TYPES]
 
 
 def _contract_kinds():
     from models.contracts import DEFAULT_CONTRACT_KINDS
+
     return [{"name": n, "description": d} for n, d in DEFAULT_CONTRACT_KINDS]
 
 
 def _relation_kinds():
     from models.network import DEFAULT_RELATION_KINDS
+
     return [{"name": n, "directed_default": d, "description": t} for n, d, t in DEFAULT_RELATION_KINDS]
 
 

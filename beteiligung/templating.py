@@ -4,6 +4,7 @@ Templates only render: they get their data from the view. What they may call is 
 formatting (German dates and numbers), labels, links and the permission checks (`can`).
 Nothing here writes or runs a service.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -52,6 +53,7 @@ def describe_rule(rule: str | None) -> str | None:
 
 def visibility_label(key: str) -> str:
     from models.network import VISIBILITIES
+
     return VISIBILITIES.get(key, key)
 
 
@@ -67,16 +69,19 @@ def isodatetime_de(value) -> str:
 
 def euro(value) -> str:
     from .services.indicators import format_euro
+
     return format_euro(value) if value is not None else ""
 
 
 def dec_de(value) -> str:
     from .services.indicators import compact_de
+
     return compact_de(value) if value is not None else ""
 
 
 def dec2_de(value) -> str:
     from .services.indicators import format_decimal_de
+
     return format_decimal_de(value, 2) if value is not None else ""
 
 
@@ -88,10 +93,19 @@ def register(app: Flask) -> None:
 
     formatting.register(app)
     app.jinja_env.filters.update(
-        markdown=render_markdown, euro=euro, dec_de=dec_de, dec2_de=dec2_de,
-        isodate_de=isodate_de, isodatetime_de=isodatetime_de,
+        markdown=render_markdown,
+        euro=euro,
+        dec_de=dec_de,
+        dec2_de=dec2_de,
+        isodate_de=isodate_de,
+        isodatetime_de=isodatetime_de,
     )
     app.jinja_env.globals.update(
-        can=permissions.PERMISSIONS, topic_source_url=topic_source_url, describe_rule=describe_rule,
-        visibility_label=visibility_label, LIGHTS=LIGHTS, DIRECTIONS=DIRECTIONS, TARGET_MODES=TARGET_MODES,
+        can=permissions.PERMISSIONS,
+        topic_source_url=topic_source_url,
+        describe_rule=describe_rule,
+        visibility_label=visibility_label,
+        LIGHTS=LIGHTS,
+        DIRECTIONS=DIRECTIONS,
+        TARGET_MODES=TARGET_MODES,
     )

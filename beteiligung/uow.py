@@ -14,6 +14,7 @@ Two helpers for the few places that need more than that:
   that must count even though the answer is 401). The block runs in a savepoint; it is
   committed when the block ends, and on an error only the block is undone and the error raised.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -3,6 +3,7 @@
 Everything can be overridden from the environment (GUNICORN_BIND, GUNICORN_WORKERS, ...). The app reads its own
 settings (SECRET_KEY, BETEILIGUNG_DATABASE_URL, TRUSTED_PROXIES, ...) from the environment, see README.
 """
+
 import multiprocessing
 import os
 

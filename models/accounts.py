@@ -1,8 +1,8 @@
 """Logins, roles (scoped to a Body, Areas or an Organisation) and login throttling."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
@@ -41,20 +41,20 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
-    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    activated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    person: Mapped[Optional[Person]] = relationship()
-    roles: Mapped[list["RoleAssignment"]] = relationship(
+    person: Mapped[Person | None] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user",
         foreign_keys="RoleAssignment.user_id",
         cascade="all, delete-orphan",
         lazy="selectin",
     )
-    deputy_for: Mapped[list["RoleAssignment"]] = relationship(
+    deputy_for: Mapped[list[RoleAssignment]] = relationship(
         foreign_keys="RoleAssignment.deputy_id", lazy="selectin", viewonly=True
     )
 
@@ -66,7 +66,7 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    def effective_roles(self) -> list["RoleAssignment"]:
+    def effective_roles(self) -> list[RoleAssignment]:
         """Own role assignments plus those of functions this user currently deputises."""
         return list(self.roles) + [r for r in self.deputy_for if r.deputy_active]
 
@@ -79,16 +79,16 @@ class RoleAssignment(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(30), nullable=False)
-    function_title: Mapped[Optional[str]] = mapped_column(String(200))
-    body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("body.id"))
-    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
-    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    function_title: Mapped[str | None] = mapped_column(String(200))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     deputy_active: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
-    deputy: Mapped[Optional[User]] = relationship(foreign_keys=[deputy_id])
-    body: Mapped[Optional[Body]] = relationship(lazy="joined")
-    organisation: Mapped[Optional[Organisation]] = relationship(lazy="joined")
+    deputy: Mapped[User | None] = relationship(foreign_keys=[deputy_id])
+    body: Mapped[Body | None] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     areas: Mapped[list[Area]] = relationship(secondary=role_area, lazy="selectin")
 
     @property

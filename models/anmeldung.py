@@ -1,9 +1,9 @@
 """Anmeldung: server-side sessions, two-factor (TOTP) and accounts from a directory (LDAP/OIDC)."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,24 +21,30 @@ class Anmeldeweg(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"passwort": "Passwort", "ldap": "Verzeichnis (LDAP/Active Directory)",
-                "oidc": "Identitätsanbieter (OpenID Connect)"}[self.value]
+        return {
+            "passwort": "Passwort",
+            "ldap": "Verzeichnis (LDAP/Active Directory)",
+            "oidc": "Identitätsanbieter (OpenID Connect)",
+        }[self.value]
 
 
 class SitzungsEnde(StrEnum):
     """Why a session ended."""
 
     ABGEMELDET = "abgemeldet"
-    BEENDET = "beendet"            # ended by the user from the session list
-    PASSWORT = "passwort"          # password set or reset
-    GESPERRT = "gesperrt"          # account deactivated
-    ZWEI_FAKTOR = "zwei_faktor"    # two-factor switched off or reset
+    BEENDET = "beendet"  # ended by the user from the session list
+    PASSWORT = "passwort"  # password set or reset
+    GESPERRT = "gesperrt"  # account deactivated
+    ZWEI_FAKTOR = "zwei_faktor"  # two-factor switched off or reset
 
     @property
     def label(self) -> str:
         return {
-            "abgemeldet": "abgemeldet", "beendet": "von Ihnen beendet", "passwort": "Passwort geändert",
-            "gesperrt": "Konto gesperrt", "zwei_faktor": "Zwei-Faktor-Anmeldung geändert",
+            "abgemeldet": "abgemeldet",
+            "beendet": "von Ihnen beendet",
+            "passwort": "Passwort geändert",
+            "gesperrt": "Konto gesperrt",
+            "zwei_faktor": "Zwei-Faktor-Anmeldung geändert",
         }[self.value]
 
 
@@ -55,11 +61,11 @@ class Sitzung(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     # directory sessions: when the directory entry was last checked (a locked entry ends the session)
-    checked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
-    end_reason: Mapped[Optional[str]] = mapped_column(String(20))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
     # OpenID Connect: the provider's name (for RP-initiated logout).
-    provider: Mapped[Optional[str]] = mapped_column(String(50))
+    provider: Mapped[str | None] = mapped_column(String(50))
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
@@ -85,7 +91,7 @@ class ZweiFaktor(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True, nullable=False)
     secret: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Time step (30 s window counter) of the last accepted code: a code is accepted once.
     last_step: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
@@ -104,7 +110,7 @@ class Wiederherstellungscode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True, nullable=False)
     code_hash: Mapped[str] = mapped_column(String(255), nullable=False)
-    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class KontoQuelle(db.Model):
@@ -115,7 +121,7 @@ class KontoQuelle(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True, nullable=False)
-    quelle: Mapped[str] = mapped_column(String(60), nullable=False)   # "ldap" or "oidc:<provider>"
+    quelle: Mapped[str] = mapped_column(String(60), nullable=False)  # "ldap" or "oidc:<provider>"
     extern_id: Mapped[str] = mapped_column(String(500), nullable=False)  # DN or subject
     last_sync_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
@@ -128,7 +134,9 @@ class VerzeichnisRolle(db.Model):
     __tablename__ = "anmeldung_verzeichnisrolle"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    role_id: Mapped[int] = mapped_column(ForeignKey("role_assignment.id", ondelete="CASCADE"), unique=True, nullable=False)
+    role_id: Mapped[int] = mapped_column(
+        ForeignKey("role_assignment.id", ondelete="CASCADE"), unique=True, nullable=False
+    )
     quelle: Mapped[str] = mapped_column(String(60), nullable=False)
     gruppe: Mapped[str] = mapped_column(String(500), nullable=False)
 

@@ -1,8 +1,8 @@
 """Append-only audit log: who changed what, when, before/after."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,13 +17,13 @@ class AuditEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(20), nullable=False)  # create/update/delete/…
     entity_type: Mapped[str] = mapped_column(String(60), nullable=False)
     entity_id: Mapped[int] = mapped_column(Integer, nullable=False)
     summary: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    before: Mapped[Optional[dict]] = mapped_column(JSON)
-    after: Mapped[Optional[dict]] = mapped_column(JSON)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
 
     user = relationship("User", lazy="joined")
 

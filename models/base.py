@@ -1,7 +1,8 @@
 """Shared column helpers and mixins for all models."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -11,14 +12,12 @@ from beteiligung.extensions import db
 
 def utcnow() -> datetime:
     """Naive UTC timestamp; templates convert to Europe/Berlin for display."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime, default=utcnow, onupdate=utcnow, nullable=False
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
 class VersionedMixin:
@@ -31,7 +30,7 @@ class VersionedMixin:
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     @declared_attr.directive
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.version}
 
 

@@ -1,4 +1,5 @@
 """Betrieb: heartbeats of the queue workers (health check "worker seen recently")."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,6 +21,7 @@ class WorkerHeartbeat(db.Model):
 
 class StoredFile(db.Model):
     """An uploaded file kept in the database (FILE_STORAGE=datenbank): every server sees it, one dump backs it up."""
+
     __tablename__ = "betrieb_datei"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -4,11 +4,11 @@ Shared core used by several modules: the Themenspeicher (TopicProposal) is
 where protocols (forwarded Empfehlungen), contract reports (deviations) and
 surveys (Befunde) deliver topics for the next agenda.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -20,7 +20,11 @@ from .masterdata import Area, Body, Organisation, Person, Term
 
 DEFAULT_COMMITTEE_TYPES = [
     # name, public by default, description
-    ("Sozialplanungskonferenz", False, "Koordiniert die Fachplanungen; Mitglieder mit Mandat; verbindliche, dokumentierte Ergebnisse."),
+    (
+        "Sozialplanungskonferenz",
+        False,
+        "Koordiniert die Fachplanungen; Mitglieder mit Mandat; verbindliche, dokumentierte Ergebnisse.",
+    ),
     ("Sozialraumkonferenz", True, "Öffentlich, regelmäßig, eine je Sozialraum; geleitet vom Sozialraummanagement."),
     ("Werkstatt", False, "Arbeitsformat zu einem Thema."),
     ("Fachplanungskonferenz", False, "Abstimmung einer Fachplanung."),
@@ -30,6 +34,7 @@ DEFAULT_COMMITTEE_TYPES = [
     ("Open Space", True, "Offenes Großgruppenformat."),
     ("Fachtag", True, "Fachveranstaltung."),
 ]
+
 
 class MeetingStatus(StrEnum):
     """geplant → eingeladen → durchgeführt → protokolliert, plus verschoben/abgesagt (stored as the German labels)."""
@@ -69,8 +74,13 @@ class RsvpStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"offen": "keine Antwort", "zugesagt": "Zusage", "abgesagt": "Absage", "vielleicht": "Vielleicht",
-                "vertreten": "Vertretung"}[self.value]
+        return {
+            "offen": "keine Antwort",
+            "zugesagt": "Zusage",
+            "abgesagt": "Absage",
+            "vielleicht": "Vielleicht",
+            "vertreten": "Vertretung",
+        }[self.value]
 
 
 # The answers an invitee can give (everything but "offen"), value → label.
@@ -93,17 +103,20 @@ class TopicStatus(StrEnum):
 TOPIC_STATES = list(TopicStatus)
 
 committee_area = Table(
-    "committee_area", db.Model.metadata,
+    "committee_area",
+    db.Model.metadata,
     Column("committee_id", ForeignKey("committee.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
 )
 committee_term = Table(
-    "committee_term", db.Model.metadata,
+    "committee_term",
+    db.Model.metadata,
     Column("committee_id", ForeignKey("committee.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
 )
 agenda_item_term = Table(
-    "agenda_item_term", db.Model.metadata,
+    "agenda_item_term",
+    db.Model.metadata,
     Column("agenda_item_id", ForeignKey("agenda_item.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -117,7 +130,7 @@ class CommitteeType(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
     public_default: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
 
     def __str__(self) -> str:
         return self.name
@@ -132,18 +145,18 @@ class Committee(TimestampMixin, VersionedMixin, db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     type_id: Mapped[int] = mapped_column(ForeignKey("committee_type.id"), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    purpose: Mapped[Optional[str]] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    cadence: Mapped[Optional[str]] = mapped_column(String(120))  # e.g. "alle zwei Monate"
-    quorum: Mapped[Optional[int]] = mapped_column(Integer)  # Beschlussfähigkeit: members needed
+    cadence: Mapped[str | None] = mapped_column(String(120))  # e.g. "alle zwei Monate"
+    quorum: Mapped[int | None] = mapped_column(Integer)  # Beschlussfähigkeit: members needed
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     body: Mapped[Body] = relationship()
     type: Mapped[CommitteeType] = relationship(lazy="joined")
     areas: Mapped[list[Area]] = relationship(secondary=committee_area, order_by=Area.code)
     terms: Mapped[list[Term]] = relationship(secondary=committee_term, order_by=Term.name)
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="committee", cascade="all, delete-orphan")
-    meetings: Mapped[list["Meeting"]] = relationship(back_populates="committee", order_by="Meeting.start")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="committee", cascade="all, delete-orphan")
+    meetings: Mapped[list[Meeting]] = relationship(back_populates="committee", order_by="Meeting.start")
 
     def __str__(self) -> str:
         return self.name
@@ -155,20 +168,24 @@ class Membership(TimestampMixin, db.Model):
     __tablename__ = "membership"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True)
+    committee_id: Mapped[int] = mapped_column(
+        ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
-    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
-    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
-    role: Mapped[Optional[str]] = mapped_column(String(100))  # Vorsitz, Mitglied, beratend …
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    role: Mapped[str | None] = mapped_column(String(100))  # Vorsitz, Mitglied, beratend …
     has_mandate: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    circle: Mapped[str] = mapped_column(String(20), default="Kernkreis", nullable=False)  # Kernkreis / erweiterter Kreis
-    start_date: Mapped[Optional[date]] = mapped_column(Date)
-    end_date: Mapped[Optional[date]] = mapped_column(Date)
+    circle: Mapped[str] = mapped_column(
+        String(20), default="Kernkreis", nullable=False
+    )  # Kernkreis / erweiterter Kreis
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
 
     committee: Mapped[Committee] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
-    deputy: Mapped[Optional[Person]] = relationship(foreign_keys=[deputy_id])
-    organisation: Mapped[Optional[Organisation]] = relationship()
+    deputy: Mapped[Person | None] = relationship(foreign_keys=[deputy_id])
+    organisation: Mapped[Organisation | None] = relationship()
 
     def is_active_on(self, day: date) -> bool:
         return (self.start_date is None or self.start_date <= day) and (self.end_date is None or day <= self.end_date)
@@ -184,35 +201,37 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     start: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
     end: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    location: Mapped[Optional[str]] = mapped_column(String(300))
-    online_url: Mapped[Optional[str]] = mapped_column(String(500))
+    location: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
     is_public: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     status: Mapped[str] = mapped_column(String(20), default="geplant", nullable=False, index=True)
-    status_reason: Mapped[Optional[str]] = mapped_column(String(500))
-    goals: Mapped[Optional[str]] = mapped_column(Text)  # Ziele der Sitzung (Markdown)
-    series_id: Mapped[Optional[str]] = mapped_column(String(40), index=True)  # shared by a series
-    rrule: Mapped[Optional[str]] = mapped_column(String(200))
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    goals: Mapped[str | None] = mapped_column(Text)  # Ziele der Sitzung (Markdown)
+    series_id: Mapped[str | None] = mapped_column(String(40), index=True)  # shared by a series
+    rrule: Mapped[str | None] = mapped_column(String(200))
     ical_uid: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     # Roles of the meeting (Sitzungsleitung, Moderation, Protokollführung): MeetingRole rows
     # (models/protocols.py, backref `protocol_roles`), see role_holders.
     # Public registration (Sozialraumkonferenz): capacity and optional fields (comma-separated keys)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
-    capacity: Mapped[Optional[int]] = mapped_column(Integer)
-    registration_fields: Mapped[Optional[str]] = mapped_column(String(200))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_fields: Mapped[str | None] = mapped_column(String(200))
     # Counter of saved attendance lists: the attendance form carries it, a save raises it with a
     # conditional UPDATE, so two people recording at once get a conflict instead of a silent overwrite.
     # Kept apart from `version` so recording attendance does not invalidate an open meeting form.
     attendance_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False, server_default="0")
 
     committee: Mapped[Committee] = relationship(back_populates="meetings")
-    agenda_items: Mapped[list["AgendaItem"]] = relationship(
-        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan")
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
 
     @property
     def role_holders(self) -> list[tuple[str, str]]:
         """(label, holder) of the meeting's roles in the handbook's order, from the MeetingRole rows."""
         from .protocols import MeetingRoleKind
+
         held = {r.role: r.holder for r in self.protocol_roles}
         return [(kind.label, held[kind]) for kind in MeetingRoleKind if held.get(kind)]
 
@@ -241,18 +260,18 @@ class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    number: Mapped[Optional[str]] = mapped_column(String(20))  # shown as "TOP 3"
+    number: Mapped[str | None] = mapped_column(String(20))  # shown as "TOP 3"
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    goal: Mapped[Optional[str]] = mapped_column(Text)  # what the item should achieve
-    duration_minutes: Mapped[Optional[int]] = mapped_column(Integer)
-    presenter: Mapped[Optional[str]] = mapped_column(String(200))
+    goal: Mapped[str | None] = mapped_column(Text)  # what the item should achieve
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    presenter: Mapped[str | None] = mapped_column(String(200))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
     terms: Mapped[list[Term]] = relationship(secondary=agenda_item_term, order_by=Term.name)
     # Where the item came from (Themenspeicher entries placed on it), for the Wirkungskette.
-    topics: Mapped[list["TopicProposal"]] = relationship(back_populates="agenda_item")
+    topics: Mapped[list[TopicProposal]] = relationship(back_populates="agenda_item")
 
 
 class TopicProposal(TimestampMixin, VersionedMixin, db.Model):
@@ -266,19 +285,21 @@ class TopicProposal(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "topic_proposal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True)
+    committee_id: Mapped[int] = mapped_column(
+        ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     source_type: Mapped[str] = mapped_column(String(30), default="mitglied", nullable=False)
-    source_id: Mapped[Optional[int]] = mapped_column(Integer)
-    source_label: Mapped[Optional[str]] = mapped_column(String(300))  # human-readable origin
-    proposed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    source_label: Mapped[str | None] = mapped_column(String(300))  # human-readable origin
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="offen", nullable=False, index=True)
-    agenda_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"))
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"))
 
     committee: Mapped[Committee] = relationship()
     proposed_by = relationship("User")
-    agenda_item: Mapped[Optional[AgendaItem]] = relationship(back_populates="topics")
+    agenda_item: Mapped[AgendaItem | None] = relationship(back_populates="topics")
 
     @property
     def closed(self) -> bool:
@@ -297,22 +318,24 @@ class Invitation(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
-    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     rsvp: Mapped[str] = mapped_column(String(20), default="offen", nullable=False)  # RsvpStatus
-    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
-    answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    reminded_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    sent_sequence: Mapped[Optional[int]] = mapped_column(Integer)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_sequence: Mapped[int | None] = mapped_column(Integer)
     # iCalendar ROLE: REQ-PARTICIPANT (Kernkreis), OPT-PARTICIPANT (erweiterter Kreis), CHAIR
-    role: Mapped[str] = mapped_column(String(20), default="REQ-PARTICIPANT", nullable=False, server_default="REQ-PARTICIPANT")
-    comment: Mapped[Optional[str]] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(
+        String(20), default="REQ-PARTICIPANT", nullable=False, server_default="REQ-PARTICIPANT"
+    )
+    comment: Mapped[str | None] = mapped_column(String(500))
 
     meeting: Mapped[Meeting] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
-    deputy: Mapped[Optional[Person]] = relationship(foreign_keys=[deputy_id])
-    organisation: Mapped[Optional[Organisation]] = relationship()
+    deputy: Mapped[Person | None] = relationship(foreign_keys=[deputy_id])
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 # --- additions: calendar feed tokens, public registrations, TOP documents -------------------------
@@ -334,8 +357,8 @@ class CalendarFeed(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user = relationship("User")
 
@@ -349,10 +372,10 @@ class MeetingRegistration(TimestampMixin, db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     email: Mapped[str] = mapped_column(String(254), nullable=False)
-    organisation: Mapped[Optional[str]] = mapped_column(String(200))
-    phone: Mapped[Optional[str]] = mapped_column(String(60))
-    accessibility: Mapped[Optional[str]] = mapped_column(Text)
-    remarks: Mapped[Optional[str]] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    accessibility: Mapped[str | None] = mapped_column(Text)
+    remarks: Mapped[str | None] = mapped_column(Text)
 
     meeting = relationship("Meeting")
 
@@ -364,13 +387,15 @@ class AgendaDocument(TimestampMixin, db.Model):
     __tablename__ = "agenda_document"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), nullable=False,
-                                                index=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     stored_name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     content_type: Mapped[str] = mapped_column(String(120), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
-    agenda_item = relationship("AgendaItem", backref=backref("documents", order_by="AgendaDocument.id",
-                                                             cascade="all, delete-orphan"))
+    agenda_item = relationship(
+        "AgendaItem", backref=backref("documents", order_by="AgendaDocument.id", cascade="all, delete-orphan")
+    )

@@ -1,13 +1,24 @@
 """Kontrakte und Zielvereinbarungen: contracts, goals, indicators (Kennzahlen), reports."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,13 +29,20 @@ from .committees import Committee
 from .masterdata import Area, Body, Organisation, Term
 
 DEFAULT_CONTRACT_KINDS = [
-    ("Zielvereinbarung", "Ziele für einen Zeitraum und die relevanten Handlungsfelder, mit Kennzahlen und Berichtspflicht."),
+    (
+        "Zielvereinbarung",
+        "Ziele für einen Zeitraum und die relevanten Handlungsfelder, mit Kennzahlen und Berichtspflicht.",
+    ),
     ("Leistungsvereinbarung", "Leistungen, Menge, Qualität und Finanzierung eines Leistungserbringers."),
     ("Kooperationsvereinbarung", "Gemeinsame Ziele, Zuständigkeiten und Instrumente der Zusammenarbeit."),
     ("Rahmenvereinbarung", "Regeln der Mitwirkung und Mitverantwortung für mehrere Einzelvereinbarungen."),
-    ("Qualitätsentwicklungsvereinbarung", "Jährlich fortgeschriebene Qualitätsstandards, z. B. aus dem Qualitätszirkel."),
+    (
+        "Qualitätsentwicklungsvereinbarung",
+        "Jährlich fortgeschriebene Qualitätsstandards, z. B. aus dem Qualitätszirkel.",
+    ),
     ("Servicevereinbarung", "Verbindliche Aussagen zu Zeit und Qualität von Teilleistungen zwischen Prozesspartnern."),
 ]
+
 
 class ContractStatus(StrEnum):
     """Status of a contract; the stored values are the German labels."""
@@ -53,8 +71,12 @@ CONTRACT_TRANSITIONS = {
 }
 # Groups of states, defined once:
 # signed and later — the text is locked (changes only as a Nachtrag) and Politik may read the contract;
-LOCKED_STATES = (ContractStatus.UNTERZEICHNET, ContractStatus.LAUFEND, ContractStatus.AUSGELAUFEN,
-                 ContractStatus.GEKUENDIGT)
+LOCKED_STATES = (
+    ContractStatus.UNTERZEICHNET,
+    ContractStatus.LAUFEND,
+    ContractStatus.AUSGELAUFEN,
+    ContractStatus.GEKUENDIGT,
+)
 SIGNED_STATES = LOCKED_STATES
 PUBLISHED_STATES = LOCKED_STATES
 # in force — reports are due, amendments (Nachträge) possible;
@@ -83,6 +105,8 @@ GOAL_FIELD_QUESTIONS = {
     "Prozess": "Wie müssen wir es tun?",
     "Ressourcen": "Was müssen wir einsetzen?",
 }
+
+
 class GoalStatus(StrEnum):
     ENTWURF = "Entwurf"
     ABGESTIMMT = "abgestimmt"
@@ -106,6 +130,7 @@ DIRECTIONS = {"hoeher": "höher ist besser", "niedriger": "niedriger ist besser"
 TARGET_MODES = {"absolut": "absoluter Zielwert", "relativ": "relativ zum Ausgangswert (%)"}
 PERIODICITIES = {"monatlich": 1, "quartalsweise": 3, "halbjährlich": 6, "jährlich": 12}
 
+
 class ReportStatus(StrEnum):
     """Review state of a partner's report."""
 
@@ -125,17 +150,20 @@ OPEN_REPORT_STATES = (ReportStatus.OFFEN, ReportStatus.ZURUECKGEGEBEN)
 
 
 contract_term = Table(
-    "contract_term", db.Model.metadata,
+    "contract_term",
+    db.Model.metadata,
     Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
 )
 contract_area = Table(
-    "contract_area", db.Model.metadata,
+    "contract_area",
+    db.Model.metadata,
     Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
 )
 contract_goal = Table(
-    "contract_goal", db.Model.metadata,
+    "contract_goal",
+    db.Model.metadata,
     Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True),
     Column("goal_id", ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -148,7 +176,7 @@ class ContractKind(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
 
     def __str__(self) -> str:
         return self.name
@@ -161,30 +189,30 @@ class Goal(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("goal.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id"), index=True)
     level: Mapped[str] = mapped_column(String(20), nullable=False, default="Leitziel")
     field: Mapped[str] = mapped_column(String(20), nullable=False, default="Wirkung")
     title: Mapped[str] = mapped_column(String(300), nullable=False)  # safe for public feedback
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="Entwurf", index=True)
-    target_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("term.id"))
-    area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id"))
-    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    target_group_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
     smart_specific: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     smart_measurable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     smart_accepted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     smart_realistic: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     smart_timed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    smart_hint: Mapped[Optional[str]] = mapped_column(Text)
+    smart_hint: Mapped[str | None] = mapped_column(Text)
     # Wirkungskette: the survey finding this goal came from (linked by the surveys module).
-    source_finding_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    source_finding_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     body: Mapped[Body] = relationship()
-    parent: Mapped[Optional["Goal"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Goal"]] = relationship(back_populates="parent", order_by="Goal.id")
-    target_group: Mapped[Optional[Term]] = relationship()
-    area: Mapped[Optional[Area]] = relationship()
-    contracts: Mapped[list["Contract"]] = relationship(secondary=contract_goal, back_populates="goals")
+    parent: Mapped[Goal | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Goal]] = relationship(back_populates="parent", order_by="Goal.id")
+    target_group: Mapped[Term | None] = relationship()
+    area: Mapped[Area | None] = relationship()
+    contracts: Mapped[list[Contract]] = relationship(secondary=contract_goal, back_populates="goals")
 
     def __str__(self) -> str:
         return self.title
@@ -203,44 +231,50 @@ class Contract(TimestampMixin, VersionedMixin, db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     kind_id: Mapped[int] = mapped_column(ForeignKey("contract_kind.id"), nullable=False, index=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    reference: Mapped[Optional[str]] = mapped_column(String(60))  # Aktenzeichen
-    subject: Mapped[Optional[str]] = mapped_column(Text)  # Gegenstand (Markdown)
-    legal_basis: Mapped[Optional[str]] = mapped_column(String(300))
-    product_number: Mapped[Optional[str]] = mapped_column(String(40))  # NKF-Produkt
+    reference: Mapped[str | None] = mapped_column(String(60))  # Aktenzeichen
+    subject: Mapped[str | None] = mapped_column(Text)  # Gegenstand (Markdown)
+    legal_basis: Mapped[str | None] = mapped_column(String(300))
+    product_number: Mapped[str | None] = mapped_column(String(40))  # NKF-Produkt
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="Entwurf", index=True)
-    start_date: Mapped[Optional[date]] = mapped_column(Date)
-    end_date: Mapped[Optional[date]] = mapped_column(Date, index=True)
-    review_date: Mapped[Optional[date]] = mapped_column(Date)
-    clause_goal: Mapped[Optional[str]] = mapped_column(Text)
-    clause_service: Mapped[Optional[str]] = mapped_column(Text)
-    clause_budget: Mapped[Optional[str]] = mapped_column(Text)
-    clause_quality: Mapped[Optional[str]] = mapped_column(Text)
-    clause_review: Mapped[Optional[str]] = mapped_column(Text)
-    incentives: Mapped[Optional[str]] = mapped_column(Text)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, index=True)
+    review_date: Mapped[date | None] = mapped_column(Date)
+    clause_goal: Mapped[str | None] = mapped_column(Text)
+    clause_service: Mapped[str | None] = mapped_column(Text)
+    clause_budget: Mapped[str | None] = mapped_column(Text)
+    clause_quality: Mapped[str | None] = mapped_column(Text)
+    clause_review: Mapped[str | None] = mapped_column(Text)
+    incentives: Mapped[str | None] = mapped_column(Text)
     # Zielvereinbarungsgespräch / Gremium where deviations are put on the agenda (Themenspeicher).
-    committee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("committee.id", ondelete="SET NULL"))
-    signed_on: Mapped[Optional[date]] = mapped_column(Date)
-    terminated_on: Mapped[Optional[date]] = mapped_column(Date)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committee.id", ondelete="SET NULL"))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    terminated_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     body: Mapped[Body] = relationship()
     kind: Mapped[ContractKind] = relationship()
-    committee: Mapped[Optional[Committee]] = relationship()
+    committee: Mapped[Committee | None] = relationship()
     terms: Mapped[list[Term]] = relationship(secondary=contract_term, order_by=Term.name)
     areas: Mapped[list[Area]] = relationship(secondary=contract_area, order_by=Area.code)
     goals: Mapped[list[Goal]] = relationship(secondary=contract_goal, back_populates="contracts", order_by=Goal.id)
-    parties: Mapped[list["ContractParty"]] = relationship(
-        back_populates="contract", cascade="all, delete-orphan", order_by="ContractParty.id")
-    budget_lines: Mapped[list["BudgetLine"]] = relationship(
-        back_populates="contract", cascade="all, delete-orphan", order_by="(BudgetLine.year, BudgetLine.id)")
-    versions: Mapped[list["ContractVersion"]] = relationship(
-        back_populates="contract", cascade="all, delete-orphan", order_by="ContractVersion.number")
-    indicators: Mapped[list["Indicator"]] = relationship(back_populates="contract", order_by="Indicator.id")
-    duties: Mapped[list["ReportingDuty"]] = relationship(
-        back_populates="contract", cascade="all, delete-orphan", order_by="ReportingDuty.id")
-    attachments: Mapped[list["Attachment"]] = relationship(
+    parties: Mapped[list[ContractParty]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="ContractParty.id"
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="(BudgetLine.year, BudgetLine.id)"
+    )
+    versions: Mapped[list[ContractVersion]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="ContractVersion.number"
+    )
+    indicators: Mapped[list[Indicator]] = relationship(back_populates="contract", order_by="Indicator.id")
+    duties: Mapped[list[ReportingDuty]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="ReportingDuty.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
         order_by="Attachment.id",
-        primaryjoin="and_(Attachment.contract_id == Contract.id, Attachment.report_id.is_(None))", viewonly=True)
+        primaryjoin="and_(Attachment.contract_id == Contract.id, Attachment.report_id.is_(None))",
+        viewonly=True,
+    )
 
     def __str__(self) -> str:
         return self.title
@@ -274,15 +308,15 @@ class ContractParty(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), nullable=False, index=True)
-    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
-    body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("body.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     role: Mapped[str] = mapped_column(String(40), nullable=False, default="Auftragnehmer")
-    signatory: Mapped[Optional[str]] = mapped_column(String(200))
-    signed_on: Mapped[Optional[date]] = mapped_column(Date)
+    signatory: Mapped[str | None] = mapped_column(String(200))
+    signed_on: Mapped[date | None] = mapped_column(Date)
 
     contract: Mapped[Contract] = relationship(back_populates="parties")
-    organisation: Mapped[Optional[Organisation]] = relationship()
-    body: Mapped[Optional[Body]] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    body: Mapped[Body | None] = relationship()
 
     @property
     def name(self) -> str:
@@ -303,9 +337,9 @@ class ContractVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     label: Mapped[str] = mapped_column(String(60), nullable=False, default="Fassung")  # Fassung / Nachtrag 1 …
     status: Mapped[str] = mapped_column(String(20), nullable=False)
-    comment: Mapped[Optional[str]] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, nullable=False)
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     contract: Mapped[Contract] = relationship(back_populates="versions")
@@ -322,8 +356,8 @@ class BudgetLine(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
-    product_number: Mapped[Optional[str]] = mapped_column(String(40))
-    note: Mapped[Optional[str]] = mapped_column(String(300))
+    product_number: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(300))
 
     contract: Mapped[Contract] = relationship(back_populates="budget_lines")
 
@@ -335,34 +369,35 @@ class Indicator(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
-    contract_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contract.id", ondelete="SET NULL"), index=True)
-    goal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("goal.id", ondelete="SET NULL"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id", ondelete="SET NULL"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goal.id", ondelete="SET NULL"), index=True)
     name: Mapped[str] = mapped_column(String(300), nullable=False)
-    definition: Mapped[Optional[str]] = mapped_column(Text)
-    base_population: Mapped[Optional[str]] = mapped_column(String(300))  # Grundgesamtheit
-    unit: Mapped[Optional[str]] = mapped_column(String(60))
+    definition: Mapped[str | None] = mapped_column(Text)
+    base_population: Mapped[str | None] = mapped_column(String(300))  # Grundgesamtheit
+    unit: Mapped[str | None] = mapped_column(String(60))
     baseline_value: Mapped[Decimal] = mapped_column(Numeric(16, 4), nullable=False)
     baseline_date: Mapped[date] = mapped_column(Date, nullable=False)
     target_mode: Mapped[str] = mapped_column(String(10), nullable=False, default="absolut")
     target_input: Mapped[Decimal] = mapped_column(Numeric(16, 4), nullable=False)  # value or percent
     target_date: Mapped[date] = mapped_column(Date, nullable=False)
     direction: Mapped[str] = mapped_column(String(10), nullable=False, default="hoeher")
-    data_source: Mapped[Optional[str]] = mapped_column(String(300))
+    data_source: Mapped[str | None] = mapped_column(String(300))
     periodicity: Mapped[str] = mapped_column(String(20), nullable=False, default="jährlich")
-    area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     # Ampel: Abweichung vom Soll (in % des Soll-Werts) bis green_limit grün, bis yellow_limit gelb, darüber rot.
     green_limit: Mapped[Decimal] = mapped_column(Numeric(6, 2), nullable=False, default=Decimal("5"))
     yellow_limit: Mapped[Decimal] = mapped_column(Numeric(6, 2), nullable=False, default=Decimal("10"))
-    plausible_min: Mapped[Optional[Decimal]] = mapped_column(Numeric(16, 4))
-    plausible_max: Mapped[Optional[Decimal]] = mapped_column(Numeric(16, 4))
+    plausible_min: Mapped[Decimal | None] = mapped_column(Numeric(16, 4))
+    plausible_max: Mapped[Decimal | None] = mapped_column(Numeric(16, 4))
 
     body: Mapped[Body] = relationship()
-    contract: Mapped[Optional[Contract]] = relationship(back_populates="indicators")
-    goal: Mapped[Optional[Goal]] = relationship()
-    area: Mapped[Optional[Area]] = relationship()
-    measurements: Mapped[list["Measurement"]] = relationship(
-        back_populates="indicator", cascade="all, delete-orphan", order_by="Measurement.period_end")
+    contract: Mapped[Contract | None] = relationship(back_populates="indicators")
+    goal: Mapped[Goal | None] = relationship()
+    area: Mapped[Area | None] = relationship()
+    measurements: Mapped[list[Measurement]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", order_by="Measurement.period_end"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -375,15 +410,17 @@ class Measurement(TimestampMixin, db.Model):
     __table_args__ = (UniqueConstraint("indicator_id", "period_end", name="uq_measurement_indicator_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"), nullable=False, index=True)
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicator.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     value: Mapped[Decimal] = mapped_column(Numeric(16, 4), nullable=False)
-    report_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
-    note: Mapped[Optional[str]] = mapped_column(String(300))
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
+    note: Mapped[str | None] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")
-    report: Mapped[Optional["Report"]] = relationship(back_populates="measurements")
+    report: Mapped[Report | None] = relationship(back_populates="measurements")
 
 
 class ReportingDuty(TimestampMixin, db.Model):
@@ -400,7 +437,7 @@ class ReportingDuty(TimestampMixin, db.Model):
 
     contract: Mapped[Contract] = relationship(back_populates="duties")
     party: Mapped[ContractParty] = relationship()
-    reports: Mapped[list["Report"]] = relationship(back_populates="duty", order_by="Report.period_start")
+    reports: Mapped[list[Report]] = relationship(back_populates="duty", order_by="Report.period_start")
 
 
 class Report(TimestampMixin, VersionedMixin, db.Model):
@@ -410,25 +447,27 @@ class Report(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (UniqueConstraint("duty_id", "period_start", name="uq_report_duty_period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    duty_id: Mapped[int] = mapped_column(ForeignKey("reporting_duty.id", ondelete="CASCADE"), nullable=False, index=True)
+    duty_id: Mapped[int] = mapped_column(
+        ForeignKey("reporting_duty.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), nullable=False, index=True)
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     due_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="offen", index=True)
-    narrative: Mapped[Optional[str]] = mapped_column(Text)
-    submitted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    reviewed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    review_comment: Mapped[Optional[str]] = mapped_column(Text)
-    reminded_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    topic_proposal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topic_proposal.id", ondelete="SET NULL"))
+    narrative: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    topic_proposal_id: Mapped[int | None] = mapped_column(ForeignKey("topic_proposal.id", ondelete="SET NULL"))
 
     duty: Mapped[ReportingDuty] = relationship(back_populates="reports")
     contract: Mapped[Contract] = relationship()
     measurements: Mapped[list[Measurement]] = relationship(back_populates="report")
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="report", order_by="Attachment.id")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="report", order_by="Attachment.id")
 
     def __str__(self) -> str:
         return f"{self.duty.title if self.duty else 'Bericht'} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
@@ -445,13 +484,13 @@ class Attachment(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), nullable=False, index=True)
-    report_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200), nullable=False)
     stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     content_type: Mapped[str] = mapped_column(String(120), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(String(300))
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    description: Mapped[str | None] = mapped_column(String(300))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     contract: Mapped[Contract] = relationship()
-    report: Mapped[Optional[Report]] = relationship(back_populates="attachments")
+    report: Mapped[Report | None] = relationship(back_populates="attachments")

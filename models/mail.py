@@ -1,8 +1,8 @@
 """Outbox: every mail is stored first, then delivered over SMTP (and retried)."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,11 +28,11 @@ class OutboxMail(db.Model):
     message: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=STATUS_QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(String(500))
-    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     category: Mapped[str] = mapped_column(String(40), nullable=False, default="system")
     # Exactly once with several senders (services/mail.py send_queued): a sender claims rows with a token;
     # a claim older than CLAIM_TIMEOUT (crashed sender) expires. next_try_at is the back-off after a failure.
-    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
-    claimed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    next_try_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime)

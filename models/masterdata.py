@@ -1,8 +1,8 @@
 """Stammdaten: Körperschaften, Sozialräume, Organisationen, Personen, Taxonomien."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -48,13 +48,12 @@ class Body(TimestampMixin, VersionedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
     code: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)  # AGS
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("body.id"), index=True)
-    population: Mapped[Optional[int]] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    population: Mapped[int | None] = mapped_column(Integer)
 
-    parent: Mapped[Optional["Body"]] = relationship(remote_side=[id], back_populates="children")
+    parent: Mapped[Body | None] = relationship(remote_side=[id], back_populates="children")
     # passive_deletes="all": deleting a body with Kommunen fails (FK) instead of orphaning them.
-    children: Mapped[list["Body"]] = relationship(back_populates="parent", order_by="Body.name",
-                                                  passive_deletes="all")
+    children: Mapped[list[Body]] = relationship(back_populates="parent", order_by="Body.name", passive_deletes="all")
 
     def __str__(self) -> str:
         return self.name
@@ -68,8 +67,6 @@ class Body(TimestampMixin, VersionedMixin, db.Model):
         return ids
 
 
-
-
 class Area(TimestampMixin, VersionedMixin, db.Model):
     """Sozialraum and its layers (Stadtbezirk, Planungsraum, Quartier …)."""
 
@@ -81,24 +78,21 @@ class Area(TimestampMixin, VersionedMixin, db.Model):
     code: Mapped[str] = mapped_column(String(30), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     kind: Mapped[str] = mapped_column(String(40), nullable=False, default="Sozialraum")
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id"), index=True)
-    population: Mapped[Optional[int]] = mapped_column(Integer)
-    valid_from: Mapped[Optional[date]] = mapped_column(Date)
-    valid_to: Mapped[Optional[date]] = mapped_column(Date)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    population: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
 
     body: Mapped[Body] = relationship()
-    parent: Mapped[Optional["Area"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.code",
-                                                  passive_deletes="all")
+    parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Area]] = relationship(back_populates="parent", order_by="Area.code", passive_deletes="all")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
     def is_valid_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
 
 class Term(TimestampMixin, VersionedMixin, db.Model):
@@ -112,13 +106,13 @@ class Term(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     vocabulary: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(Text)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("term.id"))
+    description: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
 
-    parent: Mapped[Optional["Term"]] = relationship(remote_side=[id])
+    parent: Mapped[Term | None] = relationship(remote_side=[id])
 
     @declared_attr.directive
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"polymorphic_on": cls.vocabulary, "version_id_col": cls.version}
 
     def __str__(self) -> str:
@@ -163,24 +157,24 @@ class Organisation(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
-    short_name: Mapped[Optional[str]] = mapped_column(String(60))
+    short_name: Mapped[str | None] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
-    street: Mapped[Optional[str]] = mapped_column(String(200))
-    postcode: Mapped[Optional[str]] = mapped_column(String(10))
-    city: Mapped[Optional[str]] = mapped_column(String(100))
-    email: Mapped[Optional[str]] = mapped_column(String(254))
-    phone: Mapped[Optional[str]] = mapped_column(String(50))
-    website: Mapped[Optional[str]] = mapped_column(String(300))
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    street: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    website: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     body: Mapped[Body] = relationship()
-    parent: Mapped[Optional["Organisation"]] = relationship(remote_side=[id])
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id])
     areas: Mapped[list[Area]] = relationship(secondary=organisation_area, order_by=Area.code)
     terms: Mapped[list[Term]] = relationship(secondary=organisation_term, order_by=Term.name)
     # Deleting an organisation with contact persons is refused rather than silently detaching them.
-    persons: Mapped[list["Person"]] = relationship(
+    persons: Mapped[list[Person]] = relationship(
         back_populates="organisation", order_by="Person.last_name", passive_deletes="all"
     )
 
@@ -205,17 +199,17 @@ class Person(TimestampMixin, VersionedMixin, db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     first_name: Mapped[str] = mapped_column(String(100), nullable=False)
     last_name: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
-    function: Mapped[Optional[str]] = mapped_column(String(200))
-    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
-    email: Mapped[Optional[str]] = mapped_column(String(254), index=True)
-    phone: Mapped[Optional[str]] = mapped_column(String(50))
+    function: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(50))
     consent_given: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    consent_date: Mapped[Optional[date]] = mapped_column(Date)
-    consent_purpose: Mapped[Optional[str]] = mapped_column(String(300))
-    anonymised_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    consent_date: Mapped[date | None] = mapped_column(Date)
+    consent_purpose: Mapped[str | None] = mapped_column(String(300))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     body: Mapped[Body] = relationship()
-    organisation: Mapped[Optional[Organisation]] = relationship(back_populates="persons")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="persons")
 
     @property
     def full_name(self) -> str:

@@ -9,14 +9,24 @@ An edition is frozen: it keeps a snapshot of its definition, the values it used 
 numerators for the suppression rule) and every computed number, so later data corrections never
 change it silently.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,20 +91,20 @@ class StatIndicator(TimestampMixin, VersionedMixin, db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     key: Mapped[str] = mapped_column(String(60), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    unit: Mapped[Optional[str]] = mapped_column(String(40))
-    definition: Mapped[Optional[str]] = mapped_column(Text)
-    source: Mapped[Optional[str]] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    definition: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
     # Rate: value = numerator / denominator * rate_factor (e.g. 100 for %).
     is_rate: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    numerator_label: Mapped[Optional[str]] = mapped_column(String(200))
-    denominator_label: Mapped[Optional[str]] = mapped_column(String(200))
+    numerator_label: Mapped[str | None] = mapped_column(String(200))
+    denominator_label: Mapped[str | None] = mapped_column(String(200))
     rate_factor: Mapped[float] = mapped_column(Float, default=100.0, nullable=False)
     direction: Mapped[str] = mapped_column(String(20), default=Direction.HIGHER_WORSE, nullable=False)
-    periodicity: Mapped[Optional[str]] = mapped_column(String(40))  # jährlich, halbjährlich …
-    area_kind: Mapped[Optional[str]] = mapped_column(String(40))  # layer it is reported on (Area.kind)
+    periodicity: Mapped[str | None] = mapped_column(String(40))  # jährlich, halbjährlich …
+    area_kind: Mapped[str | None] = mapped_column(String(40))  # layer it is reported on (Area.kind)
     # Confidentiality: a value computed from a count below this minimum is never shown.
     min_count: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_COUNT, nullable=False)
-    licence_note: Mapped[Optional[str]] = mapped_column(Text)
+    licence_note: Mapped[str | None] = mapped_column(Text)
 
     body: Mapped[Body] = relationship()
 
@@ -117,13 +127,11 @@ class StatValue(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False, index=True)
-    indicator_id: Mapped[int] = mapped_column(
-        ForeignKey("stat_indicator.id", ondelete="CASCADE"), nullable=False
-    )
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("stat_indicator.id", ondelete="CASCADE"), nullable=False)
     reference_date: Mapped[date] = mapped_column(Date, nullable=False)
     value: Mapped[float] = mapped_column(Float, nullable=False)
-    numerator: Mapped[Optional[float]] = mapped_column(Float)
-    denominator: Mapped[Optional[float]] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
 
     area: Mapped[Area] = relationship()
     indicator: Mapped[StatIndicator] = relationship()
@@ -141,8 +149,8 @@ class MonitoringRelease(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), nullable=False, unique=True)
     released_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    released_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
 
     body: Mapped[Body] = relationship()
 
@@ -155,7 +163,7 @@ class AreaGeometry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), nullable=False, unique=True)
     geojson: Mapped[str] = mapped_column(Text, nullable=False)
-    source_crs: Mapped[Optional[str]] = mapped_column(String(40))
+    source_crs: Mapped[str | None] = mapped_column(String(40))
     minx: Mapped[float] = mapped_column(Float, nullable=False)
     miny: Mapped[float] = mapped_column(Float, nullable=False)
     maxx: Mapped[float] = mapped_column(Float, nullable=False)
@@ -184,11 +192,11 @@ class IndexDefinition(TimestampMixin, VersionedMixin, db.Model):
     area_kind: Mapped[str] = mapped_column(String(40), nullable=False)  # layer (Area.kind)
     indicators: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     aggregation: Mapped[str] = mapped_column(String(10), default=Aggregation.SUM, nullable=False)
-    min_population: Mapped[Optional[int]] = mapped_column(Integer)
+    min_population: Mapped[int | None] = mapped_column(Integer)
     thresholds: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     classes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    dynamics: Mapped[Optional[dict]] = mapped_column(JSON)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    dynamics: Mapped[dict | None] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text)
 
     body: Mapped[Body] = relationship()
 
@@ -204,30 +212,30 @@ class MonitoringEdition(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
-    definition_id: Mapped[Optional[int]] = mapped_column(
+    definition_id: Mapped[int | None] = mapped_column(
         ForeignKey("index_definition.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(250), nullable=False)
     definition: Mapped[dict] = mapped_column(JSON, nullable=False)  # snapshot of the definition
     reference_date: Mapped[date] = mapped_column(Date, nullable=False)
-    comparison_date: Mapped[Optional[date]] = mapped_column(Date)  # dynamics: change since
+    comparison_date: Mapped[date | None] = mapped_column(Date)  # dynamics: change since
     status: Mapped[str] = mapped_column(String(20), default=EditionStatus.DRAFT, nullable=False, index=True)
     method_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # mean/sd per indicator, missing-value report, stdev kind …
     statistics: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
-    previous_edition_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("monitoring_edition.id", ondelete="SET NULL")
-    )
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    released_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    previous_edition_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_edition.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     body: Mapped[Body] = relationship()
-    index_definition: Mapped[Optional[IndexDefinition]] = relationship()
-    previous_edition: Mapped[Optional["MonitoringEdition"]] = relationship(remote_side=[id])
-    results: Mapped[list["EditionResult"]] = relationship(
-        back_populates="edition", order_by="EditionResult.area_code",
-        cascade="all, delete-orphan", passive_deletes=True,
+    index_definition: Mapped[IndexDefinition | None] = relationship()
+    previous_edition: Mapped[MonitoringEdition | None] = relationship(remote_side=[id])
+    results: Mapped[list[EditionResult]] = relationship(
+        back_populates="edition",
+        order_by="EditionResult.area_code",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     def __str__(self) -> str:
@@ -248,25 +256,25 @@ class EditionResult(db.Model):
     edition_id: Mapped[int] = mapped_column(
         ForeignKey("monitoring_edition.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"), index=True)
     # Snapshot of the area as it was when the edition was computed.
     area_code: Mapped[str] = mapped_column(String(30), nullable=False)
     area_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    population: Mapped[Optional[int]] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
     values: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # key -> value
     numerators: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # key -> count (suppression)
     z: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # key -> signed z-value
-    index_value: Mapped[Optional[float]] = mapped_column(Float)  # sum (or mean) of z-values
-    index_standardised: Mapped[Optional[float]] = mapped_column(Float)
-    class_label: Mapped[Optional[str]] = mapped_column(String(60))
-    class_number: Mapped[Optional[int]] = mapped_column(Integer)  # 1 = lowest index
-    rank: Mapped[Optional[int]] = mapped_column(Integer)  # 1 = highest standardised index
-    dynamics_value: Mapped[Optional[float]] = mapped_column(Float)
-    dynamics_class: Mapped[Optional[str]] = mapped_column(String(60))
-    combined_class: Mapped[Optional[str]] = mapped_column(String(120))
+    index_value: Mapped[float | None] = mapped_column(Float)  # sum (or mean) of z-values
+    index_standardised: Mapped[float | None] = mapped_column(Float)
+    class_label: Mapped[str | None] = mapped_column(String(60))
+    class_number: Mapped[int | None] = mapped_column(Integer)  # 1 = lowest index
+    rank: Mapped[int | None] = mapped_column(Integer)  # 1 = highest standardised index
+    dynamics_value: Mapped[float | None] = mapped_column(Float)
+    dynamics_class: Mapped[str | None] = mapped_column(String(60))
+    combined_class: Mapped[str | None] = mapped_column(String(120))
     below_min_population: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    excluded_reason: Mapped[Optional[str]] = mapped_column(String(300))
+    excluded_reason: Mapped[str | None] = mapped_column(String(300))
 
     edition: Mapped[MonitoringEdition] = relationship(back_populates="results")
-    area: Mapped[Optional[Area]] = relationship()
+    area: Mapped[Area | None] = relationship()

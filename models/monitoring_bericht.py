@@ -1,8 +1,7 @@
 """Sozialbericht: the planner's text blocks for a report from a Monitoring-Ausgabe, and the
 Handlungsfelder an indicator belongs to (for the Fokusbericht of one Handlungsfeld)."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,7 +21,8 @@ stat_indicator_handlungsfeld = Table(
 )
 
 StatIndicator.handlungsfelder = relationship(
-    Term, secondary=stat_indicator_handlungsfeld, order_by=Term.name, viewonly=False)
+    Term, secondary=stat_indicator_handlungsfeld, order_by=Term.name, viewonly=False
+)
 
 
 class Sozialbericht(TimestampMixin, VersionedMixin, db.Model):
@@ -33,11 +33,12 @@ class Sozialbericht(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(
-        ForeignKey("monitoring_edition.id", ondelete="CASCADE"), nullable=False, unique=True)
+        ForeignKey("monitoring_edition.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     title: Mapped[str] = mapped_column(String(250), nullable=False)
-    einleitung: Mapped[Optional[str]] = mapped_column(Text)
-    befunde: Mapped[Optional[str]] = mapped_column(Text)
-    ausblick: Mapped[Optional[str]] = mapped_column(Text)
+    einleitung: Mapped[str | None] = mapped_column(Text)
+    befunde: Mapped[str | None] = mapped_column(Text)
+    ausblick: Mapped[str | None] = mapped_column(Text)
 
     edition: Mapped[MonitoringEdition] = relationship()
 

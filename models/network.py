@@ -5,11 +5,11 @@ Relations the platform already knows (organisation membership of a person,
 committee co-membership, later contract parties and co-attendance) are never
 stored here: beteiligung.services.network derives them when the graph is built.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +31,7 @@ DEFAULT_RELATION_KINDS = [
     ("Trägerschaft", True, "Trägerin einer Einrichtung."),
 ]
 
+
 class Visibility(StrEnum):
     """Who sees a relation (see beteiligung/permissions/netzwerk.py)."""
 
@@ -40,8 +41,11 @@ class Visibility(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"kreis": "öffentlich im Kreis", "planung": "nur Sozialplanung",
-                "beteiligte": "nur beteiligte Organisationen"}[self.value]
+        return {
+            "kreis": "öffentlich im Kreis",
+            "planung": "nur Sozialplanung",
+            "beteiligte": "nur beteiligte Organisationen",
+        }[self.value]
 
 
 # key -> German label
@@ -73,7 +77,7 @@ class RelationKind(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     directed_default: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     def __str__(self) -> str:
@@ -93,24 +97,24 @@ class Relation(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     kind_id: Mapped[int] = mapped_column(ForeignKey("relation_kind.id"), nullable=False, index=True)
-    source_org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    source_person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    target_org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    target_person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    source_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    source_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    target_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    target_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     directed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     strength: Mapped[int] = mapped_column(Integer, default=2, nullable=False)
-    valid_from: Mapped[Optional[date]] = mapped_column(Date)
-    valid_to: Mapped[Optional[date]] = mapped_column(Date)
-    evidence: Mapped[Optional[str]] = mapped_column(String(500))  # Quelle / Beleg
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[str | None] = mapped_column(String(500))  # Quelle / Beleg
     visibility: Mapped[str] = mapped_column(String(20), default="kreis", nullable=False)
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
 
     body: Mapped[Body] = relationship()
     kind: Mapped[RelationKind] = relationship(lazy="joined")
-    source_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[source_org_id])
-    source_person: Mapped[Optional[Person]] = relationship(foreign_keys=[source_person_id])
-    target_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[target_org_id])
-    target_person: Mapped[Optional[Person]] = relationship(foreign_keys=[target_person_id])
+    source_org: Mapped[Organisation | None] = relationship(foreign_keys=[source_org_id])
+    source_person: Mapped[Person | None] = relationship(foreign_keys=[source_person_id])
+    target_org: Mapped[Organisation | None] = relationship(foreign_keys=[target_org_id])
+    target_person: Mapped[Person | None] = relationship(foreign_keys=[target_person_id])
 
     @property
     def source_key(self) -> str:
@@ -143,16 +147,18 @@ class PartnerStatus(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     status: Mapped[str] = mapped_column(String(20), default="identifiziert", nullable=False)
-    handlungsfeld_id: Mapped[Optional[int]] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"))
-    next_step: Mapped[Optional[str]] = mapped_column(String(300))
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    handlungsfeld_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"))
+    next_step: Mapped[str | None] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
     status_since: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date(), nullable=False)
 
     body: Mapped[Body] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    handlungsfeld: Mapped[Optional[Term]] = relationship()
+    handlungsfeld: Mapped[Term | None] = relationship()
 
 
 class NetworkDataVersion(db.Model):
@@ -173,5 +179,5 @@ class NetworkAnalysisCache(db.Model):
     scope_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
     data_version: Mapped[int] = mapped_column(Integer, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    seconds: Mapped[Optional[float]] = mapped_column(db.Float)
+    seconds: Mapped[float | None] = mapped_column(db.Float)
     payload: Mapped[str] = mapped_column(Text, nullable=False)

@@ -4,14 +4,23 @@ die Einwilligung von Personen in die Veröffentlichung und die Grabsteine gelös
 Everything else the API serves (Body, Organization = Committee, Meeting, AgendaItem, Membership,
 Person) comes from the existing models; this module only adds what had no home yet.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -67,29 +76,32 @@ class Paper(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
-    protocol_entry_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("protocol_entry.id", ondelete="SET NULL"), unique=True)
+    protocol_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("protocol_entry.id", ondelete="SET NULL"), unique=True
+    )
     reference: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     paper_type: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     paper_date: Mapped[date] = mapped_column(Date, nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
-    origin: Mapped[Optional[str]] = mapped_column(Text)  # the chain behind it, one step per line
-    addressee_org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
+    origin: Mapped[str | None] = mapped_column(Text)  # the chain behind it, one step per line
+    addressee_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default=PaperState.ENTWURF, index=True)
-    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # Where the council information system keeps this Vorlage (set by the outcome import).
-    council_paper_url: Mapped[Optional[str]] = mapped_column(String(500))
-    result_imported_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    council_paper_url: Mapped[str | None] = mapped_column(String(500))
+    result_imported_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     body = relationship("Body")
     protocol_entry = relationship("ProtocolEntry")
     addressee_org = relationship("Organisation")
-    files: Mapped[list["PaperFile"]] = relationship(back_populates="paper", cascade="all, delete-orphan",
-                                                    order_by="PaperFile.id")
-    consultations: Mapped[list["PaperConsultation"]] = relationship(
-        back_populates="paper", cascade="all, delete-orphan", order_by="PaperConsultation.position")
+    files: Mapped[list[PaperFile]] = relationship(
+        back_populates="paper", cascade="all, delete-orphan", order_by="PaperFile.id"
+    )
+    consultations: Mapped[list[PaperConsultation]] = relationship(
+        back_populates="paper", cascade="all, delete-orphan", order_by="PaperConsultation.position"
+    )
 
     @property
     def state_label(self) -> str:
@@ -110,8 +122,7 @@ class PaperFile(TimestampMixin, db.Model):
     __tablename__ = "oparl_file"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("oparl_paper.id", ondelete="CASCADE"), nullable=False,
-                                          index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("oparl_paper.id", ondelete="CASCADE"), nullable=False, index=True)
     is_main: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     file_name: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -119,7 +130,7 @@ class PaperFile(TimestampMixin, db.Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha1: Mapped[str] = mapped_column(String(40), nullable=False)
     sha512: Mapped[str] = mapped_column(String(128), nullable=False)
-    text: Mapped[Optional[str]] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
     paper: Mapped[Paper] = relationship(back_populates="files")
@@ -132,17 +143,15 @@ class PaperConsultation(TimestampMixin, db.Model):
     __tablename__ = "oparl_consultation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    paper_id: Mapped[int] = mapped_column(ForeignKey("oparl_paper.id", ondelete="CASCADE"), nullable=False,
-                                          index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("oparl_paper.id", ondelete="CASCADE"), nullable=False, index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    agenda_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"),
-                                                          index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True)
     role: Mapped[str] = mapped_column(String(60), nullable=False)
     authoritative: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    council_consultation_url: Mapped[Optional[str]] = mapped_column(String(500))
-    council_organization_url: Mapped[Optional[str]] = mapped_column(String(500))
-    council_meeting_url: Mapped[Optional[str]] = mapped_column(String(500))
-    council_agenda_item_url: Mapped[Optional[str]] = mapped_column(String(500))
+    council_consultation_url: Mapped[str | None] = mapped_column(String(500))
+    council_organization_url: Mapped[str | None] = mapped_column(String(500))
+    council_meeting_url: Mapped[str | None] = mapped_column(String(500))
+    council_agenda_item_url: Mapped[str | None] = mapped_column(String(500))
 
     paper: Mapped[Paper] = relationship(back_populates="consultations")
     agenda_item = relationship("AgendaItem")
@@ -173,14 +182,25 @@ class LegislativeTerm(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
-    start_date: Mapped[Optional[date]] = mapped_column(Date)
-    end_date: Mapped[Optional[date]] = mapped_column(Date)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
 
     body = relationship("Body")
 
 
-TOMBSTONE_KINDS = ("committee", "organisation", "person", "membership", "meeting", "agenda_item",
-                   "paper", "file", "consultation", "location", "legislative_term")
+TOMBSTONE_KINDS = (
+    "committee",
+    "organisation",
+    "person",
+    "membership",
+    "meeting",
+    "agenda_item",
+    "paper",
+    "file",
+    "consultation",
+    "location",
+    "legislative_term",
+)
 
 
 class Tombstone(db.Model):
@@ -195,8 +215,8 @@ class Tombstone(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     object_type: Mapped[str] = mapped_column(String(30), nullable=False)
     object_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    body_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)  # plain id: the body may be gone too
+    body_id: Mapped[int | None] = mapped_column(Integer, index=True)  # plain id: the body may be gone too
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     # attributes the OParl schema requires even of a deleted object (AgendaItem.order)
-    keep: Mapped[Optional[dict]] = mapped_column(JSON)
+    keep: Mapped[dict | None] = mapped_column(JSON)
     deleted_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, index=True)

@@ -5,12 +5,12 @@ commissioned by decisions (protocol entries Beschluss/Empfehlung), funded by con
 measured by indicators. Decisions link to measures, goals and contracts through three
 association tables, so every link can be read from both ends.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import (
     Boolean,
@@ -43,8 +43,12 @@ class MeasureStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"geplant": "geplant", "in Umsetzung": "in Umsetzung", "abgeschlossen": "abgeschlossen",
-                "eingestellt": "eingestellt"}[self.value]
+        return {
+            "geplant": "geplant",
+            "in Umsetzung": "in Umsetzung",
+            "abgeschlossen": "abgeschlossen",
+            "eingestellt": "eingestellt",
+        }[self.value]
 
 
 # Allowed status changes; anything else is refused with a German message.
@@ -71,43 +75,51 @@ class ProgressMode(StrEnum):
 
 
 measure_area = Table(
-    "measure_area", db.Model.metadata,
+    "measure_area",
+    db.Model.metadata,
     Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
 )
 measure_target_group = Table(
-    "measure_target_group", db.Model.metadata,
+    "measure_target_group",
+    db.Model.metadata,
     Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
 )
 measure_goal = Table(
-    "measure_goal", db.Model.metadata,
+    "measure_goal",
+    db.Model.metadata,
     Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
     Column("goal_id", ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True),
 )
 measure_contract = Table(
-    "measure_contract", db.Model.metadata,
+    "measure_contract",
+    db.Model.metadata,
     Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
     Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True),
 )
 measure_indicator = Table(
-    "measure_indicator", db.Model.metadata,
+    "measure_indicator",
+    db.Model.metadata,
     Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True),
     Column("indicator_id", ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True),
 )
 # Decision (protocol entry Beschluss/Empfehlung) → what it led to.
 decision_measure = Table(
-    "decision_measure", db.Model.metadata,
+    "decision_measure",
+    db.Model.metadata,
     Column("entry_id", ForeignKey("protocol_entry.id", ondelete="CASCADE"), primary_key=True),
     Column("measure_id", ForeignKey("measure.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 decision_goal = Table(
-    "decision_goal", db.Model.metadata,
+    "decision_goal",
+    db.Model.metadata,
     Column("entry_id", ForeignKey("protocol_entry.id", ondelete="CASCADE"), primary_key=True),
     Column("goal_id", ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 decision_contract = Table(
-    "decision_contract", db.Model.metadata,
+    "decision_contract",
+    db.Model.metadata,
     Column("entry_id", ForeignKey("protocol_entry.id", ondelete="CASCADE"), primary_key=True),
     Column("contract_id", ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
@@ -146,9 +158,11 @@ class Measure(TimestampMixin, VersionedMixin, db.Model):
     contracts: Mapped[list[Contract]] = relationship(secondary=measure_contract, order_by=Contract.id)
     indicators: Mapped[list[Indicator]] = relationship(secondary=measure_indicator, order_by=Indicator.id)
     milestones: Mapped[list[Milestone]] = relationship(
-        back_populates="measure", cascade="all, delete-orphan", order_by="(Milestone.due_date, Milestone.id)")
+        back_populates="measure", cascade="all, delete-orphan", order_by="(Milestone.due_date, Milestone.id)"
+    )
     budget_lines: Mapped[list[MeasureBudget]] = relationship(
-        back_populates="measure", cascade="all, delete-orphan", order_by="(MeasureBudget.year, MeasureBudget.id)")
+        back_populates="measure", cascade="all, delete-orphan", order_by="(MeasureBudget.year, MeasureBudget.id)"
+    )
 
     def __str__(self) -> str:
         return self.title
@@ -207,6 +221,7 @@ class MeasureBudget(TimestampMixin, db.Model):
 
 # --- Planungsvorhaben (Steuerungskreislauf) ---------------------------------------------
 
+
 class PhaseKind(StrEnum):
     AUFTRAGSKLAERUNG = "auftragsklaerung"
     BESTANDSAUFNAHME = "bestandsaufnahme"
@@ -217,10 +232,14 @@ class PhaseKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"auftragsklaerung": "Auftragsklärung", "bestandsaufnahme": "Bestandsaufnahme",
-                "leitbild": "Leitbild", "zielbildung": "Zielbildung",
-                "massnahmen": "Maßnahmenplanung und Umsetzung",
-                "evaluation": "Evaluation und Controlling"}[self.value]
+        return {
+            "auftragsklaerung": "Auftragsklärung",
+            "bestandsaufnahme": "Bestandsaufnahme",
+            "leitbild": "Leitbild",
+            "zielbildung": "Zielbildung",
+            "massnahmen": "Maßnahmenplanung und Umsetzung",
+            "evaluation": "Evaluation und Controlling",
+        }[self.value]
 
 
 PHASE_ORDER = list(PhaseKind)
@@ -238,6 +257,7 @@ class PhaseStatus(StrEnum):
 
 class AssignmentKind(StrEnum):
     """What can be assigned to a Planungsvorhaben and a phase (one assignment table)."""
+
     SITZUNG = "sitzung"
     BESCHLUSS = "eintrag"
     BEFRAGUNG = "befragung"
@@ -247,17 +267,25 @@ class AssignmentKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"sitzung": "Sitzung", "eintrag": "Beschluss / Empfehlung", "befragung": "Befragung",
-                "ziel": "Ziel", "kontrakt": "Kontrakt", "massnahme": "Maßnahme"}[self.value]
+        return {
+            "sitzung": "Sitzung",
+            "eintrag": "Beschluss / Empfehlung",
+            "befragung": "Befragung",
+            "ziel": "Ziel",
+            "kontrakt": "Kontrakt",
+            "massnahme": "Maßnahme",
+        }[self.value]
 
 
 process_area = Table(
-    "planning_process_area", db.Model.metadata,
+    "planning_process_area",
+    db.Model.metadata,
     Column("process_id", ForeignKey("planning_process.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
 )
 process_term = Table(
-    "planning_process_term", db.Model.metadata,
+    "planning_process_term",
+    db.Model.metadata,
     Column("process_id", ForeignKey("planning_process.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -285,7 +313,8 @@ class PlanningProcess(TimestampMixin, VersionedMixin, db.Model):
     areas: Mapped[list[Area]] = relationship(secondary=process_area, order_by=Area.code)
     terms: Mapped[list[Term]] = relationship(secondary=process_term, order_by=Term.name)
     phases: Mapped[list[ProcessPhase]] = relationship(
-        back_populates="process", cascade="all, delete-orphan", order_by="ProcessPhase.position")
+        back_populates="process", cascade="all, delete-orphan", order_by="ProcessPhase.position"
+    )
 
     def __str__(self) -> str:
         return self.title
@@ -304,8 +333,9 @@ class ProcessPhase(TimestampMixin, db.Model):
     __table_args__ = (UniqueConstraint("process_id", "kind", name="uq_planning_phase_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    process_id: Mapped[int] = mapped_column(ForeignKey("planning_process.id", ondelete="CASCADE"), nullable=False,
-                                            index=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_process.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=PhaseStatus.OFFEN)
@@ -328,10 +358,12 @@ class ProcessAssignment(TimestampMixin, db.Model):
     __table_args__ = (UniqueConstraint("process_id", "item_kind", "item_id", name="uq_planning_assignment_item"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    process_id: Mapped[int] = mapped_column(ForeignKey("planning_process.id", ondelete="CASCADE"), nullable=False,
-                                            index=True)
-    phase_id: Mapped[int] = mapped_column(ForeignKey("planning_phase.id", ondelete="CASCADE"), nullable=False,
-                                          index=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_process.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    phase_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_phase.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     item_kind: Mapped[str] = mapped_column(String(20), nullable=False)
     item_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
 
@@ -342,8 +374,11 @@ class ControllingNote(TimestampMixin, db.Model):
     """The planner's explanation of a deviation in a quarterly Abweichungsbericht."""
 
     __tablename__ = "controlling_note"
-    __table_args__ = (UniqueConstraint("scope_kind", "scope_id", "year", "quarter", "item_kind", "item_id",
-                                       name="uq_controlling_note_item"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "scope_kind", "scope_id", "year", "quarter", "item_kind", "item_id", name="uq_controlling_note_item"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope_kind: Mapped[str] = mapped_column(String(20), nullable=False)  # vorhaben / koerperschaft
@@ -358,6 +393,7 @@ class ControllingNote(TimestampMixin, db.Model):
 
 # --- Stellungnahmeverfahren ------------------------------------------------------------------
 
+
 class Uptake(StrEnum):
     UEBERNOMMEN = "uebernommen"
     TEILWEISE = "teilweise"
@@ -365,8 +401,9 @@ class Uptake(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"uebernommen": "übernommen", "teilweise": "teilweise übernommen",
-                "nicht": "nicht übernommen"}[self.value]
+        return {"uebernommen": "übernommen", "teilweise": "teilweise übernommen", "nicht": "nicht übernommen"}[
+            self.value
+        ]
 
 
 class Consultation(TimestampMixin, VersionedMixin, db.Model):
@@ -377,24 +414,25 @@ class Consultation(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
-    process_id: Mapped[Optional[int]] = mapped_column(ForeignKey("planning_process.id", ondelete="SET NULL"),
-                                                      index=True)
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("planning_process.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     deadline: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     draft_filename: Mapped[str] = mapped_column(String(200), nullable=False)
     draft_stored_name: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     draft_content_type: Mapped[str] = mapped_column(String(120), nullable=False)
     draft_size: Mapped[int] = mapped_column(Integer, nullable=False)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     body: Mapped[Body] = relationship()
-    process: Mapped[Optional[PlanningProcess]] = relationship()
-    participants: Mapped[list["ConsultationParticipant"]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="ConsultationParticipant.id")
-    statements: Mapped[list["Statement"]] = relationship(
-        back_populates="consultation", cascade="all, delete-orphan", order_by="Statement.id")
+    process: Mapped[PlanningProcess | None] = relationship()
+    participants: Mapped[list[ConsultationParticipant]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="ConsultationParticipant.id"
+    )
+    statements: Mapped[list[Statement]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Statement.id"
+    )
 
     def __str__(self) -> str:
         return self.title
@@ -405,10 +443,11 @@ class ConsultationParticipant(TimestampMixin, db.Model):
     __table_args__ = (UniqueConstraint("consultation_id", "organisation_id", name="uq_consultation_participant"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False,
-                                                 index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
-    reminded_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     consultation: Mapped[Consultation] = relationship(back_populates="participants")
     organisation: Mapped[Organisation] = relationship()
@@ -422,18 +461,19 @@ class Statement(TimestampMixin, VersionedMixin, db.Model):
     __table_args__ = (UniqueConstraint("consultation_id", "organisation_id", name="uq_consultation_statement"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False,
-                                                 index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
     text: Mapped[str] = mapped_column(Text, nullable=False)
-    filename: Mapped[Optional[str]] = mapped_column(String(200))
-    stored_name: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
-    content_type: Mapped[Optional[str]] = mapped_column(String(120))
-    size: Mapped[Optional[int]] = mapped_column(Integer)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    stored_name: Mapped[str | None] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int | None] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    uptake: Mapped[Optional[str]] = mapped_column(String(20))
-    uptake_note: Mapped[Optional[str]] = mapped_column(Text)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uptake: Mapped[str | None] = mapped_column(String(20))
+    uptake_note: Mapped[str | None] = mapped_column(Text)
 
     consultation: Mapped[Consultation] = relationship(back_populates="statements")
     organisation: Mapped[Organisation] = relationship()

@@ -6,11 +6,11 @@ Dissens), every saved revision, objections during the approval round.
 Beschluss and Aufgabe are entries with extra columns, so the Nachhalten list is
 one query over one table.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -20,6 +20,7 @@ from beteiligung.extensions import db
 from .base import TimestampMixin, VersionedMixin, utcnow
 from .committees import AgendaItem, Meeting, TopicProposal
 from .masterdata import Organisation, Person
+
 
 class AttendanceStatus(StrEnum):
     ANWESEND = "anwesend"
@@ -43,11 +44,15 @@ class MeetingRoleKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"sitzungsleitung": "Sitzungsleitung", "moderation": "Moderation",
-                "protokollfuehrung": "Protokollführung"}[self.value]
+        return {
+            "sitzungsleitung": "Sitzungsleitung",
+            "moderation": "Moderation",
+            "protokollfuehrung": "Protokollführung",
+        }[self.value]
 
 
 MEETING_ROLES = {k.value: k.label for k in MeetingRoleKind}
+
 
 class ProtocolStatus(StrEnum):
     """Approval state of a protocol. A draft is read by its editors only; approved protocols are locked."""
@@ -100,6 +105,8 @@ class TaskStatus(StrEnum):
 ITEM_STATES = list(TaskStatus)
 # Filter value of the Nachhalten list: everything not done yet.
 NOT_DONE = "nicht erledigt"
+
+
 class DecisionMode(StrEnum):
     """How a Beschluss came about."""
 
@@ -139,16 +146,17 @@ class Attendance(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
-    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
-    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="abwesend")
-    note: Mapped[Optional[str]] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(String(300))
 
-    meeting: Mapped[Meeting] = relationship(backref=backref("attendances", cascade="all, delete-orphan",
-                                                            passive_deletes=True))
+    meeting: Mapped[Meeting] = relationship(
+        backref=backref("attendances", cascade="all, delete-orphan", passive_deletes=True)
+    )
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
-    deputy: Mapped[Optional[Person]] = relationship(foreign_keys=[deputy_id])
-    organisation: Mapped[Optional[Organisation]] = relationship()
+    deputy: Mapped[Person | None] = relationship(foreign_keys=[deputy_id])
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 class MeetingRole(TimestampMixin, db.Model):
@@ -162,12 +170,13 @@ class MeetingRole(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(30), nullable=False)
-    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"), index=True)
-    name: Mapped[Optional[str]] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
 
-    meeting: Mapped[Meeting] = relationship(backref=backref("protocol_roles", cascade="all, delete-orphan",
-                                                            passive_deletes=True))
-    person: Mapped[Optional[Person]] = relationship()
+    meeting: Mapped[Meeting] = relationship(
+        backref=backref("protocol_roles", cascade="all, delete-orphan", passive_deletes=True)
+    )
+    person: Mapped[Person | None] = relationship()
 
     @property
     def label(self) -> str:
@@ -189,19 +198,22 @@ class Protocol(TimestampMixin, VersionedMixin, db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, unique=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="entwurf", index=True)
     edition: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # Fassung
-    objection_deadline: Mapped[Optional[date]] = mapped_column(Date)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    approved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    approval_note: Mapped[Optional[str]] = mapped_column(String(300))
+    objection_deadline: Mapped[date | None] = mapped_column(Date)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    approval_note: Mapped[str | None] = mapped_column(String(300))
 
-    meeting: Mapped[Meeting] = relationship(backref=backref("protocol", uselist=False, cascade="all, delete-orphan",
-                                                            passive_deletes=True))
+    meeting: Mapped[Meeting] = relationship(
+        backref=backref("protocol", uselist=False, cascade="all, delete-orphan", passive_deletes=True)
+    )
     approved_by = relationship("User")
-    entries: Mapped[list["ProtocolEntry"]] = relationship(
-        back_populates="protocol", order_by="ProtocolEntry.position", cascade="all, delete-orphan")
-    objections: Mapped[list["ProtocolObjection"]] = relationship(
-        back_populates="protocol", order_by="ProtocolObjection.created_at", cascade="all, delete-orphan")
+    entries: Mapped[list[ProtocolEntry]] = relationship(
+        back_populates="protocol", order_by="ProtocolEntry.position", cascade="all, delete-orphan"
+    )
+    objections: Mapped[list[ProtocolObjection]] = relationship(
+        back_populates="protocol", order_by="ProtocolObjection.created_at", cascade="all, delete-orphan"
+    )
 
     @property
     def locked(self) -> bool:
@@ -230,42 +242,42 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocol.id", ondelete="CASCADE"), nullable=False, index=True)
-    agenda_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     kind: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     # Beschluss
-    decision_mode: Mapped[Optional[str]] = mapped_column(String(20))
-    votes_yes: Mapped[Optional[int]] = mapped_column(Integer)
-    votes_no: Mapped[Optional[int]] = mapped_column(Integer)
-    votes_abstain: Mapped[Optional[int]] = mapped_column(Integer)
+    decision_mode: Mapped[str | None] = mapped_column(String(20))
+    votes_yes: Mapped[int | None] = mapped_column(Integer)
+    votes_no: Mapped[int | None] = mapped_column(Integer)
+    votes_abstain: Mapped[int | None] = mapped_column(Integer)
     binding: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    addressee_org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
+    addressee_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     for_resolution: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # zur Beschlussfassung
-    political_date: Mapped[Optional[date]] = mapped_column(Date)
-    political_outcome: Mapped[Optional[str]] = mapped_column(String(40))
-    political_note: Mapped[Optional[str]] = mapped_column(String(500))
+    political_date: Mapped[date | None] = mapped_column(Date)
+    political_outcome: Mapped[str | None] = mapped_column(String(40))
+    political_note: Mapped[str | None] = mapped_column(String(500))
     # Aufgabe (owner) – Beschluss uses the same follow-up columns
-    owner_person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"), index=True)
-    owner_org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"), index=True)
-    due_date: Mapped[Optional[date]] = mapped_column(Date, index=True)
-    status: Mapped[Optional[str]] = mapped_column(String(20), index=True)  # offen / in Arbeit / erledigt
-    status_changed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    closed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    closed_note: Mapped[Optional[str]] = mapped_column(Text)
-    closed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    reminded_before_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    reminded_after_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str | None] = mapped_column(String(20), index=True)  # offen / in Arbeit / erledigt
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_note: Mapped[str | None] = mapped_column(Text)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reminded_before_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_after_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Bottom-up: the Themenspeicher entry this Erkenntnis/Empfehlung was forwarded to
-    forwarded_topic_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topic_proposal.id", ondelete="SET NULL"))
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    forwarded_topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic_proposal.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     protocol: Mapped[Protocol] = relationship(back_populates="entries")
-    agenda_item: Mapped[Optional[AgendaItem]] = relationship()
-    addressee_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[addressee_org_id])
-    owner_person: Mapped[Optional[Person]] = relationship(foreign_keys=[owner_person_id])
-    owner_org: Mapped[Optional[Organisation]] = relationship(foreign_keys=[owner_org_id])
-    forwarded_topic: Mapped[Optional[TopicProposal]] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()
+    addressee_org: Mapped[Organisation | None] = relationship(foreign_keys=[addressee_org_id])
+    owner_person: Mapped[Person | None] = relationship(foreign_keys=[owner_person_id])
+    owner_org: Mapped[Organisation | None] = relationship(foreign_keys=[owner_org_id])
+    forwarded_topic: Mapped[TopicProposal | None] = relationship()
     closed_by = relationship("User", foreign_keys=[closed_by_id])
 
     @property
@@ -318,12 +330,12 @@ class ProtocolRevision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocol.id", ondelete="CASCADE"), nullable=False, index=True)
-    entry_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)  # kept after the entry is deleted
+    entry_id: Mapped[int | None] = mapped_column(Integer, index=True)  # kept after the entry is deleted
     edition: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    data: Mapped[Optional[dict]] = mapped_column(JSON)
+    data: Mapped[dict | None] = mapped_column(JSON)
 
     author = relationship("User")
 
@@ -335,10 +347,10 @@ class ProtocolObjection(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocol.id", ondelete="CASCADE"), nullable=False, index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    resolution: Mapped[Optional[str]] = mapped_column(String(500))
+    resolution: Mapped[str | None] = mapped_column(String(500))
 
     protocol: Mapped[Protocol] = relationship(back_populates="objections")
     user = relationship("User")

@@ -5,16 +5,26 @@ no session or draft key and no exact timestamp (only the ISO week of submission)
 Used invitation tokens live in `survey_used_token` (hash only, no foreign key to a
 response, no timestamp, the hash is the primary key so there is no insertion counter).
 """
+
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from enum import StrEnum
-from typing import Optional
-
-import secrets
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, Date, Float, ForeignKey, Integer, String, Table, Text, UniqueConstraint,
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +32,7 @@ from beteiligung.extensions import db
 
 from .base import TimestampMixin, VersionedMixin
 from .masterdata import Area, Body, Term
+
 
 class SurveyStatus(StrEnum):
     """Entwurf → geprüft → offen → geschlossen → ausgewertet (stored as the German labels)."""
@@ -67,32 +78,38 @@ QUESTION_KINDS = {
 CHOICE_KINDS = {"janein", "skala", "einfach", "mehrfach"}
 
 survey_area = Table(
-    "survey_area", db.Model.metadata,
+    "survey_area",
+    db.Model.metadata,
     Column("survey_id", ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
 )
 survey_term = Table(
-    "survey_term", db.Model.metadata,
+    "survey_term",
+    db.Model.metadata,
     Column("survey_id", ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
 )
 finding_term = Table(
-    "finding_term", db.Model.metadata,
+    "finding_term",
+    db.Model.metadata,
     Column("finding_id", ForeignKey("survey_finding.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
 )
 finding_area = Table(
-    "finding_area", db.Model.metadata,
+    "finding_area",
+    db.Model.metadata,
     Column("finding_id", ForeignKey("survey_finding.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
 )
 finding_code = Table(
-    "finding_code", db.Model.metadata,
+    "finding_code",
+    db.Model.metadata,
     Column("finding_id", ForeignKey("survey_finding.id", ondelete="CASCADE"), primary_key=True),
     Column("code_id", ForeignKey("survey_code.id", ondelete="CASCADE"), primary_key=True),
 )
 finding_quote = Table(
-    "finding_quote", db.Model.metadata,
+    "finding_quote",
+    db.Model.metadata,
     Column("finding_id", ForeignKey("survey_finding.id", ondelete="CASCADE"), primary_key=True),
     Column("answer_id", BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -120,30 +137,32 @@ class Survey(Translatable, TimestampMixin, VersionedMixin, db.Model):
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
     public_key: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
-    intro: Mapped[Optional[str]] = mapped_column(Text)
-    purpose: Mapped[Optional[str]] = mapped_column(Text)  # Zweck / Ziel
-    decided_by: Mapped[Optional[str]] = mapped_column(Text)  # wer entscheidet mit den Ergebnissen
-    privacy_notice: Mapped[Optional[str]] = mapped_column(Text)
+    intro: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(Text)  # Zweck / Ziel
+    decided_by: Mapped[str | None] = mapped_column(Text)  # wer entscheidet mit den Ergebnissen
+    privacy_notice: Mapped[str | None] = mapped_column(Text)
     questions_checked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     access: Mapped[str] = mapped_column(String(20), default="offen", nullable=False)  # offen / einladung
     status: Mapped[str] = mapped_column(String(20), default="Entwurf", nullable=False, index=True)
-    starts_on: Mapped[Optional[date]] = mapped_column(Date)
-    ends_on: Mapped[Optional[date]] = mapped_column(Date)
-    threshold: Mapped[Optional[int]] = mapped_column(Integer)  # None: app default
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    threshold: Mapped[int | None] = mapped_column(Integer)  # None: app default
     languages: Mapped[list] = mapped_column(JSON, default=lambda: ["de"], nullable=False)
-    i18n: Mapped[Optional[dict]] = mapped_column(JSON)
+    i18n: Mapped[dict | None] = mapped_column(JSON)
     results_public: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     # Datenhoheit: results are readable Kreis-wide only with the owning Kommune's consent.
     shared_with_kreis: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
-    shared_at: Mapped[Optional[date]] = mapped_column(Date)
+    shared_at: Mapped[date | None] = mapped_column(Date)
 
     body: Mapped[Body] = relationship()
     areas: Mapped[list[Area]] = relationship(secondary=survey_area, order_by=Area.code)
     zielgruppen: Mapped[list[Term]] = relationship(secondary=survey_term, order_by=Term.name)
-    sections: Mapped[list["SurveySection"]] = relationship(
-        back_populates="survey", order_by="SurveySection.position", cascade="all, delete-orphan")
-    questions: Mapped[list["Question"]] = relationship(
-        back_populates="survey", order_by="Question.position", cascade="all, delete-orphan")
+    sections: Mapped[list[SurveySection]] = relationship(
+        back_populates="survey", order_by="SurveySection.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="survey", order_by="Question.position", cascade="all, delete-orphan"
+    )
 
     @property
     def in_preparation(self) -> bool:
@@ -173,7 +192,7 @@ class SurveySection(Translatable, TimestampMixin, db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), nullable=False, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
-    i18n: Mapped[Optional[dict]] = mapped_column(JSON)
+    i18n: Mapped[dict | None] = mapped_column(JSON)
 
     survey: Mapped[Survey] = relationship(back_populates="sections")
 
@@ -183,25 +202,26 @@ class Question(Translatable, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), nullable=False, index=True)
-    section_id: Mapped[Optional[int]] = mapped_column(ForeignKey("survey_section.id", ondelete="SET NULL"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("survey_section.id", ondelete="SET NULL"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     text: Mapped[str] = mapped_column(String(500), nullable=False)
-    help: Mapped[Optional[str]] = mapped_column(String(500))
+    help: Mapped[str | None] = mapped_column(String(500))
     required: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     allow_other: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # "Sonstiges"
-    min_value: Mapped[Optional[float]] = mapped_column(Float)
-    max_value: Mapped[Optional[float]] = mapped_column(Float)
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
     max_length: Mapped[int] = mapped_column(Integer, default=2000, nullable=False)
     # Condition: show only if the earlier question's answer includes this option.
     # (plain integer, no FK: question and option tables would reference each other)
-    condition_option_id: Mapped[Optional[int]] = mapped_column(Integer)
-    i18n: Mapped[Optional[dict]] = mapped_column(JSON)
+    condition_option_id: Mapped[int | None] = mapped_column(Integer)
+    i18n: Mapped[dict | None] = mapped_column(JSON)
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
-    section: Mapped[Optional[SurveySection]] = relationship()
-    options: Mapped[list["QuestionOption"]] = relationship(
-        back_populates="question", order_by="QuestionOption.position", cascade="all, delete-orphan")
+    section: Mapped[SurveySection | None] = relationship()
+    options: Mapped[list[QuestionOption]] = relationship(
+        back_populates="question", order_by="QuestionOption.position", cascade="all, delete-orphan"
+    )
 
     @property
     def kind_label(self) -> str:
@@ -214,14 +234,16 @@ class QuestionOption(Translatable, db.Model):
     __tablename__ = "survey_option"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), nullable=False, index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_question.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     label: Mapped[str] = mapped_column(String(300), nullable=False)
-    zielgruppe_id: Mapped[Optional[int]] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"))
-    i18n: Mapped[Optional[dict]] = mapped_column(JSON)
+    zielgruppe_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"))
+    i18n: Mapped[dict | None] = mapped_column(JSON)
 
     question: Mapped[Question] = relationship(back_populates="options")
-    zielgruppe: Mapped[Optional[Term]] = relationship()
+    zielgruppe: Mapped[Term | None] = relationship()
 
 
 class StreetArea(db.Model):
@@ -254,29 +276,33 @@ class SurveyResponse(db.Model):
     submission_key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)  # idempotency
     week: Mapped[str] = mapped_column(String(8), nullable=False)  # ISO week, e.g. 2026-W47
     language: Mapped[str] = mapped_column(String(5), nullable=False, default="de")
-    area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"), index=True)
-    zielgruppe_id: Mapped[Optional[int]] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"), index=True)
+    zielgruppe_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"), index=True)
     paper: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)  # "erfasst durch" Mitarbeitende
 
-    answers: Mapped[list["SurveyAnswer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
-    area: Mapped[Optional[Area]] = relationship()
-    zielgruppe: Mapped[Optional[Term]] = relationship()
+    answers: Mapped[list[SurveyAnswer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    area: Mapped[Area | None] = relationship()
+    zielgruppe: Mapped[Term | None] = relationship()
 
 
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answer"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_id)
-    response_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("survey_response.id", ondelete="CASCADE"), nullable=False, index=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), nullable=False, index=True)
-    option_id: Mapped[Optional[int]] = mapped_column(ForeignKey("survey_option.id", ondelete="CASCADE"), index=True)
-    text_value: Mapped[Optional[str]] = mapped_column(Text)
-    number_value: Mapped[Optional[float]] = mapped_column(Float)
-    area_value_id: Mapped[Optional[int]] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    response_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("survey_response.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_question.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("survey_option.id", ondelete="CASCADE"), index=True)
+    text_value: Mapped[str | None] = mapped_column(Text)
+    number_value: Mapped[float | None] = mapped_column(Float)
+    area_value_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
-    option: Mapped[Optional[QuestionOption]] = relationship()
+    option: Mapped[QuestionOption | None] = relationship()
 
 
 class SurveyUsedToken(db.Model):
@@ -306,14 +332,14 @@ class Code(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), nullable=False, index=True)
-    survey_id: Mapped[Optional[int]] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("survey_code.id", ondelete="CASCADE"))
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("survey_code.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120), nullable=False)
-    definition: Mapped[Optional[str]] = mapped_column(Text)
-    example: Mapped[Optional[str]] = mapped_column(Text)  # Ankerbeispiel
+    definition: Mapped[str | None] = mapped_column(Text)
+    example: Mapped[str | None] = mapped_column(Text)  # Ankerbeispiel
     position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
-    parent: Mapped[Optional["Code"]] = relationship(remote_side=[id])
+    parent: Mapped[Code | None] = relationship(remote_side=[id])
 
     def __str__(self) -> str:
         return f"{self.parent.name} › {self.name}" if self.parent else self.name
@@ -326,10 +352,12 @@ class Coding(db.Model):
     __table_args__ = (UniqueConstraint("answer_id", "code_id", "slot", name="uq_coding"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), nullable=False, index=True)
+    answer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     code_id: Mapped[int] = mapped_column(ForeignKey("survey_code.id", ondelete="CASCADE"), nullable=False, index=True)
     slot: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    coder_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     code: Mapped[Code] = relationship()
 
@@ -339,7 +367,9 @@ class CodedMark(db.Model):
 
     __tablename__ = "survey_coded_mark"
 
-    answer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("survey_answer.id", ondelete="CASCADE"), primary_key=True
+    )
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
@@ -352,9 +382,9 @@ class Finding(TimestampMixin, VersionedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), nullable=False, index=True)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    text: Mapped[Optional[str]] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     survey: Mapped[Survey] = relationship()
     themen: Mapped[list[Term]] = relationship(secondary=finding_term, order_by=Term.name)

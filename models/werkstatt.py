@@ -4,6 +4,7 @@ A poll offers candidate dates; invitees answer ja / wenn nötig / nein per optio
 personal token link (only its SHA-256 hash is stored); the planner picks a date and the
 meeting is created (or the planned one moved) and invited as usual.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -47,7 +48,9 @@ class DatePoll(TimestampMixin, VersionedMixin, db.Model):
     audit_type = "Terminabstimmung"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True)
+    committee_id: Mapped[int] = mapped_column(
+        ForeignKey("committee.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     # A planned meeting whose date is being found (None: the meeting is created when a date is picked).
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -62,7 +65,8 @@ class DatePoll(TimestampMixin, VersionedMixin, db.Model):
     committee: Mapped[Committee] = relationship()
     meeting: Mapped[Meeting | None] = relationship()
     options: Mapped[list[DatePollOption]] = relationship(
-        back_populates="poll", cascade="all, delete-orphan", order_by="DatePollOption.start")
+        back_populates="poll", cascade="all, delete-orphan", order_by="DatePollOption.start"
+    )
     invitees: Mapped[list[DatePollInvitee]] = relationship(back_populates="poll", cascade="all, delete-orphan")
 
     @property
@@ -85,7 +89,9 @@ class DatePollOption(db.Model):
     __tablename__ = "werkstatt_poll_option"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_poll.id", ondelete="CASCADE"), nullable=False, index=True)
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_poll.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     start: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     end: Mapped[datetime] = mapped_column(DateTime, nullable=False)
 
@@ -98,7 +104,9 @@ class DatePollInvitee(TimestampMixin, db.Model):
     audit_type = "Terminabstimmung-Antwort"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_poll.id", ondelete="CASCADE"), nullable=False, index=True)
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_poll.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -119,10 +127,12 @@ class DatePollAnswer(db.Model):
     __table_args__ = (UniqueConstraint("invitee_id", "option_id", name="uq_werkstatt_poll_answer"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitee_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_poll_invitee.id", ondelete="CASCADE"),
-                                            nullable=False, index=True)
-    option_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_poll_option.id", ondelete="CASCADE"),
-                                           nullable=False, index=True)
+    invitee_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_poll_invitee.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_poll_option.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     value: Mapped[str] = mapped_column(String(20), nullable=False)
 
     invitee: Mapped[DatePollInvitee] = relationship(back_populates="answers")
@@ -130,6 +140,7 @@ class DatePollAnswer(db.Model):
 
 
 # --- Methoden-Tafeln (method boards) in a meeting ------------------------------------------
+
 
 class BoardKind(StrEnum):
     SWOT = "swot"
@@ -139,8 +150,12 @@ class BoardKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"swot": "SWOT-Analyse", "punktabfrage": "Punktabfrage", "portfolio": "Portfolio",
-                "open_space": "Open-Space-Marktplatz"}[self.value]
+        return {
+            "swot": "SWOT-Analyse",
+            "punktabfrage": "Punktabfrage",
+            "portfolio": "Portfolio",
+            "open_space": "Open-Space-Marktplatz",
+        }[self.value]
 
 
 class BoardStatus(StrEnum):
@@ -181,8 +196,9 @@ class Board(TimestampMixin, VersionedMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship()
-    cards: Mapped[list[BoardCard]] = relationship(back_populates="board", cascade="all, delete-orphan",
-                                                  order_by="BoardCard.position")
+    cards: Mapped[list[BoardCard]] = relationship(
+        back_populates="board", cascade="all, delete-orphan", order_by="BoardCard.position"
+    )
 
     @property
     def kind_enum(self) -> BoardKind:
@@ -198,10 +214,13 @@ class Board(TimestampMixin, VersionedMixin, db.Model):
 
 class BoardGuest(TimestampMixin, db.Model):
     """A participant without an account who joined one board with its code (name only)."""
+
     __tablename__ = "werkstatt_guest"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True)
+    board_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     name: Mapped[str] = mapped_column(String(100), nullable=False)
 
 
@@ -210,7 +229,9 @@ class BoardCard(TimestampMixin, VersionedMixin, db.Model):
     audit_type = "Karte"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True)
+    board_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     field: Mapped[str] = mapped_column(String(30), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     cluster: Mapped[str | None] = mapped_column(String(100))
@@ -236,11 +257,16 @@ class BoardCard(TimestampMixin, VersionedMixin, db.Model):
 
 class BoardDot(TimestampMixin, db.Model):
     """One dot of a Punktabfrage: by a user or a guest, on a card."""
+
     __tablename__ = "werkstatt_dot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True)
-    card_id: Mapped[int] = mapped_column(ForeignKey("werkstatt_card.id", ondelete="CASCADE"), nullable=False, index=True)
+    board_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_board.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("werkstatt_card.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     guest_id: Mapped[int | None] = mapped_column(ForeignKey("werkstatt_guest.id", ondelete="CASCADE"), index=True)
 

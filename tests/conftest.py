@@ -6,6 +6,7 @@ server is started by the tests themselves (initdb/pg_ctl in a temporary
 directory, as the unprivileged `postgres` user when running as root).
 Under CI=true a missing component is an error, never a skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _backends() -> list[str]:
-    wanted = [b.strip() for b in os.environ.get("BETEILIGUNG_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+    wanted = [
+        b.strip() for b in os.environ.get("BETEILIGUNG_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()
+    ]
     if "postgresql" in wanted and not postgres.available():
         if IN_CI:
             raise pytest.UsageError("CI=true, aber die PostgreSQL-Programme (initdb, pg_ctl) fehlen.")
@@ -82,6 +85,7 @@ class Client(FlaskClient):
         # scopes) would leak from one request – and one client – to the next. A real
         # server starts every request with an empty g; so do we.
         from flask import g, has_app_context
+
         if has_app_context():
             g.__dict__.clear()
         return super().open(*args, **kwargs)
@@ -94,6 +98,7 @@ class Client(FlaskClient):
 
     def login(self, email: str, password: str = None):
         from tests.support.world import PASSWORD
+
         self._csrf = None
         response = self.post("/anmelden", data={"email": email, "password": password or PASSWORD})
         self._csrf = None
@@ -109,21 +114,24 @@ class Client(FlaskClient):
 
 def _make_app(database_url: str):
     from beteiligung import create_app
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret-key-nur-fuer-tests",
-        "BASE_URL": "http://localhost",
-        "SERVER_NAME": None,
-        "SMTP_HOST": "",
-        # Production hashes with scrypt (≈ 70 ms per login); tests log in thousands of times.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        # Older tests look at the files on disk; tests/betrieb/ covers the database storage on both backends.
-        "FILE_STORAGE": "verzeichnis",
-        # Two-factor is switched on per test (tests/anmeldung/); role tests log in with the password only.
-        "TWO_FACTOR_REQUIRED_ROLES": "",
-        "READ_ONLY_GET_GUARD": True,  # a GET/HEAD that writes fails (beteiligung/database.py)
-    })
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key-nur-fuer-tests",
+            "BASE_URL": "http://localhost",
+            "SERVER_NAME": None,
+            "SMTP_HOST": "",
+            # Production hashes with scrypt (≈ 70 ms per login); tests log in thousands of times.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Older tests look at the files on disk; tests/betrieb/ covers the database storage on both backends.
+            "FILE_STORAGE": "verzeichnis",
+            # Two-factor is switched on per test (tests/anmeldung/); role tests log in with the password only.
+            "TWO_FACTOR_REQUIRED_ROLES": "",
+            "READ_ONLY_GET_GUARD": True,  # a GET/HEAD that writes fails (beteiligung/database.py)
+        }
+    )
     app.test_client_class = Client
     return app
 
@@ -131,12 +139,14 @@ def _make_app(database_url: str):
 @pytest.fixture(scope="session")
 def _session_app(database_url):
     from flask_migrate import upgrade
+
     app = _make_app(database_url)
     with app.app_context():
         upgrade()  # the real migrations, on both backends
     yield app
     with app.app_context():
         from beteiligung.extensions import db
+
         db.engine.dispose()
 
 
@@ -155,11 +165,13 @@ def wipe(db) -> None:
 @pytest.fixture
 def app(_session_app):
     from beteiligung.extensions import db
+
     with _session_app.app_context():
         yield _session_app
         db.session.remove()
         wipe(db)
         from beteiligung.reference import ensure_reference_data
+
         ensure_reference_data()
         db.session.remove()
 
@@ -167,6 +179,7 @@ def app(_session_app):
 @pytest.fixture
 def db(app):
     from beteiligung.extensions import db as _db
+
     return _db
 
 
@@ -179,12 +192,14 @@ def client(app):
 def world(app):
     """A small, hand-made Kreis with two Kommunen, a foreign Kreis and a user per role."""
     from tests.support.world import build_world
+
     return build_world()
 
 
 @pytest.fixture
 def smtp_server():
     from tests.support.smtp import SmtpServer
+
     server = SmtpServer()
     server.start()
     yield server

@@ -1,18 +1,26 @@
 """Accounts: login/logout, throttling, invitations, activation, reset, user admin, deputies."""
+
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from beteiligung.services import PermissionDenied, ValidationError, accounts
 from models import (
-    ROLE_ADMIN, ROLE_PARTNER, ROLE_PLANNER, AuditEntry, LoginFailure, OutboxMail, RoleAssignment, User, utcnow,
+    ROLE_ADMIN,
+    ROLE_PARTNER,
+    ROLE_PLANNER,
+    AuditEntry,
+    LoginFailure,
+    OutboxMail,
+    RoleAssignment,
+    User,
+    utcnow,
 )
-from tests.support.world import PASSWORD
 from tests.support.uow import refused
+from tests.support.world import PASSWORD
 
 
 def outbox_for(db, email):
@@ -26,6 +34,7 @@ def link_in(mail) -> str:
 
 
 # --- login / logout ------------------------------------------------------------------
+
 
 def test_login_and_logout(client, world):
     r = client.post("/anmelden", data={"email": "  ADMIN@test.example ", "password": PASSWORD})
@@ -56,7 +65,10 @@ def test_wrong_password_is_401_german(client, db, world):
 def test_throttling_locks_then_unlocks(app, client, db, world):
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):
-        assert client.post("/anmelden", data={"email": world.planner_a.email, "password": "falsch-falsch"}).status_code == 401
+        assert (
+            client.post("/anmelden", data={"email": world.planner_a.email, "password": "falsch-falsch"}).status_code
+            == 401
+        )
     r = client.post("/anmelden", data={"email": world.planner_a.email, "password": PASSWORD})
     assert r.status_code == 429
     assert "Zu viele fehlgeschlagene Anmeldeversuche" in r.get_data(as_text=True)
@@ -64,7 +76,9 @@ def test_throttling_locks_then_unlocks(app, client, db, world):
     assert client.post("/anmelden", data={"email": world.planner_k.email, "password": PASSWORD}).status_code == 302
     client.logout()
     # After the lock window the right password works again.
-    db.session.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"] + 1)))
+    db.session.execute(
+        update(LoginFailure).values(at=utcnow() - timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"] + 1))
+    )
     db.session.commit()
     assert client.post("/anmelden", data={"email": world.planner_a.email, "password": PASSWORD}).status_code == 302
 
@@ -95,8 +109,11 @@ def test_disabled_user_cannot_log_in_and_loses_session(app, client, db, world):
 
 def test_admin_cannot_disable_self(client, db, world):
     client.login(world.admin.email)
-    r = client.post(f"/verwaltung/benutzer/{world.admin.id}/sperren", data={"enable": "0", "version": str(world.admin.version)},
-                    follow_redirects=True)
+    r = client.post(
+        f"/verwaltung/benutzer/{world.admin.id}/sperren",
+        data={"enable": "0", "version": str(world.admin.version)},
+        follow_redirects=True,
+    )
     assert "eigenes Konto nicht sperren" in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, world.admin.id).is_enabled
@@ -104,9 +121,17 @@ def test_admin_cannot_disable_self(client, db, world):
 
 # --- invitation and activation --------------------------------------------------------------
 
+
 def invite(client, world, **overrides):
-    data = {"display_name": "Nora Neu", "email": "nora.neu@example.org", "role": ROLE_PARTNER,
-            "function_title": "Geschäftsführung", "body_id": "", "organisation_id": str(world.org_a.id), "areas": []}
+    data = {
+        "display_name": "Nora Neu",
+        "email": "nora.neu@example.org",
+        "role": ROLE_PARTNER,
+        "function_title": "Geschäftsführung",
+        "body_id": "",
+        "organisation_id": str(world.org_a.id),
+        "areas": [],
+    }
     data.update(overrides)
     return client.post("/verwaltung/benutzer/einladen", data=data)
 
@@ -122,10 +147,15 @@ def test_invitation_creates_inactive_user_and_mail(client, db, world):
     mails = outbox_for(db, "nora.neu@example.org")
     assert len(mails) == 1 and mails[0].subject == "Ihr Zugang zu beteiligung"
     assert "Planer Ahlen hat Sie" in mails[0].body_text
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "User", AuditEntry.entity_id == user.id))
+    assert db.session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_type == "User", AuditEntry.entity_id == user.id)
+    )
     # Not yet able to log in.
     client.logout()
-    assert client.post("/anmelden", data={"email": "nora.neu@example.org", "password": "irgendwas-langes"}).status_code == 401
+    assert (
+        client.post("/anmelden", data={"email": "nora.neu@example.org", "password": "irgendwas-langes"}).status_code
+        == 401
+    )
 
     link = link_in(mails[0])
     assert link.startswith("/aktivieren/")
@@ -155,10 +185,10 @@ def test_activation_link_expired_and_tampered(app, client, db, world, monkeypatc
     client.logout()
     user = db.session.scalar(select(User).where(User.email == "nora.neu@example.org"))
     import itsdangerous.timed
+
     real = itsdangerous.timed.TimestampSigner.get_timestamp
     hours = app.config["TOKEN_MAX_AGE_HOURS"] + 1
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                        lambda self: real(self) - hours * 3600)
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) - hours * 3600)
     with app.test_request_context():
         token = accounts.make_token(user, "activate")
     monkeypatch.undo()
@@ -211,7 +241,9 @@ def test_planner_cannot_manage_users_of_other_bodies(client, world):
     for other in (world.planner_x, world.partner_b, world.admin, world.planner_k, 999999):
         uid = getattr(other, "id", other)
         assert client.get(f"/verwaltung/benutzer/{uid}").status_code == 404
-        assert client.post(f"/verwaltung/benutzer/{uid}/sperren", data={"enable": "0", "version": "1"}).status_code == 404
+        assert (
+            client.post(f"/verwaltung/benutzer/{uid}/sperren", data={"enable": "0", "version": "1"}).status_code == 404
+        )
     html = client.get("/verwaltung/benutzer/").get_data(as_text=True)
     assert "Partnerin Wohlfahrt" in html and "Planer Fremd" not in html and "Admin Test" not in html
 
@@ -224,9 +256,16 @@ def test_admin_user_page_roles(client, db, world):
     assert "Planer Fremd" not in client.get("/verwaltung/benutzer/?q=wohlfahrt").get_data(as_text=True)
     html = client.get(f"/verwaltung/benutzer/{world.partner_a.id}").get_data(as_text=True)
     assert "Wohlfahrt Ahlen e. V." in html
-    r = client.post(f"/verwaltung/benutzer/{world.partner_a.id}/rolle",
-                    data={"role": ROLE_PLANNER, "body_id": str(world.kommune_a.id), "function_title": "",
-                          "organisation_id": "", "areas": []})
+    r = client.post(
+        f"/verwaltung/benutzer/{world.partner_a.id}/rolle",
+        data={
+            "role": ROLE_PLANNER,
+            "body_id": str(world.kommune_a.id),
+            "function_title": "",
+            "organisation_id": "",
+            "areas": [],
+        },
+    )
     assert r.status_code == 303
     roles = db.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == world.partner_a.id)).all()
     assert {r.role for r in roles} == {ROLE_PARTNER, ROLE_PLANNER}
@@ -237,6 +276,7 @@ def test_admin_user_page_roles(client, db, world):
 
 
 # --- password reset ----------------------------------------------------------------------------
+
 
 def test_password_reset(client, db, world):
     r = client.post("/passwort/vergessen", data={"email": world.partner_b.email}, follow_redirects=True)
@@ -269,6 +309,7 @@ def test_reset_not_sent_for_disabled_or_uninvited(client, db, world):
 
 # --- deputies (Vertretung) ----------------------------------------------------------------------
 
+
 def test_deputy_gets_rights_only_while_active(app, client, db, world):
     """planner_k deputises planner_a (Stadt Ahlen): only while active may she edit Ahlen's area."""
     role = world.planner_a.roles[0]
@@ -279,21 +320,24 @@ def test_deputy_gets_rights_only_while_active(app, client, db, world):
 
     owner = app.test_client()
     owner.login(world.planner_a.email)
-    r = owner.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_k.id),
-                                                                     "deputy_active": ""})
+    r = owner.post(
+        f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_k.id), "deputy_active": ""}
+    )
     assert r.status_code == 303
     client.login(world.planner_k.email)
     assert client.get(url).status_code == 403  # named but not active
 
-    owner.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_k.id),
-                                                                 "deputy_active": "y"})
+    owner.post(
+        f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_k.id), "deputy_active": "y"}
+    )
     db.session.expire_all()
     assert db.session.get(RoleAssignment, role.id).deputy_active is True
     assert client.get(url).status_code == 200
     assert "in Vertretung für Planer Ahlen" in client.get("/").get_data(as_text=True)
 
-    owner.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_k.id),
-                                                                 "deputy_active": ""})
+    owner.post(
+        f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_k.id), "deputy_active": ""}
+    )
     assert client.get(url).status_code == 403
 
 
@@ -303,8 +347,9 @@ def test_deputy_cannot_be_self_and_foreign_role_not_settable(client, db, world):
         accounts.set_deputy(world.planner_a, role, world.planner_a, True)
     db.session.rollback()
     client.login(world.partner_b.email)
-    r = client.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.partner_b.id),
-                                                                      "deputy_active": "y"})
+    r = client.post(
+        f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.partner_b.id), "deputy_active": "y"}
+    )
     assert r.status_code == 404
     db.session.expire_all()
     assert db.session.get(RoleAssignment, role.id).deputy_id is None
@@ -313,6 +358,7 @@ def test_deputy_cannot_be_self_and_foreign_role_not_settable(client, db, world):
 def test_user_list_matches_can_manage_user(app, db, world):
     """The SQL filter of the user list and can_manage_user agree for every account."""
     from beteiligung import permissions as perm
+
     roleless = User(email="ohne.rolle@example.org", display_name="Ohne Rolle")
     db.session.add(roleless)
     db.session.commit()
@@ -343,13 +389,15 @@ def test_deputy_choices_stay_within_the_kreis(client, db, world):
     assert "Planer Ahlen" in html and "Politik Kreis" in html
     assert "Planer Fremd" not in html  # accounts of another Kreis are not even shown by name
     role = world.partner_a.roles[0]
-    r = client.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_x.id),
-                                                                      "deputy_active": "y"})
+    r = client.post(
+        f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.planner_x.id), "deputy_active": "y"}
+    )
     assert r.status_code == 303
     db.session.expire_all()
     assert db.session.get(RoleAssignment, role.id).deputy_id is None
-    r = client.post(f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.partner_b.id),
-                                                                      "deputy_active": "y"})
+    r = client.post(
+        f"/verwaltung/rollen/{role.id}/vertretung", data={"deputy_id": str(world.partner_b.id), "deputy_active": "y"}
+    )
     db.session.expire_all()
     assert db.session.get(RoleAssignment, role.id).deputy_id == world.partner_b.id
     client.logout()

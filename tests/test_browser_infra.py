@@ -1,4 +1,5 @@
 """The browser fixtures fail under CI=true when Chromium is missing, and skip only outside CI."""
+
 import pytest
 
 import tests.browser.conftest as browser_conftest
@@ -17,7 +18,10 @@ def test_missing_chromium_is_an_error_under_ci(monkeypatch):
 def test_mail_links_reads_outbox(app, db):
     from beteiligung.services.mail import queue
     from tests.browser.helpers import mail_links
-    queue("Greta@example.org", "Hallo", "Bitte hier: http://127.0.0.1:5000/aktivieren/abc.def\nund https://x.example/y).")
+
+    queue(
+        "Greta@example.org", "Hallo", "Bitte hier: http://127.0.0.1:5000/aktivieren/abc.def\nund https://x.example/y)."
+    )
     queue("andere@example.org", "Hallo", "http://127.0.0.1:5000/anders")
     db.session.commit()
     assert mail_links(app, "greta@example.org") == ["http://127.0.0.1:5000/aktivieren/abc.def", "https://x.example/y"]

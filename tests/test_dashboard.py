@@ -1,4 +1,5 @@
 """The start page collects the work of every module for the signed-in user."""
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,8 +16,9 @@ def _committee_with_meeting(db, world, n=1, start=None):
     db.session.flush()
     db.session.add(Membership(committee_id=c.id, person_id=world.person_a.id, organisation_id=world.org_a.id))
     start = start or datetime(2030, 5, 4, 14, 0)
-    m = Meeting(committee=c, title=f"Sitzung {n}", start=start, end=start + timedelta(hours=2),
-                ical_uid=f"dash-{n}@test")
+    m = Meeting(
+        committee=c, title=f"Sitzung {n}", start=start, end=start + timedelta(hours=2), ical_uid=f"dash-{n}@test"
+    )
     db.session.add(m)
     db.session.flush()
     return c, m
@@ -25,15 +27,29 @@ def _committee_with_meeting(db, world, n=1, start=None):
 def test_start_page_shows_meetings_tasks_for_the_right_people(app, db, world, client):
     c, upcoming = _committee_with_meeting(db, world)
     past_start = datetime(2026, 1, 10, 14, 0)
-    past = Meeting(committee=c, title="Vergangene Sitzung", start=past_start, end=past_start + timedelta(hours=2),
-                   ical_uid="dash-past@test")
+    past = Meeting(
+        committee=c,
+        title="Vergangene Sitzung",
+        start=past_start,
+        end=past_start + timedelta(hours=2),
+        ical_uid="dash-past@test",
+    )
     db.session.add(past)
     db.session.flush()
     p = Protocol(meeting_id=past.id, status="genehmigt")
     db.session.add(p)
     db.session.flush()
-    db.session.add(ProtocolEntry(protocol_id=p.id, position=1, kind="Aufgabe", text="Raumkonzept vorlegen",
-                                 status="offen", owner_org_id=world.org_a.id, due_date=date(2026, 2, 1)))
+    db.session.add(
+        ProtocolEntry(
+            protocol_id=p.id,
+            position=1,
+            kind="Aufgabe",
+            text="Raumkonzept vorlegen",
+            status="offen",
+            owner_org_id=world.org_a.id,
+            due_date=date(2026, 2, 1),
+        )
+    )
     db.session.commit()
 
     client.login(world.partner_a.email)  # member through org_a
@@ -65,4 +81,5 @@ def test_start_page_query_count_is_constant(app, db, world, client):
         db.session.commit()
 
     from beteiligung.extensions import db as _db
+
     assert_constant_queries(client, _db.engine, "/", grow)

@@ -1,4 +1,5 @@
 """Demo data and CLI commands (demo load, users create-admin, outbox send against real SMTP)."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,17 @@ from sqlalchemy import func, select
 from beteiligung.demo import DEMO_PASSWORD
 from beteiligung.services.mail import queue
 from models import (
-    ROLE_ADMIN, ROLE_AREA_MANAGER, ROLE_PARTNER, ROLE_PLANNER, ROLE_POLITICS,
-    Area, Body, Organisation, OutboxMail, Person, User,
+    ROLE_ADMIN,
+    ROLE_AREA_MANAGER,
+    ROLE_PARTNER,
+    ROLE_PLANNER,
+    ROLE_POLITICS,
+    Area,
+    Body,
+    Organisation,
+    OutboxMail,
+    Person,
+    User,
 )
 from models.mail import STATUS_FAILED, STATUS_SENT
 
@@ -36,8 +46,15 @@ def test_demo_load_builds_the_kreis(db, demo):
     assert n(db, Organisation) == 60
     assert n(db, Person) >= 150
     kinds = set(db.session.scalars(select(Organisation.kind)))
-    assert {"Wohlfahrtsverband", "Jobcenter", "Verwaltung/Fachbereich", "Politik/Ausschuss", "Selbsthilfe/Beirat",
-            "Schule/Kita", "Freier Träger"} <= kinds
+    assert {
+        "Wohlfahrtsverband",
+        "Jobcenter",
+        "Verwaltung/Fachbereich",
+        "Politik/Ausschuss",
+        "Selbsthilfe/Beirat",
+        "Schule/Kita",
+        "Freier Träger",
+    } <= kinds
     roles = {r.role for u in db.session.scalars(select(User)) for r in u.roles}
     assert roles == {ROLE_ADMIN, ROLE_PLANNER, ROLE_AREA_MANAGER, ROLE_PARTNER, ROLE_POLITICS}
     for email in re.findall(r"(\S+@\S+\.example)", demo.output):
@@ -96,8 +113,9 @@ def test_demo_load_refuses_non_empty_db_and_lists_logins(app, db, demo):
 def test_users_create_admin(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create-admin", "chefin@example.org", "--name", "Chefin",
-                                 "--password", "Ein-sicheres-Passwort"])
+    result = runner.invoke(
+        args=["users", "create-admin", "chefin@example.org", "--name", "Chefin", "--password", "Ein-sicheres-Passwort"]
+    )
     assert result.exit_code == 0 and "angelegt" in result.output
     user = db.session.scalar(select(User).where(User.email == "chefin@example.org"))
     assert user.password_hash.startswith("scrypt:") and [r.role for r in user.roles] == [ROLE_ADMIN]
@@ -114,9 +132,14 @@ def test_users_create_admin(app, db, monkeypatch):
 def test_outbox_send_delivers_over_smtp(app, db, smtp_server):
     smtp_server.configure(app)
     try:
-        queue("empfaenger@example.org", "Einladung zur Sozialraumkonferenz", "Guten Tag,\n\nÄ Ö Ü ß – bis bald.",
-              attachments=[("einladung.ics", "text", "calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                            {"method": "REQUEST"})])
+        queue(
+            "empfaenger@example.org",
+            "Einladung zur Sozialraumkonferenz",
+            "Guten Tag,\n\nÄ Ö Ü ß – bis bald.",
+            attachments=[
+                ("einladung.ics", "text", "calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", {"method": "REQUEST"})
+            ],
+        )
         db.session.commit()
         result = app.test_cli_runner().invoke(args=["outbox", "send"])
         assert result.exit_code == 0, result.output
@@ -184,6 +207,7 @@ def test_outbox_page_and_send_button(app, db, world, smtp_server):
         # the button hands the delivery to a job (issue 16) instead of sending inside the request
         assert "Der Versand wurde beauftragt" in r.get_data(as_text=True)
         from beteiligung.services.betrieb.jobs import wait_in_process
+
         wait_in_process()
         assert len(smtp_server.messages) == 1
     finally:

@@ -1,4 +1,5 @@
 """CSV/XLSX import with per-row report (all rows or none) and the CSV/XLSX exports."""
+
 from __future__ import annotations
 
 import csv
@@ -23,14 +24,23 @@ ORG_ROWS = [
 
 
 def counts(db):
-    return {m.__name__: db.session.scalar(select(func.count()).select_from(m))
-            for m in (Organisation, Person, Area, AuditEntry)}
+    return {
+        m.__name__: db.session.scalar(select(func.count()).select_from(m))
+        for m in (Organisation, Person, Area, AuditEntry)
+    }
 
 
 def upload(client, kind, body, filename, data: bytes, step="importieren"):
-    return client.post("/verwaltung/import", data={
-        "kind": kind, "body_id": str(body.id), "schritt": step, "datei": (io.BytesIO(data), filename),
-    }, content_type="multipart/form-data")
+    return client.post(
+        "/verwaltung/import",
+        data={
+            "kind": kind,
+            "body_id": str(body.id),
+            "schritt": step,
+            "datei": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def csv_bytes(lines, encoding="utf-8-sig", sep=";"):
@@ -48,6 +58,7 @@ def xlsx_bytes(rows):
 
 
 # --- valid files ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("encoding,sep", [("utf-8-sig", ";"), ("utf-8", ";"), ("cp1252", ";"), ("utf-8-sig", ",")])
 def test_valid_csv_imports_all_rows(client, db, world, encoding, sep):
@@ -88,11 +99,22 @@ def test_cp1252_umlauts(client, db, world):
 
 def test_valid_xlsx_persons(client, db, world):
     client.login(world.planner_a.email)
-    data = xlsx_bytes([
-        ["Vorname", "Nachname", "Funktion", "E-Mail", "Organisation", "Einwilligung", "Einwilligung am", "Zweck"],
-        ["Jana", "Jansen", "Koordination", "jana@example.org", "Wohlfahrt Ahlen e. V.", "ja", "15.03.2026", "Netzwerk"],
-        ["Kurt", "Kramer", None, None, None, "nein", None, None],
-    ])
+    data = xlsx_bytes(
+        [
+            ["Vorname", "Nachname", "Funktion", "E-Mail", "Organisation", "Einwilligung", "Einwilligung am", "Zweck"],
+            [
+                "Jana",
+                "Jansen",
+                "Koordination",
+                "jana@example.org",
+                "Wohlfahrt Ahlen e. V.",
+                "ja",
+                "15.03.2026",
+                "Netzwerk",
+            ],
+            ["Kurt", "Kramer", None, None, None, "nein", None, None],
+        ]
+    )
     r = upload(client, "personen", world.kommune_a, "personen.xlsx", data)
     assert "2 Datensätze importiert" in r.get_data(as_text=True), r.get_data(as_text=True)
     jana = db.session.scalar(select(Person).where(Person.last_name == "Jansen"))
@@ -103,9 +125,14 @@ def test_valid_xlsx_persons(client, db, world):
 
 def test_xlsx_areas_with_dates_and_numbers(client, db, world):
     from datetime import datetime
+
     client.login(world.planner_a.email)
-    data = xlsx_bytes([["Kennung", "Name", "Ebene", "Einwohnerzahl", "Gültig ab", "Übergeordnet"],
-                       ["A-01-N", "Nordteil", "Quartier", 3200.0, datetime(2025, 1, 1), "A-01"]])
+    data = xlsx_bytes(
+        [
+            ["Kennung", "Name", "Ebene", "Einwohnerzahl", "Gültig ab", "Übergeordnet"],
+            ["A-01-N", "Nordteil", "Quartier", 3200.0, datetime(2025, 1, 1), "A-01"],
+        ]
+    )
     r = upload(client, "sozialraeume", world.kommune_a, "r.xlsx", data)
     assert "1 Datensätze importiert" in r.get_data(as_text=True), r.get_data(as_text=True)
     area = db.session.scalar(select(Area).where(Area.code == "A-01-N"))
@@ -114,20 +141,21 @@ def test_xlsx_areas_with_dates_and_numbers(client, db, world):
 
 # --- broken rows: per-row report, nothing written -------------------------------------------------
 
+
 def test_broken_rows_reported_per_row_and_nothing_written(client, db, world):
     client.login(world.planner_a.email)
     lines = [
         ORG_HEADER,
-        ORG_ROWS[0],                                                       # 2: ok
-        ";;Freier Träger;;;;;;",                                           # 3: name missing
-        "Unbekannter Raum;;Freier Träger;;;;Z-99;;",                       # 4: unknown area code
-        "Unbekanntes Feld;;Freier Träger;;;;;Raumfahrt;",                  # 5: unknown Handlungsfeld
-        "Familienzentrum Altstadt;;Schule/Kita;;;;;;",                     # 6: duplicate in file
-        "Wohlfahrt Ahlen e. V.;;Wohlfahrtsverband;;;;;;",                  # 7: duplicate in DB
-        "Zu viele Spalten;;Freier Träger;;;;;;;extra;mehr",                # 8: extra values
-        "Falsche Art;;Raumschiff;;;;;;",                                   # 9: unknown kind
-        "Falsche PLZ;;Freier Träger;1234x;;;;;",                           # 10: bad postcode
-        "<script>alert(1)</script>;;Freier Träger;;;;;;",                  # 11: markup
+        ORG_ROWS[0],  # 2: ok
+        ";;Freier Träger;;;;;;",  # 3: name missing
+        "Unbekannter Raum;;Freier Träger;;;;Z-99;;",  # 4: unknown area code
+        "Unbekanntes Feld;;Freier Träger;;;;;Raumfahrt;",  # 5: unknown Handlungsfeld
+        "Familienzentrum Altstadt;;Schule/Kita;;;;;;",  # 6: duplicate in file
+        "Wohlfahrt Ahlen e. V.;;Wohlfahrtsverband;;;;;;",  # 7: duplicate in DB
+        "Zu viele Spalten;;Freier Träger;;;;;;;extra;mehr",  # 8: extra values
+        "Falsche Art;;Raumschiff;;;;;;",  # 9: unknown kind
+        "Falsche PLZ;;Freier Träger;1234x;;;;;",  # 10: bad postcode
+        "<script>alert(1)</script>;;Freier Träger;;;;;;",  # 11: markup
     ]
     before = counts(db)
     r = upload(client, "organisationen", world.kommune_a, "kaputt.csv", csv_bytes(lines))
@@ -155,21 +183,29 @@ def test_broken_rows_reported_per_row_and_nothing_written(client, db, world):
 def test_broken_person_and_area_rows(client, db, world):
     client.login(world.planner_a.email)
     before = counts(db)
-    data = csv_bytes(["Vorname;Nachname;Einwilligung;Einwilligung am;Zweck;Organisation",
-                      "Eva;;;;;",                                   # last name missing
-                      "Falk;Fuchs;ja;32.01.2026;Netzwerk;",        # bad date
-                      "Gert;Gans;ja;;;",                           # consent without date/purpose
-                      "Hans;Hahn;;;;Unbekannte Org"])              # unknown organisation
+    data = csv_bytes(
+        [
+            "Vorname;Nachname;Einwilligung;Einwilligung am;Zweck;Organisation",
+            "Eva;;;;;",  # last name missing
+            "Falk;Fuchs;ja;32.01.2026;Netzwerk;",  # bad date
+            "Gert;Gans;ja;;;",  # consent without date/purpose
+            "Hans;Hahn;;;;Unbekannte Org",
+        ]
+    )  # unknown organisation
     r = upload(client, "personen", world.kommune_a, "p.csv", data)
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "4 Zeilen geprüft, 4 mit Fehlern" in html
     assert "Nachname: Bitte ausfüllen." in html and "Einwilligung am: Kein gültiges Datum." in html
     assert "Bitte das Datum der Einwilligung angeben." in html and "„Unbekannte Org“ gibt es in" in html
-    data = csv_bytes(["Kennung;Name;Einwohnerzahl;Gültig ab;Gültig bis",
-                      "A-01;Doppelt in DB;;;",
-                      "A-20;Zahl;viele;;",
-                      "A-21;Zeitraum;;01.01.2025;01.01.2024",
-                      "A-22;Kontrollzeichen\x07;;;"])
+    data = csv_bytes(
+        [
+            "Kennung;Name;Einwohnerzahl;Gültig ab;Gültig bis",
+            "A-01;Doppelt in DB;;;",
+            "A-20;Zahl;viele;;",
+            "A-21;Zeitraum;;01.01.2025;01.01.2024",
+            "A-22;Kontrollzeichen\x07;;;",
+        ]
+    )
     r = upload(client, "sozialraeume", world.kommune_a, "a.csv", data)
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "4 Zeilen geprüft, 4 mit Fehlern" in html
@@ -180,16 +216,19 @@ def test_broken_person_and_area_rows(client, db, world):
     assert counts(db) == before
 
 
-@pytest.mark.parametrize("filename,data,message", [
-    ("leer.csv", b"", "leer"),
-    ("nur-kopf.csv", "Name;Art\r\n".encode(), "keine Datenzeilen"),
-    ("bild.png", b"\x89PNG\r\n\x1a\n\x00\x00", "CSV- oder XLSX-Datei"),
-    ("binaer.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Binärdaten"),
-    ("kaputt.csv", b"Name;Art\r\n\x81\x8d\x8f\x90\x9d;x\r\n", "Zeichenkodierung"),
-    ("kaputt.xlsx", b"PK\x03\x04 kein zip", "keine lesbare XLSX-Datei"),
-    ("falsche-spalten.csv", "Titel;Beschreibung\r\nx;y\r\n".encode(), "Es fehlen Spalten: Name, Art."),
-    ("ohne-endung", b"Name;Art\r\nx;Sonstige\r\n", "CSV- oder XLSX-Datei"),
-])
+@pytest.mark.parametrize(
+    "filename,data,message",
+    [
+        ("leer.csv", b"", "leer"),
+        ("nur-kopf.csv", b"Name;Art\r\n", "keine Datenzeilen"),
+        ("bild.png", b"\x89PNG\r\n\x1a\n\x00\x00", "CSV- oder XLSX-Datei"),
+        ("binaer.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Binärdaten"),
+        ("kaputt.csv", b"Name;Art\r\n\x81\x8d\x8f\x90\x9d;x\r\n", "Zeichenkodierung"),
+        ("kaputt.xlsx", b"PK\x03\x04 kein zip", "keine lesbare XLSX-Datei"),
+        ("falsche-spalten.csv", b"Titel;Beschreibung\r\nx;y\r\n", "Es fehlen Spalten: Name, Art."),
+        ("ohne-endung", b"Name;Art\r\nx;Sonstige\r\n", "CSV- oder XLSX-Datei"),
+    ],
+)
 def test_bad_files_get_clear_message(client, db, world, filename, data, message):
     client.login(world.planner_a.email)
     before = counts(db)
@@ -201,30 +240,47 @@ def test_bad_files_get_clear_message(client, db, world, filename, data, message)
 
 def test_no_file_and_foreign_body(client, db, world):
     client.login(world.planner_a.email)
-    r = client.post("/verwaltung/import", data={"kind": "organisationen", "body_id": str(world.kommune_a.id),
-                                                "schritt": "pruefen"}, content_type="multipart/form-data")
+    r = client.post(
+        "/verwaltung/import",
+        data={"kind": "organisationen", "body_id": str(world.kommune_a.id), "schritt": "pruefen"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "Bitte eine Datei auswählen." in r.get_data(as_text=True)
     r = upload(client, "organisationen", world.kommune_b, "x.csv", csv_bytes([ORG_HEADER, ORG_ROWS[0]]))
     assert r.status_code == 422  # Kommune B is not offered to the planner of Ahlen
     with refused(PermissionDenied):
-        run_import(world.planner_a, "organisationen", world.kommune_b, "x.csv",
-                   csv_bytes([ORG_HEADER, ORG_ROWS[0]]), commit=True)
+        run_import(
+            world.planner_a,
+            "organisationen",
+            world.kommune_b,
+            "x.csv",
+            csv_bytes([ORG_HEADER, ORG_ROWS[0]]),
+            commit=True,
+        )
     db.session.rollback()
     assert not db.session.scalar(select(Organisation).where(Organisation.name == "Familienzentrum Altstadt"))
 
 
 def test_import_service_writes_in_one_transaction(app, db, world):
-    report = run_import(world.planner_a, "organisationen", world.kommune_a, "x.csv",
-                        csv_bytes([ORG_HEADER] + ORG_ROWS), commit=True)
+    report = run_import(
+        world.planner_a, "organisationen", world.kommune_a, "x.csv", csv_bytes([ORG_HEADER] + ORG_ROWS), commit=True
+    )
     assert report.ok and report.written == 3
-    report = run_import(world.planner_a, "organisationen", world.kommune_a, "x.csv",
-                        csv_bytes([ORG_HEADER, "Neu und gültig;;Sonstige;;;;;;", ORG_ROWS[0]]), commit=True)
+    report = run_import(
+        world.planner_a,
+        "organisationen",
+        world.kommune_a,
+        "x.csv",
+        csv_bytes([ORG_HEADER, "Neu und gültig;;Sonstige;;;;;;", ORG_ROWS[0]]),
+        commit=True,
+    )
     assert not report.ok and report.written == 0
     assert [r.line for r in report.rows if r.errors] == [3]
     assert not db.session.scalar(select(Organisation).where(Organisation.name == "Neu und gültig"))
 
 
 # --- exports -------------------------------------------------------------------------------------
+
 
 def test_csv_export_bom_separator_and_formula_guard(client, db, world):
     world.org_a.short_name = "=HYPERLINK(\"http://evil\")"
@@ -257,6 +313,7 @@ def test_csv_export_respects_search(client, world):
 def test_csv_cell_formatting():
     from datetime import date, datetime
     from decimal import Decimal
+
     assert csv_cell(True) == "ja" and csv_cell(None) == ""
     assert csv_cell(date(2026, 11, 21)) == "21.11.2026"
     assert csv_cell(datetime(2026, 11, 21, 17, 30)) == "21.11.2026 18:30"

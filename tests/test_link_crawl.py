@@ -1,5 +1,6 @@
 """Walk the demo as each role, following every link a page offers: nothing answers 500, and no
 link offered to a role leads into a 403 or 404 (a page must not offer what it would refuse)."""
+
 from __future__ import annotations
 
 import re
@@ -10,13 +11,21 @@ import pytest
 
 from beteiligung.demo import DEMO_PASSWORD
 
-ROLES = ["admin@lindenau.example", "planung@kreis-lindenau.example", "planung@stadt-lindenau.example",
-         "sozialraum.sued@stadt-lindenau.example", "partner@awo-lindenau.example",
-         "partner@jobcenter-lindenau.example", "politik@kreis-lindenau.example"]
+ROLES = [
+    "admin@lindenau.example",
+    "planung@kreis-lindenau.example",
+    "planung@stadt-lindenau.example",
+    "sozialraum.sued@stadt-lindenau.example",
+    "partner@awo-lindenau.example",
+    "partner@jobcenter-lindenau.example",
+    "politik@kreis-lindenau.example",
+]
 # Not followed: leaving the session, downloads and generated documents (their own tests check them),
 # paginated copies of lists already visited, and the public citizen pages (no login, own tests).
-DOWNLOADS = re.compile(r"\.(pdf|docx|xlsx|csv|ics|gexf|graphml|json|svg|png)(\?|$)|/kalender|/export|/download"
-                       r"|/dokumente/|/anhaenge/")
+DOWNLOADS = re.compile(
+    r"\.(pdf|docx|xlsx|csv|ics|gexf|graphml|json|svg|png)(\?|$)|/kalender|/export|/download"
+    r"|/dokumente/|/anhaenge/"
+)
 SKIP = re.compile(r"^/(abmelden|static/)|[?&]seite=[2-9]|^/(b|oeffentlich)/|" + DOWNLOADS.pattern)
 LIMIT = 300
 
@@ -35,6 +44,7 @@ def _links(html: str) -> set[str]:
 @pytest.fixture
 def demo(app, db):
     from beteiligung.demo import load_demo
+
     load_demo()
     db.session.commit()
 

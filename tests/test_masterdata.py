@@ -1,4 +1,5 @@
 """Stammdaten: services and pages (CRUD, search/filter/pagination, bad input, conflicts, audit, DSGVO)."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ from sqlalchemy import func, select
 
 from beteiligung.services import Conflict, PermissionDenied, ValidationError
 from beteiligung.services import masterdata as svc
-from models import Area, AuditEntry, Body, Handlungsfeld, Organisation, Person, Term
 from beteiligung.uow import unit_of_work
+from models import Area, AuditEntry, Body, Handlungsfeld, Organisation, Person, Term
 from tests.support.uow import refused
 
 
@@ -19,27 +20,56 @@ def count(db, model):
 
 
 def org_form(world, **overrides):
-    data = {"body_id": str(world.kommune_a.id), "name": "Stadtteilbüro Ahlen-Mitte", "short_name": "STB",
-            "kind": "Freier Träger", "parent_id": "", "street": "Marktplatz 1", "postcode": "59227",
-            "city": "Ahlen", "email": "info@stb.example", "phone": "02382 1234", "website": "",
-            "areas": [str(world.area_a1.id), str(world.area_a2.id)], "terms": [str(world.hf_pflege.id)],
-            "description": "Offener Treff", "active": "y"}
+    data = {
+        "body_id": str(world.kommune_a.id),
+        "name": "Stadtteilbüro Ahlen-Mitte",
+        "short_name": "STB",
+        "kind": "Freier Träger",
+        "parent_id": "",
+        "street": "Marktplatz 1",
+        "postcode": "59227",
+        "city": "Ahlen",
+        "email": "info@stb.example",
+        "phone": "02382 1234",
+        "website": "",
+        "areas": [str(world.area_a1.id), str(world.area_a2.id)],
+        "terms": [str(world.hf_pflege.id)],
+        "description": "Offener Treff",
+        "active": "y",
+    }
     data.update(overrides)
     return data
 
 
 def area_form(world, **overrides):
-    data = {"body_id": str(world.kommune_a.id), "code": "A-03", "name": "Südviertel", "kind": "Sozialraum",
-            "parent_id": "", "population": "7500", "valid_from": "2024-01-01", "valid_to": "",
-            "description": ""}
+    data = {
+        "body_id": str(world.kommune_a.id),
+        "code": "A-03",
+        "name": "Südviertel",
+        "kind": "Sozialraum",
+        "parent_id": "",
+        "population": "7500",
+        "valid_from": "2024-01-01",
+        "valid_to": "",
+        "description": "",
+    }
     data.update(overrides)
     return data
 
 
 def person_form(world, **overrides):
-    data = {"body_id": str(world.kommune_a.id), "first_name": "Carla", "last_name": "Cordes",
-            "function": "Koordination", "organisation_id": str(world.org_a.id), "email": "carla@example.org",
-            "phone": "", "consent_given": "y", "consent_date": "2026-03-01", "consent_purpose": "Netzwerkarbeit"}
+    data = {
+        "body_id": str(world.kommune_a.id),
+        "first_name": "Carla",
+        "last_name": "Cordes",
+        "function": "Koordination",
+        "organisation_id": str(world.org_a.id),
+        "email": "carla@example.org",
+        "phone": "",
+        "consent_given": "y",
+        "consent_date": "2026-03-01",
+        "consent_purpose": "Netzwerkarbeit",
+    }
     data.update(overrides)
     return data
 
@@ -52,12 +82,22 @@ def body_form(**overrides):
 
 # --- services -----------------------------------------------------------------
 
+
 def test_service_crud_organisation_with_audit(app, db, world):
-    org = svc.create(world.planner_a, Organisation, {
-        "body_id": world.kommune_a.id, "name": "Treffpunkt Nord", "kind": "Initiative/Verein",
-        "areas": [world.area_a1], "terms": [world.hf_pflege]})
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Organisation",
-                                                       AuditEntry.entity_id == org.id))
+    org = svc.create(
+        world.planner_a,
+        Organisation,
+        {
+            "body_id": world.kommune_a.id,
+            "name": "Treffpunkt Nord",
+            "kind": "Initiative/Verein",
+            "areas": [world.area_a1],
+            "terms": [world.hf_pflege],
+        },
+    )
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_type == "Organisation", AuditEntry.entity_id == org.id)
+    )
     assert entry.action == "create" and entry.user_id == world.planner_a.id
     assert entry.before is None and entry.after["name"] == "Treffpunkt Nord"
     assert entry.after["areas"] == ["A-01 Altstadt"]
@@ -80,12 +120,15 @@ def test_service_update_without_change_writes_no_audit(app, db, world):
     assert count(db, AuditEntry) == before
 
 
-@pytest.mark.parametrize("model,values,field", [
-    (Body, {"name": "Doppelt", "kind": "Kommune", "code": "0100101"}, "code"),
-    (Area, {"body_id": "kommune_a", "code": "A-01", "name": "Doppelt"}, "code"),
-    (Organisation, {"body_id": "kommune_a", "name": "wohlfahrt ahlen e. v.", "kind": "Sonstige"}, "name"),
-    (Handlungsfeld, {"vocabulary": "handlungsfeld", "name": "PFLEGE"}, "name"),
-])
+@pytest.mark.parametrize(
+    "model,values,field",
+    [
+        (Body, {"name": "Doppelt", "kind": "Kommune", "code": "0100101"}, "code"),
+        (Area, {"body_id": "kommune_a", "code": "A-01", "name": "Doppelt"}, "code"),
+        (Organisation, {"body_id": "kommune_a", "name": "wohlfahrt ahlen e. v.", "kind": "Sonstige"}, "name"),
+        (Handlungsfeld, {"vocabulary": "handlungsfeld", "name": "PFLEGE"}, "name"),
+    ],
+)
 def test_service_duplicates_rejected(app, db, world, model, values, field):
     values = {k: (getattr(world, v).id if k == "body_id" else v) for k, v in values.items()}
     before = count(db, model)
@@ -98,17 +141,32 @@ def test_service_duplicates_rejected(app, db, world, model, values, field):
 
 def test_service_area_dates_and_parent(app, db, world):
     with refused(ValidationError) as exc:
-        svc.create(world.planner_a, Area, {"body_id": world.kommune_a.id, "code": "A-9", "name": "X",
-                                           "valid_from": date(2025, 1, 1), "valid_to": date(2024, 1, 1)})
+        svc.create(
+            world.planner_a,
+            Area,
+            {
+                "body_id": world.kommune_a.id,
+                "code": "A-9",
+                "name": "X",
+                "valid_from": date(2025, 1, 1),
+                "valid_to": date(2024, 1, 1),
+            },
+        )
     assert "Gültig bis" in exc.value.errors["valid_to"]
     db.session.rollback()
     with refused(ValidationError) as exc:
-        svc.create(world.planner_a, Area, {"body_id": world.kommune_a.id, "code": "A-9", "name": "X",
-                                           "parent_id": world.area_b1.id})
+        svc.create(
+            world.planner_a,
+            Area,
+            {"body_id": world.kommune_a.id, "code": "A-9", "name": "X", "parent_id": world.area_b1.id},
+        )
     assert "selben Körperschaft" in exc.value.errors["parent_id"]
     db.session.rollback()
-    child = svc.create(world.planner_a, Area, {"body_id": world.kommune_a.id, "code": "A-01-1", "name": "Kern",
-                                               "parent_id": world.area_a1.id})
+    child = svc.create(
+        world.planner_a,
+        Area,
+        {"body_id": world.kommune_a.id, "code": "A-01-1", "name": "Kern", "parent_id": world.area_a1.id},
+    )
     with refused(ValidationError) as exc:
         svc.update(world.planner_a, world.area_a1, {"parent_id": child.id}, world.area_a1.version)
     assert "unter sich selbst" in exc.value.errors["parent_id"]
@@ -125,8 +183,11 @@ def test_service_body_cycle_rejected(app, db, world):
 
 def test_service_person_consent_needs_date_and_purpose(app, db, world):
     with refused(ValidationError) as exc:
-        svc.create(world.planner_a, Person, {"body_id": world.kommune_a.id, "first_name": "A", "last_name": "B",
-                                             "consent_given": True})
+        svc.create(
+            world.planner_a,
+            Person,
+            {"body_id": world.kommune_a.id, "first_name": "A", "last_name": "B", "consent_given": True},
+        )
     assert set(exc.value.errors) == {"consent_date", "consent_purpose"}
     db.session.rollback()
 
@@ -165,6 +226,7 @@ def test_service_delete_in_use_gives_german_message(app, db, world):
 
 # --- pages: list, search, filter, pagination -----------------------------------
 
+
 def test_organisation_list_search_filter(client, world):
     client.login(world.planner_a.email)
     html = client.get("/stammdaten/organisationen/").get_data(as_text=True)
@@ -184,11 +246,24 @@ def test_organisation_list_search_filter(client, world):
     assert "Keine Einträge gefunden" in html
 
 
-@pytest.mark.parametrize("query", [
-    "?q=%00", "?q=%3Cscript%3E", "?art=%00", "?sozialraum=abc", "?koerperschaft=1x", "?seite=abc",
-    "?seite=-5", "?seite=99999999999999999999999", "?fmt=csv", "?key=personen", "?_scheme=javascript",
-    "?_external=1", "?q=" + "x" * 5000,
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?q=%00",
+        "?q=%3Cscript%3E",
+        "?art=%00",
+        "?sozialraum=abc",
+        "?koerperschaft=1x",
+        "?seite=abc",
+        "?seite=-5",
+        "?seite=99999999999999999999999",
+        "?fmt=csv",
+        "?key=personen",
+        "?_scheme=javascript",
+        "?_external=1",
+        "?q=" + "x" * 5000,
+    ],
+)
 def test_list_survives_odd_query_strings(client, world, query):
     client.login(world.planner_a.email)
     for key in ("organisationen", "personen", "sozialraeume", "koerperschaften"):
@@ -224,6 +299,7 @@ def test_area_and_body_lists(client, world):
 
 # --- pages: detail, create, edit, delete ----------------------------------------
 
+
 def test_detail_pages(client, world):
     client.login(world.planner_a.email)
     html = client.get(f"/stammdaten/organisationen/{world.org_a.id}").get_data(as_text=True)
@@ -249,9 +325,10 @@ def test_create_edit_delete_organisation_via_pages(client, db, world):
 
     page = client.get(f"/stammdaten/organisationen/{org.id}/bearbeiten").get_data(as_text=True)
     assert 'value="Stadtteilbüro Ahlen-Mitte"' in page
-    r = client.post(f"/stammdaten/organisationen/{org.id}/bearbeiten",
-                    data=org_form(world, name="Stadtteilbüro Mitte", areas=[str(world.area_a2.id)],
-                                  version=str(org.version)))
+    r = client.post(
+        f"/stammdaten/organisationen/{org.id}/bearbeiten",
+        data=org_form(world, name="Stadtteilbüro Mitte", areas=[str(world.area_a2.id)], version=str(org.version)),
+    )
     assert r.status_code == 302
     db.session.expire_all()
     org = db.session.get(Organisation, org.id)
@@ -272,8 +349,10 @@ def test_create_edit_area_body_person_term_via_pages(client, db, world):
     assert r.status_code == 302
     area = db.session.scalar(select(Area).where(Area.code == "A-03"))
     assert area.population == 7500 and area.valid_from == date(2024, 1, 1)
-    r = client.post(f"/stammdaten/sozialraeume/{area.id}/bearbeiten",
-                    data=area_form(world, name="Südviertel-Ost", version=str(area.version)))
+    r = client.post(
+        f"/stammdaten/sozialraeume/{area.id}/bearbeiten",
+        data=area_form(world, name="Südviertel-Ost", version=str(area.version)),
+    )
     assert r.status_code == 302
 
     r = client.post("/stammdaten/personen/neu", data=person_form(world))
@@ -285,8 +364,10 @@ def test_create_edit_area_body_person_term_via_pages(client, db, world):
     assert r.status_code == 302
     term = db.session.scalar(select(Term).where(Term.name == "Jugendliche"))
     assert term.vocabulary == "zielgruppe"
-    r = client.post(f"/stammdaten/begriffe/{term.id}/bearbeiten",
-                    data={"name": "Junge Menschen", "description": "", "version": str(term.version)})
+    r = client.post(
+        f"/stammdaten/begriffe/{term.id}/bearbeiten",
+        data={"name": "Junge Menschen", "description": "", "version": str(term.version)},
+    )
     assert r.status_code == 302
     assert db.session.get(Term, term.id).name == "Junge Menschen"
     assert client.get("/stammdaten/begriffe/unbekannt/neu").status_code == 404
@@ -300,18 +381,24 @@ def test_create_edit_area_body_person_term_via_pages(client, db, world):
     r = client.post(f"/stammdaten/koerperschaften/{body.id}/loeschen", data={"version": str(body.version)})
     assert r.status_code == 303 and db.session.get(Body, body.id) is None
     # A body that is still in use keeps existing, with a German message.
-    r = client.post(f"/stammdaten/koerperschaften/{world.kommune_a.id}/loeschen",
-                    data={"version": str(world.kommune_a.version)}, follow_redirects=True)
+    r = client.post(
+        f"/stammdaten/koerperschaften/{world.kommune_a.id}/loeschen",
+        data={"version": str(world.kommune_a.version)},
+        follow_redirects=True,
+    )
     assert "wird noch verwendet" in r.get_data(as_text=True)
     assert db.session.get(Body, world.kommune_a.id) is not None
 
 
-@pytest.mark.parametrize("url,make", [
-    ("/stammdaten/koerperschaften/neu", lambda w: body_form(code="0100101")),
-    ("/stammdaten/sozialraeume/neu", lambda w: area_form(w, code="A-01")),
-    ("/stammdaten/organisationen/neu", lambda w: org_form(w, name="WOHLFAHRT AHLEN E. V.")),
-    ("/stammdaten/begriffe/handlungsfeld/neu", lambda w: {"name": "pflege", "description": ""}),
-])
+@pytest.mark.parametrize(
+    "url,make",
+    [
+        ("/stammdaten/koerperschaften/neu", lambda w: body_form(code="0100101")),
+        ("/stammdaten/sozialraeume/neu", lambda w: area_form(w, code="A-01")),
+        ("/stammdaten/organisationen/neu", lambda w: org_form(w, name="WOHLFAHRT AHLEN E. V.")),
+        ("/stammdaten/begriffe/handlungsfeld/neu", lambda w: {"name": "pflege", "description": ""}),
+    ],
+)
 def test_duplicate_via_page_is_422_and_nothing_written(client, db, world, url, make):
     client.login(world.admin.email)
     before = {m: count(db, m) for m in (Body, Area, Organisation, Term, AuditEntry)}
@@ -372,8 +459,10 @@ def test_hostile_input_rejected_at_field(client, db, world, key, field, value, m
 
 def test_hostile_input_on_edit_keeps_record(client, db, world):
     client.login(world.planner_a.email)
-    r = client.post(f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
-                    data=org_form(world, name="<b>fett</b>", version=str(world.org_a.version)))
+    r = client.post(
+        f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
+        data=org_form(world, name="<b>fett</b>", version=str(world.org_a.version)),
+    )
     assert r.status_code == 422
     db.session.expire_all()
     assert db.session.get(Organisation, world.org_a.id).name == "Wohlfahrt Ahlen e. V."
@@ -381,9 +470,15 @@ def test_hostile_input_on_edit_keeps_record(client, db, world):
 
 def test_markdown_description_is_sanitized_on_detail(client, db, world):
     client.login(world.planner_a.email)
-    r = client.post(f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten", data=org_form(
-        world, name=world.org_a.name, version=str(world.org_a.version),
-        description="**Treff** <script>alert(1)</script> [klick](javascript:alert(2)) <img src=x onerror=alert(3)>"))
+    r = client.post(
+        f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
+        data=org_form(
+            world,
+            name=world.org_a.name,
+            version=str(world.org_a.version),
+            description="**Treff** <script>alert(1)</script> [klick](javascript:alert(2)) <img src=x onerror=alert(3)>",
+        ),
+    )
     assert r.status_code == 302
     html = client.get(f"/stammdaten/organisationen/{world.org_a.id}").get_data(as_text=True)
     assert "<strong>Treff</strong>" in html
@@ -392,16 +487,21 @@ def test_markdown_description_is_sanitized_on_detail(client, db, world):
 
 # --- conflicts ----------------------------------------------------------------------
 
+
 def test_two_edits_from_same_version_conflict(app, db, world):
     first, second = app.test_client(), app.test_client()
     first.login(world.planner_a.email)
     second.login(world.admin.email)
     version = str(world.org_a.version)
-    r1 = first.post(f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
-                    data=org_form(world, name="Fassung Eins", version=version))
+    r1 = first.post(
+        f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
+        data=org_form(world, name="Fassung Eins", version=version),
+    )
     assert r1.status_code == 302
-    r2 = second.post(f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
-                     data=org_form(world, name="Fassung Zwei", city="Zweitstadt", version=version))
+    r2 = second.post(
+        f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
+        data=org_form(world, name="Fassung Zwei", city="Zweitstadt", version=version),
+    )
     assert r2.status_code == 409
     html = r2.get_data(as_text=True)
     assert "Bearbeitungskonflikt" in html and "inzwischen von jemand anderem geändert" in html
@@ -411,11 +511,13 @@ def test_two_edits_from_same_version_conflict(app, db, world):
     assert db.session.get(Organisation, world.org_a.id).name == "Fassung Eins"
     # Saving again from the conflict page (new version in the form) deliberately overrides.
     import re
+
     new_version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', html)
     assert new_version
     v = new_version.group(1) or new_version.group(2)
-    r3 = second.post(f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten",
-                     data=org_form(world, name="Fassung Zwei", version=v))
+    r3 = second.post(
+        f"/stammdaten/organisationen/{world.org_a.id}/bearbeiten", data=org_form(world, name="Fassung Zwei", version=v)
+    )
     assert r3.status_code == 302
     db.session.expire_all()
     assert db.session.get(Organisation, world.org_a.id).name == "Fassung Zwei"
@@ -425,10 +527,17 @@ def test_term_edit_conflict(app, db, world):
     client = app.test_client()
     client.login(world.planner_a.email)
     v = str(world.hf_pflege.version)
-    assert client.post(f"/stammdaten/begriffe/{world.hf_pflege.id}/bearbeiten",
-                       data={"name": "Pflege und Sorge", "description": "", "version": v}).status_code == 302
-    r = client.post(f"/stammdaten/begriffe/{world.hf_pflege.id}/bearbeiten",
-                    data={"name": "Pflege II", "description": "", "version": v})
+    assert (
+        client.post(
+            f"/stammdaten/begriffe/{world.hf_pflege.id}/bearbeiten",
+            data={"name": "Pflege und Sorge", "description": "", "version": v},
+        ).status_code
+        == 302
+    )
+    r = client.post(
+        f"/stammdaten/begriffe/{world.hf_pflege.id}/bearbeiten",
+        data={"name": "Pflege II", "description": "", "version": v},
+    )
     assert r.status_code == 409 and 'value="Pflege II"' in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Term, world.hf_pflege.id).name == "Pflege und Sorge"
@@ -437,13 +546,15 @@ def test_term_edit_conflict(app, db, world):
 def test_stale_delete_is_refused(client, db, world):
     client.login(world.planner_a.email)
     svc.update(world.planner_a, world.area_a2, {"name": "Neustadt-Nord"}, world.area_a2.version)
-    r = client.post(f"/stammdaten/sozialraeume/{world.area_a2.id}/loeschen", data={"version": "1"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/stammdaten/sozialraeume/{world.area_a2.id}/loeschen", data={"version": "1"}, follow_redirects=True
+    )
     assert "inzwischen von jemand anderem geändert" in r.get_data(as_text=True)
     assert db.session.get(Area, world.area_a2.id) is not None
 
 
 # --- audit pages ----------------------------------------------------------------------
+
 
 def test_audit_log_page_lists_changes_with_before_after(client, db, world):
     svc.update(world.planner_a, world.org_a, {"city": "Ahlen"}, world.org_a.version)
@@ -470,6 +581,7 @@ def test_audit_entries_are_append_only(app, db, world):
 
 # --- DSGVO ----------------------------------------------------------------------------
 
+
 def test_art15_export(client, world):
     client.login(world.planner_a.email)
     r = client.get(f"/stammdaten/personen/{world.person_a.id}/auskunft.json")
@@ -484,8 +596,10 @@ def test_art15_export(client, world):
 def test_art17_anonymisation_scrubs_audit(client, db, world):
     svc.update(world.admin, world.person_b, {"function": "Teamleitung"}, world.person_b.version)
     client.login(world.planner_k.email)  # Kreis planner: person_b belongs to Kommune B
-    r = client.post(f"/stammdaten/personen/{world.person_b.id}/anonymisieren",
-                    data={"version": str(db.session.get(Person, world.person_b.id).version)})
+    r = client.post(
+        f"/stammdaten/personen/{world.person_b.id}/anonymisieren",
+        data={"version": str(db.session.get(Person, world.person_b.id).version)},
+    )
     assert r.status_code == 403  # only the owning body's planners (or admin)
     client.logout()
     client.login(world.admin.email)
@@ -496,8 +610,14 @@ def test_art17_anonymisation_scrubs_audit(client, db, world):
     db.session.expire_all()
     person = db.session.get(Person, world.person_b.id)
     assert person.email is None and person.first_name == "Gelöschte" and person.anonymised_at is not None
-    dump = json.dumps([[e.before, e.after, e.summary] for e in db.session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_type == "Person", AuditEntry.entity_id == person.id))])
+    dump = json.dumps(
+        [
+            [e.before, e.after, e.summary]
+            for e in db.session.scalars(
+                select(AuditEntry).where(AuditEntry.entity_type == "Person", AuditEntry.entity_id == person.id)
+            )
+        ]
+    )
     assert "Brandt" not in dump and "bernd.brandt" not in dump and "Teamleitung" not in dump
     history = client.get(f"/stammdaten/personen/{person.id}/verlauf").get_data(as_text=True)
     assert "Brandt" not in history and "anonymisiert" in history
@@ -506,11 +626,13 @@ def test_art17_anonymisation_scrubs_audit(client, db, world):
 def test_concurrent_write_between_check_and_save_is_conflict(app, db, world):
     """Another transaction commits after the version check: the UPDATE … WHERE version=… catches it."""
     from sqlalchemy import update as sql_update
+
     org = db.session.get(Organisation, world.org_a.id)
     version = org.version
     with db.engine.begin() as other:  # a second connection, as another request would have
-        other.execute(sql_update(Organisation).where(Organisation.id == org.id)
-                      .values(name="Von nebenan", version=version + 1))
+        other.execute(
+            sql_update(Organisation).where(Organisation.id == org.id).values(name="Von nebenan", version=version + 1)
+        )
     with refused(Conflict):
         svc.update(world.planner_a, org, {"name": "Meine Fassung"}, version)
     db.session.rollback()
@@ -518,16 +640,19 @@ def test_concurrent_write_between_check_and_save_is_conflict(app, db, world):
     assert db.session.get(Organisation, world.org_a.id).name == "Von nebenan"
 
 
-@pytest.mark.parametrize("url,data,field,message", [
-    ("/stammdaten/koerperschaften/neu", body_form(population="abc"), "population", "Zahl"),
-    ("/stammdaten/koerperschaften/neu", body_form(kind="Bundesland"), "kind", "Keine gültige Auswahl"),
-    ("/stammdaten/koerperschaften/neu", body_form(name="<b>Fett</b>"), "name", "ohne HTML"),
-    ("/stammdaten/koerperschaften/neu", body_form(code="1" * 21), "code", "20"),
-    ("/stammdaten/koerperschaften/neu", body_form(parent_id="abc"), "parent_id", "Auswahl"),
-    ("/stammdaten/begriffe/thema/neu", {"name": "<script>x</script>", "description": ""}, "name", "ohne HTML"),
-    ("/stammdaten/begriffe/thema/neu", {"name": "Thema\x00", "description": ""}, "name", "Steuerzeichen"),
-    ("/stammdaten/begriffe/thema/neu", {"name": "t" * 121, "description": ""}, "name", "120"),
-])
+@pytest.mark.parametrize(
+    "url,data,field,message",
+    [
+        ("/stammdaten/koerperschaften/neu", body_form(population="abc"), "population", "Zahl"),
+        ("/stammdaten/koerperschaften/neu", body_form(kind="Bundesland"), "kind", "Keine gültige Auswahl"),
+        ("/stammdaten/koerperschaften/neu", body_form(name="<b>Fett</b>"), "name", "ohne HTML"),
+        ("/stammdaten/koerperschaften/neu", body_form(code="1" * 21), "code", "20"),
+        ("/stammdaten/koerperschaften/neu", body_form(parent_id="abc"), "parent_id", "Auswahl"),
+        ("/stammdaten/begriffe/thema/neu", {"name": "<script>x</script>", "description": ""}, "name", "ohne HTML"),
+        ("/stammdaten/begriffe/thema/neu", {"name": "Thema\x00", "description": ""}, "name", "Steuerzeichen"),
+        ("/stammdaten/begriffe/thema/neu", {"name": "t" * 121, "description": ""}, "name", "120"),
+    ],
+)
 def test_hostile_input_body_and_term_forms(client, db, world, url, data, field, message):
     client.login(world.admin.email)
     before = {m: count(db, m) for m in (Body, Term, AuditEntry)}
@@ -551,8 +676,9 @@ def test_delete_refused_while_children_exist(client, db, world):
     client.login(world.admin.email)
     cases = [("organisationen", org), ("sozialraeume", world.area_a2), ("koerperschaften", leer)]
     for key, obj in cases:
-        r = client.post(f"/stammdaten/{key}/{obj.id}/loeschen", data={"version": str(obj.version)},
-                        follow_redirects=True)
+        r = client.post(
+            f"/stammdaten/{key}/{obj.id}/loeschen", data={"version": str(obj.version)}, follow_redirects=True
+        )
         assert "wird noch verwendet" in r.get_data(as_text=True), key
     db.session.expire_all()
     assert db.session.get(Person, person.id).organisation_id == org.id
@@ -563,9 +689,13 @@ def test_delete_refused_while_children_exist(client, db, world):
 def test_area_and_term_in_use_are_not_deleted_silently(client, db, world):
     """Links of areas and terms would vanish by CASCADE/SET NULL: refused with the places of use."""
     from models import RoleAssignment
+
     client.login(world.admin.email)
-    r = client.post(f"/stammdaten/sozialraeume/{world.area_a1.id}/loeschen",
-                    data={"version": str(world.area_a1.version)}, follow_redirects=True)
+    r = client.post(
+        f"/stammdaten/sozialraeume/{world.area_a1.id}/loeschen",
+        data={"version": str(world.area_a1.version)},
+        follow_redirects=True,
+    )
     page = r.get_data(as_text=True)
     assert "Sozialraum „A-01 Altstadt“ wird noch verwendet" in page
     assert "1 × Rollen im Sozialraummanagement" in page and "1 × Organisationen" in page
@@ -602,23 +732,41 @@ def test_art15_export_lists_what_every_module_stores(app, db, client, world):
     ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialraumkonferenz"))
     committee = Committee(body_id=kommune_a, type=ctype, name="SRK Altstadt Auskunft")
     start = datetime(2026, 3, 2, 16, 0)
-    meeting = Meeting(committee=committee, title="SRK März", start=start, end=start + timedelta(hours=2),
-                      ical_uid="auskunft@test")
+    meeting = Meeting(
+        committee=committee, title="SRK März", start=start, end=start + timedelta(hours=2), ical_uid="auskunft@test"
+    )
     db.session.add_all([committee, meeting])
     db.session.flush()
     protocol = Protocol(meeting_id=meeting.id)
     kind = db.session.scalar(select(RelationKind).where(RelationKind.name == "Kooperation"))
-    db.session.add_all([
-        Membership(committee_id=committee.id, person_id=pid, organisation_id=org_a, has_mandate=True),
-        Invitation(meeting_id=meeting.id, person_id=pid, token_hash="x" * 64, rsvp="zugesagt"),
-        Attendance(meeting_id=meeting.id, person_id=pid, status="anwesend"),
-        protocol,
-        Relation(body_id=kommune_a, kind=kind, source_person_id=pid, target_org_id=org_a, visibility="kreis",
-                 evidence="Gespräch 2026"),
-    ])
+    db.session.add_all(
+        [
+            Membership(committee_id=committee.id, person_id=pid, organisation_id=org_a, has_mandate=True),
+            Invitation(meeting_id=meeting.id, person_id=pid, token_hash="x" * 64, rsvp="zugesagt"),
+            Attendance(meeting_id=meeting.id, person_id=pid, status="anwesend"),
+            protocol,
+            Relation(
+                body_id=kommune_a,
+                kind=kind,
+                source_person_id=pid,
+                target_org_id=org_a,
+                visibility="kreis",
+                evidence="Gespräch 2026",
+            ),
+        ]
+    )
     db.session.flush()
-    db.session.add(ProtocolEntry(protocol_id=protocol.id, position=1, kind="Aufgabe", text="Flyer drucken",
-                                 owner_person_id=pid, due_date=date(2026, 4, 1), status="offen"))
+    db.session.add(
+        ProtocolEntry(
+            protocol_id=protocol.id,
+            position=1,
+            kind="Aufgabe",
+            text="Flyer drucken",
+            owner_person_id=pid,
+            due_date=date(2026, 4, 1),
+            status="offen",
+        )
+    )
     db.session.commit()
 
     client.login(world.planner_a.email)

@@ -3,6 +3,7 @@
 The test database is created by `flask db upgrade` (tests/conftest.py); if a model gains a
 column, index or constraint without a migration, autogenerate would find a difference here.
 """
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -18,6 +19,7 @@ def test_migrated_schema_matches_models(db):
 
 def test_single_migration_head(app):
     from alembic.script import ScriptDirectory
+
     config = app.extensions["migrate"].migrate.get_config()
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"Mehrere Migrationsköpfe: {heads}"

@@ -1,4 +1,5 @@
 """Every link the main navigation offers a role opens for that role (no link into a 403)."""
+
 from __future__ import annotations
 
 import re

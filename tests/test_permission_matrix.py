@@ -20,6 +20,7 @@ Notes on the rules the table encodes:
 - The global audit log holds personal data of every Kreis: admins only; planners see the history
   of a single record from its page.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -182,8 +183,11 @@ def test_allowed_deletes_really_delete_and_forbidden_do_not(app, db, world, obje
     client = app.test_client()
     client.login(world.planner_x.email)
     for key, model in (("org_del", Organisation), ("area_del", Area), ("person_del", Person)):
-        client.post(f"/stammdaten/{ {'org_del': 'organisationen', 'area_del': 'sozialraeume', 'person_del': 'personen'}[key] }/"
-                    f"{objects[key].id}/loeschen", data={"version": "1"})
+        client.post(
+            f"/stammdaten/{ {'org_del': 'organisationen', 'area_del': 'sozialraeume', 'person_del': 'personen'}[key] }/"
+            f"{objects[key].id}/loeschen",
+            data={"version": "1"},
+        )
         assert db.session.get(model, objects[key].id) is not None
     client.logout()
     client.login(world.planner_a.email)
@@ -226,7 +230,9 @@ def test_navigation_follows_permissions(app, world):
     client = app.test_client()
     client.login(world.politik.email)
     nav = client.get("/").get_data(as_text=True).split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
-    assert "Organisationen" in nav and "Personen" not in nav and "Benutzerkonten" not in nav and "Postausgang" not in nav
+    assert (
+        "Organisationen" in nav and "Personen" not in nav and "Benutzerkonten" not in nav and "Postausgang" not in nav
+    )
     client.logout()
     client.login(world.admin.email)
     nav = client.get("/").get_data(as_text=True).split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
@@ -243,5 +249,6 @@ def test_foreign_ids_are_indistinguishable_from_missing(app, db, world):
     b = client.get(f"/stammdaten/organisationen/{missing}")
     assert a.status_code == b.status_code == 404
     import re
+
     strip = lambda r: re.sub(r'name="csrf_token" value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
     assert strip(a) == strip(b)

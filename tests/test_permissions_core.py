@@ -1,4 +1,5 @@
 """Committee/meeting visibility rules of the foundation (used by several modules)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -20,16 +21,19 @@ def committees(db, world):
     return closed, public, foreign
 
 
-@pytest.mark.parametrize("who,closed,public,foreign", [
-    ("admin", True, True, True),
-    ("planner_a", True, True, False),
-    ("planner_k", True, True, False),
-    ("planner_x", False, True, True),
-    ("srm_a", True, True, False),
-    ("partner_a", True, True, False),   # member through org_a
-    ("partner_b", False, True, False),  # not a member
-    ("politik", True, True, False),
-])
+@pytest.mark.parametrize(
+    "who,closed,public,foreign",
+    [
+        ("admin", True, True, True),
+        ("planner_a", True, True, False),
+        ("planner_k", True, True, False),
+        ("planner_x", False, True, True),
+        ("srm_a", True, True, False),
+        ("partner_a", True, True, False),  # member through org_a
+        ("partner_b", False, True, False),  # not a member
+        ("politik", True, True, False),
+    ],
+)
 def test_view_committee_matrix(app, world, committees, who, closed, public, foreign):
     user = getattr(world, who)
     c_closed, c_public, c_foreign = committees
@@ -38,19 +42,23 @@ def test_view_committee_matrix(app, world, committees, who, closed, public, fore
         assert perm.can_view_committee(user, c_public) is public
         assert perm.can_view_committee(user, c_foreign) is foreign
         from beteiligung.extensions import db
+
         visible = set(db.session.scalars(select(Committee.name).where(perm.committee_filter(user))))
         expected = {c.name for c, ok in zip(committees, (closed, public, foreign)) if ok}
         assert visible == expected
 
 
-@pytest.mark.parametrize("who,closed,public,foreign", [
-    ("admin", True, True, True),
-    ("planner_a", True, True, False),
-    ("planner_k", False, False, False),  # the Kreis does not run the Kommune's committees
-    ("srm_a", False, True, False),       # only the committee of its area
-    ("partner_a", False, False, False),
-    ("politik", False, False, False),
-])
+@pytest.mark.parametrize(
+    "who,closed,public,foreign",
+    [
+        ("admin", True, True, True),
+        ("planner_a", True, True, False),
+        ("planner_k", False, False, False),  # the Kreis does not run the Kommune's committees
+        ("srm_a", False, True, False),  # only the committee of its area
+        ("partner_a", False, False, False),
+        ("politik", False, False, False),
+    ],
+)
 def test_manage_committee_matrix(app, world, committees, who, closed, public, foreign):
     user = getattr(world, who)
     with app.test_request_context():

@@ -1,4 +1,5 @@
 """Aufbewahrungsfristen: configured periods, what is deleted and what stays, page, CLI, permissions."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,8 +10,8 @@ from sqlalchemy import func, select
 from beteiligung.config import load_config
 from beteiligung.services import retention
 from models import AuditEntry, Committee, CommitteeType, LoginFailure, Meeting, OutboxMail, utcnow
-from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
 from models.committees import MeetingRegistration
+from models.mail import STATUS_FAILED, STATUS_QUEUED, STATUS_SENT
 from models.surveys import Survey, SurveyDraft
 from tests.support.queries import assert_constant_queries
 
@@ -24,30 +25,78 @@ def _fill(db, world, n=1, tag="a"):
     now = utcnow()
     ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialraumkonferenz"))
     c = Committee(body=world.kommune_a, type=ctype, name=f"SRK {tag}{n}", is_public=True)
-    old = Meeting(committee=c, title="Alt", start=now - timedelta(days=40), end=now - timedelta(days=40, hours=-2),
-                  ical_uid=f"ret-old-{tag}{n}@test", is_public=True)
-    recent = Meeting(committee=c, title="Neu", start=now - timedelta(days=3), end=now - timedelta(days=3, hours=-2),
-                     ical_uid=f"ret-new-{tag}{n}@test", is_public=True)
+    old = Meeting(
+        committee=c,
+        title="Alt",
+        start=now - timedelta(days=40),
+        end=now - timedelta(days=40, hours=-2),
+        ical_uid=f"ret-old-{tag}{n}@test",
+        is_public=True,
+    )
+    recent = Meeting(
+        committee=c,
+        title="Neu",
+        start=now - timedelta(days=3),
+        end=now - timedelta(days=3, hours=-2),
+        ical_uid=f"ret-new-{tag}{n}@test",
+        is_public=True,
+    )
     survey = Survey(body_id=world.kommune_a.id, public_key=f"ret-{tag}{n}", title="Befragung")
     db.session.add_all([c, old, recent, survey])
     db.session.flush()
     today = now.date()
-    db.session.add_all([
-        MeetingRegistration(meeting_id=old.id, name="Alte Anmeldung", email="alt@example.org"),
-        MeetingRegistration(meeting_id=recent.id, name="Neue Anmeldung", email="neu@example.org"),
-        SurveyDraft(key_hash=f"{tag}{n}-old".ljust(64, "0"), survey_id=survey.id, data={}, saved_on=today - timedelta(days=61)),
-        SurveyDraft(key_hash=f"{tag}{n}-new".ljust(64, "0"), survey_id=survey.id, data={}, saved_on=today - timedelta(days=5)),
-        OutboxMail(recipient="a@example.org", subject="alt versendet", body_text="x", message="x", status=STATUS_SENT,
-                   sent_at=now - timedelta(days=200)),
-        OutboxMail(recipient="b@example.org", subject="neu versendet", body_text="x", message="x", status=STATUS_SENT,
-                   sent_at=now - timedelta(days=10)),
-        OutboxMail(recipient="c@example.org", subject="alt wartend", body_text="x", message="x", status=STATUS_QUEUED,
-                   created_at=now - timedelta(days=300)),
-        OutboxMail(recipient="d@example.org", subject="alt fehlgeschlagen", body_text="x", message="x",
-                   status=STATUS_FAILED, created_at=now - timedelta(days=300)),
-        LoginFailure(key="alt", at=now - timedelta(days=8)),
-        LoginFailure(key="neu", at=now - timedelta(hours=1)),
-    ])
+    db.session.add_all(
+        [
+            MeetingRegistration(meeting_id=old.id, name="Alte Anmeldung", email="alt@example.org"),
+            MeetingRegistration(meeting_id=recent.id, name="Neue Anmeldung", email="neu@example.org"),
+            SurveyDraft(
+                key_hash=f"{tag}{n}-old".ljust(64, "0"),
+                survey_id=survey.id,
+                data={},
+                saved_on=today - timedelta(days=61),
+            ),
+            SurveyDraft(
+                key_hash=f"{tag}{n}-new".ljust(64, "0"),
+                survey_id=survey.id,
+                data={},
+                saved_on=today - timedelta(days=5),
+            ),
+            OutboxMail(
+                recipient="a@example.org",
+                subject="alt versendet",
+                body_text="x",
+                message="x",
+                status=STATUS_SENT,
+                sent_at=now - timedelta(days=200),
+            ),
+            OutboxMail(
+                recipient="b@example.org",
+                subject="neu versendet",
+                body_text="x",
+                message="x",
+                status=STATUS_SENT,
+                sent_at=now - timedelta(days=10),
+            ),
+            OutboxMail(
+                recipient="c@example.org",
+                subject="alt wartend",
+                body_text="x",
+                message="x",
+                status=STATUS_QUEUED,
+                created_at=now - timedelta(days=300),
+            ),
+            OutboxMail(
+                recipient="d@example.org",
+                subject="alt fehlgeschlagen",
+                body_text="x",
+                message="x",
+                status=STATUS_FAILED,
+                created_at=now - timedelta(days=300),
+            ),
+            LoginFailure(key="alt", at=now - timedelta(days=8)),
+            LoginFailure(key="neu", at=now - timedelta(hours=1)),
+        ]
+    )
     db.session.commit()
 
 
@@ -61,7 +110,10 @@ def test_run_deletes_exactly_what_is_due_and_records_it(db, world):
     assert [r.name for r in db.session.scalars(select(MeetingRegistration))] == ["Neue Anmeldung"]
     assert [d.key_hash[:7] for d in db.session.scalars(select(SurveyDraft))] == ["a1-new0"]
     assert sorted(m.subject for m in db.session.scalars(select(OutboxMail))) == [
-        "alt fehlgeschlagen", "alt wartend", "neu versendet"]  # unsent mail is never lost
+        "alt fehlgeschlagen",
+        "alt wartend",
+        "neu versendet",
+    ]  # unsent mail is never lost
     assert [f.key for f in db.session.scalars(select(LoginFailure))] == ["neu"]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Aufbewahrung"))
     assert entry.user_id == world.admin.id and entry.after["postausgang"] == {"geloescht": 1, "frist_tage": 180}

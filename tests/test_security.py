@@ -1,4 +1,5 @@
 """Security from day one, German formatting and the German error pages."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -8,22 +9,25 @@ from sqlalchemy import func, select
 
 from beteiligung.formatting import date_de, datetime_de, number_de, time_de, to_berlin
 from beteiligung.markdown import render_markdown
-from models import Organisation, User
-
+from models import Organisation
 
 # --- Markdown ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("source,forbidden", [
-    ("<script>alert(1)</script>", ["<script"]),
-    ("<img src=x onerror=alert(1)>", ["<img", "onerror"]),
-    ("[klick](javascript:alert(1))", ["javascript:"]),
-    ("<a href=\"javascript:alert(1)\">x</a>", ["javascript:"]),
-    ("<a href=\"https://example.org\" onclick=\"alert(1)\">x</a>", ["onclick"]),
-    ("<iframe src=\"https://evil.example\"></iframe>", ["<iframe"]),
-    ("<div style=\"background:url(x)\">x</div>", ["style="]),
-    ("[x](data:text/html;base64,PHNjcmlwdD4=)", ["data:"]),
-    ("<svg onload=alert(1)>", ["<svg", "onload"]),
-])
+
+@pytest.mark.parametrize(
+    "source,forbidden",
+    [
+        ("<script>alert(1)</script>", ["<script"]),
+        ("<img src=x onerror=alert(1)>", ["<img", "onerror"]),
+        ("[klick](javascript:alert(1))", ["javascript:"]),
+        ("<a href=\"javascript:alert(1)\">x</a>", ["javascript:"]),
+        ("<a href=\"https://example.org\" onclick=\"alert(1)\">x</a>", ["onclick"]),
+        ("<iframe src=\"https://evil.example\"></iframe>", ["<iframe"]),
+        ("<div style=\"background:url(x)\">x</div>", ["style="]),
+        ("[x](data:text/html;base64,PHNjcmlwdD4=)", ["data:"]),
+        ("<svg onload=alert(1)>", ["<svg", "onload"]),
+    ],
+)
 def test_markdown_sanitized(source, forbidden):
     html = str(render_markdown(source))
     for bad in forbidden:
@@ -43,16 +47,22 @@ def test_markdown_is_the_template_filter(app):
 
 # --- CSRF ---------------------------------------------------------------------------
 
+
 def test_csrf_enforced_on_forms(client, db, world):
     client.login(world.planner_a.email)
     before = db.session.scalar(select(func.count()).select_from(Organisation))
-    r = client.post("/stammdaten/organisationen/neu", data={"body_id": str(world.kommune_a.id), "name": "Ohne Token",
-                                                            "kind": "Sonstige"}, csrf=False)
+    r = client.post(
+        "/stammdaten/organisationen/neu",
+        data={"body_id": str(world.kommune_a.id), "name": "Ohne Token", "kind": "Sonstige"},
+        csrf=False,
+    )
     assert r.status_code == 400
     assert "Sicherheitsprüfung" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == before
-    r = client.post("/stammdaten/organisationen/neu", data={"body_id": str(world.kommune_a.id), "name": "Falsch",
-                                                            "kind": "Sonstige", "csrf_token": "gefälscht"})
+    r = client.post(
+        "/stammdaten/organisationen/neu",
+        data={"body_id": str(world.kommune_a.id), "name": "Falsch", "kind": "Sonstige", "csrf_token": "gefälscht"},
+    )
     assert r.status_code == 400
     r = client.post(f"/stammdaten/organisationen/{world.org_k.id}/loeschen", data={"version": "1"}, csrf=False)
     assert r.status_code == 400 and db.session.get(Organisation, world.org_k.id) is not None
@@ -66,6 +76,7 @@ def test_csrf_on_login_form(client, world):
 
 
 # --- headers and cookies -----------------------------------------------------------------
+
 
 def test_security_headers(client):
     r = client.get("/anmelden")
@@ -84,8 +95,15 @@ def test_security_headers(client):
 
 def test_no_inline_script_in_pages(client, world):
     client.login(world.admin.email)
-    for url in ("/", "/anmelden", "/stammdaten/organisationen/", f"/stammdaten/organisationen/{world.org_a.id}",
-                "/stammdaten/organisationen/neu", "/verwaltung/benutzer/", "/verwaltung/import"):
+    for url in (
+        "/",
+        "/anmelden",
+        "/stammdaten/organisationen/",
+        f"/stammdaten/organisationen/{world.org_a.id}",
+        "/stammdaten/organisationen/neu",
+        "/verwaltung/benutzer/",
+        "/verwaltung/import",
+    ):
         html = client.get(url).get_data(as_text=True)
         for chunk in html.split("<script")[1:]:
             assert chunk.lstrip().startswith("src="), f"{url}: Inline-Skript"
@@ -109,6 +127,7 @@ def test_remember_cookie_flags(client, world):
 def test_passwords_hashed_with_scrypt(app, db, world, tmp_path, monkeypatch):
     from beteiligung.config import load_config
     from beteiligung.services.accounts import create_user_direct, hash_password
+
     monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", load_config(tmp_path)["PASSWORD_HASH_METHOD"])
     assert hash_password("Ein-langes-Passwort").startswith("scrypt:")
     user = create_user_direct("neu@example.org", "Neu", "Ein-neues-Passwort-42", [])
@@ -117,6 +136,7 @@ def test_passwords_hashed_with_scrypt(app, db, world, tmp_path, monkeypatch):
 
 def test_secret_key_generated_once_in_instance(tmp_path, monkeypatch):
     from beteiligung.config import load_config
+
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("BETEILIGUNG_ENV", "development")
     first = load_config(tmp_path)["SECRET_KEY"]
@@ -125,8 +145,17 @@ def test_secret_key_generated_once_in_instance(tmp_path, monkeypatch):
     assert load_config(tmp_path)["SECRET_KEY"] == first
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/",
-                                    "\\\\evil.example", "javascript:alert(1)", "/%5Cevil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "/%5Cevil.example",
+    ],
+)
 def test_login_next_is_no_open_redirect(client, world, target):
     r = client.post(f"/anmelden?next={target}", data={"email": world.admin.email, "password": "Test-Passwort-123"})
     assert r.status_code == 302
@@ -139,12 +168,14 @@ def test_login_next_is_no_open_redirect(client, world, target):
 def test_login_next_keeps_local_target(client, world):
     r = client.get("/stammdaten/personen/")
     assert r.status_code == 302 and "/anmelden" in r.headers["Location"]
-    r = client.post("/anmelden?next=/stammdaten/personen/", data={"email": world.admin.email,
-                                                                  "password": "Test-Passwort-123"})
+    r = client.post(
+        "/anmelden?next=/stammdaten/personen/", data={"email": world.admin.email, "password": "Test-Passwort-123"}
+    )
     assert r.headers["Location"] == "/stammdaten/personen/"
 
 
 # --- German formatting ------------------------------------------------------------------------
+
 
 def test_date_and_number_filters():
     assert date_de(date(2026, 11, 21)) == "21.11.2026"
@@ -173,12 +204,18 @@ def test_filters_registered(app):
         assert name in app.jinja_env.filters
     with app.test_request_context():
         from flask import render_template_string
-        out = render_template_string("{{ d|date_de }} {{ t|datetime_de }} {{ n|number_de }}",
-                                     d=date(2026, 11, 21), t=datetime(2026, 11, 21, 17, 30), n=1234.5)
+
+        out = render_template_string(
+            "{{ d|date_de }} {{ t|datetime_de }} {{ n|number_de }}",
+            d=date(2026, 11, 21),
+            t=datetime(2026, 11, 21, 17, 30),
+            n=1234.5,
+        )
         assert out == "21.11.2026 21.11.2026, 18:30 Uhr 1.234,5"
 
 
 # --- German error pages ------------------------------------------------------------------------
+
 
 def test_404_page_german(client):
     r = client.get("/gibt-es-nicht")
@@ -205,9 +242,16 @@ def test_413_page_german(client, world, app):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     try:
         import io
-        r = client.post("/verwaltung/import", data={"kind": "organisationen", "body_id": str(world.kommune_a.id),
-                                                    "datei": (io.BytesIO(b"x" * 5000), "gross.csv")},
-                        content_type="multipart/form-data")
+
+        r = client.post(
+            "/verwaltung/import",
+            data={
+                "kind": "organisationen",
+                "body_id": str(world.kommune_a.id),
+                "datei": (io.BytesIO(b"x" * 5000), "gross.csv"),
+            },
+            content_type="multipart/form-data",
+        )
     finally:
         app.config["MAX_CONTENT_LENGTH"] = old
     assert r.status_code == 413 and "Datei zu groß" in r.get_data(as_text=True)
@@ -215,8 +259,15 @@ def test_413_page_german(client, world, app):
 
 def test_500_page_german(database_url):
     from beteiligung import create_app
-    app = create_app({"TESTING": False, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 32,
-                      "PROPAGATE_EXCEPTIONS": False})
+
+    app = create_app(
+        {
+            "TESTING": False,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "x" * 32,
+            "PROPAGATE_EXCEPTIONS": False,
+        }
+    )
 
     @app.route("/kaputt")
     def kaputt():
@@ -229,4 +280,5 @@ def test_500_page_german(database_url):
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     with app.app_context():
         from beteiligung.extensions import db
+
         db.engine.dispose()

@@ -1,21 +1,40 @@
 """States as enums (issue 11): the stored values stay exactly what the database already holds (so no data
 migration), every member has a German label, and the groups of states are subsets of their enum."""
+
 from __future__ import annotations
 
 import pytest
 
 from models.committees import (
-    FINAL_MEETING_STATES, HELD_MEETING_STATES, INVITABLE_MEETING_STATES, UPCOMING_MEETING_STATES, MeetingStatus,
-    RsvpStatus, TopicStatus,
+    FINAL_MEETING_STATES,
+    HELD_MEETING_STATES,
+    INVITABLE_MEETING_STATES,
+    UPCOMING_MEETING_STATES,
+    MeetingStatus,
+    RsvpStatus,
+    TopicStatus,
 )
 from models.contracts import (
-    CLOSED_STATES, IN_FORCE_STATES, LOCKED_STATES, OPEN_REPORT_STATES, PUBLISHED_STATES, ContractStatus, GoalStatus,
+    CLOSED_STATES,
+    IN_FORCE_STATES,
+    LOCKED_STATES,
+    OPEN_REPORT_STATES,
+    PUBLISHED_STATES,
+    ContractStatus,
+    GoalStatus,
     ReportStatus,
 )
 from models.network import PipelineStatus, Visibility
 from models.protocols import (
-    FOLLOWUP_KINDS, FORWARDABLE_KINDS, AttendanceStatus, DecisionMode, EntryKind, MeetingRoleKind, PoliticalOutcome,
-    ProtocolStatus, TaskStatus,
+    FOLLOWUP_KINDS,
+    FORWARDABLE_KINDS,
+    AttendanceStatus,
+    DecisionMode,
+    EntryKind,
+    MeetingRoleKind,
+    PoliticalOutcome,
+    ProtocolStatus,
+    TaskStatus,
 )
 from models.surveys import COLLECTING_STATES, ENDED_STATES, PREPARATION_STATES, SurveyStatus
 
@@ -54,13 +73,25 @@ def test_labels_that_differ_from_the_stored_value():
     assert Visibility.PLANUNG.label == "nur Sozialplanung"
 
 
-@pytest.mark.parametrize("group, enum", [
-    (LOCKED_STATES, ContractStatus), (PUBLISHED_STATES, ContractStatus), (IN_FORCE_STATES, ContractStatus),
-    (CLOSED_STATES, ContractStatus), (OPEN_REPORT_STATES, ReportStatus), (INVITABLE_MEETING_STATES, MeetingStatus),
-    (UPCOMING_MEETING_STATES, MeetingStatus), (HELD_MEETING_STATES, MeetingStatus),
-    (FINAL_MEETING_STATES, MeetingStatus), (FORWARDABLE_KINDS, EntryKind), (FOLLOWUP_KINDS, EntryKind),
-    (PREPARATION_STATES, SurveyStatus), (COLLECTING_STATES, SurveyStatus), (ENDED_STATES, SurveyStatus),
-])
+@pytest.mark.parametrize(
+    "group, enum",
+    [
+        (LOCKED_STATES, ContractStatus),
+        (PUBLISHED_STATES, ContractStatus),
+        (IN_FORCE_STATES, ContractStatus),
+        (CLOSED_STATES, ContractStatus),
+        (OPEN_REPORT_STATES, ReportStatus),
+        (INVITABLE_MEETING_STATES, MeetingStatus),
+        (UPCOMING_MEETING_STATES, MeetingStatus),
+        (HELD_MEETING_STATES, MeetingStatus),
+        (FINAL_MEETING_STATES, MeetingStatus),
+        (FORWARDABLE_KINDS, EntryKind),
+        (FOLLOWUP_KINDS, EntryKind),
+        (PREPARATION_STATES, SurveyStatus),
+        (COLLECTING_STATES, SurveyStatus),
+        (ENDED_STATES, SurveyStatus),
+    ],
+)
 def test_groups_are_made_of_their_enum(group, enum):
     assert group and all(isinstance(state, enum) for state in group)
 

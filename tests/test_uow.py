@@ -3,6 +3,7 @@
 "Written" is always checked through a separate database connection, which sees only what was
 committed – exactly what the next request of another user would see.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -28,23 +29,30 @@ def committee_form(db, world, name="Werkstatt Wohnen") -> dict:
 
 def flush_then_fail(exc):
     """A service that writes and flushes (committee + audit entry), then fails."""
+
     def service(user, values):
         c = Committee(name=values["name"], type_id=values["type_id"], body_id=values["body_id"])
         db_session().add(c)
-        db_session().add(AuditEntry(user_id=user.id, action="create", entity_type="Committee", entity_id=0,
-                                    summary="halb geschrieben"))
+        db_session().add(
+            AuditEntry(
+                user_id=user.id, action="create", entity_type="Committee", entity_id=0, summary="halb geschrieben"
+            )
+        )
         db_session().flush()
         assert c.id is not None  # really flushed: the row is in the database transaction
         raise exc
+
     return service
 
 
 def db_session():
     from beteiligung.extensions import db
+
     return db.session
 
 
 # --- the request hook -------------------------------------------------------------------
+
 
 def test_successful_post_is_committed(client, db, world):
     client.login(world.planner_k.email)
@@ -67,8 +75,9 @@ def test_service_error_after_flush_leaves_nothing_written(client, db, world, mon
     input and shows the service's field error, and neither row exists afterwards."""
     client.login(world.planner_k.email)
     before = committed(db, AuditEntry)
-    monkeypatch.setattr(committee_svc, "create_committee",
-                        flush_then_fail(ValidationError({"name": "Dieser Name ist schon vergeben."})))
+    monkeypatch.setattr(
+        committee_svc, "create_committee", flush_then_fail(ValidationError({"name": "Dieser Name ist schon vergeben."}))
+    )
     r = client.post("/gremien/neu", data=committee_form(db, world, "Halb geschrieben"))
     html = r.get_data(as_text=True)
     assert r.status_code == 422
@@ -92,9 +101,16 @@ def test_failed_action_that_redirects_still_writes_nothing(client, db, world, mo
     """A view that flashes the error and redirects (302/303 would commit) discards the failed
     service's flushed changes first."""
     with unit_of_work():
-        c = committee_svc.create_committee(world.planner_k, {
-            "name": "Sozialraumkonferenz Test", "type_id": committee_form(db, world)["type_id"],
-            "body_id": world.kreis.id, "cadence": "nach Bedarf", "active": True})
+        c = committee_svc.create_committee(
+            world.planner_k,
+            {
+                "name": "Sozialraumkonferenz Test",
+                "type_id": committee_form(db, world)["type_id"],
+                "body_id": world.kreis.id,
+                "cadence": "nach Bedarf",
+                "active": True,
+            },
+        )
         t = committee_svc.propose_topic(world.planner_k, c, "Spielplatz", "", "mitglied", None, "Test")
     topic_id = t.id
 
@@ -115,24 +131,38 @@ def test_failed_action_that_redirects_still_writes_nothing(client, db, world, mo
 
 # --- CLI commands and jobs ----------------------------------------------------------------
 
+
 def test_unit_of_work_commits_at_the_end(db, world):
     with unit_of_work():
-        committee_svc.create_committee(world.planner_k, {
-            "name": "Job-Gremium", "type_id": committee_form(db, world)["type_id"], "body_id": world.kreis.id,
-            "cadence": "nach Bedarf", "active": True})
+        committee_svc.create_committee(
+            world.planner_k,
+            {
+                "name": "Job-Gremium",
+                "type_id": committee_form(db, world)["type_id"],
+                "body_id": world.kreis.id,
+                "cadence": "nach Bedarf",
+                "active": True,
+            },
+        )
         assert committed(db, Committee) == 0  # flushed, not yet committed
     assert committed(db, Committee, Committee.name == "Job-Gremium") == 1
 
 
 def test_unit_of_work_rolls_back_everything_on_error_even_after_flush(db, world):
     before = committed(db, AuditEntry)
-    with pytest.raises(ValidationError):
-        with unit_of_work():
-            committee_svc.create_committee(world.planner_k, {
-                "name": "Wird nichts", "type_id": committee_form(db, world)["type_id"], "body_id": world.kreis.id,
-                "cadence": "nach Bedarf", "active": True})
-            db.session.flush()
-            raise ValidationError({"name": "Abbruch nach dem Flush"})
+    with pytest.raises(ValidationError), unit_of_work():
+        committee_svc.create_committee(
+            world.planner_k,
+            {
+                "name": "Wird nichts",
+                "type_id": committee_form(db, world)["type_id"],
+                "body_id": world.kreis.id,
+                "cadence": "nach Bedarf",
+                "active": True,
+            },
+        )
+        db.session.flush()
+        raise ValidationError({"name": "Abbruch nach dem Flush"})
     assert committed(db, Committee) == 0 and committed(db, AuditEntry) == before
     assert db.session.scalar(select(func.count()).select_from(Committee)) == 0
 

@@ -1,6 +1,7 @@
 """Die Wirkungskette: a citizen's hint (finding) → Themenspeicher → TOP of the Sozialraumkonferenz →
 Empfehlung forwarded → TOP of the Sozialplanungskonferenz → Beschluss and Aufgabe → Ziel,
 and what of it the public results page shows."""
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -16,8 +17,15 @@ from tests.surveys.conftest import make_survey
 
 def _meeting(db, committee, title, day, uid):
     start = datetime.combine(day, datetime.min.time()) + timedelta(hours=16)
-    m = Meeting(committee=committee, title=title, start=start, end=start + timedelta(hours=2), ical_uid=uid,
-                is_public=True, status="protokolliert")
+    m = Meeting(
+        committee=committee,
+        title=title,
+        start=start,
+        end=start + timedelta(hours=2),
+        ical_uid=uid,
+        is_public=True,
+        status="protokolliert",
+    )
     db.session.add(m)
     db.session.flush()
     return m
@@ -41,10 +49,23 @@ def _chain(db, world):
     p1 = Protocol(meeting=m1, status="genehmigt")
     db.session.add(p1)
     db.session.flush()
-    fwd = propose_topic(None, spk, "Treffpunkt für Ältere in der Altstadt", "Empfehlung der SRK", "protokolleintrag",
-                        None, "SRK Altstadt Mai")
-    recommendation = ProtocolEntry(protocol=p1, agenda_item_id=item1.id, position=1, kind="Empfehlung",
-                                   text="Die SPK möge einen Treffpunkt einrichten.", forwarded_topic=fwd)
+    fwd = propose_topic(
+        None,
+        spk,
+        "Treffpunkt für Ältere in der Altstadt",
+        "Empfehlung der SRK",
+        "protokolleintrag",
+        None,
+        "SRK Altstadt Mai",
+    )
+    recommendation = ProtocolEntry(
+        protocol=p1,
+        agenda_item_id=item1.id,
+        position=1,
+        kind="Empfehlung",
+        text="Die SPK möge einen Treffpunkt einrichten.",
+        forwarded_topic=fwd,
+    )
     db.session.add(recommendation)
     m2 = _meeting(db, spk, "SPK Juni", date(2026, 6, 10), "wk-2@test")
     item2 = AgendaItem(meeting=m2, position=1, number="3", title="Treffpunkt Altstadt", is_public=True)
@@ -56,18 +77,51 @@ def _chain(db, world):
     p2 = Protocol(meeting=m2, status="genehmigt")
     db.session.add(p2)
     db.session.flush()
-    db.session.add_all([
-        ProtocolEntry(protocol=p2, agenda_item_id=item2.id, position=1, kind="Beschluss", binding=True,
-                      text="Ein Seniorentreff wird ab 2027 gefördert."),
-        ProtocolEntry(protocol=p2, agenda_item_id=item2.id, position=2, kind="Aufgabe", status="in Arbeit",
-                      owner_org_id=org_a, due_date=date(2027, 3, 31), text="Räume suchen"),
-        ProtocolEntry(protocol=p2, agenda_item_id=hidden_item.id, position=3, kind="Beschluss",
-                      text="Geheime Personalsache"),
-    ])
-    db.session.add(Goal(body_id=world.kommune_a.id, level="Handlungsziel", field="Wirkung", status="beschlossen",
-                        title="Treffpunkt für Ältere in jedem Sozialraum", source_finding_id=finding.id))
-    db.session.add(Goal(body_id=world.kommune_a.id, level="Maßnahme", field="Leistung", status="Entwurf",
-                        title="Entwurf, noch nicht öffentlich", source_finding_id=finding.id))
+    db.session.add_all(
+        [
+            ProtocolEntry(
+                protocol=p2,
+                agenda_item_id=item2.id,
+                position=1,
+                kind="Beschluss",
+                binding=True,
+                text="Ein Seniorentreff wird ab 2027 gefördert.",
+            ),
+            ProtocolEntry(
+                protocol=p2,
+                agenda_item_id=item2.id,
+                position=2,
+                kind="Aufgabe",
+                status="in Arbeit",
+                owner_org_id=org_a,
+                due_date=date(2027, 3, 31),
+                text="Räume suchen",
+            ),
+            ProtocolEntry(
+                protocol=p2, agenda_item_id=hidden_item.id, position=3, kind="Beschluss", text="Geheime Personalsache"
+            ),
+        ]
+    )
+    db.session.add(
+        Goal(
+            body_id=world.kommune_a.id,
+            level="Handlungsziel",
+            field="Wirkung",
+            status="beschlossen",
+            title="Treffpunkt für Ältere in jedem Sozialraum",
+            source_finding_id=finding.id,
+        )
+    )
+    db.session.add(
+        Goal(
+            body_id=world.kommune_a.id,
+            level="Maßnahme",
+            field="Leistung",
+            status="Entwurf",
+            title="Entwurf, noch nicht öffentlich",
+            source_finding_id=finding.id,
+        )
+    )
     db.session.commit()
     return survey, finding, p2
 

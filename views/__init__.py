@@ -1,4 +1,5 @@
 """Blueprints, one per domain, and the main navigation."""
+
 from __future__ import annotations
 
 from flask import request, url_for
@@ -35,17 +36,34 @@ NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 
 # Each module is views/<name>.py with a Blueprint `bp`. All are registered; a missing module is an
 # ImportError at start-up, not a silently missing part of the application.
-BLUEPRINT_MODULES = ["main", "auth", "masterdata", "admin", "oparl",
-                     "committees", "public", "protocols", "contracts", "network", "surveys",
-                     "survey_public", "anmeldung", "monitoring", "monitoring.oeffentlich", "planung", "werkstatt",
-                     "betrieb"]
+BLUEPRINT_MODULES = [
+    "main",
+    "auth",
+    "masterdata",
+    "admin",
+    "oparl",
+    "committees",
+    "public",
+    "protocols",
+    "contracts",
+    "network",
+    "surveys",
+    "survey_public",
+    "anmeldung",
+    "monitoring",
+    "monitoring.oeffentlich",
+    "planung",
+    "werkstatt",
+    "betrieb",
+]
 
 
 def register_blueprints(app) -> None:
     import importlib
 
-    from beteiligung import permissions as perm
     from flask_login import current_user
+
+    from beteiligung import permissions as perm
 
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
@@ -77,9 +95,14 @@ def register_blueprints(app) -> None:
                 items.append(groups[group])
             groups[group][3].append(entry)
         # A group with one page is shown as that page; a group is active when one of its pages is.
-        return [children[0] if len(children) == 1 else
-                (label, url, any(c[2] for c in children), children) if children else (label, url, active, children)
-                for label, url, active, children in items]
+        return [
+            children[0]
+            if len(children) == 1
+            else (label, url, any(c[2] for c in children), children)
+            if children
+            else (label, url, active, children)
+            for label, url, active, children in items
+        ]
 
     def page_url(page: int) -> str:
         args = {**query_args(), **(request.view_args or {}), "seite": page}

@@ -1,4 +1,5 @@
 """Benutzerverwaltung, Postausgang, Aufbewahrungsfristen und Änderungsprotokoll."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -10,10 +11,18 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.services import ServiceError, ValidationError, accounts, imports
+from beteiligung.services import ServiceError, accounts, imports
 from beteiligung.services.mail import smtp_configured
 from models import (
-    ROLE_ADMIN, ROLE_LABELS, Area, AuditEntry, Body, Organisation, OutboxMail, RoleAssignment, User,
+    ROLE_ADMIN,
+    ROLE_LABELS,
+    Area,
+    AuditEntry,
+    Body,
+    Organisation,
+    OutboxMail,
+    RoleAssignment,
+    User,
 )
 
 from . import current_page
@@ -30,17 +39,28 @@ def _login():
 
 class RoleFields(Form):
     role = SelectField("Rolle", choices=[])
-    function_title = StringField("Funktion", validators=[Optional(), Length(max=200), no_markup],
-                                 description="z. B. „Sozialplanerin Kreis“, „Vertretung AWO im Netzwerk“")
+    function_title = StringField(
+        "Funktion",
+        validators=[Optional(), Length(max=200), no_markup],
+        description="z. B. „Sozialplanerin Kreis“, „Vertretung AWO im Netzwerk“",
+    )
     body_id = IdSelectField("Körperschaft (für Sozialplanung, Politik)", choices=[])
     organisation_id = IdSelectField("Organisation (für Partner)", choices=[])
     areas = IdMultiSelectField("Sozialräume (für Sozialraummanagement)", choices=[])
 
 
 class InviteForm(RoleFields):
-    email = EmailField("E-Mail", validators=[DataRequired("Bitte E-Mail-Adresse angeben."),
-                                             Email("Bitte eine gültige E-Mail-Adresse angeben."), Length(max=254)])
-    display_name = StringField("Name", validators=[DataRequired("Bitte den Namen angeben."), Length(max=200), no_markup])
+    email = EmailField(
+        "E-Mail",
+        validators=[
+            DataRequired("Bitte E-Mail-Adresse angeben."),
+            Email("Bitte eine gültige E-Mail-Adresse angeben."),
+            Length(max=254),
+        ],
+    )
+    display_name = StringField(
+        "Name", validators=[DataRequired("Bitte den Namen angeben."), Length(max=200), no_markup]
+    )
 
 
 class DeputyForm(Form):
@@ -53,16 +73,28 @@ def _role_choices(form: RoleFields):
     form.role.choices = [(k, v) for k, v in ROLE_LABELS.items() if admin or k != ROLE_ADMIN]
     bodies = db.session.scalars(select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)).all()
     form.body_id.choices = [(None, "–")] + [(b.id, b.name) for b in bodies]
-    orgs = db.session.scalars(select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)).all()
+    orgs = db.session.scalars(
+        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
+    ).all()
     form.organisation_id.choices = [(None, "–")] + [(o.id, o.name) for o in orgs]
-    areas = db.session.scalars(select(Area).options(joinedload(Area.body)).where(perm.area_filter(current_user)).order_by(Area.body_id, Area.code)).all()
+    areas = db.session.scalars(
+        select(Area)
+        .options(joinedload(Area.body))
+        .where(perm.area_filter(current_user))
+        .order_by(Area.body_id, Area.code)
+    ).all()
     form.areas.choices = [(a.id, f"{a.body.name}: {a.code} {a.name}") for a in areas]
 
 
 def _role_values(form: RoleFields) -> dict:
     areas = list(db.session.scalars(select(Area).where(Area.id.in_(form.areas.data or [])))) if form.areas.data else []
-    return {"role": form.role.data, "function_title": form.function_title.data, "body_id": form.body_id.data,
-            "organisation_id": form.organisation_id.data, "areas": areas}
+    return {
+        "role": form.role.data,
+        "function_title": form.function_title.data,
+        "body_id": form.body_id.data,
+        "organisation_id": form.organisation_id.data,
+        "areas": areas,
+    }
 
 
 def _require_users():
@@ -80,13 +112,21 @@ def _managed_user(user_id):
 @bp.route("/benutzer/")
 def users():
     _require_users()
-    q = (select(User).options(selectinload(User.roles).selectinload(RoleAssignment.areas))
-         .where(perm.user_filter(current_user)).order_by(User.display_name))
+    q = (
+        select(User)
+        .options(selectinload(User.roles).selectinload(RoleAssignment.areas))
+        .where(perm.user_filter(current_user))
+        .order_by(User.display_name)
+    )
     text = CONTROL.sub("", request.args.get("q") or "").strip()[:100]
     if text:
         pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(or_(func.lower(User.email).like(pattern, escape="\\"),
-                        func.lower(User.display_name).like(pattern, escape="\\")))
+        q = q.where(
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
     pagination = db.paginate(q, page=current_page(), per_page=25, error_out=False)
     return render_template("admin/users.html", pagination=pagination, users=pagination.items, q=text)
 
@@ -96,11 +136,14 @@ def invite():
     _require_users()
     form = InviteForm()
     _role_choices(form)
-    done = submit(form, lambda: accounts.invite_user(current_user, form.email.data, form.display_name.data,
-                                                     _role_values(form)),
-                  success=lambda user: (f"{user.display_name} wurde eingeladen; die E-Mail mit dem "
-                                        "Aktivierungslink liegt im Postausgang."),
-                  to=lambda user: url_for(".user_detail", user_id=user.id))
+    done = submit(
+        form,
+        lambda: accounts.invite_user(current_user, form.email.data, form.display_name.data, _role_values(form)),
+        success=lambda user: (
+            f"{user.display_name} wurde eingeladen; die E-Mail mit dem Aktivierungslink liegt im Postausgang."
+        ),
+        to=lambda user: url_for(".user_detail", user_id=user.id),
+    )
     return done.response or (render_template("admin/invite.html", form=form), done.status)
 
 
@@ -110,10 +153,12 @@ def user_detail(user_id):
     user = _managed_user(user_id)
     role_form = RoleFields()
     _role_choices(role_form)
-    deputies = db.session.scalars(select(User).where(User.id != user.id, perm.deputy_candidate_filter(current_user))
-                                  .order_by(User.display_name)).all()
-    return render_template("admin/user.html", user=user, role_form=role_form,
-                           deputy_choices=[(u.id, u.display_name) for u in deputies])
+    deputies = db.session.scalars(
+        select(User).where(User.id != user.id, perm.deputy_candidate_filter(current_user)).order_by(User.display_name)
+    ).all()
+    return render_template(
+        "admin/user.html", user=user, role_form=role_form, deputy_choices=[(u.id, u.display_name) for u in deputies]
+    )
 
 
 @bp.route("/benutzer/<int:user_id>/rolle", methods=["POST"])
@@ -154,7 +199,9 @@ def role_deputy(role_id):
         abort(404)
     form = DeputyForm()
     form.deputy_id.choices = [(None, "– keine –")] + [
-        (u.id, u.display_name) for u in db.session.scalars(select(User).where(perm.deputy_candidate_filter(current_user)))]
+        (u.id, u.display_name)
+        for u in db.session.scalars(select(User).where(perm.deputy_candidate_filter(current_user)))
+    ]
     if form.validate_on_submit():
         deputy = db.session.get(User, form.deputy_id.data) if form.deputy_id.data else None
         try:
@@ -164,7 +211,11 @@ def role_deputy(role_id):
             fail(exc)
     else:
         flash("Bitte eine gültige Vertretung wählen.", "danger")
-    target = url_for(".user_detail", user_id=role.user_id) if perm.can_manage_users(current_user) else url_for("verwaltung.profile")
+    target = (
+        url_for(".user_detail", user_id=role.user_id)
+        if perm.can_manage_users(current_user)
+        else url_for("verwaltung.profile")
+    )
     return redirect(target, 303)
 
 
@@ -172,29 +223,38 @@ def role_deputy(role_id):
 def user_resend(user_id):
     _require_users()
     user = _managed_user(user_id)
-    return act(lambda: accounts.send_activation(current_user, user),
-               success="Der Aktivierungslink wurde erneut in den Postausgang gelegt.",
-               to=url_for(".user_detail", user_id=user.id))
+    return act(
+        lambda: accounts.send_activation(current_user, user),
+        success="Der Aktivierungslink wurde erneut in den Postausgang gelegt.",
+        to=url_for(".user_detail", user_id=user.id),
+    )
 
 
 @bp.route("/benutzer/<int:user_id>/sperren", methods=["POST"])
 def user_toggle(user_id):
     _require_users()
     user = _managed_user(user_id)
-    return act(lambda: accounts.set_enabled(current_user, user, request.form.get("enable") == "1",
-                                            request.form.get("version")),
-               success=lambda _: "Konto " + ("entsperrt." if user.is_enabled else "gesperrt."),
-               to=url_for(".user_detail", user_id=user.id))
+    return act(
+        lambda: accounts.set_enabled(
+            current_user, user, request.form.get("enable") == "1", request.form.get("version")
+        ),
+        success=lambda _: "Konto " + ("entsperrt." if user.is_enabled else "gesperrt."),
+        to=url_for(".user_detail", user_id=user.id),
+    )
 
 
 @bp.route("/profil")
 def profile():
-    deputies = db.session.scalars(select(User).where(User.id != current_user.id, perm.deputy_candidate_filter(current_user))
-                                  .order_by(User.display_name)).all()
+    deputies = db.session.scalars(
+        select(User)
+        .where(User.id != current_user.id, perm.deputy_candidate_filter(current_user))
+        .order_by(User.display_name)
+    ).all()
     return render_template("admin/profile.html", deputy_choices=[(u.id, u.display_name) for u in deputies])
 
 
 # --- outbox ------------------------------------------------------------------
+
 
 @bp.route("/postausgang/")
 def outbox():
@@ -224,6 +284,7 @@ def outbox_send():
     else:
         # The request only hands the delivery to the worker (or an in-process job in development).
         from beteiligung.services.betrieb.jobs import defer
+
         defer("postausgang", respect_backoff=False)
         flash("Der Versand wurde beauftragt. Der Status der Mails aktualisiert sich in Kürze.", "info")
     return redirect(url_for(".outbox"), 303)
@@ -231,20 +292,27 @@ def outbox_send():
 
 # --- retention ---------------------------------------------------------------
 
+
 @bp.route("/aufbewahrung", methods=["GET", "POST"])
 def retention():
     if not perm.can_manage_retention(current_user):
         abort(403)
     from beteiligung.services import retention as svc
+
     if request.method == "POST":
         counts = svc.run_all(current_user)
-        flash("Aufbewahrungsfristen angewendet: " + "; ".join(
-            f"{svc.RULES_BY_KEY[k].label}: {n} gelöscht" for k, n in counts.items()) + ".", "success")
+        flash(
+            "Aufbewahrungsfristen angewendet: "
+            + "; ".join(f"{svc.RULES_BY_KEY[k].label}: {n} gelöscht" for k, n in counts.items())
+            + ".",
+            "success",
+        )
         return redirect(url_for(".retention"), 303)
     return render_template("admin/retention.html", rows=svc.overview())
 
 
 # --- audit -------------------------------------------------------------------
+
 
 @bp.route("/protokoll/")
 def audit():
@@ -260,6 +328,7 @@ def audit():
 
 # --- import ------------------------------------------------------------------
 
+
 class ImportForm(Form):
     kind = SelectField("Was wird importiert?", choices=[(k, v["label"]) for k, v in imports.SPECS.items()])
     body_id = IdSelectField("In welche Körperschaft?", choices=[], validators=[DataRequired("Bitte wählen.")])
@@ -271,8 +340,11 @@ def import_data():
         abort(403)
     form = ImportForm()
     allowed = perm.writable_body_ids(current_user)
-    form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(select(Body).order_by(Body.name))
-                            if allowed is None or b.id in allowed]
+    form.body_id.choices = [
+        (b.id, b.name)
+        for b in db.session.scalars(select(Body).order_by(Body.name))
+        if allowed is None or b.id in allowed
+    ]
     report, status = None, 200
     if form.validate_on_submit():
         upload = request.files.get("datei")
@@ -284,7 +356,9 @@ def import_data():
         else:
             commit = request.form.get("schritt") == "importieren"
             try:
-                report = imports.run_import(current_user, form.kind.data, body, upload.filename, upload.read(), commit=commit)
+                report = imports.run_import(
+                    current_user, form.kind.data, body, upload.filename, upload.read(), commit=commit
+                )
             except ServiceError as exc:
                 fail(exc)
                 status = exc.status

@@ -1,4 +1,5 @@
 """Login, logout, activation and password reset."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -25,21 +26,37 @@ class LoginForm(Form):
 
 
 class PasswordForm(Form):
-    password = PasswordField("Neues Passwort", validators=[DataRequired("Bitte ein Passwort angeben."), Length(max=200)],
-                             description=f"mindestens {accounts.MIN_PASSWORD_LENGTH} Zeichen")
-    password2 = PasswordField("Passwort wiederholen", validators=[DataRequired("Bitte das Passwort wiederholen."), Length(max=200)])
+    password = PasswordField(
+        "Neues Passwort",
+        validators=[DataRequired("Bitte ein Passwort angeben."), Length(max=200)],
+        description=f"mindestens {accounts.MIN_PASSWORD_LENGTH} Zeichen",
+    )
+    password2 = PasswordField(
+        "Passwort wiederholen", validators=[DataRequired("Bitte das Passwort wiederholen."), Length(max=200)]
+    )
 
 
 class ResetRequestForm(Form):
-    email = EmailField("E-Mail", validators=[DataRequired("Bitte E-Mail-Adresse angeben."),
-                                             Email("Bitte eine gültige E-Mail-Adresse angeben."), Length(max=254)])
+    email = EmailField(
+        "E-Mail",
+        validators=[
+            DataRequired("Bitte E-Mail-Adresse angeben."),
+            Email("Bitte eine gültige E-Mail-Adresse angeben."),
+            Length(max=254),
+        ],
+    )
 
 
 def _safe_next(target: str | None) -> str:
     if target:
         parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
-                and "\\" not in target):  # browsers read "/\\host" as "//host"
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):  # browsers read "/\\host" as "//host"
             return target
     return url_for("main.index")
 

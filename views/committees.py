@@ -1,5 +1,6 @@
 """Gremien und Sitzungen: committee list and page, memberships, meetings, agenda,
 Themenspeicher, invitations, documents and the personal calendar feed."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -14,14 +15,32 @@ from beteiligung.services import calendar as cal_svc
 from beteiligung.services import committees as svc
 from beteiligung.services import invitations as inv_svc
 from models import (
-    AgendaItem, Area, Body, Committee, CommitteeType, Meeting, Membership, Organisation, Person, Term,
-    TopicProposal, utcnow,
+    AgendaItem,
+    Area,
+    Body,
+    Committee,
+    CommitteeType,
+    Meeting,
+    Membership,
+    Organisation,
+    Person,
+    Term,
+    TopicProposal,
+    utcnow,
 )
 from models.committees import MeetingStatus
 
 from .committees_forms import (
-    AgendaItemForm, CommitteeForm, CommitteeTypeForm, InviteFilterForm, MeetingCreateForm, MeetingForm,
-    MembershipForm, TopicForm, local_to_utc, utc_to_local,
+    AgendaItemForm,
+    CommitteeForm,
+    CommitteeTypeForm,
+    InviteFilterForm,
+    MeetingCreateForm,
+    MeetingForm,
+    MembershipForm,
+    TopicForm,
+    local_to_utc,
+    utc_to_local,
 )
 from .forms import act, fail, submit
 
@@ -34,9 +53,8 @@ def _login():
     return None
 
 
-
-
 # --- choices ---------------------------------------------------------------------
+
 
 def _body_choices():
     allowed = perm.writable_body_ids(current_user)
@@ -55,17 +73,27 @@ def _term_choices(vocabularies=("handlungsfeld",)):
 
 
 def _org_choices():
-    orgs = db.session.scalars(select(Organisation).where(perm.organisation_filter(current_user))
-                              .order_by(Organisation.name)).all()
+    orgs = db.session.scalars(
+        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
+    ).all()
     return [(o.id, o.name) for o in orgs]
 
 
 def _person_choices():
-    persons = db.session.scalars(select(Person).options(joinedload(Person.organisation))
-                                 .where(perm.person_filter(current_user))
-                                 .order_by(Person.last_name, Person.first_name)).all()
-    return [(p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.short_name or p.organisation.name})"
-                                                       if p.organisation else "")) for p in persons]
+    persons = db.session.scalars(
+        select(Person)
+        .options(joinedload(Person.organisation))
+        .where(perm.person_filter(current_user))
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    return [
+        (
+            p.id,
+            f"{p.last_name}, {p.first_name}"
+            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
+        )
+        for p in persons
+    ]
 
 
 def _get_committee(committee_id) -> Committee:
@@ -76,12 +104,16 @@ def _get_committee(committee_id) -> Committee:
 
 
 def _get_meeting(meeting_id) -> Meeting:
-    m = db.session.scalar(select(Meeting).where(Meeting.id == meeting_id).options(
-        joinedload(Meeting.committee).joinedload(Committee.body),
-        selectinload(Meeting.agenda_items).selectinload(AgendaItem.terms),
-        selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics),
-        selectinload(Meeting.agenda_items).selectinload(AgendaItem.documents),
-    ))
+    m = db.session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(
+            joinedload(Meeting.committee).joinedload(Committee.body),
+            selectinload(Meeting.agenda_items).selectinload(AgendaItem.terms),
+            selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics),
+            selectinload(Meeting.agenda_items).selectinload(AgendaItem.documents),
+        )
+    )
     if m is None or not perm.can_view_meeting(current_user, m):
         abort(404)
     return m
@@ -94,10 +126,14 @@ def _manage(ok):
 
 # --- committees ---------------------------------------------------------------------
 
+
 @bp.route("/")
 def index():
-    q = (select(Committee).where(perm.committee_filter(current_user))
-         .options(joinedload(Committee.body), selectinload(Committee.areas)))
+    q = (
+        select(Committee)
+        .where(perm.committee_filter(current_user))
+        .options(joinedload(Committee.body), selectinload(Committee.areas))
+    )
     typ = request.args.get("art", type=int)
     if typ:
         q = q.where(Committee.type_id == typ)
@@ -110,20 +146,36 @@ def index():
     now = utcnow()
     next_meeting, members = {}, {}
     if ids:
-        next_meeting = dict(db.session.execute(
-            select(Meeting.committee_id, func.min(Meeting.start))
-            .where(Meeting.committee_id.in_(ids), Meeting.start >= now, Meeting.status != MeetingStatus.ABGESAGT)
-            .group_by(Meeting.committee_id)).all())
-        members = dict(db.session.execute(
-            select(Membership.committee_id, func.count(Membership.id))
-            .where(Membership.committee_id.in_(ids)).group_by(Membership.committee_id)).all())
+        next_meeting = dict(
+            db.session.execute(
+                select(Meeting.committee_id, func.min(Meeting.start))
+                .where(Meeting.committee_id.in_(ids), Meeting.start >= now, Meeting.status != MeetingStatus.ABGESAGT)
+                .group_by(Meeting.committee_id)
+            ).all()
+        )
+        members = dict(
+            db.session.execute(
+                select(Membership.committee_id, func.count(Membership.id))
+                .where(Membership.committee_id.in_(ids))
+                .group_by(Membership.committee_id)
+            ).all()
+        )
     types = db.session.scalars(select(CommitteeType).order_by(CommitteeType.name)).all()
-    return render_template("gremien/index.html", pagination=pagination, next_meeting=next_meeting,
-                           members=members, types=types, q=text, art=typ)
+    return render_template(
+        "gremien/index.html",
+        pagination=pagination,
+        next_meeting=next_meeting,
+        members=members,
+        types=types,
+        q=text,
+        art=typ,
+    )
 
 
 def _setup_committee_form(form, obj=None):
-    form.type_id.choices = [(t.id, t.name) for t in db.session.scalars(select(CommitteeType).order_by(CommitteeType.name))]
+    form.type_id.choices = [
+        (t.id, t.name) for t in db.session.scalars(select(CommitteeType).order_by(CommitteeType.name))
+    ]
     form.body_id.choices = _body_choices()
     if obj is not None and obj.body_id not in {c[0] for c in form.body_id.choices}:
         form.body_id.choices.append((obj.body_id, obj.body.name))
@@ -134,9 +186,14 @@ def _setup_committee_form(form, obj=None):
 def _committee_values(form):
     ids_a, ids_t = form.areas.data or [], form.terms.data or []
     return {
-        "name": form.name.data, "type_id": form.type_id.data, "body_id": form.body_id.data,
-        "purpose": form.purpose.data or None, "is_public": form.is_public.data, "cadence": form.cadence.data or None,
-        "quorum": form.quorum.data, "active": form.active.data,
+        "name": form.name.data,
+        "type_id": form.type_id.data,
+        "body_id": form.body_id.data,
+        "purpose": form.purpose.data or None,
+        "is_public": form.is_public.data,
+        "cadence": form.cadence.data or None,
+        "quorum": form.quorum.data,
+        "active": form.active.data,
         "areas": list(db.session.scalars(select(Area).where(Area.id.in_(ids_a)))) if ids_a else [],
         "terms": list(db.session.scalars(select(Term).where(Term.id.in_(ids_t)))) if ids_t else [],
     }
@@ -149,9 +206,12 @@ def create():
     _setup_committee_form(form)
     if request.method == "GET" and form.body_id.choices:
         form.body_id.data = form.body_id.choices[0][0]
-    done = submit(form, lambda: svc.create_committee(current_user, _committee_values(form)),
-                  success=lambda c: f"Gremium „{c.name}“ wurde angelegt.",
-                  to=lambda c: url_for(".detail", committee_id=c.id))
+    done = submit(
+        form,
+        lambda: svc.create_committee(current_user, _committee_values(form)),
+        success=lambda c: f"Gremium „{c.name}“ wurde angelegt.",
+        to=lambda c: url_for(".detail", committee_id=c.id),
+    )
     return done.response or (render_template("gremien/committee_form.html", form=form, obj=None), done.status)
 
 
@@ -164,32 +224,55 @@ def edit(committee_id):
     if request.method == "GET":
         form.areas.data = [a.id for a in c.areas]
         form.terms.data = [t.id for t in c.terms]
-    done = submit(form, lambda: svc.update_committee(current_user, c, _committee_values(form), form.version.data),
-                  success="Gremium wurde gespeichert.", to=url_for(".detail", committee_id=c.id), stale=c)
-    return done.response or (render_template("gremien/committee_form.html", form=form, obj=c,
-                                             conflict=done.conflict), done.status)
+    done = submit(
+        form,
+        lambda: svc.update_committee(current_user, c, _committee_values(form), form.version.data),
+        success="Gremium wurde gespeichert.",
+        to=url_for(".detail", committee_id=c.id),
+        stale=c,
+    )
+    return done.response or (
+        render_template("gremien/committee_form.html", form=form, obj=c, conflict=done.conflict),
+        done.status,
+    )
 
 
 @bp.route("/<int:committee_id>")
 def detail(committee_id):
-    c = db.session.scalar(select(Committee).where(Committee.id == committee_id).options(
-        joinedload(Committee.body), selectinload(Committee.areas), selectinload(Committee.terms)))
+    c = db.session.scalar(
+        select(Committee)
+        .where(Committee.id == committee_id)
+        .options(joinedload(Committee.body), selectinload(Committee.areas), selectinload(Committee.terms))
+    )
     if c is None or not perm.can_view_committee(current_user, c):
         abort(404)
-    memberships = db.session.scalars(
-        select(Membership).where(Membership.committee_id == c.id)
-        .options(joinedload(Membership.person), joinedload(Membership.organisation), joinedload(Membership.deputy))
-        .join(Person, Person.id == Membership.person_id).order_by(Membership.circle.desc(), Person.last_name)
-    ).unique().all()
+    memberships = (
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.committee_id == c.id)
+            .options(joinedload(Membership.person), joinedload(Membership.organisation), joinedload(Membership.deputy))
+            .join(Person, Person.id == Membership.person_id)
+            .order_by(Membership.circle.desc(), Person.last_name)
+        )
+        .unique()
+        .all()
+    )
     meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == c.id).order_by(Meeting.start)).all()
     topics = []
     if perm.can_view_topics(current_user, c):
-        topics = db.session.scalars(
-            select(TopicProposal).where(TopicProposal.committee_id == c.id)
-            .options(joinedload(TopicProposal.agenda_item).joinedload(AgendaItem.meeting),
-                     joinedload(TopicProposal.proposed_by))
-            .order_by(TopicProposal.status != "offen", TopicProposal.created_at.desc())
-        ).unique().all()
+        topics = (
+            db.session.scalars(
+                select(TopicProposal)
+                .where(TopicProposal.committee_id == c.id)
+                .options(
+                    joinedload(TopicProposal.agenda_item).joinedload(AgendaItem.meeting),
+                    joinedload(TopicProposal.proposed_by),
+                )
+                .order_by(TopicProposal.status != "offen", TopicProposal.created_at.desc())
+            )
+            .unique()
+            .all()
+        )
     now = utcnow()
     upcoming = [m for m in meetings if m.end >= now and not m.cancelled]
     manage = perm.can_manage_committee(current_user, c)
@@ -197,19 +280,33 @@ def detail(committee_id):
     if manage:
         member_form = MembershipForm(prefix="m")
         _setup_member_form(member_form)
-    return render_template("gremien/detail.html", c=c, memberships=memberships, meetings=meetings,
-                           upcoming=upcoming, topics=topics, manage=manage, member_form=member_form,
-                           topic_form=TopicForm(prefix="t"), now=now)
+    return render_template(
+        "gremien/detail.html",
+        c=c,
+        memberships=memberships,
+        meetings=meetings,
+        upcoming=upcoming,
+        topics=topics,
+        manage=manage,
+        member_form=member_form,
+        topic_form=TopicForm(prefix="t"),
+        now=now,
+    )
 
 
 # --- committee types -------------------------------------------------------------------
+
 
 @bp.route("/arten", methods=["GET", "POST"])
 def types():
     _manage(perm.can_manage_committee_types(current_user))
     form = CommitteeTypeForm()
-    done = submit(form, lambda: svc.save_type(current_user, None, form.data),
-                  success=lambda t: f"Gremienart „{t.name}“ wurde angelegt.", to=url_for(".types"))
+    done = submit(
+        form,
+        lambda: svc.save_type(current_user, None, form.data),
+        success=lambda t: f"Gremienart „{t.name}“ wurde angelegt.",
+        to=url_for(".types"),
+    )
     if done.response:
         return done.response
     rows = db.session.scalars(select(CommitteeType).order_by(CommitteeType.name)).all()
@@ -221,12 +318,17 @@ def type_edit(type_id):
     _manage(perm.can_manage_committee_types(current_user))
     t = db.session.get(CommitteeType, type_id) or abort(404)
     form = CommitteeTypeForm(obj=t)
-    done = submit(form, lambda: svc.save_type(current_user, t, form.data),
-                  success="Gremienart wurde gespeichert.", to=url_for(".types"))
+    done = submit(
+        form,
+        lambda: svc.save_type(current_user, t, form.data),
+        success="Gremienart wurde gespeichert.",
+        to=url_for(".types"),
+    )
     return done.response or (render_template("gremien/type_form.html", form=form, obj=t), done.status)
 
 
 # --- memberships ---------------------------------------------------------------------
+
 
 def _setup_member_form(form):
     persons = _person_choices()
@@ -236,8 +338,10 @@ def _setup_member_form(form):
 
 
 def _member_values(form):
-    return {k: getattr(form, k).data for k in ("person_id", "organisation_id", "deputy_id", "has_mandate",
-                                               "circle", "start_date", "end_date")} | {"role": form.role.data or None}
+    return {
+        k: getattr(form, k).data
+        for k in ("person_id", "organisation_id", "deputy_id", "has_mandate", "circle", "start_date", "end_date")
+    } | {"role": form.role.data or None}
 
 
 @bp.route("/<int:committee_id>/mitglieder", methods=["POST"])
@@ -246,9 +350,13 @@ def member_add(committee_id):
     _manage(perm.can_manage_committee(current_user, c))
     form = MembershipForm(prefix="m")
     _setup_member_form(form)
-    done = submit(form, lambda: svc.add_membership(current_user, c, _member_values(form)),
-                  success="Mitglied wurde aufgenommen.",
-                  to=url_for(".detail", committee_id=c.id) + "#mitglieder", code=303)
+    done = submit(
+        form,
+        lambda: svc.add_membership(current_user, c, _member_values(form)),
+        success="Mitglied wurde aufgenommen.",
+        to=url_for(".detail", committee_id=c.id) + "#mitglieder",
+        code=303,
+    )
     return done.response or (render_template("gremien/member_form.html", form=form, c=c, obj=None), 422)
 
 
@@ -260,11 +368,14 @@ def member_edit(membership_id):
     _manage(perm.can_manage_committee(current_user, m.committee))
     form = MembershipForm(obj=m, prefix="m")
     _setup_member_form(form)
-    done = submit(form, lambda: svc.update_membership(current_user, m, _member_values(form)),
-                  success="Mitgliedschaft wurde gespeichert.",
-                  to=url_for(".detail", committee_id=m.committee_id) + "#mitglieder", code=303)
-    return done.response or (render_template("gremien/member_form.html", form=form, c=m.committee, obj=m),
-                             done.status)
+    done = submit(
+        form,
+        lambda: svc.update_membership(current_user, m, _member_values(form)),
+        success="Mitgliedschaft wurde gespeichert.",
+        to=url_for(".detail", committee_id=m.committee_id) + "#mitglieder",
+        code=303,
+    )
+    return done.response or (render_template("gremien/member_form.html", form=form, c=m.committee, obj=m), done.status)
 
 
 @bp.route("/mitgliedschaft/<int:membership_id>/entfernen", methods=["POST"])
@@ -281,15 +392,27 @@ def member_remove(membership_id):
 
 # --- Themenspeicher -------------------------------------------------------------------
 
+
 @bp.route("/<int:committee_id>/themen", methods=["POST"])
 def topic_add(committee_id):
     c = _get_committee(committee_id)
     _manage(perm.can_propose_topic(current_user, c))
     form = TopicForm(prefix="t")
-    done = submit(form, lambda: svc.propose_topic(current_user, c, form.title.data, form.description.data,
-                                                  "mitglied", None, f"Vorschlag von {current_user.display_name}"),
-                  success="Das Thema steht im Themenspeicher.",
-                  to=url_for(".detail", committee_id=c.id) + "#themenspeicher", code=303)
+    done = submit(
+        form,
+        lambda: svc.propose_topic(
+            current_user,
+            c,
+            form.title.data,
+            form.description.data,
+            "mitglied",
+            None,
+            f"Vorschlag von {current_user.display_name}",
+        ),
+        success="Das Thema steht im Themenspeicher.",
+        to=url_for(".detail", committee_id=c.id) + "#themenspeicher",
+        code=303,
+    )
     return done.response or (render_template("gremien/topic_form.html", form=form, c=c), 422)
 
 
@@ -308,29 +431,39 @@ def topic_schedule(topic_id):
     if meeting is None or meeting.committee_id != t.committee_id:
         flash("Bitte eine Sitzung dieses Gremiums wählen.", "danger")
         return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
-    return act(lambda: svc.schedule_topic(current_user, t, meeting),
-               success=lambda item: f"Das Thema steht als TOP {item.number} auf der Tagesordnung.",
-               to=url_for(".meeting", meeting_id=meeting.id) + "#tagesordnung",
-               failed_to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher")
+    return act(
+        lambda: svc.schedule_topic(current_user, t, meeting),
+        success=lambda item: f"Das Thema steht als TOP {item.number} auf der Tagesordnung.",
+        to=url_for(".meeting", meeting_id=meeting.id) + "#tagesordnung",
+        failed_to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher",
+    )
 
 
 @bp.route("/themen/<int:topic_id>/status", methods=["POST"])
 def topic_status(topic_id):
     t = _get_topic(topic_id)
     _manage(perm.can_manage_committee(current_user, t.committee))
-    return act(lambda: svc.set_topic_status(current_user, t, request.form.get("status", "")),
-               success="Der Status des Themas wurde geändert.",
-               to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher")
+    return act(
+        lambda: svc.set_topic_status(current_user, t, request.form.get("status", "")),
+        success="Der Status des Themas wurde geändert.",
+        to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher",
+    )
 
 
 # --- meetings -----------------------------------------------------------------------
 
+
 def _meeting_values(form):
     return {
-        "title": form.title.data, "start": local_to_utc(form.start.data), "end": local_to_utc(form.end.data),
-        "location": form.location.data or None, "online_url": form.online_url.data or None,
-        "is_public": form.is_public.data, "goals": form.goals.data or None,
-        "registration_open": form.registration_open.data, "capacity": form.capacity.data,
+        "title": form.title.data,
+        "start": local_to_utc(form.start.data),
+        "end": local_to_utc(form.end.data),
+        "location": form.location.data or None,
+        "online_url": form.online_url.data or None,
+        "is_public": form.is_public.data,
+        "goals": form.goals.data or None,
+        "registration_open": form.registration_open.data,
+        "capacity": form.capacity.data,
         "registration_fields": ",".join(form.registration_fields.data or []) or None,
     }
 
@@ -343,12 +476,18 @@ def meeting_create(committee_id):
     if request.method == "GET":
         form.is_public.data = c.is_public
         form.title.data = f"{c.name}"
-    done = submit(form, lambda: svc.create_meetings(current_user, c, _meeting_values(form), form.repeat.data,
-                                                    form.count.data),
-                  success=lambda ms: ("Die Sitzung wurde angelegt." if len(ms) == 1
-                                      else f"Die Serie mit {len(ms)} Sitzungen wurde angelegt."),
-                  to=lambda ms: (url_for(".meeting", meeting_id=ms[0].id) if len(ms) == 1
-                                 else url_for(".detail", committee_id=c.id) + "#sitzungen"))
+    done = submit(
+        form,
+        lambda: svc.create_meetings(current_user, c, _meeting_values(form), form.repeat.data, form.count.data),
+        success=lambda ms: (
+            "Die Sitzung wurde angelegt." if len(ms) == 1 else f"Die Serie mit {len(ms)} Sitzungen wurde angelegt."
+        ),
+        to=lambda ms: (
+            url_for(".meeting", meeting_id=ms[0].id)
+            if len(ms) == 1
+            else url_for(".detail", committee_id=c.id) + "#sitzungen"
+        ),
+    )
     return done.response or (render_template("gremien/meeting_form.html", form=form, c=c, obj=None), done.status)
 
 
@@ -365,9 +504,15 @@ def meeting(meeting_id):
         counts = inv_svc.summary(m)
     own = None
     if current_user.person_id:
-        own = next((i for i in invitations if i.person_id == current_user.person_id), None) if invitations else \
-            db.session.scalar(select(inv_svc.Invitation).where(inv_svc.Invitation.meeting_id == m.id,
-                                                               inv_svc.Invitation.person_id == current_user.person_id))
+        own = (
+            next((i for i in invitations if i.person_id == current_user.person_id), None)
+            if invitations
+            else db.session.scalar(
+                select(inv_svc.Invitation).where(
+                    inv_svc.Invitation.meeting_id == m.id, inv_svc.Invitation.person_id == current_user.person_id
+                )
+            )
+        )
     own_link = None
     if own is not None and inv_svc.may_still_answer(own):
         own_link = url_for("oeffentlich.rsvp", token=inv_svc.rsvp_token(m.id, own.person_id))
@@ -378,11 +523,24 @@ def meeting(meeting_id):
     if item_form is not None:
         item_form.terms.choices = _term_choices(("thema",))
     from .protocols import meeting_panel
+
     return render_template(
-        "gremien/meeting.html", m=m, c=c, meeting=m, items=items, manage=manage, invitations=invitations,
-        counts=counts, own=own, own_link=own_link, registrations=registrations, item_form=item_form,
-        rsvp_labels=inv_svc.RSVP_LABELS, transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {MeetingStatus.ABGESAGT}),
-        internal=internal, panel=meeting_panel(m),
+        "gremien/meeting.html",
+        m=m,
+        c=c,
+        meeting=m,
+        items=items,
+        manage=manage,
+        invitations=invitations,
+        counts=counts,
+        own=own,
+        own_link=own_link,
+        registrations=registrations,
+        item_form=item_form,
+        rsvp_labels=inv_svc.RSVP_LABELS,
+        transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {MeetingStatus.ABGESAGT}),
+        internal=internal,
+        panel=meeting_panel(m),
     )
 
 
@@ -394,42 +552,65 @@ def meeting_edit(meeting_id):
     if request.method == "GET":
         form.start.data, form.end.data = utc_to_local(m.start), utc_to_local(m.end)
         form.registration_fields.data = [f for f in (m.registration_fields or "").split(",") if f]
-    done = submit(form, lambda: svc.save_meeting(current_user, m, _meeting_values(form), form.version.data),
-                  success=lambda sent: "Die Sitzung wurde gespeichert." + (
-                      f" {sent} Aktualisierungen (neue Kalenderversion) wurden in den Postausgang gelegt."
-                      if sent else ""),
-                  to=url_for(".meeting", meeting_id=m.id), stale=m)
-    return done.response or (render_template("gremien/meeting_form.html", form=form, c=m.committee, obj=m,
-                                             conflict=done.conflict), done.status)
+    done = submit(
+        form,
+        lambda: svc.save_meeting(current_user, m, _meeting_values(form), form.version.data),
+        success=lambda sent: (
+            "Die Sitzung wurde gespeichert."
+            + (f" {sent} Aktualisierungen (neue Kalenderversion) wurden in den Postausgang gelegt." if sent else "")
+        ),
+        to=url_for(".meeting", meeting_id=m.id),
+        stale=m,
+    )
+    return done.response or (
+        render_template("gremien/meeting_form.html", form=form, c=m.committee, obj=m, conflict=done.conflict),
+        done.status,
+    )
 
 
 @bp.route("/sitzungen/<int:meeting_id>/status", methods=["POST"])
 def meeting_status(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
-    return act(lambda: svc.set_status(current_user, m, request.form.get("s-status", ""), request.form.get("s-reason"),
-                                      request.form.get("s-version")),
-               success=lambda meeting: f"Status: {meeting.status}.", to=url_for(".meeting", meeting_id=m.id),
-               failed_to=url_for(".meeting", meeting_id=meeting_id) + "#status")
+    return act(
+        lambda: svc.set_status(
+            current_user,
+            m,
+            request.form.get("s-status", ""),
+            request.form.get("s-reason"),
+            request.form.get("s-version"),
+        ),
+        success=lambda meeting: f"Status: {meeting.status}.",
+        to=url_for(".meeting", meeting_id=m.id),
+        failed_to=url_for(".meeting", meeting_id=meeting_id) + "#status",
+    )
 
 
 @bp.route("/sitzungen/<int:meeting_id>/absagen", methods=["POST"])
 def meeting_cancel(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
-    return act(lambda: inv_svc.cancel(current_user, m, request.form.get("a-reason", ""), request.form.get("a-version")),
-               success=lambda n: f"Die Sitzung wurde abgesagt. {n} Absagen (Kalender: CANCEL) liegen im Postausgang.",
-               to=url_for(".meeting", meeting_id=meeting_id))
+    return act(
+        lambda: inv_svc.cancel(current_user, m, request.form.get("a-reason", ""), request.form.get("a-version")),
+        success=lambda n: f"Die Sitzung wurde abgesagt. {n} Absagen (Kalender: CANCEL) liegen im Postausgang.",
+        to=url_for(".meeting", meeting_id=meeting_id),
+    )
 
 
 # --- agenda ---------------------------------------------------------------------------
 
+
 def _item_values(form):
     ids = form.terms.data or []
-    return {"title": form.title.data, "goal": form.goal.data or None, "duration_minutes": form.duration_minutes.data,
-            "presenter": form.presenter.data or None, "is_public": form.is_public.data,
-            "description": form.description.data or None,
-            "terms": list(db.session.scalars(select(Term).where(Term.id.in_(ids)))) if ids else []}
+    return {
+        "title": form.title.data,
+        "goal": form.goal.data or None,
+        "duration_minutes": form.duration_minutes.data,
+        "presenter": form.presenter.data or None,
+        "is_public": form.is_public.data,
+        "description": form.description.data or None,
+        "terms": list(db.session.scalars(select(Term).where(Term.id.in_(ids)))) if ids else [],
+    }
 
 
 @bp.route("/sitzungen/<int:meeting_id>/top", methods=["POST"])
@@ -438,9 +619,13 @@ def item_add(meeting_id):
     _manage(perm.can_manage_meeting(current_user, m))
     form = AgendaItemForm(prefix="top")
     form.terms.choices = _term_choices(("thema",))
-    done = submit(form, lambda: svc.add_item(current_user, m, _item_values(form)),
-                  success=lambda item: f"TOP {item.number} wurde angelegt.",
-                  to=url_for(".meeting", meeting_id=m.id) + "#tagesordnung", code=303)
+    done = submit(
+        form,
+        lambda: svc.add_item(current_user, m, _item_values(form)),
+        success=lambda item: f"TOP {item.number} wurde angelegt.",
+        to=url_for(".meeting", meeting_id=m.id) + "#tagesordnung",
+        code=303,
+    )
     return done.response or (render_template("gremien/item_form.html", form=form, m=m, obj=None), 422)
 
 
@@ -461,19 +646,29 @@ def item_edit(item_id):
     form.terms.choices = _term_choices(("thema",))
     if request.method == "GET":
         form.terms.data = [t.id for t in item.terms]
-    done = submit(form, lambda: svc.update_item(current_user, item, _item_values(form), form.version.data),
-                  success="Der Tagesordnungspunkt wurde gespeichert.",
-                  to=url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung", code=303, stale=item)
-    return done.response or (render_template("gremien/item_form.html", form=form, m=item.meeting, obj=item,
-                                             conflict=done.conflict), done.status)
+    done = submit(
+        form,
+        lambda: svc.update_item(current_user, item, _item_values(form), form.version.data),
+        success="Der Tagesordnungspunkt wurde gespeichert.",
+        to=url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung",
+        code=303,
+        stale=item,
+    )
+    return done.response or (
+        render_template("gremien/item_form.html", form=form, m=item.meeting, obj=item, conflict=done.conflict),
+        done.status,
+    )
 
 
 @bp.route("/top/<int:item_id>/loeschen", methods=["POST"])
 def item_delete(item_id):
     item = _get_item(item_id)
     mid = item.meeting_id
-    return act(lambda: svc.delete_item(current_user, item), success="Der Tagesordnungspunkt wurde entfernt.",
-               to=url_for(".meeting", meeting_id=mid) + "#tagesordnung")
+    return act(
+        lambda: svc.delete_item(current_user, item),
+        success="Der Tagesordnungspunkt wurde entfernt.",
+        to=url_for(".meeting", meeting_id=mid) + "#tagesordnung",
+    )
 
 
 @bp.route("/top/<int:item_id>/verschieben", methods=["POST"])
@@ -513,12 +708,18 @@ def document_add(item_id):
         form = AgendaItemForm(obj=item, prefix="top")
         form.terms.choices = _term_choices(("thema",))
         form.terms.data = [t.id for t in item.terms]
-        return render_template("gremien/item_form.html", form=form, m=item.meeting, obj=item,
-                               upload_error=" ".join(exc.errors.values()) or exc.message), 422
+        return render_template(
+            "gremien/item_form.html",
+            form=form,
+            m=item.meeting,
+            obj=item,
+            upload_error=" ".join(exc.errors.values()) or exc.message,
+        ), 422
 
 
 def _get_document(doc_id):
     from models.committees import AgendaDocument
+
     doc = db.session.get(AgendaDocument, doc_id)
     if doc is None or not perm.can_view_meeting(current_user, doc.agenda_item.meeting):
         abort(404)
@@ -530,8 +731,10 @@ def _get_document(doc_id):
 @bp.route("/dokumente/<int:doc_id>")
 def document_download(doc_id):
     from flask import send_file
+
     doc = _get_document(doc_id)
     from io import BytesIO
+
     data = svc.document_data(doc)
     if data is None:
         abort(404)
@@ -550,15 +753,18 @@ def document_delete(doc_id):
 
 # --- invitations ---------------------------------------------------------------------------
 
+
 def _setup_invite_form(form, m):
-    members = db.session.scalars(select(Membership).where(Membership.committee_id == m.committee_id)
-                                 .options(joinedload(Membership.organisation))).all()
+    members = db.session.scalars(
+        select(Membership).where(Membership.committee_id == m.committee_id).options(joinedload(Membership.organisation))
+    ).all()
     orgs = sorted({(x.organisation.id, x.organisation.name) for x in members if x.organisation}, key=lambda t: t[1])
     form.organisation_ids.choices = orgs
     form.area_ids.choices = _area_choices()
     form.term_ids.choices = _term_choices(("handlungsfeld", "zielgruppe", "thema"))
     form.person_ids.choices = _person_choices()
     from models import ROLE_ADMIN, ROLE_LABELS
+
     form.roles.choices = [(k, v) for k, v in ROLE_LABELS.items() if k != ROLE_ADMIN]
 
 
@@ -574,11 +780,15 @@ def invite(meeting_id):
     if request.method == "POST" and form.validate_on_submit():
         allowed_persons = {p for p, _l in form.person_ids.choices}
         preview = inv_svc.candidates(
-            m, circles=form.circles.data or None, mandate_only=form.mandate_only.data,
-            organisation_ids=form.organisation_ids.data or None, area_ids=form.area_ids.data or None,
+            m,
+            circles=form.circles.data or None,
+            mandate_only=form.mandate_only.data,
+            organisation_ids=form.organisation_ids.data or None,
+            area_ids=form.area_ids.data or None,
             term_ids=form.term_ids.data or None,
             person_ids=[p for p in (form.person_ids.data or []) if p in allowed_persons] or None,
-            roles=form.roles.data or None)
+            roles=form.roles.data or None,
+        )
         if step == "senden":
             try:
                 created = inv_svc.invite(current_user, m, preview[0], request.form.get("anzahl", type=int))
@@ -597,15 +807,19 @@ def remind(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
     n = inv_svc.remind(current_user, m)
-    flash(f"{n} Erinnerungen an Eingeladene ohne Antwort liegen im Postausgang." if n else
-          "Niemand ist zu erinnern (alle haben geantwortet oder wurden in den letzten 24 Stunden erinnert).",
-          "success" if n else "info")
+    flash(
+        f"{n} Erinnerungen an Eingeladene ohne Antwort liegen im Postausgang."
+        if n
+        else "Niemand ist zu erinnern (alle haben geantwortet oder wurden in den letzten 24 Stunden erinnert).",
+        "success" if n else "info",
+    )
     return redirect(url_for(".meeting", meeting_id=m.id) + "#einladungen", 303)
 
 
 @bp.route("/sitzungen/<int:meeting_id>/einladung.<fmt>")
 def invitation_document(meeting_id, fmt):
     from beteiligung.services import meeting_documents as docs
+
     m = _get_meeting(meeting_id)
     internal = perm.can_view_internal_items(current_user, m)
     if fmt == "pdf":
@@ -621,6 +835,7 @@ def invitation_document(meeting_id, fmt):
 
 
 # --- personal calendar feed -----------------------------------------------------------------
+
 
 @bp.route("/kalender", methods=["GET", "POST"])
 def feed():

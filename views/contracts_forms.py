@@ -1,4 +1,5 @@
 """Forms of the Kontrakte module (German labels and messages)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,8 +10,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from beteiligung.services.indicators import compact_de, parse_decimal_de
 from models.contracts import (
-    BUDGET_KINDS, DIRECTIONS, GOAL_FIELD_QUESTIONS, GOAL_FIELDS, GOAL_LEVELS, GOAL_STATES, PARTY_ROLES,
-    PERIODICITIES, TARGET_MODES,
+    BUDGET_KINDS,
+    DIRECTIONS,
+    GOAL_FIELD_QUESTIONS,
+    GOAL_FIELDS,
+    GOAL_LEVELS,
+    GOAL_STATES,
+    PARTY_ROLES,
+    PERIODICITIES,
+    TARGET_MODES,
 )
 
 from .forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
@@ -40,8 +48,12 @@ class GermanDecimalField(StringField):
 
 
 def _date(label, required=False, description=None):
-    return DateField(label, validators=[DataRequired(DATE_MSG)] if required else [Optional()],
-                     description=description, render_kw={"type": "date"})
+    return DateField(
+        label,
+        validators=[DataRequired(DATE_MSG)] if required else [Optional()],
+        description=description,
+        render_kw={"type": "date"},
+    )
 
 
 class ContractForm(Form):
@@ -50,16 +62,25 @@ class ContractForm(Form):
     kind_id = IdSelectField("Art", validators=[DataRequired(REQUIRED)])
     body_id = IdSelectField("Körperschaft (Auftraggeber)", validators=[DataRequired(REQUIRED)])
     reference = StringField("Aktenzeichen", validators=[Optional(), Length(max=60), no_markup])
-    subject = TextAreaField("Gegenstand", validators=[Optional(), Length(max=20000)],
-                            description="Leistungen/Produkte mit Menge, Preis, Kosten, Qualität und Zielgruppe (Markdown).")
+    subject = TextAreaField(
+        "Gegenstand",
+        validators=[Optional(), Length(max=20000)],
+        description="Leistungen/Produkte mit Menge, Preis, Kosten, Qualität und Zielgruppe (Markdown).",
+    )
     legal_basis = StringField("Rechtsgrundlage", validators=[Optional(), Length(max=300), no_markup])
-    product_number = StringField("NKF-Produkt", validators=[Optional(), Length(max=40), no_markup],
-                                 description="Produktnummer im Produkthaushalt, z. B. 06.363.01")
+    product_number = StringField(
+        "NKF-Produkt",
+        validators=[Optional(), Length(max=40), no_markup],
+        description="Produktnummer im Produkthaushalt, z. B. 06.363.01",
+    )
     start_date = _date("Laufzeit von")
     end_date = _date("Laufzeit bis")
     review_date = _date("Überprüfung am", description="Termin des Zielvereinbarungsgesprächs bzw. der Überprüfung")
-    committee_id = IdSelectField("Zielvereinbarungsgespräch / Gremium", validators=[Optional()],
-                                 description="Abweichungen werden in den Themenspeicher dieses Gremiums gelegt.")
+    committee_id = IdSelectField(
+        "Zielvereinbarungsgespräch / Gremium",
+        validators=[Optional()],
+        description="Abweichungen werden in den Themenspeicher dieses Gremiums gelegt.",
+    )
     terms = IdMultiSelectField("Handlungsfelder und Zielgruppen", validators=[Optional()])
     areas = IdMultiSelectField("Sozialräume", validators=[Optional()])
     goals = IdMultiSelectField("Ziele", validators=[Optional()])
@@ -67,12 +88,21 @@ class ContractForm(Form):
     clause_service = TextAreaField("Leistungsvereinbarung", validators=[Optional(), Length(max=20000)])
     clause_budget = TextAreaField("Budgetvereinbarung", validators=[Optional(), Length(max=20000)])
     clause_quality = TextAreaField("Qualitätsvereinbarung", validators=[Optional(), Length(max=20000)])
-    clause_review = TextAreaField("Überprüfungsvereinbarung", validators=[Optional(), Length(max=20000)],
-                                  description="Berichtsform, Adressaten, Termine der Überprüfung")
-    incentives = TextAreaField("Anreize und Sanktionen", validators=[Optional(), Length(max=20000)],
-                               description="Möglich, aber nicht zwingend nötig.")
-    comment = TextAreaField("Kommentar zur Änderung", validators=[Optional(), Length(max=2000)],
-                            description="Wird mit der Fassung gespeichert (in der Verhandlung Pflicht).")
+    clause_review = TextAreaField(
+        "Überprüfungsvereinbarung",
+        validators=[Optional(), Length(max=20000)],
+        description="Berichtsform, Adressaten, Termine der Überprüfung",
+    )
+    incentives = TextAreaField(
+        "Anreize und Sanktionen",
+        validators=[Optional(), Length(max=20000)],
+        description="Möglich, aber nicht zwingend nötig.",
+    )
+    comment = TextAreaField(
+        "Kommentar zur Änderung",
+        validators=[Optional(), Length(max=2000)],
+        description="Wird mit der Fassung gespeichert (in der Verhandlung Pflicht).",
+    )
 
 
 class AmendmentForm(Form):
@@ -106,10 +136,16 @@ class SignForm(Form):
 
 class BudgetForm(Form):
     kind = SelectField("Budgetart", choices=[(k, k) for k in BUDGET_KINDS])
-    year = IntegerField("Haushaltsjahr", validators=[DataRequired("Bitte ein Jahr angeben."),
-                                                    NumberRange(2000, 2100, "Bitte ein Jahr zwischen 2000 und 2100.")])
-    amount = StringField("Betrag in €", validators=[DataRequired(REQUIRED), Length(max=30)],
-                         description="z. B. 247.957,90")
+    year = IntegerField(
+        "Haushaltsjahr",
+        validators=[
+            DataRequired("Bitte ein Jahr angeben."),
+            NumberRange(2000, 2100, "Bitte ein Jahr zwischen 2000 und 2100."),
+        ],
+    )
+    amount = StringField(
+        "Betrag in €", validators=[DataRequired(REQUIRED), Length(max=30)], description="z. B. 247.957,90"
+    )
     product_number = StringField("NKF-Produkt", validators=[Optional(), Length(max=40), no_markup])
     note = StringField("Bemerkung", validators=[Optional(), Length(max=300), no_markup])
 
@@ -118,8 +154,11 @@ class DutyForm(Form):
     party_id = IdSelectField("Berichtende Partei", validators=[DataRequired(REQUIRED)])
     title = StringField("Worüber wird berichtet?", validators=[DataRequired(REQUIRED), Length(max=300), no_markup])
     periodicity = SelectField("Rhythmus", choices=[(p, p) for p in PERIODICITIES], default="jährlich")
-    due_days = IntegerField("Frist nach Periodenende (Tage)", default=60,
-                            validators=[DataRequired("Bitte eine Frist angeben."), NumberRange(0, 365, "0 bis 365 Tage.")])
+    due_days = IntegerField(
+        "Frist nach Periodenende (Tage)",
+        default=60,
+        validators=[DataRequired("Bitte eine Frist angeben."), NumberRange(0, 365, "0 bis 365 Tage.")],
+    )
 
 
 class StatusForm(Form):
@@ -134,8 +173,10 @@ class UploadForm(Form):
 
 class GoalForm(Form):
     version = VersionField()
-    title = StringField("Titel (auch für Rückmeldungen an Bürger·innen geeignet)",
-                        validators=[DataRequired(REQUIRED), Length(max=300), no_markup])
+    title = StringField(
+        "Titel (auch für Rückmeldungen an Bürger·innen geeignet)",
+        validators=[DataRequired(REQUIRED), Length(max=300), no_markup],
+    )
     body_id = IdSelectField("Körperschaft", validators=[DataRequired(REQUIRED)])
     level = SelectField("Zielebene", choices=[(x, x) for x in GOAL_LEVELS])
     parent_id = IdSelectField("Übergeordnetes Ziel", validators=[Optional()])
@@ -151,9 +192,12 @@ class GoalForm(Form):
     smart_realistic = BooleanField("realistisch")
     smart_timed = BooleanField("terminiert")
     smart_hint = TextAreaField("Hinweis zur SMART-Prüfung", validators=[Optional(), Length(max=2000)])
-    source_finding_id = IdSelectField("Quelle: Befund aus einer Befragung", validators=[Optional()],
-                                      description="Wirkungskette: Bürger·innen sehen auf der Ergebnisseite, "
-                                                  "welches Ziel aus ihren Hinweisen entstanden ist.")
+    source_finding_id = IdSelectField(
+        "Quelle: Befund aus einer Befragung",
+        validators=[Optional()],
+        description="Wirkungskette: Bürger·innen sehen auf der Ergebnisseite, "
+        "welches Ziel aus ihren Hinweisen entstanden ist.",
+    )
 
 
 class IndicatorForm(Form):
@@ -162,23 +206,37 @@ class IndicatorForm(Form):
     body_id = IdSelectField("Körperschaft", validators=[DataRequired(REQUIRED)])
     contract_id = IdSelectField("Kontrakt", validators=[Optional()])
     goal_id = IdSelectField("Ziel", validators=[Optional()])
-    definition = TextAreaField("Definition", validators=[Optional(), Length(max=5000)],
-                               description="Quantitativer, qualitativer und finanzieller Aspekt")
+    definition = TextAreaField(
+        "Definition",
+        validators=[Optional(), Length(max=5000)],
+        description="Quantitativer, qualitativer und finanzieller Aspekt",
+    )
     base_population = StringField("Grundgesamtheit", validators=[Optional(), Length(max=300), no_markup])
-    unit = StringField("Einheit", validators=[Optional(), Length(max=60), no_markup], description="z. B. je 1.000 Neugeborene, Fälle, %")
+    unit = StringField(
+        "Einheit",
+        validators=[Optional(), Length(max=60), no_markup],
+        description="z. B. je 1.000 Neugeborene, Fälle, %",
+    )
     baseline_value = GermanDecimalField("Ausgangswert (Ist)", validators=[InputRequired(REQUIRED)])
     baseline_date = _date("Stichtag des Ausgangswerts", required=True)
     target_mode = SelectField("Zielwert", choices=list(TARGET_MODES.items()))
-    target_input = GermanDecimalField("Zielwert bzw. Änderung in %", validators=[InputRequired(REQUIRED)],
-                                      description="absolut z. B. 20, relativ z. B. -10 für −10 %")
+    target_input = GermanDecimalField(
+        "Zielwert bzw. Änderung in %",
+        validators=[InputRequired(REQUIRED)],
+        description="absolut z. B. 20, relativ z. B. -10 für −10 %",
+    )
     target_date = _date("Zu erreichen bis", required=True)
     direction = SelectField("Richtung", choices=list(DIRECTIONS.items()))
     data_source = StringField("Datenquelle", validators=[Optional(), Length(max=300), no_markup])
     periodicity = SelectField("Erhebungsrhythmus", choices=[(p, p) for p in PERIODICITIES], default="jährlich")
     area_id = IdSelectField("Sozialraum", validators=[Optional()])
     sensitive = BooleanField("Datensensibel (nicht für Politik sichtbar)")
-    green_limit = GermanDecimalField("Ampel grün bis Abweichung (%)", default=Decimal("5"), validators=[InputRequired(REQUIRED)])
-    yellow_limit = GermanDecimalField("Ampel gelb bis Abweichung (%)", default=Decimal("10"), validators=[InputRequired(REQUIRED)])
+    green_limit = GermanDecimalField(
+        "Ampel grün bis Abweichung (%)", default=Decimal("5"), validators=[InputRequired(REQUIRED)]
+    )
+    yellow_limit = GermanDecimalField(
+        "Ampel gelb bis Abweichung (%)", default=Decimal("10"), validators=[InputRequired(REQUIRED)]
+    )
     plausible_min = GermanDecimalField("Plausibel ab", validators=[Optional()])
     plausible_max = GermanDecimalField("Plausibel bis", validators=[Optional()])
 

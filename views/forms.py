@@ -1,4 +1,5 @@
 """Form base class, validators and the one form-submission helper shared by all blueprints."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,16 @@ from typing import Any, TypeVar
 from flask import flash, redirect, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import (DateField, DateTimeLocalField, DecimalField, FloatField, HiddenField, IntegerField,
-                     SelectField, SelectMultipleField)
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange, StopValidation, ValidationError
 
@@ -23,10 +32,10 @@ T = TypeVar("T")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 LINE_BREAK = re.compile(r"[\r\n\u0085\u2028\u2029]")
 SINGLE_LINE = ("StringField", "EmailField", "URLField", "TelField", "SearchField", "PasswordField")
-MAX_SINGLE_LINE = 2_000       # a single-line field without its own Length
-MAX_TEXT = 100_000            # a text area without its own Length
+MAX_SINGLE_LINE = 2_000  # a single-line field without its own Length
+MAX_TEXT = 100_000  # a text area without its own Length
 INT_TEXT = re.compile(r"\s*[+-]?\d+\s*")
-FIRST_YEAR, LAST_YEAR = 1900, 2199   # plausible dates in this domain (meetings, contracts, births)
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # plausible dates in this domain (meetings, contracts, births)
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
 
 
@@ -35,6 +44,7 @@ def after_conflict(form, exc, obj) -> str:
     field and return the message. The user's input stays in the form, so saving again applies it
     on top of the other person's change deliberately."""
     from beteiligung.extensions import db
+
     discard()
     db.session.refresh(obj)
     form.version.data = obj.version
@@ -67,8 +77,15 @@ class Outcome:
     conflict: str | None = None
 
 
-def submit(form: FlaskForm, action: Callable[[], T], *, success: str | Callable[[T], str],
-           to: str | Callable[[T], str], stale: Any = None, code: int = 302) -> Outcome:
+def submit(
+    form: FlaskForm,
+    action: Callable[[], T],
+    *,
+    success: str | Callable[[T], str],
+    to: str | Callable[[T], str],
+    stale: Any = None,
+    code: int = 302,
+) -> Outcome:
     """The one way a form is submitted: validate → call the service → flash → redirect.
 
     - GET: nothing happens (status 200); a POST that does not validate: status 422.
@@ -95,9 +112,15 @@ def submit(form: FlaskForm, action: Callable[[], T], *, success: str | Callable[
     return Outcome(response=redirect(to(result) if callable(to) else to, code))
 
 
-def act(action: Callable[[], T], *, success: str | Callable[[T], str], to: str | Callable[[T], str],
-        failed_to: str | None = None, failed: Callable[[ServiceError], Any] | None = None,
-        code: int = 303) -> Any:
+def act(
+    action: Callable[[], T],
+    *,
+    success: str | Callable[[T], str],
+    to: str | Callable[[T], str],
+    failed_to: str | None = None,
+    failed: Callable[[ServiceError], Any] | None = None,
+    code: int = 303,
+) -> Any:
     """A button without a form of its own (change a status, delete, send): call the service,
     flash, redirect. A `ServiceError` is flashed and the user goes back (`failed_to`, else `to`),
     or `failed(exc)` answers (e.g. the page again with the 4xx status); nothing of the failed
@@ -128,8 +151,14 @@ class Form(FlaskForm):
             if bounded is not None:  # every number and date field is range-checked where it enters
                 unbound_field = UnboundField(bounded, *unbound_field.args, **unbound_field.kwargs)
             filters = list(unbound_field.kwargs.get("filters", ()))
-            if unbound_field.field_class.__name__ in ("StringField", "TextAreaField", "EmailField",
-                                                      "URLField", "TelField", "SearchField"):
+            if unbound_field.field_class.__name__ in (
+                "StringField",
+                "TextAreaField",
+                "EmailField",
+                "URLField",
+                "TelField",
+                "SearchField",
+            ):
                 filters.insert(0, strip_filter)
             options["filters"] = filters
             return unbound_field.bind(form=form, **options)
@@ -221,6 +250,7 @@ class IdMultiSelectField(SelectMultipleField):
 # naming them: a number that does not fit its column or a date outside FIRST_YEAR…LAST_YEAR is a
 # German field error (never an OverflowError in a validator or the database).
 
+
 class _StopOnProcessError:
     def pre_validate(self, form):
         if self.process_errors:
@@ -299,5 +329,10 @@ class BoundedDateTimeLocalField(_PlausibleDate, DateTimeLocalField):
     pass
 
 
-BOUNDED = {IntegerField: BoundedIntegerField, DecimalField: BoundedDecimalField, FloatField: BoundedFloatField,
-           DateField: BoundedDateField, DateTimeLocalField: BoundedDateTimeLocalField}
+BOUNDED = {
+    IntegerField: BoundedIntegerField,
+    DecimalField: BoundedDecimalField,
+    FloatField: BoundedFloatField,
+    DateField: BoundedDateField,
+    DateTimeLocalField: BoundedDateTimeLocalField,
+}

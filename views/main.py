@@ -1,4 +1,5 @@
 """Start page: what the signed-in user works on."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -16,11 +17,15 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     counts = {
-        "Organisationen": db.session.scalar(select(func.count()).select_from(Organisation).where(perm.organisation_filter(current_user))),
+        "Organisationen": db.session.scalar(
+            select(func.count()).select_from(Organisation).where(perm.organisation_filter(current_user))
+        ),
         "Sozialräume": db.session.scalar(select(func.count()).select_from(Area).where(perm.area_filter(current_user))),
     }
     if perm.can_read_persons(current_user):
-        counts["Personen"] = db.session.scalar(select(func.count()).select_from(Person).where(perm.person_filter(current_user)))
+        counts["Personen"] = db.session.scalar(
+            select(func.count()).select_from(Person).where(perm.person_filter(current_user))
+        )
     return render_template("main/index.html", counts=counts, **_work_items())
 
 
@@ -33,50 +38,76 @@ def _work_items(limit: int = 5) -> dict:
     from beteiligung.services.protocols import followup_query
     from models import Committee, Meeting, utcnow
     from models.committees import MeetingStatus
-    from models.protocols import NOT_DONE
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
+    from models.protocols import NOT_DONE
     from models.surveys import Survey, SurveyStatus
 
     items = {}
     items["meetings"] = db.session.scalars(
-        select(Meeting).join(Committee, Committee.id == Meeting.committee_id)
+        select(Meeting)
+        .join(Committee, Committee.id == Meeting.committee_id)
         .where(perm.committee_filter(current_user), Meeting.start >= utcnow(), Meeting.status != MeetingStatus.ABGESAGT)
-        .options(joinedload(Meeting.committee)).order_by(Meeting.start).limit(limit)).all()
+        .options(joinedload(Meeting.committee))
+        .order_by(Meeting.start)
+        .limit(limit)
+    ).all()
     open_items = followup_query(current_user, status=NOT_DONE)
     items["tasks"] = db.session.scalars(open_items.limit(limit)).all()
     items["tasks_total"] = db.session.scalar(select(func.count()).select_from(open_items.order_by(None).subquery()))
-    items["tasks_overdue"] = db.session.scalar(select(func.count()).select_from(
-        followup_query(current_user, overdue=True).order_by(None).subquery()))
+    items["tasks_overdue"] = db.session.scalar(
+        select(func.count()).select_from(followup_query(current_user, overdue=True).order_by(None).subquery())
+    )
     # Reports this user has to deliver (partner organisation, or a Kommune that is a party) …
     planner = perm.is_planner(current_user)
-    open_report = (Report.status.in_(OPEN_REPORT_STATES), Report.period_end <= date.today(),
-                   Contract.status.in_(IN_FORCE_STATES))
+    open_report = (
+        Report.status.in_(OPEN_REPORT_STATES),
+        Report.period_end <= date.today(),
+        Contract.status.in_(IN_FORCE_STATES),
+    )
     items["my_reports"] = db.session.scalars(
-        select(Report).join(ReportingDuty, Report.duty_id == ReportingDuty.id)
+        select(Report)
+        .join(ReportingDuty, Report.duty_id == ReportingDuty.id)
         .join(ContractParty, ReportingDuty.party_id == ContractParty.id)
         .join(Contract, Report.contract_id == Contract.id)
-        .where(perm.own_report_party_filter(current_user), *open_report).options(joinedload(Report.contract))
-        .order_by(Report.due_date).limit(limit)).all()
+        .where(perm.own_report_party_filter(current_user), *open_report)
+        .options(joinedload(Report.contract))
+        .order_by(Report.due_date)
+        .limit(limit)
+    ).all()
     # … and, for those who manage contracts, the overdue reports of their partners.
-    items["overdue_reports"] = db.session.scalars(
-        select(Report).join(Contract, Report.contract_id == Contract.id)
-        .where(perm.contract_manage_filter(current_user), Report.due_date < date.today(), *open_report)
-        .options(joinedload(Report.contract), joinedload(Report.duty).joinedload(ReportingDuty.party)
-                 .joinedload(ContractParty.organisation))
-        .order_by(Report.due_date).limit(limit)).all() if planner else []
+    items["overdue_reports"] = (
+        db.session.scalars(
+            select(Report)
+            .join(Contract, Report.contract_id == Contract.id)
+            .where(perm.contract_manage_filter(current_user), Report.due_date < date.today(), *open_report)
+            .options(
+                joinedload(Report.contract),
+                joinedload(Report.duty).joinedload(ReportingDuty.party).joinedload(ContractParty.organisation),
+            )
+            .order_by(Report.due_date)
+            .limit(limit)
+        ).all()
+        if planner
+        else []
+    )
     items["surveys"] = db.session.scalars(
-        select(Survey).where(perm.survey_filter(current_user), Survey.status == SurveyStatus.OFFEN)
-        .order_by(Survey.id.desc()).limit(limit)).all()
+        select(Survey)
+        .where(perm.survey_filter(current_user), Survey.status == SurveyStatus.OFFEN)
+        .order_by(Survey.id.desc())
+        .limit(limit)
+    ).all()
     return items
 
 
 @bp.route("/barrierefreiheit")
 def accessibility():
     from beteiligung.services.betrieb.rechtliches import operator_info
+
     return render_template("main/accessibility.html", info=operator_info())
 
 
 @bp.route("/datenschutz")
 def privacy():
     from beteiligung.services.betrieb.rechtliches import operator_info, retention_periods
+
     return render_template("main/privacy.html", info=operator_info(), periods=retention_periods())

@@ -1,8 +1,9 @@
 """Stammdaten pages: list (search, filter, pagination), detail, create, edit, history, export."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -13,12 +14,21 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
-from beteiligung.services import Conflict, ServiceError, ValidationError, masterdata as svc
-from beteiligung.uow import discard
+from beteiligung.services import Conflict, ValidationError
+from beteiligung.services import masterdata as svc
 from beteiligung.services.audit import history
+from beteiligung.uow import discard
 from models import (
-    AREA_KINDS, BODY_KINDS, ORGANISATION_KINDS, TERM_CLASSES, VOCABULARIES,
-    Area, Body, Organisation, Person, Term,
+    AREA_KINDS,
+    BODY_KINDS,
+    ORGANISATION_KINDS,
+    TERM_CLASSES,
+    VOCABULARIES,
+    Area,
+    Body,
+    Organisation,
+    Person,
+    Term,
 )
 
 from . import current_page
@@ -48,7 +58,10 @@ def _body_choices(writable_only=True):
 
 def _area_choices():
     areas = db.session.scalars(
-        select(Area).options(joinedload(Area.body)).where(perm.area_filter(current_user)).order_by(Area.body_id, Area.code)
+        select(Area)
+        .options(joinedload(Area.body))
+        .where(perm.area_filter(current_user))
+        .order_by(Area.body_id, Area.code)
     ).all()
     return [(a.id, f"{a.body.name}: {a.code} {a.name}") for a in areas]
 
@@ -109,8 +122,9 @@ def _setup_org_form(form, obj):
 def _setup_person_form(form, obj):
     form.body_id.choices = _body_choices()
     if not form.body_id.choices and perm.partner_organisation_ids(current_user):
-        orgs = db.session.scalars(select(Organisation).where(
-            Organisation.id.in_(perm.partner_organisation_ids(current_user)))).all()
+        orgs = db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(perm.partner_organisation_ids(current_user)))
+        ).all()
         form.body_id.choices = sorted({(o.body_id, o.body.name) for o in orgs})
     if obj is not None and obj.body_id not in {c[0] for c in form.body_id.choices}:
         form.body_id.choices.append((obj.body_id, obj.body.name))
@@ -126,6 +140,7 @@ def _text_search(*columns):
     def apply(q, text):
         pattern = _like(text)
         return q.where(or_(*[func.lower(c).like(pattern, escape="\\") for c in columns]))
+
     return apply
 
 
@@ -136,74 +151,144 @@ def _register(entity: Entity):
     ENTITIES[entity.key] = entity
 
 
-_register(Entity(
-    key="koerperschaften", model=Body, form=BodyForm, label="Körperschaft", label_plural="Körperschaften",
-    list_filter=lambda: perm.body_filter(current_user), search=_text_search(Body.name, Body.code),
-    options=(joinedload(Body.parent),), order=(Body.parent_id.is_not(None), Body.name),
-    filters=[("art", "Art", lambda: [(k, k) for k in BODY_KINDS], Body.kind)],
-    export_columns=[("Name", lambda o: o.name), ("Art", lambda o: o.kind), ("Gemeindeschlüssel", lambda o: o.code),
-                    ("Übergeordnet", lambda o: o.parent.name if o.parent else ""), ("Einwohnerzahl", lambda o: o.population)],
-    may_create=lambda: perm.can_edit_body(current_user), may_edit=lambda o: perm.can_edit_body(current_user, o),
-    may_delete=lambda o: perm.can_edit_body(current_user, o), may_view=lambda o: perm.can_view_body(current_user, o),
-    setup_form=_setup_body_form,
-))
-_register(Entity(
-    key="sozialraeume", model=Area, form=AreaForm, label="Sozialraum", label_plural="Sozialräume",
-    list_filter=lambda: perm.area_filter(current_user), search=_text_search(Area.name, Area.code),
-    options=(joinedload(Area.body), joinedload(Area.parent)), order=(Area.body_id, Area.code),
-    filters=[("koerperschaft", "Körperschaft", lambda: _body_choices(False), Area.body_id),
-             ("ebene", "Ebene", lambda: [(k, k) for k in AREA_KINDS], Area.kind)],
-    export_columns=[("Kennung", lambda o: o.code), ("Name", lambda o: o.name), ("Ebene", lambda o: o.kind),
-                    ("Körperschaft", lambda o: o.body.name), ("Übergeordnet", lambda o: o.parent.code if o.parent else ""),
-                    ("Einwohnerzahl", lambda o: o.population), ("Gültig ab", lambda o: o.valid_from),
-                    ("Gültig bis", lambda o: o.valid_to)],
-    may_create=lambda: perm.can_create_area(current_user), may_edit=lambda o: perm.can_edit_area(current_user, o),
-    may_delete=lambda o: perm.can_edit_area(current_user, o), may_view=lambda o: perm.can_view_area(current_user, o),
-    setup_form=_setup_area_form,
-))
-_register(Entity(
-    key="organisationen", model=Organisation, form=OrganisationForm, label="Organisation",
-    label_plural="Organisationen",
-    list_filter=lambda: perm.organisation_filter(current_user),
-    search=_text_search(Organisation.name, Organisation.short_name, Organisation.city),
-    options=(joinedload(Organisation.body), selectinload(Organisation.areas), selectinload(Organisation.terms)),
-    order=(Organisation.name,),
-    filters=[("art", "Art", lambda: [(k, k) for k in ORGANISATION_KINDS], Organisation.kind),
-             ("koerperschaft", "Körperschaft", lambda: _body_choices(False), Organisation.body_id),
-             ("sozialraum", "Sozialraum", _area_choices, "area"),
-             ("handlungsfeld", "Handlungsfeld", lambda: [(t.id, t.name) for t in db.session.scalars(
-                 select(Term).where(Term.vocabulary == "handlungsfeld").order_by(Term.name))], "term")],
-    relations={"areas": Area, "terms": Term},
-    export_columns=[("Name", lambda o: o.name), ("Kurzname", lambda o: o.short_name), ("Art", lambda o: o.kind),
-                    ("Körperschaft", lambda o: o.body.name), ("Straße", lambda o: o.street), ("PLZ", lambda o: o.postcode),
-                    ("Ort", lambda o: o.city), ("E-Mail", lambda o: o.email), ("Telefon", lambda o: o.phone),
-                    ("Sozialräume", lambda o: ", ".join(a.code for a in o.areas)),
-                    ("Handlungsfelder", lambda o: ", ".join(t.name for t in o.handlungsfelder)),
-                    ("Zielgruppen", lambda o: ", ".join(t.name for t in o.zielgruppen)),
-                    ("aktiv", lambda o: "ja" if o.active else "nein")],
-    may_create=lambda: perm.can_create_organisation(current_user),
-    may_edit=lambda o: perm.can_edit_organisation(current_user, o),
-    may_delete=lambda o: perm.can_delete_organisation(current_user, o),
-    may_view=lambda o: perm.can_view_organisation(current_user, o),
-    setup_form=_setup_org_form,
-))
-_register(Entity(
-    key="personen", model=Person, form=PersonForm, label="Person", label_plural="Personen",
-    list_filter=lambda: perm.person_filter(current_user),
-    search=_text_search(Person.first_name, Person.last_name, Person.function, Person.email),
-    options=(joinedload(Person.organisation),), order=(Person.last_name, Person.first_name),
-    filters=[("organisation", "Organisation", lambda: _org_choices()[1:], Person.organisation_id)],
-    export_columns=[("Nachname", lambda o: o.last_name), ("Vorname", lambda o: o.first_name),
-                    ("Funktion", lambda o: o.function), ("Organisation", lambda o: o.organisation.name if o.organisation else ""),
-                    ("E-Mail", lambda o: o.email), ("Telefon", lambda o: o.phone),
-                    ("Einwilligung", lambda o: "ja" if o.consent_given else "nein"),
-                    ("Einwilligung am", lambda o: o.consent_date), ("Zweck", lambda o: o.consent_purpose)],
-    may_create=lambda: perm.can_create_person(current_user) or bool(perm.partner_organisation_ids(current_user)),
-    may_edit=lambda o: perm.can_edit_person(current_user, o),
-    may_delete=lambda o: perm.can_erase_person(current_user, o),
-    may_view=lambda o: perm.can_view_person(current_user, o),
-    setup_form=_setup_person_form,
-))
+_register(
+    Entity(
+        key="koerperschaften",
+        model=Body,
+        form=BodyForm,
+        label="Körperschaft",
+        label_plural="Körperschaften",
+        list_filter=lambda: perm.body_filter(current_user),
+        search=_text_search(Body.name, Body.code),
+        options=(joinedload(Body.parent),),
+        order=(Body.parent_id.is_not(None), Body.name),
+        filters=[("art", "Art", lambda: [(k, k) for k in BODY_KINDS], Body.kind)],
+        export_columns=[
+            ("Name", lambda o: o.name),
+            ("Art", lambda o: o.kind),
+            ("Gemeindeschlüssel", lambda o: o.code),
+            ("Übergeordnet", lambda o: o.parent.name if o.parent else ""),
+            ("Einwohnerzahl", lambda o: o.population),
+        ],
+        may_create=lambda: perm.can_edit_body(current_user),
+        may_edit=lambda o: perm.can_edit_body(current_user, o),
+        may_delete=lambda o: perm.can_edit_body(current_user, o),
+        may_view=lambda o: perm.can_view_body(current_user, o),
+        setup_form=_setup_body_form,
+    )
+)
+_register(
+    Entity(
+        key="sozialraeume",
+        model=Area,
+        form=AreaForm,
+        label="Sozialraum",
+        label_plural="Sozialräume",
+        list_filter=lambda: perm.area_filter(current_user),
+        search=_text_search(Area.name, Area.code),
+        options=(joinedload(Area.body), joinedload(Area.parent)),
+        order=(Area.body_id, Area.code),
+        filters=[
+            ("koerperschaft", "Körperschaft", lambda: _body_choices(False), Area.body_id),
+            ("ebene", "Ebene", lambda: [(k, k) for k in AREA_KINDS], Area.kind),
+        ],
+        export_columns=[
+            ("Kennung", lambda o: o.code),
+            ("Name", lambda o: o.name),
+            ("Ebene", lambda o: o.kind),
+            ("Körperschaft", lambda o: o.body.name),
+            ("Übergeordnet", lambda o: o.parent.code if o.parent else ""),
+            ("Einwohnerzahl", lambda o: o.population),
+            ("Gültig ab", lambda o: o.valid_from),
+            ("Gültig bis", lambda o: o.valid_to),
+        ],
+        may_create=lambda: perm.can_create_area(current_user),
+        may_edit=lambda o: perm.can_edit_area(current_user, o),
+        may_delete=lambda o: perm.can_edit_area(current_user, o),
+        may_view=lambda o: perm.can_view_area(current_user, o),
+        setup_form=_setup_area_form,
+    )
+)
+_register(
+    Entity(
+        key="organisationen",
+        model=Organisation,
+        form=OrganisationForm,
+        label="Organisation",
+        label_plural="Organisationen",
+        list_filter=lambda: perm.organisation_filter(current_user),
+        search=_text_search(Organisation.name, Organisation.short_name, Organisation.city),
+        options=(joinedload(Organisation.body), selectinload(Organisation.areas), selectinload(Organisation.terms)),
+        order=(Organisation.name,),
+        filters=[
+            ("art", "Art", lambda: [(k, k) for k in ORGANISATION_KINDS], Organisation.kind),
+            ("koerperschaft", "Körperschaft", lambda: _body_choices(False), Organisation.body_id),
+            ("sozialraum", "Sozialraum", _area_choices, "area"),
+            (
+                "handlungsfeld",
+                "Handlungsfeld",
+                lambda: [
+                    (t.id, t.name)
+                    for t in db.session.scalars(
+                        select(Term).where(Term.vocabulary == "handlungsfeld").order_by(Term.name)
+                    )
+                ],
+                "term",
+            ),
+        ],
+        relations={"areas": Area, "terms": Term},
+        export_columns=[
+            ("Name", lambda o: o.name),
+            ("Kurzname", lambda o: o.short_name),
+            ("Art", lambda o: o.kind),
+            ("Körperschaft", lambda o: o.body.name),
+            ("Straße", lambda o: o.street),
+            ("PLZ", lambda o: o.postcode),
+            ("Ort", lambda o: o.city),
+            ("E-Mail", lambda o: o.email),
+            ("Telefon", lambda o: o.phone),
+            ("Sozialräume", lambda o: ", ".join(a.code for a in o.areas)),
+            ("Handlungsfelder", lambda o: ", ".join(t.name for t in o.handlungsfelder)),
+            ("Zielgruppen", lambda o: ", ".join(t.name for t in o.zielgruppen)),
+            ("aktiv", lambda o: "ja" if o.active else "nein"),
+        ],
+        may_create=lambda: perm.can_create_organisation(current_user),
+        may_edit=lambda o: perm.can_edit_organisation(current_user, o),
+        may_delete=lambda o: perm.can_delete_organisation(current_user, o),
+        may_view=lambda o: perm.can_view_organisation(current_user, o),
+        setup_form=_setup_org_form,
+    )
+)
+_register(
+    Entity(
+        key="personen",
+        model=Person,
+        form=PersonForm,
+        label="Person",
+        label_plural="Personen",
+        list_filter=lambda: perm.person_filter(current_user),
+        search=_text_search(Person.first_name, Person.last_name, Person.function, Person.email),
+        options=(joinedload(Person.organisation),),
+        order=(Person.last_name, Person.first_name),
+        filters=[("organisation", "Organisation", lambda: _org_choices()[1:], Person.organisation_id)],
+        export_columns=[
+            ("Nachname", lambda o: o.last_name),
+            ("Vorname", lambda o: o.first_name),
+            ("Funktion", lambda o: o.function),
+            ("Organisation", lambda o: o.organisation.name if o.organisation else ""),
+            ("E-Mail", lambda o: o.email),
+            ("Telefon", lambda o: o.phone),
+            ("Einwilligung", lambda o: "ja" if o.consent_given else "nein"),
+            ("Einwilligung am", lambda o: o.consent_date),
+            ("Zweck", lambda o: o.consent_purpose),
+        ],
+        may_create=lambda: perm.can_create_person(current_user) or bool(perm.partner_organisation_ids(current_user)),
+        may_edit=lambda o: perm.can_edit_person(current_user, o),
+        may_delete=lambda o: perm.can_erase_person(current_user, o),
+        may_view=lambda o: perm.can_view_person(current_user, o),
+        setup_form=_setup_person_form,
+    )
+)
 
 
 def _entity(key) -> Entity:
@@ -246,11 +331,19 @@ def _list_query(ent: Entity):
 def index(key):
     ent = _entity(key)
     q, text, active = _list_query(ent)
-    pagination = db.paginate(q.options(*ent.options).order_by(*ent.order), page=current_page(),
-                             per_page=25, error_out=False)
+    pagination = db.paginate(
+        q.options(*ent.options).order_by(*ent.order), page=current_page(), per_page=25, error_out=False
+    )
     filters = [(param, label, choices()) for param, label, choices, _c in ent.filters]
-    return render_template("masterdata/list.html", ent=ent, pagination=pagination, q=text,
-                           active=active, filters=filters, rows=f"masterdata/rows_{key}.html")
+    return render_template(
+        "masterdata/list.html",
+        ent=ent,
+        pagination=pagination,
+        q=text,
+        active=active,
+        filters=filters,
+        rows=f"masterdata/rows_{key}.html",
+    )
 
 
 @bp.route("/<key>/export.<fmt>")
@@ -285,8 +378,10 @@ def detail(key, obj_id):
     extra = {}
     if ent.model is Organisation:
         extra["persons"] = db.session.scalars(
-            select(Person).where(Person.organisation_id == obj.id, perm.person_filter(current_user))
-            .order_by(Person.last_name)).all()
+            select(Person)
+            .where(Person.organisation_id == obj.id, perm.person_filter(current_user))
+            .order_by(Person.last_name)
+        ).all()
     elif ent.model is Body:
         extra["areas"] = db.session.scalars(select(Area).where(Area.body_id == obj.id).order_by(Area.code)).all()
     return render_template(f"masterdata/detail_{key}.html", ent=ent, obj=obj, **extra)
@@ -309,8 +404,11 @@ def _values(form, ent: Entity) -> dict:
             continue
         if f.name in ent.relations:
             ids = f.data or []
-            values[f.name] = list(db.session.scalars(select(ent.relations[f.name]).where(
-                ent.relations[f.name].id.in_(ids)))) if ids else []
+            values[f.name] = (
+                list(db.session.scalars(select(ent.relations[f.name]).where(ent.relations[f.name].id.in_(ids))))
+                if ids
+                else []
+            )
         else:
             values[f.name] = f.data
     return values
@@ -388,18 +486,23 @@ def remove(key, obj_id):
     obj = _get(ent, obj_id)
     if not ent.may_delete(obj):
         abort(403)
-    return act(lambda: svc.delete(current_user, obj, request.form.get("version")),
-               success=f"{ent.label} wurde gelöscht.", to=url_for(".index", key=key),
-               failed_to=url_for(".detail", key=key, obj_id=obj_id))
+    return act(
+        lambda: svc.delete(current_user, obj, request.form.get("version")),
+        success=f"{ent.label} wurde gelöscht.",
+        to=url_for(".index", key=key),
+        failed_to=url_for(".detail", key=key, obj_id=obj_id),
+    )
 
 
 # --- persons: DSGVO ------------------------------------------------------------
+
 
 @bp.route("/personen/<int:obj_id>/auskunft.json")
 def person_export(obj_id):
     ent = _entity("personen")
     person = _get(ent, obj_id)
     from flask import jsonify
+
     response = jsonify(svc.person_export(current_user, person))
     response.headers["Content-Disposition"] = f'attachment; filename="auskunft-person-{person.id}.json"'
     return response
@@ -411,12 +514,15 @@ def person_erase(obj_id):
     person = _get(ent, obj_id)
     if not perm.can_erase_person(current_user, person):
         abort(403)
-    return act(lambda: svc.erase_person(current_user, person, request.form.get("version")),
-               success="Die personenbezogenen Daten wurden anonymisiert.",
-               to=url_for(".detail", key="personen", obj_id=obj_id))
+    return act(
+        lambda: svc.erase_person(current_user, person, request.form.get("version")),
+        success="Die personenbezogenen Daten wurden anonymisiert.",
+        to=url_for(".detail", key="personen", obj_id=obj_id),
+    )
 
 
 # --- taxonomies ----------------------------------------------------------------
+
 
 @bp.route("/begriffe/")
 def terms():
@@ -432,11 +538,22 @@ def term_create(vocabulary):
     if not perm.can_edit_terms(current_user):
         abort(403)
     form = TermForm()
-    done = submit(form, lambda: svc.create(current_user, TERM_CLASSES[vocabulary], {
-                      "vocabulary": vocabulary, "name": form.name.data, "description": form.description.data}),
-                  success=f"{VOCABULARIES[vocabulary]} „{form.name.data}“ wurde angelegt.", to=url_for(".terms"))
-    return done.response or (render_template("masterdata/term_form.html", form=form, vocabulary=vocabulary,
-                                             label=VOCABULARIES[vocabulary], term=None), done.status)
+    done = submit(
+        form,
+        lambda: svc.create(
+            current_user,
+            TERM_CLASSES[vocabulary],
+            {"vocabulary": vocabulary, "name": form.name.data, "description": form.description.data},
+        ),
+        success=f"{VOCABULARIES[vocabulary]} „{form.name.data}“ wurde angelegt.",
+        to=url_for(".terms"),
+    )
+    return done.response or (
+        render_template(
+            "masterdata/term_form.html", form=form, vocabulary=vocabulary, label=VOCABULARIES[vocabulary], term=None
+        ),
+        done.status,
+    )
 
 
 @bp.route("/begriffe/<int:term_id>/bearbeiten", methods=["GET", "POST"])
@@ -447,10 +564,23 @@ def term_edit(term_id):
     if not perm.can_edit_terms(current_user):
         abort(403)
     form = TermForm(obj=term)
-    done = submit(form, lambda: svc.update(current_user, term, {"name": form.name.data,
-                                                                "description": form.description.data},
-                                           form.version.data),
-                  success="Gespeichert.", to=url_for(".terms"), stale=term)
-    return done.response or (render_template("masterdata/term_form.html", form=form, vocabulary=term.vocabulary,
-                                             label=VOCABULARIES[term.vocabulary], term=term,
-                                             conflict=done.conflict), done.status)
+    done = submit(
+        form,
+        lambda: svc.update(
+            current_user, term, {"name": form.name.data, "description": form.description.data}, form.version.data
+        ),
+        success="Gespeichert.",
+        to=url_for(".terms"),
+        stale=term,
+    )
+    return done.response or (
+        render_template(
+            "masterdata/term_form.html",
+            form=form,
+            vocabulary=term.vocabulary,
+            label=VOCABULARIES[term.vocabulary],
+            term=term,
+            conflict=done.conflict,
+        ),
+        done.status,
+    )

@@ -1,5 +1,6 @@
 """Netzwerkkarte: map, table view, analysis, coverage, ego network, comparison, relations,
 partner pipeline, import, export and the contact directory."""
+
 from __future__ import annotations
 
 import json
@@ -14,15 +15,15 @@ from sqlalchemy.orm import joinedload
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response
 from beteiligung.extensions import db
-from beteiligung.uow import discard
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError, imports
 from beteiligung.services import network as svc
+from beteiligung.uow import discard
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
 from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, PartnerStatus, Relation, RelationKind
 
-from .network_forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationKindForm
 from .forms import act, fail, submit
+from .network_forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationKindForm
 
 bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
 
@@ -44,15 +45,18 @@ class ListPage:
         self.total = len(items)
         self.pages = max(1, math.ceil(self.total / per_page))
         self.page = min(max(page, 1), self.pages)
-        self.items = items[(self.page - 1) * per_page: self.page * per_page]
+        self.items = items[(self.page - 1) * per_page : self.page * per_page]
         self.has_prev, self.prev_num = self.page > 1, self.page - 1
         self.has_next, self.next_num = self.page < self.pages, self.page + 1
 
     def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
         last = 0
         for num in range(1, self.pages + 1):
-            if num <= left_edge or num > self.pages - right_edge or (
-                    self.page - left_current <= num <= self.page + right_current):
+            if (
+                num <= left_edge
+                or num > self.pages - right_edge
+                or (self.page - left_current <= num <= self.page + right_current)
+            ):
                 if last + 1 != num:
                     yield None
                 yield num
@@ -60,6 +64,7 @@ class ListPage:
 
 
 # --- filters -----------------------------------------------------------------------
+
 
 def _int_arg(name):
     return to_id(request.args.get(name))
@@ -91,14 +96,21 @@ def _filters() -> tuple[svc.Filters, dict]:
 
 
 def _filter_choices():
-    areas = db.session.execute(select(Area.id, Area.code, Area.name).where(perm.area_filter(current_user))
-                               .order_by(Area.body_id, Area.code)).all()
-    fields = db.session.execute(select(Term.id, Term.name).where(Term.vocabulary == "handlungsfeld")
-                                .order_by(Term.name)).all()
-    kinds = db.session.scalars(select(RelationKind.name).where(RelationKind.active.is_(True))
-                               .order_by(RelationKind.name)).all()
-    return {"areas": [(a.id, f"{a.code} {a.name}") for a in areas], "fields": [(t.id, t.name) for t in fields],
-            "org_kinds": ORGANISATION_KINDS, "relation_kinds": kinds}
+    areas = db.session.execute(
+        select(Area.id, Area.code, Area.name).where(perm.area_filter(current_user)).order_by(Area.body_id, Area.code)
+    ).all()
+    fields = db.session.execute(
+        select(Term.id, Term.name).where(Term.vocabulary == "handlungsfeld").order_by(Term.name)
+    ).all()
+    kinds = db.session.scalars(
+        select(RelationKind.name).where(RelationKind.active.is_(True)).order_by(RelationKind.name)
+    ).all()
+    return {
+        "areas": [(a.id, f"{a.code} {a.name}") for a in areas],
+        "fields": [(t.id, t.name) for t in fields],
+        "org_kinds": ORGANISATION_KINDS,
+        "relation_kinds": kinds,
+    }
 
 
 def _filter_args():
@@ -128,6 +140,7 @@ def _network():
 
 # --- map and table -------------------------------------------------------------------
 
+
 @bp.route("/")
 def index():
     f, errors, net, result = _network()
@@ -137,11 +150,20 @@ def index():
     brokers = [labels[k] for k in result.get("org_articulation_points", []) if k in labels][:15]
     status = 422 if errors else 200
     return render_template(
-        "network/index.html", f=f, errors=errors, net=net, result=result, page=page, choices=_filter_choices(),
-        args=_filter_args(), brokers=brokers, bridges=[(labels[a], labels[b]) for a, b in result.get("org_bridges", [])
-                                     if a in labels and b in labels][:15],
-        isolates=[labels[k] for k in result["isolates"] if k in labels][:30], node_url=_node_url,
-        data_url=url_for(".data", **_filter_args()), map_page=MAP_PAGE,
+        "network/index.html",
+        f=f,
+        errors=errors,
+        net=net,
+        result=result,
+        page=page,
+        choices=_filter_choices(),
+        args=_filter_args(),
+        brokers=brokers,
+        bridges=[(labels[a], labels[b]) for a, b in result.get("org_bridges", []) if a in labels and b in labels][:15],
+        isolates=[labels[k] for k in result["isolates"] if k in labels][:30],
+        node_url=_node_url,
+        data_url=url_for(".data", **_filter_args()),
+        map_page=MAP_PAGE,
     ), status
 
 
@@ -151,9 +173,18 @@ def edges():
     labels = {k: n["label"] for k, n in net.nodes.items()}
     items = sorted(net.edges, key=lambda e: (labels[e["source"]].lower(), labels[e["target"]].lower(), e["id"]))
     page = ListPage(items, request.args.get("seite", 1, type=int))
-    return render_template("network/edges.html", f=f, errors=errors, net=net, page=page, labels=labels,
-                           choices=_filter_choices(), args=_filter_args(), edge_url=_edge_url,
-                           strength_labels=STRENGTH_LABELS), 422 if errors else 200
+    return render_template(
+        "network/edges.html",
+        f=f,
+        errors=errors,
+        net=net,
+        page=page,
+        labels=labels,
+        choices=_filter_choices(),
+        args=_filter_args(),
+        edge_url=_edge_url,
+        strength_labels=STRENGTH_LABELS,
+    ), 422 if errors else 200
 
 
 def _map_json(net, result):
@@ -161,27 +192,69 @@ def _map_json(net, result):
     offset = max(request.args.get("offset", 0, type=int), 0)
     limit = min(max(request.args.get("limit", MAP_PAGE, type=int), 1), 1000)
     rank = {n["id"]: i for i, n in enumerate(ranked)}
-    chunk = ranked[offset:offset + limit]
+    chunk = ranked[offset : offset + limit]
     upto = offset + limit
     chunk_ids = {n["id"] for n in chunk}
-    edges = [e for e in net.edges
-             if rank[e["source"]] < upto and rank[e["target"]] < upto
-             and (e["source"] in chunk_ids or e["target"] in chunk_ids)]
+    edges = [
+        e
+        for e in net.edges
+        if rank[e["source"]] < upto
+        and rank[e["target"]] < upto
+        and (e["source"] in chunk_ids or e["target"] in chunk_ids)
+    ]
     measure = "degree" if result.get("pending") and not result.get("stale") else "betweenness"
     peak = max((n[measure] for n in ranked), default=0) or 1
-    nodes = [{"id": n["id"], "label": n["short"] or n["label"], "name": n["label"], "type": n["type"],
-              "kind": n["kind"], "degree": n["degree"], "betweenness": n["betweenness"],
-              "eigenvector": n["eigenvector"], "community": n["community"],
-              "size": round(20 + 40 * (n[measure] / peak) ** 0.5, 1), "url": _node_url(n)} for n in chunk]
-    return jsonify({
-        "total": len(ranked), "offset": offset, "limit": limit, "next_offset": upto if upto < len(ranked) else None,
-        "nodes": nodes,
-        "edges": [{"id": e["id"], "source": e["source"], "target": e["target"], "kind": e["kind"],
-                   "directed": e["directed"], "strength": e["strength"], "derived": e["derived"],
-                   "url": _edge_url(e)} for e in edges],
-        "analysis": {k: result.get(k) for k in ("nodes", "edges", "components", "communities", "betweenness_sampled",
-                                                 "betweenness_k", "cached", "pending")},
-    })
+    nodes = [
+        {
+            "id": n["id"],
+            "label": n["short"] or n["label"],
+            "name": n["label"],
+            "type": n["type"],
+            "kind": n["kind"],
+            "degree": n["degree"],
+            "betweenness": n["betweenness"],
+            "eigenvector": n["eigenvector"],
+            "community": n["community"],
+            "size": round(20 + 40 * (n[measure] / peak) ** 0.5, 1),
+            "url": _node_url(n),
+        }
+        for n in chunk
+    ]
+    return jsonify(
+        {
+            "total": len(ranked),
+            "offset": offset,
+            "limit": limit,
+            "next_offset": upto if upto < len(ranked) else None,
+            "nodes": nodes,
+            "edges": [
+                {
+                    "id": e["id"],
+                    "source": e["source"],
+                    "target": e["target"],
+                    "kind": e["kind"],
+                    "directed": e["directed"],
+                    "strength": e["strength"],
+                    "derived": e["derived"],
+                    "url": _edge_url(e),
+                }
+                for e in edges
+            ],
+            "analysis": {
+                k: result.get(k)
+                for k in (
+                    "nodes",
+                    "edges",
+                    "components",
+                    "communities",
+                    "betweenness_sampled",
+                    "betweenness_k",
+                    "cached",
+                    "pending",
+                )
+            },
+        }
+    )
 
 
 @bp.route("/daten.json")
@@ -209,7 +282,12 @@ def export(fmt):
             for key, node in net.nodes.items():
                 m = metrics.get(key, {})
                 yield [svc._scalar(node[a]) for _h, a in svc.NODE_EXPORT] + [
-                    m.get("degree", 0), m.get("betweenness", 0), m.get("eigenvector", 0), m.get("community", -1)]
+                    m.get("degree", 0),
+                    m.get("betweenness", 0),
+                    m.get("eigenvector", 0),
+                    m.get("community", -1),
+                ]
+
         return csv_response(f"netzwerk-knoten-{stamp}.csv", headers, node_rows())
     if fmt == "kanten.csv":
         headers = [h for h, _a in svc.EDGE_EXPORT]
@@ -219,22 +297,31 @@ def export(fmt):
                 row = []
                 for _h, a in svc.EDGE_EXPORT:
                     v = e[a]
-                    row.append(("ja" if v else "nein") if isinstance(v, bool) else (
-                        VISIBILITIES.get(v, v) if a == "visibility" else v))
+                    row.append(
+                        ("ja" if v else "nein")
+                        if isinstance(v, bool)
+                        else (VISIBILITIES.get(v, v) if a == "visibility" else v)
+                    )
                 yield row
+
         return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows())
     if fmt == "json":
         body = json.dumps(svc.json_data(net), ensure_ascii=False)
-        return Response(body, mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.json"'})
+        return Response(
+            body,
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.json"'},
+        )
     graph = svc.export_graph(net, result)
     payload = svc.graphml_bytes(graph) if fmt == "graphml" else svc.gexf_bytes(graph)
     mimetype = "application/graphml+xml" if fmt == "graphml" else "application/gexf+xml"
-    return Response(payload, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.{fmt}"'})
+    return Response(
+        payload, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.{fmt}"'}
+    )
 
 
 # --- coverage, ego network, comparison ---------------------------------------------------
+
 
 @bp.route("/abdeckung")
 def coverage():
@@ -254,10 +341,19 @@ def ego(org_id):
     sub, result = svc.ego_network(current_user, f, org, radius)
     ranked = svc.ranked_nodes(sub, result)
     labels = {k: n["label"] for k, n in sub.nodes.items()}
-    return render_template("network/ego.html", org=org, sub=sub, ranked=ranked, labels=labels, radius=radius,
-                           f=f, node_url=_node_url, edge_url=_edge_url, map_page=MAP_PAGE,
-                           data_url=url_for(".ego_data", org_id=org.id, radius=radius, **_filter_args())
-                           ), 422 if errors else 200
+    return render_template(
+        "network/ego.html",
+        org=org,
+        sub=sub,
+        ranked=ranked,
+        labels=labels,
+        radius=radius,
+        f=f,
+        node_url=_node_url,
+        edge_url=_edge_url,
+        map_page=MAP_PAGE,
+        data_url=url_for(".ego_data", org_id=org.id, radius=radius, **_filter_args()),
+    ), 422 if errors else 200
 
 
 @bp.route("/organisation/<int:org_id>/daten.json")
@@ -283,28 +379,46 @@ def compare():
     f, ferrors = _filters()
     result = svc.network_diff(current_user, f, day_from, day_to) if not errors else None
     labels = {k: n["label"] for k, n in (result or {}).get("nodes", {}).items()}
-    return render_template("network/compare.html", result=result, labels=labels, day_from=day_from,
-                           day_to=day_to, errors=errors, edge_url=_edge_url), 422 if errors else 200
+    return render_template(
+        "network/compare.html",
+        result=result,
+        labels=labels,
+        day_from=day_from,
+        day_to=day_to,
+        errors=errors,
+        edge_url=_edge_url,
+    ), 422 if errors else 200
 
 
 # --- relations ----------------------------------------------------------------------------
 
+
 def _node_choices():
-    orgs = db.session.execute(select(Organisation.id, Organisation.name).where(perm.organisation_filter(current_user))
-                              .order_by(Organisation.name)).all()
+    orgs = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(perm.organisation_filter(current_user))
+        .order_by(Organisation.name)
+    ).all()
     persons = db.session.execute(
         select(Person.id, Person.first_name, Person.last_name, Organisation.name)
         .outerjoin(Organisation, Organisation.id == Person.organisation_id)
         .where(perm.person_filter(current_user), Person.consent_given.is_(True), Person.anonymised_at.is_(None))
-        .order_by(Person.last_name, Person.first_name)).all()
-    return ([("", "– bitte wählen –")] + [(f"org:{i}", n) for i, n in orgs]
-            + [(f"person:{i}", f"{fn} {ln} (Person{', ' + on if on else ''})") for i, fn, ln, on in persons])
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    return (
+        [("", "– bitte wählen –")]
+        + [(f"org:{i}", n) for i, n in orgs]
+        + [(f"person:{i}", f"{fn} {ln} (Person{', ' + on if on else ''})") for i, fn, ln, on in persons]
+    )
 
 
 def _writable_bodies():
     allowed = perm.network_writable_body_ids(current_user)
-    return [(b.id, b.name) for b in db.session.scalars(select(Body).where(perm.body_filter(current_user))
-                                                       .order_by(Body.name)) if allowed is None or b.id in allowed]
+    return [
+        (b.id, b.name)
+        for b in db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name))
+        if allowed is None or b.id in allowed
+    ]
 
 
 def _setup_relation_form(form):
@@ -313,16 +427,27 @@ def _setup_relation_form(form):
     form.source.choices = choices
     form.target.choices = choices
     form.kind_id.choices = [(None, "– bitte wählen –")] + [
-        (k.id, k.name) for k in db.session.scalars(select(RelationKind).where(RelationKind.active.is_(True))
-                                                   .order_by(RelationKind.name))]
+        (k.id, k.name)
+        for k in db.session.scalars(
+            select(RelationKind).where(RelationKind.active.is_(True)).order_by(RelationKind.name)
+        )
+    ]
 
 
 def _relation_values(form) -> dict:
-    return {"body_id": form.body_id.data, "source": form.source.data, "target": form.target.data,
-            "kind": form.kind_id.data, "strength": int(form.strength.data or 0),
-            "directed": {"ja": True, "nein": False}.get(form.directed.data),
-            "valid_from": form.valid_from.data, "valid_to": form.valid_to.data, "evidence": form.evidence.data or None,
-            "visibility": form.visibility.data, "note": form.note.data or None}
+    return {
+        "body_id": form.body_id.data,
+        "source": form.source.data,
+        "target": form.target.data,
+        "kind": form.kind_id.data,
+        "strength": int(form.strength.data or 0),
+        "directed": {"ja": True, "nein": False}.get(form.directed.data),
+        "valid_from": form.valid_from.data,
+        "valid_to": form.valid_to.data,
+        "evidence": form.evidence.data or None,
+        "visibility": form.visibility.data,
+        "note": form.note.data or None,
+    }
 
 
 def _save_relation(form, rel):
@@ -404,9 +529,12 @@ def relation_delete(rel_id):
     rel = _get_relation(rel_id)
     if not perm.can_edit_relation(current_user, rel):
         abort(403)
-    return act(lambda: svc.delete_relation(current_user, rel, request.form.get("version")),
-               success="Die Beziehung wurde gelöscht.", to=url_for(".edges"),
-               failed_to=url_for(".relation_detail", rel_id=rel_id))
+    return act(
+        lambda: svc.delete_relation(current_user, rel, request.form.get("version")),
+        success="Die Beziehung wurde gelöscht.",
+        to=url_for(".edges"),
+        failed_to=url_for(".relation_detail", rel_id=rel_id),
+    )
 
 
 @bp.route("/arten", methods=["GET", "POST"])
@@ -417,9 +545,14 @@ def kinds():
     if request.method == "POST":
         if not may_edit:
             abort(403)
-        done = submit(form, lambda: svc.create_relation_kind(current_user, form.name.data, form.directed.data == "ja",
-                                                             form.description.data),
-                      success=f"Die Art „{form.name.data}“ wurde angelegt.", to=url_for(".kinds"))
+        done = submit(
+            form,
+            lambda: svc.create_relation_kind(
+                current_user, form.name.data, form.directed.data == "ja", form.description.data
+            ),
+            success=f"Die Art „{form.name.data}“ wurde angelegt.",
+            to=url_for(".kinds"),
+        )
         if done.response:
             return done.response
         status = done.status
@@ -429,21 +562,34 @@ def kinds():
 
 # --- partner pipeline ---------------------------------------------------------------------
 
+
 def _setup_pipeline_form(form):
     form.organisation_id.choices = [(None, "– bitte wählen –")] + [
-        (i, n) for i, n in db.session.execute(select(Organisation.id, Organisation.name)
-                                              .where(perm.organisation_filter(current_user))
-                                              .order_by(Organisation.name))]
+        (i, n)
+        for i, n in db.session.execute(
+            select(Organisation.id, Organisation.name)
+            .where(perm.organisation_filter(current_user))
+            .order_by(Organisation.name)
+        )
+    ]
     form.body_id.choices = _writable_bodies()
     form.handlungsfeld_id.choices = [(None, "– keins –")] + [
-        (i, n) for i, n in db.session.execute(select(Term.id, Term.name).where(Term.vocabulary == "handlungsfeld")
-                                              .order_by(Term.name))]
+        (i, n)
+        for i, n in db.session.execute(
+            select(Term.id, Term.name).where(Term.vocabulary == "handlungsfeld").order_by(Term.name)
+        )
+    ]
 
 
 def _pipeline_values(form):
-    return {"organisation_id": form.organisation_id.data, "body_id": form.body_id.data, "status": form.status.data,
-            "handlungsfeld_id": form.handlungsfeld_id.data, "next_step": form.next_step.data or None,
-            "note": form.note.data or None}
+    return {
+        "organisation_id": form.organisation_id.data,
+        "body_id": form.body_id.data,
+        "status": form.status.data,
+        "handlungsfeld_id": form.handlungsfeld_id.data,
+        "next_step": form.next_step.data or None,
+        "note": form.note.data or None,
+    }
 
 
 @bp.route("/partner", methods=["GET", "POST"])
@@ -456,17 +602,28 @@ def pipeline():
     if request.method == "POST":
         if not perm.can_manage_network(current_user):
             abort(403)
-        done = submit(form, lambda: svc.set_partner_status(current_user, _pipeline_values(form)),
-                      success="Der Eintrag wurde angelegt.", to=url_for(".pipeline"), code=303)
+        done = submit(
+            form,
+            lambda: svc.set_partner_status(current_user, _pipeline_values(form)),
+            success="Der Eintrag wurde angelegt.",
+            to=url_for(".pipeline"),
+            code=303,
+        )
         if done.response:
             return done.response
         status = done.status
     elif form.body_id.choices:
         form.body_id.data = form.body_id.choices[0][0]
     entries = db.session.scalars(
-        select(PartnerStatus).options(joinedload(PartnerStatus.organisation), joinedload(PartnerStatus.body),
-                                      joinedload(PartnerStatus.handlungsfeld))
-        .where(perm.pipeline_filter(current_user)).order_by(PartnerStatus.status_since.desc(), PartnerStatus.id)).all()
+        select(PartnerStatus)
+        .options(
+            joinedload(PartnerStatus.organisation),
+            joinedload(PartnerStatus.body),
+            joinedload(PartnerStatus.handlungsfeld),
+        )
+        .where(perm.pipeline_filter(current_user))
+        .order_by(PartnerStatus.status_since.desc(), PartnerStatus.id)
+    ).all()
     columns = {s: [e for e in entries if e.status == s] for s in PIPELINE_STATES}
     return render_template("network/pipeline.html", form=form, columns=columns, states=PIPELINE_STATES), status
 
@@ -480,14 +637,22 @@ def pipeline_edit(entry_id):
         abort(403)
     form = PartnerStatusForm(obj=entry)
     _setup_pipeline_form(form)
-    done = submit(form, lambda: svc.set_partner_status(current_user, _pipeline_values(form), entry,
-                                                       form.version.data),
-                  success="Gespeichert.", to=url_for(".pipeline"), code=303, stale=entry)
-    return done.response or (render_template("network/pipeline_form.html", form=form, entry=entry,
-                                             conflict=done.conflict), done.status)
+    done = submit(
+        form,
+        lambda: svc.set_partner_status(current_user, _pipeline_values(form), entry, form.version.data),
+        success="Gespeichert.",
+        to=url_for(".pipeline"),
+        code=303,
+        stale=entry,
+    )
+    return done.response or (
+        render_template("network/pipeline_form.html", form=form, entry=entry, conflict=done.conflict),
+        done.status,
+    )
 
 
 # --- import ---------------------------------------------------------------------------------
+
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_data():
@@ -508,8 +673,9 @@ def import_data():
                 if form.kind.data == "beziehungen":
                     report = svc.import_relations(current_user, body, upload.filename, upload.read(), commit=commit)
                 else:
-                    report = imports.run_import(current_user, form.kind.data, body, upload.filename, upload.read(),
-                                                commit=commit)
+                    report = imports.run_import(
+                        current_user, form.kind.data, body, upload.filename, upload.read(), commit=commit
+                    )
             except ServiceError as exc:
                 fail(exc)
                 status = exc.status
@@ -520,11 +686,13 @@ def import_data():
                     status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("network/import.html", form=form, report=report, specs=imports.SPECS,
-                           relation_columns=svc.RELATION_COLUMNS), status
+    return render_template(
+        "network/import.html", form=form, report=report, specs=imports.SPECS, relation_columns=svc.RELATION_COLUMNS
+    ), status
 
 
 # --- contact directory -------------------------------------------------------------------------
+
 
 @bp.route("/kontakte")
 def contacts():
@@ -533,11 +701,24 @@ def contacts():
     hf, area, body = _int_arg("handlungsfeld"), _int_arg("sozialraum"), _int_arg("koerperschaft")
     function = (request.args.get("funktion") or "").strip()[:100]
     q = svc.contact_query(current_user, handlungsfeld_id=hf, area_id=area, function=function or None, body_id=body)
-    pagination = db.paginate(q.options(joinedload(Person.organisation)), page=max(request.args.get("seite", 1, type=int), 1),
-                             per_page=PER_PAGE, error_out=False)
+    pagination = db.paginate(
+        q.options(joinedload(Person.organisation)),
+        page=max(request.args.get("seite", 1, type=int), 1),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     deputies = svc.deputies_for(current_user, [p.id for p in pagination.items])
-    bodies = db.session.execute(select(Body.id, Body.name).where(perm.body_filter(current_user))
-                                .order_by(Body.name)).all()
-    return render_template("network/contacts.html", pagination=pagination, deputies=deputies,
-                           choices=_filter_choices(), hf=hf, area=area, function=function, body=body,
-                           bodies=bodies)
+    bodies = db.session.execute(
+        select(Body.id, Body.name).where(perm.body_filter(current_user)).order_by(Body.name)
+    ).all()
+    return render_template(
+        "network/contacts.html",
+        pagination=pagination,
+        deputies=deputies,
+        choices=_filter_choices(),
+        hf=hf,
+        area=area,
+        function=function,
+        body=body,
+        bodies=bodies,
+    )

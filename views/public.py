@@ -1,4 +1,5 @@
 """Public pages (no login): RSVP by token link, public meetings with registration, calendar feeds."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -6,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from beteiligung.extensions import db
-from beteiligung.uow import discard
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services import calendar as cal_svc
 from beteiligung.services import invitations as inv_svc
+from beteiligung.uow import discard
 from models import Committee, Meeting, utcnow
 from models.committees import REGISTRATION_FIELDS
 
@@ -24,6 +25,7 @@ def _error(status, title, message):
 
 # --- RSVP ------------------------------------------------------------------------
 
+
 @bp.route("/antwort/<token>", methods=["GET", "POST"])
 def rsvp(token):
     try:
@@ -35,7 +37,8 @@ def rsvp(token):
     form = RsvpForm()
     form.deputy_id.choices = [(None, "– bitte wählen –")] + [
         (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.function})" if p.function else ""))
-        for p in inv_svc.deputy_choices(inv)]
+        for p in inv_svc.deputy_choices(inv)
+    ]
     status = 200
     if request.method == "GET" and inv.rsvp != "offen":
         form.rsvp.data = inv.rsvp
@@ -56,16 +59,21 @@ def rsvp(token):
                 if not exc.errors:
                     return _error(exc.status, "Antwort nicht möglich", exc.message)
         status = 422
-    return render_template("oeffentlich/rsvp.html", inv=inv, m=inv.meeting, form=form,
-                           labels=inv_svc.RSVP_LABELS), status
+    return render_template(
+        "oeffentlich/rsvp.html", inv=inv, m=inv.meeting, form=form, labels=inv_svc.RSVP_LABELS
+    ), status
 
 
 # --- public meetings ---------------------------------------------------------------
 
+
 def _public_meeting(meeting_id) -> Meeting:
-    m = db.session.scalar(select(Meeting).join(Committee).where(
-        Meeting.id == meeting_id, Meeting.is_public.is_(True), Committee.is_public.is_(True)).options(
-        joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items)))
+    m = db.session.scalar(
+        select(Meeting)
+        .join(Committee)
+        .where(Meeting.id == meeting_id, Meeting.is_public.is_(True), Committee.is_public.is_(True))
+        .options(joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items))
+    )
     if m is None:
         abort(404)
     return m
@@ -73,11 +81,18 @@ def _public_meeting(meeting_id) -> Meeting:
 
 @bp.route("/sitzungen/")
 def meetings():
-    rows = db.session.scalars(
-        select(Meeting).join(Committee).where(Meeting.is_public.is_(True), Committee.is_public.is_(True),
-                                              Meeting.end >= utcnow())
-        .options(joinedload(Meeting.committee).joinedload(Committee.body)).order_by(Meeting.start).limit(100)
-    ).unique().all()
+    rows = (
+        db.session.scalars(
+            select(Meeting)
+            .join(Committee)
+            .where(Meeting.is_public.is_(True), Committee.is_public.is_(True), Meeting.end >= utcnow())
+            .options(joinedload(Meeting.committee).joinedload(Committee.body))
+            .order_by(Meeting.start)
+            .limit(100)
+        )
+        .unique()
+        .all()
+    )
     return render_template("oeffentlich/meetings.html", rows=rows)
 
 
@@ -99,8 +114,11 @@ def meeting(meeting_id):
         if form.validate_on_submit():
             try:
                 inv_svc.register_public(m, {k: f.data for k, f in form._fields.items()})
-                flash("Vielen Dank! Ihre Anmeldung ist eingegangen; eine Bestätigung mit Kalendereintrag "
-                      "kommt per E-Mail.", "success")
+                flash(
+                    "Vielen Dank! Ihre Anmeldung ist eingegangen; eine Bestätigung mit Kalendereintrag "
+                    "kommt per E-Mail.",
+                    "success",
+                )
                 return redirect(url_for(".meeting", meeting_id=m.id), 303)
             except ValidationError as exc:
                 discard()
@@ -111,15 +129,20 @@ def meeting(meeting_id):
                 discard()
                 abort(404)
         status = 422
-    return render_template("oeffentlich/meeting.html", m=m, items=items, form=form, taken=taken, full=full,
-                           now=utcnow()), status
+    return render_template(
+        "oeffentlich/meeting.html", m=m, items=items, form=form, taken=taken, full=full, now=utcnow()
+    ), status
 
 
 # --- feeds ------------------------------------------------------------------------------
 
+
 def _ics(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="text/calendar", headers={
-        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, max-age=300"})
+    return Response(
+        data,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, max-age=300"},
+    )
 
 
 @bp.route("/kalender/oeffentlich.ics")

@@ -1,5 +1,6 @@
 """Befragungen (staff): list, builder, translations, QR/invitations, paper entry, results,
 exports, codebook, coding screen, findings. Public answering pages: views/survey_public.py."""
+
 from __future__ import annotations
 
 import io
@@ -14,14 +15,20 @@ from sqlalchemy.orm import selectinload
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
-from beteiligung.uow import discard
 from beteiligung.services import ServiceError, ValidationError
 from beteiligung.services import coding as coding_svc
 from beteiligung.services import survey_results as results_svc
 from beteiligung.services import surveys as svc
+from beteiligung.uow import discard
 from models import Body, Committee, Term
 from models.surveys import (
-    QUESTION_KINDS, SURVEY_LANGUAGES, SURVEY_STATES, Code, Finding, Survey, SurveyResponse,
+    QUESTION_KINDS,
+    SURVEY_LANGUAGES,
+    SURVEY_STATES,
+    Code,
+    Finding,
+    Survey,
+    SurveyResponse,
 )
 
 bp = Blueprint("befragungen", __name__, url_prefix="/befragungen")
@@ -87,41 +94,75 @@ def _date(name):
 
 # --- list and builder -------------------------------------------------------------
 
+
 @bp.route("/")
 def index():
     page = request.args.get("seite", 1, type=int)
-    q = (select(Survey).where(perm.survey_filter(current_user))
-         .options(selectinload(Survey.body), selectinload(Survey.areas)).order_by(Survey.id.desc()))
+    q = (
+        select(Survey)
+        .where(perm.survey_filter(current_user))
+        .options(selectinload(Survey.body), selectinload(Survey.areas))
+        .order_by(Survey.id.desc())
+    )
     pagination = db.paginate(q, page=page, per_page=current_app.config["PER_PAGE"], error_out=False)
     ids = [s.id for s in pagination.items]
-    counts = dict(db.session.execute(select(SurveyResponse.survey_id, func.count(SurveyResponse.id))
-                                     .where(SurveyResponse.survey_id.in_(ids)).group_by(SurveyResponse.survey_id)).all()) if ids else {}
-    return render_template("surveys/index.html", pagination=pagination, counts=counts,
-                           may_create=perm.can_create_survey(current_user))
+    counts = (
+        dict(
+            db.session.execute(
+                select(SurveyResponse.survey_id, func.count(SurveyResponse.id))
+                .where(SurveyResponse.survey_id.in_(ids))
+                .group_by(SurveyResponse.survey_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return render_template(
+        "surveys/index.html", pagination=pagination, counts=counts, may_create=perm.can_create_survey(current_user)
+    )
 
 
 def _form_context(survey=None, errors=None, status=200):
     bodies = db.session.scalars(select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)).all()
     from models import Area
+
     body_ids = [b.id for b in bodies] + ([survey.body_id] if survey else [])
-    areas = db.session.scalars(select(Area).where(Area.body_id.in_(body_ids)).options(selectinload(Area.body))
-                               .order_by(Area.body_id, Area.code)).all()
+    areas = db.session.scalars(
+        select(Area)
+        .where(Area.body_id.in_(body_ids))
+        .options(selectinload(Area.body))
+        .order_by(Area.body_id, Area.code)
+    ).all()
     zielgruppen = db.session.scalars(select(Term).where(Term.vocabulary == "zielgruppe").order_by(Term.name)).all()
-    return render_template("surveys/form.html", survey=survey, bodies=bodies, areas=areas, zielgruppen=zielgruppen,
-                           errors=errors or {}, values=request.form if request.method == "POST" else None,
-                           languages=SURVEY_LANGUAGES), status
+    return render_template(
+        "surveys/form.html",
+        survey=survey,
+        bodies=bodies,
+        areas=areas,
+        zielgruppen=zielgruppen,
+        errors=errors or {},
+        values=request.form if request.method == "POST" else None,
+        languages=SURVEY_LANGUAGES,
+    ), status
 
 
 def _survey_data():
     return {
-        "body_id": _int("body_id"), "title": request.form.get("title"), "intro": request.form.get("intro"),
-        "purpose": request.form.get("purpose"), "decided_by": request.form.get("decided_by"),
-        "privacy_notice": request.form.get("privacy_notice"), "starts_on": _date("starts_on"),
-        "ends_on": _date("ends_on"), "threshold": _int("threshold"),
-        "languages": request.form.getlist("languages"), "access": request.form.get("access"),
+        "body_id": _int("body_id"),
+        "title": request.form.get("title"),
+        "intro": request.form.get("intro"),
+        "purpose": request.form.get("purpose"),
+        "decided_by": request.form.get("decided_by"),
+        "privacy_notice": request.form.get("privacy_notice"),
+        "starts_on": _date("starts_on"),
+        "ends_on": _date("ends_on"),
+        "threshold": _int("threshold"),
+        "languages": request.form.getlist("languages"),
+        "access": request.form.get("access"),
         "results_public": request.form.get("results_public") == "1",
         "questions_checked": request.form.get("questions_checked") == "1",
-        "area_ids": _ids("area_ids"), "zielgruppe_ids": _ids("zielgruppe_ids"),
+        "area_ids": _ids("area_ids"),
+        "zielgruppe_ids": _ids("zielgruppe_ids"),
     }
 
 
@@ -163,11 +204,19 @@ def edit(survey_id):
 def detail(survey_id, error=None, status=200):
     survey = _survey(survey_id)
     public_url = current_app.config["BASE_URL"] + url_for("umfrage.start", key=survey.public_key)
-    return render_template("surveys/detail.html", survey=survey, error=error, kinds=QUESTION_KINDS, states=SURVEY_STATES,
-                           transitions=[t for (f, t) in sorted(svc.TRANSITIONS) if f == survey.status],
-                           count=svc.response_count(survey), public_url=public_url,
-                           hints=svc.leading_wording_hints(survey), languages=SURVEY_LANGUAGES,
-                           may_manage=perm.can_manage_survey(current_user, survey)), status
+    return render_template(
+        "surveys/detail.html",
+        survey=survey,
+        error=error,
+        kinds=QUESTION_KINDS,
+        states=SURVEY_STATES,
+        transitions=[t for (f, t) in sorted(svc.TRANSITIONS) if f == survey.status],
+        count=svc.response_count(survey),
+        public_url=public_url,
+        hints=svc.leading_wording_hints(survey),
+        languages=SURVEY_LANGUAGES,
+        may_manage=perm.can_manage_survey(current_user, survey),
+    ), status
 
 
 def _detail_error(survey_id, exc):
@@ -201,8 +250,12 @@ def sharing(survey_id):
     except ServiceError as exc:
         return _detail_error(survey_id, exc)
     if changed:
-        flash("Die Ergebnisse und Befunde sind jetzt für den Kreis freigegeben." if shared == "ja"
-              else "Die Freigabe für den Kreis ist zurückgenommen.", "success")
+        flash(
+            "Die Ergebnisse und Befunde sind jetzt für den Kreis freigegeben."
+            if shared == "ja"
+            else "Die Freigabe für den Kreis ist zurückgenommen.",
+            "success",
+        )
     return redirect(url_for(".detail", survey_id=survey_id))
 
 
@@ -217,20 +270,38 @@ def add_section(survey_id):
 
 
 def _question_form(survey, question=None, errors=None, status=200):
-    conditions = [(o.id, f"„{q.text[:50]}“ = {o.label}") for q in survey.questions
-                  if q is not question and q.kind in ("janein", "skala", "einfach", "mehrfach") for o in q.options]
-    return render_template("surveys/question_form.html", survey=survey, question=question, kinds=QUESTION_KINDS,
-                           conditions=conditions, errors=errors or {},
-                           values=request.form if request.method == "POST" else None), status
+    conditions = [
+        (o.id, f"„{q.text[:50]}“ = {o.label}")
+        for q in survey.questions
+        if q is not question and q.kind in ("janein", "skala", "einfach", "mehrfach")
+        for o in q.options
+    ]
+    return render_template(
+        "surveys/question_form.html",
+        survey=survey,
+        question=question,
+        kinds=QUESTION_KINDS,
+        conditions=conditions,
+        errors=errors or {},
+        values=request.form if request.method == "POST" else None,
+    ), status
 
 
 def _question_data():
-    return {"kind": request.form.get("kind"), "text": request.form.get("text"), "help": request.form.get("help"),
-            "required": request.form.get("required") == "1", "allow_other": request.form.get("allow_other") == "1",
-            "section_id": _int("section_id"), "options": request.form.get("options", ""),
-            "scale_points": _int("scale_points"), "min_value": _float("min_value"),
-            "max_value": _float("max_value"), "max_length": _int("max_length", 2000),
-            "condition_option_id": _int("condition_option_id")}
+    return {
+        "kind": request.form.get("kind"),
+        "text": request.form.get("text"),
+        "help": request.form.get("help"),
+        "required": request.form.get("required") == "1",
+        "allow_other": request.form.get("allow_other") == "1",
+        "section_id": _int("section_id"),
+        "options": request.form.get("options", ""),
+        "scale_points": _int("scale_points"),
+        "min_value": _float("min_value"),
+        "max_value": _float("max_value"),
+        "max_length": _int("max_length", 2000),
+        "condition_option_id": _int("condition_option_id"),
+    }
 
 
 @bp.route("/<int:survey_id>/frage/neu", methods=["GET", "POST"])
@@ -291,15 +362,26 @@ def translate(survey_id, lang):
             discard()
             survey = db.session.get(Survey, survey_id)
             errors, status = exc.errors or {"_": exc.message}, exc.status
-    targets = [(svc.target_key(o, f), f, de, o.tr(f, lang) if o.tr(f, lang) != de else "")
-               for o, f, de in svc.translation_targets(survey)]
+    targets = [
+        (svc.target_key(o, f), f, de, o.tr(f, lang) if o.tr(f, lang) != de else "")
+        for o, f, de in svc.translation_targets(survey)
+    ]
     label, html_lang, direction = SURVEY_LANGUAGES[lang]
-    return render_template("surveys/translate.html", survey=survey, lang=lang, label=label, html_lang=html_lang,
-                           direction=direction, targets=targets, errors=errors,
-                           values=request.form if request.method == "POST" else None), status
+    return render_template(
+        "surveys/translate.html",
+        survey=survey,
+        lang=lang,
+        label=label,
+        html_lang=html_lang,
+        direction=direction,
+        targets=targets,
+        errors=errors,
+        values=request.form if request.method == "POST" else None,
+    ), status
 
 
 # --- QR, invitations, paper ---------------------------------------------------------
+
 
 def _public_url(survey):
     return current_app.config["BASE_URL"] + url_for("umfrage.start", key=survey.public_key)
@@ -308,6 +390,7 @@ def _public_url(survey):
 @bp.route("/<int:survey_id>/qr.<fmt>")
 def qr(survey_id, fmt):
     import segno
+
     survey = _survey(survey_id)
     if fmt not in ("svg", "png"):
         abort(404)
@@ -319,8 +402,11 @@ def qr(survey_id, fmt):
     else:
         code.save(buf, kind="png", scale=12, border=4)
         mimetype = "image/png"
-    return Response(buf.getvalue(), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="befragung-{survey.id}-qr.{fmt}"'})
+    return Response(
+        buf.getvalue(),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="befragung-{survey.id}-qr.{fmt}"'},
+    )
 
 
 @bp.post("/<int:survey_id>/einladungen")
@@ -339,9 +425,13 @@ def invitations(survey_id):
 @bp.route("/<int:survey_id>/papier", methods=["GET", "POST"])
 def paper(survey_id):
     from .survey_public import render_answer_form
+
     survey = _survey(survey_id, manage=True)
     if not survey.collecting:
-        flash("Papierfragebögen können erfasst werden, solange die Befragung offen oder geschlossen (noch nicht ausgewertet) ist.", "warning")
+        flash(
+            "Papierfragebögen können erfasst werden, solange die Befragung offen oder geschlossen (noch nicht ausgewertet) ist.",
+            "warning",
+        )
         return redirect(url_for(".detail", survey_id=survey_id))
     errors, status = {}, 200
     if request.method == "POST":
@@ -355,8 +445,16 @@ def paper(survey_id):
                 discard()
                 errors = exc.errors or {"_": exc.message}
         status = 422
-    return render_answer_form(survey, "de", survey.questions, request.form if errors else {}, errors, status,
-                              staff=True, action=url_for(".paper", survey_id=survey_id))
+    return render_answer_form(
+        survey,
+        "de",
+        survey.questions,
+        request.form if errors else {},
+        errors,
+        status,
+        staff=True,
+        action=url_for(".paper", survey_id=survey_id),
+    )
 
 
 @bp.route("/strassen", methods=["GET", "POST"])
@@ -388,6 +486,7 @@ def streets():
 
 # --- results and exports ---------------------------------------------------------------
 
+
 def _filters(rt):
     a, z = results_svc.parse_filter(rt, request.args.get("sozialraum"), request.args.get("zielgruppe"))
     if a is None or z is None:
@@ -406,14 +505,32 @@ def results(survey_id):
     if compare:
         cols = rt.area_values if compare == "sozialraum" else rt.zg_values
         labels = rt.area_labels if compare == "sozialraum" else rt.zg_labels
-        comparison = {"cols": [(c, labels[c]) for c in cols], "views": {
-            c: [results_svc.question_view(rt, q, c if compare == "sozialraum" else a,
-                                          z if compare == "sozialraum" else c) for q in rt.questions]
-            for c in cols}}
+        comparison = {
+            "cols": [(c, labels[c]) for c in cols],
+            "views": {
+                c: [
+                    results_svc.question_view(
+                        rt, q, c if compare == "sozialraum" else a, z if compare == "sozialraum" else c
+                    )
+                    for q in rt.questions
+                ]
+                for c in cols
+            },
+        }
     codes = coding_svc.codebook(survey)
     code_freq = results_svc.code_frequencies(rt, coding_svc.code_response_sets(survey), codes, a, z) if codes else []
-    return render_template("surveys/results.html", survey=survey, rt=rt, a=a, z=z, views=views,
-                           comparison=comparison, compare=compare, code_freq=code_freq, ALL=ALL)
+    return render_template(
+        "surveys/results.html",
+        survey=survey,
+        rt=rt,
+        a=a,
+        z=z,
+        views=views,
+        comparison=comparison,
+        compare=compare,
+        code_freq=code_freq,
+        ALL=ALL,
+    )
 
 
 def _export_rows(survey, rt, a, z):
@@ -422,15 +539,20 @@ def _export_rows(survey, rt, a, z):
     opt_label = {o.id: o.label for q in questions for o in q.options}
     area_label = {ar.id: f"{ar.code} {ar.name}" for ar in survey.areas}
     headers = ["Antwort-Nr.", "Sozialraum", "Zielgruppe", "Woche", "Sprache", "Papier"] + [q.text for q in questions]
-    responses = db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
-                                   .options(selectinload(SurveyResponse.answers))
-                                   .order_by(SurveyResponse.id)).all()
+    responses = db.session.scalars(
+        select(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey.id)
+        .options(selectinload(SurveyResponse.answers))
+        .order_by(SurveyResponse.id)
+    ).all()
 
     def rows():
         n = 0
         for r in responses:
-            g = (r.area_id if r.area_id in rt.area_values else results_svc.NONE,
-                 r.zielgruppe_id if r.zielgruppe_id in rt.zg_values else results_svc.NONE)
+            g = (
+                r.area_id if r.area_id in rt.area_values else results_svc.NONE,
+                r.zielgruppe_id if r.zielgruppe_id in rt.zg_values else results_svc.NONE,
+            )
             if g not in groups:
                 continue
             n += 1
@@ -449,8 +571,15 @@ def _export_rows(survey, rt, a, z):
             for q in questions:
                 p = per_q.get(q.id, [])
                 values.append(p[0] if len(p) == 1 and not isinstance(p[0], str) else " | ".join(str(x) for x in p))
-            yield [n, rt.area_labels.get(g[0]), rt.zg_labels.get(g[1]), "", SURVEY_LANGUAGES.get(r.language, ("",))[0],
-                   "ja" if r.paper else "nein"] + values
+            yield [
+                n,
+                rt.area_labels.get(g[0]),
+                rt.zg_labels.get(g[1]),
+                "",
+                SURVEY_LANGUAGES.get(r.language, ("",))[0],
+                "ja" if r.paper else "nein",
+            ] + values
+
     return headers, rows
 
 
@@ -469,29 +598,55 @@ def export(survey_id, fmt):
     if fmt == "csv":
         return csv_response(name + ".csv", headers, strip(rows()))
     codes = coding_svc.codebook(survey)
-    codebook_rows = [[c.name, c.parent.name if c.parent else "", c.definition or "", c.example or "",
-                      "gemeinsam" if c.survey_id is None else "diese Befragung"] for c in codes]
-    return xlsx_response(name + ".xlsx", "Antworten", headers, list(strip(rows())),
-                         extra_sheets=[("Codebuch", ["Code", "Oberkategorie", "Definition", "Ankerbeispiel", "Geltung"],
-                                        codebook_rows)])
+    codebook_rows = [
+        [
+            c.name,
+            c.parent.name if c.parent else "",
+            c.definition or "",
+            c.example or "",
+            "gemeinsam" if c.survey_id is None else "diese Befragung",
+        ]
+        for c in codes
+    ]
+    return xlsx_response(
+        name + ".xlsx",
+        "Antworten",
+        headers,
+        list(strip(rows())),
+        extra_sheets=[("Codebuch", ["Code", "Oberkategorie", "Definition", "Ankerbeispiel", "Geltung"], codebook_rows)],
+    )
 
 
 @bp.route("/<int:survey_id>/bericht.pdf")
 def report_pdf(survey_id):
     from weasyprint import HTML
+
     survey = _survey(survey_id)
     rt = results_svc.compute(survey)
     a, z = _filters(rt)
     views = [results_svc.question_view(rt, q, a, z) for q in rt.questions]
     findings = coding_svc.findings_of(survey)
-    html = render_template("surveys/report_pdf.html", survey=survey, rt=rt, a=a, z=z, views=views,
-                           findings=findings, today=date.today(), ALL=ALL)
+    html = render_template(
+        "surveys/report_pdf.html",
+        survey=survey,
+        rt=rt,
+        a=a,
+        z=z,
+        views=views,
+        findings=findings,
+        today=date.today(),
+        ALL=ALL,
+    )
     pdf = HTML(string=html, base_url=request.url_root).write_pdf()
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="befragung-{survey.id}-bericht.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="befragung-{survey.id}-bericht.pdf"'},
+    )
 
 
 # --- codebook, coding, findings -------------------------------------------------------
+
 
 @bp.route("/<int:survey_id>/codebuch", methods=["GET", "POST"])
 def codes(survey_id):
@@ -506,19 +661,32 @@ def codes(survey_id):
             if code is None or code not in coding_svc.codebook(survey):
                 abort(404)
         try:
-            coding_svc.save_code(current_user, survey, {
-                "name": request.form.get("name"), "definition": request.form.get("definition"),
-                "example": request.form.get("example"), "parent_id": _int("parent_id"),
-                "shared": request.form.get("shared") == "1"}, code)
+            coding_svc.save_code(
+                current_user,
+                survey,
+                {
+                    "name": request.form.get("name"),
+                    "definition": request.form.get("definition"),
+                    "example": request.form.get("example"),
+                    "parent_id": _int("parent_id"),
+                    "shared": request.form.get("shared") == "1",
+                },
+                code,
+            )
             flash("Code gespeichert.", "success")
             return redirect(url_for(".codes", survey_id=survey_id))
         except ServiceError as exc:
             discard()
             errors, status = exc.errors or {"name": exc.message}, exc.status
-    return render_template("surveys/codes.html", survey=survey, codes=coding_svc.codebook(survey),
-                           agreement=coding_svc.agreement_for_survey(survey), errors=errors,
-                           values=request.form if request.method == "POST" else None,
-                           may_manage=perm.can_manage_survey(current_user, survey)), status
+    return render_template(
+        "surveys/codes.html",
+        survey=survey,
+        codes=coding_svc.codebook(survey),
+        agreement=coding_svc.agreement_for_survey(survey),
+        errors=errors,
+        values=request.form if request.method == "POST" else None,
+        may_manage=perm.can_manage_survey(current_user, survey),
+    ), status
 
 
 @bp.route("/<int:survey_id>/codieren", methods=["GET", "POST"])
@@ -531,7 +699,7 @@ def code_answers(survey_id):
     if request.method == "POST":
         try:
             answer_id = int(request.form.get("answer_id", ""))
-            if not 0 < answer_id < 2 ** 62:
+            if not 0 < answer_id < 2**62:
                 raise ValueError
         except ValueError:
             abort(400)
@@ -550,20 +718,37 @@ def code_answers(survey_id):
     if current is None:
         current = next((x for x in answers if x.id not in done), None)
     selected = coding_svc.codings_of([current.id], slot)[current.id] if current else set()
-    return render_template("surveys/coding.html", survey=survey, slot=slot, current=current, selected=selected,
-                           codes=coding_svc.codebook(survey), total=len(answers), done=len(done & {x.id for x in answers}),
-                           answers=answers, done_ids=done)
+    return render_template(
+        "surveys/coding.html",
+        survey=survey,
+        slot=slot,
+        current=current,
+        selected=selected,
+        codes=coding_svc.codebook(survey),
+        total=len(answers),
+        done=len(done & {x.id for x in answers}),
+        answers=answers,
+        done_ids=done,
+    )
 
 
 @bp.route("/<int:survey_id>/befunde")
 def findings(survey_id):
     survey = _survey(survey_id)
     items = coding_svc.findings_of(survey)
-    committees = db.session.scalars(select(Committee).where(perm.committee_filter(current_user), Committee.active.is_(True))
-                                    .order_by(Committee.name)).all()
-    return render_template("surveys/findings.html", survey=survey, findings=items, committees=committees,
-                           followups=coding_svc.followups(items),
-                           may_manage=perm.can_manage_survey(current_user, survey))
+    committees = db.session.scalars(
+        select(Committee)
+        .where(perm.committee_filter(current_user), Committee.active.is_(True))
+        .order_by(Committee.name)
+    ).all()
+    return render_template(
+        "surveys/findings.html",
+        survey=survey,
+        findings=items,
+        committees=committees,
+        followups=coding_svc.followups(items),
+        may_manage=perm.can_manage_survey(current_user, survey),
+    )
 
 
 @bp.route("/<int:survey_id>/befunde/neu", methods=["GET", "POST"])
@@ -578,9 +763,15 @@ def finding_form(survey_id, finding_id=None):
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            data = {"title": request.form.get("title"), "text": request.form.get("text"),
-                    "thema_ids": _ids("thema_ids"), "area_ids": _ids("area_ids"), "code_ids": _ids("code_ids"),
-                    "quote_ids": _ids("quote_ids", 16), "is_public": request.form.get("is_public") == "1"}
+            data = {
+                "title": request.form.get("title"),
+                "text": request.form.get("text"),
+                "thema_ids": _ids("thema_ids"),
+                "area_ids": _ids("area_ids"),
+                "code_ids": _ids("code_ids"),
+                "quote_ids": _ids("quote_ids", 16),
+                "is_public": request.form.get("is_public") == "1",
+            }
             finding = coding_svc.save_finding(current_user, survey, data, finding, request.form.get("version"))
             flash("Befund gespeichert.", "success")
             return redirect(url_for(".findings", survey_id=survey_id))
@@ -596,9 +787,16 @@ def finding_form(survey_id, finding_id=None):
     for x in answers:
         if groups.get(x.response_id) not in rt.group_supp:
             shown_quotes.add(x.id)
-    return render_template("surveys/finding_form.html", survey=survey, finding=finding, themen=themen,
-                           codes=coding_svc.codebook(survey), answers=[x for x in answers if x.id in shown_quotes],
-                           errors=errors, values=request.form if request.method == "POST" else None), status
+    return render_template(
+        "surveys/finding_form.html",
+        survey=survey,
+        finding=finding,
+        themen=themen,
+        codes=coding_svc.codebook(survey),
+        answers=[x for x in answers if x.id in shown_quotes],
+        errors=errors,
+        values=request.form if request.method == "POST" else None,
+    ), status
 
 
 @bp.post("/<int:survey_id>/befunde/<int:finding_id>/gremium")
@@ -611,7 +809,11 @@ def finding_send(survey_id, finding_id):
         coding_svc.send_to_committee(current_user, finding, _int("committee_id"))
     except ServiceError as exc:
         discard()
-        return render_template("errors/error.html", status=exc.status, title="Nicht gesendet",
-                               message=exc.message if not exc.errors else " ".join(exc.errors.values())), exc.status
+        return render_template(
+            "errors/error.html",
+            status=exc.status,
+            title="Nicht gesendet",
+            message=exc.message if not exc.errors else " ".join(exc.errors.values()),
+        ), exc.status
     flash("Der Befund liegt jetzt im Themenspeicher des Gremiums.", "success")
     return redirect(url_for(".findings", survey_id=survey_id))

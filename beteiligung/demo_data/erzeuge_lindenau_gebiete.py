@@ -5,6 +5,7 @@
 Voronoi-Zellen um feste Mittelpunkte, beschnitten auf einen unregelmäßigen Kreisumriss,
 in ETRS89 / UTM Zone 32N (EPSG:25832); die Stadtbezirke sind die Vereinigung ihrer Sozialräume.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,27 @@ X0, Y0 = 580000.0, 5670000.0  # Stadtmitte Lindenau (erfunden)
 
 # Kennung, Mittelpunkt relativ zur Stadtmitte in km
 SEEDS = [
-    ("SR-01", (0.0, 1.2)), ("SR-02", (1.8, 0.9)), ("SR-03", (-0.4, 3.0)),
-    ("SR-04", (-1.9, -0.6)), ("SR-05", (0.2, -1.1)), ("SR-06", (2.0, -1.6)), ("SR-07", (0.6, -3.1)),
-    ("HF-1", (11.5, 6.5)), ("HF-2", (8.5, 8.0)), ("HF-3", (12.5, 10.5)), ("HF-4", (15.5, 5.0)),
-    ("BH-1", (-10.5, 7.5)), ("BH-2", (-7.5, 10.5)), ("BH-3", (-13.0, 11.5)),
-    ("AW-1", (-9.5, -7.5)), ("AW-2", (-6.5, -10.0)), ("AW-3", (-11.5, -9.0)),
-    ("OM-1", (9.0, -5.0)), ("OM-2", (13.0, -5.0)), ("OM-3", (10.8, -8.0)), ("OM-4", (7.0, -10.0)),
+    ("SR-01", (0.0, 1.2)),
+    ("SR-02", (1.8, 0.9)),
+    ("SR-03", (-0.4, 3.0)),
+    ("SR-04", (-1.9, -0.6)),
+    ("SR-05", (0.2, -1.1)),
+    ("SR-06", (2.0, -1.6)),
+    ("SR-07", (0.6, -3.1)),
+    ("HF-1", (11.5, 6.5)),
+    ("HF-2", (8.5, 8.0)),
+    ("HF-3", (12.5, 10.5)),
+    ("HF-4", (15.5, 5.0)),
+    ("BH-1", (-10.5, 7.5)),
+    ("BH-2", (-7.5, 10.5)),
+    ("BH-3", (-13.0, 11.5)),
+    ("AW-1", (-9.5, -7.5)),
+    ("AW-2", (-6.5, -10.0)),
+    ("AW-3", (-11.5, -9.0)),
+    ("OM-1", (9.0, -5.0)),
+    ("OM-2", (13.0, -5.0)),
+    ("OM-3", (10.8, -8.0)),
+    ("OM-4", (7.0, -10.0)),
 ]
 STADTBEZIRKE = {"SB-N": ["SR-01", "SR-02", "SR-03"], "SB-S": ["SR-04", "SR-05", "SR-06", "SR-07"]}
 
@@ -54,9 +70,12 @@ def features() -> list[dict]:
 
 
 def main() -> None:
-    doc = {"type": "FeatureCollection", "name": "lindenau_gebiete",
-           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
-           "features": features()}
+    doc = {
+        "type": "FeatureCollection",
+        "name": "lindenau_gebiete",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "features": features(),
+    }
     print(json.dumps(doc, ensure_ascii=False))
 
 

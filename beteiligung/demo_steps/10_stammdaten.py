@@ -1,4 +1,5 @@
 """Stammdaten demo step: nothing beyond beteiligung.demo itself; kept as the first step and as an example."""
+
 from __future__ import annotations
 
 

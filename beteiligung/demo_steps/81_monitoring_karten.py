@@ -3,6 +3,7 @@ imported through the geometry importer like a GIS department's GeoJSON, so that 
 of the Sozialindex and the locator map of every dossier work. Also tags the index indicators
 with the Handlungsfelder they inform (for the Fokusbericht) and writes the text blocks of the
 Sozialbericht 2025."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +33,9 @@ FIELDS = {  # indicator key -> Handlungsfelder (names from beteiligung/demo.py)
 def run(ctx):
     report = import_geometries(None, ctx.kreis, GEOJSON.name, GEOJSON.read_bytes(), "KENNUNG", commit=True)
     if not report.ok:
-        raise RuntimeError(f"Demo-Geometrien fehlerhaft: {report.file_error or [r.errors for r in report.rows if r.errors]}")
+        raise RuntimeError(
+            f"Demo-Geometrien fehlerhaft: {report.file_error or [r.errors for r in report.rows if r.errors]}"
+        )
     for ind in db.session.scalars(select(StatIndicator).where(StatIndicator.body_id == ctx.kreis.id)):
         terms = [ctx.terms[name] for name in FIELDS.get(ind.key, []) if name in ctx.terms]
         if terms:
@@ -43,22 +46,32 @@ def run(ctx):
     srk = db.session.scalar(select(Committee).where(Committee.name == "Sozialraumkonferenz Südstadt"))
     if srk is not None and "SR-07" in ctx.areas and ctx.areas["SR-07"] not in srk.areas:
         srk.areas.append(ctx.areas["SR-07"])
-    latest = db.session.scalars(select(MonitoringEdition).where(MonitoringEdition.body_id == ctx.kreis.id)
-                                .order_by(MonitoringEdition.reference_date.desc())).first()
+    latest = db.session.scalars(
+        select(MonitoringEdition)
+        .where(MonitoringEdition.body_id == ctx.kreis.id)
+        .order_by(MonitoringEdition.reference_date.desc())
+    ).first()
     if latest is not None:
-        bericht.save_texts(None, latest, {
-            "title": f"Sozialbericht Kreis Lindenau {latest.reference_date.year}",
-            "einleitung": (
-                "Der Sozialbericht fasst die Lage in den Sozialräumen des Kreises zusammen. Grundlage sind "
-                "zehn Indikatoren der Statistikstelle, der Bundesagentur für Arbeit und des Jobcenters.\n\n"
-                "Die Werte der Gemeinde Ostermoor sind noch nicht für den Kreis freigegeben."),
-            "befunde": (
-                "- **Kastanienhof** (SR-07) liegt in der Klasse mit dem höchsten Handlungsbedarf; dort fehlt "
-                "zudem ein Partner für Pflege.\n"
-                "- Die **Südstadt** hat sich gegenüber der Vorausgabe verbessert.\n"
-                "- Kinderarmut konzentriert sich im Stadtbezirk Süd."),
-            "ausblick": (
-                "Die Sozialraumkonferenz Südstadt berät die Befunde der Befragung; die Sozialplanungskonferenz "
-                "prüft einen Pflegestützpunkt im Kastanienhof."),
-        })
+        bericht.save_texts(
+            None,
+            latest,
+            {
+                "title": f"Sozialbericht Kreis Lindenau {latest.reference_date.year}",
+                "einleitung": (
+                    "Der Sozialbericht fasst die Lage in den Sozialräumen des Kreises zusammen. Grundlage sind "
+                    "zehn Indikatoren der Statistikstelle, der Bundesagentur für Arbeit und des Jobcenters.\n\n"
+                    "Die Werte der Gemeinde Ostermoor sind noch nicht für den Kreis freigegeben."
+                ),
+                "befunde": (
+                    "- **Kastanienhof** (SR-07) liegt in der Klasse mit dem höchsten Handlungsbedarf; dort fehlt "
+                    "zudem ein Partner für Pflege.\n"
+                    "- Die **Südstadt** hat sich gegenüber der Vorausgabe verbessert.\n"
+                    "- Kinderarmut konzentriert sich im Stadtbezirk Süd."
+                ),
+                "ausblick": (
+                    "Die Sozialraumkonferenz Südstadt berät die Befunde der Befragung; die Sozialplanungskonferenz "
+                    "prüft einen Pflegestützpunkt im Kastanienhof."
+                ),
+            },
+        )
     db.session.flush()

@@ -7,6 +7,7 @@
   an Open-Space-Marktplatz with sessions in rooms and time slots, one of them documented.
 Uses the committees of the Gremien step when present.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
@@ -25,18 +26,27 @@ def _at(days: int, hour: int, minute: int = 0) -> datetime:
 
 def run(ctx) -> None:
     from beteiligung.services.werkstatt import boards, polls
+
     committees = getattr(ctx, "committees", None) or {}
     werkstatt = committees.get("werkstatt") or db.session.scalar(
-        select(Committee).where(Committee.name.like("Werkstatt%")))
+        select(Committee).where(Committee.name.like("Werkstatt%"))
+    )
     if werkstatt is None:
         return
     planung = ctx.users["planung"]
 
     # --- Terminabstimmung for the follow-up ---------------------------------------------------------
-    poll = polls.create_poll(planung, werkstatt, {
-        "title": "Werkstatt Kinderarmut – Folgetermin", "location": "Familienzentrum Sonnenblume",
-        "description": "Wir prüfen die zwei Pilotmaßnahmen nach drei Monaten.", "deadline": _at(40, 12)},
-        [(_at(60 + d, 9, 30), _at(60 + d, 15)) for d in (0, 2, 7)])
+    poll = polls.create_poll(
+        planung,
+        werkstatt,
+        {
+            "title": "Werkstatt Kinderarmut – Folgetermin",
+            "location": "Familienzentrum Sonnenblume",
+            "description": "Wir prüfen die zwei Pilotmaßnahmen nach drei Monaten.",
+            "deadline": _at(40, 12),
+        },
+        [(_at(60 + d, 9, 30), _at(60 + d, 15)) for d in (0, 2, 7)],
+    )
     db.session.flush()
     answers = (["ja", "wenn_noetig", "nein"], ["ja", "ja", "nein"])
     for inv, values in zip(poll.invitees, answers):
@@ -47,8 +57,15 @@ def run(ctx) -> None:
     if meeting is None:
         return
     me = boards.Actor(user=planung)
-    swot = boards.create_board(planung, meeting, {"kind": "swot", "title": "Präventionskette im Kreis",
-                                                  "question": "Wo steht die Präventionskette von der Geburt bis zum Berufseinstieg?"})
+    swot = boards.create_board(
+        planung,
+        meeting,
+        {
+            "kind": "swot",
+            "title": "Präventionskette im Kreis",
+            "question": "Wo steht die Präventionskette von der Geburt bis zum Berufseinstieg?",
+        },
+    )
     guest = boards.BoardGuest(board_id=swot.id, name="Frau Yilmaz (Elternbeirat)")
     db.session.add(guest)
     db.session.flush()
@@ -64,11 +81,18 @@ def run(ctx) -> None:
     ]:
         card = boards.add_card(actor, swot, {"field": field, "text": text})
         card.cluster = cluster
-    vote = boards.create_board(planung, meeting, {"kind": "punktabfrage", "title": "Welche zwei Pilotmaßnahmen?",
-                                                  "dots_per_participant": 3})
-    cards = [boards.add_card(me, vote, {"text": t}) for t in (
-        "Lotsendienst Kita–Grundschule", "Familienbüro im Jobcenter", "Ferienangebote ohne Kosten",
-        "Elterncafé in der Südstadt")]
+    vote = boards.create_board(
+        planung, meeting, {"kind": "punktabfrage", "title": "Welche zwei Pilotmaßnahmen?", "dots_per_participant": 3}
+    )
+    cards = [
+        boards.add_card(me, vote, {"text": t})
+        for t in (
+            "Lotsendienst Kita–Grundschule",
+            "Familienbüro im Jobcenter",
+            "Ferienangebote ohne Kosten",
+            "Elterncafé in der Südstadt",
+        )
+    ]
     voters = []
     for name in ("Herr Brandt", "Frau Schulz", "Frau Demir", "Herr Wolf"):
         g = boards.BoardGuest(board_id=vote.id, name=name)
@@ -79,12 +103,19 @@ def run(ctx) -> None:
         for i in picks:
             boards.give_dot(actor, cards[i])
     db.session.flush()
-    market = boards.create_board(planung, meeting, {"kind": "open_space", "title": "Marktplatz: Was können wir selbst tun?"})
+    market = boards.create_board(
+        planung, meeting, {"kind": "open_space", "title": "Marktplatz: Was können wir selbst tun?"}
+    )
     for text, room, slot, doc in (
-            ("Patenschaften für Kita-Übergänge", "Raum Linde", "11:00–12:00 Uhr",
-             "Sechs Ehrenamtliche bereit; Start nach den Sommerferien; Caritas koordiniert."),
-            ("Kostenfreie Ferienangebote bündeln", "Raum Eiche", "11:00–12:00 Uhr", None),
-            ("Beratung im Familienzentrum", None, None, None)):
+        (
+            "Patenschaften für Kita-Übergänge",
+            "Raum Linde",
+            "11:00–12:00 Uhr",
+            "Sechs Ehrenamtliche bereit; Start nach den Sommerferien; Caritas koordiniert.",
+        ),
+        ("Kostenfreie Ferienangebote bündeln", "Raum Eiche", "11:00–12:00 Uhr", None),
+        ("Beratung im Familienzentrum", None, None, None),
+    ):
         card = boards.add_card(me, market, {"text": text})
         card.room, card.slot, card.documentation = room, slot, doc
     db.session.flush()

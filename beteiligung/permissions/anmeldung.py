@@ -1,4 +1,5 @@
 """Anmeldung: who may look after which login (sessions, two-factor)."""
+
 from __future__ import annotations
 
 

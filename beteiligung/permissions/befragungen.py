@@ -1,4 +1,5 @@
 """Befragungen."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 # of the parent Kreis may READ the survey, its (suppressed) results and its findings;
 # they never edit, code or export raw answers. Without consent they get 404 as before.
 # Citizens and everybody else use the public pages.
+
 
 def can_create_survey(user: Actor, body_id: int | None = None) -> bool:
     s = scope_of(user)
@@ -74,12 +76,21 @@ def can_code_survey(user: Actor, survey: Survey) -> bool:
 
 def _has_shared_surveys(s: Scope) -> bool:
     from models.surveys import Survey
+
     parents = _kreis_reader_body_ids(s)
     if not parents:
         return False
-    return db.session.scalar(select(Survey.id).where(
-        Survey.shared_with_kreis.is_(True),
-        Survey.body_id.in_(select(Body.id).where(Body.parent_id.in_(parents)))).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Survey.id)
+            .where(
+                Survey.shared_with_kreis.is_(True),
+                Survey.body_id.in_(select(Body.id).where(Body.parent_id.in_(parents))),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def can_use_surveys(user: Actor) -> bool:
@@ -95,6 +106,7 @@ def can_use_surveys(user: Actor) -> bool:
 def survey_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: surveys this user may list (mirrors can_view_survey)."""
     from models.surveys import Survey, survey_area
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -105,6 +117,7 @@ def survey_filter(user: Actor) -> ColumnElement[bool]:
         conds.append(Survey.id.in_(select(survey_area.c.survey_id).where(survey_area.c.area_id.in_(s.area_ids))))
     readers = _kreis_reader_body_ids(s)
     if readers:
-        conds.append(Survey.shared_with_kreis.is_(True)
-                     & Survey.body_id.in_(select(Body.id).where(Body.parent_id.in_(readers))))
+        conds.append(
+            Survey.shared_with_kreis.is_(True) & Survey.body_id.in_(select(Body.id).where(Body.parent_id.in_(readers)))
+        )
     return or_(*conds) if conds else false()

@@ -5,6 +5,7 @@ asks the named rules (`can_*`) and read filters (`*_filter`) of the feature modu
 A user's scope is computed once per request (one small query for the body tree) and
 cached on flask.g.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -89,9 +90,7 @@ def scope_of(user: Actor) -> Scope:
                 org_ids_for_body.add(r.organisation.body_id)
         elif r.role == ROLE_POLITICS and r.body_id:
             s.politics_body_ids.add(r.body_id)
-    s.tree_body_ids = _body_tree(
-        s.planner_body_ids | s.area_body_ids | s.politics_body_ids | org_ids_for_body
-    )
+    s.tree_body_ids = _body_tree(s.planner_body_ids | s.area_body_ids | s.politics_body_ids | org_ids_for_body)
     if has_request_context():
         setattr(g, cache_key, s)
     return s

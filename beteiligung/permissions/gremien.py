@@ -1,4 +1,5 @@
 """Gremien und Sitzungen."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -21,8 +22,10 @@ if TYPE_CHECKING:
 # Politik reads the committees of its Kreis. Public committees are readable by every
 # signed-in user (citizens use the separate public pages).
 
+
 def _member_committee_ids(user: Actor) -> set[int]:
     from models import Membership
+
     s = scope_of(user)
 
     def compute() -> set[int]:
@@ -32,6 +35,7 @@ def _member_committee_ids(user: Actor) -> set[int]:
         if getattr(user, "person_id", None):
             conds.append(Membership.person_id == user.person_id)
         return set(db.session.scalars(select(Membership.committee_id).where(or_(*conds)))) if conds else set()
+
     return request_cached(f"_member_committees_{getattr(user, 'id', None)}", compute)
 
 
@@ -62,6 +66,7 @@ def can_view_committee(user: Actor, committee: Committee) -> bool:
 def committee_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: committees this user may see (mirrors can_view_committee)."""
     from models import Committee
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -112,6 +117,7 @@ def can_view_topic_source(user: Actor, topic: TopicProposal) -> bool:
         from models.contracts import Report
 
         from .kontrakte import can_view_report
+
         report = db.session.get(Report, topic.source_id)
         return report is not None and can_view_report(user, report)
     return True
@@ -138,6 +144,7 @@ def can_use_calendar_feed(user: Actor) -> bool:
 def meeting_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: meetings this user may see (those of visible committees)."""
     from models import Committee, Meeting
+
     s = scope_of(user)
     if s.admin:
         return true()

@@ -1,4 +1,5 @@
 """Accounts and administration: users, roles, deputies, audit log, outbox, retention."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from models import RoleAssignment, User
 
     from .core import Actor
+
 
 def can_use_app(user: Actor) -> bool:
     return scope_of(user).authenticated
@@ -43,12 +45,19 @@ def _role_body_expr():
 
     from models import RoleAssignment
     from models.accounts import role_area
+
     return case(
-        (RoleAssignment.role == ROLE_PARTNER,
-         select(Organisation.body_id).where(Organisation.id == RoleAssignment.organisation_id).scalar_subquery()),
-        (RoleAssignment.role == ROLE_AREA_MANAGER,
-         select(func.min(Area.body_id)).join(role_area, role_area.c.area_id == Area.id)
-         .where(role_area.c.role_id == RoleAssignment.id).scalar_subquery()),
+        (
+            RoleAssignment.role == ROLE_PARTNER,
+            select(Organisation.body_id).where(Organisation.id == RoleAssignment.organisation_id).scalar_subquery(),
+        ),
+        (
+            RoleAssignment.role == ROLE_AREA_MANAGER,
+            select(func.min(Area.body_id))
+            .join(role_area, role_area.c.area_id == Area.id)
+            .where(role_area.c.role_id == RoleAssignment.id)
+            .scalar_subquery(),
+        ),
         else_=RoleAssignment.body_id,
     )
 
@@ -59,6 +68,7 @@ def deputy_candidate_filter(user: Actor) -> ColumnElement[bool]:
     from sqlalchemy import exists
 
     from models import RoleAssignment, User
+
     s = scope_of(user)
     base = User.is_enabled.is_(True)
     if s.admin:
@@ -73,14 +83,17 @@ def user_filter(user: Actor) -> ColumnElement[bool]:
     from sqlalchemy import and_, exists
 
     from models import RoleAssignment, User
+
     s = scope_of(user)
     if s.admin:
         return true()
     if not s.planner_body_ids:
         return false()
     role_body = _role_body_expr()
-    outside = exists().where(RoleAssignment.user_id == User.id, or_(
-        RoleAssignment.role == ROLE_ADMIN, role_body.is_(None), role_body.not_in(s.planner_body_ids)))
+    outside = exists().where(
+        RoleAssignment.user_id == User.id,
+        or_(RoleAssignment.role == ROLE_ADMIN, role_body.is_(None), role_body.not_in(s.planner_body_ids)),
+    )
     has_role = exists().where(RoleAssignment.user_id == User.id)
     return and_(has_role, ~outside)
 

@@ -1,4 +1,5 @@
 """Kontrakte und Zielvereinbarungen: contracts, reports, goals, indicators."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -30,12 +31,14 @@ if TYPE_CHECKING:
 
 def _party_contract_ids(user: Actor) -> set[int]:
     from models.contracts import ContractParty
+
     s = scope_of(user)
 
     def compute() -> set[int]:
         if not (s.partner_org_ids or s.planner_body_ids):
             return set()
         return set(db.session.scalars(select(ContractParty.contract_id).where(own_report_party_filter(user))))
+
     return request_cached(f"_party_contracts_{getattr(user, 'id', None)}", compute)
 
 
@@ -57,6 +60,7 @@ def can_manage_contract(user: Actor, contract: Contract) -> bool:
 def contract_manage_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: contracts this user manages (mirrors can_manage_contract)."""
     from models.contracts import Contract
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -80,6 +84,7 @@ def can_view_contract(user: Actor, contract: Contract) -> bool:
 def contract_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition: contracts this user may see (mirrors can_view_contract)."""
     from models.contracts import Contract
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -155,6 +160,7 @@ def can_view_goal(user: Actor, goal: Goal) -> bool:
 
 def goal_filter(user: Actor) -> ColumnElement[bool]:
     from models.contracts import Goal
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -166,6 +172,7 @@ def goal_filter(user: Actor) -> ColumnElement[bool]:
     party = _party_contract_ids(user)
     if party:
         from models.contracts import contract_goal
+
         conds.append(Goal.id.in_(select(contract_goal.c.goal_id).where(contract_goal.c.contract_id.in_(party))))
     return or_(*conds) if conds else false()
 
@@ -193,6 +200,7 @@ def can_view_indicator(user: Actor, indicator: Indicator) -> bool:
 def indicator_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition for Indicator (joined with an outer join to Contract)."""
     from models.contracts import Contract, Indicator
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -203,13 +211,22 @@ def indicator_filter(user: Actor) -> ColumnElement[bool]:
     if party:
         conds.append(Indicator.contract_id.in_(party))
     if (s.planner_body_ids or s.area_ids) and s.tree_body_ids:
-        conds.append(Indicator.body_id.in_(s.tree_body_ids) & (
-            Indicator.contract_id.is_(None) | Indicator.contract_id.in_(
-                select(Contract.id).where(Contract.status != ContractStatus.ENTWURF))))
+        conds.append(
+            Indicator.body_id.in_(s.tree_body_ids)
+            & (
+                Indicator.contract_id.is_(None)
+                | Indicator.contract_id.in_(select(Contract.id).where(Contract.status != ContractStatus.ENTWURF))
+            )
+        )
     if s.politics_body_ids and s.tree_body_ids:
-        conds.append(Indicator.body_id.in_(s.tree_body_ids) & Indicator.sensitive.is_(False) & (
-            Indicator.contract_id.is_(None) | Indicator.contract_id.in_(
-                select(Contract.id).where(Contract.status.in_(PUBLISHED_STATES)))))
+        conds.append(
+            Indicator.body_id.in_(s.tree_body_ids)
+            & Indicator.sensitive.is_(False)
+            & (
+                Indicator.contract_id.is_(None)
+                | Indicator.contract_id.in_(select(Contract.id).where(Contract.status.in_(PUBLISHED_STATES)))
+            )
+        )
     return or_(*conds) if conds else false()
 
 
@@ -217,6 +234,7 @@ def own_report_party_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition on ContractParty: the parties this user reports for (mirrors can_report_for): the
     user's partner organisations and the bodies they plan in."""
     from models.contracts import ContractParty
+
     s = scope_of(user)
     conds = []
     if s.partner_org_ids:

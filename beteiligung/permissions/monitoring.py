@@ -11,6 +11,7 @@ Data sovereignty (like survey release): statistics belong to the Körperschaft o
   the tree once published; the public page shows published editions only.
 - Partners see nothing of the monitoring. Guessed ids of things a user may not see are 404.
 """
+
 from __future__ import annotations
 
 from flask import g, has_request_context
@@ -29,6 +30,7 @@ def _staff_body_ids(s) -> set[int]:
 def _released_body_ids() -> set[int]:
     """Bodies whose values are released to their Kreis (one query per request)."""
     from models.monitoring import MonitoringRelease
+
     cache_key = "_monitoring_released"
     if has_request_context() and hasattr(g, cache_key):
         return getattr(g, cache_key)
@@ -45,6 +47,7 @@ def _child_body_ids(parent_ids: set[int]) -> set[int]:
 
 
 # --- module ----------------------------------------------------------------------------------
+
 
 def can_view_monitoring(user) -> bool:
     """The monitoring pages: staff of a Kreis tree and Politik (published editions only)."""
@@ -76,6 +79,7 @@ def monitoring_body_ids(user) -> set[int] | None:
 
 # --- catalogue ---------------------------------------------------------------------------------
 
+
 def can_view_stat_indicator(user, indicator) -> bool:
     s = scope_of(user)
     return s.admin or (bool(_staff_body_ids(s)) and indicator.body_id in s.tree_body_ids)
@@ -88,6 +92,7 @@ def can_manage_stat_indicator(user, indicator) -> bool:
 def stat_indicator_filter(user):
     """SQL condition on StatIndicator: the catalogue of the user's Kreis tree (staff only)."""
     from models.monitoring import StatIndicator
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -97,6 +102,7 @@ def stat_indicator_filter(user):
 
 
 # --- values ----------------------------------------------------------------------------------------
+
 
 def value_body_ids(user) -> set[int] | None:
     """Bodies whose values (StatValue of their areas) the user may read; None means all."""
@@ -128,6 +134,7 @@ def can_release_values(user, body) -> bool:
 
 # --- index definitions and editions ----------------------------------------------------------------
 
+
 def can_view_index_definition(user, definition) -> bool:
     s = scope_of(user)
     return s.admin or definition.body_id in _staff_body_ids(s)
@@ -139,6 +146,7 @@ def can_manage_index_definition(user, definition) -> bool:
 
 def index_definition_filter(user):
     from models.monitoring import IndexDefinition
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -148,6 +156,7 @@ def index_definition_filter(user):
 
 def can_view_edition(user, edition) -> bool:
     from models.monitoring import EDITION_STATES_PUBLIC, EDITION_STATES_VISIBLE_TO_KREIS
+
     s = scope_of(user)
     if s.admin or edition.body_id in _staff_body_ids(s):
         return True
@@ -160,7 +169,9 @@ def can_view_edition(user, edition) -> bool:
 
 def edition_filter(user):
     """SQL condition on MonitoringEdition (mirrors can_view_edition)."""
-    from models.monitoring import EDITION_STATES_PUBLIC, EDITION_STATES_VISIBLE_TO_KREIS, MonitoringEdition as E
+    from models.monitoring import EDITION_STATES_PUBLIC, EDITION_STATES_VISIBLE_TO_KREIS
+    from models.monitoring import MonitoringEdition as E
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -178,6 +189,7 @@ def edition_filter(user):
 def published_edition_filter():
     """SQL condition on MonitoringEdition: what the public page may show."""
     from models.monitoring import EDITION_STATES_PUBLIC, MonitoringEdition
+
     return MonitoringEdition.status.in_(list(EDITION_STATES_PUBLIC))
 
 
@@ -195,6 +207,7 @@ def can_publish_edition(user, edition) -> bool:
 
 
 # --- maps, Sozialraum-Dossier, Sozialbericht (B2) ------------------------------------------------
+
 
 def can_view_dossier(user, area) -> bool:
     """An area's dossier: staff who may read the values of the area's body (a Kommune's areas

@@ -1,4 +1,5 @@
 """Netzwerkkarte."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 #   where their organisation (or a person of it) is one end; never "nur Sozialplanung";
 # - Politik sees organisations and relations "öffentlich im Kreis", no persons.
 # Persons appear only with consent and not anonymised; relations touching a hidden person are hidden.
+
 
 def can_view_network(user: Actor) -> bool:
     s = scope_of(user)
@@ -81,6 +83,7 @@ def _partner_person_ids_select(org_ids: Iterable[int]):
 def relation_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition on Relation: the visibility rules above (consent is checked on the nodes)."""
     from models.network import Relation
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -93,9 +96,15 @@ def relation_filter(user: Actor) -> ColumnElement[bool]:
     if s.partner_org_ids:
         orgs = s.partner_org_ids
         persons = _partner_person_ids_select(orgs)
-        conds.append((Relation.visibility == Visibility.BETEILIGTE) & or_(
-            Relation.source_org_id.in_(orgs), Relation.target_org_id.in_(orgs),
-            Relation.source_person_id.in_(persons), Relation.target_person_id.in_(persons)))
+        conds.append(
+            (Relation.visibility == Visibility.BETEILIGTE)
+            & or_(
+                Relation.source_org_id.in_(orgs),
+                Relation.target_org_id.in_(orgs),
+                Relation.source_person_id.in_(persons),
+                Relation.target_person_id.in_(persons),
+            )
+        )
     return in_tree & or_(*conds)
 
 
@@ -148,6 +157,7 @@ def can_view_partner_status(user: Actor, entry: PartnerStatus) -> bool:
 def pipeline_filter(user: Actor) -> ColumnElement[bool]:
     """SQL condition on PartnerStatus: the pipeline entries this user may see (mirrors can_view_partner_status)."""
     from models.network import PartnerStatus
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -163,5 +173,10 @@ def can_open_person_node(user: Actor, organisation_id: int | None) -> bool:
 def network_scope_signature(user: Actor) -> dict:
     """What of the user's scope decides what the network shows (part of the analysis cache key)."""
     s = scope_of(user)
-    return {"admin": s.admin, "staff": s.staff, "tree": sorted(s.tree_body_ids),
-            "partner": sorted(s.partner_org_ids), "politics": sorted(s.politics_body_ids)}
+    return {
+        "admin": s.admin,
+        "staff": s.staff,
+        "tree": sorted(s.tree_body_ids),
+        "partner": sorted(s.partner_org_ids),
+        "politics": sorted(s.politics_body_ids),
+    }

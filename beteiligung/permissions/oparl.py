@@ -10,12 +10,13 @@ The public API shows exactly what the public pages show, or less:
 Each rule exists twice, as a Python predicate (for one object) and as a SQL condition (for lists);
 tests/oparl check that both agree.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, select
 
 from beteiligung.permissions import can_manage_committee, scope_of
-from models import AgendaItem, Committee, Meeting, Membership, Person
+from models import AgendaItem, Committee, Meeting, Person
 from models.oparl import PUBLIC_PAPER_STATES, Paper, PublicationConsent
 
 # --- public reads (no login) --------------------------------------------------------------
@@ -36,8 +37,7 @@ def agenda_item_public_filter():
 
 
 def person_public_filter():
-    return and_(Person.anonymised_at.is_(None),
-                exists().where(PublicationConsent.person_id == Person.id))
+    return and_(Person.anonymised_at.is_(None), exists().where(PublicationConsent.person_id == Person.id))
 
 
 def membership_public_filter():
@@ -67,6 +67,7 @@ def is_public_person(person, consent_ids: set[int] | None = None) -> bool:
     if consent_ids is not None:
         return person.id in consent_ids
     from beteiligung.extensions import db
+
     return db.session.get(PublicationConsent, person.id) is not None
 
 
@@ -80,6 +81,7 @@ def is_public_paper(paper) -> bool:
 
 def public_consent_ids() -> set[int]:
     from beteiligung.extensions import db
+
     return set(db.session.scalars(select(PublicationConsent.person_id)))
 
 
@@ -98,8 +100,14 @@ def can_prepare_paper(user, entry) -> bool:
 
 def can_manage_paper(user, paper) -> bool:
     s = scope_of(user)
-    return s.admin or paper.body_id in s.planner_body_ids or (
-        paper.protocol_entry is not None and can_manage_committee(user, paper.protocol_entry.protocol.meeting.committee))
+    return (
+        s.admin
+        or paper.body_id in s.planner_body_ids
+        or (
+            paper.protocol_entry is not None
+            and can_manage_committee(user, paper.protocol_entry.protocol.meeting.committee)
+        )
+    )
 
 
 def can_view_paper(user, paper) -> bool:
@@ -114,6 +122,7 @@ def can_list_papers(user) -> bool:
 def paper_filter(user):
     """Vorlagen this user may see in the staff list: published ones and own drafts."""
     from sqlalchemy import or_, true
+
     s = scope_of(user)
     if s.admin:
         return true()

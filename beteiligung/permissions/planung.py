@@ -9,6 +9,7 @@
 - A decision can be linked by whoever edits its protocol or plans in the Kreis and may read
   it; the linked measure, goal or contract must be managed by the same user.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import false, or_, true
@@ -57,6 +58,7 @@ def can_view_measure(user, measure) -> bool:
 def measure_filter(user):
     """SQL condition: measures this user may see (mirrors can_view_measure)."""
     from models.planung import Measure
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -88,6 +90,7 @@ def can_link_target(user, target) -> bool:
     """The measure, goal or contract a link points to must be managed by the user."""
     from models.contracts import Contract, Goal
     from models.planung import Measure
+
     if isinstance(target, Measure):
         return can_manage_measure(user, target)
     if isinstance(target, Goal):
@@ -104,6 +107,7 @@ def can_view_chain(user) -> bool:
 # --- Planungsvorhaben --------------------------------------------------------------------
 # Planners of the owning body manage a process; staff and Politik of the Kreis read it.
 # Partners see no processes (they see their measures and contracts).
+
 
 def can_create_process(user, body_id=None) -> bool:
     return can_create_measure(user, body_id)
@@ -130,6 +134,7 @@ def can_use_processes(user) -> bool:
 
 def process_filter(user):
     from models.planung import PlanningProcess
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -142,8 +147,10 @@ def process_filter(user):
 # Read: who may see the process (or, for a body, staff and Politik of the Kreis); write the
 # explanations: who manages the process, or the body's planners.
 
+
 def can_view_controlling(user, scope) -> bool:
     from models import Body
+
     if isinstance(scope, Body):
         s = scope_of(user)
         return s.admin or (scope.id in s.tree_body_ids and (s.staff or bool(s.politics_body_ids)))
@@ -152,6 +159,7 @@ def can_view_controlling(user, scope) -> bool:
 
 def can_explain_deviations(user, scope) -> bool:
     from models import Body
+
     if isinstance(scope, Body):
         s = scope_of(user)
         return s.admin or scope.id in s.planner_body_ids
@@ -162,6 +170,7 @@ def can_explain_deviations(user, scope) -> bool:
 # Planners of the owning body run a consultation; staff of the Kreis read it; partner
 # representatives of an invited organisation see it once it is sent, submit their own
 # organisation's statement and see only that one. Politik reads the overview.
+
 
 def can_create_consultation(user, body_id=None) -> bool:
     return can_create_measure(user, body_id)
@@ -206,8 +215,10 @@ def can_view_statement(user, statement) -> bool:
 
 
 def consultation_filter(user):
-    from models.planung import Consultation, ConsultationParticipant
     from sqlalchemy import select
+
+    from models.planung import Consultation, ConsultationParticipant
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -217,7 +228,12 @@ def consultation_filter(user):
     if (s.staff or s.politics_body_ids) and s.tree_body_ids:
         conds.append(Consultation.body_id.in_(s.tree_body_ids) & Consultation.sent_at.is_not(None))
     if s.partner_org_ids:
-        conds.append(Consultation.sent_at.is_not(None) & Consultation.id.in_(
-            select(ConsultationParticipant.consultation_id)
-            .where(ConsultationParticipant.organisation_id.in_(s.partner_org_ids))))
+        conds.append(
+            Consultation.sent_at.is_not(None)
+            & Consultation.id.in_(
+                select(ConsultationParticipant.consultation_id).where(
+                    ConsultationParticipant.organisation_id.in_(s.partner_org_ids)
+                )
+            )
+        )
     return or_(*conds) if conds else false()

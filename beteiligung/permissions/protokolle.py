@@ -1,4 +1,5 @@
 """Protokoll, Beschlüsse, Nachhalten."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 # the meeting, except that a draft (Entwurf) is only visible to editors, and
 # Politik (without staff or member rights) reads decisions and the Kurzfassung only.
 
+
 def _meeting_role_names(user: Actor, meeting: Meeting) -> set[str]:
     """The roles the user holds in this meeting: roles held by the person the account is linked to."""
     pid = getattr(user, "person_id", None)
@@ -41,14 +43,19 @@ def _meeting_role_names(user: Actor, meeting: Meeting) -> set[str]:
 def _role_meeting_ids(user: Actor):
     """SQL: ids of the meetings in which the user (through their person) holds a role."""
     from models.protocols import MeetingRole
+
     pid = getattr(user, "person_id", None)
     return select(MeetingRole.meeting_id).where(MeetingRole.person_id == pid if pid is not None else false())
 
 
 def _politics_only(user: Actor, committee: Committee) -> bool:
     s = scope_of(user)
-    return (bool(s.politics_body_ids) and not s.staff
-            and committee.id not in _member_committee_ids(user) and not committee.is_public)
+    return (
+        bool(s.politics_body_ids)
+        and not s.staff
+        and committee.id not in _member_committee_ids(user)
+        and not committee.is_public
+    )
 
 
 def can_edit_protocol(user: Actor, meeting: Meeting) -> bool:
@@ -93,8 +100,12 @@ def can_read_decisions(user: Actor, meeting: Meeting) -> bool:
 
 def can_object_protocol(user: Actor, meeting: Meeting) -> bool:
     protocol = getattr(meeting, "protocol", None)
-    return (protocol is not None and protocol.status == ProtocolStatus.ZUR_ABSTIMMUNG
-            and can_view_protocol(user, meeting) and not _politics_only(user, meeting.committee))
+    return (
+        protocol is not None
+        and protocol.status == ProtocolStatus.ZUR_ABSTIMMUNG
+        and can_view_protocol(user, meeting)
+        and not _politics_only(user, meeting.committee)
+    )
 
 
 def can_read_entry(user: Actor, entry: ProtocolEntry) -> bool:
@@ -149,6 +160,7 @@ def followup_filter(user: Actor) -> ColumnElement[bool]:
 
     from models import Committee
     from models.protocols import Protocol
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -158,15 +170,21 @@ def followup_filter(user: Actor) -> ColumnElement[bool]:
         manageable.append(Committee.body_id.in_(s.planner_body_ids))
     if s.area_ids:
         from models.committees import committee_area
-        manageable.append(Committee.id.in_(
-            select(committee_area.c.committee_id).where(committee_area.c.area_id.in_(s.area_ids))))
+
+        manageable.append(
+            Committee.id.in_(select(committee_area.c.committee_id).where(committee_area.c.area_id.in_(s.area_ids)))
+        )
     from models import Meeting
+
     draft_ok = or_(Protocol.status != ProtocolStatus.ENTWURF, Meeting.id.in_(_role_meeting_ids(user)), *manageable)
     # Entries of non-public TOPs: only for who may see non-public TOPs (mirrors can_view_internal_items).
     from models import AgendaItem
     from models.protocols import ProtocolEntry
-    internal = [ProtocolEntry.agenda_item_id.is_(None),
-                ProtocolEntry.agenda_item_id.in_(select(AgendaItem.id).where(AgendaItem.is_public.is_(True)))]
+
+    internal = [
+        ProtocolEntry.agenda_item_id.is_(None),
+        ProtocolEntry.agenda_item_id.in_(select(AgendaItem.id).where(AgendaItem.is_public.is_(True))),
+    ]
     if s.tree_body_ids and (s.planner_body_ids or s.area_ids or s.politics_body_ids):
         internal.append(Committee.body_id.in_(s.tree_body_ids))
     member = _member_committee_ids(user)
@@ -185,6 +203,7 @@ def attendance_filter(user: Actor) -> ColumnElement[bool]:
     from models import Committee, Meeting
     from models.committees import committee_area
     from models.protocols import Protocol
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -192,8 +211,9 @@ def attendance_filter(user: Actor) -> ColumnElement[bool]:
     if s.planner_body_ids:
         editable.append(Committee.body_id.in_(s.planner_body_ids))
     if s.area_ids:
-        editable.append(Committee.id.in_(select(committee_area.c.committee_id)
-                                         .where(committee_area.c.area_id.in_(s.area_ids))))
+        editable.append(
+            Committee.id.in_(select(committee_area.c.committee_id).where(committee_area.c.area_id.in_(s.area_ids)))
+        )
     published = exists().where(Protocol.meeting_id == Meeting.id, Protocol.status != ProtocolStatus.ENTWURF)
     if not s.staff:
         member = _member_committee_ids(user)

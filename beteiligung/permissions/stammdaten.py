@@ -1,4 +1,5 @@
 """Stammdaten: bodies, areas, organisations, persons, taxonomies."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .core import Actor
 
 # --- master data -------------------------------------------------------------
+
 
 def can_read_masterdata(user: Actor) -> bool:
     """Bodies, areas, organisations and taxonomies are shared within a Kreis."""

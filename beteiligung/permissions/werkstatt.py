@@ -5,6 +5,7 @@ the Sozialraummanagement of its areas, admins) creates, reads (names and answers
 invitees, like the invitation list) and decides it. Invitees answer through their token
 link without an account; that needs no permission function.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import false, or_, select, true
@@ -35,6 +36,7 @@ def managed_committee_filter(user):
     """SQL condition: committees this user manages (mirrors can_manage_committee)."""
     from models import Committee
     from models.committees import committee_area
+
     s = scope_of(user)
     if s.admin:
         return true()
@@ -42,8 +44,9 @@ def managed_committee_filter(user):
     if s.planner_body_ids:
         conds.append(Committee.body_id.in_(s.planner_body_ids))
     if s.area_ids:
-        conds.append(Committee.id.in_(select(committee_area.c.committee_id)
-                                      .where(committee_area.c.area_id.in_(s.area_ids))))
+        conds.append(
+            Committee.id.in_(select(committee_area.c.committee_id).where(committee_area.c.area_id.in_(s.area_ids)))
+        )
     return or_(*conds) if conds else false()
 
 
@@ -51,6 +54,7 @@ def poll_filter(user):
     """SQL condition: date polls this user may list (those of committees they manage)."""
     from models import Committee
     from models.werkstatt import DatePoll
+
     return DatePoll.committee_id.in_(select(Committee.id).where(managed_committee_filter(user)))
 
 
@@ -66,10 +70,12 @@ BOARD_MODERATOR_ROLES = ("moderation", "sitzungsleitung")
 
 def _invited_meeting_ids(user) -> set[int]:
     from models import Invitation
+
     person_id = getattr(user, "person_id", None)
     if not person_id:
         return set()
     from beteiligung.extensions import db
+
     return set(db.session.scalars(select(Invitation.meeting_id).where(Invitation.person_id == person_id)))
 
 
@@ -77,6 +83,7 @@ def can_moderate_board(user, meeting) -> bool:
     """Create boards in a meeting and arrange them (meeting = the board's meeting)."""
     from beteiligung.permissions import can_manage_meeting
     from beteiligung.permissions.protokolle import _meeting_role_names
+
     if not scope_of(user).authenticated:
         return False
     return can_manage_meeting(user, meeting) or bool(_meeting_role_names(user, meeting) & set(BOARD_MODERATOR_ROLES))
@@ -87,6 +94,7 @@ def can_take_part(user, meeting) -> bool:
     from beteiligung.permissions import can_view_meeting
     from beteiligung.permissions.gremien import _member_committee_ids
     from beteiligung.permissions.protokolle import _meeting_role_names
+
     if not scope_of(user).authenticated or not can_view_meeting(user, meeting):
         return False
     if can_moderate_board(user, meeting) or _meeting_role_names(user, meeting):
@@ -106,10 +114,12 @@ def can_edit_board(user, board) -> bool:
 def can_move_results(user, board) -> bool:
     """Cards into the protocol (needs protocol rights too) or the Themenspeicher."""
     from beteiligung.permissions import can_edit_protocol
+
     return can_edit_board(user, board) and can_edit_protocol(user, board.meeting)
 
 
 def guests_may_join(board) -> bool:
     """Guests join while the meeting is not finished and the board is open."""
     from models.werkstatt import BOARD_ACTIVE_MEETING_STATES, BoardStatus
+
     return board.status == BoardStatus.OFFEN and board.meeting.status in BOARD_ACTIVE_MEETING_STATES

@@ -6,6 +6,7 @@ entry. The caller's unit of work (beteiligung/uow.py: the request, a CLI
 command, a job) commits once or rolls everything back. Views translate the
 exceptions below into German messages and 4xx responses (views/forms.submit).
 """
+
 from __future__ import annotations
 
 
@@ -47,10 +48,13 @@ class Conflict(ServiceError):
 
     status = 409
 
-    def __init__(self, message: str = (
-        "Dieser Eintrag wurde inzwischen von jemand anderem geändert. "
-        "Ihre Eingaben sind unten erhalten; bitte prüfen Sie die aktuelle Fassung und speichern Sie erneut."
-    )):
+    def __init__(
+        self,
+        message: str = (
+            "Dieser Eintrag wurde inzwischen von jemand anderem geändert. "
+            "Ihre Eingaben sind unten erhalten; bitte prüfen Sie die aktuelle Fassung und speichern Sie erneut."
+        ),
+    ):
         super().__init__(message)
 
 

@@ -1,4 +1,5 @@
 """Login with throttling, invitations with one-time activation links, password reset, roles."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,18 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.uow import durable
 from models import (
-    ROLE_ADMIN, ROLE_AREA_MANAGER, ROLE_LABELS, ROLE_PARTNER, ROLE_PLANNER, ROLE_POLITICS,
-    Area, LoginFailure, Organisation, RoleAssignment, User, utcnow,
+    ROLE_ADMIN,
+    ROLE_AREA_MANAGER,
+    ROLE_LABELS,
+    ROLE_PARTNER,
+    ROLE_PLANNER,
+    ROLE_POLITICS,
+    Area,
+    LoginFailure,
+    Organisation,
+    RoleAssignment,
+    User,
+    utcnow,
 )
 
 from . import NotFound, ValidationError, ensure_version, require
@@ -52,6 +63,7 @@ def authenticate(email: str, password: str, client: str) -> User | None:
     Raises ValidationError while the e-mail or the client is locked out.
     """
     from .anmeldung.sitzungen import dummy_password_check
+
     email = (email or "").strip().lower()
     # The password hash is read and checked (scrypt, ~0.4 s) outside the unit of work: on SQLite a
     # login request holds the write lock from its first query on, so the slow check comes first.
@@ -83,6 +95,7 @@ def authenticate(email: str, password: str, client: str) -> User | None:
 
 
 # --- tokens ------------------------------------------------------------------
+
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"beteiligung-{purpose}")
@@ -139,15 +152,19 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_enabled or user.password_hash is None:
         return
     link = current_app.config["BASE_URL"] + url_for("auth.reset", token=make_token(user, "reset"))
-    queue(user.email, "Passwort zurücksetzen – beteiligung",
-          f"Guten Tag {user.display_name},\n\nüber diesen Link können Sie ein neues Passwort setzen "
-          f"(gültig {current_app.config['TOKEN_MAX_AGE_HOURS']} Stunden, einmal verwendbar):\n\n{link}\n\n"
-          "Wenn Sie das nicht angefordert haben, können Sie diese Nachricht ignorieren.\n",
-          category="konto")
+    queue(
+        user.email,
+        "Passwort zurücksetzen – beteiligung",
+        f"Guten Tag {user.display_name},\n\nüber diesen Link können Sie ein neues Passwort setzen "
+        f"(gültig {current_app.config['TOKEN_MAX_AGE_HOURS']} Stunden, einmal verwendbar):\n\n{link}\n\n"
+        "Wenn Sie das nicht angefordert haben, können Sie diese Nachricht ignorieren.\n",
+        category="konto",
+    )
     db.session.flush()
 
 
 # --- users and roles ---------------------------------------------------------
+
 
 def _role_body_id(values: dict) -> int | None:
     role = values["role"]
@@ -187,8 +204,10 @@ def invite_user(actor, email: str, display_name: str, role_values: dict, person_
         errors["email"] = "Für diese E-Mail-Adresse gibt es bereits ein Konto."
     if errors:
         raise ValidationError(errors)
-    require(perm.can_grant_role(actor, role_values["role"], _role_body_id(role_values)),
-            "Diese Rolle dürfen Sie nicht vergeben.")
+    require(
+        perm.can_grant_role(actor, role_values["role"], _role_body_id(role_values)),
+        "Diese Rolle dürfen Sie nicht vergeben.",
+    )
     user = User(email=email, display_name=display_name.strip(), person_id=person_id)
     db.session.add(user)
     db.session.flush()
@@ -204,17 +223,22 @@ def send_activation(actor, user: User) -> None:
     if user.password_hash is not None:
         raise ValidationError("Dieses Konto ist bereits aktiviert.")
     link = current_app.config["BASE_URL"] + url_for("auth.activate", token=make_token(user, "activate"))
-    queue(user.email, "Ihr Zugang zu beteiligung",
-          f"Guten Tag {user.display_name},\n\n{actor.display_name} hat Sie zur Plattform beteiligung "
-          f"eingeladen. Über diesen Link setzen Sie Ihr Passwort (gültig "
-          f"{current_app.config['TOKEN_MAX_AGE_HOURS']} Stunden, einmal verwendbar):\n\n{link}\n",
-          category="konto")
+    queue(
+        user.email,
+        "Ihr Zugang zu beteiligung",
+        f"Guten Tag {user.display_name},\n\n{actor.display_name} hat Sie zur Plattform beteiligung "
+        f"eingeladen. Über diesen Link setzen Sie Ihr Passwort (gültig "
+        f"{current_app.config['TOKEN_MAX_AGE_HOURS']} Stunden, einmal verwendbar):\n\n{link}\n",
+        category="konto",
+    )
     db.session.flush()
 
 
 def _add_role(user: User, values: dict) -> RoleAssignment:
     role = RoleAssignment(
-        user=user, role=values["role"], function_title=values.get("function_title") or None,
+        user=user,
+        role=values["role"],
+        function_title=values.get("function_title") or None,
         body_id=values.get("body_id") if values["role"] in (ROLE_PLANNER, ROLE_POLITICS, ROLE_ADMIN) else None,
         organisation_id=values.get("organisation_id") if values["role"] == ROLE_PARTNER else None,
         areas=list(values.get("areas") or []) if values["role"] == ROLE_AREA_MANAGER else [],
@@ -252,8 +276,14 @@ def set_deputy(actor, role: RoleAssignment, deputy: User | None, active: bool) -
     before = {"vertretung": str(role.deputy) if role.deputy else None, "aktiv": role.deputy_active}
     role.deputy = deputy
     role.deputy_active = bool(active and deputy is not None)
-    record(actor, "deputy", role.user, before,
-           {"vertretung": str(deputy) if deputy else None, "aktiv": role.deputy_active}, "Vertretung geändert")
+    record(
+        actor,
+        "deputy",
+        role.user,
+        before,
+        {"vertretung": str(deputy) if deputy else None, "aktiv": role.deputy_active},
+        "Vertretung geändert",
+    )
     db.session.flush()
 
 
@@ -271,8 +301,13 @@ def set_enabled(actor, user: User, enabled: bool, version) -> None:
 
 def create_user_direct(email: str, display_name: str, password: str, roles: list[dict], person_id=None) -> User:
     """For the CLI and demo data: an active account with a known password."""
-    user = User(email=email.lower(), display_name=display_name, password_hash=hash_password(password),
-                activated_at=utcnow(), person_id=person_id)
+    user = User(
+        email=email.lower(),
+        display_name=display_name,
+        password_hash=hash_password(password),
+        activated_at=utcnow(),
+        person_id=person_id,
+    )
     db.session.add(user)
     db.session.flush()
     for values in roles:
@@ -288,7 +323,16 @@ def get_user(user_id: int) -> User:
 
 
 __all__ = [
-    "authenticate", "invite_user", "send_activation", "set_password_with_token", "request_password_reset",
-    "add_role", "remove_role", "set_deputy", "set_enabled", "create_user_direct", "Area",
+    "authenticate",
+    "invite_user",
+    "send_activation",
+    "set_password_with_token",
+    "request_password_reset",
+    "add_role",
+    "remove_role",
+    "set_deputy",
+    "set_enabled",
+    "create_user_direct",
+    "Area",
     "ROLE_ADMIN",
 ]

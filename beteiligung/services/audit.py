@@ -1,10 +1,12 @@
 """Audit log writer and the snapshot of a record's fields."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 
 from beteiligung.extensions import db
 from models import AuditEntry

@@ -6,12 +6,13 @@ stable per meeting (Meeting.ical_uid) and SEQUENCE = Meeting.ical_sequence,
 DTSTART/DTEND with TZID=Europe/Berlin and a VTIMEZONE, ORGANIZER, and for
 REQUEST/CANCEL exactly the one invitee as ATTENDEE.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from datetime import timezone
+from datetime import UTC
 
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -30,12 +31,14 @@ _line, _text = single_line, clean_text  # iCalendar: single-line properties, DES
 
 
 def _aware(dt):
-    return dt.replace(tzinfo=timezone.utc).astimezone(BERLIN)
+    return dt.replace(tzinfo=UTC).astimezone(BERLIN)
 
 
 def organizer_address(meeting: Meeting) -> vCalAddress:
     org = vCalAddress(f"mailto:{current_app.config['MAIL_FROM']}")
-    org.params["CN"] = vText(_line(f"Sozialplanung {meeting.committee.body.name}" if meeting.committee.body else "Sozialplanung"))
+    org.params["CN"] = vText(
+        _line(f"Sozialplanung {meeting.committee.body.name}" if meeting.committee.body else "Sozialplanung")
+    )
     return org
 
 
@@ -65,11 +68,17 @@ def _event(meeting: Meeting, public_only: bool = False, extra: str = "") -> Even
     ev = Event()
     ev.add("uid", meeting.ical_uid)
     ev.add("sequence", meeting.ical_sequence)
-    ev.add("dtstamp", utcnow().replace(tzinfo=timezone.utc))
+    ev.add("dtstamp", utcnow().replace(tzinfo=UTC))
     ev.add("dtstart", _aware(meeting.start))
     ev.add("dtend", _aware(meeting.end))
-    ev.add("summary", _line(f"{meeting.committee.name}: {meeting.title}" if meeting.committee.name not in meeting.title
-                            else meeting.title))
+    ev.add(
+        "summary",
+        _line(
+            f"{meeting.committee.name}: {meeting.title}"
+            if meeting.committee.name not in meeting.title
+            else meeting.title
+        ),
+    )
     location = _line(meeting.location or meeting.online_url)
     if location:
         ev.add("location", location)
@@ -122,6 +131,7 @@ def publish_ics(meetings, name: str, public_only: bool) -> bytes:
     cal.add_missing_timezones()
     if not any(True for _ in cal.walk("VTIMEZONE")):
         from icalendar import Timezone
+
         cal.add_component(Timezone.from_tzid("Europe/Berlin"))
     return cal.to_ical()
 
@@ -135,6 +145,7 @@ def single_publish_ics(meeting: Meeting, public_only: bool = True, extra: str = 
 
 # --- feeds ----------------------------------------------------------------------
 
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -142,6 +153,7 @@ def _hash(token: str) -> str:
 def create_feed(user) -> str:
     """A new personal feed; revokes the previous ones. Returns the secret token (shown once)."""
     from beteiligung import permissions as perm
+
     require(perm.can_use_calendar_feed(user))
     revoke_feeds(user)
     token = secrets.token_urlsafe(32)
@@ -151,24 +163,30 @@ def create_feed(user) -> str:
 
 def revoke_feeds(user) -> int:
     n = 0
-    for f in db.session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == user.id,
-                                                            CalendarFeed.revoked_at.is_(None))):
+    for f in db.session.scalars(
+        select(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+    ):
         f.revoked_at = utcnow()
         n += 1
     return n
 
 
 def active_feed(user) -> CalendarFeed | None:
-    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id,
-                                                         CalendarFeed.revoked_at.is_(None)))
+    return db.session.scalar(
+        select(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+    )
 
 
 def feed_for_token(token: str) -> CalendarFeed:
     if not token or len(token) > 100:
         raise NotFound("Dieser Kalender-Link ist ungültig oder wurde widerrufen.")
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token)))
-    if (feed is None or feed.revoked_at is not None or not hmac.compare_digest(feed.token_hash, _hash(token))
-            or not feed.user.is_enabled):  # a disabled account's links stop working like its login
+    if (
+        feed is None
+        or feed.revoked_at is not None
+        or not hmac.compare_digest(feed.token_hash, _hash(token))
+        or not feed.user.is_enabled
+    ):  # a disabled account's links stop working like its login
         raise NotFound("Dieser Kalender-Link ist ungültig oder wurde widerrufen.")
     return feed
 
@@ -183,19 +201,30 @@ def personal_feed(feed: CalendarFeed) -> bytes:
     side_write(lambda conn: conn.execute(table.update().where(table.c.id == feed.id).values(last_used_at=utcnow())))
     meetings = []
     if user.person_id:
-        meetings = db.session.scalars(
-            select(Meeting).join(Invitation, Invitation.meeting_id == Meeting.id)
-            .where(Invitation.person_id == user.person_id)
-            .options(joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items))
-            .order_by(Meeting.start)
-        ).unique().all()
+        meetings = (
+            db.session.scalars(
+                select(Meeting)
+                .join(Invitation, Invitation.meeting_id == Meeting.id)
+                .where(Invitation.person_id == user.person_id)
+                .options(joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items))
+                .order_by(Meeting.start)
+            )
+            .unique()
+            .all()
+        )
     return publish_ics(meetings, f"Sitzungen – {user.display_name}", public_only=False)
 
 
 def public_feed() -> bytes:
-    meetings = db.session.scalars(
-        select(Meeting).join(Committee).where(Meeting.is_public.is_(True), Committee.is_public.is_(True))
-        .options(joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items))
-        .order_by(Meeting.start)
-    ).unique().all()
+    meetings = (
+        db.session.scalars(
+            select(Meeting)
+            .join(Committee)
+            .where(Meeting.is_public.is_(True), Committee.is_public.is_(True))
+            .options(joinedload(Meeting.committee).joinedload(Committee.body), selectinload(Meeting.agenda_items))
+            .order_by(Meeting.start)
+        )
+        .unique()
+        .all()
+    )
     return publish_ics(meetings, "Öffentliche Sitzungen", public_only=True)

@@ -7,11 +7,12 @@ this module:
     from beteiligung.services.coding import register_followup_provider
     register_followup_provider("kontrakte", lambda finding: [FollowUp(...), ...])
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
@@ -25,8 +26,8 @@ from beteiligung.services.surveys import _text
 from models import Committee, Term, TopicProposal
 from models.surveys import Code, CodedMark, Coding, Finding, Survey, SurveyAnswer, SurveyResponse
 
-
 # --- agreement (pure functions) --------------------------------------------------
+
 
 def percent_agreement(a: list, b: list) -> float:
     if len(a) != len(b) or not a:
@@ -48,17 +49,20 @@ def cohens_kappa(a: list, b: list) -> float:
 def agreement_for_survey(survey: Survey) -> list[dict]:
     """Per code: percent agreement and kappa (code applied yes/no) over answers coded by both slots."""
     marks = db.session.execute(
-        select(CodedMark.answer_id, CodedMark.slot).join(SurveyAnswer, SurveyAnswer.id == CodedMark.answer_id)
+        select(CodedMark.answer_id, CodedMark.slot)
+        .join(SurveyAnswer, SurveyAnswer.id == CodedMark.answer_id)
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey.id)).all()
+        .where(SurveyResponse.survey_id == survey.id)
+    ).all()
     slots: dict[int, set] = {}
     for aid, slot in marks:
         slots.setdefault(aid, set()).add(slot)
     both = sorted(aid for aid, s in slots.items() if s >= {1, 2})
     if not both:
         return []
-    codings = db.session.execute(select(Coding.answer_id, Coding.code_id, Coding.slot)
-                                 .where(Coding.answer_id.in_(both))).all()
+    codings = db.session.execute(
+        select(Coding.answer_id, Coding.code_id, Coding.slot).where(Coding.answer_id.in_(both))
+    ).all()
     applied = {(aid, cid, slot) for aid, cid, slot in codings}
     out = []
     for code in codebook(survey):
@@ -70,12 +74,15 @@ def agreement_for_survey(survey: Survey) -> list[dict]:
 
 # --- codebook --------------------------------------------------------------------
 
+
 def codebook(survey: Survey) -> list[Code]:
     """Codes of this survey plus shared codes of its Körperschaft, parents before children."""
     codes = db.session.scalars(
-        select(Code).options(selectinload(Code.parent))
+        select(Code)
+        .options(selectinload(Code.parent))
         .where(Code.body_id == survey.body_id, (Code.survey_id == survey.id) | Code.survey_id.is_(None))
-        .order_by(Code.position, Code.name)).all()
+        .order_by(Code.position, Code.name)
+    ).all()
     children: dict = {}
     for c in codes:
         children.setdefault(c.parent_id, []).append(c)
@@ -86,6 +93,7 @@ def codebook(survey: Survey) -> list[Code]:
             c.depth = depth
             ordered.append(c)
             walk(c.id, depth + 1)
+
     walk(None, 0)
     return ordered
 
@@ -115,27 +123,34 @@ def save_code(user, survey: Survey, data: dict, code: Code | None = None) -> Cod
 def free_text_answers(survey: Survey) -> list[SurveyAnswer]:
     """All free-text answers (Freitext and "Sonstiges"), in a stable order not tied to submission."""
     rows = db.session.scalars(
-        select(SurveyAnswer).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        select(SurveyAnswer)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.text_value.is_not(None))
         .options(selectinload(SurveyAnswer.question))
-        .order_by(SurveyAnswer.question_id, SurveyAnswer.id)).all()
+        .order_by(SurveyAnswer.question_id, SurveyAnswer.id)
+    ).all()
     return list(rows)
 
 
 def codings_of(answer_ids: list[int], slot: int) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {aid: set() for aid in answer_ids}
     if answer_ids:
-        for aid, cid in db.session.execute(select(Coding.answer_id, Coding.code_id)
-                                           .where(Coding.answer_id.in_(answer_ids), Coding.slot == slot)):
+        for aid, cid in db.session.execute(
+            select(Coding.answer_id, Coding.code_id).where(Coding.answer_id.in_(answer_ids), Coding.slot == slot)
+        ):
             out[aid].add(cid)
     return out
 
 
 def coded_answer_ids(survey: Survey, slot: int) -> set[int]:
-    return set(db.session.scalars(
-        select(CodedMark.answer_id).join(SurveyAnswer, SurveyAnswer.id == CodedMark.answer_id)
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey.id, CodedMark.slot == slot)))
+    return set(
+        db.session.scalars(
+            select(CodedMark.answer_id)
+            .join(SurveyAnswer, SurveyAnswer.id == CodedMark.answer_id)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyResponse.survey_id == survey.id, CodedMark.slot == slot)
+        )
+    )
 
 
 def code_answer(user, survey: Survey, answer_id: int, code_ids: list[int], slot: int) -> None:
@@ -143,8 +158,11 @@ def code_answer(user, survey: Survey, answer_id: int, code_ids: list[int], slot:
     require(perm.can_code_survey(user, survey))
     if slot not in (1, 2):
         raise ValidationError("Ungültige Codierrunde.")
-    answer = db.session.scalar(select(SurveyAnswer).join(SurveyResponse)
-                               .where(SurveyAnswer.id == answer_id, SurveyResponse.survey_id == survey.id))
+    answer = db.session.scalar(
+        select(SurveyAnswer)
+        .join(SurveyResponse)
+        .where(SurveyAnswer.id == answer_id, SurveyResponse.survey_id == survey.id)
+    )
     if answer is None or answer.text_value is None:
         raise NotFound()
     valid = {c.id for c in codebook(survey)}
@@ -162,15 +180,18 @@ def code_response_sets(survey: Survey, slot: int = 1) -> dict[int, set[int]]:
     """code id → set of response ids with that code (for frequencies)."""
     out: dict[int, set[int]] = {}
     rows = db.session.execute(
-        select(Coding.code_id, SurveyAnswer.response_id).join(SurveyAnswer, SurveyAnswer.id == Coding.answer_id)
+        select(Coding.code_id, SurveyAnswer.response_id)
+        .join(SurveyAnswer, SurveyAnswer.id == Coding.answer_id)
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey.id, Coding.slot == slot)).all()
+        .where(SurveyResponse.survey_id == survey.id, Coding.slot == slot)
+    ).all()
     for cid, rid in rows:
         out.setdefault(cid, set()).add(rid)
     return out
 
 
 # --- findings --------------------------------------------------------------------
+
 
 def save_finding(user, survey: Survey, data: dict, finding: Finding | None = None, version=None) -> Finding:
     require(perm.can_manage_survey(user, survey))
@@ -179,8 +200,9 @@ def save_finding(user, survey: Survey, data: dict, finding: Finding | None = Non
     errors = {}
     title = _text(data.get("title"), 300, "Titel", errors, "title", required=True)
     text = _text(data.get("text"), 10000, "Befund", errors, "text")
-    themen = db.session.scalars(select(Term).where(Term.id.in_(data.get("thema_ids") or []),
-                                                   Term.vocabulary == "thema")).all()
+    themen = db.session.scalars(
+        select(Term).where(Term.id.in_(data.get("thema_ids") or []), Term.vocabulary == "thema")
+    ).all()
     if len(themen) != len(set(data.get("thema_ids") or [])):
         errors["thema_ids"] = "Ungültiges Thema."
     survey_area_ids = {a.id for a in survey.areas}
@@ -193,9 +215,15 @@ def save_finding(user, survey: Survey, data: dict, finding: Finding | None = Non
     quote_ids = set(data.get("quote_ids") or [])
     quotes = []
     if quote_ids:
-        quotes = db.session.scalars(select(SurveyAnswer).join(SurveyResponse).where(
-            SurveyAnswer.id.in_(quote_ids), SurveyResponse.survey_id == survey.id,
-            SurveyAnswer.text_value.is_not(None))).all()
+        quotes = db.session.scalars(
+            select(SurveyAnswer)
+            .join(SurveyResponse)
+            .where(
+                SurveyAnswer.id.in_(quote_ids),
+                SurveyResponse.survey_id == survey.id,
+                SurveyAnswer.text_value.is_not(None),
+            )
+        ).all()
         if len(quotes) != len(quote_ids):
             errors["quote_ids"] = "Ungültiges Zitat."
     if errors:
@@ -217,13 +245,16 @@ def save_finding(user, survey: Survey, data: dict, finding: Finding | None = Non
 
 def send_to_committee(user, finding: Finding, committee_id: int) -> TopicProposal:
     require(perm.can_manage_survey(user, finding.survey))
-    committee = db.session.scalar(select(Committee).where(Committee.id == committee_id,
-                                                          perm.committee_filter(user)))
+    committee = db.session.scalar(select(Committee).where(Committee.id == committee_id, perm.committee_filter(user)))
     if committee is None:
         raise ValidationError({"committee_id": "Bitte ein Gremium wählen, das Sie sehen dürfen."})
-    existing = db.session.scalar(select(TopicProposal).where(
-        TopicProposal.source_type == "befund", TopicProposal.source_id == finding.id,
-        TopicProposal.committee_id == committee.id))
+    existing = db.session.scalar(
+        select(TopicProposal).where(
+            TopicProposal.source_type == "befund",
+            TopicProposal.source_id == finding.id,
+            TopicProposal.committee_id == committee.id,
+        )
+    )
     if existing is not None:
         raise ValidationError({"committee_id": "Dieser Befund liegt dort bereits im Themenspeicher."})
     label = f"Befund aus Befragung „{finding.survey.title}“"
@@ -241,20 +272,27 @@ def send_to_committee(user, finding: Finding, committee_id: int) -> TopicProposa
 #         return {g.source_finding_id: [FollowUp("Ziel", g.title, g.status)] for g in db.session.scalars(goals)}
 #     register_followup_provider("kontrakte", _goal_lines)
 
+
 def finding_choices(user) -> list[Finding]:
     """Findings a user may link (e.g. to a goal): those of surveys the user may see."""
-    return list(db.session.scalars(
-        select(Finding).join(Survey, Survey.id == Finding.survey_id).where(perm.survey_filter(user))
-        .options(selectinload(Finding.survey)).order_by(Finding.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Finding)
+            .join(Survey, Survey.id == Finding.survey_id)
+            .where(perm.survey_filter(user))
+            .options(selectinload(Finding.survey))
+            .order_by(Finding.id.desc())
+        )
+    )
 
 
 @dataclass
 class FollowUp:
     kind: str  # e.g. "Themenspeicher", "Tagesordnung", "Beschluss", "Aufgabe", "Ziel"
     text: str
-    status: Optional[str] = None
-    date: Optional[object] = None
-    url: Optional[str] = None
+    status: str | None = None
+    date: object | None = None
+    url: str | None = None
 
 
 FOLLOWUP_PROVIDERS: dict[str, Callable[[list[Finding]], dict[int, list[FollowUp]]]] = {}
@@ -266,29 +304,42 @@ def register_followup_provider(name: str, provider: Callable[[list[Finding]], di
 
 
 def _topic_followups(findings: list[Finding]) -> dict[int, list[FollowUp]]:
-    from models import AgendaItem, Meeting
     from sqlalchemy.orm import joinedload
+
+    from models import AgendaItem, Meeting
+
     ids = [f.id for f in findings]
     out: dict[int, list[FollowUp]] = {}
     if not ids:
         return out
     topics = db.session.scalars(
-        select(TopicProposal).where(TopicProposal.source_type == "befund", TopicProposal.source_id.in_(ids))
-        .options(joinedload(TopicProposal.committee),
-                 joinedload(TopicProposal.agenda_item).joinedload(AgendaItem.meeting).joinedload(Meeting.committee))
-        .order_by(TopicProposal.id)).all()
+        select(TopicProposal)
+        .where(TopicProposal.source_type == "befund", TopicProposal.source_id.in_(ids))
+        .options(
+            joinedload(TopicProposal.committee),
+            joinedload(TopicProposal.agenda_item).joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
+        )
+        .order_by(TopicProposal.id)
+    ).all()
     for t in topics:
         lines = out.setdefault(t.source_id, [])
-        lines.append(FollowUp("Themenspeicher", f"Als Thema vorgeschlagen für: {t.committee.name}", t.status,
-                              t.created_at.date() if t.created_at else None))
+        lines.append(
+            FollowUp(
+                "Themenspeicher",
+                f"Als Thema vorgeschlagen für: {t.committee.name}",
+                t.status,
+                t.created_at.date() if t.created_at else None,
+            )
+        )
         item = t.agenda_item
         if item is not None and item.meeting is not None:
             m = item.meeting
             top = f"TOP {item.number}: " if item.number else ""
             # Followups also appear on the public results page: a non-public TOP keeps its title to itself.
             what = f"{top}{item.title}" if item.is_public else "nicht öffentlicher Tagesordnungspunkt"
-            lines.append(FollowUp("Tagesordnung", f"Beraten in „{m.title}“ ({m.committee.name}) – {what}",
-                                  m.status, m.start))
+            lines.append(
+                FollowUp("Tagesordnung", f"Beraten in „{m.title}“ ({m.committee.name}) – {what}", m.status, m.start)
+            )
     return out
 
 
@@ -304,9 +355,17 @@ def followups(findings: list[Finding]) -> dict[int, list[FollowUp]]:
 
 
 def findings_of(survey: Survey, public_only: bool = False) -> list[Finding]:
-    q = (select(Finding).where(Finding.survey_id == survey.id)
-         .options(selectinload(Finding.themen), selectinload(Finding.areas), selectinload(Finding.codes),
-                  selectinload(Finding.quotes)).order_by(Finding.id))
+    q = (
+        select(Finding)
+        .where(Finding.survey_id == survey.id)
+        .options(
+            selectinload(Finding.themen),
+            selectinload(Finding.areas),
+            selectinload(Finding.codes),
+            selectinload(Finding.quotes),
+        )
+        .order_by(Finding.id)
+    )
     if public_only:
         q = q.where(Finding.is_public.is_(True))
     return list(db.session.scalars(q))

@@ -5,10 +5,11 @@ transaction (flush, never commit) and records an audit entry; the caller's
 unit of work commits (beteiligung/uow.py). Invitations, mail and calendar live in services/invitations.py
 and services/calendar.py.
 """
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dateutil.rrule import rrulestr
@@ -17,7 +18,14 @@ from sqlalchemy import func, select
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from models import (
-    MEETING_STATES, TOPIC_STATES, AgendaItem, Committee, CommitteeType, Meeting, Membership, Person,
+    MEETING_STATES,
+    TOPIC_STATES,
+    AgendaItem,
+    Committee,
+    CommitteeType,
+    Meeting,
+    Membership,
+    Person,
     TopicProposal,
 )
 from models.committees import FINAL_MEETING_STATES, REGISTRATION_FIELDS, MeetingStatus, TopicStatus
@@ -30,14 +38,23 @@ if TYPE_CHECKING:
 
 MAX_SERIES = 60
 CIRCLES = ["Kernkreis", "erweiterter Kreis"]
-TOPIC_SOURCES = {"mitglied": "Vorschlag aus dem Gremium", "protokolleintrag": "Protokoll",
-                 "bericht": "Kontraktbericht", "befund": "Befragung", "massnahme": "Maßnahme",
-                 "sonstiges": "Sonstiges"}
+TOPIC_SOURCES = {
+    "mitglied": "Vorschlag aus dem Gremium",
+    "protokolleintrag": "Protokoll",
+    "bericht": "Kontraktbericht",
+    "befund": "Befragung",
+    "massnahme": "Maßnahme",
+    "sonstiges": "Sonstiges",
+}
 
 # Allowed status changes (geplant → eingeladen → durchgeführt → protokolliert; verschoben/abgesagt with reason)
 TRANSITIONS = {
-    MeetingStatus.GEPLANT: {MeetingStatus.EINGELADEN, MeetingStatus.DURCHGEFUEHRT, MeetingStatus.VERSCHOBEN,
-                            MeetingStatus.ABGESAGT},
+    MeetingStatus.GEPLANT: {
+        MeetingStatus.EINGELADEN,
+        MeetingStatus.DURCHGEFUEHRT,
+        MeetingStatus.VERSCHOBEN,
+        MeetingStatus.ABGESAGT,
+    },
     MeetingStatus.EINGELADEN: {MeetingStatus.DURCHGEFUEHRT, MeetingStatus.VERSCHOBEN, MeetingStatus.ABGESAGT},
     MeetingStatus.VERSCHOBEN: {MeetingStatus.GEPLANT, MeetingStatus.EINGELADEN, MeetingStatus.ABGESAGT},
     MeetingStatus.DURCHGEFUEHRT: {MeetingStatus.PROTOKOLLIERT},
@@ -48,6 +65,7 @@ NEEDS_REASON = {MeetingStatus.VERSCHOBEN, MeetingStatus.ABGESAGT}
 
 
 # --- committee types (small admin list) -----------------------------------------
+
 
 def save_type(user, ctype: CommitteeType | None, values: dict) -> CommitteeType:
     require(perm.can_manage_committee_types(user))
@@ -71,6 +89,7 @@ def save_type(user, ctype: CommitteeType | None, values: dict) -> CommitteeType:
 
 
 # --- committees ---------------------------------------------------------------
+
 
 def _check_committee(values: dict) -> dict:
     errors = {}
@@ -96,8 +115,9 @@ def create_committee(user, values: dict) -> Committee:
     c.terms = list(values.get("terms") or [])
     db.session.add(c)
     # A Sozialraummanager may only create committees tied to their areas
-    require(perm.can_manage_committee(user, c),
-            "Sie dürfen nur Gremien Ihrer Körperschaft oder Ihrer Sozialräume anlegen.")
+    require(
+        perm.can_manage_committee(user, c), "Sie dürfen nur Gremien Ihrer Körperschaft oder Ihrer Sozialräume anlegen."
+    )
     record(user, "create", c, None, snapshot(c, ("areas", "terms")))
     return c
 
@@ -125,8 +145,16 @@ def update_committee(user, c: Committee, values: dict, version) -> Committee:
 
 # --- memberships --------------------------------------------------------------
 
-MEMBERSHIP_FIELDS = ("person_id", "organisation_id", "deputy_id", "role", "has_mandate", "circle",
-                     "start_date", "end_date")
+MEMBERSHIP_FIELDS = (
+    "person_id",
+    "organisation_id",
+    "deputy_id",
+    "role",
+    "has_mandate",
+    "circle",
+    "start_date",
+    "end_date",
+)
 
 
 def _check_membership(c: Committee, values: dict, membership=None) -> dict:
@@ -145,8 +173,9 @@ def _check_membership(c: Committee, values: dict, membership=None) -> dict:
     if s and e and e < s:
         errors["end_date"] = "Das Ende der Mitgliedschaft liegt vor ihrem Beginn."
     if person is not None and not errors:
-        q = select(Membership.id).where(Membership.committee_id == c.id, Membership.person_id == person.id,
-                                        Membership.end_date.is_(None))
+        q = select(Membership.id).where(
+            Membership.committee_id == c.id, Membership.person_id == person.id, Membership.end_date.is_(None)
+        )
         if membership is not None:
             q = q.where(Membership.id != membership.id)
         if not values.get("end_date") and db.session.scalar(q):
@@ -193,8 +222,18 @@ def remove_membership(user, m: Membership) -> None:
 
 # --- meetings -----------------------------------------------------------------
 
-MEETING_FIELDS = ("title", "start", "end", "location", "online_url", "is_public", "goals",
-                  "registration_open", "capacity", "registration_fields")
+MEETING_FIELDS = (
+    "title",
+    "start",
+    "end",
+    "location",
+    "online_url",
+    "is_public",
+    "goals",
+    "registration_open",
+    "capacity",
+    "registration_fields",
+)
 
 
 def _check_meeting(values: dict) -> dict:
@@ -243,8 +282,9 @@ def series_starts(start: datetime, rule: str) -> list[datetime]:
 
     The rule is applied in Berlin local time so that 18:00 Uhr stays 18:00 Uhr across DST.
     """
+
     from beteiligung.formatting import BERLIN, to_berlin
-    from datetime import timezone
+
     rule = (rule or "").strip()
     if rule.upper().startswith("RRULE:"):
         rule = rule[6:]
@@ -259,12 +299,14 @@ def series_starts(start: datetime, rule: str) -> list[datetime]:
             if len(starts) > MAX_SERIES:
                 break
     except (ValueError, TypeError, OverflowError):
-        raise ValidationError({"rrule": "Die Wiederholungsregel ist ungültig (z. B. FREQ=MONTHLY;INTERVAL=2;COUNT=6)."}) from None
+        raise ValidationError(
+            {"rrule": "Die Wiederholungsregel ist ungültig (z. B. FREQ=MONTHLY;INTERVAL=2;COUNT=6)."}
+        ) from None
     if not starts:
         raise ValidationError({"rrule": "Die Wiederholungsregel ergibt keinen Termin."})
     if len(starts) > MAX_SERIES:
         raise ValidationError({"rrule": f"Eine Serie umfasst höchstens {MAX_SERIES} Sitzungen."})
-    return [dt.replace(tzinfo=BERLIN).astimezone(timezone.utc).replace(tzinfo=None) for dt in starts]
+    return [dt.replace(tzinfo=BERLIN).astimezone(UTC).replace(tzinfo=None) for dt in starts]
 
 
 RRULE_PRESETS = {
@@ -277,8 +319,9 @@ RRULE_PRESETS = {
 }
 
 
-def create_meetings(user, c: Committee, values: dict, repeat: str = "", count: int | None = None,
-                    rule: str | None = None) -> list[Meeting]:
+def create_meetings(
+    user, c: Committee, values: dict, repeat: str = "", count: int | None = None, rule: str | None = None
+) -> list[Meeting]:
     """One meeting, or a series (preset + count, or a free RRULE) sharing series_id."""
     require(perm.can_manage_committee(user, c))
     values = {"is_public": c.is_public, **values}
@@ -299,8 +342,14 @@ def create_meetings(user, c: Committee, values: dict, repeat: str = "", count: i
     series_id = uuid.uuid4().hex
     meetings = []
     for i, s in enumerate(starts, 1):
-        m = _new_meeting(c, {**values, "title": f"{values['title']}" if len(starts) == 1 else f"{values['title']} ({i}/{len(starts)})"},
-                         s, s + duration, series_id, rule)
+        m = _new_meeting(
+            c,
+            {**values, "title": f"{values['title']}" if len(starts) == 1 else f"{values['title']} ({i}/{len(starts)})"},
+            s,
+            s + duration,
+            series_id,
+            rule,
+        )
         meetings.append(m)
     db.session.flush()
     for m in meetings:
@@ -335,6 +384,7 @@ def save_meeting(user, m: Meeting, values: dict, version) -> int:
     """Save a meeting from its form. When time or place changed, everybody invited gets an
     updated calendar entry (new SEQUENCE); returns how many updates went to the outbox."""
     from .invitations import send_updates  # invitations builds on this module
+
     if not update_meeting(user, m, values, version):
         return 0
     return send_updates(user, m)
@@ -436,6 +486,7 @@ def delete_item(user, item: AgendaItem) -> None:
     db.session.flush()
     renumber(m)
     from .betrieb import storage
+
     for key in keys:
         storage.delete(key)
 
@@ -452,7 +503,14 @@ def move_item(user, item: AgendaItem, direction: str) -> None:
     if 0 <= j < len(items):
         items[i], items[j] = items[j], items[i]
         _apply_order(items)
-        record(user, "reorder", item.meeting, None, {"order": [x.id for x in items]}, f"{item.meeting.title}: Tagesordnung umsortiert")
+        record(
+            user,
+            "reorder",
+            item.meeting,
+            None,
+            {"order": [x.id for x in items]},
+            f"{item.meeting.title}: Tagesordnung umsortiert",
+        )
 
 
 def reorder(user, m: Meeting, ids: list[int]) -> None:
@@ -476,8 +534,16 @@ def _apply_order(items):
 
 # --- Themenspeicher -----------------------------------------------------------
 
-def propose_topic(user_or_none, committee: Committee, title: str, description: str | None, source_type: str,
-                  source_id: int | None, source_label: str | None) -> TopicProposal:
+
+def propose_topic(
+    user_or_none,
+    committee: Committee,
+    title: str,
+    description: str | None,
+    source_type: str,
+    source_id: int | None,
+    source_label: str | None,
+) -> TopicProposal:
     """Put a topic into the committee's Themenspeicher.
 
     Called by members (user given, permission: may view the committee) and by other
@@ -492,10 +558,16 @@ def propose_topic(user_or_none, committee: Committee, title: str, description: s
         raise ValidationError({"title": "Der Titel ist zu lang (höchstens 300 Zeichen)."})
     if source_type not in TOPIC_SOURCES:
         raise ValidationError({"source_type": "Unbekannte Herkunft des Themas."})
-    topic = TopicProposal(committee=committee, title=title, description=(description or None),
-                          source_type=source_type, source_id=source_id,
-                          source_label=(source_label or None) and source_label[:300],
-                          proposed_by_id=getattr(user_or_none, "id", None), status="offen")
+    topic = TopicProposal(
+        committee=committee,
+        title=title,
+        description=(description or None),
+        source_type=source_type,
+        source_id=source_id,
+        source_label=(source_label or None) and source_label[:300],
+        proposed_by_id=getattr(user_or_none, "id", None),
+        status="offen",
+    )
     db.session.add(topic)
     record(user_or_none, "create", topic, None, snapshot(topic), f"Themenspeicher {committee.name}: {title}")
     return topic
@@ -509,8 +581,11 @@ def schedule_topic(user, topic: TopicProposal, meeting: Meeting) -> AgendaItem:
     if topic.status != "offen":
         raise ValidationError("Dieses Thema ist nicht mehr offen.")
     # A contract report's deviation carries a partner's figures: its TOP starts non-public.
-    item = add_item(user, meeting, {"title": topic.title, "description": topic.description,
-                                    "is_public": topic.source_type != "bericht"})
+    item = add_item(
+        user,
+        meeting,
+        {"title": topic.title, "description": topic.description, "is_public": topic.source_type != "bericht"},
+    )
     before = snapshot(topic)
     topic.agenda_item = item
     topic.status = TopicStatus.EINGEPLANT
@@ -543,8 +618,6 @@ def get_meeting(user, meeting_id: int) -> Meeting:
     return m
 
 
-
-
 # --- documents on TOPs ----------------------------------------------------------
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -567,7 +640,9 @@ ALLOWED_DOCUMENTS = {
 
 def _upload_dir():
     import os
+
     from flask import current_app
+
     path = os.path.join(current_app.config["UPLOAD_FOLDER"], "tagesordnung")
     os.makedirs(path, exist_ok=True)
     return path
@@ -575,6 +650,7 @@ def _upload_dir():
 
 def document_path(doc) -> str:
     import os
+
     return os.path.join(_upload_dir(), doc.stored_name)
 
 
@@ -585,6 +661,7 @@ def document_key(doc) -> str:
 
 def document_data(doc) -> bytes | None:
     from .betrieb import storage
+
     return storage.load(document_key(doc))
 
 
@@ -594,6 +671,7 @@ def add_document(user, item: AgendaItem, filename: str, data: bytes) -> AgendaDo
     import secrets as _secrets
 
     from models.committees import AgendaDocument
+
     require(perm.can_manage_meeting(user, item.meeting))
     _editable_agenda(item.meeting)
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
@@ -601,8 +679,9 @@ def add_document(user, item: AgendaItem, filename: str, data: bytes) -> AgendaDo
         raise ValidationError({"datei": "Bitte eine Datei auswählen."})
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED_DOCUMENTS:
-        raise ValidationError({"datei": "Dieser Dateityp ist nicht erlaubt (erlaubt: "
-                                        + ", ".join(sorted(ALLOWED_DOCUMENTS)) + ")."})
+        raise ValidationError(
+            {"datei": "Dieser Dateityp ist nicht erlaubt (erlaubt: " + ", ".join(sorted(ALLOWED_DOCUMENTS)) + ")."}
+        )
     if not data:
         raise ValidationError({"datei": "Die Datei ist leer."})
     if len(data) > MAX_DOCUMENT_BYTES:
@@ -615,11 +694,18 @@ def add_document(user, item: AgendaItem, filename: str, data: bytes) -> AgendaDo
             raise ValidationError({"datei": "Die Textdatei ist nicht UTF-8-kodiert."}) from None
     elif not data.startswith(magic):
         raise ValidationError({"datei": "Der Inhalt passt nicht zur Dateiendung."})
-    doc = AgendaDocument(agenda_item_id=item.id, filename=name[:255], stored_name=_secrets.token_hex(24),
-                         content_type=ctype, size=len(data), uploaded_by_id=getattr(user, "id", None))
+    doc = AgendaDocument(
+        agenda_item_id=item.id,
+        filename=name[:255],
+        stored_name=_secrets.token_hex(24),
+        content_type=ctype,
+        size=len(data),
+        uploaded_by_id=getattr(user, "id", None),
+    )
     db.session.add(doc)
     db.session.flush()
     from .betrieb import storage
+
     storage.save(document_key(doc), data)
     record(user, "create", doc, None, snapshot(doc), f"Dokument zu TOP {item.number}: {name}")
     return doc
@@ -628,6 +714,7 @@ def add_document(user, item: AgendaItem, filename: str, data: bytes) -> AgendaDo
 def delete_document(user, doc) -> None:
     require(perm.can_manage_meeting(user, doc.agenda_item.meeting))
     from .betrieb import storage
+
     key = document_key(doc)
     record(user, "delete", doc, snapshot(doc), None, f"Dokument {doc.filename}")
     db.session.delete(doc)

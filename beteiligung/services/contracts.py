@@ -1,4 +1,5 @@
 """Kontrakte, Ziele, Kennzahlen und Berichte: every state change, permission-checked and audited."""
+
 from __future__ import annotations
 
 import calendar
@@ -18,20 +19,42 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from models import ROLE_PARTNER, ROLE_PLANNER, RoleAssignment, TopicProposal, User, utcnow
 from models.contracts import (
-    BUDGET_KINDS, CLAUSES, CLOSED_STATES, CONTRACT_TRANSITIONS, DIRECTIONS, GOAL_FIELDS, GOAL_LEVELS, GOAL_STATES,
-    IN_FORCE_STATES, OPEN_REPORT_STATES, PARTY_ROLES, PERIODICITIES, SMART, TARGET_MODES,
-    Attachment, BudgetLine, Contract, ContractParty, ContractStatus, ContractVersion, Goal, GoalStatus, Indicator,
-    Measurement, Report, ReportingDuty, ReportStatus,
+    BUDGET_KINDS,
+    CLAUSES,
+    CLOSED_STATES,
+    CONTRACT_TRANSITIONS,
+    DIRECTIONS,
+    GOAL_FIELDS,
+    GOAL_LEVELS,
+    GOAL_STATES,
+    IN_FORCE_STATES,
+    OPEN_REPORT_STATES,
+    PARTY_ROLES,
+    PERIODICITIES,
+    SMART,
+    TARGET_MODES,
+    Attachment,
+    BudgetLine,
+    Contract,
+    ContractParty,
+    ContractStatus,
+    ContractVersion,
+    Goal,
+    GoalStatus,
+    Indicator,
+    Measurement,
+    Report,
+    ReportingDuty,
+    ReportStatus,
 )
 
-from .betrieb import storage
-from .committees import propose_topic
 from . import Conflict, ValidationError, ensure_version, require
 from .audit import record, snapshot
+from .betrieb import storage
+from .committees import propose_topic
 from .indicators import evaluate, format_euro, parse_decimal_de
 
-LOCKED_MESSAGE = ("Dieser Kontrakt ist unterzeichnet und damit gesperrt. "
-                  "Änderungen sind nur noch als Nachtrag möglich.")
+LOCKED_MESSAGE = "Dieser Kontrakt ist unterzeichnet und damit gesperrt. Änderungen sind nur noch als Nachtrag möglich."
 CLOSED_MESSAGE = "Dieser Kontrakt ist beendet; Änderungen sind nicht mehr möglich."
 
 
@@ -40,14 +63,32 @@ class Locked(Conflict):
         super().__init__(message)
 
 
-CONTRACT_FIELDS = ["body_id", "kind_id", "title", "reference", "subject", "legal_basis", "product_number",
-                   "start_date", "end_date", "review_date", "committee_id"] + [c for c, _l in CLAUSES]
+CONTRACT_FIELDS = [
+    "body_id",
+    "kind_id",
+    "title",
+    "reference",
+    "subject",
+    "legal_basis",
+    "product_number",
+    "start_date",
+    "end_date",
+    "review_date",
+    "committee_id",
+] + [c for c, _l in CLAUSES]
 VERSIONED_FIELDS = ["title", "subject", "start_date", "end_date", "review_date"] + [c for c, _l in CLAUSES]
-VERSION_LABELS = {"title": "Titel", "subject": "Gegenstand", "start_date": "Laufzeit von",
-                  "end_date": "Laufzeit bis", "review_date": "Überprüfung am", **dict(CLAUSES)}
+VERSION_LABELS = {
+    "title": "Titel",
+    "subject": "Gegenstand",
+    "start_date": "Laufzeit von",
+    "end_date": "Laufzeit bis",
+    "review_date": "Überprüfung am",
+    **dict(CLAUSES),
+}
 
 
 # --- contracts --------------------------------------------------------------------
+
 
 def _check_contract(values: dict, contract: Contract | None) -> dict:
     errors = {}
@@ -69,7 +110,9 @@ def _version_data(contract: Contract) -> dict:
         value = getattr(contract, name)
         data[name] = value.isoformat() if isinstance(value, date) else (value or "")
     data["goals"] = [g.title for g in contract.goals]
-    data["budget"] = [budget_line_text(b) for b in sorted(contract.budget_lines, key=lambda b: (b.year, b.kind, b.id or 0))]
+    data["budget"] = [
+        budget_line_text(b) for b in sorted(contract.budget_lines, key=lambda b: (b.year, b.kind, b.id or 0))
+    ]
     return data
 
 
@@ -85,9 +128,15 @@ def budget_line_text(b: BudgetLine) -> str:
 
 def _add_version(user, contract: Contract, comment: str | None, label: str = "Fassung") -> ContractVersion:
     number = (max((v.number for v in contract.versions), default=0)) + 1
-    v = ContractVersion(contract=contract, number=number, label=label, status=contract.status,
-                        comment=(comment or "").strip() or None, data=_version_data(contract),
-                        author_id=getattr(user, "id", None))
+    v = ContractVersion(
+        contract=contract,
+        number=number,
+        label=label,
+        status=contract.status,
+        comment=(comment or "").strip() or None,
+        data=_version_data(contract),
+        author_id=getattr(user, "id", None),
+    )
     db.session.add(v)
     return v
 
@@ -148,6 +197,7 @@ def update_contract(user, contract: Contract, values: dict, version, comment: st
 class BudgetChange:
     """One row of a Nachtrag's budget part: line_id None = new line; remove = drop the existing line.
     key names the row in error keys: budget_<key>_<field>."""
+
     key: str
     line_id: int | None = None
     kind: str | None = None
@@ -174,8 +224,14 @@ def check_budget_changes(contract: Contract, changes: list[BudgetChange]) -> tup
             if ch.remove:
                 ops.append(("remove", line))
                 continue
-        elif ch.remove or not any((str(ch.year or "").strip(), (ch.amount or "").strip(),
-                                   (ch.product_number or "").strip(), (ch.note or "").strip())):
+        elif ch.remove or not any(
+            (
+                str(ch.year or "").strip(),
+                (ch.amount or "").strip(),
+                (ch.product_number or "").strip(),
+                (ch.note or "").strip(),
+            )
+        ):
             continue  # an unused empty row
         year, amount, row_errors = _parse_budget(ch.kind, ch.year, ch.amount)
         for field, message in row_errors.items():
@@ -188,8 +244,13 @@ def check_budget_changes(contract: Contract, changes: list[BudgetChange]) -> tup
         if ch.note and len(ch.note) > 300:
             errors[f"budget_{ch.key}_note"] = "Die Bemerkung ist zu lang (höchstens 300 Zeichen)."
             continue
-        values = {"kind": ch.kind, "year": year, "amount": amount,
-                  "product_number": (ch.product_number or "").strip() or None, "note": (ch.note or "").strip() or None}
+        values = {
+            "kind": ch.kind,
+            "year": year,
+            "amount": amount,
+            "product_number": (ch.product_number or "").strip() or None,
+            "note": (ch.note or "").strip() or None,
+        }
         years.append((ch.key, year))
         if ch.line_id is None:
             if values["product_number"] is None:
@@ -201,16 +262,18 @@ def check_budget_changes(contract: Contract, changes: list[BudgetChange]) -> tup
                 ops.append(("change", line, values))
     if not errors:
         touched = {op[1].id for op in ops if op[0] != "add"}
-        all_years = [b.year for b in contract.budget_lines if b.id not in touched] + \
-                    [op[-1]["year"] for op in ops if op[0] != "remove"]
+        all_years = [b.year for b in contract.budget_lines if b.id not in touched] + [
+            op[-1]["year"] for op in ops if op[0] != "remove"
+        ]
         if all_years and max(all_years) - min(all_years) >= 5:
             key = years[-1][0] if years else "neu1"
             errors[f"budget_{key}_year"] = FIVE_YEARS_MESSAGE
     return ops, errors
 
 
-def amend_contract(user, contract: Contract, values: dict, version, comment: str | None,
-                   budget: list[BudgetChange] | None = None) -> ContractVersion:
+def amend_contract(
+    user, contract: Contract, values: dict, version, comment: str | None, budget: list[BudgetChange] | None = None
+) -> ContractVersion:
     """Nachtrag: a signed contract changes only through an amendment, which is a new version.
 
     The amendment may also add, change and remove budget lines (budget); the new version records the
@@ -258,7 +321,8 @@ def change_status(user, contract: Contract, new_status: str, version, *, day: da
     if new_status not in allowed:
         raise ValidationError(
             f"Der Status kann nicht von „{contract.status}“ auf „{new_status}“ wechseln. "
-            + (f"Möglich ist: {', '.join(allowed)}." if allowed else "Der Kontrakt ist abgeschlossen."))
+            + (f"Möglich ist: {', '.join(allowed)}." if allowed else "Der Kontrakt ist abgeschlossen.")
+        )
     day = day or date.today()
     if new_status == ContractStatus.UNTERZEICHNET:
         missing = []
@@ -281,8 +345,9 @@ def change_status(user, contract: Contract, new_status: str, version, *, day: da
         _add_version(user, contract, "Unterzeichnete Fassung", label="Unterzeichnet")
         for duty in contract.duties:
             generate_reports(duty)
-    record(user, "status", contract, before, {"status": new_status},
-           f"{contract.title}: {before['status']} → {new_status}")
+    record(
+        user, "status", contract, before, {"status": new_status}, f"{contract.title}: {before['status']} → {new_status}"
+    )
     db.session.flush()
     return contract
 
@@ -292,8 +357,17 @@ def delete_contract(user, contract: Contract, version) -> None:
     require(perm.can_manage_contract(user, contract))
     ensure_version(contract, version)
     if contract.status != ContractStatus.ENTWURF:
-        raise Conflict("Nur Entwürfe können gelöscht werden; ein verhandelter oder unterzeichneter Kontrakt bleibt erhalten.")
-    record(user, "delete", contract, snapshot(contract, ("terms", "areas", "goals")), None, f"Entwurf gelöscht: {contract.title}")
+        raise Conflict(
+            "Nur Entwürfe können gelöscht werden; ein verhandelter oder unterzeichneter Kontrakt bleibt erhalten."
+        )
+    record(
+        user,
+        "delete",
+        contract,
+        snapshot(contract, ("terms", "areas", "goals")),
+        None,
+        f"Entwurf gelöscht: {contract.title}",
+    )
     for att in db.session.scalars(select(Attachment).where(Attachment.contract_id == contract.id)):
         storage.delete(attachment_key(att))
         db.session.delete(att)
@@ -309,8 +383,16 @@ def _require_editable(user, contract: Contract) -> None:
         raise Locked()
 
 
-def add_party(user, contract: Contract, *, organisation_id=None, body_id=None, role="Auftragnehmer",
-              signatory=None, signed_on=None) -> ContractParty:
+def add_party(
+    user,
+    contract: Contract,
+    *,
+    organisation_id=None,
+    body_id=None,
+    role="Auftragnehmer",
+    signatory=None,
+    signed_on=None,
+) -> ContractParty:
     _require_editable(user, contract)
     errors = {}
     if bool(organisation_id) == bool(body_id):
@@ -319,13 +401,21 @@ def add_party(user, contract: Contract, *, organisation_id=None, body_id=None, r
         errors["role"] = "Ungültige Rolle."
     if signed_on and signed_on > date.today():
         errors["signed_on"] = "Das Unterzeichnungsdatum liegt in der Zukunft."
-    if any((p.organisation_id and p.organisation_id == organisation_id) or (p.body_id and p.body_id == body_id)
-           for p in contract.parties):
+    if any(
+        (p.organisation_id and p.organisation_id == organisation_id) or (p.body_id and p.body_id == body_id)
+        for p in contract.parties
+    ):
         errors["organisation_id"] = "Diese Partei ist bereits eingetragen."
     if errors:
         raise ValidationError(errors)
-    party = ContractParty(contract=contract, organisation_id=organisation_id, body_id=body_id, role=role,
-                          signatory=signatory or None, signed_on=signed_on)
+    party = ContractParty(
+        contract=contract,
+        organisation_id=organisation_id,
+        body_id=body_id,
+        role=role,
+        signatory=signatory or None,
+        signed_on=signed_on,
+    )
     db.session.add(party)
     contract.updated_at = utcnow()
     db.session.flush()
@@ -394,7 +484,9 @@ def _parse_budget(kind, year, amount_text) -> tuple[int | None, Decimal | None, 
     return year, amount, errors
 
 
-def add_budget_line(user, contract: Contract, kind: str, year, amount_text, product_number=None, note=None) -> BudgetLine:
+def add_budget_line(
+    user, contract: Contract, kind: str, year, amount_text, product_number=None, note=None
+) -> BudgetLine:
     _require_editable(user, contract)
     year, amount, errors = _parse_budget(kind, year, amount_text)
     if year is not None and not errors.get("year"):
@@ -403,8 +495,14 @@ def add_budget_line(user, contract: Contract, kind: str, year, amount_text, prod
             errors["year"] = FIVE_YEARS_MESSAGE
     if errors:
         raise ValidationError(errors)
-    line = BudgetLine(contract=contract, kind=kind, year=year, amount=amount,
-                      product_number=(product_number or contract.product_number or None), note=note or None)
+    line = BudgetLine(
+        contract=contract,
+        kind=kind,
+        year=year,
+        amount=amount,
+        product_number=(product_number or contract.product_number or None),
+        note=note or None,
+    )
     db.session.add(line)
     contract.updated_at = utcnow()
     db.session.flush()
@@ -434,6 +532,7 @@ def budget_totals(lines) -> dict:
 
 
 # --- versions ---------------------------------------------------------------------
+
 
 @dataclass
 class DiffLine:
@@ -471,6 +570,7 @@ def compare_versions(a: ContractVersion, b: ContractVersion) -> list[tuple[str, 
 
 # --- reporting duties and reports ------------------------------------------------
 
+
 def _add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year = day.year + month // 12
@@ -498,8 +598,14 @@ def generate_reports(duty: ReportingDuty) -> list[Report]:
     for start, end in periods(contract.start_date, contract.end_date, PERIODICITIES[duty.periodicity]):
         if start in existing:
             continue
-        report = Report(duty=duty, contract=contract, period_start=start, period_end=end,
-                        due_date=end + timedelta(days=duty.due_days), status="offen")
+        report = Report(
+            duty=duty,
+            contract=contract,
+            period_start=start,
+            period_end=end,
+            due_date=end + timedelta(days=duty.due_days),
+            status="offen",
+        )
         db.session.add(report)
         created.append(report)
     return created
@@ -525,8 +631,9 @@ def add_duty(user, contract: Contract, party_id, title: str, periodicity: str, d
         errors["due_days"] = "Bitte eine Frist zwischen 0 und 365 Tagen angeben."
     if errors:
         raise ValidationError(errors)
-    duty = ReportingDuty(contract=contract, party=party, title=title.strip(), periodicity=periodicity,
-                         due_days=due_days)
+    duty = ReportingDuty(
+        contract=contract, party=party, title=title.strip(), periodicity=periodicity, due_days=due_days
+    )
     db.session.add(duty)
     db.session.flush()
     if contract.status in IN_FORCE_STATES:
@@ -560,11 +667,13 @@ def _check_value(indicator: Indicator, text: str) -> tuple[Decimal | None, str |
     except ValueError as exc:
         return None, str(exc)
     if indicator.plausible_min is not None and value < indicator.plausible_min:
-        return None, (f"Der Wert ist unplausibel: er liegt unter dem Mindestwert "
-                      f"{_fmt(indicator.plausible_min)}. Bitte prüfen.")
+        return None, (
+            f"Der Wert ist unplausibel: er liegt unter dem Mindestwert {_fmt(indicator.plausible_min)}. Bitte prüfen."
+        )
     if indicator.plausible_max is not None and value > indicator.plausible_max:
-        return None, (f"Der Wert ist unplausibel: er liegt über dem Höchstwert "
-                      f"{_fmt(indicator.plausible_max)}. Bitte prüfen.")
+        return None, (
+            f"Der Wert ist unplausibel: er liegt über dem Höchstwert {_fmt(indicator.plausible_max)}. Bitte prüfen."
+        )
     if indicator.plausible_min is None and value < 0 and Decimal(indicator.baseline_value) >= 0:
         return None, "Der Wert ist unplausibel: negative Werte sind für diese Kennzahl nicht vorgesehen."
     return value, None
@@ -572,11 +681,13 @@ def _check_value(indicator: Indicator, text: str) -> tuple[Decimal | None, str |
 
 def _fmt(v) -> str:
     from .indicators import compact_de
+
     return compact_de(v)
 
 
-def save_report(user, report: Report, values: dict, narrative: str | None, version, *, submit: bool,
-                today: date | None = None) -> Report:
+def save_report(
+    user, report: Report, values: dict, narrative: str | None, version, *, submit: bool, today: date | None = None
+) -> Report:
     """Store the partner's values (German decimals) and narrative; optionally submit.
 
     values: {indicator_id: text}. Every value is checked before anything is written.
@@ -605,15 +716,23 @@ def save_report(user, report: Report, values: dict, narrative: str | None, versi
     if errors:
         raise ValidationError(errors)
     before = snapshot(report)
-    existing = {m.indicator_id: m for m in db.session.scalars(
-        select(Measurement).where(Measurement.indicator_id.in_([i.id for i in indicators] or [0]),
-                                  Measurement.period_end == report.period_end))}
+    existing = {
+        m.indicator_id: m
+        for m in db.session.scalars(
+            select(Measurement).where(
+                Measurement.indicator_id.in_([i.id for i in indicators] or [0]),
+                Measurement.period_end == report.period_end,
+            )
+        )
+    }
     for ind in indicators:
         if ind.id not in parsed:
             continue
         m = existing.get(ind.id)
         if m is not None and m.report_id not in (None, report.id):
-            raise ValidationError({f"wert_{ind.id}": "Für diesen Stichtag liegt bereits ein Wert aus einem anderen Bericht vor."})
+            raise ValidationError(
+                {f"wert_{ind.id}": "Für diesen Stichtag liegt bereits ein Wert aus einem anderen Bericht vor."}
+            )
         if m is None:
             m = Measurement(indicator=ind, period_end=report.period_end)
             db.session.add(m)
@@ -625,8 +744,14 @@ def save_report(user, report: Report, values: dict, narrative: str | None, versi
         report.submitted_at = utcnow()
         report.submitted_by_id = getattr(user, "id", None)
     db.session.flush()
-    record(user, "submit" if submit else "update", report, before, snapshot(report),
-           f"Bericht {'eingereicht' if submit else 'gespeichert'}: {report.contract.title}")
+    record(
+        user,
+        "submit" if submit else "update",
+        report,
+        before,
+        snapshot(report),
+        f"Bericht {'eingereicht' if submit else 'gespeichert'}: {report.contract.title}",
+    )
     if submit:
         db.session.expire(report, ["measurements"])
         _check_deviation(user, report)
@@ -647,15 +772,26 @@ def review_report(user, report: Report, accept: bool, comment: str | None, versi
     report.reviewed_at = utcnow()
     report.reviewed_by_id = getattr(user, "id", None)
     db.session.flush()
-    record(user, "review", report, before, snapshot(report),
-           f"Bericht {'angenommen' if accept else 'zurückgegeben'}: {report.contract.title}")
+    record(
+        user,
+        "review",
+        report,
+        before,
+        snapshot(report),
+        f"Bericht {'angenommen' if accept else 'zurückgegeben'}: {report.contract.title}",
+    )
     if not accept:
         for u in _reporter_users(report):
             from .mail import queue
-            queue(u.email, f"Bericht zurückgegeben: {report.contract.title}",
-                  f"Guten Tag {u.display_name},\n\nIhr Bericht „{report}“ wurde zur Überarbeitung zurückgegeben.\n\n"
-                  f"Kommentar: {report.review_comment}\n\nBitte melden Sie sich an und reichen Sie ihn erneut ein:\n"
-                  f"{current_app.config['BASE_URL']}/kontrakte/berichte/{report.id}\n", category="kontrakte")
+
+            queue(
+                u.email,
+                f"Bericht zurückgegeben: {report.contract.title}",
+                f"Guten Tag {u.display_name},\n\nIhr Bericht „{report}“ wurde zur Überarbeitung zurückgegeben.\n\n"
+                f"Kommentar: {report.review_comment}\n\nBitte melden Sie sich an und reichen Sie ihn erneut ein:\n"
+                f"{current_app.config['BASE_URL']}/kontrakte/berichte/{report.id}\n",
+                category="kontrakte",
+            )
     db.session.flush()
     return report
 
@@ -671,21 +807,35 @@ def _check_deviation(user, report: Report) -> TopicProposal | None:
             red.append((ind, row))
     if not red or contract.committee is None:
         return None
-    lines = [f"- {ind.name}: Ist {_fmt(row.ist)} {ind.unit or ''}, Soll {_fmt(row.soll.quantize(Decimal('0.01')))} "
-             f"(Abweichung {_fmt(row.deviation.quantize(Decimal('0.1')))} %)" for ind, row in red]
-    description = (f"Im Bericht für {report.period_start:%d.%m.%Y}–{report.period_end:%d.%m.%Y} zum Kontrakt "
-                   f"„{contract.title}“ weichen Kennzahlen über die Toleranz hinaus vom Soll ab:\n\n"
-                   + "\n".join(lines) + "\n\nVorschlag: im nächsten Zielvereinbarungsgespräch gegensteuern.")
+    lines = [
+        f"- {ind.name}: Ist {_fmt(row.ist)} {ind.unit or ''}, Soll {_fmt(row.soll.quantize(Decimal('0.01')))} "
+        f"(Abweichung {_fmt(row.deviation.quantize(Decimal('0.1')))} %)"
+        for ind, row in red
+    ]
+    description = (
+        f"Im Bericht für {report.period_start:%d.%m.%Y}–{report.period_end:%d.%m.%Y} zum Kontrakt "
+        f"„{contract.title}“ weichen Kennzahlen über die Toleranz hinaus vom Soll ab:\n\n"
+        + "\n".join(lines)
+        + "\n\nVorschlag: im nächsten Zielvereinbarungsgespräch gegensteuern."
+    )
     label = f"Bericht {report.period_end:%d.%m.%Y} – {contract.title}"
     existing = db.session.get(TopicProposal, report.topic_proposal_id) if report.topic_proposal_id else None
     from .planung.abweichungen import report_deviation  # … and back to where the need was raised
+
     if existing is not None:
         existing.description = description
         report_deviation(report, description)
         return existing
     # Proposed by the system on the partner's behalf (the partner need not be a member of the committee).
-    topic = propose_topic(None, contract.committee, f"Abweichung vom Soll: {contract.title}"[:300], description,
-                          "bericht", report.id, label)
+    topic = propose_topic(
+        None,
+        contract.committee,
+        f"Abweichung vom Soll: {contract.title}"[:300],
+        description,
+        "bericht",
+        report.id,
+        label,
+    )
     db.session.flush()
     report.topic_proposal_id = topic.id
     report_deviation(report, description)
@@ -698,35 +848,50 @@ def _reporter_users(report: Report) -> list[User]:
         cond = (RoleAssignment.role == ROLE_PARTNER) & (RoleAssignment.organisation_id == party.organisation_id)
     else:
         cond = (RoleAssignment.role == ROLE_PLANNER) & (RoleAssignment.body_id == party.body_id)
-    return list(db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-                                   .where(cond, User.is_enabled.is_(True)).distinct()))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(cond, User.is_enabled.is_(True))
+            .distinct()
+        )
+    )
 
 
 def overdue_reports_query(today: date | None = None) -> Select:
     today = today or date.today()
-    return (select(Report).join(Contract, Report.contract_id == Contract.id)
-            .where(Report.status.in_(OPEN_REPORT_STATES), Report.due_date < today,
-                   Contract.status.in_(IN_FORCE_STATES))
-            .options(selectinload(Report.duty).selectinload(ReportingDuty.party).selectinload(ContractParty.organisation),
-                     selectinload(Report.contract))
-            .order_by(Report.due_date))
+    return (
+        select(Report)
+        .join(Contract, Report.contract_id == Contract.id)
+        .where(Report.status.in_(OPEN_REPORT_STATES), Report.due_date < today, Contract.status.in_(IN_FORCE_STATES))
+        .options(
+            selectinload(Report.duty).selectinload(ReportingDuty.party).selectinload(ContractParty.organisation),
+            selectinload(Report.contract),
+        )
+        .order_by(Report.due_date)
+    )
 
 
 def send_reminders(today: date | None = None, interval_days: int = 7) -> int:
     """Queue a reminder for every overdue report (again after interval_days). Returns mails queued."""
     from .mail import queue
+
     today = today or date.today()
     count = 0
     for report in db.session.scalars(overdue_reports_query(today)):
         if report.reminded_at and (today - report.reminded_at.date()).days < interval_days:
             continue
         for u in _reporter_users(report):
-            queue(u.email, f"Erinnerung: Bericht überfällig – {report.contract.title}",
-                  f"Guten Tag {u.display_name},\n\nder Bericht „{report.duty.title}“ für den Zeitraum "
-                  f"{report.period_start:%d.%m.%Y} bis {report.period_end:%d.%m.%Y} zum Kontrakt "
-                  f"„{report.contract.title}“ war am {report.due_date:%d.%m.%Y} fällig.\n\n"
-                  f"Bitte reichen Sie ihn hier ein:\n{current_app.config['BASE_URL']}/kontrakte/berichte/{report.id}\n\n"
-                  "Vielen Dank!\nIhre Sozialplanung", category="kontrakte")
+            queue(
+                u.email,
+                f"Erinnerung: Bericht überfällig – {report.contract.title}",
+                f"Guten Tag {u.display_name},\n\nder Bericht „{report.duty.title}“ für den Zeitraum "
+                f"{report.period_start:%d.%m.%Y} bis {report.period_end:%d.%m.%Y} zum Kontrakt "
+                f"„{report.contract.title}“ war am {report.due_date:%d.%m.%Y} fällig.\n\n"
+                f"Bitte reichen Sie ihn hier ein:\n{current_app.config['BASE_URL']}/kontrakte/berichte/{report.id}\n\n"
+                "Vielen Dank!\nIhre Sozialplanung",
+                category="kontrakte",
+            )
             count += 1
         report.reminded_at = utcnow() if today == date.today() else datetime.combine(today, time(8))
     db.session.flush()
@@ -754,8 +919,15 @@ def upload_dir() -> Path:
     return path
 
 
-def save_attachment(user, contract: Contract, filename: str, data: bytes, *, report: Report | None = None,
-                    description: str | None = None) -> Attachment:
+def save_attachment(
+    user,
+    contract: Contract,
+    filename: str,
+    data: bytes,
+    *,
+    report: Report | None = None,
+    description: str | None = None,
+) -> Attachment:
     if report is not None:
         require(perm.can_submit_report(user, report))
         reason = report_closed_reason(report)
@@ -778,13 +950,26 @@ def save_attachment(user, contract: Contract, filename: str, data: bytes, *, rep
         raise ValidationError({"file": "Der Inhalt passt nicht zur Dateiendung."})
     stored = secrets.token_hex(16) + ext
     storage.save(f"kontrakte/{stored}", data)
-    att = Attachment(contract=contract, report=report, filename=name[:200], stored_name=stored,
-                     content_type=content_type, size=len(data), description=description or None,
-                     uploaded_by_id=getattr(user, "id", None))
+    att = Attachment(
+        contract=contract,
+        report=report,
+        filename=name[:200],
+        stored_name=stored,
+        content_type=content_type,
+        size=len(data),
+        description=description or None,
+        uploaded_by_id=getattr(user, "id", None),
+    )
     db.session.add(att)
     db.session.flush()
-    record(user, "upload", contract, None, {"datei": att.filename, "bericht": report.id if report else None},
-           f"Anhang: {att.filename}")
+    record(
+        user,
+        "upload",
+        contract,
+        None,
+        {"datei": att.filename, "bericht": report.id if report else None},
+        f"Anhang: {att.filename}",
+    )
     try:
         db.session.flush()
     except Exception:
@@ -793,8 +978,10 @@ def save_attachment(user, contract: Contract, filename: str, data: bytes, *, rep
     return att
 
 
-ATTACHMENT_KEPT_MESSAGE = ("Dieser Kontrakt ist unterzeichnet; seine Anhänge (z. B. das unterzeichnete PDF) "
-                           "bleiben erhalten und können nicht gelöscht werden.")
+ATTACHMENT_KEPT_MESSAGE = (
+    "Dieser Kontrakt ist unterzeichnet; seine Anhänge (z. B. das unterzeichnete PDF) "
+    "bleiben erhalten und können nicht gelöscht werden."
+)
 
 
 def delete_attachment(user, att: Attachment) -> None:
@@ -809,9 +996,14 @@ def delete_attachment(user, att: Attachment) -> None:
     elif contract.locked:
         raise Conflict(ATTACHMENT_KEPT_MESSAGE)
     stored = att.stored_name
-    record(user, "delete_attachment", contract,
-           {"datei": att.filename, "bericht": att.report_id, "groesse": att.size}, None,
-           f"Anhang gelöscht: {att.filename}")
+    record(
+        user,
+        "delete_attachment",
+        contract,
+        {"datei": att.filename, "bericht": att.report_id, "groesse": att.size},
+        None,
+        f"Anhang gelöscht: {att.filename}",
+    )
     db.session.delete(att)
     db.session.flush()
     storage.delete(f"kontrakte/{stored}")
@@ -838,9 +1030,20 @@ def attachment_data(att: Attachment) -> bytes | None:
 
 # --- goals -------------------------------------------------------------------------
 
-GOAL_FIELDS_EDITABLE = ["body_id", "parent_id", "level", "field", "title", "description", "status",
-                        "target_group_id", "area_id", "due_date", "smart_hint",
-                        "source_finding_id"] + [a for a, _l in SMART]
+GOAL_FIELDS_EDITABLE = [
+    "body_id",
+    "parent_id",
+    "level",
+    "field",
+    "title",
+    "description",
+    "status",
+    "target_group_id",
+    "area_id",
+    "due_date",
+    "smart_hint",
+    "source_finding_id",
+] + [a for a, _l in SMART]
 
 
 def _check_goal(values: dict, goal: Goal | None) -> dict:
@@ -855,6 +1058,7 @@ def _check_goal(values: dict, goal: Goal | None) -> dict:
         errors["status"] = "Ungültiger Status."
     if values.get("source_finding_id"):
         from models.surveys import Finding
+
         if db.session.get(Finding, values["source_finding_id"]) is None:
             errors["source_finding_id"] = "Diesen Befund gibt es nicht."
     parent_id = values.get("parent_id")
@@ -863,10 +1067,13 @@ def _check_goal(values: dict, goal: Goal | None) -> dict:
         if parent is None:
             errors["parent_id"] = "Übergeordnetes Ziel nicht gefunden."
         else:
-            if values.get("level") in GOAL_LEVELS and \
-                    GOAL_LEVELS.index(parent.level) >= GOAL_LEVELS.index(values["level"]):
-                errors["parent_id"] = (f"Ein {values.get('level')} muss unter einer höheren Ebene stehen "
-                                       f"(nicht unter einem {parent.level}).")
+            if values.get("level") in GOAL_LEVELS and GOAL_LEVELS.index(parent.level) >= GOAL_LEVELS.index(
+                values["level"]
+            ):
+                errors["parent_id"] = (
+                    f"Ein {values.get('level')} muss unter einer höheren Ebene stehen "
+                    f"(nicht unter einem {parent.level})."
+                )
             node = parent
             while node is not None and goal is not None:
                 if node.id == goal.id:
@@ -907,10 +1114,29 @@ def save_goal(user, goal: Goal | None, values: dict, version=None) -> Goal:
 
 # --- indicators ----------------------------------------------------------------------
 
-INDICATOR_FIELDS = ["body_id", "contract_id", "goal_id", "name", "definition", "base_population", "unit",
-                    "baseline_value", "baseline_date", "target_mode", "target_input", "target_date", "direction",
-                    "data_source", "periodicity", "area_id", "sensitive", "green_limit", "yellow_limit",
-                    "plausible_min", "plausible_max"]
+INDICATOR_FIELDS = [
+    "body_id",
+    "contract_id",
+    "goal_id",
+    "name",
+    "definition",
+    "base_population",
+    "unit",
+    "baseline_value",
+    "baseline_date",
+    "target_mode",
+    "target_input",
+    "target_date",
+    "direction",
+    "data_source",
+    "periodicity",
+    "area_id",
+    "sensitive",
+    "green_limit",
+    "yellow_limit",
+    "plausible_min",
+    "plausible_max",
+]
 
 
 def _check_indicator(values: dict) -> dict:
@@ -929,8 +1155,11 @@ def _check_indicator(values: dict) -> dict:
     g, y = values.get("green_limit"), values.get("yellow_limit")
     if g is not None and y is not None and (g < 0 or y < g):
         errors["yellow_limit"] = "Die Grenze für Gelb muss mindestens so groß sein wie die für Grün."
-    if values.get("target_mode") == "relativ" and values.get("target_input") is not None \
-            and values["target_input"] <= -100:
+    if (
+        values.get("target_mode") == "relativ"
+        and values.get("target_input") is not None
+        and values["target_input"] <= -100
+    ):
         errors["target_input"] = "Eine relative Änderung von −100 % oder weniger ist nicht möglich."
     lo, hi = values.get("plausible_min"), values.get("plausible_max")
     if lo is not None and hi is not None and hi < lo:
@@ -984,19 +1213,30 @@ def add_measurement(user, indicator: Indicator, period_end: date | None, value_t
         errors["period_end"] = "Für diesen Stichtag gibt es bereits einen Wert."
     if errors:
         raise ValidationError(errors)
-    m = Measurement(indicator=indicator, period_end=period_end, value=value, note=note or None,
-                    created_by_id=getattr(user, "id", None))
+    m = Measurement(
+        indicator=indicator,
+        period_end=period_end,
+        value=value,
+        note=note or None,
+        created_by_id=getattr(user, "id", None),
+    )
     db.session.add(m)
     db.session.flush()
-    record(user, "measure", indicator, None, {"stichtag": period_end.isoformat(), "wert": str(value)},
-           f"Ist-Wert {indicator.name}")
+    record(
+        user,
+        "measure",
+        indicator,
+        None,
+        {"stichtag": period_end.isoformat(), "wert": str(value)},
+        f"Ist-Wert {indicator.name}",
+    )
     db.session.flush()
     return m
-
 
 
 def soll_for(indicator: Indicator, day: date) -> Decimal:
     """Soll value of an indicator at a date (linear path from baseline to target)."""
     from .indicators import soll_at, target_value
+
     target = target_value(indicator.baseline_value, indicator.target_mode, indicator.target_input)
     return soll_at(indicator.baseline_value, indicator.baseline_date, target, indicator.target_date, day)

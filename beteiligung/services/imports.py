@@ -3,6 +3,7 @@
 Each row is validated with the same form class the edit page uses, so the
 rules (and German messages) are the same in the browser and in a file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -79,7 +80,9 @@ def read_table(filename: str, data: bytes) -> list[dict]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValidationError("Die Zeichenkodierung der Datei ist unbekannt (bitte als UTF-8 oder Windows-1252 speichern).")
+        raise ValidationError(
+            "Die Zeichenkodierung der Datei ist unbekannt (bitte als UTF-8 oder Windows-1252 speichern)."
+        )
     if "\x00" in text:
         raise ValidationError("Die Datei enthält Binärdaten und ist keine CSV-Datei.")
     first = text.split("\n", 1)[0]
@@ -124,6 +127,7 @@ def load_rows(report: ImportReport, filename: str, data: bytes, required) -> lis
 
 def _cell_text(value) -> str:
     from datetime import date, datetime
+
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -148,21 +152,43 @@ def _de_date(text: str) -> str:
 SPECS = {
     "organisationen": {
         "label": "Organisationen",
-        "columns": {"Name": "name", "Kurzname": "short_name", "Art": "kind", "Straße": "street", "PLZ": "postcode",
-                    "Ort": "city", "E-Mail": "email", "Telefon": "phone", "Website": "website",
-                    "Beschreibung": "description"},
+        "columns": {
+            "Name": "name",
+            "Kurzname": "short_name",
+            "Art": "kind",
+            "Straße": "street",
+            "PLZ": "postcode",
+            "Ort": "city",
+            "E-Mail": "email",
+            "Telefon": "phone",
+            "Website": "website",
+            "Beschreibung": "description",
+        },
         "required": ["Name", "Art"],
     },
     "personen": {
         "label": "Personen",
-        "columns": {"Vorname": "first_name", "Nachname": "last_name", "Funktion": "function", "E-Mail": "email",
-                    "Telefon": "phone", "Einwilligung am": "consent_date", "Zweck": "consent_purpose"},
+        "columns": {
+            "Vorname": "first_name",
+            "Nachname": "last_name",
+            "Funktion": "function",
+            "E-Mail": "email",
+            "Telefon": "phone",
+            "Einwilligung am": "consent_date",
+            "Zweck": "consent_purpose",
+        },
         "required": ["Vorname", "Nachname"],
     },
     "sozialraeume": {
         "label": "Sozialräume",
-        "columns": {"Kennung": "code", "Name": "name", "Ebene": "kind", "Einwohnerzahl": "population",
-                    "Gültig ab": "valid_from", "Gültig bis": "valid_to"},
+        "columns": {
+            "Kennung": "code",
+            "Name": "name",
+            "Ebene": "kind",
+            "Einwohnerzahl": "population",
+            "Gültig ab": "valid_from",
+            "Gültig bis": "valid_to",
+        },
         "required": ["Kennung", "Name"],
         "defaults": {"kind": "Sozialraum"},
     },
@@ -196,11 +222,18 @@ def run_import(user, kind: str, body: Body, filename: str, data: bytes, *, commi
     for index, row in enumerate(rows, start=2):
         if row is None:
             continue
-        label = row.get("Name") or " ".join(filter(None, [row.get("Vorname"), row.get("Nachname")])) or row.get("Kennung") or "–"
+        label = (
+            row.get("Name")
+            or " ".join(filter(None, [row.get("Vorname"), row.get("Nachname")]))
+            or row.get("Kennung")
+            or "–"
+        )
         result = RowResult(line=index, label=label[:80])
         report.rows.append(result)
         if row.get("__extra__"):
-            result.errors.append("Mehr Werte als Spalten (Trennzeichen im Text? Dann bitte in Anführungszeichen setzen).")
+            result.errors.append(
+                "Mehr Werte als Spalten (Trennzeichen im Text? Dann bitte in Anführungszeichen setzen)."
+            )
         formdata = MultiDict()
         for heading, fieldname in spec["columns"].items():
             value = row.get(heading, "")
@@ -267,8 +300,15 @@ def run_import(user, kind: str, body: Body, filename: str, data: bytes, *, commi
                 result.errors.append(f"Doppelt: derselbe Eintrag steht schon in Zeile {seen_keys[key]}.")
             seen_keys[key] = index
         for f in form:
-            if f.name not in values and f.name not in ("csrf_token", "version", "areas", "terms", "parent_id",
-                                                       "organisation_id", "consent_given"):
+            if f.name not in values and f.name not in (
+                "csrf_token",
+                "version",
+                "areas",
+                "terms",
+                "parent_id",
+                "organisation_id",
+                "consent_given",
+            ):
                 values[f.name] = f.data
         prepared.append((result, values))
 

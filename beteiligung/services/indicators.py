@@ -12,6 +12,7 @@ Definitions (documented in docs/modules/kontrakte.md):
 - Ampel: Abweichung ≤ green_limit → grün, ≤ yellow_limit → gelb, else rot.
 - Prognose: least-squares line through the baseline and all measurements, read at the target date.
 """
+
 from __future__ import annotations
 
 import re
@@ -160,13 +161,27 @@ def evaluate(indicator, measurements=None) -> Evaluation:
     for m in sorted(ms, key=lambda m: m.period_end):
         soll = soll_at(indicator.baseline_value, indicator.baseline_date, target, indicator.target_date, m.period_end)
         dev = deviation_percent(m.value, soll, indicator.direction)
-        rows.append(Row(m.period_end, Decimal(m.value), soll, dev,
-                        traffic_light(dev, indicator.green_limit, indicator.yellow_limit), m.report_id))
+        rows.append(
+            Row(
+                m.period_end,
+                Decimal(m.value),
+                soll,
+                dev,
+                traffic_light(dev, indicator.green_limit, indicator.yellow_limit),
+                m.report_id,
+            )
+        )
     latest = rows[-1] if rows else None
     points = [(indicator.baseline_date, Decimal(indicator.baseline_value))] + [(r.day, r.ist) for r in rows]
     forecast = linear_forecast(points, indicator.target_date) if rows else None
-    return Evaluation(target, rows, latest, latest.light if latest else "keine", forecast,
-                      reaches_target(forecast, target, indicator.direction))
+    return Evaluation(
+        target,
+        rows,
+        latest,
+        latest.light if latest else "keine",
+        forecast,
+        reaches_target(forecast, target, indicator.direction),
+    )
 
 
 # --- chart ------------------------------------------------------------------------
@@ -207,7 +222,8 @@ def chart_svg(indicator, evaluation: Evaluation, width: int = 560, height: int =
     desc = escape(
         f"Ausgangswert {compact_de(indicator.baseline_value)} am {start:%d.%m.%Y}, Zielwert "
         f"{compact_de(evaluation.target)} bis {end:%d.%m.%Y}; {len(evaluation.rows)} Ist-Werte. "
-        "Die Werte stehen in der Tabelle neben dem Diagramm.")
+        "Die Werte stehen in der Tabelle neben dem Diagramm."
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="indicator-chart" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="chart-title-{indicator.id} chart-desc-{indicator.id}">',
@@ -218,18 +234,26 @@ def chart_svg(indicator, evaluation: Evaluation, width: int = 560, height: int =
     for i in range(5):
         v = v_min + (v_max - v_min) * Decimal(i) / Decimal(4)
         parts.append(f'<line x1="{pad_l}" x2="{pad_l + plot_w}" y1="{y(v)}" y2="{y(v)}" stroke="#e0e0e0"/>')
-        parts.append(f'<text x="{pad_l - 6}" y="{y(v)}" text-anchor="end" dominant-baseline="middle" '
-                     f'font-size="11" fill="#333333">{escape(compact_de(v.quantize(Decimal("0.1"))))}</text>')
+        parts.append(
+            f'<text x="{pad_l - 6}" y="{y(v)}" text-anchor="end" dominant-baseline="middle" '
+            f'font-size="11" fill="#333333">{escape(compact_de(v.quantize(Decimal("0.1"))))}</text>'
+        )
     for year in range(x_min.year, x_max.year + 2):
         d = date(year, 1, 1)
         if x_min <= d <= x_max:
             parts.append(f'<line x1="{x(d)}" x2="{x(d)}" y1="{pad_t}" y2="{pad_t + plot_h}" stroke="#e0e0e0"/>')
-            parts.append(f'<text x="{x(d)}" y="{pad_t + plot_h + 16}" text-anchor="middle" font-size="11" '
-                         f'fill="#333333">{year}</text>')
+            parts.append(
+                f'<text x="{x(d)}" y="{pad_t + plot_h + 16}" text-anchor="middle" font-size="11" '
+                f'fill="#333333">{year}</text>'
+            )
     # Soll path (dashed)
-    parts.append(f'<line x1="{x(start)}" y1="{y(indicator.baseline_value)}" x2="{x(end)}" y2="{y(evaluation.target)}" '
-                 f'stroke="#1d4f91" stroke-width="2" stroke-dasharray="6 4"/>')
-    parts.append(f'<circle cx="{x(end)}" cy="{y(evaluation.target)}" r="5" fill="#ffffff" stroke="#1d4f91" stroke-width="2"/>')
+    parts.append(
+        f'<line x1="{x(start)}" y1="{y(indicator.baseline_value)}" x2="{x(end)}" y2="{y(evaluation.target)}" '
+        f'stroke="#1d4f91" stroke-width="2" stroke-dasharray="6 4"/>'
+    )
+    parts.append(
+        f'<circle cx="{x(end)}" cy="{y(evaluation.target)}" r="5" fill="#ffffff" stroke="#1d4f91" stroke-width="2"/>'
+    )
     # Ist line
     pts = [(indicator.baseline_date, Decimal(indicator.baseline_value))] + [(r.day, r.ist) for r in evaluation.rows]
     if len(pts) > 1:
@@ -237,20 +261,30 @@ def chart_svg(indicator, evaluation: Evaluation, width: int = 560, height: int =
         parts.append(f'<polyline points="{path}" fill="none" stroke="#222222" stroke-width="2"/>')
     if evaluation.forecast is not None and evaluation.rows:
         last = evaluation.rows[-1]
-        parts.append(f'<line x1="{x(last.day)}" y1="{y(last.ist)}" x2="{x(end)}" y2="{y(evaluation.forecast)}" '
-                     f'stroke="#5a5a5a" stroke-width="1.5" stroke-dasharray="2 3"/>')
+        parts.append(
+            f'<line x1="{x(last.day)}" y1="{y(last.ist)}" x2="{x(end)}" y2="{y(evaluation.forecast)}" '
+            f'stroke="#5a5a5a" stroke-width="1.5" stroke-dasharray="2 3"/>'
+        )
     parts.append(f'<circle cx="{x(start)}" cy="{y(indicator.baseline_value)}" r="4" fill="#222222"/>')
     for r in evaluation.rows:
-        parts.append(f'<circle cx="{x(r.day)}" cy="{y(r.ist)}" r="5" fill="{LIGHT_COLOURS[r.light]}" '
-                     f'stroke="#ffffff" stroke-width="1"><title>{r.day:%d.%m.%Y}: {escape(compact_de(r.ist))} {unit} '
-                     f'(Soll {escape(compact_de(r.soll.quantize(Decimal("0.01"))))}, {LIGHTS[r.light]})</title></circle>')
+        parts.append(
+            f'<circle cx="{x(r.day)}" cy="{y(r.ist)}" r="5" fill="{LIGHT_COLOURS[r.light]}" '
+            f'stroke="#ffffff" stroke-width="1"><title>{r.day:%d.%m.%Y}: {escape(compact_de(r.ist))} {unit} '
+            f'(Soll {escape(compact_de(r.soll.quantize(Decimal("0.01"))))}, {LIGHTS[r.light]})</title></circle>'
+        )
     # legend
     ly = height - 8
-    parts.append(f'<line x1="{pad_l}" x2="{pad_l + 24}" y1="{ly - 4}" y2="{ly - 4}" stroke="#1d4f91" stroke-width="2" stroke-dasharray="6 4"/>')
+    parts.append(
+        f'<line x1="{pad_l}" x2="{pad_l + 24}" y1="{ly - 4}" y2="{ly - 4}" stroke="#1d4f91" stroke-width="2" stroke-dasharray="6 4"/>'
+    )
     parts.append(f'<text x="{pad_l + 30}" y="{ly}" font-size="11" fill="#333333">Soll</text>')
-    parts.append(f'<line x1="{pad_l + 70}" x2="{pad_l + 94}" y1="{ly - 4}" y2="{ly - 4}" stroke="#222222" stroke-width="2"/>')
+    parts.append(
+        f'<line x1="{pad_l + 70}" x2="{pad_l + 94}" y1="{ly - 4}" y2="{ly - 4}" stroke="#222222" stroke-width="2"/>'
+    )
     parts.append(f'<text x="{pad_l + 100}" y="{ly}" font-size="11" fill="#333333">Ist</text>')
-    parts.append(f'<line x1="{pad_l + 130}" x2="{pad_l + 154}" y1="{ly - 4}" y2="{ly - 4}" stroke="#5a5a5a" stroke-width="1.5" stroke-dasharray="2 3"/>')
+    parts.append(
+        f'<line x1="{pad_l + 130}" x2="{pad_l + 154}" y1="{ly - 4}" y2="{ly - 4}" stroke="#5a5a5a" stroke-width="1.5" stroke-dasharray="2 3"/>'
+    )
     parts.append(f'<text x="{pad_l + 160}" y="{ly}" font-size="11" fill="#333333">Prognose</text>')
     parts.append("</svg>")
     return "".join(parts)

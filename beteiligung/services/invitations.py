@@ -5,6 +5,7 @@ The RSVP token is derived with HMAC from SECRET_KEY, meeting and person, so the 
 link works in the invitation, every update and every reminder; only its SHA-256 hash
 is stored (Invitation.token_hash). A database dump alone cannot answer for anybody.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,12 +19,18 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.uow import durable
 from beteiligung.formatting import date_de, time_de
+from beteiligung.uow import durable
 from models import Invitation, Meeting, Membership, Organisation, Person, utcnow
 from models.committees import (
-    HELD_MEETING_STATES, INVITABLE_MEETING_STATES, REGISTRATION_FIELDS, RSVP_ANSWERS, UPCOMING_MEETING_STATES,
-    MeetingRegistration, MeetingStatus, RsvpStatus,
+    HELD_MEETING_STATES,
+    INVITABLE_MEETING_STATES,
+    REGISTRATION_FIELDS,
+    RSVP_ANSWERS,
+    UPCOMING_MEETING_STATES,
+    MeetingRegistration,
+    MeetingStatus,
+    RsvpStatus,
 )
 
 from . import Conflict, NotFound, ServiceError, ValidationError, require
@@ -63,8 +70,18 @@ def external_url(endpoint: str, **values) -> str:
 
 # --- invite list ---------------------------------------------------------------
 
-def candidates(meeting: Meeting, *, circles=None, mandate_only=False, organisation_ids=None, area_ids=None,
-               term_ids=None, person_ids=None, roles=None):
+
+def candidates(
+    meeting: Meeting,
+    *,
+    circles=None,
+    mandate_only=False,
+    organisation_ids=None,
+    area_ids=None,
+    term_ids=None,
+    person_ids=None,
+    roles=None,
+):
     """(person, organisation_id, role) for active members matching the filters, plus extra persons
     and the persons of users holding one of `roles` (platform roles, e.g. Sozialraummanagement,
     Politik) within the committee's Kreis.
@@ -73,9 +90,15 @@ def candidates(meeting: Meeting, *, circles=None, mandate_only=False, organisati
     """
     c = meeting.committee
     day = meeting.start.date()
-    q = (select(Membership).where(Membership.committee_id == c.id)
-         .options(joinedload(Membership.person), joinedload(Membership.organisation).selectinload(Organisation.areas),
-                  joinedload(Membership.organisation).selectinload(Organisation.terms)))
+    q = (
+        select(Membership)
+        .where(Membership.committee_id == c.id)
+        .options(
+            joinedload(Membership.person),
+            joinedload(Membership.organisation).selectinload(Organisation.areas),
+            joinedload(Membership.organisation).selectinload(Organisation.terms),
+        )
+    )
     members = [m for m in db.session.scalars(q).unique() if m.is_active_on(day)]
     if circles:
         members = [m for m in members if m.circle in circles]
@@ -89,8 +112,11 @@ def candidates(meeting: Meeting, *, circles=None, mandate_only=False, organisati
         members = [m for m in members if m.organisation and {t.id for t in m.organisation.terms} & set(term_ids)]
     rows = {}
     for m in members:
-        role = "CHAIR" if (m.role or "").lower().startswith("vorsitz") else (
-            "REQ-PARTICIPANT" if m.circle == "Kernkreis" else "OPT-PARTICIPANT")
+        role = (
+            "CHAIR"
+            if (m.role or "").lower().startswith("vorsitz")
+            else ("REQ-PARTICIPANT" if m.circle == "Kernkreis" else "OPT-PARTICIPANT")
+        )
         rows.setdefault(m.person_id, (m.person, m.organisation_id, role))
     if person_ids:
         for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids))):
@@ -98,9 +124,14 @@ def candidates(meeting: Meeting, *, circles=None, mandate_only=False, organisati
     if roles:
         from beteiligung.permissions import _body_tree
         from models import RoleAssignment, User
+
         tree = _body_tree({c.body_id})
-        q = (select(Person).join(User, User.person_id == Person.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
-             .where(RoleAssignment.role.in_(roles), Person.body_id.in_(tree), User.is_enabled.is_(True)))
+        q = (
+            select(Person)
+            .join(User, User.person_id == Person.id)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role.in_(roles), Person.body_id.in_(tree), User.is_enabled.is_(True))
+        )
         for p in db.session.scalars(q).unique():
             rows.setdefault(p.id, (p, p.organisation_id, "OPT-PARTICIPANT"))
     invited = set(db.session.scalars(select(Invitation.person_id).where(Invitation.meeting_id == meeting.id)))
@@ -116,6 +147,7 @@ def candidates(meeting: Meeting, *, circles=None, mandate_only=False, organisati
 
 
 # --- mail texts -------------------------------------------------------------------
+
 
 def _when(m: Meeting) -> str:
     return f"{date_de(m.start)}, {time_de(m.start)} bis {time_de(m.end)}"
@@ -168,12 +200,18 @@ def _body(inv: Invitation, kind: str) -> tuple[str, str]:
         roles = m.role_holders
         if roles:
             parts += [""] + [f"{label}: {v}" for label, v in roles]
-        parts += ["", _agenda_text(m), "",
-                  "Bitte antworten Sie über diesen persönlichen Link (ohne Anmeldung) – Zusage, Absage, "
-                  "Vielleicht oder Vertretung:", rsvp_url(inv), "",
-                  "Der Termin ist als Kalendereintrag (einladung.ics) beigefügt; Ihr Kalenderprogramm zeigt "
-                  "dazu die Schaltflächen Annehmen/Ablehnen. Die Einladung mit Tagesordnung liegt als "
-                  "einladung.pdf bei."]
+        parts += [
+            "",
+            _agenda_text(m),
+            "",
+            "Bitte antworten Sie über diesen persönlichen Link (ohne Anmeldung) – Zusage, Absage, "
+            "Vielleicht oder Vertretung:",
+            rsvp_url(inv),
+            "",
+            "Der Termin ist als Kalendereintrag (einladung.ics) beigefügt; Ihr Kalenderprogramm zeigt "
+            "dazu die Schaltflächen Annehmen/Ablehnen. Die Einladung mit Tagesordnung liegt als "
+            "einladung.pdf bei.",
+        ]
     parts += ["", "Mit freundlichen Grüßen", f"Sozialplanung {m.committee.body.name}"]
     return subject, "\n".join(parts)
 
@@ -181,6 +219,7 @@ def _body(inv: Invitation, kind: str) -> tuple[str, str]:
 def _invitation_pdf(meeting: Meeting) -> bytes:
     """The invitation with agenda as PDF, as invitees see it (all TOPs, like the .ics)."""
     from .meeting_documents import invitation_pdf
+
     return invitation_pdf(meeting, internal=True)
 
 
@@ -190,23 +229,33 @@ def _send(inv: Invitation, kind: str, pdf: bytes | None = None) -> None:
     method = "CANCEL" if kind == "absage" else "REQUEST"
     ics = invitation_ics(inv, method, "" if kind == "absage" else rsvp_url(inv))
     subject, body = _body(inv, kind)
-    attachments = [("einladung.ics" if method == "REQUEST" else "absage.ics", "text", "calendar", ics,
-                    {"method": method, "charset": "utf-8"})]
+    attachments = [
+        (
+            "einladung.ics" if method == "REQUEST" else "absage.ics",
+            "text",
+            "calendar",
+            ics,
+            {"method": method, "charset": "utf-8"},
+        )
+    ]
     if kind in ("einladung", "aktualisierung"):
         attachments.append(("einladung.pdf", "application", "pdf", pdf or _invitation_pdf(inv.meeting), {}))
-    queue(inv.person.email, subject, body, category=f"sitzung-{kind}", attachments=attachments,
-          calendar=(method, ics))
+    queue(inv.person.email, subject, body, category=f"sitzung-{kind}", attachments=attachments, calendar=(method, ics))
     inv.sent_sequence = inv.meeting.ical_sequence
 
 
 def _load(meeting_id: int):
-    return list(db.session.scalars(
-        select(Invitation).where(Invitation.meeting_id == meeting_id)
-        .options(joinedload(Invitation.person), joinedload(Invitation.deputy))
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.meeting_id == meeting_id)
+            .options(joinedload(Invitation.person), joinedload(Invitation.deputy))
+        ).unique()
+    )
 
 
 # --- actions --------------------------------------------------------------------------
+
 
 def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[Invitation]:
     """Create invitations for rows (from candidates) and queue one mail each.
@@ -225,8 +274,15 @@ def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[In
     created = []
     now = utcnow()
     for person, org_id, role in rows:
-        inv = Invitation(meeting=meeting, person=person, organisation_id=org_id, role=role,
-                         token_hash=token_hash(rsvp_token(meeting.id, person.id)), rsvp="offen", sent_at=now)
+        inv = Invitation(
+            meeting=meeting,
+            person=person,
+            organisation_id=org_id,
+            role=role,
+            token_hash=token_hash(rsvp_token(meeting.id, person.id)),
+            rsvp="offen",
+            sent_at=now,
+        )
         db.session.add(inv)
         created.append(inv)
     db.session.flush()
@@ -237,8 +293,14 @@ def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[In
         before = snapshot(meeting)
         meeting.status = MeetingStatus.EINGELADEN
         record(user, "status", meeting, before, snapshot(meeting), f"{meeting.title}: eingeladen")
-    record(user, "invite", meeting, None, {"persons": [i.person_id for i in created]},
-           f"{meeting.title}: {len(created)} Einladungen versandt")
+    record(
+        user,
+        "invite",
+        meeting,
+        None,
+        {"persons": [i.person_id for i in created]},
+        f"{meeting.title}: {len(created)} Einladungen versandt",
+    )
     return created
 
 
@@ -253,14 +315,21 @@ def send_updates(user, meeting: Meeting) -> int:
             _send(inv, "aktualisierung", pdf)
             n += 1
     if n:
-        record(user, "update-sent", meeting, None, {"sequence": meeting.ical_sequence},
-               f"{meeting.title}: {n} Aktualisierungen versandt")
+        record(
+            user,
+            "update-sent",
+            meeting,
+            None,
+            {"sequence": meeting.ical_sequence},
+            f"{meeting.title}: {n} Aktualisierungen versandt",
+        )
     return n
 
 
 def cancel(user, meeting: Meeting, reason: str, version) -> int:
     """Absage: status abgesagt (with reason) and METHOD:CANCEL with the same UID to everyone invited."""
     from .committees import set_status
+
     set_status(user, meeting, MeetingStatus.ABGESAGT, reason, version)
     n = 0
     for inv in _load(meeting.id):
@@ -294,16 +363,24 @@ def remind(user, meeting: Meeting, min_hours_between: int = 24) -> int:
 def remind_due(days_ahead: int = 7) -> int:
     """For the CLI: remind non-responders of every invited meeting within days_ahead days."""
     now = utcnow()
-    meetings = db.session.scalars(select(Meeting).where(
-        Meeting.status == MeetingStatus.EINGELADEN, Meeting.start > now, Meeting.start <= now + timedelta(days=days_ahead)))
+    meetings = db.session.scalars(
+        select(Meeting).where(
+            Meeting.status == MeetingStatus.EINGELADEN,
+            Meeting.start > now,
+            Meeting.start <= now + timedelta(days=days_ahead),
+        )
+    )
     return sum(remind(None, m) for m in meetings)
 
 
 def invitation_for_token(token: str) -> Invitation:
     if not token or len(token) > 100:
         raise NotFound("Dieser Antwort-Link ist ungültig.")
-    inv = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token))
-                            .options(joinedload(Invitation.meeting).joinedload(Meeting.committee)))
+    inv = db.session.scalar(
+        select(Invitation)
+        .where(Invitation.token_hash == token_hash(token))
+        .options(joinedload(Invitation.meeting).joinedload(Meeting.committee))
+    )
     if inv is None or not hmac.compare_digest(rsvp_token(inv.meeting_id, inv.person_id), token):
         raise NotFound("Dieser Antwort-Link ist ungültig. Bitte verwenden Sie den Link aus der neuesten Einladung.")
     m = inv.meeting
@@ -333,7 +410,9 @@ def answer(token: str, rsvp: str, deputy_id=None, comment: str | None = None) ->
         else:
             deputy = db.session.get(Person, deputy_id)
             if deputy is None or deputy.id == inv.person_id or deputy not in deputy_choices(inv):
-                errors["deputy_id"] = "Diese Vertretung ist nicht im System erfasst. Bitte wählen Sie eine Person aus der Liste."
+                errors["deputy_id"] = (
+                    "Diese Vertretung ist nicht im System erfasst. Bitte wählen Sie eine Person aus der Liste."
+                )
     if comment and len(comment) > 500:
         errors["comment"] = "Die Anmerkung ist zu lang (höchstens 500 Zeichen)."
     if errors:
@@ -351,12 +430,20 @@ def _record_answer(inv: Invitation, rsvp: str, deputy: Person | None, comment: s
     record(None, "rsvp", inv, before, snapshot(inv), f"{inv.person.full_name}: {RSVP_STATES[rsvp]}{via}")
     if deputy is not None and deputy.email:
         # The deputy gets their own invitation with calendar entry and answer link.
-        exists = db.session.scalar(select(Invitation.id).where(Invitation.meeting_id == inv.meeting_id,
-                                                               Invitation.person_id == deputy.id))
+        exists = db.session.scalar(
+            select(Invitation.id).where(Invitation.meeting_id == inv.meeting_id, Invitation.person_id == deputy.id)
+        )
         if not exists:
-            sub = Invitation(meeting=inv.meeting, person=deputy, organisation_id=inv.organisation_id, role=inv.role,
-                             token_hash=token_hash(rsvp_token(inv.meeting_id, deputy.id)), rsvp="offen",
-                             sent_at=utcnow(), comment=f"Vertretung für {inv.person.full_name}")
+            sub = Invitation(
+                meeting=inv.meeting,
+                person=deputy,
+                organisation_id=inv.organisation_id,
+                role=inv.role,
+                token_hash=token_hash(rsvp_token(inv.meeting_id, deputy.id)),
+                rsvp="offen",
+                sent_at=utcnow(),
+                comment=f"Vertretung für {inv.person.full_name}",
+            )
             db.session.add(sub)
             db.session.flush()
             _send(sub, "einladung")
@@ -414,10 +501,12 @@ def apply_calendar_reply(raw: bytes) -> tuple[str, str]:
             if rsvp is None:
                 return "ignoriert", f"keine Zusage/Absage ({att.params.get('PARTSTAT', '–')})"
             inv = db.session.scalar(
-                select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id)
+                select(Invitation)
+                .join(Meeting, Meeting.id == Invitation.meeting_id)
                 .join(Person, Person.id == Invitation.person_id)
                 .where(Meeting.ical_uid == uid, func.lower(Person.email) == email)
-                .options(joinedload(Invitation.meeting).joinedload(Meeting.committee), joinedload(Invitation.person)))
+                .options(joinedload(Invitation.meeting).joinedload(Meeting.committee), joinedload(Invitation.person))
+            )
             if inv is None:
                 return "abgelehnt", f"keine Einladung von {email} zu diesem Termin"
             m = inv.meeting
@@ -428,8 +517,10 @@ def apply_calendar_reply(raw: bytes) -> tuple[str, str]:
                 delegate = _address(att.params.get("DELEGATED-TO"))
                 deputy = next((p for p in deputy_choices(inv) if (p.email or "").lower() == delegate), None)
                 if deputy is None:
-                    return "abgelehnt", (f"Vertretung {delegate or '–'} ist nicht im System erfasst; "
-                                         "bitte über den Antwort-Link eine Person aus der Liste wählen")
+                    return "abgelehnt", (
+                        f"Vertretung {delegate or '–'} ist nicht im System erfasst; "
+                        "bitte über den Antwort-Link eine Person aus der Liste wählen"
+                    )
             comment = str(ev.get("comment", "")).strip()[:500] or None
             _record_answer(inv, rsvp, deputy, comment, " (Antwort aus dem Kalender)")
             return "übernommen", f"{inv.person.full_name}: {RSVP_STATES[rsvp]} – {m.title}"
@@ -443,6 +534,7 @@ def read_calendar_replies(maildir_path: str) -> dict[str, list[str]]:
     read only after its answer is committed, so nothing is lost if the run breaks off.
     """
     import mailbox
+
     box = mailbox.Maildir(maildir_path, create=False)
     result: dict[str, list[str]] = {"übernommen": [], "ignoriert": [], "abgelehnt": []}
     for key in list(box.iterkeys()):
@@ -466,18 +558,23 @@ def deputy_choices(inv: Invitation) -> list[Person]:
     """Who may be named as deputy: persons of the invitee's organisation and the committee's members
     (the planning office adds anybody else as a person first)."""
     from sqlalchemy import or_
+
     org_ids = {inv.organisation_id, inv.person.organisation_id} - {None}
     members = select(Membership.person_id).where(Membership.committee_id == inv.meeting.committee_id)
     conds = [Person.id.in_(members)]
     if org_ids:
         conds.append(Person.organisation_id.in_(org_ids))
-    q = select(Person).where(Person.id != inv.person_id, or_(*conds)) \
-        .order_by(Person.last_name, Person.first_name).limit(300)
+    q = (
+        select(Person)
+        .where(Person.id != inv.person_id, or_(*conds))
+        .order_by(Person.last_name, Person.first_name)
+        .limit(300)
+    )
     return list(db.session.scalars(q))
 
 
 def summary(meeting: Meeting) -> dict:
-    counts = {k: 0 for k in RSVP_LABELS}
+    counts = dict.fromkeys(RSVP_LABELS, 0)
     for inv in meeting_invitations(meeting):
         counts[inv.rsvp] = counts.get(inv.rsvp, 0) + 1
     return counts
@@ -485,20 +582,31 @@ def summary(meeting: Meeting) -> dict:
 
 def meeting_invitations(meeting: Meeting) -> list[Invitation]:
     if not hasattr(meeting, "_invitations_cache"):
-        meeting._invitations_cache = list(db.session.scalars(
-            select(Invitation).where(Invitation.meeting_id == meeting.id)
-            .options(joinedload(Invitation.person), joinedload(Invitation.deputy), joinedload(Invitation.organisation))
-        ).unique())
+        meeting._invitations_cache = list(
+            db.session.scalars(
+                select(Invitation)
+                .where(Invitation.meeting_id == meeting.id)
+                .options(
+                    joinedload(Invitation.person), joinedload(Invitation.deputy), joinedload(Invitation.organisation)
+                )
+            ).unique()
+        )
         meeting._invitations_cache.sort(key=lambda i: (i.person.last_name, i.person.first_name))
     return meeting._invitations_cache
 
 
 # --- public registration -----------------------------------------------------------
 
+
 def registration_count(meeting: Meeting) -> int:
     from sqlalchemy import func
-    return db.session.scalar(select(func.count()).select_from(MeetingRegistration)
-                             .where(MeetingRegistration.meeting_id == meeting.id)) or 0
+
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(MeetingRegistration).where(MeetingRegistration.meeting_id == meeting.id)
+        )
+        or 0
+    )
 
 
 def register_public(meeting: Meeting, values: dict) -> MeetingRegistration:
@@ -515,30 +623,48 @@ def register_public(meeting: Meeting, values: dict) -> MeetingRegistration:
         errors["email"] = "Bitte geben Sie eine gültige E-Mail-Adresse an."
     if errors:
         raise ValidationError(errors)
-    if db.session.scalar(select(MeetingRegistration.id).where(MeetingRegistration.meeting_id == meeting.id,
-                                                             MeetingRegistration.email == email.lower())):
+    if db.session.scalar(
+        select(MeetingRegistration.id).where(
+            MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.email == email.lower()
+        )
+    ):
         raise ValidationError({"email": "Mit dieser E-Mail-Adresse ist bereits eine Anmeldung eingegangen."})
     # lock-free capacity check inside the transaction; a row lock on PostgreSQL keeps it exact
     db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
     if meeting.capacity is not None and registration_count(meeting) >= meeting.capacity:
         raise ValidationError("Leider sind alle Plätze vergeben.")
     allowed = [f for f in (meeting.registration_fields or "").split(",") if f in REGISTRATION_FIELDS]
-    reg = MeetingRegistration(meeting_id=meeting.id, name=name, email=email.lower(),
-                              **{f: (values.get(f) or None) for f in allowed})
+    reg = MeetingRegistration(
+        meeting_id=meeting.id, name=name, email=email.lower(), **{f: (values.get(f) or None) for f in allowed}
+    )
     db.session.add(reg)
     ics = single_publish_ics(meeting, public_only=True, extra="Sie sind angemeldet.")
-    lines = [f"Guten Tag {name},", "", f"vielen Dank für Ihre Anmeldung zur öffentlichen Sitzung „{meeting.title}“.", "",
-             f"Termin: {_when(meeting)}"]
+    lines = [
+        f"Guten Tag {name},",
+        "",
+        f"vielen Dank für Ihre Anmeldung zur öffentlichen Sitzung „{meeting.title}“.",
+        "",
+        f"Termin: {_when(meeting)}",
+    ]
     if meeting.location:
         lines.append(f"Ort: {meeting.location}")
     items = [i for i in meeting.agenda_items if i.is_public]
     if items:
         lines += ["", "Tagesordnung:"] + [f"  TOP {n}: {i.title}" for n, i in enumerate(items, 1)]
-    lines += ["", "Den Termin finden Sie im Anhang (termin.ics) für Ihren Kalender.", "",
-              "Mit freundlichen Grüßen", f"Sozialraummanagement / Sozialplanung {meeting.committee.body.name}"]
-    queue(email, f"Anmeldung bestätigt: {meeting.title} am {date_de(meeting.start)}", "\n".join(lines),
-          attachments=[("termin.ics", "text", "calendar", ics, {"method": "PUBLISH", "charset": "utf-8"})],
-          category="sitzung-anmeldung")
+    lines += [
+        "",
+        "Den Termin finden Sie im Anhang (termin.ics) für Ihren Kalender.",
+        "",
+        "Mit freundlichen Grüßen",
+        f"Sozialraummanagement / Sozialplanung {meeting.committee.body.name}",
+    ]
+    queue(
+        email,
+        f"Anmeldung bestätigt: {meeting.title} am {date_de(meeting.start)}",
+        "\n".join(lines),
+        attachments=[("termin.ics", "text", "calendar", ics, {"method": "PUBLISH", "charset": "utf-8"})],
+        category="sitzung-anmeldung",
+    )
     return reg
 
 
@@ -546,4 +672,5 @@ def purge_registrations(days_after: int | None = None) -> int:
     """DSGVO: delete citizens' registrations of meetings that ended more than days_after days ago
     (default: RETENTION_REGISTRATION_DAYS, see services.retention)."""
     from .retention import purge
+
     return purge("anmeldungen", days_after)

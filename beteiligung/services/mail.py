@@ -1,13 +1,14 @@
 """Mail goes through the outbox table; `outbox send` delivers it over SMTP."""
+
 from __future__ import annotations
 
 import secrets
 import smtplib
 import ssl
 from datetime import timedelta
+from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from email import message_from_string, policy
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
@@ -24,8 +25,16 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 
 
-def queue(recipient: str, subject: str, body_text: str, *, attachments=(), category: str = "system",
-          html: str | None = None, calendar: tuple[str, bytes] | None = None) -> OutboxMail:
+def queue(
+    recipient: str,
+    subject: str,
+    body_text: str,
+    *,
+    attachments=(),
+    category: str = "system",
+    html: str | None = None,
+    calendar: tuple[str, bytes] | None = None,
+) -> OutboxMail:
     """Build the MIME message and store it in the outbox (part of the caller's transaction).
 
     attachments: iterable of (filename, maintype, subtype, bytes, extra_params) where
@@ -49,8 +58,11 @@ def queue(recipient: str, subject: str, body_text: str, *, attachments=(), categ
     for filename, maintype, subtype, data, params in attachments:
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params or {})
     mail = OutboxMail(
-        recipient=recipient, subject=subject, body_text=body_text,
-        message=msg.as_string(policy=policy.SMTP), category=category,
+        recipient=recipient,
+        subject=subject,
+        body_text=body_text,
+        message=msg.as_string(policy=policy.SMTP),
+        category=category,
     )
     db.session.add(mail)
     db.session.flush()
@@ -89,8 +101,11 @@ def claim_timeout() -> timedelta:
 
 def _due(now, respect_backoff: bool):
     c = OutboxMail.__table__.c
-    conditions = [c.status.in_([STATUS_QUEUED, STATUS_FAILED]), c.attempts < MAX_ATTEMPTS,
-                  or_(c.claimed_at.is_(None), c.claimed_at < now - claim_timeout())]
+    conditions = [
+        c.status.in_([STATUS_QUEUED, STATUS_FAILED]),
+        c.attempts < MAX_ATTEMPTS,
+        or_(c.claimed_at.is_(None), c.claimed_at < now - claim_timeout()),
+    ]
     if respect_backoff:
         conditions.append(or_(c.next_try_at.is_(None), c.next_try_at <= now))
     return and_(*conditions)
@@ -108,15 +123,18 @@ def claim_batch(limit: int, now, respect_backoff: bool) -> tuple[str, list]:
     due = _due(now, respect_backoff)
     claim = {"claim_token": token, "claimed_at": now, "attempts": c.attempts + 1}
     if db.session.get_bind().dialect.name == "postgresql":
-        ids = list(db.session.scalars(
-            select(c.id).where(due).order_by(c.id).limit(limit).with_for_update(skip_locked=True)))
+        ids = list(
+            db.session.scalars(select(c.id).where(due).order_by(c.id).limit(limit).with_for_update(skip_locked=True))
+        )
         if ids:
             db.session.execute(update(table).where(c.id.in_(ids)).values(**claim))
     else:
-        db.session.execute(update(table).where(
-            c.id.in_(select(c.id).where(due).order_by(c.id).limit(limit)), due).values(**claim))
-    rows = db.session.execute(select(c.id, c.recipient, c.message, c.attempts)
-                              .where(c.claim_token == token).order_by(c.id)).all()
+        db.session.execute(
+            update(table).where(c.id.in_(select(c.id).where(due).order_by(c.id).limit(limit)), due).values(**claim)
+        )
+    rows = db.session.execute(
+        select(c.id, c.recipient, c.message, c.attempts).where(c.claim_token == token).order_by(c.id)
+    ).all()
     return token, rows
 
 
@@ -127,8 +145,11 @@ def _finish(token: str, row, error: str | None, now) -> None:
         values = {"status": STATUS_SENT, "sent_at": now, "last_error": None, "next_try_at": None}
     else:
         values = {"status": STATUS_FAILED, "last_error": error[:500], "next_try_at": now + backoff(row.attempts)}
-    db.session.execute(update(OutboxMail.__table__).where(c.id == row.id, c.claim_token == token)
-                       .values(claim_token=None, claimed_at=None, **values))
+    db.session.execute(
+        update(OutboxMail.__table__)
+        .where(c.id == row.id, c.claim_token == token)
+        .values(claim_token=None, claimed_at=None, **values)
+    )
 
 
 def send_queued(limit: int = 500, *, respect_backoff: bool = False) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """Create, change and delete Stammdaten; every change is permission-checked and audited."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -118,18 +119,47 @@ def _check_person(values, obj):
 
 
 KINDS = {
-    Body: Kind(Body, "Körperschaft", lambda u, v: perm.can_edit_body(u), lambda u, o: perm.can_edit_body(u, o),
-               lambda u, o: perm.can_edit_body(u, o), _check_body),
-    Area: Kind(Area, "Sozialraum", lambda u, v: perm.can_create_area(u, v.get("body_id")), perm.can_edit_area,
-               perm.can_edit_area, _check_area),
-    Term: Kind(Term, "Begriff", lambda u, v: perm.can_edit_terms(u), lambda u, o: perm.can_edit_terms(u),
-               lambda u, o: perm.can_edit_terms(u), _check_term),
-    Organisation: Kind(Organisation, "Organisation", lambda u, v: perm.can_create_organisation(u, v.get("body_id")),
-                       perm.can_edit_organisation, perm.can_delete_organisation, _check_organisation,
-                       ("areas", "terms")),
-    Person: Kind(Person, "Person",
-                 lambda u, v: perm.can_create_person(u, v.get("body_id"), v.get("organisation_id")),
-                 perm.can_edit_person, perm.can_erase_person, _check_person),
+    Body: Kind(
+        Body,
+        "Körperschaft",
+        lambda u, v: perm.can_edit_body(u),
+        lambda u, o: perm.can_edit_body(u, o),
+        lambda u, o: perm.can_edit_body(u, o),
+        _check_body,
+    ),
+    Area: Kind(
+        Area,
+        "Sozialraum",
+        lambda u, v: perm.can_create_area(u, v.get("body_id")),
+        perm.can_edit_area,
+        perm.can_edit_area,
+        _check_area,
+    ),
+    Term: Kind(
+        Term,
+        "Begriff",
+        lambda u, v: perm.can_edit_terms(u),
+        lambda u, o: perm.can_edit_terms(u),
+        lambda u, o: perm.can_edit_terms(u),
+        _check_term,
+    ),
+    Organisation: Kind(
+        Organisation,
+        "Organisation",
+        lambda u, v: perm.can_create_organisation(u, v.get("body_id")),
+        perm.can_edit_organisation,
+        perm.can_delete_organisation,
+        _check_organisation,
+        ("areas", "terms"),
+    ),
+    Person: Kind(
+        Person,
+        "Person",
+        lambda u, v: perm.can_create_person(u, v.get("body_id"), v.get("organisation_id")),
+        perm.can_edit_person,
+        perm.can_erase_person,
+        _check_person,
+    ),
 }
 
 
@@ -191,14 +221,27 @@ def update(user, obj: db.Model, values: dict, version) -> db.Model:
 
 # Where an Area or a Term may be referenced; a table not listed here is named "weitere Verweise".
 USAGE_LABELS = {
-    "area": "untergeordnete Räume", "term": "untergeordnete Begriffe",
-    "role_area": "Rollen im Sozialraummanagement", "organisation_area": "Organisationen",
-    "organisation_term": "Organisationen", "committee_area": "Gremien", "committee_term": "Gremien",
-    "agenda_item_term": "Tagesordnungspunkte", "contract_area": "Kontrakte", "contract_term": "Kontrakte",
-    "goal": "Ziele", "indicator": "Kennzahlen", "survey_area": "Befragungen", "survey_term": "Befragungen",
-    "survey_street_area": "Straßenzuordnungen von Befragungen", "survey_response": "Befragungsantworten",
-    "survey_answer": "Befragungsantworten", "survey_option": "Antwortoptionen von Befragungen",
-    "finding_area": "Befunde", "finding_term": "Befunde", "partner_status": "Partner-Stände im Netzwerk",
+    "area": "untergeordnete Räume",
+    "term": "untergeordnete Begriffe",
+    "role_area": "Rollen im Sozialraummanagement",
+    "organisation_area": "Organisationen",
+    "organisation_term": "Organisationen",
+    "committee_area": "Gremien",
+    "committee_term": "Gremien",
+    "agenda_item_term": "Tagesordnungspunkte",
+    "contract_area": "Kontrakte",
+    "contract_term": "Kontrakte",
+    "goal": "Ziele",
+    "indicator": "Kennzahlen",
+    "survey_area": "Befragungen",
+    "survey_term": "Befragungen",
+    "survey_street_area": "Straßenzuordnungen von Befragungen",
+    "survey_response": "Befragungsantworten",
+    "survey_answer": "Befragungsantworten",
+    "survey_option": "Antwortoptionen von Befragungen",
+    "finding_area": "Befunde",
+    "finding_term": "Befunde",
+    "partner_status": "Partner-Stände im Netzwerk",
 }
 
 
@@ -227,8 +270,11 @@ def delete(user, obj: db.Model, version) -> None:
         used = usage(obj)
         if used:
             where = ", ".join(f"{n} × {label}" for label, n in used.items())
-            hint = ("Setzen Sie stattdessen „Gültig bis“, dann bleibt er in Auswertungen und Historie erhalten."
-                    if isinstance(obj, Area) else "Benennen Sie ihn stattdessen um oder entfernen Sie die Verweise zuerst.")
+            hint = (
+                "Setzen Sie stattdessen „Gültig bis“, dann bleibt er in Auswertungen und Historie erhalten."
+                if isinstance(obj, Area)
+                else "Benennen Sie ihn stattdessen um oder entfernen Sie die Verweise zuerst."
+            )
             raise ValidationError(f"{kind.label} „{obj}“ wird noch verwendet ({where}). {hint}")
     before = snapshot(obj, kind.relations)
     record(user, "delete", obj, before, None)
@@ -263,13 +309,15 @@ def erase_person(user, person, version) -> Person:
     # Earlier audit snapshots must not keep the erased data either: the one
     # sanctioned exception to the append-only log (a Core UPDATE, no ORM event).
     from sqlalchemy import update as sql_update
+
     from models import AuditEntry
+
     db.session.execute(
         sql_update(AuditEntry)
         .where(AuditEntry.entity_type == "Person", AuditEntry.entity_id == person.id)
         .values(before=None, after={"anonymisiert": True}, summary="Person anonymisiert")
     )
-    record(user, "anonymise", person, {k: "…" for k in before}, snapshot(person), "Person anonymisiert")
+    record(user, "anonymise", person, dict.fromkeys(before, "…"), snapshot(person), "Person anonymisiert")
     db.session.flush()
     return person
 
@@ -280,6 +328,7 @@ def person_export(user, person) -> dict:
     data = snapshot(person)
     data["organisation"] = person.organisation.name if person.organisation else None
     from models import User
+
     account = db.session.scalar(select(User).where(User.person_id == person.id))
     if account is not None:
         data["benutzerkonto"] = {
@@ -303,28 +352,65 @@ def _person_records(person) -> dict:
         return value.isoformat() if value else None
 
     memberships = db.session.scalars(
-        select(Membership).options(joinedload(Membership.committee))
-        .where(or_(Membership.person_id == person.id, Membership.deputy_id == person.id))).all()
+        select(Membership)
+        .options(joinedload(Membership.committee))
+        .where(or_(Membership.person_id == person.id, Membership.deputy_id == person.id))
+    ).all()
     invitations = db.session.scalars(
-        select(Invitation).options(joinedload(Invitation.meeting))
-        .where(or_(Invitation.person_id == person.id, Invitation.deputy_id == person.id))).all()
+        select(Invitation)
+        .options(joinedload(Invitation.meeting))
+        .where(or_(Invitation.person_id == person.id, Invitation.deputy_id == person.id))
+    ).all()
     attendance = db.session.scalars(
-        select(Attendance).options(joinedload(Attendance.meeting))
-        .where(or_(Attendance.person_id == person.id, Attendance.deputy_id == person.id))).all()
+        select(Attendance)
+        .options(joinedload(Attendance.meeting))
+        .where(or_(Attendance.person_id == person.id, Attendance.deputy_id == person.id))
+    ).all()
     tasks = db.session.scalars(select(ProtocolEntry).where(ProtocolEntry.owner_person_id == person.id)).all()
     relations = db.session.scalars(
-        select(Relation).where(or_(Relation.source_person_id == person.id, Relation.target_person_id == person.id))).all()
+        select(Relation).where(or_(Relation.source_person_id == person.id, Relation.target_person_id == person.id))
+    ).all()
     return {
-        "gremien": [{"gremium": m.committee.name, "rolle": m.role, "mandat": m.has_mandate,
-                     "als_vertretung": m.deputy_id == person.id, "von": day(m.start_date), "bis": day(m.end_date)}
-                    for m in memberships],
-        "einladungen": [{"sitzung": i.meeting.title, "beginn": day(i.meeting.start), "antwort": i.rsvp,
-                         "als_vertretung": i.deputy_id == person.id} for i in invitations],
-        "anwesenheit": [{"sitzung": a.meeting.title, "beginn": day(a.meeting.start), "status": a.status,
-                         "als_vertretung": a.deputy_id == person.id} for a in attendance],
+        "gremien": [
+            {
+                "gremium": m.committee.name,
+                "rolle": m.role,
+                "mandat": m.has_mandate,
+                "als_vertretung": m.deputy_id == person.id,
+                "von": day(m.start_date),
+                "bis": day(m.end_date),
+            }
+            for m in memberships
+        ],
+        "einladungen": [
+            {
+                "sitzung": i.meeting.title,
+                "beginn": day(i.meeting.start),
+                "antwort": i.rsvp,
+                "als_vertretung": i.deputy_id == person.id,
+            }
+            for i in invitations
+        ],
+        "anwesenheit": [
+            {
+                "sitzung": a.meeting.title,
+                "beginn": day(a.meeting.start),
+                "status": a.status,
+                "als_vertretung": a.deputy_id == person.id,
+            }
+            for a in attendance
+        ],
         "aufgaben": [{"text": t.text, "faellig": day(t.due_date), "stand": t.status} for t in tasks],
-        "beziehungen": [{"id": r.id, "art_id": r.kind_id, "gueltig_ab": day(r.valid_from),
-                         "gueltig_bis": day(r.valid_to), "quelle": r.evidence} for r in relations],
+        "beziehungen": [
+            {
+                "id": r.id,
+                "art_id": r.kind_id,
+                "gueltig_ab": day(r.valid_from),
+                "gueltig_bis": day(r.valid_to),
+                "quelle": r.evidence,
+            }
+            for r in relations
+        ],
     }
 
 

@@ -1,4 +1,5 @@
 """Invitation with agenda as PDF (WeasyPrint) and DOCX (python-docx, editable in Word)."""
+
 from __future__ import annotations
 
 import io
@@ -15,6 +16,7 @@ def _items(meeting: Meeting, internal: bool):
 
 def invitation_pdf(meeting: Meeting, internal: bool) -> bytes:
     from weasyprint import HTML
+
     html = render_template("gremien/einladung_pdf.html", m=meeting, items=_items(meeting, internal))
     return HTML(string=html).write_pdf()
 
@@ -55,14 +57,18 @@ def invitation_docx(meeting: Meeting, internal: bool) -> bytes:
     for i in items:
         row = table.add_row().cells
         row[0].text = str(i.number)
-        row[1].text = i.title + (f"\nZiel: {i.goal}" if i.goal else "") + ("" if i.is_public else "\n(nicht öffentlich)")
+        row[1].text = (
+            i.title + (f"\nZiel: {i.goal}" if i.goal else "") + ("" if i.is_public else "\n(nicht öffentlich)")
+        )
         row[2].text = i.presenter or ""
         row[3].text = f"{i.duration_minutes} Min." if i.duration_minutes else ""
     if not items:
         doc.add_paragraph("Die Tagesordnung folgt.")
     doc.add_paragraph("")
-    doc.add_paragraph("Bitte geben Sie uns über den Link in Ihrer Einladungs-E-Mail Bescheid, ob Sie teilnehmen "
-                      "oder wer Sie vertritt.")
+    doc.add_paragraph(
+        "Bitte geben Sie uns über den Link in Ihrer Einladungs-E-Mail Bescheid, ob Sie teilnehmen "
+        "oder wer Sie vertritt."
+    )
     doc.add_paragraph("Mit freundlichen Grüßen")
     doc.add_paragraph(f"Sozialplanung {c.body.name}")
     out = io.BytesIO()

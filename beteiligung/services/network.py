@@ -6,6 +6,7 @@ of statements however large the data): visible organisations, consenting
 persons, typed relations within their visibility, and ties derived from what the
 platform already knows. Derived ties are computed on every build and never stored.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,26 +15,43 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import combinations
-from typing import Callable
 
 import networkx as nx
 from sqlalchemy import Select, event, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.uow import unit_of_work
 from models import (
-    Area, Body, Committee, Meeting, Membership, Organisation, Person, RoleAssignment, Term, User,
-    organisation_area, organisation_term, utcnow,
+    Area,
+    Body,
+    Committee,
+    Meeting,
+    Membership,
+    Organisation,
+    Person,
+    RoleAssignment,
+    Term,
+    User,
+    organisation_area,
+    organisation_term,
+    utcnow,
 )
 from models.network import (
-    PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, NetworkAnalysisCache, NetworkDataVersion, PartnerStatus,
-    Relation, RelationKind, Visibility,
+    PIPELINE_STATES,
+    STRENGTH_LABELS,
+    VISIBILITIES,
+    NetworkAnalysisCache,
+    NetworkDataVersion,
+    PartnerStatus,
+    Relation,
+    RelationKind,
+    Visibility,
 )
 
 from . import NotFound, ValidationError, ensure_version, require
@@ -49,8 +67,19 @@ POLITICS_KIND = "Politik/Ausschuss"
 from models.contracts import IN_FORCE_STATES, Contract, ContractParty  # noqa: E402  (derived "Kontrakt" ties)
 from models.protocols import Attendance  # noqa: E402  (derived co-attendance ties)
 
-WATCHED = (Relation, RelationKind, Organisation, Person, Membership, Committee, Area, Term,
-           Contract, ContractParty, Attendance)
+WATCHED = (
+    Relation,
+    RelationKind,
+    Organisation,
+    Person,
+    Membership,
+    Committee,
+    Area,
+    Term,
+    Contract,
+    ContractParty,
+    Attendance,
+)
 
 
 def _bump_on_change(session, flush_context, instances):
@@ -58,8 +87,10 @@ def _bump_on_change(session, flush_context, instances):
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, WATCHED) and (obj in session.new or obj in session.deleted or session.is_modified(obj)):
             session.connection().execute(
-                update(NetworkDataVersion.__table__).where(NetworkDataVersion.__table__.c.id == 1)
-                .values(version=NetworkDataVersion.__table__.c.version + 1))
+                update(NetworkDataVersion.__table__)
+                .where(NetworkDataVersion.__table__.c.id == 1)
+                .values(version=NetworkDataVersion.__table__.c.version + 1)
+            )
             return
 
 
@@ -71,11 +102,13 @@ def data_version() -> int:
 
 
 def bump_data_version() -> None:
-    db.session.execute(update(NetworkDataVersion).where(NetworkDataVersion.id == 1)
-                       .values(version=NetworkDataVersion.version + 1))
+    db.session.execute(
+        update(NetworkDataVersion).where(NetworkDataVersion.id == 1).values(version=NetworkDataVersion.version + 1)
+    )
 
 
 # --- filters and the network of a user --------------------------------------------
+
 
 @dataclass
 class Filters:
@@ -88,8 +121,15 @@ class Filters:
     derived: bool = True
 
     def key(self) -> dict:
-        return {"as_of": self.as_of.isoformat(), "area": self.area_id, "hf": self.handlungsfeld_id,
-                "kind": self.org_kind, "rel": self.relation_kind, "p": self.persons, "d": self.derived}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "area": self.area_id,
+            "hf": self.handlungsfeld_id,
+            "kind": self.org_kind,
+            "rel": self.relation_kind,
+            "p": self.persons,
+            "d": self.derived,
+        }
 
 
 @dataclass
@@ -132,25 +172,47 @@ def _load_nodes(user, f: Filters) -> dict[str, dict]:
     org_ids_q = select(Organisation.id).where(perm.organisation_filter(user))
     nodes: dict[str, dict] = {}
     for oid, name, short, kind, body_id, active in db.session.execute(
-            select(Organisation.id, Organisation.name, Organisation.short_name, Organisation.kind,
-                   Organisation.body_id, Organisation.active).where(perm.organisation_filter(user))):
-        nodes[_org_key(oid)] = {"id": _org_key(oid), "type": "organisation", "record_id": oid, "label": name,
-                                "short": short or "", "kind": kind, "body_id": body_id, "active": bool(active),
-                                "areas": [], "area_ids": [], "handlungsfelder": [], "hf_ids": [],
-                                "organisation": "", "function": ""}
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.short_name,
+            Organisation.kind,
+            Organisation.body_id,
+            Organisation.active,
+        ).where(perm.organisation_filter(user))
+    ):
+        nodes[_org_key(oid)] = {
+            "id": _org_key(oid),
+            "type": "organisation",
+            "record_id": oid,
+            "label": name,
+            "short": short or "",
+            "kind": kind,
+            "body_id": body_id,
+            "active": bool(active),
+            "areas": [],
+            "area_ids": [],
+            "handlungsfelder": [],
+            "hf_ids": [],
+            "organisation": "",
+            "function": "",
+        }
     for oid, aid, code in db.session.execute(
-            select(organisation_area.c.organisation_id, Area.id, Area.code)
-            .join(Area, Area.id == organisation_area.c.area_id)
-            .where(organisation_area.c.organisation_id.in_(org_ids_q)).order_by(Area.code)):
+        select(organisation_area.c.organisation_id, Area.id, Area.code)
+        .join(Area, Area.id == organisation_area.c.area_id)
+        .where(organisation_area.c.organisation_id.in_(org_ids_q))
+        .order_by(Area.code)
+    ):
         node = nodes.get(_org_key(oid))
         if node:
             node["areas"].append(code)
             node["area_ids"].append(aid)
     for oid, tid, name in db.session.execute(
-            select(organisation_term.c.organisation_id, Term.id, Term.name)
-            .join(Term, Term.id == organisation_term.c.term_id)
-            .where(organisation_term.c.organisation_id.in_(org_ids_q), Term.vocabulary == "handlungsfeld")
-            .order_by(Term.name)):
+        select(organisation_term.c.organisation_id, Term.id, Term.name)
+        .join(Term, Term.id == organisation_term.c.term_id)
+        .where(organisation_term.c.organisation_id.in_(org_ids_q), Term.vocabulary == "handlungsfeld")
+        .order_by(Term.name)
+    ):
         node = nodes.get(_org_key(oid))
         if node:
             node["handlungsfelder"].append(name)
@@ -168,31 +230,72 @@ def _load_nodes(user, f: Filters) -> dict[str, dict]:
     nodes = {k: v for k, v in nodes.items() if k in keep_orgs}
     if f.persons:
         for pid, first, last, function, org_id, body_id in db.session.execute(
-                select(Person.id, Person.first_name, Person.last_name, Person.function, Person.organisation_id,
-                       Person.body_id).where(perm.network_person_filter(user))):
+            select(
+                Person.id, Person.first_name, Person.last_name, Person.function, Person.organisation_id, Person.body_id
+            ).where(perm.network_person_filter(user))
+        ):
             org_key = _org_key(org_id) if org_id else ""
             if node_filter_active and org_key not in nodes:
                 continue
             nodes[_person_key(pid)] = {
-                "id": _person_key(pid), "type": "person", "record_id": pid, "label": f"{first} {last}".strip(),
-                "short": "", "kind": "Person", "body_id": body_id, "active": True, "areas": [], "area_ids": [],
-                "handlungsfelder": [], "hf_ids": [], "organisation": org_key, "function": function or ""}
+                "id": _person_key(pid),
+                "type": "person",
+                "record_id": pid,
+                "label": f"{first} {last}".strip(),
+                "short": "",
+                "kind": "Person",
+                "body_id": body_id,
+                "active": True,
+                "areas": [],
+                "area_ids": [],
+                "handlungsfelder": [],
+                "hf_ids": [],
+                "organisation": org_key,
+                "function": function or "",
+            }
     return nodes
 
 
 def _explicit_edges(user, f: Filters) -> list[dict]:
-    q = (select(Relation.id, Relation.source_org_id, Relation.source_person_id, Relation.target_org_id,
-                Relation.target_person_id, RelationKind.name, Relation.directed, Relation.strength,
-                Relation.valid_from, Relation.valid_to, Relation.evidence, Relation.visibility, Relation.body_id)
-         .join(RelationKind, RelationKind.id == Relation.kind_id)
-         .where(perm.relation_filter(user), *_valid_on(f.as_of)).order_by(Relation.id))
+    q = (
+        select(
+            Relation.id,
+            Relation.source_org_id,
+            Relation.source_person_id,
+            Relation.target_org_id,
+            Relation.target_person_id,
+            RelationKind.name,
+            Relation.directed,
+            Relation.strength,
+            Relation.valid_from,
+            Relation.valid_to,
+            Relation.evidence,
+            Relation.visibility,
+            Relation.body_id,
+        )
+        .join(RelationKind, RelationKind.id == Relation.kind_id)
+        .where(perm.relation_filter(user), *_valid_on(f.as_of))
+        .order_by(Relation.id)
+    )
     edges = []
     for rid, so, sp, to, tp, kind, directed, strength, vf, vt, evidence, visibility, body_id in db.session.execute(q):
-        edges.append({
-            "id": f"rel:{rid}", "record_id": rid, "source": _org_key(so) if so else _person_key(sp),
-            "target": _org_key(to) if to else _person_key(tp), "kind": kind, "directed": bool(directed),
-            "strength": strength, "valid_from": vf.isoformat() if vf else "", "valid_to": vt.isoformat() if vt else "",
-            "evidence": evidence or "", "visibility": visibility, "derived": False, "body_id": body_id})
+        edges.append(
+            {
+                "id": f"rel:{rid}",
+                "record_id": rid,
+                "source": _org_key(so) if so else _person_key(sp),
+                "target": _org_key(to) if to else _person_key(tp),
+                "kind": kind,
+                "directed": bool(directed),
+                "strength": strength,
+                "valid_from": vf.isoformat() if vf else "",
+                "valid_to": vt.isoformat() if vt else "",
+                "evidence": evidence or "",
+                "visibility": visibility,
+                "derived": False,
+                "body_id": body_id,
+            }
+        )
     return edges
 
 
@@ -205,15 +308,29 @@ def _explicit_edges(user, f: Filters) -> list[dict]:
 #   * derive_contract_parties — contracts module: parties of one Kontrakt → "Kontrakt",
 #                              evidence "Kontrakt: <title>", valid for the contract's term.
 
+
 def derive_person_organisation(user, f: Filters, nodes: dict) -> list[dict]:
     """A person belongs to their organisation (Person.organisation_id)."""
     edges = []
     for key, node in nodes.items():
         if node["type"] == "person" and node["organisation"] in nodes:
-            edges.append({"id": f"abg:person-org:{node['record_id']}", "record_id": None, "source": key,
-                          "target": node["organisation"], "kind": "Mitgliedschaft", "directed": True, "strength": 2,
-                          "valid_from": "", "valid_to": "", "evidence": "Stammdaten der Person",
-                          "visibility": Visibility.KREIS.value, "derived": True, "body_id": node["body_id"]})
+            edges.append(
+                {
+                    "id": f"abg:person-org:{node['record_id']}",
+                    "record_id": None,
+                    "source": key,
+                    "target": node["organisation"],
+                    "kind": "Mitgliedschaft",
+                    "directed": True,
+                    "strength": 2,
+                    "valid_from": "",
+                    "valid_to": "",
+                    "evidence": "Stammdaten der Person",
+                    "visibility": Visibility.KREIS.value,
+                    "derived": True,
+                    "body_id": node["body_id"],
+                }
+            )
     return edges
 
 
@@ -221,15 +338,25 @@ def derive_committee_ties(user, f: Filters, nodes: dict) -> list[dict]:
     """Organisations represented in the same committee cooperate via that Gremium; a member
     sitting on behalf of another organisation represents it."""
     from beteiligung.permissions import committee_filter
+
     day = f.as_of
     rows = db.session.execute(
-        select(Membership.committee_id, Committee.name, Membership.person_id, Membership.organisation_id,
-               Person.organisation_id)
+        select(
+            Membership.committee_id,
+            Committee.name,
+            Membership.person_id,
+            Membership.organisation_id,
+            Person.organisation_id,
+        )
         .join(Committee, Committee.id == Membership.committee_id)
         .join(Person, Person.id == Membership.person_id)
-        .where(committee_filter(user), Committee.active.is_(True),
-               or_(Membership.start_date.is_(None), Membership.start_date <= day),
-               or_(Membership.end_date.is_(None), Membership.end_date >= day)))
+        .where(
+            committee_filter(user),
+            Committee.active.is_(True),
+            or_(Membership.start_date.is_(None), Membership.start_date <= day),
+            or_(Membership.end_date.is_(None), Membership.end_date >= day),
+        )
+    )
     orgs_by_committee: dict[int, set[str]] = defaultdict(set)
     names: dict[int, str] = {}
     edges = []
@@ -240,26 +367,58 @@ def derive_committee_ties(user, f: Filters, nodes: dict) -> list[dict]:
             orgs_by_committee[cid].add(_org_key(org))
         pkey = _person_key(pid)
         if on_behalf and on_behalf != own_org and pkey in nodes and _org_key(on_behalf) in nodes:
-            edges.append({"id": f"abg:vertretung:{cid}:{pid}", "record_id": None, "source": pkey,
-                          "target": _org_key(on_behalf), "kind": "Vertretung", "directed": True, "strength": 2,
-                          "valid_from": "", "valid_to": "", "evidence": f"Gremium: {cname}",
-                          "visibility": Visibility.KREIS.value, "derived": True, "body_id": nodes[pkey]["body_id"]})
+            edges.append(
+                {
+                    "id": f"abg:vertretung:{cid}:{pid}",
+                    "record_id": None,
+                    "source": pkey,
+                    "target": _org_key(on_behalf),
+                    "kind": "Vertretung",
+                    "directed": True,
+                    "strength": 2,
+                    "valid_from": "",
+                    "valid_to": "",
+                    "evidence": f"Gremium: {cname}",
+                    "visibility": Visibility.KREIS.value,
+                    "derived": True,
+                    "body_id": nodes[pkey]["body_id"],
+                }
+            )
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     for cid, orgs in orgs_by_committee.items():
         present = sorted(o for o in orgs if o in nodes)
         for a, b in combinations(present, 2):
             pairs[(a, b)].append(names[cid])
     for (a, b), committees in sorted(pairs.items()):
-        edges.append({"id": f"abg:gremium:{a}:{b}", "record_id": None, "source": a, "target": b,
-                      "kind": "Kooperation", "directed": False, "strength": min(3, len(committees)),
-                      "valid_from": "", "valid_to": "",
-                      "evidence": "Gremium: " + ", ".join(sorted(committees)), "visibility": Visibility.KREIS.value,
-                      "derived": True, "body_id": nodes[a]["body_id"]})
+        edges.append(
+            {
+                "id": f"abg:gremium:{a}:{b}",
+                "record_id": None,
+                "source": a,
+                "target": b,
+                "kind": "Kooperation",
+                "directed": False,
+                "strength": min(3, len(committees)),
+                "valid_from": "",
+                "valid_to": "",
+                "evidence": "Gremium: " + ", ".join(sorted(committees)),
+                "visibility": Visibility.KREIS.value,
+                "derived": True,
+                "body_id": nodes[a]["body_id"],
+            }
+        )
     return edges
 
 
-def _pair_edges(groups: dict[int, set[str]], labels: dict[int, str], nodes: dict, prefix: str, kind: str,
-                evidence: str, validity: dict[int, tuple[str, str]] | None = None) -> list[dict]:
+def _pair_edges(
+    groups: dict[int, set[str]],
+    labels: dict[int, str],
+    nodes: dict,
+    prefix: str,
+    kind: str,
+    evidence: str,
+    validity: dict[int, tuple[str, str]] | None = None,
+) -> list[dict]:
     """Undirected ties between all organisations of each group (one edge per pair, strength = groups)."""
     pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
     for gid, orgs in groups.items():
@@ -268,24 +427,42 @@ def _pair_edges(groups: dict[int, set[str]], labels: dict[int, str], nodes: dict
     edges = []
     for (a, b), gids in sorted(pairs.items()):
         vf, vt = (validity or {}).get(gids[0], ("", ""))
-        edges.append({"id": f"abg:{prefix}:{a}:{b}", "record_id": None, "source": a, "target": b, "kind": kind,
-                      "directed": False, "strength": min(3, len(gids)), "valid_from": vf, "valid_to": vt,
-                      "evidence": f"{evidence}: " + ", ".join(sorted({labels[g] for g in gids})),
-                      "visibility": Visibility.KREIS.value, "derived": True, "body_id": nodes[a]["body_id"]})
+        edges.append(
+            {
+                "id": f"abg:{prefix}:{a}:{b}",
+                "record_id": None,
+                "source": a,
+                "target": b,
+                "kind": kind,
+                "directed": False,
+                "strength": min(3, len(gids)),
+                "valid_from": vf,
+                "valid_to": vt,
+                "evidence": f"{evidence}: " + ", ".join(sorted({labels[g] for g in gids})),
+                "visibility": Visibility.KREIS.value,
+                "derived": True,
+                "body_id": nodes[a]["body_id"],
+            }
+        )
     return edges
 
 
 def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
     """Organisations that are parties of the same Kontrakt (only contracts the user may see, in force on the date)."""
     from models.contracts import Contract, ContractParty
+
     day = f.as_of
     rows = db.session.execute(
         select(Contract.id, Contract.title, Contract.start_date, Contract.end_date, ContractParty.organisation_id)
         .join(ContractParty, ContractParty.contract_id == Contract.id)
-        .where(perm.contract_filter(user), ContractParty.organisation_id.is_not(None),
-               Contract.status.in_(IN_FORCE_STATES),
-               or_(Contract.start_date.is_(None), Contract.start_date <= day),
-               or_(Contract.end_date.is_(None), Contract.end_date >= day)))
+        .where(
+            perm.contract_filter(user),
+            ContractParty.organisation_id.is_not(None),
+            Contract.status.in_(IN_FORCE_STATES),
+            or_(Contract.start_date.is_(None), Contract.start_date <= day),
+            or_(Contract.end_date.is_(None), Contract.end_date >= day),
+        )
+    )
     groups: dict[int, set[str]] = defaultdict(set)
     labels, validity = {}, {}
     for cid, title, start, end, org_id in rows:
@@ -297,15 +474,21 @@ def derive_contract_parties(user, f: Filters, nodes: dict) -> list[dict]:
 
 def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
     """Organisations present at the same meeting (recorded attendance, meetings the user may see, up to the date)."""
-    from models.protocols import Attendance
     from beteiligung.permissions import committee_filter
+    from models.protocols import Attendance
+
     rows = db.session.execute(
         select(Meeting.id, Meeting.title, Attendance.organisation_id, Person.organisation_id)
         .join(Attendance, Attendance.meeting_id == Meeting.id)
         .join(Person, Person.id == Attendance.person_id)
         .join(Committee, Committee.id == Meeting.committee_id)
-        .where(committee_filter(user), perm.attendance_filter(user), Attendance.status == "anwesend",
-               Meeting.start <= datetime.combine(f.as_of, datetime.max.time())))
+        .where(
+            committee_filter(user),
+            perm.attendance_filter(user),
+            Attendance.status == "anwesend",
+            Meeting.start <= datetime.combine(f.as_of, datetime.max.time()),
+        )
+    )
     groups: dict[int, set[str]] = defaultdict(set)
     labels = {}
     for mid, title, represented, own in rows:
@@ -316,8 +499,12 @@ def derive_co_attendance(user, f: Filters, nodes: dict) -> list[dict]:
     return _pair_edges(groups, labels, nodes, "sitzung", "informeller Kontakt", "gemeinsam in Sitzung")
 
 
-DERIVATIONS: list[Callable] = [derive_person_organisation, derive_committee_ties, derive_contract_parties,
-                               derive_co_attendance]
+DERIVATIONS: list[Callable] = [
+    derive_person_organisation,
+    derive_committee_ties,
+    derive_contract_parties,
+    derive_co_attendance,
+]
 
 
 def register_derivation(fn: Callable) -> Callable:
@@ -340,6 +527,7 @@ def build_network(user, f: Filters | None = None) -> Network:
 
 
 # --- analysis with cache -----------------------------------------------------------
+
 
 def scope_key(user, f: Filters) -> str:
     raw = json.dumps({"scope": perm.network_scope_signature(user), "filters": f.key()}, sort_keys=True)
@@ -390,11 +578,16 @@ def _compute_in_background(app, key: str, version: int, g) -> None:
 
 def _start_background(key: str, version: int, g) -> threading.Thread:
     from flask import current_app
+
     with _running_lock:
         thread = _running.get(key)
         if thread is None or not thread.is_alive():
-            thread = threading.Thread(target=_compute_in_background, name=f"netzwerk-analyse-{key[-8:]}",
-                                      args=(current_app._get_current_object(), key, version, g), daemon=True)
+            thread = threading.Thread(
+                target=_compute_in_background,
+                name=f"netzwerk-analyse-{key[-8:]}",
+                args=(current_app._get_current_object(), key, version, g),
+                daemon=True,
+            )
             _running[key] = thread
             thread.start()
     return thread
@@ -431,9 +624,17 @@ def analyse_network(user, net: Network, *, use_cache: bool = True, wait: bool = 
             result.update(cached=True, stale=True, pending=True, computed_at=row.computed_at.isoformat())
             # nodes added since the stored analysis get neutral values
             for node in net.nodes:
-                result["metrics"].setdefault(node, {"degree": g.degree(node) if node in g else 0,
-                                                    "degree_centrality": 0, "betweenness": 0, "eigenvector": 0,
-                                                    "component": -1, "community": -1})
+                result["metrics"].setdefault(
+                    node,
+                    {
+                        "degree": g.degree(node) if node in g else 0,
+                        "degree_centrality": 0,
+                        "betweenness": 0,
+                        "eigenvector": 0,
+                        "component": -1,
+                        "community": -1,
+                    },
+                )
             return result
         result = analysis.quick(g)
         result.update(cached=False, stale=False, computed_at=utcnow().isoformat())
@@ -451,14 +652,29 @@ def ranked_nodes(net: Network, result: dict) -> list[dict]:
     metrics = result["metrics"]
     rows = []
     for key, node in net.nodes.items():
-        rows.append({**node, **metrics.get(key, {"degree": 0, "degree_centrality": 0, "betweenness": 0,
-                                                 "eigenvector": 0, "component": -1, "community": -1})})
+        rows.append(
+            {
+                **node,
+                **metrics.get(
+                    key,
+                    {
+                        "degree": 0,
+                        "degree_centrality": 0,
+                        "betweenness": 0,
+                        "eigenvector": 0,
+                        "component": -1,
+                        "community": -1,
+                    },
+                ),
+            }
+        )
     rows.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"].lower()))
     return rows
 
 
 def network_diff(user, f: Filters, day_from: date, day_to: date) -> dict:
     from dataclasses import replace
+
     before = build_network(user, replace(f, as_of=day_from))
     after = build_network(user, replace(f, as_of=day_to))
     nodes = {**before.nodes, **after.nodes}
@@ -471,35 +687,46 @@ def ego_network(user, f: Filters, org: Organisation, radius: int = 1) -> tuple[N
     g = analysis.simple_graph(net.nodes, net.edges)
     ego = analysis.ego_graph(g, key, radius)
     keep = set(ego.nodes)
-    sub = Network(nodes={k: v for k, v in net.nodes.items() if k in keep},
-                  edges=[e for e in net.edges if e["source"] in keep and e["target"] in keep], filters=f)
+    sub = Network(
+        nodes={k: v for k, v in net.nodes.items() if k in keep},
+        edges=[e for e in net.edges if e["source"] in keep and e["target"] in keep],
+        filters=f,
+    )
     return sub, analysis.analyse(ego) if ego.number_of_nodes() else analysis.analyse(nx.Graph())
 
 
 # --- coverage matrix Area × Handlungsfeld ------------------------------------------
 
+
 def coverage(user, day: date | None = None) -> dict:
     """Active organisations (not Politik) per Sozialraum and Handlungsfeld; empty cells are gaps."""
     day = day or utcnow().date()
     areas = db.session.scalars(
-        select(Area).where(perm.area_filter(user), Area.kind == "Sozialraum",
-                           or_(Area.valid_from.is_(None), Area.valid_from <= day),
-                           or_(Area.valid_to.is_(None), Area.valid_to >= day))
-        .order_by(Area.body_id, Area.code)).all()
+        select(Area)
+        .where(
+            perm.area_filter(user),
+            Area.kind == "Sozialraum",
+            or_(Area.valid_from.is_(None), Area.valid_from <= day),
+            or_(Area.valid_to.is_(None), Area.valid_to >= day),
+        )
+        .order_by(Area.body_id, Area.code)
+    ).all()
     fields = db.session.scalars(select(Term).where(Term.vocabulary == "handlungsfeld").order_by(Term.name)).all()
     cells: dict[tuple[int, int], list[str]] = defaultdict(list)
     for aid, tid, name in db.session.execute(
-            select(organisation_area.c.area_id, organisation_term.c.term_id, Organisation.name)
-            .join(organisation_term, organisation_term.c.organisation_id == organisation_area.c.organisation_id)
-            .join(Organisation, Organisation.id == organisation_area.c.organisation_id)
-            .where(perm.organisation_filter(user), Organisation.active.is_(True),
-                   Organisation.kind != POLITICS_KIND).order_by(Organisation.name)):
+        select(organisation_area.c.area_id, organisation_term.c.term_id, Organisation.name)
+        .join(organisation_term, organisation_term.c.organisation_id == organisation_area.c.organisation_id)
+        .join(Organisation, Organisation.id == organisation_area.c.organisation_id)
+        .where(perm.organisation_filter(user), Organisation.active.is_(True), Organisation.kind != POLITICS_KIND)
+        .order_by(Organisation.name)
+    ):
         cells[(aid, tid)].append(name)
     gaps = [(a, t) for a in areas for t in fields if not cells.get((a.id, t.id))]
     return {"areas": areas, "fields": fields, "cells": cells, "gaps": gaps}
 
 
 # --- relations: create, update, delete ----------------------------------------------
+
 
 def parse_node_key(key: str) -> Organisation | Person | None:
     """'org:12' / 'person:7' → the record (or None)."""
@@ -530,8 +757,10 @@ def _check_relation(user, values: dict) -> tuple[dict, dict]:
             errors[side] = f"{label}: Bitte eine Organisation oder Person aus der Liste wählen."
             continue
         if isinstance(obj, Person) and (not obj.consent_given or obj.anonymised_at is not None):
-            errors[side] = (f"{label}: {obj.full_name} hat keine Einwilligung erteilt; "
-                            "Beziehungen zu dieser Person werden nicht erfasst.")
+            errors[side] = (
+                f"{label}: {obj.full_name} hat keine Einwilligung erteilt; "
+                "Beziehungen zu dieser Person werden nicht erfasst."
+            )
             continue
         resolved[side] = obj
     if "source" in resolved and "target" in resolved and resolved["source"] is resolved["target"]:
@@ -630,8 +859,13 @@ def create_relation_kind(user, name: str, directed: bool, description: str | Non
 
 # --- partner pipeline ---------------------------------------------------------------
 
-def set_partner_status(user, values: dict, entry: PartnerStatus | None = None, submitted_version=None,
-                       ) -> PartnerStatus:
+
+def set_partner_status(
+    user,
+    values: dict,
+    entry: PartnerStatus | None = None,
+    submitted_version=None,
+) -> PartnerStatus:
     errors = {}
     if values.get("status") not in PIPELINE_STATES:
         errors["status"] = "Bitte einen Stand wählen (identifiziert, angesprochen, aktiv)."
@@ -643,15 +877,17 @@ def set_partner_status(user, values: dict, entry: PartnerStatus | None = None, s
     if body_id is None or (allowed is not None and body_id not in allowed):
         errors["body_id"] = "In dieser Körperschaft dürfen Sie die Partnergewinnung nicht pflegen."
     if entry is None and not errors:
-        if db.session.scalar(select(PartnerStatus.id).where(PartnerStatus.organisation_id == org.id,
-                                                           PartnerStatus.body_id == body_id)):
+        if db.session.scalar(
+            select(PartnerStatus.id).where(PartnerStatus.organisation_id == org.id, PartnerStatus.body_id == body_id)
+        ):
             errors["organisation_id"] = "Für diese Organisation gibt es in der Körperschaft schon einen Eintrag."
     if errors:
         raise ValidationError(errors)
     if entry is None:
         require(perm.can_manage_network(user))
-        entry = PartnerStatus(body_id=body_id, organisation_id=org.id, status=values["status"],
-                              status_since=utcnow().date())
+        entry = PartnerStatus(
+            body_id=body_id, organisation_id=org.id, status=values["status"], status_since=utcnow().date()
+        )
         db.session.add(entry)
         before = None
     else:
@@ -666,18 +902,32 @@ def set_partner_status(user, values: dict, entry: PartnerStatus | None = None, s
     entry.handlungsfeld_id = values.get("handlungsfeld_id")
     entry.next_step = values.get("next_step")
     entry.note = values.get("note")
-    record(user, "angelegt" if before is None else "geändert", entry, before, snapshot(entry),
-           summary=f"Partnergewinnung: {org.name} – {entry.status}")
+    record(
+        user,
+        "angelegt" if before is None else "geändert",
+        entry,
+        before,
+        snapshot(entry),
+        summary=f"Partnergewinnung: {org.name} – {entry.status}",
+    )
     db.session.flush()
     return entry
 
 
-
-
 # --- import of relations -------------------------------------------------------------
 
-RELATION_COLUMNS = ["Von", "An", "Art", "Gerichtet", "Stärke", "Gültig ab", "Gültig bis", "Quelle", "Sichtbarkeit",
-                    "Notiz"]
+RELATION_COLUMNS = [
+    "Von",
+    "An",
+    "Art",
+    "Gerichtet",
+    "Stärke",
+    "Gültig ab",
+    "Gültig bis",
+    "Quelle",
+    "Sichtbarkeit",
+    "Notiz",
+]
 RELATION_REQUIRED = ["Von", "An", "Art"]
 
 
@@ -725,8 +975,10 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
     names = _name_index(user)
     kinds = {k.name.lower(): k for k in db.session.scalars(select(RelationKind).where(RelationKind.active.is_(True)))}
     visibilities = {**{k: k for k in VISIBILITIES}, **{v.lower(): k for k, v in VISIBILITIES.items()}}
-    existing = {(r.source_key, r.target_key, r.kind_id, r.valid_from)
-                for r in db.session.scalars(select(Relation).where(Relation.body_id == body.id))}
+    existing = {
+        (r.source_key, r.target_key, r.kind_id, r.valid_from)
+        for r in db.session.scalars(select(Relation).where(Relation.body_id == body.id))
+    }
     seen: dict[tuple, int] = {}
     prepared = []
     for line, row in enumerate(rows, start=2):
@@ -747,21 +999,27 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
             if not found:
                 errs.append(f"{col}: „{text}“ ist weder eine bekannte Organisation noch eine Person.")
             elif len(found) > 1:
-                errs.append(f"{col}: „{text}“ ist nicht eindeutig ({len(found)} Treffer); bitte den vollen Namen verwenden.")
+                errs.append(
+                    f"{col}: „{text}“ ist nicht eindeutig ({len(found)} Treffer); bitte den vollen Namen verwenden."
+                )
             else:
                 ends[col] = found[0]
         kind = kinds.get((row.get("Art") or "").strip().lower())
         if kind is None:
-            errs.append(f"Art: „{row.get('Art', '')}“ ist keine bekannte Art (z. B. {', '.join(sorted(k.name for k in kinds.values())[:4])}).")
+            errs.append(
+                f"Art: „{row.get('Art', '')}“ ist keine bekannte Art (z. B. {', '.join(sorted(k.name for k in kinds.values())[:4])})."
+            )
         strength = _parse_strength(row.get("Stärke", ""))
         if strength is None:
             errs.append("Stärke: bitte 1, 2, 3 oder schwach, mittel, stark.")
         vf = _parse_date(row.get("Gültig ab", ""), "Gültig ab", errs)
         vt = _parse_date(row.get("Gültig bis", ""), "Gültig bis", errs)
         vis_text = (row.get("Sichtbarkeit") or "").strip().lower()
-        visibility = visibilities.get(vis_text, None) if vis_text else Visibility.KREIS.value
+        visibility = visibilities.get(vis_text) if vis_text else Visibility.KREIS.value
         if visibility is None:
-            errs.append("Sichtbarkeit: bitte „öffentlich im Kreis“, „nur Sozialplanung“ oder „nur beteiligte Organisationen“.")
+            errs.append(
+                "Sichtbarkeit: bitte „öffentlich im Kreis“, „nur Sozialplanung“ oder „nur beteiligte Organisationen“."
+            )
         directed_text = (row.get("Gerichtet") or "").strip().lower()
         if directed_text in ("ja", "j", "x", "1", "gerichtet"):
             directed = True
@@ -772,17 +1030,30 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
             directed = None
         else:
             directed = kind.directed_default if kind else None
-        values = {"source": ends.get("Von"), "target": ends.get("An"), "kind": kind, "strength": strength,
-                  "valid_from": vf, "valid_to": vt, "visibility": visibility or Visibility.KREIS.value, "directed": directed,
-                  "evidence": (row.get("Quelle") or "")[:500] or None, "note": row.get("Notiz") or None,
-                  "body_id": body.id}
+        values = {
+            "source": ends.get("Von"),
+            "target": ends.get("An"),
+            "kind": kind,
+            "strength": strength,
+            "valid_from": vf,
+            "valid_to": vt,
+            "visibility": visibility or Visibility.KREIS.value,
+            "directed": directed,
+            "evidence": (row.get("Quelle") or "")[:500] or None,
+            "note": row.get("Notiz") or None,
+            "body_id": body.id,
+        }
         if not errs:
             check, resolved = _check_relation(user, values)
             errs.extend(check.values())
             if not check:
                 src, tgt = resolved["source"], resolved["target"]
-                key = (("org:" if isinstance(src, Organisation) else "person:") + str(src.id),
-                       ("org:" if isinstance(tgt, Organisation) else "person:") + str(tgt.id), kind.id, vf)
+                key = (
+                    ("org:" if isinstance(src, Organisation) else "person:") + str(src.id),
+                    ("org:" if isinstance(tgt, Organisation) else "person:") + str(tgt.id),
+                    kind.id,
+                    vf,
+                )
                 if key in existing:
                     errs.append("Diese Beziehung ist schon erfasst.")
                 elif key in seen:
@@ -803,12 +1074,30 @@ def import_relations(user, body: Body, filename: str, data: bytes, *, commit: bo
 
 # --- export ------------------------------------------------------------------------------
 
-NODE_EXPORT = [("ID", "id"), ("Typ", "type"), ("Name", "label"), ("Kurzname", "short"), ("Art", "kind"),
-               ("Organisation", "organisation"), ("Funktion", "function"), ("Sozialräume", "areas"),
-               ("Handlungsfelder", "handlungsfelder")]
-EDGE_EXPORT = [("ID", "id"), ("Von", "source"), ("An", "target"), ("Art", "kind"), ("gerichtet", "directed"),
-               ("Stärke", "strength"), ("Gültig ab", "valid_from"), ("Gültig bis", "valid_to"),
-               ("Quelle", "evidence"), ("Sichtbarkeit", "visibility"), ("abgeleitet", "derived")]
+NODE_EXPORT = [
+    ("ID", "id"),
+    ("Typ", "type"),
+    ("Name", "label"),
+    ("Kurzname", "short"),
+    ("Art", "kind"),
+    ("Organisation", "organisation"),
+    ("Funktion", "function"),
+    ("Sozialräume", "areas"),
+    ("Handlungsfelder", "handlungsfelder"),
+]
+EDGE_EXPORT = [
+    ("ID", "id"),
+    ("Von", "source"),
+    ("An", "target"),
+    ("Art", "kind"),
+    ("gerichtet", "directed"),
+    ("Stärke", "strength"),
+    ("Gültig ab", "valid_from"),
+    ("Gültig bis", "valid_to"),
+    ("Quelle", "evidence"),
+    ("Sichtbarkeit", "visibility"),
+    ("abgeleitet", "derived"),
+]
 
 
 def _scalar(value):
@@ -827,8 +1116,14 @@ def export_graph(net: Network, result: dict | None = None) -> nx.MultiDiGraph:
         attrs = {attr: _scalar(node[attr]) for _h, attr in NODE_EXPORT if attr != "id"}
         m = metrics.get(key)
         if m:
-            attrs.update({"degree": int(m["degree"]), "betweenness": float(m["betweenness"]),
-                          "eigenvector": float(m["eigenvector"]), "community": int(m["community"])})
+            attrs.update(
+                {
+                    "degree": int(m["degree"]),
+                    "betweenness": float(m["betweenness"]),
+                    "eigenvector": float(m["eigenvector"]),
+                    "community": int(m["community"]),
+                }
+            )
         g.add_node(key, **attrs)
     for e in net.edges:
         attrs = {attr: _scalar(e[attr]) for _h, attr in EDGE_EXPORT if attr not in ("id", "source", "target")}
@@ -856,23 +1151,36 @@ def gexf_bytes(g: nx.MultiDiGraph) -> bytes:
 def json_data(net: Network) -> dict:
     return {
         "stand": net.filters.as_of.isoformat(),
-        "nodes": [{k: v for k, v in node.items() if k not in ("area_ids", "hf_ids", "body_id")}
-                  for node in net.nodes.values()],
+        "nodes": [
+            {k: v for k, v in node.items() if k not in ("area_ids", "hf_ids", "body_id")} for node in net.nodes.values()
+        ],
         "edges": [{k: v for k, v in e.items() if k != "body_id"} for e in net.edges],
     }
 
 
 # --- contact directory ("Wen rufe ich an?") ------------------------------------------
 
+
 def contact_query(user, *, handlungsfeld_id=None, area_id=None, function=None, body_id=None) -> Select:
-    q = (select(Person).where(perm.person_filter(user), Person.consent_given.is_(True), Person.anonymised_at.is_(None))
-         .order_by(Person.last_name, Person.first_name, Person.id))
+    q = (
+        select(Person)
+        .where(perm.person_filter(user), Person.consent_given.is_(True), Person.anonymised_at.is_(None))
+        .order_by(Person.last_name, Person.first_name, Person.id)
+    )
     if handlungsfeld_id:
-        q = q.where(Person.organisation_id.in_(select(organisation_term.c.organisation_id)
-                                               .where(organisation_term.c.term_id == handlungsfeld_id)))
+        q = q.where(
+            Person.organisation_id.in_(
+                select(organisation_term.c.organisation_id).where(organisation_term.c.term_id == handlungsfeld_id)
+            )
+        )
     if area_id:
-        q = q.where(Person.organisation_id.in_(select(organisation_area.c.organisation_id)
-                                               .where(organisation_area.c.area_id.in_(_area_ids_with_children(area_id)))))
+        q = q.where(
+            Person.organisation_id.in_(
+                select(organisation_area.c.organisation_id).where(
+                    organisation_area.c.area_id.in_(_area_ids_with_children(area_id))
+                )
+            )
+        )
     if body_id:  # the Kommune (or Kreis) the person works for
         q = q.where(Person.body_id == body_id)
     if function:
@@ -887,22 +1195,24 @@ def deputies_for(user, person_ids: list[int]) -> dict[int, list[tuple[str, str]]
     result: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if not person_ids:
         return result
-    visible = select(Person.id).where(perm.person_filter(user), Person.consent_given.is_(True),
-                                      Person.anonymised_at.is_(None))
+    visible = select(Person.id).where(
+        perm.person_filter(user), Person.consent_given.is_(True), Person.anonymised_at.is_(None)
+    )
     deputy_person = db.aliased(Person)
     for pid, cname, first, last in db.session.execute(
-            select(Membership.person_id, Committee.name, deputy_person.first_name, deputy_person.last_name)
-            .join(Committee, Committee.id == Membership.committee_id)
-            .join(deputy_person, deputy_person.id == Membership.deputy_id)
-            .where(Membership.person_id.in_(person_ids), Membership.deputy_id.in_(visible),
-                   perm.committee_filter(user))
-            .order_by(Committee.name)):
+        select(Membership.person_id, Committee.name, deputy_person.first_name, deputy_person.last_name)
+        .join(Committee, Committee.id == Membership.committee_id)
+        .join(deputy_person, deputy_person.id == Membership.deputy_id)
+        .where(Membership.person_id.in_(person_ids), Membership.deputy_id.in_(visible), perm.committee_filter(user))
+        .order_by(Committee.name)
+    ):
         result[pid].append((f"{first} {last}", f"Gremium: {cname}"))
     holder, deputy = db.aliased(User), db.aliased(User)
     for pid, title, name, dep_person in db.session.execute(
-            select(holder.person_id, RoleAssignment.function_title, deputy.display_name, deputy.person_id)
-            .join(holder, holder.id == RoleAssignment.user_id)
-            .join(deputy, deputy.id == RoleAssignment.deputy_id)
-            .where(holder.person_id.in_(person_ids), deputy.person_id.in_(visible))):
+        select(holder.person_id, RoleAssignment.function_title, deputy.display_name, deputy.person_id)
+        .join(holder, holder.id == RoleAssignment.user_id)
+        .join(deputy, deputy.id == RoleAssignment.deputy_id)
+        .where(holder.person_id.in_(person_ids), deputy.person_id.in_(visible))
+    ):
         result[pid].append((name, f"Funktion: {title or 'Rolle'}"))
     return result

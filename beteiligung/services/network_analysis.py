@@ -10,6 +10,7 @@ is estimated from SAMPLE_K pivot nodes (networkx `k=`, fixed seed), whose
 error was measured with `flask --app beteiligung network benchmark` (see
 docs/modules/netzwerk.md).
 """
+
 from __future__ import annotations
 
 import time
@@ -47,7 +48,7 @@ def betweenness(g: nx.Graph, k: int | None = None, seed: int = 42) -> dict:
 def eigenvector(g: nx.Graph) -> dict:
     """Eigenvector centrality per connected component (the power iteration needs a connected graph),
     scaled by component size so that a small island does not look as central as the core."""
-    result = {n: 0.0 for n in g}
+    result = dict.fromkeys(g, 0.0)
     n_total = max(g.number_of_nodes(), 1)
     for comp in nx.connected_components(g):
         if len(comp) < 2:
@@ -84,16 +85,30 @@ def quick(g: nx.Graph) -> dict:
     component_of = {node: i for i, comp in enumerate(components) for node in comp}
     orgs = organisation_level(g)
     return {
-        "nodes": n, "edges": g.number_of_edges(),
-        "metrics": {node: {"degree": degree[node], "degree_centrality": round(degree[node] / (n - 1), 6) if n > 1 else 0.0,
-                           "betweenness": 0.0, "eigenvector": 0.0, "component": component_of.get(node, -1),
-                           "community": -1} for node in g},
-        "articulation_points": [], "bridges": [],  # whole-graph lists follow with the full analysis
+        "nodes": n,
+        "edges": g.number_of_edges(),
+        "metrics": {
+            node: {
+                "degree": degree[node],
+                "degree_centrality": round(degree[node] / (n - 1), 6) if n > 1 else 0.0,
+                "betweenness": 0.0,
+                "eigenvector": 0.0,
+                "component": component_of.get(node, -1),
+                "community": -1,
+            }
+            for node in g
+        },
+        "articulation_points": [],
+        "bridges": [],  # whole-graph lists follow with the full analysis
         "org_articulation_points": sorted(nx.articulation_points(orgs)),
         "org_bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(orgs))],
-        "isolates": sorted(nx.isolates(g)), "components": len(components),
-        "largest_component": len(components[0]) if components else 0, "communities": 0,
-        "betweenness_sampled": False, "betweenness_k": None, "pending": True,
+        "isolates": sorted(nx.isolates(g)),
+        "components": len(components),
+        "largest_component": len(components[0]) if components else 0,
+        "communities": 0,
+        "betweenness_sampled": False,
+        "betweenness_k": None,
+        "pending": True,
         "seconds": round(time.perf_counter() - t0, 3),
     }
 
@@ -106,15 +121,16 @@ def analyse(g: nx.Graph, *, sample_k: int | None = None) -> dict:
         sample_k = SAMPLE_K
     sampled = sample_k is not None and sample_k < n
     degree = dict(g.degree())
-    degree_c = nx.degree_centrality(g) if n > 1 else {node: 0.0 for node in g}
+    degree_c = nx.degree_centrality(g) if n > 1 else dict.fromkeys(g, 0.0)
     between = betweenness(g, k=sample_k if sampled else None)
     eigen = eigenvector(g)
     components = sorted((sorted(c) for c in nx.connected_components(g)), key=len, reverse=True)
     component_of = {node: i for i, comp in enumerate(components) for node in comp}
     communities = []
     if g.number_of_edges():
-        communities = sorted((sorted(c) for c in nx.community.louvain_communities(g, weight="weight", seed=7)),
-                             key=len, reverse=True)
+        communities = sorted(
+            (sorted(c) for c in nx.community.louvain_communities(g, weight="weight", seed=7)), key=len, reverse=True
+        )
     community_of = {node: i for i, comm in enumerate(communities) for node in comm}
     articulation = sorted(nx.articulation_points(g))
     bridges = sorted(tuple(sorted(b)) for b in nx.bridges(g))

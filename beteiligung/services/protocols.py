@@ -5,6 +5,7 @@ locking, the approval round (Entwurf → zur Abstimmung → genehmigt), follow-u
 of tasks and decisions, forwarding to the Themenspeicher, reminders, and the
 committee health figures.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -14,26 +15,50 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
 from models import (
-    AgendaItem, Committee, Invitation, Meeting, Membership, Organisation, Person, TopicProposal, utcnow,
+    AgendaItem,
+    Committee,
+    Invitation,
+    Meeting,
+    Membership,
+    Organisation,
+    Person,
+    TopicProposal,
+    utcnow,
 )
 from models.committees import UPCOMING_MEETING_STATES, MeetingStatus, RsvpStatus
 from models.protocols import (
-    ATTENDANCE_STATES, DECISION_MODES, ENTRY_KINDS, FOLLOWUP_KINDS, FORWARDABLE_KINDS, ITEM_STATES,
-    MEETING_ROLES, NOT_DONE, POLITICAL_OUTCOMES, Attendance, MeetingRole, Protocol, ProtocolEntry, ProtocolObjection,
-    AttendanceStatus, DecisionMode, EntryKind, ProtocolRevision, ProtocolStatus, TaskStatus,
+    ATTENDANCE_STATES,
+    DECISION_MODES,
+    ENTRY_KINDS,
+    FOLLOWUP_KINDS,
+    FORWARDABLE_KINDS,
+    ITEM_STATES,
+    MEETING_ROLES,
+    NOT_DONE,
+    POLITICAL_OUTCOMES,
+    Attendance,
+    AttendanceStatus,
+    DecisionMode,
+    EntryKind,
+    MeetingRole,
+    Protocol,
+    ProtocolEntry,
+    ProtocolObjection,
+    ProtocolRevision,
+    ProtocolStatus,
+    TaskStatus,
 )
 
+from . import Conflict, NotFound, ValidationError, audit, ensure_version, mail, require
 from .committees import propose_topic
-from . import Conflict, NotFound, ValidationError, ensure_version, require
-from . import audit, mail
 
 
 class Locked(Conflict):
@@ -75,6 +100,7 @@ def agenda_label(item: AgendaItem | None) -> str:
 
 # --- protocol ------------------------------------------------------------------
 
+
 def get_protocol(meeting: Meeting) -> Protocol | None:
     return db.session.scalar(select(Protocol).where(Protocol.meeting_id == meeting.id))
 
@@ -91,10 +117,16 @@ def ensure_protocol(meeting: Meeting) -> Protocol:
 def _revision(user, protocol: Protocol, action: str, entry: ProtocolEntry | None = None, data=None) -> None:
     if entry is not None and data is None:
         data = audit.snapshot(entry)
-    db.session.add(ProtocolRevision(
-        protocol_id=protocol.id, entry_id=entry.id if entry is not None else None, edition=protocol.edition,
-        action=action, author_id=getattr(user, "id", None), data=data,
-    ))
+    db.session.add(
+        ProtocolRevision(
+            protocol_id=protocol.id,
+            entry_id=entry.id if entry is not None else None,
+            edition=protocol.edition,
+            action=action,
+            author_id=getattr(user, "id", None),
+            data=data,
+        )
+    )
 
 
 def _require_unlocked(protocol: Protocol) -> None:
@@ -104,8 +136,10 @@ def _require_unlocked(protocol: Protocol) -> None:
 
 # --- meeting roles -------------------------------------------------------------
 
-def set_meeting_roles(user, meeting: Meeting, persons: dict[str, int | None],
-                      names: dict[str, str | None] | None = None) -> None:
+
+def set_meeting_roles(
+    user, meeting: Meeting, persons: dict[str, int | None], names: dict[str, str | None] | None = None
+) -> None:
     """Set Sitzungsleitung, Moderation and Protokollführung. A role is held by a person (`persons`: role →
     person id; an account linked to that person edits the protocol) or, for holders without a person
     record, by a name (`names`). Roles missing from both dicts stay as they are; None clears."""
@@ -143,47 +177,78 @@ def set_meeting_roles(user, meeting: Meeting, persons: dict[str, int | None],
             meeting.protocol_roles.append(MeetingRole(role=role, person_id=person_id, name=name))
         else:
             current.person_id, current.name = person_id, name
-    audit.record(user, "update", meeting, None,
-                 {"rollen": {r: {"person_id": p, "name": n} for r, (p, n) in sorted(holders.items())}},
-                 f"Sitzungsrollen: {meeting.title}")
+    audit.record(
+        user,
+        "update",
+        meeting,
+        None,
+        {"rollen": {r: {"person_id": p, "name": n} for r, (p, n) in sorted(holders.items())}},
+        f"Sitzungsrollen: {meeting.title}",
+    )
     db.session.flush()
 
 
 # --- attendance ----------------------------------------------------------------
 
+
 def attendance_rows(meeting: Meeting) -> list[dict]:
     """One row per expected or recorded person: recorded attendance, invitees, active members."""
     rows: dict[int, dict] = {}
     recorded = db.session.scalars(
-        select(Attendance).where(Attendance.meeting_id == meeting.id)
-        .options(joinedload(Attendance.person).joinedload(Person.organisation),
-                 joinedload(Attendance.organisation), joinedload(Attendance.deputy))
+        select(Attendance)
+        .where(Attendance.meeting_id == meeting.id)
+        .options(
+            joinedload(Attendance.person).joinedload(Person.organisation),
+            joinedload(Attendance.organisation),
+            joinedload(Attendance.deputy),
+        )
     ).all()
     for a in recorded:
-        rows[a.person_id] = {"person": a.person, "organisation_id": a.organisation_id, "organisation": a.organisation,
-                             "deputy_id": a.deputy_id, "status": a.status, "note": a.note or "", "recorded": True}
+        rows[a.person_id] = {
+            "person": a.person,
+            "organisation_id": a.organisation_id,
+            "organisation": a.organisation,
+            "deputy_id": a.deputy_id,
+            "status": a.status,
+            "note": a.note or "",
+            "recorded": True,
+        }
     invitations = db.session.scalars(
-        select(Invitation).where(Invitation.meeting_id == meeting.id)
+        select(Invitation)
+        .where(Invitation.meeting_id == meeting.id)
         .options(joinedload(Invitation.person).joinedload(Person.organisation), joinedload(Invitation.organisation))
     ).all()
     for inv in invitations:
         if inv.person_id in rows:
             continue
         status = AttendanceStatus.ENTSCHULDIGT if inv.rsvp == RsvpStatus.ABGESAGT else AttendanceStatus.ABWESEND
-        rows[inv.person_id] = {"person": inv.person, "organisation_id": inv.organisation_id or inv.person.organisation_id,
-                               "organisation": inv.organisation or inv.person.organisation,
-                               "deputy_id": inv.deputy_id, "status": status, "note": "", "recorded": False}
+        rows[inv.person_id] = {
+            "person": inv.person,
+            "organisation_id": inv.organisation_id or inv.person.organisation_id,
+            "organisation": inv.organisation or inv.person.organisation,
+            "deputy_id": inv.deputy_id,
+            "status": status,
+            "note": "",
+            "recorded": False,
+        }
     day = to_berlin(meeting.start).date()
     members = db.session.scalars(
-        select(Membership).where(Membership.committee_id == meeting.committee_id)
+        select(Membership)
+        .where(Membership.committee_id == meeting.committee_id)
         .options(joinedload(Membership.person).joinedload(Person.organisation), joinedload(Membership.organisation))
     ).all()
     for m in members:
         if m.person_id in rows or not m.is_active_on(day):
             continue
-        rows[m.person_id] = {"person": m.person, "organisation_id": m.organisation_id or m.person.organisation_id,
-                             "organisation": m.organisation or m.person.organisation,
-                             "deputy_id": m.deputy_id, "status": "abwesend", "note": "", "recorded": False}
+        rows[m.person_id] = {
+            "person": m.person,
+            "organisation_id": m.organisation_id or m.person.organisation_id,
+            "organisation": m.organisation or m.person.organisation,
+            "deputy_id": m.deputy_id,
+            "status": "abwesend",
+            "note": "",
+            "recorded": False,
+        }
     return sorted(rows.values(), key=lambda r: (r["person"].last_name, r["person"].first_name))
 
 
@@ -210,8 +275,14 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
         errors = {}
         person_ids = {r["person_id"] for r in rows} | {r.get("deputy_id") for r in rows if r.get("deputy_id")}
         org_ids = {r.get("organisation_id") for r in rows if r.get("organisation_id")}
-        persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
-        orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
+        persons = (
+            {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
+        )
+        orgs = (
+            {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
+            if org_ids
+            else {}
+        )
         for i, r in enumerate(rows):
             if r.get("status") not in ATTENDANCE_STATES:
                 errors[f"status_{r['person_id']}"] = "Bitte anwesend, entschuldigt oder abwesend wählen."
@@ -227,14 +298,19 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
                 errors[f"note_{r['person_id']}"] = "Höchstens 300 Zeichen."
         if errors:
             raise ValidationError(errors)
-        bump = (update(Meeting.__table__).where(Meeting.__table__.c.id == meeting.id)
-                .values(attendance_version=Meeting.__table__.c.attendance_version + 1))
+        bump = (
+            update(Meeting.__table__)
+            .where(Meeting.__table__.c.id == meeting.id)
+            .values(attendance_version=Meeting.__table__.c.attendance_version + 1)
+        )
         if expected_version is not None:
             bump = bump.where(Meeting.__table__.c.attendance_version == expected_version)
         if db.session.execute(bump).rowcount != 1:
             raise AttendanceConflict()
         db.session.expire(meeting, ["attendance_version"])
-        existing = {a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
+        existing = {
+            a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+        }
         for r in rows:
             a = existing.get(r["person_id"])
             if a is None:
@@ -245,8 +321,14 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
             a.deputy_id = r.get("deputy_id")
             a.note = r.get("note") or None
         protocol = ensure_protocol(meeting)
-        _revision(user, protocol, "anwesenheit", data={"zeilen": [
-            {k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]})
+        _revision(
+            user,
+            protocol,
+            "anwesenheit",
+            data={
+                "zeilen": [{k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]
+            },
+        )
         if meeting.status in UPCOMING_MEETING_STATES and meeting.start <= utcnow():
             meeting.status = MeetingStatus.DURCHGEFUEHRT
         db.session.flush()
@@ -260,7 +342,8 @@ def attendance_summary(meeting_ids: list[int]) -> dict[int, dict]:
         return out
     rows = db.session.execute(
         select(Attendance.meeting_id, Attendance.status, func.count(), func.count(Attendance.deputy_id))
-        .where(Attendance.meeting_id.in_(meeting_ids)).group_by(Attendance.meeting_id, Attendance.status)
+        .where(Attendance.meeting_id.in_(meeting_ids))
+        .group_by(Attendance.meeting_id, Attendance.status)
     ).all()
     for mid, status, n, deputies in rows:
         out[mid][status] = n
@@ -278,8 +361,21 @@ def quorum_state(meeting: Meeting, summary: dict) -> dict | None:
 
 # --- entries -------------------------------------------------------------------
 
-ENTRY_FIELDS = ("agenda_item_id", "kind", "text", "decision_mode", "votes_yes", "votes_no", "votes_abstain",
-                "binding", "addressee_org_id", "for_resolution", "owner_person_id", "owner_org_id", "due_date")
+ENTRY_FIELDS = (
+    "agenda_item_id",
+    "kind",
+    "text",
+    "decision_mode",
+    "votes_yes",
+    "votes_no",
+    "votes_abstain",
+    "binding",
+    "addressee_org_id",
+    "for_resolution",
+    "owner_person_id",
+    "owner_org_id",
+    "due_date",
+)
 
 
 def _validate_entry(meeting: Meeting, data: dict, entry: ProtocolEntry | None) -> dict:
@@ -316,8 +412,15 @@ def _validate_entry(meeting: Meeting, data: dict, entry: ProtocolEntry | None) -
         if clean["for_resolution"] and clean["addressee_org_id"] is None:
             errors["addressee_org_id"] = "Bitte das politische Gremium angeben, das beschließen soll."
     else:
-        clean.update(decision_mode=None, votes_yes=None, votes_no=None, votes_abstain=None, binding=False,
-                     addressee_org_id=None, for_resolution=False)
+        clean.update(
+            decision_mode=None,
+            votes_yes=None,
+            votes_no=None,
+            votes_abstain=None,
+            binding=False,
+            addressee_org_id=None,
+            for_resolution=False,
+        )
     if kind in FOLLOWUP_KINDS:
         due = clean["due_date"]
         changed = entry is None or entry.due_date != due
@@ -341,8 +444,12 @@ def create_entry(user, meeting: Meeting, data: dict) -> ProtocolEntry:
     protocol = ensure_protocol(meeting)
     _require_unlocked(protocol)
     clean = _validate_entry(meeting, data, None)
-    position = db.session.scalar(
-        select(func.coalesce(func.max(ProtocolEntry.position), 0)).where(ProtocolEntry.protocol_id == protocol.id)) + 1
+    position = (
+        db.session.scalar(
+            select(func.coalesce(func.max(ProtocolEntry.position), 0)).where(ProtocolEntry.protocol_id == protocol.id)
+        )
+        + 1
+    )
     entry = ProtocolEntry(protocol_id=protocol.id, position=position, author_id=getattr(user, "id", None), **clean)
     if entry.kind in FOLLOWUP_KINDS:
         entry.status = "offen"
@@ -414,12 +521,15 @@ def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, vers
         return entry
 
 
-def record_political_resolution(user, entry: ProtocolEntry, day: date | None, outcome: str, note: str,
-                                version) -> ProtocolEntry:
+def record_political_resolution(
+    user, entry: ProtocolEntry, day: date | None, outcome: str, note: str, version
+) -> ProtocolEntry:
     with _stale_guard():
         require(perm.can_record_political_resolution(user, entry))
         if entry.kind != EntryKind.BESCHLUSS or not entry.for_resolution:
-            raise ValidationError({"political_outcome": "Nur Beschlüsse „zur Beschlussfassung“ erhalten eine politische Entscheidung."})
+            raise ValidationError(
+                {"political_outcome": "Nur Beschlüsse „zur Beschlussfassung“ erhalten eine politische Entscheidung."}
+            )
         ensure_version(entry, version)
         errors = {}
         if day is None:
@@ -431,27 +541,38 @@ def record_political_resolution(user, entry: ProtocolEntry, day: date | None, ou
         if errors:
             raise ValidationError(errors)
         before = audit.snapshot(entry)
-        entry.political_date, entry.political_outcome, entry.political_note = day, outcome, (note or "").strip()[:500] or None
+        entry.political_date, entry.political_outcome, entry.political_note = (
+            day,
+            outcome,
+            (note or "").strip()[:500] or None,
+        )
         db.session.flush()
         _revision(user, entry.protocol, "politische_entscheidung", entry)
         audit.record(user, "update", entry, before, audit.snapshot(entry), f"Politische Entscheidung: {outcome}")
         db.session.flush()
         return entry
 
-
     # --- approval ------------------------------------------------------------------
+
 
 def participant_emails(meeting: Meeting) -> list[str]:
     emails = set()
     persons = db.session.scalars(
-        select(Person).where(or_(
-            Person.id.in_(select(Attendance.person_id).where(Attendance.meeting_id == meeting.id)),
-            Person.id.in_(select(Attendance.deputy_id).where(Attendance.meeting_id == meeting.id)),
-            Person.id.in_(select(Invitation.person_id).where(Invitation.meeting_id == meeting.id)),
-        ), Person.anonymised_at.is_(None))).all()
+        select(Person).where(
+            or_(
+                Person.id.in_(select(Attendance.person_id).where(Attendance.meeting_id == meeting.id)),
+                Person.id.in_(select(Attendance.deputy_id).where(Attendance.meeting_id == meeting.id)),
+                Person.id.in_(select(Invitation.person_id).where(Invitation.meeting_id == meeting.id)),
+            ),
+            Person.anonymised_at.is_(None),
+        )
+    ).all()
     emails.update(p.email for p in persons if p.email)
-    emails.update(r.person.email for r in meeting.protocol_roles
-                  if r.person is not None and r.person.email and r.person.anonymised_at is None)
+    emails.update(
+        r.person.email
+        for r in meeting.protocol_roles
+        if r.person is not None and r.person.email and r.person.anonymised_at is None
+    )
     return sorted(emails)
 
 
@@ -477,7 +598,11 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
             raise ValidationError({"objection_deadline": "Die Einspruchsfrist darf nicht in der Vergangenheit liegen."})
         if not protocol.entries:
             raise ValidationError({"objection_deadline": "Das Protokoll hat noch keine Einträge."})
-        protocol.status, protocol.objection_deadline, protocol.sent_at = ProtocolStatus.ZUR_ABSTIMMUNG, deadline, utcnow()
+        protocol.status, protocol.objection_deadline, protocol.sent_at = (
+            ProtocolStatus.ZUR_ABSTIMMUNG,
+            deadline,
+            utcnow(),
+        )
         recipients = participant_emails(meeting)
         label = meeting_label(meeting)
         body = (
@@ -487,10 +612,27 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
         )
         pdf = protocol_pdf(meeting)
         for email in recipients:
-            mail.queue(email, f"Protokollentwurf zur Abstimmung: {meeting.title}", body, category="protokoll",
-                       attachments=[(f"Protokollentwurf-{meeting.id}.pdf", "application", "pdf", pdf, {})])
-        _revision(user, protocol, ProtocolStatus.ZUR_ABSTIMMUNG, data={"frist": deadline.isoformat(), "empfaenger": len(recipients)})
-        audit.record(user, "update", protocol, None, {"status": ProtocolStatus.ZUR_ABSTIMMUNG}, f"Protokoll zur Abstimmung: {meeting.title}")
+            mail.queue(
+                email,
+                f"Protokollentwurf zur Abstimmung: {meeting.title}",
+                body,
+                category="protokoll",
+                attachments=[(f"Protokollentwurf-{meeting.id}.pdf", "application", "pdf", pdf, {})],
+            )
+        _revision(
+            user,
+            protocol,
+            ProtocolStatus.ZUR_ABSTIMMUNG,
+            data={"frist": deadline.isoformat(), "empfaenger": len(recipients)},
+        )
+        audit.record(
+            user,
+            "update",
+            protocol,
+            None,
+            {"status": ProtocolStatus.ZUR_ABSTIMMUNG},
+            f"Protokoll zur Abstimmung: {meeting.title}",
+        )
         db.session.flush()
         return len(recipients)
 
@@ -507,8 +649,9 @@ def add_objection(user, meeting: Meeting, text: str) -> ProtocolObjection:
     if len(text) > 5000:
         raise ValidationError({"text": "Der Einwand ist zu lang (höchstens 5.000 Zeichen)."})
     if protocol.objection_deadline is not None and today() > protocol.objection_deadline:
-        raise ValidationError({"text": "Die Einspruchsfrist ist am "
-                                       f"{protocol.objection_deadline.strftime('%d.%m.%Y')} abgelaufen."})
+        raise ValidationError(
+            {"text": f"Die Einspruchsfrist ist am {protocol.objection_deadline.strftime('%d.%m.%Y')} abgelaufen."}
+        )
     objection = ProtocolObjection(protocol_id=protocol.id, user_id=getattr(user, "id", None), text=text)
     db.session.add(objection)
     db.session.flush()
@@ -526,19 +669,42 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
         ensure_version(protocol, version)
         if protocol.status != ProtocolStatus.ZUR_ABSTIMMUNG:
             raise Conflict("Nur ein Protokoll „zur Abstimmung“ kann genehmigt werden.")
-        protocol.status, protocol.approved_at, protocol.approved_by_id = ProtocolStatus.GENEHMIGT, utcnow(), getattr(user, "id", None)
+        protocol.status, protocol.approved_at, protocol.approved_by_id = (
+            ProtocolStatus.GENEHMIGT,
+            utcnow(),
+            getattr(user, "id", None),
+        )
         protocol.approval_note = (note or "").strip()[:300] or None
         meeting.status = MeetingStatus.PROTOKOLLIERT
         db.session.flush()
         pdf = protocol_pdf(meeting)
-        body = (f"Guten Tag,\n\ndas Protokoll der Sitzung „{meeting.title}“ ({meeting_label(meeting)}) wurde genehmigt "
-                f"(Fassung {protocol.edition}). Sie finden es im Anhang und unter\n{_protocol_url(meeting)}\n")
+        body = (
+            f"Guten Tag,\n\ndas Protokoll der Sitzung „{meeting.title}“ ({meeting_label(meeting)}) wurde genehmigt "
+            f"(Fassung {protocol.edition}). Sie finden es im Anhang und unter\n{_protocol_url(meeting)}\n"
+        )
         recipients = participant_emails(meeting)
         for email in recipients:
-            mail.queue(email, f"Genehmigtes Protokoll: {meeting.title}", body, category="protokoll",
-                       attachments=[(f"Protokoll-{meeting.id}-Fassung-{protocol.edition}.pdf", "application", "pdf", pdf, {})])
-        _revision(user, protocol, ProtocolStatus.GENEHMIGT, data={"note": protocol.approval_note, "empfaenger": len(recipients)})
-        audit.record(user, "update", protocol, None, {"status": ProtocolStatus.GENEHMIGT}, f"Protokoll genehmigt: {meeting.title}")
+            mail.queue(
+                email,
+                f"Genehmigtes Protokoll: {meeting.title}",
+                body,
+                category="protokoll",
+                attachments=[(f"Protokoll-{meeting.id}-Fassung-{protocol.edition}.pdf", "application", "pdf", pdf, {})],
+            )
+        _revision(
+            user,
+            protocol,
+            ProtocolStatus.GENEHMIGT,
+            data={"note": protocol.approval_note, "empfaenger": len(recipients)},
+        )
+        audit.record(
+            user,
+            "update",
+            protocol,
+            None,
+            {"status": ProtocolStatus.GENEHMIGT},
+            f"Protokoll genehmigt: {meeting.title}",
+        )
         db.session.flush()
         return protocol
 
@@ -559,36 +725,54 @@ def new_edition(user, meeting: Meeting, version) -> Protocol:
         db.session.flush()
         return protocol
 
-
     # --- open items (carry-forward) and bottom-up ------------------------------------
 
+
 def _followup_options():
-    return (joinedload(ProtocolEntry.owner_person), joinedload(ProtocolEntry.owner_org),
-            joinedload(ProtocolEntry.agenda_item),
-            joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee)
-            .selectinload(Committee.areas),
-            joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).selectinload(Meeting.protocol_roles))
+    return (
+        joinedload(ProtocolEntry.owner_person),
+        joinedload(ProtocolEntry.owner_org),
+        joinedload(ProtocolEntry.agenda_item),
+        joinedload(ProtocolEntry.protocol)
+        .joinedload(Protocol.meeting)
+        .joinedload(Meeting.committee)
+        .selectinload(Committee.areas),
+        joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).selectinload(Meeting.protocol_roles),
+    )
 
 
 def open_items(meeting: Meeting) -> list[ProtocolEntry]:
     """Offene Punkte: tasks/decisions of earlier meetings of the same committee still open at this meeting."""
-    q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
-         .join(Meeting, Protocol.meeting_id == Meeting.id)
-         .where(Meeting.committee_id == meeting.committee_id, Meeting.start < meeting.start,
-                ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
-                or_(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.closed_at > meeting.start))
-         .options(*_followup_options())
-         .order_by(ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start, ProtocolEntry.position))
+    q = (
+        select(ProtocolEntry)
+        .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
+        .join(Meeting, Protocol.meeting_id == Meeting.id)
+        .where(
+            Meeting.committee_id == meeting.committee_id,
+            Meeting.start < meeting.start,
+            ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
+            or_(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.closed_at > meeting.start),
+        )
+        .options(*_followup_options())
+        .order_by(ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start, ProtocolEntry.position)
+    )
     return list(db.session.scalars(q).unique())
 
 
 def previous_protocol_for_approval(meeting: Meeting) -> Protocol | None:
     """The protocol of an earlier meeting of the same committee still waiting for approval (TOP „Genehmigung“)."""
     return db.session.scalar(
-        select(Protocol).join(Meeting, Protocol.meeting_id == Meeting.id)
-        .where(Meeting.committee_id == meeting.committee_id, Meeting.start < meeting.start,
-               Protocol.status == ProtocolStatus.ZUR_ABSTIMMUNG)
-        .options(joinedload(Protocol.meeting)).order_by(Meeting.start.desc()).limit(1))
+        select(Protocol)
+        .join(Meeting, Protocol.meeting_id == Meeting.id)
+        .where(
+            Meeting.committee_id == meeting.committee_id,
+            Meeting.start < meeting.start,
+            Protocol.status == ProtocolStatus.ZUR_ABSTIMMUNG,
+        )
+        .options(joinedload(Protocol.meeting))
+        .order_by(Meeting.start.desc())
+        .limit(1)
+    )
 
 
 def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProposal:
@@ -617,14 +801,19 @@ def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProp
 
 def forward_outcomes(entries: list[ProtocolEntry]) -> dict[int, list[ProtocolEntry]]:
     """For forwarded entries: decisions recorded on the agenda item their topic was placed on (one query)."""
-    item_ids = {e.forwarded_topic.agenda_item_id for e in entries
-                if e.forwarded_topic is not None and e.forwarded_topic.agenda_item_id}
+    item_ids = {
+        e.forwarded_topic.agenda_item_id
+        for e in entries
+        if e.forwarded_topic is not None and e.forwarded_topic.agenda_item_id
+    }
     if not item_ids:
         return {}
     out = defaultdict(list)
-    for d in db.session.scalars(select(ProtocolEntry).where(
-            ProtocolEntry.agenda_item_id.in_(item_ids), ProtocolEntry.kind == EntryKind.BESCHLUSS)
-            .order_by(ProtocolEntry.position)):
+    for d in db.session.scalars(
+        select(ProtocolEntry)
+        .where(ProtocolEntry.agenda_item_id.in_(item_ids), ProtocolEntry.kind == EntryKind.BESCHLUSS)
+        .order_by(ProtocolEntry.position)
+    ):
         out[d.agenda_item_id].append(d)
     return out
 
@@ -632,13 +821,23 @@ def forward_outcomes(entries: list[ProtocolEntry]) -> dict[int, list[ProtocolEnt
 def incoming_topics(meeting: Meeting) -> dict[int, list[tuple[TopicProposal, ProtocolEntry | None]]]:
     """Per agenda item of this meeting: forwarded topics placed on it with their source entry."""
     topics = db.session.scalars(
-        select(TopicProposal).join(AgendaItem, TopicProposal.agenda_item_id == AgendaItem.id)
-        .where(AgendaItem.meeting_id == meeting.id, TopicProposal.source_type == "protokolleintrag")).all()
+        select(TopicProposal)
+        .join(AgendaItem, TopicProposal.agenda_item_id == AgendaItem.id)
+        .where(AgendaItem.meeting_id == meeting.id, TopicProposal.source_type == "protokolleintrag")
+    ).all()
     source_ids = {t.source_id for t in topics if t.source_id}
-    sources = {e.id: e for e in db.session.scalars(
-        select(ProtocolEntry).where(ProtocolEntry.id.in_(source_ids))
-        .options(joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee)))
-    } if source_ids else {}
+    sources = (
+        {
+            e.id: e
+            for e in db.session.scalars(
+                select(ProtocolEntry)
+                .where(ProtocolEntry.id.in_(source_ids))
+                .options(joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee))
+            )
+        }
+        if source_ids
+        else {}
+    )
     out = defaultdict(list)
     for t in topics:
         out[t.agenda_item_id].append((t, sources.get(t.source_id)))
@@ -647,15 +846,23 @@ def incoming_topics(meeting: Meeting) -> dict[int, list[tuple[TopicProposal, Pro
 
 # --- Nachhalten list -----------------------------------------------------------
 
-def followup_query(user, *, owner_person_id=None, organisation_id=None, committee_id=None, status=None,
-                   kind=None, overdue=False) -> Select:
-    q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
-         .join(Meeting, Protocol.meeting_id == Meeting.id).join(Committee, Meeting.committee_id == Committee.id)
-         .where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), perm.followup_filter(user)))
+
+def followup_query(
+    user, *, owner_person_id=None, organisation_id=None, committee_id=None, status=None, kind=None, overdue=False
+) -> Select:
+    q = (
+        select(ProtocolEntry)
+        .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
+        .join(Meeting, Protocol.meeting_id == Meeting.id)
+        .join(Committee, Meeting.committee_id == Committee.id)
+        .where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), perm.followup_filter(user))
+    )
     if owner_person_id:
         q = q.where(ProtocolEntry.owner_person_id == owner_person_id)
     if organisation_id:
-        q = q.where(or_(ProtocolEntry.owner_org_id == organisation_id, ProtocolEntry.addressee_org_id == organisation_id))
+        q = q.where(
+            or_(ProtocolEntry.owner_org_id == organisation_id, ProtocolEntry.addressee_org_id == organisation_id)
+        )
     if committee_id:
         q = q.where(Meeting.committee_id == committee_id)
     if status == NOT_DONE:
@@ -667,31 +874,68 @@ def followup_query(user, *, owner_person_id=None, organisation_id=None, committe
     if overdue:
         q = q.where(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.due_date < today())
     return q.options(*_followup_options()).order_by(
-        ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start.desc(), ProtocolEntry.id)
+        ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start.desc(), ProtocolEntry.id
+    )
 
 
 def decision_register_rows(user) -> Iterator[list]:
-    q = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
-         .join(Meeting, Protocol.meeting_id == Meeting.id).join(Committee, Meeting.committee_id == Committee.id)
-         .where(ProtocolEntry.kind == EntryKind.BESCHLUSS, perm.followup_filter(user))
-         .options(*_followup_options(), joinedload(ProtocolEntry.addressee_org))
-         .order_by(Meeting.start, ProtocolEntry.position))
+    q = (
+        select(ProtocolEntry)
+        .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
+        .join(Meeting, Protocol.meeting_id == Meeting.id)
+        .join(Committee, Meeting.committee_id == Committee.id)
+        .where(ProtocolEntry.kind == EntryKind.BESCHLUSS, perm.followup_filter(user))
+        .options(*_followup_options(), joinedload(ProtocolEntry.addressee_org))
+        .order_by(Meeting.start, ProtocolEntry.position)
+    )
     for e in db.session.scalars(q.execution_options(yield_per=200)):
         m = e.protocol.meeting
-        yield [m.committee.name, to_berlin(m.start).date(), m.title, agenda_label(e.agenda_item), e.text,
-               DECISION_MODES.get(e.decision_mode or "", ""), e.votes_yes, e.votes_no, e.votes_abstain,
-               e.binding, e.addressee_org.name if e.addressee_org else "", e.for_resolution,
-               e.political_date, e.political_outcome or "", e.owner_label, e.due_date, e.status or "",
-               e.protocol.status_label]
+        yield [
+            m.committee.name,
+            to_berlin(m.start).date(),
+            m.title,
+            agenda_label(e.agenda_item),
+            e.text,
+            DECISION_MODES.get(e.decision_mode or "", ""),
+            e.votes_yes,
+            e.votes_no,
+            e.votes_abstain,
+            e.binding,
+            e.addressee_org.name if e.addressee_org else "",
+            e.for_resolution,
+            e.political_date,
+            e.political_outcome or "",
+            e.owner_label,
+            e.due_date,
+            e.status or "",
+            e.protocol.status_label,
+        ]
 
 
-DECISION_REGISTER_HEADERS = ["Gremium", "Sitzung am", "Sitzung", "TOP", "Beschluss", "Zustandekommen", "Ja", "Nein",
-                             "Enthaltung", "verbindlich", "Adressat", "zur Beschlussfassung",
-                             "politische Entscheidung am", "politisches Ergebnis", "Verantwortlich", "fällig am",
-                             "Stand", "Protokollstatus"]
+DECISION_REGISTER_HEADERS = [
+    "Gremium",
+    "Sitzung am",
+    "Sitzung",
+    "TOP",
+    "Beschluss",
+    "Zustandekommen",
+    "Ja",
+    "Nein",
+    "Enthaltung",
+    "verbindlich",
+    "Adressat",
+    "zur Beschlussfassung",
+    "politische Entscheidung am",
+    "politisches Ergebnis",
+    "Verantwortlich",
+    "fällig am",
+    "Stand",
+    "Protokollstatus",
+]
 
 
 # --- reminders ------------------------------------------------------------------
+
 
 def send_reminders(days_before: int | None = None, on_day: date | None = None) -> tuple[int, int]:
     """Mails to owners before the due date and once after it passed. Returns (before, after).
@@ -699,15 +943,28 @@ def send_reminders(days_before: int | None = None, on_day: date | None = None) -
     Entries of draft protocols wait: until the protocol leaves the draft the owner cannot see them."""
     days_before = days_before if days_before is not None else current_app.config.get("PROTOKOLL_REMIND_DAYS", 7)
     day = on_day or today()
-    entries = db.session.scalars(
-        select(ProtocolEntry).where(ProtocolEntry.kind.in_(FOLLOWUP_KINDS), ProtocolEntry.status != TaskStatus.ERLEDIGT,
-                                    ProtocolEntry.due_date.is_not(None),
-                                    ProtocolEntry.protocol_id.in_(select(Protocol.id).where(Protocol.status != ProtocolStatus.ENTWURF)),
-                                    or_(and_(ProtocolEntry.reminded_before_at.is_(None),
-                                             ProtocolEntry.due_date <= day + timedelta(days=days_before),
-                                             ProtocolEntry.due_date >= day),
-                                        and_(ProtocolEntry.reminded_after_at.is_(None), ProtocolEntry.due_date < day)))
-        .options(*_followup_options())).unique().all()
+    entries = (
+        db.session.scalars(
+            select(ProtocolEntry)
+            .where(
+                ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
+                ProtocolEntry.status != TaskStatus.ERLEDIGT,
+                ProtocolEntry.due_date.is_not(None),
+                ProtocolEntry.protocol_id.in_(select(Protocol.id).where(Protocol.status != ProtocolStatus.ENTWURF)),
+                or_(
+                    and_(
+                        ProtocolEntry.reminded_before_at.is_(None),
+                        ProtocolEntry.due_date <= day + timedelta(days=days_before),
+                        ProtocolEntry.due_date >= day,
+                    ),
+                    and_(ProtocolEntry.reminded_after_at.is_(None), ProtocolEntry.due_date < day),
+                ),
+            )
+            .options(*_followup_options())
+        )
+        .unique()
+        .all()
+    )
     before = after = 0
     for e in entries:
         recipients = set()
@@ -717,12 +974,17 @@ def send_reminders(days_before: int | None = None, on_day: date | None = None) -
             recipients.add(e.owner_org.email)
         meeting = e.protocol.meeting
         overdue = e.due_date < day
-        subject = (f"Überfällig seit {e.due_date.strftime('%d.%m.%Y')}: {e.kind} aus {meeting.committee.name}"
-                   if overdue else f"Erinnerung: {e.kind} fällig am {e.due_date.strftime('%d.%m.%Y')}")
-        body = (f"Guten Tag,\n\n{'die folgende Vereinbarung ist überfällig' if overdue else 'bitte denken Sie an die folgende Vereinbarung'}"
-                f" aus der Sitzung „{meeting.title}“ ({meeting_label(meeting)}):\n\n{e.text}\n\n"
-                f"Verantwortlich: {e.owner_label or 'nicht benannt'}\nFällig am: {e.due_date.strftime('%d.%m.%Y')}\n"
-                f"Stand: {e.status}\n\nZum Nachhalten: {_protocol_url(meeting)}#eintrag-{e.id}\n")
+        subject = (
+            f"Überfällig seit {e.due_date.strftime('%d.%m.%Y')}: {e.kind} aus {meeting.committee.name}"
+            if overdue
+            else f"Erinnerung: {e.kind} fällig am {e.due_date.strftime('%d.%m.%Y')}"
+        )
+        body = (
+            f"Guten Tag,\n\n{'die folgende Vereinbarung ist überfällig' if overdue else 'bitte denken Sie an die folgende Vereinbarung'}"
+            f" aus der Sitzung „{meeting.title}“ ({meeting_label(meeting)}):\n\n{e.text}\n\n"
+            f"Verantwortlich: {e.owner_label or 'nicht benannt'}\nFällig am: {e.due_date.strftime('%d.%m.%Y')}\n"
+            f"Stand: {e.status}\n\nZum Nachhalten: {_protocol_url(meeting)}#eintrag-{e.id}\n"
+        )
         for email in sorted(recipients):
             mail.queue(email, subject, body, category="erinnerung")
         if overdue:
@@ -737,53 +999,104 @@ def send_reminders(days_before: int | None = None, on_day: date | None = None) -
 
 # --- committee health -------------------------------------------------------------
 
+
 def committee_health(committee: Committee, weeks: int | None = None, last_meetings: int = 6) -> dict:
     weeks = weeks or current_app.config.get("PROTOKOLL_STALE_WEEKS", 6)
     meetings = db.session.scalars(
-        select(Meeting).where(Meeting.committee_id == committee.id, Meeting.start <= utcnow(),
-                              Meeting.id.in_(select(Attendance.meeting_id)))
-        .order_by(Meeting.start.desc()).limit(last_meetings)).all()
+        select(Meeting)
+        .where(
+            Meeting.committee_id == committee.id,
+            Meeting.start <= utcnow(),
+            Meeting.id.in_(select(Attendance.meeting_id)),
+        )
+        .order_by(Meeting.start.desc())
+        .limit(last_meetings)
+    ).all()
     meetings = list(reversed(meetings))
     meeting_ids = [m.id for m in meetings]
     present = defaultdict(set)  # org_id -> meeting ids with someone present
     if meeting_ids:
         for org_id, mid in db.session.execute(
-                select(Attendance.organisation_id, Attendance.meeting_id)
-                .where(Attendance.meeting_id.in_(meeting_ids), Attendance.status == "anwesend",
-                       Attendance.organisation_id.is_not(None)).distinct()):
+            select(Attendance.organisation_id, Attendance.meeting_id)
+            .where(
+                Attendance.meeting_id.in_(meeting_ids),
+                Attendance.status == "anwesend",
+                Attendance.organisation_id.is_not(None),
+            )
+            .distinct()
+        ):
             present[org_id].add(mid)
     member_orgs = {}
     for org in db.session.scalars(
-            select(Organisation).where(Organisation.id.in_(
-                select(Membership.organisation_id).where(Membership.committee_id == committee.id,
-                                                         Membership.organisation_id.is_not(None))))
-            .order_by(Organisation.name)):
+        select(Organisation)
+        .where(
+            Organisation.id.in_(
+                select(Membership.organisation_id).where(
+                    Membership.committee_id == committee.id, Membership.organisation_id.is_not(None)
+                )
+            )
+        )
+        .order_by(Organisation.name)
+    ):
         member_orgs[org.id] = org
     other_ids = set(present) - set(member_orgs)
-    others = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(other_ids)))} if other_ids else {}
+    others = (
+        {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(other_ids)))}
+        if other_ids
+        else {}
+    )
     continuity = []
     for org_id, org in list(member_orgs.items()) + sorted(others.items(), key=lambda kv: kv[1].name):
         attended = present.get(org_id, set())
-        continuity.append({"organisation": org, "member": org_id in member_orgs,
-                           "cells": [m.id in attended for m in meetings], "count": len(attended),
-                           "rate": (len(attended) / len(meetings)) if meetings else 0.0})
+        continuity.append(
+            {
+                "organisation": org,
+                "member": org_id in member_orgs,
+                "cells": [m.id in attended for m in meetings],
+                "count": len(attended),
+                "rate": (len(attended) / len(meetings)) if meetings else 0.0,
+            }
+        )
     never = [c["organisation"] for c in continuity if c["member"] and c["count"] == 0] if meetings else []
     stale_before = utcnow() - timedelta(weeks=weeks)
-    base = (select(ProtocolEntry).join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
-            .join(Meeting, Protocol.meeting_id == Meeting.id)
-            .where(Meeting.committee_id == committee.id, ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
-                   ProtocolEntry.status != TaskStatus.ERLEDIGT)
-            .options(*_followup_options()).order_by(Meeting.start, ProtocolEntry.position))
-    without_owner = list(db.session.scalars(base.where(
-        ProtocolEntry.owner_person_id.is_(None), ProtocolEntry.owner_org_id.is_(None),
-        ProtocolEntry.addressee_org_id.is_(None))).unique())
-    stale = list(db.session.scalars(base.where(
-        func.coalesce(ProtocolEntry.status_changed_at, ProtocolEntry.created_at) < stale_before)).unique())
-    return {"meetings": meetings, "continuity": continuity, "never": never, "without_owner": without_owner,
-            "stale": stale, "weeks": weeks}
+    base = (
+        select(ProtocolEntry)
+        .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
+        .join(Meeting, Protocol.meeting_id == Meeting.id)
+        .where(
+            Meeting.committee_id == committee.id,
+            ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
+            ProtocolEntry.status != TaskStatus.ERLEDIGT,
+        )
+        .options(*_followup_options())
+        .order_by(Meeting.start, ProtocolEntry.position)
+    )
+    without_owner = list(
+        db.session.scalars(
+            base.where(
+                ProtocolEntry.owner_person_id.is_(None),
+                ProtocolEntry.owner_org_id.is_(None),
+                ProtocolEntry.addressee_org_id.is_(None),
+            )
+        ).unique()
+    )
+    stale = list(
+        db.session.scalars(
+            base.where(func.coalesce(ProtocolEntry.status_changed_at, ProtocolEntry.created_at) < stale_before)
+        ).unique()
+    )
+    return {
+        "meetings": meetings,
+        "continuity": continuity,
+        "never": never,
+        "without_owner": without_owner,
+        "stale": stale,
+        "weeks": weeks,
+    }
 
 
 # --- outputs ----------------------------------------------------------------------
+
 
 def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
     """internal=False (readers who may not see non-public TOPs): entries of non-public TOPs and
@@ -791,14 +1104,26 @@ def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
     protocol = get_protocol(meeting)
     entries = []
     if protocol is not None:
-        entries = db.session.scalars(
-            select(ProtocolEntry).where(ProtocolEntry.protocol_id == protocol.id)
-            .options(joinedload(ProtocolEntry.owner_person), joinedload(ProtocolEntry.owner_org),
-                     joinedload(ProtocolEntry.addressee_org), joinedload(ProtocolEntry.agenda_item),
-                     joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.agenda_item)
-                     .joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
-                     joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.committee))
-            .order_by(ProtocolEntry.position)).unique().all()
+        entries = (
+            db.session.scalars(
+                select(ProtocolEntry)
+                .where(ProtocolEntry.protocol_id == protocol.id)
+                .options(
+                    joinedload(ProtocolEntry.owner_person),
+                    joinedload(ProtocolEntry.owner_org),
+                    joinedload(ProtocolEntry.addressee_org),
+                    joinedload(ProtocolEntry.agenda_item),
+                    joinedload(ProtocolEntry.forwarded_topic)
+                    .joinedload(TopicProposal.agenda_item)
+                    .joinedload(AgendaItem.meeting)
+                    .joinedload(Meeting.committee),
+                    joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.committee),
+                )
+                .order_by(ProtocolEntry.position)
+            )
+            .unique()
+            .all()
+        )
     items = list(meeting.agenda_items)
     if not internal:
         items = [i for i in items if i.is_public]
@@ -809,25 +1134,39 @@ def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
     sections = [(None, by_item.get(None, []))] if by_item.get(None) else []
     sections += [(item, by_item.get(item.id, [])) for item in items]
     attendance = db.session.scalars(
-        select(Attendance).where(Attendance.meeting_id == meeting.id)
+        select(Attendance)
+        .where(Attendance.meeting_id == meeting.id)
         .options(joinedload(Attendance.person), joinedload(Attendance.organisation), joinedload(Attendance.deputy))
     ).all()
     attendance = sorted(attendance, key=lambda a: (a.person.last_name, a.person.first_name))
     summary = attendance_summary([meeting.id])[meeting.id]
     roles = {r.role: r for r in meeting.protocol_roles}
-    return {"meeting": meeting, "protocol": protocol, "entries": entries, "sections": sections,
-            "attendance": attendance, "summary": summary, "quorum": quorum_state(meeting, summary),
-            "roles": roles, "decisions": [e for e in entries if e.kind == EntryKind.BESCHLUSS],
-            "tasks": [e for e in entries if e.kind == EntryKind.AUFGABE], "agenda_label": agenda_label,
-            "person_name": _person_name, "generated": utcnow()}
+    return {
+        "meeting": meeting,
+        "protocol": protocol,
+        "entries": entries,
+        "sections": sections,
+        "attendance": attendance,
+        "summary": summary,
+        "quorum": quorum_state(meeting, summary),
+        "roles": roles,
+        "decisions": [e for e in entries if e.kind == EntryKind.BESCHLUSS],
+        "tasks": [e for e in entries if e.kind == EntryKind.AUFGABE],
+        "agenda_label": agenda_label,
+        "person_name": _person_name,
+        "generated": utcnow(),
+    }
 
 
 def protocol_pdf(meeting: Meeting, short: bool = False, internal: bool = True) -> bytes:
     from flask import render_template
     from weasyprint import HTML
-    html = render_template("protocols/print_short.html" if short else "protocols/print.html",
-                           **protocol_context(meeting, internal))
+
+    html = render_template(
+        "protocols/print_short.html" if short else "protocols/print.html", **protocol_context(meeting, internal)
+    )
     from .betrieb.pdf import pdf_options
+
     return HTML(string=html).write_pdf(**pdf_options())
 
 
@@ -840,8 +1179,10 @@ def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
     protocol = ctx["protocol"]
     doc = Document()
     doc.add_heading(f"Ergebnisprotokoll: {meeting.title}", level=0)
-    doc.add_paragraph(f"{meeting.committee.name} · {to_berlin(meeting.start).strftime('%d.%m.%Y, %H:%M Uhr')}"
-                      + (f" · {meeting.location}" if meeting.location else ""))
+    doc.add_paragraph(
+        f"{meeting.committee.name} · {to_berlin(meeting.start).strftime('%d.%m.%Y, %H:%M Uhr')}"
+        + (f" · {meeting.location}" if meeting.location else "")
+    )
     if protocol is not None:
         doc.add_paragraph(f"Status: {protocol.status_label} (Fassung {protocol.edition})")
     for role, r in ctx["roles"].items():
@@ -851,8 +1192,10 @@ def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
     doc.add_paragraph(f"anwesend {s['anwesend']}, entschuldigt {s['entschuldigt']}, abwesend {s['abwesend']}")
     if ctx["quorum"]:
         q = ctx["quorum"]
-        doc.add_paragraph(f"Beschlussfähigkeit: {q['present']} von {q['needed']} benötigten Mitgliedern anwesend – "
-                          + ("beschlussfähig" if q["reached"] else "nicht beschlussfähig"))
+        doc.add_paragraph(
+            f"Beschlussfähigkeit: {q['present']} von {q['needed']} benötigten Mitgliedern anwesend – "
+            + ("beschlussfähig" if q["reached"] else "nicht beschlussfähig")
+        )
     if ctx["attendance"]:
         table = doc.add_table(rows=1, cols=4)
         table.style = "Table Grid"

@@ -8,11 +8,12 @@ README). `flask --app beteiligung retention run` (daily timer) and the admin pag
 Deliberately not here: the audit log (append-only; Art. 17 anonymisation scrubs persons from it),
 protocols, contracts and survey responses (anonymous), which are records of the administration.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -20,20 +21,20 @@ from sqlalchemy import delete, func, select
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
 from models import LoginFailure, Meeting, OutboxMail, utcnow
-from models.mail import STATUS_SENT
 from models.committees import MeetingRegistration
+from models.mail import STATUS_SENT
 from models.surveys import SurveyDraft
 
 
 @dataclass(frozen=True)
 class Rule:
     key: str
-    label: str            # what is deleted (German, for page and CLI)
-    config_key: str       # RETENTION_…_DAYS
+    label: str  # what is deleted (German, for page and CLI)
+    config_key: str  # RETENTION_…_DAYS
     default_days: int
-    rule: str             # when it is deleted (German)
+    rule: str  # when it is deleted (German)
     model: type
-    condition: Callable   # days -> SQL condition on model
+    condition: Callable  # days -> SQL condition on model
 
 
 def _registrations(days):
@@ -53,14 +54,42 @@ def _login_failures(days):
 
 
 RULES = [
-    Rule("anmeldungen", "Anmeldungen von Bürger·innen zu öffentlichen Sitzungen", "RETENTION_REGISTRATION_DAYS", 30,
-         "Tage nach dem Ende der Sitzung", MeetingRegistration, _registrations),
-    Rule("zwischenstaende", "Zwischenstände unvollständiger Befragungsantworten", "RETENTION_SURVEY_DRAFT_DAYS", 60,
-         "Tage nach dem letzten Speichern", SurveyDraft, _drafts),
-    Rule("postausgang", "Versendete Mails im Postausgang (Empfänger·in, Inhalt)", "RETENTION_OUTBOX_DAYS", 180,
-         "Tage nach dem Versand; wartende und fehlgeschlagene bleiben", OutboxMail, _sent_mail),
-    Rule("anmeldeversuche", "Fehlgeschlagene Anmeldeversuche (Hash von E-Mail bzw. Client)",
-         "RETENTION_LOGIN_FAILURE_DAYS", 7, "Tage nach dem Versuch", LoginFailure, _login_failures),
+    Rule(
+        "anmeldungen",
+        "Anmeldungen von Bürger·innen zu öffentlichen Sitzungen",
+        "RETENTION_REGISTRATION_DAYS",
+        30,
+        "Tage nach dem Ende der Sitzung",
+        MeetingRegistration,
+        _registrations,
+    ),
+    Rule(
+        "zwischenstaende",
+        "Zwischenstände unvollständiger Befragungsantworten",
+        "RETENTION_SURVEY_DRAFT_DAYS",
+        60,
+        "Tage nach dem letzten Speichern",
+        SurveyDraft,
+        _drafts,
+    ),
+    Rule(
+        "postausgang",
+        "Versendete Mails im Postausgang (Empfänger·in, Inhalt)",
+        "RETENTION_OUTBOX_DAYS",
+        180,
+        "Tage nach dem Versand; wartende und fehlgeschlagene bleiben",
+        OutboxMail,
+        _sent_mail,
+    ),
+    Rule(
+        "anmeldeversuche",
+        "Fehlgeschlagene Anmeldeversuche (Hash von E-Mail bzw. Client)",
+        "RETENTION_LOGIN_FAILURE_DAYS",
+        7,
+        "Tage nach dem Versuch",
+        LoginFailure,
+        _login_failures,
+    ),
 ]
 RULES_BY_KEY = {r.key: r for r in RULES}
 
@@ -91,10 +120,18 @@ def purge(key: str, days: int | None = None) -> int:
 def run_all(user=None) -> dict[str, int]:
     """Apply every rule in one transaction; the run is recorded in the audit log."""
     from models import AuditEntry
+
     counts = {r.key: purge(r.key) for r in RULES}
-    db.session.add(AuditEntry(user_id=getattr(user, "id", None), action="delete", entity_type="Aufbewahrung",
-                              entity_id=0, summary="Aufbewahrungsfristen angewendet: " + ", ".join(
-                                  f"{RULES_BY_KEY[k].label}: {n}" for k, n in counts.items())[:300],
-                              after={k: {"geloescht": n, "frist_tage": period(RULES_BY_KEY[k])} for k, n in counts.items()}))
+    db.session.add(
+        AuditEntry(
+            user_id=getattr(user, "id", None),
+            action="delete",
+            entity_type="Aufbewahrung",
+            entity_id=0,
+            summary="Aufbewahrungsfristen angewendet: "
+            + ", ".join(f"{RULES_BY_KEY[k].label}: {n}" for k, n in counts.items())[:300],
+            after={k: {"geloescht": n, "frist_tage": period(RULES_BY_KEY[k])} for k, n in counts.items()},
+        )
+    )
     db.session.flush()
     return counts

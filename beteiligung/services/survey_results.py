@@ -18,6 +18,7 @@ filter view only reads from it, so combining filters cannot reveal more than the
 Zeros stay visible (they disclose nothing about a person). Means (Zahl) and free-text
 lists are shown only for groups whose size and "answered" cell are shown.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -36,8 +37,9 @@ ALL = "*"
 NONE = "none"  # "ohne Angabe"
 
 
-def suppress_table(cells: dict[tuple, int], dim_values: list[list], threshold: int,
-                   forced: set[tuple] | None = None) -> set[tuple]:
+def suppress_table(
+    cells: dict[tuple, int], dim_values: list[list], threshold: int, forced: set[tuple] | None = None
+) -> set[tuple]:
     """Suppression over a full table with margins. cells: key tuple (values or ALL) → count.
     Returns the set of suppressed keys. Pure function (tested directly)."""
     S = set(forced or ())
@@ -50,6 +52,7 @@ def suppress_table(cells: dict[tuple, int], dim_values: list[list], threshold: i
             inner = [tuple(v if i == d else combo[i] for i in range(ndim)) for v in dim_values[d]]
             total = tuple(ALL if i == d else combo[i] for i in range(ndim))
             lines.append((inner, total))
+
     def needs(inner, total):
         hidden_nz = [k for k in inner if k in S and cells.get(k, 0) > 0]
         if total in S:
@@ -126,17 +129,31 @@ def _margins(raw: dict[tuple, int], ndim: int) -> dict[tuple, int]:
 def compute(survey: Survey) -> ResultTable:
     T = threshold_of(survey)
     questions = db.session.scalars(
-        select(Question).where(Question.survey_id == survey.id).options(selectinload(Question.options))
-        .order_by(Question.position)).all()
+        select(Question)
+        .where(Question.survey_id == survey.id)
+        .options(selectinload(Question.options))
+        .order_by(Question.position)
+    ).all()
     area_values = [a.id for a in survey.areas] + [NONE]
     zg_values = [z.id for z in survey.zielgruppen] + [NONE]
-    rt = ResultTable(survey=survey, threshold=T, area_values=area_values, zg_values=zg_values,
-                     area_labels={**{a.id: f"{a.code} {a.name}" for a in survey.areas}, NONE: "ohne Angabe", ALL: "alle Sozialräume"},
-                     zg_labels={**{z.id: z.name for z in survey.zielgruppen}, NONE: "ohne Angabe", ALL: "alle Gruppen"},
-                     questions=list(questions))
+    rt = ResultTable(
+        survey=survey,
+        threshold=T,
+        area_values=area_values,
+        zg_values=zg_values,
+        area_labels={
+            **{a.id: f"{a.code} {a.name}" for a in survey.areas},
+            NONE: "ohne Angabe",
+            ALL: "alle Sozialräume",
+        },
+        zg_labels={**{z.id: z.name for z in survey.zielgruppen}, NONE: "ohne Angabe", ALL: "alle Gruppen"},
+        questions=list(questions),
+    )
     responses = db.session.execute(
-        select(SurveyResponse.id, SurveyResponse.area_id, SurveyResponse.zielgruppe_id)
-        .where(SurveyResponse.survey_id == survey.id)).all()
+        select(SurveyResponse.id, SurveyResponse.area_id, SurveyResponse.zielgruppe_id).where(
+            SurveyResponse.survey_id == survey.id
+        )
+    ).all()
     valid_a, valid_z = set(area_values), set(zg_values)
     group_of = {}
     for rid, a, z in responses:
@@ -144,10 +161,17 @@ def compute(survey: Survey) -> ResultTable:
         z = _key(z) if _key(z) in valid_z else NONE
         group_of[rid] = (a, z)
     answers = db.session.execute(
-        select(SurveyAnswer.response_id, SurveyAnswer.question_id, SurveyAnswer.option_id,
-               SurveyAnswer.text_value, SurveyAnswer.number_value, SurveyAnswer.area_value_id)
+        select(
+            SurveyAnswer.response_id,
+            SurveyAnswer.question_id,
+            SurveyAnswer.option_id,
+            SurveyAnswer.text_value,
+            SurveyAnswer.number_value,
+            SurveyAnswer.area_value_id,
+        )
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey.id)).all()
+        .where(SurveyResponse.survey_id == survey.id)
+    ).all()
     by_q = defaultdict(lambda: defaultdict(list))
     for rid, qid, oid, text, number, area in answers:
         by_q[qid][rid].append((oid, text, number, area))
@@ -177,20 +201,33 @@ def compute(survey: Survey) -> ResultTable:
                         pick[rid] = "sonstiges"
             cats.append(NONE)
             labels[NONE] = "keine Angabe"
-            defs[q.id] = (cats, labels, lambda rid, pick=pick, cats=cats: pick.get(rid) if pick.get(rid) in cats else NONE)
+            defs[q.id] = (
+                cats,
+                labels,
+                lambda rid, pick=pick, cats=cats: pick.get(rid) if pick.get(rid) in cats else NONE,
+            )
         elif q.kind == "mehrfach":
             for o in q.options:
                 chosen = {rid for rid, lst in ans.items() if any(x[0] == o.id for x in lst)}
-                defs[(q.id, o.id)] = (["ja", "nein"], {"ja": "gewählt", "nein": "nicht gewählt"},
-                                      lambda rid, chosen=chosen: "ja" if rid in chosen else "nein")
+                defs[(q.id, o.id)] = (
+                    ["ja", "nein"],
+                    {"ja": "gewählt", "nein": "nicht gewählt"},
+                    lambda rid, chosen=chosen: "ja" if rid in chosen else "nein",
+                )
             if q.allow_other:
                 chosen = {rid for rid, lst in ans.items() if any(x[1] for x in lst)}
-                defs[(q.id, "sonstiges")] = (["ja", "nein"], {"ja": "gewählt", "nein": "nicht gewählt"},
-                                             lambda rid, chosen=chosen: "ja" if rid in chosen else "nein")
+                defs[(q.id, "sonstiges")] = (
+                    ["ja", "nein"],
+                    {"ja": "gewählt", "nein": "nicht gewählt"},
+                    lambda rid, chosen=chosen: "ja" if rid in chosen else "nein",
+                )
         else:  # freitext, zahl: answered or not
             answered = {rid for rid, lst in ans.items() if any(x[1] or x[2] is not None for x in lst)}
-            defs[q.id] = (["beantwortet", NONE], {"beantwortet": "beantwortet", NONE: "keine Angabe"},
-                          lambda rid, answered=answered: "beantwortet" if rid in answered else NONE)
+            defs[q.id] = (
+                ["beantwortet", NONE],
+                {"beantwortet": "beantwortet", NONE: "keine Angabe"},
+                lambda rid, answered=answered: "beantwortet" if rid in answered else NONE,
+            )
             if q.kind == "zahl":
                 nums = defaultdict(list)
                 for rid, lst in ans.items():
@@ -255,8 +292,9 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL) -> dict:
     if q.kind == "sozialraum":
         for v in rt.area_values:
             c = rt.n(v, z) if a == ALL else (n if v == a else 0)
-            out["rows"].append((rt.area_labels[v] if v != NONE else "keine Angabe", c,
-                                None if c is None or not n else 100.0 * c / n))
+            out["rows"].append(
+                (rt.area_labels[v] if v != NONE else "keine Angabe", c, None if c is None or not n else 100.0 * c / n)
+            )
     elif q.kind == "mehrfach":
         keys = [(q.id, o.id) for o in q.options] + ([(q.id, "sonstiges")] if q.allow_other else [])
         labels = [o.label for o in q.options] + (["Sonstiges"] if q.allow_other else [])
@@ -315,8 +353,11 @@ def code_frequencies(rt: ResultTable, code_sets: dict[int, set[int]], codes: lis
 def _response_groups(rt: ResultTable) -> dict[int, tuple]:
     valid_a, valid_z = set(rt.area_values), set(rt.zg_values)
     out = {}
-    for rid, a, z in db.session.execute(select(SurveyResponse.id, SurveyResponse.area_id, SurveyResponse.zielgruppe_id)
-                                        .where(SurveyResponse.survey_id == rt.survey.id)).all():
+    for rid, a, z in db.session.execute(
+        select(SurveyResponse.id, SurveyResponse.area_id, SurveyResponse.zielgruppe_id).where(
+            SurveyResponse.survey_id == rt.survey.id
+        )
+    ).all():
         out[rid] = (_key(a) if _key(a) in valid_a else NONE, _key(z) if _key(z) in valid_z else NONE)
     return out
 
@@ -330,6 +371,7 @@ def parse_filter(rt: ResultTable, raw_area, raw_zg):
         if str(raw).isdigit() and int(raw) in values:
             return int(raw)
         return None
+
     return one(raw_area, rt.area_values), one(raw_zg, rt.zg_values)
 
 

@@ -8,6 +8,7 @@ Privacy rules implemented here (see docs/modules/befragungen.md):
 - paper questionnaires are flagged `paper=True`; the staff user is NOT stored on the
   response (an audit entry on the survey counts the entry without the response id).
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,22 @@ from beteiligung.services import Conflict, NotFound, ValidationError, ensure_ver
 from beteiligung.services.audit import record, snapshot
 from models import Area, Term
 from models.surveys import (
-    CHOICE_KINDS, ENDED_STATES, PREPARATION_STATES, QUESTION_KINDS, SURVEY_LANGUAGES, SURVEY_STATES, Question,
-    QuestionOption, StreetArea, Survey, SurveyAnswer, SurveyStatus, SurveyDraft, SurveyResponse, SurveySection, SurveyUsedToken,
+    CHOICE_KINDS,
+    ENDED_STATES,
+    PREPARATION_STATES,
+    QUESTION_KINDS,
+    SURVEY_LANGUAGES,
+    SURVEY_STATES,
+    Question,
+    QuestionOption,
+    StreetArea,
+    Survey,
+    SurveyAnswer,
+    SurveyDraft,
+    SurveyResponse,
+    SurveySection,
+    SurveyStatus,
+    SurveyUsedToken,
 )
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -41,15 +56,25 @@ SCALE_DEFAULTS = {
     7: ["überhaupt nicht", "nicht", "eher nicht", "teils, teils", "eher", "ja", "voll und ganz"],
 }
 TRANSITIONS = {
-    (SurveyStatus.ENTWURF, SurveyStatus.GEPRUEFT), (SurveyStatus.GEPRUEFT, SurveyStatus.ENTWURF),
-    (SurveyStatus.GEPRUEFT, SurveyStatus.OFFEN), (SurveyStatus.OFFEN, SurveyStatus.GESCHLOSSEN),
-    (SurveyStatus.GESCHLOSSEN, SurveyStatus.OFFEN), (SurveyStatus.GESCHLOSSEN, SurveyStatus.AUSGEWERTET),
+    (SurveyStatus.ENTWURF, SurveyStatus.GEPRUEFT),
+    (SurveyStatus.GEPRUEFT, SurveyStatus.ENTWURF),
+    (SurveyStatus.GEPRUEFT, SurveyStatus.OFFEN),
+    (SurveyStatus.OFFEN, SurveyStatus.GESCHLOSSEN),
+    (SurveyStatus.GESCHLOSSEN, SurveyStatus.OFFEN),
+    (SurveyStatus.GESCHLOSSEN, SurveyStatus.AUSGEWERTET),
     (SurveyStatus.AUSGEWERTET, SurveyStatus.GESCHLOSSEN),
 }
 # Hints for the "suggestive Formulierung" review (manual check stays required).
 LEADING_PATTERNS = [
-    r"\bnicht auch\b", r"\bsicherlich\b", r"\bbestimmt\b", r"\boffensichtlich\b", r"\bwie sehr\b",
-    r"\bsind sie nicht\b", r"\bfinden sie nicht\b", r"\bstimmen sie zu, dass\b", r"\bselbstverständlich\b",
+    r"\bnicht auch\b",
+    r"\bsicherlich\b",
+    r"\bbestimmt\b",
+    r"\boffensichtlich\b",
+    r"\bwie sehr\b",
+    r"\bsind sie nicht\b",
+    r"\bfinden sie nicht\b",
+    r"\bstimmen sie zu, dass\b",
+    r"\bselbstverständlich\b",
 ]
 
 
@@ -85,8 +110,12 @@ SURVEY_FIELDS = ("title", "intro", "purpose", "decided_by", "privacy_notice")
 def _apply_survey_data(survey: Survey, data: dict) -> None:
     errors = {}
     survey.title = _text(data.get("title"), 200, "Titel", errors, "title", required=True)
-    for name, label in (("intro", "Einleitung"), ("purpose", "Zweck"), ("decided_by", "Wer entscheidet"),
-                        ("privacy_notice", "Datenschutzhinweis")):
+    for name, label in (
+        ("intro", "Einleitung"),
+        ("purpose", "Zweck"),
+        ("decided_by", "Wer entscheidet"),
+        ("privacy_notice", "Datenschutzhinweis"),
+    ):
         setattr(survey, name, _text(data.get(name), 5000, label, errors, name))
     survey.starts_on = data.get("starts_on")
     survey.ends_on = data.get("ends_on")
@@ -112,7 +141,11 @@ def _apply_survey_data(survey: Survey, data: dict) -> None:
         errors["area_ids"] = "Nur Sozialräume der eigenen Körperschaft."
     survey.areas = list(areas)
     zg_ids = set(data.get("zielgruppe_ids") or [])
-    zgs = db.session.scalars(select(Term).where(Term.id.in_(zg_ids), Term.vocabulary == "zielgruppe")).all() if zg_ids else []
+    zgs = (
+        db.session.scalars(select(Term).where(Term.id.in_(zg_ids), Term.vocabulary == "zielgruppe")).all()
+        if zg_ids
+        else []
+    )
     if len(zgs) != len(zg_ids):
         errors["zielgruppe_ids"] = "Ungültige Zielgruppe."
     survey.zielgruppen = list(zgs)
@@ -193,12 +226,16 @@ def save_question(user, survey: Survey, data: dict, question: Question | None = 
         if points not in (3, 5, 7):
             errors["scale_points"] = "Eine Skala hat 3, 5 oder 7 Stufen."
         elif lines and len(lines) != points:
-            errors["options"] = f"Bitte genau {points} Beschriftungen angeben (oder keine für die Standardbeschriftung)."
+            errors["options"] = (
+                f"Bitte genau {points} Beschriftungen angeben (oder keine für die Standardbeschriftung)."
+            )
     cond = data.get("condition_option_id")
     if cond:
         earlier = {o.id for q in survey.questions if q is not question and q.kind in CHOICE_KINDS for o in q.options}
         if cond not in earlier:
-            errors["condition_option_id"] = "Die Bedingung muss sich auf eine Antwort einer anderen Auswahlfrage beziehen."
+            errors["condition_option_id"] = (
+                "Die Bedingung muss sich auf eine Antwort einer anderen Auswahlfrage beziehen."
+            )
     mn, mx = data.get("min_value"), data.get("max_value")
     if mn is not None and mx is not None and mn > mx:
         errors["max_value"] = "Das Maximum liegt unter dem Minimum."
@@ -235,13 +272,19 @@ def save_question(user, survey: Survey, data: dict, question: Question | None = 
                 existing[i].position = i
             else:
                 question.options.append(QuestionOption(label=label, position=i))
-        for extra in existing[len(labels):]:
+        for extra in existing[len(labels) :]:
             question.options.remove(extra)
     survey.status = SurveyStatus.ENTWURF
     survey.questions_checked = False if new else survey.questions_checked
     db.session.flush()
-    record(user, "create" if new else "update", survey, None, None,
-           f"Frage „{text[:60]}“ {'angelegt' if new else 'geändert'}")
+    record(
+        user,
+        "create" if new else "update",
+        survey,
+        None,
+        None,
+        f"Frage „{text[:60]}“ {'angelegt' if new else 'geändert'}",
+    )
     db.session.flush()
     return question
 
@@ -366,28 +409,35 @@ def set_kreis_sharing(user, survey: Survey, shared: bool, version, today: date |
     if survey.shared_with_kreis == shared:
         return False
     if shared and survey.body.parent_id is None:
-        raise ValidationError("Diese Befragung gehört zu keiner kreisangehörigen Körperschaft; "
-                              "eine Freigabe für den Kreis ist nicht möglich.")
-    before = {"shared_with_kreis": survey.shared_with_kreis,
-              "shared_at": survey.shared_at.isoformat() if survey.shared_at else None}
+        raise ValidationError(
+            "Diese Befragung gehört zu keiner kreisangehörigen Körperschaft; "
+            "eine Freigabe für den Kreis ist nicht möglich."
+        )
+    before = {
+        "shared_with_kreis": survey.shared_with_kreis,
+        "shared_at": survey.shared_at.isoformat() if survey.shared_at else None,
+    }
     if shared:
         from beteiligung.formatting import to_berlin
         from models.base import utcnow
+
         survey.shared_with_kreis = True
         survey.shared_at = today or to_berlin(utcnow()).date()
     else:
         survey.shared_with_kreis = False
         survey.shared_at = None
-    after = {"shared_with_kreis": survey.shared_with_kreis,
-             "shared_at": survey.shared_at.isoformat() if survey.shared_at else None}
-    summary = ("Ergebnisse und Befunde für den Kreis freigegeben" if shared
-               else "Freigabe für den Kreis zurückgenommen")
+    after = {
+        "shared_with_kreis": survey.shared_with_kreis,
+        "shared_at": survey.shared_at.isoformat() if survey.shared_at else None,
+    }
+    summary = "Ergebnisse und Befunde für den Kreis freigegeben" if shared else "Freigabe für den Kreis zurückgenommen"
     record(user, "update", survey, before, after, summary)
     db.session.flush()
     return True
 
 
 # --- answering ------------------------------------------------------------------
+
 
 def availability(survey: Survey, today: date | None = None) -> tuple[int, str] | None:
     """None if the survey can be answered now, else (HTTP status, German message)."""
@@ -486,7 +536,12 @@ def parse_answers(survey: Survey, questions: list[Question], form) -> tuple[dict
                 except ValueError:
                     errors[name] = "Bitte eine Zahl eingeben (z. B. 3 oder 2,5)."
                 else:
-                    if q.min_value is not None and number < q.min_value or q.max_value is not None and number > q.max_value:
+                    if (
+                        q.min_value is not None
+                        and number < q.min_value
+                        or q.max_value is not None
+                        and number > q.max_value
+                    ):
                         errors[name] = "Die Zahl liegt außerhalb des erlaubten Bereichs."
                     else:
                         entry["number"] = number
@@ -504,18 +559,28 @@ def parse_answers(survey: Survey, questions: list[Question], form) -> tuple[dict
 
 def required_errors(survey: Survey, questions: list[Question], values: dict, lang: str = "de") -> dict:
     opt_q = option_question_map(survey)
-    msg = {"de": "Bitte beantworten Sie diese Frage.", "ls": "Bitte antworten Sie auf diese Frage.",
-           "en": "Please answer this question.", "tr": "Lütfen bu soruyu yanıtlayın.",
-           "ar": "يرجى الإجابة على هذا السؤال.", "uk": "Будь ласка, дайте відповідь на це запитання."}
-    return {f"q{q.id}": msg.get(lang, msg["de"]) for q in questions
-            if q.required and is_visible(q, values, opt_q) and not values.get(str(q.id))}
+    msg = {
+        "de": "Bitte beantworten Sie diese Frage.",
+        "ls": "Bitte antworten Sie auf diese Frage.",
+        "en": "Please answer this question.",
+        "tr": "Lütfen bu soruyu yanıtlayın.",
+        "ar": "يرجى الإجابة على هذا السؤال.",
+        "uk": "Будь ласка, дайте відповідь на це запитання.",
+    }
+    return {
+        f"q{q.id}": msg.get(lang, msg["de"])
+        for q in questions
+        if q.required and is_visible(q, values, opt_q) and not values.get(str(q.id))
+    }
 
 
 def find_area_by_street(survey: Survey, street: str) -> Area | None:
     key = street_key(street)
     if not key:
         return None
-    row = db.session.scalar(select(StreetArea).where(StreetArea.body_id == survey.body_id, StreetArea.street_key == key))
+    row = db.session.scalar(
+        select(StreetArea).where(StreetArea.body_id == survey.body_id, StreetArea.street_key == key)
+    )
     if row and row.area_id in {a.id for a in survey.areas}:
         return row.area
     return None
@@ -567,6 +632,7 @@ def import_streets(user, body_id: int, text: str) -> int:
 
 # --- drafts ---------------------------------------------------------------------
 
+
 def load_draft(survey: Survey, draft_key: str | None) -> dict | None:
     if not draft_key:
         return None
@@ -589,12 +655,14 @@ def save_draft(survey: Survey, draft_key: str, data: dict) -> None:
 def purge_old_drafts(days: int | None = None) -> int:
     """Delete drafts not saved for `days` days (default: RETENTION_SURVEY_DRAFT_DAYS, see services.retention)."""
     from .retention import purge
+
     n = purge("zwischenstaende", days)
     db.session.flush()
     return n
 
 
 # --- tokens ---------------------------------------------------------------------
+
 
 def _serializer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="befragung-einladung")
@@ -625,15 +693,24 @@ def token_used(nonce: str) -> bool:
 
 # --- submit ---------------------------------------------------------------------
 
+
 def validate_submission_key(key: str | None) -> str:
     if not key or not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key):
         raise ValidationError("Das Formular ist unvollständig. Bitte laden Sie die Seite neu.")
     return key
 
 
-def submit_response(survey: Survey, values: dict, submission_key: str, language: str = "de",
-                    token_nonce_value: str | None = None, paper: bool = False, draft_key: str | None = None,
-                    user=None, today: date | None = None) -> tuple[bool, SurveyResponse | None]:
+def submit_response(
+    survey: Survey,
+    values: dict,
+    submission_key: str,
+    language: str = "de",
+    token_nonce_value: str | None = None,
+    paper: bool = False,
+    draft_key: str | None = None,
+    user=None,
+    today: date | None = None,
+) -> tuple[bool, SurveyResponse | None]:
     """Store one response in one short transaction. Returns (created, response).
 
     Idempotent: a second call with the same submission_key stores nothing and returns (False, ...).
@@ -647,9 +724,13 @@ def submit_response(survey: Survey, values: dict, submission_key: str, language:
     if errors:
         raise ValidationError(errors)
     zg_by_option = {o.id: o.zielgruppe_id for q in survey.questions for o in q.options if o.zielgruppe_id}
-    response = SurveyResponse(survey_id=survey.id, submission_key=submission_key, paper=paper,
-                              week=iso_week(today or date.today()),
-                              language=language if language in SURVEY_LANGUAGES else "de")
+    response = SurveyResponse(
+        survey_id=survey.id,
+        submission_key=submission_key,
+        paper=paper,
+        week=iso_week(today or date.today()),
+        language=language if language in SURVEY_LANGUAGES else "de",
+    )
     for qid, entry in values.items():
         q = questions.get(qid)
         if q is None or not is_visible(q, values, opt_q):

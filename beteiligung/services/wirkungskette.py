@@ -7,6 +7,7 @@ Empfehlung sent up to the Sozialplanungskonferenz), and the goals that name the
 finding as their source. Only what may be public is shown: entries of approved
 protocols on public agenda items, goals beyond the draft stage.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -25,16 +26,27 @@ PUBLIC_KINDS = (EntryKind.BESCHLUSS, EntryKind.AUFGABE, EntryKind.EMPFEHLUNG)
 def _public_entries(item_ids: set[int]) -> list[ProtocolEntry]:
     if not item_ids:
         return []
-    return list(db.session.scalars(
-        select(ProtocolEntry)
-        .join(Protocol, Protocol.id == ProtocolEntry.protocol_id)
-        .join(AgendaItem, AgendaItem.id == ProtocolEntry.agenda_item_id)
-        .where(ProtocolEntry.agenda_item_id.in_(item_ids), ProtocolEntry.kind.in_(PUBLIC_KINDS),
-               Protocol.status == ProtocolStatus.GENEHMIGT, AgendaItem.is_public.is_(True))
-        .options(joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.agenda_item)
-                 .joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
-                 joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.committee))
-        .order_by(ProtocolEntry.agenda_item_id, ProtocolEntry.position)))
+    return list(
+        db.session.scalars(
+            select(ProtocolEntry)
+            .join(Protocol, Protocol.id == ProtocolEntry.protocol_id)
+            .join(AgendaItem, AgendaItem.id == ProtocolEntry.agenda_item_id)
+            .where(
+                ProtocolEntry.agenda_item_id.in_(item_ids),
+                ProtocolEntry.kind.in_(PUBLIC_KINDS),
+                Protocol.status == ProtocolStatus.GENEHMIGT,
+                AgendaItem.is_public.is_(True),
+            )
+            .options(
+                joinedload(ProtocolEntry.forwarded_topic)
+                .joinedload(TopicProposal.agenda_item)
+                .joinedload(AgendaItem.meeting)
+                .joinedload(Meeting.committee),
+                joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.committee),
+            )
+            .order_by(ProtocolEntry.agenda_item_id, ProtocolEntry.position)
+        )
+    )
 
 
 def _entry_line(entry: ProtocolEntry) -> FollowUp:
@@ -49,13 +61,22 @@ def _protocol_followups(findings) -> dict[int, list[FollowUp]]:
     ids = [f.id for f in findings]
     if not ids:
         return {}
-    topics = list(db.session.scalars(select(TopicProposal).where(
-        TopicProposal.source_type == "befund", TopicProposal.source_id.in_(ids),
-        TopicProposal.agenda_item_id.is_not(None))))
+    topics = list(
+        db.session.scalars(
+            select(TopicProposal).where(
+                TopicProposal.source_type == "befund",
+                TopicProposal.source_id.in_(ids),
+                TopicProposal.agenda_item_id.is_not(None),
+            )
+        )
+    )
     first = _public_entries({t.agenda_item_id for t in topics})
     # One forwarding further up (e.g. Sozialraumkonferenz → Sozialplanungskonferenz).
-    forwarded_items = {e.forwarded_topic.agenda_item_id for e in first
-                       if e.forwarded_topic is not None and e.forwarded_topic.agenda_item_id}
+    forwarded_items = {
+        e.forwarded_topic.agenda_item_id
+        for e in first
+        if e.forwarded_topic is not None and e.forwarded_topic.agenda_item_id
+    }
     second = _public_entries(forwarded_items)
     by_item: dict[int, list[ProtocolEntry]] = {}
     for e in first + second:
@@ -70,8 +91,9 @@ def _protocol_followups(findings) -> dict[int, list[FollowUp]]:
                 lines.append(FollowUp("Weitergeleitet", f"an {fwd.committee.name}: {fwd.title}", fwd.status))
                 if fwd.agenda_item is not None and fwd.agenda_item.is_public:
                     m = fwd.agenda_item.meeting
-                    lines.append(FollowUp("Tagesordnung", f"Beraten in „{m.title}“ ({m.committee.name})", m.status,
-                                          m.start))
+                    lines.append(
+                        FollowUp("Tagesordnung", f"Beraten in „{m.title}“ ({m.committee.name})", m.status, m.start)
+                    )
                     lines.extend(_entry_line(x) for x in by_item.get(fwd.agenda_item_id, []))
     return out
 
@@ -81,10 +103,10 @@ def _goal_followups(findings) -> dict[int, list[FollowUp]]:
     if not ids:
         return {}
     out: dict[int, list[FollowUp]] = {}
-    for g in db.session.scalars(select(Goal).where(Goal.source_finding_id.in_(ids), Goal.status != GoalStatus.ENTWURF)
-                                .order_by(Goal.id)):
-        out.setdefault(g.source_finding_id, []).append(
-            FollowUp("Ziel", f"{g.level}: {g.title}", g.status, g.due_date))
+    for g in db.session.scalars(
+        select(Goal).where(Goal.source_finding_id.in_(ids), Goal.status != GoalStatus.ENTWURF).order_by(Goal.id)
+    ):
+        out.setdefault(g.source_finding_id, []).append(FollowUp("Ziel", f"{g.level}: {g.title}", g.status, g.due_date))
     return out
 
 

@@ -5,9 +5,9 @@ Revises: befragungen_01
 Create Date: 2026-11-21 20:14:09.952804
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "befragungen_02"

@@ -5,9 +5,9 @@ Revises: anmeldung_01
 Create Date: 2026-11-29 23:10:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "betrieb_01"
 down_revision = "werkstatt_01"

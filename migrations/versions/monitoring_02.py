@@ -5,9 +5,9 @@ Revises: monitoring_01
 Create Date: 2026-11-29 22:30:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "monitoring_02"
 down_revision = "monitoring_01"

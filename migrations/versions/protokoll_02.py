@@ -5,9 +5,9 @@ Revises: befragungen_02
 Create Date: 2026-11-21 10:00:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "protokoll_02"
 down_revision = "befragungen_02"

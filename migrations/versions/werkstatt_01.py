@@ -5,6 +5,7 @@ Revises: protokoll_02
 Create Date: 2026-11-29 23:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 

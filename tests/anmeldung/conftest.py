@@ -1,4 +1,5 @@
 """Fixtures for the Anmeldung tests: a real OpenLDAP server (slapd) and an app configured for it."""
+
 from __future__ import annotations
 
 import os
@@ -24,14 +25,16 @@ def ldap_server():
 
 def group_roles() -> str:
     g = ldap_support.group_dn
-    return ";".join([
-        f"{g('admins')}=admin",
-        f"{g('sozialplanung-kreis')}=planner:01001",
-        f"{g('sozialplanung-ahlen')}=sozialplanung:0100101",
-        f"{g('sozialraum-altstadt')}=sozialraummanagement:0100101/A-01",
-        f"{g('partner-wohlfahrt')}=partner:Wohlfahrt Ahlen e. V.",
-        f"{g('politik-kreis')}=politik:01001",
-    ])
+    return ";".join(
+        [
+            f"{g('admins')}=admin",
+            f"{g('sozialplanung-kreis')}=planner:01001",
+            f"{g('sozialplanung-ahlen')}=sozialplanung:0100101",
+            f"{g('sozialraum-altstadt')}=sozialraummanagement:0100101/A-01",
+            f"{g('partner-wohlfahrt')}=partner:Wohlfahrt Ahlen e. V.",
+            f"{g('politik-kreis')}=politik:01001",
+        ]
+    )
 
 
 @pytest.fixture
@@ -59,12 +62,14 @@ def ldap_config(app, ldap_server, monkeypatch):
 @pytest.fixture(scope="session")
 def oidc_server():
     from tests.support import oidc_provider
+
     if not oidc_provider.available():
         if IN_CI:
             pytest.fail("CI=true, aber oidc-provider fehlt (node, tests/support/oidc/node_modules; make test).")
         pytest.skip("oidc-provider fehlt – unter CI=true wäre das ein Fehler")
-    server = oidc_provider.OidcProvider(["http://localhost/anmeldung/oidc/test/rueckkehr"],
-                                        ["http://localhost/anmelden"])
+    server = oidc_provider.OidcProvider(
+        ["http://localhost/anmeldung/oidc/test/rueckkehr"], ["http://localhost/anmelden"]
+    )
     server.start()
     yield server
     server.stop()
@@ -73,7 +78,9 @@ def oidc_server():
 @pytest.fixture
 def oidc_config(app, oidc_server, monkeypatch):
     import logging
+
     from beteiligung.services.anmeldung import oidc
+
     # Alembic's logging setup (the migrations of the test session) disables loggers created before it.
     monkeypatch.setattr(logging.getLogger("beteiligung.anmeldung"), "disabled", False)
     monkeypatch.setitem(app.config, "OIDC_PROVIDERS", {"test": oidc_server.settings()})

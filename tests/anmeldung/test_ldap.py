@@ -1,4 +1,5 @@
 """Login against a real OpenLDAP (slapd started by the tests): accounts, group → role, lifecycle, faults."""
+
 from __future__ import annotations
 
 import time
@@ -6,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from beteiligung.services.anmeldung import ldap as ldap_service
 from beteiligung.services.accounts import _key
+from beteiligung.services.anmeldung import ldap as ldap_service
 from models import ROLE_PLANNER, ROLE_POLITICS, AuditEntry, LoginFailure, RoleAssignment, User
 from models.anmeldung import Anmeldeweg, KontoQuelle, Sitzung, VerzeichnisRolle
 from tests.support.ldap import USER_PW, user_dn
@@ -56,7 +57,9 @@ def test_wrong_directory_password_same_message_and_counted(app, client, db, worl
     r = _login(client, "mmuster", "falsch-falsch")
     assert r.status_code == 401 and WRONG in r.get_data(as_text=True)
     assert _user(db, "m.muster@verzeichnis.example") is None
-    n = db.session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == _key("email", "mmuster")))
+    n = db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.key == _key("email", "mmuster"))
+    )
     assert n == 1
     r = _login(client, "niemand-im-verzeichnis", "egal-egal")
     assert r.status_code == 401 and WRONG in r.get_data(as_text=True)
@@ -134,9 +137,11 @@ def test_deactivated_local_account_of_a_directory_user_is_refused(app, client, d
     assert _is_logged_out(client)
 
 
-def test_directory_down_gives_a_clear_message_and_local_admin_still_works(app, client, db, world, ldap_config,
-                                                                          monkeypatch):
+def test_directory_down_gives_a_clear_message_and_local_admin_still_works(
+    app, client, db, world, ldap_config, monkeypatch
+):
     from tests.support.postgres import free_port
+
     monkeypatch.setitem(app.config, "LDAP_URL", f"ldap://127.0.0.1:{free_port()}")
     monkeypatch.setitem(app.config, "LDAP_TIMEOUT", 1)
     r = _login(client, "mmuster")
@@ -155,8 +160,9 @@ def test_directory_email_of_another_local_account_is_refused(app, client, db, wo
     assert db.session.scalar(select(func.count()).select_from(KontoQuelle)) == 0
     planner = _user(db, world.planner_a.email)
     assert planner.display_name == "Planer Ahlen" and len(planner.roles) == 1
-    warning = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_id == planner.id,
-                                                         AuditEntry.action == "warnung"))
+    warning = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_id == planner.id, AuditEntry.action == "warnung")
+    )
     assert warning is not None and "kkonflikt" in warning.summary
 
 
@@ -188,10 +194,13 @@ def test_group_role_mapping_is_checked(app):
         ldap_service.parse_group_roles("cn=x,dc=y=chef")
     with pytest.raises(ValueError, match="LDAP_GROUP_ROLES"):
         ldap_service.parse_group_roles("ohne-gleichheitszeichen")
-    parsed = ldap_service.parse_group_roles("CN=Sozialplanung, OU=Gruppen,DC=kreis=planner:03241\n"
-                                            "cn=admins,dc=kreis=admin")
-    assert parsed == [("cn=sozialplanung,ou=gruppen,dc=kreis", ROLE_PLANNER, "03241"),
-                      ("cn=admins,dc=kreis", "admin", "")]
+    parsed = ldap_service.parse_group_roles(
+        "CN=Sozialplanung, OU=Gruppen,DC=kreis=planner:03241\ncn=admins,dc=kreis=admin"
+    )
+    assert parsed == [
+        ("cn=sozialplanung,ou=gruppen,dc=kreis", ROLE_PLANNER, "03241"),
+        ("cn=admins,dc=kreis", "admin", ""),
+    ]
 
 
 def test_login_page_without_directory_unchanged(app, client, world):
@@ -200,8 +209,9 @@ def test_login_page_without_directory_unchanged(app, client, world):
     assert client.get(PROFILE).status_code == 200
 
 
-def test_locking_the_directory_entry_ends_the_session_at_the_next_request(app, client, db, world, ldap_config,
-                                                                          monkeypatch):
+def test_locking_the_directory_entry_ends_the_session_at_the_next_request(
+    app, client, db, world, ldap_config, monkeypatch
+):
     assert _login(client, "sraum").status_code == 302
     monkeypatch.setitem(app.config, "LDAP_RECHECK_SECONDS", 0)
     assert client.get(PROFILE).status_code == 200  # checked: still fine
@@ -217,6 +227,7 @@ def test_locking_the_directory_entry_ends_the_session_at_the_next_request(app, c
 
 def test_directory_down_does_not_end_running_sessions(app, client, db, world, ldap_config, monkeypatch):
     from tests.support.postgres import free_port
+
     assert _login(client, "sraum").status_code == 302
     monkeypatch.setitem(app.config, "LDAP_RECHECK_SECONDS", 0)
     monkeypatch.setitem(app.config, "LDAP_URL", f"ldap://127.0.0.1:{free_port()}")

@@ -1,5 +1,6 @@
 """OpenID Connect against a real provider (npm oidc-provider, started by the tests): login with PKCE,
 claims and groups → roles, logout at the provider, forged responses refused and logged."""
+
 from __future__ import annotations
 
 import logging
@@ -73,6 +74,7 @@ def test_logout_goes_to_the_provider_and_ends_the_session(app, client, db, world
     page = client.get("/anmeldung/abmelden-beim-anbieter").get_data(as_text=True)
     import html as html_lib
     import re
+
     location = html_lib.unescape(re.search(r'<meta http-equiv="refresh" content="1;url=([^"]+)">', page).group(1))
     assert location.startswith(oidc_config.issuer + "/session/end")
     params = parse_qs(urlsplit(location).query)
@@ -83,6 +85,7 @@ def test_logout_goes_to_the_provider_and_ends_the_session(app, client, db, world
     assert thief.get(PROFILE).status_code == 302
     # the provider accepts the logout request (shows its confirmation page)
     import requests
+
     assert requests.get(location, timeout=10).status_code == 200
 
 
@@ -90,8 +93,12 @@ def test_directory_email_of_a_local_account_is_refused(app, client, db, world, o
     r = _login(client, oidc_config, "kkonflikt")
     assert r.status_code == 409 and "gehört bereits zu einem anderen Konto" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(KontoQuelle)) == 0
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_id == world.planner_a.id,
-                                                      AuditEntry.action == "warnung")) is not None
+    assert (
+        db.session.scalar(
+            select(AuditEntry).where(AuditEntry.entity_id == world.planner_a.id, AuditEntry.action == "warnung")
+        )
+        is not None
+    )
 
 
 def test_unverified_email_is_refused(app, client, db, world, oidc_config):
@@ -121,21 +128,33 @@ def test_callback_without_a_started_login_is_refused(client, world, oidc_config,
 
 def _claims(**overrides):
     now = int(time.time())
-    claims = {"iss": None, "sub": "kplanung", "aud": CLIENT_ID, "iat": now, "exp": now + 300,
-              "email": "k.planung@idp.example", "email_verified": True, "name": "Kira Planung",
-              "groups": ["/sozialplanung-kreis"]}
+    claims = {
+        "iss": None,
+        "sub": "kplanung",
+        "aud": CLIENT_ID,
+        "iat": now,
+        "exp": now + 300,
+        "email": "k.planung@idp.example",
+        "email_verified": True,
+        "name": "Kira Planung",
+        "groups": ["/sozialplanung-kreis"],
+    }
     claims.update(overrides)
     return claims
 
 
-@pytest.mark.parametrize("case,overrides,reason", [
-    ("nonce", {"nonce": "falsche-nonce"}, "ID-Token ungültig"),
-    ("audience", {"aud": "ein-anderer-client"}, "ID-Token ungültig"),
-    ("expired", {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}, "ID-Token ungültig"),
-    ("issuer", {"iss": "http://127.0.0.1:1"}, "ID-Token ungültig"),
-])
-def test_forged_id_tokens_are_refused_and_logged(app, client, db, world, oidc_config, monkeypatch, caplog,
-                                                 case, overrides, reason):
+@pytest.mark.parametrize(
+    "case,overrides,reason",
+    [
+        ("nonce", {"nonce": "falsche-nonce"}, "ID-Token ungültig"),
+        ("audience", {"aud": "ein-anderer-client"}, "ID-Token ungültig"),
+        ("expired", {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}, "ID-Token ungültig"),
+        ("issuer", {"iss": "http://127.0.0.1:1"}, "ID-Token ungültig"),
+    ],
+)
+def test_forged_id_tokens_are_refused_and_logged(
+    app, client, db, world, oidc_config, monkeypatch, caplog, case, overrides, reason
+):
     authorize = _start(client)
     nonce = parse_qs(urlsplit(authorize).query)["nonce"][0]
     back = oidc_config.login_at_provider(authorize, "kplanung", CALLBACK)
@@ -160,12 +179,14 @@ def test_forged_id_tokens_are_refused_and_logged(app, client, db, world, oidc_co
 def test_token_with_a_foreign_signature_is_refused(app, client, db, world, oidc_config, monkeypatch, caplog):
     from joserfc import jwt
     from joserfc.jwk import RSAKey
+
     authorize = _start(client)
     nonce = parse_qs(urlsplit(authorize).query)["nonce"][0]
     back = oidc_config.login_at_provider(authorize, "kplanung", CALLBACK)
     other_key = RSAKey.generate_key(2048, parameters={"kid": "test-schluessel"})
-    forged = jwt.encode({"alg": "RS256", "kid": "test-schluessel"}, _claims(iss=oidc_config.issuer, nonce=nonce),
-                        other_key)
+    forged = jwt.encode(
+        {"alg": "RS256", "kid": "test-schluessel"}, _claims(iss=oidc_config.issuer, nonce=nonce), other_key
+    )
     real_fetch = oidc.fetch_token
     monkeypatch.setattr(oidc, "fetch_token", lambda *a, **k: {**real_fetch(*a, **k), "id_token": forged})
     with caplog.at_level(logging.WARNING, logger="beteiligung.anmeldung"):
@@ -175,8 +196,12 @@ def test_token_with_a_foreign_signature_is_refused(app, client, db, world, oidc_
 
 def test_provider_down_gives_a_clear_message(app, client, oidc_server, monkeypatch):
     from tests.support.postgres import free_port
-    monkeypatch.setitem(app.config, "OIDC_PROVIDERS", {"test": oidc_server.settings(
-        issuer=f"http://127.0.0.1:{free_port()}", timeout=1)})
+
+    monkeypatch.setitem(
+        app.config,
+        "OIDC_PROVIDERS",
+        {"test": oidc_server.settings(issuer=f"http://127.0.0.1:{free_port()}", timeout=1)},
+    )
     oidc._METADATA.clear()
     r = client.get("/anmeldung/oidc/test")
     assert r.status_code == 503 and "nicht erreichbar" in r.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Sessions that end when they should: replayed cookies and remember tokens, the session list, headers."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -71,8 +72,9 @@ def test_password_reset_ends_sessions_and_remember_tokens(app, client, db, world
     session_cookie, token = _cookie(client, "session"), _cookie(client, "remember_token")
     reset_link = accounts.make_token(db.session.get(User, world.planner_a.id), "reset")
     other = app.test_client()
-    r = other.post(f"/passwort/neu/{reset_link}", data={"password": "Ganz-neues-Passwort-1",
-                                                       "password2": "Ganz-neues-Passwort-1"})
+    r = other.post(
+        f"/passwort/neu/{reset_link}", data={"password": "Ganz-neues-Passwort-1", "password2": "Ganz-neues-Passwort-1"}
+    )
     assert r.status_code == 302
     assert _is_login_redirect(client.get(PROFILE))
     assert _is_login_redirect(_replay(app, session=session_cookie).get(PROFILE))
@@ -134,8 +136,9 @@ def test_session_list_and_ending_another_session(app, client, db, world):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "diese Sitzung" in html and html.count("Beenden</span>") == 1
     assert page.headers["Cache-Control"] == "no-store"
-    other = db.session.scalars(select(Sitzung).where(Sitzung.user_id == world.planner_a.id)
-                               .order_by(Sitzung.id.desc())).first()  # the laptop's, opened second
+    other = db.session.scalars(
+        select(Sitzung).where(Sitzung.user_id == world.planner_a.id).order_by(Sitzung.id.desc())
+    ).first()  # the laptop's, opened second
     r = client.post(f"/anmeldung/sitzungen/{other.id}/beenden", data={})
     assert r.status_code == 303
     assert _is_login_redirect(laptop.get(PROFILE))
@@ -202,8 +205,15 @@ def test_hsts_only_over_https(client):
 def test_hsts_behind_trusted_proxy(app, client):
     from beteiligung import create_app
     from tests.conftest import _make_app  # noqa: F401  (same settings as the test app)
-    proxied = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")},
-                          "TESTING": True, "TRUSTED_PROXIES": 1, "BASE_URL": "https://localhost"})
+
+    proxied = create_app(
+        {
+            **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")},
+            "TESTING": True,
+            "TRUSTED_PROXIES": 1,
+            "BASE_URL": "https://localhost",
+        }
+    )
     r = proxied.test_client().get("/anmelden", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in r.headers
     assert "Strict-Transport-Security" not in client.get("/anmelden", headers={"X-Forwarded-Proto": "https"}).headers
@@ -211,6 +221,7 @@ def test_hsts_behind_trusted_proxy(app, client):
 
 def test_unknown_email_is_checked_against_a_dummy_hash(app, db, world, monkeypatch):
     from beteiligung.services.anmeldung import sitzungen
+
     assert sitzungen._dummy_hash().startswith(accounts.hash_password("x").split("$")[0].split(":")[0])
     calls = []
     real = sitzungen.dummy_password_check

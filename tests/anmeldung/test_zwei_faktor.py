@@ -1,4 +1,5 @@
 """Two-factor login (TOTP): mandatory enrolment for Administration, codes, recovery codes, throttling, disabling."""
+
 from __future__ import annotations
 
 import re
@@ -27,6 +28,7 @@ def clock(app, monkeypatch):
 
     def tick(steps=1):
         now.t += 30 * steps
+
     now.tick = tick
     return now
 
@@ -69,8 +71,9 @@ def test_admin_must_enrol_before_the_login_completes(app, client, db, world, clo
     assert client.get(PROFILE).status_code == 200
     zf = db.session.scalar(select(ZweiFaktor).where(ZweiFaktor.user_id == world.admin.id))
     assert zf.active and zf.secret == secret
-    stored = db.session.scalars(select(Wiederherstellungscode.code_hash)
-                                .where(Wiederherstellungscode.user_id == world.admin.id)).all()
+    stored = db.session.scalars(
+        select(Wiederherstellungscode.code_hash).where(Wiederherstellungscode.user_id == world.admin.id)
+    ).all()
     assert len(stored) == 10 and not any(c.replace("-", "") in h for c in codes for h in stored)
     summaries = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.entity_id == world.admin.id)).all()
     assert "Zwei-Faktor-Anmeldung eingerichtet" in summaries
@@ -116,11 +119,14 @@ def test_wrong_codes_are_throttled_like_the_password(app, client, db, world, clo
     clock.tick()
     _password(client, world.admin.email)
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        r = client.post("/anmeldung/zweiter-faktor", data={"code": "123456" if _code(secret, clock) != "123456" else "654321"})
+        r = client.post(
+            "/anmeldung/zweiter-faktor", data={"code": "123456" if _code(secret, clock) != "123456" else "654321"}
+        )
         assert r.status_code == 401
     # the failed attempts survived the rollback of their 401 responses
-    n = db.session.scalar(select(func.count()).select_from(LoginFailure)
-                          .where(LoginFailure.key == _key("2fa", world.admin.email)))
+    n = db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.key == _key("2fa", world.admin.email))
+    )
     assert n == app.config["LOGIN_MAX_FAILURES"]
     # a correct password does not reset the count of guessed codes
     client2 = app.test_client()

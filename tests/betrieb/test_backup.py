@@ -1,4 +1,5 @@
 """Issue 16, part 6: backup and restore round trip (every table, stored files), refusal for a non-empty database."""
+
 from __future__ import annotations
 
 import uuid
@@ -37,6 +38,7 @@ def own_upload_folder(app, tmp_path):
 
 def test_backup_round_trip_restores_every_table_and_file(app, db, backend, request, tmp_path, own_upload_folder):
     from beteiligung import create_app
+
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     with unit_of_work():
@@ -55,9 +57,15 @@ def test_backup_round_trip_restores_every_table_and_file(app, db, backend, reque
     filled = [name for name, rows in before.items() if rows]
     assert len(filled) > 30
 
-    target = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _target_url(backend, request, tmp_path),
-                         "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path / "ziel-dateien"),
-                         "FILE_STORAGE": "verzeichnis"})
+    target = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _target_url(backend, request, tmp_path),
+            "SECRET_KEY": "x",
+            "UPLOAD_FOLDER": str(tmp_path / "ziel-dateien"),
+            "FILE_STORAGE": "verzeichnis",
+        }
+    )
     with target.app_context():
         result = target.test_cli_runner().invoke(args=["backup", "einspielen", str(archive)])
         assert result.exit_code == 0, result.output

@@ -1,4 +1,5 @@
 """Issue 16, part 4: uploads behind one storage interface (database or directory), moving between them."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from beteiligung.services.betrieb import storage
-from beteiligung.uow import unit_of_work
 from models.betrieb import StoredFile
 from tests.gremien.conftest import gw  # noqa: F401  (fixture)
 from tests.kontrakte.conftest import kw  # noqa: F401  (fixture)
@@ -25,11 +25,14 @@ def db_storage(app):
 
 def _upload_annex(client, kw, data=PDF):
     from tests.kontrakte.conftest import login_as
+
     rep = kw.reports[0]
     login_as(client, kw.w.partner_a.email)
-    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge",
-                    data={"file": (io.BytesIO(data), "Sachbericht.pdf"), "description": "Anlage"},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/kontrakte/berichte/{rep.id}/anhaenge",
+        data={"file": (io.BytesIO(data), "Sachbericht.pdf"), "description": "Anlage"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303, r.status_code
     return rep
 
@@ -54,6 +57,7 @@ def test_bad_keys_refused(app, bad):
 
 def test_upload_is_stored_in_the_database_and_downloaded_from_there(app, client, kw, db, db_storage):
     from models.contracts import Attachment
+
     rep = _upload_annex(client, kw)
     att = db.session.scalar(select(Attachment).where(Attachment.report_id == rep.id))
     row = db.session.get(StoredFile, f"kontrakte/{att.stored_name}")
@@ -70,20 +74,28 @@ def test_upload_is_stored_in_the_database_and_downloaded_from_there(app, client,
 
 def test_rejected_upload_leaves_nothing(app, client, kw, db, db_storage):
     from tests.kontrakte.conftest import login_as
+
     rep = kw.reports[0]
     login_as(client, kw.w.partner_a.email)
-    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge",
-                    data={"file": (io.BytesIO(b"<html>"), "falsch.pdf")}, content_type="multipart/form-data")
+    r = client.post(
+        f"/kontrakte/berichte/{rep.id}/anhaenge",
+        data={"file": (io.BytesIO(b"<html>"), "falsch.pdf")},
+        content_type="multipart/form-data",
+    )
     assert 400 <= r.status_code < 500
     assert db.session.scalar(select(StoredFile)) is None
 
 
 def test_agenda_document_in_the_database(app, client, gw, db, db_storage):
     from models.committees import AgendaDocument
+
     client.login("planung@kreis.example")
     item = gw.meeting.agenda_items[0]
-    r = client.post(f"/gremien/top/{item.id}/dokumente",
-                    data={"datei": (io.BytesIO(b"%PDF-1.4 Vorlage"), "Vorlage.pdf")}, content_type="multipart/form-data")
+    r = client.post(
+        f"/gremien/top/{item.id}/dokumente",
+        data={"datei": (io.BytesIO(b"%PDF-1.4 Vorlage"), "Vorlage.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     doc = db.session.scalar(select(AgendaDocument))
     assert db.session.get(StoredFile, f"tagesordnung/{doc.stored_name}").data == b"%PDF-1.4 Vorlage"
@@ -93,6 +105,7 @@ def test_agenda_document_in_the_database(app, client, gw, db, db_storage):
 
 def test_move_files_between_backends_keeps_downloads_working(app, client, kw, db):
     from models.contracts import Attachment
+
     rep = _upload_annex(client, kw)  # directory backend (tests default)
     att = db.session.scalar(select(Attachment).where(Attachment.report_id == rep.id))
     on_disk = Path(app.config["UPLOAD_FOLDER"], "kontrakte", att.stored_name)

@@ -1,5 +1,6 @@
 """Issue 16, part 7: deployment artefacts in deploy/ (the nginx site and gunicorn.conf.py run for real in
 test_mehrere_server.py; here the units, the environment example and the release archive)."""
+
 from __future__ import annotations
 
 import configparser
@@ -34,25 +35,42 @@ def test_systemd_units_start_the_shipped_commands(app):
 def test_environment_example_names_only_known_settings():
     known = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (ROOT / "beteiligung/config.py").read_text()))
     known |= {"SECRET_KEY", "BETEILIGUNG_DATABASE_URL", "BETEILIGUNG_INSTANCE", "MAX_UPLOAD_MB", "REMEMBER_DAYS"}
-    names = [line.split("=", 1)[0] for line in (ROOT / "deploy/beteiligung.env.example").read_text().splitlines()
-             if line and not line.startswith("#")]
+    names = [
+        line.split("=", 1)[0]
+        for line in (ROOT / "deploy/beteiligung.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     assert names and set(names) <= known, set(names) - known
     # nginx accepts what the app accepts (MAX_UPLOAD_MB=20 plus the form fields)
     site = (ROOT / "deploy/nginx/beteiligung.conf").read_text()
-    assert "client_max_body_size 21m;" in site and "MAX_UPLOAD_MB=20" in (ROOT / "deploy/beteiligung.env.example").read_text()
+    assert (
+        "client_max_body_size 21m;" in site
+        and "MAX_UPLOAD_MB=20" in (ROOT / "deploy/beteiligung.env.example").read_text()
+    )
 
 
 def test_release_archive_contains_the_built_assets(tmp_path):
     assert (ROOT / "static/vendor/kern/kern.min.css").is_file(), "make assets"
-    result = subprocess.run([str(ROOT / "deploy/release.sh")], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "RELEASE_WHEELS": "0", "RELEASE_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [str(ROOT / "deploy/release.sh")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RELEASE_WHEELS": "0", "RELEASE_DIR": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     archive = Path(result.stdout.strip().splitlines()[-1])
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     prefix = archive.name.removesuffix(".tar.gz")
-    for needed in ("static/vendor/kern/kern.min.css", "static/vendor/cytoscape/cytoscape.min.js",
-                   "migrations/env.py", "templates/base.html", "beteiligung/__init__.py", "pyproject.toml",
-                   "constraints.txt"):
+    for needed in (
+        "static/vendor/kern/kern.min.css",
+        "static/vendor/cytoscape/cytoscape.min.js",
+        "migrations/env.py",
+        "templates/base.html",
+        "beteiligung/__init__.py",
+        "pyproject.toml",
+        "constraints.txt",
+    ):
         assert f"{prefix}/{needed}" in names, needed
     assert not any("/tests/" in n or "node_modules" in n for n in names)

@@ -1,4 +1,5 @@
 """Issue 16, part 5: /healthz, Prometheus metrics behind a token, request ids and JSON logs."""
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,10 @@ def test_healthz_503_when_migrations_are_behind(app, client, db):
 
 def test_healthz_503_when_the_database_is_down(tmp_path):
     from beteiligung import create_app
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
     r = app.test_client().get("/healthz")
     assert r.status_code == 503
     assert r.get_json() == {"status": "fehler", "pruefungen": {"datenbank": "nicht erreichbar"}}
@@ -88,8 +91,11 @@ def test_metrics_count_requests_latency_and_mails(app, client, db):
         app.config["METRICS_TOKEN"] = ""
     assert 'beteiligung_outbox_mails{status="wartend"} 2' in text_
     assert 'beteiligung_outbox_mails{status="fehlgeschlagen"} 0' in text_
-    line = next(l for l in text_.splitlines()
-                if l.startswith('beteiligung_http_requests_total{method="GET",endpoint="auth.login",status="200"'))
+    line = next(
+        l
+        for l in text_.splitlines()
+        if l.startswith('beteiligung_http_requests_total{method="GET",endpoint="auth.login",status="200"')
+    )
     assert int(line.split()[-1]) >= 2
     assert 'beteiligung_http_request_duration_seconds_bucket{endpoint="auth.login"' in text_
     assert "beteiligung_worker_last_seen_seconds -1" in text_
@@ -106,6 +112,7 @@ def test_json_log_line_carries_the_request_id(app):
     record = logging.LogRecord("beteiligung", logging.INFO, __file__, 1, "Hallo %s", ("Welt",), None)
     with app.test_request_context("/anmelden", headers={"X-Request-ID": "abcdefgh1234"}):
         from beteiligung.services.betrieb.logs import _assign
+
         _assign()
         RequestIdFilter().filter(record)
         line = json.loads(JsonFormatter().format(record))
@@ -114,8 +121,16 @@ def test_json_log_line_carries_the_request_id(app):
 
 def test_pages_when_the_database_is_down_are_german_503_without_details():
     from beteiligung import create_app
-    app = create_app({"TESTING": False, "SECRET_KEY": "x", "PROPAGATE_EXCEPTIONS": False, "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody:pw@127.0.0.1:1/none"})
+
+    app = create_app(
+        {
+            "TESTING": False,
+            "SECRET_KEY": "x",
+            "PROPAGATE_EXCEPTIONS": False,
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody:pw@127.0.0.1:1/none",
+        }
+    )
     client = app.test_client()
     assert client.get("/anmelden").status_code == 200  # the form itself needs no database
     r = client.post("/anmelden", data={"email": "a@example.org", "password": "x"})

@@ -5,6 +5,7 @@ shipped site configuration (deploy/nginx/, TLS with a throw-away certificate) in
 aiosmtpd for mail. Scenarios: log in and work on both servers, upload on one and download on the other,
 21 clients with failed logins then a correct login from another client, two mail senders in parallel.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -33,16 +34,27 @@ pytestmark = pytest.mark.postgres
 class Browser:
     """A minimal HTTPS client with its own source address (127.0.0.N) and cookie jar."""
 
-    def __init__(self, port: int, source_ip: str = "127.0.0.1", host: str = "127.0.0.1", tls: bool = True,
-                 headers: dict | None = None):
+    def __init__(
+        self,
+        port: int,
+        source_ip: str = "127.0.0.1",
+        host: str = "127.0.0.1",
+        tls: bool = True,
+        headers: dict | None = None,
+    ):
         self.port, self.source_ip, self.host, self.tls = port, source_ip, host, tls
         self.cookies: dict[str, str] = {}
         self.headers = headers or {}
 
     def request(self, method, path, body=None, content_type=None):
         if self.tls:
-            conn = http.client.HTTPSConnection(self.host, self.port, timeout=30, source_address=(self.source_ip, 0),
-                                               context=ssl._create_unverified_context())
+            conn = http.client.HTTPSConnection(
+                self.host,
+                self.port,
+                timeout=30,
+                source_address=(self.source_ip, 0),
+                context=ssl._create_unverified_context(),
+            )
         else:
             conn = http.client.HTTPConnection(self.host, self.port, timeout=30, source_address=(self.source_ip, 0))
         headers = dict(self.headers)
@@ -64,7 +76,7 @@ class Browser:
                 else:
                     self.cookies[name] = cookie_value
         conn.close()
-        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
     def csrf(self, path="/anmelden") -> str:
         status, _h, html = self.request("GET", path)
@@ -94,20 +106,47 @@ def _wait(port, path="/healthz", timeout=40):
 
 def _nginx_config(tmp: Path, http_port: int, https_port: int, upstreams: list[int]) -> Path:
     """The shipped site file with loopback addresses, ports and a throw-away certificate."""
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(tmp / "key.pem"),
+            "-out",
+            str(tmp / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     site = (ROOT / "deploy/nginx/beteiligung.conf").read_text()
-    site = re.sub(r"    server 10\.0\.0\.11:8000[^\n]*\n    server 10\.0\.0\.12:8000[^\n]*\n",
-                  "".join(f"    server 127.0.0.1:{p};\n" for p in upstreams), site)
-    site = (site.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen [::]:80;", "")
-            .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl;").replace("listen [::]:443 ssl http2;", "")
-            .replace("beteiligung.kreis.example", "localhost")
-            .replace("/etc/ssl/beteiligung/fullchain.pem", str(tmp / "cert.pem"))
-            .replace("/etc/ssl/beteiligung/privkey.pem", str(tmp / "key.pem"))
-            .replace("/opt/beteiligung/static/", str(ROOT / "static") + "/")
-            .replace("/etc/nginx/snippets/beteiligung-proxy.conf", str(ROOT / "deploy/nginx/beteiligung-proxy.conf")))
+    site = re.sub(
+        r"    server 10\.0\.0\.11:8000[^\n]*\n    server 10\.0\.0\.12:8000[^\n]*\n",
+        "".join(f"    server 127.0.0.1:{p};\n" for p in upstreams),
+        site,
+    )
+    site = (
+        site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+        .replace("listen [::]:80;", "")
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl;")
+        .replace("listen [::]:443 ssl http2;", "")
+        .replace("beteiligung.kreis.example", "localhost")
+        .replace("/etc/ssl/beteiligung/fullchain.pem", str(tmp / "cert.pem"))
+        .replace("/etc/ssl/beteiligung/privkey.pem", str(tmp / "key.pem"))
+        .replace("/opt/beteiligung/static/", str(ROOT / "static") + "/")
+        .replace("/etc/nginx/snippets/beteiligung-proxy.conf", str(ROOT / "deploy/nginx/beteiligung-proxy.conf"))
+    )
     # Only for the test: which server answered.
-    site = site.replace("    client_max_body_size", "    add_header X-Upstream $upstream_addr always;\n    client_max_body_size")
+    site = site.replace(
+        "    client_max_body_size", "    add_header X-Upstream $upstream_addr always;\n    client_max_body_size"
+    )
     user = "user root;\n" if os.geteuid() == 0 else ""
     conf = tmp / "nginx.conf"
     conf.write_text(f"""{user}worker_processes 1;
@@ -132,29 +171,38 @@ def cluster(pg_server, tmp_path):
         if IN_CI:
             raise AssertionError("nginx fehlt (.ci/run installiert es)")
         pytest.skip("nginx nicht installiert")
-    from beteiligung import create_app
     from flask_migrate import upgrade
+
+    from beteiligung import create_app
     from beteiligung.extensions import db
+
     url = pg_server.create_database(f"cluster_{uuid.uuid4().hex[:8]}")
-    setup_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x",
-                            "TWO_FACTOR_REQUIRED_ROLES": ""})
+    setup_app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TWO_FACTOR_REQUIRED_ROLES": ""}
+    )
     with setup_app.app_context():
         upgrade()  # once per release, not on every server start
         from beteiligung.reference import ensure_reference_data
         from tests.support.world import build_world
+
         ensure_reference_data()
         world = build_world()
         from datetime import timedelta
+
         from sqlalchemy import select
+
         from beteiligung.services import committees as svc
         from models import CommitteeType, utcnow
+
         ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialplanungskonferenz"))
-        committee = svc.create_committee(world.planner_k, {"name": "SPK Cluster", "type_id": ctype.id,
-                                                           "body_id": world.kreis.id, "is_public": False})
+        committee = svc.create_committee(
+            world.planner_k, {"name": "SPK Cluster", "type_id": ctype.id, "body_id": world.kreis.id, "is_public": False}
+        )
         db.session.flush()
         start = (utcnow() + timedelta(days=10)).replace(hour=13, minute=0, second=0, microsecond=0)
-        meeting = svc.create_meetings(world.planner_k, committee, {"title": "SPK", "start": start,
-                                                                   "end": start + timedelta(hours=2)})[0]
+        meeting = svc.create_meetings(
+            world.planner_k, committee, {"title": "SPK", "start": start, "end": start + timedelta(hours=2)}
+        )[0]
         item_id = svc.add_item(world.planner_k, meeting, {"title": "Vorlage", "is_public": True}).id
         db.session.commit()
         admin_email, planner_email = world.admin.email, world.planner_k.email
@@ -162,23 +210,49 @@ def cluster(pg_server, tmp_path):
         db.engine.dispose()
     ports = [free_port(), free_port()]
     procs = []
-    env_base = {**os.environ, "SECRET_KEY": "gemeinsamer-schluessel-fuer-alle-server", "BETEILIGUNG_DATABASE_URL": url,
-                "TRUSTED_PROXIES": "1", "SESSION_COOKIE_SECURE": "true", "FILE_STORAGE": "datenbank",
-                "JOBS_IN_PROCESS": "false", "GUNICORN_WORKERS": "1", "BETEILIGUNG_ENV": "production",
-                "TWO_FACTOR_REQUIRED_ROLES": "", "BASE_URL": "https://localhost"}
+    env_base = {
+        **os.environ,
+        "SECRET_KEY": "gemeinsamer-schluessel-fuer-alle-server",
+        "BETEILIGUNG_DATABASE_URL": url,
+        "TRUSTED_PROXIES": "1",
+        "SESSION_COOKIE_SECURE": "true",
+        "FILE_STORAGE": "datenbank",
+        "JOBS_IN_PROCESS": "false",
+        "GUNICORN_WORKERS": "1",
+        "BETEILIGUNG_ENV": "production",
+        "TWO_FACTOR_REQUIRED_ROLES": "",
+        "BASE_URL": "https://localhost",
+    }
     env_base.pop("SMTP_HOST", None)
     for i, port in enumerate(ports):
         instance = tmp_path / f"server-{i}"
         instance.mkdir()
-        env = {**env_base, "BETEILIGUNG_INSTANCE": str(instance), "GUNICORN_BIND": f"127.0.0.1:{port}",
-               "GUNICORN_ACCESS_LOG": str(tmp_path / f"access-{i}.log")}
-        procs.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy/gunicorn.conf.py")],
-                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"err-{i}.log", "w")))
+        env = {
+            **env_base,
+            "BETEILIGUNG_INSTANCE": str(instance),
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_ACCESS_LOG": str(tmp_path / f"access-{i}.log"),
+        }
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy/gunicorn.conf.py")],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=open(tmp_path / f"err-{i}.log", "w"),
+            )
+        )
     worker_instance = tmp_path / "worker"
     worker_instance.mkdir()
-    procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "beteiligung", "betrieb", "worker",
-                                   "--pause", "1"], cwd=ROOT, env={**env_base, "BETEILIGUNG_INSTANCE": str(worker_instance)},
-                                  stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "w")))
+    procs.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "beteiligung", "betrieb", "worker", "--pause", "1"],
+            cwd=ROOT,
+            env={**env_base, "BETEILIGUNG_INSTANCE": str(worker_instance)},
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp_path / "worker.log", "w"),
+        )
+    )
     http_port, https_port = free_port(), free_port()
     conf = _nginx_config(tmp_path, http_port, https_port, ports)
     check = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
@@ -194,8 +268,17 @@ def cluster(pg_server, tmp_path):
                 break
             except OSError:
                 time.sleep(0.2)
-        yield {"url": url, "ports": ports, "https": https_port, "http": http_port, "tmp": tmp_path,
-               "admin": admin_email, "item_id": item_id, "planner": planner_email, "env": env_base}
+        yield {
+            "url": url,
+            "ports": ports,
+            "https": https_port,
+            "http": http_port,
+            "tmp": tmp_path,
+            "admin": admin_email,
+            "item_id": item_id,
+            "planner": planner_email,
+            "env": env_base,
+        }
     finally:
         for proc in procs:
             proc.terminate()
@@ -208,6 +291,7 @@ def cluster(pg_server, tmp_path):
 
 def test_several_servers_behind_nginx(cluster):
     from tests.support.world import PASSWORD
+
     https = cluster["https"]
 
     # http → https, static files with cache headers, /metrics only from the inside network
@@ -236,14 +320,22 @@ def test_several_servers_behind_nginx(cluster):
     a.cookies = b.cookies = planner.cookies
     status, _h, html = a.request("GET", "/gremien/")
     assert status == 200
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', a.request("GET", "/verwaltung/profil")[2].decode()).group(1)
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', a.request("GET", "/verwaltung/profil")[2].decode()
+    ).group(1)
     boundary = "grenze1234567890"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"datei\"; filename=\"Vorlage.pdf\"\r\n"
-            f"Content-Type: application/pdf\r\n\r\n%PDF-1.4 von Server A\r\n--{boundary}--\r\n").encode()
-    status, _h, _b = a.request("POST", f"/gremien/top/{cluster['item_id']}/dokumente", body, f"multipart/form-data; boundary={boundary}")
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"datei\"; filename=\"Vorlage.pdf\"\r\n"
+        f"Content-Type: application/pdf\r\n\r\n%PDF-1.4 von Server A\r\n--{boundary}--\r\n"
+    ).encode()
+    status, _h, _b = a.request(
+        "POST", f"/gremien/top/{cluster['item_id']}/dokumente", body, f"multipart/form-data; boundary={boundary}"
+    )
     assert status == 303, status
-    doc_id = re.search(r"/gremien/dokumente/(\d+)", b.request("GET", f"/gremien/top/{cluster['item_id']}/bearbeiten")[2].decode()).group(1)
+    doc_id = re.search(
+        r"/gremien/dokumente/(\d+)", b.request("GET", f"/gremien/top/{cluster['item_id']}/bearbeiten")[2].decode()
+    ).group(1)
     status, _h, data = b.request("GET", f"/gremien/dokumente/{doc_id}")
     assert status == 200 and data == b"%PDF-1.4 von Server A"
     assert not any((cluster["tmp"] / f"server-{i}" / "uploads").exists() for i in (0, 1))
@@ -262,8 +354,15 @@ def test_two_senders_on_two_servers_deliver_each_mail_once(cluster, smtp_server)
     from beteiligung.extensions import db
     from beteiligung.services.mail import queue
     from beteiligung.uow import unit_of_work
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": cluster["url"], "SECRET_KEY": "x",
-                      "MAIL_FROM": "beteiligung@localhost"})
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": cluster["url"],
+            "SECRET_KEY": "x",
+            "MAIL_FROM": "beteiligung@localhost",
+        }
+    )
     with app.app_context():
         with unit_of_work():
             for i in range(30):
@@ -271,9 +370,17 @@ def test_two_senders_on_two_servers_deliver_each_mail_once(cluster, smtp_server)
         db.session.remove()
         db.engine.dispose()
     env = {**cluster["env"], "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "SMTP_SECURITY": "none"}
-    senders = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "beteiligung", "betrieb", "job", "postausgang"],
-                                cwd=ROOT, env={**env, "BETEILIGUNG_INSTANCE": str(cluster["tmp"] / f"server-{i}")},
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in (0, 1)]
+    senders = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "beteiligung", "betrieb", "job", "postausgang"],
+            cwd=ROOT,
+            env={**env, "BETEILIGUNG_INSTANCE": str(cluster["tmp"] / f"server-{i}")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in (0, 1)
+    ]
     outputs = [p.communicate(timeout=120) for p in senders]
     assert all(p.returncode == 0 for p in senders), outputs
     subjects = sorted(m["Subject"] for m in smtp_server.messages)

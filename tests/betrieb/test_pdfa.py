@@ -1,4 +1,5 @@
 """Issue 16, part 9: protocols and contracts as PDF/A-3 (tagged, embedded fonts, metadata) for the eAkte."""
+
 from __future__ import annotations
 
 import io

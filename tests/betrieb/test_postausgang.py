@@ -1,4 +1,5 @@
 """Issue 16, part 2: the outbox delivers every mail exactly once, also with two senders in parallel."""
+
 from __future__ import annotations
 
 import threading
@@ -92,7 +93,9 @@ def test_smtp_down_mail_waits_with_back_off(app, db, smtp_server):
     assert send_queued(respect_backoff=True) == (0, 1)
     mail = db.session.scalar(select(OutboxMail))
     db.session.refresh(mail)
-    assert mail.status == STATUS_FAILED and mail.next_try_at > utcnow() and "Verbindung fehlgeschlagen" in mail.last_error
+    assert (
+        mail.status == STATUS_FAILED and mail.next_try_at > utcnow() and "Verbindung fehlgeschlagen" in mail.last_error
+    )
     smtp_server.start()
     smtp_server.configure(app)
     assert send_queued(respect_backoff=True) == (0, 0)  # the periodic job waits for next_try_at
@@ -139,7 +142,9 @@ def test_worker_round_sends_mail_and_leaves_a_heartbeat(app, db, smtp_server):
 
 def test_network_job_warms_the_shared_cache_once(app, db, world):
     from sqlalchemy import func
+
     from models.network import NetworkAnalysisCache
+
     result = jobs.run("netzwerk")
     assert "Analyse für" in result
     rows = db.session.scalar(select(func.count()).select_from(NetworkAnalysisCache))

@@ -1,4 +1,5 @@
 """Issue 16, part 10: Impressum, Datenschutzerklärung and Erklärung zur Barrierefreiheit from configuration."""
+
 from __future__ import annotations
 
 OPERATOR = {
@@ -19,7 +20,10 @@ def test_pages_show_the_configured_operator_without_login(app, client):
     try:
         html = client.get("/impressum").get_data(as_text=True)
         assert "Kreis Lindenau – Der Landrat" in html and "Am Markt 1<br>31234 Lindenau" in html
-        assert "Landrat Dr. Max Muster" in html and "noch nicht eingetragen (Variable <code>BETREIBER_TELEFON</code>)" in html
+        assert (
+            "Landrat Dr. Max Muster" in html
+            and "noch nicht eingetragen (Variable <code>BETREIBER_TELEFON</code>)" in html
+        )
         html = client.get("/datenschutz").get_data(as_text=True)
         assert "Erika Beispiel" in html and "Datenschutzerklärung" in html
         assert "Versendete Mails im Postausgang" in html and "90 Tage nach dem Versand" in html
@@ -29,7 +33,7 @@ def test_pages_show_the_configured_operator_without_login(app, client):
         assert "Schlichtungsstelle BGG" in html
         assert 'href="/impressum"' in html  # footer link
     finally:
-        app.config.update({k: "" for k in OPERATOR})
+        app.config.update(dict.fromkeys(OPERATOR, ""))
         app.config["RETENTION_OUTBOX_DAYS"] = 180
 
 

@@ -1,5 +1,6 @@
 """Issue 16: a sender killed with kill -9 mid-job – its mails are retried after the claim expires and
 arrive exactly once; a second sender does not take them while the claim is fresh."""
+
 from __future__ import annotations
 
 import os
@@ -47,12 +48,26 @@ class SilentSmtp:
 
 
 def _sender(app, port, tmp_path, claim_seconds="600"):
-    env = {**os.environ, "SECRET_KEY": "x", "BETEILIGUNG_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "BETEILIGUNG_INSTANCE": str(tmp_path), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
-           "SMTP_SECURITY": "none", "SMTP_TIMEOUT": "60", "OUTBOX_CLAIM_SECONDS": claim_seconds,
-           "BETEILIGUNG_ENV": "production"}
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "beteiligung", "betrieb", "job", "postausgang"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "SECRET_KEY": "x",
+        "BETEILIGUNG_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "BETEILIGUNG_INSTANCE": str(tmp_path),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_SECURITY": "none",
+        "SMTP_TIMEOUT": "60",
+        "OUTBOX_CLAIM_SECONDS": claim_seconds,
+        "BETEILIGUNG_ENV": "production",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "beteiligung", "betrieb", "job", "postausgang"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_killed_sender_mails_go_out_once_after_the_claim_expires(app, db, smtp_server, tmp_path):
@@ -65,7 +80,12 @@ def test_killed_sender_mails_go_out_once_after_the_claim_expires(app, db, smtp_s
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             db.session.rollback()
-            if db.session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.claim_token.is_not(None))) == 10:
+            if (
+                db.session.scalar(
+                    select(func.count()).select_from(OutboxMail).where(OutboxMail.claim_token.is_not(None))
+                )
+                == 10
+            ):
                 break
             time.sleep(0.2)
         else:

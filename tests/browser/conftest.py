@@ -9,6 +9,7 @@ Fixtures:
 Browser tests are not parametrized by the ``backend`` fixture: they use their own SQLite app.
 Mark them with ``pytest.mark.browser``.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,14 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -58,16 +65,18 @@ def live_server():
     base = Path(tempfile.mkdtemp(prefix="beteiligung-live-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app({
-        "TESTING": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
-        "SECRET_KEY": "live-server-test-secret",
-        "BASE_URL": url,
-        "SERVER_NAME": None,
-        "SMTP_HOST": "",
-        # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
-        "TWO_FACTOR_REQUIRED_ROLES": "",
-    })
+    app = create_app(
+        {
+            "TESTING": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
+            "SECRET_KEY": "live-server-test-secret",
+            "BASE_URL": url,
+            "SERVER_NAME": None,
+            "SMTP_HOST": "",
+            # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
+            "TWO_FACTOR_REQUIRED_ROLES": "",
+        }
+    )
     with app.app_context():
         upgrade()
         load_demo()
@@ -101,7 +110,9 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(
-        locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1280, "height": 900},
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(15000)
     pg = context.new_page()

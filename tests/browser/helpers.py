@@ -1,4 +1,5 @@
 """Helpers for browser tests: log in, run axe-core, read links from outbox mails."""
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,12 @@ def _axe_source() -> str:
 
 def new_axe_context(browser, **kwargs):
     """A browser context that may inject axe-core despite the app's CSP (bypass_csp=True)."""
-    options = {"locale": "de-DE", "timezone_id": "Europe/Berlin", "viewport": {"width": 1280, "height": 900},
-               "bypass_csp": True}
+    options = {
+        "locale": "de-DE",
+        "timezone_id": "Europe/Berlin",
+        "viewport": {"width": 1280, "height": 900},
+        "bypass_csp": True,
+    }
     options.update(kwargs)
     return browser.new_context(**options)
 
@@ -72,9 +77,7 @@ def check_axe(page, *, context=None):
     """Assert that axe-core finds no violation with impact 'serious' or 'critical'."""
     violations = axe_violations(page, context=context)
     blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
-    assert not blocking, (
-        f"axe-core: {len(blocking)} schwere Verstöße auf {page.url}\n" + format_violations(blocking)
-    )
+    assert not blocking, f"axe-core: {len(blocking)} schwere Verstöße auf {page.url}\n" + format_violations(blocking)
     return violations
 
 

@@ -1,4 +1,5 @@
 """Browser test of the two-factor login: an administrator enrols by QR/key and logs in with a TOTP code."""
+
 from __future__ import annotations
 
 import re
@@ -22,6 +23,7 @@ def fresh_admin(live_server):
     from beteiligung.extensions import db
     from beteiligung.services.accounts import create_user_direct
     from models import ROLE_ADMIN
+
     app = live_server.app
     saved = app.config["TWO_FACTOR_REQUIRED_ROLES"]
     app.config["TWO_FACTOR_REQUIRED_ROLES"] = "admin"
@@ -93,8 +95,9 @@ def test_admin_enrols_and_logs_in_with_totp(page, live_server, fresh_admin):
 @pytest.fixture
 def oidc_provider(live_server):
     """A real OpenID provider (npm oidc-provider) for the live server, shown on its login page."""
-    from tests.support import oidc_provider as support
     from tests.browser.conftest import IN_CI
+    from tests.support import oidc_provider as support
+
     if not support.available():
         if IN_CI:
             pytest.fail("CI=true, aber oidc-provider fehlt (make test installiert tests/support/oidc).")
@@ -104,15 +107,18 @@ def oidc_provider(live_server):
     app = live_server.app
     saved = app.config.get("OIDC_PROVIDERS")
     # the group maps to Politik of the demo Kreis (its code from the database)
+    from sqlalchemy import select
+
     from beteiligung.extensions import db
     from models import Body
-    from sqlalchemy import select
+
     with app.app_context():
         kreis = db.session.scalar(select(Body).where(Body.parent_id.is_(None)).order_by(Body.id))
         code = kreis.code
         db.session.remove()
-    app.config["OIDC_PROVIDERS"] = {"test": server.settings(label="Kreis-Anmeldung (Keycloak)",
-                                                            group_roles=f"/politik-kreis=politik:{code}")}
+    app.config["OIDC_PROVIDERS"] = {
+        "test": server.settings(label="Kreis-Anmeldung (Keycloak)", group_roles=f"/politik-kreis=politik:{code}")
+    }
     try:
         yield server
     finally:

@@ -1,6 +1,7 @@
 """Browser: one form, two tabs. The form helper (views/forms.submit) answers a stale save with 409,
 keeps the user's input and carries the current version; saving again applies it. A refused save
 (422) writes nothing."""
+
 from __future__ import annotations
 
 import re
@@ -13,9 +14,14 @@ from tests.browser.helpers import check_axe, login
 def _committee(live_server):
     from beteiligung.extensions import db
     from models import Body, Committee
+
     with live_server.app.app_context():
-        c = db.session.scalar(select(Committee).join(Body, Committee.body_id == Body.id)
-                              .where(Body.name == "Kreis Lindenau").order_by(Committee.id))
+        c = db.session.scalar(
+            select(Committee)
+            .join(Body, Committee.body_id == Body.id)
+            .where(Body.name == "Kreis Lindenau")
+            .order_by(Committee.id)
+        )
         result = (c.id, c.name, c.cadence)
         db.session.remove()
     return result
@@ -24,6 +30,7 @@ def _committee(live_server):
 def _stored(live_server, committee_id):
     from beteiligung.extensions import db
     from models import Committee
+
     with live_server.app.app_context():
         c = db.session.get(Committee, committee_id)
         result = (c.name, c.cadence, c.version)

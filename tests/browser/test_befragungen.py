@@ -1,5 +1,6 @@
 """Browser: a resident answers the demo survey on a phone (375×740) in Turkish and German;
 axe-core finds no serious or critical violation on the answering pages."""
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,12 @@ PHONE = {"width": 375, "height": 740}
 def _responses(live_server):
     from beteiligung.extensions import db
     from models.surveys import Survey, SurveyResponse
+
     with live_server.app.app_context():
         survey = db.session.scalar(select(Survey).where(Survey.public_key == "suedstadt-2026"))
-        n = db.session.scalar(select(func.count()).select_from(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
+        n = db.session.scalar(
+            select(func.count()).select_from(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
+        )
         db.session.remove()
     return n
 

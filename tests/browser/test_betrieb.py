@@ -1,4 +1,5 @@
 """Browser: operator pages (Impressum, Datenschutz, Barrierefreiheit) reachable from the footer, axe-core clean."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_operator_pages_from_the_footer(browser, live_server):
-    live_server.app.config.update(BETREIBER_NAME="Kreis Lindenau – Der Landrat",
-                                  BETREIBER_ANSCHRIFT="Am Markt 1|31234 Lindenau")
+    live_server.app.config.update(
+        BETREIBER_NAME="Kreis Lindenau – Der Landrat", BETREIBER_ANSCHRIFT="Am Markt 1|31234 Lindenau"
+    )
     context = new_axe_context(browser)
     page = context.new_page()
     try:

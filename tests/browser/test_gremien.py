@@ -1,5 +1,6 @@
 """Browser: a planner creates a Sozialraumkonferenz with three TOPs, invites the committee,
 and an invitee answers through the link from the invitation mail (read from the outbox)."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,11 @@ def test_sozialraumkonferenz_invitation_and_rsvp(live_server, page):
     page.click("form.form-grid button[type=submit]")
     page.wait_for_url(re.compile(r"/gremien/sitzungen/\d+$"))
     meeting_url = page.url
-    for title, goal in (("Begrüßung", "Kennenlernen"), ("Wohnen im Quartier", "Bedarfe sammeln"),
-                        ("Nächste Schritte", "Empfehlungen festhalten")):
+    for title, goal in (
+        ("Begrüßung", "Kennenlernen"),
+        ("Wohnen im Quartier", "Bedarfe sammeln"),
+        ("Nächste Schritte", "Empfehlungen festhalten"),
+    ):
         if not page.locator("#top-neu").get_attribute("open") is not None:
             page.click("#top-neu summary")
         page.fill("#top-title", title)
@@ -74,10 +78,15 @@ def test_sozialraumkonferenz_invitation_and_rsvp(live_server, page):
 
     # 5. the invitee answers through the link in the mail (read from the outbox table)
     from models import OutboxMail
+
     with live_server.app.app_context():
         from beteiligung.extensions import db
-        mail = db.session.scalars(select(OutboxMail).where(OutboxMail.subject.like("Einladung: Sozialraumkonferenz Kastanienhof%"))
-                                  .order_by(OutboxMail.id)).first()
+
+        mail = db.session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.subject.like("Einladung: Sozialraumkonferenz Kastanienhof%"))
+            .order_by(OutboxMail.id)
+        ).first()
         link = re.search(r"(http://\S+/oeffentlich/antwort/\S+)", mail.body_text).group(1)
         invitee = mail.recipient
     answer_page = page.context.browser.new_context(locale="de-DE", bypass_csp=True).new_page()

@@ -1,4 +1,5 @@
 """Browser test of the foundation: log in, create an organisation, find it; axe-core on the main pages."""
+
 from __future__ import annotations
 
 import re
@@ -49,11 +50,13 @@ def test_planner_creates_organisation_and_finds_it(page, live_server):
     # …and it is really stored, with the area, by the planner.
     from beteiligung.extensions import db
     from models import AuditEntry, Organisation
+
     with live_server.app.app_context():
         org = db.session.scalar(select(Organisation).where(Organisation.name == "Nachbarschaftstreff Heidekamp e. V."))
         assert org is not None and [a.code for a in org.areas] == ["OM-2"]
-        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Organisation",
-                                                           AuditEntry.entity_id == org.id))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.entity_type == "Organisation", AuditEntry.entity_id == org.id)
+        )
         assert entry.action == "create" and entry.user.email == PLANNER
         db.session.remove()
     assert console_errors == []
@@ -111,9 +114,15 @@ def test_axe_admin_pages(page, live_server):
     check_axe(page)
     page.get_by_label("Was wird importiert?").select_option(label="Sozialräume")
     page.get_by_label("In welche Körperschaft?").select_option(label="Gemeinde Ostermoor")
-    page.get_by_label("Datei").set_input_files(files=[{
-        "name": "raeume.csv", "mimeType": "text/csv",
-        "buffer": "Kennung;Name;Einwohnerzahl\r\nOM-1;Doppelt;100\r\nOM-9;Neu;viele\r\n".encode("utf-8-sig")}])
+    page.get_by_label("Datei").set_input_files(
+        files=[
+            {
+                "name": "raeume.csv",
+                "mimeType": "text/csv",
+                "buffer": "Kennung;Name;Einwohnerzahl\r\nOM-1;Doppelt;100\r\nOM-9;Neu;viele\r\n".encode("utf-8-sig"),
+            }
+        ]
+    )
     page.get_by_role("button", name="Prüfen", exact=True).click()
     report = page.get_by_role("region", name="Prüfbericht: Sozialräume")
     assert "2 Zeilen geprüft, 2 mit Fehlern" in report.inner_text()
@@ -150,6 +159,7 @@ def test_keyboard_skip_link(page, live_server):
 def test_invitation_activation_in_browser(page, live_server):
     """A planner invites a partner; the activation link from the outbox sets the password."""
     from tests.browser.helpers import logout, mail_links
+
     login(page, live_server, PLANNER)
     page.goto(f"{live_server.url}/verwaltung/benutzer/einladen")
     check_axe(page)
@@ -187,8 +197,9 @@ def test_invitation_activation_in_browser(page, live_server):
 def test_check_axe_reports_serious_violations(page, live_server):
     """The helper really fails on an inaccessible page (and names the rules)."""
     page.goto(f"{live_server.url}/anmelden")
-    page.set_content('<html><head><title>x</title></head><body><main><img src="bild.png">'
-                     '<input type="text"></main></body></html>')
+    page.set_content(
+        '<html><head><title>x</title></head><body><main><img src="bild.png"><input type="text"></main></body></html>'
+    )
     with pytest.raises(AssertionError) as exc:
         check_axe(page)
     message = str(exc.value)

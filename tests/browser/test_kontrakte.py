@@ -1,4 +1,5 @@
 """Browser: the AWO partner submits the due report; the planner sees Soll and Ist."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,11 @@ def test_partner_submits_report(live_server, page):
     login(page, live_server, "partner@awo-lindenau.example")
     page.goto(f"{live_server.url}/kontrakte/meine")
     check_axe(page)
-    due = page.get_by_role("region", name="Fällige Berichte") if False else page.locator("section", has=page.get_by_role("heading", name="Fällige Berichte"))
+    due = (
+        page.get_by_role("region", name="Fällige Berichte")
+        if False
+        else page.locator("section", has=page.get_by_role("heading", name="Fällige Berichte"))
+    )
     due.get_by_role("link", name="Halbjahresbericht Familienhebammen").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name=re.compile("Bericht: Halbjahresbericht")).is_visible()

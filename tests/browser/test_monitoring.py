@@ -1,6 +1,7 @@
 """Browser: the planner of Stadt Lindenau imports the values of a new Stichtag (CSV with German
 decimal commas), defines a Sozialindex, computes the edition and reads it; axe-core finds no
 serious or critical violation on the way. (Maps and dossier extend this path.)"""
+
 from __future__ import annotations
 
 import re
@@ -94,7 +95,9 @@ def test_kreis_planner_reads_values_over_time_and_compares_editions(page, live_s
     page.goto(f"{live_server.url}/monitoring/")
     page.get_by_role("link", name="Sozialindex Kreis Lindenau 31.12.2025").click()
     assert "SR-05 Südstadt" in page.get_by_role("table", name="Gebiete mit Klassenwechsel").inner_text()
-    page.get_by_label("Mit einer anderen Ausgabe vergleichen").select_option(label="Sozialindex Kreis Lindenau 31.12.2024 (veröffentlicht)")
+    page.get_by_label("Mit einer anderen Ausgabe vergleichen").select_option(
+        label="Sozialindex Kreis Lindenau 31.12.2024 (veröffentlicht)"
+    )
     page.get_by_role("button", name="Vergleichen").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Ausgaben vergleichen"
     assert "SR-05 Südstadt" in page.get_by_role("table").inner_text()

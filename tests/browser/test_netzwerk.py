@@ -1,4 +1,5 @@
 """Browser: the planner sees the map, filters it, finds the Pflege gap and exports for Gephi."""
+
 from __future__ import annotations
 
 import re

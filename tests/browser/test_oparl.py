@@ -2,6 +2,7 @@
 point over the network like an OParl client would (every object validated against the official
 schemas, no dead link, nothing non-public), a citizen finds it from the public pages, a planner
 sees the Vorlage for the Ausschuss."""
+
 from __future__ import annotations
 
 import urllib.error
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 def _http(url):
     try:
-        with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 - loopback test server
+        with urllib.request.urlopen(url, timeout=30) as r:
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
@@ -28,12 +29,25 @@ def test_demo_api_walk_over_http(live_server):
     from beteiligung.permissions import oparl as pub
     from models import AgendaItem, Committee, Meeting, Person
     from models.oparl import Paper
+
     api = live_server.url + "/oparl/v1"
     res = crawl(_http, api + "/", api)
     assert len(res.objects) > 20
     types = {o["type"].rsplit("/", 1)[1] for o in res.objects.values()}
-    assert {"System", "Body", "Organization", "Person", "Membership", "Meeting", "AgendaItem", "Paper",
-            "Consultation", "File", "Location", "LegislativeTerm"} <= types
+    assert {
+        "System",
+        "Body",
+        "Organization",
+        "Person",
+        "Membership",
+        "Meeting",
+        "AgendaItem",
+        "Paper",
+        "Consultation",
+        "File",
+        "Location",
+        "LegislativeTerm",
+    } <= types
     with live_server.app.app_context():
         public_meetings = {m.id for m in db.session.query(Meeting).join(Committee).filter(pub.meeting_public_filter())}
         all_meetings = {m.id for m in db.session.query(Meeting)}
@@ -59,6 +73,7 @@ def test_citizen_finds_open_data_and_the_paper(live_server, page):
     with live_server.app.app_context():
         from beteiligung.extensions import db
         from models.oparl import Paper
+
         paper_id = db.session.query(Paper).first().id
     page.goto(f"{live_server.url}/oparl/v1/vorlagen/{paper_id}")
     page.get_by_role("heading", name="Wie es dazu kam").wait_for()

@@ -1,4 +1,5 @@
 """Browser: a planner links the SPK decision to a measure and sees the link from both ends."""
+
 from __future__ import annotations
 
 import re
@@ -74,7 +75,9 @@ def test_partner_answers_the_consultation(live_server, page):
     page.wait_for_load_state()
     assert page.get_by_text("Bitte schreiben Sie Ihre Stellungnahme.").first.is_visible()
     check_axe(page)
-    page.get_by_role("textbox", name="Ihre Stellungnahme").fill("Die AWO unterstützt den Entwurf; Kapitel 3 bitte um Wartezeiten ergänzen.")
+    page.get_by_role("textbox", name="Ihre Stellungnahme").fill(
+        "Die AWO unterstützt den Entwurf; Kapitel 3 bitte um Wartezeiten ergänzen."
+    )
     page.get_by_role("button", name="Stellungnahme abgeben").click()
     page.wait_for_load_state()
     assert page.get_by_text("Stellungnahme abgegeben. Vielen Dank!").is_visible()

@@ -1,4 +1,5 @@
 """Browser: a moderator records attendance, a decision and a task during a meeting."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,12 +12,19 @@ def _meeting_today(live_server):
     from beteiligung.extensions import db
     from models import AgendaItem, Committee, Meeting, User, utcnow
     from models.protocols import MeetingRole
+
     with live_server.app.app_context():
         srk = db.session.query(Committee).filter_by(name="Sozialraumkonferenz Südstadt").one()
         srm = db.session.query(User).filter_by(email="sozialraum.sued@stadt-lindenau.example").one()
         start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=30)
-        m = Meeting(committee=srk, title="Sozialraumkonferenz Südstadt (Browsertest)", start=start,
-                    end=start + timedelta(hours=2), status="eingeladen", ical_uid=f"{uuid.uuid4()}@test")
+        m = Meeting(
+            committee=srk,
+            title="Sozialraumkonferenz Südstadt (Browsertest)",
+            start=start,
+            end=start + timedelta(hours=2),
+            status="eingeladen",
+            ical_uid=f"{uuid.uuid4()}@test",
+        )
         m.agenda_items.append(AgendaItem(position=1, number="1", title="Spielplatz am Mühlbach"))
         db.session.add(m)
         db.session.flush()
@@ -27,6 +35,7 @@ def _meeting_today(live_server):
 
 def test_moderator_records_attendance_decision_and_task(live_server, page):
     from datetime import date
+
     meeting_id = _meeting_today(live_server)
     login(page, live_server, "sozialraum.sued@stadt-lindenau.example")
     page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/anwesenheit")
@@ -72,9 +81,13 @@ def test_manager_sets_meeting_roles_person_or_name(live_server, page, tmp_path):
     """Sitzungsrollen on the protocol page: a person (whose account then edits) or a name without a record."""
     from beteiligung.extensions import db
     from models import Meeting
+
     with live_server.app.app_context():
-        meeting_id = db.session.query(Meeting.id).filter_by(
-            title="Sozialraumkonferenz Südstadt – Ergebnisse der Befragung").scalar()
+        meeting_id = (
+            db.session.query(Meeting.id)
+            .filter_by(title="Sozialraumkonferenz Südstadt – Ergebnisse der Befragung")
+            .scalar()
+        )
     login(page, live_server, "planung@stadt-lindenau.example")
     page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/#rollen")
     form = page.locator("form.roles-form")

@@ -1,6 +1,7 @@
 """Browser: two participants on one SWOT board (a planner and a guest with the code, two browser
 contexts) see each other's cards appear without reloading; axe-core on every board page, the
 guest page, the date poll pages, the answer page of the poll (token link) and the method library."""
+
 from __future__ import annotations
 
 import re
@@ -17,6 +18,7 @@ def _demo(live_server):
     from beteiligung.extensions import db
     from beteiligung.services.werkstatt.polls import poll_token
     from models.werkstatt import Board, DatePoll
+
     with live_server.app.app_context():
         boards = {b.kind: (b.id, b.guest_code) for b in db.session.scalars(select(Board))}
         poll = db.session.scalar(select(DatePoll))
@@ -63,7 +65,9 @@ def test_two_participants_see_each_others_cards(live_server, browser):
         planner.fill("#text", "Wegfall der Landesförderung 2028")
         planner.get_by_role("button", name="Karte anheften").click()
         planner.wait_for_load_state("load")
-        guest.locator(".board-field--risiken .board-card", has_text="Wegfall der Landesförderung 2028").wait_for(timeout=12000)
+        guest.locator(".board-field--risiken .board-card", has_text="Wegfall der Landesförderung 2028").wait_for(
+            timeout=12000
+        )
 
         # the Punktabfrage, the meeting's board list, the poll pages
         vote_id, _code = boards["punktabfrage"]

@@ -1,4 +1,5 @@
 """Fixtures for Gremien und Sitzungen: committees in Kreis Testhausen and in the foreign Kreis."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,39 +22,93 @@ def gw(world, db):
     Sozialraumkonferenz in area_a1, a committee of the foreign Kreis; an upcoming meeting with three TOPs
     (TOP 2 not public)."""
     from beteiligung.services import committees as svc
+
     t = {ct.name: ct for ct in db.session.scalars(select(CommitteeType))}
     g = SimpleNamespace(w=world)
-    g.spk = svc.create_committee(world.planner_k, {
-        "name": "Sozialplanungskonferenz Testhausen", "type_id": t["Sozialplanungskonferenz"].id,
-        "body_id": world.kreis.id, "is_public": False})
+    g.spk = svc.create_committee(
+        world.planner_k,
+        {
+            "name": "Sozialplanungskonferenz Testhausen",
+            "type_id": t["Sozialplanungskonferenz"].id,
+            "body_id": world.kreis.id,
+            "is_public": False,
+        },
+    )
     db.session.flush()
-    g.m_a = svc.add_membership(world.planner_k, g.spk, {"person_id": world.person_a.id, "has_mandate": True,
-                                                        "circle": "Kernkreis", "role": "Vorsitz"})
-    g.m_b = svc.add_membership(world.planner_k, g.spk, {"person_id": world.person_b.id, "has_mandate": False,
-                                                        "circle": "erweiterter Kreis"})
-    g.meeting = svc.create_meetings(world.planner_k, g.spk, {
-        "title": "SPK Herbst", "start": future(10, 13), "end": future(10, 16), "location": "Kreishaus, Saal 1",
-        "goals": "- Prioritäten festlegen"})[0]
-    svc.add_item(world.planner_k, g.meeting, {"title": "Begrüßung", "goal": "Ankommen", "duration_minutes": 10,
-                                              "is_public": True})
-    svc.add_item(world.planner_k, g.meeting, {"title": "Geheime Personalsache", "goal": "Vertraulich",
-                                              "duration_minutes": 20, "is_public": False})
-    svc.add_item(world.planner_k, g.meeting, {"title": "Zielgruppen 2027", "goal": "Beschluss",
-                                              "duration_minutes": 40, "presenter": "Sozialplanung", "is_public": True})
-    g.srk = svc.create_committee(world.srm_a, {
-        "name": "Sozialraumkonferenz Altstadt", "type_id": t["Sozialraumkonferenz"].id,
-        "body_id": world.kommune_a.id, "is_public": True, "areas": [world.area_a1]})
+    g.m_a = svc.add_membership(
+        world.planner_k,
+        g.spk,
+        {"person_id": world.person_a.id, "has_mandate": True, "circle": "Kernkreis", "role": "Vorsitz"},
+    )
+    g.m_b = svc.add_membership(
+        world.planner_k, g.spk, {"person_id": world.person_b.id, "has_mandate": False, "circle": "erweiterter Kreis"}
+    )
+    g.meeting = svc.create_meetings(
+        world.planner_k,
+        g.spk,
+        {
+            "title": "SPK Herbst",
+            "start": future(10, 13),
+            "end": future(10, 16),
+            "location": "Kreishaus, Saal 1",
+            "goals": "- Prioritäten festlegen",
+        },
+    )[0]
+    svc.add_item(
+        world.planner_k,
+        g.meeting,
+        {"title": "Begrüßung", "goal": "Ankommen", "duration_minutes": 10, "is_public": True},
+    )
+    svc.add_item(
+        world.planner_k,
+        g.meeting,
+        {"title": "Geheime Personalsache", "goal": "Vertraulich", "duration_minutes": 20, "is_public": False},
+    )
+    svc.add_item(
+        world.planner_k,
+        g.meeting,
+        {
+            "title": "Zielgruppen 2027",
+            "goal": "Beschluss",
+            "duration_minutes": 40,
+            "presenter": "Sozialplanung",
+            "is_public": True,
+        },
+    )
+    g.srk = svc.create_committee(
+        world.srm_a,
+        {
+            "name": "Sozialraumkonferenz Altstadt",
+            "type_id": t["Sozialraumkonferenz"].id,
+            "body_id": world.kommune_a.id,
+            "is_public": True,
+            "areas": [world.area_a1],
+        },
+    )
     db.session.flush()
-    g.srk_meeting = svc.create_meetings(world.srm_a, g.srk, {
-        "title": "SRK Altstadt", "start": future(5, 17), "end": future(5, 19), "location": "Bürgerhaus",
-        "is_public": True, "registration_open": True, "capacity": 2, "registration_fields": "organisation"})[0]
+    g.srk_meeting = svc.create_meetings(
+        world.srm_a,
+        g.srk,
+        {
+            "title": "SRK Altstadt",
+            "start": future(5, 17),
+            "end": future(5, 19),
+            "location": "Bürgerhaus",
+            "is_public": True,
+            "registration_open": True,
+            "capacity": 2,
+            "registration_fields": "organisation",
+        },
+    )[0]
     svc.add_item(world.srm_a, g.srk_meeting, {"title": "Spielplatz am Markt", "is_public": True})
     svc.add_item(world.srm_a, g.srk_meeting, {"title": "Vertrauliche Fallbesprechung", "is_public": False})
-    g.foreign = svc.create_committee(world.planner_x, {
-        "name": "Fremde Konferenz", "type_id": t["Werkstatt"].id, "body_id": world.fremdkreis.id})
+    g.foreign = svc.create_committee(
+        world.planner_x, {"name": "Fremde Konferenz", "type_id": t["Werkstatt"].id, "body_id": world.fremdkreis.id}
+    )
     db.session.flush()
-    g.foreign_meeting = svc.create_meetings(world.planner_x, g.foreign, {
-        "title": "Fremde Sitzung", "start": future(3), "end": future(3, 18)})[0]
+    g.foreign_meeting = svc.create_meetings(
+        world.planner_x, g.foreign, {"title": "Fremde Sitzung", "start": future(3), "end": future(3, 18)}
+    )[0]
     db.session.commit()
     return g
 
@@ -65,6 +120,7 @@ def switch_user(client, email):
     cached user, the permission scope cache) would survive between requests; clear it.
     """
     from flask import current_app, g
+
     for key in list(g.__dict__):
         g.__dict__.pop(key, None)
     new = current_app.test_client()

@@ -1,5 +1,6 @@
 """Accept/Decline pressed in a calendar client: the iTIP REPLY mail reaches the MAIL_FROM mailbox
 (a real Maildir here) and `gremien antworten-einlesen` records the answer like the answer link."""
+
 from __future__ import annotations
 
 import mailbox
@@ -16,13 +17,22 @@ from models import Invitation, OutboxMail
 def _reply_ics(uid, email, partstat, name="Anke Arndt", extra="", sequence=0):
     """What Outlook/Thunderbird send: METHOD:REPLY, the same UID, the answering ATTENDEE only."""
     lines = [
-        "BEGIN:VCALENDAR", "PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN", "VERSION:2.0",
-        "METHOD:REPLY", "BEGIN:VEVENT",
+        "BEGIN:VCALENDAR",
+        "PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN",
+        "VERSION:2.0",
+        "METHOD:REPLY",
+        "BEGIN:VEVENT",
         f"ATTENDEE;PARTSTAT={partstat};CN=\"{name}\"{extra}:mailto:{email}",
         "COMMENT:Ich komme etwas später.",
-        "DTSTAMP:20261121T101500Z", "ORGANIZER;CN=\"Sozialplanung\":mailto:beteiligung@localhost",
-        f"SEQUENCE:{sequence}", "SUMMARY;LANGUAGE=de-DE:Angenommen: SPK Herbst", f"UID:{uid}",
-        "END:VEVENT", "END:VCALENDAR", ""]
+        "DTSTAMP:20261121T101500Z",
+        "ORGANIZER;CN=\"Sozialplanung\":mailto:beteiligung@localhost",
+        f"SEQUENCE:{sequence}",
+        "SUMMARY;LANGUAGE=de-DE:Angenommen: SPK Herbst",
+        f"UID:{uid}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
     return "\r\n".join(lines).encode()
 
 
@@ -59,13 +69,19 @@ def test_accept_from_calendar_client_is_recorded(client, gw, app, smtp_server, d
     sent = {rcpt[0]: msg for rcpt, msg in smtp_server.received}["anke.arndt@example.org"]
     request_ics = next(p for p in sent.walk() if p.get_content_type() == "text/calendar").get_payload(decode=True)
     import icalendar
+
     uid = str(icalendar.Calendar.from_ical(request_ics).walk("VEVENT")[0]["UID"])
     assert uid == gw.meeting.ical_uid
 
     box = mailbox.Maildir(tmp_path / "antworten")
     box.add(_mail("Anke.Arndt@example.org", _reply_ics(uid, "anke.arndt@example.org", "ACCEPTED")))
-    box.add(_mail("bernd.brandt@example.org", _reply_ics(uid, "bernd.brandt@example.org", "DECLINED", "Bernd"),
-                  attach_too=True))
+    box.add(
+        _mail(
+            "bernd.brandt@example.org",
+            _reply_ics(uid, "bernd.brandt@example.org", "DECLINED", "Bernd"),
+            attach_too=True,
+        )
+    )
     box.add(_mail("someone@example.org"))  # an ordinary mail to the mailbox
     runner = app.test_cli_runner()
     out = runner.invoke(args=["gremien", "antworten-einlesen", str(tmp_path / "antworten")])
@@ -82,6 +98,7 @@ def test_accept_from_calendar_client_is_recorded(client, gw, app, smtp_server, d
     html = client.get(f"/gremien/sitzungen/{gw.meeting.id}").get_data(as_text=True)
     assert "Zusage: <strong>1</strong>" in html and "Ich komme etwas später." in html
     from models import AuditEntry
+
     summaries = list(db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "rsvp")))
     assert "Anke Arndt: Zusage (Antwort aus dem Kalender)" in summaries
 
@@ -90,19 +107,41 @@ def test_forged_unknown_and_late_replies_change_nothing(client, gw, db):
     _invite(client, gw, db)
     uid = gw.meeting.ical_uid
     cases = [
-        (_mail("mallory@example.org", _reply_ics(uid, "anke.arndt@example.org", "DECLINED")),
-         "abgelehnt", "ist nicht die antwortende Person"),
-        (_mail("anke.arndt@example.org", _reply_ics("erfunden@beteiligung", "anke.arndt@example.org", "DECLINED")),
-         "abgelehnt", "keine Einladung von anke.arndt@example.org"),
-        (_mail("xaver@example.org", _reply_ics(uid, "xaver@example.org", "ACCEPTED")),
-         "abgelehnt", "keine Einladung von xaver@example.org"),
-        (_mail("anke.arndt@example.org", _reply_ics(uid, "anke.arndt@example.org", "NEEDS-ACTION")),
-         "ignoriert", "keine Zusage/Absage"),
-        (_mail("anke.arndt@example.org", b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"),
-         "ignoriert", "METHOD ist nicht REPLY"),
-        (_mail("anke.arndt@example.org", _reply_ics(uid, "anke.arndt@example.org", "DELEGATED",
-                                                    extra=";DELEGATED-TO=\"mailto:unbekannt@example.org\"")),
-         "abgelehnt", "nicht im System erfasst"),
+        (
+            _mail("mallory@example.org", _reply_ics(uid, "anke.arndt@example.org", "DECLINED")),
+            "abgelehnt",
+            "ist nicht die antwortende Person",
+        ),
+        (
+            _mail("anke.arndt@example.org", _reply_ics("erfunden@beteiligung", "anke.arndt@example.org", "DECLINED")),
+            "abgelehnt",
+            "keine Einladung von anke.arndt@example.org",
+        ),
+        (
+            _mail("xaver@example.org", _reply_ics(uid, "xaver@example.org", "ACCEPTED")),
+            "abgelehnt",
+            "keine Einladung von xaver@example.org",
+        ),
+        (
+            _mail("anke.arndt@example.org", _reply_ics(uid, "anke.arndt@example.org", "NEEDS-ACTION")),
+            "ignoriert",
+            "keine Zusage/Absage",
+        ),
+        (
+            _mail("anke.arndt@example.org", b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"),
+            "ignoriert",
+            "METHOD ist nicht REPLY",
+        ),
+        (
+            _mail(
+                "anke.arndt@example.org",
+                _reply_ics(
+                    uid, "anke.arndt@example.org", "DELEGATED", extra=";DELEGATED-TO=\"mailto:unbekannt@example.org\""
+                ),
+            ),
+            "abgelehnt",
+            "nicht im System erfasst",
+        ),
     ]
     for msg, outcome, text in cases:
         got, why = inv_svc.apply_calendar_reply(msg.as_bytes())
@@ -113,8 +152,9 @@ def test_forged_unknown_and_late_replies_change_nothing(client, gw, db):
     gw.meeting.start -= timedelta(days=30)
     gw.meeting.end -= timedelta(days=30)
     db.session.commit()
-    got, why = inv_svc.apply_calendar_reply(_mail("anke.arndt@example.org",
-                                                  _reply_ics(uid, "anke.arndt@example.org", "ACCEPTED")).as_bytes())
+    got, why = inv_svc.apply_calendar_reply(
+        _mail("anke.arndt@example.org", _reply_ics(uid, "anke.arndt@example.org", "ACCEPTED")).as_bytes()
+    )
     assert got == "ignoriert" and "abgesagt oder vorbei" in why
     assert _rsvp(db, gw.w.person_a).rsvp == "offen"
 
@@ -123,13 +163,20 @@ def test_tentative_and_delegated_reply(client, gw, db):
     _invite(client, gw, db)
     uid = gw.meeting.ical_uid
     before = db.session.scalar(select(func.count()).select_from(OutboxMail))
-    got, _ = inv_svc.apply_calendar_reply(_mail("bernd.brandt@example.org",
-                                                _reply_ics(uid, "bernd.brandt@example.org", "TENTATIVE", "Bernd")).as_bytes())
+    got, _ = inv_svc.apply_calendar_reply(
+        _mail("bernd.brandt@example.org", _reply_ics(uid, "bernd.brandt@example.org", "TENTATIVE", "Bernd")).as_bytes()
+    )
     db.session.commit()
     assert got == "übernommen" and _rsvp(db, gw.w.person_b).rsvp == "vielleicht"
     # Anke delegates to Bernd (a member of the committee): Vertretung, like the answer form
-    got, why = inv_svc.apply_calendar_reply(_mail("anke.arndt@example.org", _reply_ics(
-        uid, "anke.arndt@example.org", "DELEGATED", extra=";DELEGATED-TO=\"mailto:bernd.brandt@example.org\"")).as_bytes())
+    got, why = inv_svc.apply_calendar_reply(
+        _mail(
+            "anke.arndt@example.org",
+            _reply_ics(
+                uid, "anke.arndt@example.org", "DELEGATED", extra=";DELEGATED-TO=\"mailto:bernd.brandt@example.org\""
+            ),
+        ).as_bytes()
+    )
     db.session.commit()
     a = _rsvp(db, gw.w.person_a)
     assert got == "übernommen" and a.rsvp == "vertreten" and a.deputy_id == gw.w.person_b.id, why

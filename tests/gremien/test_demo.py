@@ -1,4 +1,5 @@
 """The demo step builds the committees and meetings later steps rely on."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -8,6 +9,7 @@ from models import Invitation, OutboxMail
 
 def test_demo_step_committees_and_meetings(app, db):
     from beteiligung.demo import load_demo
+
     ctx = load_demo()
     assert set(ctx.committees) == {"spk", "srk_suedstadt", "srk_hoheeiche", "werkstatt"}
     assert set(ctx.meetings) == {"spk_next", "spk_past", "srk_suedstadt_past", "srk_suedstadt_next"}

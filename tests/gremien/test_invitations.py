@@ -1,5 +1,6 @@
 """Invitations end to end: real SMTP, .ics checked with icalendar AND vobject, RSVP link, updates,
 cancellation, reminders, SMTP down → mail stays queued."""
+
 from __future__ import annotations
 
 import re
@@ -91,12 +92,15 @@ def test_invitation_mail_ics_rsvp_roundtrip(client, gw, app, smtp_server, db):
     pdfs = [p for p in msg.walk() if p.get_content_type() == "application/pdf"]
     assert [p.get_filename() for p in pdfs] == ["einladung.pdf"]
     import io
+
     from pypdf import PdfReader
+
     pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdfs[0].get_payload(decode=True))).pages)
     assert "SPK Herbst" in pdf_text and "Zielgruppen 2027" in pdf_text
     other = by_rcpt["bernd.brandt@example.org"]
-    _check_ics(_calendar_part(other)[0].get_payload(decode=True), "REQUEST", "bernd.brandt@example.org",
-               "OPT-PARTICIPANT")
+    _check_ics(
+        _calendar_part(other)[0].get_payload(decode=True), "REQUEST", "bernd.brandt@example.org", "OPT-PARTICIPANT"
+    )
     # follow the RSVP link from the mail body, without login
     body = msg.get_body(("plain",)).get_content()
     link = re.search(r"(http://localhost/oeffentlich/antwort/\S+)", body).group(1)
@@ -123,9 +127,16 @@ def test_update_raises_sequence_and_cancel_keeps_uid(client, gw, app, smtp_serve
     smtp_server.configure(app)
     _invite_all(client, gw)
     m = gw.meeting
-    r = client.post(f"/gremien/sitzungen/{m.id}/bearbeiten", data={
-        "version": m.version, "title": m.title, "start": "2030-03-05T17:00", "end": "2030-03-05T19:00",
-        "location": "Rathaus, großer Saal"})
+    r = client.post(
+        f"/gremien/sitzungen/{m.id}/bearbeiten",
+        data={
+            "version": m.version,
+            "title": m.title,
+            "start": "2030-03-05T17:00",
+            "end": "2030-03-05T19:00",
+            "location": "Rathaus, großer Saal",
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)
     db.session.refresh(m)
     assert m.ical_sequence == 1
@@ -150,7 +161,9 @@ def test_update_raises_sequence_and_cancel_keeps_uid(client, gw, app, smtp_serve
     assert upd.walk("VEVENT")[0].decoded("DTSTART").strftime("%d.%m.%Y %H:%M") == "05.03.2030 17:00"
     # the update carries the new invitation PDF, the cancellation none
     import io
+
     from pypdf import PdfReader
+
     pdf = next(p for p in mails[1].walk() if p.get_content_type() == "application/pdf").get_payload(decode=True)
     assert "Rathaus, großer Saal" in "".join(pg.extract_text() for pg in PdfReader(io.BytesIO(pdf)).pages)
     assert not [p for p in mails[2].walk() if p.get_content_type() == "application/pdf"]
@@ -193,8 +206,10 @@ def test_forged_and_bad_rsvp(client, gw, db):
     assert inv.rsvp == "offen" and inv.deputy_id is None
     # a deputy who exists: a colleague of the same organisation
     from models import Person
-    colleague = Person(body=gw.w.kommune_a, first_name="Carla", last_name="Conrad", organisation=gw.w.org_a,
-                       email="carla@example.org")
+
+    colleague = Person(
+        body=gw.w.kommune_a, first_name="Carla", last_name="Conrad", organisation=gw.w.org_a, email="carla@example.org"
+    )
     db.session.add(colleague)
     db.session.commit()
     r = client.post(f"/oeffentlich/antwort/{token}", data={"rsvp": "vertreten", "deputy_id": str(colleague.id)})
@@ -211,6 +226,7 @@ def test_forged_and_bad_rsvp(client, gw, db):
 def test_expired_token_after_meeting(client, gw, db):
     _invite_all(client, gw)
     from datetime import timedelta
+
     gw.meeting.start = utcnow() - timedelta(days=2)
     gw.meeting.end = utcnow() - timedelta(days=2) + timedelta(hours=2)
     db.session.commit()
@@ -227,8 +243,7 @@ def test_confirmation_count_must_match(client, gw, db):
     assert db.session.scalar(select(Invitation.id)) is None
     assert db.session.scalar(select(OutboxMail.id)) is None
     # filter: only the Kernkreis
-    r = client.post(f"/gremien/sitzungen/{gw.meeting.id}/einladen",
-                    data={"schritt": "pruefen", "circles": "Kernkreis"})
+    r = client.post(f"/gremien/sitzungen/{gw.meeting.id}/einladen", data={"schritt": "pruefen", "circles": "Kernkreis"})
     assert "Bestätigung: 1 Einladungen versenden" in r.get_data(as_text=True)
 
 
@@ -253,6 +268,7 @@ def test_invite_list_filters_roles_and_organisations(client, gw, db):
     assert "Bestätigung: 1 Einladungen versenden" in html and "bernd.brandt@example.org" in html
     # a platform role adds the persons of its users: the Sozialraummanagement (with a person record)
     from models import Person
+
     srm_person = Person(body=gw.w.kommune_a, first_name="Sina", last_name="Sommer", email="sina@example.org")
     db.session.add(srm_person)
     gw.w.srm_a.person = srm_person
@@ -272,6 +288,7 @@ def test_invite_list_filters_roles_and_organisations(client, gw, db):
 def test_invited_member_sees_own_answer_link(client, gw, db):
     _invite_all(client, gw)
     from .conftest import switch_user
+
     partner = switch_user(client, "partner@wohlfahrt.example")
     html = partner.get(f"/gremien/sitzungen/{gw.meeting.id}").get_data(as_text=True)
     assert "Sie sind eingeladen" in html and "noch offen" in html

@@ -1,4 +1,5 @@
 """Permission matrix: role × action × own/foreign committee; guessed IDs → 404, forbidden actions → 403."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,16 +10,37 @@ from beteiligung.services import committees as svc
 from .conftest import switch_user
 
 EMAILS = {
-    "admin": "admin@test.example", "planner_k": "planung@kreis.example", "planner_a": "planung@ahlen.example",
-    "planner_x": "planung@fremd.example", "srm_a": "srm@ahlen.example", "partner_a": "partner@wohlfahrt.example",
-    "partner_b": "partner@jobcenter.example", "politik": "politik@kreis.example",
+    "admin": "admin@test.example",
+    "planner_k": "planung@kreis.example",
+    "planner_a": "planung@ahlen.example",
+    "planner_x": "planung@fremd.example",
+    "srm_a": "srm@ahlen.example",
+    "partner_a": "partner@wohlfahrt.example",
+    "partner_b": "partner@jobcenter.example",
+    "politik": "politik@kreis.example",
 }
 
 # who sees (200) / manages the SPK of Kreis Testhausen (partner_a and partner_b are members)
-SPK_VIEW = {"admin": 200, "planner_k": 200, "planner_a": 200, "planner_x": 404, "srm_a": 200,
-            "partner_a": 200, "partner_b": 200, "politik": 200}
-SPK_MANAGE = {"admin": True, "planner_k": True, "planner_a": False, "planner_x": False, "srm_a": False,
-              "partner_a": False, "partner_b": False, "politik": False}
+SPK_VIEW = {
+    "admin": 200,
+    "planner_k": 200,
+    "planner_a": 200,
+    "planner_x": 404,
+    "srm_a": 200,
+    "partner_a": 200,
+    "partner_b": 200,
+    "politik": 200,
+}
+SPK_MANAGE = {
+    "admin": True,
+    "planner_k": True,
+    "planner_a": False,
+    "planner_x": False,
+    "srm_a": False,
+    "partner_a": False,
+    "partner_b": False,
+    "politik": False,
+}
 
 
 @pytest.mark.parametrize("role", list(EMAILS))
@@ -45,12 +67,15 @@ def test_committee_and_meeting_pages(client, gw, role):
 
 def test_partner_sees_only_meetings_of_their_committees(client, gw, db):
     from beteiligung.services import committees as svc2
+
     t = gw.spk.type_id
-    other = svc2.create_committee(gw.w.planner_k, {"name": "Steuerungsgruppe intern", "type_id": t,
-                                                   "body_id": gw.w.kreis.id})
+    other = svc2.create_committee(
+        gw.w.planner_k, {"name": "Steuerungsgruppe intern", "type_id": t, "body_id": gw.w.kreis.id}
+    )
     db.session.flush()
-    m = svc2.create_meetings(gw.w.planner_k, other, {"title": "Intern", "start": gw.meeting.start,
-                                                     "end": gw.meeting.end})[0]
+    m = svc2.create_meetings(
+        gw.w.planner_k, other, {"title": "Intern", "start": gw.meeting.start, "end": gw.meeting.end}
+    )[0]
     db.session.commit()
     client.login(EMAILS["partner_a"])
     assert client.get(f"/gremien/sitzungen/{m.id}").status_code == 404
@@ -70,8 +95,12 @@ def test_manage_posts_forbidden(client, gw, db):
     item = gw.meeting.agenda_items[0]
     assert client.post(f"/gremien/top/{item.id}/verschieben", data={"richtung": "runter"}).status_code == 403
     assert client.post(f"/gremien/sitzungen/{gw.meeting.id}/top", data={"top-title": "X"}).status_code == 403
-    assert client.post(f"/gremien/sitzungen/{gw.meeting.id}/absagen",
-                       data={"a-reason": "x", "a-version": gw.meeting.version}).status_code == 403
+    assert (
+        client.post(
+            f"/gremien/sitzungen/{gw.meeting.id}/absagen", data={"a-reason": "x", "a-version": gw.meeting.version}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/gremien/{gw.spk.id}/mitglieder", data={"m-person_id": gw.w.person_x.id}).status_code == 403
     assert client.get("/gremien/neu").status_code == 403
     client = switch_user(client, EMAILS["planner_x"])
@@ -85,9 +114,11 @@ def test_srm_manages_only_committees_of_their_areas(gw, db):
     assert perm.can_manage_committee(w.srm_a, gw.srk)
     assert not perm.can_manage_committee(w.srm_a, gw.spk)
     from beteiligung.services import PermissionDenied
+
     with pytest.raises(PermissionDenied):
-        svc.create_committee(w.srm_a, {"name": "Ohne Gebiet", "type_id": gw.spk.type_id, "body_id": w.kommune_a.id,
-                                       "areas": [w.area_a2]})
+        svc.create_committee(
+            w.srm_a, {"name": "Ohne Gebiet", "type_id": gw.spk.type_id, "body_id": w.kommune_a.id, "areas": [w.area_a2]}
+        )
 
 
 def test_topic_permissions(client, gw, db):

@@ -1,4 +1,5 @@
 """Public meeting page, registration, public and personal calendar feeds."""
+
 from __future__ import annotations
 
 import icalendar
@@ -47,8 +48,15 @@ def test_registration_capacity_optional_fields_and_confirmation(client, gw, db):
     html = r.get_data(as_text=True)
     assert "Bitte geben Sie Ihren Namen an." in html and "gültige E-Mail-Adresse" in html
     assert db.session.scalar(select(func.count()).select_from(MeetingRegistration)) == 0
-    r = client.post(url, data={"name": "Mia Muster", "email": "mia@example.org", "organisation": "Elternverein",
-                               "remarks": "nicht abgefragt"})
+    r = client.post(
+        url,
+        data={
+            "name": "Mia Muster",
+            "email": "mia@example.org",
+            "organisation": "Elternverein",
+            "remarks": "nicht abgefragt",
+        },
+    )
     assert r.status_code == 303
     reg = db.session.scalar(select(MeetingRegistration))
     assert reg.organisation == "Elternverein" and reg.remarks is None
@@ -70,6 +78,7 @@ def test_personal_feed_token_and_revocation(client, gw, db):
     r = client.post("/gremien/kalender", data={"aktion": "neu"})
     html = r.get_data(as_text=True)
     import re
+
     url = re.search(r'value="(http://localhost/oeffentlich/kalender/[^"]+\.ics)"', html).group(1)
     token = url.rsplit("/", 1)[1][:-4]
     feed = db.session.scalar(select(CalendarFeed))
@@ -95,15 +104,21 @@ def test_rsvp_page_needs_no_login_and_token_hash_only(gw, db, client):
     client.post(f"/gremien/sitzungen/{gw.meeting.id}/einladen", data={"schritt": "senden", "anzahl": "2"})
     token = inv_svc.rsvp_token(gw.meeting.id, gw.w.person_b.id)
     from models import Invitation
+
     assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.token_hash == token)) == 0
-    assert db.session.scalar(select(func.count()).select_from(Invitation)
-                             .where(Invitation.token_hash == inv_svc.token_hash(token))) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Invitation).where(Invitation.token_hash == inv_svc.token_hash(token))
+        )
+        == 1
+    )
 
 
 def test_registrations_are_purged_after_the_meeting(client, gw, db, app):
     from datetime import timedelta
 
     from models import utcnow
+
     url = f"/oeffentlich/sitzungen/{gw.srk_meeting.id}"
     assert client.post(url, data={"name": "Mia", "email": "mia@example.org"}).status_code == 303
     runner = app.test_cli_runner()

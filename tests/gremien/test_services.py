@@ -1,18 +1,18 @@
 """Service rules: committees, memberships, meetings (series, status), agenda, Themenspeicher."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from beteiligung.formatting import to_berlin
 from beteiligung.services import PermissionDenied, ValidationError
 from beteiligung.services import committees as svc
 from models import Meeting, TopicProposal
+from tests.support.uow import refused
 
 from .conftest import future
-from tests.support.uow import refused
 
 
 def test_meeting_end_before_start_is_rejected(gw, db):
@@ -26,9 +26,13 @@ def test_meeting_end_before_start_is_rejected(gw, db):
 
 def test_series_every_two_months_keeps_local_time(gw, db):
     start = datetime(2027, 1, 14, 17, 0)  # 18:00 Uhr Berlin (winter)
-    meetings = svc.create_meetings(gw.w.planner_k, gw.spk, {"title": "SPK", "start": start,
-                                                            "end": datetime(2027, 1, 14, 19, 0)},
-                                   repeat="zweimonatlich", count=6)
+    meetings = svc.create_meetings(
+        gw.w.planner_k,
+        gw.spk,
+        {"title": "SPK", "start": start, "end": datetime(2027, 1, 14, 19, 0)},
+        repeat="zweimonatlich",
+        count=6,
+    )
     db.session.commit()
     assert len(meetings) == 6
     assert len({m.series_id for m in meetings}) == 1
@@ -41,12 +45,21 @@ def test_series_every_two_months_keeps_local_time(gw, db):
 
 def test_series_needs_count_and_rule_must_be_valid(gw, db):
     with refused(ValidationError) as exc:
-        svc.create_meetings(gw.w.planner_k, gw.spk, {"title": "S", "start": future(3), "end": future(3, 18)},
-                            repeat="zweimonatlich", count=None)
+        svc.create_meetings(
+            gw.w.planner_k,
+            gw.spk,
+            {"title": "S", "start": future(3), "end": future(3, 18)},
+            repeat="zweimonatlich",
+            count=None,
+        )
     assert "Anzahl" in exc.value.errors["count"]
     with refused(ValidationError) as exc:
-        svc.create_meetings(gw.w.planner_k, gw.spk, {"title": "S", "start": future(3), "end": future(3, 18)},
-                            rule="FREQ=NONSENSE;COUNT=3")
+        svc.create_meetings(
+            gw.w.planner_k,
+            gw.spk,
+            {"title": "S", "start": future(3), "end": future(3, 18)},
+            rule="FREQ=NONSENSE;COUNT=3",
+        )
     assert "ungültig" in exc.value.errors["rrule"]
 
 
@@ -87,8 +100,9 @@ def test_membership_rules(gw, db):
     with refused(ValidationError) as exc:
         svc.add_membership(w.planner_k, gw.spk, {"person_id": w.person_a.id})
     assert "bereits Mitglied" in exc.value.errors["person_id"]
-    m = svc.add_membership(w.planner_k, gw.spk, {"person_id": w.person_x.id, "deputy_id": w.person_b.id,
-                                                 "circle": "erweiterter Kreis"})
+    m = svc.add_membership(
+        w.planner_k, gw.spk, {"person_id": w.person_x.id, "deputy_id": w.person_b.id, "circle": "erweiterter Kreis"}
+    )
     db.session.commit()
     assert m.organisation_id == w.org_x.id and m.deputy_id == w.person_b.id
     with refused(PermissionDenied):
@@ -102,7 +116,10 @@ def test_agenda_numbering_move_and_reorder(gw, db):
     svc.move_item(gw.w.planner_k, items[2], "hoch")
     db.session.commit()
     assert [i.title for i in sorted(m.agenda_items, key=lambda i: i.position)] == [
-        "Begrüßung", "Zielgruppen 2027", "Geheime Personalsache"]
+        "Begrüßung",
+        "Zielgruppen 2027",
+        "Geheime Personalsache",
+    ]
     svc.reorder(gw.w.planner_k, m, [items[2].id, items[1].id, items[0].id])
     db.session.commit()
     ordered = sorted(m.agenda_items, key=lambda i: i.position)
@@ -116,8 +133,9 @@ def test_agenda_numbering_move_and_reorder(gw, db):
 
 
 def test_propose_topic_from_other_module_and_schedule(gw, db):
-    topic = svc.propose_topic(None, gw.spk, "Wohnungsnot", "aus dem Protokoll", "protokolleintrag", 42,
-                              "Protokoll SRK Altstadt, Empfehlung 3")
+    topic = svc.propose_topic(
+        None, gw.spk, "Wohnungsnot", "aus dem Protokoll", "protokolleintrag", 42, "Protokoll SRK Altstadt, Empfehlung 3"
+    )
     db.session.commit()
     assert topic.status == "offen" and topic.proposed_by_id is None and topic.source_id == 42
     item = svc.schedule_topic(gw.w.planner_k, topic, gw.meeting)

@@ -1,4 +1,5 @@
 """Contracts: status changes with permissions, versions, locking, amendments, budget, attachments."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -9,16 +10,25 @@ from beteiligung.services import Conflict, PermissionDenied, ValidationError
 from beteiligung.services import contracts as svc
 from models import AuditEntry
 from models.contracts import Contract, ContractKind, ContractVersion
+from tests.support.uow import refused
 
 from .conftest import login_as, make_contract
-from tests.support.uow import refused
 
 
 def _new(client, w, **extra):
     kind = db.session.query(ContractKind).filter_by(name="Leistungsvereinbarung").one()
-    data = {"title": "Leistungsvereinbarung Tagespflege", "kind_id": kind.id, "body_id": w.kreis.id,
-            "start_date": "2025-01-01", "end_date": "2027-12-31", "clause_goal": "Erste Zeile\nZweite Zeile",
-            "comment": "Entwurf der Verwaltung", "terms": [w.hf_pflege.id], "areas": [w.area_a1.id], **extra}
+    data = {
+        "title": "Leistungsvereinbarung Tagespflege",
+        "kind_id": kind.id,
+        "body_id": w.kreis.id,
+        "start_date": "2025-01-01",
+        "end_date": "2027-12-31",
+        "clause_goal": "Erste Zeile\nZweite Zeile",
+        "comment": "Entwurf der Verwaltung",
+        "terms": [w.hf_pflege.id],
+        "areas": [w.area_a1.id],
+        **extra,
+    }
     return client.post("/kontrakte/neu", data=data)
 
 
@@ -65,8 +75,12 @@ def test_full_status_cycle_with_permissions(client, world):
     k = make_contract(world, status="Entwurf")
     c = k.contract
     # partner, politics and the foreign planner may not change the status
-    for email, code in (("partner@wohlfahrt.example", 403), ("politik@kreis.example", 404),
-                        ("planung@fremd.example", 404), ("planung@ahlen.example", 404)):
+    for email, code in (
+        ("partner@wohlfahrt.example", 403),
+        ("politik@kreis.example", 404),
+        ("planung@fremd.example", 404),
+        ("planung@ahlen.example", 404),
+    ):
         login_as(client, email)
         assert _status(client, c, "in Verhandlung").status_code == code, email
     login_as(client, world.planner_k.email)
@@ -79,8 +93,10 @@ def test_full_status_cycle_with_permissions(client, world):
     db.session.commit()
     r = _status(client, c, "unterzeichnet")
     assert r.status_code == 422 and "Unterzeichnung durch Wohlfahrt Ahlen" in r.get_data(as_text=True)
-    r = client.post(f"/kontrakte/{c.id}/parteien/{k.party.id}/unterzeichnen",
-                    data={"signatory": "Anke Arndt", "signed_on": "2024-12-01", "version": c.version})
+    r = client.post(
+        f"/kontrakte/{c.id}/parteien/{k.party.id}/unterzeichnen",
+        data={"signatory": "Anke Arndt", "signed_on": "2024-12-01", "version": c.version},
+    )
     assert r.status_code == 303
     assert _status(client, c, "unterzeichnet").status_code == 303
     db.session.refresh(c)
@@ -115,8 +131,16 @@ def test_stale_status_change_is_conflict(client, world):
 
 def _edit(client, c, **kw):
     db.session.refresh(c)
-    data = {"title": c.title, "kind_id": c.kind_id, "body_id": c.body_id, "start_date": "2024-01-01",
-            "end_date": "2025-12-31", "clause_goal": c.clause_goal, "version": c.version, "comment": ""}
+    data = {
+        "title": c.title,
+        "kind_id": c.kind_id,
+        "body_id": c.body_id,
+        "start_date": "2024-01-01",
+        "end_date": "2025-12-31",
+        "clause_goal": c.clause_goal,
+        "version": c.version,
+        "comment": "",
+    }
     data.update(kw)
     return client.post(f"/kontrakte/{c.id}/bearbeiten", data=data)
 
@@ -127,17 +151,24 @@ def test_negotiation_versions_and_comparison(client, world):
     client.login(world.planner_k.email)
     r = _edit(client, c, clause_goal="Ziel A\nZiel B geändert\nZiel C")
     assert r.status_code == 422 and "braucht jede Änderung einen Kommentar" in r.get_data(as_text=True)
-    assert _edit(client, c, clause_goal="Ziel A\nZiel B geändert\nZiel C", comment="Vorschlag des Trägers").status_code == 302
+    assert (
+        _edit(client, c, clause_goal="Ziel A\nZiel B geändert\nZiel C", comment="Vorschlag des Trägers").status_code
+        == 302
+    )
     versions = db.session.query(ContractVersion).filter_by(contract_id=c.id).order_by(ContractVersion.number).all()
     assert len(versions) == 1 and versions[0].comment == "Vorschlag des Trägers"
-    assert _edit(client, c, clause_goal="Ziel A\nZiel C", comment="Gegenvorschlag", title="Neuer Titel").status_code == 302
+    assert (
+        _edit(client, c, clause_goal="Ziel A\nZiel C", comment="Gegenvorschlag", title="Neuer Titel").status_code == 302
+    )
     v1, v2 = db.session.query(ContractVersion).filter_by(contract_id=c.id).order_by(ContractVersion.number).all()
     diff = {label: (lines, changed) for label, lines, changed in svc.compare_versions(v1, v2)}
     lines, changed = diff["Zielvereinbarung"]
     assert changed
-    assert [(l.tag, l.left, l.right) for l in lines] == [("equal", "Ziel A", "Ziel A"),
-                                                        ("delete", "Ziel B geändert", ""),
-                                                        ("equal", "Ziel C", "Ziel C")]
+    assert [(l.tag, l.left, l.right) for l in lines] == [
+        ("equal", "Ziel A", "Ziel A"),
+        ("delete", "Ziel B geändert", ""),
+        ("equal", "Ziel C", "Ziel C"),
+    ]
     assert diff["Titel"][1] is True and diff["Leistungsvereinbarung"][1] is False
     page = client.get(f"/kontrakte/{c.id}/fassungen?a=1&b=2").get_data(as_text=True)
     assert "<del>Ziel B geändert</del>" in page and "Neuer Titel" in page
@@ -193,8 +224,12 @@ def test_budget_lines_and_totals(client, world):
     k = make_contract(world, status="Entwurf")
     c = k.contract
     client.login(world.planner_k.email)
-    for kind, year, amount in (("Personal", 2025, "1.234,50"), ("Personal", 2025, "1.000"), ("Sachmittel", 2026, "99,99"),
-                               ("Zuschuss", 2029, "10.000,00")):
+    for kind, year, amount in (
+        ("Personal", 2025, "1.234,50"),
+        ("Personal", 2025, "1.000"),
+        ("Sachmittel", 2026, "99,99"),
+        ("Zuschuss", 2029, "10.000,00"),
+    ):
         r = client.post(f"/kontrakte/{c.id}/budget", data={"kind": kind, "year": year, "amount": amount})
         assert r.status_code == 303, r.get_data(as_text=True)[:500]
     # bad inputs: text, too many cents, negative, more than five years
@@ -216,10 +251,13 @@ def test_attachments_upload_and_permission_checked_download(client, world, app):
     c = k.contract
     client.login(world.planner_k.email)
     from io import BytesIO
+
     pdf = b"%PDF-1.4\n% test\n"
-    r = client.post(f"/kontrakte/{c.id}/anhaenge", data={"file": (BytesIO(pdf), "Vertrag unterschrieben.pdf"),
-                                                        "description": "unterzeichnet"},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/kontrakte/{c.id}/anhaenge",
+        data={"file": (BytesIO(pdf), "Vertrag unterschrieben.pdf"), "description": "unterzeichnet"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     att = c.attachments[0] if c.attachments else None
     db.session.refresh(c)
@@ -229,8 +267,9 @@ def test_attachments_upload_and_permission_checked_download(client, world, app):
     assert "static" not in str(path)
     # wrong type / fake content / empty
     for name, data in (("x.exe", b"MZ"), ("fake.pdf", b"<html>"), ("leer.pdf", b"")):
-        r = client.post(f"/kontrakte/{c.id}/anhaenge", data={"file": (BytesIO(data), name)},
-                        content_type="multipart/form-data")
+        r = client.post(
+            f"/kontrakte/{c.id}/anhaenge", data={"file": (BytesIO(data), name)}, content_type="multipart/form-data"
+        )
         assert r.status_code == 422, name
     assert client.get(f"/kontrakte/anhang/{att.id}").data == pdf
     login_as(client, world.partner_a.email)
@@ -254,16 +293,26 @@ def test_only_drafts_can_be_deleted(client, world):
     draft = make_contract(world, status="Entwurf", title="Verworfener Entwurf")
     running = make_contract(world, status="laufend")
     login_as(client, world.partner_a.email)  # a party: sees the draft, may not delete it
-    assert client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code == 403
+    assert (
+        client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code
+        == 403
+    )
     login_as(client, world.partner_b.email)
-    assert client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code == 404
+    assert (
+        client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code
+        == 404
+    )
     login_as(client, world.planner_k.email)
     r = client.post(f"/kontrakte/{running.contract.id}/loeschen", data={"version": running.contract.version})
     assert r.status_code == 409 and "Nur Entwürfe" in r.get_data(as_text=True)
     ind_id = draft.indicator.id
-    assert client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code == 303
+    assert (
+        client.post(f"/kontrakte/{draft.contract.id}/loeschen", data={"version": draft.contract.version}).status_code
+        == 303
+    )
     db.session.expire_all()
     assert db.session.get(Contract, draft.contract.id) is None
     assert db.session.get(Contract, running.contract.id) is not None
     from models.contracts import Indicator
+
     assert db.session.get(Indicator, ind_id).contract_id is None

@@ -1,4 +1,5 @@
 """Soll-Ist, forecast and traffic-light arithmetic on hand-computed cases."""
+
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -6,8 +7,17 @@ from types import SimpleNamespace
 import pytest
 
 from beteiligung.services.indicators import (
-    chart_svg, deviation_percent, evaluate, format_decimal_de, format_euro, linear_forecast, parse_decimal_de,
-    reaches_target, soll_at, target_value, traffic_light,
+    chart_svg,
+    deviation_percent,
+    evaluate,
+    format_decimal_de,
+    format_euro,
+    linear_forecast,
+    parse_decimal_de,
+    reaches_target,
+    soll_at,
+    target_value,
+    traffic_light,
 )
 
 D = Decimal
@@ -25,7 +35,7 @@ def test_soll_is_linear_between_baseline_and_target():
     assert soll_at(D(0), b, D(366), t, date(2024, 1, 1)) == D(0)
     assert soll_at(D(0), b, D(366), t, date(2024, 7, 1)) == D(182)  # 182 days after 1.1.
     assert soll_at(D(0), b, D(366), t, date(2026, 1, 1)) == D(366)  # after the target date: the target
-    assert soll_at(D(0), b, D(366), t, date(2023, 6, 1)) == D(0)    # before the baseline: the baseline
+    assert soll_at(D(0), b, D(366), t, date(2023, 6, 1)) == D(0)  # before the baseline: the baseline
 
 
 def test_deviation_higher_is_better():
@@ -42,8 +52,10 @@ def test_deviation_lower_is_better():
     assert deviation_percent(D("1"), D("0"), "niedriger") == D(100)
 
 
-@pytest.mark.parametrize("dev,light", [(D(0), "gruen"), (D(5), "gruen"), (D("5.01"), "gelb"), (D(10), "gelb"),
-                                       (D("10.01"), "rot"), (None, "keine")])
+@pytest.mark.parametrize(
+    "dev,light",
+    [(D(0), "gruen"), (D(5), "gruen"), (D("5.01"), "gelb"), (D(10), "gelb"), (D("10.01"), "rot"), (None, "keine")],
+)
 def test_traffic_light_thresholds(dev, light):
     assert traffic_light(dev, D(5), D(10)) == light
 
@@ -68,9 +80,20 @@ def test_linear_forecast_least_squares():
 
 
 def _ind(**kw):
-    base = dict(id=1, name="Test", unit="", baseline_value=D("12.0"), baseline_date=date(2024, 12, 31),
-                target_mode="relativ", target_input=D("-10"), target_date=date(2026, 12, 31), direction="niedriger",
-                green_limit=D(5), yellow_limit=D(10), measurements=[])
+    base = dict(
+        id=1,
+        name="Test",
+        unit="",
+        baseline_value=D("12.0"),
+        baseline_date=date(2024, 12, 31),
+        target_mode="relativ",
+        target_input=D("-10"),
+        target_date=date(2026, 12, 31),
+        direction="niedriger",
+        green_limit=D(5),
+        yellow_limit=D(10),
+        measurements=[],
+    )
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -90,8 +113,14 @@ def test_evaluate_relative_target_lower_is_better():
 
 
 def test_evaluate_higher_is_better_red():
-    ind = _ind(baseline_value=D(0), target_mode="absolut", target_input=D(20), baseline_date=date(2023, 12, 31),
-               target_date=date(2025, 12, 31), direction="hoeher")
+    ind = _ind(
+        baseline_value=D(0),
+        target_mode="absolut",
+        target_input=D(20),
+        baseline_date=date(2023, 12, 31),
+        target_date=date(2025, 12, 31),
+        direction="hoeher",
+    )
     m = [SimpleNamespace(period_end=date(2025, 12, 31), value=D(11), report_id=None)]
     ev = evaluate(ind, m)
     assert ev.latest.soll == D(20) and ev.latest.deviation == D(45) and ev.light == "rot"
@@ -102,8 +131,17 @@ def test_evaluate_without_measurements():
     assert ev.light == "keine" and ev.forecast is None and ev.latest is None
 
 
-@pytest.mark.parametrize("text,value", [("1.234,5", D("1234.5")), ("1234,5", D("1234.5")), ("-10", D(-10)),
-                                        (" 12 ", D(12)), ("0,25", D("0.25")), ("−", None)])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("1.234,5", D("1234.5")),
+        ("1234,5", D("1234.5")),
+        ("-10", D(-10)),
+        (" 12 ", D(12)),
+        ("0,25", D("0.25")),
+        ("−", None),
+    ],
+)
 def test_parse_german_decimal(text, value):
     if value is None:
         with pytest.raises(ValueError):

@@ -1,4 +1,5 @@
 """Pages: permission matrix with guessed IDs, query-count guards, exports (XLSX, PDF), goals and indicators."""
+
 import re
 from datetime import date
 from decimal import Decimal
@@ -15,39 +16,77 @@ from .conftest import login_as, make_contract
 
 def _routes(k, att_id, version_pair=True):
     c, i, r = k.contract, k.indicator, k.reports[0]
-    get = [f"/kontrakte/{c.id}", f"/kontrakte/{c.id}/fassungen", f"/kontrakte/{c.id}.pdf",
-           f"/kontrakte/{c.id}/bearbeiten", f"/kontrakte/{c.id}/nachtrag", f"/kontrakte/kennzahlen/{i.id}",
-           f"/kontrakte/kennzahlen/{i.id}/bearbeiten", f"/kontrakte/berichte/{r.id}", f"/kontrakte/anhang/{att_id}",
-           f"/kontrakte/ziele/{k.goal.id}/bearbeiten"]
-    post = [f"/kontrakte/{c.id}/status", f"/kontrakte/{c.id}/parteien", f"/kontrakte/{c.id}/parteien/{k.party.id}/unterzeichnen",
-            f"/kontrakte/{c.id}/parteien/{k.party.id}/entfernen", f"/kontrakte/{c.id}/budget",
-            f"/kontrakte/{c.id}/berichtspflichten", f"/kontrakte/{c.id}/anhaenge", f"/kontrakte/{c.id}/bearbeiten",
-            f"/kontrakte/{c.id}/nachtrag", f"/kontrakte/kennzahlen/{i.id}/messwerte",
-            f"/kontrakte/kennzahlen/{i.id}/bearbeiten", f"/kontrakte/berichte/{r.id}",
-            f"/kontrakte/berichte/{r.id}/pruefen", f"/kontrakte/berichte/{r.id}/anhaenge",
-            f"/kontrakte/ziele/{k.goal.id}/bearbeiten"]
+    get = [
+        f"/kontrakte/{c.id}",
+        f"/kontrakte/{c.id}/fassungen",
+        f"/kontrakte/{c.id}.pdf",
+        f"/kontrakte/{c.id}/bearbeiten",
+        f"/kontrakte/{c.id}/nachtrag",
+        f"/kontrakte/kennzahlen/{i.id}",
+        f"/kontrakte/kennzahlen/{i.id}/bearbeiten",
+        f"/kontrakte/berichte/{r.id}",
+        f"/kontrakte/anhang/{att_id}",
+        f"/kontrakte/ziele/{k.goal.id}/bearbeiten",
+    ]
+    post = [
+        f"/kontrakte/{c.id}/status",
+        f"/kontrakte/{c.id}/parteien",
+        f"/kontrakte/{c.id}/parteien/{k.party.id}/unterzeichnen",
+        f"/kontrakte/{c.id}/parteien/{k.party.id}/entfernen",
+        f"/kontrakte/{c.id}/budget",
+        f"/kontrakte/{c.id}/berichtspflichten",
+        f"/kontrakte/{c.id}/anhaenge",
+        f"/kontrakte/{c.id}/bearbeiten",
+        f"/kontrakte/{c.id}/nachtrag",
+        f"/kontrakte/kennzahlen/{i.id}/messwerte",
+        f"/kontrakte/kennzahlen/{i.id}/bearbeiten",
+        f"/kontrakte/berichte/{r.id}",
+        f"/kontrakte/berichte/{r.id}/pruefen",
+        f"/kontrakte/berichte/{r.id}/anhaenge",
+        f"/kontrakte/ziele/{k.goal.id}/bearbeiten",
+    ]
     return get, post
 
 
 def _attach(k, world):
     from beteiligung.services.contracts import save_attachment
+
     return save_attachment(world.planner_k, k.contract, "vertrag.pdf", b"%PDF-1.4 x").id
 
 
 @pytest.mark.parametrize("email", ["partner@jobcenter.example", "planung@fremd.example"])
 def test_guessed_ids_answer_404_on_every_route(client, kw, email):
     att = _attach(kw, kw.w)
-    before = (db.session.query(Measurement).count(), db.session.query(BudgetLine).count(),
-              db.session.query(Contract).filter_by(status="laufend").count())
+    before = (
+        db.session.query(Measurement).count(),
+        db.session.query(BudgetLine).count(),
+        db.session.query(Contract).filter_by(status="laufend").count(),
+    )
     client.login(email)
     get, post = _routes(kw, att)
     for url in get:
         assert client.get(url).status_code == 404, url
     for url in post:
-        assert client.post(url, data={"status": "gekündigt", "version": 1, "kind": "Personal", "year": 2025,
-                                      "amount": "1", "wert_1": "1", "aktion": "einreichen"}).status_code == 404, url
-    assert (db.session.query(Measurement).count(), db.session.query(BudgetLine).count(),
-            db.session.query(Contract).filter_by(status="laufend").count()) == before
+        assert (
+            client.post(
+                url,
+                data={
+                    "status": "gekündigt",
+                    "version": 1,
+                    "kind": "Personal",
+                    "year": 2025,
+                    "amount": "1",
+                    "wert_1": "1",
+                    "aktion": "einreichen",
+                },
+            ).status_code
+            == 404
+        ), url
+    assert (
+        db.session.query(Measurement).count(),
+        db.session.query(BudgetLine).count(),
+        db.session.query(Contract).filter_by(status="laufend").count(),
+    ) == before
     html = client.get("/kontrakte/").get_data(as_text=True)
     assert "Zielvereinbarung Seniorenberatung" not in html
     html = client.get("/kontrakte/kennzahlen/").get_data(as_text=True)
@@ -57,9 +96,15 @@ def test_guessed_ids_answer_404_on_every_route(client, kw, email):
 
 def test_missing_ids_are_404(client, kw):
     client.login(kw.w.planner_k.email)
-    for url in ("/kontrakte/9999", "/kontrakte/kennzahlen/9999", "/kontrakte/berichte/9999", "/kontrakte/anhang/9999",
-                "/kontrakte/9999/fassungen", "/kontrakte/ziele/9999/bearbeiten",
-                f"/kontrakte/{kw.contract.id}/fassungen?a=1&b=77"):
+    for url in (
+        "/kontrakte/9999",
+        "/kontrakte/kennzahlen/9999",
+        "/kontrakte/berichte/9999",
+        "/kontrakte/anhang/9999",
+        "/kontrakte/9999/fassungen",
+        "/kontrakte/ziele/9999/bearbeiten",
+        f"/kontrakte/{kw.contract.id}/fassungen?a=1&b=77",
+    ):
         assert client.get(url).status_code == 404, url
     # a party id of another contract
     r = client.post(f"/kontrakte/{kw.contract.id}/parteien/{kw.other.party.id}/entfernen", data={"version": 1})
@@ -73,10 +118,15 @@ def test_partner_reads_own_contract_but_manages_nothing(client, kw):
     assert client.get(f"/kontrakte/{c.id}").status_code == 200
     assert client.get(f"/kontrakte/anhang/{att}").status_code == 200
     assert client.get(f"/kontrakte/{c.id}.pdf").status_code == 200
-    for url in (f"/kontrakte/{c.id}/bearbeiten", f"/kontrakte/{c.id}/nachtrag",
-                f"/kontrakte/kennzahlen/{kw.indicator.id}/bearbeiten"):
+    for url in (
+        f"/kontrakte/{c.id}/bearbeiten",
+        f"/kontrakte/{c.id}/nachtrag",
+        f"/kontrakte/kennzahlen/{kw.indicator.id}/bearbeiten",
+    ):
         assert client.get(url).status_code == 403, url
-    assert client.post(f"/kontrakte/{c.id}/status", data={"status": "gekündigt", "version": c.version}).status_code == 403
+    assert (
+        client.post(f"/kontrakte/{c.id}/status", data={"status": "gekündigt", "version": c.version}).status_code == 403
+    )
     html = client.get("/kontrakte/").get_data(as_text=True)
     assert "Zielvereinbarung Seniorenberatung" in html and "Kooperation Jobcenter" not in html
     assert "Senior·innen bleiben selbstständig" in client.get("/kontrakte/ziele/").get_data(as_text=True)
@@ -88,9 +138,18 @@ def test_politik_reads_signed_contracts_only(client, world):
     draft = make_contract(world, status="Entwurf", title="Geheimer Entwurf")
     nego = make_contract(world, status="in Verhandlung", title="In Verhandlung XY")
     sensitive = signed.indicator
-    db.session.add(Indicator(body=world.kreis, contract=signed.contract, name="Sensible Fallzahl", sensitive=True,
-                             baseline_value=Decimal(1), baseline_date=date(2024, 1, 1), target_input=Decimal(2),
-                             target_date=date(2025, 1, 1)))
+    db.session.add(
+        Indicator(
+            body=world.kreis,
+            contract=signed.contract,
+            name="Sensible Fallzahl",
+            sensitive=True,
+            baseline_value=Decimal(1),
+            baseline_date=date(2024, 1, 1),
+            target_input=Decimal(2),
+            target_date=date(2025, 1, 1),
+        )
+    )
     db.session.commit()
     client.login(world.politik.email)
     html = client.get("/kontrakte/").get_data(as_text=True)
@@ -123,15 +182,18 @@ def _grow_contracts(world):
             k.contract.terms = [world.hf_pflege]
             k.contract.areas = [world.area_a1]
         db.session.commit()
+
     return grow
 
 
 def _warm(client, url, grow):
     """grow() commits, which expires the logged-in user cached for the test's app context; reload it
     with one request so both measured requests start from the same state."""
+
     def wrapped(factor):
         grow(factor)
         client.get(url)
+
     return wrapped
 
 
@@ -157,15 +219,25 @@ def test_query_count_contract_page(client, kw, db):
     def grow(factor):
         for n in range(factor):
             db.session.add(BudgetLine(contract=c, kind="Sachmittel", year=2024 + n % 3, amount=Decimal("5")))
-            ind = Indicator(body=w.kreis, contract=c, name=f"K{n}", baseline_value=Decimal(1),
-                            baseline_date=date(2024, 1, 1), target_input=Decimal(2), target_date=date(2025, 1, 1))
+            ind = Indicator(
+                body=w.kreis,
+                contract=c,
+                name=f"K{n}",
+                baseline_value=Decimal(1),
+                baseline_date=date(2024, 1, 1),
+                target_input=Decimal(2),
+                target_date=date(2025, 1, 1),
+            )
             db.session.add(ind)
             db.session.add(Measurement(indicator=ind, period_end=date(2024, 6, 30), value=Decimal(1)))
             db.session.add(Goal(body=w.kreis, title=f"Ziel {n}", level="Leitziel", field="Wirkung"))
-            db.session.add(ContractVersion(contract=c, number=100 + n, status="Entwurf", data={}, author_id=w.planner_k.id))
+            db.session.add(
+                ContractVersion(contract=c, number=100 + n, status="Entwurf", data={}, author_id=w.planner_k.id)
+            )
         db.session.flush()
         c.goals = list(db.session.query(Goal))
         db.session.commit()
+
     # start with one of each row kind, so the count compares "some" with "many"
     db.session.add(ContractVersion(contract=c, number=99, status="Entwurf", data={}, author_id=w.planner_a.id))
     db.session.commit()
@@ -177,8 +249,13 @@ def test_list_filters(client, world):
     a = make_contract(world, title="Pflege-Vertrag", end=date.today().replace(year=date.today().year + 5))
     a.contract.terms = [world.hf_pflege]
     a.contract.areas = [world.area_a1]
-    b = make_contract(world, org=world.org_b, title="Bildungs-Vertrag", start=date.today().replace(day=1),
-                      end=date.fromordinal(date.today().toordinal() + 30))
+    b = make_contract(
+        world,
+        org=world.org_b,
+        title="Bildungs-Vertrag",
+        start=date.today().replace(day=1),
+        end=date.fromordinal(date.today().toordinal() + 30),
+    )
     b.contract.terms = [world.hf_bildung]
     db.session.commit()
     client.login(world.planner_k.email)
@@ -186,6 +263,7 @@ def test_list_filters(client, world):
     def titles(qs):
         html = client.get("/kontrakte/?" + qs).get_data(as_text=True)
         return {t for t in ("Pflege-Vertrag", "Bildungs-Vertrag") if t in html}
+
     assert titles("") == {"Pflege-Vertrag", "Bildungs-Vertrag"}
     assert titles(f"partner={world.org_b.id}") == {"Bildungs-Vertrag"}
     assert titles(f"handlungsfeld={world.hf_pflege.id}") == {"Pflege-Vertrag"}
@@ -198,6 +276,7 @@ def test_list_filters(client, world):
 
 def test_xlsx_export(client, kw):
     from openpyxl import load_workbook
+
     db.session.add(Measurement(indicator=kw.indicator, period_end=date(2024, 12, 31), value=Decimal("149.5")))
     db.session.commit()
     client.login(kw.w.partner_a.email)
@@ -212,6 +291,7 @@ def test_xlsx_export(client, kw):
 
 def test_pdf_contains_contract_goals_and_indicators(client, kw):
     from pypdf import PdfReader
+
     g = Goal(body=kw.w.kreis, title="Senior·innen leben selbstbestimmt", level="Leitziel", field="Wirkung")
     db.session.add(g)
     kw.contract.goals = [g]
@@ -222,8 +302,15 @@ def test_pdf_contains_contract_goals_and_indicators(client, kw):
     r = client.get(f"/kontrakte/{kw.contract.id}.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(r.data)).pages).split())
-    for expected in ("Zielvereinbarung Seniorenberatung", "Wohlfahrt Ahlen", "Senior·innen leben selbstbestimmt",
-                     "Beratene Senior·innen", "1.234,5", "1.234,50 €", "Ziel A"):
+    for expected in (
+        "Zielvereinbarung Seniorenberatung",
+        "Wohlfahrt Ahlen",
+        "Senior·innen leben selbstbestimmt",
+        "Beratene Senior·innen",
+        "1.234,5",
+        "1.234,50 €",
+        "Ziel A",
+    ):
         assert expected in text, expected
 
 
@@ -236,18 +323,40 @@ def test_goal_hierarchy_and_smart(client, world):
     # a Mittlerziel needs a parent; a Leitziel cannot sit below a Handlungsziel
     r = client.post("/kontrakte/ziele/neu", data={**base, "title": "Mittel", "level": "Mittlerziel"})
     assert r.status_code == 422 and "übergeordnete Ziel" in r.get_data(as_text=True)
-    r = client.post("/kontrakte/ziele/neu", data={**base, "title": "Mittel", "level": "Mittlerziel", "parent_id": leit.id,
-                                                 "status": "beschlossen", "smart_specific": "y"})
+    r = client.post(
+        "/kontrakte/ziele/neu",
+        data={
+            **base,
+            "title": "Mittel",
+            "level": "Mittlerziel",
+            "parent_id": leit.id,
+            "status": "beschlossen",
+            "smart_specific": "y",
+        },
+    )
     assert r.status_code == 422 and "SMART" in r.get_data(as_text=True)
-    smart = {a: "y" for a in ("smart_specific", "smart_measurable", "smart_accepted", "smart_realistic", "smart_timed")}
-    r = client.post("/kontrakte/ziele/neu", data={**base, "title": "Mehr Familien unterstützt", "level": "Mittlerziel",
-                                                 "parent_id": leit.id, "status": "beschlossen", **smart})
+    smart = dict.fromkeys(
+        ("smart_specific", "smart_measurable", "smart_accepted", "smart_realistic", "smart_timed"), "y"
+    )
+    r = client.post(
+        "/kontrakte/ziele/neu",
+        data={
+            **base,
+            "title": "Mehr Familien unterstützt",
+            "level": "Mittlerziel",
+            "parent_id": leit.id,
+            "status": "beschlossen",
+            **smart,
+        },
+    )
     assert r.status_code == 302
     mittel = db.session.query(Goal).filter_by(level="Mittlerziel").one()
     assert mittel.smart_score == 5 and mittel.source_finding_id is None
     db.session.refresh(leit)
-    r = client.post(f"/kontrakte/ziele/{leit.id}/bearbeiten", data={**base, "title": "x", "level": "Leitziel",
-                                                                    "parent_id": mittel.id, "version": leit.version})
+    r = client.post(
+        f"/kontrakte/ziele/{leit.id}/bearbeiten",
+        data={**base, "title": "x", "level": "Leitziel", "parent_id": mittel.id, "version": leit.version},
+    )
     assert r.status_code == 422
     html = client.get("/kontrakte/ziele/").get_data(as_text=True)
     assert "Mehr Familien unterstützt" in html
@@ -262,11 +371,15 @@ def test_stale_goal_edit_is_a_conflict_with_input_kept(client, world):
     assert client.post("/kontrakte/ziele/neu", data={**base, "title": "Teilhabe sichern"}).status_code == 302
     goal = db.session.query(Goal).one()
     stale = goal.version
-    r = client.post(f"/kontrakte/ziele/{goal.id}/bearbeiten", data={**base, "title": "Teilhabe sichern (Fassung A)",
-                                                                     "version": stale})
+    r = client.post(
+        f"/kontrakte/ziele/{goal.id}/bearbeiten",
+        data={**base, "title": "Teilhabe sichern (Fassung A)", "version": stale},
+    )
     assert r.status_code == 302
-    r = client.post(f"/kontrakte/ziele/{goal.id}/bearbeiten", data={**base, "title": "Teilhabe sichern (Fassung B)",
-                                                                     "version": stale})
+    r = client.post(
+        f"/kontrakte/ziele/{goal.id}/bearbeiten",
+        data={**base, "title": "Teilhabe sichern (Fassung B)", "version": stale},
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 409 and "Fassung B" in html
     db.session.expire_all()
@@ -279,10 +392,20 @@ def test_stale_goal_edit_is_a_conflict_with_input_kept(client, world):
 
 def test_indicator_form_relative_target_and_bad_input(client, kw):
     client.login(kw.w.planner_k.email)
-    data = {"name": "Unterbringungen § 19 je 1.000 Neugeborene", "body_id": kw.w.kreis.id,
-            "contract_id": kw.contract.id, "baseline_value": "12,0", "baseline_date": "2024-12-31",
-            "target_mode": "relativ", "target_input": "-10", "target_date": "2026-12-31", "direction": "niedriger",
-            "periodicity": "jährlich", "green_limit": "5", "yellow_limit": "10"}
+    data = {
+        "name": "Unterbringungen § 19 je 1.000 Neugeborene",
+        "body_id": kw.w.kreis.id,
+        "contract_id": kw.contract.id,
+        "baseline_value": "12,0",
+        "baseline_date": "2024-12-31",
+        "target_mode": "relativ",
+        "target_input": "-10",
+        "target_date": "2026-12-31",
+        "direction": "niedriger",
+        "periodicity": "jährlich",
+        "green_limit": "5",
+        "yellow_limit": "10",
+    }
     r = client.post("/kontrakte/kennzahlen/neu", data={**data, "baseline_value": "zwölf"})
     assert r.status_code == 422 and "deutschen Format" in r.get_data(as_text=True)
     r = client.post("/kontrakte/kennzahlen/neu", data={**data, "target_date": "2024-01-01"})

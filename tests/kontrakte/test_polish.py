@@ -1,4 +1,5 @@
 """Deleting attachments, the Ampel filter over all indicators, budget changes through a Nachtrag."""
+
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -11,13 +12,13 @@ from beteiligung.services import contracts as svc
 from models import AuditEntry
 from models.contracts import Attachment, BudgetLine, ContractVersion, Indicator, Measurement
 from tests.support.queries import assert_constant_queries
+from tests.support.uow import refused
 
 from .conftest import login_as, make_contract
 from .test_pages import _grow_contracts, _warm
-from tests.support.uow import refused
-
 
 # --- 1. attachments ------------------------------------------------------------------
+
 
 def _upload(user, contract, name="Entwurf.pdf", report=None):
     att = svc.save_attachment(user, contract, name, b"%PDF-1.4 test", report=report)
@@ -47,7 +48,9 @@ def test_attachments_of_a_signed_contract_are_kept(client, world):
     k = make_contract(world, status="laufend")
     att_id, path = _upload(world.planner_k, k.contract, "Vertrag unterzeichnet.pdf")
     client.login(world.planner_k.email)
-    assert f"/kontrakte/anhang/{att_id}/loeschen" not in client.get(f"/kontrakte/{k.contract.id}").get_data(as_text=True)
+    assert f"/kontrakte/anhang/{att_id}/loeschen" not in client.get(f"/kontrakte/{k.contract.id}").get_data(
+        as_text=True
+    )
     r = client.post(f"/kontrakte/anhang/{att_id}/loeschen", data={})
     assert r.status_code == 409 and "bleiben erhalten" in r.get_data(as_text=True)
     with refused(Conflict):
@@ -61,8 +64,12 @@ def test_attachment_delete_permissions(client, world):
     k = make_contract(world, status="in Verhandlung")
     att_id, path = _upload(world.planner_k, k.contract)
     # the partner of the party sees the file but may not delete it; others do not even see it
-    for email, status in ((world.partner_a.email, 403), (world.partner_b.email, 404),
-                          (world.planner_x.email, 404), (world.politik.email, 404)):
+    for email, status in (
+        (world.partner_a.email, 403),
+        (world.partner_b.email, 404),
+        (world.planner_x.email, 404),
+        (world.politik.email, 404),
+    ):
         login_as(client, email)
         assert client.post(f"/kontrakte/anhang/{att_id}/loeschen", data={}).status_code == status, email
     with refused(PermissionDenied):
@@ -74,8 +81,11 @@ def test_attachment_delete_permissions(client, world):
 def test_partner_deletes_own_report_annex_while_editable(client, kw):
     w, rep = kw.w, kw.reports[0]
     client.login(w.partner_a.email)
-    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge",
-                    data={"file": (BytesIO(b"%PDF-1.7 falsch"), "Falsche Datei.pdf")}, content_type="multipart/form-data")
+    r = client.post(
+        f"/kontrakte/berichte/{rep.id}/anhaenge",
+        data={"file": (BytesIO(b"%PDF-1.7 falsch"), "Falsche Datei.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     db.session.refresh(rep)
     att_id, path = rep.attachments[0].id, svc.attachment_path(rep.attachments[0])
@@ -97,7 +107,9 @@ def test_report_annex_of_a_submitted_report_is_kept(client, kw):
     att_id, path = _upload(w.partner_a, kw.contract, "Sachbericht.pdf", report=rep)
     svc.save_report(w.partner_a, rep, {kw.indicator.id: "150"}, "Alles gut.", rep.version, submit=True)
     client.login(w.partner_a.email)
-    assert f"/kontrakte/anhang/{att_id}/loeschen" not in client.get(f"/kontrakte/berichte/{rep.id}").get_data(as_text=True)
+    assert f"/kontrakte/anhang/{att_id}/loeschen" not in client.get(f"/kontrakte/berichte/{rep.id}").get_data(
+        as_text=True
+    )
     r = client.post(f"/kontrakte/anhang/{att_id}/loeschen", data={})
     assert r.status_code == 409 and "bereits eingereicht" in r.get_data(as_text=True)
     db.session.expire_all()
@@ -106,13 +118,23 @@ def test_report_annex_of_a_submitted_report_is_kept(client, kw):
 
 # --- 2. Ampel filter over all indicators --------------------------------------------------
 
+
 def _indicators(world, contract, n, value, name):
     """n indicators like the fixture's (100 → 200 from 31.12.2023 to 31.12.2025, higher is better) with one
     value on 31.12.2024 (Soll there ≈ 150): 150 is green, 100 is red."""
     for i in range(n):
-        ind = Indicator(body=contract.body, contract=contract, name=f"{name} {i:02d}", baseline_value=Decimal(100),
-                        baseline_date=date(2023, 12, 31), target_mode="absolut", target_input=Decimal(200),
-                        target_date=date(2025, 12, 31), direction="hoeher", periodicity="jährlich")
+        ind = Indicator(
+            body=contract.body,
+            contract=contract,
+            name=f"{name} {i:02d}",
+            baseline_value=Decimal(100),
+            baseline_date=date(2023, 12, 31),
+            target_mode="absolut",
+            target_input=Decimal(200),
+            target_date=date(2025, 12, 31),
+            direction="hoeher",
+            periodicity="jährlich",
+        )
         db.session.add(ind)
         db.session.add(Measurement(indicator=ind, period_end=date(2024, 12, 31), value=Decimal(value)))
     db.session.commit()
@@ -159,6 +181,7 @@ def test_query_count_ampel_filter(client, kw, db):
 
 # --- 3. budget through a Nachtrag ------------------------------------------------------
 
+
 @pytest.fixture
 def signed(world):
     k = make_contract(world, status="laufend")
@@ -175,26 +198,40 @@ def signed(world):
 
 
 def _amend_data(c, **extra):
-    return {"title": c.title, "end_date": c.end_date.isoformat(), "clause_goal": c.clause_goal, "version": c.version,
-            "comment": "Tarifsteigerung", **extra}
+    return {
+        "title": c.title,
+        "end_date": c.end_date.isoformat(),
+        "clause_goal": c.clause_goal,
+        "version": c.version,
+        "comment": "Tarifsteigerung",
+        **extra,
+    }
 
 
 def _budget_state(c):
     db.session.expire_all()
-    return sorted((b.year, b.kind, b.amount, b.product_number) for b in
-                  db.session.query(BudgetLine).filter_by(contract_id=c.id)), \
-        db.session.query(ContractVersion).filter_by(contract_id=c.id).count()
+    return sorted(
+        (b.year, b.kind, b.amount, b.product_number) for b in db.session.query(BudgetLine).filter_by(contract_id=c.id)
+    ), db.session.query(ContractVersion).filter_by(contract_id=c.id).count()
 
 
 def test_amendment_changes_budget_service(signed):
     c, w = signed.contract, signed.w
-    v = svc.amend_contract(w.planner_k, c, {}, c.version, "Tarifsteigerung und Streichung der Sachmittel", budget=[
-        svc.BudgetChange(key=str(signed.personal.id), line_id=signed.personal.id, kind="Personal", year=2024,
-                         amount="52.500,00"),
-        svc.BudgetChange(key=str(signed.sach.id), line_id=signed.sach.id, remove=True),
-        svc.BudgetChange(key="neu1", kind="Zuschuss", year="2025", amount="1.000"),
-        svc.BudgetChange(key="neu2"),  # empty row: ignored
-    ])
+    v = svc.amend_contract(
+        w.planner_k,
+        c,
+        {},
+        c.version,
+        "Tarifsteigerung und Streichung der Sachmittel",
+        budget=[
+            svc.BudgetChange(
+                key=str(signed.personal.id), line_id=signed.personal.id, kind="Personal", year=2024, amount="52.500,00"
+            ),
+            svc.BudgetChange(key=str(signed.sach.id), line_id=signed.sach.id, remove=True),
+            svc.BudgetChange(key="neu1", kind="Zuschuss", year="2025", amount="1.000"),
+            svc.BudgetChange(key="neu2"),  # empty row: ignored
+        ],
+    )
     assert v.label == "Nachtrag 1"
     lines, _n = _budget_state(c)
     assert lines == [(2024, "Personal", Decimal("52500.00"), None), (2025, "Zuschuss", Decimal("1000.00"), "1.05.01")]
@@ -202,7 +239,9 @@ def test_amendment_changes_budget_service(signed):
     base = db.session.query(ContractVersion).filter_by(contract_id=c.id, label="Unterzeichnet").one()
     diff = {label: (lines, changed) for label, lines, changed in svc.compare_versions(base, v)}
     assert diff["Budget"][1] is True and diff["Titel"][1] is False
-    assert ("2024 Personal: 50.000,00 €", "2024 Personal: 52.500,00 €") in [(l.left, l.right) for l in diff["Budget"][0]]
+    assert ("2024 Personal: 50.000,00 €", "2024 Personal: 52.500,00 €") in [
+        (l.left, l.right) for l in diff["Budget"][0]
+    ]
     entry = db.session.query(AuditEntry).filter_by(action="amend").one()
     assert entry.before["budget"] != entry.after["budget"]
 
@@ -219,8 +258,11 @@ def test_amendment_budget_bad_input_changes_nothing(signed):
         [svc.BudgetChange(key="neu1", kind="Zuschuss", year=2025, amount="1,234")],
         [svc.BudgetChange(key="neu1", kind="Miete", year=2025, amount="1")],
         [svc.BudgetChange(key="neu1", kind="Zuschuss", year=2030, amount="1")],  # 2024–2030: more than five years
-        [svc.BudgetChange(key=str(signed.personal.id), line_id=signed.personal.id, kind="Personal", year=2024,
-                          amount="-5")],
+        [
+            svc.BudgetChange(
+                key=str(signed.personal.id), line_id=signed.personal.id, kind="Personal", year=2024, amount="-5"
+            )
+        ],
         [svc.BudgetChange(key="x", line_id=foreign_line.id, remove=True)],
     ]
     for budget in cases:
@@ -240,12 +282,22 @@ def test_amendment_budget_page_and_version_comparison(client, signed):
     html = client.get(f"/kontrakte/{c.id}/nachtrag").get_data(as_text=True)
     assert "Budget im Nachtrag" in html and f'name="budget_{signed.personal.id}_amount"' in html
     assert 'value="50.000,00"' in html and 'for="budget_neu1_amount"' in html
-    data = _amend_data(c, **{f"budget_{signed.personal.id}_kind": "Personal", f"budget_{signed.personal.id}_year": "2024",
-                             f"budget_{signed.personal.id}_amount": "50.000,00",
-                             f"budget_{signed.sach.id}_kind": "Sachmittel", f"budget_{signed.sach.id}_year": "2025",
-                             f"budget_{signed.sach.id}_amount": "2.000,00", f"budget_{signed.sach.id}_remove": "1",
-                             "budget_neu1_kind": "Zuschuss", "budget_neu1_year": "2026", "budget_neu1_amount": "7.500,50",
-                             "budget_neu2_kind": "Personal"})
+    data = _amend_data(
+        c,
+        **{
+            f"budget_{signed.personal.id}_kind": "Personal",
+            f"budget_{signed.personal.id}_year": "2024",
+            f"budget_{signed.personal.id}_amount": "50.000,00",
+            f"budget_{signed.sach.id}_kind": "Sachmittel",
+            f"budget_{signed.sach.id}_year": "2025",
+            f"budget_{signed.sach.id}_amount": "2.000,00",
+            f"budget_{signed.sach.id}_remove": "1",
+            "budget_neu1_kind": "Zuschuss",
+            "budget_neu1_year": "2026",
+            "budget_neu1_amount": "7.500,50",
+            "budget_neu2_kind": "Personal",
+        },
+    )
     r = client.post(f"/kontrakte/{c.id}/nachtrag", data=data)
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     lines, _n = _budget_state(c)
@@ -260,14 +312,20 @@ def test_amendment_budget_bad_input_on_the_page(client, signed):
     c, w = signed.contract, signed.w
     before = _budget_state(c)
     client.login(w.planner_k.email)
-    r = client.post(f"/kontrakte/{c.id}/nachtrag", data=_amend_data(
-        c, end_date="2026-12-31", budget_neu1_kind="Zuschuss", budget_neu1_year="2025", budget_neu1_amount="viel"))
+    r = client.post(
+        f"/kontrakte/{c.id}/nachtrag",
+        data=_amend_data(
+            c, end_date="2026-12-31", budget_neu1_kind="Zuschuss", budget_neu1_year="2025", budget_neu1_amount="viel"
+        ),
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "Bitte prüfen Sie das Budget" in html and 'id="budget_neu1_amount-error"' in html
     assert 'value="viel"' in html  # the input is kept
     # an error in the text fields and in the budget: both messages, still nothing written
-    r = client.post(f"/kontrakte/{c.id}/nachtrag", data=_amend_data(
-        c, comment="", budget_neu1_kind="Zuschuss", budget_neu1_year="1999", budget_neu1_amount="1"))
+    r = client.post(
+        f"/kontrakte/{c.id}/nachtrag",
+        data=_amend_data(c, comment="", budget_neu1_kind="Zuschuss", budget_neu1_year="1999", budget_neu1_amount="1"),
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "Haushaltsjahr zwischen 2000 und 2100" in html
     assert _budget_state(c) == before
@@ -280,13 +338,16 @@ def test_budget_of_signed_contract_only_through_amendment(client, signed):
     client.login(w.planner_k.email)
     r = client.post(f"/kontrakte/{c.id}/budget/{signed.personal.id}/entfernen", data={})
     assert r.status_code == 409 and "gesperrt" in r.get_data(as_text=True)
-    assert client.post(f"/kontrakte/{c.id}/budget", data={"kind": "Personal", "year": 2025,
-                                                          "amount": "1,00"}).status_code == 409
+    assert (
+        client.post(f"/kontrakte/{c.id}/budget", data={"kind": "Personal", "year": 2025, "amount": "1,00"}).status_code
+        == 409
+    )
     assert _budget_state(c) == before
 
 
-@pytest.mark.parametrize("who, status", [("partner_a", 403), ("planner_a", 403), ("politik", 403),
-                                         ("partner_b", 404), ("planner_x", 404)])
+@pytest.mark.parametrize(
+    "who, status", [("partner_a", 403), ("planner_a", 403), ("politik", 403), ("partner_b", 404), ("planner_x", 404)]
+)
 def test_amendment_budget_permissions(client, signed, who, status):
     c, w = signed.contract, signed.w
     before = _budget_state(c)
@@ -295,6 +356,12 @@ def test_amendment_budget_permissions(client, signed, who, status):
     assert client.post(f"/kontrakte/{c.id}/nachtrag", data=data).status_code == status
     assert _budget_state(c) == before
     with refused(PermissionDenied):
-        svc.amend_contract(getattr(w, who), db.session.get(type(c), c.id), {}, c.version, "x",
-                           budget=[svc.BudgetChange(key="neu1", kind="Zuschuss", year=2025, amount="1")])
+        svc.amend_contract(
+            getattr(w, who),
+            db.session.get(type(c), c.id),
+            {},
+            c.version,
+            "x",
+            budget=[svc.BudgetChange(key="neu1", kind="Zuschuss", year=2025, amount="1")],
+        )
     db.session.rollback()

@@ -1,4 +1,5 @@
 """The reporting cycle end to end with the partner's login; reminders; deviation → Themenspeicher."""
+
 from datetime import date, timedelta
 
 from beteiligung.extensions import db
@@ -12,9 +13,15 @@ from .conftest import login_as
 def _post(client, report, value, narrative="Alles nach Plan.", action="einreichen", version=None):
     db.session.refresh(report)
     ind = report.contract.indicators[0]
-    return client.post(f"/kontrakte/berichte/{report.id}", data={
-        f"wert_{ind.id}": value, "narrative": narrative, "aktion": action,
-        "version": report.version if version is None else version})
+    return client.post(
+        f"/kontrakte/berichte/{report.id}",
+        data={
+            f"wert_{ind.id}": value,
+            "narrative": narrative,
+            "aktion": action,
+            "version": report.version if version is None else version,
+        },
+    )
 
 
 def test_reporting_cycle_end_to_end(client, kw, app):
@@ -27,8 +34,12 @@ def test_reporting_cycle_end_to_end(client, kw, app):
     page = client.get(f"/kontrakte/berichte/{r2024.id}").get_data(as_text=True)
     assert "Soll zum Stichtag: 150,07" in page
     # bad input: German message, 422, nothing written
-    for bad, message in (("viele", "deutschen Format"), ("1.2.3", "deutschen Format"),
-                         ("20.000", "unplausibel"), ("-4", "unplausibel")):
+    for bad, message in (
+        ("viele", "deutschen Format"),
+        ("1.2.3", "deutschen Format"),
+        ("20.000", "unplausibel"),
+        ("-4", "unplausibel"),
+    ):
         r = _post(client, r2024, bad)
         assert r.status_code == 422, bad
         assert message in r.get_data(as_text=True), bad
@@ -56,10 +67,14 @@ def test_reporting_cycle_end_to_end(client, kw, app):
 
     # planner returns it with a comment (comment required)
     login_as(client, w.planner_k.email)
-    r = client.post(f"/kontrakte/berichte/{r2024.id}/pruefen", data={"aktion": "zurueckgeben", "version": r2024.version})
+    r = client.post(
+        f"/kontrakte/berichte/{r2024.id}/pruefen", data={"aktion": "zurueckgeben", "version": r2024.version}
+    )
     assert r.status_code == 422 and "begründen" in r.get_data(as_text=True)
-    r = client.post(f"/kontrakte/berichte/{r2024.id}/pruefen",
-                    data={"aktion": "zurueckgeben", "comment": "Bitte Quelle nennen.", "version": r2024.version})
+    r = client.post(
+        f"/kontrakte/berichte/{r2024.id}/pruefen",
+        data={"aktion": "zurueckgeben", "comment": "Bitte Quelle nennen.", "version": r2024.version},
+    )
     assert r.status_code == 303
     db.session.refresh(r2024)
     assert r2024.status == "zurückgegeben"
@@ -72,8 +87,12 @@ def test_reporting_cycle_end_to_end(client, kw, app):
     assert _post(client, r2024, "149", narrative="Quelle: Falldokumentation").status_code == 303
     login_as(client, w.planner_k.email)
     db.session.refresh(r2024)
-    assert client.post(f"/kontrakte/berichte/{r2024.id}/pruefen",
-                       data={"aktion": "annehmen", "version": r2024.version}).status_code == 303
+    assert (
+        client.post(
+            f"/kontrakte/berichte/{r2024.id}/pruefen", data={"aktion": "annehmen", "version": r2024.version}
+        ).status_code
+        == 303
+    )
     db.session.refresh(r2024)
     assert r2024.status == "angenommen"
     login_as(client, w.partner_a.email)
@@ -99,8 +118,10 @@ def test_deviation_proposes_topic_for_the_committee(client, kw):
     assert r2024.topic_proposal_id == topic.id
     # returned and resubmitted: the same topic is updated, not duplicated
     login_as(client, w.planner_k.email)
-    client.post(f"/kontrakte/berichte/{r2024.id}/pruefen",
-                data={"aktion": "zurueckgeben", "comment": "Bitte prüfen", "version": r2024.version})
+    client.post(
+        f"/kontrakte/berichte/{r2024.id}/pruefen",
+        data={"aktion": "zurueckgeben", "comment": "Bitte prüfen", "version": r2024.version},
+    )
     login_as(client, w.partner_a.email)
     assert _post(client, r2024, "110").status_code == 303
     assert db.session.query(TopicProposal).count() == 1
@@ -108,6 +129,7 @@ def test_deviation_proposes_topic_for_the_committee(client, kw):
 
 def test_reports_for_future_or_closed_periods_are_refused(client, world):
     from .conftest import make_contract
+
     k = make_contract(world, start=date.today() - timedelta(days=30), end=date.today() + timedelta(days=700))
     client.login(world.partner_a.email)
     r = _post(client, k.reports[0], "5")
@@ -154,6 +176,7 @@ def test_overdue_reminders(client, kw, app):
 
 def test_reminder_mail_is_delivered_over_smtp(kw, app, smtp_server):
     from beteiligung.services.mail import send_queued
+
     smtp_server.configure(app)
     svc.send_reminders(date(2026, 6, 1))
     sent, failed = send_queued()
@@ -163,15 +186,21 @@ def test_reminder_mail_is_delivered_over_smtp(kw, app, smtp_server):
 
 def test_report_annex_upload_and_download(client, kw):
     from io import BytesIO
+
     w = kw.w
     rep = kw.reports[0]
     client.login(w.partner_a.email)
-    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge",
-                    data={"file": (BytesIO(b"%PDF-1.7 Sachbericht"), "Sachbericht 2024.pdf"), "description": "Anlage"},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/kontrakte/berichte/{rep.id}/anhaenge",
+        data={"file": (BytesIO(b"%PDF-1.7 Sachbericht"), "Sachbericht 2024.pdf"), "description": "Anlage"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
-    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge", data={"file": (BytesIO(b"#!/bin/sh"), "x.sh")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/kontrakte/berichte/{rep.id}/anhaenge",
+        data={"file": (BytesIO(b"#!/bin/sh"), "x.sh")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "Erlaubt sind PDF" in r.get_data(as_text=True)
     db.session.refresh(rep)
     att = rep.attachments[0]
@@ -182,26 +211,39 @@ def test_report_annex_upload_and_download(client, kw):
         login_as(client, email)
         assert client.get(f"/kontrakte/anhang/{att.id}").status_code == 404, email
     # another partner cannot attach to this report
-    r = client.post(f"/kontrakte/berichte/{rep.id}/anhaenge", data={"file": (BytesIO(b"%PDF-1"), "a.pdf")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        f"/kontrakte/berichte/{rep.id}/anhaenge",
+        data={"file": (BytesIO(b"%PDF-1"), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 404
 
 
 def test_kommune_as_party_reports(client, world):
     """Kreis–Kommune Zielvereinbarung: the Kommune's planners report for their body."""
-    from beteiligung.services.contracts import add_party, add_duty
+    from beteiligung.services.contracts import add_duty, add_party
+
     from .conftest import make_contract
+
     k = make_contract(world, status="in Verhandlung", title="Kreis–Kommune Pflegeberatung")
-    party = add_party(world.planner_k, k.contract, body_id=world.kommune_a.id, role="Auftragnehmer",
-                      signatory="Bürgermeister", signed_on=date(2023, 12, 1))
+    party = add_party(
+        world.planner_k,
+        k.contract,
+        body_id=world.kommune_a.id,
+        role="Auftragnehmer",
+        signatory="Bürgermeister",
+        signed_on=date(2023, 12, 1),
+    )
     duty = add_duty(world.planner_k, k.contract, party.id, "Jahresbericht Kommune", "jährlich", 90)
     svc.change_status(world.planner_k, k.contract, "unterzeichnet", k.contract.version)
     rep = sorted(duty.reports, key=lambda r: r.period_start)[0]
     client.login(world.planner_a.email)
     assert "Jahresbericht Kommune" in client.get("/kontrakte/meine").get_data(as_text=True)
     ind = k.contract.indicators[0]
-    r = client.post(f"/kontrakte/berichte/{rep.id}", data={f"wert_{ind.id}": "151", "narrative": "ok",
-                                                           "aktion": "einreichen", "version": rep.version})
+    r = client.post(
+        f"/kontrakte/berichte/{rep.id}",
+        data={f"wert_{ind.id}": "151", "narrative": "ok", "aktion": "einreichen", "version": rep.version},
+    )
     assert r.status_code == 303
     db.session.refresh(rep)
     assert rep.status == "eingereicht"

@@ -1,4 +1,5 @@
 """Permission rules of the monitoring (beteiligung/permissions/monitoring.py): role × action × own/foreign body."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,17 +15,32 @@ ROLES = ["admin", "planner_k", "planner_a", "planner_x", "srm_a", "partner_a", "
 
 
 def _edition(db, body, status):
-    e = MonitoringEdition(body_id=body.id, title="Test", definition={}, reference_date=date(2025, 12, 31),
-                          status=status, method_text="", statistics={})
+    e = MonitoringEdition(
+        body_id=body.id,
+        title="Test",
+        definition={},
+        reference_date=date(2025, 12, 31),
+        status=status,
+        method_text="",
+        statistics={},
+    )
     db.session.add(e)
     db.session.flush()
     return e
 
 
-@pytest.mark.parametrize("role,expected", [
-    ("admin", {"kreis", "kommune_a", "kommune_b"}), ("planner_k", {"kreis"}), ("planner_a", {"kommune_a"}),
-    ("planner_x", set()), ("srm_a", set()), ("partner_a", set()), ("politik", set()),
-])
+@pytest.mark.parametrize(
+    "role,expected",
+    [
+        ("admin", {"kreis", "kommune_a", "kommune_b"}),
+        ("planner_k", {"kreis"}),
+        ("planner_a", {"kommune_a"}),
+        ("planner_x", set()),
+        ("srm_a", set()),
+        ("partner_a", set()),
+        ("politik", set()),
+    ],
+)
 def test_who_manages_monitoring_of_which_body(world, role, expected):
     user = getattr(world, role)
     for name in ("kreis", "kommune_a", "kommune_b"):
@@ -53,21 +69,32 @@ def test_values_of_a_kommune_reach_the_kreis_only_after_release(db, world):
     assert visible == {"A-01", "A-02"}
 
 
-@pytest.mark.parametrize("status,readers", [
-    (EditionStatus.DRAFT, {"admin", "planner_a", "srm_a"}),
-    (EditionStatus.RELEASED_TO_KREIS, {"admin", "planner_a", "srm_a", "planner_k"}),
-    (EditionStatus.PUBLISHED, {"admin", "planner_a", "srm_a", "planner_k", "politik"}),
-])
+@pytest.mark.parametrize(
+    "status,readers",
+    [
+        (EditionStatus.DRAFT, {"admin", "planner_a", "srm_a"}),
+        (EditionStatus.RELEASED_TO_KREIS, {"admin", "planner_a", "srm_a", "planner_k"}),
+        (EditionStatus.PUBLISHED, {"admin", "planner_a", "srm_a", "planner_k", "politik"}),
+    ],
+)
 def test_edition_rule_and_filter_agree(db, world, status, readers):
     edition = _edition(db, world.kommune_a, status)
     for role in ROLES:
         user = getattr(world, role)
         assert mp.can_view_edition(user, edition) == (role in readers), (role, status)
-        listed = db.session.scalar(select(MonitoringEdition.id).where(
-            MonitoringEdition.id == edition.id, mp.edition_filter(user))) is not None
+        listed = (
+            db.session.scalar(
+                select(MonitoringEdition.id).where(MonitoringEdition.id == edition.id, mp.edition_filter(user))
+            )
+            is not None
+        )
         assert listed == (role in readers), (role, status, "Filter")
-    public = db.session.scalar(select(MonitoringEdition.id).where(
-        MonitoringEdition.id == edition.id, mp.published_edition_filter())) is not None
+    public = (
+        db.session.scalar(
+            select(MonitoringEdition.id).where(MonitoringEdition.id == edition.id, mp.published_edition_filter())
+        )
+        is not None
+    )
     assert public == (status == EditionStatus.PUBLISHED)
     assert mp.can_publish_edition(world.planner_a, edition) and not mp.can_publish_edition(world.planner_k, edition)
 

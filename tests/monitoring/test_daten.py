@@ -1,5 +1,6 @@
 """Imports (areas, catalogue, values in long and wide format, CSV and XLSX), bad files write nothing,
 the edition CSV reads back unchanged, and the CLI commands."""
+
 from __future__ import annotations
 
 import io
@@ -54,16 +55,21 @@ def long_values(rows) -> str:
 
 
 BASE_ROWS = [
-    ("007", "sgb2", "31.12.2025", "", "420", "3.500"), ("008", "sgb2", "2025-12-31", "6,5", "", ""),
-    ("009", "sgb2", "31.12.2025", "9,25", "", ""), ("A-01", "sgb2", "31.12.2025", "11,1", "", ""),
+    ("007", "sgb2", "31.12.2025", "", "420", "3.500"),
+    ("008", "sgb2", "2025-12-31", "6,5", "", ""),
+    ("009", "sgb2", "31.12.2025", "9,25", "", ""),
+    ("A-01", "sgb2", "31.12.2025", "11,1", "", ""),
     ("A-02", "sgb2", "31.12.2025", "4,4", "", ""),
-    ("007", "alo", "31.12.2025", "7,2", "", ""), ("008", "alo", "31.12.2025", "3,9", "", ""),
-    ("009", "alo", "31.12.2025", "5,5", "", ""), ("A-01", "alo", "31.12.2025", "6,1", "", ""),
+    ("007", "alo", "31.12.2025", "7,2", "", ""),
+    ("008", "alo", "31.12.2025", "3,9", "", ""),
+    ("009", "alo", "31.12.2025", "5,5", "", ""),
+    ("A-01", "alo", "31.12.2025", "6,1", "", ""),
     ("A-02", "alo", "31.12.2025", "2,8", "", ""),
 ]
 
 
 # --- areas and catalogue ---------------------------------------------------------------------------
+
 
 def test_areas_keep_leading_zeros_and_update_known_codes(db, setup):
     w = setup
@@ -100,14 +106,20 @@ def test_catalogue_import_directions_and_defaults(db, setup):
 
 # --- values ---------------------------------------------------------------------------------------------
 
+
 def test_long_format_windows_1252_decimal_comma_both_date_forms(db, setup):
     data = csv(long_values(BASE_ROWS), "cp1252")
     report = mimp.import_values(setup.planner_a, setup.kommune_a, "werte.csv", data, commit=True)
     assert report.ok, [(r.line, r.errors) for r in report.rows if r.errors]
     assert report.written == 10
-    v = db.session.scalar(select(StatValue).join(Area).where(Area.code == "007", StatValue.indicator_id ==
-                                                          select(StatIndicator.id).where(StatIndicator.key == "sgb2")
-                                                          .scalar_subquery()))
+    v = db.session.scalar(
+        select(StatValue)
+        .join(Area)
+        .where(
+            Area.code == "007",
+            StatValue.indicator_id == select(StatIndicator.id).where(StatIndicator.key == "sgb2").scalar_subquery(),
+        )
+    )
     assert v.value == pytest.approx(12.0) and v.numerator == 420 and v.denominator == 3500  # derived rate
     assert v.reference_date == date(2025, 12, 31)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Monitoring-Werte"))
@@ -120,8 +132,11 @@ def test_correction_updates_value_and_is_audited(db, setup):
     report = mimp.import_values(setup.planner_a, setup.kommune_a, "w2.csv", csv(fix), commit=True)
     assert report.ok and report.written == 1
     assert count(db, StatValue) == 10
-    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "Monitoring-Werte")
-                                      .order_by(AuditEntry.id)))
+    entries = list(
+        db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "Monitoring-Werte").order_by(AuditEntry.id)
+        )
+    )
     assert entries[-1].after["korrigiert"] == 1 and entries[-1].after["korrekturen"][0]["vorher"] == 3.9
 
 
@@ -138,15 +153,18 @@ def test_thousand_rows_one_bad_number_write_nothing_and_name_the_row(db, setup):
     assert count(db, StatValue) == 0
 
 
-@pytest.mark.parametrize("row,message", [
-    (("XYZ", "alo", "31.12.2025", "1", "", ""), "„XYZ“ gibt es in Stadt Ahlen-Test nicht"),
-    (("B-01", "alo", "31.12.2025", "1", "", ""), "„B-01“ gibt es in Stadt Ahlen-Test nicht"),
-    (("007", "wohnen", "31.12.2025", "1", "", ""), "„wohnen“ steht nicht im Katalog"),
-    (("007", "sgb2", "31.12.2025", "", "10", "0"), "Nenner ist 0"),
-    (("007", "sgb2", "31.13.2025", "1", "", ""), "ist kein Datum"),
-    (("007", "sgb2", "31.12.2025", "50", "1", "100"), "passt nicht zu Zähler/Nenner"),
-    (("007", "sgb2", "31.12.2025", "", "", ""), "Wert fehlt"),
-])
+@pytest.mark.parametrize(
+    "row,message",
+    [
+        (("XYZ", "alo", "31.12.2025", "1", "", ""), "„XYZ“ gibt es in Stadt Ahlen-Test nicht"),
+        (("B-01", "alo", "31.12.2025", "1", "", ""), "„B-01“ gibt es in Stadt Ahlen-Test nicht"),
+        (("007", "wohnen", "31.12.2025", "1", "", ""), "„wohnen“ steht nicht im Katalog"),
+        (("007", "sgb2", "31.12.2025", "", "10", "0"), "Nenner ist 0"),
+        (("007", "sgb2", "31.13.2025", "1", "", ""), "ist kein Datum"),
+        (("007", "sgb2", "31.12.2025", "50", "1", "100"), "passt nicht zu Zähler/Nenner"),
+        (("007", "sgb2", "31.12.2025", "", "", ""), "Wert fehlt"),
+    ],
+)
 def test_bad_rows_are_named_and_nothing_is_written(db, setup, row, message):
     rows = BASE_ROWS[:3] + [row]
     report = mimp.import_values(setup.planner_a, setup.kommune_a, "w.csv", csv(long_values(rows)), commit=True)
@@ -165,6 +183,7 @@ def test_duplicate_in_file(db, setup):
 
 def test_kreis_planner_cannot_write_kommune_values(db, setup):
     from beteiligung.services import PermissionDenied
+
     with pytest.raises(PermissionDenied):
         mimp.import_values(setup.planner_k, setup.kommune_a, "w.csv", csv(long_values(BASE_ROWS)), commit=True)
     report = mimp.import_values(setup.planner_k, setup.kreis, "w.csv", csv(long_values(BASE_ROWS[:1])), commit=True)
@@ -185,6 +204,7 @@ def test_wide_format_utf8_bom_comma_separated_and_unknown_column(db, setup):
 
 def test_xlsx_import(db, setup):
     from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     ws.append(["Gebiet", "Indikator", "Stichtag", "Wert"])
@@ -204,10 +224,16 @@ def test_preview_writes_nothing(db, setup):
 
 # --- round trip -----------------------------------------------------------------------------------------------
 
+
 def test_edition_csv_reads_back_unchanged(db, setup):
     mimp.import_values(setup.planner_a, setup.kommune_a, "w.csv", csv(long_values(BASE_ROWS)), commit=True)
-    spec = {"name": "Bedarf", "ebene": "Sozialraum", "indikatoren": ["sgb2", "alo"], "schwellen": [-1, 1],
-            "klassen": ["hoch", "mittel", "niedrig"]}
+    spec = {
+        "name": "Bedarf",
+        "ebene": "Sozialraum",
+        "indikatoren": ["sgb2", "alo"],
+        "schwellen": [-1, 1],
+        "klassen": ["hoch", "mittel", "niedrig"],
+    }
     first = idx.create_edition(setup.planner_a, setup.kommune_a, spec, date(2025, 12, 31))
     db.session.commit()
     header, rows = idx.export_table(first)
@@ -229,13 +255,17 @@ def test_edition_csv_reads_back_unchanged(db, setup):
 
 # --- CLI ----------------------------------------------------------------------------------------------------
 
+
 def test_cli_import_index_export(app, db, world, tmp_path):
     runner = app.test_cli_runner()
     (tmp_path / "katalog.csv").write_text(CATALOGUE, encoding="utf-8")
     (tmp_path / "gebiete.csv").write_text(AREAS, encoding="cp1252")
     (tmp_path / "werte.csv").write_text(long_values(BASE_ROWS), encoding="utf-8")
-    for cmd, name, body in (("indikatoren-import", "katalog.csv", "01001"), ("gebiete-import", "gebiete.csv", "0100101"),
-                            ("werte-import", "werte.csv", "0100101")):
+    for cmd, name, body in (
+        ("indikatoren-import", "katalog.csv", "01001"),
+        ("gebiete-import", "gebiete.csv", "0100101"),
+        ("werte-import", "werte.csv", "0100101"),
+    ):
         result = runner.invoke(args=["monitoring", cmd, str(tmp_path / name), "--koerperschaft", body])
         assert result.exit_code == 0, result.output
     assert count(db, StatValue) == 10
@@ -245,21 +275,53 @@ def test_cli_import_index_export(app, db, world, tmp_path):
     assert result.exit_code == 1 and "Zeile 4" in result.output and "nichts gespeichert" in result.output
     assert count(db, StatValue) == 10
 
-    (tmp_path / "index.json").write_text(json.dumps({
-        "name": "Sozialindex Ahlen", "ebene": "Sozialraum", "indikatoren": ["sgb2", "alo"], "mindest_einwohner": 4000,
-        "schwellen": [-1, 1, 1.5], "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"]}), encoding="utf-8")
-    result = runner.invoke(args=["monitoring", "index", str(tmp_path / "index.json"), "--stichtag", "2025-12-31",
-                                 "--koerperschaft", "0100101"])
+    (tmp_path / "index.json").write_text(
+        json.dumps(
+            {
+                "name": "Sozialindex Ahlen",
+                "ebene": "Sozialraum",
+                "indikatoren": ["sgb2", "alo"],
+                "mindest_einwohner": 4000,
+                "schwellen": [-1, 1, 1.5],
+                "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        args=[
+            "monitoring",
+            "index",
+            str(tmp_path / "index.json"),
+            "--stichtag",
+            "2025-12-31",
+            "--koerperschaft",
+            "0100101",
+        ]
+    )
     assert result.exit_code == 0, result.output
     edition_id = int(result.output.strip().splitlines()[-1])
-    result = runner.invoke(args=["monitoring", "export", "--ausgabe", str(edition_id), "--datei", str(tmp_path / "e.csv")])
+    result = runner.invoke(
+        args=["monitoring", "export", "--ausgabe", str(edition_id), "--datei", str(tmp_path / "e.csv")]
+    )
     assert result.exit_code == 0, result.output
     text = (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0].startswith("Kennung;Name;Stichtag;sgb2;alo;z sgb2;z alo;Index;Index standardisiert;Klasse")
+    assert text.splitlines()[0].startswith(
+        "Kennung;Name;Stichtag;sgb2;alo;z sgb2;z alo;Index;Index standardisiert;Klasse"
+    )
     assert "009;Heide" in text and "unter Mindest-Einwohnerzahl" in text  # 3.900 < 4.000
 
-    result = runner.invoke(args=["monitoring", "index", str(tmp_path / "index.json"), "--stichtag", "2030-12-31",
-                                 "--koerperschaft", "0100101"])
+    result = runner.invoke(
+        args=[
+            "monitoring",
+            "index",
+            str(tmp_path / "index.json"),
+            "--stichtag",
+            "2030-12-31",
+            "--koerperschaft",
+            "0100101",
+        ]
+    )
     assert result.exit_code == 1 and "keine Werte" in result.output
     result = runner.invoke(args=["monitoring", "freigabe", "--koerperschaft", "0100101"])
     assert result.exit_code == 0 and "freigegeben" in result.output

@@ -1,4 +1,5 @@
 """Geometry import: GeoJSON in EPSG:25833 and WGS 84, zipped Shapefile, bad geometries, CLI, page."""
+
 from __future__ import annotations
 
 import json
@@ -62,13 +63,22 @@ def test_shapefile_without_prj_is_an_unknown_projection(db, world):
     assert _count(db) == 0
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda f: f["geometry"]["coordinates"][0].pop(), "nicht geschlossen"),
-    (lambda f: f["geometry"].update(coordinates=[[[400000, 5820000], [401000, 5821000], [401000, 5820000],
-                                                 [400000, 5821000], [400000, 5820000]]]), "überschneidet sich selbst"),
-    (lambda f: f["geometry"].update(type="Point", coordinates=[400000, 5820000]), "keine Fläche"),
-    (lambda f: f["properties"].update(SCHLUESSEL="Z-99"), "Kein Gebiet mit der Kennung „Z-99“"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda f: f["geometry"]["coordinates"][0].pop(), "nicht geschlossen"),
+        (
+            lambda f: f["geometry"].update(
+                coordinates=[
+                    [[400000, 5820000], [401000, 5821000], [401000, 5820000], [400000, 5821000], [400000, 5820000]]
+                ]
+            ),
+            "überschneidet sich selbst",
+        ),
+        (lambda f: f["geometry"].update(type="Point", coordinates=[400000, 5820000]), "keine Fläche"),
+        (lambda f: f["properties"].update(SCHLUESSEL="Z-99"), "Kein Gebiet mit der Kennung „Z-99“"),
+    ],
+)
 def test_one_bad_feature_stores_nothing(db, world, mutate, message):
     doc = kw.geojson_25833()
     mutate(doc["features"][1])
@@ -96,29 +106,34 @@ def test_duplicate_key_missing_property_and_foreign_area(db, world):
     doc = kw.geojson_25833(("A-01", "A-01"))
     report = import_geometries(None, world.kreis, "x.geojson", kw.as_bytes(doc), "SCHLUESSEL", commit=True)
     assert "kommt schon in Merkmal 1 vor" in " ".join(report.rows[1].errors)
-    report = import_geometries(None, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833()), "GIBTESNICHT",
-                               commit=True)
+    report = import_geometries(
+        None, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833()), "GIBTESNICHT", commit=True
+    )
     assert "kommt in der Datei nicht vor" in report.file_error and "SCHLUESSEL" in report.file_error
     # X-01 belongs to another Kreis: not an area of Kreis Testhausen
-    report = import_geometries(None, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833(("X-01",))), "SCHLUESSEL",
-                               commit=True)
+    report = import_geometries(
+        None, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833(("X-01",))), "SCHLUESSEL", commit=True
+    )
     assert "Kein Gebiet" in " ".join(report.rows[0].errors)
     assert _count(db) == 0
 
 
 def test_check_only_writes_nothing_and_permission(db, world):
-    report = import_geometries(world.planner_k, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833()),
-                               "SCHLUESSEL", commit=False)
+    report = import_geometries(
+        world.planner_k, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833()), "SCHLUESSEL", commit=False
+    )
     assert report.ok and report.written == 0 and report.preview_svg.count("<path") == 3
     assert _count(db) == 0
     for user in (world.partner_a, world.politik, world.planner_x, world.srm_a):
         with pytest.raises(PermissionDenied):
-            import_geometries(user, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833()), "SCHLUESSEL",
-                              commit=True)
+            import_geometries(
+                user, world.kreis, "x.geojson", kw.as_bytes(kw.geojson_25833()), "SCHLUESSEL", commit=True
+            )
 
 
 def test_not_json_and_not_a_zip():
     from beteiligung.services.monitoring.geometrie import GeometryFileError
+
     with pytest.raises(GeometryFileError, match="kein gültiges GeoJSON"):
         read_features(b"{nicht json", "a.geojson", "K")
     with pytest.raises(GeometryFileError, match="ZIP-Datei ist nicht lesbar"):
@@ -130,23 +145,32 @@ def test_not_json_and_not_a_zip():
 def test_page_check_then_import(client, db, world):
     client.login("planung@kreis.example")
     data = {"body_id": str(world.kreis.id), "schluessel": "SCHLUESSEL", "schritt": "pruefen"}
-    r = client.post("/monitoring/geometrien", data={**data, "datei": (kw.io.BytesIO(kw.as_bytes(kw.geojson_25833())),
-                                                                       "gebiete.geojson")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/monitoring/geometrien",
+        data={**data, "datei": (kw.io.BytesIO(kw.as_bytes(kw.geojson_25833())), "gebiete.geojson")},
+        content_type="multipart/form-data",
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "Alle Flächen sind gültig" in html and html.count("<path") == 3
     assert _count(db) == 0
     bad = kw.geojson_25833()
     bad["features"][0]["geometry"]["coordinates"][0].pop()
-    r = client.post("/monitoring/geometrien", data={**data, "schritt": "importieren",
-                                                    "datei": (kw.io.BytesIO(kw.as_bytes(bad)), "gebiete.geojson")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/monitoring/geometrien",
+        data={**data, "schritt": "importieren", "datei": (kw.io.BytesIO(kw.as_bytes(bad)), "gebiete.geojson")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "nicht geschlossen" in r.get_data(as_text=True)
     assert _count(db) == 0
-    r = client.post("/monitoring/geometrien", data={**data, "schritt": "importieren",
-                                                    "datei": (kw.io.BytesIO(kw.shapefile_zip(key="SCHLUESSEL")),
-                                                              "gebiete.zip")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/monitoring/geometrien",
+        data={
+            **data,
+            "schritt": "importieren",
+            "datei": (kw.io.BytesIO(kw.shapefile_zip(key="SCHLUESSEL")), "gebiete.zip"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200 and "3 Gebietsgrenzen gespeichert" in r.get_data(as_text=True)
     assert _count(db) == 3
 
@@ -156,9 +180,15 @@ def test_page_forbidden_for_partner_and_foreign_body_404(client, db, world):
     assert client.get("/monitoring/geometrien").status_code == 403
     client.logout()
     client.login("planung@ahlen.example")
-    r = client.post("/monitoring/geometrien", data={"body_id": str(world.kreis.id), "schluessel": "SCHLUESSEL",
-                                                    "datei": (kw.io.BytesIO(kw.as_bytes(kw.geojson_25833())), "g.geojson")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/monitoring/geometrien",
+        data={
+            "body_id": str(world.kreis.id),
+            "schluessel": "SCHLUESSEL",
+            "datei": (kw.io.BytesIO(kw.as_bytes(kw.geojson_25833())), "g.geojson"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422  # not a choice for the Kommune planner
     assert _count(db) == 0
 
@@ -167,12 +197,14 @@ def test_cli_geometrie_import(app, db, world, tmp_path):
     path = tmp_path / "gebiete.geojson"
     path.write_text(json.dumps(kw.geojson_25833()), encoding="utf-8")
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["monitoring", "geometrie-import", str(path), "--schluessel", "NAME",
-                                 "--koerperschaft", "01001"])
+    result = runner.invoke(
+        args=["monitoring", "geometrie-import", str(path), "--schluessel", "NAME", "--koerperschaft", "01001"]
+    )
     assert result.exit_code == 1 and "Kein Gebiet mit der Kennung „Gebiet A-01“" in result.output
     assert _count(db) == 0
-    result = runner.invoke(args=["monitoring", "geometrie-import", str(path), "--schluessel", "SCHLUESSEL",
-                                 "--koerperschaft", "01001"])
+    result = runner.invoke(
+        args=["monitoring", "geometrie-import", str(path), "--schluessel", "SCHLUESSEL", "--koerperschaft", "01001"]
+    )
     assert result.exit_code == 0, result.output
     assert "3 Gebietsgrenzen gespeichert" in result.output
     assert _count(db) == 3

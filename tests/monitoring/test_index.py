@@ -10,6 +10,7 @@ the observation period; their overlay gives 12 combinations (Gesamtindex Soziale
 Planungsräume under 300 inhabitants are left out of the index computation. The thresholds in
 standard deviations (−1, +1, +1,5 for the status, −1, +1 for the dynamics) are those the issue names.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,13 @@ R2 = math.sqrt(2)
 
 
 def spec(**kw):
-    base = {"name": "Test", "ebene": "Sozialraum", "indikatoren": ["a", "b", "-c"], "schwellen": [-1, 0, 1],
-            "klassen": ["A", "B", "C", "D"]}
+    base = {
+        "name": "Test",
+        "ebene": "Sozialraum",
+        "indikatoren": ["a", "b", "-c"],
+        "schwellen": [-1, 0, 1],
+        "klassen": ["A", "B", "C", "D"],
+    }
     base.update(kw)
     return validate_spec(base)
 
@@ -34,8 +40,10 @@ def five_areas():
     a = [1, 2, 3, 4, 5]
     b = [10, 30, 20, 50, 40]
     c = [5, 4, 3, 2, 1]
-    return [AreaInput(code=f"P{i + 1}", name=f"Gebiet {i + 1}", population=1000,
-                      values={"a": a[i], "b": b[i], "c": c[i]}) for i in range(5)]
+    return [
+        AreaInput(code=f"P{i + 1}", name=f"Gebiet {i + 1}", population=1000, values={"a": a[i], "b": b[i], "c": c[i]})
+        for i in range(5)
+    ]
 
 
 def test_hand_computed_example_five_areas_three_indicators():
@@ -57,7 +65,8 @@ def test_hand_computed_example_five_areas_three_indicators():
         assert by[code].index_value == pytest.approx(s / R2)
         assert by[code].index_standardised == pytest.approx(s / math.sqrt(16.4))
     assert [by[c].index_standardised for c in ("P1", "P2", "P3", "P4", "P5")] == pytest.approx(
-        [-1.4816, -0.4939, -0.2469, 0.9877, 1.2347], abs=1e-4)
+        [-1.4816, -0.4939, -0.2469, 0.9877, 1.2347], abs=1e-4
+    )
     assert [by[c].class_label for c in ("P1", "P2", "P3", "P4", "P5")] == ["A", "B", "B", "C", "D"]
     assert [by[c].rank for c in ("P1", "P2", "P3", "P4", "P5")] == [5, 4, 3, 2, 1]
     assert stats["indikatoren"]["a"] == pytest.approx({"mittelwert": 3, "standardabweichung": R2, "vorzeichen": 1})
@@ -100,13 +109,26 @@ def test_missing_values_are_excluded_and_listed_not_imputed():
 def test_berlin_method_small_areas_left_out_of_mean_and_sd_but_classified():
     """MSS: areas under 300 inhabitants do not enter the computation of mean and sd; here they are
     still z-scored against the other areas and classified (as the issue asks)."""
-    rows = [(f"PLR{i:02d}", 2000 + 100 * i, {"alq": 3 + i * 0.5, "lzalq": 1 + i * 0.2, "transfer": 8 + i, "kinderarmut": 12 + 1.5 * i})
-            for i in range(12)]
+    rows = [
+        (
+            f"PLR{i:02d}",
+            2000 + 100 * i,
+            {"alq": 3 + i * 0.5, "lzalq": 1 + i * 0.2, "transfer": 8 + i, "kinderarmut": 12 + 1.5 * i},
+        )
+        for i in range(12)
+    ]
     rows.append(("PLR99", 150, {"alq": 30.0, "lzalq": 12.0, "transfer": 40.0, "kinderarmut": 60.0}))
     areas = [AreaInput(code=c, name=c, population=p, values=v) for c, p, v in rows]
-    s = validate_spec({"name": "MSS", "ebene": "Planungsraum",
-                       "indikatoren": ["alq", "lzalq", "transfer", "kinderarmut"], "mindest_einwohner": 300,
-                       "schwellen": [-1, 1, 1.5], "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"]})
+    s = validate_spec(
+        {
+            "name": "MSS",
+            "ebene": "Planungsraum",
+            "indikatoren": ["alq", "lzalq", "transfer", "kinderarmut"],
+            "mindest_einwohner": 300,
+            "schwellen": [-1, 1, 1.5],
+            "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"],
+        }
+    )
     results, stats = compute(s, areas)
     by = {r.code: r for r in results}
     reference = [r for r in results if r.code != "PLR99"]
@@ -133,12 +155,26 @@ def test_berlin_dynamics_and_twelve_combinations():
     class is status × dynamics (4 × 3 = 12 possible labels)."""
     base = [3, 4, 5, 6, 7, 8, 9, 10]
     change = [-2.0, -0.2, 0.1, 0.0, 0.2, -0.1, 0.3, 2.5]
-    areas = [AreaInput(code=f"D{i}", name=f"D{i}", population=1000,
-                       values={"alq": base[i] + change[i], "transfer": 2 * base[i] + change[i]},
-                       previous={"alq": base[i], "transfer": 2 * base[i]}) for i in range(8)]
-    s = validate_spec({"name": "MSS", "ebene": "Planungsraum", "indikatoren": ["alq", "transfer"],
-                       "schwellen": [-1, 1, 1.5], "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"],
-                       "dynamik": {}})
+    areas = [
+        AreaInput(
+            code=f"D{i}",
+            name=f"D{i}",
+            population=1000,
+            values={"alq": base[i] + change[i], "transfer": 2 * base[i] + change[i]},
+            previous={"alq": base[i], "transfer": 2 * base[i]},
+        )
+        for i in range(8)
+    ]
+    s = validate_spec(
+        {
+            "name": "MSS",
+            "ebene": "Planungsraum",
+            "indikatoren": ["alq", "transfer"],
+            "schwellen": [-1, 1, 1.5],
+            "klassen": ["hoch", "mittel", "niedrig", "sehr niedrig"],
+            "dynamik": {},
+        }
+    )
     results, stats = compute(s, areas, with_dynamics=True)
     by = {r.code: r for r in results}
     assert by["D0"].dynamics_class == "positiv"  # strongest improvement (falling unemployment)
@@ -151,15 +187,18 @@ def test_berlin_dynamics_and_twelve_combinations():
     assert len(labels) == 12 and {r.combined_class for r in results} <= labels
 
 
-@pytest.mark.parametrize("bad,field", [
-    ({"indikatoren": []}, "indikatoren"),
-    ({"schwellen": [1, -1]}, "schwellen"),
-    ({"klassen": ["a", "b"]}, "klassen"),
-    ({"schwellen": ["x"]}, "schwellen"),
-    ({"ebene": ""}, "ebene"),
-    ({"mindest_einwohner": -5}, "mindest_einwohner"),
-    ({"indikatoren": ["a", "-a"]}, "indikatoren"),
-])
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        ({"indikatoren": []}, "indikatoren"),
+        ({"schwellen": [1, -1]}, "schwellen"),
+        ({"klassen": ["a", "b"]}, "klassen"),
+        ({"schwellen": ["x"]}, "schwellen"),
+        ({"ebene": ""}, "ebene"),
+        ({"mindest_einwohner": -5}, "mindest_einwohner"),
+        ({"indikatoren": ["a", "-a"]}, "indikatoren"),
+    ],
+)
 def test_bad_definitions_get_german_messages(bad, field):
     with pytest.raises(ValidationError) as exc:
         spec(**bad)

@@ -1,4 +1,5 @@
 """SVG maps: class breaks, one path per area, suppression, permissions, bad input, query counts."""
+
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ def paths(svg: str) -> list[str]:
 
 # --- pure functions ------------------------------------------------------------------------------
 
+
 def test_class_breaks_quantile_equal_fixed():
     values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     assert K.class_breaks(values, "gleich", 3) == pytest.approx([4, 7])
@@ -32,8 +34,10 @@ def test_class_breaks_quantile_equal_fixed():
 def test_render_map_one_path_per_area_and_hatched_secret():
     sq = '{"type":"Polygon","coordinates":[[[13,52],[13.1,52],[13.1,52.1],[13,52.1],[13,52]]]}'
     sq2 = '{"type":"Polygon","coordinates":[[[13.1,52],[13.2,52],[13.2,52.1],[13.1,52.1],[13.1,52]]]}'
-    areas = [K.MapArea(1, "A", "Ahorn", sq, value_text="12,0 %"),
-             K.MapArea(2, "B", "Birke", sq2, value_text="geheim (unter 5)", suppressed=True)]
+    areas = [
+        K.MapArea(1, "A", "Ahorn", sq, value_text="12,0 %"),
+        K.MapArea(2, "B", "Birke", sq2, value_text="geheim (unter 5)", suppressed=True),
+    ]
     spec = K.choropleth_spec(areas, {1: 12.0}, title="Test <Karte>", suppressed_below=5)
     svg = K.render_map(spec, uid="t")
     assert paths(svg) == ["1", "2"]
@@ -53,6 +57,7 @@ def test_sparkline_and_bar_chart():
 
 
 # --- indicator map ------------------------------------------------------------------------------------
+
 
 def test_indicator_map_suppresses_and_respects_release(db, world):
     sgb2, _ = kw.build(world)
@@ -88,15 +93,18 @@ def test_indicator_map_page(client, db, world):
     assert r.status_code == 200 and "unter 5,0 %" in r.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query, field_text", [
-    ("methode=fest", "mindestens einen Schwellenwert"),
-    ("methode=fest&schwellen=10%3B5", "aufsteigend"),
-    ("methode=fest&schwellen=abc", "Schwellen als Zahlen"),
-    ("klassen=12", "2 bis 7"),
-    ("stichtag=2020-01-01", "keine Werte"),
-    ("stichtag=31.12.", "Stichtag"),
-    ("methode=zufall", "Klassenbildung"),
-])
+@pytest.mark.parametrize(
+    "query, field_text",
+    [
+        ("methode=fest", "mindestens einen Schwellenwert"),
+        ("methode=fest&schwellen=10%3B5", "aufsteigend"),
+        ("methode=fest&schwellen=abc", "Schwellen als Zahlen"),
+        ("klassen=12", "2 bis 7"),
+        ("stichtag=2020-01-01", "keine Werte"),
+        ("stichtag=31.12.", "Stichtag"),
+        ("methode=zufall", "Klassenbildung"),
+    ],
+)
 def test_indicator_map_bad_input_is_422(client, db, world, query, field_text):
     sgb2, _ = kw.build(world)
     client.login("planung@kreis.example")
@@ -118,6 +126,7 @@ def test_indicator_map_permissions(client, db, world):
 
 
 # --- edition maps ----------------------------------------------------------------------------------------
+
 
 def test_edition_maps(client, db, world):
     kw.build(world)
@@ -157,10 +166,12 @@ def test_map_page_query_count_constant(client, db, world):
     client.login("admin@test.example")
     from beteiligung.services.monitoring.geometrie import import_geometries
     from models import Area
+
     counter = {"n": 0}
 
     def grow(factor):
         import json
+
         feats = []
         for _ in range(factor):
             counter["n"] += 1
@@ -168,13 +179,22 @@ def test_map_page_query_count_constant(client, db, world):
             a = Area(body=world.kommune_a, code=f"Z-{n:03d}", name=f"Zusatz {n}")
             db.session.add(a)
             db.session.flush()
-            db.session.add(StatValue(area_id=a.id, indicator_id=sgb2.id, reference_date=kw.DAY2, value=5.0 + n,
-                                     numerator=100))
+            db.session.add(
+                StatValue(area_id=a.id, indicator_id=sgb2.id, reference_date=kw.DAY2, value=5.0 + n, numerator=100)
+            )
             x, y = 395000 + 1500 * (n % 10), 5810000 + 1500 * (n // 10)
-            feats.append({"type": "Feature", "properties": {"K": a.code},
-                          "geometry": {"type": "Polygon", "coordinates": [kw.ring(x, y, 600, 24)]}})
-        doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:25833"}},
-               "features": feats}
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": {"K": a.code},
+                    "geometry": {"type": "Polygon", "coordinates": [kw.ring(x, y, 600, 24)]},
+                }
+            )
+        doc = {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "EPSG:25833"}},
+            "features": feats,
+        }
         report = import_geometries(None, world.kreis, "z.geojson", json.dumps(doc).encode(), "K", commit=True)
         assert report.ok
         db.session.commit()
@@ -189,6 +209,7 @@ def test_edition_map_query_count_constant(client, db, world):
     from beteiligung.services.monitoring.geometrie import import_geometries
     from models import Area
     from models.monitoring import EditionResult
+
     kw.build(world)
     e = kw.edition(world, "released_to_kreis")
     client.login("planung@kreis.example")
@@ -202,13 +223,36 @@ def test_edition_map_query_count_constant(client, db, world):
             a = Area(body=world.kommune_a, code=f"E-{n:03d}", name=f"Erweitert {n}")
             db.session.add(a)
             db.session.flush()
-            db.session.add(EditionResult(edition_id=e.id, area_id=a.id, area_code=a.code, area_name=a.name,
-                                         values={"sgb2": 5.0, "alo": 3.0}, numerators={"sgb2": 50}, z={},
-                                         index_standardised=0.1 * n, class_label="mittel", class_number=2, rank=3 + n))
-            feats.append({"type": "Feature", "properties": {"K": a.code}, "geometry": {
-                "type": "Polygon", "coordinates": [kw.ring(395000 + 1500 * (n % 10), 5810000 + 1500 * (n // 10), 600, 24)]}})
-        doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:25833"}},
-               "features": feats}
+            db.session.add(
+                EditionResult(
+                    edition_id=e.id,
+                    area_id=a.id,
+                    area_code=a.code,
+                    area_name=a.name,
+                    values={"sgb2": 5.0, "alo": 3.0},
+                    numerators={"sgb2": 50},
+                    z={},
+                    index_standardised=0.1 * n,
+                    class_label="mittel",
+                    class_number=2,
+                    rank=3 + n,
+                )
+            )
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": {"K": a.code},
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [kw.ring(395000 + 1500 * (n % 10), 5810000 + 1500 * (n // 10), 600, 24)],
+                    },
+                }
+            )
+        doc = {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "EPSG:25833"}},
+            "features": feats,
+        }
         assert import_geometries(None, world.kreis, "e.geojson", json.dumps(doc).encode(), "K", commit=True).ok
         db.session.commit()
 

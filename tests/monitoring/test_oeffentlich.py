@@ -1,4 +1,5 @@
 """Public monitoring page: published editions only, no suppressed values, CSV download."""
+
 from __future__ import annotations
 
 from tests.monitoring import karten_welt as kw
@@ -13,7 +14,9 @@ def test_public_page_shows_published_editions_only(client, db, world):
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert f"/oeffentlich/monitoring/{published.id}" in html
-    assert f"/oeffentlich/monitoring/{draft.id}\"" not in html and f"/oeffentlich/monitoring/{released.id}\"" not in html
+    assert (
+        f"/oeffentlich/monitoring/{draft.id}\"" not in html and f"/oeffentlich/monitoring/{released.id}\"" not in html
+    )
     for e in (draft, released):
         assert client.get(f"/oeffentlich/monitoring/{e.id}").status_code == 404
         assert client.get(f"/oeffentlich/monitoring/{e.id}/ergebnis.csv").status_code == 404

@@ -1,6 +1,7 @@
 """Monitoring pages: data sovereignty and visibility (role × edition state × own/foreign body),
 suppression of small counts on pages and exports, bad input (4xx, nothing written), conflicts,
 frozen editions with class-change diff, and the query-count guard."""
+
 from __future__ import annotations
 
 import re
@@ -14,13 +15,23 @@ from beteiligung.services.monitoring import index as idx
 from beteiligung.services.monitoring.release import set_values_released
 from models import Area, AuditEntry
 from models.monitoring import (
-    EditionStatus, IndexDefinition, MonitoringEdition, MonitoringRelease, StatIndicator, StatValue,
+    EditionStatus,
+    IndexDefinition,
+    MonitoringEdition,
+    MonitoringRelease,
+    StatIndicator,
+    StatValue,
 )
 from tests.support.queries import assert_constant_queries
 
 DAY, EARLIER = date(2025, 12, 31), date(2024, 12, 31)
-SPEC = {"name": "Sozialindex Ahlen", "ebene": "Sozialraum", "indikatoren": ["sgb2", "alo"], "schwellen": [-1, 1],
-        "klassen": ["hoch", "mittel", "niedrig"]}
+SPEC = {
+    "name": "Sozialindex Ahlen",
+    "ebene": "Sozialraum",
+    "indikatoren": ["sgb2", "alo"],
+    "schwellen": [-1, 1],
+    "klassen": ["hoch", "mittel", "niedrig"],
+}
 
 
 def count(model):
@@ -32,23 +43,50 @@ def mon(db, world):
     """Catalogue of the Kreis; Kommune A has five Sozialräume with values (A-02 with only 3 SGB-II cases:
     suppressed); Kommune B one area; an edition of Kommune A in draft."""
     w = world
-    w.sgb2 = StatIndicator(body_id=w.kreis.id, key="sgb2", name="SGB-II-Quote", unit="%", is_rate=True, min_count=5,
-                           numerator_label="Personen in BG", denominator_label="Einwohner·innen unter 65")
+    w.sgb2 = StatIndicator(
+        body_id=w.kreis.id,
+        key="sgb2",
+        name="SGB-II-Quote",
+        unit="%",
+        is_rate=True,
+        min_count=5,
+        numerator_label="Personen in BG",
+        denominator_label="Einwohner·innen unter 65",
+    )
     w.alo = StatIndicator(body_id=w.kreis.id, key="alo", name="Arbeitslosenquote", unit="%", min_count=5)
     db.session.add_all([w.sgb2, w.alo])
     extra = [Area(body=w.kommune_a, code=f"A-0{i}", name=f"Viertel {i}", population=5000 + 100 * i) for i in (3, 4, 5)]
     db.session.add_all(extra)
     db.session.flush()
     areas = [w.area_a1, w.area_a2] + extra
-    data = {"A-01": (12.0, 1440, 6.1), "A-02": (3.7, 3, 2.2), "A-03": (8.0, 400, 4.9), "A-04": (15.5, 770, 8.3),
-            "A-05": (6.0, 300, 3.5)}
+    data = {
+        "A-01": (12.0, 1440, 6.1),
+        "A-02": (3.7, 3, 2.2),
+        "A-03": (8.0, 400, 4.9),
+        "A-04": (15.5, 770, 8.3),
+        "A-05": (6.0, 300, 3.5),
+    }
     for n, area in enumerate(areas):
         rate, cases, alq = data[area.code]
         for day, shift in ((EARLIER, 0.5 + 0.3 * n * (-1) ** n), (DAY, 0.0)):
-            db.session.add(StatValue(area_id=area.id, indicator_id=w.sgb2.id, reference_date=day, value=rate + shift,
-                                     numerator=cases, denominator=cases / rate * 100))
-            db.session.add(StatValue(area_id=area.id, indicator_id=w.alo.id, reference_date=day,
-                                     value=alq + (0.2 * n if day == EARLIER else 0.0)))
+            db.session.add(
+                StatValue(
+                    area_id=area.id,
+                    indicator_id=w.sgb2.id,
+                    reference_date=day,
+                    value=rate + shift,
+                    numerator=cases,
+                    denominator=cases / rate * 100,
+                )
+            )
+            db.session.add(
+                StatValue(
+                    area_id=area.id,
+                    indicator_id=w.alo.id,
+                    reference_date=day,
+                    value=alq + (0.2 * n if day == EARLIER else 0.0),
+                )
+            )
     db.session.add(StatValue(area_id=w.area_b1.id, indicator_id=w.alo.id, reference_date=DAY, value=4.4))
     db.session.flush()
     w.definition = idx.save_definition(w.planner_a, w.kommune_a, SPEC)
@@ -64,19 +102,39 @@ def page(client, url):
 
 # --- visibility of editions ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status,visible", [
-    ("draft", {"planung@ahlen.example", "admin@test.example", "srm@ahlen.example"}),
-    ("released_to_kreis", {"planung@ahlen.example", "admin@test.example", "srm@ahlen.example",
-                           "planung@kreis.example"}),
-    ("published", {"planung@ahlen.example", "admin@test.example", "srm@ahlen.example", "planung@kreis.example",
-                   "politik@kreis.example"}),
-])
+
+@pytest.mark.parametrize(
+    "status,visible",
+    [
+        ("draft", {"planung@ahlen.example", "admin@test.example", "srm@ahlen.example"}),
+        (
+            "released_to_kreis",
+            {"planung@ahlen.example", "admin@test.example", "srm@ahlen.example", "planung@kreis.example"},
+        ),
+        (
+            "published",
+            {
+                "planung@ahlen.example",
+                "admin@test.example",
+                "srm@ahlen.example",
+                "planung@kreis.example",
+                "politik@kreis.example",
+            },
+        ),
+    ],
+)
 def test_edition_visibility_by_role_and_state(client, mon, status, visible):
     mon.edition.status = status
     _db.session.commit()
     url = f"/monitoring/ausgaben/{mon.edition.id}"
-    for email in ("planung@ahlen.example", "admin@test.example", "srm@ahlen.example", "planung@kreis.example",
-                  "politik@kreis.example", "planung@fremd.example"):
+    for email in (
+        "planung@ahlen.example",
+        "admin@test.example",
+        "srm@ahlen.example",
+        "planung@kreis.example",
+        "politik@kreis.example",
+        "planung@fremd.example",
+    ):
         client.login(email)
         code, html = page(client, url)
         expected = 200 if email in visible else 404
@@ -117,6 +175,7 @@ def test_guessed_ids_are_404(client, mon):
 
 # --- data sovereignty of values ---------------------------------------------------------------------------
 
+
 def test_kreis_sees_kommune_values_only_after_release(client, mon):
     client.login("planung@kreis.example")
     html = page(client, f"/monitoring/indikatoren/{mon.alo.id}")[1]
@@ -150,6 +209,7 @@ def test_kreis_index_leaves_out_unreleased_kommunen_and_says_so(db, mon):
 
 # --- suppression --------------------------------------------------------------------------------------------
 
+
 def test_small_counts_never_shown_on_pages_or_exports(client, mon):
     client.login("planung@ahlen.example")
     small = f"{3.7:.1f}".replace(".", ",")  # A-02's SGB-II quota, from 3 cases
@@ -171,37 +231,82 @@ def test_small_counts_never_shown_on_pages_or_exports(client, mon):
 
 def test_suppression_rule_is_one_function():
     from beteiligung.services.monitoring import is_suppressed, shown_value
+
     assert is_suppressed(5, 4) and is_suppressed(5, 0) and not is_suppressed(5, 5) and not is_suppressed(5, None)
     assert shown_value(5, 12.5, 3) is None and shown_value(5, 12.5, 30) == 12.5
 
 
 # --- catalogue pages and bad input ----------------------------------------------------------------------------
 
+
 def test_create_and_edit_indicator_with_bad_input_and_conflict(client, mon):
     client.login("planung@kreis.example")
     n = count(StatIndicator)
-    r = client.post("/monitoring/indikatoren/neu", data={"body_id": mon.kreis.id, "key": "", "name": "",
-                                                          "direction": "higher_worse", "min_count": "5",
-                                                          "area_kind": ""})
+    r = client.post(
+        "/monitoring/indikatoren/neu",
+        data={
+            "body_id": mon.kreis.id,
+            "key": "",
+            "name": "",
+            "direction": "higher_worse",
+            "min_count": "5",
+            "area_kind": "",
+        },
+    )
     assert r.status_code == 422 and "Bitte einen Schlüssel angeben" in r.get_data(as_text=True)
-    r = client.post("/monitoring/indikatoren/neu", data={"body_id": mon.kreis.id, "key": "sgb2", "name": "Doppelt",
-                                                          "direction": "higher_worse", "min_count": "5",
-                                                          "area_kind": ""})
+    r = client.post(
+        "/monitoring/indikatoren/neu",
+        data={
+            "body_id": mon.kreis.id,
+            "key": "sgb2",
+            "name": "Doppelt",
+            "direction": "higher_worse",
+            "min_count": "5",
+            "area_kind": "",
+        },
+    )
     assert r.status_code == 422 and "gibt es in dieser Körperschaft schon" in r.get_data(as_text=True)
-    r = client.post("/monitoring/indikatoren/neu", data={"body_id": mon.kreis.id, "key": "Alt Arm", "name": "x",
-                                                          "direction": "higher_worse", "min_count": "-2",
-                                                          "area_kind": ""})
+    r = client.post(
+        "/monitoring/indikatoren/neu",
+        data={
+            "body_id": mon.kreis.id,
+            "key": "Alt Arm",
+            "name": "x",
+            "direction": "higher_worse",
+            "min_count": "-2",
+            "area_kind": "",
+        },
+    )
     assert r.status_code == 422
     assert count(StatIndicator) == n
-    r = client.post("/monitoring/indikatoren/neu", data={
-        "body_id": mon.kreis.id, "key": "altersarmut", "name": "Altersarmut", "unit": "%", "direction": "higher_worse",
-        "min_count": "10", "is_rate": "y", "numerator_label": "Grundsicherung im Alter", "denominator_label": "65+",
-        "rate_factor": "100", "area_kind": "Sozialraum"})
+    r = client.post(
+        "/monitoring/indikatoren/neu",
+        data={
+            "body_id": mon.kreis.id,
+            "key": "altersarmut",
+            "name": "Altersarmut",
+            "unit": "%",
+            "direction": "higher_worse",
+            "min_count": "10",
+            "is_rate": "y",
+            "numerator_label": "Grundsicherung im Alter",
+            "denominator_label": "65+",
+            "rate_factor": "100",
+            "area_kind": "Sozialraum",
+        },
+    )
     assert r.status_code == 303
     ind = _db.session.scalar(select(StatIndicator).where(StatIndicator.key == "altersarmut"))
     assert ind.min_count == 10 and ind.is_rate
-    form = {"key": "altersarmut", "name": "Altersarmut 65+", "direction": "higher_worse", "min_count": "10",
-            "rate_factor": "100", "area_kind": "", "version": str(ind.version)}
+    form = {
+        "key": "altersarmut",
+        "name": "Altersarmut 65+",
+        "direction": "higher_worse",
+        "min_count": "10",
+        "rate_factor": "100",
+        "area_kind": "",
+        "version": str(ind.version),
+    }
     assert client.post(f"/monitoring/indikatoren/{ind.id}/bearbeiten", data=form).status_code == 303
     r = client.post(f"/monitoring/indikatoren/{ind.id}/bearbeiten", data=dict(form, name="Veraltet"))
     assert r.status_code == 409 and 'value="Veraltet"' in r.get_data(as_text=True)
@@ -215,32 +320,62 @@ def test_create_and_edit_indicator_with_bad_input_and_conflict(client, mon):
 
 def test_import_page_bad_file_writes_nothing(client, mon):
     import io
+
     client.login("planung@ahlen.example")
     n = count(StatValue)
-    data = "Gebiet;Indikator;Stichtag;Wert\nA-01;alo;31.12.2026;5,5\nA-01;alo;31.12.2026;5,5\n".encode()
-    r = client.post("/monitoring/import", data={"kind": "werte", "body_id": str(mon.kommune_a.id),
-                                                "schritt": "importieren", "datei": (io.BytesIO(data), "w.csv")},
-                    content_type="multipart/form-data")
+    data = b"Gebiet;Indikator;Stichtag;Wert\nA-01;alo;31.12.2026;5,5\nA-01;alo;31.12.2026;5,5\n"
+    r = client.post(
+        "/monitoring/import",
+        data={
+            "kind": "werte",
+            "body_id": str(mon.kommune_a.id),
+            "schritt": "importieren",
+            "datei": (io.BytesIO(data), "w.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "steht schon in Zeile 2" in r.get_data(as_text=True)
     assert count(StatValue) == n
-    ok = "Gebiet;Indikator;Stichtag;Wert\nA-01;alo;31.12.2026;5,5\n".encode()
-    r = client.post("/monitoring/import", data={"kind": "werte", "body_id": str(mon.kommune_a.id),
-                                                "schritt": "importieren", "datei": (io.BytesIO(ok), "w.csv")},
-                    content_type="multipart/form-data")
+    ok = b"Gebiet;Indikator;Stichtag;Wert\nA-01;alo;31.12.2026;5,5\n"
+    r = client.post(
+        "/monitoring/import",
+        data={
+            "kind": "werte",
+            "body_id": str(mon.kommune_a.id),
+            "schritt": "importieren",
+            "datei": (io.BytesIO(ok), "w.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200 and count(StatValue) == n + 1
-    r = client.post("/monitoring/import", data={"kind": "werte", "body_id": str(mon.kreis.id),
-                                                "schritt": "importieren", "datei": (io.BytesIO(ok), "w.csv")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/monitoring/import",
+        data={
+            "kind": "werte",
+            "body_id": str(mon.kreis.id),
+            "schritt": "importieren",
+            "datei": (io.BytesIO(ok), "w.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422  # not one of the planner's bodies: not a choice
 
 
 # --- index definitions, editions frozen, diff ------------------------------------------------------------------
 
+
 def test_definition_form_bad_input_and_compute_via_page(client, mon):
     client.login("planung@ahlen.example")
     n = count(IndexDefinition)
-    base = {"body_id": mon.kommune_a.id, "name": "Bedarf", "ebene": "Sozialraum", "indikatoren": "sgb2, -alo",
-            "verdichtung": "summe", "schwellen": "-1; 1; 1,5", "klassen": "hoch, mittel"}
+    base = {
+        "body_id": mon.kommune_a.id,
+        "name": "Bedarf",
+        "ebene": "Sozialraum",
+        "indikatoren": "sgb2, -alo",
+        "verdichtung": "summe",
+        "schwellen": "-1; 1; 1,5",
+        "klassen": "hoch, mittel",
+    }
     r = client.post("/monitoring/indizes/neu", data=base)
     assert r.status_code == 422 and "braucht es 4 Klassen" in r.get_data(as_text=True)
     r = client.post("/monitoring/indizes/neu", data=dict(base, klassen="a, b, c, d", indikatoren="sgb2, wohnen"))
@@ -267,13 +402,17 @@ def test_editions_are_frozen_and_recomputing_shows_class_changes(client, mon):
     before = {r.area_code: (r.class_label, r.index_standardised) for r in first.results}
     # Correction: A-05 gets much worse.
     for ind, value in ((mon.alo, 19.0), (mon.sgb2, 24.0)):
-        v = _db.session.scalar(select(StatValue).join(Area).where(Area.code == "A-05", StatValue.indicator_id == ind.id,
-                                                                 StatValue.reference_date == DAY))
+        v = _db.session.scalar(
+            select(StatValue)
+            .join(Area)
+            .where(Area.code == "A-05", StatValue.indicator_id == ind.id, StatValue.reference_date == DAY)
+        )
         v.value = value
     _db.session.commit()
     _db.session.expire_all()
-    assert {r.area_code: (r.class_label, r.index_standardised)
-            for r in _db.session.get(MonitoringEdition, first.id).results} == before
+    assert {
+        r.area_code: (r.class_label, r.index_standardised) for r in _db.session.get(MonitoringEdition, first.id).results
+    } == before
     client.login("planung@ahlen.example")
     r = client.post(f"/monitoring/indizes/{mon.definition.id}", data={"stichtag": "2025-12-31"})
     assert r.status_code == 303
@@ -303,12 +442,14 @@ def test_status_changes_are_audited_and_checked(client, mon):
 
 # --- query counts -------------------------------------------------------------------------------------------------
 
+
 def _more_editions(mon):
     def grow(factor):
         for _ in range(factor):
             e = idx.create_edition(mon.planner_a, mon.kommune_a, mon.definition, DAY)
             e.status = EditionStatus.PUBLISHED
         _db.session.commit()
+
     return grow
 
 
@@ -319,17 +460,28 @@ def _more_areas(mon):
             _db.session.add(area)
             _db.session.flush()
             for ind, value in ((mon.sgb2, 5 + i % 7), (mon.alo, 2 + i % 5)):
-                _db.session.add(StatValue(area_id=area.id, indicator_id=ind.id, reference_date=DAY, value=value,
-                                          numerator=50 + i if ind is mon.sgb2 else None))
+                _db.session.add(
+                    StatValue(
+                        area_id=area.id,
+                        indicator_id=ind.id,
+                        reference_date=DAY,
+                        value=value,
+                        numerator=50 + i if ind is mon.sgb2 else None,
+                    )
+                )
         _db.session.commit()
+
     return grow
 
 
 def _more_indicators(mon):
     def grow(factor):
         for i in range(factor * 3):
-            _db.session.add(StatIndicator(body_id=mon.kreis.id, key=f"k{i:03d}_{id(grow) % 1000}", name=f"Kennzahl {i}"))
+            _db.session.add(
+                StatIndicator(body_id=mon.kreis.id, key=f"k{i:03d}_{id(grow) % 1000}", name=f"Kennzahl {i}")
+            )
         _db.session.commit()
+
     return grow
 
 
@@ -342,6 +494,7 @@ def test_query_counts_do_not_grow(client, mon):
 
 def test_edition_page_query_count_does_not_grow_with_areas(client, mon):
     from tests.support.queries import count_queries
+
     client.login("planung@ahlen.example")
     small = idx.create_edition(mon.planner_a, mon.kommune_a, mon.definition, DAY)  # has a previous edition
     _db.session.commit()
@@ -358,7 +511,9 @@ def test_edition_page_query_count_does_not_grow_with_areas(client, mon):
     _db.session.expire_all()
     with count_queries(_db.engine) as after:
         assert client.get(f"/monitoring/ausgaben/{big_id}").status_code == 200
-    assert len(_db.session.get(MonitoringEdition, big_id).results) > 5 * len(_db.session.get(MonitoringEdition, small_id).results)
+    assert len(_db.session.get(MonitoringEdition, big_id).results) > 5 * len(
+        _db.session.get(MonitoringEdition, small_id).results
+    )
     assert after.count == before.count, after
 
 
@@ -368,6 +523,7 @@ def test_xlsx_export_has_method_and_reads_back(client, mon):
     from openpyxl import load_workbook
 
     from beteiligung.services.monitoring import imports as mimp
+
     client.login("planung@ahlen.example")
     r = client.get(f"/monitoring/ausgaben/{mon.edition.id}/ergebnis.xlsx")
     assert r.status_code == 200

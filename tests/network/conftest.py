@@ -1,4 +1,5 @@
 """Fixtures for the Netzwerk tests: the test world plus a few typed relations."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,15 +13,26 @@ from beteiligung.extensions import db as _db
 
 def kind(name):
     from models.network import RelationKind
+
     return _db.session.scalar(select(RelationKind).where(RelationKind.name == name))
 
 
-def add_relation(body, a, b, kind_name, *, visibility="kreis", strength=2, directed=False, since=None, until=None,
-                 evidence=None):
+def add_relation(
+    body, a, b, kind_name, *, visibility="kreis", strength=2, directed=False, since=None, until=None, evidence=None
+):
     from models import Person
     from models.network import Relation
-    rel = Relation(body=body, kind=kind(kind_name), visibility=visibility, strength=strength, directed=directed,
-                   valid_from=since, valid_to=until, evidence=evidence)
+
+    rel = Relation(
+        body=body,
+        kind=kind(kind_name),
+        visibility=visibility,
+        strength=strength,
+        directed=directed,
+        valid_from=since,
+        valid_to=until,
+        evidence=evidence,
+    )
     for side, obj in (("source", a), ("target", b)):
         if isinstance(obj, Person):
             setattr(rel, f"{side}_person", obj)
@@ -36,12 +48,14 @@ def net(world):
     org_b→org_k Kontrakt (nur beteiligte), person_a–org_k Kontakt (Einwilligung), person_b–org_a
     (keine Einwilligung), an ended relation and one in the foreign Kreis."""
     from models import Organisation
+
     w = world
     w.org_x2 = Organisation(body=w.fremd_kommune, name="Fremdverein", kind="Initiative/Verein")
     _db.session.add(w.org_x2)
     r = SimpleNamespace()
-    r.koop = add_relation(w.kreis, w.org_a, w.org_b, "Kooperation", strength=3, since=date(2024, 1, 1),
-                          evidence="Kooperationsvertrag")
+    r.koop = add_relation(
+        w.kreis, w.org_a, w.org_b, "Kooperation", strength=3, since=date(2024, 1, 1), evidence="Kooperationsvertrag"
+    )
     r.foerderung = add_relation(w.kreis, w.org_a, w.org_k, "Förderung", visibility="planung", directed=True)
     r.kontrakt = add_relation(w.kreis, w.org_b, w.org_k, "Kontrakt", visibility="beteiligte", directed=True)
     r.kontakt = add_relation(w.kreis, w.person_a, w.org_k, "informeller Kontakt")

@@ -1,4 +1,5 @@
 """Metrics against small graphs computed by hand."""
+
 from __future__ import annotations
 
 import networkx as nx
@@ -69,8 +70,10 @@ def test_two_cliques_form_two_communities_and_one_bridge():
 
 
 def test_parallel_ties_collapse_and_keep_strongest_weight():
-    g = analysis.simple_graph({"a": {}, "b": {}}, [
-        {"source": "a", "target": "b", "strength": 1}, {"source": "b", "target": "a", "strength": 3}])
+    g = analysis.simple_graph(
+        {"a": {}, "b": {}},
+        [{"source": "a", "target": "b", "strength": 1}, {"source": "b", "target": "a", "strength": 3}],
+    )
     assert g.number_of_edges() == 1 and g["a"]["b"]["weight"] == 3
 
 

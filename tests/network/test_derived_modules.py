@@ -1,4 +1,5 @@
 """Derived ties from the other modules: contract parties and co-attendance (merged modules)."""
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -17,13 +18,20 @@ def _edges(app, user, **filters):
 
 def test_contract_parties_become_a_derived_tie(app, db, world):
     kind = db.session.scalar(select(ContractKind))
-    c = Contract(body_id=world.kommune_a.id, kind=kind, title="Pflegeberatung Altstadt", status="laufend",
-                 start_date=date(2025, 1, 1), end_date=date(2030, 12, 31))
+    c = Contract(
+        body_id=world.kommune_a.id,
+        kind=kind,
+        title="Pflegeberatung Altstadt",
+        status="laufend",
+        start_date=date(2025, 1, 1),
+        end_date=date(2030, 12, 31),
+    )
     db.session.add(c)
     db.session.flush()
     org_a, org_b = world.org_a.id, world.org_b.id
-    db.session.add_all([ContractParty(contract=c, organisation_id=org_a),
-                        ContractParty(contract=c, organisation_id=org_b)])
+    db.session.add_all(
+        [ContractParty(contract=c, organisation_id=org_a), ContractParty(contract=c, organisation_id=org_b)]
+    )
     db.session.commit()
     a, b = sorted([f"org:{world.org_a.id}", f"org:{world.org_b.id}"])
     edges = _edges(app, world.planner_k)
@@ -39,15 +47,22 @@ def test_co_attendance_becomes_a_derived_tie(app, db, world):
     ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialraumkonferenz"))
     committee = Committee(body=world.kommune_a, type=ctype, name="SRK Altstadt", is_public=True)
     start = datetime(2026, 3, 2, 16, 0)
-    meeting = Meeting(committee=committee, title="SRK Altstadt März", start=start, end=start + timedelta(hours=2),
-                      ical_uid="test-coattendance@beteiligung")
+    meeting = Meeting(
+        committee=committee,
+        title="SRK Altstadt März",
+        start=start,
+        end=start + timedelta(hours=2),
+        ical_uid="test-coattendance@beteiligung",
+    )
     ids = (world.person_a.id, world.org_a.id, world.person_b.id, world.org_b.id)
     db.session.add_all([committee, meeting])
     db.session.flush()
-    db.session.add_all([
-        Attendance(meeting_id=meeting.id, person_id=ids[0], organisation_id=ids[1], status="anwesend"),
-        Attendance(meeting_id=meeting.id, person_id=ids[2], organisation_id=ids[3], status="anwesend"),
-    ])
+    db.session.add_all(
+        [
+            Attendance(meeting_id=meeting.id, person_id=ids[0], organisation_id=ids[1], status="anwesend"),
+            Attendance(meeting_id=meeting.id, person_id=ids[2], organisation_id=ids[3], status="anwesend"),
+        ]
+    )
     db.session.commit()
     a, b = sorted([f"org:{world.org_a.id}", f"org:{world.org_b.id}"])
     edges = _edges(app, world.planner_a)

@@ -1,4 +1,5 @@
 """Exports read back with networkx; every export respects visibility."""
+
 from __future__ import annotations
 
 import csv
@@ -7,18 +8,27 @@ import json
 
 import networkx as nx
 import pytest
+
 from .conftest import switch_user
 
-URLS = ["/netzwerk/export.graphml", "/netzwerk/export.gexf", "/netzwerk/export.json",
-        "/netzwerk/export.knoten.csv", "/netzwerk/export.kanten.csv"]
+URLS = [
+    "/netzwerk/export.graphml",
+    "/netzwerk/export.gexf",
+    "/netzwerk/export.json",
+    "/netzwerk/export.knoten.csv",
+    "/netzwerk/export.kanten.csv",
+]
 
 
 def _expected(user):
     from beteiligung.services import network as svc
+
     return svc.build_network(user, svc.Filters())
 
 
-@pytest.mark.parametrize("fmt,reader", [("graphml", lambda f: nx.read_graphml(f, force_multigraph=True)), ("gexf", nx.read_gexf)])
+@pytest.mark.parametrize(
+    "fmt,reader", [("graphml", lambda f: nx.read_graphml(f, force_multigraph=True)), ("gexf", nx.read_gexf)]
+)
 def test_graph_files_read_back_equal(client, net, fmt, reader):
     client.login(net.planner_k.email)
     r = client.get(f"/netzwerk/export.{fmt}")
@@ -69,8 +79,11 @@ def _all_exported_ids(client):
         r = client.get(url)
         assert r.status_code == 200, url
         found.add(r.data.decode("utf-8-sig"))
-    pages = [client.get("/netzwerk/").get_data(as_text=True), client.get("/netzwerk/kanten").get_data(as_text=True),
-             client.get("/netzwerk/daten.json?limit=1000").get_data(as_text=True)]
+    pages = [
+        client.get("/netzwerk/").get_data(as_text=True),
+        client.get("/netzwerk/kanten").get_data(as_text=True),
+        client.get("/netzwerk/daten.json?limit=1000").get_data(as_text=True),
+    ]
     return "\n".join(found | set(pages))
 
 

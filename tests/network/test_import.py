@@ -1,4 +1,5 @@
 """Import of organisations, persons and relations: preview, per-row report, all or nothing."""
+
 from __future__ import annotations
 
 import io
@@ -10,23 +11,29 @@ from beteiligung.extensions import db
 from beteiligung.services import network as svc
 from models import AuditEntry, Organisation
 from models.network import Relation
+
 from .conftest import switch_user
 
-GOOD = ("Von;An;Art;Stärke;Gültig ab;Gültig bis;Quelle;Sichtbarkeit\n"
-        "Wohlfahrt Ahlen e. V.;Kreissozialamt Testhausen;Kooperation;stark;01.01.2025;;Vertrag;öffentlich im Kreis\n"
-        "Anke Arndt;Jobcenter Beckum;informeller Kontakt;1;;;;nur beteiligte Organisationen\n")
-BAD = (GOOD +
-       "Unbekannt GmbH;Jobcenter Beckum;Kooperation;2;;;;\n"
-       "Wohlfahrt Ahlen e. V.;Bernd Brandt;Kooperation;2;;;;\n"
-       "Wohlfahrt Ahlen e. V.;Jobcenter Beckum;Freundschaft;7;31.02.2025;;;geheim\n"
-       "Wohlfahrt Ahlen e. V.;Kreissozialamt Testhausen;Kooperation;stark;01.01.2025;;Vertrag;\n"
-       "Fremder Träger gGmbH;Jobcenter Beckum;Kooperation;2;;;;\n")
+GOOD = (
+    "Von;An;Art;Stärke;Gültig ab;Gültig bis;Quelle;Sichtbarkeit\n"
+    "Wohlfahrt Ahlen e. V.;Kreissozialamt Testhausen;Kooperation;stark;01.01.2025;;Vertrag;öffentlich im Kreis\n"
+    "Anke Arndt;Jobcenter Beckum;informeller Kontakt;1;;;;nur beteiligte Organisationen\n"
+)
+BAD = (
+    GOOD + "Unbekannt GmbH;Jobcenter Beckum;Kooperation;2;;;;\n"
+    "Wohlfahrt Ahlen e. V.;Bernd Brandt;Kooperation;2;;;;\n"
+    "Wohlfahrt Ahlen e. V.;Jobcenter Beckum;Freundschaft;7;31.02.2025;;;geheim\n"
+    "Wohlfahrt Ahlen e. V.;Kreissozialamt Testhausen;Kooperation;stark;01.01.2025;;Vertrag;\n"
+    "Fremder Träger gGmbH;Jobcenter Beckum;Kooperation;2;;;;\n"
+)
 
 
 def _counts():
-    return (db.session.scalar(select(func.count()).select_from(Relation)),
-            db.session.scalar(select(func.count()).select_from(AuditEntry)),
-            db.session.scalar(select(func.count()).select_from(Organisation)))
+    return (
+        db.session.scalar(select(func.count()).select_from(Relation)),
+        db.session.scalar(select(func.count()).select_from(AuditEntry)),
+        db.session.scalar(select(func.count()).select_from(Organisation)),
+    )
 
 
 def test_preview_writes_nothing_and_import_writes_all(world):
@@ -52,7 +59,12 @@ def test_rejected_import_reports_each_row_and_leaves_database_unchanged(world):
     assert errors[2] == "" and errors[3] == ""
     assert "weder eine bekannte Organisation" in errors[4]
     assert "Bernd Brandt" in errors[5]  # no consent: not matchable / not allowed
-    assert "Freundschaft" in errors[6] and "Stärke" in errors[6] and "kein Datum" in errors[6] and "Sichtbarkeit" in errors[6]
+    assert (
+        "Freundschaft" in errors[6]
+        and "Stärke" in errors[6]
+        and "kein Datum" in errors[6]
+        and "Sichtbarkeit" in errors[6]
+    )
     assert "Zeile 2" in errors[7]
     assert "Fremder Träger" in errors[8]  # foreign Kreis is invisible
 
@@ -79,8 +91,12 @@ def test_xlsx_relations_import(world):
 
 def test_import_page_preview_then_import_and_rejection(client, world):
     client.login(world.planner_k.email)
-    data = {"kind": "beziehungen", "body_id": str(world.kreis.id), "schritt": "pruefen",
-            "datei": (io.BytesIO(BAD.encode()), "beziehungen.csv")}
+    data = {
+        "kind": "beziehungen",
+        "body_id": str(world.kreis.id),
+        "schritt": "pruefen",
+        "datei": (io.BytesIO(BAD.encode()), "beziehungen.csv"),
+    }
     before = _counts()
     r = client.post("/netzwerk/import", data=data, content_type="multipart/form-data")
     html = r.get_data(as_text=True)
@@ -97,8 +113,12 @@ def test_import_page_preview_then_import_and_rejection(client, world):
 def test_stakeholder_list_of_organisations_through_network_import(client, world):
     client.login(world.planner_a.email)
     csv_text = "Name;Art;Sozialräume;Handlungsfelder\nPflegenetz Neustadt;Freier Träger;A-02;Pflege\n"
-    data = {"kind": "organisationen", "body_id": str(world.kommune_a.id), "schritt": "importieren",
-            "datei": (io.BytesIO(csv_text.encode()), "orgs.csv")}
+    data = {
+        "kind": "organisationen",
+        "body_id": str(world.kommune_a.id),
+        "schritt": "importieren",
+        "datei": (io.BytesIO(csv_text.encode()), "orgs.csv"),
+    }
     r = client.post("/netzwerk/import", data=data, content_type="multipart/form-data")
     assert r.status_code == 200, r.get_data(as_text=True)
     org = db.session.scalar(select(Organisation).where(Organisation.name == "Pflegenetz Neustadt"))
@@ -111,8 +131,10 @@ def test_import_permissions(client, world):
     for user in (world.partner_a, world.politik):
         switch_user(client, user)
         assert client.get("/netzwerk/import").status_code == 403
-        r = client.post("/netzwerk/import", data={"kind": "beziehungen", "body_id": str(world.kreis.id),
-                                                  "datei": (io.BytesIO(GOOD.encode()), "b.csv")},
-                        content_type="multipart/form-data")
+        r = client.post(
+            "/netzwerk/import",
+            data={"kind": "beziehungen", "body_id": str(world.kreis.id), "datei": (io.BytesIO(GOOD.encode()), "b.csv")},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Relation)) == 0

@@ -1,4 +1,5 @@
 """Pages: permission matrix, bad input, guessed ids, query-count guard."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,17 +12,26 @@ from tests.support.queries import assert_constant_queries
 
 from .conftest import add_relation, kind, switch_user
 
-READ_PAGES = ["/netzwerk/", "/netzwerk/kanten", "/netzwerk/daten.json", "/netzwerk/abdeckung", "/netzwerk/vergleich",
-              "/netzwerk/arten"]
+READ_PAGES = [
+    "/netzwerk/",
+    "/netzwerk/kanten",
+    "/netzwerk/daten.json",
+    "/netzwerk/abdeckung",
+    "/netzwerk/vergleich",
+    "/netzwerk/arten",
+]
 
 
-@pytest.mark.parametrize("role,expected", [
-    ("admin", {"read": 200, "pipeline": 200, "contacts": 200, "create": 200, "import": 200}),
-    ("planner_k", {"read": 200, "pipeline": 200, "contacts": 200, "create": 200, "import": 200}),
-    ("srm_a", {"read": 200, "pipeline": 200, "contacts": 200, "create": 200, "import": 200}),
-    ("partner_a", {"read": 200, "pipeline": 403, "contacts": 200, "create": 403, "import": 403}),
-    ("politik", {"read": 200, "pipeline": 403, "contacts": 403, "create": 403, "import": 403}),
-])
+@pytest.mark.parametrize(
+    "role,expected",
+    [
+        ("admin", {"read": 200, "pipeline": 200, "contacts": 200, "create": 200, "import": 200}),
+        ("planner_k", {"read": 200, "pipeline": 200, "contacts": 200, "create": 200, "import": 200}),
+        ("srm_a", {"read": 200, "pipeline": 200, "contacts": 200, "create": 200, "import": 200}),
+        ("partner_a", {"read": 200, "pipeline": 403, "contacts": 200, "create": 403, "import": 403}),
+        ("politik", {"read": 200, "pipeline": 403, "contacts": 403, "create": 403, "import": 403}),
+    ],
+)
 def test_permission_matrix(client, net, role, expected):
     client.login(getattr(net, role).email)
     for url in READ_PAGES:
@@ -97,9 +107,19 @@ def test_coverage_page_names_the_gap(client, net):
 def test_create_relation_page_bad_input_and_success(client, net):
     client.login(net.planner_k.email)
     before = db.session.scalar(select(func.count()).select_from(Relation))
-    data = {"body_id": str(net.kreis.id), "source": f"org:{net.org_a.id}", "target": f"org:{net.org_a.id}",
-            "kind_id": str(kind("Kooperation").id), "directed": "", "strength": "2", "visibility": "kreis",
-            "valid_from": "2026-01-01", "valid_to": "2025-01-01", "evidence": "", "note": ""}
+    data = {
+        "body_id": str(net.kreis.id),
+        "source": f"org:{net.org_a.id}",
+        "target": f"org:{net.org_a.id}",
+        "kind_id": str(kind("Kooperation").id),
+        "directed": "",
+        "strength": "2",
+        "visibility": "kreis",
+        "valid_from": "2026-01-01",
+        "valid_to": "2025-01-01",
+        "evidence": "",
+        "note": "",
+    }
     r = client.post("/netzwerk/beziehungen/neu", data=data)
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "zwei verschiedene Beteiligte" in html and "nicht vor" in html
@@ -113,9 +133,16 @@ def test_create_relation_page_bad_input_and_success(client, net):
     rel = db.session.scalar(select(Relation).order_by(Relation.id.desc()))
     assert rel.target_person_id == net.person_a.id
     # edit with a stale version → 409, input kept
-    r = client.post(f"/netzwerk/beziehungen/{rel.id}/bearbeiten",
-                    data={**data, "target": f"person:{net.person_a.id}", "valid_to": "", "evidence": "Mein Text",
-                          "version": str(rel.version - 1)})
+    r = client.post(
+        f"/netzwerk/beziehungen/{rel.id}/bearbeiten",
+        data={
+            **data,
+            "target": f"person:{net.person_a.id}",
+            "valid_to": "",
+            "evidence": "Mein Text",
+            "version": str(rel.version - 1),
+        },
+    )
     assert r.status_code == 409 and "Mein Text" in r.get_data(as_text=True)
     r = client.post(f"/netzwerk/beziehungen/{rel.id}/loeschen", data={"version": str(rel.version)})
     assert r.status_code == 303 and db.session.get(Relation, rel.id) is None
@@ -123,13 +150,23 @@ def test_create_relation_page_bad_input_and_success(client, net):
 
 def test_pipeline_page(client, net):
     client.login(net.planner_k.email)
-    r = client.post("/netzwerk/partner", data={"organisation_id": str(net.org_b.id), "body_id": str(net.kreis.id),
-                                               "status": "angesprochen", "handlungsfeld_id": "", "next_step": "Termin",
-                                               "note": ""})
+    r = client.post(
+        "/netzwerk/partner",
+        data={
+            "organisation_id": str(net.org_b.id),
+            "body_id": str(net.kreis.id),
+            "status": "angesprochen",
+            "handlungsfeld_id": "",
+            "next_step": "Termin",
+            "note": "",
+        },
+    )
     assert r.status_code == 303
     entry = db.session.scalar(select(PartnerStatus))
-    r = client.post("/netzwerk/partner", data={"organisation_id": str(net.org_b.id), "body_id": str(net.kreis.id),
-                                               "status": "erfunden"})
+    r = client.post(
+        "/netzwerk/partner",
+        data={"organisation_id": str(net.org_b.id), "body_id": str(net.kreis.id), "status": "erfunden"},
+    )
     assert r.status_code == 422
     html = client.get("/netzwerk/partner").get_data(as_text=True)
     assert "Jobcenter Beckum" in html and "Termin" in html
@@ -153,20 +190,41 @@ def test_contacts_page_only_consenting_persons(client, net):
 def _grow(net, client, url):
     def grow(factor):
         for i in range(factor):
-            org = Organisation(body=net.kommune_a, name=f"Neue Organisation {i}", kind="Freier Träger",
-                               areas=[net.area_a1], terms=[net.hf_pflege])
-            person = Person(body=net.kommune_a, first_name="Neu", last_name=f"Person {i}", organisation=org,
-                            consent_given=True, function="Koordination")
+            org = Organisation(
+                body=net.kommune_a,
+                name=f"Neue Organisation {i}",
+                kind="Freier Träger",
+                areas=[net.area_a1],
+                terms=[net.hf_pflege],
+            )
+            person = Person(
+                body=net.kommune_a,
+                first_name="Neu",
+                last_name=f"Person {i}",
+                organisation=org,
+                consent_given=True,
+                function="Koordination",
+            )
             db.session.add_all([org, person])
             add_relation(net.kreis, org, net.org_a, "Kooperation")
             add_relation(net.kreis, person, net.org_b, "informeller Kontakt")
         db.session.commit()
         client.get(url)  # warm again (the commit expired the session), as before the first count
+
     return grow
 
 
-@pytest.mark.parametrize("url", ["/netzwerk/", "/netzwerk/kanten", "/netzwerk/daten.json", "/netzwerk/abdeckung",
-                                 "/netzwerk/export.json", "/netzwerk/kontakte"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/netzwerk/",
+        "/netzwerk/kanten",
+        "/netzwerk/daten.json",
+        "/netzwerk/abdeckung",
+        "/netzwerk/export.json",
+        "/netzwerk/kontakte",
+    ],
+)
 def test_query_count_does_not_grow(client, net, db, url):
     client.login(net.planner_k.email)
     assert_constant_queries(client, db.engine, url, _grow(net, client, url))

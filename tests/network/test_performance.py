@@ -3,6 +3,7 @@
 The figures for docs/modules/netzwerk.md come from `flask --app beteiligung network benchmark`,
 which also times the exact betweenness (two minutes – too slow for a test).
 """
+
 from __future__ import annotations
 
 import time

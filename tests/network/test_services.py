@@ -1,9 +1,9 @@
 """Relations, visibility, derived ties, dates, coverage, cache and pipeline (service level)."""
+
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
@@ -11,9 +11,9 @@ from beteiligung.services import Conflict, PermissionDenied, ValidationError
 from beteiligung.services import network as svc
 from models import AuditEntry, Committee, CommitteeType, Membership, Person
 from models.network import NetworkAnalysisCache, PartnerStatus, Relation
+from tests.support.uow import refused
 
 from .conftest import add_relation, kind
-from tests.support.uow import refused
 
 TODAY = date(2026, 11, 21)
 
@@ -66,13 +66,15 @@ def test_derived_person_membership_and_committee_ties(net):
     ctype = db.session.scalar(select(CommitteeType).limit(1))
     c = Committee(body=net.kreis, type=ctype, name="Sozialplanungskonferenz Test", is_public=False)
     db.session.add(c)
-    db.session.add_all([
-        Membership(committee=c, person=net.person_a, organisation=net.org_a),
-        Membership(committee=c, person=net.person_b, organisation=net.org_b),
-        # person_a also sits in the committee on behalf of the Kreissozialamt → Vertretung
-        Membership(committee=c, person=net.person_a, organisation=net.org_k),
-        Membership(committee=c, person=net.person_x, organisation=net.org_b, end_date=date(2021, 1, 1)),
-    ])
+    db.session.add_all(
+        [
+            Membership(committee=c, person=net.person_a, organisation=net.org_a),
+            Membership(committee=c, person=net.person_b, organisation=net.org_b),
+            # person_a also sits in the committee on behalf of the Kreissozialamt → Vertretung
+            Membership(committee=c, person=net.person_a, organisation=net.org_k),
+            Membership(committee=c, person=net.person_x, organisation=net.org_b, end_date=date(2021, 1, 1)),
+        ]
+    )
     db.session.commit()
     n, edges = _edges(net.planner_k)
     a, b, k = f"org:{net.org_a.id}", f"org:{net.org_b.id}", f"org:{net.org_k.id}"
@@ -80,7 +82,9 @@ def test_derived_person_membership_and_committee_ties(net):
     assert (pa, a, "Mitgliedschaft", True) in edges
     assert (a, b, "Kooperation", True) in edges and (a, k, "Kooperation", True) in edges
     assert (pa, k, "Vertretung", True) in edges
-    derived = [e for e in n.edges if e["derived"] and e["kind"] == "Kooperation" and {e["source"], e["target"]} == {a, b}]
+    derived = [
+        e for e in n.edges if e["derived"] and e["kind"] == "Kooperation" and {e["source"], e["target"]} == {a, b}
+    ]
     assert derived[0]["evidence"] == "Gremium: Sozialplanungskonferenz Test"
     assert not db.session.scalar(select(func.count()).select_from(Relation).where(Relation.evidence.like("Gremium%")))
     # A partner who is not a member does not see the committee, so no tie derived from it.
@@ -106,35 +110,66 @@ def test_filters_area_field_kind_and_relation_kind(net):
 
 def test_create_relation_validates_in_german_and_writes_nothing(net):
     before = db.session.scalar(select(func.count()).select_from(Relation))
-    base = {"body_id": net.kreis.id, "source": f"org:{net.org_a.id}", "target": f"org:{net.org_a.id}",
-            "kind": kind("Kooperation").id, "strength": 5, "visibility": "geheim", "directed": None,
-            "valid_from": date(2025, 1, 1), "valid_to": date(2024, 1, 1)}
+    base = {
+        "body_id": net.kreis.id,
+        "source": f"org:{net.org_a.id}",
+        "target": f"org:{net.org_a.id}",
+        "kind": kind("Kooperation").id,
+        "strength": 5,
+        "visibility": "geheim",
+        "directed": None,
+        "valid_from": date(2025, 1, 1),
+        "valid_to": date(2024, 1, 1),
+    }
     with refused(ValidationError) as exc:
         svc.create_relation(net.planner_k, base)
     e = exc.value.errors
     assert "zwei verschiedene" in e["target"] and "Stärke" in e["strength"]
     assert "visibility" in e and "nicht vor" in e["valid_to"]
     with refused(ValidationError) as exc:
-        svc.create_relation(net.planner_k, {**base, "target": f"person:{net.person_b.id}", "strength": 2,
-                                            "visibility": "kreis", "valid_to": None})
+        svc.create_relation(
+            net.planner_k,
+            {**base, "target": f"person:{net.person_b.id}", "strength": 2, "visibility": "kreis", "valid_to": None},
+        )
     assert "keine Einwilligung" in exc.value.errors["target"]
     with refused(ValidationError) as exc:  # foreign organisation: not selectable
-        svc.create_relation(net.planner_k, {**base, "target": f"org:{net.org_x.id}", "strength": 2,
-                                            "visibility": "kreis", "valid_to": None})
+        svc.create_relation(
+            net.planner_k,
+            {**base, "target": f"org:{net.org_x.id}", "strength": 2, "visibility": "kreis", "valid_to": None},
+        )
     assert "target" in exc.value.errors
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Relation)) == before
 
 
 def test_create_update_delete_relation_with_audit_and_version(net):
-    rel = svc.create_relation(net.planner_k, {
-        "body_id": net.kreis.id, "source": f"org:{net.org_b.id}", "target": f"person:{net.person_a.id}",
-        "kind": kind("Vertretung").id, "strength": 2, "visibility": "beteiligte", "directed": None,
-        "valid_from": None, "valid_to": None, "evidence": "Protokoll", "note": None})
+    rel = svc.create_relation(
+        net.planner_k,
+        {
+            "body_id": net.kreis.id,
+            "source": f"org:{net.org_b.id}",
+            "target": f"person:{net.person_a.id}",
+            "kind": kind("Vertretung").id,
+            "strength": 2,
+            "visibility": "beteiligte",
+            "directed": None,
+            "valid_from": None,
+            "valid_to": None,
+            "evidence": "Protokoll",
+            "note": None,
+        },
+    )
     assert rel.directed is True  # from the kind
     assert rel.target_person_id == net.person_a.id
-    values = {"body_id": net.kreis.id, "source": rel.source_key, "target": rel.target_key,
-              "kind": rel.kind_id, "strength": 3, "visibility": "kreis", "directed": False}
+    values = {
+        "body_id": net.kreis.id,
+        "source": rel.source_key,
+        "target": rel.target_key,
+        "kind": rel.kind_id,
+        "strength": 3,
+        "visibility": "kreis",
+        "directed": False,
+    }
     svc.update_relation(net.planner_k, rel, values, rel.version)
     assert rel.strength == 3 and rel.directed is False
     with refused(Conflict):
@@ -173,6 +208,7 @@ def test_analysis_is_cached_and_invalidated_by_changes(net):
     assert third["cached"] is False
     # an organisation change (made by the Stammdaten service) invalidates, too
     from beteiligung.services import masterdata
+
     masterdata.update(net.admin, net.org_b, {"name": "Jobcenter Beckum (neu)"}, net.org_b.version)
     assert svc.analyse_network(net.planner_k, svc.build_network(net.planner_k, f))["cached"] is False
     # a membership change, too
@@ -187,8 +223,14 @@ def test_analysis_is_cached_and_invalidated_by_changes(net):
 
 
 def test_partner_pipeline(net):
-    values = {"organisation_id": net.org_k.id, "body_id": net.kreis.id, "status": "identifiziert",
-              "handlungsfeld_id": net.hf_pflege.id, "next_step": "Anrufen", "note": None}
+    values = {
+        "organisation_id": net.org_k.id,
+        "body_id": net.kreis.id,
+        "status": "identifiziert",
+        "handlungsfeld_id": net.hf_pflege.id,
+        "next_step": "Anrufen",
+        "note": None,
+    }
     entry = svc.set_partner_status(net.planner_k, values)
     assert entry.status == "identifiziert"
     with refused(ValidationError) as exc:
@@ -209,16 +251,24 @@ def test_partner_pipeline(net):
 
 def test_contact_directory_with_deputies(net):
     from models import RoleAssignment
+
     ctype = db.session.scalar(select(CommitteeType).limit(1))
     c = Committee(body=net.kreis, type=ctype, name="Pflegekonferenz")
-    deputy = Person(body=net.kommune_a, first_name="Dora", last_name="Deputy", organisation=net.org_a,
-                    consent_given=True, function="Stellvertretung")
+    deputy = Person(
+        body=net.kommune_a,
+        first_name="Dora",
+        last_name="Deputy",
+        organisation=net.org_a,
+        consent_given=True,
+        function="Stellvertretung",
+    )
     hidden = Person(body=net.kommune_a, first_name="Hans", last_name="Heimlich", organisation=net.org_a)
     db.session.add_all([c, deputy, hidden])
     db.session.add(Membership(committee=c, person=net.person_a, organisation=net.org_a, deputy=deputy))
     db.session.flush()
     # the partner function of partner_a is deputised by a user linked to Dora
     from tests.support.world import make_user
+
     dep_user = make_user("dora@example.org", "Dora Deputy", [], person=deputy)
     db.session.flush()
     role = db.session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == net.partner_a.id))
@@ -234,7 +284,9 @@ def test_contact_directory_with_deputies(net):
     assert [p.last_name for p in db.session.scalars(svc.contact_query(net.planner_k, function="stellv"))] == ["Deputy"]
     assert {p.last_name for p in db.session.scalars(svc.contact_query(net.planner_k, area_id=net.area_b1.id))} == set()
     assert {p.last_name for p in db.session.scalars(svc.contact_query(net.planner_k, body_id=net.kommune_a.id))} == {
-        "Arndt", "Deputy"}
+        "Arndt",
+        "Deputy",
+    }
     assert db.session.scalars(svc.contact_query(net.planner_k, body_id=net.kommune_b.id)).all() == []
     # partner_b sees only persons of the Jobcenter
     assert db.session.scalars(svc.contact_query(net.partner_b)).all() == []

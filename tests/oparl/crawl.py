@@ -1,5 +1,6 @@
 """Shared by the OParl tests: validation against the official OParl 1.1 JSON schemas (schema/)
 and a crawler that walks the whole API from the System object."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,20 @@ from jsonschema import Draft7Validator, FormatChecker
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
 OPARL = "https://schema.oparl.org/1.1/"
-TYPES = ("System", "Body", "Organization", "Person", "Membership", "Meeting", "AgendaItem", "Paper",
-         "Consultation", "File", "Location", "LegislativeTerm")
+TYPES = (
+    "System",
+    "Body",
+    "Organization",
+    "Person",
+    "Membership",
+    "Meeting",
+    "AgendaItem",
+    "Paper",
+    "Consultation",
+    "File",
+    "Location",
+    "LegislativeTerm",
+)
 _VALIDATORS: dict[str, Draft7Validator] = {}
 
 
@@ -25,7 +38,7 @@ def validator(type_name: str) -> Draft7Validator:
 def type_of(obj: dict) -> str:
     t = obj.get("type", "")
     assert t.startswith(OPARL), f"kein OParl-1.1-Typ: {t!r} in {obj.get('id')}"
-    name = t[len(OPARL):]
+    name = t[len(OPARL) :]
     assert name in TYPES, f"unbekannter Typ {name}"
     return name
 
@@ -38,7 +51,8 @@ def validate(obj: dict, expected: str | None = None) -> list[dict]:
         assert name == expected, f"{obj.get('id')}: erwartet {expected}, bekommen {name}"
     errors = sorted(validator(name).iter_errors(obj), key=lambda e: list(e.path))
     assert not errors, f"{obj.get('id')} ({name}) verletzt das OParl-Schema: " + "; ".join(
-        f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
+        f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors
+    )
     if obj.get("deleted"):
         assert set(obj) <= {"id", "type", "created", "modified", "deleted", "order", "accessUrl"}, obj
         return []
@@ -61,10 +75,10 @@ def validate(obj: dict, expected: str | None = None) -> list[dict]:
 
 @dataclass
 class CrawlResult:
-    objects: dict[str, dict] = field(default_factory=dict)     # id → object as served under its id
+    objects: dict[str, dict] = field(default_factory=dict)  # id → object as served under its id
     embedded: dict[str, list[dict]] = field(default_factory=dict)  # id → embedded copies
-    lists: dict[str, dict] = field(default_factory=dict)       # list page URL → page
-    fetched: dict[str, int] = field(default_factory=dict)      # URL → status
+    lists: dict[str, dict] = field(default_factory=dict)  # list page URL → page
+    fetched: dict[str, int] = field(default_factory=dict)  # URL → status
     files: dict[str, tuple[int, dict, bytes]] = field(default_factory=dict)
 
     def of_type(self, name: str) -> list[dict]:

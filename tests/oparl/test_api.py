@@ -1,5 +1,6 @@
 """The OParl 1.1 read API on the test world: schemas, crawl, privacy, errors, pagination, filters,
 tombstones, files, query counts."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,9 @@ API = BASE + "/oparl/v1"
 def fetch(client):
     def _fetch(url):
         assert url.startswith(BASE), url
-        r = client.get(url[len(BASE):])
+        r = client.get(url[len(BASE) :])
         return r.status_code, r.headers, r.get_data()
+
     return _fetch
 
 
@@ -48,8 +50,20 @@ def test_whole_api_crawl_is_valid_complete_and_only_public(client, ow):
     res = crawl(fetch(client), API + "/", API)
     # every object type the API serves was seen and validated
     seen_types = {o["type"].rsplit("/", 1)[1] for o in res.objects.values()}
-    assert seen_types == {"System", "Body", "Organization", "Person", "Membership", "Meeting", "AgendaItem",
-                          "Paper", "Consultation", "File", "Location", "LegislativeTerm"}
+    assert seen_types == {
+        "System",
+        "Body",
+        "Organization",
+        "Person",
+        "Membership",
+        "Meeting",
+        "AgendaItem",
+        "Paper",
+        "Consultation",
+        "File",
+        "Location",
+        "LegislativeTerm",
+    }
     ids = set(res.objects)
     # public things are there
     assert f"{API}/organization/gremium-{w.srk.id}" in ids
@@ -64,11 +78,19 @@ def test_whole_api_crawl_is_valid_complete_and_only_public(client, ow):
     assert f"{API}/meeting/{w.spk_past.id}" not in ids
     assert f"{API}/paper/{w.draft.id}" not in ids
     assert f"{API}/person/{w.person_b.id}" not in ids and f"{API}/person/{w.person_x.id}" not in ids
-    assert f"{API}/membership/{w.m_public_b.id}" not in ids   # person without consent
-    assert f"{API}/membership/{w.m_spk_a.id}" not in ids      # non-public committee
+    assert f"{API}/membership/{w.m_public_b.id}" not in ids  # person without consent
+    assert f"{API}/membership/{w.m_spk_a.id}" not in ids  # non-public committee
     dump = json.dumps(list(res.objects.values()), ensure_ascii=False)
-    for secret in ("Personalsache", "Bernd", "Brandt", "bernd.brandt@", "Xaver", w.draft.reference,
-                   "Sprechstunde der Frühen Hilfen", "asg@kreis.example"):
+    for secret in (
+        "Personalsache",
+        "Bernd",
+        "Brandt",
+        "bernd.brandt@",
+        "Xaver",
+        w.draft.reference,
+        "Sprechstunde der Frühen Hilfen",
+        "asg@kreis.example",
+    ):
         assert secret not in dump, secret
     # contact data only with the separate consent (person_a has it)
     assert res.objects[f"{API}/person/{w.person_a.id}"]["email"] == ["anke.arndt@example.org"]
@@ -81,10 +103,20 @@ def test_whole_api_crawl_is_valid_complete_and_only_public(client, ow):
                 assert standalone.get(key) == value, (oid, key)
     natural = {}
     for o in res.objects.values():
-        key = (o["type"], o.get("name"), o.get("start"), o.get("reference"), o.get("fileName"),
-               o.get("person"), o.get("organization") if o["type"].endswith("Membership") else None,
-               o.get("meeting") if o["type"].endswith("AgendaItem") else None, o.get("order"),
-               o.get("role"), o.get("description"), o.get("meetings") and tuple(o["meetings"]))
+        key = (
+            o["type"],
+            o.get("name"),
+            o.get("start"),
+            o.get("reference"),
+            o.get("fileName"),
+            o.get("person"),
+            o.get("organization") if o["type"].endswith("Membership") else None,
+            o.get("meeting") if o["type"].endswith("AgendaItem") else None,
+            o.get("order"),
+            o.get("role"),
+            o.get("description"),
+            o.get("meetings") and tuple(o["meetings"]),
+        )
         assert key not in natural, f"{o['id']} und {natural.get(key)} sind dasselbe Objekt"
         natural[key] = o["id"]
     # files are downloadable, with the announced size and checksum
@@ -135,11 +167,20 @@ def test_membership_on_behalf_of(client, ow):
     get(client, f"/oparl/v1/organization/akteur-{w.org_b.id}", 404)
 
 
-@pytest.mark.parametrize("path", [
-    "/oparl/v1/meeting/999999", "/oparl/v1/paper/abc", "/oparl/v1/organization/gremium-999999",
-    "/oparl/v1/organization/quatsch", "/oparl/v1/gibtsnicht/1", "/oparl/v1/body/999999/meeting",
-    "/oparl/v1/body/1/gibtsnicht", "/oparl/v1/file/999999/download", "/oparl/v1/a/b/c",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/oparl/v1/meeting/999999",
+        "/oparl/v1/paper/abc",
+        "/oparl/v1/organization/gremium-999999",
+        "/oparl/v1/organization/quatsch",
+        "/oparl/v1/gibtsnicht/1",
+        "/oparl/v1/body/999999/meeting",
+        "/oparl/v1/body/1/gibtsnicht",
+        "/oparl/v1/file/999999/download",
+        "/oparl/v1/a/b/c",
+    ],
+)
 def test_unknown_ids_are_404_in_oparl_error_format(client, ow, path):
     data = get(client, path, 404)
     assert data["type"] == OPARL + "Error" and data["message"]
@@ -147,10 +188,15 @@ def test_unknown_ids_are_404_in_oparl_error_format(client, ow, path):
 
 def test_guessed_ids_of_non_public_objects_are_404(client, ow):
     w = ow
-    for path in (f"/oparl/v1/agendaItem/{w.internal_item.id}", f"/oparl/v1/meeting/{w.srk_internal.id}",
-                 f"/oparl/v1/organization/gremium-{w.spk.id}", f"/oparl/v1/paper/{w.draft.id}",
-                 f"/oparl/v1/person/{w.person_b.id}", f"/oparl/v1/membership/{w.m_spk_a.id}",
-                 f"/oparl/v1/file/{w.paper.files[0].id + 100}/download"):
+    for path in (
+        f"/oparl/v1/agendaItem/{w.internal_item.id}",
+        f"/oparl/v1/meeting/{w.srk_internal.id}",
+        f"/oparl/v1/organization/gremium-{w.spk.id}",
+        f"/oparl/v1/paper/{w.draft.id}",
+        f"/oparl/v1/person/{w.person_b.id}",
+        f"/oparl/v1/membership/{w.m_spk_a.id}",
+        f"/oparl/v1/file/{w.paper.files[0].id + 100}/download",
+    ):
         get(client, path, 404)
 
 
@@ -188,7 +234,7 @@ def test_pagination_walks_every_object_once(client, ow):
         nxt = page["links"].get("next")
         if not nxt:
             break
-        page = get(client, nxt[len(BASE):])
+        page = get(client, nxt[len(BASE) :])
         assert page["links"]["prev"]
     assert len(ids) == 7 == len(set(ids))
     get(client, f"/oparl/v1/body/{w.kommune_a.id}/meeting?limit=2&page=9", 404)
@@ -199,8 +245,8 @@ def test_tombstones_for_removed_public_records(client, ow):
     since = (utcnow() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S") + "%2B00:00"
     item = w.srk_past.agenda_items[0]
     item_id, meeting_id = item.id, w.srk_next.id
-    item.is_public = False                 # a public TOP made internal
-    db.session.delete(w.srk_next)          # a public meeting deleted
+    item.is_public = False  # a public TOP made internal
+    db.session.delete(w.srk_next)  # a public meeting deleted
     db.session.commit()
     t = get(client, f"/oparl/v1/agendaItem/{item_id}")
     validate(t, "AgendaItem")
@@ -210,8 +256,9 @@ def test_tombstones_for_removed_public_records(client, ow):
     plain = [m["id"] for m in get(client, f"/oparl/v1/body/{w.kommune_a.id}/meeting")["data"]]
     assert f"{API}/meeting/{meeting_id}" not in plain
     upd = get(client, f"/oparl/v1/body/{w.kommune_a.id}/meeting?modified_since={since}")["data"]
-    assert {"id": f"{API}/meeting/{meeting_id}", "deleted": True}.items() <= \
-        next(m for m in upd if m["id"].endswith(f"/meeting/{meeting_id}")).items()
+    assert {"id": f"{API}/meeting/{meeting_id}", "deleted": True}.items() <= next(
+        m for m in upd if m["id"].endswith(f"/meeting/{meeting_id}")
+    ).items()
     for obj in upd:
         validate(obj)
     # public again → alive again
@@ -223,12 +270,17 @@ def test_tombstones_for_removed_public_records(client, ow):
 def test_withdrawn_paper_and_withdrawn_consent_become_tombstones(client, ow):
     from beteiligung.services.oparl import papers
     from beteiligung.services.oparl.consent import set_publication_consent
+
     w = ow
     papers.withdraw_paper(w.planner_k, w.paper, w.paper.version)
     set_publication_consent(None, w.person_a.id, False, False, utcnow().date())
     db.session.commit()
-    for path in (f"/oparl/v1/paper/{w.paper.id}", f"/oparl/v1/file/{w.paper.files[0].id}",
-                 f"/oparl/v1/person/{w.person_a.id}", f"/oparl/v1/membership/{w.m_public_a.id}"):
+    for path in (
+        f"/oparl/v1/paper/{w.paper.id}",
+        f"/oparl/v1/file/{w.paper.files[0].id}",
+        f"/oparl/v1/person/{w.person_a.id}",
+        f"/oparl/v1/membership/{w.m_public_a.id}",
+    ):
         data = get(client, path)
         assert data["deleted"] is True, path
         validate(data)
@@ -237,10 +289,12 @@ def test_withdrawn_paper_and_withdrawn_consent_become_tombstones(client, ow):
 
 def test_list_pages_have_constant_query_count(client, ow, app):
     from tests.support.queries import count_queries
+
     w = ow
-    urls = [f"/oparl/v1/body/{w.kommune_a.id}/{k}?limit=100" for k in
-            ("meeting", "agendaItem", "organization", "person", "membership", "location")] + \
-           [f"/oparl/v1/body/{w.kreis.id}/{k}?limit=100" for k in ("paper", "file", "consultation")]
+    urls = [
+        f"/oparl/v1/body/{w.kommune_a.id}/{k}?limit=100"
+        for k in ("meeting", "agendaItem", "organization", "person", "membership", "location")
+    ] + [f"/oparl/v1/body/{w.kreis.id}/{k}?limit=100" for k in ("paper", "file", "consultation")]
 
     def counts():
         out = {}
@@ -254,9 +308,9 @@ def test_list_pages_have_constant_query_count(client, ow, app):
     before = counts()
     from models import Membership, Person
     from models.oparl import PublicationConsent
+
     for i in range(8):
-        make_meeting(w.srk, utcnow() + timedelta(days=50 + i),
-                     items=(("A", True), ("B", True), ("C", False)))
+        make_meeting(w.srk, utcnow() + timedelta(days=50 + i), items=(("A", True), ("B", True), ("C", False)))
         p = Person(body=w.kommune_a, first_name=f"P{i}", last_name="Test", function="Mitglied")
         db.session.add(p)
         db.session.flush()
@@ -274,17 +328,26 @@ def test_python_predicates_and_sql_filters_agree(ow):
     from beteiligung.permissions import oparl as pub
     from models import AgendaItem, Committee, Membership, Person
     from models.oparl import Paper
+
     w = ow
     consent = pub.public_consent_ids()
     cases = [
         (Committee, select(Committee.id).where(pub.committee_public_filter()), pub.is_public_committee),
         (Meeting, select(Meeting.id).join(Committee).where(pub.meeting_public_filter()), pub.is_public_meeting),
-        (AgendaItem, select(AgendaItem.id).join(Meeting).join(Committee).where(pub.agenda_item_public_filter()),
-         pub.is_public_agenda_item),
+        (
+            AgendaItem,
+            select(AgendaItem.id).join(Meeting).join(Committee).where(pub.agenda_item_public_filter()),
+            pub.is_public_agenda_item,
+        ),
         (Person, select(Person.id).where(pub.person_public_filter()), lambda p: pub.is_public_person(p, consent)),
-        (Membership, select(Membership.id).join(Committee, Committee.id == Membership.committee_id)
-         .join(Person, Person.id == Membership.person_id).where(pub.membership_public_filter()),
-         lambda m: pub.is_public_membership(m, consent)),
+        (
+            Membership,
+            select(Membership.id)
+            .join(Committee, Committee.id == Membership.committee_id)
+            .join(Person, Person.id == Membership.person_id)
+            .where(pub.membership_public_filter()),
+            lambda m: pub.is_public_membership(m, consent),
+        ),
         (Paper, select(Paper.id).where(pub.paper_public_filter()), pub.is_public_paper),
     ]
     for model, query, predicate in cases:

@@ -1,4 +1,5 @@
 """The outcome import against a council information system on loopback (tests/support/oparl_council.py)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,8 +28,12 @@ def _entry(ow):
 
 def test_import_follows_pagination_and_records_idempotently(app, ow, council):
     ref = ow.paper.reference
-    pages = council.load_council({ref: ("Geändert beschlossen", "2026-11-12T17:00:00+01:00"),
-                                  "EV/2026/0099": ("abgelehnt", "2026-11-12T17:00:00+01:00")})
+    pages = council.load_council(
+        {
+            ref: ("Geändert beschlossen", "2026-11-12T17:00:00+01:00"),
+            "EV/2026/0099": ("abgelehnt", "2026-11-12T17:00:00+01:00"),
+        }
+    )
     assert pages >= 3
     with unit_of_work():
         report = import_outcomes(council.url + "/oparl/v1/")
@@ -74,9 +79,8 @@ def test_failure_midway_records_nothing_and_says_where(app, ow, council, failure
     elif failure == "down":
         council.stop()
     before = db.session.query(AuditEntry).count()
-    with pytest.raises(ImportStopped) as exc:
-        with unit_of_work():
-            import_outcomes(url, timeout=0.5)
+    with pytest.raises(ImportStopped) as exc, unit_of_work():
+        import_outcomes(url, timeout=0.5)
     message = str(exc.value)
     if failure != "down":
         assert "Seite" in message and council.url in message, message
@@ -116,11 +120,20 @@ def test_unknown_results_and_pending_papers_are_reported_not_recorded(app, ow, c
     assert _entry(ow).political_outcome is None
 
 
-@pytest.mark.parametrize("text, outcome", [
-    ("Beschlossen", "beschlossen"), ("ungeändert beschlossen", "beschlossen"),
-    ("einstimmig zugestimmt", "beschlossen"), ("mit Änderungen beschlossen", "geändert beschlossen"),
-    ("Geändert beschlossen", "geändert beschlossen"), ("abgelehnt", "abgelehnt"), ("vertagt", "vertagt"),
-    ("zurückgestellt", "vertagt"), ("zur Kenntnis genommen", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text, outcome",
+    [
+        ("Beschlossen", "beschlossen"),
+        ("ungeändert beschlossen", "beschlossen"),
+        ("einstimmig zugestimmt", "beschlossen"),
+        ("mit Änderungen beschlossen", "geändert beschlossen"),
+        ("Geändert beschlossen", "geändert beschlossen"),
+        ("abgelehnt", "abgelehnt"),
+        ("vertagt", "vertagt"),
+        ("zurückgestellt", "vertagt"),
+        ("zur Kenntnis genommen", None),
+        ("", None),
+    ],
+)
 def test_result_mapping(text, outcome):
     assert map_result(text) == outcome

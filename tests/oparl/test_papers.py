@@ -1,4 +1,5 @@
 """Vorlagen: who prepares and sees them, reference numbers, PDF/DOCX, bad input, conflicts."""
+
 from __future__ import annotations
 
 import io
@@ -26,9 +27,16 @@ def test_reference_numbers_count_per_type_and_year(ow):
 
 def test_origin_chain_names_the_forwarded_recommendation(ow):
     from models import TopicProposal
+
     w = ow
-    topic = TopicProposal(committee=w.spk, title="Sprechstunde Frühe Hilfen", source_type="protokolleintrag",
-                          source_id=w.empfehlung.id, agenda_item=w.spk_past.agenda_items[0], status="eingeplant")
+    topic = TopicProposal(
+        committee=w.spk,
+        title="Sprechstunde Frühe Hilfen",
+        source_type="protokolleintrag",
+        source_id=w.empfehlung.id,
+        agenda_item=w.spk_past.agenda_items[0],
+        status="eingeplant",
+    )
     db.session.add(topic)
     e2 = make_entry(w.spk_past, w.spk_past.agenda_items[0], text="Dritter Beschluss.", addressee=w.ausschuss)
     chain = papers.origin_chain(e2)
@@ -36,10 +44,18 @@ def test_origin_chain_names_the_forwarded_recommendation(ow):
     assert chain[-1].startswith("Beschluss der Sozialplanungskonferenz Testhausen")
 
 
-@pytest.mark.parametrize("who, allowed", [
-    ("admin", True), ("planner_k", True), ("planner_a", False), ("planner_x", False), ("srm_a", False),
-    ("partner_a", False), ("politik", False),
-])
+@pytest.mark.parametrize(
+    "who, allowed",
+    [
+        ("admin", True),
+        ("planner_k", True),
+        ("planner_a", False),
+        ("planner_x", False),
+        ("srm_a", False),
+        ("partner_a", False),
+        ("politik", False),
+    ],
+)
 def test_who_may_prepare_a_paper_from_the_kreis_decision(ow, who, allowed):
     w = ow
     e2 = make_entry(w.spk_past, w.spk_past.agenda_items[0], text="Noch ein Beschluss.", addressee=w.ausschuss)
@@ -89,8 +105,10 @@ def test_staff_list_create_edit_publish_withdraw(client, ow):
     r = client.post(f"/oparl/v1/vorlagen/neu/{e2.id}", data={})
     assert r.status_code == 303
     p = db.session.query(Paper).filter_by(protocol_entry_id=e2.id).one()
-    r = client.post(f"/oparl/v1/vorlagen/{p.id}/bearbeiten",
-                    data={"name": "Neuer Titel", "text": "Neuer Text", "version": p.version})
+    r = client.post(
+        f"/oparl/v1/vorlagen/{p.id}/bearbeiten",
+        data={"name": "Neuer Titel", "text": "Neuer Text", "version": p.version},
+    )
     assert r.status_code == 303
     db.session.expire_all()
     assert p.name == "Neuer Titel"
@@ -100,6 +118,7 @@ def test_staff_list_create_edit_publish_withdraw(client, ow):
     assert p.state == PaperState.VEROEFFENTLICHT and len(p.files) == 2
     import docx
     from pypdf import PdfReader
+
     pdf = next(f for f in p.files if f.is_main)
     assert "Neuer Text" in "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     word = next(f for f in p.files if not f.is_main)
@@ -140,8 +159,10 @@ def test_foreign_planner_cannot_touch_papers(client, ow):
     w = ow
     client.login("planung@fremd.example")
     assert client.get(f"/oparl/v1/vorlagen/{w.draft.id}/bearbeiten").status_code == 404
-    assert client.post(f"/oparl/v1/vorlagen/{w.paper.id}/zurueckziehen",
-                       data={"version": w.paper.version}).status_code == 404
+    assert (
+        client.post(f"/oparl/v1/vorlagen/{w.paper.id}/zurueckziehen", data={"version": w.paper.version}).status_code
+        == 404
+    )
     assert client.post(f"/oparl/v1/vorlagen/neu/{w.beschluss.id}", data={}).status_code == 404
     db.session.expire_all()
     assert w.paper.state == PaperState.VEROEFFENTLICHT
@@ -166,6 +187,7 @@ def test_publication_consent_cli(app, ow):
 
 def test_staff_list_query_count_is_constant(client, ow):
     from tests.support.queries import count_queries
+
     w = ow
     client.login("planung@kreis.example")
 

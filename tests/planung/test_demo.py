@@ -1,5 +1,6 @@
 """The demo tells the whole chain: Südstadt finding → SRK Empfehlung → SPK Beschluss → AWO measure (40 %)
 → Familienhebammen contract → indicator → the AWO's reports; every link visible from both ends."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,6 +16,7 @@ def login_as(client, email):
     from flask import g
 
     from beteiligung.demo import DEMO_PASSWORD
+
     client.post("/abmelden", data={})
     client._csrf = None
     for key in list(vars(g)):
@@ -71,6 +73,7 @@ def test_demo_overdue_measure_goes_to_the_committees(demo, app, db):
 
 def test_demo_consultation_and_process(demo, db, client):
     from models.planung import Consultation, PlanningProcess
+
     c = db.session.scalar(select(Consultation))
     assert c.title == "Entwurf Sozialbericht 2026" and len(c.statements) == 1
     p = db.session.scalar(select(PlanningProcess))

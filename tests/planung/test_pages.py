@@ -1,4 +1,5 @@
 """Pages of the Planung module: roles × actions × own/foreign records, bad input, exports, public page."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -14,17 +15,31 @@ from .conftest import make_measure
 
 
 def _form(w, **kw):
-    data = {"title": "Familiencafé", "body_id": str(w.kreis.id), "organisation_id": str(w.org_a.id),
-            "start_date": "2026-03-01", "end_date": "2026-12-31", "progress_mode": "eingabe", "progress": "0",
-            "staff_fte": "0,5"}
+    data = {
+        "title": "Familiencafé",
+        "body_id": str(w.kreis.id),
+        "organisation_id": str(w.org_a.id),
+        "start_date": "2026-03-01",
+        "end_date": "2026-12-31",
+        "progress_mode": "eingabe",
+        "progress": "0",
+        "staff_fte": "0,5",
+    }
     data.update(kw)
     return data
 
 
-@pytest.mark.parametrize("who,status,sees_own,sees_other", [
-    ("planner_k", 200, True, True), ("srm_a", 200, True, True), ("politik", 200, True, True),
-    ("partner_a", 200, True, False), ("partner_b", 200, False, True), ("planner_x", 200, False, False),
-])
+@pytest.mark.parametrize(
+    "who,status,sees_own,sees_other",
+    [
+        ("planner_k", 200, True, True),
+        ("srm_a", 200, True, True),
+        ("politik", 200, True, True),
+        ("partner_a", 200, True, False),
+        ("partner_b", 200, False, True),
+        ("planner_x", 200, False, False),
+    ],
+)
 def test_list_by_role(chain, as_user, who, status, sees_own, sees_other):
     c = as_user(getattr(chain, who))
     r = c.get("/planung/massnahmen/")
@@ -49,8 +64,10 @@ def test_list_filters(chain, as_user):
     assert c.get("/planung/massnahmen/?status=unsinn&seite=999999999").status_code == 200
 
 
-@pytest.mark.parametrize("who,code", [("planner_k", 200), ("partner_a", 200), ("politik", 200), ("srm_a", 200),
-                                      ("partner_b", 404), ("planner_x", 404)])
+@pytest.mark.parametrize(
+    "who,code",
+    [("planner_k", 200), ("partner_a", 200), ("politik", 200), ("srm_a", 200), ("partner_b", 404), ("planner_x", 404)],
+)
 def test_detail_by_role(chain, as_user, who, code):
     assert as_user(getattr(chain, who)).get(f"/planung/massnahmen/{chain.measure.id}").status_code == code
 
@@ -77,8 +94,9 @@ def test_create_and_bad_input(chain, as_user, db):
     assert db.session.scalar(select(func.count()).select_from(Measure)) == before + 1
 
 
-@pytest.mark.parametrize("who,code", [("partner_a", 403), ("politik", 403), ("srm_a", 403),
-                                      ("planner_a", 422)])  # a Kommune's planner: the Kreis is no valid choice
+@pytest.mark.parametrize(
+    "who,code", [("partner_a", 403), ("politik", 403), ("srm_a", 403), ("planner_a", 422)]
+)  # a Kommune's planner: the Kreis is no valid choice
 def test_create_forbidden(chain, as_user, who, code):
     c = as_user(getattr(chain, who))
     assert c.post("/planung/massnahmen/neu", data=_form(chain)).status_code == code
@@ -88,8 +106,12 @@ def test_edit_conflict_keeps_input(chain, as_user, db):
     c = as_user(chain.planner_k)
     m = chain.measure
     stale = m.version
-    assert c.post(f"/planung/massnahmen/{m.id}/bearbeiten",
-                  data=_form(chain, title="Erste Fassung", version=str(stale))).status_code == 302
+    assert (
+        c.post(
+            f"/planung/massnahmen/{m.id}/bearbeiten", data=_form(chain, title="Erste Fassung", version=str(stale))
+        ).status_code
+        == 302
+    )
     r = c.post(f"/planung/massnahmen/{m.id}/bearbeiten", data=_form(chain, title="Zweite Fassung", version=str(stale)))
     html = r.get_data(as_text=True)
     assert r.status_code == 409
@@ -101,18 +123,25 @@ def test_edit_conflict_keeps_input(chain, as_user, db):
 def test_partner_updates_own_measure_only(chain, as_user, db):
     c = as_user(chain.partner_a)
     m = chain.measure
-    r = c.post(f"/planung/massnahmen/{m.id}/sachstand",
-               data={"version": str(m.version), "progress": "60", "status_note": "Läuft gut"})
+    r = c.post(
+        f"/planung/massnahmen/{m.id}/sachstand",
+        data={"version": str(m.version), "progress": "60", "status_note": "Läuft gut"},
+    )
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(Measure, m.id).progress == 60
-    r = c.post(f"/planung/massnahmen/{m.id}/sachstand",
-               data={"version": str(db.session.get(Measure, m.id).version), "progress": "101"})
+    r = c.post(
+        f"/planung/massnahmen/{m.id}/sachstand",
+        data={"version": str(db.session.get(Measure, m.id).version), "progress": "101"},
+    )
     assert r.status_code == 422 and "zwischen 0 und 100" in r.get_data(as_text=True)
     r = c.post(f"/planung/massnahmen/{m.id}/meilensteine", data={"ms_title": "Start", "ms_due": "2026-05-01"})
     assert r.status_code == 302
     # status and budget are the planner's
-    assert c.post(f"/planung/massnahmen/{m.id}/status", data={"version": "1", "status": "abgeschlossen"}).status_code == 403
+    assert (
+        c.post(f"/planung/massnahmen/{m.id}/status", data={"version": "1", "status": "abgeschlossen"}).status_code
+        == 403
+    )
     assert c.post(f"/planung/massnahmen/{m.id}/mittel", data={"year": "2026", "amount": "1"}).status_code == 403
     # another organisation's measure does not exist for this partner
     other = chain.other_measure
@@ -127,8 +156,7 @@ def test_status_change_and_reason(chain, as_user, db):
     m = chain.measure
     r = c.post(f"/planung/massnahmen/{m.id}/status", data={"version": str(m.version), "status": "eingestellt"})
     assert r.status_code == 422 and "Bitte begründen" in r.get_data(as_text=True)
-    r = c.post(f"/planung/massnahmen/{m.id}/status",
-               data={"version": str(m.version), "status": "abgeschlossen"})
+    r = c.post(f"/planung/massnahmen/{m.id}/status", data={"version": str(m.version), "status": "abgeschlossen"})
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(Measure, m.id).status == "abgeschlossen"
@@ -147,31 +175,52 @@ def test_decision_page_links_and_unlinks(chain, as_user, db):
     assert "Die SPK beschließt 20 Wochenstunden" in html  # the other end shows it
     r = c.post(url + "/verknuepfen", data={"art": "massnahme", "ziel_id": str(new.id)})
     assert r.status_code == 422 and "bereits" in r.get_data(as_text=True)
-    assert c.post(url + "/verknuepfen", data={"art": "massnahme", "ziel_id": str(chain.foreign_measure.id)}).status_code == 404
+    assert (
+        c.post(url + "/verknuepfen", data={"art": "massnahme", "ziel_id": str(chain.foreign_measure.id)}).status_code
+        == 404
+    )
     assert c.post(url + "/verknuepfen", data={"art": "quatsch", "ziel_id": "1"}).status_code == 422
     assert c.post(url + "/verknuepfen", data={"art": "massnahme", "ziel_id": "abc"}).status_code == 404
     r = c.post(url + "/loesen", data={"art": "massnahme", "ziel_id": str(new.id)})
     assert r.status_code == 302
-    assert db.session.scalar(select(func.count()).select_from(decision_measure).where(
-        decision_measure.c.measure_id == new.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(decision_measure).where(decision_measure.c.measure_id == new.id)
+        )
+        == 0
+    )
 
 
-@pytest.mark.parametrize("who,get_code,post_code", [
-    ("politik", 200, 403), ("srm_a", 200, 403), ("planner_a", 200, 403),
-    ("partner_a", 404, 404),  # not a member of the Sozialplanungskonferenz
-    ("planner_x", 404, 404)])
+@pytest.mark.parametrize(
+    "who,get_code,post_code",
+    [
+        ("politik", 200, 403),
+        ("srm_a", 200, 403),
+        ("planner_a", 200, 403),
+        ("partner_a", 404, 404),  # not a member of the Sozialplanungskonferenz
+        ("planner_x", 404, 404),
+    ],
+)
 def test_decision_page_by_role(chain, as_user, who, get_code, post_code):
     c = as_user(getattr(chain, who))
     url = f"/planung/beschluesse/{chain.beschluss.id}"
     assert c.get(url).status_code == get_code
-    assert c.post(url + "/verknuepfen", data={"art": "massnahme", "ziel_id": str(chain.other_measure.id)}).status_code == post_code
+    assert (
+        c.post(url + "/verknuepfen", data={"art": "massnahme", "ziel_id": str(chain.other_measure.id)}).status_code
+        == post_code
+    )
 
 
 def test_chain_page_and_pdf(chain, as_user):
     c = as_user(chain.admin)
     html = c.get(f"/planung/kette/eintrag/{chain.beschluss.id}").get_data(as_text=True)
-    for text in ("Junge Familien erreichen die Frühen Hilfen nicht", "Mehr Familienhebammen für die Altstadt",
-                 "Sprechstunde Frühe Hilfen", "Familienhebammen Altstadt", "Beratene Senior·innen"):
+    for text in (
+        "Junge Familien erreichen die Frühen Hilfen nicht",
+        "Mehr Familienhebammen für die Altstadt",
+        "Sprechstunde Frühe Hilfen",
+        "Familienhebammen Altstadt",
+        "Beratene Senior·innen",
+    ):
         assert text in html
     assert html.index("Junge Familien") < html.index("Sprechstunde Frühe Hilfen") < html.index("Beratene Senior")
     r = c.get(f"/planung/kette/massnahme/{chain.measure.id}.pdf")
@@ -180,8 +229,9 @@ def test_chain_page_and_pdf(chain, as_user):
     assert c.get("/planung/kette/massnahme/999999").status_code == 404
 
 
-@pytest.mark.parametrize("who,code", [("planner_k", 200), ("partner_a", 200), ("politik", 200),
-                                      ("partner_b", 404), ("planner_x", 404)])
+@pytest.mark.parametrize(
+    "who,code", [("planner_k", 200), ("partner_a", 200), ("politik", 200), ("partner_b", 404), ("planner_x", 404)]
+)
 def test_chain_by_role(chain, as_user, who, code):
     assert as_user(getattr(chain, who)).get(f"/planung/kette/massnahme/{chain.measure.id}").status_code == code
 
@@ -190,7 +240,9 @@ def test_exports(chain, as_user):
     c = as_user(chain.partner_a)
     r = c.get("/planung/massnahmen.csv")
     text = r.get_data().decode("utf-8")
-    assert text.startswith("\ufeffNr.;Titel") and "Sprechstunde Frühe Hilfen" in text and "Bewerbungstraining" not in text
+    assert (
+        text.startswith("\ufeffNr.;Titel") and "Sprechstunde Frühe Hilfen" in text and "Bewerbungstraining" not in text
+    )
     r = as_user(chain.planner_k).get("/planung/massnahmen.xlsx")
     assert r.status_code == 200 and r.get_data()[:2] == b"PK"
 
@@ -231,12 +283,17 @@ def test_cli_abweichungen_is_idempotent(chain, app, db):
     assert "2 Thema/Themen vorgeschlagen." in out
     out = runner.invoke(args=["planung", "abweichungen"]).output
     assert "0 Thema/Themen vorgeschlagen." in out
-    assert db.session.scalar(select(func.count()).select_from(TopicProposal).where(
-        TopicProposal.source_type == "massnahme")) == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(TopicProposal).where(TopicProposal.source_type == "massnahme")
+        )
+        == 2
+    )
     assert "Bitte das Datum" in runner.invoke(args=["planung", "abweichungen", "--stichtag", "gestern"]).output
 
 
 # --- query counts ---------------------------------------------------------------------------
+
 
 def _grow(chain, db):
     def grow(factor):
@@ -246,12 +303,20 @@ def _grow(chain, db):
             m.goals = []
             db.session.execute(decision_measure.insert().values(entry_id=chain.beschluss.id, measure_id=m.id))
         db.session.commit()
+
     return grow
 
 
-@pytest.mark.parametrize("path", ["/planung/massnahmen/", "/planung/massnahmen.csv",
-                                  "/planung/kette/eintrag/{beschluss}", "/planung/beschluesse/{beschluss}",
-                                  "/planung/massnahmen/{measure}"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/planung/massnahmen/",
+        "/planung/massnahmen.csv",
+        "/planung/kette/eintrag/{beschluss}",
+        "/planung/beschluesse/{beschluss}",
+        "/planung/massnahmen/{measure}",
+    ],
+)
 def test_query_counts_constant(chain, as_user, db, path):
     c = as_user(chain.planner_k)
     url = path.format(beschluss=chain.beschluss.id, measure=chain.measure.id)
@@ -260,6 +325,7 @@ def test_query_counts_constant(chain, as_user, db, path):
 
 def test_contract_page_shows_the_decisions_behind_it(chain, as_user, db):
     from beteiligung.services.planung import links
+
     links.link(chain.planner_k, chain.beschluss, "kontrakt", chain.contract.id)
     db.session.commit()
     html = as_user(chain.planner_k).get(f"/kontrakte/{chain.contract.id}").get_data(as_text=True)

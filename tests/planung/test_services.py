@@ -1,4 +1,5 @@
 """Services of the Planung module: measures, links with cycle check, chain, deviations."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -18,11 +19,23 @@ from .conftest import make_measure
 
 
 def _values(w, **kw):
-    base = {"title": "Quartiersbüro-Sprechstunde", "body_id": w.kreis.id, "organisation_id": w.org_a.id,
-            "description": "Wöchentlich", "start_date": date(2026, 1, 1), "end_date": date(2026, 12, 31),
-            "progress": "10", "progress_mode": "eingabe", "area_ids": [w.area_a1.id], "goal_ids": [],
-            "contract_ids": [], "indicator_ids": [], "target_group_ids": [w.zg_senioren.id],
-            "handlungsfeld_id": w.hf_pflege.id, "staff_fte": "1,5"}
+    base = {
+        "title": "Quartiersbüro-Sprechstunde",
+        "body_id": w.kreis.id,
+        "organisation_id": w.org_a.id,
+        "description": "Wöchentlich",
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2026, 12, 31),
+        "progress": "10",
+        "progress_mode": "eingabe",
+        "area_ids": [w.area_a1.id],
+        "goal_ids": [],
+        "contract_ids": [],
+        "indicator_ids": [],
+        "target_group_ids": [w.zg_senioren.id],
+        "handlungsfeld_id": w.hf_pflege.id,
+        "staff_fte": "1,5",
+    }
     base.update(kw)
     return base
 
@@ -32,17 +45,26 @@ def test_create_measure_with_audit(world, db):
     db.session.commit()
     assert m.status == MeasureStatus.GEPLANT and m.progress == 10 and m.staff_fte == Decimal("1.5")
     assert [a.id for a in m.areas] == [world.area_a1.id] and m.handlungsfeld.name == "Pflege"
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.entity_type == "Maßnahme", AuditEntry.entity_id == m.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.entity_type == "Maßnahme", AuditEntry.entity_id == m.id)
+        )
+        == 1
+    )
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("end_date", date(2025, 1, 1), "Das Ende darf nicht vor dem Beginn liegen."),
-    ("progress", "101", "Der Fortschritt muss zwischen 0 und 100 % liegen."),
-    ("progress", "viel", "Bitte den Fortschritt als ganze Zahl von 0 bis 100 angeben."),
-    ("title", "", "Bitte einen Titel angeben."),
-    ("organisation_id", None, "Bitte die verantwortliche Organisation wählen."),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("end_date", date(2025, 1, 1), "Das Ende darf nicht vor dem Beginn liegen."),
+        ("progress", "101", "Der Fortschritt muss zwischen 0 und 100 % liegen."),
+        ("progress", "viel", "Bitte den Fortschritt als ganze Zahl von 0 bis 100 angeben."),
+        ("title", "", "Bitte einen Titel angeben."),
+        ("organisation_id", None, "Bitte die verantwortliche Organisation wählen."),
+    ],
+)
 def test_bad_input_writes_nothing(world, db, field, value, message):
     with pytest.raises(ValidationError) as exc:
         svc.save_measure(world.planner_k, None, _values(world, **{field: value}))
@@ -126,8 +148,13 @@ def test_budget_lines(chain, db):
 def test_chain_runs_from_finding_to_report(chain, db):
     c = kette.chain_for(chain.admin, "massnahme", chain.measure.id)
     kinds = [n.kind for n in c.nodes]
-    assert kinds.index("befund") < kinds.index("eintrag") < kinds.index("massnahme") < kinds.index("kontrakt") \
+    assert (
+        kinds.index("befund")
+        < kinds.index("eintrag")
+        < kinds.index("massnahme")
+        < kinds.index("kontrakt")
         < kinds.index("kennzahl")
+    )
     assert {n.obj.kind for n in c.of_kind("eintrag")} == {"Empfehlung", "Beschluss"}
     # the same chain from the finding's end
     down = kette.chain_for(chain.admin, "befund", chain.finding.id)
@@ -160,16 +187,19 @@ def test_link_decision_both_ways_and_refuse_cycle(chain, db):
     from models.protocols import ProtocolEntry
 
     from .conftest import make_meeting
+
     topic = propose_topic(None, chain.spk, "Maßnahme im Verzug", "", "massnahme", goal_measure.id, "Maßnahme")
     meeting = make_meeting(chain.spk, utcnow())
     db.session.flush()
     topic.agenda_item = meeting.agenda_items[0]
     from models.protocols import Protocol
+
     p = Protocol(meeting=meeting, status="genehmigt")
     db.session.add(p)
     db.session.flush()
-    late = ProtocolEntry(protocol=p, agenda_item=meeting.agenda_items[0], kind="Beschluss", text="Nachsteuern",
-                         position=1)
+    late = ProtocolEntry(
+        protocol=p, agenda_item=meeting.agenda_items[0], kind="Beschluss", text="Nachsteuern", position=1
+    )
     db.session.add(late)
     db.session.commit()
     with pytest.raises(ValidationError) as exc:
@@ -191,17 +221,26 @@ def test_link_permissions(chain):
 
 def _submit_red(chain, db):
     from beteiligung.services import contracts as csvc
+
     report = chain.reports[0]
-    csvc.save_report(chain.partner_a, report, {chain.indicator.id: "10"}, "Weniger als geplant.", report.version,
-                     submit=True, today=report.due_date)
+    csvc.save_report(
+        chain.partner_a,
+        report,
+        {chain.indicator.id: "10"},
+        "Weniger als geplant.",
+        report.version,
+        submit=True,
+        today=report.due_date,
+    )
     db.session.commit()
     return report
 
 
 def test_red_indicator_reaches_both_committees(chain, db):
     report = _submit_red(chain, db)
-    topics = db.session.scalars(select(TopicProposal).where(
-        TopicProposal.source_type == "bericht", TopicProposal.source_id == report.id)).all()
+    topics = db.session.scalars(
+        select(TopicProposal).where(TopicProposal.source_type == "bericht", TopicProposal.source_id == report.id)
+    ).all()
     assert {t.committee_id for t in topics} == {chain.zvg.id, chain.srk.id}
     srk_topic = next(t for t in topics if t.committee_id == chain.srk.id)
     assert f"/planung/kette/bericht/{report.id}" in srk_topic.description
@@ -210,14 +249,29 @@ def test_red_indicator_reaches_both_committees(chain, db):
         assert chain.finding in [n.obj for n in c.of_kind("befund")]
     # submitting again (after a return) adds no duplicate
     from models.contracts import Report
+
     report.status = "zurückgegeben"
     db.session.commit()
     from beteiligung.services import contracts as csvc
-    csvc.save_report(chain.partner_a, db.session.get(Report, report.id), {chain.indicator.id: "9"}, "Neu",
-                     report.version, submit=True, today=report.due_date)
+
+    csvc.save_report(
+        chain.partner_a,
+        db.session.get(Report, report.id),
+        {chain.indicator.id: "9"},
+        "Neu",
+        report.version,
+        submit=True,
+        today=report.due_date,
+    )
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(TopicProposal).where(
-        TopicProposal.source_type == "bericht", TopicProposal.source_id == report.id)) == 2
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(TopicProposal)
+            .where(TopicProposal.source_type == "bericht", TopicProposal.source_id == report.id)
+        )
+        == 2
+    )
 
 
 def test_overdue_measure_is_proposed_once(chain, app, db):
@@ -229,5 +283,9 @@ def test_overdue_measure_is_proposed_once(chain, app, db):
     assert {t.committee_id for t in created} == {chain.zvg.id, chain.srk.id}
     with app.test_request_context(), unit_of_work():
         assert abweichungen.propose_overdue() == []
-    assert db.session.scalar(select(func.count()).select_from(TopicProposal).where(
-        TopicProposal.source_type == "massnahme")) == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(TopicProposal).where(TopicProposal.source_type == "massnahme")
+        )
+        == 2
+    )

@@ -1,5 +1,6 @@
 """Stellungnahmeverfahren: draft upload, mail via the outbox, statements until the deadline, reminders,
 uptake, the final PDF; permissions of planner, invited and other partners, Politik."""
+
 from __future__ import annotations
 
 import io
@@ -18,15 +19,24 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Page
 
 def _pdf_bytes():
     from weasyprint import HTML
+
     return HTML(string="<p>Entwurf Sozialbericht</p>").write_pdf()
 
 
 @pytest.fixture
 def cons(chain, db):
-    c = svc.create_consultation(chain.planner_k, {
-        "title": "Entwurf Sozialbericht 2026", "body_id": chain.kreis.id, "deadline": date.today() + timedelta(days=2),
-        "organisation_ids": [chain.org_a.id, chain.org_k.id], "description": "Bitte bis zur Frist."},
-        "sozialbericht.pdf", _pdf_bytes())
+    c = svc.create_consultation(
+        chain.planner_k,
+        {
+            "title": "Entwurf Sozialbericht 2026",
+            "body_id": chain.kreis.id,
+            "deadline": date.today() + timedelta(days=2),
+            "organisation_ids": [chain.org_a.id, chain.org_k.id],
+            "description": "Bitte bis zur Frist.",
+        },
+        "sozialbericht.pdf",
+        _pdf_bytes(),
+    )
     db.session.commit()
     chain.cons = c
     return chain
@@ -34,14 +44,25 @@ def cons(chain, db):
 
 def test_create_checks_input(chain, db):
     with pytest.raises(ValidationError) as exc:
-        svc.create_consultation(chain.planner_k, {"title": "", "body_id": chain.kreis.id,
-                                                  "deadline": date.today() - timedelta(days=1), "organisation_ids": []},
-                                "x.exe", b"MZ")
+        svc.create_consultation(
+            chain.planner_k,
+            {
+                "title": "",
+                "body_id": chain.kreis.id,
+                "deadline": date.today() - timedelta(days=1),
+                "organisation_ids": [],
+            },
+            "x.exe",
+            b"MZ",
+        )
     assert set(exc.value.errors) == {"title", "deadline", "organisation_ids", "file"}
     with pytest.raises(ValidationError) as exc:
-        svc.create_consultation(chain.planner_k, {"title": "X", "body_id": chain.kreis.id,
-                                                  "deadline": date.today(), "organisation_ids": [chain.org_a.id]},
-                                "fake.pdf", b"not a pdf")
+        svc.create_consultation(
+            chain.planner_k,
+            {"title": "X", "body_id": chain.kreis.id, "deadline": date.today(), "organisation_ids": [chain.org_a.id]},
+            "fake.pdf",
+            b"not a pdf",
+        )
     assert exc.value.errors["file"] == "Der Inhalt passt nicht zur Dateiendung."
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Consultation)) == 0
@@ -70,6 +91,7 @@ def test_send_statement_uptake_and_final_pdf(cons, db):
     with pytest.raises(ValidationError):
         svc.set_uptake(cons.planner_k, st, "vielleicht", None, st.version)
     from pypdf import PdfReader
+
     reader = PdfReader(io.BytesIO(svc.final_pdf(cons.planner_k, c)))
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Entwurf Sozialbericht" in text  # the draft comes first
@@ -83,7 +105,9 @@ def test_late_statement_is_refused(cons, db):
     db.session.commit()
     with pytest.raises(ValidationError) as exc:
         svc.submit_statement(cons.partner_a, c, None, "Zu spät", today=c.deadline + timedelta(days=1))
-    assert "Die Frist für Stellungnahmen ist am" in exc.value.errors["text"] and "abgelaufen" in exc.value.errors["text"]
+    assert (
+        "Die Frist für Stellungnahmen ist am" in exc.value.errors["text"] and "abgelaufen" in exc.value.errors["text"]
+    )
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Statement)) == 0
 
@@ -102,9 +126,17 @@ def test_reminders_once_before_the_deadline(cons, db, app):
     assert "Erinnerung(en) in den Postausgang gelegt." in out
 
 
-@pytest.mark.parametrize("who,before_send,after_send", [
-    ("planner_k", 200, 200), ("partner_a", 404, 200), ("partner_b", 404, 404), ("politik", 404, 200),
-    ("srm_a", 404, 200), ("planner_x", 404, 404)])
+@pytest.mark.parametrize(
+    "who,before_send,after_send",
+    [
+        ("planner_k", 200, 200),
+        ("partner_a", 404, 200),
+        ("partner_b", 404, 404),
+        ("politik", 404, 200),
+        ("srm_a", 404, 200),
+        ("planner_x", 404, 404),
+    ],
+)
 def test_pages_by_role(cons, as_user, db, who, before_send, after_send):
     url = f"/planung/stellungnahmen/{cons.cons.id}"
     assert as_user(getattr(cons, who)).get(url).status_code == before_send
@@ -124,26 +156,41 @@ def test_page_flow(cons, as_user, db):
     assert a.get(f"/planung/stellungnahmen/{c.id}/entwurf").status_code == 200
     r = a.post(f"/planung/stellungnahmen/{c.id}/stellungnahme", data={"text": ""})
     assert r.status_code == 422 and "Bitte schreiben Sie Ihre Stellungnahme." in r.get_data(as_text=True)
-    r = a.post(f"/planung/stellungnahmen/{c.id}/stellungnahme",
-               data={"text": "Gute Grundlage.", "file": (io.BytesIO(b"kein pdf"), "x.pdf")},
-               content_type="multipart/form-data")
+    r = a.post(
+        f"/planung/stellungnahmen/{c.id}/stellungnahme",
+        data={"text": "Gute Grundlage.", "file": (io.BytesIO(b"kein pdf"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "Der Inhalt passt nicht zur Dateiendung." in r.get_data(as_text=True)
     r = a.post(f"/planung/stellungnahmen/{c.id}/stellungnahme", data={"text": "Gute Grundlage."})
     assert r.status_code == 302
     st = db.session.scalars(select(Statement)).one()
     assert a.get(f"/planung/stellungnahmen/{c.id}/gesamt.pdf").status_code == 403
-    assert a.post(f"/planung/stellungnahmen/{c.id}/bewertung/{st.id}",
-                  data={f"st{st.id}-uptake": "nicht", f"st{st.id}-version": str(st.version)}).status_code == 403
-    assert as_user(cons.partner_b).post(f"/planung/stellungnahmen/{c.id}/stellungnahme",
-                                        data={"text": "Fremd"}).status_code == 404
+    assert (
+        a.post(
+            f"/planung/stellungnahmen/{c.id}/bewertung/{st.id}",
+            data={f"st{st.id}-uptake": "nicht", f"st{st.id}-version": str(st.version)},
+        ).status_code
+        == 403
+    )
+    assert (
+        as_user(cons.partner_b)
+        .post(f"/planung/stellungnahmen/{c.id}/stellungnahme", data={"text": "Fremd"})
+        .status_code
+        == 404
+    )
     p = as_user(cons.planner_k)
     html = p.get(f"/planung/stellungnahmen/{c.id}").get_data(as_text=True)
     assert "Wer hat geantwortet?" in html and "Gute Grundlage." in html
-    r = p.post(f"/planung/stellungnahmen/{c.id}/bewertung/{st.id}",
-               data={f"st{st.id}-uptake": "uebernommen", f"st{st.id}-version": str(st.version)})
+    r = p.post(
+        f"/planung/stellungnahmen/{c.id}/bewertung/{st.id}",
+        data={f"st{st.id}-uptake": "uebernommen", f"st{st.id}-version": str(st.version)},
+    )
     assert r.status_code == 302
-    r = p.post(f"/planung/stellungnahmen/{c.id}/bewertung/{st.id}",
-               data={f"st{st.id}-uptake": "nicht", f"st{st.id}-version": str(st.version - 1 if st.version > 1 else 0)})
+    r = p.post(
+        f"/planung/stellungnahmen/{c.id}/bewertung/{st.id}",
+        data={f"st{st.id}-uptake": "nicht", f"st{st.id}-version": str(st.version - 1 if st.version > 1 else 0)},
+    )
     assert r.status_code == 409
     pdf = p.get(f"/planung/stellungnahmen/{c.id}/gesamt.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -167,6 +214,7 @@ def test_consultation_page_query_count_constant(cons, as_user, db):
     from models import Organisation
     from models.planung import ConsultationParticipant
     from tests.support.queries import assert_constant_queries
+
     c = cons.cons
     c.sent_at = c.created_at
     db.session.add(Statement(consultation=c, organisation_id=cons.org_k.id, text="Erste", submitted_at=datetime.now()))
@@ -180,4 +228,5 @@ def test_consultation_page_query_count_constant(cons, as_user, db):
             db.session.add(ConsultationParticipant(consultation=c, organisation=org))
             db.session.add(Statement(consultation=c, organisation=org, text=f"Text {i}", submitted_at=datetime.now()))
         db.session.commit()
+
     assert_constant_queries(as_user(cons.planner_k), db.engine, f"/planung/stellungnahmen/{c.id}", grow)

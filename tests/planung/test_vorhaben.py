@@ -1,4 +1,5 @@
 """Planungsvorhaben: mandate, phases of the Steuerungskreislauf, assignments per phase, permissions."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,9 +16,17 @@ from .conftest import make_measure
 
 
 def _values(w, **kw):
-    base = {"title": "Frühe Hilfen Altstadt", "body_id": w.kreis.id, "mandate_by": "Kreistag",
-            "mandate_date": date(2026, 3, 1), "mandate_reference": "V/2026/0815", "scope": "Zugang verbessern",
-            "area_ids": [w.area_a1.id], "handlungsfeld_ids": [w.hf_pflege.id], "zielgruppe_ids": [w.zg_senioren.id]}
+    base = {
+        "title": "Frühe Hilfen Altstadt",
+        "body_id": w.kreis.id,
+        "mandate_by": "Kreistag",
+        "mandate_date": date(2026, 3, 1),
+        "mandate_reference": "V/2026/0815",
+        "scope": "Zugang verbessern",
+        "area_ids": [w.area_a1.id],
+        "handlungsfeld_ids": [w.hf_pflege.id],
+        "zielgruppe_ids": [w.zg_senioren.id],
+    }
     base.update(kw)
     return base
 
@@ -41,8 +50,9 @@ def test_bad_input(chain, db, process):
     assert set(exc.value.errors) == {"title", "mandate_by"}
     phase = process.phases[1]
     with pytest.raises(ValidationError) as exc:
-        svc.update_phase(chain.planner_k, phase, {"status": "laufend", "start_date": date(2026, 5, 1),
-                                                  "end_date": date(2026, 4, 1)})
+        svc.update_phase(
+            chain.planner_k, phase, {"status": "laufend", "start_date": date(2026, 5, 1), "end_date": date(2026, 4, 1)}
+        )
     assert exc.value.errors["end_date"] == "Das Ende darf nicht vor dem Beginn liegen."
     with pytest.raises(PermissionDenied):
         svc.save_process(chain.partner_a, None, _values(chain))
@@ -65,13 +75,22 @@ def test_assign_per_phase(chain, db, process):
         svc.assign(chain.planner_k, process, 999999, "massnahme", chain.other_measure.id)
     # the register filters by process
     from beteiligung.services import planung as msvc
+
     rows = db.session.scalars(msvc.measure_query(chain.planner_k, msvc.MeasureFilters(process_id=process.id))).all()
     assert rows == [chain.measure]
 
 
-@pytest.mark.parametrize("who,list_code,detail_code", [
-    ("planner_k", 200, 200), ("srm_a", 200, 200), ("politik", 200, 200), ("planner_a", 200, 200),
-    ("partner_a", 403, 404), ("planner_x", 200, 404)])
+@pytest.mark.parametrize(
+    "who,list_code,detail_code",
+    [
+        ("planner_k", 200, 200),
+        ("srm_a", 200, 200),
+        ("politik", 200, 200),
+        ("planner_a", 200, 200),
+        ("partner_a", 403, 404),
+        ("planner_x", 200, 404),
+    ],
+)
 def test_pages_by_role(chain, process, as_user, who, list_code, detail_code):
     c = as_user(getattr(chain, who))
     assert c.get("/planung/vorhaben/").status_code == list_code
@@ -83,22 +102,38 @@ def test_page_flow(chain, process, as_user, db):
     html = c.get(f"/planung/vorhaben/{process.id}?art=massnahme&suche=Sprechstunde").get_data(as_text=True)
     assert "Auftragsklärung" in html and "Evaluation und Controlling" in html and "V/2026/0815" in html
     phase = process.phases[4]
-    r = c.post(f"/planung/vorhaben/{process.id}/zuordnen",
-               data={"art": "massnahme", "item_id": str(chain.measure.id), "phase_id": str(phase.id)})
+    r = c.post(
+        f"/planung/vorhaben/{process.id}/zuordnen",
+        data={"art": "massnahme", "item_id": str(chain.measure.id), "phase_id": str(phase.id)},
+    )
     assert r.status_code == 302
     html = c.get(f"/planung/vorhaben/{process.id}").get_data(as_text=True)
     assert "Sprechstunde Frühe Hilfen" in html
-    r = c.post(f"/planung/vorhaben/{process.id}/phasen/{phase.id}",
-               data={f"phase{phase.id}-status": "laufend", f"phase{phase.id}-start_date": "2026-06-01",
-                     f"phase{phase.id}-end_date": "2026-01-01"})
+    r = c.post(
+        f"/planung/vorhaben/{process.id}/phasen/{phase.id}",
+        data={
+            f"phase{phase.id}-status": "laufend",
+            f"phase{phase.id}-start_date": "2026-06-01",
+            f"phase{phase.id}-end_date": "2026-01-01",
+        },
+    )
     assert r.status_code == 422 and "Das Ende darf nicht vor dem Beginn liegen." in r.get_data(as_text=True)
-    r = c.post(f"/planung/vorhaben/{process.id}/phasen/{phase.id}",
-               data={f"phase{phase.id}-status": "laufend", f"phase{phase.id}-start_date": "2026-06-01"})
+    r = c.post(
+        f"/planung/vorhaben/{process.id}/phasen/{phase.id}",
+        data={f"phase{phase.id}-status": "laufend", f"phase{phase.id}-start_date": "2026-06-01"},
+    )
     assert r.status_code == 302
     html = as_user(chain.politik).get(f"/planung/vorhaben/{process.id}").get_data(as_text=True)
     assert "Sprechstunde Frühe Hilfen" in html and "Zuordnen" not in html
-    assert as_user(chain.politik).post(f"/planung/vorhaben/{process.id}/zuordnen", data={
-        "art": "massnahme", "item_id": str(chain.other_measure.id), "phase_id": str(phase.id)}).status_code == 403
+    assert (
+        as_user(chain.politik)
+        .post(
+            f"/planung/vorhaben/{process.id}/zuordnen",
+            data={"art": "massnahme", "item_id": str(chain.other_measure.id), "phase_id": str(phase.id)},
+        )
+        .status_code
+        == 403
+    )
     assert db.session.scalar(select(func.count()).select_from(ProcessAssignment)) == 1
 
 
@@ -119,9 +154,13 @@ def test_process_page_query_count(chain, process, as_user, db):
     def grow(factor):
         for i in range(factor * 2):
             m = make_measure(chain, title=f"Zusatz {i}")
-            db.session.add(ProcessAssignment(process_id=process.id, phase_id=process.phases[4].id,
-                                             item_kind="massnahme", item_id=m.id))
+            db.session.add(
+                ProcessAssignment(
+                    process_id=process.id, phase_id=process.phases[4].id, item_kind="massnahme", item_id=m.id
+                )
+            )
         db.session.commit()
+
     assert_constant_queries(c, db.engine, f"/planung/vorhaben/{process.id}", grow)
 
 

@@ -1,4 +1,5 @@
 """The demo story: Empfehlung of the SRK Südstadt → SPK Beschluss → AWO task as open point."""
+
 from __future__ import annotations
 
 from beteiligung.demo import load_demo

@@ -1,6 +1,7 @@
 """Meeting roles stored once (issue 11): a MeetingRole row holds a person (with or without an account) or a
 name; the account linked to the person edits the protocol; the meeting page, the invitation and the protocol
 show the same holders."""
+
 from __future__ import annotations
 
 import io
@@ -43,11 +44,13 @@ def test_person_role_gives_the_linked_account_edit_rights_a_name_does_not(pw):
 
 def test_role_holders_must_be_visible_persons_and_one_of_person_or_name(pw):
     m = pw.srk_past
-    cases = [({"moderation": pw.person_x.id}, {}),                       # a person of a foreign Kreis
-             ({"moderation": 999999}, {}),                               # a guessed id
-             ({"moderation": pw.person_a.id}, {"moderation": "Auch ein Name"}),  # both
-             ({}, {"moderation": "x" * 201}),
-             ({"vorsitz": pw.person_a.id}, {})]                           # unknown role
+    cases = [
+        ({"moderation": pw.person_x.id}, {}),  # a person of a foreign Kreis
+        ({"moderation": 999999}, {}),  # a guessed id
+        ({"moderation": pw.person_a.id}, {"moderation": "Auch ein Name"}),  # both
+        ({}, {"moderation": "x" * 201}),
+        ({"vorsitz": pw.person_a.id}, {}),
+    ]  # unknown role
     for persons, names in cases:
         with pytest.raises(ValidationError):
             svc.set_meeting_roles(pw.planner_a, m, persons, names)
@@ -61,15 +64,31 @@ def test_roles_form_offers_pickable_persons_and_saves_person_and_name(client, pw
     page = client.get(f"/protokolle/sitzungen/{m.id}/").get_data(as_text=True)
     select_html = re.search(r'<select[^>]*name="moderation".*?</select>', page, re.S).group(0)
     assert "Arndt, Anke" in select_html and "Xander" not in select_html
-    r = client.post(f"/protokolle/sitzungen/{m.id}/rollen", data={
-        "sitzungsleitung": str(pw.person_a.id), "sitzungsleitung_name": "", "moderation": "",
-        "moderation_name": "Quartiersbüro Altstadt", "protokollfuehrung": "", "protokollfuehrung_name": ""})
+    r = client.post(
+        f"/protokolle/sitzungen/{m.id}/rollen",
+        data={
+            "sitzungsleitung": str(pw.person_a.id),
+            "sitzungsleitung_name": "",
+            "moderation": "",
+            "moderation_name": "Quartiersbüro Altstadt",
+            "protokollfuehrung": "",
+            "protokollfuehrung_name": "",
+        },
+    )
     assert r.status_code == 302
     assert _roles(m) == {"sitzungsleitung": (pw.person_a.id, None), "moderation": (None, "Quartiersbüro Altstadt")}
     # bad input: person and name for the same role → 422 with a German message, nothing changed
-    r = client.post(f"/protokolle/sitzungen/{m.id}/rollen", data={
-        "sitzungsleitung": str(pw.person_a.id), "sitzungsleitung_name": "Noch jemand", "moderation": "",
-        "moderation_name": "", "protokollfuehrung": "", "protokollfuehrung_name": ""})
+    r = client.post(
+        f"/protokolle/sitzungen/{m.id}/rollen",
+        data={
+            "sitzungsleitung": str(pw.person_a.id),
+            "sitzungsleitung_name": "Noch jemand",
+            "moderation": "",
+            "moderation_name": "",
+            "protokollfuehrung": "",
+            "protokollfuehrung_name": "",
+        },
+    )
     assert r.status_code == 422 and "entweder eine Person" in r.get_data(as_text=True)
     db.session.rollback()
     assert _roles(m) == {"sitzungsleitung": (pw.person_a.id, None), "moderation": (None, "Quartiersbüro Altstadt")}
@@ -77,5 +96,6 @@ def test_roles_form_offers_pickable_persons_and_saves_person_and_name(client, pw
     meeting_page = client.get(f"/gremien/sitzungen/{m.id}").get_data(as_text=True)
     assert "Anke Arndt" in meeting_page and "Quartiersbüro Altstadt" in meeting_page
     from docx import Document
+
     text = "\n".join(p.text for p in Document(io.BytesIO(invitation_docx(m, internal=True))).paragraphs)
     assert "Sitzungsleitung: Anke Arndt" in text and "Moderation: Quartiersbüro Altstadt" in text

@@ -1,4 +1,5 @@
 """Page tests: forms, conflicts, locked protocol, outputs, Nachhalten list, partials, query counts."""
+
 from __future__ import annotations
 
 import io
@@ -33,9 +34,20 @@ def html(r):
 
 
 def entry_form(**kw):
-    d = {"kind": "Beschluss", "text": "Zwei zusätzliche Familienhebammen für die Altstadt.", "agenda_item_id": "",
-         "decision_mode": "konsens", "votes_yes": "", "votes_no": "", "votes_abstain": "", "binding": "y",
-         "addressee_org_id": "", "owner_person_id": "", "owner_org_id": "", "due_date": ""}
+    d = {
+        "kind": "Beschluss",
+        "text": "Zwei zusätzliche Familienhebammen für die Altstadt.",
+        "agenda_item_id": "",
+        "decision_mode": "konsens",
+        "votes_yes": "",
+        "votes_no": "",
+        "votes_abstain": "",
+        "binding": "y",
+        "addressee_org_id": "",
+        "owner_person_id": "",
+        "owner_org_id": "",
+        "due_date": "",
+    }
     d.update(kw)
     return d
 
@@ -47,11 +59,16 @@ def test_attendance_page_records_live(client, pw):
     assert r.status_code == 200
     page = html(r)
     assert "Arndt, Anke" in page and "Beschlussfähigkeit: 0 von 2" in page
-    data = {"person_id": [str(pw.person_a.id), str(pw.person_b.id), str(pw.person_k.id)],
-            f"status_{pw.person_a.id}": "anwesend", f"organisation_{pw.person_a.id}": str(pw.org_a.id),
-            f"status_{pw.person_b.id}": "entschuldigt", f"organisation_{pw.person_b.id}": str(pw.org_b.id),
-            f"status_{pw.person_k.id}": "anwesend", f"deputy_{pw.person_k.id}": str(pw.person_a.id),
-            "attendance_version": attendance_version(page)}
+    data = {
+        "person_id": [str(pw.person_a.id), str(pw.person_b.id), str(pw.person_k.id)],
+        f"status_{pw.person_a.id}": "anwesend",
+        f"organisation_{pw.person_a.id}": str(pw.org_a.id),
+        f"status_{pw.person_b.id}": "entschuldigt",
+        f"organisation_{pw.person_b.id}": str(pw.org_b.id),
+        f"status_{pw.person_k.id}": "anwesend",
+        f"deputy_{pw.person_k.id}": str(pw.person_a.id),
+        "attendance_version": attendance_version(page),
+    }
     r = client.post(f"/protokolle/sitzungen/{m.id}/anwesenheit", data=data, follow_redirects=True)
     assert r.status_code == 200
     assert "Anwesenheit gespeichert (3 Personen)" in html(r)
@@ -84,9 +101,13 @@ def test_two_people_recording_attendance_second_gets_conflict_not_overwrite(app,
     assert v_first == v_second
 
     def form(version, status_b, note_b=""):
-        return {"person_id": [str(pw.person_a.id), str(pw.person_b.id)],
-                f"status_{pw.person_a.id}": "anwesend", f"status_{pw.person_b.id}": status_b,
-                f"note_{pw.person_b.id}": note_b, "attendance_version": version}
+        return {
+            "person_id": [str(pw.person_a.id), str(pw.person_b.id)],
+            f"status_{pw.person_a.id}": "anwesend",
+            f"status_{pw.person_b.id}": status_b,
+            f"note_{pw.person_b.id}": note_b,
+            "attendance_version": version,
+        }
 
     assert first.post(url, data=form(v_first, "entschuldigt", "krank gemeldet")).status_code == 302
     r = second.post(url, data=form(v_second, "anwesend"))
@@ -107,17 +128,23 @@ def test_two_people_recording_attendance_second_gets_conflict_not_overwrite(app,
 def test_create_entry_page_and_bad_input(client, pw):
     client.login("planung@kreis.example")
     m = pw.spk_past
-    r = client.post(f"/protokolle/sitzungen/{m.id}/eintraege", data=entry_form(agenda_item_id=str(m.agenda_items[1].id)))
+    r = client.post(
+        f"/protokolle/sitzungen/{m.id}/eintraege", data=entry_form(agenda_item_id=str(m.agenda_items[1].id))
+    )
     assert r.status_code == 302
     page = html(client.get(f"/protokolle/sitzungen/{m.id}/"))
     assert "Zwei zusätzliche Familienhebammen" in page and "im Konsens" in page and "TOP 2: Kinderarmut" in page
     past = (svc.today() - timedelta(days=3)).isoformat()
-    r = client.post(f"/protokolle/sitzungen/{m.id}/eintraege",
-                    data=entry_form(kind="Aufgabe", text="Bericht", owner_org_id=str(pw.org_a.id), due_date=past))
+    r = client.post(
+        f"/protokolle/sitzungen/{m.id}/eintraege",
+        data=entry_form(kind="Aufgabe", text="Bericht", owner_org_id=str(pw.org_a.id), due_date=past),
+    )
     assert r.status_code == 422
     assert "Das Fälligkeitsdatum darf nicht in der Vergangenheit liegen." in html(r)
     assert "Bericht</textarea>" in html(r)
-    r = client.post(f"/protokolle/sitzungen/{m.id}/eintraege", data=entry_form(text="<script>x</script>", kind="Unsinn"))
+    r = client.post(
+        f"/protokolle/sitzungen/{m.id}/eintraege", data=entry_form(text="<script>x</script>", kind="Unsinn")
+    )
     assert r.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(ProtocolEntry)) == 1
 
@@ -130,6 +157,7 @@ class Switch:
 
     def __getattr__(self, name):
         from flask import g
+
         for key in ("csrf_token", "_login_user"):
             g.pop(key, None)
         for key in list(vars(g)):
@@ -158,8 +186,12 @@ def test_two_simultaneous_edits_second_gets_conflict_with_text_kept(app, pw):
     assert db.session.get(ProtocolEntry, e.id).text == "Text der Protokollführerin"
     # re-submitting from the conflict page (with the new version) applies the second text deliberately
     new_version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', page)
-    r3 = second.post(url, data=entry_form(text="Text des Admins", decision_mode="konsens",
-                                          version=next(g for g in new_version.groups() if g)))
+    r3 = second.post(
+        url,
+        data=entry_form(
+            text="Text des Admins", decision_mode="konsens", version=next(g for g in new_version.groups() if g)
+        ),
+    )
     assert r3.status_code == 302
     db.session.expire_all()
     assert db.session.get(ProtocolEntry, e.id).text == "Text des Admins"
@@ -206,8 +238,10 @@ def test_objection_after_deadline_page(client, pw):
 def test_pdf_and_docx_contain_attendance_decisions_tasks(client, pw):
     from docx import Document
     from pypdf import PdfReader
-    svc.save_attendance(pw.planner_k, pw.spk_past, [
-        {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}])
+
+    svc.save_attendance(
+        pw.planner_k, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
+    )
     svc.create_entry(pw.planner_k, pw.spk_past, decision_data(agenda_item_id=pw.spk_past.agenda_items[1].id))
     svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id))
     client.login("planung@kreis.example")
@@ -215,15 +249,31 @@ def test_pdf_and_docx_contain_attendance_decisions_tasks(client, pw):
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
     text = re.sub(r"\s+", " ", text)
-    for expected in ("Ergebnisprotokoll", "Anke Arndt", "Wohlfahrt Ahlen e. V.", "anwesend",
-                     "zwei zusätzliche Familienhebammen", "ja 7, nein 1, Enthaltung 2", "Konzept Quartiersbüro-Sprechstunde"):
+    for expected in (
+        "Ergebnisprotokoll",
+        "Anke Arndt",
+        "Wohlfahrt Ahlen e. V.",
+        "anwesend",
+        "zwei zusätzliche Familienhebammen",
+        "ja 7, nein 1, Enthaltung 2",
+        "Konzept Quartiersbüro-Sprechstunde",
+    ):
         assert expected in text, expected
     r = client.get(f"/protokolle/sitzungen/{pw.spk_past.id}/protokoll.docx")
     assert r.status_code == 200
     doc = Document(io.BytesIO(r.data))
-    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
-    for expected in ("Ergebnisprotokoll", "Anke Arndt", "anwesend", "TOP 2: Kinderarmut",
-                     "zwei zusätzliche Familienhebammen", "Konzept Quartiersbüro-Sprechstunde", "fällig am"):
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for row in t.rows for c in row.cells
+    )
+    for expected in (
+        "Ergebnisprotokoll",
+        "Anke Arndt",
+        "anwesend",
+        "TOP 2: Kinderarmut",
+        "zwei zusätzliche Familienhebammen",
+        "Konzept Quartiersbüro-Sprechstunde",
+        "fällig am",
+    ):
         assert expected in text, expected
     r = client.get(f"/protokolle/sitzungen/{pw.spk_past.id}/kurzfassung.pdf")
     reader = PdfReader(io.BytesIO(r.data))
@@ -232,6 +282,7 @@ def test_pdf_and_docx_contain_attendance_decisions_tasks(client, pw):
 
 def test_decision_register_csv_and_xlsx(client, pw):
     from openpyxl import load_workbook
+
     svc.create_entry(pw.planner_k, pw.spk_past, decision_data(text="=HYPERLINK(\"x\")"))
     svc.create_entry(pw.admin, pw.foreign_meeting, decision_data(text="Fremder Beschluss"))
     client.login("planung@kreis.example")
@@ -264,8 +315,12 @@ def test_followup_list_filters_pagination_and_constant_queries(client, pw, db):
 
     def grow(factor):
         for i in range(factor * 3):
-            svc.create_entry(pw.planner_k, pw.spk_mid if i % 2 else pw.spk_past,
-                             task_data(owner_org_id=pw.org_a.id, owner_person_id=pw.person_a.id, text=f"Aufgabe {i}"))
+            svc.create_entry(
+                pw.planner_k,
+                pw.spk_mid if i % 2 else pw.spk_past,
+                task_data(owner_org_id=pw.org_a.id, owner_person_id=pw.person_a.id, text=f"Aufgabe {i}"),
+            )
+
     assert_constant_queries(FreshSession(client, db), db.engine, "/protokolle/", grow)
     page = html(client.get("/protokolle/?seite=2"))
     assert "Seite 2 von 2" in page
@@ -278,9 +333,13 @@ def test_protocol_page_constant_queries(client, pw, db):
     def grow(factor):
         for i in range(factor):
             svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id, text=f"alt {i}"))
-            svc.create_entry(pw.planner_k, pw.spk_next, decision_data(agenda_item_id=pw.spk_next.agenda_items[i % 3].id,
-                                                                      addressee_org_id=pw.org_k.id))
+            svc.create_entry(
+                pw.planner_k,
+                pw.spk_next,
+                decision_data(agenda_item_id=pw.spk_next.agenda_items[i % 3].id, addressee_org_id=pw.org_k.id),
+            )
             svc.create_entry(pw.srm_a, pw.srk_past, {"kind": "Empfehlung", "text": f"Empfehlung {i}"})
+
     svc.create_entry(pw.planner_k, pw.spk_next, decision_data())
     svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id, text="schon offen"))
     assert_constant_queries(FreshSession(client, db), db.engine, f"/protokolle/sitzungen/{pw.spk_next.id}/", grow)
@@ -304,8 +363,11 @@ def test_meeting_panel_partial_constant_queries(app, client, pw, db):
         with count_queries(db.engine) as c1:
             render()
         for i in range(10):
-            svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_b.id, owner_person_id=pw.person_b.id,
-                                                                  text=f"mehr {i}"))
+            svc.create_entry(
+                pw.planner_k,
+                pw.spk_past,
+                task_data(owner_org_id=pw.org_b.id, owner_person_id=pw.person_b.id, text=f"mehr {i}"),
+            )
         db.session.expire_all()
         render()
         with count_queries(db.engine) as c2:
@@ -316,8 +378,15 @@ def test_meeting_panel_partial_constant_queries(app, client, pw, db):
 
 def test_forwarding_pages_show_both_directions(app, pw, db):
     client = Switch(app.test_client())
-    src = svc.create_entry(pw.srm_a, pw.srk_past, {"kind": "Empfehlung", "text": "Quartiersbüro-Sprechstunde einrichten",
-                                                   "agenda_item_id": pw.srk_past.agenda_items[0].id})
+    src = svc.create_entry(
+        pw.srm_a,
+        pw.srk_past,
+        {
+            "kind": "Empfehlung",
+            "text": "Quartiersbüro-Sprechstunde einrichten",
+            "agenda_item_id": pw.srk_past.agenda_items[0].id,
+        },
+    )
     client.login("srm@ahlen.example")
     page = html(client.get(f"/protokolle/eintraege/{src.id}/weiterleiten"))
     assert "Sozialplanungskonferenz Testhausen" in page and "Steuerungsgruppe Fremdland" not in page
@@ -331,8 +400,9 @@ def test_forwarding_pages_show_both_directions(app, pw, db):
     item = pw.spk_next.agenda_items[2]
     topic.agenda_item_id, topic.status = item.id, "eingeplant"
     db.session.commit()
-    svc.create_entry(pw.planner_k, pw.spk_next, decision_data(agenda_item_id=item.id,
-                                                              text="Sprechstunde wird eingerichtet (AWO)."))
+    svc.create_entry(
+        pw.planner_k, pw.spk_next, decision_data(agenda_item_id=item.id, text="Sprechstunde wird eingerichtet (AWO).")
+    )
     page = html(client.get(f"/protokolle/sitzungen/{pw.srk_past.id}/"))
     assert "Eingeplant als TOP 3" in page and "Sprechstunde wird eingerichtet (AWO)." in page
     planner = Switch(app.test_client())
@@ -343,8 +413,9 @@ def test_forwarding_pages_show_both_directions(app, pw, db):
 
 
 def test_health_page(client, pw):
-    svc.save_attendance(pw.planner_k, pw.spk_past, [
-        {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}])
+    svc.save_attendance(
+        pw.planner_k, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
+    )
     client.login("planung@kreis.example")
     r = client.get(f"/protokolle/gremien/{pw.spk.id}/gesundheit?wochen=4")
     assert r.status_code == 200
@@ -355,7 +426,9 @@ def test_health_page(client, pw):
 
 def test_next_meeting_links_approval_of_previous_protocol(client, pw):
     svc.create_entry(pw.planner_k, pw.spk_past, decision_data())
-    svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
+    svc.send_for_approval(
+        pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version
+    )
     client.login("planung@kreis.example")
     page = html(client.get(f"/protokolle/sitzungen/{pw.spk_mid.id}/"))
     assert "Genehmigung des Protokolls: Das Protokoll der Sitzung vom" in page
@@ -368,11 +441,14 @@ def test_bad_form_input_on_roles_and_approval_is_422(client, pw):
     client.login("planung@kreis.example")
     r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/rollen", data={"moderation": "999999"})
     assert r.status_code == 422 and "gültige Personen" in html(r)
-    r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/zur-abstimmung",
-                    data={"objection_deadline": "32.13.2026", "version": "1"})
+    r = client.post(
+        f"/protokolle/sitzungen/{pw.spk_past.id}/zur-abstimmung",
+        data={"objection_deadline": "32.13.2026", "version": "1"},
+    )
     assert r.status_code == 422 and "Einspruchsfrist" in html(r)
-    r = client.post(f"/protokolle/sitzungen/{pw.spk_past.id}/zur-abstimmung",
-                    data={"objection_deadline": "", "version": "1"})
+    r = client.post(
+        f"/protokolle/sitzungen/{pw.spk_past.id}/zur-abstimmung", data={"objection_deadline": "", "version": "1"}
+    )
     assert r.status_code == 422 and "Bitte eine Einspruchsfrist angeben." in html(r)
     assert svc.get_protocol(pw.spk_past).status == "entwurf"
     assert pw.spk_past.protocol_roles == []
@@ -380,6 +456,7 @@ def test_bad_form_input_on_roles_and_approval_is_422(client, pw):
 
 def test_kurzfassung_stays_one_page(client, pw):
     from pypdf import PdfReader
+
     long = "Sehr ausführlicher Beschlusstext mit Begründung. " * 20
     for i in range(12):
         svc.create_entry(pw.planner_k, pw.spk_past, decision_data(text=f"{i}: {long}"))
@@ -393,23 +470,31 @@ def test_kurzfassung_stays_one_page(client, pw):
 
 def test_attendance_page_constant_queries(client, pw, db):
     import uuid
+
     from models import Invitation
+
     client.login("planung@kreis.example")
 
     def grow(factor):
         for i in range(factor * 3):
             p = Person(body=pw.kreis, first_name=f"Gast{i}", last_name="Test", organisation=pw.org_k)
             db.session.add(p)
-            db.session.add(Invitation(meeting=pw.spk_past, person=p, organisation=pw.org_k,
-                                      token_hash=uuid.uuid4().hex))
+            db.session.add(
+                Invitation(meeting=pw.spk_past, person=p, organisation=pw.org_k, token_hash=uuid.uuid4().hex)
+            )
         db.session.commit()
-    assert_constant_queries(FreshSession(client, db), db.engine, f"/protokolle/sitzungen/{pw.spk_past.id}/anwesenheit", grow)
+
+    assert_constant_queries(
+        FreshSession(client, db), db.engine, f"/protokolle/sitzungen/{pw.spk_past.id}/anwesenheit", grow
+    )
 
 
 def test_committee_health_partial(app, pw, db):
     from flask_login import login_user
-    svc.save_attendance(pw.planner_k, pw.spk_past, [
-        {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}])
+
+    svc.save_attendance(
+        pw.planner_k, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
+    )
     tpl = '{% with committee = c %}{% include "protocols/_committee_health.html" %}{% endwith %}'
     health = svc.committee_health(pw.spk)  # the view computes it; the partial only renders
     with app.test_request_context("/"):

@@ -1,4 +1,5 @@
 """Service tests: attendance, entries, approval, carry-forward, bottom-up flow, reminders, health."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,24 +8,39 @@ import pytest
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
-from beteiligung.services import Conflict, PermissionDenied, ValidationError, protocols as svc
+from beteiligung.services import Conflict, PermissionDenied, ValidationError
+from beteiligung.services import protocols as svc
+from beteiligung.uow import unit_of_work
 from models import OutboxMail, utcnow
 from models.protocols import Attendance, ProtocolEntry, ProtocolRevision
-from beteiligung.uow import unit_of_work
 from tests.support.uow import refused
 
 
 def task_data(**kw):
-    d = {"kind": "Aufgabe", "text": "Konzept Quartiersbüro-Sprechstunde vorlegen", "agenda_item_id": None,
-         "owner_org_id": None, "owner_person_id": None, "due_date": svc.today() + timedelta(days=30)}
+    d = {
+        "kind": "Aufgabe",
+        "text": "Konzept Quartiersbüro-Sprechstunde vorlegen",
+        "agenda_item_id": None,
+        "owner_org_id": None,
+        "owner_person_id": None,
+        "due_date": svc.today() + timedelta(days=30),
+    }
     d.update(kw)
     return d
 
 
 def decision_data(**kw):
-    d = {"kind": "Beschluss", "text": "Die Konferenz empfiehlt zwei zusätzliche Familienhebammen.",
-         "decision_mode": "abstimmung", "votes_yes": 7, "votes_no": 1, "votes_abstain": 2, "binding": True,
-         "addressee_org_id": None, "for_resolution": False}
+    d = {
+        "kind": "Beschluss",
+        "text": "Die Konferenz empfiehlt zwei zusätzliche Familienhebammen.",
+        "decision_mode": "abstimmung",
+        "votes_yes": 7,
+        "votes_no": 1,
+        "votes_abstain": 2,
+        "binding": True,
+        "addressee_org_id": None,
+        "for_resolution": False,
+    }
     d.update(kw)
     return d
 
@@ -37,12 +53,20 @@ def test_attendance_quorum_and_revision(pw):
     m = pw.spk_past
     rows = svc.attendance_rows(m)
     assert [r["person"].last_name for r in rows] == ["Arndt", "Brandt", "Kreis"]
-    svc.save_attendance(pw.planner_k, m, [
-        {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id},
-        {"person_id": pw.person_b.id, "status": "entschuldigt", "organisation_id": pw.org_b.id},
-        {"person_id": pw.person_k.id, "status": "anwesend", "organisation_id": pw.org_k.id,
-         "deputy_id": pw.person_a.id},
-    ])
+    svc.save_attendance(
+        pw.planner_k,
+        m,
+        [
+            {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id},
+            {"person_id": pw.person_b.id, "status": "entschuldigt", "organisation_id": pw.org_b.id},
+            {
+                "person_id": pw.person_k.id,
+                "status": "anwesend",
+                "organisation_id": pw.org_k.id,
+                "deputy_id": pw.person_a.id,
+            },
+        ],
+    )
     s = svc.attendance_summary([m.id])[m.id]
     assert (s["anwesend"], s["entschuldigt"], s["abwesend"], s["vertreten"]) == (2, 1, 0, 1)
     assert svc.quorum_state(m, s) == {"needed": 2, "present": 2, "reached": True}
@@ -52,9 +76,14 @@ def test_attendance_quorum_and_revision(pw):
 
 def test_attendance_bad_status_writes_nothing(pw):
     with refused(ValidationError) as exc:
-        svc.save_attendance(pw.planner_k, pw.spk_past, [
-            {"person_id": pw.person_a.id, "status": "anwesend"},
-            {"person_id": pw.person_b.id, "status": "vielleicht"}])
+        svc.save_attendance(
+            pw.planner_k,
+            pw.spk_past,
+            [
+                {"person_id": pw.person_a.id, "status": "anwesend"},
+                {"person_id": pw.person_b.id, "status": "vielleicht"},
+            ],
+        )
     db.session.rollback()
     assert "anwesend, entschuldigt oder abwesend" in exc.value.errors[f"status_{pw.person_b.id}"]
     assert count(Attendance) == 0
@@ -67,8 +96,9 @@ def test_attendance_needs_editor(pw):
 
 def test_task_due_date_in_past_is_rejected(pw):
     with refused(ValidationError) as exc:
-        svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id,
-                                                              due_date=svc.today() - timedelta(days=1)))
+        svc.create_entry(
+            pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id, due_date=svc.today() - timedelta(days=1))
+        )
     db.session.rollback()
     assert exc.value.errors["due_date"] == "Das Fälligkeitsdatum darf nicht in der Vergangenheit liegen."
     assert count(ProtocolEntry) == 0
@@ -104,8 +134,9 @@ def test_every_save_keeps_revision_and_stale_version_conflicts(pw):
     db.session.rollback()
     db.session.refresh(e)
     assert e.text == "Fassung A"
-    revs = db.session.scalars(select(ProtocolRevision).where(ProtocolRevision.entry_id == e.id)
-                              .order_by(ProtocolRevision.id)).all()
+    revs = db.session.scalars(
+        select(ProtocolRevision).where(ProtocolRevision.entry_id == e.id).order_by(ProtocolRevision.id)
+    ).all()
     assert [r.action for r in revs] == ["eintrag_neu", "eintrag_geaendert"]
     assert revs[-1].author_id == pw.planner_k.id and revs[-1].data["text"] == "Fassung A"
 
@@ -123,8 +154,9 @@ def test_meeting_role_may_edit_partner_may_not(pw):
 
 def test_approval_flow_mails_objections_and_lock(pw, app):
     m = pw.spk_past
-    svc.save_attendance(pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend",
-                                           "organisation_id": pw.org_a.id}])
+    svc.save_attendance(
+        pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
+    )
     e = svc.create_entry(pw.planner_k, m, decision_data())
     p = svc.get_protocol(m)
     with refused(ValidationError) as exc:
@@ -134,8 +166,11 @@ def test_approval_flow_mails_objections_and_lock(pw, app):
     n = svc.send_for_approval(pw.planner_k, m, svc.today() + timedelta(days=14), p.version)
     assert n == 3  # three invitees (person_a also present)
     mails = db.session.scalars(select(OutboxMail).where(OutboxMail.category == "protokoll")).all()
-    assert {x.recipient for x in mails} == {"anke.arndt@example.org", "bernd.brandt@example.org",
-                                            "karla.kreis@example.org"}
+    assert {x.recipient for x in mails} == {
+        "anke.arndt@example.org",
+        "bernd.brandt@example.org",
+        "karla.kreis@example.org",
+    }
     assert "application/pdf" in mails[0].message and "Einwände können bis zum" in mails[0].body_text
     svc.add_objection(pw.partner_a, m, "TOP 2: Die Zahl der Hebammen war drei, nicht zwei.")
     p = svc.get_protocol(m)
@@ -148,8 +183,12 @@ def test_approval_flow_mails_objections_and_lock(pw, app):
     assert len(svc.get_protocol(m).objections) == 1
     svc.approve(pw.planner_k, m, "in der Sitzung genehmigt", svc.get_protocol(m).version)
     assert svc.get_protocol(m).locked and m.status == "protokolliert"
-    assert db.session.scalar(select(func.count()).select_from(OutboxMail)
-                             .where(OutboxMail.subject.like("Genehmigtes Protokoll%"))) == 3
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.subject.like("Genehmigtes Protokoll%"))
+        )
+        == 3
+    )
     with refused(Conflict) as exc:
         svc.update_entry(pw.planner_k, e, decision_data(text="geändert"), e.version)
     assert "genehmigt und damit gesperrt" in exc.value.message
@@ -169,7 +208,9 @@ def test_close_task_needs_note_and_owner_may_close(pw):
     with refused(PermissionDenied):  # the owner acts once the protocol has left the draft
         svc.set_followup_status(pw.partner_a, e, "in Arbeit", "", e.version)
     db.session.rollback()
-    svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
+    svc.send_for_approval(
+        pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version
+    )
     with refused(ValidationError) as exc:
         svc.set_followup_status(pw.partner_a, e, "erledigt", "", e.version)
     assert "festhalten" in exc.value.errors["note"]
@@ -199,9 +240,15 @@ def test_open_items_carry_forward_across_series(pw):
 
 
 def test_forward_to_themenspeicher_and_back(pw):
-    src = svc.create_entry(pw.srm_a, pw.srk_past, {
-        "kind": "Empfehlung", "text": "Mehr Familienhebammen in der Altstadt\n\nBegründung: lange Wartezeiten.",
-        "agenda_item_id": pw.srk_past.agenda_items[1].id})
+    src = svc.create_entry(
+        pw.srm_a,
+        pw.srk_past,
+        {
+            "kind": "Empfehlung",
+            "text": "Mehr Familienhebammen in der Altstadt\n\nBegründung: lange Wartezeiten.",
+            "agenda_item_id": pw.srk_past.agenda_items[1].id,
+        },
+    )
     info = svc.create_entry(pw.srm_a, pw.srk_past, {"kind": "Information", "text": "Bericht"})
     with refused(ValidationError):
         svc.forward_entry(pw.srm_a, info, pw.spk)
@@ -233,6 +280,7 @@ def test_forward_to_themenspeicher_and_back(pw):
 def test_foreign_committee_forward_is_not_found(pw):
     src = svc.create_entry(pw.srm_a, pw.srk_past, {"kind": "Erkenntnis", "text": "Bedarf"})
     from beteiligung.services import NotFound
+
     with refused(NotFound):
         svc.forward_entry(pw.srm_a, src, pw.foreign)
 
@@ -251,12 +299,15 @@ def test_political_resolution(pw):
 
 
 def test_reminders_before_and_after_once(pw, app):
-    svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_person_id=pw.person_a.id,
-                                                                 due_date=svc.today() + timedelta(days=3)))
-    late = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_b.id,
-                                                                 due_date=svc.today() + timedelta(days=1)))
-    far = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_person_id=pw.person_b.id,
-                                                                due_date=svc.today() + timedelta(days=60)))
+    svc.create_entry(
+        pw.planner_k, pw.spk_past, task_data(owner_person_id=pw.person_a.id, due_date=svc.today() + timedelta(days=3))
+    )
+    late = svc.create_entry(
+        pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_b.id, due_date=svc.today() + timedelta(days=1))
+    )
+    far = svc.create_entry(
+        pw.planner_k, pw.spk_past, task_data(owner_person_id=pw.person_b.id, due_date=svc.today() + timedelta(days=60))
+    )
     pw.org_b.email = "info@jobcenter.example"
     late.due_date = svc.today() - timedelta(days=2)
     db.session.commit()
@@ -264,7 +315,9 @@ def test_reminders_before_and_after_once(pw, app):
     # while the protocol is a draft its tasks are not announced to the owners
     result = runner.invoke(args=["tasks", "remind"])
     assert result.exit_code == 0 and "0 Erinnerungen vor Fälligkeit, 0 nach Fälligkeit" in result.output
-    svc.send_for_approval(pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version)
+    svc.send_for_approval(
+        pw.planner_k, pw.spk_past, svc.today() + timedelta(days=3), svc.get_protocol(pw.spk_past).version
+    )
     result = runner.invoke(args=["tasks", "remind"])
     assert result.exit_code == 0, result.output
     assert "1 Erinnerungen vor Fälligkeit, 1 nach Fälligkeit" in result.output
@@ -279,12 +332,22 @@ def test_reminders_before_and_after_once(pw, app):
 
 
 def test_committee_health(pw, app):
-    svc.save_attendance(pw.planner_k, pw.spk_past, [
-        {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id},
-        {"person_id": pw.person_b.id, "status": "abwesend", "organisation_id": pw.org_b.id}])
-    svc.save_attendance(pw.planner_k, pw.spk_mid, [
-        {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id},
-        {"person_id": pw.person_k.id, "status": "anwesend", "organisation_id": pw.org_k.id}])
+    svc.save_attendance(
+        pw.planner_k,
+        pw.spk_past,
+        [
+            {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id},
+            {"person_id": pw.person_b.id, "status": "abwesend", "organisation_id": pw.org_b.id},
+        ],
+    )
+    svc.save_attendance(
+        pw.planner_k,
+        pw.spk_mid,
+        [
+            {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id},
+            {"person_id": pw.person_k.id, "status": "anwesend", "organisation_id": pw.org_k.id},
+        ],
+    )
     no_owner = svc.create_entry(pw.planner_k, pw.spk_past, decision_data())
     stale = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id))
     stale.status_changed_at = utcnow() - timedelta(weeks=10)
@@ -301,6 +364,7 @@ def test_committee_health(pw, app):
 def test_two_writers_at_the_same_moment_database_decides(pw):
     """Both passed the form version check; the second UPDATE finds a newer row and becomes a Conflict."""
     from sqlalchemy.orm import Session
+
     with unit_of_work():
         e = svc.create_entry(pw.planner_k, pw.spk_past, decision_data(text="Ausgangstext"))
     version = e.version
@@ -313,12 +377,17 @@ def test_two_writers_at_the_same_moment_database_decides(pw):
         svc.update_entry(pw.admin, e, decision_data(text="Mein Text"), version)
     db.session.expire_all()
     assert db.session.get(ProtocolEntry, e.id).text == "Text aus dem anderen Browser"
-    assert db.session.scalar(select(func.count()).select_from(ProtocolRevision)
-                             .where(ProtocolRevision.action == "eintrag_geaendert")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ProtocolRevision).where(ProtocolRevision.action == "eintrag_geaendert")
+        )
+        == 0
+    )
 
 
 def test_simultaneous_attendance_insert_is_conflict_not_500(pw):
     from sqlalchemy.orm import Session
+
     svc.ensure_protocol(pw.spk_past)
     db.session.commit()
     with Session(db.engine) as other:
@@ -326,9 +395,8 @@ def test_simultaneous_attendance_insert_is_conflict_not_500(pw):
         other.commit()
     # this writer did not see the row yet (it loads existing rows first; simulate by inserting directly)
     db.session.add(Attendance(meeting_id=pw.spk_past.id, person_id=pw.person_a.id, status="abwesend"))
-    with pytest.raises(Conflict):
-        with svc._stale_guard():
-            db.session.commit()
+    with pytest.raises(Conflict), svc._stale_guard():
+        db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(Attendance.status)) == "anwesend"
 
@@ -355,6 +423,7 @@ def test_concurrent_attendance_saves_exactly_one_wins(app, pw):
     def save(user_id, status):
         with app.app_context():
             from models import Meeting, User
+
             user, meeting = db.session.get(User, user_id), db.session.get(Meeting, m_id)
             barrier.wait()
             try:
@@ -367,8 +436,10 @@ def test_concurrent_attendance_saves_exactly_one_wins(app, pw):
                 db.session.remove()
 
     db.session.commit()
-    threads = [threading.Thread(target=save, args=(planner_id, "anwesend")),
-               threading.Thread(target=save, args=(admin_id, "entschuldigt"))]
+    threads = [
+        threading.Thread(target=save, args=(planner_id, "anwesend")),
+        threading.Thread(target=save, args=(admin_id, "entschuldigt")),
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -7,6 +7,7 @@ Budget per database backend: FUZZ_BUDGET (default 1000, so about 2,000 requests 
 PostgreSQL); FUZZ_SEED makes a run repeatable (default fixed, so CI is deterministic).
 A longer campaign: `flask --app beteiligung pruefen fuzz --anzahl 10000`.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,6 +24,7 @@ SEED = int(os.environ.get("FUZZ_SEED", "2026"))
 @pytest.fixture
 def demo(app, db, monkeypatch):
     from beteiligung.demo import load_demo
+
     load_demo()
     db.session.commit()
     # fuzzed logins must not lock the roles out; exceptions become failures of the fuzzer, not of pytest
@@ -37,8 +39,10 @@ def test_fuzz_every_route_and_form_as_every_role(app, demo):
     fuzzer.run(BUDGET)
     seconds = time.perf_counter() - started
     print(f"\n{fuzzer.summary()}, {seconds:.0f} s")
-    report = "\n".join(f"{f['status']} {f['role']}: {f['method']} {f['path']} [{f['body'][:200]}] – {f['reason']}"
-                       for f in fuzzer.failures[:40])
+    report = "\n".join(
+        f"{f['status']} {f['role']}: {f['method']} {f['path']} [{f['body'][:200]}] – {f['reason']}"
+        for f in fuzzer.failures[:40]
+    )
     assert fuzzer.failures == [], report
     assert fuzzer.requests == BUDGET
     statuses = {status for (_key, status) in fuzzer.results}
@@ -51,6 +55,7 @@ def test_fuzz_every_route_and_form_as_every_role(app, demo):
 
 def test_form_discovery_reads_fields_selects_and_options():
     from beteiligung.fuzz import parse_page
+
     forms, links = parse_page("""
         <a href="/gremien/3">x</a>
         <form method="post" action="/gremien/neu">

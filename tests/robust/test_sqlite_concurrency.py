@@ -4,6 +4,7 @@
 the busy timeout thanks to BEGIN IMMEDIATE, beteiligung/database.py); a write that still cannot
 get the lock answers a German 503 and writes nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -104,8 +105,10 @@ def test_thirty_parallel_logins_of_one_account(server):
     for b in browsers:
         b.request("/anmelden")
     started = time.perf_counter()
-    statuses = _parallel(PARALLEL, lambda i: browsers[i].request(
-        "/anmelden", {"email": "planung@kreis.example", "password": PASSWORD})[0])
+    statuses = _parallel(
+        PARALLEL,
+        lambda i: browsers[i].request("/anmelden", {"email": "planung@kreis.example", "password": PASSWORD})[0],
+    )
     assert statuses == [302] * PARALLEL, statuses
     assert time.perf_counter() - started < 120
     # every one of them is really logged in
@@ -125,12 +128,17 @@ def test_parallel_committee_creation_all_succeed(server):
     for b in browsers:
         assert _login(b, "planung@kreis.example") == 302
         assert b.request("/gremien/neu")[0] == 200
-    statuses = _parallel(n, lambda i: browsers[i].request("/gremien/neu", {
-        "name": f"Parallel-AG {i}", "type_id": type_id, "body_id": ids["kreis"], "active": "y"})[0])
+    statuses = _parallel(
+        n,
+        lambda i: browsers[i].request(
+            "/gremien/neu", {"name": f"Parallel-AG {i}", "type_id": type_id, "body_id": ids["kreis"], "active": "y"}
+        )[0],
+    )
     assert statuses == [302] * n, statuses
     with app.app_context():
-        made = db.session.scalar(select(func.count()).select_from(Committee)
-                                 .where(Committee.name.like("Parallel-AG %")))
+        made = db.session.scalar(
+            select(func.count()).select_from(Committee).where(Committee.name.like("Parallel-AG %"))
+        )
         db.session.remove()
     assert made == n
 
@@ -152,20 +160,23 @@ def test_lock_not_available_gives_german_503_and_writes_nothing(server, monkeypa
     blocker = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     try:
         blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        status, html = browser.request("/gremien/neu", {
-            "name": "Gesperrt-AG", "type_id": type_id, "body_id": ids["kreis"], "active": "y"})
+        status, html = browser.request(
+            "/gremien/neu", {"name": "Gesperrt-AG", "type_id": type_id, "body_id": ids["kreis"], "active": "y"}
+        )
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert status == 503
     assert "Bitte erneut versuchen" in html and "nichts gespeichert" in html
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Committee)
-                                 .where(Committee.name == "Gesperrt-AG")) == 0
+        assert (
+            db.session.scalar(select(func.count()).select_from(Committee).where(Committee.name == "Gesperrt-AG")) == 0
+        )
         db.session.remove()
         db.engine.dispose()
     monkeypatch.undo()
     browser.request("/gremien/neu")
-    status, _ = browser.request("/gremien/neu", {
-        "name": "Gesperrt-AG", "type_id": type_id, "body_id": ids["kreis"], "active": "y"})
+    status, _ = browser.request(
+        "/gremien/neu", {"name": "Gesperrt-AG", "type_id": type_id, "body_id": ids["kreis"], "active": "y"}
+    )
     assert status == 302  # once the lock is free the same input goes through

@@ -1,5 +1,6 @@
 """Start a throw-away OpenLDAP server (Debian slapd) for the tests: mdb backend with the ppolicy
 overlay, people and groups from an LDIF, on a free loopback port; stopped at the end."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,15 @@ PEOPLE_DATA = {
     "kkonflikt": ("Karl Konflikt", "planung@ahlen.example", ["sozialplanung-ahlen"], False),
     "oohne": ("Olga Ohnegruppe", "o.ohne@verzeichnis.example", [], False),
 }
-GROUP_NAMES = ["admins", "sozialplanung-kreis", "sozialplanung-ahlen", "sozialraum-altstadt", "partner-wohlfahrt",
-               "politik-kreis", "leer"]
+GROUP_NAMES = [
+    "admins",
+    "sozialplanung-kreis",
+    "sozialplanung-ahlen",
+    "sozialraum-altstadt",
+    "partner-wohlfahrt",
+    "politik-kreis",
+    "leer",
+]
 
 
 def slapd_bin() -> str | None:
@@ -57,7 +65,8 @@ def user_dn(uid: str) -> str:
 
 
 def _ldif() -> str:
-    parts = [f"""dn: {SUFFIX}
+    parts = [
+        f"""dn: {SUFFIX}
 objectClass: dcObject
 objectClass: organization
 dc: lindenau
@@ -92,18 +101,23 @@ objectClass: simpleSecurityObject
 cn: beteiligung
 sn: Dienstkonto
 userPassword: {SERVICE_PW}
-"""]
+"""
+    ]
     for uid, (name, mail, _, locked) in PEOPLE_DATA.items():
         first, last = name.split(" ", 1)
-        entry = (f"dn: {user_dn(uid)}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\ngivenName: {first}\n"
-                 f"sn: {last}\nmail: {mail}\nuserPassword: {USER_PW}\n")
+        entry = (
+            f"dn: {user_dn(uid)}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\ngivenName: {first}\n"
+            f"sn: {last}\nmail: {mail}\nuserPassword: {USER_PW}\n"
+        )
         if locked:
             entry += "pwdAccountLockedTime: 000001010000Z\n"
         parts.append(entry)
     for group in GROUP_NAMES:
         members = [user_dn(uid) for uid, data in PEOPLE_DATA.items() if group in data[2]] or [SERVICE_DN]
-        parts.append(f"dn: {group_dn(group)}\nobjectClass: groupOfNames\ncn: {group}\n"
-                     + "".join(f"member: {m}\n" for m in members))
+        parts.append(
+            f"dn: {group_dn(group)}\nobjectClass: groupOfNames\ncn: {group}\n"
+            + "".join(f"member: {m}\n" for m in members)
+        )
     return "\n".join(parts)
 
 
@@ -143,34 +157,61 @@ def _make_tls(base: str) -> tuple[str, str, str]:
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test-CA beteiligung")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-          .not_valid_after(now + dt.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     paths = tuple(os.path.join(base, n) for n in ("ca.pem", "server.pem", "server.key"))
     with open(paths[0], "wb") as fh:
         fh.write(ca.public_bytes(serialization.Encoding.PEM))
     with open(paths[1], "wb") as fh:
         fh.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(paths[2], "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                   serialization.NoEncryption()))
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+            )
+        )
     os.chmod(paths[2], 0o600)
     return paths
 
@@ -200,16 +241,21 @@ class LdapServer:
         self.ca_file, cert, key = _make_tls(self.base)
         conf = os.path.join(self.base, "slapd.conf")
         with open(conf, "w") as fh:
-            fh.write(f"TLSCACertificateFile {self.ca_file}\nTLSCertificateFile {cert}\n"
-                     f"TLSCertificateKeyFile {key}\n" + _conf(self.base))
+            fh.write(
+                f"TLSCACertificateFile {self.ca_file}\nTLSCertificateFile {cert}\n"
+                f"TLSCertificateKeyFile {key}\n" + _conf(self.base)
+            )
         ldif = os.path.join(self.base, "data.ldif")
         with open(ldif, "w") as fh:
             fh.write(_ldif())
         slapadd = shutil.which("slapadd") or "/usr/sbin/slapadd"
         subprocess.run([slapadd, "-f", conf, "-l", ldif], check=True, capture_output=True)
         for attempt in range(3):
-            self.proc = subprocess.Popen([slapd_bin(), "-f", conf, "-h", f"{self.url} {self.ldaps_url}", "-d", "0"],
-                                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.base, "log"), "w"))
+            self.proc = subprocess.Popen(
+                [slapd_bin(), "-f", conf, "-h", f"{self.url} {self.ldaps_url}", "-d", "0"],
+                stdout=subprocess.DEVNULL,
+                stderr=open(os.path.join(self.base, "log"), "w"),
+            )
             if self._wait():
                 return
             self.stop_process()
@@ -247,6 +293,7 @@ class LdapServer:
 
     def _admin(self):
         import ldap3
+
         return ldap3.Connection(ldap3.Server(self.url, get_info=ldap3.NONE), ADMIN_DN, ADMIN_PW, auto_bind=True)
 
     def modify(self, dn: str, changes: dict) -> None:
@@ -258,20 +305,25 @@ class LdapServer:
 
     def remove_member(self, group: str, uid: str) -> None:
         import ldap3
+
         self.modify(group_dn(group), {"member": [(ldap3.MODIFY_DELETE, [user_dn(uid)])]})
 
     def add_member(self, group: str, uid: str) -> None:
         import ldap3
+
         self.modify(group_dn(group), {"member": [(ldap3.MODIFY_ADD, [user_dn(uid)])]})
 
     def lock(self, uid: str) -> None:
         import ldap3
+
         self.modify(user_dn(uid), {"pwdAccountLockedTime": [(ldap3.MODIFY_REPLACE, ["000001010000Z"])]})
 
     def unlock(self, uid: str) -> None:
         import ldap3
+
         self.modify(user_dn(uid), {"pwdAccountLockedTime": [(ldap3.MODIFY_DELETE, [])]})
 
     def set_mail(self, uid: str, mail: str) -> None:
         import ldap3
+
         self.modify(user_dn(uid), {"mail": [(ldap3.MODIFY_REPLACE, [mail])]})

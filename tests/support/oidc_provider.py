@@ -1,6 +1,7 @@
 """Start a real OpenID Connect provider for the tests: the npm package oidc-provider (node
 tests/support/oidc/provider.mjs) on a free loopback port, with our own signing key so that a test
 can also forge tokens with a valid signature (wrong audience, nonce, expiry)."""
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,24 @@ CLIENT_SECRET = "oidc-test-geheimnis"
 KID = "test-schluessel"
 
 ACCOUNTS = {
-    "kplanung": {"email": "k.planung@idp.example", "email_verified": True, "name": "Kira Planung",
-                 "groups": ["/sozialplanung-kreis"]},
-    "kpolitik": {"email": "k.politik@idp.example", "email_verified": True, "name": "Konrad Politik",
-                 "groups": ["/politik-kreis", "/andere-gruppe"]},
-    "kkonflikt": {"email": "planung@ahlen.example", "email_verified": True, "name": "Kuno Konflikt",
-                  "groups": ["/sozialplanung-kreis"]},
+    "kplanung": {
+        "email": "k.planung@idp.example",
+        "email_verified": True,
+        "name": "Kira Planung",
+        "groups": ["/sozialplanung-kreis"],
+    },
+    "kpolitik": {
+        "email": "k.politik@idp.example",
+        "email_verified": True,
+        "name": "Konrad Politik",
+        "groups": ["/politik-kreis", "/andere-gruppe"],
+    },
+    "kkonflikt": {
+        "email": "planung@ahlen.example",
+        "email_verified": True,
+        "name": "Kuno Konflikt",
+        "groups": ["/sozialplanung-kreis"],
+    },
     "kunbestaetigt": {"email": "u@idp.example", "email_verified": False, "name": "Udo Unbestätigt", "groups": []},
 }
 
@@ -36,6 +49,7 @@ def available() -> bool:
 class OidcProvider:
     def __init__(self, redirect_uris: list[str], post_logout_redirect_uris: list[str]):
         from joserfc.jwk import RSAKey
+
         self.base = tempfile.mkdtemp(prefix="beteiligung-oidc-")
         self.port = free_port()
         self.key = RSAKey.generate_key(2048, parameters={"kid": KID, "use": "sig", "alg": "RS256"})
@@ -49,14 +63,19 @@ class OidcProvider:
 
     def _config(self) -> dict:
         return {
-            "port": self.port, "issuer": self.issuer,
-            "clients": [{
-                "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                "redirect_uris": self.redirect_uris,
-                "post_logout_redirect_uris": self.post_logout_redirect_uris,
-                "grant_types": ["authorization_code"], "response_types": ["code"],
-                "token_endpoint_auth_method": "client_secret_basic",
-            }],
+            "port": self.port,
+            "issuer": self.issuer,
+            "clients": [
+                {
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "redirect_uris": self.redirect_uris,
+                    "post_logout_redirect_uris": self.post_logout_redirect_uris,
+                    "grant_types": ["authorization_code"],
+                    "response_types": ["code"],
+                    "token_endpoint_auth_method": "client_secret_basic",
+                }
+            ],
             "accounts": ACCOUNTS,
             "jwks": {"keys": [self.key.as_dict(private=True)]},
         }
@@ -69,8 +88,9 @@ class OidcProvider:
             with open(config, "w") as fh:
                 json.dump(self._config(), fh)
             log = open(os.path.join(self.base, "log"), "w")
-            self.proc = subprocess.Popen(["node", str(HERE / "provider.mjs"), config], cwd=HERE,
-                                         stdout=subprocess.PIPE, stderr=log, text=True)
+            self.proc = subprocess.Popen(
+                ["node", str(HERE / "provider.mjs"), config], cwd=HERE, stdout=subprocess.PIPE, stderr=log, text=True
+            )
             line = self.proc.stdout.readline()
             if line.startswith("ready"):
                 return
@@ -95,20 +115,31 @@ class OidcProvider:
 
     def settings(self, **extra) -> dict:
         """The app's provider entry (as config.py builds it from OIDC_* variables)."""
-        return {"name": "test", "issuer": self.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                "label": "Test-Anbieter", "scopes": "openid email profile groups", "groups_claim": "groups",
-                "group_roles": "/sozialplanung-kreis=planner:01001;/politik-kreis=politik:01001",
-                "create_users": "jit", "timeout": 5, **extra}
+        return {
+            "name": "test",
+            "issuer": self.issuer,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "label": "Test-Anbieter",
+            "scopes": "openid email profile groups",
+            "groups_claim": "groups",
+            "group_roles": "/sozialplanung-kreis=planner:01001;/politik-kreis=politik:01001",
+            "create_users": "jit",
+            "timeout": 5,
+            **extra,
+        }
 
     def forge_id_token(self, claims: dict) -> str:
         """An ID token signed with the provider's own key (valid signature, any claims)."""
         from joserfc import jwt
+
         return jwt.encode({"alg": "RS256", "kid": KID}, claims, self.key)
 
     def login_at_provider(self, authorize_url: str, login: str, stop_prefix: str) -> str:
         """Drive the provider's login and consent pages (like a browser) until it redirects to
         stop_prefix; returns that redirect URL."""
         import requests
+
         http = requests.Session()
         url, method, data = authorize_url, "GET", None
         for _ in range(20):
@@ -124,7 +155,9 @@ class OidcProvider:
             assert action, r.text[:500]
             url = requests.compat.urljoin(url, action.group(1))
             method = "POST"
-            data = {"prompt": "login", "login": login, "password": "egal"} if 'name="login"' in r.text \
+            data = (
+                {"prompt": "login", "login": login, "password": "egal"}
+                if 'name="login"' in r.text
                 else {"prompt": "consent"}
+            )
         raise AssertionError("Anbieter leitete nicht zurück")
-

@@ -2,6 +2,7 @@
 serving OParl JSON fixtures (System → Body → paginated Papers with Consultations, AgendaItems,
 Meetings). Routes can be switched to fail: HTTP error, invalid JSON, a pause longer than the
 client's timeout, or pagination that loops."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ class CouncilServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 server.hits.append(self.path)
                 status, body, delay = server.routes.get(self.path, (404, b'{"type": "Error"}', 0))
                 if delay:
@@ -58,33 +59,81 @@ class CouncilServer:
         Papers are paginated per_page per page; consultations, agenda items and meetings are separate
         objects (linked by URL), as a real OParl server would serve them."""
         u = self.url
-        self.put("/oparl/v1/", {"id": f"{u}/oparl/v1/", "type": OPARL + "System",
-                                "oparlVersion": OPARL, "body": f"{u}/oparl/v1/bodies"})
-        body = {"id": f"{u}/oparl/v1/body/1", "type": OPARL + "Body", "name": "Kreis (Rat)",
-                "paper": f"{u}/oparl/v1/body/1/papers"}
+        self.put(
+            "/oparl/v1/",
+            {"id": f"{u}/oparl/v1/", "type": OPARL + "System", "oparlVersion": OPARL, "body": f"{u}/oparl/v1/bodies"},
+        )
+        body = {
+            "id": f"{u}/oparl/v1/body/1",
+            "type": OPARL + "Body",
+            "name": "Kreis (Rat)",
+            "paper": f"{u}/oparl/v1/body/1/papers",
+        }
         self.put("/oparl/v1/bodies", {"data": [body], "pagination": {}, "links": {}})
         self.put("/oparl/v1/body/1", body)
-        papers = [{"id": f"{u}/oparl/v1/paper/f{i}", "type": OPARL + "Paper", "reference": f"RAT/2026/{i:03d}",
-                   "name": f"Fremde Vorlage {i}", "consultation": []} for i in range(filler)]
+        papers = [
+            {
+                "id": f"{u}/oparl/v1/paper/f{i}",
+                "type": OPARL + "Paper",
+                "reference": f"RAT/2026/{i:03d}",
+                "name": f"Fremde Vorlage {i}",
+                "consultation": [],
+            }
+            for i in range(filler)
+        ]
         for n, (ref, (result, start)) in enumerate(decisions.items(), start=1):
-            cid, aid, mid = f"{u}/oparl/v1/consultation/{n}", f"{u}/oparl/v1/agendaItem/{n}", f"{u}/oparl/v1/meeting/{n}"
-            papers.append({"id": f"{u}/oparl/v1/paper/{n}", "type": OPARL + "Paper", "reference": ref,
-                           "name": "Übernommene Vorlage", "consultation": [
-                               {"id": f"{u}/oparl/v1/consultation/v{n}", "type": OPARL + "Consultation",
-                                "authoritative": False, "role": "Vorberatung"},
-                               cid]})
-            self.put(f"/oparl/v1/consultation/{n}", {
-                "id": cid, "type": OPARL + "Consultation", "paper": f"{u}/oparl/v1/paper/{n}",
-                "agendaItem": aid, "meeting": mid, "organization": [f"{u}/oparl/v1/organization/ausschuss"],
-                "authoritative": True, "role": "Entscheidung"})
-            self.put(f"/oparl/v1/agendaItem/{n}", {"id": aid, "type": OPARL + "AgendaItem", "order": 4,
-                                                   "meeting": mid, "name": "Vorlage", "result": result})
-            self.put(f"/oparl/v1/meeting/{n}", {"id": mid, "type": OPARL + "Meeting", "name": "Ausschuss",
-                                                "start": start})
-        pages = [papers[i:i + per_page] for i in range(0, len(papers), per_page)]
+            cid, aid, mid = (
+                f"{u}/oparl/v1/consultation/{n}",
+                f"{u}/oparl/v1/agendaItem/{n}",
+                f"{u}/oparl/v1/meeting/{n}",
+            )
+            papers.append(
+                {
+                    "id": f"{u}/oparl/v1/paper/{n}",
+                    "type": OPARL + "Paper",
+                    "reference": ref,
+                    "name": "Übernommene Vorlage",
+                    "consultation": [
+                        {
+                            "id": f"{u}/oparl/v1/consultation/v{n}",
+                            "type": OPARL + "Consultation",
+                            "authoritative": False,
+                            "role": "Vorberatung",
+                        },
+                        cid,
+                    ],
+                }
+            )
+            self.put(
+                f"/oparl/v1/consultation/{n}",
+                {
+                    "id": cid,
+                    "type": OPARL + "Consultation",
+                    "paper": f"{u}/oparl/v1/paper/{n}",
+                    "agendaItem": aid,
+                    "meeting": mid,
+                    "organization": [f"{u}/oparl/v1/organization/ausschuss"],
+                    "authoritative": True,
+                    "role": "Entscheidung",
+                },
+            )
+            self.put(
+                f"/oparl/v1/agendaItem/{n}",
+                {
+                    "id": aid,
+                    "type": OPARL + "AgendaItem",
+                    "order": 4,
+                    "meeting": mid,
+                    "name": "Vorlage",
+                    "result": result,
+                },
+            )
+            self.put(
+                f"/oparl/v1/meeting/{n}", {"id": mid, "type": OPARL + "Meeting", "name": "Ausschuss", "start": start}
+            )
+        pages = [papers[i : i + per_page] for i in range(0, len(papers), per_page)]
         for i, chunk in enumerate(pages, start=1):
             path = "/oparl/v1/body/1/papers" + (f"?page={i}" if i > 1 else "")
             links = {"next": f"{u}/oparl/v1/body/1/papers?page={i + 1}"} if i < len(pages) else {}
-            self.put(path, {"data": chunk, "pagination": {"currentPage": i, "totalPages": len(pages)},
-                            "links": links})
+            self.put(path, {"data": chunk, "pagination": {"currentPage": i, "totalPages": len(pages)}, "links": links})
         return len(pages)

@@ -1,4 +1,5 @@
 """Start a throw-away PostgreSQL server for the tests (initdb/pg_ctl in a temp dir)."""
+
 from __future__ import annotations
 
 import glob
@@ -56,11 +57,14 @@ class PostgresServer:
         # The free port is only reserved until we close the probe socket; if another process
         # takes it before the server binds, start again on a new port.
         for attempt in range(3):
-            options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            options = (
+                f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
             try:
-                self._run("pg_ctl", "-D", self.datadir, "-o", options, "-l", os.path.join(self.base, "log"),
-                          "-w", "start")
+                self._run(
+                    "pg_ctl", "-D", self.datadir, "-o", options, "-l", os.path.join(self.base, "log"), "-w", "start"
+                )
                 return
             except subprocess.CalledProcessError:
                 if attempt == 2:
@@ -70,6 +74,7 @@ class PostgresServer:
 
     def create_database(self, name: str) -> str:
         import psycopg
+
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')

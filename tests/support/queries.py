@@ -1,4 +1,5 @@
 """The query-count guard: count SQL statements while a block runs."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

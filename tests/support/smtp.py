@@ -1,4 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
 from __future__ import annotations
 
 import email
@@ -35,8 +36,14 @@ class SmtpServer:
             self.controller = None
 
     def configure(self, app):
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=self.port, SMTP_SECURITY="none",
-                          SMTP_USER="", SMTP_PASSWORD="", SMTP_TIMEOUT=5)
+        app.config.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=self.port,
+            SMTP_SECURITY="none",
+            SMTP_USER="",
+            SMTP_PASSWORD="",
+            SMTP_TIMEOUT=5,
+        )
 
     @property
     def messages(self):

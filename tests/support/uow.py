@@ -1,4 +1,5 @@
 """Service calls in tests follow the unit-of-work rule: services flush, the caller commits."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

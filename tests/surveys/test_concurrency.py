@@ -1,4 +1,5 @@
 """50 participants submit at the same time (threads, separate test clients): nothing is lost."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,14 @@ def test_fifty_simultaneous_participants_lose_nothing(app, world):
                 page = client.get(f"/b/{key}/de/1").get_data(as_text=True)
                 sk = re.search(r'name="sk" value="([^"]+)"', page).group(1)
                 csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-                data = {"csrf_token": csrf, "sk": sk, "aktion": "absenden", f"q{area_q}": str(area_id),
-                        f"q{yes_qid}": str(yes_option), f"q{text_q}": f"Antwort {n}-{i}"}
+                data = {
+                    "csrf_token": csrf,
+                    "sk": sk,
+                    "aktion": "absenden",
+                    f"q{area_q}": str(area_id),
+                    f"q{yes_qid}": str(yes_option),
+                    f"q{text_q}": f"Antwort {n}-{i}",
+                }
                 r = client.post(f"/b/{key}/de/1", data=data)
                 statuses.append(r.status_code)
                 if i == 0:  # a double click: the same form again

@@ -4,6 +4,7 @@ Kommune A (Stadt Ahlen-Test) belongs to Kreis Testhausen. Without consent the Kr
 nothing (404, as before); with consent planners and Politik of the Kreis read results
 (suppressed) and findings, but never edit, code or export raw answers.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,9 +19,9 @@ from beteiligung.services import surveys as svc
 from models import AuditEntry
 from models.surveys import Survey
 from tests.support.queries import assert_constant_queries
+from tests.support.uow import refused
 
 from .conftest import answer, make_survey
-from tests.support.uow import refused
 
 KREIS = "planung@kreis.example"
 KOMMUNE = "planung@ahlen.example"
@@ -37,9 +38,13 @@ def _share(world, survey, shared=True):
 
 
 def _audit_entries(survey):
-    return db.session.scalars(select(AuditEntry).where(
-        AuditEntry.entity_type == "Befragung", AuditEntry.entity_id == survey.id,
-        AuditEntry.summary.like("%Kreis%")).order_by(AuditEntry.id)).all()
+    return db.session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity_type == "Befragung", AuditEntry.entity_id == survey.id, AuditEntry.summary.like("%Kreis%")
+        )
+        .order_by(AuditEntry.id)
+    ).all()
 
 
 @pytest.fixture
@@ -48,11 +53,14 @@ def shared_data(world, survey):
     s, qs = survey
     for i in range(3):
         answer(s, qs, world.area_a1, 0, text=f"Geheimer Wunsch {i}")
-    coding_svc.save_finding(world.planner_a, s, {"title": "Treffpunkt fehlt in der Altstadt", "text": "Mehrfach genannt."})
+    coding_svc.save_finding(
+        world.planner_a, s, {"title": "Treffpunkt fehlt in der Altstadt", "text": "Mehrfach genannt."}
+    )
     return s, qs
 
 
 # --- without consent: nothing for the Kreis ---------------------------------------------
+
 
 @pytest.mark.parametrize("email", [KREIS, FREMD])
 def test_kreis_sees_nothing_without_consent(app, world, shared_data, client, email):
@@ -87,6 +95,7 @@ def test_navigation_offers_surveys_only_to_those_who_may_use_them(app, world, cl
 
 # --- with consent: Kreis reads results and findings, nothing more -------------------------
 
+
 def test_kreis_planner_reads_results_and_findings_with_consent(app, world, shared_data, client):
     s, qs = shared_data
     _share(world, s)
@@ -113,14 +122,22 @@ def test_kreis_cannot_edit_code_or_export_even_with_consent(app, world, shared_d
     _share(world, s)
     finding_id = coding_svc.findings_of(s)[0].id
     client.login(KREIS)
-    forbidden_get = (f"/befragungen/{s.id}/bearbeiten", f"/befragungen/{s.id}/export.csv",
-                     f"/befragungen/{s.id}/export.xlsx", f"/befragungen/{s.id}/codieren",
-                     f"/befragungen/{s.id}/befunde/neu", f"/befragungen/{s.id}/befunde/{finding_id}",
-                     f"/befragungen/{s.id}/frage/neu")
+    forbidden_get = (
+        f"/befragungen/{s.id}/bearbeiten",
+        f"/befragungen/{s.id}/export.csv",
+        f"/befragungen/{s.id}/export.xlsx",
+        f"/befragungen/{s.id}/codieren",
+        f"/befragungen/{s.id}/befunde/neu",
+        f"/befragungen/{s.id}/befunde/{finding_id}",
+        f"/befragungen/{s.id}/frage/neu",
+    )
     for url in forbidden_get:
         assert client.get(url).status_code == 403, url
     version = db.session.get(Survey, s.id).version
-    assert client.post(f"/befragungen/{s.id}/status", data={"status": "geschlossen", "version": version}).status_code == 403
+    assert (
+        client.post(f"/befragungen/{s.id}/status", data={"status": "geschlossen", "version": version}).status_code
+        == 403
+    )
     assert client.post(f"/befragungen/{s.id}/codebuch", data={"name": "Kreiscode"}).status_code == 403
     assert client.post(f"/befragungen/{s.id}/einladungen", data={"count": "3"}).status_code == 403
     db.session.expire_all()
@@ -168,16 +185,18 @@ def test_withdrawing_consent_hides_it_again(app, world, shared_data, client):
 
 # --- the consent switch -----------------------------------------------------------------
 
+
 def test_owner_switches_consent_with_flash_and_audit(app, world, survey, client):
     s, qs = survey
     client.login(KOMMUNE)
     detail = client.get(f"/befragungen/{s.id}").get_data(as_text=True)
     assert "Ergebnisse für den Kreis freigeben" in detail and "nicht freigegeben" in detail
-    form = detail[detail.index(f'action="/befragungen/{s.id}/freigabe"'):]
-    form = form[:form.index("</form>")]
+    form = detail[detail.index(f'action="/befragungen/{s.id}/freigabe"') :]
+    form = form[: form.index("</form>")]
     assert 'name="csrf_token"' in form and 'name="version"' in form
-    r = client.post(f"/befragungen/{s.id}/freigabe", data={"freigabe": "ja", "version": s.version},
-                    follow_redirects=True)
+    r = client.post(
+        f"/befragungen/{s.id}/freigabe", data={"freigabe": "ja", "version": s.version}, follow_redirects=True
+    )
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert "jetzt für den Kreis freigegeben" in page
@@ -190,8 +209,9 @@ def test_owner_switches_consent_with_flash_and_audit(app, world, survey, client)
     assert entries[0].user_id == world.planner_a.id
     assert entries[0].before["shared_with_kreis"] is False and entries[0].after["shared_with_kreis"] is True
 
-    r = client.post(f"/befragungen/{s.id}/freigabe", data={"freigabe": "nein", "version": s.version},
-                    follow_redirects=True)
+    r = client.post(
+        f"/befragungen/{s.id}/freigabe", data={"freigabe": "nein", "version": s.version}, follow_redirects=True
+    )
     assert "Die Freigabe für den Kreis ist zurückgenommen." in r.get_data(as_text=True)
     db.session.expire_all()
     s = db.session.get(Survey, s.id)
@@ -199,14 +219,17 @@ def test_owner_switches_consent_with_flash_and_audit(app, world, survey, client)
     assert [e.after["shared_with_kreis"] for e in _audit_entries(s)] == [True, False]
 
 
-@pytest.mark.parametrize("email, shared_before, expected", [
-    (KREIS, False, (404,)),
-    (KREIS, True, (403,)),        # can read, but the decision is the Kommune's
-    (POLITIK, True, (403,)),
-    (FREMD, True, (404,)),
-    (PARTNER, False, (403, 404)),  # partners have no access to the module at all
-    ("srm@ahlen.example", False, (403,)),
-])
+@pytest.mark.parametrize(
+    "email, shared_before, expected",
+    [
+        (KREIS, False, (404,)),
+        (KREIS, True, (403,)),  # can read, but the decision is the Kommune's
+        (POLITIK, True, (403,)),
+        (FREMD, True, (404,)),
+        (PARTNER, False, (403, 404)),  # partners have no access to the module at all
+        ("srm@ahlen.example", False, (403,)),
+    ],
+)
 def test_only_the_owning_kommune_switches_consent(app, world, survey, client, email, shared_before, expected):
     s, qs = survey
     if shared_before:
@@ -214,25 +237,44 @@ def test_only_the_owning_kommune_switches_consent(app, world, survey, client, em
     s = db.session.get(Survey, s.id)
     audit_before = len(_audit_entries(s))
     client.login(email)
-    r = client.post(f"/befragungen/{s.id}/freigabe",
-                    data={"freigabe": "nein" if shared_before else "ja", "version": s.version})
+    r = client.post(
+        f"/befragungen/{s.id}/freigabe", data={"freigabe": "nein" if shared_before else "ja", "version": s.version}
+    )
     assert r.status_code in expected
     db.session.expire_all()
     s = db.session.get(Survey, s.id)
     assert s.shared_with_kreis is shared_before
     assert len(_audit_entries(s)) == audit_before
     with refused(PermissionDenied):
-        svc.set_kreis_sharing(getattr(world, {KREIS: "planner_k", POLITIK: "politik", FREMD: "planner_x",
-                                              PARTNER: "partner_a", "srm@ahlen.example": "srm_a"}[email]),
-                              s, not shared_before, s.version)
+        svc.set_kreis_sharing(
+            getattr(
+                world,
+                {
+                    KREIS: "planner_k",
+                    POLITIK: "politik",
+                    FREMD: "planner_x",
+                    PARTNER: "partner_a",
+                    "srm@ahlen.example": "srm_a",
+                }[email],
+            ),
+            s,
+            not shared_before,
+            s.version,
+        )
     db.session.rollback()
 
 
 def test_consent_switch_bad_input_stale_version_and_kreis_owned(app, world, survey, client):
     s, qs = survey
     client.login(KOMMUNE)
-    assert client.post(f"/befragungen/{s.id}/freigabe", data={"freigabe": "vielleicht", "version": s.version}).status_code == 400
-    assert client.post(f"/befragungen/{s.id}/freigabe", data={"freigabe": "ja", "version": s.version - 1}).status_code == 409
+    assert (
+        client.post(f"/befragungen/{s.id}/freigabe", data={"freigabe": "vielleicht", "version": s.version}).status_code
+        == 400
+    )
+    assert (
+        client.post(f"/befragungen/{s.id}/freigabe", data={"freigabe": "ja", "version": s.version - 1}).status_code
+        == 409
+    )
     assert client.post("/befragungen/987654/freigabe", data={"freigabe": "ja", "version": 1}).status_code == 404
     db.session.expire_all()
     s = db.session.get(Survey, s.id)
@@ -254,6 +296,7 @@ def test_consent_switch_bad_input_stale_version_and_kreis_owned(app, world, surv
 
 # --- query count --------------------------------------------------------------------------
 
+
 def test_kreis_survey_list_query_count_constant(app, world, survey, client):
     s, qs = survey
     _share(world, s)
@@ -264,6 +307,7 @@ def test_kreis_survey_list_query_count_constant(app, world, survey, client):
             extra = make_survey(world, status="Entwurf")[0]
             extra.shared_with_kreis = i % 2 == 0
         db.session.commit()
+
     count = assert_constant_queries(client, db.engine, "/befragungen/", grow)
     assert count > 0
     shown = db.session.scalar(select(func.count()).select_from(Survey).where(Survey.shared_with_kreis.is_(True)))

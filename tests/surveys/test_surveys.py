@@ -1,4 +1,5 @@
 """Befragungen: builder, answering, privacy, suppression, coding, findings, exports, permissions."""
+
 from __future__ import annotations
 
 import csv
@@ -25,16 +26,25 @@ ALL = rs.ALL
 
 def fill(survey, qs, w):
     """a1: Senior·innen 8, Familien 6, ohne Gruppe 2 · a2: Senior·innen 6, Familien 7, ohne 5 (T = 5)."""
-    plan = [(w.area_a1, 0, 8), (w.area_a1, 1, 6), (w.area_a1, None, 2),
-            (w.area_a2, 0, 6), (w.area_a2, 1, 7), (w.area_a2, None, 5)]
+    plan = [
+        (w.area_a1, 0, 8),
+        (w.area_a1, 1, 6),
+        (w.area_a1, None, 2),
+        (w.area_a2, 0, 6),
+        (w.area_a2, 1, 7),
+        (w.area_a2, None, 5),
+    ]
     n = 0
     for area, g, count in plan:
         for i in range(count):
             n += 1
-            answer(survey, qs, area, g, yes=(i % 3 != 0), text=f"Mehr Bänke am Platz {n}", multi=(0,) if i % 2 else (0, 1))
+            answer(
+                survey, qs, area, g, yes=(i % 3 != 0), text=f"Mehr Bänke am Platz {n}", multi=(0,) if i % 2 else (0, 1)
+            )
 
 
 # --- pure functions --------------------------------------------------------------
+
 
 def test_kappa_against_hand_computed_example():
     a = [1, 1, 0, 0, 1, 0, 1, 1, 0, 1]
@@ -54,6 +64,7 @@ def test_suppress_table_never_leaves_single_small_cell():
 
 
 # --- suppression across ALL filter combinations ------------------------------------
+
 
 def test_suppression_holds_for_every_filter_combination(app, world, survey):
     s, qs = survey
@@ -80,8 +91,10 @@ def test_suppression_holds_for_every_filter_combination(app, world, survey):
     for key, t in rt.tables.items():
         for dim, (x_vals, y_vals) in enumerate([(rt.area_values, rt.zg_values), (rt.zg_values, rt.area_values)]):
             for y, cat in product(y_vals + [ALL], t["cats"] + [ALL]):
+
                 def k(x):
-                    return (x, y, cat) if dim == 0 else (y, x, cat)
+                    return (x, y, cat) if dim == 0 else (y, x, cat)  # noqa: B023  (used inside this loop only)
+
                 inner = [k(x) for x in x_vals]
                 total = k(ALL)
                 hidden = [c for c in inner if c in t["supp"] and t["cells"][c] > 0]
@@ -133,6 +146,7 @@ def test_pages_and_exports_respect_suppression_for_all_filters(app, world, surve
     assert (world.area_a1.id, rs.NONE) not in groups
     x = client.get(f"/befragungen/{s.id}/export.xlsx")
     from openpyxl import load_workbook
+
     wb = load_workbook(io.BytesIO(x.data))
     assert wb.sheetnames == ["Antworten", "Codebuch"]
     assert wb["Antworten"].max_row == 1 + sum(rt.group_n[g] for g in groups)
@@ -145,11 +159,13 @@ def test_pdf_report(app, world, survey, client):
     r = client.get(f"/befragungen/{s.id}/bericht.pdf")
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
     from pypdf import PdfReader
+
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
     assert "Leben im Quartier" in text and "Nutzen Sie den Treffpunkt" in text and "< 5" in text
 
 
 # --- privacy by schema -------------------------------------------------------------
+
 
 def test_no_column_links_token_session_or_time_to_a_response(app):
     insp = inspect(db.engine)
@@ -175,8 +191,12 @@ def test_submission_stores_week_not_time_and_no_log_line_with_token(app, world, 
         page = client.get(f"/b/{s.public_key}/de/1")
         assert page.status_code == 200
         sk = re.search(r'name="sk" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-        data = {f"q{qs['area'].id}": str(world.area_a1.id), "sk": sk, "aktion": "absenden",
-                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)}
+        data = {
+            f"q{qs['area'].id}": str(world.area_a1.id),
+            "sk": sk,
+            "aktion": "absenden",
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1),
+        }
         r = client.post(f"/b/{s.public_key}/de/1", data=data)
         assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     assert token not in caplog.text
@@ -192,10 +212,15 @@ def test_submission_stores_week_not_time_and_no_log_line_with_token(app, world, 
 
 # --- answering -----------------------------------------------------------------------
 
+
 def _page(client, url):
     r = client.get(url)
     html = r.get_data(as_text=True)
-    return r, re.search(r'name="sk" value="([^"]+)"', html).group(1), re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return (
+        r,
+        re.search(r'name="sk" value="([^"]+)"', html).group(1),
+        re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+    )
 
 
 def test_answer_idempotent_and_conditions_server_side(app, world, survey):
@@ -203,11 +228,18 @@ def test_answer_idempotent_and_conditions_server_side(app, world, survey):
     c = app.test_client()
     r, sk, csrf = _page(c, f"/b/{s.public_key}/de/1")
     assert r.status_code == 200 and 'lang="de"' in r.get_data(as_text=True)
-    data = {"csrf_token": csrf, "sk": sk, "aktion": "absenden", f"q{qs['area'].id}": str(world.area_a2.id),
-            f"q{qs['yes'].id}": str(qs["yes"].options[1].id),  # Nein → scale question hidden
-            f"q{qs['scale'].id}": str(qs["scale"].options[0].id),
-            f"q{qs['multi'].id}": ["sonstiges", str(qs["multi"].options[2].id)], f"q{qs['multi'].id}_sonstiges": "Bücherei",
-            f"q{qs['num'].id}": "2,5", f"q{qs['text'].id}": "Ein Café"}
+    data = {
+        "csrf_token": csrf,
+        "sk": sk,
+        "aktion": "absenden",
+        f"q{qs['area'].id}": str(world.area_a2.id),
+        f"q{qs['yes'].id}": str(qs["yes"].options[1].id),  # Nein → scale question hidden
+        f"q{qs['scale'].id}": str(qs["scale"].options[0].id),
+        f"q{qs['multi'].id}": ["sonstiges", str(qs["multi"].options[2].id)],
+        f"q{qs['multi'].id}_sonstiges": "Bücherei",
+        f"q{qs['num'].id}": "2,5",
+        f"q{qs['text'].id}": "Ein Café",
+    }
     assert c.post(f"/b/{s.public_key}/de/1", data=data).status_code == 302
     assert c.post(f"/b/{s.public_key}/de/1", data=data).status_code == 302  # double click
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
@@ -216,13 +248,16 @@ def test_answer_idempotent_and_conditions_server_side(app, world, survey):
     assert any(x.text_value == "Bücherei" for x in answers) and any(x.number_value == 2.5 for x in answers)
 
 
-@pytest.mark.parametrize("change, message", [
-    ("unknown_option", "Diese Auswahl gibt es nicht"),
-    ("missing_required", "Bitte beantworten Sie diese Frage"),
-    ("oversized", "zu lang"),
-    ("bad_area", "Diesen Sozialraum gibt es"),
-    ("bad_number", "außerhalb"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("unknown_option", "Diese Auswahl gibt es nicht"),
+        ("missing_required", "Bitte beantworten Sie diese Frage"),
+        ("oversized", "zu lang"),
+        ("bad_area", "Diesen Sozialraum gibt es"),
+        ("bad_number", "außerhalb"),
+    ],
+)
 def test_tampered_form_is_rejected_and_nothing_stored(app, world, survey, change, message):
     s, qs = survey
     c = app.test_client()
@@ -273,7 +308,10 @@ def test_draft_continue_later_and_deleted_on_submit(app, world, survey):
     r = c.post(f"/b/{s.public_key}/tr/1", data={**data, "aktion": "weiter"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/tr/2")
     r, _, csrf = _page(c, f"/b/{s.public_key}/tr/2")
-    r = c.post(f"/b/{s.public_key}/tr/2", data={"csrf_token": csrf, "sk": sk, "aktion": "absenden", f"q{qs['text'].id}": "Teşekkürler"})
+    r = c.post(
+        f"/b/{s.public_key}/tr/2",
+        data={"csrf_token": csrf, "sk": sk, "aktion": "absenden", f"q{qs['text'].id}": "Teşekkürler"},
+    )
     assert r.status_code == 302 and "danke" in r.headers["Location"]
     assert db.session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
     resp = db.session.scalar(select(SurveyResponse))
@@ -289,23 +327,44 @@ def test_arabic_is_rtl_and_street_lookup(app, world, survey):
     r, sk, csrf = _page(c, f"/b/{s.public_key}/ar/1")
     html = r.get_data(as_text=True)
     assert 'lang="ar" dir="rtl"' in html
-    r = c.post(f"/b/{s.public_key}/ar/1", data={"csrf_token": csrf, "sk": sk, "aktion": f"strasse-{qs['area'].id}",
-                                                 f"q{qs['area'].id}_strasse": "Marktstr. 12"})
+    r = c.post(
+        f"/b/{s.public_key}/ar/1",
+        data={
+            "csrf_token": csrf,
+            "sk": sk,
+            "aktion": f"strasse-{qs['area'].id}",
+            f"q{qs['area'].id}_strasse": "Marktstr. 12",
+        },
+    )
     assert r.status_code == 200 and f'value="{world.area_a2.id}" selected' in r.get_data(as_text=True)
 
 
 def test_builder_checklist_and_status_flow(app, world, client):
     client.login("planung@ahlen.example")
-    r = client.post("/befragungen/neu", data={"body_id": world.kommune_a.id, "title": "", "area_ids": [str(world.area_a1.id)]})
+    r = client.post(
+        "/befragungen/neu", data={"body_id": world.kommune_a.id, "title": "", "area_ids": [str(world.area_a1.id)]}
+    )
     assert r.status_code == 422 and "Titel" in r.get_data(as_text=True)
-    r = client.post("/befragungen/neu", data={"body_id": world.kommune_a.id, "title": "Neue Befragung",
-                                               "area_ids": [str(world.area_a1.id)], "languages": ["tr", "ar"]})
+    r = client.post(
+        "/befragungen/neu",
+        data={
+            "body_id": world.kommune_a.id,
+            "title": "Neue Befragung",
+            "area_ids": [str(world.area_a1.id)],
+            "languages": ["tr", "ar"],
+        },
+    )
     assert r.status_code == 302
     s = db.session.scalar(select(Survey).where(Survey.title == "Neue Befragung"))
     assert s.languages == ["de", "tr", "ar"]
-    r = client.post(f"/befragungen/{s.id}/frage/neu", data={"kind": "skala", "text": "Wie bewerten Sie X?", "scale_points": "4"})
+    r = client.post(
+        f"/befragungen/{s.id}/frage/neu", data={"kind": "skala", "text": "Wie bewerten Sie X?", "scale_points": "4"}
+    )
     assert r.status_code == 422
-    r = client.post(f"/befragungen/{s.id}/frage/neu", data={"kind": "skala", "text": "Sind Sie nicht auch zufrieden?", "scale_points": "7"})
+    r = client.post(
+        f"/befragungen/{s.id}/frage/neu",
+        data={"kind": "skala", "text": "Sind Sie nicht auch zufrieden?", "scale_points": "7"},
+    )
     assert r.status_code == 302
     assert len(s.questions[0].options) == 7
     detail = client.get(f"/befragungen/{s.id}").get_data(as_text=True)
@@ -327,23 +386,29 @@ def test_builder_checklist_and_status_flow(app, world, client):
 
 # --- coding and findings -----------------------------------------------------------
 
+
 def test_coding_findings_topic_and_public_feedback(app, world, survey, client):
     s, qs = survey
     fill(s, qs, world)
     body = world.kommune_a
-    ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialraumkonferenz")) \
-        or CommitteeType(name="Sozialraumkonferenz")
+    ctype = db.session.scalar(
+        select(CommitteeType).where(CommitteeType.name == "Sozialraumkonferenz")
+    ) or CommitteeType(name="Sozialraumkonferenz")
     committee = Committee(body_id=body.id, type=ctype, name="SRK Altstadt", is_public=True)
     db.session.add(committee)
     db.session.commit()
     parent = coding_svc.save_code(world.planner_a, s, {"name": "Aufenthalt"})
-    bench = coding_svc.save_code(world.planner_a, s, {"name": "Bänke", "parent_id": parent.id, "definition": "Sitzplätze"})
+    bench = coding_svc.save_code(
+        world.planner_a, s, {"name": "Bänke", "parent_id": parent.id, "definition": "Sitzplätze"}
+    )
     client.login("planung@ahlen.example")
     page = client.get(f"/befragungen/{s.id}/codieren").get_data(as_text=True)
     assert "Speichern und nächste" in page and 'accesskey="1"' in page
     answers = coding_svc.free_text_answers(s)
     for i, a in enumerate(answers):
-        client.post(f"/befragungen/{s.id}/codieren", data={"answer_id": a.id, "code_ids": [str(bench.id)], "runde": "1"})
+        client.post(
+            f"/befragungen/{s.id}/codieren", data={"answer_id": a.id, "code_ids": [str(bench.id)], "runde": "1"}
+        )
         codes2 = [str(bench.id)] if i % 4 else []
         client.post(f"/befragungen/{s.id}/codieren?runde=2", data={"answer_id": a.id, "code_ids": codes2, "runde": "2"})
     agreement = coding_svc.agreement_for_survey(s)
@@ -351,9 +416,17 @@ def test_coding_findings_topic_and_public_feedback(app, world, survey, client):
     assert row["n"] == len(answers) and row["percent"] < 1
     results = client.get(f"/befragungen/{s.id}/ergebnisse").get_data(as_text=True)
     assert "Häufigkeit der Codes" in results
-    r = client.post(f"/befragungen/{s.id}/befunde/neu", data={"title": "Mehr Sitzplätze", "text": "19 Hinweise",
-                                                              "code_ids": [str(bench.id)], "area_ids": [str(world.area_a1.id)],
-                                                              "quote_ids": [str(answers[0].id)], "is_public": "1"})
+    r = client.post(
+        f"/befragungen/{s.id}/befunde/neu",
+        data={
+            "title": "Mehr Sitzplätze",
+            "text": "19 Hinweise",
+            "code_ids": [str(bench.id)],
+            "area_ids": [str(world.area_a1.id)],
+            "quote_ids": [str(answers[0].id)],
+            "is_public": "1",
+        },
+    )
     assert r.status_code == 302
     finding = coding_svc.findings_of(s)[0]
     r = client.post(f"/befragungen/{s.id}/befunde/{finding.id}/gremium", data={"committee_id": committee.id})
@@ -367,7 +440,9 @@ def test_coding_findings_topic_and_public_feedback(app, world, survey, client):
 def test_followup_registry_extension_point(app, world, survey):
     s, qs = survey
     finding = coding_svc.save_finding(world.planner_a, s, {"title": "Befund"})
-    coding_svc.register_followup_provider("test", lambda fs: {f.id: [coding_svc.FollowUp("Ziel", "Ziel im Kontrakt")] for f in fs})
+    coding_svc.register_followup_provider(
+        "test", lambda fs: {f.id: [coding_svc.FollowUp("Ziel", "Ziel im Kontrakt")] for f in fs}
+    )
     assert coding_svc.finding_choices(world.planner_a) == [finding]
     assert coding_svc.finding_choices(world.planner_x) == []
     try:
@@ -379,15 +454,19 @@ def test_followup_registry_extension_point(app, world, survey):
 
 # --- permissions ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("email, view, manage", [
-    ("planung@ahlen.example", 200, 200),
-    ("admin@test.example", 200, 200),
-    ("srm@ahlen.example", 200, 403),
-    ("planung@kreis.example", 404, 404),
-    ("planung@fremd.example", 404, 404),
-    ("partner@wohlfahrt.example", 403, 403),
-    ("politik@kreis.example", 403, 403),
-])
+
+@pytest.mark.parametrize(
+    "email, view, manage",
+    [
+        ("planung@ahlen.example", 200, 200),
+        ("admin@test.example", 200, 200),
+        ("srm@ahlen.example", 200, 403),
+        ("planung@kreis.example", 404, 404),
+        ("planung@fremd.example", 404, 404),
+        ("partner@wohlfahrt.example", 403, 403),
+        ("politik@kreis.example", 403, 403),
+    ],
+)
 def test_permission_matrix(app, world, survey, client, email, view, manage):
     s, qs = survey
     client.login(email)
@@ -408,12 +487,14 @@ def test_query_counts_constant(app, world, survey, client):
         for i in range(factor):
             make_survey(world, status="Entwurf")
         client.get("/befragungen/")
+
     assert_constant_queries(client, db.engine, "/befragungen/", grow_list)
 
     def grow_answers(factor):
         for i in range(factor * 3):
             answer(s, qs, world.area_a1, 0, text=f"Text {i}")
         client.get(f"/befragungen/{s.id}/ergebnisse")
+
     assert_constant_queries(client, db.engine, f"/befragungen/{s.id}/ergebnisse", grow_answers)
 
 
@@ -421,8 +502,16 @@ def test_access_log_filter_removes_invitation_tokens():
     import logging
 
     from views.survey_public import _RedactTokens
-    rec = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', 
-                            ("127.0.0.1", "GET /b/abc/t/SECRET.TOKEN-123 HTTP/1.1", "302"), None)
+
+    rec = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - "%s" %s',
+        ("127.0.0.1", "GET /b/abc/t/SECRET.TOKEN-123 HTTP/1.1", "302"),
+        None,
+    )
     _RedactTokens().filter(rec)
     assert "SECRET" not in rec.getMessage() and "/b/abc/t/[entfernt]" in rec.getMessage()
 
@@ -430,7 +519,11 @@ def test_access_log_filter_removes_invitation_tokens():
 def test_stale_edit_is_a_conflict_and_keeps_input(app, world, survey, client):
     s, qs = survey
     client.login("planung@ahlen.example")
-    data = {"title": "Neuer Titel von mir", "area_ids": [str(world.area_a1.id)], "version": str(s.version - 1 if s.version > 1 else 99)}
+    data = {
+        "title": "Neuer Titel von mir",
+        "area_ids": [str(world.area_a1.id)],
+        "version": str(s.version - 1 if s.version > 1 else 99),
+    }
     r = client.post(f"/befragungen/{s.id}/bearbeiten", data=data)
     assert r.status_code == 409 and "Neuer Titel von mir" in r.get_data(as_text=True)
     db.session.expire_all()

@@ -2,6 +2,7 @@
 finished); moderator merge with a version check; dots against a hand count and the allowance;
 results into the protocol and the Themenspeicher; permissions for member, moderator, guest,
 outsider and a partner of another organisation."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,14 @@ from .conftest import switch_user
 
 
 def _board(gw, db, kind="swot", **extra):
-    values = {"kind": kind, "title": f"Tafel {kind}", "dots_per_participant": 3, "x_label": "Dringlichkeit",
-              "y_label": "Wirkung", **extra}
+    values = {
+        "kind": kind,
+        "title": f"Tafel {kind}",
+        "dots_per_participant": 3,
+        "x_label": "Dringlichkeit",
+        "y_label": "Wirkung",
+        **extra,
+    }
     board = svc.create_board(gw.w.planner_k, gw.meeting, values)
     db.session.commit()
     return board
@@ -92,7 +99,10 @@ def test_dot_voting_counts_allowance_and_ranking(client, gw, db, app):
     guests = []
     for name in ("Gast Eins", "Gast Zwei"):
         g = app.test_client()
-        assert g.post(f"/werkstatt/tafeln/{board.id}/gast", data={"name": name, "code": board.guest_code}).status_code == 303
+        assert (
+            g.post(f"/werkstatt/tafeln/{board.id}/gast", data={"name": name, "code": board.guest_code}).status_code
+            == 303
+        )
         guests.append(g)
     # hand count: Spielplatz 2 (member) + 1 (Gast Eins) + 0 = 3; Jugendtreff 1 (member) + 2 (Gast Eins) + 1 (Gast Zwei) = 4;
     # Seniorencafé 0 + 0 + 2 (Gast Zwei) = 2
@@ -110,13 +120,17 @@ def test_dot_voting_counts_allowance_and_ranking(client, gw, db, app):
     assert [(c.text, n) for c, n in svc.ranking(board)] == [("Jugendtreff", 4), ("Spielplatz", 3), ("Seniorencafé", 2)]
     html = member.get(f"/werkstatt/tafeln/{board.id}").get_data(as_text=True)
     assert "Ihre Punkte: 3 von 3 vergeben." in html
-    ranking = re.findall(r'<th scope="row" class="kern-table__cell">([^<]+)</th><td class="kern-table__cell">(\d+)</td>', html)
+    ranking = re.findall(
+        r'<th scope="row" class="kern-table__cell">([^<]+)</th><td class="kern-table__cell">(\d+)</td>', html
+    )
     assert ranking == [("Jugendtreff", "4"), ("Spielplatz", "3"), ("Seniorencafé", "2")]
     # take one back, then it can be placed again
     assert member.post(f"/werkstatt/karten/{cards[0].id}/punkt-zurueck", data={}).status_code == 303
     assert member.post(f"/werkstatt/karten/{cards[2].id}/punkt", data={}).status_code == 303
     assert member.post(f"/werkstatt/karten/{cards[1].id}/punkt-zurueck", data={}).status_code == 303  # own dot there
-    assert guests[0].post(f"/werkstatt/karten/{cards[2].id}/punkt-zurueck", data={}).status_code == 422  # none of theirs
+    assert (
+        guests[0].post(f"/werkstatt/karten/{cards[2].id}/punkt-zurueck", data={}).status_code == 422
+    )  # none of theirs
 
 
 def test_concurrent_merge_conflict_nothing_lost(client, gw, db):
@@ -128,13 +142,17 @@ def test_concurrent_merge_conflict_nothing_lost(client, gw, db):
     db.session.commit()
     seen = {a.id: a.version, b.id: b.version, c3.id: c3.version}
     first = switch_user(client, "planung@kreis.example")
-    r = first.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
-        "aktion": "zusammenfuehren", "karte": [f"{a.id}:{seen[a.id]}", f"{b.id}:{seen[b.id]}"]})
+    r = first.post(
+        f"/werkstatt/tafeln/{board.id}/auswahl",
+        data={"aktion": "zusammenfuehren", "karte": [f"{a.id}:{seen[a.id]}", f"{b.id}:{seen[b.id]}"]},
+    )
     assert r.status_code == 303, r.get_data(as_text=True)
     # the second moderator still sees the old versions and merges b and c3
     second = switch_user(client, "admin@test.example")
-    r = second.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
-        "aktion": "zusammenfuehren", "karte": [f"{b.id}:{seen[b.id]}", f"{c3.id}:{seen[c3.id]}"]})
+    r = second.post(
+        f"/werkstatt/tafeln/{board.id}/auswahl",
+        data={"aktion": "zusammenfuehren", "karte": [f"{b.id}:{seen[b.id]}", f"{c3.id}:{seen[c3.id]}"]},
+    )
     assert r.status_code == 409
     assert "zusammengeführt" in r.get_data(as_text=True)
     db.session.expire_all()
@@ -156,25 +174,41 @@ def test_results_into_protocol_and_themenspeicher(client, gw, db):
     svc.give_dot(actor, top)
     db.session.commit()
     c = switch_user(client, "planung@kreis.example")
-    r = c.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
-        "aktion": "uebernehmen", "ziel": "Empfehlung", "karte": [f"{low.id}:1", f"{top.id}:1"]})
+    r = c.post(
+        f"/werkstatt/tafeln/{board.id}/auswahl",
+        data={"aktion": "uebernehmen", "ziel": "Empfehlung", "karte": [f"{low.id}:1", f"{top.id}:1"]},
+    )
     assert r.status_code == 303, r.get_data(as_text=True)
     entry = db.session.scalar(select(ProtocolEntry))
     assert entry.kind == "Empfehlung"
-    assert entry.text.splitlines() == ["Ergebnis Punktabfrage „Tafel punktabfrage“:",
-                                       "- Familienzentrum ausbauen (2 Punkte)", "- Bänke im Park (0 Punkte)"]
-    r = c.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
-        "aktion": "uebernehmen", "ziel": "Aufgabe", "einzeln": "1", "owner_org_id": gw.w.org_a.id,
-        "karte": [f"{top.id}:1"]})
+    assert entry.text.splitlines() == [
+        "Ergebnis Punktabfrage „Tafel punktabfrage“:",
+        "- Familienzentrum ausbauen (2 Punkte)",
+        "- Bänke im Park (0 Punkte)",
+    ]
+    r = c.post(
+        f"/werkstatt/tafeln/{board.id}/auswahl",
+        data={
+            "aktion": "uebernehmen",
+            "ziel": "Aufgabe",
+            "einzeln": "1",
+            "owner_org_id": gw.w.org_a.id,
+            "karte": [f"{top.id}:1"],
+        },
+    )
     assert r.status_code == 303
     task = db.session.scalar(select(ProtocolEntry).where(ProtocolEntry.kind == "Aufgabe"))
     assert task.owner_org_id == gw.w.org_a.id and task.text.startswith("Familienzentrum ausbauen (2 Punkte")
     # an Aufgabe without owner: German message, nothing written
-    r = c.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
-        "aktion": "uebernehmen", "ziel": "Aufgabe", "karte": [f"{low.id}:1"]})
+    r = c.post(
+        f"/werkstatt/tafeln/{board.id}/auswahl",
+        data={"aktion": "uebernehmen", "ziel": "Aufgabe", "karte": [f"{low.id}:1"]},
+    )
     assert r.status_code == 422 and "wer die Aufgabe übernimmt" in r.get_data(as_text=True)
-    r = c.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
-        "aktion": "uebernehmen", "ziel": "Themenspeicher", "einzeln": "1", "karte": [f"{low.id}:1"]})
+    r = c.post(
+        f"/werkstatt/tafeln/{board.id}/auswahl",
+        data={"aktion": "uebernehmen", "ziel": "Themenspeicher", "einzeln": "1", "karte": [f"{low.id}:1"]},
+    )
     assert r.status_code == 303
     topic = db.session.scalar(select(TopicProposal))
     assert topic.title == "Bänke im Park" and topic.committee_id == gw.spk.id
@@ -184,7 +218,12 @@ def test_results_into_protocol_and_themenspeicher(client, gw, db):
 def test_portfolio_board_svg_and_bad_values(client, gw, db):
     board = _board(gw, db, kind="portfolio")
     c = switch_user(client, "planung@kreis.example")
-    assert c.post(f"/werkstatt/tafeln/{board.id}/karten", data={"text": "Schulsozialarbeit", "x": "80", "y": "90"}).status_code == 303
+    assert (
+        c.post(
+            f"/werkstatt/tafeln/{board.id}/karten", data={"text": "Schulsozialarbeit", "x": "80", "y": "90"}
+        ).status_code
+        == 303
+    )
     r = c.post(f"/werkstatt/tafeln/{board.id}/karten", data={"text": "Zu weit", "x": "150", "y": "x"})
     assert r.status_code == 422 and "0 bis 100" in r.get_data(as_text=True)
     html = c.get(f"/werkstatt/tafeln/{board.id}").get_data(as_text=True)
@@ -193,14 +232,17 @@ def test_portfolio_board_svg_and_bad_values(client, gw, db):
         svc.create_board(gw.w.planner_k, gw.meeting, {"kind": "portfolio", "title": "ohne Achsen"})
 
 
-@pytest.mark.parametrize("who, view, add, arrange", [
-    ("planung@kreis.example", 200, 303, 303),      # organiser = moderator
-    ("partner@wohlfahrt.example", 200, 303, 403),  # member organisation
-    ("partner@jobcenter.example", 200, 303, 403),  # member organisation (erweiterter Kreis)
-    ("planung@fremd.example", 404, 404, 404),      # outsider (other Kreis)
-    ("srm@ahlen.example", 404, 404, 404),          # staff, but not in this meeting
-    ("politik@kreis.example", 404, 404, 404),      # reads the committee, not in the meeting
-])
+@pytest.mark.parametrize(
+    "who, view, add, arrange",
+    [
+        ("planung@kreis.example", 200, 303, 303),  # organiser = moderator
+        ("partner@wohlfahrt.example", 200, 303, 403),  # member organisation
+        ("partner@jobcenter.example", 200, 303, 403),  # member organisation (erweiterter Kreis)
+        ("planung@fremd.example", 404, 404, 404),  # outsider (other Kreis)
+        ("srm@ahlen.example", 404, 404, 404),  # staff, but not in this meeting
+        ("politik@kreis.example", 404, 404, 404),  # reads the committee, not in the meeting
+    ],
+)
 def test_board_permissions(client, gw, db, who, view, add, arrange):
     board = _board(gw, db)
     card = svc.add_card(svc.Actor(user=gw.w.planner_k), board, {"field": "staerken", "text": "Start"})
@@ -208,9 +250,13 @@ def test_board_permissions(client, gw, db, who, view, add, arrange):
     c = switch_user(client, who)
     assert c.get(f"/werkstatt/tafeln/{board.id}").status_code == view
     assert c.get(f"/werkstatt/tafeln/{board.id}/stand.json").status_code == view
-    assert c.post(f"/werkstatt/tafeln/{board.id}/karten", data={"field": "staerken", "text": "Hallo"}).status_code == add
-    r = c.post(f"/werkstatt/karten/{card.id}/anordnen", data={"field": "chancen", "cluster": "Mobilität",
-                                                             "version": card.version})
+    assert (
+        c.post(f"/werkstatt/tafeln/{board.id}/karten", data={"field": "staerken", "text": "Hallo"}).status_code == add
+    )
+    r = c.post(
+        f"/werkstatt/karten/{card.id}/anordnen",
+        data={"field": "chancen", "cluster": "Mobilität", "version": card.version},
+    )
     assert r.status_code == arrange
     assert c.get(f"/werkstatt/sitzungen/{gw.meeting.id}/tafeln").status_code == (200 if view == 200 else 404)
 
@@ -227,6 +273,7 @@ def test_partner_of_other_organisation_not_member(client, gw, db):
 
 def test_board_page_query_count_constant(client, gw, db):
     from tests.support.queries import assert_constant_queries
+
     board = _board(gw, db, kind="punktabfrage", dots_per_participant=20)
     actor = svc.Actor(user=gw.w.planner_k)
     client.login("planung@kreis.example")
@@ -236,6 +283,7 @@ def test_board_page_query_count_constant(client, gw, db):
             card = svc.add_card(actor, board, {"text": f"Karte {i}"})
             svc.give_dot(actor, card)
         db.session.commit()
+
     grow(2)
     assert_constant_queries(client, db.engine, f"/werkstatt/tafeln/{board.id}", grow)
 
@@ -245,6 +293,7 @@ def test_board_export_pdf_and_docx(client, gw, db):
 
     import docx
     from pypdf import PdfReader
+
     board = _board(gw, db)
     actor = svc.Actor(user=gw.w.planner_k)
     svc.add_card(actor, board, {"field": "staerken", "text": "Starke Vereine"})
@@ -273,6 +322,7 @@ def test_simultaneous_merge_database_decides(client, gw, db):
     """Both moderators passed the version check at the same moment: the second UPDATE finds a newer
     version in the database → Conflict, nothing merged twice."""
     from sqlalchemy import text
+
     board = _board(gw, db)
     actor = svc.Actor(user=gw.w.planner_k)
     a = svc.add_card(actor, board, {"field": "chancen", "text": "A"})
@@ -281,8 +331,9 @@ def test_simultaneous_merge_database_decides(client, gw, db):
     seen = {a.id: a.version, b.id: b.version}
     board = svc.load_board(board.id)
     with db.engine.begin() as conn:  # the other moderator's merge, committed meanwhile
-        conn.execute(text("UPDATE werkstatt_card SET version = version + 1, text = 'A / X' WHERE id = :id"),
-                     {"id": a.id})
+        conn.execute(
+            text("UPDATE werkstatt_card SET version = version + 1, text = 'A / X' WHERE id = :id"), {"id": a.id}
+        )
     with pytest.raises(Conflict):
         svc.merge_cards(gw.w.planner_k, board, seen)
     db.session.rollback()
@@ -295,40 +346,57 @@ def test_open_space_marketplace(client, gw, db, app):
     member = switch_user(client, "partner@wohlfahrt.example")
     assert member.post(f"/werkstatt/tafeln/{board.id}/karten", data={"text": "Ferien ohne Kosten"}).status_code == 303
     guest = app.test_client()
-    assert guest.post(f"/werkstatt/tafeln/{board.id}/gast", data={"name": "Gast", "code": board.guest_code}).status_code == 303
+    assert (
+        guest.post(f"/werkstatt/tafeln/{board.id}/gast", data={"name": "Gast", "code": board.guest_code}).status_code
+        == 303
+    )
     assert guest.post(f"/werkstatt/tafeln/{board.id}/karten", data={"text": "Sprachcafé"}).status_code == 303
     ferien, sprache = db.session.scalars(select(BoardCard).order_by(BoardCard.id)).all()
     moderator = switch_user(client, "planung@kreis.example")
-    r = moderator.post(f"/werkstatt/karten/{ferien.id}/anordnen",
-                       data={"room": "Raum A", "slot": "10:00–11:00 Uhr", "version": ferien.version})
+    r = moderator.post(
+        f"/werkstatt/karten/{ferien.id}/anordnen",
+        data={"room": "Raum A", "slot": "10:00–11:00 Uhr", "version": ferien.version},
+    )
     assert r.status_code == 303
     # the same room at the same time is refused
-    r = moderator.post(f"/werkstatt/karten/{sprache.id}/anordnen",
-                       data={"room": "Raum A", "slot": "10:00–11:00 Uhr", "version": sprache.version})
+    r = moderator.post(
+        f"/werkstatt/karten/{sprache.id}/anordnen",
+        data={"room": "Raum A", "slot": "10:00–11:00 Uhr", "version": sprache.version},
+    )
     assert r.status_code == 422 and "schon belegt" in r.get_data(as_text=True)
-    r = moderator.post(f"/werkstatt/karten/{sprache.id}/anordnen",
-                       data={"room": "Raum B", "slot": "10:00–11:00 Uhr", "version": sprache.version})
+    r = moderator.post(
+        f"/werkstatt/karten/{sprache.id}/anordnen",
+        data={"room": "Raum B", "slot": "10:00–11:00 Uhr", "version": sprache.version},
+    )
     assert r.status_code == 303
     # documentation: the guest documents their own session, not the other one
     db.session.expire_all()
     sprache = db.session.get(BoardCard, sprache.id)
     seen = sprache.version  # the moderator's form was loaded now
-    r = guest.post(f"/werkstatt/karten/{sprache.id}/dokumentation",
-                   data={"documentation": "Jeden Dienstag im Familienzentrum", "version": seen})
+    r = guest.post(
+        f"/werkstatt/karten/{sprache.id}/dokumentation",
+        data={"documentation": "Jeden Dienstag im Familienzentrum", "version": seen},
+    )
     assert r.status_code == 303, r.get_data(as_text=True)
     r = guest.post(f"/werkstatt/karten/{ferien.id}/dokumentation", data={"documentation": "x", "version": 2})
     assert r.status_code == 403
     # stale documentation → 409 with the text kept
-    r = moderator.post(f"/werkstatt/karten/{sprache.id}/dokumentation",
-                       data={"documentation": "Mein neuer Text", "version": seen})
+    r = moderator.post(
+        f"/werkstatt/karten/{sprache.id}/dokumentation", data={"documentation": "Mein neuer Text", "version": seen}
+    )
     assert r.status_code == 409 and "Mein neuer Text" in r.get_data(as_text=True)
     html = moderator.get(f"/werkstatt/tafeln/{board.id}").get_data(as_text=True)
     assert "Marktplatz: Sessions nach Zeit und Raum" in html and "(dokumentiert)" in html
     # compiled into the protocol
     db.session.expire_all()
-    r = moderator.post(f"/werkstatt/tafeln/{board.id}/auswahl", data={
-        "aktion": "uebernehmen", "ziel": "Erkenntnis",
-        "karte": [f"{c.id}:{c.version}" for c in db.session.scalars(select(BoardCard))]})
+    r = moderator.post(
+        f"/werkstatt/tafeln/{board.id}/auswahl",
+        data={
+            "aktion": "uebernehmen",
+            "ziel": "Erkenntnis",
+            "karte": [f"{c.id}:{c.version}" for c in db.session.scalars(select(BoardCard))],
+        },
+    )
     assert r.status_code == 303
     entry = db.session.scalar(select(ProtocolEntry))
     assert "Sprachcafé (10:00–11:00 Uhr, Raum B)" in entry.text and "Jeden Dienstag im Familienzentrum" in entry.text

@@ -1,4 +1,5 @@
 """The Werkstatt demo step: a running date poll and two boards in the Werkstatt meeting."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -18,5 +19,9 @@ def test_demo_werkstatt(app, db):
     assert set(kinds) == {"swot", "punktabfrage", "open_space"}
     ranking = [(c.text, n) for c, n in boards.ranking(kinds["punktabfrage"])]
     # hand count of the demo dots: Lotsendienst 5, Familienbüro 4, Elterncafé 2, Ferienangebote 1
-    assert ranking == [("Lotsendienst Kita–Grundschule", 5), ("Familienbüro im Jobcenter", 4),
-                       ("Elterncafé in der Südstadt", 2), ("Ferienangebote ohne Kosten", 1)]
+    assert ranking == [
+        ("Lotsendienst Kita–Grundschule", 5),
+        ("Familienbüro im Jobcenter", 4),
+        ("Elterncafé in der Südstadt", 2),
+        ("Ferienangebote ohne Kosten", 1),
+    ]

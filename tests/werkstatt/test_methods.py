@@ -1,4 +1,5 @@
 """Methodenbibliothek: the handbook's card format, linked to the board types."""
+
 from __future__ import annotations
 
 from beteiligung.services.werkstatt.methods import BY_KEY, METHODS, methods_for_board

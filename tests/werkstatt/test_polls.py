@@ -1,6 +1,7 @@
 """Terminabstimmung: end to end with the real SMTP server and the token links, the tally against a
 hand count, deadline, reminders (CLI), the pick that creates or moves the meeting and invites it
 (iTIP), permissions and bad input (4xx, nothing written)."""
+
 from __future__ import annotations
 
 import re
@@ -29,9 +30,17 @@ def _local(dt):
 def _create_via_page(client, gw, **extra):
     o1, o2, o3 = future(12, 16), future(13, 16), future(14, 8)
     deadline = to_berlin(future(8, 12)).strftime("%Y-%m-%dT%H:%M")
-    data = {"committee_id": str(gw.spk.id), "title": "Werkstatt Prioritäten", "description": "Gemeinsam priorisieren",
-            "location": "Kreishaus, Saal 2", "options": f"{_local(o1)}\n{_local(o2)}\n{_local(o3)}",
-            "duration_minutes": "180", "deadline": deadline, "members": "y", **extra}
+    data = {
+        "committee_id": str(gw.spk.id),
+        "title": "Werkstatt Prioritäten",
+        "description": "Gemeinsam priorisieren",
+        "location": "Kreishaus, Saal 2",
+        "options": f"{_local(o1)}\n{_local(o2)}\n{_local(o3)}",
+        "duration_minutes": "180",
+        "deadline": deadline,
+        "members": "y",
+        **extra,
+    }
     client.login("planung@kreis.example")
     r = client.post("/werkstatt/abstimmungen/neu", data=data)
     return r
@@ -99,7 +108,9 @@ def test_poll_end_to_end_with_smtp_and_token_links(client, gw, app, db, smtp_ser
 
     # the planner picks option 1: the meeting is created and invited with the usual iTIP invitation
     smtp_server.received.clear()
-    r = client.post(f"/werkstatt/abstimmungen/{poll.id}/entscheiden", data={"option_id": o1.id, "version": poll.version})
+    r = client.post(
+        f"/werkstatt/abstimmungen/{poll.id}/entscheiden", data={"option_id": o1.id, "version": poll.version}
+    )
     assert r.status_code == 303, r.get_data(as_text=True)
     db.session.expire_all()
     poll = db.session.get(DatePoll, poll.id)
@@ -107,7 +118,9 @@ def test_poll_end_to_end_with_smtp_and_token_links(client, gw, app, db, smtp_ser
     m = poll.meeting
     assert m.start == o1.start and m.end == o1.end and m.status == "eingeladen" and m.location == "Kreishaus, Saal 2"
     assert {i.person.email for i in db.session.scalars(select(Invitation).where(Invitation.meeting_id == m.id))} == {
-        "anke.arndt@example.org", "bernd.brandt@example.org"}
+        "anke.arndt@example.org",
+        "bernd.brandt@example.org",
+    }
     assert send_queued() == (2, 0)
     msg = smtp_server.messages[0]
     assert msg["Subject"].startswith("Einladung: Werkstatt Prioritäten")
@@ -120,7 +133,9 @@ def test_poll_end_to_end_with_smtp_and_token_links(client, gw, app, db, smtp_ser
     r = _answer(anon, links["anke.arndt@example.org"], poll, ["nein", "nein", "nein"])
     assert r.status_code == 409
     assert "Termin wurde" in r.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(DatePollAnswer).where(DatePollAnswer.value == "nein")) == 2
+    assert (
+        db.session.scalar(select(func.count()).select_from(DatePollAnswer).where(DatePollAnswer.value == "nein")) == 2
+    )
 
 
 def test_answer_after_deadline_is_refused(client, gw, app, db):
@@ -211,36 +226,46 @@ def test_reminders_cli_only_non_responders(app, gw, db):
     assert "0 Erinnerungen" in result.output  # at most once in 24 hours
 
 
-@pytest.mark.parametrize("who, index, detail", [
-    ("planung@kreis.example", 200, 200),
-    ("admin@test.example", 200, 200),
-    ("planung@fremd.example", 200, 404),   # planner of another Kreis
-    ("srm@ahlen.example", 200, 404),       # manages SRK Altstadt, not the SPK
-    ("partner@wohlfahrt.example", 403, 404),  # member organisation, but not an organiser
-    ("partner@jobcenter.example", 403, 404),
-    ("politik@kreis.example", 403, 404),
-])
+@pytest.mark.parametrize(
+    "who, index, detail",
+    [
+        ("planung@kreis.example", 200, 200),
+        ("admin@test.example", 200, 200),
+        ("planung@fremd.example", 200, 404),  # planner of another Kreis
+        ("srm@ahlen.example", 200, 404),  # manages SRK Altstadt, not the SPK
+        ("partner@wohlfahrt.example", 403, 404),  # member organisation, but not an organiser
+        ("partner@jobcenter.example", 403, 404),
+        ("politik@kreis.example", 403, 404),
+    ],
+)
 def test_permissions(client, gw, db, who, index, detail):
     poll = _poll(gw, db)
     c = switch_user(client, who)
     assert c.get("/werkstatt/").status_code == index
     assert c.get(f"/werkstatt/abstimmungen/{poll.id}").status_code == detail
     assert c.get(f"/werkstatt/abstimmungen/{poll.id}/stand.json").status_code == detail
-    r = c.post(f"/werkstatt/abstimmungen/{poll.id}/entscheiden", data={"option_id": poll.options[0].id,
-                                                                       "version": poll.version})
+    r = c.post(
+        f"/werkstatt/abstimmungen/{poll.id}/entscheiden",
+        data={"option_id": poll.options[0].id, "version": poll.version},
+    )
     assert r.status_code == (303 if detail == 200 else 404)
 
 
 def test_service_permission_and_anonymous(client, gw, db):
     with pytest.raises(PermissionDenied):
-        svc.create_poll(gw.w.partner_a, gw.spk, {"title": "x", "deadline": future(8)},
-                        [(future(12), future(12, 18)), (future(13), future(13, 18))])
+        svc.create_poll(
+            gw.w.partner_a,
+            gw.spk,
+            {"title": "x", "deadline": future(8)},
+            [(future(12), future(12, 18)), (future(13), future(13, 18))],
+        )
     assert client.get("/werkstatt/").status_code in (302, 401)
 
 
 def test_detail_page_query_count_constant(client, gw, db):
     from models import Person
     from tests.support.queries import assert_constant_queries
+
     poll = _poll(gw, db)
     client.login("planung@kreis.example")
 
@@ -253,17 +278,24 @@ def test_detail_page_query_count_constant(client, gw, db):
             db.session.add(inv)
             inv.answers.append(DatePollAnswer(option_id=poll.options[0].id, value="ja"))
         db.session.commit()
+
     assert_constant_queries(client, db.engine, f"/werkstatt/abstimmungen/{poll.id}", grow)
 
 
 def test_poll_list_query_count_constant(client, gw, db):
     from tests.support.queries import assert_constant_queries
+
     _poll(gw, db)
     client.login("planung@kreis.example")
 
     def grow(factor):
         for _ in range(factor):
-            svc.create_poll(gw.w.planner_k, gw.spk, {"title": "Noch eine", "deadline": future(8)},
-                            [(future(12, 16), future(12, 18)), (future(13, 16), future(13, 18))])
+            svc.create_poll(
+                gw.w.planner_k,
+                gw.spk,
+                {"title": "Noch eine", "deadline": future(8)},
+                [(future(12, 16), future(12, 18)), (future(13, 16), future(13, 18))],
+            )
         db.session.commit()
+
     assert_constant_queries(client, db.engine, "/werkstatt/", grow)

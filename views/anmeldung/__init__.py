@@ -1,16 +1,17 @@
 """Anmeldung: second factor, enrolment, session list (the password form stays in views/auth.py)."""
+
 from __future__ import annotations
 
 import time
 
-from beteiligung.database import writes_on_get
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from beteiligung.permissions import anmeldung as perm
+from beteiligung.database import writes_on_get
 from beteiligung.extensions import db
+from beteiligung.permissions import anmeldung as perm
 from beteiligung.security import client_key
 from beteiligung.services import ServiceError, ValidationError
 from beteiligung.services.anmeldung import failures, sitzungen, totp
@@ -32,29 +33,45 @@ def _install(state):
 
 
 class CodeForm(Form):
-    code = StringField("Code", validators=[DataRequired("Bitte den Code angeben."), Length(max=40)],
-                       description="6 Ziffern aus der Authenticator-App oder ein Wiederherstellungscode",
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"})
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Bitte den Code angeben."), Length(max=40)],
+        description="6 Ziffern aus der Authenticator-App oder ein Wiederherstellungscode",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
 
 
 class EnrolForm(Form):
-    code = StringField("Code aus der App", validators=[DataRequired("Bitte den Code angeben."), Length(max=40)],
-                       description="die 6 Ziffern, die die App jetzt anzeigt",
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        "Code aus der App",
+        validators=[DataRequired("Bitte den Code angeben."), Length(max=40)],
+        description="die 6 Ziffern, die die App jetzt anzeigt",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class DisableForm(Form):
     password = PasswordField("Passwort", validators=[DataRequired("Bitte Ihr Passwort angeben."), Length(max=200)])
-    code = StringField("Code", validators=[DataRequired("Bitte den Code angeben."), Length(max=40)],
-                       description="6 Ziffern aus der App oder ein Wiederherstellungscode",
-                       render_kw={"autocomplete": "one-time-code"})
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Bitte den Code angeben."), Length(max=40)],
+        description="6 Ziffern aus der App oder ein Wiederherstellungscode",
+        render_kw={"autocomplete": "one-time-code"},
+    )
 
 
 # --- the steps after the password ---------------------------------------------------------
 
+
 def _set_pending(user: User, remember: bool, weg: Anmeldeweg, target: str, enrol: bool = False) -> None:
-    session[PENDING] = {"u": user.id, "r": bool(remember), "w": weg.value, "n": target,
-                        "e": enrol, "bis": int(time.time()) + PENDING_SECONDS}
+    session[PENDING] = {
+        "u": user.id,
+        "r": bool(remember),
+        "w": weg.value,
+        "n": target,
+        "e": enrol,
+        "bis": int(time.time()) + PENDING_SECONDS,
+    }
 
 
 def _pending() -> tuple[User, dict] | tuple[None, None]:
@@ -112,8 +129,9 @@ def second_factor():
             status = 429 if error else 401
             return render_template("anmeldung/second_factor.html", form=form, error=error), status
         if used == "code":
-            flash(f"Sie haben einen Wiederherstellungscode verwendet; es bleiben {totp.remaining_codes(user)}.",
-                  "warning")
+            flash(
+                f"Sie haben einen Wiederherstellungscode verwendet; es bleiben {totp.remaining_codes(user)}.", "warning"
+            )
         return complete_login(user, data["r"], Anmeldeweg(data["w"]), data["n"])
     if request.method == "POST":
         status = 422
@@ -154,8 +172,9 @@ def enrol():
             return render_template("anmeldung/codes.html", codes=codes, target=target, first=True)
     elif request.method == "POST":
         status = 422
-    return render_template("anmeldung/enrol.html", form=form, qr=totp.qr_data_uri(user, secret),
-                           secret=secret, user=user), status
+    return render_template(
+        "anmeldung/enrol.html", form=form, qr=totp.qr_data_uri(user, secret), secret=secret, user=user
+    ), status
 
 
 def _own():
@@ -173,10 +192,15 @@ def two_factor():
 
 def _two_factor_page(disable_form, codes_form, status=200):
     zf = totp.get(current_user)
-    return render_template("anmeldung/two_factor.html", zf=zf, active=zf is not None and zf.active,
-                           required=totp.required_for(current_user),
-                           remaining=totp.remaining_codes(current_user) if zf is not None and zf.active else 0,
-                           disable_form=disable_form, codes_form=codes_form), status
+    return render_template(
+        "anmeldung/two_factor.html",
+        zf=zf,
+        active=zf is not None and zf.active,
+        required=totp.required_for(current_user),
+        remaining=totp.remaining_codes(current_user) if zf is not None and zf.active else 0,
+        disable_form=disable_form,
+        codes_form=codes_form,
+    ), status
 
 
 @bp.route("/zwei-faktor/ausschalten", methods=["POST"])
@@ -193,9 +217,13 @@ def two_factor_disable():
         if not exc.errors:
             flash(exc.message, "danger")
         return _two_factor_page(form, CodeForm(prefix="neu"), 401 if exc.errors else 429)
-    flash("Die Zwei-Faktor-Anmeldung ist ausgeschaltet. Alle Sitzungen Ihres Kontos wurden beendet; "
-          "bitte melden Sie sich neu an.", "success")
+    flash(
+        "Die Zwei-Faktor-Anmeldung ist ausgeschaltet. Alle Sitzungen Ihres Kontos wurden beendet; "
+        "bitte melden Sie sich neu an.",
+        "success",
+    )
     from flask_login import logout_user
+
     logout_user()
     return redirect(url_for("auth.login"), 303)
 
@@ -219,13 +247,15 @@ def two_factor_codes():
 
 # --- sessions ------------------------------------------------------------------------------
 
+
 @bp.route("/sitzungen")
 def sessions():
     if (r := _own()) is not None:
         return r
     mine = sitzungen.current()
-    return render_template("anmeldung/sessions.html", rows=sitzungen.open_sessions(current_user),
-                           current_id=mine.id if mine else None)
+    return render_template(
+        "anmeldung/sessions.html", rows=sitzungen.open_sessions(current_user), current_id=mine.id if mine else None
+    )
 
 
 @bp.route("/sitzungen/<int:sitzung_id>/beenden", methods=["POST"])
@@ -251,22 +281,27 @@ def sessions_end_others():
 
 # --- OpenID Connect ------------------------------------------------------------------------------
 
+
 def _oidc_redirect_uri(name: str) -> str:
     from flask import current_app
+
     return current_app.config["BASE_URL"] + url_for("anmeldung.oidc_callback", name=name)
 
 
 def _oidc_error(message: str, status: int):
     from views.auth import LoginForm
+
     return render_template("auth/login.html", form=LoginForm(), error=message), status
 
 
 @bp.route("/oidc/<name>")
 def oidc_start(name):
     from beteiligung.services.anmeldung import oidc
+
     if oidc.provider(name) is None:
         abort(404)
     from views.auth import _safe_next
+
     try:
         url = oidc.start(name, _oidc_redirect_uri(name), _safe_next(request.args.get("next")))
     except ValidationError as exc:
@@ -278,6 +313,7 @@ def oidc_start(name):
 @writes_on_get
 def oidc_callback(name):
     from beteiligung.services.anmeldung import oidc
+
     if oidc.provider(name) is None:
         abort(404)
     try:
@@ -294,15 +330,26 @@ def oidc_callback(name):
 def oidc_ways() -> list[tuple[str, str]]:
     """(label, start URL) of every configured identity provider, for the login page."""
     from beteiligung.services.anmeldung import oidc
-    return [(p.get("label") or name, url_for("anmeldung.oidc_start", name=name, **(
-        {"next": request.args["next"]} if request.args.get("next") else {})))
-        for name, p in oidc.providers().items()]
+
+    return [
+        (
+            p.get("label") or name,
+            url_for(
+                "anmeldung.oidc_start",
+                name=name,
+                **({"next": request.args["next"]} if request.args.get("next") else {}),
+            ),
+        )
+        for name, p in oidc.providers().items()
+    ]
 
 
 def logout_target() -> str:
     """Where "Abmelden" leads: the provider's logout for an OpenID Connect session, else the login page."""
     from flask import current_app
+
     from beteiligung.services.anmeldung import oidc
+
     mine = sitzungen.current()
     id_token = session.pop(oidc.ID_TOKEN, None)
     after = current_app.config["BASE_URL"] + url_for("auth.login")

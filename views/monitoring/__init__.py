@@ -1,4 +1,5 @@
 """Sozialmonitoring pages: overview, indicator catalogue, values, import, index definitions, editions."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,8 +14,8 @@ from beteiligung.services import Conflict, NotFound, ServiceError
 from beteiligung.services.monitoring import catalogue as cat
 from beteiligung.services.monitoring import imports as mimp
 from beteiligung.services.monitoring import index as idx
-from beteiligung.services.monitoring import release as rel
 from beteiligung.services.monitoring import parse_date
+from beteiligung.services.monitoring import release as rel
 from models import Body
 from models.monitoring import EditionStatus, IndexDefinition, MonitoringEdition, StatIndicator
 
@@ -54,21 +55,38 @@ def _body_or_404(body_id) -> Body:
 
 # --- overview ---------------------------------------------------------------------------------------
 
+
 @bp.route("/")
 def index():
     editions = idx.list_editions(current_user, page=current_page(), per_page=25)
     staff = mperm.can_work_monitoring(current_user)
     definitions, releases = [], []
     if staff:
-        definitions = list(db.session.scalars(select(IndexDefinition).where(
-            mperm.index_definition_filter(current_user)).order_by(IndexDefinition.name)))
+        definitions = list(
+            db.session.scalars(
+                select(IndexDefinition)
+                .where(mperm.index_definition_filter(current_user))
+                .order_by(IndexDefinition.name)
+            )
+        )
         bodies = [b for b in _managed_bodies() if b.parent_id is not None]
         from models.monitoring import MonitoringRelease
-        released = {r.body_id: r for r in db.session.scalars(select(MonitoringRelease).where(
-            MonitoringRelease.body_id.in_([b.id for b in bodies] or [-1])))}
+
+        released = {
+            r.body_id: r
+            for r in db.session.scalars(
+                select(MonitoringRelease).where(MonitoringRelease.body_id.in_([b.id for b in bodies] or [-1]))
+            )
+        }
         releases = [(b, released.get(b.id)) for b in bodies]
-    return render_template("monitoring/index.html", editions=editions, staff=staff, definitions=definitions,
-                           releases=releases, may_manage=mperm.can_manage_monitoring(current_user))
+    return render_template(
+        "monitoring/index.html",
+        editions=editions,
+        staff=staff,
+        definitions=definitions,
+        releases=releases,
+        may_manage=mperm.can_manage_monitoring(current_user),
+    )
 
 
 @bp.route("/freigabe/<int:body_id>", methods=["POST"])
@@ -82,20 +100,29 @@ def release_values(body_id):
     except ServiceError as exc:
         flash(exc.message, "danger")
         return redirect(url_for(".index")), 303
-    flash(f"{body.name}: Werte für den Kreis freigegeben." if released
-          else f"{body.name}: Freigabe für den Kreis zurückgenommen.", "success")
+    flash(
+        f"{body.name}: Werte für den Kreis freigegeben."
+        if released
+        else f"{body.name}: Freigabe für den Kreis zurückgenommen.",
+        "success",
+    )
     return redirect(url_for(".index")), 303
 
 
 # --- catalogue ---------------------------------------------------------------------------------------
+
 
 @bp.route("/indikatoren")
 def indicators():
     _staff_only()
     pagination = cat.list_indicators(current_user, page=current_page(), per_page=50)
     counts = cat.value_counts(current_user)
-    return render_template("monitoring/indicators.html", pagination=pagination, counts=counts,
-                           may_manage=mperm.can_manage_monitoring(current_user))
+    return render_template(
+        "monitoring/indicators.html",
+        pagination=pagination,
+        counts=counts,
+        may_manage=mperm.can_manage_monitoring(current_user),
+    )
 
 
 def _indicator_or_404(indicator_id) -> StatIndicator:
@@ -130,8 +157,9 @@ def indicator_create():
             return redirect(url_for(".indicator_detail", indicator_id=indicator.id)), 303
     elif request.method == "POST":
         status = 422
-    return render_template("monitoring/indicator_form.html", form=form, indicator=None, bodies=bodies,
-                           body_id=body_id), status
+    return render_template(
+        "monitoring/indicator_form.html", form=form, indicator=None, bodies=bodies, body_id=body_id
+    ), status
 
 
 @bp.route("/indikatoren/<int:indicator_id>/bearbeiten", methods=["GET", "POST"])
@@ -155,8 +183,14 @@ def indicator_edit(indicator_id):
             return redirect(url_for(".indicator_detail", indicator_id=indicator.id)), 303
     elif request.method == "POST":
         status = 422
-    return render_template("monitoring/indicator_form.html", form=form, indicator=indicator, bodies=None,
-                           body_id=indicator.body_id, conflict=conflict), status
+    return render_template(
+        "monitoring/indicator_form.html",
+        form=form,
+        indicator=indicator,
+        bodies=None,
+        body_id=indicator.body_id,
+        conflict=conflict,
+    ), status
 
 
 @bp.route("/indikatoren/<int:indicator_id>")
@@ -174,11 +208,18 @@ def indicator_detail(indicator_id):
     except ValueError:
         abort(400)
     rows = cat.indicator_table(current_user, indicator, chosen)
-    return render_template("monitoring/indicator.html", indicator=indicator, dates=dates, chosen=chosen, rows=rows,
-                           may_manage=mperm.can_manage_stat_indicator(current_user, indicator))
+    return render_template(
+        "monitoring/indicator.html",
+        indicator=indicator,
+        dates=dates,
+        chosen=chosen,
+        rows=rows,
+        may_manage=mperm.can_manage_stat_indicator(current_user, indicator),
+    )
 
 
 # --- import --------------------------------------------------------------------------------------------
+
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_data():
@@ -196,8 +237,9 @@ def import_data():
             status = 422
         else:
             commit = request.form.get("schritt") == "importieren"
-            fn = {"werte": mimp.import_values, "gebiete": mimp.import_areas,
-                  "indikatoren": mimp.import_catalogue}[form.kind.data]
+            fn = {"werte": mimp.import_values, "gebiete": mimp.import_areas, "indikatoren": mimp.import_catalogue}[
+                form.kind.data
+            ]
             try:
                 report = fn(current_user, body, upload.filename, upload.read(), commit=commit)
             except ServiceError as exc:
@@ -215,6 +257,7 @@ def import_data():
 
 # --- index definitions -----------------------------------------------------------------------------------
 
+
 def _definition_or_404(definition_id) -> IndexDefinition:
     definition = db.session.get(IndexDefinition, definition_id)
     if definition is None or not mperm.can_view_index_definition(current_user, definition):
@@ -223,24 +266,42 @@ def _definition_or_404(definition_id) -> IndexDefinition:
 
 
 def _spec_from_form(form) -> dict:
-    spec = {"name": form.name.data, "ebene": form.ebene.data, "indikatoren": form.indikatoren.data,
-            "mindest_einwohner": form.mindest_einwohner.data, "schwellen": form.schwellen.data,
-            "klassen": form.klassen.data, "verdichtung": form.verdichtung.data}
+    spec = {
+        "name": form.name.data,
+        "ebene": form.ebene.data,
+        "indikatoren": form.indikatoren.data,
+        "mindest_einwohner": form.mindest_einwohner.data,
+        "schwellen": form.schwellen.data,
+        "klassen": form.klassen.data,
+        "verdichtung": form.verdichtung.data,
+    }
     if form.dynamik.data:
-        spec["dynamik"] = {"schwellen": form.dynamik_schwellen.data or "-1; 1",
-                           "klassen": [c.strip() for c in (form.dynamik_klassen.data or "positiv, stabil, negativ")
-                                       .split(",") if c.strip()]}
+        spec["dynamik"] = {
+            "schwellen": form.dynamik_schwellen.data or "-1; 1",
+            "klassen": [
+                c.strip() for c in (form.dynamik_klassen.data or "positiv, stabil, negativ").split(",") if c.strip()
+            ],
+        }
     return spec
 
 
-_SPEC_FIELDS = {"name": "name", "ebene": "ebene", "indikatoren": "indikatoren", "mindest_einwohner": "mindest_einwohner",
-                "schwellen": "schwellen", "klassen": "klassen", "verdichtung": "verdichtung",
-                "dynamik": "dynamik_schwellen", "definition": "name"}
+_SPEC_FIELDS = {
+    "name": "name",
+    "ebene": "ebene",
+    "indikatoren": "indikatoren",
+    "mindest_einwohner": "mindest_einwohner",
+    "schwellen": "schwellen",
+    "klassen": "klassen",
+    "verdichtung": "verdichtung",
+    "dynamik": "dynamik_schwellen",
+    "definition": "name",
+}
 
 
 def _definition_form_page(form, definition, catalogue, status, conflict=None):
-    return render_template("monitoring/definition_form.html", form=form, definition=definition,
-                           catalogue=catalogue, conflict=conflict), status
+    return render_template(
+        "monitoring/definition_form.html", form=form, definition=definition, catalogue=catalogue, conflict=conflict
+    ), status
 
 
 @bp.route("/indizes/neu", methods=["GET", "POST"])
@@ -288,7 +349,9 @@ def definition_edit(definition_id):
         form.verdichtung.data = spec["verdichtung"]
         form.dynamik.data = bool(definition.dynamics)
         if definition.dynamics:
-            form.dynamik_schwellen.data = "; ".join(f"{t:g}".replace(".", ",") for t in definition.dynamics["schwellen"])
+            form.dynamik_schwellen.data = "; ".join(
+                f"{t:g}".replace(".", ",") for t in definition.dynamics["schwellen"]
+            )
             form.dynamik_klassen.data = ", ".join(definition.dynamics["klassen"])
         form.version.data = definition.version
     status, conflict = 200, None
@@ -311,14 +374,21 @@ def definition_edit(definition_id):
 def _compute_form(definition) -> ComputeForm:
     form = ComputeForm()
     from models.monitoring import StatValue
+
     keys = [i["key"] for i in definition.indicators]
     catalogue = cat.catalogue_for(definition.body)
     ids = [catalogue[k].id for k in keys if k in catalogue]
     from models import Area
-    dates = list(db.session.scalars(
-        select(StatValue.reference_date).join(Area, Area.id == StatValue.area_id)
-        .where(StatValue.indicator_id.in_(ids or [-1]), mperm.value_area_filter(current_user))
-        .distinct().order_by(StatValue.reference_date.desc())))
+
+    dates = list(
+        db.session.scalars(
+            select(StatValue.reference_date)
+            .join(Area, Area.id == StatValue.area_id)
+            .where(StatValue.indicator_id.in_(ids or [-1]), mperm.value_area_filter(current_user))
+            .distinct()
+            .order_by(StatValue.reference_date.desc())
+        )
+    )
     form.stichtag.choices = [(d.isoformat(), date_de(d)) for d in dates]
     form.vergleich.choices = [("", "ohne Dynamik")] + [(d.isoformat(), date_de(d)) for d in dates]
     return form
@@ -336,10 +406,12 @@ def definition_detail(definition_id):
             abort(403)
         if form.validate_on_submit():
             from datetime import date as _date
+
             comparison = _date.fromisoformat(form.vergleich.data) if form.vergleich.data else None
             try:
-                edition = idx.create_edition(current_user, definition.body, definition,
-                                             _date.fromisoformat(form.stichtag.data), comparison)
+                edition = idx.create_edition(
+                    current_user, definition.body, definition, _date.fromisoformat(form.stichtag.data), comparison
+                )
             except ServiceError as exc:
                 for k, v in exc.errors.items():
                     (form.vergleich if k == "vergleich" else form.stichtag).errors.append(v)
@@ -351,14 +423,25 @@ def definition_detail(definition_id):
                 return redirect(url_for(".edition_detail", edition_id=edition.id)), 303
         else:
             status = 422
-    editions = list(db.session.scalars(select(MonitoringEdition).where(
-        MonitoringEdition.definition_id == definition.id, mperm.edition_filter(current_user))
-        .order_by(MonitoringEdition.id.desc())))
-    return render_template("monitoring/definition.html", definition=definition, form=form, editions=editions,
-                           spec=idx.spec_of(definition), may_manage=may_manage), status
+    editions = list(
+        db.session.scalars(
+            select(MonitoringEdition)
+            .where(MonitoringEdition.definition_id == definition.id, mperm.edition_filter(current_user))
+            .order_by(MonitoringEdition.id.desc())
+        )
+    )
+    return render_template(
+        "monitoring/definition.html",
+        definition=definition,
+        form=form,
+        editions=editions,
+        spec=idx.spec_of(definition),
+        may_manage=may_manage,
+    ), status
 
 
 # --- editions ----------------------------------------------------------------------------------------------
+
 
 def _edition_or_404(edition_id) -> MonitoringEdition:
     try:
@@ -376,12 +459,28 @@ def edition_detail(edition_id):
         prev = db.session.get(MonitoringEdition, edition.previous_edition_id)
         if prev is not None and mperm.can_view_edition(current_user, prev):
             previous, diff = prev, idx.compare_editions(prev, edition)
-    others = list(db.session.scalars(select(MonitoringEdition).where(
-        mperm.edition_filter(current_user), MonitoringEdition.id != edition.id,
-        MonitoringEdition.body_id == edition.body_id).order_by(MonitoringEdition.id.desc()).limit(50)))
-    return render_template("monitoring/edition.html", edition=edition, rows=rows, previous=previous, diff=diff,
-                           others=others, statuses=EditionStatus,
-                           may_manage=mperm.can_manage_edition(current_user, edition))
+    others = list(
+        db.session.scalars(
+            select(MonitoringEdition)
+            .where(
+                mperm.edition_filter(current_user),
+                MonitoringEdition.id != edition.id,
+                MonitoringEdition.body_id == edition.body_id,
+            )
+            .order_by(MonitoringEdition.id.desc())
+            .limit(50)
+        )
+    )
+    return render_template(
+        "monitoring/edition.html",
+        edition=edition,
+        rows=rows,
+        previous=previous,
+        diff=diff,
+        others=others,
+        statuses=EditionStatus,
+        may_manage=mperm.can_manage_edition(current_user, edition),
+    )
 
 
 @bp.route("/ausgaben/<int:edition_id>/status", methods=["POST"])
@@ -415,8 +514,9 @@ def edition_export_xlsx(edition_id):
     edition = _edition_or_404(edition_id)
     header, rows = idx.export_table(edition)
     name = f"monitoring-ausgabe-{edition.id}-{edition.reference_date.isoformat()}.xlsx"
-    return xlsx_response(name, "Ergebnis", header, rows,
-                         extra_sheets=[("Methode", ["Methode"], [[edition.method_text]])])
+    return xlsx_response(
+        name, "Ergebnis", header, rows, extra_sheets=[("Methode", ["Methode"], [[edition.method_text]])]
+    )
 
 
 @bp.route("/ausgaben/<int:edition_id>/vergleich")
@@ -424,8 +524,7 @@ def edition_compare(edition_id):
     edition = _edition_or_404(edition_id)
     other = _edition_or_404(request.args.get("mit", type=int) or 0)
     older, newer = sorted([edition, other], key=lambda e: (e.reference_date, e.id))
-    return render_template("monitoring/compare.html", older=older, newer=newer,
-                           diff=idx.compare_editions(older, newer))
+    return render_template("monitoring/compare.html", older=older, newer=newer, diff=idx.compare_editions(older, newer))
 
 
 # Maps, geometry import, Sozialraum-Dossier and Sozialbericht (their own modules, same blueprint).
@@ -437,6 +536,7 @@ from . import dossier, karten  # noqa: E402,F401
 def _load_subviews() -> None:
     import importlib
     import pkgutil
+
     for module in pkgutil.iter_modules(__path__):
         if module.name != "forms":
             importlib.import_module(f"{__name__}.{module.name}")

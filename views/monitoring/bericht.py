@@ -1,5 +1,6 @@
 """Sozialbericht of an edition: the planner's text blocks, Handlungsfelder of the indicators,
 DOCX and PDF, and the Fokusbericht for one Handlungsfeld."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -24,8 +25,11 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 class ReportForm(Form):
     title = StringField("Titel des Berichts", validators=[DataRequired("Bitte einen Titel angeben."), Length(max=250)])
-    einleitung = TextAreaField("Einleitung", validators=[Length(max=svc.MAX_TEXT)],
-                               description="Markdown: Leerzeile für einen neuen Absatz, „- “ für Aufzählungen, **fett**.")
+    einleitung = TextAreaField(
+        "Einleitung",
+        validators=[Length(max=svc.MAX_TEXT)],
+        description="Markdown: Leerzeile für einen neuen Absatz, „- “ für Aufzählungen, **fett**.",
+    )
     befunde = TextAreaField("Zentrale Befunde", validators=[Length(max=svc.MAX_TEXT)])
     ausblick = TextAreaField("Ausblick und Empfehlungen", validators=[Length(max=svc.MAX_TEXT)])
     version = VersionField()
@@ -80,9 +84,16 @@ def report(edition_id):
             status = 422
     fields = list(db.session.scalars(select(Handlungsfeld).order_by(Handlungsfeld.name)))
     indicators = svc.edition_indicators(edition)
-    return render_template("monitoring/bericht.html", edition=edition, form=form, may_edit=may_edit,
-                           conflict=conflict, fields=fields, indicators=indicators,
-                           may_tag={i.id: mperm.can_manage_stat_indicator(current_user, i) for i in indicators}), status
+    return render_template(
+        "monitoring/bericht.html",
+        edition=edition,
+        form=form,
+        may_edit=may_edit,
+        conflict=conflict,
+        fields=fields,
+        indicators=indicators,
+        may_tag={i.id: mperm.can_manage_stat_indicator(current_user, i) for i in indicators},
+    ), status
 
 
 @bp.route("/ausgaben/<int:edition_id>/bericht/handlungsfelder", methods=["POST"])
@@ -123,5 +134,8 @@ def report_file(edition_id, fmt):
         abort(404)
     focus = _focus()
     build, mimetype = (svc.report_docx, DOCX_TYPE) if fmt == "docx" else (svc.report_pdf, "application/pdf")
-    return Response(build(current_user, edition, focus), mimetype=mimetype,
-                    headers={"Content-Disposition": _disposition(_filename(edition, focus, fmt))})
+    return Response(
+        build(current_user, edition, focus),
+        mimetype=mimetype,
+        headers={"Content-Disposition": _disposition(_filename(edition, focus, fmt))},
+    )

@@ -1,4 +1,5 @@
 """Sozialraum-Dossier: one page per area, and the Sozialraumprofil as PDF and DOCX."""
+
 from __future__ import annotations
 
 from flask import Response, abort, render_template
@@ -38,12 +39,18 @@ def dossier(area_id):
 @bp.route("/gebiete/<int:area_id>/sozialraumprofil.pdf")
 def dossier_pdf(area_id):
     area = _area(area_id)
-    return Response(svc.profile_pdf(current_user, area), mimetype="application/pdf",
-                    headers={"Content-Disposition": _disposition(f"Sozialraumprofil-{area.code}.pdf")})
+    return Response(
+        svc.profile_pdf(current_user, area),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": _disposition(f"Sozialraumprofil-{area.code}.pdf")},
+    )
 
 
 @bp.route("/gebiete/<int:area_id>/sozialraumprofil.docx")
 def dossier_docx(area_id):
     area = _area(area_id)
-    return Response(svc.profile_docx(current_user, area), mimetype=DOCX_TYPE,
-                    headers={"Content-Disposition": _disposition(f"Sozialraumprofil-{area.code}.docx")})
+    return Response(
+        svc.profile_docx(current_user, area),
+        mimetype=DOCX_TYPE,
+        headers={"Content-Disposition": _disposition(f"Sozialraumprofil-{area.code}.docx")},
+    )

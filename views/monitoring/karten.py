@@ -1,5 +1,6 @@
 """Monitoring maps: an indicator at a Stichtag, an edition's classes/index/dynamics/indicators,
 and the geometry import (page with check report)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -29,6 +30,7 @@ def _dossier_href(user):
     def href(obj):
         area_id = getattr(obj, "area_id", None) or getattr(obj, "id", None)
         return url_for("monitoring.dossier", area_id=area_id) if area_id else None
+
     return href
 
 
@@ -51,8 +53,11 @@ def _thresholds(text: str, errors: dict) -> list[float] | None:
 def indicator_map():
     if not mperm.can_work_monitoring(current_user):
         abort(404)
-    indicators = list(db.session.scalars(
-        select(StatIndicator).where(mperm.stat_indicator_filter(current_user)).order_by(StatIndicator.name)))
+    indicators = list(
+        db.session.scalars(
+            select(StatIndicator).where(mperm.stat_indicator_filter(current_user)).order_by(StatIndicator.name)
+        )
+    )
     errors: dict[str, str] = {}
     status = 200
     chosen = None
@@ -91,17 +96,35 @@ def indicator_map():
     result = None
     if chosen and day and not errors:
         try:
-            result = KD.indicator_map(current_user, chosen, day, method=method, classes=classes,
-                                      thresholds=thresholds, href=_dossier_href(current_user), legend=False)
+            result = KD.indicator_map(
+                current_user,
+                chosen,
+                day,
+                method=method,
+                classes=classes,
+                thresholds=thresholds,
+                href=_dossier_href(current_user),
+                legend=False,
+            )
         except NotFound:
             abort(404)
         except ServiceError as exc:
             errors.update(exc.errors or {"methode": exc.message})
     if errors:
         status = 422
-    return render_template("monitoring/karte.html", indicators=indicators, chosen=chosen, dates=dates, day=day,
-                           method=method, methods=K.METHODS, classes=classes, thresholds_text=thresholds_text,
-                           errors=errors, result=result), status
+    return render_template(
+        "monitoring/karte.html",
+        indicators=indicators,
+        chosen=chosen,
+        dates=dates,
+        day=day,
+        method=method,
+        methods=K.METHODS,
+        classes=classes,
+        thresholds_text=thresholds_text,
+        errors=errors,
+        result=result,
+    ), status
 
 
 @bp.route("/ausgaben/<int:edition_id>/karte")
@@ -120,18 +143,28 @@ def edition_map(edition_id):
         abort(404)
     href = _dossier_href(current_user) if mperm.can_work_monitoring(current_user) else None
     result = KD.edition_map(current_user, edition, show, href=href, legend=False)
-    return render_template("monitoring/ausgabe_karte.html", edition=edition, show=show, views=views, result=result,
-                           value_headers=KD.VALUE_HEADERS)
+    return render_template(
+        "monitoring/ausgabe_karte.html",
+        edition=edition,
+        show=show,
+        views=views,
+        result=result,
+        value_headers=KD.VALUE_HEADERS,
+    )
 
 
 # --- geometry import ---------------------------------------------------------------------------------
 
+
 class GeometryImportForm(Form):
     body_id = SelectField("Körperschaft", coerce=int, validators=[DataRequired("Bitte eine Körperschaft wählen.")])
-    schluessel = StringField("Eigenschaft mit der Gebietskennung", default="KENNUNG",
-                             description="Name der Spalte bzw. Eigenschaft, die die Kennung des Gebiets enthält "
-                                         "(z. B. KENNUNG, PLR_ID, schluessel).",
-                             validators=[DataRequired("Bitte die Eigenschaft mit der Gebietskennung nennen.")])
+    schluessel = StringField(
+        "Eigenschaft mit der Gebietskennung",
+        default="KENNUNG",
+        description="Name der Spalte bzw. Eigenschaft, die die Kennung des Gebiets enthält "
+        "(z. B. KENNUNG, PLR_ID, schluessel).",
+        validators=[DataRequired("Bitte die Eigenschaft mit der Gebietskennung nennen.")],
+    )
 
 
 def _manageable_bodies():
@@ -161,8 +194,9 @@ def geometry_import():
         else:
             commit = request.form.get("schritt") == "importieren"
             try:
-                report = geo_svc.import_geometries(current_user, body, upload.filename, upload.read(),
-                                                   form.schluessel.data, commit=commit)
+                report = geo_svc.import_geometries(
+                    current_user, body, upload.filename, upload.read(), form.schluessel.data, commit=commit
+                )
             except ServiceError as exc:
                 form.apply_errors(exc.errors)
                 status = exc.status
@@ -173,5 +207,6 @@ def geometry_import():
                     status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("monitoring/geometrie_import.html", form=form, report=report,
-                           file_error=getattr(form, "errors_file", None)), status
+    return render_template(
+        "monitoring/geometrie_import.html", form=form, report=report, file_error=getattr(form, "errors_file", None)
+    ), status

@@ -1,5 +1,6 @@
 """Public page of the Sozialmonitoring (no login): published editions only – map, table, method,
 CSV download. Never an unpublished value, never a value under the confidentiality threshold."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -17,8 +18,9 @@ bp = Blueprint("monitoring_oeffentlich", __name__, url_prefix="/oeffentlich/moni
 
 
 def _published(edition_id) -> MonitoringEdition:
-    edition = db.session.scalar(select(MonitoringEdition).where(
-        MonitoringEdition.id == edition_id, mperm.published_edition_filter()))
+    edition = db.session.scalar(
+        select(MonitoringEdition).where(MonitoringEdition.id == edition_id, mperm.published_edition_filter())
+    )
     if edition is None:
         abort(404)
     return edition
@@ -26,9 +28,14 @@ def _published(edition_id) -> MonitoringEdition:
 
 @bp.route("/")
 def index():
-    editions = list(db.session.scalars(
-        select(MonitoringEdition).where(mperm.published_edition_filter()).options(joinedload(MonitoringEdition.body))
-        .order_by(MonitoringEdition.reference_date.desc(), MonitoringEdition.id.desc())))
+    editions = list(
+        db.session.scalars(
+            select(MonitoringEdition)
+            .where(mperm.published_edition_filter())
+            .options(joinedload(MonitoringEdition.body))
+            .order_by(MonitoringEdition.reference_date.desc(), MonitoringEdition.id.desc())
+        )
+    )
     return render_template("monitoring/oeffentlich_index.html", editions=editions)
 
 
@@ -43,13 +50,20 @@ def edition(edition_id):
     if show not in views:
         abort(404)
     result = KD.edition_map(None, e, show, check_permission=False, legend=False)
-    return render_template("monitoring/oeffentlich_ausgabe.html", edition=e, show=show, views=views, result=result,
-                           value_headers=KD.VALUE_HEADERS)
+    return render_template(
+        "monitoring/oeffentlich_ausgabe.html",
+        edition=e,
+        show=show,
+        views=views,
+        result=result,
+        value_headers=KD.VALUE_HEADERS,
+    )
 
 
 @bp.route("/<int:edition_id>/ergebnis.csv")
 def edition_csv(edition_id):
     e = _published(edition_id)
     header, rows = index_svc.export_table(e)
-    return csv_response(f"sozialmonitoring-{e.reference_date.isoformat()}.csv", header,
-                        rows + index_svc.method_lines(e))
+    return csv_response(
+        f"sozialmonitoring-{e.reference_date.isoformat()}.csv", header, rows + index_svc.method_lines(e)
+    )

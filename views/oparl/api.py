@@ -1,4 +1,5 @@
 """The OParl 1.1 JSON API: GET only, no login, no cookies needed, CORS for everyone."""
+
 from __future__ import annotations
 
 import json
@@ -12,14 +13,25 @@ from beteiligung.services.oparl.papers import get_public_file
 
 from . import bp
 
-LIST_KINDS = ("organization", "person", "meeting", "paper", "agendaItem", "consultation", "file", "location",
-              "legislativeTerm", "membership")
+LIST_KINDS = (
+    "organization",
+    "person",
+    "meeting",
+    "paper",
+    "agendaItem",
+    "consultation",
+    "file",
+    "location",
+    "legislativeTerm",
+    "membership",
+)
 OBJECT_KINDS = tuple(oparl.TYPE_NAMES)
 
 
 def _json(data, status: int = 200) -> Response:
-    resp = Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")), status=status,
-                    mimetype="application/json")
+    resp = Response(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json"
+    )
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["Cache-Control"] = "public, max-age=300" if status == 200 else "no-store"
     resp.headers["Vary"] = "Accept-Encoding"
@@ -37,8 +49,11 @@ def _list(kind: str, body_id: int | None = None, committee_id: int | None = None
     try:
         filters = oparl.Filters.from_args(request.args)
     except oparl.BadFilter as exc:
-        return error(400, str(exc), "created_since, created_until, modified_since und modified_until "
-                                    "erwarten eine date-time nach RFC 3339.")
+        return error(
+            400,
+            str(exc),
+            "created_since, created_until, modified_since und modified_until erwarten eine date-time nach RFC 3339.",
+        )
     per_page = oparl.page_size(request.args.get("limit"))
     page = request.args.get("page", 1, type=int) or 1
     if page < 1:
@@ -49,8 +64,11 @@ def _list(kind: str, body_id: int | None = None, committee_id: int | None = None
     pages = max((total + per_page - 1) // per_page, 1)
     if page > pages:
         return error(404, f"Diese Liste hat nur {pages} Seite(n).")
-    keep = {k: v for k, v in request.args.items() if k in ("created_since", "created_until", "modified_since",
-                                                             "modified_until", "limit", "omit_internal")}
+    keep = {
+        k: v
+        for k, v in request.args.items()
+        if k in ("created_since", "created_until", "modified_since", "modified_until", "limit", "omit_internal")
+    }
     base = current_app.config["BASE_URL"] + request.path
 
     def link(n: int) -> str:
@@ -64,10 +82,18 @@ def _list(kind: str, body_id: int | None = None, committee_id: int | None = None
         links["prev"] = link(page - 1)
     if page < pages:
         links["next"] = link(page + 1)
-    return _json({"data": data,
-                  "pagination": {"totalElements": total, "elementsPerPage": per_page, "currentPage": page,
-                                 "totalPages": pages},
-                  "links": links})
+    return _json(
+        {
+            "data": data,
+            "pagination": {
+                "totalElements": total,
+                "elementsPerPage": per_page,
+                "currentPage": page,
+                "totalPages": pages,
+            },
+            "links": links,
+        }
+    )
 
 
 @bp.route("/")

@@ -1,4 +1,5 @@
 """HTML pages: "Offene Daten" (public) and the Vorlagen (staff; a published Vorlage is public)."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -35,9 +36,16 @@ def offene_daten():
 def papers():
     if not perm.can_list_papers(current_user):
         abort(403)
-    rows = db.session.scalars(select(Paper).where(perm.paper_filter(current_user))
-                              .options(joinedload(Paper.addressee_org), joinedload(Paper.protocol_entry))
-                              .order_by(Paper.paper_date.desc(), Paper.id.desc())).unique().all()
+    rows = (
+        db.session.scalars(
+            select(Paper)
+            .where(perm.paper_filter(current_user))
+            .options(joinedload(Paper.addressee_org), joinedload(Paper.protocol_entry))
+            .order_by(Paper.paper_date.desc(), Paper.id.desc())
+        )
+        .unique()
+        .all()
+    )
     return render_template("oparl/papers.html", rows=rows, candidates=svc.candidate_entries(current_user))
 
 
@@ -66,8 +74,9 @@ def _paper(paper_id: int) -> Paper:
 @bp.route("/vorlagen/<int:paper_id>")
 def paper_page(paper_id):
     p = _paper(paper_id)
-    return render_template("oparl/paper.html", p=p, origin=(p.origin or "").splitlines(),
-                           manage=perm.can_manage_paper(current_user, p))
+    return render_template(
+        "oparl/paper.html", p=p, origin=(p.origin or "").splitlines(), manage=perm.can_manage_paper(current_user, p)
+    )
 
 
 @bp.route("/vorlagen/<int:paper_id>/bearbeiten", methods=["GET", "POST"])
@@ -113,15 +122,19 @@ def _state_change(paper_id, action, done):
 @bp.route("/vorlagen/<int:paper_id>/veroeffentlichen", methods=["POST"])
 @login_required
 def paper_publish(paper_id):
-    return _state_change(paper_id, svc.publish_paper,
-                         "Die Vorlage ist veröffentlicht: als Seite, als PDF/DOCX und in der OParl-Schnittstelle.")
+    return _state_change(
+        paper_id,
+        svc.publish_paper,
+        "Die Vorlage ist veröffentlicht: als Seite, als PDF/DOCX und in der OParl-Schnittstelle.",
+    )
 
 
 @bp.route("/vorlagen/<int:paper_id>/zurueckziehen", methods=["POST"])
 @login_required
 def paper_withdraw(paper_id):
-    return _state_change(paper_id, svc.withdraw_paper,
-                         "Die Vorlage wurde zurückgezogen; die Schnittstelle meldet sie als gelöscht.")
+    return _state_change(
+        paper_id, svc.withdraw_paper, "Die Vorlage wurde zurückgezogen; die Schnittstelle meldet sie als gelöscht."
+    )
 
 
 @bp.route("/vorlagen/<int:paper_id>/entwurf.<fmt>")
@@ -132,8 +145,13 @@ def paper_preview(paper_id, fmt):
         abort(404)
     name = p.reference.replace("/", "-") + f"-entwurf.{fmt}"
     if fmt == "pdf":
-        return Response(svc.paper_pdf(p), mimetype="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return Response(svc.paper_docx(p),
-                    mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            svc.paper_pdf(p),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return Response(
+        svc.paper_docx(p),
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,4 +1,5 @@
 """Planung: Maßnahmenregister, links of decisions, Wirkungskette (blueprint `planung`, /planung)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -83,6 +84,7 @@ def _measure_or_404(measure_id: int) -> Measure:
 
 # --- list and export ------------------------------------------------------------------
 
+
 def _int_arg(name):
     raw = (request.args.get(name) or "").strip()
     return int(raw) if raw.isdigit() else None
@@ -93,14 +95,22 @@ def _filters() -> svc.MeasureFilters:
     if status not in {s.value for s in MeasureStatus}:
         status = None
     text = (request.args.get("q") or "").strip()[:100] or None
-    return svc.MeasureFilters(status=status, organisation_id=_int_arg("organisation"), area_id=_int_arg("sozialraum"),
-                              handlungsfeld_id=_int_arg("handlungsfeld"), process_id=_int_arg("vorhaben"), text=text)
+    return svc.MeasureFilters(
+        status=status,
+        organisation_id=_int_arg("organisation"),
+        area_id=_int_arg("sozialraum"),
+        handlungsfeld_id=_int_arg("handlungsfeld"),
+        process_id=_int_arg("vorhaben"),
+        text=text,
+    )
 
 
 def _filter_choices():
-    orgs = db.session.scalars(select(Organisation).where(
-        Organisation.id.in_(select(Measure.organisation_id).where(pperm.measure_filter(current_user))))
-        .order_by(Organisation.name)).all()
+    orgs = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.id.in_(select(Measure.organisation_id).where(pperm.measure_filter(current_user))))
+        .order_by(Organisation.name)
+    ).all()
     areas = db.session.scalars(select(Area).where(perm.area_filter(current_user)).order_by(Area.code)).all()
     fields = db.session.scalars(select(Term).where(Term.vocabulary == "handlungsfeld").order_by(Term.name)).all()
     return [
@@ -108,9 +118,24 @@ def _filter_choices():
         ("organisation", "Verantwortlich", [(o.id, o.name) for o in orgs]),
         ("sozialraum", "Sozialraum", [(a.id, f"{a.code} {a.name}") for a in areas]),
         ("handlungsfeld", "Handlungsfeld", [(t.id, t.name) for t in fields]),
-    ] + ([("vorhaben", "Vorhaben", [(p.id, p.title) for p in db.session.scalars(
-        select(PlanningProcess).where(pperm.process_filter(current_user)).order_by(PlanningProcess.title))])]
-         if pperm.can_use_processes(current_user) else [])
+    ] + (
+        [
+            (
+                "vorhaben",
+                "Vorhaben",
+                [
+                    (p.id, p.title)
+                    for p in db.session.scalars(
+                        select(PlanningProcess)
+                        .where(pperm.process_filter(current_user))
+                        .order_by(PlanningProcess.title)
+                    )
+                ],
+            )
+        ]
+        if pperm.can_use_processes(current_user)
+        else []
+    )
 
 
 @bp.route("/")
@@ -121,16 +146,32 @@ def index():
 @bp.route("/massnahmen/")
 def measures():
     from .. import current_page
+
     f = _filters()
     total = svc.count_measures(current_user, f)
     pages = max(1, -(-total // PER_PAGE))
     page = min(current_page(), pages)
-    items = db.session.scalars(svc.measure_query(current_user, f).order_by(Measure.title, Measure.id)
-                               .offset((page - 1) * PER_PAGE).limit(PER_PAGE).options(*svc.list_options())).unique().all()
+    items = (
+        db.session.scalars(
+            svc.measure_query(current_user, f)
+            .order_by(Measure.title, Measure.id)
+            .offset((page - 1) * PER_PAGE)
+            .limit(PER_PAGE)
+            .options(*svc.list_options())
+        )
+        .unique()
+        .all()
+    )
     pagination = _Page(items, page, pages, total)
-    return render_template("planung/list.html", pagination=pagination, filters=_filter_choices(),
-                           active={k: v for k, v in request.args.items()}, q=f.text or "",
-                           may_create=pperm.can_create_measure(current_user), today=date.today())
+    return render_template(
+        "planung/list.html",
+        pagination=pagination,
+        filters=_filter_choices(),
+        active={k: v for k, v in request.args.items()},
+        q=f.text or "",
+        may_create=pperm.can_create_measure(current_user),
+        today=date.today(),
+    )
 
 
 class _Page:
@@ -142,8 +183,11 @@ class _Page:
     def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
         last = 0
         for num in range(1, self.pages + 1):
-            if num <= left_edge or num > self.pages - right_edge or (
-                    self.page - left_current <= num <= self.page + right_current):
+            if (
+                num <= left_edge
+                or num > self.pages - right_edge
+                or (self.page - left_current <= num <= self.page + right_current)
+            ):
                 if last + 1 != num:
                     yield None
                 yield num
@@ -162,26 +206,46 @@ def export_xlsx():
 
 # --- create / edit ---------------------------------------------------------------------
 
+
 def _setup_form(form: MeasureForm, measure: Measure | None):
     q = select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)
     form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(q)]
     if measure is not None:
         form.body_id.choices = [(measure.body_id, measure.body.name)]
-    form.organisation_id.choices = [(None, "– bitte wählen –")] + [(o.id, o.name) for o in db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name))]
-    terms = db.session.scalars(select(Term).where(Term.vocabulary.in_(("handlungsfeld", "zielgruppe")))
-                               .order_by(Term.name)).all()
-    form.handlungsfeld_id.choices = [(None, "– keines –")] + [(t.id, t.name) for t in terms if t.vocabulary == "handlungsfeld"]
+    form.organisation_id.choices = [(None, "– bitte wählen –")] + [
+        (o.id, o.name)
+        for o in db.session.scalars(
+            select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
+        )
+    ]
+    terms = db.session.scalars(
+        select(Term).where(Term.vocabulary.in_(("handlungsfeld", "zielgruppe"))).order_by(Term.name)
+    ).all()
+    form.handlungsfeld_id.choices = [(None, "– keines –")] + [
+        (t.id, t.name) for t in terms if t.vocabulary == "handlungsfeld"
+    ]
     form.target_group_ids.choices = [(t.id, t.name) for t in terms if t.vocabulary == "zielgruppe"]
-    form.area_ids.choices = [(a.id, f"{a.code} {a.name}") for a in db.session.scalars(
-        select(Area).where(perm.area_filter(current_user)).order_by(Area.code))]
-    form.goal_ids.choices = [(g.id, f"{g.level}: {g.title}") for g in db.session.scalars(
-        select(Goal).where(perm.goal_filter(current_user)).order_by(Goal.id))]
-    form.contract_ids.choices = [(c.id, c.title) for c in db.session.scalars(
-        select(Contract).where(perm.contract_filter(current_user)).order_by(Contract.title))]
-    form.indicator_ids.choices = [(i.id, i.name) for i in db.session.scalars(
-        select(Indicator).outerjoin(Contract, Contract.id == Indicator.contract_id)
-        .where(perm.indicator_filter(current_user)).order_by(Indicator.name))]
+    form.area_ids.choices = [
+        (a.id, f"{a.code} {a.name}")
+        for a in db.session.scalars(select(Area).where(perm.area_filter(current_user)).order_by(Area.code))
+    ]
+    form.goal_ids.choices = [
+        (g.id, f"{g.level}: {g.title}")
+        for g in db.session.scalars(select(Goal).where(perm.goal_filter(current_user)).order_by(Goal.id))
+    ]
+    form.contract_ids.choices = [
+        (c.id, c.title)
+        for c in db.session.scalars(select(Contract).where(perm.contract_filter(current_user)).order_by(Contract.title))
+    ]
+    form.indicator_ids.choices = [
+        (i.id, i.name)
+        for i in db.session.scalars(
+            select(Indicator)
+            .outerjoin(Contract, Contract.id == Indicator.contract_id)
+            .where(perm.indicator_filter(current_user))
+            .order_by(Indicator.name)
+        )
+    ]
 
 
 def _form_values(form) -> dict:
@@ -208,8 +272,9 @@ def measure_create():
         except ServiceError as exc:
             _raise_http(exc)
             flash(exc.message, "danger")
-    return render_template("planung/form.html", form=form, title="Maßnahme anlegen", measure=None,
-                           back=url_for(".measures")), _status(form)
+    return render_template(
+        "planung/form.html", form=form, title="Maßnahme anlegen", measure=None, back=url_for(".measures")
+    ), _status(form)
 
 
 @bp.route("/massnahmen/<int:measure_id>/bearbeiten", methods=["GET", "POST"])
@@ -241,31 +306,49 @@ def measure_edit(measure_id):
         except ServiceError as exc:
             _raise_http(exc)
             flash(exc.message, "danger")
-    return render_template("planung/form.html", form=form, title="Maßnahme bearbeiten", measure=m, current=current,
-                           back=url_for(".measure", measure_id=m.id)), _status(form)
+    return render_template(
+        "planung/form.html",
+        form=form,
+        title="Maßnahme bearbeiten",
+        measure=m,
+        current=current,
+        back=url_for(".measure", measure_id=m.id),
+    ), _status(form)
 
 
 # --- detail ----------------------------------------------------------------------------
+
 
 def _detail(m: Measure, progress_form=None, status_form=None, ms_form=None, budget_form=None, code=200):
     may_manage = pperm.can_manage_measure(current_user, m)
     may_report = pperm.can_report_measure(current_user, m)
     if progress_form is None:
-        progress_form = ProgressForm(data={"version": m.version, "progress": str(m.progress),
-                                           "status_note": m.status_note or ""})
+        progress_form = ProgressForm(
+            data={"version": m.version, "progress": str(m.progress), "status_note": m.status_note or ""}
+        )
     if status_form is None:
         status_form = StatusForm(data={"version": m.version})
     status_form.status.choices = [(s.value, s.label) for s in sorted(MEASURE_TRANSITIONS[m.status_enum])]
     indicators = [(i, evaluate(i)) for i in m.indicators if perm.can_view_indicator(current_user, i)]
     return render_template(
-        "planung/detail.html", m=m, may_manage=may_manage, may_report=may_report,
-        progress_form=progress_form, status_form=status_form, ms_form=ms_form or MilestoneForm(),
-        budget_form=budget_form or BudgetForm(), indicators=indicators, LIGHTS=LIGHTS,
+        "planung/detail.html",
+        m=m,
+        may_manage=may_manage,
+        may_report=may_report,
+        progress_form=progress_form,
+        status_form=status_form,
+        ms_form=ms_form or MilestoneForm(),
+        budget_form=budget_form or BudgetForm(),
+        indicators=indicators,
+        LIGHTS=LIGHTS,
         goals=[g for g in m.goals if perm.can_view_goal(current_user, g)],
         contracts=[c for c in m.contracts if perm.can_view_contract(current_user, c)],
         decisions=links.decisions_behind(current_user, "massnahme", m.id),
-        budget=svc.budget_by_year(m), overdue=m.overdue_reasons(date.today()), format_euro=format_euro,
-        derived=svc.derived_progress(m)), code
+        budget=svc.budget_by_year(m),
+        overdue=m.overdue_reasons(date.today()),
+        format_euro=format_euro,
+        derived=svc.derived_progress(m),
+    ), code
 
 
 @bp.route("/massnahmen/<int:measure_id>")
@@ -393,6 +476,7 @@ def budget_delete(line_id):
 
 # --- decisions: links both ways --------------------------------------------------------
 
+
 def _decision_or_404(entry_id):
     try:
         return links.get_decision(current_user, entry_id)
@@ -409,9 +493,18 @@ def _decision_page(entry, error=None, code=200):
     results = links.search_targets(current_user, kind, text) if may_link else []
     linked = links.links_of(current_user, entry)
     linked_ids = {k: {o.id for o in v} for k, v in linked.items()}
-    return render_template("planung/decision.html", entry=entry, linked=linked, linked_ids=linked_ids,
-                           results=results, kind=kind, suche=text, may_link=may_link, error=error,
-                           TARGETS=links.TARGETS), code
+    return render_template(
+        "planung/decision.html",
+        entry=entry,
+        linked=linked,
+        linked_ids=linked_ids,
+        results=results,
+        kind=kind,
+        suche=text,
+        may_link=may_link,
+        error=error,
+        TARGETS=links.TARGETS,
+    ), code
 
 
 @bp.route("/beschluesse/<int:entry_id>")
@@ -449,6 +542,7 @@ def decision_unlink(entry_id):
 
 # --- Wirkungskette ----------------------------------------------------------------------
 
+
 def _chain_or_404(kind, record_id):
     try:
         return kette.chain_for(current_user, kind, record_id)
@@ -461,20 +555,31 @@ def node_url(node) -> str | None:
     if k == "massnahme":
         return url_for("planung.measure", measure_id=o.id)
     if k == "eintrag":
-        return url_for("planung.decision", entry_id=o.id) if o.kind in ("Beschluss", "Empfehlung") else \
-            url_for("protokolle.entry", entry_id=o.id)
+        return (
+            url_for("planung.decision", entry_id=o.id)
+            if o.kind in ("Beschluss", "Empfehlung")
+            else url_for("protokolle.entry", entry_id=o.id)
+        )
     if k == "ziel":
         return url_for("kontrakte.goals") + f"#ziel-{o.id}"
     if k == "kontrakt":
         return url_for("kontrakte.detail", contract_id=o.id)
     if k == "kennzahl":
-        return url_for("kontrakte.indicator", indicator_id=o.id) if "kontrakte.indicator" in current_app.view_functions else None
+        return (
+            url_for("kontrakte.indicator", indicator_id=o.id)
+            if "kontrakte.indicator" in current_app.view_functions
+            else None
+        )
     if k == "bericht":
         return url_for("kontrakte.report", report_id=o.id) if "kontrakte.report" in current_app.view_functions else None
     if k == "top":
         return url_for("protokolle.protocol", meeting_id=o.meeting_id)
     if k == "thema":
-        return url_for("gremien.detail", committee_id=o.committee_id) if "gremien.detail" in current_app.view_functions else None
+        return (
+            url_for("gremien.detail", committee_id=o.committee_id)
+            if "gremien.detail" in current_app.view_functions
+            else None
+        )
     if k == "befund":
         return None
     return None
@@ -501,7 +606,11 @@ def node_text(node) -> str:
         return f"{o.title} ({o.status})"
     if k == "kennzahl":
         ev = evaluate(o)
-        latest = f", zuletzt {compact_de(ev.latest.ist)} (Soll {compact_de(ev.latest.soll.quantize(1))})" if ev.latest else ""
+        latest = (
+            f", zuletzt {compact_de(ev.latest.ist)} (Soll {compact_de(ev.latest.soll.quantize(1))})"
+            if ev.latest
+            else ""
+        )
         return f"{o.name}{latest} – Ampel {LIGHTS[ev.light]}"
     if k == "bericht":
         return f"{o} – {o.status}"
@@ -538,11 +647,15 @@ def chain_pdf(kind, record_id):
 
     def no_fetch(url, *args, **kwargs):  # nothing from outside; never fetch user URLs
         raise ValueError(f"Externe Ressource nicht erlaubt: {url}")
+
     data = HTML(string=html, url_fetcher=no_fetch).write_pdf()
     response = current_app.response_class(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="wirkungskette-{kind}-{record_id}.pdf"'
     return response
 
-from . import vorhaben  # noqa: F401  (routes of the Planungsvorhaben)
-from . import controlling  # noqa: E402,F401  (Abweichungsbericht)
-from . import stellungnahmen  # noqa: E402,F401  (Stellungnahmeverfahren)
+
+from . import (  # noqa: E402  (the routes of the sub-pages register on bp above)
+    controlling,  # noqa: F401  (Abweichungsbericht)
+    stellungnahmen,  # noqa: F401  (Stellungnahmeverfahren)
+    vorhaben,  # noqa: F401  (routes of the Planungsvorhaben)
+)

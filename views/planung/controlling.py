@@ -1,4 +1,5 @@
 """Controlling: the quarterly Abweichungsbericht of a Planungsvorhaben or a Körperschaft (HTML, PDF, DOCX)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,9 +44,17 @@ def _num(value):
 
 def _render(kind, scope, year, quarter, errors=None, texts=None, code=200):
     report = svc.build(current_user, kind, scope, year, quarter)
-    return render_template("planung/controlling.html", r=report, kind=kind, scope=scope, num=_num,
-                           euro=format_euro, may_explain=pperm.can_explain_deviations(current_user, scope),
-                           errors=errors or {}, texts=texts or {}), code
+    return render_template(
+        "planung/controlling.html",
+        r=report,
+        kind=kind,
+        scope=scope,
+        num=_num,
+        euro=format_euro,
+        may_explain=pperm.can_explain_deviations(current_user, scope),
+        errors=errors or {},
+        texts=texts or {},
+    ), code
 
 
 @bp.route("/controlling/<kind>/<int:scope_id>", methods=["GET", "POST"])
@@ -65,11 +74,13 @@ def controlling(kind, scope_id):
         try:
             n = svc.save_notes(current_user, kind, scope, year, quarter, texts)
             flash(f"{n} Erläuterung(en) gespeichert.", "success")
-            return redirect(url_for(".controlling", kind=kind, scope_id=scope_id, jahr=year, quartal=quarter)
-                            + "#abweichungen")
+            return redirect(
+                url_for(".controlling", kind=kind, scope_id=scope_id, jahr=year, quartal=quarter) + "#abweichungen"
+            )
         except ValidationError as exc:
-            return _render(kind, scope, year, quarter, errors=exc.errors,
-                           texts={n: v for n, v in request.form.items()}, code=422)
+            return _render(
+                kind, scope, year, quarter, errors=exc.errors, texts={n: v for n, v in request.form.items()}, code=422
+            )
         except ServiceError as exc:
             _raise_http(exc)
     return _render(kind, scope, year, quarter)
@@ -86,7 +97,9 @@ def controlling_pdf(kind, scope_id):
     report = svc.build(current_user, kind, scope, year, quarter)
     html = render_template("planung/controlling_pdf.html", r=report, num=_num, euro=format_euro)
     response = current_app.response_class(svc.pdf(report, html), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(kind, scope_id, year, quarter, "pdf")}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_filename(kind, scope_id, year, quarter, "pdf")}"'
+    )
     return response
 
 
@@ -96,6 +109,9 @@ def controlling_docx(kind, scope_id):
     year, quarter = _period()
     report = svc.build(current_user, kind, scope, year, quarter)
     response = current_app.response_class(
-        svc.docx(report), mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(kind, scope_id, year, quarter, "docx")}"'
+        svc.docx(report), mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_filename(kind, scope_id, year, quarter, "docx")}"'
+    )
     return response

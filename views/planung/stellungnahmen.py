@@ -1,4 +1,5 @@
 """Stellungnahmeverfahren: planners send a draft; partners answer until the deadline."""
+
 from __future__ import annotations
 
 import io
@@ -29,18 +30,29 @@ def _consultation_or_404(consultation_id):
 
 @bp.route("/stellungnahmen/")
 def consultations():
-    return render_template("planung/consultations.html", items=svc.list_consultations(current_user),
-                           may_create=pperm.can_create_consultation(current_user))
+    return render_template(
+        "planung/consultations.html",
+        items=svc.list_consultations(current_user),
+        may_create=pperm.can_create_consultation(current_user),
+    )
 
 
 def _setup(form):
     q = select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)
     form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(q)]
     form.process_id.choices = [(None, "– keinem Vorhaben zugeordnet –")] + [
-        (p.id, p.title) for p in db.session.scalars(select(PlanningProcess).where(pperm.process_filter(current_user))
-                                                    .order_by(PlanningProcess.title)) if pperm.can_manage_process(current_user, p)]
-    form.organisation_ids.choices = [(o.id, o.name) for o in db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name))]
+        (p.id, p.title)
+        for p in db.session.scalars(
+            select(PlanningProcess).where(pperm.process_filter(current_user)).order_by(PlanningProcess.title)
+        )
+        if pperm.can_manage_process(current_user, p)
+    ]
+    form.organisation_ids.choices = [
+        (o.id, o.name)
+        for o in db.session.scalars(
+            select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
+        )
+    ]
 
 
 @bp.route("/stellungnahmen/neu", methods=["GET", "POST"])
@@ -51,10 +63,14 @@ def consultation_create():
     _setup(form)
     if request.method == "POST" and form.validate():
         file = request.files.get("file")
-        values = {n: getattr(form, n).data for n in ("title", "body_id", "process_id", "description", "deadline",
-                                                     "organisation_ids")}
+        values = {
+            n: getattr(form, n).data
+            for n in ("title", "body_id", "process_id", "description", "deadline", "organisation_ids")
+        }
         try:
-            c = svc.create_consultation(current_user, values, file.filename if file else "", file.read() if file else b"")
+            c = svc.create_consultation(
+                current_user, values, file.filename if file else "", file.read() if file else b""
+            )
             flash("Verfahren angelegt. Prüfen Sie den Entwurf und versenden Sie die Anfrage.", "success")
             return redirect(url_for(".consultation", consultation_id=c.id))
         except ValidationError as exc:
@@ -73,19 +89,34 @@ def _page(c, statement_form=None, uptake_forms=None, code=200):
         own = next((s for s in c.statements if s.organisation_id in own_orgs), None)
         statement_form = StatementForm(formdata=None, data={"text": own.text if own else ""})
     if statement_form is not None:
-        statement_form.organisation_id.choices = [(o.id, o.name) for o in db.session.scalars(
-            select(Organisation).where(Organisation.id.in_(own_orgs or {0})).order_by(Organisation.name))]
+        statement_form.organisation_id.choices = [
+            (o.id, o.name)
+            for o in db.session.scalars(
+                select(Organisation).where(Organisation.id.in_(own_orgs or {0})).order_by(Organisation.name)
+            )
+        ]
     forms = {}
     if manage:
         for st in c.statements:
-            f = (uptake_forms or {}).get(st.id) or UptakeForm(formdata=None, prefix=f"st{st.id}", data={
-                "version": st.version, "uptake": st.uptake, "uptake_note": st.uptake_note})
+            f = (uptake_forms or {}).get(st.id) or UptakeForm(
+                formdata=None,
+                prefix=f"st{st.id}",
+                data={"version": st.version, "uptake": st.uptake, "uptake_note": st.uptake_note},
+            )
             f.uptake.choices = [(u.value, u.label) for u in Uptake]
             forms[st.id] = f
     statements = [s for s in c.statements if pperm.can_view_statement(current_user, s)]
-    return render_template("planung/consultation.html", c=c, manage=manage, overview=svc.overview(c),
-                           statements=statements, statement_form=statement_form, uptake_forms=forms,
-                           late=svc.deadline_passed(c), own_orgs=own_orgs), code
+    return render_template(
+        "planung/consultation.html",
+        c=c,
+        manage=manage,
+        overview=svc.overview(c),
+        statements=statements,
+        statement_form=statement_form,
+        uptake_forms=forms,
+        late=svc.deadline_passed(c),
+        own_orgs=own_orgs,
+    ), code
 
 
 @bp.route("/stellungnahmen/<int:consultation_id>")
@@ -121,8 +152,9 @@ def statement_submit(consultation_id):
         file = request.files.get("file")
         data = file.read() if file and file.filename else None
         try:
-            svc.submit_statement(current_user, c, form.organisation_id.data, form.text.data,
-                                 file.filename if data else None, data)
+            svc.submit_statement(
+                current_user, c, form.organisation_id.data, form.text.data, file.filename if data else None, data
+            )
             flash("Stellungnahme abgegeben. Vielen Dank!", "success")
             return redirect(url_for(".consultation", consultation_id=c.id) + "#stellungnahme")
         except ValidationError as exc:

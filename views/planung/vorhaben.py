@@ -1,4 +1,5 @@
 """Planungsvorhaben: list, mandate form, timeline of the phases, assignments per phase."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -33,10 +34,17 @@ def _use_or_403():
 @bp.route("/vorhaben/")
 def processes():
     _use_or_403()
-    bodies = [b for b in db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name))
-              if pperm.can_view_controlling(current_user, b)]
-    return render_template("planung/processes.html", processes=svc.list_processes(current_user),
-                           may_create=pperm.can_create_process(current_user), bodies=bodies)
+    bodies = [
+        b
+        for b in db.session.scalars(select(Body).where(perm.body_filter(current_user)).order_by(Body.name))
+        if pperm.can_view_controlling(current_user, b)
+    ]
+    return render_template(
+        "planung/processes.html",
+        processes=svc.list_processes(current_user),
+        may_create=pperm.can_create_process(current_user),
+        bodies=bodies,
+    )
 
 
 def _setup(form: ProcessForm, process):
@@ -45,14 +53,20 @@ def _setup(form: ProcessForm, process):
     if process is not None:
         form.body_id.choices = [(process.body_id, process.body.name)]
     form.mandate_committee_id.choices = [(None, "– kein Gremium der Plattform –")] + [
-        (c.id, c.name) for c in db.session.scalars(select(Committee).where(perm.committee_filter(current_user))
-                                                   .order_by(Committee.name))]
-    terms = db.session.scalars(select(Term).where(Term.vocabulary.in_(("handlungsfeld", "zielgruppe")))
-                               .order_by(Term.name)).all()
+        (c.id, c.name)
+        for c in db.session.scalars(
+            select(Committee).where(perm.committee_filter(current_user)).order_by(Committee.name)
+        )
+    ]
+    terms = db.session.scalars(
+        select(Term).where(Term.vocabulary.in_(("handlungsfeld", "zielgruppe"))).order_by(Term.name)
+    ).all()
     form.handlungsfeld_ids.choices = [(t.id, t.name) for t in terms if t.vocabulary == "handlungsfeld"]
     form.zielgruppe_ids.choices = [(t.id, t.name) for t in terms if t.vocabulary == "zielgruppe"]
-    form.area_ids.choices = [(a.id, f"{a.code} {a.name}") for a in db.session.scalars(
-        select(Area).where(perm.area_filter(current_user)).order_by(Area.code))]
+    form.area_ids.choices = [
+        (a.id, f"{a.code} {a.name}")
+        for a in db.session.scalars(select(Area).where(perm.area_filter(current_user)).order_by(Area.code))
+    ]
 
 
 def _values(form):
@@ -74,8 +88,9 @@ def process_create():
             form.apply_errors(exc.errors)
         except ServiceError as exc:
             _raise_http(exc)
-    return render_template("planung/process_form.html", form=form, title="Planungsvorhaben anlegen",
-                           back=url_for(".processes")), _status(form)
+    return render_template(
+        "planung/process_form.html", form=form, title="Planungsvorhaben anlegen", back=url_for(".processes")
+    ), _status(form)
 
 
 @bp.route("/vorhaben/<int:process_id>/bearbeiten", methods=["GET", "POST"])
@@ -100,14 +115,27 @@ def process_edit(process_id):
             form.apply_errors(exc.errors)
         except ServiceError as exc:
             _raise_http(exc)
-    return render_template("planung/process_form.html", form=form, title="Planungsvorhaben bearbeiten",
-                           back=url_for(".process", process_id=p.id)), _status(form)
+    return render_template(
+        "planung/process_form.html",
+        form=form,
+        title="Planungsvorhaben bearbeiten",
+        back=url_for(".process", process_id=p.id),
+    ), _status(form)
 
 
 def _phase_form(phase, persons, formdata=None):
-    form = PhaseForm(formdata=formdata, prefix=f"phase{phase.id}", data=None if formdata else {
-        "status": phase.status, "start_date": phase.start_date, "end_date": phase.end_date,
-        "responsible_id": phase.responsible_id})
+    form = PhaseForm(
+        formdata=formdata,
+        prefix=f"phase{phase.id}",
+        data=None
+        if formdata
+        else {
+            "status": phase.status,
+            "start_date": phase.start_date,
+            "end_date": phase.end_date,
+            "responsible_id": phase.responsible_id,
+        },
+    )
     form.status.choices = [(s.value, s.label) for s in PhaseStatus]
     form.responsible_id.choices = persons
     return form
@@ -118,18 +146,33 @@ def _page(p, phase_forms=None, error=None, code=200):
     persons = []
     if may_manage:
         persons = [(None, "– niemand benannt –")] + [
-            (x.id, f"{x.last_name}, {x.first_name}") for x in db.session.scalars(
-                select(Person).where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
-                .order_by(Person.last_name, Person.first_name).limit(500))]
+            (x.id, f"{x.last_name}, {x.first_name}")
+            for x in db.session.scalars(
+                select(Person)
+                .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
+                .order_by(Person.last_name, Person.first_name)
+                .limit(500)
+            )
+        ]
     forms = {ph.id: (phase_forms or {}).get(ph.id) or _phase_form(ph, persons) for ph in p.phases} if may_manage else {}
     kind = request.values.get("art") or AssignmentKind.MASSNAHME.value
     if kind not in {k.value for k in AssignmentKind}:
         kind = AssignmentKind.MASSNAHME.value
     text = (request.values.get("suche") or "").strip()[:100]
     results = svc.search_items(current_user, kind, text) if may_manage else []
-    return render_template("planung/process.html", p=p, items=svc.items_per_phase(current_user, p),
-                           may_manage=may_manage, phase_forms=forms, kind=kind, suche=text, results=results,
-                           AssignmentKind=AssignmentKind, label=svc.item_label, error=error), code
+    return render_template(
+        "planung/process.html",
+        p=p,
+        items=svc.items_per_phase(current_user, p),
+        may_manage=may_manage,
+        phase_forms=forms,
+        kind=kind,
+        suche=text,
+        results=results,
+        AssignmentKind=AssignmentKind,
+        label=svc.item_label,
+        error=error,
+    ), code
 
 
 @bp.route("/vorhaben/<int:process_id>")
@@ -145,14 +188,22 @@ def phase_update(process_id, phase_id):
     phase = next((ph for ph in p.phases if ph.id == phase_id), None)
     if phase is None:
         abort(404)
-    persons = [(None, "")] + [(x.id, "") for x in db.session.scalars(
-        select(Person).where(perm.person_filter(current_user)))]
+    persons = [(None, "")] + [
+        (x.id, "") for x in db.session.scalars(select(Person).where(perm.person_filter(current_user)))
+    ]
     form = _phase_form(phase, persons, formdata=request.form)
     if form.validate():
         try:
-            svc.update_phase(current_user, phase, {"status": form.status.data, "start_date": form.start_date.data,
-                                                   "end_date": form.end_date.data,
-                                                   "responsible_id": form.responsible_id.data})
+            svc.update_phase(
+                current_user,
+                phase,
+                {
+                    "status": form.status.data,
+                    "start_date": form.start_date.data,
+                    "end_date": form.end_date.data,
+                    "responsible_id": form.responsible_id.data,
+                },
+            )
             flash(f"Phase „{phase.label}“ gespeichert.", "success")
             return redirect(url_for(".process", process_id=p.id) + f"#phase-{phase.id}")
         except ValidationError as exc:

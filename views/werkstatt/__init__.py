@@ -1,4 +1,5 @@
 """Werkstatt (issue 18): Terminabstimmung. Blueprint `werkstatt` at /werkstatt."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -16,6 +17,7 @@ def _login():
         return None
     if not current_user.is_authenticated:
         from beteiligung.extensions import login_manager
+
         return login_manager.unauthorized()
     return None
 

@@ -2,6 +2,7 @@
 through page reloads), a JSON stand for the live refresh (static/js/werkstatt_board.js polls it every
 3 seconds — plain short requests, so the board stays live under gunicorn sync workers, where a
 server-sent-events stream would hold a worker per open phone), guests with the board's code."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,12 +11,12 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from beteiligung.uow import discard
 from beteiligung.extensions import db
 from beteiligung.permissions import werkstatt as wperm
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services import committees as committee_svc
 from beteiligung.services.werkstatt import boards as svc
+from beteiligung.uow import discard
 from models import Organisation
 from models.werkstatt import BoardCard, BoardGuest, BoardKind, BoardStatus
 
@@ -23,10 +24,20 @@ from . import PUBLIC_ENDPOINTS, bp
 from .forms import BoardForm, GuestForm
 
 GUEST_KEY = "werkstatt_gast"
-PUBLIC_ENDPOINTS.update({"werkstatt.board", "werkstatt.board_stand", "werkstatt.board_join", "werkstatt.card_add",
-                         "werkstatt.dot_give", "werkstatt.dot_take", "werkstatt.card_arrange",
-                         "werkstatt.board_selection", "werkstatt.board_close",
-                         "werkstatt.card_document"})  # they check the actor themselves
+PUBLIC_ENDPOINTS.update(
+    {
+        "werkstatt.board",
+        "werkstatt.board_stand",
+        "werkstatt.board_join",
+        "werkstatt.card_add",
+        "werkstatt.dot_give",
+        "werkstatt.dot_take",
+        "werkstatt.card_arrange",
+        "werkstatt.board_selection",
+        "werkstatt.board_close",
+        "werkstatt.card_document",
+    }
+)  # they check the actor themselves
 
 
 def _actor(board):
@@ -60,9 +71,16 @@ def _participant(board_id):
 
 def _context(board, actor):
     moderator = actor.user is not None and wperm.can_edit_board(actor.user, board)
-    ctx = {"board": board, "actor": actor, "moderator": moderator, "Kind": BoardKind, "Status": BoardStatus,
-           "by_field": svc.cards_by_field(board), "merged": svc.merged_texts(board),
-           "can_results": actor.user is not None and wperm.can_move_results(actor.user, board)}
+    ctx = {
+        "board": board,
+        "actor": actor,
+        "moderator": moderator,
+        "Kind": BoardKind,
+        "Status": BoardStatus,
+        "by_field": svc.cards_by_field(board),
+        "merged": svc.merged_texts(board),
+        "can_results": actor.user is not None and wperm.can_move_results(actor.user, board),
+    }
     if board.kind == BoardKind.PUNKTABFRAGE:
         ctx["ranking"] = svc.ranking(board)
         ctx["places"] = svc.places
@@ -73,16 +91,32 @@ def _context(board, actor):
         ctx["documentable"] = {c.id for c in board.cards if svc.can_document(actor, c)}
     if moderator:
         ctx["guest_url"] = url_for(".board_join", board_id=board.id, _external=True)
-        ctx["organisations"] = list(db.session.scalars(
-            select(Organisation).where(Organisation.body_id == board.meeting.committee.body_id)
-            .order_by(Organisation.name).limit(300))) if ctx["can_results"] else []
+        ctx["organisations"] = (
+            list(
+                db.session.scalars(
+                    select(Organisation)
+                    .where(Organisation.body_id == board.meeting.committee.body_id)
+                    .order_by(Organisation.name)
+                    .limit(300)
+                )
+            )
+            if ctx["can_results"]
+            else []
+        )
     return ctx
 
 
 def _render(board, actor, status=200, error=None, errors=None, values=None):
     from beteiligung.services.werkstatt.methods import methods_for_board
-    return render_template("werkstatt/board.html", error=error, errors=errors or {}, values=values or {},
-                           method_cards=methods_for_board(board.kind)[:2], **_context(board, actor)), status
+
+    return render_template(
+        "werkstatt/board.html",
+        error=error,
+        errors=errors or {},
+        values=values or {},
+        method_cards=methods_for_board(board.kind)[:2],
+        **_context(board, actor),
+    ), status
 
 
 def _fail(board, actor, exc: ServiceError, values=None):
@@ -102,6 +136,7 @@ def _back(board, anchor=""):
 
 # --- boards of a meeting -----------------------------------------------------------------------
 
+
 @bp.route("/sitzungen/<int:meeting_id>/tafeln", methods=["GET", "POST"])
 def meeting_boards(meeting_id):
     try:
@@ -119,18 +154,33 @@ def meeting_boards(meeting_id):
         status = 422
         if form.validate_on_submit():
             try:
-                board = svc.create_board(current_user, meeting, {
-                    "kind": form.kind.data, "title": form.title.data, "question": form.question.data,
-                    "dots_per_participant": form.dots_per_participant.data,
-                    "x_label": form.x_label.data, "y_label": form.y_label.data})
+                board = svc.create_board(
+                    current_user,
+                    meeting,
+                    {
+                        "kind": form.kind.data,
+                        "title": form.title.data,
+                        "question": form.question.data,
+                        "dots_per_participant": form.dots_per_participant.data,
+                        "x_label": form.x_label.data,
+                        "y_label": form.y_label.data,
+                    },
+                )
                 return redirect(url_for(".board", board_id=board.id), 303)
             except ValidationError as exc:
                 form.apply_errors(exc.errors)
-    return render_template("werkstatt/meeting_boards.html", meeting=meeting, boards=svc.boards_of(meeting),
-                           form=form, moderator=moderator, Kind=BoardKind), status
+    return render_template(
+        "werkstatt/meeting_boards.html",
+        meeting=meeting,
+        boards=svc.boards_of(meeting),
+        form=form,
+        moderator=moderator,
+        Kind=BoardKind,
+    ), status
 
 
 # --- the board ---------------------------------------------------------------------------------
+
 
 @bp.route("/tafeln/<int:board_id>")
 def board(board_id):
@@ -154,9 +204,12 @@ def board_join(board_id):
     board = _board_or_404(board_id)
     form = GuestForm()
     if not wperm.guests_may_join(board):
-        return render_template("werkstatt/answer_closed.html", title="Teilnahme nicht mehr möglich",
-                               message="Diese Sitzung ist beendet oder die Tafel geschlossen; mit dem Gast-Code "
-                                       "kann niemand mehr teilnehmen."), 403
+        return render_template(
+            "werkstatt/answer_closed.html",
+            title="Teilnahme nicht mehr möglich",
+            message="Diese Sitzung ist beendet oder die Tafel geschlossen; mit dem Gast-Code "
+            "kann niemand mehr teilnehmen.",
+        ), 403
     status = 200
     if request.method == "POST":
         status = 422
@@ -202,8 +255,12 @@ def card_arrange(card_id):
     if actor.user is None or not wperm.can_edit_board(actor.user, board):
         abort(403)
     try:
-        svc.arrange_card(actor.user, card, {k: request.form.get(k) for k in ("field", "cluster", "x", "y", "room", "slot")},
-                         request.form.get("version"))
+        svc.arrange_card(
+            actor.user,
+            card,
+            {k: request.form.get(k) for k in ("field", "cluster", "x", "y", "room", "slot")},
+            request.form.get("version"),
+        )
     except ServiceError as exc:
         return _fail(board, actor, exc)
     return _back(board, f"#karte-{card.id}")
@@ -262,8 +319,9 @@ def board_selection(board_id):
             return _back(board, f"#karte-{target.id}")
         kind = request.form.get("ziel") or ""
         owner = request.form.get("owner_org_id", type=int)
-        svc.move_results(actor.user, board, list(selected), kind, owner_org_id=owner,
-                                   each=request.form.get("einzeln") == "1")
+        svc.move_results(
+            actor.user, board, list(selected), kind, owner_org_id=owner, each=request.form.get("einzeln") == "1"
+        )
     except ServiceError as exc:
         return _fail(board, actor, exc)
     if kind == "Themenspeicher":
@@ -288,6 +346,7 @@ def board_export(board_id, fmt):
     from flask import Response
 
     from beteiligung.services.werkstatt import documents
+
     board = _board_or_404(board_id)
     if not wperm.can_view_board(current_user, board):
         abort(404)
@@ -304,15 +363,18 @@ def board_export(board_id, fmt):
 
 # --- Methodenbibliothek ---------------------------------------------------------------------------
 
+
 @bp.route("/methoden/")
 def methods():
     from beteiligung.services.werkstatt.methods import METHODS
+
     return render_template("werkstatt/methods.html", methods=METHODS)
 
 
 @bp.route("/methoden/<key>")
 def method(key):
     from beteiligung.services.werkstatt.methods import BY_KEY
+
     m = BY_KEY.get(key)
     if m is None:
         abort(404)

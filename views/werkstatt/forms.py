@@ -1,4 +1,5 @@
 """Forms of the Werkstatt (German messages)."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,10 @@ from views.committees_forms import local_to_utc
 from views.forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
 
 REQ = "Bitte ausfüllen."
-_LINE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})[ ,]+(\d{1,2})[:.](\d{2})\s*(?:Uhr)?\s*$|"
-                   r"^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*$")
+_LINE = re.compile(
+    r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})[ ,]+(\d{1,2})[:.](\d{2})\s*(?:Uhr)?\s*$|"
+    r"^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*$"
+)
 
 
 def parse_options(text: str, duration_minutes: int) -> tuple[list[tuple[datetime, datetime]], str | None]:
@@ -37,26 +40,44 @@ def parse_options(text: str, duration_minutes: int) -> tuple[list[tuple[datetime
         start = local_to_utc(local)
         options.append((start, start + timedelta(minutes=duration_minutes)))
     if bad:
-        return options, ("Nicht lesbar: " + ", ".join(bad) + ". Bitte je Zeile Datum und Uhrzeit wie „03.12.2026 18:30“.")
+        return options, (
+            "Nicht lesbar: " + ", ".join(bad) + ". Bitte je Zeile Datum und Uhrzeit wie „03.12.2026 18:30“."
+        )
     return options, None
 
 
 class PollForm(Form):
     committee_id = IdSelectField("Gremium", validators=[DataRequired("Bitte ein Gremium wählen.")])
-    meeting_id = IdSelectField("Geplante Sitzung", validators=[Optional()],
-                               description="Leer lassen: Die Sitzung wird angelegt, sobald der Termin feststeht.")
+    meeting_id = IdSelectField(
+        "Geplante Sitzung",
+        validators=[Optional()],
+        description="Leer lassen: Die Sitzung wird angelegt, sobald der Termin feststeht.",
+    )
     title = StringField("Titel", validators=[DataRequired(REQ), Length(max=200), no_markup])
     description = TextAreaField("Worum geht es?", validators=[Optional(), Length(max=2000)])
     location = StringField("Ort", validators=[Optional(), Length(max=300), no_markup])
-    options = TextAreaField("Terminvorschläge", validators=[DataRequired("Bitte mindestens zwei Terminvorschläge angeben.")],
-                            description="Je Zeile ein Beginn mit Datum und Uhrzeit, z. B. „03.12.2026 18:30“.")
-    duration_minutes = IntegerField("Dauer in Minuten", default=120, validators=[
-        DataRequired("Bitte die Dauer angeben."), NumberRange(15, 3 * 24 * 60, "Zwischen 15 Minuten und drei Tagen.")])
-    deadline = DateTimeLocalField("Antworten bis", format="%Y-%m-%dT%H:%M",
-                                  validators=[DataRequired("Bitte Datum und Uhrzeit der Antwortfrist angeben.")])
+    options = TextAreaField(
+        "Terminvorschläge",
+        validators=[DataRequired("Bitte mindestens zwei Terminvorschläge angeben.")],
+        description="Je Zeile ein Beginn mit Datum und Uhrzeit, z. B. „03.12.2026 18:30“.",
+    )
+    duration_minutes = IntegerField(
+        "Dauer in Minuten",
+        default=120,
+        validators=[
+            DataRequired("Bitte die Dauer angeben."),
+            NumberRange(15, 3 * 24 * 60, "Zwischen 15 Minuten und drei Tagen."),
+        ],
+    )
+    deadline = DateTimeLocalField(
+        "Antworten bis",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired("Bitte Datum und Uhrzeit der Antwortfrist angeben.")],
+    )
     members = BooleanField("Alle Mitglieder des Gremiums mit E-Mail-Adresse einladen", default=True)
-    person_ids = IdMultiSelectField("Weitere Personen", validators=[Optional()],
-                                    description="Mehrfachauswahl mit Strg- bzw. Cmd-Taste.")
+    person_ids = IdMultiSelectField(
+        "Weitere Personen", validators=[Optional()], description="Mehrfachauswahl mit Strg- bzw. Cmd-Taste."
+    )
 
 
 class DecideForm(Form):
@@ -69,19 +90,30 @@ class AnswerForm(Form):
 
 
 class BoardForm(Form):
-    kind = SelectField("Methode", choices=[("", "– bitte wählen –")] + [(k.value, k.label) for k in BoardKind],
-                       validators=[DataRequired("Bitte eine Methode wählen.")])
+    kind = SelectField(
+        "Methode",
+        choices=[("", "– bitte wählen –")] + [(k.value, k.label) for k in BoardKind],
+        validators=[DataRequired("Bitte eine Methode wählen.")],
+    )
     title = StringField("Titel", validators=[DataRequired(REQ), Length(max=200), no_markup])
     question = TextAreaField("Leitfrage", validators=[Optional(), Length(max=1000)])
     dots_per_participant = IntegerField("Punkte je Person (Punktabfrage)", validators=[Optional()], default=3)
-    x_label = StringField("Waagerechte Achse (Portfolio)", validators=[Optional(), Length(max=100), no_markup],
-                          description="z. B. „Dringlichkeit“")
-    y_label = StringField("Senkrechte Achse (Portfolio)", validators=[Optional(), Length(max=100), no_markup],
-                          description="z. B. „Wirkung“")
+    x_label = StringField(
+        "Waagerechte Achse (Portfolio)",
+        validators=[Optional(), Length(max=100), no_markup],
+        description="z. B. „Dringlichkeit“",
+    )
+    y_label = StringField(
+        "Senkrechte Achse (Portfolio)",
+        validators=[Optional(), Length(max=100), no_markup],
+        description="z. B. „Wirkung“",
+    )
 
 
 class GuestForm(Form):
-    name = StringField("Ihr Name", validators=[DataRequired("Bitte geben Sie Ihren Namen an."), Length(max=100),
-                                               no_markup])
-    code = StringField("Code der Tafel", validators=[DataRequired("Bitte den Code angeben, den die Moderation zeigt."),
-                                                     Length(max=12)])
+    name = StringField(
+        "Ihr Name", validators=[DataRequired("Bitte geben Sie Ihren Namen an."), Length(max=100), no_markup]
+    )
+    code = StringField(
+        "Code der Tafel", validators=[DataRequired("Bitte den Code angeben, den die Moderation zeigt."), Length(max=12)]
+    )

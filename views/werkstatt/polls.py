@@ -1,18 +1,19 @@
 """Terminabstimmung: list, create, tally (with a JSON stand for the live refresh), remind, decide;
 the answer page for invitees without an account (token link)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from beteiligung.uow import discard
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de, time_de
 from beteiligung.permissions import werkstatt as wperm
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services.werkstatt import polls as svc
+from beteiligung.uow import discard
 from models import Committee, Meeting, Person
 from models.werkstatt import PollAnswerValue, PollStatus
 
@@ -35,10 +36,16 @@ def index():
 
 
 def _person_choices():
-    persons = db.session.scalars(select(Person).where(perm.person_filter(current_user), Person.email.is_not(None))
-                                 .order_by(Person.last_name, Person.first_name).limit(500))
-    return [(p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.name})" if p.organisation else ""))
-            for p in persons]
+    persons = db.session.scalars(
+        select(Person)
+        .where(perm.person_filter(current_user), Person.email.is_not(None))
+        .order_by(Person.last_name, Person.first_name)
+        .limit(500)
+    )
+    return [
+        (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.name})" if p.organisation else ""))
+        for p in persons
+    ]
 
 
 @bp.route("/abstimmungen/neu", methods=["GET", "POST"])
@@ -50,7 +57,8 @@ def poll_create():
     form.committee_id.choices = [(None, "– bitte wählen –")] + [(c.id, c.name) for c in committees]
     meetings = [m for c in committees for m in svc.plannable_meetings(c)]
     form.meeting_id.choices = [(None, "– neue Sitzung anlegen –")] + [
-        (m.id, f"{m.committee.name}: {m.title} (bisher {date_de(m.start)}, {time_de(m.start)})") for m in meetings]
+        (m.id, f"{m.committee.name}: {m.title} (bisher {date_de(m.start)}, {time_de(m.start)})") for m in meetings
+    ]
     form.person_ids.choices = _person_choices()
     if request.method == "GET":
         form.committee_id.data = request.args.get("gremium", type=int)
@@ -71,12 +79,25 @@ def poll_create():
             else:
                 try:
                     from views.committees_forms import local_to_utc
-                    poll = svc.create_poll(current_user, committee, {
-                        "title": form.title.data, "description": form.description.data,
-                        "location": form.location.data, "deadline": local_to_utc(form.deadline.data)},
-                        options, members=form.members.data, person_ids=form.person_ids.data or [], meeting=meeting)
-                    flash(f"Die Terminabstimmung ist angelegt; {len(poll.invitees)} Einladungen liegen im Postausgang.",
-                          "success")
+
+                    poll = svc.create_poll(
+                        current_user,
+                        committee,
+                        {
+                            "title": form.title.data,
+                            "description": form.description.data,
+                            "location": form.location.data,
+                            "deadline": local_to_utc(form.deadline.data),
+                        },
+                        options,
+                        members=form.members.data,
+                        person_ids=form.person_ids.data or [],
+                        meeting=meeting,
+                    )
+                    flash(
+                        f"Die Terminabstimmung ist angelegt; {len(poll.invitees)} Einladungen liegen im Postausgang.",
+                        "success",
+                    )
                     return redirect(url_for(".poll_detail", poll_id=poll.id), 303)
                 except ServiceError as exc:
                     if isinstance(exc, ValidationError) and exc.errors:
@@ -94,10 +115,17 @@ def _detail(poll, decide_form=None, status=200):
         decide_form.version.data = poll.version
         decide_form.option_id.data = t["best_option_id"]
     decide_form.option_id.choices = [(None, "– bitte wählen –")] + [
-        (o.id, f"{date_de(o.start)}, {time_de(o.start)} bis {time_de(o.end)}") for o in poll.options]
-    return render_template("werkstatt/poll_detail.html", poll=poll, t=t, decide_form=decide_form,
-                           values=list(PollAnswerValue), PollStatus=PollStatus,
-                           closed=svc.closed_message(poll)), status
+        (o.id, f"{date_de(o.start)}, {time_de(o.start)} bis {time_de(o.end)}") for o in poll.options
+    ]
+    return render_template(
+        "werkstatt/poll_detail.html",
+        poll=poll,
+        t=t,
+        decide_form=decide_form,
+        values=list(PollAnswerValue),
+        PollStatus=PollStatus,
+        closed=svc.closed_message(poll),
+    ), status
 
 
 @bp.route("/abstimmungen/<int:poll_id>")
@@ -110,9 +138,16 @@ def poll_stand(poll_id):
     """The live tally for static/werkstatt/poll.js (polled every few seconds; no names)."""
     poll = _poll(poll_id)
     t = svc.tally(poll)
-    return jsonify({"answered": t["answered"], "invited": len(t["invitees"]), "best": t["best_option_id"],
-                    "status": poll.status, "version": poll.version,
-                    "counts": {str(k): v for k, v in t["counts"].items()}})
+    return jsonify(
+        {
+            "answered": t["answered"],
+            "invited": len(t["invitees"]),
+            "best": t["best_option_id"],
+            "status": poll.status,
+            "version": poll.version,
+            "counts": {str(k): v for k, v in t["counts"].items()},
+        }
+    )
 
 
 @bp.route("/abstimmungen/<int:poll_id>/erinnern", methods=["POST"])
@@ -121,9 +156,13 @@ def poll_remind(poll_id):
     if not wperm.can_manage_poll(current_user, poll):
         abort(403)
     n = svc.remind(current_user, poll)
-    flash(f"{n} Erinnerungen liegen im Postausgang." if n else
-          "Keine Erinnerung nötig: Alle haben geantwortet, wurden in den letzten 24 Stunden erinnert "
-          "oder die Abstimmung ist beendet.", "success" if n else "info")
+    flash(
+        f"{n} Erinnerungen liegen im Postausgang."
+        if n
+        else "Keine Erinnerung nötig: Alle haben geantwortet, wurden in den letzten 24 Stunden erinnert "
+        "oder die Abstimmung ist beendet.",
+        "success" if n else "info",
+    )
     return redirect(url_for(".poll_detail", poll_id=poll.id), 303)
 
 
@@ -153,6 +192,7 @@ def poll_decide(poll_id):
 
 # --- answering without an account -------------------------------------------------------
 
+
 @bp.route("/abstimmung/<token>", methods=["GET", "POST"])
 def poll_answer(token):
     try:
@@ -171,17 +211,31 @@ def poll_answer(token):
         else:
             try:
                 svc.answer(token, chosen, form.comment.data)
-                return render_template("werkstatt/answer_done.html", inv=inv, poll=poll, chosen=chosen,
-                                       labels={v.value: v.label for v in PollAnswerValue})
+                return render_template(
+                    "werkstatt/answer_done.html",
+                    inv=inv,
+                    poll=poll,
+                    chosen=chosen,
+                    labels={v.value: v.label for v in PollAnswerValue},
+                )
             except svc.PollClosed as exc:
-                return render_template("werkstatt/answer_closed.html", title="Abstimmung beendet",
-                                       message=exc.message, poll=poll), exc.status
+                return render_template(
+                    "werkstatt/answer_closed.html", title="Abstimmung beendet", message=exc.message, poll=poll
+                ), exc.status
             except ServiceError as exc:
                 errors = exc.errors or {"options": exc.message}
     elif inv.comment:
         form.comment.data = inv.comment
     if closed and request.method == "GET":
-        return render_template("werkstatt/answer_closed.html", title="Abstimmung beendet", message=closed,
-                               poll=poll), 200
-    return render_template("werkstatt/answer.html", inv=inv, poll=poll, form=form, chosen=chosen, errors=errors,
-                           values=list(PollAnswerValue)), (422 if errors else 200)
+        return render_template(
+            "werkstatt/answer_closed.html", title="Abstimmung beendet", message=closed, poll=poll
+        ), 200
+    return render_template(
+        "werkstatt/answer.html",
+        inv=inv,
+        poll=poll,
+        form=form,
+        chosen=chosen,
+        errors=errors,
+        values=list(PollAnswerValue),
+    ), (422 if errors else 200)

@@ -4,6 +4,7 @@ directory login (ldap).
 `check_credentials` is the one entry for a password login: the directory first (if configured
 and the login is not a local administration account), then the local accounts.
 """
+
 from __future__ import annotations
 
 from models import User
@@ -18,7 +19,6 @@ def check_credentials(login: str, password: str, client: str) -> tuple[User | No
     Raises ValidationError while the login is locked, or with a clear message when the directory
     cannot be reached (local accounts still work then).
     """
-    from . import ldap
     if ldap.configured():
         result = ldap.authenticate(login, password, client)
         if result is not ldap.NOT_IN_DIRECTORY:
@@ -26,4 +26,4 @@ def check_credentials(login: str, password: str, client: str) -> tuple[User | No
     return accounts.authenticate(login, password, client), Anmeldeweg.PASSWORT
 
 
-from . import ldap  # noqa: E402,F401  (anmeldung.ldap.configured() for the login form)
+from . import ldap  # noqa: E402  (anmeldung.ldap.configured() for the login form)

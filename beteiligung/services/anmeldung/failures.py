@@ -8,6 +8,7 @@ Second-factor failures have their own key per account ("2fa"), which a correct p
 clear – otherwise knowing the password would reset the count of guessed codes. The client key is
 the one the password throttle uses.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,8 +30,11 @@ def locked(email: str, client: str) -> bool:
     if is_locked(email, client):
         return True
     since = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    n = db.session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.key == _key("2fa", email), LoginFailure.at >= since))
+    n = db.session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.key == _key("2fa", email), LoginFailure.at >= since)
+    )
     return n >= current_app.config["LOGIN_MAX_FAILURES"]
 
 
@@ -49,8 +53,16 @@ def note_keys(key_list: list[str]) -> None:
 def note_audit(user, summary: str) -> None:
     """An entry in the audit log of `user`'s account that stays even though the request is refused
     (e.g. a directory login whose e-mail belongs to this account): the administration sees it there."""
-    row = {"at": utcnow(), "user_id": None, "action": "warnung", "entity_type": "User", "entity_id": user.id,
-           "summary": summary[:300], "before": None, "after": None}
+    row = {
+        "at": utcnow(),
+        "user_id": None,
+        "action": "warnung",
+        "entity_type": "User",
+        "entity_id": user.id,
+        "summary": summary[:300],
+        "before": None,
+        "after": None,
+    }
     if has_request_context():
         g.setdefault("anmeldung_audit", []).append(row)
     else:

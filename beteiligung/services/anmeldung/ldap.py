@@ -9,6 +9,7 @@ LDAP_BIND_DN / LDAP_BIND_PASSWORD, LDAP_BASE_DN, LDAP_USER_FILTER ("(uid={login}
 Roles that came from a group are marked (VerzeichnisRolle) and replaced at every login, so leaving
 a group takes the role away at the next login; roles granted in the application stay untouched.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,18 @@ from sqlalchemy import func, select
 
 from beteiligung.extensions import db
 from models import (
-    ROLE_ADMIN, ROLE_AREA_MANAGER, ROLE_LABELS, ROLE_PARTNER, ROLE_PLANNER, ROLE_POLITICS,
-    Area, Body, Organisation, RoleAssignment, User, utcnow,
+    ROLE_ADMIN,
+    ROLE_AREA_MANAGER,
+    ROLE_LABELS,
+    ROLE_PARTNER,
+    ROLE_PLANNER,
+    ROLE_POLITICS,
+    Area,
+    Body,
+    Organisation,
+    RoleAssignment,
+    User,
+    utcnow,
 )
 from models.anmeldung import KontoQuelle, VerzeichnisRolle
 
@@ -33,11 +44,15 @@ log = logging.getLogger("beteiligung.anmeldung")
 QUELLE = "ldap"
 NOT_IN_DIRECTORY = object()  # the login is not a directory account: try the local accounts
 ROLE_ALIASES = {
-    "admin": ROLE_ADMIN, "administration": ROLE_ADMIN,
-    "planner": ROLE_PLANNER, "sozialplanung": ROLE_PLANNER,
-    "area_manager": ROLE_AREA_MANAGER, "sozialraummanagement": ROLE_AREA_MANAGER,
+    "admin": ROLE_ADMIN,
+    "administration": ROLE_ADMIN,
+    "planner": ROLE_PLANNER,
+    "sozialplanung": ROLE_PLANNER,
+    "area_manager": ROLE_AREA_MANAGER,
+    "sozialraummanagement": ROLE_AREA_MANAGER,
     "partner": ROLE_PARTNER,
-    "politics": ROLE_POLITICS, "politik": ROLE_POLITICS,
+    "politics": ROLE_POLITICS,
+    "politik": ROLE_POLITICS,
 }
 AD_ACCOUNTDISABLE = 0x2
 
@@ -48,8 +63,10 @@ class DirectoryUnavailable(ValidationError):
     status = 503
 
     def __init__(self):
-        super().__init__("Das Verzeichnis (Active Directory/LDAP) ist gerade nicht erreichbar. Bitte versuchen "
-                         "Sie es in einigen Minuten erneut. Lokale Administrationskonten können sich weiter anmelden.")
+        super().__init__(
+            "Das Verzeichnis (Active Directory/LDAP) ist gerade nicht erreichbar. Bitte versuchen "
+            "Sie es in einigen Minuten erneut. Lokale Administrationskonten können sich weiter anmelden."
+        )
 
 
 class AccountConflict(ValidationError):
@@ -58,17 +75,20 @@ class AccountConflict(ValidationError):
     status = 409
 
     def __init__(self):
-        super().__init__("Ihr Verzeichniskonto lässt sich keinem Konto hier eindeutig zuordnen: Die E-Mail-Adresse "
-                         "aus dem Verzeichnis gehört bereits zu einem anderen Konto. Bitte wenden Sie sich an die "
-                         "Administration (Hinweis im Änderungsprotokoll).")
+        super().__init__(
+            "Ihr Verzeichniskonto lässt sich keinem Konto hier eindeutig zuordnen: Die E-Mail-Adresse "
+            "aus dem Verzeichnis gehört bereits zu einem anderen Konto. Bitte wenden Sie sich an die "
+            "Administration (Hinweis im Änderungsprotokoll)."
+        )
 
 
 class NoLocalAccount(ValidationError):
     status = 403
 
     def __init__(self):
-        super().__init__("Ihr Verzeichniskonto ist hier noch nicht freigeschaltet. Bitte wenden Sie sich an die "
-                         "Administration.")
+        super().__init__(
+            "Ihr Verzeichniskonto ist hier noch nicht freigeschaltet. Bitte wenden Sie sich an die Administration."
+        )
 
 
 def configured() -> bool:
@@ -76,6 +96,7 @@ def configured() -> bool:
 
 
 # --- group → role mapping -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -86,15 +107,21 @@ class Grant:
     group: str = field(default="", compare=False)
 
     def matches(self, ra: RoleAssignment) -> bool:
-        return (ra.role == self.role and ra.body_id == self.body_id and ra.organisation_id == self.organisation_id
-                and tuple(sorted(a.id for a in ra.areas)) == self.area_ids)
+        return (
+            ra.role == self.role
+            and ra.body_id == self.body_id
+            and ra.organisation_id == self.organisation_id
+            and tuple(sorted(a.id for a in ra.areas)) == self.area_ids
+        )
 
 
 def normal_dn(dn: str) -> str:
     return ",".join(part.strip() for part in (dn or "").split(",")).lower()
 
 
-def parse_group_roles(raw: str, require_dn: bool = True, setting: str = "LDAP_GROUP_ROLES") -> list[tuple[str, str, str]]:
+def parse_group_roles(
+    raw: str, require_dn: bool = True, setting: str = "LDAP_GROUP_ROLES"
+) -> list[tuple[str, str, str]]:
     """'<group>=<role>[:<scope>]; …' → [(normal group, role key, scope)]. Raises ValueError with a German message.
 
     Directory groups are DNs; OpenID Connect groups are names (require_dn=False)."""
@@ -109,8 +136,9 @@ def parse_group_roles(raw: str, require_dn: bool = True, setting: str = "LDAP_GR
         role_name, _, scope = target.partition(":")
         role = ROLE_ALIASES.get(role_name.strip().lower())
         if role is None or not dn.strip() or (require_dn and "=" not in dn):
-            raise ValueError(f"{setting}: unbekannte Rolle oder Gruppe in „{entry}“ "
-                             f"(Rollen: {', '.join(sorted(ROLE_ALIASES))}).")
+            raise ValueError(
+                f"{setting}: unbekannte Rolle oder Gruppe in „{entry}“ (Rollen: {', '.join(sorted(ROLE_ALIASES))})."
+            )
         result.append((normal_dn(dn), role, scope.strip()))
     return result
 
@@ -133,8 +161,9 @@ def resolve_grant(role: str, scope: str) -> Grant | None:
         return Grant(role, organisation_id=org.id)
     body_code, _, codes = scope.partition("/")
     wanted = [c.strip() for c in codes.split(",") if c.strip()]
-    areas = db.session.scalars(select(Area).join(Body, Area.body_id == Body.id)
-                               .where(Body.code == body_code.strip(), Area.code.in_(wanted))).all()
+    areas = db.session.scalars(
+        select(Area).join(Body, Area.body_id == Body.id).where(Body.code == body_code.strip(), Area.code.in_(wanted))
+    ).all()
     if not wanted or len(areas) != len(wanted):
         log.error("LDAP_GROUP_ROLES: Sozialräume %r nicht (alle) gefunden", scope)
         return None
@@ -145,7 +174,9 @@ def grants_for(groups: set[str], mapping: str | None = None, require_dn: bool = 
     grants = []
     if mapping is None:
         mapping = current_app.config.get("LDAP_GROUP_ROLES", "")
-    for dn, role, scope in parse_group_roles(mapping, require_dn, "LDAP_GROUP_ROLES" if require_dn else "OIDC_…_GROUP_ROLES"):
+    for dn, role, scope in parse_group_roles(
+        mapping, require_dn, "LDAP_GROUP_ROLES" if require_dn else "OIDC_…_GROUP_ROLES"
+    ):
         if dn in groups:
             grant = resolve_grant(role, scope)
             if grant is not None and grant not in grants:
@@ -155,9 +186,13 @@ def grants_for(groups: set[str], mapping: str | None = None, require_dn: bool = 
 
 def sync_roles(user: User, grants: list[Grant], quelle: str = QUELLE) -> None:
     """Make the account's directory roles exactly `grants`; roles granted in the application stay."""
-    marked = set(db.session.scalars(
-        select(VerzeichnisRolle.role_id).join(RoleAssignment, VerzeichnisRolle.role_id == RoleAssignment.id)
-        .where(RoleAssignment.user_id == user.id, VerzeichnisRolle.quelle == quelle)))
+    marked = set(
+        db.session.scalars(
+            select(VerzeichnisRolle.role_id)
+            .join(RoleAssignment, VerzeichnisRolle.role_id == RoleAssignment.id)
+            .where(RoleAssignment.user_id == user.id, VerzeichnisRolle.quelle == quelle)
+        )
+    )
     missing = list(grants)
     for ra in list(user.roles):
         if ra.id not in marked:
@@ -166,28 +201,47 @@ def sync_roles(user: User, grants: list[Grant], quelle: str = QUELLE) -> None:
         if match is not None:
             missing.remove(match)
             continue
-        record(None, "role", user, {"rolle": ra.label, "bereich": ra.scope_label}, None,
-               f"Rolle entzogen: nicht mehr in der Verzeichnisgruppe ({quelle})")
+        record(
+            None,
+            "role",
+            user,
+            {"rolle": ra.label, "bereich": ra.scope_label},
+            None,
+            f"Rolle entzogen: nicht mehr in der Verzeichnisgruppe ({quelle})",
+        )
         user.roles.remove(ra)
     for grant in missing:
-        ra = RoleAssignment(user=user, role=grant.role, body_id=grant.body_id, organisation_id=grant.organisation_id,
-                            areas=[db.session.get(Area, i) for i in grant.area_ids])
+        ra = RoleAssignment(
+            user=user,
+            role=grant.role,
+            body_id=grant.body_id,
+            organisation_id=grant.organisation_id,
+            areas=[db.session.get(Area, i) for i in grant.area_ids],
+        )
         db.session.add(ra)
         db.session.flush()
         db.session.add(VerzeichnisRolle(role_id=ra.id, quelle=quelle, gruppe=grant.group[:500]))
         db.session.refresh(ra, ["body", "organisation"])
-        record(None, "role", user, None, {"rolle": ra.label, "bereich": ra.scope_label, "gruppe": grant.group},
-               f"Rolle aus der Verzeichnisgruppe vergeben ({quelle})")
+        record(
+            None,
+            "role",
+            user,
+            None,
+            {"rolle": ra.label, "bereich": ra.scope_label, "gruppe": grant.group},
+            f"Rolle aus der Verzeichnisgruppe vergeben ({quelle})",
+        )
     db.session.flush()
 
 
 # --- accounts ---------------------------------------------------------------------------------
 
+
 def link_account(quelle: str, extern_id: str, email: str, name: str, create: bool | None = None) -> User | None:
     """The local account for a directory or provider entry: linked before, matched by e-mail, or created."""
     email = (email or "").strip().lower()
-    link = db.session.scalar(select(KontoQuelle).where(KontoQuelle.quelle == quelle,
-                                                       KontoQuelle.extern_id == extern_id))
+    link = db.session.scalar(
+        select(KontoQuelle).where(KontoQuelle.quelle == quelle, KontoQuelle.extern_id == extern_id)
+    )
     by_email = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if link is not None:
         user = link.user
@@ -207,8 +261,14 @@ def link_account(quelle: str, extern_id: str, email: str, name: str, create: boo
             user = by_email
             if user.activated_at is None:
                 user.activated_at = utcnow()
-            record(None, "update", user, None, {"quelle": quelle, "eintrag": extern_id},
-                   f"Konto mit dem Verzeichnis verknüpft ({quelle})")
+            record(
+                None,
+                "update",
+                user,
+                None,
+                {"quelle": quelle, "eintrag": extern_id},
+                f"Konto mit dem Verzeichnis verknüpft ({quelle})",
+            )
         elif not (create if create is not None else current_app.config.get("LDAP_CREATE_USERS", "jit") == "jit"):
             log.warning("Anmeldung %s: kein Konto für %s (%s), nur Zuordnung eingestellt", quelle, extern_id, email)
             raise NoLocalAccount()
@@ -216,8 +276,14 @@ def link_account(quelle: str, extern_id: str, email: str, name: str, create: boo
             user = User(email=email, display_name=(name or email)[:200], activated_at=utcnow())
             db.session.add(user)
             db.session.flush()
-            record(None, "create", user, None, {"email": email, "quelle": quelle},
-                   f"Konto aus dem Verzeichnis angelegt ({quelle})")
+            record(
+                None,
+                "create",
+                user,
+                None,
+                {"email": email, "quelle": quelle},
+                f"Konto aus dem Verzeichnis angelegt ({quelle})",
+            )
         db.session.add(KontoQuelle(user_id=user.id, quelle=quelle, extern_id=extern_id))
     if not user.is_enabled:
         return None
@@ -237,15 +303,21 @@ def link_account(quelle: str, extern_id: str, email: str, name: str, create: boo
 def _conflict(quelle, extern_id, email, other: User):
     log.warning("Anmeldung %s: E-Mail %s von %s gehört zu Konto %s – abgelehnt", quelle, email, extern_id, other.id)
     from .failures import note_audit
-    note_audit(other, f"Anmeldung aus dem Verzeichnis abgelehnt: {extern_id} meldet die E-Mail-Adresse {email}, "
-                      "die zu diesem Konto gehört. Bitte Verzeichnis oder Konto berichtigen.")
+
+    note_audit(
+        other,
+        f"Anmeldung aus dem Verzeichnis abgelehnt: {extern_id} meldet die E-Mail-Adresse {email}, "
+        "die zu diesem Konto gehört. Bitte Verzeichnis oder Konto berichtigen.",
+    )
     raise AccountConflict()
 
 
 # --- the directory ---------------------------------------------------------------------------
 
+
 def _server():
     import ldap3
+
     cfg = current_app.config
     url = cfg["LDAP_URL"]
     tls = None
@@ -258,9 +330,16 @@ def _connect(server, user=None, password=None):
     """An open connection (bound if user is given); raises DirectoryUnavailable when the server is down."""
     import ldap3
     from ldap3.core.exceptions import LDAPException
+
     cfg = current_app.config
-    conn = ldap3.Connection(server, user=user, password=password, receive_timeout=cfg.get("LDAP_TIMEOUT", 5),
-                            raise_exceptions=False, auto_bind=ldap3.AUTO_BIND_NONE)
+    conn = ldap3.Connection(
+        server,
+        user=user,
+        password=password,
+        receive_timeout=cfg.get("LDAP_TIMEOUT", 5),
+        raise_exceptions=False,
+        auto_bind=ldap3.AUTO_BIND_NONE,
+    )
     try:
         conn.open()
         if conn.closed:
@@ -293,6 +372,7 @@ def lookup(login: str) -> dict | None:
     from ldap3 import SUBTREE
     from ldap3.core.exceptions import LDAPException
     from ldap3.utils.conv import escape_filter_chars
+
     cfg = current_app.config
     server = _server()
     conn, bound = _connect(server, cfg.get("LDAP_BIND_DN") or None, cfg.get("LDAP_BIND_PASSWORD") or None)
@@ -302,8 +382,13 @@ def lookup(login: str) -> dict | None:
             raise DirectoryUnavailable()
         name_attr, mail_attr = cfg["LDAP_ATTR_NAME"], cfg["LDAP_ATTR_EMAIL"]
         flt = cfg["LDAP_USER_FILTER"].replace("{login}", escape_filter_chars(login))
-        ok = conn.search(cfg["LDAP_BASE_DN"], flt, SUBTREE, size_limit=2,
-                         attributes=[name_attr, mail_attr, "memberOf", "pwdAccountLockedTime", "userAccountControl"])
+        ok = conn.search(
+            cfg["LDAP_BASE_DN"],
+            flt,
+            SUBTREE,
+            size_limit=2,
+            attributes=[name_attr, mail_attr, "memberOf", "pwdAccountLockedTime", "userAccountControl"],
+        )
         if not ok and conn.result.get("result") not in (0, 4, 32):
             log.error("LDAP-Suche fehlgeschlagen: %s", conn.result)
             raise DirectoryUnavailable()
@@ -317,11 +402,17 @@ def lookup(login: str) -> dict | None:
         dn = entry["dn"]
         groups = {normal_dn(g) for g in attrs.get("memberOf") or []}
         group_filter = cfg.get("LDAP_GROUP_FILTER") or "(|(member={dn})(uniqueMember={dn}))"
-        if conn.search(cfg["LDAP_BASE_DN"], group_filter.replace("{dn}", escape_filter_chars(dn)), SUBTREE,
-                       attributes=[]):
+        if conn.search(
+            cfg["LDAP_BASE_DN"], group_filter.replace("{dn}", escape_filter_chars(dn)), SUBTREE, attributes=[]
+        ):
             groups |= {normal_dn(e["dn"]) for e in conn.response if e.get("type") == "searchResEntry"}
-        return {"dn": dn, "name": _first(attrs, name_attr), "email": _first(attrs, mail_attr).lower(),
-                "groups": groups, "disabled": _disabled(attrs)}
+        return {
+            "dn": dn,
+            "name": _first(attrs, name_attr),
+            "email": _first(attrs, mail_attr).lower(),
+            "groups": groups,
+            "disabled": _disabled(attrs),
+        }
     except LDAPException as exc:
         log.error("LDAP nicht erreichbar: %s", exc)
         raise DirectoryUnavailable() from None
@@ -333,8 +424,10 @@ def still_valid(user: User) -> bool | None:
     """Is the account's directory entry still there and not locked? None if the directory cannot say."""
     from ldap3 import BASE
     from ldap3.core.exceptions import LDAPException
-    dn = db.session.scalar(select(KontoQuelle.extern_id).where(KontoQuelle.user_id == user.id,
-                                                               KontoQuelle.quelle == QUELLE))
+
+    dn = db.session.scalar(
+        select(KontoQuelle.extern_id).where(KontoQuelle.user_id == user.id, KontoQuelle.quelle == QUELLE)
+    )
     if dn is None:
         return None
     cfg = current_app.config
@@ -379,13 +472,15 @@ def authenticate(login: str, password: str, client: str):
     """The account for directory credentials, None if they are wrong, NOT_IN_DIRECTORY for local logins."""
     from ..accounts import _key, is_locked
     from . import failures
+
     login = (login or "").strip()
     if not login or _local_only(login):
         return NOT_IN_DIRECTORY
     if is_locked(login.lower(), client):
         raise ValidationError(
             "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie "
-            f"{current_app.config['LOGIN_LOCK_MINUTES']} Minuten.")
+            f"{current_app.config['LOGIN_LOCK_MINUTES']} Minuten."
+        )
     entry = lookup(login)
     if entry is None:
         return NOT_IN_DIRECTORY
@@ -402,5 +497,12 @@ def authenticate(login: str, password: str, client: str):
     return user
 
 
-__all__ = ["authenticate", "configured", "lookup", "DirectoryUnavailable", "AccountConflict", "ServiceError",
-           "ROLE_LABELS"]
+__all__ = [
+    "authenticate",
+    "configured",
+    "lookup",
+    "DirectoryUnavailable",
+    "AccountConflict",
+    "ServiceError",
+    "ROLE_LABELS",
+]

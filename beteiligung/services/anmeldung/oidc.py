@@ -6,6 +6,7 @@ exchanges the code, and validates the ID token (signature from the provider's JW
 audience, expiry, nonce). Claims and groups map to roles exactly like the directory (ldap.py).
 A refused response is logged (logger "beteiligung.anmeldung") and shown as a German message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,10 @@ class ProviderUnavailable(ValidationError):
     status = 503
 
     def __init__(self, label: str):
-        super().__init__(f"Die Anmeldung über {label} ist gerade nicht erreichbar. Bitte versuchen Sie es später "
-                         "erneut oder melden Sie sich mit E-Mail und Passwort an.")
+        super().__init__(
+            f"Die Anmeldung über {label} ist gerade nicht erreichbar. Bitte versuchen Sie es später "
+            "erneut oder melden Sie sich mit E-Mail und Passwort an."
+        )
 
 
 class Refused(ValidationError):
@@ -60,6 +63,7 @@ def _label(p: dict) -> str:
 
 def _http():
     import requests
+
     return requests
 
 
@@ -89,8 +93,14 @@ def metadata(p: dict) -> tuple[dict, dict]:
 
 def _client(p: dict, redirect_uri: str):
     from authlib.integrations.requests_client import OAuth2Session
-    return OAuth2Session(p["client_id"], p.get("client_secret") or None, scope=p.get("scopes", "openid email profile"),
-                         redirect_uri=redirect_uri, code_challenge_method="S256")
+
+    return OAuth2Session(
+        p["client_id"],
+        p.get("client_secret") or None,
+        scope=p.get("scopes", "openid email profile"),
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+    )
 
 
 def start(name: str, redirect_uri: str, target: str) -> str:
@@ -99,10 +109,17 @@ def start(name: str, redirect_uri: str, target: str) -> str:
     meta, _ = metadata(p)
     state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
     verifier = verifier + secrets.token_urlsafe(16)  # 43–128 characters
-    session[FLOW] = {"p": name, "s": state, "n": nonce, "v": verifier, "t": target,
-                     "bis": int(time.time()) + FLOW_SECONDS}
+    session[FLOW] = {
+        "p": name,
+        "s": state,
+        "n": nonce,
+        "v": verifier,
+        "t": target,
+        "bis": int(time.time()) + FLOW_SECONDS,
+    }
     url, _ = _client(p, redirect_uri).create_authorization_url(
-        meta["authorization_endpoint"], state=state, nonce=nonce, code_verifier=verifier)
+        meta["authorization_endpoint"], state=state, nonce=nonce, code_verifier=verifier
+    )
     return url
 
 
@@ -116,16 +133,22 @@ def validate_id_token(p: dict, id_token: str, nonce: str) -> dict:
     from joserfc import jwt
     from joserfc.errors import JoseError
     from joserfc.jwk import KeySet
+
     meta, jwks = metadata(p)
     try:
-        token = jwt.decode(id_token, KeySet.import_key_set(jwks),
-                           algorithms=meta.get("id_token_signing_alg_values_supported") or ["RS256"])
+        token = jwt.decode(
+            id_token,
+            KeySet.import_key_set(jwks),
+            algorithms=meta.get("id_token_signing_alg_values_supported") or ["RS256"],
+        )
         claims = token.claims
         jwt.JWTClaimsRegistry(
             leeway=60,
             iss={"essential": True, "value": meta["issuer"]},
             aud={"essential": True, "value": p["client_id"]},
-            exp={"essential": True}, iat={"essential": True}, sub={"essential": True},
+            exp={"essential": True},
+            iat={"essential": True},
+            sub={"essential": True},
             nonce={"essential": True, "value": nonce},
         ).validate(claims)
     except JoseError as exc:
@@ -154,6 +177,7 @@ def finish(name: str, args: dict, redirect_uri: str) -> tuple[User | None, str, 
         raise _refuse(p, "kein Code")
     meta, _ = metadata(p)
     from authlib.common.errors import AuthlibBaseError
+
     requests = _http()
     try:
         token = fetch_token(p, meta, redirect_uri, args["code"], flow["v"])
@@ -176,22 +200,34 @@ def finish(name: str, args: dict, redirect_uri: str) -> tuple[User | None, str, 
     if claims.get("email_verified") is False:
         raise _refuse(p, "E-Mail-Adresse beim Anbieter nicht bestätigt (%s)", claims.get("email"))
     quelle = f"oidc:{name}"
-    user = ldap.link_account(quelle, claims["sub"], claims.get("email", ""),
-                             claims.get("name") or claims.get("preferred_username") or "",
-                             create=p.get("create_users", "jit") == "jit")
+    user = ldap.link_account(
+        quelle,
+        claims["sub"],
+        claims.get("email", ""),
+        claims.get("name") or claims.get("preferred_username") or "",
+        create=p.get("create_users", "jit") == "jit",
+    )
     if user is None:
         return None, flow["t"], id_token
     groups = claims.get(groups_claim) or []
     if isinstance(groups, str):
         groups = [groups]
-    ldap.sync_roles(user, ldap.grants_for({ldap.normal_dn(str(g)) for g in groups}, p.get("group_roles", ""),
-                                          require_dn=False), quelle=quelle)
+    ldap.sync_roles(
+        user,
+        ldap.grants_for({ldap.normal_dn(str(g)) for g in groups}, p.get("group_roles", ""), require_dn=False),
+        quelle=quelle,
+    )
     return user, flow["t"], id_token
 
 
 def fetch_token(p: dict, meta: dict, redirect_uri: str, code: str, verifier: str) -> dict:
-    return _client(p, redirect_uri).fetch_token(meta["token_endpoint"], code=code, code_verifier=verifier,
-                                                grant_type="authorization_code", timeout=p.get("timeout", 5))
+    return _client(p, redirect_uri).fetch_token(
+        meta["token_endpoint"],
+        code=code,
+        code_verifier=verifier,
+        grant_type="authorization_code",
+        timeout=p.get("timeout", 5),
+    )
 
 
 def logout_url(name: str | None, id_token: str | None, after: str) -> str | None:

@@ -5,6 +5,7 @@ The browser session (flask-login's ``_user_id``) and the "Angemeldet bleiben" co
 request only while the record is open and the account is active. Logging out, setting a new
 password, deactivating the account and switching two-factor off end every session of the account.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,9 @@ import time
 from datetime import timedelta
 from functools import lru_cache
 
-from flask import g, request, session
-from sqlalchemy import event, inspect as sa_inspect, select, update
+from flask import g, request
+from sqlalchemy import event, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
@@ -51,8 +53,9 @@ def _browser_label() -> str:
 def start(user: User, weg: Anmeldeweg = Anmeldeweg.PASSWORT, provider: str | None = None) -> str:
     """Open a session record; returns the id string for flask-login's session and remember cookie."""
     token = secrets.token_urlsafe(32)
-    sitzung = Sitzung(user=user, token_hash=_hash(token), weg=weg.value, browser=_browser_label()[:200],
-                      provider=provider)
+    sitzung = Sitzung(
+        user=user, token_hash=_hash(token), weg=weg.value, browser=_browser_label()[:200], provider=provider
+    )
     db.session.add(sitzung)
     user.last_login_at = utcnow()
     db.session.flush()
@@ -84,13 +87,20 @@ def _directory_still_valid(sitzung: Sitzung, now) -> bool:
     """A directory session asks the directory again every LDAP_RECHECK_SECONDS: an entry that was
     locked or removed ends the session at the next request. A directory that is down ends nothing."""
     from flask import current_app
+
     from . import ldap
+
     every = timedelta(seconds=current_app.config.get("LDAP_RECHECK_SECONDS", 60))
     if not ldap.configured() or now - (sitzung.checked_at or sitzung.created_at) < every:
         return True
     if ldap.still_valid(sitzung.user) is False:
-        _bookkeeping(sitzung, audit="Sitzung beendet: Eintrag im Verzeichnis gesperrt oder entfernt",
-                     checked_at=now, ended_at=now, end_reason=SitzungsEnde.GESPERRT.value)
+        _bookkeeping(
+            sitzung,
+            audit="Sitzung beendet: Eintrag im Verzeichnis gesperrt oder entfernt",
+            checked_at=now,
+            ended_at=now,
+            end_reason=SitzungsEnde.GESPERRT.value,
+        )
         return False
     _bookkeeping(sitzung, checked_at=now)
     return True
@@ -117,9 +127,18 @@ def _bookkeeping(sitzung: Sitzung, audit: str | None = None, **values) -> None:
     def work(conn):
         conn.execute(table.update().where(table.c.id == sitzung_id).values(**values))
         if audit:
-            conn.execute(audit_table.insert().values(
-                at=utcnow(), user_id=None, action="update", entity_type="User", entity_id=user_id,
-                summary=audit, before=None, after={"sitzung": sitzung_id}))
+            conn.execute(
+                audit_table.insert().values(
+                    at=utcnow(),
+                    user_id=None,
+                    action="update",
+                    entity_type="User",
+                    entity_id=user_id,
+                    summary=audit,
+                    before=None,
+                    after={"sitzung": sitzung_id},
+                )
+            )
 
     side_write(work)
 
@@ -134,8 +153,9 @@ def end_all(user: User, reason: SitzungsEnde, except_current: bool = False) -> i
     mine = current()
     if except_current and mine is not None:
         stmt = stmt.where(Sitzung.id != mine.id)
-    n = db.session.execute(stmt.values(ended_at=utcnow(), end_reason=reason.value),
-                           execution_options={"synchronize_session": False}).rowcount
+    n = db.session.execute(
+        stmt.values(ended_at=utcnow(), end_reason=reason.value), execution_options={"synchronize_session": False}
+    ).rowcount
     if mine is not None and not except_current and mine.user_id == user.id:
         db.session.expire(mine, ["ended_at", "end_reason"])
     return n
@@ -148,9 +168,13 @@ def logout(user: User) -> None:
 
 
 def open_sessions(user: User) -> list[Sitzung]:
-    return list(db.session.scalars(
-        select(Sitzung).where(Sitzung.user_id == user.id, Sitzung.ended_at.is_(None))
-        .order_by(Sitzung.last_seen_at.desc(), Sitzung.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Sitzung)
+            .where(Sitzung.user_id == user.id, Sitzung.ended_at.is_(None))
+            .order_by(Sitzung.last_seen_at.desc(), Sitzung.id.desc())
+        )
+    )
 
 
 def end_one(user: User, sitzung_id: int) -> Sitzung:
@@ -173,6 +197,7 @@ def end_others(user: User) -> int:
 
 # --- account changes end every session --------------------------------------------------
 
+
 def _end_on_account_change(sess: Session, flush_context, instances) -> None:
     """A new password or a deactivated account ends every session, whichever code path changed it."""
     for obj in list(sess.dirty):
@@ -187,8 +212,10 @@ def _end_on_account_change(sess: Session, flush_context, instances) -> None:
             reason = SitzungsEnde.GESPERRT
         if reason is not None:
             sess.connection().execute(
-                update(Sitzung).where(Sitzung.user_id == obj.id, Sitzung.ended_at.is_(None))
-                .values(ended_at=utcnow(), end_reason=reason.value))
+                update(Sitzung)
+                .where(Sitzung.user_id == obj.id, Sitzung.ended_at.is_(None))
+                .values(ended_at=utcnow(), end_reason=reason.value)
+            )
 
 
 event.listen(Session, "before_flush", _end_on_account_change)
@@ -196,9 +223,11 @@ event.listen(Session, "before_flush", _end_on_account_change)
 
 # --- equal time for known and unknown accounts --------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     from ..accounts import hash_password
+
     return hash_password(secrets.token_hex(16))
 
 
@@ -214,20 +243,25 @@ def measure_login_timing(rounds: int = 20) -> dict:
     """
     from flask import current_app
 
-    from beteiligung.uow import unit_of_work, discard
+    from beteiligung.uow import discard, unit_of_work
     from models import LoginFailure
+
     from ..accounts import _key, authenticate, hash_password
 
     suffix = secrets.token_hex(6)
     known = f"zeitmessung-{suffix}@zeitmessung.invalid"
     unknown = f"unbekannt-{suffix}@zeitmessung.invalid"
     client = f"zeitmessung-{suffix}"
-    user = User(email=known, display_name="Zeitmessung", password_hash=hash_password(secrets.token_hex(16)),
-                activated_at=utcnow())
+    user = User(
+        email=known,
+        display_name="Zeitmessung",
+        password_hash=hash_password(secrets.token_hex(16)),
+        activated_at=utcnow(),
+    )
     db.session.add(user)
     db.session.flush()
     saved = current_app.config["LOGIN_MAX_FAILURES"]
-    current_app.config["LOGIN_MAX_FAILURES"] = 10 ** 9
+    current_app.config["LOGIN_MAX_FAILURES"] = 10**9
     times = {"bekannt": [], "unbekannt": []}
     try:
         authenticate(unknown, "warmlaufen", client)  # computes the dummy hash once
@@ -240,8 +274,11 @@ def measure_login_timing(rounds: int = 20) -> dict:
         current_app.config["LOGIN_MAX_FAILURES"] = saved
         discard()
         with unit_of_work():  # in case authenticate() committed on its way
-            db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.key.in_(
-                [_key("email", known), _key("email", unknown), _key("client", client)])))
+            db.session.execute(
+                LoginFailure.__table__.delete().where(
+                    LoginFailure.key.in_([_key("email", known), _key("email", unknown), _key("client", client)])
+                )
+            )
             db.session.execute(User.__table__.delete().where(User.email == known))
 
     def median(values):

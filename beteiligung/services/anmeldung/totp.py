@@ -1,4 +1,5 @@
 """Two-factor login with TOTP (RFC 6238, pyotp): QR enrolment, hashed recovery codes, replay and brute-force protection."""
+
 from __future__ import annotations
 
 import secrets
@@ -68,7 +69,8 @@ def _check_lock(user: User, client: str) -> None:
     if failures.locked(user.email, client):
         raise ValidationError(
             "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie "
-            f"{current_app.config['LOGIN_LOCK_MINUTES']} Minuten.")
+            f"{current_app.config['LOGIN_LOCK_MINUTES']} Minuten."
+        )
 
 
 def _fail(user: User, client: str, message: str = WRONG_CODE) -> ValidationError:
@@ -126,7 +128,9 @@ def _new_codes(user: User) -> list[str]:
     db.session.execute(delete(Wiederherstellungscode).where(Wiederherstellungscode.user_id == user.id))
     codes = [f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}" for _ in range(RECOVERY_CODES)]
     for code in codes:
-        db.session.add(Wiederherstellungscode(user_id=user.id, code_hash=generate_password_hash(_normal(code), method=CODE_HASH)))
+        db.session.add(
+            Wiederherstellungscode(user_id=user.id, code_hash=generate_password_hash(_normal(code), method=CODE_HASH))
+        )
     db.session.flush()
     return codes
 
@@ -145,21 +149,33 @@ def verify(user: User, code: str, client: str) -> str:
         failures.clear(user.email)
         return "totp"
     if len(code) == 12:
-        for row in db.session.scalars(select(Wiederherstellungscode).where(
-                Wiederherstellungscode.user_id == user.id, Wiederherstellungscode.used_at.is_(None))):
+        for row in db.session.scalars(
+            select(Wiederherstellungscode).where(
+                Wiederherstellungscode.user_id == user.id, Wiederherstellungscode.used_at.is_(None)
+            )
+        ):
             if check_password_hash(row.code_hash, code):
                 row.used_at = utcnow()
                 db.session.flush()
                 failures.clear(user.email)
-                record(user, "update", user, None, {"wiederherstellungscodes_uebrig": remaining_codes(user)},
-                       "Anmeldung mit Wiederherstellungscode")
+                record(
+                    user,
+                    "update",
+                    user,
+                    None,
+                    {"wiederherstellungscodes_uebrig": remaining_codes(user)},
+                    "Anmeldung mit Wiederherstellungscode",
+                )
                 return "code"
     raise _fail(user, client)
 
 
 def remaining_codes(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Wiederherstellungscode).where(
-        Wiederherstellungscode.user_id == user.id, Wiederherstellungscode.used_at.is_(None)))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Wiederherstellungscode)
+        .where(Wiederherstellungscode.user_id == user.id, Wiederherstellungscode.used_at.is_(None))
+    )
 
 
 def _password_ok(user: User, password: str) -> bool:
@@ -167,9 +183,12 @@ def _password_ok(user: User, password: str) -> bool:
     if user.password_hash:
         return check_password_hash(user.password_hash, password or "")
     from models.anmeldung import KontoQuelle
+
     from . import ldap
-    dn = db.session.scalar(select(KontoQuelle.extern_id).where(KontoQuelle.user_id == user.id,
-                                                               KontoQuelle.quelle == ldap.QUELLE))
+
+    dn = db.session.scalar(
+        select(KontoQuelle.extern_id).where(KontoQuelle.user_id == user.id, KontoQuelle.quelle == ldap.QUELLE)
+    )
     return bool(dn and ldap.configured() and ldap.check_password(dn, password))
 
 
@@ -203,8 +222,14 @@ def reset(actor: User | None, user: User) -> None:
     db.session.execute(delete(Wiederherstellungscode).where(Wiederherstellungscode.user_id == user.id))
     db.session.execute(delete(ZweiFaktor).where(ZweiFaktor.user_id == user.id))
     sitzungen.end_all(user, SitzungsEnde.ZWEI_FAKTOR)
-    record(actor, "update", user, {"zwei_faktor": True}, {"zwei_faktor": False},
-           "Zwei-Faktor-Anmeldung zurückgesetzt (Administration)")
+    record(
+        actor,
+        "update",
+        user,
+        {"zwei_faktor": True},
+        {"zwei_faktor": False},
+        "Zwei-Faktor-Anmeldung zurückgesetzt (Administration)",
+    )
 
 
-__all__ = ["begin", "confirm", "verify", "disable", "regenerate_codes", "reset", "required_for", "is_active"]
+__all__ = ["new_secret", "confirm", "verify", "disable", "regenerate_codes", "reset", "required_for", "is_active"]

@@ -6,6 +6,7 @@
   dateien/<area>/<name> files of the directory storage (with FILE_STORAGE=datenbank they are in the dump)
 `backup einspielen DATEI` restores it into an EMPTY database (refused otherwise) and the upload folder.
 """
+
 from __future__ import annotations
 
 import glob
@@ -17,15 +18,15 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from beteiligung.uow import discard
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 
 from . import storage
 
@@ -88,14 +89,23 @@ def create(path: str | os.PathLike) -> dict:
     """Write the backup archive; returns the info block."""
     url = _url()
     discard()  # nothing of this session is pending in the backup
-    info = {"format": 1, "erstellt": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "datenbank": url.get_backend_name(), "revision": _revision(), "dateien": 0}
+    info = {
+        "format": 1,
+        "erstellt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "datenbank": url.get_backend_name(),
+        "revision": _revision(),
+        "dateien": 0,
+    }
     with tempfile.TemporaryDirectory(prefix="beteiligung-backup-") as tmp:
         if url.get_backend_name() == "postgresql":
             dump = Path(tmp) / "datenbank.dump"
             args, env = _pg_args(url)
-            result = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                                     "--file", str(dump), *args], env=env, capture_output=True, text=True)
+            result = subprocess.run(
+                [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(dump), *args],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if result.returncode:
                 raise BackupError(f"pg_dump ist fehlgeschlagen: {result.stderr.strip()[:500]}")
             db_member = "datenbank.dump"
@@ -137,20 +147,37 @@ def restore(path: str | os.PathLike) -> dict:
         except (KeyError, ValueError):
             raise BackupError(f"{path} ist keine Sicherung dieser Anwendung (info.json fehlt).") from None
         if info.get("datenbank") != url.get_backend_name():
-            raise BackupError(f"Die Sicherung stammt aus {info.get('datenbank')}, eingerichtet ist "
-                              f"{url.get_backend_name()}; so kann sie nicht eingespielt werden.")
+            raise BackupError(
+                f"Die Sicherung stammt aus {info.get('datenbank')}, eingerichtet ist "
+                f"{url.get_backend_name()}; so kann sie nicht eingespielt werden."
+            )
         if not is_empty():
-            raise BackupError("Die Datenbank enthält bereits Daten. Eine Sicherung wird nur in eine leere "
-                              "Datenbank eingespielt (neue Datenbank anlegen und BETEILIGUNG_DATABASE_URL setzen).")
+            raise BackupError(
+                "Die Datenbank enthält bereits Daten. Eine Sicherung wird nur in eine leere "
+                "Datenbank eingespielt (neue Datenbank anlegen und BETEILIGUNG_DATABASE_URL setzen)."
+            )
         db.session.remove()
         db.engine.dispose()
         if url.get_backend_name() == "postgresql":
             dump = Path(tmp) / "datenbank.dump"
             dump.write_bytes(tar.extractfile("datenbank.dump").read())
             args, env = _pg_args(url)
-            result = subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--clean",
-                                     "--if-exists", "--exit-on-error", "--single-transaction", *args, str(dump)],
-                                    env=env, capture_output=True, text=True)
+            result = subprocess.run(
+                [
+                    _pg_tool("pg_restore"),
+                    "--no-owner",
+                    "--no-privileges",
+                    "--clean",
+                    "--if-exists",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    *args,
+                    str(dump),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if result.returncode:
                 raise BackupError(f"pg_restore ist fehlgeschlagen: {result.stderr.strip()[:500]}")
         else:
@@ -167,7 +194,7 @@ def restore(path: str | os.PathLike) -> dict:
         restored = 0
         for member in tar.getmembers():
             if member.isfile() and member.name.startswith("dateien/"):
-                directory.save(member.name[len("dateien/"):], tar.extractfile(member).read())  # key checked
+                directory.save(member.name[len("dateien/") :], tar.extractfile(member).read())  # key checked
                 restored += 1
     info["dateien_eingespielt"] = restored
     return info

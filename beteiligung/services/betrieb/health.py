@@ -1,4 +1,5 @@
 """Health check for load balancers and monitoring: database, migrations at head, worker seen recently."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,8 +9,8 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from beteiligung.uow import discard
 from beteiligung.extensions import db
+from beteiligung.uow import discard
 
 WORKER_MAX_AGE = timedelta(minutes=3)
 
@@ -18,6 +19,7 @@ WORKER_MAX_AGE = timedelta(minutes=3)
 def _heads(directory: str) -> frozenset[str]:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", directory)
     return frozenset(ScriptDirectory.from_config(config).get_heads())
@@ -40,7 +42,9 @@ def check() -> tuple[bool, dict[str, str]]:
         checks["worker"] = "im Webprozess"
     else:
         from models import utcnow
+
         from .jobs import last_heartbeat
+
         seen = last_heartbeat()
         if seen is not None and utcnow() - seen <= WORKER_MAX_AGE:
             checks["worker"] = "ok"

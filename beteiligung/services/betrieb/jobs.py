@@ -6,6 +6,7 @@ Each job runs in its own unit of work (send_queued commits per mail).
 
 Without a separate worker (development, `make run`), `defer()` runs the job in a thread of the web process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,27 +14,29 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from beteiligung.extensions import db
-from beteiligung.uow import unit_of_work, discard
+from beteiligung.uow import discard, unit_of_work
 
 log = logging.getLogger("beteiligung.jobs")
 
 
 def _outbox(respect_backoff: bool = True) -> str:
     from beteiligung.services.mail import send_queued
+
     sent, failed = send_queued(respect_backoff=respect_backoff)
     return f"{sent} versendet, {failed} fehlgeschlagen"
 
 
 def _reminders() -> str:
     from beteiligung.services import contracts, invitations, protocols
+
     with unit_of_work():
         meetings = invitations.remind_due()
     with unit_of_work():
@@ -45,6 +48,7 @@ def _reminders() -> str:
 
 def _retention() -> str:
     from beteiligung.services import retention
+
     with unit_of_work():
         counts = retention.run_all(None)
     return ", ".join(f"{k}: {n}" for k, n in counts.items())
@@ -56,6 +60,7 @@ def _network() -> str:
     from beteiligung import permissions as perm
     from beteiligung.services import network as svc
     from models import User
+
     count = 0
     with unit_of_work():
         users = list(db.session.scalars(select(User).where(User.is_enabled.is_(True))))
@@ -74,12 +79,15 @@ class Job:
     every: timedelta
 
 
-JOBS = {job.name: job for job in (
-    Job("postausgang", "Mails zustellen", _outbox, timedelta(seconds=30)),
-    Job("erinnerungen", "Erinnerungen (Sitzungen, Aufgaben, Berichte)", _reminders, timedelta(hours=24)),
-    Job("aufbewahrung", "Aufbewahrungsfristen anwenden", _retention, timedelta(hours=24)),
-    Job("netzwerk", "Netzwerkanalyse vorberechnen", _network, timedelta(hours=1)),
-)}
+JOBS = {
+    job.name: job
+    for job in (
+        Job("postausgang", "Mails zustellen", _outbox, timedelta(seconds=30)),
+        Job("erinnerungen", "Erinnerungen (Sitzungen, Aufgaben, Berichte)", _reminders, timedelta(hours=24)),
+        Job("aufbewahrung", "Aufbewahrungsfristen anwenden", _retention, timedelta(hours=24)),
+        Job("netzwerk", "Netzwerkanalyse vorberechnen", _network, timedelta(hours=1)),
+    )
+}
 
 # Threads started by defer() in the web process (tests wait for them with wait_in_process()).
 _threads: list[threading.Thread] = []
@@ -134,6 +142,7 @@ def heartbeat(name: str | None = None) -> None:
     """Record that this worker is alive (health check: worker seen recently). Flushes only."""
     from models import utcnow
     from models.betrieb import WorkerHeartbeat
+
     name = name or worker_name()
     beat = db.session.get(WorkerHeartbeat, name)
     if beat is None:
@@ -145,7 +154,9 @@ def heartbeat(name: str | None = None) -> None:
 
 def last_heartbeat():
     from sqlalchemy import func
+
     from models.betrieb import WorkerHeartbeat
+
     return db.session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
 
 

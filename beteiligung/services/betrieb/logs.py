@@ -2,13 +2,14 @@
 
 Every request gets an id (from a sane X-Request-ID of the proxy, else a new one); it is sent back in the
 X-Request-ID header and added to every log record of the request, so proxy, app and worker logs can be joined."""
+
 from __future__ import annotations
 
 import json
 import logging
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
@@ -28,8 +29,10 @@ class RequestIdFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
-            "zeit": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-            "stufe": record.levelname, "logger": record.name, "meldung": record.getMessage(),
+            "zeit": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "stufe": record.levelname,
+            "logger": record.name,
+            "meldung": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or request_id() or "-",
         }
         if has_request_context():

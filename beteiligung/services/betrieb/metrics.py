@@ -3,6 +3,7 @@
 Request counters and latency are per process (each gunicorn worker reports its own; Prometheus sums
 over the `instance`/`pid` label); outbox and worker figures come from the database and are global.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,31 +54,45 @@ def _label(value: str) -> str:
 
 def render() -> str:
     from beteiligung.services.mail import counts
-    from .jobs import last_heartbeat
     from models import utcnow
+
+    from .jobs import last_heartbeat
+
     pid = str(os.getpid())
-    lines = ["# HELP beteiligung_http_requests_total Anfragen je Methode, Endpunkt und Status (dieser Prozess).",
-             "# TYPE beteiligung_http_requests_total counter"]
+    lines = [
+        "# HELP beteiligung_http_requests_total Anfragen je Methode, Endpunkt und Status (dieser Prozess).",
+        "# TYPE beteiligung_http_requests_total counter",
+    ]
     with _lock:
         for (method, endpoint, status), n in sorted(_requests.items()):
-            lines.append(f'beteiligung_http_requests_total{{method="{_label(method)}",endpoint="{_label(endpoint)}",'
-                         f'status="{status}",pid="{pid}"}} {n}')
-        lines += ["# HELP beteiligung_http_request_duration_seconds Antwortzeit je Endpunkt (dieser Prozess).",
-                  "# TYPE beteiligung_http_request_duration_seconds histogram"]
+            lines.append(
+                f'beteiligung_http_requests_total{{method="{_label(method)}",endpoint="{_label(endpoint)}",'
+                f'status="{status}",pid="{pid}"}} {n}'
+            )
+        lines += [
+            "# HELP beteiligung_http_request_duration_seconds Antwortzeit je Endpunkt (dieser Prozess).",
+            "# TYPE beteiligung_http_request_duration_seconds histogram",
+        ]
         for endpoint in sorted(_latency_count):
             labels = f'endpoint="{_label(endpoint)}",pid="{pid}"'
             for bound, n in zip(BUCKETS, _latency_buckets[endpoint]):
                 lines.append(f'beteiligung_http_request_duration_seconds_bucket{{{labels},le="{bound}"}} {n}')
-            lines.append(f'beteiligung_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} '
-                         f'{_latency_count[endpoint]}')
+            lines.append(
+                f'beteiligung_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} {_latency_count[endpoint]}'
+            )
             lines.append(f"beteiligung_http_request_duration_seconds_sum{{{labels}}} {_latency_sum[endpoint]:.6f}")
             lines.append(f"beteiligung_http_request_duration_seconds_count{{{labels}}} {_latency_count[endpoint]}")
     mail = counts()
-    lines += ["# HELP beteiligung_outbox_mails Mails im Postausgang je Status.", "# TYPE beteiligung_outbox_mails gauge"]
+    lines += [
+        "# HELP beteiligung_outbox_mails Mails im Postausgang je Status.",
+        "# TYPE beteiligung_outbox_mails gauge",
+    ]
     for status in ("wartend", "fehlgeschlagen", "versendet"):
         lines.append(f'beteiligung_outbox_mails{{status="{status}"}} {mail.get(status, 0)}')
     seen = last_heartbeat()
-    lines += ["# HELP beteiligung_worker_last_seen_seconds Sekunden seit dem letzten Lebenszeichen eines Workers.",
-              "# TYPE beteiligung_worker_last_seen_seconds gauge",
-              f"beteiligung_worker_last_seen_seconds {(utcnow() - seen).total_seconds() if seen else -1:.0f}"]
+    lines += [
+        "# HELP beteiligung_worker_last_seen_seconds Sekunden seit dem letzten Lebenszeichen eines Workers.",
+        "# TYPE beteiligung_worker_last_seen_seconds gauge",
+        f"beteiligung_worker_last_seen_seconds {(utcnow() - seen).total_seconds() if seen else -1:.0f}",
+    ]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 Each installation sets its own operator data in the environment (README, "Betreiberseiten"); no template has to
 be edited. A missing entry is shown as missing, naming the variable, so nothing false is published."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,4 +58,5 @@ def operator_info() -> dict[str, Entry]:
 def retention_periods() -> list[tuple[str, int, str]]:
     """(what, days, from when) for the Datenschutzerklärung, the same periods the retention job applies."""
     from beteiligung.services import retention
+
     return [(r.label, retention.period(r), r.rule) for r in retention.RULES]

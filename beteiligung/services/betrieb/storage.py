@@ -8,6 +8,7 @@
 Keys are "<area>/<name>", e.g. "kontrakte/3f2a….pdf", "tagesordnung/9b1c…". Choose with FILE_STORAGE;
 `flask --app beteiligung betrieb dateien-umziehen --nach datenbank|verzeichnis` moves existing files.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,13 @@ class DirectoryStorage:
     def keys(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(f"{area.name}/{f.name}" for area in self.root.iterdir() if area.is_dir()
-                      for f in area.iterdir() if f.is_file() and not f.name.endswith(".tmp"))
+        return sorted(
+            f"{area.name}/{f.name}"
+            for area in self.root.iterdir()
+            if area.is_dir()
+            for f in area.iterdir()
+            if f.is_file() and not f.name.endswith(".tmp")
+        )
 
 
 class DatabaseStorage:
@@ -67,6 +73,7 @@ class DatabaseStorage:
 
     def save(self, key: str, data: bytes) -> None:
         from models.betrieb import StoredFile
+
         row = db.session.get(StoredFile, _check_key(key))
         if row is None:
             db.session.add(StoredFile(key=key, data=data, size=len(data)))
@@ -76,10 +83,12 @@ class DatabaseStorage:
 
     def load(self, key: str) -> bytes | None:
         from models.betrieb import StoredFile
+
         return db.session.scalar(select(StoredFile.data).where(StoredFile.key == _check_key(key)))
 
     def delete(self, key: str) -> None:
         from models.betrieb import StoredFile
+
         row = db.session.get(StoredFile, _check_key(key))
         if row is not None:
             db.session.delete(row)
@@ -90,6 +99,7 @@ class DatabaseStorage:
 
     def keys(self) -> list[str]:
         from models.betrieb import StoredFile
+
         return list(db.session.scalars(select(StoredFile.key).order_by(StoredFile.key)))
 
 
@@ -139,7 +149,7 @@ def copy_all(target: str) -> list[str]:
         raise ValueError(f"Ziel muss 'datenbank' oder 'verzeichnis' sein, nicht {target!r}.")
     source, dest = backend(source_of(target)), backend(target)
     copied = []
-    for key in source.keys():
+    for key in source.keys():  # noqa: SIM118  (a storage backend, not a dict)
         data = source.load(key)
         if data is None:
             continue

@@ -7,6 +7,7 @@ The one suppression rule lives here (`is_suppressed` / `shown_value`) and is use
 table and export (and by the maps): a value computed from a count (numerator) below the
 indicator's minimum count is never shown.
 """
+
 from __future__ import annotations
 
 import re
@@ -124,8 +125,19 @@ def areas_of(body: Body, kind: str | None = None, on: date | None = None) -> lis
 
 
 __all__ = [
-    "SUPPRESSED_MARK", "ValidationError", "NotFound", "PermissionDenied", "is_suppressed", "shown_value",
-    "check", "body_by_code", "subtree_body_ids", "lineage_ids", "parse_number", "parse_count", "parse_date",
+    "SUPPRESSED_MARK",
+    "ValidationError",
+    "NotFound",
+    "PermissionDenied",
+    "is_suppressed",
+    "shown_value",
+    "check",
+    "body_by_code",
+    "subtree_body_ids",
+    "lineage_ids",
+    "parse_number",
+    "parse_count",
+    "parse_date",
     "areas_of",
 ]
 

@@ -5,6 +5,7 @@ classes, the class table, one bar chart per indicator (suppressed values as text
 bar) and one Sozialraumprofil per area the reader may see. Maps and charts are vector graphics
 in the PDF (inline SVG) and PNG images in the DOCX (cairosvg, offline).
 """
+
 from __future__ import annotations
 
 import io
@@ -32,6 +33,7 @@ MAX_TEXT = 20000
 
 
 # --- text blocks ---------------------------------------------------------------------------------
+
 
 def report_for(edition: MonitoringEdition) -> Sozialbericht | None:
     return db.session.scalar(select(Sozialbericht).where(Sozialbericht.edition_id == edition.id))
@@ -78,8 +80,14 @@ def set_indicator_fields(user, indicator: StatIndicator, term_ids: list[int]) ->
     before = {"handlungsfelder": sorted(t.name for t in indicator.handlungsfelder)}
     indicator.handlungsfelder = terms
     db.session.flush()
-    audit.record(user, "update", indicator, before, {"handlungsfelder": sorted(t.name for t in terms)},
-                 f"Handlungsfelder von {indicator.name}")
+    audit.record(
+        user,
+        "update",
+        indicator,
+        before,
+        {"handlungsfelder": sorted(t.name for t in terms)},
+        f"Handlungsfelder von {indicator.name}",
+    )
 
 
 def edition_indicators(edition: MonitoringEdition) -> list[StatIndicator]:
@@ -87,8 +95,9 @@ def edition_indicators(edition: MonitoringEdition) -> list[StatIndicator]:
     keys = KD.edition_indicator_keys(edition)
     lineage = edition.body.lineage_ids()
     found = {}
-    for ind in db.session.scalars(select(StatIndicator).where(StatIndicator.key.in_(keys or ["-"]),
-                                                                StatIndicator.body_id.in_(lineage))):
+    for ind in db.session.scalars(
+        select(StatIndicator).where(StatIndicator.key.in_(keys or ["-"]), StatIndicator.body_id.in_(lineage))
+    ):
         # nearest body wins (own catalogue before the Kreis catalogue)
         if ind.key not in found or lineage.index(ind.body_id) < lineage.index(found[ind.key].body_id):
             found[ind.key] = ind
@@ -97,13 +106,19 @@ def edition_indicators(edition: MonitoringEdition) -> list[StatIndicator]:
 
 def focus_keys(edition: MonitoringEdition, handlungsfeld: Handlungsfeld) -> list[str]:
     inds = edition_indicators(edition)
-    tagged = set(db.session.scalars(select(stat_indicator_handlungsfeld.c.indicator_id).where(
-        stat_indicator_handlungsfeld.c.term_id == handlungsfeld.id,
-        stat_indicator_handlungsfeld.c.indicator_id.in_([i.id for i in inds] or [-1]))))
+    tagged = set(
+        db.session.scalars(
+            select(stat_indicator_handlungsfeld.c.indicator_id).where(
+                stat_indicator_handlungsfeld.c.term_id == handlungsfeld.id,
+                stat_indicator_handlungsfeld.c.indicator_id.in_([i.id for i in inds] or [-1]),
+            )
+        )
+    )
     return [i.key for i in inds if i.id in tagged]
 
 
 # --- report data -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Chart:
@@ -111,7 +126,7 @@ class Chart:
     name: str
     unit: str | None
     svg: str
-    rows: list[tuple[str, str]]          # (area, shown value)
+    rows: list[tuple[str, str]]  # (area, shown value)
 
 
 @dataclass
@@ -156,8 +171,15 @@ def build(user, edition: MonitoringEdition, focus: Handlungsfeld | None = None, 
         title = f"Fokusbericht {focus.name}: {title}"
     overview = KD.edition_map(user, edition, "klasse", uid="uebersicht", check_permission=False)
     class_rows = sorted(edition.results, key=lambda r: (r.rank is None, r.rank or 0, r.area_code))
-    data = ReportData(edition=edition, title=title, focus=focus, overview=overview, class_rows=class_rows,
-                      texts={n: getattr(report, n) if report else None for n in TEXT_FIELDS}, keys=keys)
+    data = ReportData(
+        edition=edition,
+        title=title,
+        focus=focus,
+        overview=overview,
+        class_rows=class_rows,
+        texts={n: getattr(report, n) if report else None for n in TEXT_FIELDS},
+        keys=keys,
+    )
     data.charts = _charts(edition, keys)
     if profiles and user is not None:
         ids = [r.area_id for r in class_rows if r.area_id is not None]
@@ -175,6 +197,7 @@ def build(user, edition: MonitoringEdition, focus: Handlungsfeld | None = None, 
 
 
 # --- PDF ---------------------------------------------------------------------------------------------------
+
 
 def report_pdf(user, edition: MonitoringEdition, focus: Handlungsfeld | None = None) -> bytes:
     from flask import render_template
@@ -248,8 +271,10 @@ def report_docx(user, edition: MonitoringEdition, focus: Handlungsfeld | None = 
     data = build(user, edition, focus)
     doc = dossier_svc.new_document(data.title)
     doc.add_heading(data.title, level=0)
-    doc.add_paragraph(f"{edition.body.name} · Monitoring-Ausgabe „{edition.title}“ · Stichtag "
-                      f"{date_de(edition.reference_date)} · Stand {edition.status_enum.label}")
+    doc.add_paragraph(
+        f"{edition.body.name} · Monitoring-Ausgabe „{edition.title}“ · Stichtag "
+        f"{date_de(edition.reference_date)} · Stand {edition.status_enum.label}"
+    )
     if data.texts.get("einleitung"):
         doc.add_heading(TEXT_LABELS["einleitung"], level=1)
         markdown_to_docx(doc, data.texts["einleitung"])
@@ -257,9 +282,14 @@ def report_docx(user, edition: MonitoringEdition, focus: Handlungsfeld | None = 
     doc.add_paragraph(edition.method_text)
     if data.focus is not None:
         names = [KD._name_of(edition, k) for k in data.keys]
-        doc.add_paragraph(f"Fokus Handlungsfeld „{data.focus.name}“: "
-                          + (f"Indikatoren {', '.join(names)}." if names else
-                             "diesem Handlungsfeld sind noch keine Indikatoren zugeordnet."))
+        doc.add_paragraph(
+            f"Fokus Handlungsfeld „{data.focus.name}“: "
+            + (
+                f"Indikatoren {', '.join(names)}."
+                if names
+                else "diesem Handlungsfeld sind noch keine Indikatoren zugeordnet."
+            )
+        )
     doc.add_heading("Übersichtskarte der Klassen", level=1)
     if data.overview.svg:
         doc.add_picture(io.BytesIO(K.svg_to_png(data.overview.svg, 1400)), width=Cm(15.5))

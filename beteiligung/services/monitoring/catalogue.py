@@ -1,4 +1,5 @@
 """Indicator catalogue and values over time."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,8 +15,22 @@ from models.monitoring import DEFAULT_MIN_COUNT, Direction, StatIndicator, StatV
 
 from . import check, is_suppressed, lineage_ids
 
-FIELDS = ("key", "name", "unit", "definition", "source", "is_rate", "numerator_label", "denominator_label",
-          "rate_factor", "direction", "periodicity", "area_kind", "min_count", "licence_note")
+FIELDS = (
+    "key",
+    "name",
+    "unit",
+    "definition",
+    "source",
+    "is_rate",
+    "numerator_label",
+    "denominator_label",
+    "rate_factor",
+    "direction",
+    "periodicity",
+    "area_kind",
+    "min_count",
+    "licence_note",
+)
 KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -28,8 +43,9 @@ def validate_indicator(values: dict, body_id: int, indicator: StatIndicator | No
     elif not set(key) <= KEY_CHARS or len(key) > 60:
         errors["key"] = "Nur Kleinbuchstaben a–z, Ziffern und Unterstrich (höchstens 60 Zeichen)."
     else:
-        other = db.session.scalar(select(StatIndicator.id).where(StatIndicator.body_id == body_id,
-                                                                 StatIndicator.key == key))
+        other = db.session.scalar(
+            select(StatIndicator.id).where(StatIndicator.body_id == body_id, StatIndicator.key == key)
+        )
         if other is not None and (indicator is None or other != indicator.id):
             errors["key"] = f"Den Schlüssel „{key}“ gibt es in dieser Körperschaft schon."
     name = (values.get("name") or "").strip()
@@ -59,11 +75,25 @@ def validate_indicator(values: dict, body_id: int, indicator: StatIndicator | No
     if errors:
         raise ValidationError(errors)
     out = {f: values.get(f) for f in FIELDS}
-    for f in ("unit", "definition", "source", "numerator_label", "denominator_label", "periodicity",
-              "area_kind", "licence_note"):
+    for f in (
+        "unit",
+        "definition",
+        "source",
+        "numerator_label",
+        "denominator_label",
+        "periodicity",
+        "area_kind",
+        "licence_note",
+    ):
         out[f] = (out[f] or "").strip() or None
-    out.update(key=key, name=name, direction=str(direction), min_count=min_count, rate_factor=factor,
-               is_rate=bool(values.get("is_rate")) or bool(out["numerator_label"] and out["denominator_label"]))
+    out.update(
+        key=key,
+        name=name,
+        direction=str(direction),
+        min_count=min_count,
+        rate_factor=factor,
+        is_rate=bool(values.get("is_rate")) or bool(out["numerator_label"] and out["denominator_label"]),
+    )
     return out
 
 
@@ -122,10 +152,15 @@ def derive_value(indicator: StatIndicator, value, numerator, denominator):
 
 # --- values over time --------------------------------------------------------------------------------
 
+
 def reference_dates(user, indicator: StatIndicator) -> list[date]:
-    q = (select(StatValue.reference_date).join(Area, Area.id == StatValue.area_id)
-         .where(StatValue.indicator_id == indicator.id, mperm.value_area_filter(user))
-         .distinct().order_by(StatValue.reference_date))
+    q = (
+        select(StatValue.reference_date)
+        .join(Area, Area.id == StatValue.area_id)
+        .where(StatValue.indicator_id == indicator.id, mperm.value_area_filter(user))
+        .distinct()
+        .order_by(StatValue.reference_date)
+    )
     return list(db.session.scalars(q))
 
 
@@ -136,10 +171,14 @@ def indicator_table(user, indicator: StatIndicator, dates: list[date]) -> list[d
     """
     if not dates:
         return []
-    q = (select(StatValue, Area).join(Area, Area.id == StatValue.area_id)
-         .where(StatValue.indicator_id == indicator.id, StatValue.reference_date.in_(dates),
-                mperm.value_area_filter(user))
-         .order_by(Area.code))
+    q = (
+        select(StatValue, Area)
+        .join(Area, Area.id == StatValue.area_id)
+        .where(
+            StatValue.indicator_id == indicator.id, StatValue.reference_date.in_(dates), mperm.value_area_filter(user)
+        )
+        .order_by(Area.code)
+    )
     rows: dict[int, dict] = {}
     for value, area in db.session.execute(q):
         row = rows.setdefault(area.id, {"area": area, "cells": {}, "suppressed": {}})
@@ -157,9 +196,16 @@ def change_between(user, indicator: StatIndicator, area: Area, first: date, seco
     """Change of an area's (shown) value between two reference dates, or None."""
     if user is not None and not mperm.can_view_values_of(user, area.body_id):
         raise NotFound()
-    vals = {v.reference_date: v for v in db.session.scalars(select(StatValue).where(
-        StatValue.indicator_id == indicator.id, StatValue.area_id == area.id,
-        StatValue.reference_date.in_([first, second])))}
+    vals = {
+        v.reference_date: v
+        for v in db.session.scalars(
+            select(StatValue).where(
+                StatValue.indicator_id == indicator.id,
+                StatValue.area_id == area.id,
+                StatValue.reference_date.in_([first, second]),
+            )
+        )
+    }
     a, b = vals.get(first), vals.get(second)
     if a is None or b is None:
         return None
@@ -170,6 +216,10 @@ def change_between(user, indicator: StatIndicator, area: Area, first: date, seco
 
 def value_counts(user) -> dict[int, int]:
     """Number of visible values per indicator (one grouped query)."""
-    q = (select(StatValue.indicator_id, func.count()).join(Area, Area.id == StatValue.area_id)
-         .where(mperm.value_area_filter(user)).group_by(StatValue.indicator_id))
+    q = (
+        select(StatValue.indicator_id, func.count())
+        .join(Area, Area.id == StatValue.area_id)
+        .where(mperm.value_area_filter(user))
+        .group_by(StatValue.indicator_id)
+    )
     return dict(db.session.execute(q).all())

@@ -4,6 +4,7 @@ Pure functions without database access. ``read_features`` turns an uploaded file
 features in WGS 84 (shapely geometries) plus a German message per faulty feature; the
 service in ``karten_import`` matches them to areas and stores them all-or-nothing.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,8 @@ class GeometryFileError(Exception):
 
 @dataclass
 class GeoFeature:
-    nummer: int                     # 1-based position in the file
-    schluessel: str | None          # value of the key property (area code), as text
+    nummer: int  # 1-based position in the file
+    schluessel: str | None  # value of the key property (area code), as text
     geometry: object | None = None  # shapely geometry in WGS 84
     errors: list[str] = field(default_factory=list)
 
@@ -54,7 +55,7 @@ class GeoFeature:
 class GeoFile:
     crs: int
     features: list[GeoFeature]
-    properties: list[str]           # property names found (to offer as key field)
+    properties: list[str]  # property names found (to offer as key field)
 
     @property
     def crs_label(self) -> str:
@@ -122,16 +123,19 @@ def _to_wgs84(code: int):
         return lambda xy: np.round(xy, DECIMALS)
     if code not in _transformers:
         from pyproj import Transformer
+
         _transformers[code] = Transformer.from_crs(code, WGS84, always_xy=True)
     t = _transformers[code]
 
     def fn(xy):
         x, y = t.transform(xy[:, 0], xy[:, 1])
         return np.round(np.column_stack([x, y]), DECIMALS)
+
     return fn
 
 
 # --- validation ------------------------------------------------------------------------------
+
 
 def _ring_errors(rings, where: str) -> list[str]:
     errors = []
@@ -193,8 +197,10 @@ def _validity_de(geom) -> str | None:
 def _check_wgs84_range(geom) -> str | None:
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        return ("Die Koordinaten liegen nicht im Wertebereich von WGS 84 (Längen-/Breitengrad). "
-                "Ist die Datei projiziert (z. B. EPSG:25832)? Dann muss sie die Projektion angeben.")
+        return (
+            "Die Koordinaten liegen nicht im Wertebereich von WGS 84 (Längen-/Breitengrad). "
+            "Ist die Datei projiziert (z. B. EPSG:25832)? Dann muss sie die Projektion angeben."
+        )
     return None
 
 
@@ -241,6 +247,7 @@ def _build(nummer: int, raw_geom, props: dict, key_field: str | None, code: int)
 
 
 # --- readers ---------------------------------------------------------------------------------
+
 
 def read_geojson(data: bytes, key_field: str | None) -> GeoFile:
     try:
@@ -296,9 +303,13 @@ def read_shapefile_zip(data: bytes, key_field: str | None) -> GeoFile:
     if encoding.upper() in {"1252", "ANSI"}:
         encoding = "cp1252"
     try:
-        reader = shapefile.Reader(shp=io.BytesIO(parts["shp"]), dbf=io.BytesIO(parts["dbf"]),
-                                  shx=io.BytesIO(parts["shx"]) if "shx" in parts else None,
-                                  encoding=encoding, encodingErrors="replace")
+        reader = shapefile.Reader(
+            shp=io.BytesIO(parts["shp"]),
+            dbf=io.BytesIO(parts["dbf"]),
+            shx=io.BytesIO(parts["shx"]) if "shx" in parts else None,
+            encoding=encoding,
+            encodingErrors="replace",
+        )
         field_names = [f[0] for f in reader.fields[1:]]
         features = []
         for n, sr in enumerate(reader.iterShapeRecords(), start=1):
@@ -325,7 +336,9 @@ def read_features(data: bytes, filename: str, key_field: str | None) -> GeoFile:
         return read_shapefile_zip(data, key_field)
     if name.endswith((".geojson", ".json")) or data.lstrip()[:1] in (b"{", b"\xef"):
         return read_geojson(data, key_field)
-    raise GeometryFileError("Unbekanntes Dateiformat: erwartet wird GeoJSON (.geojson) oder ein gezipptes Shapefile (.zip).")
+    raise GeometryFileError(
+        "Unbekanntes Dateiformat: erwartet wird GeoJSON (.geojson) oder ein gezipptes Shapefile (.zip)."
+    )
 
 
 def geometry_json(geom) -> str:
@@ -338,6 +351,7 @@ def geometry_bbox(geom) -> tuple[float, float, float, float]:
 
 # --- import service (matches features to areas, stores all or nothing) -----------------------
 
+
 def _candidate_areas(body) -> list:
     """Areas of the body and of the bodies below it (a Kreis imports its Kommunen's areas)."""
     from sqlalchemy import select
@@ -346,8 +360,7 @@ def _candidate_areas(body) -> list:
     from beteiligung.services.monitoring import subtree_body_ids
     from models import Area
 
-    return list(db.session.scalars(
-        select(Area).where(Area.body_id.in_(subtree_body_ids(body))).order_by(Area.code)))
+    return list(db.session.scalars(select(Area).where(Area.body_id.in_(subtree_body_ids(body))).order_by(Area.code)))
 
 
 def import_geometries(user, body, filename: str, data: bytes, key_field: str, *, commit: bool):
@@ -405,8 +418,10 @@ def import_geometries(user, body, filename: str, data: bytes, key_field: str, *,
     report.preview_svg = _preview(matched) if matched else ""
     if not commit or not report.ok:
         return report
-    existing = {g.area_id: g for g in db.session.scalars(
-        select(AreaGeometry).where(AreaGeometry.area_id.in_([a.id for a, _ in matched])))}
+    existing = {
+        g.area_id: g
+        for g in db.session.scalars(select(AreaGeometry).where(AreaGeometry.area_id.in_([a.id for a, _ in matched])))
+    }
     source = f"EPSG:{geo.crs}"
     for area, f in matched:
         minx, miny, maxx, maxy = geometry_bbox(f.geometry)
@@ -422,8 +437,14 @@ def import_geometries(user, body, filename: str, data: bytes, key_field: str, *,
             action = "update"
         g.imported_at = _now()
         db.session.flush()
-        audit.record(user, action, g, None, {"area": area.code, "source_crs": source, "bbox": [minx, miny, maxx, maxy]},
-                     summary=f"Geometrie {area.code} {area.name} ({source})")
+        audit.record(
+            user,
+            action,
+            g,
+            None,
+            {"area": area.code, "source_crs": source, "bbox": [minx, miny, maxx, maxy]},
+            summary=f"Geometrie {area.code} {area.name} ({source})",
+        )
     report.written = len(matched)
     db.session.flush()
     return report
@@ -432,13 +453,18 @@ def import_geometries(user, body, filename: str, data: bytes, key_field: str, *,
 def _preview(matched) -> str:
     """Outline map of the matched features (the check report shows what would be stored)."""
     from . import karten as K
-    areas = [K.MapArea(area.id, area.code, area.name, f.geometry, value_text="Grenze erkannt", klasse=0)
-             for area, f in matched]
-    spec = K.categorical_spec(areas, ["erkannte Gebiete"], title="Vorschau der erkannten Gebietsgrenzen",
-                              colours=["#c6dbef"])
+
+    areas = [
+        K.MapArea(area.id, area.code, area.name, f.geometry, value_text="Grenze erkannt", klasse=0)
+        for area, f in matched
+    ]
+    spec = K.categorical_spec(
+        areas, ["erkannte Gebiete"], title="Vorschau der erkannten Gebietsgrenzen", colours=["#c6dbef"]
+    )
     return K.render_map(spec, uid="vorschau", width=600, links=False)
 
 
 def _now():
     from models import utcnow
+
     return utcnow()

@@ -4,6 +4,7 @@ File reading and decoding (CSV in UTF-8 with/without BOM or Windows-1252, ';' or
 shared `services.imports.read_table`. Every row is checked first; the report names each bad row;
 nothing is written unless every row is valid (and then everything in the caller's one transaction).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,13 +28,31 @@ MAX_ROWS = 20_000
 
 AREA_COLUMNS = ["Kennung", "Name", "Ebene", "Übergeordnet", "Einwohnerzahl"]
 CATALOGUE_COLUMNS = ["Schlüssel", "Name", "Einheit", "Richtung", "Quelle", "Mindestfallzahl"]
-CATALOGUE_OPTIONAL = {"Definition": "definition", "Zähler": "numerator_label", "Nenner": "denominator_label",
-                      "Periodizität": "periodicity", "Ebene": "area_kind", "Lizenz": "licence_note",
-                      "Faktor": "rate_factor"}
+CATALOGUE_OPTIONAL = {
+    "Definition": "definition",
+    "Zähler": "numerator_label",
+    "Nenner": "denominator_label",
+    "Periodizität": "periodicity",
+    "Ebene": "area_kind",
+    "Lizenz": "licence_note",
+    "Faktor": "rate_factor",
+}
 LONG_COLUMNS = ["Gebiet", "Indikator", "Stichtag", "Wert", "Zähler", "Nenner"]
 # Columns of the edition export that a wide-format import reads past.
-WIDE_IGNORED = {"name", "einwohnerzahl", "index", "index standardisiert", "klasse", "rang", "dynamik",
-                "dynamikklasse", "gesamtklasse", "ausgeschlossen", "grund", "ebene"}
+WIDE_IGNORED = {
+    "name",
+    "einwohnerzahl",
+    "index",
+    "index standardisiert",
+    "klasse",
+    "rang",
+    "dynamik",
+    "dynamikklasse",
+    "gesamtklasse",
+    "ausgeschlossen",
+    "grund",
+    "ebene",
+}
 
 
 def _load(report: ImportReport, filename: str, data: bytes, limit: int) -> list | None:
@@ -71,6 +90,7 @@ def _audit_bulk(user, body: Body, kind: str, summary: str, after: dict) -> None:
 
 
 # --- areas ---------------------------------------------------------------------------------------------
+
 
 def import_areas(user, body: Body, filename: str, data: bytes, *, commit: bool) -> ImportReport:
     """`Kennung;Name;Ebene;Übergeordnet;Einwohnerzahl`: new areas are created, known codes updated."""
@@ -110,9 +130,18 @@ def import_areas(user, body: Body, filename: str, data: bytes, *, commit: bool) 
                 result.errors.append("Einwohnerzahl: Muss eine ganze Zahl ab 0 sein (keine negative Einwohnerzahl).")
         except ValueError:
             result.errors.append(f"Einwohnerzahl: „{row.get('Einwohnerzahl')}“ ist keine Zahl.")
-        prepared.append((result, {"code": code, "name": name[:200], "kind": kind,
-                                  "population": int(population) if population is not None else None,
-                                  "parent": (row.get("Übergeordnet") or "").strip()}))
+        prepared.append(
+            (
+                result,
+                {
+                    "code": code,
+                    "name": name[:200],
+                    "kind": kind,
+                    "population": int(population) if population is not None else None,
+                    "parent": (row.get("Übergeordnet") or "").strip(),
+                },
+            )
+        )
     for result, values in prepared:
         parent = values["parent"]
         if parent and parent.lower() not in existing and parent.lower() not in in_file:
@@ -126,8 +155,13 @@ def import_areas(user, body: Body, filename: str, data: bytes, *, commit: bool) 
     for result, values in prepared:
         area = by_code.get(values["code"].lower())
         if area is None:
-            area = Area(body_id=body.id, code=values["code"], name=values["name"], kind=values["kind"],
-                        population=values["population"])
+            area = Area(
+                body_id=body.id,
+                code=values["code"],
+                name=values["name"],
+                kind=values["kind"],
+                population=values["population"],
+            )
             db.session.add(area)
             by_code[values["code"].lower()] = area
             created += 1
@@ -149,6 +183,7 @@ def import_areas(user, body: Body, filename: str, data: bytes, *, commit: bool) 
 
 
 # --- catalogue -------------------------------------------------------------------------------------------
+
 
 def parse_direction(text: str) -> str | None:
     t = (text or "").strip().lower()
@@ -177,10 +212,17 @@ def import_catalogue(user, body: Body, filename: str, data: bytes, *, commit: bo
         report.rows.append(result)
         direction = parse_direction(row.get("Richtung", ""))
         if direction is None:
-            result.errors.append(f"Richtung: „{row.get('Richtung')}“ verstehe ich nicht "
-                                 "(„höher ist schlechter“ oder „höher ist besser“).")
-        values = {"key": key, "name": row.get("Name"), "unit": row.get("Einheit"), "source": row.get("Quelle"),
-                  "direction": direction or Direction.HIGHER_WORSE.value}
+            result.errors.append(
+                f"Richtung: „{row.get('Richtung')}“ verstehe ich nicht "
+                "(„höher ist schlechter“ oder „höher ist besser“)."
+            )
+        values = {
+            "key": key,
+            "name": row.get("Name"),
+            "unit": row.get("Einheit"),
+            "source": row.get("Quelle"),
+            "direction": direction or Direction.HIGHER_WORSE.value,
+        }
         mc = row.get("Mindestfallzahl", "")
         try:
             number = parse_number(mc)
@@ -202,8 +244,13 @@ def import_catalogue(user, body: Body, filename: str, data: bytes, *, commit: bo
         try:
             data_ok = validate_indicator(values, body.id, existing.get(key))
         except ValidationError as exc:
-            labels = {"key": "Schlüssel", "name": "Name", "min_count": "Mindestfallzahl", "direction": "Richtung",
-                      "rate_factor": "Faktor"}
+            labels = {
+                "key": "Schlüssel",
+                "name": "Name",
+                "min_count": "Mindestfallzahl",
+                "direction": "Richtung",
+                "rate_factor": "Faktor",
+            }
             for fieldname, message in exc.errors.items():
                 result.errors.append(f"{labels.get(fieldname, fieldname)}: {message}")
             data_ok = None
@@ -229,8 +276,10 @@ def import_catalogue(user, body: Body, filename: str, data: bytes, *, commit: bo
 
 # --- values ------------------------------------------------------------------------------------------------
 
-def import_values(user, body: Body, filename: str, data: bytes, *, commit: bool,
-                  reference_date: date | None = None) -> ImportReport:
+
+def import_values(
+    user, body: Body, filename: str, data: bytes, *, commit: bool, reference_date: date | None = None
+) -> ImportReport:
     """Values in long format (`Gebiet;Indikator;Stichtag;Wert[;Zähler;Nenner]`) or wide format
     (`Gebiet;Stichtag;<Schlüssel>;<Schlüssel>…`, optionally `<Schlüssel> Zähler`/`<Schlüssel> Nenner`).
     `Kennung` is accepted for `Gebiet` (so an edition export reads back). A value already stored for the
@@ -276,8 +325,11 @@ def import_values(user, body: Body, filename: str, data: bytes, *, commit: bool,
             den = next((c for c in present if c.lower() == f"{low} nenner"), None)
             wide_columns[col] = (ind, num, den)
         if unknown:
-            report.file_error = ("Unbekannte Spalten (kein Indikator-Schlüssel im Katalog): " + ", ".join(unknown)
-                                 + ". Erwartet: Gebiet, Stichtag und je Indikator eine Spalte mit seinem Schlüssel.")
+            report.file_error = (
+                "Unbekannte Spalten (kein Indikator-Schlüssel im Katalog): "
+                + ", ".join(unknown)
+                + ". Erwartet: Gebiet, Stichtag und je Indikator eine Spalte mit seinem Schlüssel."
+            )
             return report
         if not wide_columns:
             report.file_error = "Die Datei enthält keine Indikator-Spalten."
@@ -324,8 +376,9 @@ def import_values(user, body: Body, filename: str, data: bytes, *, commit: bool,
             return
         key = (area.id, indicator.id, day)
         if key in seen:
-            result.errors.append(f"Doppelt: {indicator.key} für {area.code} zum {day:%d.%m.%Y} "
-                                 f"steht schon in Zeile {seen[key]}.")
+            result.errors.append(
+                f"Doppelt: {indicator.key} für {area.code} zum {day:%d.%m.%Y} steht schon in Zeile {seen[key]}."
+            )
             return
         seen[key] = result.line
         entries.append((area.id, indicator.id, day, value, numerator, denominator))
@@ -334,27 +387,33 @@ def import_values(user, body: Body, filename: str, data: bytes, *, commit: bool,
         if row is None or _is_comment(row):
             continue
         code = row.get(area_col, "")
-        label = f"{code} · {row.get('Indikator', '')} · {row.get('Stichtag', '')}" if long_format else \
-            f"{code} · {row.get('Stichtag', '') or (reference_date and reference_date.strftime('%d.%m.%Y'))}"
+        label = (
+            f"{code} · {row.get('Indikator', '')} · {row.get('Stichtag', '')}"
+            if long_format
+            else f"{code} · {row.get('Stichtag', '') or (reference_date and reference_date.strftime('%d.%m.%Y'))}"
+        )
         result = RowResult(line=line, label=label[:80])
         report.rows.append(result)
         if row.get("__extra__"):
             result.errors.append("Mehr Werte als Spalten (Trennzeichen im Text? Dann bitte in Anführungszeichen).")
         area = areas.get(code.lower())
         if area is None:
-            result.errors.append(f"Gebiet: „{code}“ gibt es in {body.name} nicht." if code
-                                 else "Gebiet: Bitte die Kennung angeben.")
+            result.errors.append(
+                f"Gebiet: „{code}“ gibt es in {body.name} nicht." if code else "Gebiet: Bitte die Kennung angeben."
+            )
         elif writable is not None and area.body_id not in writable:
-            result.errors.append(f"Gebiet: „{code}“ gehört zu {bodies.get(area.body_id)}; "
-                                 "deren Werte pflegt diese Körperschaft selbst.")
+            result.errors.append(
+                f"Gebiet: „{code}“ gehört zu {bodies.get(area.body_id)}; deren Werte pflegt diese Körperschaft selbst."
+            )
             area = None
         day = reference_date
         if row.get("Stichtag") or long_format:
             try:
                 day = parse_date(row.get("Stichtag", ""))
             except ValueError:
-                result.errors.append(f"Stichtag: „{row.get('Stichtag', '')}“ ist kein Datum "
-                                     "(TT.MM.JJJJ oder JJJJ-MM-TT).")
+                result.errors.append(
+                    f"Stichtag: „{row.get('Stichtag', '')}“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT)."
+                )
                 day = None
         if long_format:
             key = (row.get("Indikator") or "").strip().lower()
@@ -362,13 +421,21 @@ def import_values(user, body: Body, filename: str, data: bytes, *, commit: bool,
             if indicator is None:
                 result.errors.append(f"Indikator: „{row.get('Indikator', '')}“ steht nicht im Katalog.")
             if area is not None and indicator is not None and day is not None:
-                check_cell(result, area, indicator, day, row.get("Wert", ""), row.get("Zähler", ""),
-                           row.get("Nenner", ""))
+                check_cell(
+                    result, area, indicator, day, row.get("Wert", ""), row.get("Zähler", ""), row.get("Nenner", "")
+                )
         elif area is not None and day is not None:
             for col, (indicator, num_col, den_col) in wide_columns.items():
                 before = len(result.errors)
-                check_cell(result, area, indicator, day, row.get(col, ""), row.get(num_col, "") if num_col else "",
-                           row.get(den_col, "") if den_col else "")
+                check_cell(
+                    result,
+                    area,
+                    indicator,
+                    day,
+                    row.get(col, ""),
+                    row.get(num_col, "") if num_col else "",
+                    row.get(den_col, "") if den_col else "",
+                )
                 for i in range(before, len(result.errors)):
                     result.errors[i] = f"{col}: {result.errors[i]}"
     if not report.ok or not commit:
@@ -384,29 +451,58 @@ def write_values(user, body: Body, entries, source: str = "") -> int:
     area_ids = sorted({e[0] for e in entries})
     existing: dict[tuple, tuple[int, float, float | None, float | None]] = {}
     for i in range(0, len(area_ids), 500):
-        chunk = area_ids[i:i + 500]
-        for vid, aid, iid, day, value, num, den in db.session.execute(select(
-                StatValue.id, StatValue.area_id, StatValue.indicator_id, StatValue.reference_date, StatValue.value,
-                StatValue.numerator, StatValue.denominator).where(StatValue.area_id.in_(chunk))):
+        chunk = area_ids[i : i + 500]
+        for vid, aid, iid, day, value, num, den in db.session.execute(
+            select(
+                StatValue.id,
+                StatValue.area_id,
+                StatValue.indicator_id,
+                StatValue.reference_date,
+                StatValue.value,
+                StatValue.numerator,
+                StatValue.denominator,
+            ).where(StatValue.area_id.in_(chunk))
+        ):
             existing[(aid, iid, day)] = (vid, value, num, den)
     now = utcnow()
     new_rows, changed, corrections = [], [], []
     for aid, iid, day, value, num, den in entries:
         old = existing.get((aid, iid, day))
         if old is None:
-            new_rows.append({"area_id": aid, "indicator_id": iid, "reference_date": day, "value": value,
-                             "numerator": num, "denominator": den, "created_at": now, "updated_at": now})
+            new_rows.append(
+                {
+                    "area_id": aid,
+                    "indicator_id": iid,
+                    "reference_date": day,
+                    "value": value,
+                    "numerator": num,
+                    "denominator": den,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         elif (old[1], old[2], old[3]) != (value, num, den):
             changed.append({"id": old[0], "value": value, "numerator": num, "denominator": den, "updated_at": now})
             if len(corrections) < 200:
-                corrections.append({"gebiet_id": aid, "indikator_id": iid, "stichtag": day.isoformat(),
-                                    "vorher": old[1], "nachher": value})
+                corrections.append(
+                    {
+                        "gebiet_id": aid,
+                        "indikator_id": iid,
+                        "stichtag": day.isoformat(),
+                        "vorher": old[1],
+                        "nachher": value,
+                    }
+                )
     for i in range(0, len(new_rows), 5000):
-        db.session.execute(insert(StatValue), new_rows[i:i + 5000])
+        db.session.execute(insert(StatValue), new_rows[i : i + 5000])
     if changed:
         db.session.execute(update(StatValue), changed)
     db.session.flush()
-    _audit_bulk(user, body, "Monitoring-Werte",
-                f"Werte importiert{(' aus ' + source) if source else ''}: {len(new_rows)} neu, {len(changed)} korrigiert",
-                {"neu": len(new_rows), "korrigiert": len(changed), "korrekturen": corrections})
+    _audit_bulk(
+        user,
+        body,
+        "Monitoring-Werte",
+        f"Werte importiert{(' aus ' + source) if source else ''}: {len(new_rows)} neu, {len(changed)} korrigiert",
+        {"neu": len(new_rows), "korrigiert": len(changed), "korrekturen": corrections},
+    )
     return len(new_rows) + len(changed)

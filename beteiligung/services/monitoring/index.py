@@ -21,6 +21,7 @@ Method (also in German words in `method_text`, shown on the page and in every ex
    Stichtag gets no index and no class; it is listed with the reason. The same holds for the
    dynamics (missing comparison value: no dynamics class).
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,12 @@ from beteiligung.services.audit import record, snapshot
 from models import Area, Body
 from models.base import utcnow
 from models.monitoring import (
-    Aggregation, EditionResult, EditionStatus, IndexDefinition, MonitoringEdition, StatValue,
+    Aggregation,
+    EditionResult,
+    EditionStatus,
+    IndexDefinition,
+    MonitoringEdition,
+    StatValue,
 )
 
 from . import areas_of, check, is_suppressed, parse_date
@@ -51,6 +57,7 @@ STDEV_KIND = "Populationsstandardabweichung (Divisor n)"
 
 
 # --- the definition --------------------------------------------------------------------------------------
+
 
 def validate_spec(spec: dict) -> dict:
     """Check an index definition (JSON keys of the CLI/README) and return it normalised.
@@ -104,10 +111,16 @@ def validate_spec(spec: dict) -> dict:
         if thresholds != sorted(thresholds) or len(set(thresholds)) != len(thresholds):
             errors["schwellen"] = "Die Schwellen müssen aufsteigend sein."
         elif not isinstance(classes, list) or len(classes) != len(thresholds) + 1:
-            errors["klassen"] = (f"Bei {len(thresholds)} Schwellen braucht es {len(thresholds) + 1} Klassen "
-                                 "(vom niedrigsten Index aufwärts).")
-    aggregation = {"summe": Aggregation.SUM, "sum": Aggregation.SUM, "mittel": Aggregation.MEAN,
-                   "mean": Aggregation.MEAN}.get(str(spec.get("verdichtung") or "summe").lower())
+            errors["klassen"] = (
+                f"Bei {len(thresholds)} Schwellen braucht es {len(thresholds) + 1} Klassen "
+                "(vom niedrigsten Index aufwärts)."
+            )
+    aggregation = {
+        "summe": Aggregation.SUM,
+        "sum": Aggregation.SUM,
+        "mittel": Aggregation.MEAN,
+        "mean": Aggregation.MEAN,
+    }.get(str(spec.get("verdichtung") or "summe").lower())
     if aggregation is None:
         errors["verdichtung"] = "Verdichtung: „summe“ oder „mittel“."
     dynamics = spec.get("dynamik")
@@ -130,9 +143,16 @@ def validate_spec(spec: dict) -> dict:
         dyn = {"vergleich": comparison or None, "schwellen": dthr, "klassen": [str(c) for c in (dcls or [])]}
     if errors:
         raise ValidationError(errors)
-    return {"name": name, "ebene": layer, "indikatoren": indicators, "mindest_einwohner": minimum,
-            "schwellen": thresholds, "klassen": [str(c) for c in classes], "verdichtung": aggregation.value,
-            "dynamik": dyn}
+    return {
+        "name": name,
+        "ebene": layer,
+        "indikatoren": indicators,
+        "mindest_einwohner": minimum,
+        "schwellen": thresholds,
+        "klassen": [str(c) for c in classes],
+        "verdichtung": aggregation.value,
+        "dynamik": dyn,
+    }
 
 
 def _number_list(value, field_name, errors):
@@ -149,26 +169,39 @@ def _number_list(value, field_name, errors):
 
 
 def spec_of(definition: IndexDefinition) -> dict:
-    return {"name": definition.name, "ebene": definition.area_kind,
-            "indikatoren": [("-" if i.get("sign", 1) < 0 else "") + i["key"] for i in definition.indicators],
-            "mindest_einwohner": definition.min_population, "schwellen": definition.thresholds,
-            "klassen": definition.classes,
-            "verdichtung": "mittel" if definition.aggregation == Aggregation.MEAN else "summe",
-            "dynamik": definition.dynamics}
+    return {
+        "name": definition.name,
+        "ebene": definition.area_kind,
+        "indikatoren": [("-" if i.get("sign", 1) < 0 else "") + i["key"] for i in definition.indicators],
+        "mindest_einwohner": definition.min_population,
+        "schwellen": definition.thresholds,
+        "klassen": definition.classes,
+        "verdichtung": "mittel" if definition.aggregation == Aggregation.MEAN else "summe",
+        "dynamik": definition.dynamics,
+    }
 
 
-def save_definition(user, body: Body, spec: dict, definition: IndexDefinition | None = None,
-                    version=None) -> IndexDefinition:
+def save_definition(
+    user, body: Body, spec: dict, definition: IndexDefinition | None = None, version=None
+) -> IndexDefinition:
     from beteiligung.services import ensure_version
+
     check(user, mperm.can_manage_monitoring(user, body))
     norm = validate_spec(spec)
     catalogue = catalogue_for(body)
     unknown = [i["key"] for i in norm["indikatoren"] if i["key"] not in catalogue]
     if unknown:
         raise ValidationError({"indikatoren": "Nicht im Katalog: " + ", ".join(unknown) + "."})
-    values = dict(name=norm["name"], area_kind=norm["ebene"], indicators=norm["indikatoren"],
-                  aggregation=norm["verdichtung"], min_population=norm["mindest_einwohner"],
-                  thresholds=norm["schwellen"], classes=norm["klassen"], dynamics=norm["dynamik"])
+    values = dict(
+        name=norm["name"],
+        area_kind=norm["ebene"],
+        indicators=norm["indikatoren"],
+        aggregation=norm["verdichtung"],
+        min_population=norm["mindest_einwohner"],
+        thresholds=norm["schwellen"],
+        classes=norm["klassen"],
+        dynamics=norm["dynamik"],
+    )
     if definition is None:
         definition = IndexDefinition(body_id=body.id, **values)
         db.session.add(definition)
@@ -186,6 +219,7 @@ def save_definition(user, body: Body, spec: dict, definition: IndexDefinition | 
 
 
 # --- the computation (pure) -------------------------------------------------------------------------------
+
 
 @dataclass
 class AreaInput:
@@ -232,8 +266,12 @@ def _standardise(raw: dict[str, float], reference: set[str], what: str) -> tuple
         raise ValidationError({"indikatoren": f"{what}: zu wenige Gebiete mit Werten (mindestens 2 nötig)."})
     mean, sd = _mean_sd(ref)
     if sd == 0:
-        raise ValidationError({"indikatoren": f"{what}: alle Gebiete haben denselben Wert – "
-                                              "ohne Streuung lässt sich nicht standardisieren."})
+        raise ValidationError(
+            {
+                "indikatoren": f"{what}: alle Gebiete haben denselben Wert – "
+                "ohne Streuung lässt sich nicht standardisieren."
+            }
+        )
     return {c: (v - mean) / sd for c, v in raw.items()}, mean, sd
 
 
@@ -249,9 +287,17 @@ def compute(spec: dict, inputs: list[AreaInput], with_dynamics: bool = False) ->
     signs = {i["key"]: i["sign"] for i in spec["indikatoren"]}
     minimum = spec.get("mindest_einwohner")
     mean_agg = spec.get("verdichtung") == Aggregation.MEAN
-    results = [AreaResult(code=a.code, name=a.name, population=a.population, area_id=a.area_id,
-                          values={k: a.values.get(k) for k in keys},
-                          numerators={k: a.numerators.get(k) for k in keys}) for a in inputs]
+    results = [
+        AreaResult(
+            code=a.code,
+            name=a.name,
+            population=a.population,
+            area_id=a.area_id,
+            values={k: a.values.get(k) for k in keys},
+            numerators={k: a.numerators.get(k) for k in keys},
+        )
+        for a in inputs
+    ]
     stats: dict = {"stdev": STDEV_KIND, "indikatoren": {}, "fehlend": [], "unter_mindest_einwohner": []}
     complete = []
     for a, r in zip(inputs, results):
@@ -311,8 +357,15 @@ def compute(spec: dict, inputs: list[AreaInput], with_dynamics: bool = False) ->
 
 # --- editions ------------------------------------------------------------------------------------------------
 
-def create_edition(user, body: Body, spec_or_definition, reference_date: date,
-                   comparison_date: date | None = None, title: str | None = None) -> MonitoringEdition:
+
+def create_edition(
+    user,
+    body: Body,
+    spec_or_definition,
+    reference_date: date,
+    comparison_date: date | None = None,
+    title: str | None = None,
+) -> MonitoringEdition:
     """Compute the index for a Stichtag and freeze it as a new edition (draft)."""
     check(user, mperm.can_manage_monitoring(user, body))
     definition = spec_or_definition if isinstance(spec_or_definition, IndexDefinition) else None
@@ -329,70 +382,130 @@ def create_edition(user, body: Body, spec_or_definition, reference_date: date,
     if comparison_date is not None and comparison_date >= reference_date:
         raise ValidationError({"vergleich": "Der Vergleichsstichtag muss vor dem Stichtag liegen."})
     if comparison_date is not None and not spec.get("dynamik"):
-        spec["dynamik"] = {"vergleich": None, "schwellen": DEFAULT_DYNAMICS_THRESHOLDS,
-                           "klassen": DEFAULT_DYNAMICS_CLASSES}
+        spec["dynamik"] = {
+            "vergleich": None,
+            "schwellen": DEFAULT_DYNAMICS_THRESHOLDS,
+            "klassen": DEFAULT_DYNAMICS_CLASSES,
+        }
 
     all_areas = areas_of(body, spec["ebene"], reference_date)
     allowed = mperm.value_body_ids(user) if user is not None else None
     areas = [a for a in all_areas if allowed is None or a.body_id in allowed]
     hidden_bodies = sorted({a.body.name for a in all_areas if allowed is not None and a.body_id not in allowed})
     if not areas:
-        raise ValidationError({"ebene": f"Keine gültigen Gebiete der Ebene „{spec['ebene']}“ zum "
-                                        f"{date_de(reference_date)}, deren Werte Sie sehen dürfen."})
+        raise ValidationError(
+            {
+                "ebene": f"Keine gültigen Gebiete der Ebene „{spec['ebene']}“ zum "
+                f"{date_de(reference_date)}, deren Werte Sie sehen dürfen."
+            }
+        )
     dates = [reference_date] + ([comparison_date] if comparison_date else [])
     ind_ids = [i.id for i in indicators.values()]
     values: dict[tuple, StatValue] = {}
     area_ids = [a.id for a in areas]
     for i in range(0, len(area_ids), 500):
-        for v in db.session.scalars(select(StatValue).where(
-                StatValue.area_id.in_(area_ids[i:i + 500]), StatValue.indicator_id.in_(ind_ids),
-                StatValue.reference_date.in_(dates))):
+        for v in db.session.scalars(
+            select(StatValue).where(
+                StatValue.area_id.in_(area_ids[i : i + 500]),
+                StatValue.indicator_id.in_(ind_ids),
+                StatValue.reference_date.in_(dates),
+            )
+        ):
             values[(v.area_id, v.indicator_id, v.reference_date)] = v
     for key, ind in indicators.items():
         if not any((a.id, ind.id, reference_date) in values for a in areas):
-            raise ValidationError({"stichtag": f"Für „{ind.name}“ gibt es zum {date_de(reference_date)} "
-                                               "keine Werte."})
+            raise ValidationError({"stichtag": f"Für „{ind.name}“ gibt es zum {date_de(reference_date)} keine Werte."})
     inputs = []
     for a in areas:
         cur = {k: values.get((a.id, ind.id, reference_date)) for k, ind in indicators.items()}
-        prev = {k: values.get((a.id, ind.id, comparison_date)) for k, ind in indicators.items()} if comparison_date else {}
-        inputs.append(AreaInput(
-            code=a.code, name=a.name, population=a.population, area_id=a.id,
-            values={k: (v.value if v else None) for k, v in cur.items()},
-            numerators={k: (v.numerator if v else None) for k, v in cur.items()},
-            previous={k: (v.value if v else None) for k, v in prev.items()}))
+        prev = (
+            {k: values.get((a.id, ind.id, comparison_date)) for k, ind in indicators.items()} if comparison_date else {}
+        )
+        inputs.append(
+            AreaInput(
+                code=a.code,
+                name=a.name,
+                population=a.population,
+                area_id=a.id,
+                values={k: (v.value if v else None) for k, v in cur.items()},
+                numerators={k: (v.numerator if v else None) for k, v in cur.items()},
+                previous={k: (v.value if v else None) for k, v in prev.items()},
+            )
+        )
     results, stats = compute(spec, inputs, with_dynamics=comparison_date is not None)
     stats["nicht_freigegeben"] = hidden_bodies
     snapshot_spec = dict(spec)
     snapshot_spec["indikator_info"] = {
-        k: {"name": ind.name, "einheit": ind.unit, "mindestfallzahl": ind.min_count, "richtung": ind.direction,
-            "quelle": ind.source} for k, ind in indicators.items()}
+        k: {
+            "name": ind.name,
+            "einheit": ind.unit,
+            "mindestfallzahl": ind.min_count,
+            "richtung": ind.direction,
+            "quelle": ind.source,
+        }
+        for k, ind in indicators.items()
+    }
     previous = None
     q = select(MonitoringEdition).where(MonitoringEdition.body_id == body.id)
-    q = q.where(MonitoringEdition.definition_id == definition.id) if definition else \
-        q.where(MonitoringEdition.title.like(f"{spec['name']} %"))
+    q = (
+        q.where(MonitoringEdition.definition_id == definition.id)
+        if definition
+        else q.where(MonitoringEdition.title.like(f"{spec['name']} %"))
+    )
     previous = db.session.scalars(q.order_by(MonitoringEdition.id.desc()).limit(1)).first()
     edition = MonitoringEdition(
-        body_id=body.id, definition_id=definition.id if definition else None,
-        title=title or f"{spec['name']} {date_de(reference_date)}", definition=snapshot_spec,
-        reference_date=reference_date, comparison_date=comparison_date, status=EditionStatus.DRAFT,
-        statistics=stats, previous_edition_id=previous.id if previous else None,
-        created_by_id=getattr(user, "id", None))
+        body_id=body.id,
+        definition_id=definition.id if definition else None,
+        title=title or f"{spec['name']} {date_de(reference_date)}",
+        definition=snapshot_spec,
+        reference_date=reference_date,
+        comparison_date=comparison_date,
+        status=EditionStatus.DRAFT,
+        statistics=stats,
+        previous_edition_id=previous.id if previous else None,
+        created_by_id=getattr(user, "id", None),
+    )
     edition.method_text = method_text(edition)
     db.session.add(edition)
     db.session.flush()
     for r in results:
-        db.session.add(EditionResult(
-            edition_id=edition.id, area_id=r.area_id, area_code=r.code, area_name=r.name, population=r.population,
-            values=r.values, numerators=r.numerators, z=r.z, index_value=r.index_value,
-            index_standardised=r.index_standardised, class_label=r.class_label, class_number=r.class_number,
-            rank=r.rank, dynamics_value=r.dynamics_value, dynamics_class=r.dynamics_class,
-            combined_class=r.combined_class, below_min_population=r.below_min_population, excluded=r.excluded,
-            excluded_reason=r.excluded_reason))
+        db.session.add(
+            EditionResult(
+                edition_id=edition.id,
+                area_id=r.area_id,
+                area_code=r.code,
+                area_name=r.name,
+                population=r.population,
+                values=r.values,
+                numerators=r.numerators,
+                z=r.z,
+                index_value=r.index_value,
+                index_standardised=r.index_standardised,
+                class_label=r.class_label,
+                class_number=r.class_number,
+                rank=r.rank,
+                dynamics_value=r.dynamics_value,
+                dynamics_class=r.dynamics_class,
+                combined_class=r.combined_class,
+                below_min_population=r.below_min_population,
+                excluded=r.excluded,
+                excluded_reason=r.excluded_reason,
+            )
+        )
     db.session.flush()
-    record(user, "create", edition, None, {"titel": edition.title, "stichtag": reference_date.isoformat(),
-                                           "gebiete": len(results), "vorherige_ausgabe": edition.previous_edition_id},
-           f"Monitoring-Ausgabe berechnet: {edition.title}")
+    record(
+        user,
+        "create",
+        edition,
+        None,
+        {
+            "titel": edition.title,
+            "stichtag": reference_date.isoformat(),
+            "gebiete": len(results),
+            "vorherige_ausgabe": edition.previous_edition_id,
+        },
+        f"Monitoring-Ausgabe berechnet: {edition.title}",
+    )
     return edition
 
 
@@ -418,29 +531,38 @@ def method_text(edition: MonitoringEdition) -> str:
         f"höheren Klasse), vom niedrigsten Index aufwärts: {', '.join(spec['klassen'])}. Rang 1 ist der höchste Index.",
     ]
     if spec.get("mindest_einwohner"):
-        text.append(f"Gebiete unter {number_de(spec['mindest_einwohner'], 0)} Einwohner·innen gehen nicht in "
-                    "Mittelwert und Standardabweichung ein, erhalten aber z-Werte, Index und Klasse.")
+        text.append(
+            f"Gebiete unter {number_de(spec['mindest_einwohner'], 0)} Einwohner·innen gehen nicht in "
+            "Mittelwert und Standardabweichung ein, erhalten aber z-Werte, Index und Klasse."
+        )
     missing = stats.get("fehlend") or []
     if missing:
-        text.append("Fehlende Werte werden nicht geschätzt: ohne Index bleiben "
-                    + "; ".join(f"{m['kennung']} {m['name']} (fehlt: {', '.join(m['indikatoren'])})" for m in missing)
-                    + ".")
+        text.append(
+            "Fehlende Werte werden nicht geschätzt: ohne Index bleiben "
+            + "; ".join(f"{m['kennung']} {m['name']} (fehlt: {', '.join(m['indikatoren'])})" for m in missing)
+            + "."
+        )
     else:
         text.append("Fehlende Werte werden nicht geschätzt; in dieser Ausgabe fehlen keine Werte.")
     if stats.get("nicht_freigegeben"):
-        text.append("Nicht enthalten, weil nicht für den Kreis freigegeben: "
-                    + ", ".join(stats["nicht_freigegeben"]) + ".")
+        text.append(
+            "Nicht enthalten, weil nicht für den Kreis freigegeben: " + ", ".join(stats["nicht_freigegeben"]) + "."
+        )
     if edition.comparison_date and spec.get("dynamik"):
         dyn = spec["dynamik"]
-        text.append(f"Dynamik: Veränderung jedes Indikators zwischen {date_de(edition.comparison_date)} und "
-                    f"{date_de(edition.reference_date)}, ebenso standardisiert, {agg} und erneut standardisiert; "
-                    f"Klassen an den Schwellen {', '.join(number_de(t, 1) for t in dyn['schwellen'])}: "
-                    f"{', '.join(dyn['klassen'])}. Gesamtklasse = Status / Dynamik.")
+        text.append(
+            f"Dynamik: Veränderung jedes Indikators zwischen {date_de(edition.comparison_date)} und "
+            f"{date_de(edition.reference_date)}, ebenso standardisiert, {agg} und erneut standardisiert; "
+            f"Klassen an den Schwellen {', '.join(number_de(t, 1) for t in dyn['schwellen'])}: "
+            f"{', '.join(dyn['klassen'])}. Gesamtklasse = Status / Dynamik."
+        )
     mins = {info.get(k, {}).get("mindestfallzahl") for k in info}
     if mins:
-        text.append("Werte, die auf einer Fallzahl unter der Mindestfallzahl des Indikators beruhen, werden nicht "
-                    "angezeigt (auch nicht ihr z-Wert); der Gesamtindex wird angezeigt, weil er aus mehreren "
-                    "Indikatoren gebildet ist.")
+        text.append(
+            "Werte, die auf einer Fallzahl unter der Mindestfallzahl des Indikators beruhen, werden nicht "
+            "angezeigt (auch nicht ihr z-Wert); der Gesamtindex wird angezeigt, weil er aus mehreren "
+            "Indikatoren gebildet ist."
+        )
     return " ".join(text)
 
 
@@ -453,9 +575,13 @@ def get_edition(user, edition_id: int) -> MonitoringEdition:
 
 def list_editions(user, page: int | None = None, per_page: int = 25):
     from sqlalchemy.orm import joinedload
-    q = (select(MonitoringEdition).options(joinedload(MonitoringEdition.body))
-         .where(mperm.edition_filter(user)).order_by(MonitoringEdition.reference_date.desc(),
-                                                     MonitoringEdition.id.desc()))
+
+    q = (
+        select(MonitoringEdition)
+        .options(joinedload(MonitoringEdition.body))
+        .where(mperm.edition_filter(user))
+        .order_by(MonitoringEdition.reference_date.desc(), MonitoringEdition.id.desc())
+    )
     return db.paginate(q, page=page, per_page=per_page, error_out=False) if page else list(db.session.scalars(q))
 
 
@@ -469,8 +595,11 @@ def result_rows(edition: MonitoringEdition) -> list[dict]:
         cells = {}
         for k in keys:
             hidden = is_suppressed(info.get(k, {}).get("mindestfallzahl"), (r.numerators or {}).get(k))
-            cells[k] = {"value": None if hidden else (r.values or {}).get(k),
-                        "z": None if hidden else (r.z or {}).get(k), "suppressed": hidden}
+            cells[k] = {
+                "value": None if hidden else (r.values or {}).get(k),
+                "z": None if hidden else (r.z or {}).get(k),
+                "suppressed": hidden,
+            }
         rows.append({"result": r, "cells": cells})
     return rows
 
@@ -497,8 +626,10 @@ def export_table(edition: MonitoringEdition) -> tuple[list[str], list[list]]:
         line += [_round(r.index_value), _round(r.index_standardised), r.class_label, r.rank]
         if dyn:
             line += [_round(r.dynamics_value), r.dynamics_class, r.combined_class]
-        line += [r.excluded_reason or ("unter Mindest-Einwohnerzahl: nicht in Mittelwert/Standardabweichung"
-                                       if r.below_min_population else "")]
+        line += [
+            r.excluded_reason
+            or ("unter Mindest-Einwohnerzahl: nicht in Mittelwert/Standardabweichung" if r.below_min_population else "")
+        ]
         rows.append(line)
     return header, rows
 
@@ -520,9 +651,17 @@ def compare_editions(a: MonitoringEdition, b: MonitoringEdition) -> dict:
         x, y = ra.get(code), rb.get(code)
         cx, cy = (x.class_label if x else None), (y.class_label if y else None)
         if cx != cy:
-            changed.append({"code": code, "name": (y or x).area_name, "vorher": cx, "nachher": cy,
-                            "rang_vorher": x.rank if x else None, "rang_nachher": y.rank if y else None,
-                            "richtung": _direction(x, y)})
+            changed.append(
+                {
+                    "code": code,
+                    "name": (y or x).area_name,
+                    "vorher": cx,
+                    "nachher": cy,
+                    "rang_vorher": x.rank if x else None,
+                    "rang_nachher": y.rank if y else None,
+                    "richtung": _direction(x, y),
+                }
+            )
         else:
             same += 1
     return {"changed": changed, "unchanged": same}
@@ -556,16 +695,18 @@ def set_status(user, edition: MonitoringEdition, status: EditionStatus) -> None:
     elif status == EditionStatus.RELEASED_TO_KREIS:
         edition.published_at = None
     db.session.flush()
-    record(user, "update", edition, before, {"status": status.value},
-           f"Monitoring-Ausgabe {edition.title}: {status.label}")
+    record(
+        user, "update", edition, before, {"status": status.value}, f"Monitoring-Ausgabe {edition.title}: {status.label}"
+    )
 
 
 def load_spec_file(text: str) -> dict:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError({"definition": f"Die Indexdefinition ist kein gültiges JSON ({exc.msg}, "
-                                             f"Zeile {exc.lineno})."}) from None
+        raise ValidationError(
+            {"definition": f"Die Indexdefinition ist kein gültiges JSON ({exc.msg}, Zeile {exc.lineno})."}
+        ) from None
 
 
 def values_for_area(user, area: Area, keys: list[str] | None = None) -> list:
@@ -573,8 +714,13 @@ def values_for_area(user, area: Area, keys: list[str] | None = None) -> list:
     if user is not None and not mperm.can_view_values_of(user, area.body_id):
         raise NotFound()
     from models.monitoring import StatIndicator
-    q = (select(StatValue, StatIndicator).join(StatIndicator, StatIndicator.id == StatValue.indicator_id)
-         .where(StatValue.area_id == area.id).order_by(StatIndicator.key, StatValue.reference_date))
+
+    q = (
+        select(StatValue, StatIndicator)
+        .join(StatIndicator, StatIndicator.id == StatValue.indicator_id)
+        .where(StatValue.area_id == area.id)
+        .order_by(StatIndicator.key, StatValue.reference_date)
+    )
     if keys:
         q = q.where(StatIndicator.key.in_(keys))
     return list(db.session.execute(q))

@@ -4,6 +4,7 @@ Pure functions (no database): they take area geometries in WGS 84 (GeoJSON text 
 shapely geometries) and values, and return SVG markup that works offline and without
 JavaScript. No inline ``style`` attributes (CSP): only presentation attributes.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,10 @@ def palette(n: int) -> list[str]:
 
 # --- class breaks ----------------------------------------------------------------------------
 
-def class_breaks(values: list[float], method: str = "quantile", classes: int = 5,
-                 thresholds: list[float] | None = None) -> list[float]:
+
+def class_breaks(
+    values: list[float], method: str = "quantile", classes: int = 5, thresholds: list[float] | None = None
+) -> list[float]:
     """Inner cut points (ascending); a value v falls into class i with breaks[i-1] <= v < breaks[i]."""
     vals = sorted(v for v in values if v is not None and not math.isnan(v))
     if method == "fest":
@@ -98,18 +101,19 @@ def legend_for_breaks(breaks: list[float], digits: int = 1, unit: str = "") -> l
 
 # --- map data --------------------------------------------------------------------------------
 
+
 @dataclass
 class MapArea:
     area_id: int
     code: str
     name: str
-    geometry: object                 # GeoJSON text or shapely geometry (WGS 84)
-    value_text: str = ""             # what the tooltip/table shows ("12,3 %", "geheim (unter 5)")
-    klasse: int | None = None        # index into the legend entries; None = no data
+    geometry: object  # GeoJSON text or shapely geometry (WGS 84)
+    value_text: str = ""  # what the tooltip/table shows ("12,3 %", "geheim (unter 5)")
+    klasse: int | None = None  # index into the legend entries; None = no data
     suppressed: bool = False
     href: str | None = None
     highlight: bool = False
-    context: str | None = None       # drawn for orientation only, e.g. "Werte nicht freigegeben"
+    context: str | None = None  # drawn for orientation only, e.g. "Werte nicht freigegeben"
 
 
 @dataclass
@@ -124,13 +128,22 @@ class MapSpec:
     areas: list[MapArea]
     legend: list[LegendEntry]
     title: str
-    suppression_label: str | None = None     # e.g. "geheim (unter 5)"
+    suppression_label: str | None = None  # e.g. "geheim (unter 5)"
     extra: list[LegendEntry] = field(default_factory=list)
 
 
-def choropleth_spec(areas: list[MapArea], values: dict[int, float | None], *, title: str,
-                    method: str = "quantile", classes: int = 5, thresholds: list[float] | None = None,
-                    digits: int = 1, unit: str = "", suppressed_below: int | None = None) -> MapSpec:
+def choropleth_spec(
+    areas: list[MapArea],
+    values: dict[int, float | None],
+    *,
+    title: str,
+    method: str = "quantile",
+    classes: int = 5,
+    thresholds: list[float] | None = None,
+    digits: int = 1,
+    unit: str = "",
+    suppressed_below: int | None = None,
+) -> MapSpec:
     """Classify numeric values into a sequential legend. Suppressed areas must already carry
     ``suppressed=True`` and no value in ``values`` (the caller never passes the number)."""
     usable = [v for a in areas if not a.suppressed and (v := values.get(a.area_id)) is not None]
@@ -151,8 +164,14 @@ def choropleth_spec(areas: list[MapArea], values: dict[int, float | None], *, ti
     return spec
 
 
-def categorical_spec(areas: list[MapArea], labels: list[str], *, title: str,
-                     colours: list[str] | None = None, suppressed_below: int | None = None) -> MapSpec:
+def categorical_spec(
+    areas: list[MapArea],
+    labels: list[str],
+    *,
+    title: str,
+    colours: list[str] | None = None,
+    suppressed_below: int | None = None,
+) -> MapSpec:
     """Areas carry ``klasse`` as an index into ``labels`` (e.g. index classes)."""
     colours = colours or palette(len(labels))
     legend = [LegendEntry(label, colour) for label, colour in zip(labels, colours)]
@@ -182,6 +201,7 @@ def _finish(spec: MapSpec, suppressed_below: int | None) -> None:
 
 
 # --- projection and paths --------------------------------------------------------------------
+
 
 class Projection:
     """Equirectangular with cos(mean latitude), fitted into a viewBox of the given width."""
@@ -267,15 +287,25 @@ def _projected_paths(raw: list, width: float, simplify_px: float) -> tuple[list[
 
 def _hatch_defs(uid: str) -> str:
     def pattern(pid, size, line):
-        return (f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{size}" height="{size}" '
-                f'patternTransform="rotate(45)"><rect width="{size}" height="{size}" fill="{SUPPRESSED_FILL}"/>'
-                f'<line x1="0" y1="0" x2="0" y2="{size}" stroke="#5a5a5a" stroke-width="{line}"/></pattern>')
+        return (
+            f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="{size}" height="{size}" '
+            f'patternTransform="rotate(45)"><rect width="{size}" height="{size}" fill="{SUPPRESSED_FILL}"/>'
+            f'<line x1="0" y1="0" x2="0" y2="{size}" stroke="#5a5a5a" stroke-width="{line}"/></pattern>'
+        )
+
     # one pattern for the map (inside scale(0.1)), one for the legend
     return f"<defs>{pattern(uid + '-geheim', 6 * PATH_SCALE, 2 * PATH_SCALE)}{pattern(uid + '-geheim-l', 6, 2)}</defs>"
 
 
-def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend: bool = True,
-               links: bool = True, simplify_px: float = 0.4) -> str:
+def render_map(
+    spec: MapSpec,
+    *,
+    uid: str = "karte",
+    width: float = 800,
+    legend: bool = True,
+    links: bool = True,
+    simplify_px: float = 0.4,
+) -> str:
     """The whole map as an ``<svg>`` element (string, safe to mark up)."""
     drawn = [a for a in spec.areas if a.geometry is not None]
     if not drawn:
@@ -287,17 +317,19 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
     interactive = links and any(a.href for a in drawn)
     # With links inside, the map is a group of links (role="img" must not contain focusable elements).
     role = "group" if interactive else "img"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {total_h:.0f}" '
-           f'width="{width:g}" height="{total_h:.0f}" class="monitoring-karte" role="{role}" '
-           f'aria-labelledby="{title_id} {desc_id}">',
-           f'<title id="{title_id}">{escape(spec.title)}</title>',
-           f'<desc id="{desc_id}">Karte mit {len(drawn)} Gebieten; dieselben Angaben stehen in der Tabelle.</desc>',
-           _hatch_defs(uid),
-           f'<clipPath id="{uid}-rahmen"><rect width="{width:g}" height="{proj.height:.0f}"/></clipPath>',
-           f'<g clip-path="url(#{uid}-rahmen)">',
-           f'<g class="monitoring-karte-flaechen" transform="scale({1 / PATH_SCALE:g})" stroke="{STROKE}" '
-           f'stroke-width="{0.6 * PATH_SCALE:g}" stroke-linejoin="round" fill-rule="evenodd" '
-           f'data-hoehe="{proj.height:.0f}">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {total_h:.0f}" '
+        f'width="{width:g}" height="{total_h:.0f}" class="monitoring-karte" role="{role}" '
+        f'aria-labelledby="{title_id} {desc_id}">',
+        f'<title id="{title_id}">{escape(spec.title)}</title>',
+        f'<desc id="{desc_id}">Karte mit {len(drawn)} Gebieten; dieselben Angaben stehen in der Tabelle.</desc>',
+        _hatch_defs(uid),
+        f'<clipPath id="{uid}-rahmen"><rect width="{width:g}" height="{proj.height:.0f}"/></clipPath>',
+        f'<g clip-path="url(#{uid}-rahmen)">',
+        f'<g class="monitoring-karte-flaechen" transform="scale({1 / PATH_SCALE:g})" stroke="{STROKE}" '
+        f'stroke-width="{0.6 * PATH_SCALE:g}" stroke-linejoin="round" fill-rule="evenodd" '
+        f'data-hoehe="{proj.height:.0f}">',
+    ]
     for a, d in zip(drawn, paths):
         if not d:
             continue
@@ -321,8 +353,10 @@ def render_map(spec: MapSpec, *, uid: str = "karte", width: float = 800, legend:
         out.append('<g class="legende" font-family="sans-serif" font-size="13" fill="#1a1a1a">')
         for entry in [*spec.legend, *spec.extra]:
             fill = f"url(#{uid}-geheim-l)" if entry.fill == "hatch" else entry.fill
-            out.append(f'<rect x="8" y="{y:.0f}" width="18" height="14" fill="{fill}" stroke="{STROKE}" stroke-width="0.6"/>'
-                       f'<text x="34" y="{y + 12:.0f}">{escape(entry.label)} ({entry.count})</text>')
+            out.append(
+                f'<rect x="8" y="{y:.0f}" width="18" height="14" fill="{fill}" stroke="{STROKE}" stroke-width="0.6"/>'
+                f'<text x="34" y="{y + 12:.0f}">{escape(entry.label)} ({entry.count})</text>'
+            )
             y += 22
         out.append("</g>")
     out.append("</svg>")
@@ -335,16 +369,20 @@ def locator_map(areas: list[MapArea], area_id: int, *, uid: str = "lage", width:
         a.highlight = a.area_id == area_id
         a.klasse = 1 if a.highlight else 0
         a.suppressed = False
-    spec = MapSpec(areas=areas, legend=[LegendEntry("übrige Gebiete", "#e6e6e6"),
-                                        LegendEntry("dieses Gebiet", "#b30000")],
-                   title="Lage des Gebiets im Kreis")
+    spec = MapSpec(
+        areas=areas,
+        legend=[LegendEntry("übrige Gebiete", "#e6e6e6"), LegendEntry("dieses Gebiet", "#b30000")],
+        title="Lage des Gebiets im Kreis",
+    )
     return render_map(spec, uid=uid, width=width, legend=False, links=False, simplify_px=0.6)
 
 
 # --- small charts ----------------------------------------------------------------------------
 
-def sparkline(points: list[tuple[str, float | None]], *, uid: str, label: str,
-              width: int = 140, height: int = 36) -> str:
+
+def sparkline(
+    points: list[tuple[str, float | None]], *, uid: str, label: str, width: int = 140, height: int = 36
+) -> str:
     """Line over time; points are (date label, value or None for suppressed/missing)."""
     vals = [v for _, v in points if v is not None]
     if len(vals) < 2:
@@ -361,14 +399,23 @@ def sparkline(points: list[tuple[str, float | None]], *, uid: str, label: str,
         coords.append((x, y))
     d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     last = coords[-1]
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'role="img" aria-labelledby="{uid}-t" class="monitoring-sparkline"><title id="{uid}-t">{escape(label)}</title>'
-            f'<path d="{d}" fill="none" stroke="#1f4e79" stroke-width="2"/>'
-            f'<circle cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="3" fill="#1f4e79"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="{uid}-t" class="monitoring-sparkline"><title id="{uid}-t">{escape(label)}</title>'
+        f'<path d="{d}" fill="none" stroke="#1f4e79" stroke-width="2"/>'
+        f'<circle cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="3" fill="#1f4e79"/></svg>'
+    )
 
 
-def bar_chart(rows: list[tuple[str, float | None, str]], *, uid: str, title: str, width: int = 640,
-              bar_h: int = 16, label_w: int = 180) -> str:
+def bar_chart(
+    rows: list[tuple[str, float | None, str]],
+    *,
+    uid: str,
+    title: str,
+    width: int = 640,
+    bar_h: int = 16,
+    label_w: int = 180,
+) -> str:
     """Horizontal bars, one per area: (label, value or None, value text). None → text only
     (suppressed or missing); negative values grow left of a zero line."""
     vals = [v for _, v, _ in rows if v is not None]
@@ -380,12 +427,16 @@ def bar_chart(rows: list[tuple[str, float | None, str]], *, uid: str, title: str
     plot_w = width - label_w - 90
     zero_x = label_w + (0 - lo) / span * plot_w
     height = len(rows) * (bar_h + 4) + 30
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-           f'role="img" aria-labelledby="{uid}-t" class="monitoring-balken" font-family="sans-serif" font-size="11">',
-           f'<title id="{uid}-t">{escape(title)}</title>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="{uid}-t" class="monitoring-balken" font-family="sans-serif" font-size="11">',
+        f'<title id="{uid}-t">{escape(title)}</title>',
+    ]
     y = 6
     for label, v, text in rows:
-        out.append(f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" fill="#1a1a1a">{escape(label[:32])}</text>')
+        out.append(
+            f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" fill="#1a1a1a">{escape(label[:32])}</text>'
+        )
         if v is not None:
             x0 = min(zero_x, zero_x + v / span * plot_w)
             w = abs(v / span * plot_w)
@@ -403,4 +454,5 @@ def bar_chart(rows: list[tuple[str, float | None, str]], *, uid: str, title: str
 def svg_to_png(svg: str, width: int = 1200) -> bytes:
     """Raster copy for DOCX (Word shows SVG poorly); cairosvg renders offline."""
     import cairosvg
+
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=width)

@@ -4,6 +4,7 @@ Reads through the permission filters of beteiligung.permissions.monitoring and a
 suppression rule (``is_suppressed``) before a number reaches a map, a table or an export:
 a suppressed area is passed to the renderer without its value.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -58,16 +59,21 @@ def geometry_texts(area_ids) -> dict[int, str]:
         return {}
     out = {}
     for chunk in range(0, len(ids), 900):
-        part = ids[chunk:chunk + 900]
-        out.update(db.session.execute(
-            select(AreaGeometry.area_id, AreaGeometry.geojson).where(AreaGeometry.area_id.in_(part))).all())
+        part = ids[chunk : chunk + 900]
+        out.update(
+            db.session.execute(
+                select(AreaGeometry.area_id, AreaGeometry.geojson).where(AreaGeometry.area_id.in_(part))
+            ).all()
+        )
     return out
 
 
 def has_geometries(area_ids) -> bool:
     ids = list(area_ids)
-    return bool(ids) and db.session.scalar(
-        select(AreaGeometry.id).where(AreaGeometry.area_id.in_(ids)).limit(1)) is not None
+    return (
+        bool(ids)
+        and db.session.scalar(select(AreaGeometry.id).where(AreaGeometry.area_id.in_(ids)).limit(1)) is not None
+    )
 
 
 def fast_number_de(value: float, digits: int) -> str:
@@ -92,8 +98,11 @@ def suppressed_text(min_count: int | None) -> str:
 
 
 def _layer_areas(user, body_ids, kind: str, day: date | None) -> list[Area]:
-    q = (select(Area).where(Area.body_id.in_(body_ids), Area.kind == kind, mperm.value_area_filter(user))
-         .order_by(Area.code))
+    q = (
+        select(Area)
+        .where(Area.body_id.in_(body_ids), Area.kind == kind, mperm.value_area_filter(user))
+        .order_by(Area.code)
+    )
     areas = list(db.session.scalars(q))
     if day is not None:
         areas = [a for a in areas if a.is_valid_on(day)]
@@ -111,7 +120,8 @@ def _context_areas(body_ids, kind: str, exclude: set, label: str) -> list[K.MapA
         select(Area.id, Area.code, Area.name, AreaGeometry.geojson)
         .join(AreaGeometry, AreaGeometry.area_id == Area.id)
         .where(Area.body_id.in_(body_ids), Area.kind == kind, Area.valid_to.is_(None))
-        .order_by(Area.code)).all()
+        .order_by(Area.code)
+    ).all()
     return [K.MapArea(i, c, n, g, value_text=label, context=label) for i, c, n, g in rows if i not in exclude]
 
 
@@ -121,16 +131,31 @@ def _render(spec: K.MapSpec, uid: str, width: int = 800, legend: bool = True) ->
 
 # --- indicator map -----------------------------------------------------------------------------------
 
+
 def indicator_dates(user, indicator: StatIndicator) -> list[date]:
-    return list(db.session.scalars(
-        select(StatValue.reference_date).join(Area, Area.id == StatValue.area_id)
-        .where(StatValue.indicator_id == indicator.id, mperm.value_area_filter(user))
-        .distinct().order_by(StatValue.reference_date)))
+    return list(
+        db.session.scalars(
+            select(StatValue.reference_date)
+            .join(Area, Area.id == StatValue.area_id)
+            .where(StatValue.indicator_id == indicator.id, mperm.value_area_filter(user))
+            .distinct()
+            .order_by(StatValue.reference_date)
+        )
+    )
 
 
-def indicator_map(user, indicator: StatIndicator, day: date, *, method: str = "quantile", classes: int = 5,
-                  thresholds: list[float] | None = None, href=None, uid: str = "karte",
-                  legend: bool = True) -> MapResult:
+def indicator_map(
+    user,
+    indicator: StatIndicator,
+    day: date,
+    *,
+    method: str = "quantile",
+    classes: int = 5,
+    thresholds: list[float] | None = None,
+    href=None,
+    uid: str = "karte",
+    legend: bool = True,
+) -> MapResult:
     """Choropleth of one indicator at one Stichtag over the areas whose values the user may read."""
     if not mperm.can_view_stat_indicator(user, indicator):
         raise NotFound()
@@ -144,9 +169,10 @@ def indicator_map(user, indicator: StatIndicator, day: date, *, method: str = "q
     values = {}
     if ids:
         for area_id, value, numerator in db.session.execute(
-                select(StatValue.area_id, StatValue.value, StatValue.numerator)
-                .where(StatValue.indicator_id == indicator.id, StatValue.reference_date == day,
-                       StatValue.area_id.in_(ids))):
+            select(StatValue.area_id, StatValue.value, StatValue.numerator).where(
+                StatValue.indicator_id == indicator.id, StatValue.reference_date == day, StatValue.area_id.in_(ids)
+            )
+        ):
             values[area_id] = (value, numerator)
     geoms = geometry_texts(ids)
     map_areas, numeric, rows = [], {}, []
@@ -159,12 +185,29 @@ def indicator_map(user, indicator: StatIndicator, day: date, *, method: str = "q
             numeric[a.id] = value
         rows.append(MapRow(a.id, a.code, a.name, text, suppressed=hidden, has_geometry=a.id in geoms))
         if a.id in geoms:
-            map_areas.append(K.MapArea(a.id, a.code, a.name, geoms[a.id], value_text=text, suppressed=hidden,
-                                       href=href(a) if href else None))
+            map_areas.append(
+                K.MapArea(
+                    a.id,
+                    a.code,
+                    a.name,
+                    geoms[a.id],
+                    value_text=text,
+                    suppressed=hidden,
+                    href=href(a) if href else None,
+                )
+            )
     map_areas += _context_areas(subtree_body_ids(indicator.body), kind, set(ids), NOT_RELEASED)
     title = f"{indicator.name} am {date_de(day)}"
-    spec = K.choropleth_spec(map_areas, numeric, title=title, method=method, classes=classes,
-                             thresholds=thresholds, unit=indicator.unit or "", suppressed_below=indicator.min_count)
+    spec = K.choropleth_spec(
+        map_areas,
+        numeric,
+        title=title,
+        method=method,
+        classes=classes,
+        thresholds=thresholds,
+        unit=indicator.unit or "",
+        suppressed_below=indicator.min_count,
+    )
     labels = {a.area_id: spec.legend[a.klasse].label for a in map_areas if a.klasse is not None}
     for r in rows:
         r.class_label = labels.get(r.area_id, "")
@@ -173,6 +216,7 @@ def indicator_map(user, indicator: StatIndicator, day: date, *, method: str = "q
 
 
 # --- edition maps --------------------------------------------------------------------------------
+
 
 def edition_min_counts(edition: MonitoringEdition) -> dict[str, int]:
     """Minimum count per indicator key as frozen in the edition's snapshot."""
@@ -203,8 +247,18 @@ def dynamics_labels(edition: MonitoringEdition) -> list[str]:
     return [str(x) for x in dyn.get("klassen") or []]
 
 
-_RESULT_COLUMNS = ("area_id", "area_code", "area_name", "class_number", "class_label", "rank", "index_standardised",
-                   "excluded_reason", "dynamics_value", "dynamics_class")
+_RESULT_COLUMNS = (
+    "area_id",
+    "area_code",
+    "area_name",
+    "class_number",
+    "class_label",
+    "rank",
+    "index_standardised",
+    "excluded_reason",
+    "dynamics_value",
+    "dynamics_class",
+)
 
 
 def _result_rows(edition: MonitoringEdition, with_values: bool):
@@ -213,15 +267,27 @@ def _result_rows(edition: MonitoringEdition, with_values: bool):
     cols = [getattr(EditionResult, c) for c in _RESULT_COLUMNS]
     if with_values:
         cols += [EditionResult.values, EditionResult.numerators]
-    return list(db.session.execute(select(*cols).where(EditionResult.edition_id == edition.id)
-                                   .order_by(EditionResult.area_code)))
+    return list(
+        db.session.execute(
+            select(*cols).where(EditionResult.edition_id == edition.id).order_by(EditionResult.area_code)
+        )
+    )
 
 
 DYNAMICS_COLOURS = ["#1a9850", "#fee08b", "#d73027"]  # positiv / stabil / negativ
 
 
-def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=None, uid: str = "karte",
-                width: int = 800, check_permission: bool = True, legend: bool = True) -> MapResult:
+def edition_map(
+    user,
+    edition: MonitoringEdition,
+    show: str = "klasse",
+    *,
+    href=None,
+    uid: str = "karte",
+    width: int = 800,
+    check_permission: bool = True,
+    legend: bool = True,
+) -> MapResult:
     """Map of a frozen edition: its classes, its standardised index, its dynamics classes or one
     indicator's values (``show`` = indicator key)."""
     if check_permission and (user is None or not mperm.can_view_edition(user, edition)):
@@ -242,12 +308,24 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
             k = (r.class_number - 1) if r.class_number else None
             index_text = _fmt_value(r.index_standardised, None, 2)
             label = r.class_label or r.excluded_reason or "nicht klassifiziert"
-            rows.append(MapRow(r.area_id, r.area_code, r.area_name, index_text, label, rank=r.rank,
-                               has_geometry=r.area_id in geoms))
+            rows.append(
+                MapRow(
+                    r.area_id, r.area_code, r.area_name, index_text, label, rank=r.rank, has_geometry=r.area_id in geoms
+                )
+            )
             if r.area_id in geoms:
                 tip = f"Klasse {label}, Index {index_text}, Rang {r.rank}" if r.rank else f"Klasse {label}"
-                map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id], value_text=tip,
-                                           klasse=k, href=href(r) if href else None))
+                map_areas.append(
+                    K.MapArea(
+                        r.area_id,
+                        r.area_code,
+                        r.area_name,
+                        geoms[r.area_id],
+                        value_text=tip,
+                        klasse=k,
+                        href=href(r) if href else None,
+                    )
+                )
         spec = K.categorical_spec(map_areas, labels, title=title)
     elif show == "dynamik":
         labels = dynamics_labels(edition)
@@ -259,9 +337,17 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
             label = r.dynamics_class or "keine Angabe"
             rows.append(MapRow(r.area_id, r.area_code, r.area_name, text, label, has_geometry=r.area_id in geoms))
             if r.area_id in geoms:
-                map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id],
-                                           value_text=f"Dynamik {label} ({text})", klasse=k,
-                                           href=href(r) if href else None))
+                map_areas.append(
+                    K.MapArea(
+                        r.area_id,
+                        r.area_code,
+                        r.area_name,
+                        geoms[r.area_id],
+                        value_text=f"Dynamik {label} ({text})",
+                        klasse=k,
+                        href=href(r) if href else None,
+                    )
+                )
         spec = K.categorical_spec(map_areas, labels, title=title, colours=colours)
     else:
         numeric = {}
@@ -273,11 +359,28 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
                 text = _fmt_value(v, None, 2)
                 if v is not None and r.area_id is not None:
                     numeric[r.area_id] = v
-                rows.append(MapRow(r.area_id, r.area_code, r.area_name, text, r.class_label or "", rank=r.rank,
-                                   has_geometry=r.area_id in geoms))
+                rows.append(
+                    MapRow(
+                        r.area_id,
+                        r.area_code,
+                        r.area_name,
+                        text,
+                        r.class_label or "",
+                        rank=r.rank,
+                        has_geometry=r.area_id in geoms,
+                    )
+                )
                 if r.area_id in geoms:
-                    map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id], value_text=text,
-                                               href=href(r) if href else None))
+                    map_areas.append(
+                        K.MapArea(
+                            r.area_id,
+                            r.area_code,
+                            r.area_name,
+                            geoms[r.area_id],
+                            value_text=text,
+                            href=href(r) if href else None,
+                        )
+                    )
             method = "fest" if thresholds else "quantile"
             spec = K.choropleth_spec(map_areas, numeric, title=title, method=method, thresholds=thresholds, digits=2)
         else:
@@ -289,13 +392,26 @@ def edition_map(user, edition: MonitoringEdition, show: str = "klasse", *, href=
                 text = secret if hidden else _fmt_value(v, unit)
                 if v is not None and r.area_id is not None:
                     numeric[r.area_id] = v
-                rows.append(MapRow(r.area_id, r.area_code, r.area_name, text, suppressed=hidden,
-                                   has_geometry=r.area_id in geoms))
+                rows.append(
+                    MapRow(
+                        r.area_id, r.area_code, r.area_name, text, suppressed=hidden, has_geometry=r.area_id in geoms
+                    )
+                )
                 if r.area_id in geoms:
-                    map_areas.append(K.MapArea(r.area_id, r.area_code, r.area_name, geoms[r.area_id], value_text=text,
-                                               suppressed=hidden, href=href(r) if href else None))
-            spec = K.choropleth_spec(map_areas, numeric, title=title, unit=unit or "",
-                                     suppressed_below=min_counts.get(show))
+                    map_areas.append(
+                        K.MapArea(
+                            r.area_id,
+                            r.area_code,
+                            r.area_name,
+                            geoms[r.area_id],
+                            value_text=text,
+                            suppressed=hidden,
+                            href=href(r) if href else None,
+                        )
+                    )
+            spec = K.choropleth_spec(
+                map_areas, numeric, title=title, unit=unit or "", suppressed_below=min_counts.get(show)
+            )
         labels_by_area = {a.area_id: spec.legend[a.klasse].label for a in map_areas if a.klasse is not None}
         for row in rows:
             if not row.class_label:
@@ -322,6 +438,7 @@ def indicator_names(edition: MonitoringEdition) -> dict[str, str]:
 
 # --- locator map ---------------------------------------------------------------------------------
 
+
 def locator_svg(area: Area, *, uid: str = "lage", width: int = 260) -> str:
     """Small map of the area's layer in its Kreis with the area highlighted (geometries are not
     confidential: no values are shown)."""
@@ -332,7 +449,8 @@ def locator_svg(area: Area, *, uid: str = "lage", width: int = 260) -> str:
     rows = db.session.execute(
         select(Area.id, Area.code, Area.name, AreaGeometry.geojson)
         .join(AreaGeometry, AreaGeometry.area_id == Area.id)
-        .where(Area.body_id.in_(ids), Area.kind == area.kind)).all()
+        .where(Area.body_id.in_(ids), Area.kind == area.kind)
+    ).all()
     if not any(r[0] == area.id for r in rows):
         return ""
     areas = [K.MapArea(i, c, n, g) for i, c, n, g in rows]

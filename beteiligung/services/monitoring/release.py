@@ -1,4 +1,5 @@
 """Datenhoheit: a Kommune releases its statistics (values) to its Kreis, or withdraws the release."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -27,8 +28,9 @@ def set_values_released(user, body: Body, released: bool, note: str | None = Non
         current = MonitoringRelease(body_id=body.id, released_by_id=getattr(user, "id", None), note=note)
         db.session.add(current)
         db.session.flush()
-        record(user, "create", current, None, snapshot(current),
-               f"{body.name}: Monitoring-Werte für den Kreis freigegeben")
+        record(
+            user, "create", current, None, snapshot(current), f"{body.name}: Monitoring-Werte für den Kreis freigegeben"
+        )
         return True
     if not released and current is not None:
         before = snapshot(current)

@@ -4,11 +4,12 @@ Only what beteiligung.permissions.oparl calls public is read here. Every list pa
 number of queries (count, page, eager loads, the consent set), whatever the page size.
 Ids are URLs built from BASE_URL, so they stay stable across requests and hosts.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
@@ -18,15 +19,21 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung.extensions import db
 from beteiligung.permissions import oparl as pub
 from models import AgendaItem, Body, Committee, Meeting, Membership, Organisation, Person
-from models.oparl import PaperConsultation, LegislativeTerm, Paper, PaperFile, Tombstone
+from models.oparl import LegislativeTerm, Paper, PaperConsultation, PaperFile, Tombstone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OPARL = "https://schema.oparl.org/1.1/"
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
-MEETING_STATE = {"geplant": "terminiert", "verschoben": "terminiert", "eingeladen": "eingeladen",
-                 "durchgeführt": "durchgeführt", "protokolliert": "durchgeführt", "abgesagt": "abgesagt"}
+MEETING_STATE = {
+    "geplant": "terminiert",
+    "verschoben": "terminiert",
+    "eingeladen": "eingeladen",
+    "durchgeführt": "durchgeführt",
+    "protokolliert": "durchgeführt",
+    "abgesagt": "abgesagt",
+}
 
 
 class BadFilter(ValueError):
@@ -34,6 +41,7 @@ class BadFilter(ValueError):
 
 
 # --- URLs and formats ---------------------------------------------------------------------
+
 
 def url(endpoint: str, **kw) -> str:
     return current_app.config["BASE_URL"] + url_for(endpoint, **kw)
@@ -51,7 +59,7 @@ def dt(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(BERLIN).replace(microsecond=0).isoformat()
 
 
@@ -68,11 +76,12 @@ def parse_filter(name: str, raw: str | None) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.replace(" ", "+"))
     except ValueError:
-        raise BadFilter(f"Der Filter {name} ist kein gültiger Zeitpunkt: {raw!r}. "
-                        "Erwartet wird z. B. 2026-01-01T00:00:00+01:00.") from None
+        raise BadFilter(
+            f"Der Filter {name} ist kein gültiger Zeitpunkt: {raw!r}. Erwartet wird z. B. 2026-01-01T00:00:00+01:00."
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=BERLIN)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _clean(data: dict) -> dict:
@@ -81,6 +90,7 @@ def _clean(data: dict) -> dict:
 
 
 # --- request context: data shared by the objects of one response ---------------------------
+
 
 @dataclass
 class Ctx:
@@ -93,15 +103,20 @@ class Ctx:
     def load_memberships(self, person_ids) -> None:
         if not person_ids:
             return
-        for m in db.session.scalars(select(Membership).join(Committee, Committee.id == Membership.committee_id)
-                                    .where(Membership.person_id.in_(person_ids), pub.committee_public_filter())
-                                    .options(joinedload(Membership.committee)).order_by(Membership.id)):
+        for m in db.session.scalars(
+            select(Membership)
+            .join(Committee, Committee.id == Membership.committee_id)
+            .where(Membership.person_id.in_(person_ids), pub.committee_public_filter())
+            .options(joinedload(Membership.committee))
+            .order_by(Membership.id)
+        ):
             self.memberships_by_person.setdefault(m.person_id, []).append(m)
 
     @property
     def consent_ids(self) -> set[int]:
         if self._consents is None:
             from models.oparl import PublicationConsent
+
             rows = db.session.execute(select(PublicationConsent.person_id, PublicationConsent.contact)).all()
             self._consents = {pid for pid, _ in rows}
             self._contact = {pid for pid, contact in rows if contact}
@@ -117,29 +132,45 @@ class Ctx:
         if not ids:
             return
         self._items_loaded.update(ids)
-        for c in db.session.scalars(select(PaperConsultation).join(Paper).where(
-                PaperConsultation.agenda_item_id.in_(ids), pub.paper_public_filter()).order_by(PaperConsultation.id)):
+        for c in db.session.scalars(
+            select(PaperConsultation)
+            .join(Paper)
+            .where(PaperConsultation.agenda_item_id.in_(ids), pub.paper_public_filter())
+            .order_by(PaperConsultation.id)
+        ):
             self.consultations_by_item.setdefault(c.agenda_item_id, c)
 
 
 # --- serializers ------------------------------------------------------------------------------
 
+
 def system() -> dict:
-    return _clean({
-        "id": url("oparl.system"),
-        "type": OPARL + "System",
-        "oparlVersion": OPARL,
-        "name": current_app.config.get("OPARL_SYSTEM_NAME", "Beteiligung – Sozialplanung"),
-        "body": url("oparl.bodies"),
-        "website": current_app.config["BASE_URL"] + "/",
-        "web": url("oparl.offene_daten"),
-    })
+    return _clean(
+        {
+            "id": url("oparl.system"),
+            "type": OPARL + "System",
+            "oparlVersion": OPARL,
+            "name": current_app.config.get("OPARL_SYSTEM_NAME", "Beteiligung – Sozialplanung"),
+            "body": url("oparl.bodies"),
+            "website": current_app.config["BASE_URL"] + "/",
+            "web": url("oparl.offene_daten"),
+        }
+    )
 
 
 def body(b: Body, ctx: Ctx, terms: list[LegislativeTerm]) -> dict:
-    lists = {"organization": "organization", "person": "person", "meeting": "meeting", "paper": "paper",
-             "agendaItem": "agendaItem", "consultation": "consultation", "file": "file",
-             "locationList": "location", "legislativeTermList": "legislativeTerm", "membership": "membership"}
+    lists = {
+        "organization": "organization",
+        "person": "person",
+        "meeting": "meeting",
+        "paper": "paper",
+        "agendaItem": "agendaItem",
+        "consultation": "consultation",
+        "file": "file",
+        "locationList": "location",
+        "legislativeTermList": "legislativeTerm",
+        "membership": "membership",
+    }
     data = {
         "id": obj_url("body", b.id),
         "type": OPARL + "Body",
@@ -157,155 +188,174 @@ def body(b: Body, ctx: Ctx, terms: list[LegislativeTerm]) -> dict:
 
 
 def legislative_term(t: LegislativeTerm, ctx: Ctx, embedded: bool = False) -> dict:
-    return _clean({
-        "id": obj_url("legislativeTerm", t.id),
-        "type": OPARL + "LegislativeTerm",
-        "body": None if embedded else obj_url("body", t.body_id),
-        "name": t.name,
-        "startDate": d(t.start_date),
-        "endDate": d(t.end_date),
-        "created": dt(t.created_at),
-        "modified": dt(t.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("legislativeTerm", t.id),
+            "type": OPARL + "LegislativeTerm",
+            "body": None if embedded else obj_url("body", t.body_id),
+            "name": t.name,
+            "startDate": d(t.start_date),
+            "endDate": d(t.end_date),
+            "created": dt(t.created_at),
+            "modified": dt(t.updated_at),
+        }
+    )
 
 
 def organization(c: Committee, ctx: Ctx) -> dict:
     members = [m for m in c.memberships if pub.is_public_membership(m, ctx.consent_ids)]
-    return _clean({
-        "id": obj_url("organization", org_key(committee_id=c.id)),
-        "type": OPARL + "Organization",
-        "body": obj_url("body", c.body_id),
-        "name": c.name,
-        "organizationType": "Gremium",
-        "classification": c.type.name,
-        "membership": [obj_url("membership", m.id) for m in members],
-        "meeting": url("oparl.organization_meetings", key=org_key(committee_id=c.id)),
-        "keyword": ["aktiv" if c.active else "inaktiv"],
-        "created": dt(c.created_at),
-        "modified": dt(c.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("organization", org_key(committee_id=c.id)),
+            "type": OPARL + "Organization",
+            "body": obj_url("body", c.body_id),
+            "name": c.name,
+            "organizationType": "Gremium",
+            "classification": c.type.name,
+            "membership": [obj_url("membership", m.id) for m in members],
+            "meeting": url("oparl.organization_meetings", key=org_key(committee_id=c.id)),
+            "keyword": ["aktiv" if c.active else "inaktiv"],
+            "created": dt(c.created_at),
+            "modified": dt(c.updated_at),
+        }
+    )
 
 
 def akteur(o: Organisation, ctx: Ctx) -> dict:
     """An organisation of the network (Träger, Verband, political body) as OParl Organization:
     only name, kind and website – what anyone reads on its own website."""
-    return _clean({
-        "id": obj_url("organization", org_key(organisation_id=o.id)),
-        "type": OPARL + "Organization",
-        "body": obj_url("body", o.body_id),
-        "name": o.name,
-        "shortName": o.short_name,
-        "organizationType": "Institution",
-        "classification": o.kind,
-        "website": o.website if (o.website or "").startswith(("http://", "https://")) else None,
-        "created": dt(o.created_at),
-        "modified": dt(o.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("organization", org_key(organisation_id=o.id)),
+            "type": OPARL + "Organization",
+            "body": obj_url("body", o.body_id),
+            "name": o.name,
+            "shortName": o.short_name,
+            "organizationType": "Institution",
+            "classification": o.kind,
+            "website": o.website if (o.website or "").startswith(("http://", "https://")) else None,
+            "created": dt(o.created_at),
+            "modified": dt(o.updated_at),
+        }
+    )
 
 
 def person(p: Person, ctx: Ctx) -> dict:
     members = [m for m in ctx.memberships_by_person.get(p.id, []) if pub.is_public_committee(m.committee)]
     contact = p.id in ctx.contact_ids
-    return _clean({
-        "id": obj_url("person", p.id),
-        "type": OPARL + "Person",
-        "body": obj_url("body", p.body_id),
-        "name": f"{p.first_name} {p.last_name}",
-        "familyName": p.last_name,
-        "givenName": p.first_name,
-        "status": [p.function] if p.function else [],
-        "email": [p.email] if contact and p.email else [],
-        "phone": [p.phone] if contact and p.phone else [],
-        "membership": [membership(m, ctx, embedded=True) for m in members],
-        "created": dt(p.created_at),
-        "modified": dt(p.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("person", p.id),
+            "type": OPARL + "Person",
+            "body": obj_url("body", p.body_id),
+            "name": f"{p.first_name} {p.last_name}",
+            "familyName": p.last_name,
+            "givenName": p.first_name,
+            "status": [p.function] if p.function else [],
+            "email": [p.email] if contact and p.email else [],
+            "phone": [p.phone] if contact and p.phone else [],
+            "membership": [membership(m, ctx, embedded=True) for m in members],
+            "created": dt(p.created_at),
+            "modified": dt(p.updated_at),
+        }
+    )
 
 
 def membership(m: Membership, ctx: Ctx, embedded: bool = False) -> dict:
-    return _clean({
-        "id": obj_url("membership", m.id),
-        "type": OPARL + "Membership",
-        "person": None if embedded else obj_url("person", m.person_id),
-        "organization": obj_url("organization", org_key(committee_id=m.committee_id)),
-        "role": m.role or ("Mitglied mit Mandat" if m.has_mandate else "Mitglied"),
-        "votingRight": m.has_mandate,
-        "startDate": d(m.start_date),
-        "endDate": d(m.end_date),
-        "onBehalfOf": obj_url("organization", org_key(organisation_id=m.organisation_id))
-        if m.organisation_id else None,
-        "keyword": [m.circle] if m.circle else [],
-        "created": dt(m.created_at),
-        "modified": dt(m.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("membership", m.id),
+            "type": OPARL + "Membership",
+            "person": None if embedded else obj_url("person", m.person_id),
+            "organization": obj_url("organization", org_key(committee_id=m.committee_id)),
+            "role": m.role or ("Mitglied mit Mandat" if m.has_mandate else "Mitglied"),
+            "votingRight": m.has_mandate,
+            "startDate": d(m.start_date),
+            "endDate": d(m.end_date),
+            "onBehalfOf": obj_url("organization", org_key(organisation_id=m.organisation_id))
+            if m.organisation_id
+            else None,
+            "keyword": [m.circle] if m.circle else [],
+            "created": dt(m.created_at),
+            "modified": dt(m.updated_at),
+        }
+    )
 
 
 def location(m: Meeting, ctx: Ctx, embedded: bool = False) -> dict:
-    return _clean({
-        "id": obj_url("location", m.id),
-        "type": OPARL + "Location",
-        "description": m.location,
-        "meetings": None if embedded else [obj_url("meeting", m.id)],
-        "created": dt(m.created_at),
-        "modified": dt(m.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("location", m.id),
+            "type": OPARL + "Location",
+            "description": m.location,
+            "meetings": None if embedded else [obj_url("meeting", m.id)],
+            "created": dt(m.created_at),
+            "modified": dt(m.updated_at),
+        }
+    )
 
 
 def meeting(m: Meeting, ctx: Ctx) -> dict:
     items = [i for i in m.agenda_items if i.is_public]
     ctx.load_item_consultations([i.id for i in items])
-    return _clean({
-        "id": obj_url("meeting", m.id),
-        "type": OPARL + "Meeting",
-        "name": m.title,
-        "meetingState": MEETING_STATE.get(m.status, m.status),
-        "cancelled": True if m.status == "abgesagt" else None,
-        "start": dt(m.start),
-        "end": dt(m.end),
-        "location": location(m, ctx, embedded=True) if m.location else None,
-        "organization": [obj_url("organization", org_key(committee_id=m.committee_id))],
-        "agendaItem": [agenda_item(i, ctx, embedded=True) for i in items],
-        "web": url("oeffentlich.meeting", meeting_id=m.id),
-        "created": dt(m.created_at),
-        "modified": dt(m.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("meeting", m.id),
+            "type": OPARL + "Meeting",
+            "name": m.title,
+            "meetingState": MEETING_STATE.get(m.status, m.status),
+            "cancelled": True if m.status == "abgesagt" else None,
+            "start": dt(m.start),
+            "end": dt(m.end),
+            "location": location(m, ctx, embedded=True) if m.location else None,
+            "organization": [obj_url("organization", org_key(committee_id=m.committee_id))],
+            "agendaItem": [agenda_item(i, ctx, embedded=True) for i in items],
+            "web": url("oeffentlich.meeting", meeting_id=m.id),
+            "created": dt(m.created_at),
+            "modified": dt(m.updated_at),
+        }
+    )
 
 
 def agenda_item(i: AgendaItem, ctx: Ctx, embedded: bool = False) -> dict:
     c = ctx.consultations_by_item.get(i.id)
-    return _clean({
-        "id": obj_url("agendaItem", i.id),
-        "type": OPARL + "AgendaItem",
-        "meeting": None if embedded else obj_url("meeting", i.meeting_id),
-        "number": i.number,
-        "order": i.position,
-        "name": i.title,
-        "public": True,
-        "consultation": obj_url("consultation", c.id) if c is not None else None,
-        "web": url("oeffentlich.meeting", meeting_id=i.meeting_id) + f"#top-{i.id}",
-        "created": dt(i.created_at),
-        "modified": dt(i.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("agendaItem", i.id),
+            "type": OPARL + "AgendaItem",
+            "meeting": None if embedded else obj_url("meeting", i.meeting_id),
+            "number": i.number,
+            "order": i.position,
+            "name": i.title,
+            "public": True,
+            "consultation": obj_url("consultation", c.id) if c is not None else None,
+            "web": url("oeffentlich.meeting", meeting_id=i.meeting_id) + f"#top-{i.id}",
+            "created": dt(i.created_at),
+            "modified": dt(i.updated_at),
+        }
+    )
 
 
 def file(f: PaperFile, ctx: Ctx, embedded: bool = False) -> dict:
-    return _clean({
-        "id": obj_url("file", f.id),
-        "type": OPARL + "File",
-        "name": f.name,
-        "fileName": f.file_name,
-        "mimeType": f.mime_type,
-        "date": d(f.paper.paper_date),
-        "size": f.size,
-        "sha1Checksum": f.sha1,
-        "sha512Checksum": f.sha512,
-        "text": f.text,
-        "accessUrl": url("oparl.file_access", file_id=f.id),
-        "downloadUrl": url("oparl.file_download", file_id=f.id),
-        "paper": None if embedded else [obj_url("paper", f.paper_id)],
-        "created": dt(f.created_at),
-        "modified": dt(f.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("file", f.id),
+            "type": OPARL + "File",
+            "name": f.name,
+            "fileName": f.file_name,
+            "mimeType": f.mime_type,
+            "date": d(f.paper.paper_date),
+            "size": f.size,
+            "sha1Checksum": f.sha1,
+            "sha512Checksum": f.sha512,
+            "text": f.text,
+            "accessUrl": url("oparl.file_access", file_id=f.id),
+            "downloadUrl": url("oparl.file_download", file_id=f.id),
+            "paper": None if embedded else [obj_url("paper", f.paper_id)],
+            "created": dt(f.created_at),
+            "modified": dt(f.updated_at),
+        }
+    )
 
 
 def consultation(c: PaperConsultation, ctx: Ctx, embedded: bool = False) -> dict:
@@ -330,42 +380,47 @@ def consultation(c: PaperConsultation, ctx: Ctx, embedded: bool = False) -> dict
         meeting_url = obj_url("meeting", item.meeting_id)
     elif c.council_meeting_url:
         meeting_url = c.council_meeting_url
-    return _clean({
-        "id": obj_url("consultation", c.id),
-        "type": OPARL + "Consultation",
-        "paper": None if embedded else obj_url("paper", c.paper_id),
-        "agendaItem": obj_url("agendaItem", item.id) if public_item else c.council_agenda_item_url,
-        "meeting": meeting_url,
-        "organization": orgs,
-        "authoritative": c.authoritative,
-        "role": c.role,
-        "keyword": keywords,
-        "created": dt(c.created_at),
-        "modified": dt(c.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("consultation", c.id),
+            "type": OPARL + "Consultation",
+            "paper": None if embedded else obj_url("paper", c.paper_id),
+            "agendaItem": obj_url("agendaItem", item.id) if public_item else c.council_agenda_item_url,
+            "meeting": meeting_url,
+            "organization": orgs,
+            "authoritative": c.authoritative,
+            "role": c.role,
+            "keyword": keywords,
+            "created": dt(c.created_at),
+            "modified": dt(c.updated_at),
+        }
+    )
 
 
 def paper(p: Paper, ctx: Ctx) -> dict:
     main = next((f for f in p.files if f.is_main), None)
     entry = p.protocol_entry
     origin_committee = entry.protocol.meeting.committee if entry is not None else None
-    return _clean({
-        "id": obj_url("paper", p.id),
-        "type": OPARL + "Paper",
-        "body": obj_url("body", p.body_id),
-        "name": p.name,
-        "reference": p.reference,
-        "date": d(p.paper_date),
-        "paperType": p.paper_type,
-        "mainFile": file(main, ctx, embedded=True) if main else None,
-        "auxiliaryFile": [file(f, ctx, embedded=True) for f in p.files if not f.is_main],
-        "originatorOrganization": [obj_url("organization", org_key(committee_id=origin_committee.id))]
-        if pub.is_public_committee(origin_committee) else [],
-        "consultation": [consultation(c, ctx, embedded=True) for c in p.consultations],
-        "web": url("oparl.paper_page", paper_id=p.id),
-        "created": dt(p.created_at),
-        "modified": dt(p.updated_at),
-    })
+    return _clean(
+        {
+            "id": obj_url("paper", p.id),
+            "type": OPARL + "Paper",
+            "body": obj_url("body", p.body_id),
+            "name": p.name,
+            "reference": p.reference,
+            "date": d(p.paper_date),
+            "paperType": p.paper_type,
+            "mainFile": file(main, ctx, embedded=True) if main else None,
+            "auxiliaryFile": [file(f, ctx, embedded=True) for f in p.files if not f.is_main],
+            "originatorOrganization": [obj_url("organization", org_key(committee_id=origin_committee.id))]
+            if pub.is_public_committee(origin_committee)
+            else [],
+            "consultation": [consultation(c, ctx, embedded=True) for c in p.consultations],
+            "web": url("oparl.paper_page", paper_id=p.id),
+            "created": dt(p.created_at),
+            "modified": dt(p.updated_at),
+        }
+    )
 
 
 def tombstone(t: Tombstone, kind: str, ident) -> dict:
@@ -381,8 +436,12 @@ def tombstone(t: Tombstone, kind: str, ident) -> dict:
 
 # Internal lists a client may ask to leave out (omit_internal=true, OParl 1.1). Body.legislativeTerm
 # stays: the 1.1 schema requires it.
-INTERNAL_LISTS = {"Meeting": ("agendaItem", "auxiliaryFile"), "Person": ("membership",),
-                  "Paper": ("auxiliaryFile", "location"), "AgendaItem": ("auxiliaryFile",)}
+INTERNAL_LISTS = {
+    "Meeting": ("agendaItem", "auxiliaryFile"),
+    "Person": ("membership",),
+    "Paper": ("auxiliaryFile", "location"),
+    "AgendaItem": ("auxiliaryFile",),
+}
 
 
 def omit_internal(obj: dict) -> dict:
@@ -392,20 +451,31 @@ def omit_internal(obj: dict) -> dict:
 
 # --- kinds: query, eager loads, serializer ----------------------------------------------------
 
+
 @dataclass
 class Kind:
-    name: str                      # URL segment and OParl type key, e.g. "agendaItem"
+    name: str  # URL segment and OParl type key, e.g. "agendaItem"
     model: type
-    tomb: str                      # Tombstone.object_type
-    query: Callable[[], object]    # select of the public rows (all bodies)
+    tomb: str  # Tombstone.object_type
+    query: Callable[[], object]  # select of the public rows (all bodies)
     body_col: Callable[[], object]  # column holding the body id in that select
     serialize: Callable
     options: tuple = ()
 
 
-TYPE_NAMES = {"body": "Body", "organization": "Organization", "person": "Person", "membership": "Membership",
-              "meeting": "Meeting", "agendaItem": "AgendaItem", "paper": "Paper", "consultation": "Consultation",
-              "file": "File", "location": "Location", "legislativeTerm": "LegislativeTerm"}
+TYPE_NAMES = {
+    "body": "Body",
+    "organization": "Organization",
+    "person": "Person",
+    "membership": "Membership",
+    "meeting": "Meeting",
+    "agendaItem": "AgendaItem",
+    "paper": "Paper",
+    "consultation": "Consultation",
+    "file": "File",
+    "location": "Location",
+    "legislativeTerm": "LegislativeTerm",
+}
 
 
 def _committees():
@@ -414,8 +484,13 @@ def _committees():
 
 def _akteure():
     from sqlalchemy import union
-    via_members = (select(Membership.organisation_id).join(Committee, Committee.id == Membership.committee_id)
-                   .join(Person, Person.id == Membership.person_id).where(pub.membership_public_filter()))
+
+    via_members = (
+        select(Membership.organisation_id)
+        .join(Committee, Committee.id == Membership.committee_id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(pub.membership_public_filter())
+    )
     via_papers = select(Paper.addressee_org_id).where(pub.paper_public_filter())
     return select(Organisation).where(Organisation.id.in_(union(via_members, via_papers).subquery().select()))
 
@@ -425,8 +500,12 @@ def _persons():
 
 
 def _memberships():
-    return (select(Membership).join(Committee, Committee.id == Membership.committee_id)
-            .join(Person, Person.id == Membership.person_id).where(pub.membership_public_filter()))
+    return (
+        select(Membership)
+        .join(Committee, Committee.id == Membership.committee_id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(pub.membership_public_filter())
+    )
 
 
 def _meetings():
@@ -434,8 +513,12 @@ def _meetings():
 
 
 def _items():
-    return (select(AgendaItem).join(Meeting, Meeting.id == AgendaItem.meeting_id)
-            .join(Committee, Committee.id == Meeting.committee_id).where(pub.agenda_item_public_filter()))
+    return (
+        select(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .join(Committee, Committee.id == Meeting.committee_id)
+        .where(pub.agenda_item_public_filter())
+    )
 
 
 def _papers():
@@ -443,7 +526,9 @@ def _papers():
 
 
 def _consultations():
-    return select(PaperConsultation).join(Paper, Paper.id == PaperConsultation.paper_id).where(pub.paper_public_filter())
+    return (
+        select(PaperConsultation).join(Paper, Paper.id == PaperConsultation.paper_id).where(pub.paper_public_filter())
+    )
 
 
 def _files():
@@ -460,18 +545,28 @@ def _terms():
 
 def _paper_options():
     from models.protocols import Protocol, ProtocolEntry
-    return (selectinload(Paper.files),
-            selectinload(Paper.consultations).joinedload(PaperConsultation.agenda_item)
-            .joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
-            selectinload(Paper.consultations).joinedload(PaperConsultation.paper),
-            joinedload(Paper.protocol_entry).joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting)
-            .joinedload(Meeting.committee))
+
+    return (
+        selectinload(Paper.files),
+        selectinload(Paper.consultations)
+        .joinedload(PaperConsultation.agenda_item)
+        .joinedload(AgendaItem.meeting)
+        .joinedload(Meeting.committee),
+        selectinload(Paper.consultations).joinedload(PaperConsultation.paper),
+        joinedload(Paper.protocol_entry)
+        .joinedload(ProtocolEntry.protocol)
+        .joinedload(Protocol.meeting)
+        .joinedload(Meeting.committee),
+    )
 
 
 def _consultation_options():
     from models.protocols import ProtocolEntry
-    return (joinedload(PaperConsultation.agenda_item).joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
-            joinedload(PaperConsultation.paper).joinedload(Paper.protocol_entry).joinedload(ProtocolEntry.protocol))
+
+    return (
+        joinedload(PaperConsultation.agenda_item).joinedload(AgendaItem.meeting).joinedload(Meeting.committee),
+        joinedload(PaperConsultation.paper).joinedload(Paper.protocol_entry).joinedload(ProtocolEntry.protocol),
+    )
 
 
 KINDS: dict[str, Kind] = {}
@@ -483,19 +578,40 @@ def _register(*kinds: Kind) -> None:
 
 
 _register(
-    Kind("organization", Committee, "committee", _committees, lambda: Committee.body_id, organization,
-         (selectinload(Committee.memberships).joinedload(Membership.person), joinedload(Committee.type))),
+    Kind(
+        "organization",
+        Committee,
+        "committee",
+        _committees,
+        lambda: Committee.body_id,
+        organization,
+        (selectinload(Committee.memberships).joinedload(Membership.person), joinedload(Committee.type)),
+    ),
     Kind("person", Person, "person", _persons, lambda: Person.body_id, person, ()),
     Kind("membership", Membership, "membership", _memberships, lambda: Committee.body_id, membership, ()),
-    Kind("meeting", Meeting, "meeting", _meetings, lambda: Committee.body_id, meeting,
-         (selectinload(Meeting.agenda_items),)),
+    Kind(
+        "meeting",
+        Meeting,
+        "meeting",
+        _meetings,
+        lambda: Committee.body_id,
+        meeting,
+        (selectinload(Meeting.agenda_items),),
+    ),
     Kind("agendaItem", AgendaItem, "agenda_item", _items, lambda: Committee.body_id, agenda_item, ()),
     Kind("paper", Paper, "paper", _papers, lambda: Paper.body_id, paper, ()),
     Kind("consultation", PaperConsultation, "consultation", _consultations, lambda: Paper.body_id, consultation, ()),
     Kind("file", PaperFile, "file", _files, lambda: Paper.body_id, file, (joinedload(PaperFile.paper),)),
     Kind("location", Meeting, "location", _locations, lambda: Committee.body_id, location, ()),
-    Kind("legislativeTerm", LegislativeTerm, "legislative_term", _terms, lambda: LegislativeTerm.body_id,
-         legislative_term, ()),
+    Kind(
+        "legislativeTerm",
+        LegislativeTerm,
+        "legislative_term",
+        _terms,
+        lambda: LegislativeTerm.body_id,
+        legislative_term,
+        (),
+    ),
 )
 
 
@@ -518,6 +634,7 @@ def _prepare(kind: str, rows: list, ctx: Ctx) -> None:
 
 
 # --- single objects -----------------------------------------------------------------------------
+
 
 def get_object(kind: str, ident: str) -> dict | None:
     """The object as OParl JSON, a tombstone for a vanished public object, or None (→ 404)."""
@@ -569,11 +686,17 @@ def _int(raw) -> int | None:
 
 
 def _terms_of(body_id: int) -> list[LegislativeTerm]:
-    return list(db.session.scalars(select(LegislativeTerm).where(LegislativeTerm.body_id == body_id)
-                                   .order_by(LegislativeTerm.start_date, LegislativeTerm.id)))
+    return list(
+        db.session.scalars(
+            select(LegislativeTerm)
+            .where(LegislativeTerm.body_id == body_id)
+            .order_by(LegislativeTerm.start_date, LegislativeTerm.id)
+        )
+    )
 
 
 # --- lists ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Filters:
@@ -583,9 +706,13 @@ class Filters:
     modified_until: datetime | None = None
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
-        return cls(**{name: parse_filter(name, args.get(name)) for name in
-                      ("created_since", "created_until", "modified_since", "modified_until")})
+    def from_args(cls, args) -> Filters:
+        return cls(
+            **{
+                name: parse_filter(name, args.get(name))
+                for name in ("created_since", "created_until", "modified_since", "modified_until")
+            }
+        )
 
     def apply(self, stmt, created_col, modified_col):
         if self.created_since:
@@ -607,8 +734,9 @@ def page_size(raw) -> int:
     return min(max(value, 1), MAX_PAGE_SIZE)
 
 
-def list_page(kind: str, filters: Filters, page: int, per_page: int, body_id: int | None = None,
-              committee_id: int | None = None) -> tuple[list[dict], int]:
+def list_page(
+    kind: str, filters: Filters, page: int, per_page: int, body_id: int | None = None, committee_id: int | None = None
+) -> tuple[list[dict], int]:
     """One page of a list: (objects, total). Live objects by id, then – only with
     modified_since, as OParl 1.1 requires – the tombstones of vanished ones."""
     ctx = Ctx()
@@ -634,8 +762,7 @@ def list_page(kind: str, filters: Filters, page: int, per_page: int, body_id: in
     rows = []
     if offset < total_live:
         opts = _options(kind) if kind != "body" else ()
-        rows = list(db.session.scalars(stmt.options(*opts).order_by(model.id).offset(offset).limit(per_page))
-                    .unique())
+        rows = list(db.session.scalars(stmt.options(*opts).order_by(model.id).offset(offset).limit(per_page)).unique())
     if kind == "body":
         terms = {}
         for t in db.session.scalars(select(LegislativeTerm).order_by(LegislativeTerm.start_date, LegislativeTerm.id)):
@@ -676,8 +803,9 @@ def _organization_page(filters, page, per_page, body_id, ctx):
     offset = (page - 1) * per_page
     data = []
     if offset < n_c:
-        rows = db.session.scalars(cq.options(*KINDS["organization"].options).order_by(Committee.id)
-                                  .offset(offset).limit(per_page)).unique()
+        rows = db.session.scalars(
+            cq.options(*KINDS["organization"].options).order_by(Committee.id).offset(offset).limit(per_page)
+        ).unique()
         data += [organization(c, ctx) for c in rows]
     room = per_page - len(data)
     if room > 0 and offset + len(data) < n_c + n_a:
@@ -691,7 +819,10 @@ def _organization_page(filters, page, per_page, body_id, ctx):
         if room > 0:
             t_off = max(offset - n_c - n_a, 0)
             for t in db.session.scalars(tq.order_by(Tombstone.id).offset(t_off).limit(room)):
-                key = org_key(committee_id=t.object_id) if t.object_type == "committee" \
+                key = (
+                    org_key(committee_id=t.object_id)
+                    if t.object_type == "committee"
                     else org_key(organisation_id=t.object_id)
+                )
                 data.append(tombstone(t, "organization", key))
     return data, n_c + n_a + n_t

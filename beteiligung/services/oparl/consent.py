@@ -1,4 +1,5 @@
 """Einwilligung in die Veröffentlichung im Ratsinformations-Standard (PublicationConsent)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,6 +27,12 @@ def set_publication_consent(user, person_id: int, given: bool, contact: bool, da
     elif consent is not None:
         db.session.delete(consent)
     db.session.flush()
-    audit.record(user, "update", person, before, {"publication_consent": given, "contact": given and contact},
-                 f"Einwilligung in die Veröffentlichung: {'erteilt' if given else 'widerrufen'}")
+    audit.record(
+        user,
+        "update",
+        person,
+        before,
+        {"publication_consent": given, "contact": given and contact},
+        f"Einwilligung in die Veröffentlichung: {'erteilt' if given else 'widerrufen'}",
+    )
     return person

@@ -9,10 +9,10 @@ Nothing is written until the whole walk succeeded: a council endpoint that is do
 paginates wrongly or returns invalid JSON stops the import with a message naming the URL where
 it stopped, and the caller's unit of work rolls back. Recording is idempotent.
 """
+
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from models import utcnow
-from models.oparl import PaperConsultation, Paper, PaperState, PoliticalOutcome
+from models.oparl import Paper, PaperConsultation, PaperState, PoliticalOutcome
 
 from .papers import record_outcome
 
@@ -54,9 +54,9 @@ class Report:
     pages: int = 0
     papers_seen: int = 0
     matched: list[tuple[str, str, date, bool]] = field(default_factory=list)  # reference, outcome, day, new?
-    pending: list[str] = field(default_factory=list)     # known reference, no decision yet
+    pending: list[str] = field(default_factory=list)  # known reference, no decision yet
     unknown_results: list[tuple[str, str]] = field(default_factory=list)  # reference, council text
-    not_found: list[str] = field(default_factory=list)   # our references the council does not list
+    not_found: list[str] = field(default_factory=list)  # our references the council does not list
 
     def lines(self) -> list[str]:
         out = [f"{self.pages} Seiten, {self.papers_seen} Vorlagen des Ratsinformationssystems gelesen."]
@@ -100,11 +100,11 @@ class Client:
             raise ImportStopped(f"{where}: keine gültige Adresse: {url!r}")
         req = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - http(s) only
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 body = resp.read()
         except urllib.error.HTTPError as exc:
             raise ImportStopped(f"{where}: {url} antwortet mit HTTP {exc.code}.") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise ImportStopped(f"{where}: {url} antwortet nicht innerhalb von {self.timeout:g} Sekunden.") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
@@ -192,8 +192,9 @@ def _day(value: str | None) -> date | None:
 
 def collect(url: str, timeout: float = 10.0) -> tuple[list[Found], Report]:
     """Read only: walk the council's papers and find decisions on our Vorlagen."""
-    known = {p.reference: p for p in db.session.scalars(
-        select(Paper).where(Paper.state == PaperState.VEROEFFENTLICHT.value))}
+    known = {
+        p.reference: p for p in db.session.scalars(select(Paper).where(Paper.state == PaperState.VEROEFFENTLICHT.value))
+    }
     client = Client(timeout)
     report = Report()
     found: list[Found] = []
@@ -233,10 +234,19 @@ def collect(url: str, timeout: float = 10.0) -> tuple[list[Found], Report]:
                 report.unknown_results.append((ref, item.get("result") or "ohne Datum"))
                 continue
             orgs = c.get("organization") or []
-            found.append(Found(paper=paper, outcome=outcome, day=day, council_paper=raw.get("id"),
-                               consultation=c.get("id"), organization=orgs[0] if orgs else None,
-                               meeting=(meeting or {}).get("id"), agenda_item=item.get("id"),
-                               raw_result=item.get("result")))
+            found.append(
+                Found(
+                    paper=paper,
+                    outcome=outcome,
+                    day=day,
+                    council_paper=raw.get("id"),
+                    consultation=c.get("id"),
+                    organization=orgs[0] if orgs else None,
+                    meeting=(meeting or {}).get("id"),
+                    agenda_item=item.get("id"),
+                    raw_result=item.get("result"),
+                )
+            )
     report.not_found = sorted(set(known) - seen_refs)
     return found, report
 
@@ -245,13 +255,20 @@ def import_outcomes(url: str, timeout: float = 10.0, user=None) -> Report:
     """Walk first, then write everything (in the caller's unit of work)."""
     found, report = collect(url, timeout)
     for f in found:
-        new = record_outcome(user, f.paper, f.outcome, f.day, f"laut Ratsinformationssystem: {f.raw_result}",
-                             "Import aus dem Ratsinformationssystem")
+        new = record_outcome(
+            user,
+            f.paper,
+            f.outcome,
+            f.day,
+            f"laut Ratsinformationssystem: {f.raw_result}",
+            "Import aus dem Ratsinformationssystem",
+        )
         f.paper.council_paper_url = f.council_paper
         political = next((c for c in f.paper.consultations if c.authoritative), None)
         if political is None:
-            political = PaperConsultation(position=len(f.paper.consultations) + 1, authoritative=True,
-                                     role="Entscheidung")
+            political = PaperConsultation(
+                position=len(f.paper.consultations) + 1, authoritative=True, role="Entscheidung"
+            )
             f.paper.consultations.append(political)
         political.council_consultation_url = f.consultation
         political.council_organization_url = f.organization

@@ -7,6 +7,7 @@ The political outcome is kept where it always was (ProtocolEntry.political_*), e
 in the protocol or imported from the council's OParl endpoint (services.oparl.council).
 Services flush, never commit.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,10 +20,9 @@ from sqlalchemy import func, select
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de, to_berlin
 from beteiligung.permissions import oparl as perm
-from beteiligung.services import NotFound, ValidationError, ensure_version, require
-from beteiligung.services import audit
+from beteiligung.services import NotFound, ValidationError, audit, ensure_version, require
 from models import TopicProposal, utcnow
-from models.oparl import PaperConsultation, Paper, PaperFile, PaperState, PaperType, PoliticalOutcome
+from models.oparl import Paper, PaperConsultation, PaperFile, PaperState, PaperType, PoliticalOutcome
 from models.protocols import ProtocolEntry
 
 ORIGIN_DEPTH = 4
@@ -55,8 +55,11 @@ def origin_chain(entry: ProtocolEntry) -> list[str]:
     for _ in range(ORIGIN_DEPTH):
         if item is None:
             break
-        topics = list(db.session.scalars(select(TopicProposal).where(TopicProposal.agenda_item_id == item.id)
-                                         .order_by(TopicProposal.id)))
+        topics = list(
+            db.session.scalars(
+                select(TopicProposal).where(TopicProposal.agenda_item_id == item.id).order_by(TopicProposal.id)
+            )
+        )
         next_item = None
         for t in topics:
             if t.source_type == "protokolleintrag" and t.source_id and t.source_id not in seen:
@@ -83,15 +86,27 @@ def create_paper(user, entry: ProtocolEntry, name: str | None = None, text: str 
     today = to_berlin(utcnow()).date()
     item = entry.agenda_item
     default_name = item.title if item is not None else entry.text[:120]
-    p = Paper(body_id=entry.protocol.meeting.committee.body_id, protocol_entry_id=entry.id,
-              reference=next_reference(ptype, today.year), paper_type=ptype.value,
-              name=(name or default_name).strip()[:300], paper_date=today, text=(text or entry.text).strip(),
-              origin="\n".join(origin_chain(entry)), addressee_org_id=entry.addressee_org_id,
-              state=PaperState.ENTWURF.value, created_by_id=getattr(user, "id", None))
+    p = Paper(
+        body_id=entry.protocol.meeting.committee.body_id,
+        protocol_entry_id=entry.id,
+        reference=next_reference(ptype, today.year),
+        paper_type=ptype.value,
+        name=(name or default_name).strip()[:300],
+        paper_date=today,
+        text=(text or entry.text).strip(),
+        origin="\n".join(origin_chain(entry)),
+        addressee_org_id=entry.addressee_org_id,
+        state=PaperState.ENTWURF.value,
+        created_by_id=getattr(user, "id", None),
+    )
     _check(p)
     p.consultations = [
-        PaperConsultation(position=1, agenda_item_id=entry.agenda_item_id, authoritative=False,
-                     role="Vorberatung" if entry.kind == "Empfehlung" else "Beschluss der Sozialplanung"),
+        PaperConsultation(
+            position=1,
+            agenda_item_id=entry.agenda_item_id,
+            authoritative=False,
+            role="Vorberatung" if entry.kind == "Empfehlung" else "Beschluss der Sozialplanung",
+        ),
         PaperConsultation(position=2, agenda_item_id=None, authoritative=True, role="Entscheidung"),
     ]
     db.session.add(p)
@@ -116,8 +131,9 @@ def update_paper(user, paper: Paper, name: str, text: str, version) -> Paper:
     require(perm.can_manage_paper(user, paper))
     ensure_version(paper, version)
     if paper.state != PaperState.ENTWURF:
-        raise ValidationError({"name": "Eine veröffentlichte Vorlage lässt sich nicht mehr ändern; "
-                                       "ziehen Sie sie zuerst zurück."})
+        raise ValidationError(
+            {"name": "Eine veröffentlichte Vorlage lässt sich nicht mehr ändern; ziehen Sie sie zuerst zurück."}
+        )
     before = audit.snapshot(paper)
     paper.name, paper.text = (name or "").strip(), (text or "").strip()
     _check(paper)
@@ -137,11 +153,20 @@ def publish_paper(user, paper: Paper, version) -> Paper:
     db.session.flush()
     text = paper_text(paper)
     base = paper.reference.replace("/", "-")
-    paper.files.append(_file(paper, True, f"Vorlage {paper.reference}", f"{base}.pdf", "application/pdf",
-                             paper_pdf(paper), text))
-    paper.files.append(_file(paper, False, f"Vorlage {paper.reference} (Word)", f"{base}.docx",
-                             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                             paper_docx(paper), None))
+    paper.files.append(
+        _file(paper, True, f"Vorlage {paper.reference}", f"{base}.pdf", "application/pdf", paper_pdf(paper), text)
+    )
+    paper.files.append(
+        _file(
+            paper,
+            False,
+            f"Vorlage {paper.reference} (Word)",
+            f"{base}.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            paper_docx(paper),
+            None,
+        )
+    )
     paper.state = PaperState.VEROEFFENTLICHT.value
     paper.published_at = utcnow()
     db.session.flush()
@@ -163,9 +188,17 @@ def withdraw_paper(user, paper: Paper, version) -> Paper:
 
 
 def _file(paper, is_main, name, file_name, mime, data: bytes, text) -> PaperFile:
-    return PaperFile(is_main=is_main, name=name, file_name=file_name, mime_type=mime, size=len(data),
-                     sha1=hashlib.sha1(data).hexdigest(), sha512=hashlib.sha512(data).hexdigest(),  # noqa: S324
-                     text=text, data=data)
+    return PaperFile(
+        is_main=is_main,
+        name=name,
+        file_name=file_name,
+        mime_type=mime,
+        size=len(data),
+        sha1=hashlib.sha1(data).hexdigest(),
+        sha512=hashlib.sha512(data).hexdigest(),
+        text=text,
+        data=data,
+    )
 
 
 def paper_text(paper: Paper) -> str:
@@ -179,6 +212,7 @@ def paper_text(paper: Paper) -> str:
 
 def paper_pdf(paper: Paper) -> bytes:
     from weasyprint import HTML
+
     html = render_template("oparl/vorlage_pdf.html", p=paper, origin=(paper.origin or "").splitlines())
     return HTML(string=html).write_pdf()
 
@@ -226,18 +260,33 @@ def get_public_file(file_id: int) -> PaperFile:
 
 def candidate_entries(user) -> list[ProtocolEntry]:
     """Entries „zur Beschlussfassung“ this user may turn into a Vorlage and that have none yet."""
+    from sqlalchemy.orm import joinedload
+
     from models import Committee, Meeting
     from models.protocols import Protocol
-    from sqlalchemy.orm import joinedload
-    rows = db.session.scalars(
-        select(ProtocolEntry).join(Protocol, Protocol.id == ProtocolEntry.protocol_id)
-        .join(Meeting, Meeting.id == Protocol.meeting_id).join(Committee, Committee.id == Meeting.committee_id)
-        .where(ProtocolEntry.for_resolution.is_(True), ProtocolEntry.addressee_org_id.is_not(None),
-               ProtocolEntry.kind.in_(("Beschluss", "Empfehlung")),
-               ~select(Paper.id).where(Paper.protocol_entry_id == ProtocolEntry.id).exists())
-        .options(joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee),
-                 joinedload(ProtocolEntry.agenda_item), joinedload(ProtocolEntry.addressee_org))
-        .order_by(ProtocolEntry.id)).unique().all()
+
+    rows = (
+        db.session.scalars(
+            select(ProtocolEntry)
+            .join(Protocol, Protocol.id == ProtocolEntry.protocol_id)
+            .join(Meeting, Meeting.id == Protocol.meeting_id)
+            .join(Committee, Committee.id == Meeting.committee_id)
+            .where(
+                ProtocolEntry.for_resolution.is_(True),
+                ProtocolEntry.addressee_org_id.is_not(None),
+                ProtocolEntry.kind.in_(("Beschluss", "Empfehlung")),
+                ~select(Paper.id).where(Paper.protocol_entry_id == ProtocolEntry.id).exists(),
+            )
+            .options(
+                joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee),
+                joinedload(ProtocolEntry.agenda_item),
+                joinedload(ProtocolEntry.addressee_org),
+            )
+            .order_by(ProtocolEntry.id)
+        )
+        .unique()
+        .all()
+    )
     return [e for e in rows if perm.can_prepare_paper(user, e)]
 
 
@@ -248,15 +297,21 @@ def record_outcome(user, paper: Paper, outcome: str, day: date, note: str | None
         raise ValidationError({"political_outcome": f"Unbekanntes Ergebnis: {outcome}"})
     entry = paper.protocol_entry
     if entry is None:
-        raise ValidationError({"political_outcome": "Die Vorlage hat keinen Beschluss mehr, an dem das Ergebnis "
-                                                    "stehen könnte."})
+        raise ValidationError(
+            {"political_outcome": "Die Vorlage hat keinen Beschluss mehr, an dem das Ergebnis stehen könnte."}
+        )
     if entry.political_outcome == outcome and entry.political_date == day:
         return False
     before = audit.snapshot(entry)
     entry.political_outcome, entry.political_date = outcome, day
     entry.political_note = (note or "").strip()[:500] or None
     db.session.flush()
-    audit.record(user, "update", entry, before, audit.snapshot(entry),
-                 f"Politische Entscheidung zu {paper.reference}: {outcome} ({source})")
+    audit.record(
+        user,
+        "update",
+        entry,
+        before,
+        audit.snapshot(entry),
+        f"Politische Entscheidung zu {paper.reference}: {outcome} ({source})",
+    )
     return True
-

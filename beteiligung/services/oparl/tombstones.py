@@ -6,13 +6,14 @@ Becoming public again removes the tombstone.
 
 Implemented as one before_flush listener, so no other module has to remember it.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from models import AgendaItem, Committee, Meeting, Membership, Person, utcnow
-from models.oparl import PaperConsultation, Paper, PaperFile, PaperState, PublicationConsent, Tombstone
+from models.oparl import Paper, PaperConsultation, PaperFile, PaperState, PublicationConsent, Tombstone
 
 
 def _was(obj, attr: str):
@@ -117,8 +118,12 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                     col.alive("location", obj)
             elif isinstance(obj, AgendaItem):
                 was = _item_was_public(obj)
-                now = bool(obj.is_public) and obj.meeting is not None and obj.meeting.is_public \
+                now = (
+                    bool(obj.is_public)
+                    and obj.meeting is not None
+                    and obj.meeting.is_public
                     and obj.meeting.committee.is_public
+                )
                 if was and not now:
                     col.dead("agenda_item", obj, obj.meeting.committee.body_id)
                 elif now and not was:
@@ -133,8 +138,11 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                     for c in obj.consultations:
                         col.alive("consultation", c)
             elif isinstance(obj, Person):
-                if _was(obj, "anonymised_at") is None and obj.anonymised_at is not None \
-                        and _consented(session, obj.id, consent_gone):
+                if (
+                    _was(obj, "anonymised_at") is None
+                    and obj.anonymised_at is not None
+                    and _consented(session, obj.id, consent_gone)
+                ):
                     _person_dead(col, session, obj)
         for pid in consent_new:
             col.remove.add(("person", pid))
@@ -142,17 +150,25 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         return
     with session.no_autoflush:
         keys = set(col.add) | col.remove
-        existing = {(t.object_type, t.object_id): t for t in session.scalars(
-            select(Tombstone).where(Tombstone.object_type.in_({k for k, _ in keys}),
-                                    Tombstone.object_id.in_({i for _, i in keys})))}
+        existing = {
+            (t.object_type, t.object_id): t
+            for t in session.scalars(
+                select(Tombstone).where(
+                    Tombstone.object_type.in_({k for k, _ in keys}), Tombstone.object_id.in_({i for _, i in keys})
+                )
+            )
+        }
     for key in col.remove - set(col.add):
         if key in existing:
             session.delete(existing[key])
     for (kind, oid), (created, body_id, keep) in col.add.items():
         t = existing.get((kind, oid))
         if t is None:
-            session.add(Tombstone(object_type=kind, object_id=oid, created=created, body_id=body_id,
-                                  keep=keep, deleted_at=utcnow()))
+            session.add(
+                Tombstone(
+                    object_type=kind, object_id=oid, created=created, body_id=body_id, keep=keep, deleted_at=utcnow()
+                )
+            )
         else:
             t.deleted_at = utcnow()
 

@@ -4,6 +4,7 @@
 Services check permission, validate everything before they write, flush and audit; the
 request (or `unit_of_work()` in the CLI) commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,12 +37,24 @@ MAX_TEXT = 20000
 
 # --- reading -------------------------------------------------------------------------
 
+
 def get_measure(user, measure_id: int) -> Measure:
-    m = db.session.scalar(select(Measure).where(Measure.id == measure_id).options(
-        joinedload(Measure.organisation), joinedload(Measure.body), joinedload(Measure.handlungsfeld),
-        selectinload(Measure.areas), selectinload(Measure.target_groups), selectinload(Measure.goals),
-        selectinload(Measure.contracts), selectinload(Measure.indicators).selectinload(Indicator.measurements),
-        selectinload(Measure.milestones), selectinload(Measure.budget_lines)))
+    m = db.session.scalar(
+        select(Measure)
+        .where(Measure.id == measure_id)
+        .options(
+            joinedload(Measure.organisation),
+            joinedload(Measure.body),
+            joinedload(Measure.handlungsfeld),
+            selectinload(Measure.areas),
+            selectinload(Measure.target_groups),
+            selectinload(Measure.goals),
+            selectinload(Measure.contracts),
+            selectinload(Measure.indicators).selectinload(Indicator.measurements),
+            selectinload(Measure.milestones),
+            selectinload(Measure.budget_lines),
+        )
+    )
     if m is None or not pperm.can_view_measure(user, m):
         raise NotFound("Diese Maßnahme gibt es nicht oder Sie dürfen sie nicht sehen.")
     return m
@@ -67,11 +80,18 @@ def measure_query(user, f: MeasureFilters):
         q = q.where(Measure.handlungsfeld_id == f.handlungsfeld_id)
     if f.area_id:
         from models.planung import measure_area
+
         q = q.where(Measure.id.in_(select(measure_area.c.measure_id).where(measure_area.c.area_id == f.area_id)))
     if f.process_id:
         from models.planung import ProcessAssignment
-        q = q.where(Measure.id.in_(select(ProcessAssignment.item_id).where(
-            ProcessAssignment.process_id == f.process_id, ProcessAssignment.item_kind == "massnahme")))
+
+        q = q.where(
+            Measure.id.in_(
+                select(ProcessAssignment.item_id).where(
+                    ProcessAssignment.process_id == f.process_id, ProcessAssignment.item_kind == "massnahme"
+                )
+            )
+        )
     if f.text:
         q = q.where(Measure.title.ilike(f"%{f.text}%"))
     return q
@@ -86,6 +106,7 @@ def count_measures(user, f: MeasureFilters) -> int:
 
 
 # --- validation ----------------------------------------------------------------------
+
 
 def _visible_ids(model, flt, ids) -> list:
     ids = [i for i in (ids or []) if i]
@@ -114,8 +135,9 @@ def _check(user, values: dict, measure: Measure | None) -> tuple[dict, dict]:
 
     org = None
     if values.get("organisation_id"):
-        org = db.session.scalar(select(Organisation).where(
-            Organisation.id == values["organisation_id"], perm.organisation_filter(user)))
+        org = db.session.scalar(
+            select(Organisation).where(Organisation.id == values["organisation_id"], perm.organisation_filter(user))
+        )
     if org is None:
         errors["organisation_id"] = "Bitte die verantwortliche Organisation wählen."
     clean["organisation"] = org
@@ -126,8 +148,11 @@ def _check(user, values: dict, measure: Measure | None) -> tuple[dict, dict]:
         if hf is None or hf.vocabulary != "handlungsfeld":
             errors["handlungsfeld_id"] = "Unbekanntes Handlungsfeld."
     clean["handlungsfeld"] = hf
-    clean["target_groups"] = list(db.session.scalars(select(Term).where(
-        Term.id.in_(values.get("target_group_ids") or [0]), Term.vocabulary == "zielgruppe")))
+    clean["target_groups"] = list(
+        db.session.scalars(
+            select(Term).where(Term.id.in_(values.get("target_group_ids") or [0]), Term.vocabulary == "zielgruppe")
+        )
+    )
     clean["areas"] = _visible_ids(Area, perm.area_filter(user), values.get("area_ids"))
 
     start, end = values.get("start_date"), values.get("end_date")
@@ -163,8 +188,13 @@ def _check(user, values: dict, measure: Measure | None) -> tuple[dict, dict]:
     ind_ids = [i for i in (values.get("indicator_ids") or []) if i]
     indicators = []
     if ind_ids:
-        indicators = list(db.session.scalars(select(Indicator).outerjoin(Contract, Contract.id == Indicator.contract_id)
-                                             .where(Indicator.id.in_(ind_ids), perm.indicator_filter(user))))
+        indicators = list(
+            db.session.scalars(
+                select(Indicator)
+                .outerjoin(Contract, Contract.id == Indicator.contract_id)
+                .where(Indicator.id.in_(ind_ids), perm.indicator_filter(user))
+            )
+        )
     clean["indicators"] = indicators
     return errors, clean
 
@@ -197,6 +227,7 @@ def _apply_progress(measure: Measure) -> None:
 
 # --- writing -------------------------------------------------------------------------
 
+
 def save_measure(user, measure: Measure | None, values: dict, version=None) -> Measure:
     """Create or update a measure (planners of the owning body)."""
     if measure is not None:
@@ -208,8 +239,9 @@ def save_measure(user, measure: Measure | None, values: dict, version=None) -> M
     if errors:
         raise ValidationError(errors)
     if measure is None:
-        measure = Measure(body_id=clean["body_id"], status=MeasureStatus.GEPLANT,
-                          created_by_id=getattr(user, "id", None))
+        measure = Measure(
+            body_id=clean["body_id"], status=MeasureStatus.GEPLANT, created_by_id=getattr(user, "id", None)
+        )
         db.session.add(measure)
         before = None
     else:
@@ -226,8 +258,14 @@ def save_measure(user, measure: Measure | None, values: dict, version=None) -> M
         measure.progress = 0
     _apply_progress(measure)
     db.session.flush()
-    record(user, "create" if before is None else "update", measure, before, snapshot(measure, AUDIT_RELATIONS),
-           f"Maßnahme {'angelegt' if before is None else 'geändert'}: {measure.title}")
+    record(
+        user,
+        "create" if before is None else "update",
+        measure,
+        before,
+        snapshot(measure, AUDIT_RELATIONS),
+        f"Maßnahme {'angelegt' if before is None else 'geändert'}: {measure.title}",
+    )
     return measure
 
 
@@ -310,8 +348,14 @@ def set_milestone_done(user, milestone: Milestone, done: bool) -> Milestone:
     milestone.done_on = date.today() if done else None
     _apply_progress(measure)
     db.session.flush()
-    record(user, "update", milestone, before, snapshot(milestone),
-           f"Meilenstein {'erreicht' if done else 'wieder offen'}: {milestone.title}")
+    record(
+        user,
+        "update",
+        milestone,
+        before,
+        snapshot(milestone),
+        f"Meilenstein {'erreicht' if done else 'wieder offen'}: {milestone.title}",
+    )
     _touch(measure)
     return milestone
 
@@ -329,6 +373,7 @@ def delete_milestone(user, milestone: Milestone) -> None:
 def _touch(measure: Measure) -> None:
     """A change below the measure raises its version, so an open edit form sees the conflict."""
     from models import utcnow
+
     measure.updated_at = utcnow()
     db.session.flush()
 
@@ -381,22 +426,51 @@ def budget_by_year(measure: Measure) -> list[tuple[int, Decimal]]:
 
 # --- export --------------------------------------------------------------------------
 
-EXPORT_HEADERS = ["Nr.", "Titel", "Verantwortlich", "Status", "Fortschritt (%)", "Beginn", "Ende", "Handlungsfeld",
-                  "Sozialräume", "VZÄ", "Mittel gesamt (€)"]
+EXPORT_HEADERS = [
+    "Nr.",
+    "Titel",
+    "Verantwortlich",
+    "Status",
+    "Fortschritt (%)",
+    "Beginn",
+    "Ende",
+    "Handlungsfeld",
+    "Sozialräume",
+    "VZÄ",
+    "Mittel gesamt (€)",
+]
 
 
 def export_rows(user, f: MeasureFilters, chunk: int = 200):
     """Rows for CSV/XLSX, fetched in chunks (a streamed download never loads everything)."""
     last = 0
     while True:
-        batch = list(db.session.scalars(measure_query(user, f).where(Measure.id > last).order_by(Measure.id)
-                                        .limit(chunk).options(*list_options(), selectinload(Measure.budget_lines))))
+        batch = list(
+            db.session.scalars(
+                measure_query(user, f)
+                .where(Measure.id > last)
+                .order_by(Measure.id)
+                .limit(chunk)
+                .options(*list_options(), selectinload(Measure.budget_lines))
+            )
+        )
         if not batch:
             return
         for m in batch:
-            yield [m.id, m.title, m.organisation.name, m.status_label, m.progress, m.start_date, m.end_date,
-                   m.handlungsfeld.name if m.handlungsfeld else "", ", ".join(a.name for a in m.areas),
-                   m.staff_fte, sum((Decimal(b.amount) for b in m.budget_lines), Decimal(0))]
+            yield [
+                m.id,
+                m.title,
+                m.organisation.name,
+                m.status_label,
+                m.progress,
+                m.start_date,
+                m.end_date,
+                m.handlungsfeld.name if m.handlungsfeld else "",
+                ", ".join(a.name for a in m.areas),
+                m.staff_fte,
+                sum((Decimal(b.amount) for b in m.budget_lines), Decimal(0)),
+            ]
         last = batch[-1].id
 
-from . import oeffentlich  # noqa: F401  (registers the public follow-up lines)
+
+from . import oeffentlich  # noqa: F401, E402  (registers the public follow-up lines)

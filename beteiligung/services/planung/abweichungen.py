@@ -5,6 +5,7 @@ A red indicator on a submitted report already proposes a TOP to the contract's c
 the need at the start of the chain (e.g. the Sozialraumkonferenz whose Empfehlung was forwarded),
 with a link to the chain view attached. Every proposal is made once per source and committee.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,12 +27,18 @@ def chain_url(kind: str, record_id: int) -> str:
 
 
 def _already(source_type: str, source_id: int) -> set[int]:
-    return set(db.session.scalars(select(TopicProposal.committee_id).where(
-        TopicProposal.source_type == source_type, TopicProposal.source_id == source_id)))
+    return set(
+        db.session.scalars(
+            select(TopicProposal.committee_id).where(
+                TopicProposal.source_type == source_type, TopicProposal.source_id == source_id
+            )
+        )
+    )
 
 
 def _propose(committee, title, description, source_type, source_id, label):
     from beteiligung.services.committees import propose_topic
+
     return propose_topic(None, committee, title[:300], description, source_type, source_id, label[:300])
 
 
@@ -43,10 +50,20 @@ def report_deviation(report: Report, description: str) -> list[TopicProposal]:
     for committee in kette.origin_committees(("bericht", report.id)):
         if committee.id in done:
             continue
-        text = (f"{description}\n\nDieses Thema kommt zurück, weil der Bedarf in diesem Gremium entstanden ist. "
-                f"Die ganze Wirkungskette: {url}")
-        out.append(_propose(committee, f"Abweichung vom Soll: {report.contract.title}", text, "bericht", report.id,
-                            f"Bericht {report.period_end:%d.%m.%Y} – {report.contract.title}"))
+        text = (
+            f"{description}\n\nDieses Thema kommt zurück, weil der Bedarf in diesem Gremium entstanden ist. "
+            f"Die ganze Wirkungskette: {url}"
+        )
+        out.append(
+            _propose(
+                committee,
+                f"Abweichung vom Soll: {report.contract.title}",
+                text,
+                "bericht",
+                report.id,
+                f"Bericht {report.period_end:%d.%m.%Y} – {report.contract.title}",
+            )
+        )
         done.add(committee.id)
     db.session.flush()
     return out
@@ -54,9 +71,11 @@ def report_deviation(report: Report, description: str) -> list[TopicProposal]:
 
 def overdue_measures(today: date) -> list[tuple[Measure, list[str]]]:
     rows = db.session.scalars(
-        select(Measure).where(Measure.status.in_([s.value for s in MEASURE_OPEN_STATES]))
+        select(Measure)
+        .where(Measure.status.in_([s.value for s in MEASURE_OPEN_STATES]))
         .options(selectinload(Measure.milestones), selectinload(Measure.contracts).selectinload(Contract.committee))
-        .order_by(Measure.id))
+        .order_by(Measure.id)
+    )
     out = []
     for m in rows:
         reasons = m.overdue_reasons(today)
@@ -79,12 +98,22 @@ def propose_overdue(today: date | None = None) -> list[TopicProposal]:
         for cid, committee in sorted(committees.items()):
             if cid in done:
                 continue
-            text = (f"Die Maßnahme „{measure.title}“ ({measure.organisation.name}) ist im Verzug:\n\n"
-                    + "\n".join(f"- {r}" for r in reasons)
-                    + f"\n\nStand: {measure.status_label}, Fortschritt {measure.progress} %."
-                    + f"\n\nDie ganze Wirkungskette: {url}")
-            created.append(_propose(committee, f"Maßnahme im Verzug: {measure.title}", text, "massnahme", measure.id,
-                                    f"Maßnahme – {measure.title}"))
+            text = (
+                f"Die Maßnahme „{measure.title}“ ({measure.organisation.name}) ist im Verzug:\n\n"
+                + "\n".join(f"- {r}" for r in reasons)
+                + f"\n\nStand: {measure.status_label}, Fortschritt {measure.progress} %."
+                + f"\n\nDie ganze Wirkungskette: {url}"
+            )
+            created.append(
+                _propose(
+                    committee,
+                    f"Maßnahme im Verzug: {measure.title}",
+                    text,
+                    "massnahme",
+                    measure.id,
+                    f"Maßnahme – {measure.title}",
+                )
+            )
             done.add(cid)
     db.session.flush()
     return created

@@ -7,6 +7,7 @@ Measures with status and progress; deviations (yellow/red indicators, overdue me
 planner's explanation; a product sheet per NKF product over five years (contract budget lines and
 measure budgets).
 """
+
 from __future__ import annotations
 
 import io
@@ -57,8 +58,9 @@ def parse_period(year, quarter) -> tuple[int, int]:
 
 def get_scope(user, kind: str, scope_id: int):
     if kind == "vorhaben":
-        obj = db.session.scalar(select(PlanningProcess).where(PlanningProcess.id == scope_id)
-                                .options(joinedload(PlanningProcess.body)))
+        obj = db.session.scalar(
+            select(PlanningProcess).where(PlanningProcess.id == scope_id).options(joinedload(PlanningProcess.body))
+        )
     elif kind == "koerperschaft":
         obj = db.session.get(Body, scope_id)
     else:
@@ -151,16 +153,27 @@ def evaluate_at(indicator: Indicator, end: date) -> IndicatorRow:
     latest = ev.latest
     # Soll is compared with the last Ist at that Ist's date (as on the indicator page); without an Ist,
     # the Soll at the end of the period is shown.
-    return IndicatorRow(indicator, latest.soll if latest else soll, latest.ist if latest else None,
-                        latest.day if latest else None, latest.deviation if latest else None, ev.light, ev.target,
-                        ev.forecast, ev.forecast_ok)
+    return IndicatorRow(
+        indicator,
+        latest.soll if latest else soll,
+        latest.ist if latest else None,
+        latest.day if latest else None,
+        latest.deviation if latest else None,
+        ev.light,
+        ev.target,
+        ev.forecast,
+        ev.forecast_ok,
+    )
 
 
 def _scope_records(user, kind, scope):
     """Goals, indicators, measures, contracts of the scope that the user may see."""
     if kind == "vorhaben":
-        rows = db.session.execute(select(ProcessAssignment.item_kind, ProcessAssignment.item_id)
-                                  .where(ProcessAssignment.process_id == scope.id)).all()
+        rows = db.session.execute(
+            select(ProcessAssignment.item_kind, ProcessAssignment.item_id).where(
+                ProcessAssignment.process_id == scope.id
+            )
+        ).all()
         ids = {"ziel": set(), "kontrakt": set(), "massnahme": set()}
         for k, i in rows:
             if k in ids:
@@ -168,39 +181,77 @@ def _scope_records(user, kind, scope):
         measure_ids = ids["massnahme"] or {0}
         measure_cond = Measure.id.in_(measure_ids)
         contract_ids = set(ids["kontrakt"])
-        contract_ids |= set(db.session.scalars(select(measure_contract.c.contract_id)
-                                               .where(measure_contract.c.measure_id.in_(measure_ids))))
+        contract_ids |= set(
+            db.session.scalars(
+                select(measure_contract.c.contract_id).where(measure_contract.c.measure_id.in_(measure_ids))
+            )
+        )
         goal_ids = set(ids["ziel"])
-        goal_ids |= set(db.session.scalars(select(measure_goal.c.goal_id).where(measure_goal.c.measure_id.in_(measure_ids))))
-        indicator_cond = or_(Indicator.goal_id.in_(goal_ids or {0}), Indicator.contract_id.in_(contract_ids or {0}),
-                             Indicator.id.in_(select(measure_indicator.c.indicator_id)
-                                              .where(measure_indicator.c.measure_id.in_(ids["massnahme"] or {0}))))
+        goal_ids |= set(
+            db.session.scalars(select(measure_goal.c.goal_id).where(measure_goal.c.measure_id.in_(measure_ids)))
+        )
+        indicator_cond = or_(
+            Indicator.goal_id.in_(goal_ids or {0}),
+            Indicator.contract_id.in_(contract_ids or {0}),
+            Indicator.id.in_(
+                select(measure_indicator.c.indicator_id).where(
+                    measure_indicator.c.measure_id.in_(ids["massnahme"] or {0})
+                )
+            ),
+        )
         contract_cond = Contract.id.in_(contract_ids or {0})
     else:
         measure_cond = Measure.body_id == scope.id
         indicator_cond = Indicator.body_id == scope.id
         contract_cond = Contract.body_id == scope.id
-    measures = list(db.session.scalars(
-        select(Measure).where(measure_cond, pperm.measure_filter(user))
-        .options(joinedload(Measure.organisation), selectinload(Measure.milestones),
-                 selectinload(Measure.budget_lines), selectinload(Measure.goals), selectinload(Measure.indicators))
-        .order_by(Measure.title, Measure.id)).unique())
-    indicators = list(db.session.scalars(
-        select(Indicator).outerjoin(Contract, Contract.id == Indicator.contract_id)
-        .where(indicator_cond, perm.indicator_filter(user))
-        .options(selectinload(Indicator.measurements), joinedload(Indicator.goal), joinedload(Indicator.contract))
-        .order_by(Indicator.goal_id, Indicator.id)).unique())
-    contracts = list(db.session.scalars(
-        select(Contract).where(contract_cond, perm.contract_filter(user))
-        .options(selectinload(Contract.budget_lines), selectinload(Contract.goals), selectinload(Contract.indicators))
-        .order_by(Contract.title)).unique())
+    measures = list(
+        db.session.scalars(
+            select(Measure)
+            .where(measure_cond, pperm.measure_filter(user))
+            .options(
+                joinedload(Measure.organisation),
+                selectinload(Measure.milestones),
+                selectinload(Measure.budget_lines),
+                selectinload(Measure.goals),
+                selectinload(Measure.indicators),
+            )
+            .order_by(Measure.title, Measure.id)
+        ).unique()
+    )
+    indicators = list(
+        db.session.scalars(
+            select(Indicator)
+            .outerjoin(Contract, Contract.id == Indicator.contract_id)
+            .where(indicator_cond, perm.indicator_filter(user))
+            .options(selectinload(Indicator.measurements), joinedload(Indicator.goal), joinedload(Indicator.contract))
+            .order_by(Indicator.goal_id, Indicator.id)
+        ).unique()
+    )
+    contracts = list(
+        db.session.scalars(
+            select(Contract)
+            .where(contract_cond, perm.contract_filter(user))
+            .options(
+                selectinload(Contract.budget_lines), selectinload(Contract.goals), selectinload(Contract.indicators)
+            )
+            .order_by(Contract.title)
+        ).unique()
+    )
     return measures, indicators, contracts
 
 
 def _notes(kind, scope, year, quarter) -> dict[tuple[str, int], str]:
-    return {(n.item_kind, n.item_id): n.text for n in db.session.scalars(select(ControllingNote).where(
-        ControllingNote.scope_kind == kind, ControllingNote.scope_id == scope.id, ControllingNote.year == year,
-        ControllingNote.quarter == quarter))}
+    return {
+        (n.item_kind, n.item_id): n.text
+        for n in db.session.scalars(
+            select(ControllingNote).where(
+                ControllingNote.scope_kind == kind,
+                ControllingNote.scope_id == scope.id,
+                ControllingNote.year == year,
+                ControllingNote.quarter == quarter,
+            )
+        )
+    }
 
 
 def build(user, kind: str, scope, year: int, quarter: int) -> Report:
@@ -221,8 +272,18 @@ def build(user, kind: str, scope, year: int, quarter: int) -> Report:
         goal_rows.append((None, by_goal[None]))
     measure_rows = [MeasureRow(m, m.overdue_reasons(end), notes.get(("massnahme", m.id))) for m in measures]
     years = list(range(year - 2, year - 2 + YEARS_IN_PRODUCT_SHEET))
-    return Report(kind, scope, year, quarter, start, end, goal_rows, measure_rows,
-                  product_sheets(contracts, measures, years), years)
+    return Report(
+        kind,
+        scope,
+        year,
+        quarter,
+        start,
+        end,
+        goal_rows,
+        measure_rows,
+        product_sheets(contracts, measures, years),
+        years,
+    )
 
 
 def product_sheets(contracts, measures, years) -> list[ProductSheet]:
@@ -269,16 +330,32 @@ def save_notes(user, kind: str, scope, year: int, quarter: int, texts: dict[tupl
             errors[f"erl-{key[0]}-{key[1]}"] = "Die Erläuterung ist zu lang (höchstens 5.000 Zeichen)."
     if errors:
         raise ValidationError(errors)
-    existing = {(n.item_kind, n.item_id): n for n in db.session.scalars(select(ControllingNote).where(
-        ControllingNote.scope_kind == kind, ControllingNote.scope_id == scope.id, ControllingNote.year == year,
-        ControllingNote.quarter == quarter))}
+    existing = {
+        (n.item_kind, n.item_id): n
+        for n in db.session.scalars(
+            select(ControllingNote).where(
+                ControllingNote.scope_kind == kind,
+                ControllingNote.scope_id == scope.id,
+                ControllingNote.year == year,
+                ControllingNote.quarter == quarter,
+            )
+        )
+    }
     changed = 0
     for key, text in texts.items():
         text = (text or "").strip()
         note = existing.get(key)
         if note is None and text:
-            note = ControllingNote(scope_kind=kind, scope_id=scope.id, year=year, quarter=quarter, item_kind=key[0],
-                                   item_id=key[1], text=text, author_id=getattr(user, "id", None))
+            note = ControllingNote(
+                scope_kind=kind,
+                scope_id=scope.id,
+                year=year,
+                quarter=quarter,
+                item_kind=key[0],
+                item_id=key[1],
+                text=text,
+                author_id=getattr(user, "id", None),
+            )
             db.session.add(note)
             db.session.flush()
             record(user, "create", note, None, snapshot(note), f"Erläuterung {year}/Q{quarter}")
@@ -298,11 +375,13 @@ def save_notes(user, kind: str, scope, year: int, quarter: int, texts: dict[tupl
 
 # --- documents -------------------------------------------------------------------------
 
+
 def pdf(report: Report, html: str) -> bytes:
     from weasyprint import HTML
 
     def no_fetch(url, *args, **kwargs):  # nothing from outside
         raise ValueError(f"Externe Ressource nicht erlaubt: {url}")
+
     return HTML(string=html, url_fetcher=no_fetch).write_pdf()
 
 
@@ -326,8 +405,10 @@ def docx(report: Report) -> bytes:
     doc.add_heading("Ziele und Kennzahlen", level=2)
     table = doc.add_table(rows=1, cols=8)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("Ziel", "Kennzahl", "Soll", "Ist", "Abweichung", "Ampel",
-                                                "Prognose zum Zieldatum", "Zielwert")):
+    for cell, text in zip(
+        table.rows[0].cells,
+        ("Ziel", "Kennzahl", "Soll", "Ist", "Abweichung", "Ampel", "Prognose zum Zieldatum", "Zielwert"),
+    ):
         cell.text = text
     for goal, rows in report.goals:
         for r in rows:
@@ -335,10 +416,14 @@ def docx(report: Report) -> bytes:
             cells[0].text = f"{goal.level}: {goal.title}" if goal else "ohne Ziel"
             cells[1].text = r.indicator.name
             cells[2].text = num(r.soll)
-            cells[3].text = (num(r.ist) + (f" ({date_de(r.ist_date)})" if r.ist_date else "")) if r.ist is not None else "–"
+            cells[3].text = (
+                (num(r.ist) + (f" ({date_de(r.ist_date)})" if r.ist_date else "")) if r.ist is not None else "–"
+            )
             cells[4].text = (num(r.deviation) + " %") if r.deviation is not None else "–"
             cells[5].text = r.light_label
-            cells[6].text = num(r.forecast) + ("" if r.forecast_ok is None else (" – erreicht" if r.forecast_ok else " – verfehlt"))
+            cells[6].text = num(r.forecast) + (
+                "" if r.forecast_ok is None else (" – erreicht" if r.forecast_ok else " – verfehlt")
+            )
             cells[7].text = f"{num(r.target)} bis {date_de(r.indicator.target_date)}"
     doc.add_heading("Maßnahmen", level=2)
     table = doc.add_table(rows=1, cols=4)

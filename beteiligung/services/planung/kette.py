@@ -6,6 +6,7 @@ Nodes are (kind, id) pairs: befund (survey finding), thema (Themenspeicher entry
 walking the chain costs one query per edge kind and step — independent of how much data
 there is. Deviations close the loop: a report or a measure proposes a Themenspeicher entry.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -72,8 +73,13 @@ def _edges():
         ("massnahme", "kontrakt", select(measure_contract.c.measure_id, measure_contract.c.contract_id)),
         ("massnahme", "kennzahl", select(measure_indicator.c.measure_id, measure_indicator.c.indicator_id)),
         ("kontrakt", "kennzahl", select(Indicator.contract_id, Indicator.id).where(Indicator.contract_id.is_not(None))),
-        ("kennzahl", "bericht", select(Measurement.indicator_id, Measurement.report_id)
-         .where(Measurement.report_id.is_not(None)).distinct()),
+        (
+            "kennzahl",
+            "bericht",
+            select(Measurement.indicator_id, Measurement.report_id)
+            .where(Measurement.report_id.is_not(None))
+            .distinct(),
+        ),
         ("bericht", "thema", select(T.source_id, T.id).where(T.source_type == "bericht")),
         ("massnahme", "thema", select(T.source_id, T.id).where(T.source_type == "massnahme")),
     ]
@@ -119,6 +125,7 @@ def reaches(start: tuple[str, int], target: tuple[str, int]) -> bool:
 
 # --- loading and visibility -------------------------------------------------------------
 
+
 def _load(kind: str, ids: set[int]) -> dict[int, object]:
     if not ids:
         return {}
@@ -134,7 +141,8 @@ def _load(kind: str, ids: set[int]) -> dict[int, object]:
     elif kind == "eintrag":
         q = select(ProtocolEntry).options(
             joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee),
-            joinedload(ProtocolEntry.agenda_item))
+            joinedload(ProtocolEntry.agenda_item),
+        )
         model = ProtocolEntry
     elif kind == "massnahme":
         q = select(Measure).options(joinedload(Measure.organisation))
@@ -146,12 +154,16 @@ def _load(kind: str, ids: set[int]) -> dict[int, object]:
         q = select(Contract)
         model = Contract
     elif kind == "kennzahl":
-        q = select(Indicator).options(joinedload(Indicator.contract), selectinload(Indicator.measurements),
-                                      joinedload(Indicator.area))
+        q = select(Indicator).options(
+            joinedload(Indicator.contract), selectinload(Indicator.measurements), joinedload(Indicator.area)
+        )
         model = Indicator
     elif kind == "bericht":
-        q = select(Report).options(joinedload(Report.contract), joinedload(Report.duty).joinedload(ReportingDuty.party),
-                                   selectinload(Report.measurements))
+        q = select(Report).options(
+            joinedload(Report.contract),
+            joinedload(Report.duty).joinedload(ReportingDuty.party),
+            selectinload(Report.measurements),
+        )
         model = Report
     else:
         return {}
@@ -167,7 +179,8 @@ def visible(user, kind: str, obj) -> bool:
         return perm.can_view_topics(user, obj.committee) and perm.can_view_topic_source(user, obj)
     if kind == "top":
         return perm.can_view_meeting(user, obj.meeting) and (
-            obj.is_public or perm.can_view_internal_items(user, obj.meeting))
+            obj.is_public or perm.can_view_internal_items(user, obj.meeting)
+        )
     if kind == "eintrag":
         return pperm.can_view_decision(user, obj)
     if kind == "massnahme":
@@ -228,6 +241,7 @@ def chain_for(user, kind: str, record_id: int) -> Chain:
     """The whole chain up- and downstream of one record, only with what the user may see."""
     if kind not in KINDS:
         from beteiligung.services import NotFound
+
         raise NotFound()
     start = (kind, record_id)
     up = walk(start, downstream=False)
@@ -242,6 +256,7 @@ def chain_for(user, kind: str, record_id: int) -> Chain:
     objects = {k: _load(k, ids) for k, ids in by_kind.items()}
     start_obj = objects.get(kind, {}).get(record_id)
     from beteiligung.services import NotFound
+
     if start_obj is None or not visible(user, kind, start_obj):
         raise NotFound()
     nodes, hidden = [], 0
@@ -269,14 +284,18 @@ def area_monitoring_indicators(chain: Chain) -> list[str]:
     from beteiligung.services import monitoring
     from models.planung import measure_area
     from models.surveys import finding_area
+
     measure_ids = [n.obj.id for n in chain.nodes if n.kind == "massnahme"]
     finding_ids = [n.obj.id for n in chain.nodes if n.kind == "befund"]
     areas = {n.obj.area_id for n in chain.nodes if n.kind == "kennzahl" and n.obj.area_id}
     if measure_ids or finding_ids:
-        areas.update(db.session.scalars(
-            select(measure_area.c.area_id).where(measure_area.c.measure_id.in_(measure_ids))
-            .union(select(finding_area.c.area_id).where(finding_area.c.finding_id.in_(finding_ids)))
-        ))
+        areas.update(
+            db.session.scalars(
+                select(measure_area.c.area_id)
+                .where(measure_area.c.measure_id.in_(measure_ids))
+                .union(select(finding_area.c.area_id).where(finding_area.c.finding_id.in_(finding_ids)))
+            )
+        )
     return monitoring.indicators_for_areas(areas)
 
 
@@ -284,6 +303,7 @@ def origin_committees(start: tuple[str, int]) -> list:
     """The committees that raised the need at the start of the chain: those of the most
     upstream Themenspeicher entry, TOP or protocol entry."""
     from models import Committee
+
     up = walk(start, downstream=False)
     candidates = [(d, k, i) for (k, i), d in up.items() if k in ("thema", "top", "eintrag") and d > 0]
     if not candidates:
@@ -296,10 +316,20 @@ def origin_committees(start: tuple[str, int]) -> list:
         if k == "thema":
             ids.update(db.session.scalars(select(TopicProposal.committee_id).where(TopicProposal.id == i)))
         elif k == "top":
-            ids.update(db.session.scalars(select(Meeting.committee_id).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-                                          .where(AgendaItem.id == i)))
+            ids.update(
+                db.session.scalars(
+                    select(Meeting.committee_id)
+                    .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+                    .where(AgendaItem.id == i)
+                )
+            )
         else:
-            ids.update(db.session.scalars(
-                select(Meeting.committee_id).join(Protocol, Protocol.meeting_id == Meeting.id)
-                .join(ProtocolEntry, ProtocolEntry.protocol_id == Protocol.id).where(ProtocolEntry.id == i)))
+            ids.update(
+                db.session.scalars(
+                    select(Meeting.committee_id)
+                    .join(Protocol, Protocol.meeting_id == Meeting.id)
+                    .join(ProtocolEntry, ProtocolEntry.protocol_id == Protocol.id)
+                    .where(ProtocolEntry.id == i)
+                )
+            )
     return list(db.session.scalars(select(Committee).where(Committee.id.in_(ids)).order_by(Committee.id)))

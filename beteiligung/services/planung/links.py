@@ -1,4 +1,5 @@
 """Links of a decision (Beschluss/Empfehlung) to the measures, goals and contracts it led to."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, insert, select
@@ -25,9 +26,14 @@ SEARCH_LIMIT = 20
 
 
 def get_decision(user, entry_id: int) -> ProtocolEntry:
-    entry = db.session.scalar(select(ProtocolEntry).where(ProtocolEntry.id == entry_id).options(
-        joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee),
-        joinedload(ProtocolEntry.agenda_item)))
+    entry = db.session.scalar(
+        select(ProtocolEntry)
+        .where(ProtocolEntry.id == entry_id)
+        .options(
+            joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee),
+            joinedload(ProtocolEntry.agenda_item),
+        )
+    )
     if entry is None or not pperm.can_view_decision(user, entry):
         raise NotFound("Diesen Protokolleintrag gibt es nicht oder Sie dürfen ihn nicht sehen.")
     return entry
@@ -79,8 +85,10 @@ def link(user, entry: ProtocolEntry, kind: str, target_id) -> object:
     require(pperm.can_link_decision(user, entry), "Diesen Beschluss dürfen Sie nicht verknüpfen.")
     target = _target(user, kind, target_id)
     label = TARGETS[kind][3]
-    require(pperm.can_link_target(user, target), f"Diese {label} dürfen Sie nicht verknüpfen."
-            if kind != "ziel" else "Dieses Ziel dürfen Sie nicht verknüpfen.")
+    require(
+        pperm.can_link_target(user, target),
+        f"Diese {label} dürfen Sie nicht verknüpfen." if kind != "ziel" else "Dieses Ziel dürfen Sie nicht verknüpfen.",
+    )
     _model, table, col, _l = TARGETS[kind]
     exists = db.session.scalar(select(table.c.entry_id).where(table.c.entry_id == entry.id, col == target.id))
     if exists is not None:
@@ -88,13 +96,17 @@ def link(user, entry: ProtocolEntry, kind: str, target_id) -> object:
     # A link entry → target would close a cycle when the entry already lies downstream of the target
     # (e.g. the decision was taken on a TOP that a deviation of this very measure had proposed).
     if kette.reaches((kind, target.id), ("eintrag", entry.id)):
-        raise ValidationError({"ziel_id": (
-            f"Diese Verknüpfung würde einen Kreis in der Wirkungskette bilden: „{target}“ führt bereits "
-            f"zu diesem Protokolleintrag. Bitte verknüpfen Sie einen anderen Beschluss oder eine andere {label}.")})
+        raise ValidationError(
+            {
+                "ziel_id": (
+                    f"Diese Verknüpfung würde einen Kreis in der Wirkungskette bilden: „{target}“ führt bereits "
+                    f"zu diesem Protokolleintrag. Bitte verknüpfen Sie einen anderen Beschluss oder eine andere {label}."
+                )
+            }
+        )
     db.session.execute(insert(table).values({"entry_id": entry.id, col.key: target.id}))
     db.session.flush()
-    record(user, "link", entry, None, {"art": kind, "id": target.id},
-           f"{entry.kind} verknüpft mit {label} „{target}“")
+    record(user, "link", entry, None, {"art": kind, "id": target.id}, f"{entry.kind} verknüpft mit {label} „{target}“")
     return target
 
 
@@ -107,8 +119,7 @@ def unlink(user, entry: ProtocolEntry, kind: str, target_id) -> None:
     if not result.rowcount:
         raise NotFound()
     db.session.flush()
-    record(user, "unlink", entry, {"art": kind, "id": target.id}, None,
-           f"Verknüpfung mit {label} „{target}“ gelöst")
+    record(user, "unlink", entry, {"art": kind, "id": target.id}, None, f"Verknüpfung mit {label} „{target}“ gelöst")
 
 
 def search_targets(user, kind: str, text: str) -> list:

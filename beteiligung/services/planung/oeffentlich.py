@@ -5,6 +5,7 @@ is marked public, is in Umsetzung or abgeschlossen, and is reached only through 
 an entry of an approved protocol on a public TOP that came from the finding (following one
 forwarding), or a goal beyond the draft stage that names the finding as its source.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -27,9 +28,13 @@ def _measure_followups(findings) -> dict[int, list[FollowUp]]:
     ids = [f.id for f in findings]
     if not ids:
         return {}
-    topics = db.session.execute(select(TopicProposal.source_id, TopicProposal.agenda_item_id).where(
-        TopicProposal.source_type == "befund", TopicProposal.source_id.in_(ids),
-        TopicProposal.agenda_item_id.is_not(None))).all()
+    topics = db.session.execute(
+        select(TopicProposal.source_id, TopicProposal.agenda_item_id).where(
+            TopicProposal.source_type == "befund",
+            TopicProposal.source_id.in_(ids),
+            TopicProposal.agenda_item_id.is_not(None),
+        )
+    ).all()
     finding_of_item: dict[int, set[int]] = {}
     for fid, item_id in topics:
         finding_of_item.setdefault(item_id, set()).add(fid)
@@ -45,25 +50,41 @@ def _measure_followups(findings) -> dict[int, list[FollowUp]]:
         finding_of_entry.setdefault(e.id, set()).update(forwarded.get(e.agenda_item_id, ()))
     finding_of_measure: dict[int, set[int]] = {}
     if finding_of_entry:
-        for entry_id, measure_id in db.session.execute(select(decision_measure.c.entry_id, decision_measure.c.measure_id)
-                                                       .where(decision_measure.c.entry_id.in_(finding_of_entry))):
+        for entry_id, measure_id in db.session.execute(
+            select(decision_measure.c.entry_id, decision_measure.c.measure_id).where(
+                decision_measure.c.entry_id.in_(finding_of_entry)
+            )
+        ):
             finding_of_measure.setdefault(measure_id, set()).update(finding_of_entry[entry_id])
     for fid, measure_id in db.session.execute(
-            select(Goal.source_finding_id, measure_goal.c.measure_id).join(measure_goal, measure_goal.c.goal_id == Goal.id)
-            .where(Goal.source_finding_id.in_(ids), Goal.status != "Entwurf")):
+        select(Goal.source_finding_id, measure_goal.c.measure_id)
+        .join(measure_goal, measure_goal.c.goal_id == Goal.id)
+        .where(Goal.source_finding_id.in_(ids), Goal.status != "Entwurf")
+    ):
         finding_of_measure.setdefault(measure_id, set()).add(fid)
     if not finding_of_measure:
         return {}
-    measures = db.session.scalars(select(Measure).where(
-        Measure.id.in_(finding_of_measure), Measure.is_public.is_(True),
-        Measure.status.in_([s.value for s in MEASURE_PUBLIC_STATES]))
-        .options(joinedload(Measure.organisation)).order_by(Measure.id)).all()
+    measures = db.session.scalars(
+        select(Measure)
+        .where(
+            Measure.id.in_(finding_of_measure),
+            Measure.is_public.is_(True),
+            Measure.status.in_([s.value for s in MEASURE_PUBLIC_STATES]),
+        )
+        .options(joinedload(Measure.organisation))
+        .order_by(Measure.id)
+    ).all()
     out: dict[int, list[FollowUp]] = {}
     for m in measures:
         for fid in sorted(finding_of_measure[m.id]):
-            out.setdefault(fid, []).append(FollowUp(
-                "Maßnahme", f"{m.title} ({m.organisation.name})", f"{m.status_label}, {m.progress} % umgesetzt",
-                m.end_date))
+            out.setdefault(fid, []).append(
+                FollowUp(
+                    "Maßnahme",
+                    f"{m.title} ({m.organisation.name})",
+                    f"{m.status_label}, {m.progress} % umgesetzt",
+                    m.end_date,
+                )
+            )
     return out
 
 

@@ -1,13 +1,13 @@
 """Stellungnahmeverfahren: a planner sends a draft to chosen organisations with a deadline; their
 partner representatives submit a statement (text and an optional file); reminders before the
 deadline; the planner records how each statement was taken up; a final PDF with the statements."""
+
 from __future__ import annotations
 
 import io
 import os
 import secrets
 from datetime import date, timedelta
-from pathlib import Path
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -44,6 +44,7 @@ def check_upload(filename: str, data: bytes, field: str = "file") -> tuple[str, 
 def _store(data: bytes, ext: str) -> str:
     """Into the storage all servers share (database or directory, services/betrieb/storage.py)."""
     from beteiligung.services.betrieb import storage
+
     stored = secrets.token_hex(16) + ext
     storage.save(f"planung/{stored}", data)
     return stored
@@ -51,22 +52,34 @@ def _store(data: bytes, ext: str) -> str:
 
 def file_data(stored_name: str) -> bytes | None:
     from beteiligung.services.betrieb import storage
+
     return storage.load(f"planung/{stored_name}")
 
 
 def get_consultation(user, consultation_id: int) -> Consultation:
-    c = db.session.scalar(select(Consultation).where(Consultation.id == consultation_id).options(
-        joinedload(Consultation.body), selectinload(Consultation.participants).joinedload(ConsultationParticipant.organisation),
-        selectinload(Consultation.statements).joinedload(Statement.organisation)))
+    c = db.session.scalar(
+        select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .options(
+            joinedload(Consultation.body),
+            selectinload(Consultation.participants).joinedload(ConsultationParticipant.organisation),
+            selectinload(Consultation.statements).joinedload(Statement.organisation),
+        )
+    )
     if c is None or not pperm.can_view_consultation(user, c):
         raise NotFound("Dieses Stellungnahmeverfahren gibt es nicht oder Sie dürfen es nicht sehen.")
     return c
 
 
 def list_consultations(user) -> list[Consultation]:
-    return list(db.session.scalars(select(Consultation).where(pperm.consultation_filter(user))
-                                   .options(selectinload(Consultation.participants), selectinload(Consultation.statements))
-                                   .order_by(Consultation.deadline.desc(), Consultation.id.desc())).unique())
+    return list(
+        db.session.scalars(
+            select(Consultation)
+            .where(pperm.consultation_filter(user))
+            .options(selectinload(Consultation.participants), selectinload(Consultation.statements))
+            .order_by(Consultation.deadline.desc(), Consultation.id.desc())
+        ).unique()
+    )
 
 
 def deadline_passed(consultation: Consultation, today: date | None = None) -> bool:
@@ -90,8 +103,13 @@ def create_consultation(user, values: dict, filename: str, data: bytes, today: d
         errors["deadline"] = "Bitte eine Frist angeben."
     elif deadline < today:
         errors["deadline"] = "Die Frist darf nicht in der Vergangenheit liegen."
-    orgs = list(db.session.scalars(select(Organisation).where(
-        Organisation.id.in_(values.get("organisation_ids") or [0]), perm.organisation_filter(user))))
+    orgs = list(
+        db.session.scalars(
+            select(Organisation).where(
+                Organisation.id.in_(values.get("organisation_ids") or [0]), perm.organisation_filter(user)
+            )
+        )
+    )
     if not orgs:
         errors["organisation_ids"] = "Bitte mindestens eine Organisation wählen."
     description = (values.get("description") or "").strip()
@@ -103,9 +121,18 @@ def create_consultation(user, values: dict, filename: str, data: bytes, today: d
         errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
-    c = Consultation(body_id=body_id, title=title, description=description or None, deadline=deadline,
-                     process_id=values.get("process_id") or None, draft_filename=name, draft_content_type=content_type,
-                     draft_size=len(data), draft_stored_name=_store(data, ext), created_by_id=getattr(user, "id", None))
+    c = Consultation(
+        body_id=body_id,
+        title=title,
+        description=description or None,
+        deadline=deadline,
+        process_id=values.get("process_id") or None,
+        draft_filename=name,
+        draft_content_type=content_type,
+        draft_size=len(data),
+        draft_stored_name=_store(data, ext),
+        created_by_id=getattr(user, "id", None),
+    )
     c.participants = [ConsultationParticipant(organisation=o) for o in orgs]
     db.session.add(c)
     db.session.flush()
@@ -114,9 +141,19 @@ def create_consultation(user, values: dict, filename: str, data: bytes, today: d
 
 
 def _partner_users(org_ids) -> list[User]:
-    return list(db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
-        RoleAssignment.role == ROLE_PARTNER, RoleAssignment.organisation_id.in_(org_ids or [0]),
-        User.is_enabled.is_(True)).distinct().order_by(User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.role == ROLE_PARTNER,
+                RoleAssignment.organisation_id.in_(org_ids or [0]),
+                User.is_enabled.is_(True),
+            )
+            .distinct()
+            .order_by(User.id)
+        )
+    )
 
 
 def _url(c: Consultation) -> str:
@@ -126,6 +163,7 @@ def _url(c: Consultation) -> str:
 def send(user, c: Consultation, version) -> int:
     """Open the consultation and mail the representatives of every invited organisation (outbox)."""
     from beteiligung.services.mail import queue
+
     require(pperm.can_manage_consultation(user, c))
     ensure_version(c, version)
     if c.sent_at is not None:
@@ -136,22 +174,35 @@ def send(user, c: Consultation, version) -> int:
     c.sent_at = utcnow()
     n = 0
     for u in _partner_users([p.organisation_id for p in c.participants]):
-        queue(u.email, f"Bitte um Stellungnahme: {c.title}",
-              f"Guten Tag {u.display_name},\n\nder {c.body.name} bittet Ihre Organisation um eine Stellungnahme "
-              f"zu „{c.title}“ bis zum {c.deadline:%d.%m.%Y}.\n\nDen Entwurf und das Formular finden Sie nach der "
-              f"Anmeldung hier:\n{_url(c)}\n", category="planung")
+        queue(
+            u.email,
+            f"Bitte um Stellungnahme: {c.title}",
+            f"Guten Tag {u.display_name},\n\nder {c.body.name} bittet Ihre Organisation um eine Stellungnahme "
+            f"zu „{c.title}“ bis zum {c.deadline:%d.%m.%Y}.\n\nDen Entwurf und das Formular finden Sie nach der "
+            f"Anmeldung hier:\n{_url(c)}\n",
+            category="planung",
+        )
         n += 1
     db.session.flush()
     record(user, "send", c, before, snapshot(c), f"Stellungnahmen angefragt: {c.title} ({n} Mails)")
     return n
 
 
-LATE_MESSAGE = ("Die Frist für Stellungnahmen ist am {deadline} abgelaufen. Eine Stellungnahme kann nicht mehr "
-                "abgegeben werden; bitte wenden Sie sich direkt an die Sozialplanung.")
+LATE_MESSAGE = (
+    "Die Frist für Stellungnahmen ist am {deadline} abgelaufen. Eine Stellungnahme kann nicht mehr "
+    "abgegeben werden; bitte wenden Sie sich direkt an die Sozialplanung."
+)
 
 
-def submit_statement(user, c: Consultation, organisation_id, text: str, filename: str | None = None,
-                     data: bytes | None = None, today: date | None = None) -> Statement:
+def submit_statement(
+    user,
+    c: Consultation,
+    organisation_id,
+    text: str,
+    filename: str | None = None,
+    data: bytes | None = None,
+    today: date | None = None,
+) -> Statement:
     require(pperm.can_submit_statement(user, c))
     orgs = pperm.consultation_org_ids(user, c)
     try:
@@ -208,11 +259,17 @@ def set_uptake(user, st: Statement, uptake: str, note: str | None, version) -> S
 def remind(today: date | None = None, days_before: int = REMIND_DAYS_BEFORE) -> int:
     """Remind invited organisations without a statement, once, in the last days before the deadline."""
     from beteiligung.services.mail import queue
+
     today = today or date.today()
-    consultations = db.session.scalars(select(Consultation).where(
-        Consultation.sent_at.is_not(None), Consultation.deadline >= today,
-        Consultation.deadline <= today + timedelta(days=days_before))
-        .options(selectinload(Consultation.participants), selectinload(Consultation.statements)))
+    consultations = db.session.scalars(
+        select(Consultation)
+        .where(
+            Consultation.sent_at.is_not(None),
+            Consultation.deadline >= today,
+            Consultation.deadline <= today + timedelta(days=days_before),
+        )
+        .options(selectinload(Consultation.participants), selectinload(Consultation.statements))
+    )
     n = 0
     for c in consultations:
         answered = {s.organisation_id for s in c.statements}
@@ -220,10 +277,13 @@ def remind(today: date | None = None, days_before: int = REMIND_DAYS_BEFORE) -> 
             if p.organisation_id in answered or p.reminded_at is not None:
                 continue
             for u in _partner_users([p.organisation_id]):
-                queue(u.email, f"Erinnerung: Stellungnahme zu „{c.title}“ bis {c.deadline:%d.%m.%Y}",
-                      f"Guten Tag {u.display_name},\n\ndie Frist für Ihre Stellungnahme zu „{c.title}“ endet am "
-                      f"{c.deadline:%d.%m.%Y}. Danach können keine Stellungnahmen mehr abgegeben werden.\n\n{_url(c)}\n",
-                      category="planung")
+                queue(
+                    u.email,
+                    f"Erinnerung: Stellungnahme zu „{c.title}“ bis {c.deadline:%d.%m.%Y}",
+                    f"Guten Tag {u.display_name},\n\ndie Frist für Ihre Stellungnahme zu „{c.title}“ endet am "
+                    f"{c.deadline:%d.%m.%Y}. Danach können keine Stellungnahmen mehr abgegeben werden.\n\n{_url(c)}\n",
+                    category="planung",
+                )
                 n += 1
             p.reminded_at = utcnow()
     db.session.flush()
@@ -238,16 +298,24 @@ def final_pdf(user, c: Consultation) -> bytes:
 
     def no_fetch(url, *args, **kwargs):
         raise ValueError(f"Externe Ressource nicht erlaubt: {url}")
+
     statements = sorted(c.statements, key=lambda s: s.organisation.name)
-    html = render_template("planung/consultation_pdf.html", c=c, statements=statements,
-                           answered={s.organisation_id for s in statements}, Uptake=Uptake, today=date.today())
+    html = render_template(
+        "planung/consultation_pdf.html",
+        c=c,
+        statements=statements,
+        answered={s.organisation_id for s in statements},
+        Uptake=Uptake,
+        today=date.today(),
+    )
     writer = PdfWriter()
     parts = []
     if c.draft_content_type == "application/pdf":
         parts.append(file_data(c.draft_stored_name) or b"")
     parts.append(HTML(string=html, url_fetcher=no_fetch).write_pdf())
-    parts += [file_data(s.stored_name) or b"" for s in statements
-              if s.stored_name and s.content_type == "application/pdf"]
+    parts += [
+        file_data(s.stored_name) or b"" for s in statements if s.stored_name and s.content_type == "application/pdf"
+    ]
     for blob in parts:
         try:
             writer.append(PdfReader(io.BytesIO(blob)))
@@ -261,4 +329,3 @@ def final_pdf(user, c: Consultation) -> bytes:
 def overview(c: Consultation) -> list[tuple[ConsultationParticipant, Statement | None]]:
     by_org = {s.organisation_id: s for s in c.statements}
     return [(p, by_org.get(p.organisation_id)) for p in sorted(c.participants, key=lambda p: p.organisation.name)]
-

@@ -1,4 +1,5 @@
 """Planungsvorhaben: the mandate, the phases of the Steuerungskreislauf and what belongs to each."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -24,19 +25,31 @@ from . import kette
 
 
 def get_process(user, process_id: int) -> PlanningProcess:
-    p = db.session.scalar(select(PlanningProcess).where(PlanningProcess.id == process_id).options(
-        joinedload(PlanningProcess.body), joinedload(PlanningProcess.mandate_committee),
-        selectinload(PlanningProcess.areas), selectinload(PlanningProcess.terms),
-        selectinload(PlanningProcess.phases).joinedload(ProcessPhase.responsible)))
+    p = db.session.scalar(
+        select(PlanningProcess)
+        .where(PlanningProcess.id == process_id)
+        .options(
+            joinedload(PlanningProcess.body),
+            joinedload(PlanningProcess.mandate_committee),
+            selectinload(PlanningProcess.areas),
+            selectinload(PlanningProcess.terms),
+            selectinload(PlanningProcess.phases).joinedload(ProcessPhase.responsible),
+        )
+    )
     if p is None or not pperm.can_view_process(user, p):
         raise NotFound("Dieses Planungsvorhaben gibt es nicht oder Sie dürfen es nicht sehen.")
     return p
 
 
 def list_processes(user) -> list[PlanningProcess]:
-    return list(db.session.scalars(select(PlanningProcess).where(pperm.process_filter(user))
-                                   .options(selectinload(PlanningProcess.phases), joinedload(PlanningProcess.body))
-                                   .order_by(PlanningProcess.title, PlanningProcess.id)).unique())
+    return list(
+        db.session.scalars(
+            select(PlanningProcess)
+            .where(pperm.process_filter(user))
+            .options(selectinload(PlanningProcess.phases), joinedload(PlanningProcess.body))
+            .order_by(PlanningProcess.title, PlanningProcess.id)
+        ).unique()
+    )
 
 
 def _check(user, values: dict, process: PlanningProcess | None) -> tuple[dict, dict]:
@@ -69,11 +82,19 @@ def _check(user, values: dict, process: PlanningProcess | None) -> tuple[dict, d
     if len(scope) > 20000:
         errors["scope"] = "Zu lang (höchstens 20.000 Zeichen)."
     clean["scope"] = scope or None
-    clean["areas"] = list(db.session.scalars(select(Area).where(Area.id.in_(values.get("area_ids") or [0]),
-                                                                perm.area_filter(user))))
-    clean["terms"] = list(db.session.scalars(select(Term).where(
-        Term.id.in_(list(values.get("handlungsfeld_ids") or []) + list(values.get("zielgruppe_ids") or []) or [0]),
-        Term.vocabulary.in_(("handlungsfeld", "zielgruppe")))))
+    clean["areas"] = list(
+        db.session.scalars(select(Area).where(Area.id.in_(values.get("area_ids") or [0]), perm.area_filter(user)))
+    )
+    clean["terms"] = list(
+        db.session.scalars(
+            select(Term).where(
+                Term.id.in_(
+                    list(values.get("handlungsfeld_ids") or []) + list(values.get("zielgruppe_ids") or []) or [0]
+                ),
+                Term.vocabulary.in_(("handlungsfeld", "zielgruppe")),
+            )
+        )
+    )
     return errors, clean
 
 
@@ -89,16 +110,23 @@ def save_process(user, process: PlanningProcess | None, values: dict, version=No
     before = None if process is None else snapshot(process, ("areas", "terms"))
     if process is None:
         process = PlanningProcess(body_id=clean["body_id"], created_by_id=getattr(user, "id", None))
-        process.phases = [ProcessPhase(kind=k.value, position=i, status=PhaseStatus.OFFEN)
-                          for i, k in enumerate(PHASE_ORDER, start=1)]
+        process.phases = [
+            ProcessPhase(kind=k.value, position=i, status=PhaseStatus.OFFEN) for i, k in enumerate(PHASE_ORDER, start=1)
+        ]
         db.session.add(process)
     for key in ("title", "mandate_by", "mandate_date", "mandate_reference", "scope"):
         setattr(process, key, clean[key])
     process.mandate_committee = clean["mandate_committee"]
     process.areas, process.terms = clean["areas"], clean["terms"]
     db.session.flush()
-    record(user, "create" if before is None else "update", process, before, snapshot(process, ("areas", "terms")),
-           f"Planungsvorhaben {'angelegt' if before is None else 'geändert'}: {process.title}")
+    record(
+        user,
+        "create" if before is None else "update",
+        process,
+        before,
+        snapshot(process, ("areas", "terms")),
+        f"Planungsvorhaben {'angelegt' if before is None else 'geändert'}: {process.title}",
+    )
     return process
 
 
@@ -114,8 +142,9 @@ def update_phase(user, phase: ProcessPhase, values: dict) -> ProcessPhase:
         errors["end_date"] = "Das Ende darf nicht vor dem Beginn liegen."
     responsible = None
     if values.get("responsible_id"):
-        responsible = db.session.scalar(select(Person).where(Person.id == values["responsible_id"],
-                                                             perm.person_filter(user)))
+        responsible = db.session.scalar(
+            select(Person).where(Person.id == values["responsible_id"], perm.person_filter(user))
+        )
         if responsible is None:
             errors["responsible_id"] = "Unbekannte Person."
     if errors:
@@ -129,12 +158,17 @@ def update_phase(user, phase: ProcessPhase, values: dict) -> ProcessPhase:
 
 # --- assignments ---------------------------------------------------------------------------
 
+
 def _load(kind: str, ids: set[int]) -> dict[int, object]:
     if not ids:
         return {}
     if kind == AssignmentKind.SITZUNG:
-        return {m.id: m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_(ids))
-                                                    .options(joinedload(Meeting.committee)))}
+        return {
+            m.id: m
+            for m in db.session.scalars(
+                select(Meeting).where(Meeting.id.in_(ids)).options(joinedload(Meeting.committee))
+            )
+        }
     if kind == AssignmentKind.BEFRAGUNG:
         return {s.id: s for s in db.session.scalars(select(Survey).where(Survey.id.in_(ids)))}
     return kette._load(kind, ids)
@@ -161,9 +195,13 @@ def assign(user, process: PlanningProcess, phase_id, kind: str, item_id) -> Proc
     obj = _load(kind, {item_id}).get(item_id)
     if obj is None or not visible_item(user, kind, obj):
         raise NotFound()
-    exists = db.session.scalar(select(ProcessAssignment).where(
-        ProcessAssignment.process_id == process.id, ProcessAssignment.item_kind == kind,
-        ProcessAssignment.item_id == item_id))
+    exists = db.session.scalar(
+        select(ProcessAssignment).where(
+            ProcessAssignment.process_id == process.id,
+            ProcessAssignment.item_kind == kind,
+            ProcessAssignment.item_id == item_id,
+        )
+    )
     if exists is not None:
         raise ValidationError({"item_id": "Dieser Eintrag ist dem Vorhaben bereits zugeordnet."})
     a = ProcessAssignment(process_id=process.id, phase_id=phase.id, item_kind=kind, item_id=item_id)
@@ -185,8 +223,11 @@ def unassign(user, process: PlanningProcess, assignment_id) -> None:
 
 def items_per_phase(user, process: PlanningProcess) -> dict[int, list[tuple[ProcessAssignment, str, object]]]:
     """{phase id: [(assignment, kind, object)]} — only what the user may see; one query per kind."""
-    rows = list(db.session.scalars(select(ProcessAssignment).where(ProcessAssignment.process_id == process.id)
-                                   .order_by(ProcessAssignment.id)))
+    rows = list(
+        db.session.scalars(
+            select(ProcessAssignment).where(ProcessAssignment.process_id == process.id).order_by(ProcessAssignment.id)
+        )
+    )
     by_kind: dict[str, set[int]] = {}
     for a in rows:
         by_kind.setdefault(a.item_kind, set()).add(a.item_id)
@@ -203,6 +244,7 @@ def search_items(user, kind: str, text: str, limit: int = 20) -> list:
     from models.contracts import Contract, Goal
     from models.planung import Measure
     from models.protocols import Protocol, ProtocolEntry
+
     text = (text or "").strip()
     if kind == AssignmentKind.SITZUNG:
         q, col = select(Meeting).where(perm.meeting_filter(user)).options(joinedload(Meeting.committee)), Meeting.title
@@ -213,13 +255,21 @@ def search_items(user, kind: str, text: str, limit: int = 20) -> list:
     elif kind == AssignmentKind.KONTRAKT:
         q, col = select(Contract).where(perm.contract_filter(user)), Contract.title
     elif kind == AssignmentKind.MASSNAHME:
-        q, col = select(Measure).where(pperm.measure_filter(user)).options(joinedload(Measure.organisation)), Measure.title
+        q, col = (
+            select(Measure).where(pperm.measure_filter(user)).options(joinedload(Measure.organisation)),
+            Measure.title,
+        )
     elif kind == AssignmentKind.BESCHLUSS:
-        q = (select(ProtocolEntry).join(Protocol, Protocol.id == ProtocolEntry.protocol_id)
-             .join(Meeting, Meeting.id == Protocol.meeting_id)
-             .where(ProtocolEntry.kind.in_(("Beschluss", "Empfehlung")), perm.meeting_filter(user))
-             .options(joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee),
-                      joinedload(ProtocolEntry.agenda_item)))
+        q = (
+            select(ProtocolEntry)
+            .join(Protocol, Protocol.id == ProtocolEntry.protocol_id)
+            .join(Meeting, Meeting.id == Protocol.meeting_id)
+            .where(ProtocolEntry.kind.in_(("Beschluss", "Empfehlung")), perm.meeting_filter(user))
+            .options(
+                joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee),
+                joinedload(ProtocolEntry.agenda_item),
+            )
+        )
         col = ProtocolEntry.text
     else:
         return []

@@ -3,6 +3,7 @@ ranked), Portfolio (cards on two axes). Participants (signed in, or guests with 
 add cards; moderators arrange, merge and cluster; results move into the protocol or the
 Themenspeicher with one action. Services flush, never commit.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -37,6 +38,7 @@ RESULT_KINDS = ("Erkenntnis", "Empfehlung", "Aufgabe", "Themenspeicher")
 @dataclass
 class Actor:
     """Who acts on a board: a signed-in user or a guest of this board."""
+
     user: object = None
     guest: BoardGuest | None = None
 
@@ -67,10 +69,16 @@ def new_code() -> str:
 
 # --- reading ------------------------------------------------------------------------------
 
+
 def load_board(board_id: int) -> Board | None:
-    return db.session.scalar(select(Board).where(Board.id == board_id).options(
-        joinedload(Board.meeting).joinedload(Meeting.committee),
-        selectinload(Board.cards).selectinload(BoardCard.dots)))
+    return db.session.scalar(
+        select(Board)
+        .where(Board.id == board_id)
+        .options(
+            joinedload(Board.meeting).joinedload(Meeting.committee),
+            selectinload(Board.cards).selectinload(BoardCard.dots),
+        )
+    )
 
 
 def get_board(user, board_id: int) -> Board:
@@ -127,6 +135,7 @@ def merged_texts(board: Board) -> dict[int, list[BoardCard]]:
 
 # --- creating and joining -------------------------------------------------------------------
 
+
 def create_board(user, meeting: Meeting, values: dict) -> Board:
     require(wperm.can_moderate_board(user, meeting))
     errors = {}
@@ -147,11 +156,18 @@ def create_board(user, meeting: Meeting, values: dict) -> Board:
         errors["kind"] = "Die Sitzung ist beendet oder abgesagt; neue Tafeln sind nicht mehr möglich."
     if errors:
         raise ValidationError(errors)
-    board = Board(meeting=meeting, kind=kind, title=title, question=(values.get("question") or "").strip() or None,
-                  status=BoardStatus.OFFEN.value, guest_code=new_code(), created_by_id=getattr(user, "id", None),
-                  dots_per_participant=dots if kind == BoardKind.PUNKTABFRAGE else None,
-                  x_label=(values.get("x_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None,
-                  y_label=(values.get("y_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None)
+    board = Board(
+        meeting=meeting,
+        kind=kind,
+        title=title,
+        question=(values.get("question") or "").strip() or None,
+        status=BoardStatus.OFFEN.value,
+        guest_code=new_code(),
+        created_by_id=getattr(user, "id", None),
+        dots_per_participant=dots if kind == BoardKind.PUNKTABFRAGE else None,
+        x_label=(values.get("x_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None,
+        y_label=(values.get("y_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None,
+    )
     db.session.add(board)
     db.session.flush()
     record(user, "create", board, None, snapshot(board), f"{BoardKind(kind).label} „{title}“ in {meeting.title}")
@@ -161,8 +177,9 @@ def create_board(user, meeting: Meeting, values: dict) -> Board:
 def join_as_guest(board: Board, code: str, name: str) -> BoardGuest:
     """A guest without an account: the board's code and a name. Refused once the meeting is finished."""
     if not wperm.guests_may_join(board):
-        raise PermissionDenied("Diese Sitzung ist beendet oder die Tafel geschlossen; "
-                               "mit dem Gast-Code kann niemand mehr teilnehmen.")
+        raise PermissionDenied(
+            "Diese Sitzung ist beendet oder die Tafel geschlossen; mit dem Gast-Code kann niemand mehr teilnehmen."
+        )
     errors = {}
     name = (name or "").strip()
     if not name:
@@ -205,6 +222,7 @@ def _int_0_100(value, key, errors):
 
 # --- cards ------------------------------------------------------------------------------------
 
+
 def add_card(actor: Actor, board: Board, values: dict) -> BoardCard:
     _require_actor(actor, board)
     _require_open(board)
@@ -225,9 +243,17 @@ def add_card(actor: Actor, board: Board, values: dict) -> BoardCard:
     if errors:
         raise ValidationError(errors)
     position = (db.session.scalar(select(func.max(BoardCard.position)).where(BoardCard.board_id == board.id)) or 0) + 1
-    card = BoardCard(board=board, field=field, text=text, position=position, x=x, y=y, author_name=actor.name,
-                     author_user_id=getattr(actor.user, "id", None),
-                     author_guest_id=actor.guest.id if actor.guest else None)
+    card = BoardCard(
+        board=board,
+        field=field,
+        text=text,
+        position=position,
+        x=x,
+        y=y,
+        author_name=actor.name,
+        author_user_id=getattr(actor.user, "id", None),
+        author_guest_id=actor.guest.id if actor.guest else None,
+    )
     db.session.add(card)
     db.session.flush()
     record(actor.user, "create", card, None, snapshot(card), f"Karte auf „{board.title}“: {text[:60]}")
@@ -261,9 +287,14 @@ def arrange_card(user, card: BoardCard, values: dict, version) -> BoardCard:
         for key, value in (("room", room), ("slot", slot)):
             if value and len(value) > 100:
                 errors[key] = "Höchstens 100 Zeichen."
-        if not errors and room and slot and any(
-                c.id != card.id and c.merged_into_id is None and c.room == room and c.slot == slot
-                for c in board.cards):
+        if (
+            not errors
+            and room
+            and slot
+            and any(
+                c.id != card.id and c.merged_into_id is None and c.room == room and c.slot == slot for c in board.cards
+            )
+        ):
             errors["room"] = f"Der Raum „{room}“ ist zur Zeit „{slot}“ schon belegt."
     if errors:
         raise ValidationError(errors)
@@ -292,8 +323,10 @@ def merge_cards(user, board: Board, versions: dict[int, object]) -> BoardCard:
         if card is None:
             raise ValidationError({"cards": "Eine ausgewählte Karte gehört nicht zu dieser Tafel."})
         if card.merged_into_id is not None:
-            raise Conflict("Eine der Karten wurde inzwischen von jemand anderem zusammengeführt. "
-                           "Bitte prüfen Sie die Tafel; es ist nichts verloren gegangen.")
+            raise Conflict(
+                "Eine der Karten wurde inzwischen von jemand anderem zusammengeführt. "
+                "Bitte prüfen Sie die Tafel; es ist nichts verloren gegangen."
+            )
         ensure_version(card, version)
         cards.append(card)
     cards.sort(key=lambda c: (c.position, c.id))
@@ -304,10 +337,18 @@ def merge_cards(user, board: Board, versions: dict[int, object]) -> BoardCard:
         c.merged_into_id = target.id
         for dot in list(c.dots):
             dot.card = target
-    _flush_versioned("Eine der Karten wurde gerade von jemand anderem geändert oder zusammengeführt. "
-                     "Bitte prüfen Sie die Tafel; es ist nichts verloren gegangen.")
-    record(user, "merge", target, before, {**snapshot(target), "merged": [c.id for c in others]},
-           f"{len(cards)} Karten zusammengeführt: {target.text[:60]}")
+    _flush_versioned(
+        "Eine der Karten wurde gerade von jemand anderem geändert oder zusammengeführt. "
+        "Bitte prüfen Sie die Tafel; es ist nichts verloren gegangen."
+    )
+    record(
+        user,
+        "merge",
+        target,
+        before,
+        {**snapshot(target), "merged": [c.id for c in others]},
+        f"{len(cards)} Karten zusammengeführt: {target.text[:60]}",
+    )
     return target
 
 
@@ -333,8 +374,10 @@ def document_session(actor: Actor, card: BoardCard, text: str, version) -> Board
         raise ValidationError({"documentation": "Die Dokumentation ist zu lang (höchstens 10.000 Zeichen)."})
     before = snapshot(card)
     card.documentation = text or None
-    _flush_versioned("Die Dokumentation wurde inzwischen von jemand anderem gespeichert. Ihr Text ist unten "
-                     "erhalten; bitte prüfen Sie die aktuelle Fassung und speichern Sie erneut.")
+    _flush_versioned(
+        "Die Dokumentation wurde inzwischen von jemand anderem gespeichert. Ihr Text ist unten "
+        "erhalten; bitte prüfen Sie die aktuelle Fassung und speichern Sie erneut."
+    )
     record(actor.user, "update", card, before, snapshot(card), f"Dokumentation der Session „{card.text[:60]}“")
     return card
 
@@ -345,11 +388,11 @@ def marketplace(board: Board) -> dict:
     rooms = sorted({c.room for c in cards if c.room})
     slots = sorted({c.slot for c in cards if c.slot})
     grid = {(c.slot, c.room): c for c in cards if c.room and c.slot}
-    return {"rooms": rooms, "slots": slots, "grid": grid,
-            "unplaced": [c for c in cards if not (c.room and c.slot)]}
+    return {"rooms": rooms, "slots": slots, "grid": grid, "unplaced": [c for c in cards if not (c.room and c.slot)]}
 
 
 # --- Punktabfrage -------------------------------------------------------------------------------
+
 
 def give_dot(actor: Actor, card: BoardCard) -> BoardDot:
     board = card.board
@@ -361,14 +404,28 @@ def give_dot(actor: Actor, card: BoardCard) -> BoardDot:
         raise Conflict("Diese Karte wurde mit einer anderen zusammengeführt; bitte geben Sie den Punkt dort.")
     # Serialise the dots of one participant on PostgreSQL (two quick clicks must not exceed the allowance).
     db.session.execute(select(Board.id).where(Board.id == board.id).with_for_update())
-    used = db.session.scalar(select(func.count()).select_from(BoardDot).where(
-        BoardDot.board_id == board.id,
-        BoardDot.guest_id == actor.guest.id if actor.guest else BoardDot.user_id == actor.user.id)) or 0
+    used = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(BoardDot)
+            .where(
+                BoardDot.board_id == board.id,
+                BoardDot.guest_id == actor.guest.id if actor.guest else BoardDot.user_id == actor.user.id,
+            )
+        )
+        or 0
+    )
     if used >= board.dots_per_participant:
-        raise ValidationError(f"Sie haben alle {board.dots_per_participant} Punkte vergeben. "
-                              "Nehmen Sie einen Punkt zurück, um ihn anders zu setzen.")
-    dot = BoardDot(board_id=board.id, card=card, user_id=getattr(actor.user, "id", None) if not actor.guest else None,
-                   guest_id=actor.guest.id if actor.guest else None)
+        raise ValidationError(
+            f"Sie haben alle {board.dots_per_participant} Punkte vergeben. "
+            "Nehmen Sie einen Punkt zurück, um ihn anders zu setzen."
+        )
+    dot = BoardDot(
+        board_id=board.id,
+        card=card,
+        user_id=getattr(actor.user, "id", None) if not actor.guest else None,
+        guest_id=actor.guest.id if actor.guest else None,
+    )
     db.session.add(dot)
     db.session.flush()
     return dot
@@ -386,6 +443,7 @@ def take_dot(actor: Actor, card: BoardCard) -> None:
 
 
 # --- closing and results ----------------------------------------------------------------------------
+
 
 def close_board(user, board: Board, version) -> Board:
     require(wperm.can_edit_board(user, board))
@@ -410,12 +468,14 @@ def result_text(board: Board, cards: list[BoardCard]) -> str:
     return "\n".join(lines)
 
 
-def move_results(user, board: Board, card_ids: list[int], kind: str, *, owner_org_id=None, owner_person_id=None,
-                 each: bool = False):
+def move_results(
+    user, board: Board, card_ids: list[int], kind: str, *, owner_org_id=None, owner_person_id=None, each: bool = False
+):
     """Selected cards (in ranking order) become protocol entries (Erkenntnis, Empfehlung, Aufgabe with owner)
     or Themenspeicher items of the committee. each=True: one entry per card; else one summary entry."""
     from .. import committees as committee_svc
     from .. import protocols as protocol_svc
+
     if kind not in RESULT_KINDS:
         raise ValidationError({"kind": "Bitte wählen, wohin die Ergebnisse gehen."})
     if kind == "Themenspeicher":
@@ -436,12 +496,31 @@ def move_results(user, board: Board, card_ids: list[int], kind: str, *, owner_or
         if each and board.kind == BoardKind.OPEN_SPACE and group[0].documentation:
             text += f"\n{group[0].documentation}"
         if kind == "Themenspeicher":
-            created.append(committee_svc.propose_topic(
-                user, board.meeting.committee, group[0].text[:300] if each else f"{label}: {board.title}"[:300],
-                text, "sonstiges", None, f"Werkstatt: {label} „{board.title}“ ({board.meeting.title})"))
+            created.append(
+                committee_svc.propose_topic(
+                    user,
+                    board.meeting.committee,
+                    group[0].text[:300] if each else f"{label}: {board.title}"[:300],
+                    text,
+                    "sonstiges",
+                    None,
+                    f"Werkstatt: {label} „{board.title}“ ({board.meeting.title})",
+                )
+            )
         else:
-            created.append(protocol_svc.create_entry(user, board.meeting, {
-                "kind": kind, "text": text, "owner_org_id": owner_org_id, "owner_person_id": owner_person_id}))
-    record(user, "results", board, None, {"kind": kind, "cards": [c.id for c in cards]},
-           f"Tafel „{board.title}“: {len(created)} × {kind}")
+            created.append(
+                protocol_svc.create_entry(
+                    user,
+                    board.meeting,
+                    {"kind": kind, "text": text, "owner_org_id": owner_org_id, "owner_person_id": owner_person_id},
+                )
+            )
+    record(
+        user,
+        "results",
+        board,
+        None,
+        {"kind": kind, "cards": [c.id for c in cards]},
+        f"Tafel „{board.title}“: {len(created)} × {kind}",
+    )
     return created

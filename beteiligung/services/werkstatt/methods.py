@@ -3,6 +3,7 @@ in its card format (Anwendungsbereich, Ziele, Akteure, Beschreibung, Ergebnis, G
 Literatur; L5278-5293), each linked to the board type that supports it (if any). Quotes are
 abridged from the handbook; line references point into the seed text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ class Method:
     key: str
     name: str
     chapter: str
-    step: str                      # where in the Steuerungskreislauf
+    step: str  # where in the Steuerungskreislauf
     anwendungsbereich: str
     ziele: str
     akteure: str
@@ -23,7 +24,7 @@ class Method:
     ergebnis: str
     good_practice: str = ""
     literatur: str = ""
-    when: str = ""                 # guidance: when to use it
+    when: str = ""  # guidance: when to use it
     boards: tuple[BoardKind, ...] = ()
     source: str = ""
     steps: tuple[str, ...] = field(default_factory=tuple)
@@ -31,7 +32,10 @@ class Method:
 
 METHODS: tuple[Method, ...] = (
     Method(
-        key="swot", name="SWOT-Analyse", chapter="6.3.5", step="Bestandsaufnahme und Zielbildung",
+        key="swot",
+        name="SWOT-Analyse",
+        chapter="6.3.5",
+        step="Bestandsaufnahme und Zielbildung",
         anwendungsbereich="Unterstützung von Entscheidungen",
         ziele="Identifizierung und Priorisierung von Herausforderungen",
         akteure="Fachplanung, Sozialplanung, ggfs. auch andere Stellen",
@@ -45,15 +49,19 @@ METHODS: tuple[Method, ...] = (
             "(Risiko) oder eine sinkende Nachfrage nach Kindertagesbetreuung (Chance).",
         ),
         ergebnis="Ein einfaches Instrument, um Herausforderungen zu sammeln, zu klären, zu hinterfragen und in einem "
-                 "nachvollziehbaren Verfahren Prioritäten zu entscheiden. „Sie verbindet Intuition mit Analyse!“",
+        "nachvollziehbaren Verfahren Prioritäten zu entscheiden. „Sie verbindet Intuition mit Analyse!“",
         good_practice="Stadt Dortmund: Kleinräumige Quartiersanalyse „Erpinghofsiedlung“",
         literatur="KGSt B9/2004",
         when="Wenn eine Runde ein gemeinsames Bild der Lage braucht, bevor sie Prioritäten setzt – in der "
-             "Sozialraumkonferenz oder als Einstieg einer Werkstatt. Danach mit einer Punktabfrage priorisieren.",
-        boards=(BoardKind.SWOT, BoardKind.PUNKTABFRAGE), source="Seed 000, L5882-5933",
+        "Sozialraumkonferenz oder als Einstieg einer Werkstatt. Danach mit einer Punktabfrage priorisieren.",
+        boards=(BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
+        source="Seed 000, L5882-5933",
     ),
     Method(
-        key="portfolio", name="Portfolioanalyse", chapter="6.3.3", step="Zielbildung und Controlling",
+        key="portfolio",
+        name="Portfolioanalyse",
+        chapter="6.3.3",
+        step="Zielbildung und Controlling",
         anwendungsbereich="Unterstützung von Entscheidungen",
         ziele="Komplexitätsreduktion durch Visualisierung",
         akteure="Sozialplanung",
@@ -65,13 +73,18 @@ METHODS: tuple[Method, ...] = (
             "Ressourcenverbrauch und Wirkungsbeitrag verortet.",
         ),
         ergebnis="Visuelle Darstellung des Untersuchungsgegenstands; zusammen mit den Produktbeschreibungen "
-                 "Grundlage einer stimmigen Strategie.",
-        literatur="KGSt B2/2005", boards=(BoardKind.PORTFOLIO,), source="Seed 000, L5744-5800",
+        "Grundlage einer stimmigen Strategie.",
+        literatur="KGSt B2/2005",
+        boards=(BoardKind.PORTFOLIO,),
+        source="Seed 000, L5744-5800",
         when="Wenn viele Maßnahmen oder Angebote nach zwei Gesichtspunkten (z. B. Aufwand und Wirkung) "
-             "eingeordnet werden sollen – oft im Anschluss an eine Wirkungsbeitragsanalyse.",
+        "eingeordnet werden sollen – oft im Anschluss an eine Wirkungsbeitragsanalyse.",
     ),
     Method(
-        key="wirkungsbeitragsanalyse", name="Wirkungsbeitragsanalyse", chapter="6.6.4", step="Controlling",
+        key="wirkungsbeitragsanalyse",
+        name="Wirkungsbeitragsanalyse",
+        chapter="6.6.4",
+        step="Controlling",
         anwendungsbereich="Bewertung von Projekten, Produkten und Maßnahmen",
         ziele="Aufzeigen des Nutzens von Maßnahmen",
         akteure="Sozialplanung, Produktverantwortliche",
@@ -81,19 +94,27 @@ METHODS: tuple[Method, ...] = (
             "und die mit ihnen gebundenen Ressourcen zur Erreichung der strategischen Ziele?“",
             "Verwaltungsführung, Politik und Fachleute kommen dabei systematisch miteinander ins Gespräch.",
         ),
-        steps=("Strategische Ziele erarbeiten oder überprüfen.", "Die strategischen Ziele bewerten und gewichten.",
-               "Gemeinsam bewerten: „Welchen Beitrag leistet das Produkt/Projekt zur Erreichung der Ziele?“",
-               "Ressourcen in Relation zur Zielerreichung setzen."),
+        steps=(
+            "Strategische Ziele erarbeiten oder überprüfen.",
+            "Die strategischen Ziele bewerten und gewichten.",
+            "Gemeinsam bewerten: „Welchen Beitrag leistet das Produkt/Projekt zur Erreichung der Ziele?“",
+            "Ressourcen in Relation zur Zielerreichung setzen.",
+        ),
         ergebnis="Bewertete Produkte: Gewicht des Ziels × Beitrag ergibt den Wirkungsbeitrag; die Summe über alle Ziele "
-                 "eine rechnerische Rangfolge, die zur Entscheidung in ein Portfolio überführt wird.",
-        good_practice="Landeshauptstadt Potsdam", literatur="KGSt B2/2005", boards=(BoardKind.PORTFOLIO,),
+        "eine rechnerische Rangfolge, die zur Entscheidung in ein Portfolio überführt wird.",
+        good_practice="Landeshauptstadt Potsdam",
+        literatur="KGSt B2/2005",
+        boards=(BoardKind.PORTFOLIO,),
         source="Seed 000, L6518-6570",
         when="Wenn Ressourcen knapp sind und begründet werden muss, welche Maßnahmen am meisten zu den Zielen "
-             "beitragen. In der Werkstatt: Ergebnis als Portfolio (Ressourcen × Wirkungsbeitrag) festhalten; "
-             "eine eigene Bewertungstafel gibt es noch nicht.",
+        "beitragen. In der Werkstatt: Ergebnis als Portfolio (Ressourcen × Wirkungsbeitrag) festhalten; "
+        "eine eigene Bewertungstafel gibt es noch nicht.",
     ),
     Method(
-        key="zukunftskonferenz", name="Zukunftskonferenz", chapter="6.5.1", step="Zielbildung und Maßnahmenplanung",
+        key="zukunftskonferenz",
+        name="Zukunftskonferenz",
+        chapter="6.5.1",
+        step="Zielbildung und Maßnahmenplanung",
         anwendungsbereich="Planung von Maßnahmen und Aktionsplänen",
         ziele="Konsenserzielung, Einbeziehung aller Stakeholder",
         akteure="Alle Stakeholder; die wichtigsten müssen teilnehmen",
@@ -103,20 +124,26 @@ METHODS: tuple[Method, ...] = (
             "Wiederholte Kleingruppenarbeit (Phase 1 und 3) und Spiegeln im Plenum schaffen einen allgemein "
             "anerkannten Konsens.",
         ),
-        steps=("Reflexion der Vergangenheit: Hoch- und Tiefpunkte auf einem Zeitstrahl.",
-               "Analyse der Gegenwart: Herausforderungen, Stärken und Schwächen (z. B. als SWOT-Tafel).",
-               "Entwicklung von Zukunftsentwürfen: Bilder der erwünschten Zukunft.",
-               "Gemeinsamkeiten herausarbeiten: Ziele, die alle tragen (z. B. mit einer Punktabfrage).",
-               "Planung konkreter Maßnahmen mit Verantwortlichen und verbindlichen Terminen "
-               "(als Aufgaben ins Protokoll übernehmen)."),
+        steps=(
+            "Reflexion der Vergangenheit: Hoch- und Tiefpunkte auf einem Zeitstrahl.",
+            "Analyse der Gegenwart: Herausforderungen, Stärken und Schwächen (z. B. als SWOT-Tafel).",
+            "Entwicklung von Zukunftsentwürfen: Bilder der erwünschten Zukunft.",
+            "Gemeinsamkeiten herausarbeiten: Ziele, die alle tragen (z. B. mit einer Punktabfrage).",
+            "Planung konkreter Maßnahmen mit Verantwortlichen und verbindlichen Terminen "
+            "(als Aufgaben ins Protokoll übernehmen).",
+        ),
         ergebnis="Konkrete Maßnahmenpläne mit benannten Verantwortlichkeiten und verbindlichen Terminplänen.",
-        literatur="Burow 2008; Bertelsmann Stiftung 2010", boards=(BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
+        literatur="Burow 2008; Bertelsmann Stiftung 2010",
+        boards=(BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
         source="Seed 000, L6090-6137",
         when="Für einen breiten Neustart eines Themas mit allen Beteiligten; die Phasen 2 und 4 lassen sich mit "
-             "einer SWOT-Tafel und einer Punktabfrage abbilden (eine geführte Phasenfolge gibt es noch nicht).",
+        "einer SWOT-Tafel und einer Punktabfrage abbilden (eine geführte Phasenfolge gibt es noch nicht).",
     ),
     Method(
-        key="open-space", name="Open-Space-Konferenz", chapter="6.5.3", step="Beteiligung und Maßnahmenplanung",
+        key="open-space",
+        name="Open-Space-Konferenz",
+        chapter="6.5.3",
+        step="Beteiligung und Maßnahmenplanung",
         anwendungsbereich="Partizipative Bearbeitung eines Rahmenthemas",
         ziele="Ideen und Vorschläge entwickeln und konkrete Vorhaben ableiten",
         akteure="Organisator·innen; offen für alle",
@@ -128,15 +155,20 @@ METHODS: tuple[Method, ...] = (
             "das Einzige, was geschehen kann · Wann immer es beginnt, es ist die richtige Zeit · Vorbei ist vorbei.",
         ),
         ergebnis="Die Ergebnisse der Arbeitsgruppen werden dokumentiert und allen zugänglich gemacht; zum Abschluss "
-                 "eine Dokumentation für alle Teilnehmenden.",
-        good_practice="Stadt Nürnberg", literatur="Bertelsmann Stiftung 2010", source="Seed 000, L6206-6246",
+        "eine Dokumentation für alle Teilnehmenden.",
+        good_practice="Stadt Nürnberg",
+        literatur="Bertelsmann Stiftung 2010",
+        source="Seed 000, L6206-6246",
         when="Wenn ein offenes Thema viele Menschen betrifft und die Themen von ihnen selbst kommen sollen. "
-             "Im Open-Space-Marktplatz schlagen Teilnehmende Sessions vor, die Moderation verteilt Räume und "
-             "Zeiten, wer eine Session anbietet, dokumentiert sie; die Ergebnisse gehen gesammelt ins Protokoll.",
+        "Im Open-Space-Marktplatz schlagen Teilnehmende Sessions vor, die Moderation verteilt Räume und "
+        "Zeiten, wer eine Session anbietet, dokumentiert sie; die Ergebnisse gehen gesammelt ins Protokoll.",
         boards=(BoardKind.OPEN_SPACE,),
     ),
     Method(
-        key="szenariotechnik", name="Szenariotechnik", chapter="6.4.2", step="Zielbildung",
+        key="szenariotechnik",
+        name="Szenariotechnik",
+        chapter="6.4.2",
+        step="Zielbildung",
         anwendungsbereich="Problembeschreibung und Lösungssuche",
         ziele="Handlungsalternativen und mögliche künftige Entwicklungen entwerfen",
         akteure="Planende Einheit",
@@ -146,13 +178,16 @@ METHODS: tuple[Method, ...] = (
             "(z. B. +0,5 Prozentpunkte pro Jahr).",
         ),
         ergebnis="Unterschiede in den Grundannahmen werden geklärt; Alternativen werden ausdrücklich formuliert und "
-                 "zum Gegenstand der Entscheidung von Politik und Verwaltung.",
+        "zum Gegenstand der Entscheidung von Politik und Verwaltung.",
         source="Seed 000, L6013-6089",
         when="Vor Zielvereinbarungen mit Kennzahlen, wenn die Annahmen über die Entwicklung auseinandergehen. "
-             "Noch ohne eigene Tafel.",
+        "Noch ohne eigene Tafel.",
     ),
     Method(
-        key="leitbild", name="Leitbildentwicklung", chapter="6.4.1", step="Vision/Leitbild",
+        key="leitbild",
+        name="Leitbildentwicklung",
+        chapter="6.4.1",
+        step="Vision/Leitbild",
         anwendungsbereich="Normative Begründung kommunalen Handelns",
         ziele="Werte, Ziele und Selbstverständnis festlegen",
         akteure="Politik, Verwaltung, alle Stakeholder",
@@ -164,11 +199,14 @@ METHODS: tuple[Method, ...] = (
         ergebnis="Ein von allen getragenes Leitbild als Grundlage für strategisches und operatives Management.",
         source="Seed 000, L5939-6012",
         when="Am Anfang des Steuerungskreislaufs, in der Steuerungsgruppe. Sammeln mit einer SWOT-Tafel, "
-             "Schwerpunkte mit einer Punktabfrage.",
+        "Schwerpunkte mit einer Punktabfrage.",
         boards=(BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
     ),
     Method(
-        key="punktabfrage", name="Punktabfrage", chapter="–", step="in jedem Schritt",
+        key="punktabfrage",
+        name="Punktabfrage",
+        chapter="–",
+        step="in jedem Schritt",
         anwendungsbereich="Priorisieren in der Gruppe",
         ziele="Schnell sichtbar machen, was der Runde am wichtigsten ist",
         akteure="Alle Teilnehmenden",
@@ -179,7 +217,7 @@ METHODS: tuple[Method, ...] = (
         ergebnis="Eine Rangfolge, die als Empfehlung oder Aufgabe ins Protokoll übernommen wird.",
         source="Moderationstechnik (nicht als eigene Methode im Handbuch)",
         when="Nach dem Sammeln (SWOT, Open Space, Zukunftskonferenz Phase 4), wenn aus vielen Vorschlägen "
-             "wenige ausgewählt werden müssen.",
+        "wenige ausgewählt werden müssen.",
         boards=(BoardKind.PUNKTABFRAGE,),
     ),
 )

@@ -6,6 +6,7 @@ The token is derived with HMAC from SECRET_KEY, poll and person (as the RSVP lin
 services.invitations), so the invitation and every reminder carry the same link; only its SHA-256
 hash is stored. Services flush, never commit (one unit of work per request or CLI run).
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,6 +47,7 @@ PLANNABLE_MEETING_STATES = ("geplant", "verschoben")
 
 class PollClosed(ServiceError):
     """An answer after the deadline or after the date was picked (HTTP 409: the poll moved on)."""
+
     status = 409
 
 
@@ -61,35 +63,62 @@ def answer_url(invitee: DatePollInvitee) -> str:
 
 # --- reading ------------------------------------------------------------------------
 
+
 def get_poll(user, poll_id: int) -> DatePoll:
-    poll = db.session.scalar(select(DatePoll).where(DatePoll.id == poll_id).options(
-        joinedload(DatePoll.committee), selectinload(DatePoll.options)))
+    poll = db.session.scalar(
+        select(DatePoll)
+        .where(DatePoll.id == poll_id)
+        .options(joinedload(DatePoll.committee), selectinload(DatePoll.options))
+    )
     if poll is None or not wperm.can_view_poll(user, poll):
         raise NotFound()
     return poll
 
 
 def list_polls(user, limit: int = 200) -> list[DatePoll]:
-    return list(db.session.scalars(
-        select(DatePoll).where(wperm.poll_filter(user)).options(
-            joinedload(DatePoll.committee), selectinload(DatePoll.options), selectinload(DatePoll.invitees))
-        .order_by(DatePoll.deadline.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(DatePoll)
+            .where(wperm.poll_filter(user))
+            .options(joinedload(DatePoll.committee), selectinload(DatePoll.options), selectinload(DatePoll.invitees))
+            .order_by(DatePoll.deadline.desc())
+            .limit(limit)
+        )
+    )
 
 
 def manageable_committees(user) -> list[Committee]:
-    return list(db.session.scalars(select(Committee).where(
-        wperm.managed_committee_filter(user), Committee.active.is_(True)).order_by(Committee.name)))
+    return list(
+        db.session.scalars(
+            select(Committee)
+            .where(wperm.managed_committee_filter(user), Committee.active.is_(True))
+            .order_by(Committee.name)
+        )
+    )
 
 
 def plannable_meetings(committee: Committee) -> list[Meeting]:
-    return list(db.session.scalars(select(Meeting).where(
-        Meeting.committee_id == committee.id, Meeting.status.in_(PLANNABLE_MEETING_STATES),
-        Meeting.end > utcnow()).order_by(Meeting.start)))
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.committee_id == committee.id,
+                Meeting.status.in_(PLANNABLE_MEETING_STATES),
+                Meeting.end > utcnow(),
+            )
+            .order_by(Meeting.start)
+        )
+    )
 
 
 def invitees_of(poll: DatePoll) -> list[DatePollInvitee]:
-    rows = list(db.session.scalars(select(DatePollInvitee).where(DatePollInvitee.poll_id == poll.id).options(
-        joinedload(DatePollInvitee.person), selectinload(DatePollInvitee.answers))))
+    rows = list(
+        db.session.scalars(
+            select(DatePollInvitee)
+            .where(DatePollInvitee.poll_id == poll.id)
+            .options(joinedload(DatePollInvitee.person), selectinload(DatePollInvitee.answers))
+        )
+    )
     rows.sort(key=lambda i: (i.person.last_name, i.person.first_name))
     return rows
 
@@ -110,11 +139,17 @@ def tally(poll: DatePoll) -> dict:
                 grid[inv.id][a.option_id] = a.value
     ranked = sorted(poll.options, key=lambda o: (-counts[o.id]["ja"], -counts[o.id]["wenn_noetig"], o.start))
     best = ranked[0].id if ranked and counts[ranked[0].id]["ja"] + counts[ranked[0].id]["wenn_noetig"] else None
-    return {"invitees": invitees, "counts": counts, "grid": grid, "best_option_id": best,
-            "answered": sum(1 for i in invitees if i.answered_at is not None)}
+    return {
+        "invitees": invitees,
+        "counts": counts,
+        "grid": grid,
+        "best_option_id": best,
+        "answered": sum(1 for i in invitees if i.answered_at is not None),
+    }
 
 
 # --- creating -----------------------------------------------------------------------
+
 
 def _check(values: dict, options: list[tuple[datetime, datetime]]) -> dict:
     errors = {}
@@ -144,8 +179,16 @@ def _check(values: dict, options: list[tuple[datetime, datetime]]) -> dict:
     return errors
 
 
-def create_poll(user, committee: Committee, values: dict, options: list[tuple[datetime, datetime]], *,
-                members: bool = True, person_ids=(), meeting: Meeting | None = None) -> DatePoll:
+def create_poll(
+    user,
+    committee: Committee,
+    values: dict,
+    options: list[tuple[datetime, datetime]],
+    *,
+    members: bool = True,
+    person_ids=(),
+    meeting: Meeting | None = None,
+) -> DatePoll:
     """A poll with its options and invitees (active members with e-mail and the chosen persons);
     queues one mail per invitee with the personal answer link."""
     require(wperm.can_create_poll(user, committee))
@@ -155,11 +198,16 @@ def create_poll(user, committee: Committee, values: dict, options: list[tuple[da
     persons = _invitee_persons(user, committee, members, person_ids, errors)
     if errors:
         raise ValidationError(errors)
-    poll = DatePoll(committee=committee, meeting=meeting, title=values["title"].strip(),
-                    description=(values.get("description") or "").strip() or None,
-                    location=(values.get("location") or "").strip() or None,
-                    deadline=values["deadline"], status=PollStatus.OFFEN.value,
-                    created_by_id=getattr(user, "id", None))
+    poll = DatePoll(
+        committee=committee,
+        meeting=meeting,
+        title=values["title"].strip(),
+        description=(values.get("description") or "").strip() or None,
+        location=(values.get("location") or "").strip() or None,
+        deadline=values["deadline"],
+        status=PollStatus.OFFEN.value,
+        created_by_id=getattr(user, "id", None),
+    )
     for start, end in sorted(options):
         poll.options.append(DatePollOption(start=start, end=end))
     db.session.add(poll)
@@ -168,8 +216,14 @@ def create_poll(user, committee: Committee, values: dict, options: list[tuple[da
     for p in persons:
         poll.invitees.append(DatePollInvitee(person=p, token_hash=token_hash(poll_token(poll.id, p.id)), sent_at=now))
     db.session.flush()
-    record(user, "create", poll, None, snapshot(poll),
-           f"Terminabstimmung „{poll.title}“: {len(options)} Termine, {len(persons)} Eingeladene")
+    record(
+        user,
+        "create",
+        poll,
+        None,
+        snapshot(poll),
+        f"Terminabstimmung „{poll.title}“: {len(options)} Termine, {len(persons)} Eingeladene",
+    )
     for inv in poll.invitees:
         _send(inv, "einladung")
     return poll
@@ -185,8 +239,9 @@ def _invitee_persons(user, committee, members: bool, person_ids, errors: dict) -
                 found.setdefault(m.person_id, m.person)
     ids = {int(i) for i in person_ids or ()}
     if ids:
-        visible = {p.id: p for p in db.session.scalars(
-            select(Person).where(Person.id.in_(ids), perm.person_filter(user)))}
+        visible = {
+            p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids), perm.person_filter(user)))
+        }
         if set(visible) != ids:
             errors["person_ids"] = "Diese Auswahl enthält Personen, die Sie nicht einladen können."
         missing_mail = [p.full_name for p in visible.values() if not p.email]
@@ -195,13 +250,16 @@ def _invitee_persons(user, committee, members: bool, person_ids, errors: dict) -
         for p in visible.values():
             found.setdefault(p.id, p)
     if not found and "person_ids" not in errors:
-        errors["person_ids"] = "Niemand eingeladen: Das Gremium hat keine Mitglieder mit E-Mail-Adresse; bitte Personen auswählen."
+        errors["person_ids"] = (
+            "Niemand eingeladen: Das Gremium hat keine Mitglieder mit E-Mail-Adresse; bitte Personen auswählen."
+        )
     if len(found) > MAX_INVITEES:
         errors["person_ids"] = f"Höchstens {MAX_INVITEES} Eingeladene je Abstimmung."
     return sorted(found.values(), key=lambda p: (p.last_name, p.first_name))
 
 
 # --- mail ---------------------------------------------------------------------------
+
 
 def _option_lines(poll: DatePoll) -> list[str]:
     return [f"  – {date_de(o.start)}, {time_de(o.start)} bis {time_de(o.end)}" for o in poll.options]
@@ -210,31 +268,48 @@ def _option_lines(poll: DatePoll) -> list[str]:
 def _send(inv: DatePollInvitee, kind: str) -> None:
     poll = inv.poll
     c = poll.committee
-    subject = {"einladung": f"Terminabstimmung: {poll.title}",
-               "erinnerung": f"Erinnerung: Terminabstimmung {poll.title}"}[kind]
-    intro = {"einladung": f"für „{poll.title}“ ({c.name}) suchen wir einen gemeinsamen Termin.",
-             "erinnerung": f"Sie haben bei der Terminabstimmung „{poll.title}“ ({c.name}) noch nicht geantwortet."}[kind]
+    subject = {
+        "einladung": f"Terminabstimmung: {poll.title}",
+        "erinnerung": f"Erinnerung: Terminabstimmung {poll.title}",
+    }[kind]
+    intro = {
+        "einladung": f"für „{poll.title}“ ({c.name}) suchen wir einen gemeinsamen Termin.",
+        "erinnerung": f"Sie haben bei der Terminabstimmung „{poll.title}“ ({c.name}) noch nicht geantwortet.",
+    }[kind]
     parts = [f"Guten Tag {inv.person.full_name},", "", intro, ""]
     if poll.description:
         parts += [poll.description, ""]
     parts += ["Zur Auswahl stehen:", *_option_lines(poll), ""]
     if poll.location:
         parts += [f"Ort: {poll.location}", ""]
-    parts += [f"Bitte antworten Sie bis {datetime_de(poll.deadline)} über Ihren persönlichen Link "
-              "(ohne Anmeldung) – je Termin ja, wenn nötig oder nein:", answer_url(inv), "",
-              "Sobald der Termin feststeht, erhalten Sie die Einladung mit Kalendereintrag.", "",
-              "Mit freundlichen Grüßen", f"Sozialplanung {c.body.name}"]
+    parts += [
+        f"Bitte antworten Sie bis {datetime_de(poll.deadline)} über Ihren persönlichen Link "
+        "(ohne Anmeldung) – je Termin ja, wenn nötig oder nein:",
+        answer_url(inv),
+        "",
+        "Sobald der Termin feststeht, erhalten Sie die Einladung mit Kalendereintrag.",
+        "",
+        "Mit freundlichen Grüßen",
+        f"Sozialplanung {c.body.name}",
+    ]
     queue(inv.person.email, subject, "\n".join(parts), category=f"terminabstimmung-{kind}")
 
 
 # --- answering (no account) -----------------------------------------------------------
 
+
 def invitee_for_token(token: str) -> DatePollInvitee:
     if not token or len(token) > 100:
         raise NotFound("Dieser Abstimmungs-Link ist ungültig.")
-    inv = db.session.scalar(select(DatePollInvitee).where(DatePollInvitee.token_hash == token_hash(token)).options(
-        joinedload(DatePollInvitee.poll).joinedload(DatePoll.committee), joinedload(DatePollInvitee.person),
-        selectinload(DatePollInvitee.answers)))
+    inv = db.session.scalar(
+        select(DatePollInvitee)
+        .where(DatePollInvitee.token_hash == token_hash(token))
+        .options(
+            joinedload(DatePollInvitee.poll).joinedload(DatePoll.committee),
+            joinedload(DatePollInvitee.person),
+            selectinload(DatePollInvitee.answers),
+        )
+    )
     if inv is None or not hmac.compare_digest(poll_token(inv.poll_id, inv.person_id), token):
         raise NotFound("Dieser Abstimmungs-Link ist ungültig. Bitte verwenden Sie den Link aus der Mail.")
     return inv
@@ -247,8 +322,10 @@ def closed_message(poll: DatePoll) -> str | None:
         when = f" auf den {date_de(o.start)}, {time_de(o.start)}" if o else ""
         return f"Die Abstimmung ist beendet: Der Termin wurde{when} festgelegt. Eine Antwort ist nicht mehr möglich."
     if utcnow() >= poll.deadline:
-        return (f"Die Antwortfrist ist am {datetime_de(poll.deadline)} abgelaufen. "
-                "Ihre Antwort kann nicht mehr berücksichtigt werden; bitte wenden Sie sich an die Planung.")
+        return (
+            f"Die Antwortfrist ist am {datetime_de(poll.deadline)} abgelaufen. "
+            "Ihre Antwort kann nicht mehr berücksichtigt werden; bitte wenden Sie sich an die Planung."
+        )
     return None
 
 
@@ -263,8 +340,9 @@ def answer(token: str, values: dict[int, str], comment: str | None = None) -> Da
     errors = {}
     for o in poll.options:
         if values.get(o.id) not in allowed:
-            errors[f"option_{o.id}"] = (f"Bitte für den {date_de(o.start)}, {time_de(o.start)} "
-                                        "ja, wenn nötig oder nein wählen.")
+            errors[f"option_{o.id}"] = (
+                f"Bitte für den {date_de(o.start)}, {time_de(o.start)} ja, wenn nötig oder nein wählen."
+            )
     if set(values) - {o.id for o in poll.options}:
         errors["options"] = "Die Antwort enthält einen unbekannten Termin."
     if comment and len(comment) > 500:
@@ -281,12 +359,19 @@ def answer(token: str, values: dict[int, str], comment: str | None = None) -> Da
     inv.comment = (comment or "").strip() or None
     inv.answered_at = utcnow()
     db.session.flush()
-    record(None, "answer", inv, before, {"answers": {o.id: values[o.id] for o in poll.options}},
-           f"{inv.person.full_name} hat bei „{poll.title}“ abgestimmt")
+    record(
+        None,
+        "answer",
+        inv,
+        before,
+        {"answers": {o.id: values[o.id] for o in poll.options}},
+        f"{inv.person.full_name} hat bei „{poll.title}“ abgestimmt",
+    )
     return inv
 
 
 # --- reminders ------------------------------------------------------------------------
+
 
 def remind(user, poll: DatePoll) -> int:
     """Erinnerung to invitees without an answer (at most once in 24 hours); 0 once the poll is closed."""
@@ -309,12 +394,16 @@ def remind(user, poll: DatePoll) -> int:
 
 def remind_due() -> int:
     """For `flask werkstatt erinnern`: every open poll before its deadline."""
-    polls = db.session.scalars(select(DatePoll).where(
-        DatePoll.status == PollStatus.OFFEN.value, DatePoll.deadline > utcnow()).options(joinedload(DatePoll.committee)))
+    polls = db.session.scalars(
+        select(DatePoll)
+        .where(DatePoll.status == PollStatus.OFFEN.value, DatePoll.deadline > utcnow())
+        .options(joinedload(DatePoll.committee))
+    )
     return sum(remind(None, p) for p in polls)
 
 
 # --- deciding -------------------------------------------------------------------------
+
 
 def decide(user, poll: DatePoll, option_id, version) -> Meeting:
     """Pick a date: the planned meeting is moved to it (or a new meeting is created), then the poll's
@@ -322,6 +411,7 @@ def decide(user, poll: DatePoll, option_id, version) -> Meeting:
     moved meeting get the update."""
     from .. import committees as committee_svc
     from .. import invitations as inv_svc
+
     require(wperm.can_manage_poll(user, poll))
     ensure_version(poll, version)
     if poll.status != PollStatus.OFFEN:
@@ -335,15 +425,26 @@ def decide(user, poll: DatePoll, option_id, version) -> Meeting:
     before = snapshot(poll)
     meeting = poll.meeting
     if meeting is not None and meeting.status in PLANNABLE_MEETING_STATES + ("eingeladen",):
-        changed = committee_svc.update_meeting(user, meeting, {
-            "start": option.start, "end": option.end, **({"location": poll.location} if poll.location else {})},
-            meeting.version)
+        changed = committee_svc.update_meeting(
+            user,
+            meeting,
+            {"start": option.start, "end": option.end, **({"location": poll.location} if poll.location else {})},
+            meeting.version,
+        )
         if changed and meeting.status == "eingeladen":
             inv_svc.send_updates(user, meeting)
     else:
-        meeting = committee_svc.create_meetings(user, poll.committee, {
-            "title": poll.title, "start": option.start, "end": option.end, "location": poll.location,
-            "goals": poll.description})[0]
+        meeting = committee_svc.create_meetings(
+            user,
+            poll.committee,
+            {
+                "title": poll.title,
+                "start": option.start,
+                "end": option.end,
+                "location": poll.location,
+                "goals": poll.description,
+            },
+        )[0]
         db.session.flush()
         poll.meeting = meeting
     person_ids = [i.person_id for i in poll.invitees]
@@ -356,7 +457,15 @@ def decide(user, poll: DatePoll, option_id, version) -> Meeting:
     try:
         db.session.flush()
     except StaleDataError:  # somebody picked a date at the same moment: the database decides
-        raise Conflict("Inzwischen hat jemand anderes einen Termin festgelegt. Bitte laden Sie die Seite neu.") from None
-    record(user, "decide", poll, before, snapshot(poll),
-           f"Terminabstimmung „{poll.title}“: Termin {date_de(option.start)}, {time_de(option.start)} festgelegt")
+        raise Conflict(
+            "Inzwischen hat jemand anderes einen Termin festgelegt. Bitte laden Sie die Seite neu."
+        ) from None
+    record(
+        user,
+        "decide",
+        poll,
+        before,
+        snapshot(poll),
+        f"Terminabstimmung „{poll.title}“: Termin {date_de(option.start)}, {time_de(option.start)} festgelegt",
+    )
     return meeting
