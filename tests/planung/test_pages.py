@@ -333,3 +333,64 @@ def test_contract_page_shows_the_decisions_behind_it(chain, as_user, db):
     assert f"/planung/kette/kontrakt/{chain.contract.id}" in html
     html = as_user(chain.partner_a).get(f"/kontrakte/{chain.contract.id}").get_data(as_text=True)
     assert "Die SPK beschließt" not in html  # the partner is no member of the SPK
+
+
+# --- map of measures per Sozialraum ------------------------------------------------------------
+
+
+def _square(x: float) -> str:
+    import json
+
+    ring = [[x, 51.0], [x + 0.01, 51.0], [x + 0.01, 51.01], [x, 51.01], [x, 51.0]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def _with_geometries(chain, db):
+    from models.monitoring import AreaGeometry
+
+    for i, area in enumerate([chain.area_a1, chain.area_a2, chain.area_b1, chain.area_x1]):
+        db.session.add(
+            AreaGeometry(
+                area_id=area.id,
+                geojson=_square(7.0 + i / 50),
+                source_crs="EPSG:4326",
+                minx=7.0 + i / 50,
+                miny=51.0,
+                maxx=7.01 + i / 50,
+                maxy=51.01,
+            )
+        )
+    chain.other_measure.areas = [chain.area_a1, chain.area_b1]
+    db.session.commit()
+
+
+@pytest.mark.parametrize("who,altstadt,dorfmitte", [("planner_k", 2, 1), ("partner_a", 1, 0), ("partner_b", 1, 1)])
+def test_measures_map_counts_what_the_user_may_see(chain, as_user, db, who, altstadt, dorfmitte):
+    _with_geometries(chain, db)
+    r = as_user(getattr(chain, who)).get("/planung/massnahmen/karte")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    label = {0: "0 Maßnahmen", 1: "1 Maßnahme", 2: "2 Maßnahmen"}
+    row = html.split(">Altstadt<", 1)[1].split("</tr>", 1)[0]
+    assert label[altstadt] in row
+    row = html.split(">Dorfmitte<", 1)[1].split("</tr>", 1)[0]
+    assert label[dorfmitte] in row
+    # the map: one linked path per area of the user's Kreis, each leading to the filtered list
+    assert html.count("<path") >= 3 and "Fremdviertel" not in html and "Fremde Maßnahme" not in html
+    assert f"/planung/massnahmen/?sozialraum={chain.area_a1.id}" in html
+
+
+def test_measures_map_keeps_the_list_filters(chain, as_user, db):
+    _with_geometries(chain, db)
+    c = as_user(chain.planner_k)
+    html = c.get(f"/planung/massnahmen/karte?organisation={chain.org_b.id}").get_data(as_text=True)
+    row = html.split(">Altstadt<", 1)[1].split("</tr>", 1)[0]
+    assert "1 Maßnahme" in row  # only the Bewerbungstraining of org_b
+    assert f"organisation={chain.org_b.id}" in html.split('aria-label="Legende"', 1)[0]
+    assert "/planung/massnahmen/karte" in c.get("/planung/massnahmen/").get_data(as_text=True)
+
+
+def test_measures_map_query_count_constant(chain, as_user, db):
+    _with_geometries(chain, db)
+    c = as_user(chain.planner_k)
+    assert_constant_queries(c, db.engine, "/planung/massnahmen/karte", _grow(chain, db))

@@ -174,6 +174,25 @@ def measures():
     )
 
 
+@bp.route("/massnahmen/karte")
+def measures_map():
+    """The measures of the list (same filters) per Sozialraum on the monitoring module's map."""
+    from beteiligung.services.planung import karte
+
+    f = _filters()
+    args = {k: v for k, v in request.args.items() if k not in ("sozialraum", "seite")}
+    result = karte.measures_map(
+        current_user, f, lambda area_id: url_for("planung.measures", sozialraum=area_id, **args)
+    )
+    return render_template(
+        "planung/karte.html",
+        result=result,
+        filters=_filter_choices(),
+        active={k: v for k, v in request.args.items()},
+        q=f.text or "",
+    )
+
+
 class _Page:
     def __init__(self, items, page, pages, total):
         self.items, self.page, self.pages, self.total = items, page, pages, total
