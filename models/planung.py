@@ -264,10 +264,12 @@ class AssignmentKind(StrEnum):
     ZIEL = "ziel"
     KONTRAKT = "kontrakt"
     MASSNAHME = "massnahme"
+    AUSGABE = "ausgabe"
 
     @property
     def label(self) -> str:
         return {
+            "ausgabe": "Monitoring-Ausgabe",
             "sitzung": "Sitzung",
             "eintrag": "Beschluss / Empfehlung",
             "befragung": "Befragung",

@@ -167,3 +167,49 @@ def test_process_page_query_count(chain, process, as_user, db):
 def test_process_page_links_to_the_controlling_report(chain, process, as_user):
     html = as_user(chain.politik).get(f"/planung/vorhaben/{process.id}").get_data(as_text=True)
     assert f"/planung/controlling/vorhaben/{process.id}" in html
+
+
+def _edition(body, title, status="draft"):
+    from models.monitoring import MonitoringEdition
+
+    e = MonitoringEdition(
+        body_id=body.id,
+        title=title,
+        definition={"name": title},
+        reference_date=date(2025, 12, 31),
+        status=status,
+        method_text="z-Standardisierung",
+        statistics={},
+    )
+    from beteiligung.extensions import db
+
+    db.session.add(e)
+    db.session.flush()
+    return e
+
+
+def test_a_monitoring_edition_belongs_to_the_bestandsaufnahme(chain, db, process, as_user):
+    """Sozialmonitoring editions are assigned to a phase like meetings and measures; whoever may not
+    see the edition does not see it in the process either."""
+    own = _edition(chain.kreis, "Sozialindex Kreis 2025", status="published")
+    draft = _edition(chain.kreis, "Sozialindex Kreis Entwurf")
+    kommune = _edition(chain.kommune_a, "Sozialindex Stadt (nicht freigegeben)")
+    bestand = process.phases[1]
+    svc.assign(chain.planner_k, process, bestand.id, "ausgabe", own.id)
+    svc.assign(chain.planner_k, process, bestand.id, "ausgabe", draft.id)
+    with pytest.raises(NotFound):  # the Kommune has not released it to the Kreis
+        svc.assign(chain.planner_k, process, bestand.id, "ausgabe", kommune.id)
+    db.session.commit()
+    assert [o.title for _a, _k, o in svc.items_per_phase(chain.planner_k, process)[bestand.id]] == [
+        "Sozialindex Kreis 2025",
+        "Sozialindex Kreis Entwurf",
+    ]
+    assert [o.title for _a, _k, o in svc.items_per_phase(chain.politik, process)[bestand.id]] == [
+        "Sozialindex Kreis 2025"
+    ]  # Politik reads published editions only
+    assert [o.title for o in svc.search_items(chain.planner_k, "ausgabe", "Sozialindex")] == [
+        "Sozialindex Kreis 2025",
+        "Sozialindex Kreis Entwurf",
+    ]
+    html = as_user(chain.planner_k).get(f"/planung/vorhaben/{process.id}").get_data(as_text=True)
+    assert "Monitoring-Ausgabe:" in html and f"/monitoring/ausgaben/{own.id}" in html

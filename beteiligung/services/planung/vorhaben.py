@@ -171,6 +171,10 @@ def _load(kind: str, ids: set[int]) -> dict[int, object]:
         }
     if kind == AssignmentKind.BEFRAGUNG:
         return {s.id: s for s in db.session.scalars(select(Survey).where(Survey.id.in_(ids)))}
+    if kind == AssignmentKind.AUSGABE:
+        from models.monitoring import MonitoringEdition
+
+        return {e.id: e for e in db.session.scalars(select(MonitoringEdition).where(MonitoringEdition.id.in_(ids)))}
     return kette._load(kind, ids)
 
 
@@ -179,6 +183,10 @@ def visible_item(user, kind: str, obj) -> bool:
         return perm.can_view_meeting(user, obj)
     if kind == AssignmentKind.BEFRAGUNG:
         return perm.can_view_survey(user, obj)
+    if kind == AssignmentKind.AUSGABE:
+        from beteiligung.permissions import monitoring as mperm
+
+        return mperm.can_view_edition(user, obj)
     return kette.visible(user, kind, obj)
 
 
@@ -250,6 +258,11 @@ def search_items(user, kind: str, text: str, limit: int = 20) -> list:
         q, col = select(Meeting).where(perm.meeting_filter(user)).options(joinedload(Meeting.committee)), Meeting.title
     elif kind == AssignmentKind.BEFRAGUNG:
         q, col = select(Survey).where(perm.survey_filter(user)), Survey.title
+    elif kind == AssignmentKind.AUSGABE:
+        from beteiligung.permissions import monitoring as mperm
+        from models.monitoring import MonitoringEdition
+
+        q, col = select(MonitoringEdition).where(mperm.edition_filter(user)), MonitoringEdition.title
     elif kind == AssignmentKind.ZIEL:
         q, col = select(Goal).where(perm.goal_filter(user)), Goal.title
     elif kind == AssignmentKind.KONTRAKT:
