@@ -33,3 +33,19 @@ document.addEventListener("submit", (event) => {
     });
   });
 })();
+
+// A table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1): put it into
+// KERN's focusable, named scroll wrapper (the table keeps its table semantics).
+(() => {
+  document.querySelectorAll(".site-main table").forEach((table) => {
+    if (table.closest(".kern-table-responsive") || table.scrollWidth <= table.clientWidth) return;
+    const wrap = document.createElement("div");
+    wrap.className = "kern-table-responsive";
+    wrap.tabIndex = 0;
+    wrap.setAttribute("role", "region");
+    const caption = table.querySelector("caption");
+    wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : "Tabelle (scrollbar)");
+    table.parentNode.insertBefore(wrap, table);
+    wrap.appendChild(table);
+  });
+})();
