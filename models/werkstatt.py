@@ -147,6 +147,7 @@ class BoardKind(StrEnum):
     PUNKTABFRAGE = "punktabfrage"
     PORTFOLIO = "portfolio"
     OPEN_SPACE = "open_space"
+    ZUKUNFTSKONFERENZ = "zukunftskonferenz"
 
     @property
     def label(self) -> str:
@@ -155,6 +156,7 @@ class BoardKind(StrEnum):
             "punktabfrage": "Punktabfrage",
             "portfolio": "Portfolio",
             "open_space": "Open-Space-Marktplatz",
+            "zukunftskonferenz": "Zukunftskonferenz",
         }[self.value]
 
 
@@ -169,11 +171,20 @@ class BoardStatus(StrEnum):
 
 # The fields a card can sit in, per board type (key, label). Portfolio cards carry x/y instead.
 SWOT_FIELDS = (("staerken", "Stärken"), ("schwaechen", "Schwächen"), ("chancen", "Chancen"), ("risiken", "Risiken"))
+# Zukunftskonferenz: the five phases of the handbook (Burow 2008), worked through in this order.
+ZUKUNFT_PHASES = (
+    ("vergangenheit", "Reflektion der Vergangenheit"),
+    ("gegenwart", "Analyse der Gegenwart"),
+    ("zukunftsentwuerfe", "Entwicklung von Zukunftsentwürfen"),
+    ("gemeinsamkeiten", "Herausarbeiten von Gemeinsamkeiten"),
+    ("massnahmen", "Planung konkreter Maßnahmen"),
+)
 BOARD_FIELDS = {
     BoardKind.SWOT: SWOT_FIELDS,
     BoardKind.PUNKTABFRAGE: (("vorschlaege", "Vorschläge"),),
     BoardKind.PORTFOLIO: (("portfolio", "Portfolio"),),
     BoardKind.OPEN_SPACE: (("sessions", "Vorgeschlagene Sessions"),),
+    BoardKind.ZUKUNFTSKONFERENZ: ZUKUNFT_PHASES,
 }
 # Meeting states in which guests may still join and cards may still be added.
 BOARD_ACTIVE_MEETING_STATES = ("geplant", "eingeladen", "verschoben")
@@ -192,6 +203,8 @@ class Board(TimestampMixin, VersionedMixin, db.Model):
     dots_per_participant: Mapped[int | None] = mapped_column(Integer)  # Punktabfrage
     x_label: Mapped[str | None] = mapped_column(String(100))  # Portfolio axes
     y_label: Mapped[str | None] = mapped_column(String(100))
+    # Zukunftskonferenz: the phase that takes new cards (earlier phases stay readable).
+    current_phase: Mapped[str | None] = mapped_column(String(30))
     guest_code: Mapped[str] = mapped_column(String(12), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
@@ -207,6 +220,22 @@ class Board(TimestampMixin, VersionedMixin, db.Model):
     @property
     def fields(self):
         return BOARD_FIELDS[BoardKind(self.kind)]
+
+    @property
+    def phase_label(self) -> str | None:
+        return dict(ZUKUNFT_PHASES).get(self.current_phase) if self.current_phase else None
+
+    @property
+    def phase_number(self) -> int | None:
+        keys = [k for k, _label in ZUKUNFT_PHASES]
+        return keys.index(self.current_phase) + 1 if self.current_phase in keys else None
+
+    @property
+    def next_phase(self) -> tuple[str, str] | None:
+        keys = [k for k, _label in ZUKUNFT_PHASES]
+        if self.current_phase not in keys or self.current_phase == keys[-1]:
+            return None
+        return ZUKUNFT_PHASES[keys.index(self.current_phase) + 1]
 
     def __str__(self) -> str:
         return self.title

@@ -35,6 +35,7 @@ PUBLIC_ENDPOINTS.update(
         "werkstatt.card_arrange",
         "werkstatt.board_selection",
         "werkstatt.board_close",
+        "werkstatt.board_phase",
         "werkstatt.card_document",
     }
 )  # they check the actor themselves
@@ -336,6 +337,19 @@ def board_close(board_id):
         abort(403)
     try:
         svc.close_board(actor.user, board, request.form.get("version"))
+    except ServiceError as exc:
+        return _fail(board, actor, exc)
+    return _back(board)
+
+
+@bp.route("/tafeln/<int:board_id>/phase", methods=["POST"])
+def board_phase(board_id):
+    """Zukunftskonferenz: the moderator moves the board on to the next phase."""
+    board, actor = _participant(board_id)
+    if actor is None or actor.user is None or not wperm.can_edit_board(actor.user, board):
+        abort(403)
+    try:
+        svc.advance_phase(actor.user, board, request.form.get("version"))
     except ServiceError as exc:
         return _fail(board, actor, exc)
     return _back(board)

@@ -18,6 +18,7 @@ from beteiligung.permissions import werkstatt as wperm
 from models import Meeting
 from models.werkstatt import (
     BOARD_FIELDS,
+    ZUKUNFT_PHASES,
     Board,
     BoardCard,
     BoardDot,
@@ -167,6 +168,7 @@ def create_board(user, meeting: Meeting, values: dict) -> Board:
         dots_per_participant=dots if kind == BoardKind.PUNKTABFRAGE else None,
         x_label=(values.get("x_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None,
         y_label=(values.get("y_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None,
+        current_phase=ZUKUNFT_PHASES[0][0] if kind == BoardKind.ZUKUNFTSKONFERENZ else None,
     )
     db.session.add(board)
     db.session.flush()
@@ -234,6 +236,14 @@ def add_card(actor: Actor, board: Board, values: dict) -> BoardCard:
         errors["text"] = f"Eine Karte fasst höchstens {MAX_CARD_TEXT} Zeichen."
     fields = dict(BOARD_FIELDS[BoardKind(board.kind)])
     field = values.get("field") or (next(iter(fields)) if len(fields) == 1 else None)
+    if board.kind == BoardKind.ZUKUNFTSKONFERENZ:
+        # Only the current phase takes new cards; earlier phases stay readable.
+        field = values.get("field") or board.current_phase
+        if field in fields and field != board.current_phase:
+            errors["field"] = (
+                f"Die Phase „{fields[field]}“ nimmt keine neuen Karten an; "
+                f"zurzeit läuft die Phase „{board.phase_label}“."
+            )
     if field not in fields:
         errors["field"] = "Bitte wählen Sie ein Feld der Tafel."
     x = y = None
@@ -443,6 +453,23 @@ def take_dot(actor: Actor, card: BoardCard) -> None:
 
 
 # --- closing and results ----------------------------------------------------------------------------
+
+
+def advance_phase(user, board: Board, version) -> Board:
+    """Zukunftskonferenz: the moderator moves the board to the next phase (one way, in the handbook's order)."""
+    require(wperm.can_edit_board(user, board))
+    _require_open(board)
+    if board.kind != BoardKind.ZUKUNFTSKONFERENZ:
+        raise ValidationError("Phasen gibt es nur bei einer Zukunftskonferenz.")
+    ensure_version(board, version)
+    nxt = board.next_phase
+    if nxt is None:
+        raise ValidationError("Die Zukunftskonferenz ist schon in der letzten Phase.")
+    before = snapshot(board)
+    board.current_phase = nxt[0]
+    _flush_versioned("Die Phase wurde inzwischen von jemand anderem gewechselt. Bitte prüfen Sie die Tafel.")
+    record(user, "update", board, before, snapshot(board), f"Zukunftskonferenz „{board.title}“: Phase „{nxt[1]}“")
+    return board
 
 
 def close_board(user, board: Board, version) -> Board:

@@ -22,9 +22,10 @@ def _lines(text: str, width: int) -> list[str]:
 
 def _swot_svg(board: Board) -> str:
     w, h = 400, 330
+    rows = (len(board.fields) + 1) // 2  # SWOT: 2 × 2; Zukunftskonferenz: five phases in three rows
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * w + 10} {2 * h + 10}" '
-        f'width="{2 * w + 10}" height="{2 * h + 10}" font-family="DejaVu Sans, sans-serif">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * w + 10} {rows * (h + 10)}" '
+        f'width="{2 * w + 10}" height="{rows * (h + 10)}" font-family="DejaVu Sans, sans-serif">'
     ]
     by_field = cards_by_field(board)
     for i, (key, label) in enumerate(board.fields):
@@ -130,7 +131,7 @@ def board_svg(board: Board) -> str:
     kind = BoardKind(board.kind)
     if kind == BoardKind.OPEN_SPACE:
         return _market_svg(board)
-    if kind == BoardKind.SWOT:
+    if kind in (BoardKind.SWOT, BoardKind.ZUKUNFTSKONFERENZ):
         return _swot_svg(board)
     if kind == BoardKind.PUNKTABFRAGE:
         return _dots_svg(board)
@@ -143,7 +144,9 @@ def _list_rows(board: Board):
         return [("Rangfolge", [(c.text, f"{n} {'Punkt' if n == 1 else 'Punkte'}") for c, n in ranking(board)])]
     by_field = cards_by_field(board)
     out = []
-    for key, label in board.fields:
+    for n, (key, label) in enumerate(board.fields, 1):
+        if board.kind == BoardKind.ZUKUNFTSKONFERENZ:
+            label = f"Phase {n}: {label}"
         rows = []
         for c in by_field[key]:
             detail = [c.author_name]

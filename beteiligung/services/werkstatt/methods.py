@@ -134,10 +134,11 @@ METHODS: tuple[Method, ...] = (
         ),
         ergebnis="Konkrete Maßnahmenpläne mit benannten Verantwortlichkeiten und verbindlichen Terminplänen.",
         literatur="Burow 2008; Bertelsmann Stiftung 2010",
-        boards=(BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
+        boards=(BoardKind.ZUKUNFTSKONFERENZ, BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
         source="Seed 000, L6090-6137",
-        when="Für einen breiten Neustart eines Themas mit allen Beteiligten; die Phasen 2 und 4 lassen sich mit "
-        "einer SWOT-Tafel und einer Punktabfrage abbilden (eine geführte Phasenfolge gibt es noch nicht).",
+        when="Für einen breiten Neustart eines Themas mit allen Beteiligten. Die Tafel „Zukunftskonferenz“ führt "
+        "durch die fünf Phasen (die Moderation schaltet weiter; nur die laufende Phase nimmt Karten an); "
+        "Phase 4 lässt sich zusätzlich mit einer Punktabfrage verdichten.",
     ),
     Method(
         key="open-space",
