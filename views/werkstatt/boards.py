@@ -18,7 +18,7 @@ from beteiligung.services import committees as committee_svc
 from beteiligung.services.werkstatt import boards as svc
 from beteiligung.uow import discard
 from models import Organisation
-from models.werkstatt import BoardCard, BoardGuest, BoardKind, BoardStatus
+from models.werkstatt import CONTRIBUTION_RATINGS, WIRKUNG_STEPS, BoardCard, BoardGuest, BoardKind, BoardStatus
 
 from . import PUBLIC_ENDPOINTS, bp
 from .forms import BoardForm, GuestForm
@@ -87,6 +87,10 @@ def _context(board, actor):
         ctx["places"] = svc.places
         ctx["used"] = svc.dots_used(board, actor)
         ctx["mine"] = {c.id: sum(1 for d in c.dots if actor.owns(d)) for c in board.cards}
+    if board.kind == BoardKind.WIRKUNGSBEITRAG:
+        ctx["contributions"] = svc.contribution_ranking(board)
+        ctx["ratings"] = CONTRIBUTION_RATINGS
+        ctx["steps"] = WIRKUNG_STEPS
     if board.kind == BoardKind.OPEN_SPACE:
         ctx["market"] = svc.marketplace(board)
         ctx["documentable"] = {c.id for c in board.cards if svc.can_document(actor, c)}
@@ -110,8 +114,12 @@ def _context(board, actor):
 def _render(board, actor, status=200, error=None, errors=None, values=None):
     from beteiligung.services.werkstatt.methods import methods_for_board
 
+    extra = {}
+    if board.kind == BoardKind.WIRKUNGSBEITRAG and board.status == BoardStatus.OFFEN:
+        extra["actor_choices"] = svc.actor_choices(actor, board)
     return render_template(
         "werkstatt/board.html",
+        **extra,
         error=error,
         errors=errors or {},
         values=values or {},
@@ -232,7 +240,7 @@ def card_add(board_id):
     board, actor = _participant(board_id)
     if actor is None:
         abort(403)
-    values = {k: request.form.get(k) for k in ("field", "text", "x", "y")}
+    values = {k: request.form.get(k) for k in ("field", "text", "x", "y", "organisation_id", "rating")}
     try:
         card = svc.add_card(actor, board, values)
     except ServiceError as exc:

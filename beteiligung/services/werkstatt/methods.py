@@ -104,11 +104,12 @@ METHODS: tuple[Method, ...] = (
         "eine rechnerische Rangfolge, die zur Entscheidung in ein Portfolio überführt wird.",
         good_practice="Landeshauptstadt Potsdam",
         literatur="KGSt B2/2005",
-        boards=(BoardKind.PORTFOLIO,),
+        boards=(BoardKind.WIRKUNGSBEITRAG, BoardKind.PORTFOLIO),
         source="Seed 000, L6518-6570",
         when="Wenn Ressourcen knapp sind und begründet werden muss, welche Maßnahmen am meisten zu den Zielen "
-        "beitragen. In der Werkstatt: Ergebnis als Portfolio (Ressourcen × Wirkungsbeitrag) festhalten; "
-        "eine eigene Bewertungstafel gibt es noch nicht.",
+        "beitragen. In der Werkstatt: die Tafel „Wirkungsbeitragsanalyse“ nennt die Wirkung; die Teilnehmenden "
+        "bewerten auf Karten den Beitrag von Akteuren aus dem Netzwerk, die Tafel rangiert die Akteure. "
+        "Ressourcen × Wirkungsbeitrag lassen sich danach auf einer Portfolio-Tafel festhalten.",
     ),
     Method(
         key="zukunftskonferenz",
