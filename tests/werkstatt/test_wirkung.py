@@ -157,3 +157,20 @@ def test_method_library_links_wirkung_board(client, gw, db):
     html = c.get("/werkstatt/methoden/wirkungsbeitragsanalyse").get_data(as_text=True)
     assert "<strong>Wirkungsbeitragsanalyse, Portfolio</strong>" in html
     assert "eine eigene Bewertungstafel gibt es noch nicht" not in html
+
+
+def test_wirkung_page_query_count_constant(client, gw, db):
+    from tests.support.queries import assert_constant_queries
+
+    board = _wba(gw, db)
+    actor = svc.Actor(user=gw.w.planner_k)
+    orgs = [gw.w.org_a, gw.w.org_b, gw.w.org_k]
+    client.login("planung@kreis.example")
+
+    def grow(factor):
+        for i in range(factor):
+            svc.add_card(actor, board, {"organisation_id": orgs[i % 3].id, "rating": i % 4, "text": f"Beitrag {i}"})
+        db.session.commit()
+
+    grow(2)
+    assert_constant_queries(client, db.engine, f"/werkstatt/tafeln/{board.id}", grow)
