@@ -17,7 +17,7 @@ from beteiligung.extensions import db
 
 from .base import TimestampMixin, VersionedMixin, utcnow
 from .committees import Committee, Meeting
-from .masterdata import Person
+from .masterdata import Organisation, Person
 
 
 class PollStatus(StrEnum):
@@ -147,6 +147,8 @@ class BoardKind(StrEnum):
     PUNKTABFRAGE = "punktabfrage"
     PORTFOLIO = "portfolio"
     OPEN_SPACE = "open_space"
+    ZUKUNFTSKONFERENZ = "zukunftskonferenz"
+    WIRKUNGSBEITRAG = "wirkungsbeitrag"
 
     @property
     def label(self) -> str:
@@ -155,6 +157,8 @@ class BoardKind(StrEnum):
             "punktabfrage": "Punktabfrage",
             "portfolio": "Portfolio",
             "open_space": "Open-Space-Marktplatz",
+            "zukunftskonferenz": "Zukunftskonferenz",
+            "wirkungsbeitrag": "Wirkungsbeitragsanalyse",
         }[self.value]
 
 
@@ -169,11 +173,29 @@ class BoardStatus(StrEnum):
 
 # The fields a card can sit in, per board type (key, label). Portfolio cards carry x/y instead.
 SWOT_FIELDS = (("staerken", "Stärken"), ("schwaechen", "Schwächen"), ("chancen", "Chancen"), ("risiken", "Risiken"))
+# Zukunftskonferenz: the five phases of the handbook (Burow 2008), worked through in this order.
+ZUKUNFT_PHASES = (
+    ("vergangenheit", "Reflektion der Vergangenheit"),
+    ("gegenwart", "Analyse der Gegenwart"),
+    ("zukunftsentwuerfe", "Entwicklung von Zukunftsentwürfen"),
+    ("gemeinsamkeiten", "Herausarbeiten von Gemeinsamkeiten"),
+    ("massnahmen", "Planung konkreter Maßnahmen"),
+)
+# Wirkungsbeitragsanalyse: the four steps of the handbook (guidance on the board) and the rating of a contribution.
+WIRKUNG_STEPS = (
+    "Strategische Ziele erarbeiten oder überprüfen – hier: die Wirkung, um die es geht (Leitfrage der Tafel).",
+    "Die Ziele bewerten und gewichten.",
+    "Gemeinsam bewerten: „Welchen Beitrag leistet der Akteur zur Wirkung?“ – je Karte ein Akteur und eine Bewertung.",
+    "Ressourcen in Relation zur Zielerreichung setzen (z. B. im Anschluss mit einer Portfolio-Tafel).",
+)
+CONTRIBUTION_RATINGS = ((0, "kein Beitrag"), (1, "geringer Beitrag"), (2, "mittlerer Beitrag"), (3, "hoher Beitrag"))
 BOARD_FIELDS = {
     BoardKind.SWOT: SWOT_FIELDS,
     BoardKind.PUNKTABFRAGE: (("vorschlaege", "Vorschläge"),),
     BoardKind.PORTFOLIO: (("portfolio", "Portfolio"),),
     BoardKind.OPEN_SPACE: (("sessions", "Vorgeschlagene Sessions"),),
+    BoardKind.ZUKUNFTSKONFERENZ: ZUKUNFT_PHASES,
+    BoardKind.WIRKUNGSBEITRAG: (("beitraege", "Beiträge zur Wirkung"),),
 }
 # Meeting states in which guests may still join and cards may still be added.
 BOARD_ACTIVE_MEETING_STATES = ("geplant", "eingeladen", "verschoben")
@@ -192,6 +214,8 @@ class Board(TimestampMixin, VersionedMixin, db.Model):
     dots_per_participant: Mapped[int | None] = mapped_column(Integer)  # Punktabfrage
     x_label: Mapped[str | None] = mapped_column(String(100))  # Portfolio axes
     y_label: Mapped[str | None] = mapped_column(String(100))
+    # Zukunftskonferenz: the phase that takes new cards (earlier phases stay readable).
+    current_phase: Mapped[str | None] = mapped_column(String(30))
     guest_code: Mapped[str] = mapped_column(String(12), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
@@ -207,6 +231,22 @@ class Board(TimestampMixin, VersionedMixin, db.Model):
     @property
     def fields(self):
         return BOARD_FIELDS[BoardKind(self.kind)]
+
+    @property
+    def phase_label(self) -> str | None:
+        return dict(ZUKUNFT_PHASES).get(self.current_phase) if self.current_phase else None
+
+    @property
+    def phase_number(self) -> int | None:
+        keys = [k for k, _label in ZUKUNFT_PHASES]
+        return keys.index(self.current_phase) + 1 if self.current_phase in keys else None
+
+    @property
+    def next_phase(self) -> tuple[str, str] | None:
+        keys = [k for k, _label in ZUKUNFT_PHASES]
+        if self.current_phase not in keys or self.current_phase == keys[-1]:
+            return None
+        return ZUKUNFT_PHASES[keys.index(self.current_phase) + 1]
 
     def __str__(self) -> str:
         return self.title
@@ -242,6 +282,9 @@ class BoardCard(TimestampMixin, VersionedMixin, db.Model):
     room: Mapped[str | None] = mapped_column(String(100))
     slot: Mapped[str | None] = mapped_column(String(100))
     documentation: Mapped[str | None] = mapped_column(Text)
+    # Wirkungsbeitragsanalyse: the actor (organisation of the network) and the rating of its contribution (0–3).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+    rating: Mapped[int | None] = mapped_column(Integer)
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     author_guest_id: Mapped[int | None] = mapped_column(ForeignKey("werkstatt_guest.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -250,6 +293,11 @@ class BoardCard(TimestampMixin, VersionedMixin, db.Model):
 
     board: Mapped[Board] = relationship(back_populates="cards")
     dots: Mapped[list[BoardDot]] = relationship(back_populates="card", cascade="all, delete-orphan")
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def rating_label(self) -> str | None:
+        return dict(CONTRIBUTION_RATINGS).get(self.rating) if self.rating is not None else None
 
     def __str__(self) -> str:
         return self.text[:80]

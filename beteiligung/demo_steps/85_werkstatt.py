@@ -119,3 +119,44 @@ def run(ctx) -> None:
         card = boards.add_card(me, market, {"text": text})
         card.room, card.slot, card.documentation = room, slot, doc
     db.session.flush()
+
+    # Zukunftskonferenz: phases 1 and 2 done, the board stands in phase 3 (Zukunftsentwürfe).
+    future = boards.create_board(
+        planung,
+        meeting,
+        {
+            "kind": "zukunftskonferenz",
+            "title": "Zukunftskonferenz: Aufwachsen im Kreis 2035",
+            "question": "Wie sollen Kinder und Jugendliche 2035 im Kreis aufwachsen?",
+        },
+    )
+    for phase_cards in (
+        ("2015: erste Familienzentren", "2020: Schulschließungen in der Pandemie"),
+        ("Mehr Kinder im SGB-II-Bezug", "Starke Vereinslandschaft"),
+        ("Jedes Kind hat einen Lotsen vom ersten Tag an",),
+    ):
+        for text in phase_cards:
+            boards.add_card(me, future, {"text": text})
+        if future.next_phase and len(phase_cards) == 2:
+            boards.advance_phase(planung, future, future.version)
+
+    # Wirkungsbeitragsanalyse: contributions of the network's organisations to one Wirkung.
+    effect = boards.create_board(
+        planung,
+        meeting,
+        {
+            "kind": "wirkungsbeitrag",
+            "title": "Wer trägt zur Teilhabe von Kindern bei?",
+            "question": "Mehr Kinder aus Familien im SGB-II-Bezug nehmen an Sport- und Kulturangeboten teil.",
+        },
+    )
+    orgs = boards.actor_choices(me, effect)[:3]
+    for org, rating, text in zip(
+        orgs,
+        (3, 2, 1),
+        ("Bildungs- und Teilhabepaket beraten", "Angebote in den Quartieren", "Gebühren ermäßigen"),
+    ):
+        boards.add_card(me, effect, {"organisation_id": org.id, "rating": rating, "text": text})
+    if orgs:
+        boards.add_card(me, effect, {"organisation_id": orgs[0].id, "rating": 2, "text": "Lotsen an Schulen"})
+    db.session.flush()

@@ -8,7 +8,7 @@ link without an account; that needs no permission function.
 
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
 from beteiligung.permissions import can_manage_committee, scope_of
 
@@ -123,3 +123,15 @@ def guests_may_join(board) -> bool:
     from models.werkstatt import BOARD_ACTIVE_MEETING_STATES, BoardStatus
 
     return board.status == BoardStatus.OFFEN and board.meeting.status in BOARD_ACTIVE_MEETING_STATES
+
+
+def board_actor_filter(user, board):
+    """SQL condition: organisations that may be named as actors on a Wirkungsbeitragsanalyse board — those of
+    the meeting's Kreis (its whole body tree), and of them only those the user may list (guests: the Kreis's
+    organisations)."""
+    from beteiligung.permissions.core import _body_tree
+    from beteiligung.permissions.stammdaten import organisation_filter
+    from models import Organisation
+
+    cond = Organisation.body_id.in_(_body_tree({board.meeting.committee.body_id}))
+    return cond if user is None else and_(cond, organisation_filter(user))

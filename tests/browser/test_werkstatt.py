@@ -94,3 +94,47 @@ def test_two_participants_see_each_others_cards(live_server, browser):
     finally:
         planner_ctx.close()
         guest_ctx.close()
+
+
+def test_zukunft_and_wirkung_boards(live_server, browser, tmp_path):
+    """The two guided boards: the moderator moves the Zukunftskonferenz on a phase; a card goes into the
+    Wirkungsbeitragsanalyse and the ranking shows; axe-core clean at 1366 and 375 px (screenshots kept)."""
+    base = live_server.url
+    boards, _poll_id, _token = _demo(live_server)
+    shots = __import__("os").environ.get("WERKSTATT_SHOTS") or str(tmp_path)
+    for width in (1366, 375):
+        ctx = new_axe_context(browser, viewport={"width": width, "height": 900})
+        try:
+            page = ctx.new_page()
+            login(page, live_server, "planung@kreis-lindenau.example")
+            page.goto(f"{base}/werkstatt/tafeln/{boards['zukunftskonferenz'][0]}")
+            assert "Laufende Phase" in page.content()
+            check_axe(page)
+            page.screenshot(path=f"{shots}/zukunft-{width}.png", full_page=True)
+            page.goto(f"{base}/werkstatt/tafeln/{boards['wirkungsbeitrag'][0]}")
+            assert "Rangfolge der Akteure" in page.content()
+            check_axe(page)
+            page.screenshot(path=f"{shots}/wirkung-{width}.png", full_page=True)
+            page.goto(f"{base}/werkstatt/methoden/wirkungsbeitragsanalyse")
+            check_axe(page)
+        finally:
+            ctx.close()
+    # one round trip: a new contribution and a phase switch
+    ctx = new_axe_context(browser)
+    try:
+        page = ctx.new_page()
+        login(page, live_server, "planung@kreis-lindenau.example")
+        page.goto(f"{base}/werkstatt/tafeln/{boards['wirkungsbeitrag'][0]}")
+        page.select_option("#organisation_id", index=1)
+        page.check("#rating-3")
+        page.fill("#text", "Ferienpass für alle")
+        page.get_by_role("button", name="Karte anheften").click()
+        page.wait_for_load_state("load")
+        assert "Ferienpass für alle" in page.content()
+        page.goto(f"{base}/werkstatt/tafeln/{boards['zukunftskonferenz'][0]}")
+        page.get_by_role("button", name=re.compile("Weiter zur Phase")).click()
+        page.wait_for_load_state("load")
+        assert "Laufende Phase: Herausarbeiten von Gemeinsamkeiten" in page.locator(".board-phase").inner_text()
+        check_axe(page)
+    finally:
+        ctx.close()

@@ -16,7 +16,9 @@ def test_demo_werkstatt(app, db):
     t = polls.tally(poll)
     assert t["answered"] == 2 and t["best_option_id"] == poll.options[0].id
     kinds = {b.kind: b for b in db.session.scalars(select(Board))}
-    assert set(kinds) == {"swot", "punktabfrage", "open_space"}
+    assert set(kinds) == {"swot", "punktabfrage", "open_space", "zukunftskonferenz", "wirkungsbeitrag"}
+    assert kinds["zukunftskonferenz"].current_phase == "zukunftsentwuerfe"
+    assert len(boards.contribution_ranking(kinds["wirkungsbeitrag"])) == 3
     ranking = [(c.text, n) for c, n in boards.ranking(kinds["punktabfrage"])]
     # hand count of the demo dots: Lotsendienst 5, Familienbüro 4, Elterncafé 2, Ferienangebote 1
     assert ranking == [

@@ -18,7 +18,7 @@ from beteiligung.services import committees as committee_svc
 from beteiligung.services.werkstatt import boards as svc
 from beteiligung.uow import discard
 from models import Organisation
-from models.werkstatt import BoardCard, BoardGuest, BoardKind, BoardStatus
+from models.werkstatt import CONTRIBUTION_RATINGS, WIRKUNG_STEPS, BoardCard, BoardGuest, BoardKind, BoardStatus
 
 from . import PUBLIC_ENDPOINTS, bp
 from .forms import BoardForm, GuestForm
@@ -35,6 +35,7 @@ PUBLIC_ENDPOINTS.update(
         "werkstatt.card_arrange",
         "werkstatt.board_selection",
         "werkstatt.board_close",
+        "werkstatt.board_phase",
         "werkstatt.card_document",
     }
 )  # they check the actor themselves
@@ -86,6 +87,10 @@ def _context(board, actor):
         ctx["places"] = svc.places
         ctx["used"] = svc.dots_used(board, actor)
         ctx["mine"] = {c.id: sum(1 for d in c.dots if actor.owns(d)) for c in board.cards}
+    if board.kind == BoardKind.WIRKUNGSBEITRAG:
+        ctx["contributions"] = svc.contribution_ranking(board)
+        ctx["ratings"] = CONTRIBUTION_RATINGS
+        ctx["steps"] = WIRKUNG_STEPS
     if board.kind == BoardKind.OPEN_SPACE:
         ctx["market"] = svc.marketplace(board)
         ctx["documentable"] = {c.id for c in board.cards if svc.can_document(actor, c)}
@@ -109,8 +114,12 @@ def _context(board, actor):
 def _render(board, actor, status=200, error=None, errors=None, values=None):
     from beteiligung.services.werkstatt.methods import methods_for_board
 
+    extra = {}
+    if board.kind == BoardKind.WIRKUNGSBEITRAG and board.status == BoardStatus.OFFEN:
+        extra["actor_choices"] = svc.actor_choices(actor, board)
     return render_template(
         "werkstatt/board.html",
+        **extra,
         error=error,
         errors=errors or {},
         values=values or {},
@@ -231,7 +240,7 @@ def card_add(board_id):
     board, actor = _participant(board_id)
     if actor is None:
         abort(403)
-    values = {k: request.form.get(k) for k in ("field", "text", "x", "y")}
+    values = {k: request.form.get(k) for k in ("field", "text", "x", "y", "organisation_id", "rating")}
     try:
         card = svc.add_card(actor, board, values)
     except ServiceError as exc:
@@ -336,6 +345,19 @@ def board_close(board_id):
         abort(403)
     try:
         svc.close_board(actor.user, board, request.form.get("version"))
+    except ServiceError as exc:
+        return _fail(board, actor, exc)
+    return _back(board)
+
+
+@bp.route("/tafeln/<int:board_id>/phase", methods=["POST"])
+def board_phase(board_id):
+    """Zukunftskonferenz: the moderator moves the board on to the next phase."""
+    board, actor = _participant(board_id)
+    if actor is None or actor.user is None or not wperm.can_edit_board(actor.user, board):
+        abort(403)
+    try:
+        svc.advance_phase(actor.user, board, request.form.get("version"))
     except ServiceError as exc:
         return _fail(board, actor, exc)
     return _back(board)

@@ -96,7 +96,9 @@ class BoardForm(Form):
         validators=[DataRequired("Bitte eine Methode wählen.")],
     )
     title = StringField("Titel", validators=[DataRequired(REQ), Length(max=200), no_markup])
-    question = TextAreaField("Leitfrage", validators=[Optional(), Length(max=1000)])
+    question = TextAreaField(
+        "Leitfrage (Wirkungsbeitragsanalyse: die Wirkung)", validators=[Optional(), Length(max=1000)]
+    )
     dots_per_participant = IntegerField("Punkte je Person (Punktabfrage)", validators=[Optional()], default=3)
     x_label = StringField(
         "Waagerechte Achse (Portfolio)",

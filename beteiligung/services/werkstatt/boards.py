@@ -15,9 +15,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung.extensions import db
 from beteiligung.permissions import werkstatt as wperm
-from models import Meeting
+from models import Meeting, Organisation
 from models.werkstatt import (
     BOARD_FIELDS,
+    CONTRIBUTION_RATINGS,
+    ZUKUNFT_PHASES,
     Board,
     BoardCard,
     BoardDot,
@@ -77,6 +79,7 @@ def load_board(board_id: int) -> Board | None:
         .options(
             joinedload(Board.meeting).joinedload(Meeting.committee),
             selectinload(Board.cards).selectinload(BoardCard.dots),
+            selectinload(Board.cards).joinedload(BoardCard.organisation),
         )
     )
 
@@ -152,6 +155,8 @@ def create_board(user, meeting: Meeting, values: dict) -> Board:
         for key, label in (("x_label", "waagerechte"), ("y_label", "senkrechte")):
             if not (values.get(key) or "").strip():
                 errors[key] = f"Bitte die {label} Achse benennen."
+    if kind == BoardKind.WIRKUNGSBEITRAG and not (values.get("question") or "").strip():
+        errors["question"] = "Bitte die Wirkung benennen, zu der die Akteure beitragen (Leitfrage)."
     if meeting.status not in ("geplant", "eingeladen", "verschoben"):
         errors["kind"] = "Die Sitzung ist beendet oder abgesagt; neue Tafeln sind nicht mehr möglich."
     if errors:
@@ -167,6 +172,7 @@ def create_board(user, meeting: Meeting, values: dict) -> Board:
         dots_per_participant=dots if kind == BoardKind.PUNKTABFRAGE else None,
         x_label=(values.get("x_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None,
         y_label=(values.get("y_label") or "").strip() or None if kind == BoardKind.PORTFOLIO else None,
+        current_phase=ZUKUNFT_PHASES[0][0] if kind == BoardKind.ZUKUNFTSKONFERENZ else None,
     )
     db.session.add(board)
     db.session.flush()
@@ -234,12 +240,23 @@ def add_card(actor: Actor, board: Board, values: dict) -> BoardCard:
         errors["text"] = f"Eine Karte fasst höchstens {MAX_CARD_TEXT} Zeichen."
     fields = dict(BOARD_FIELDS[BoardKind(board.kind)])
     field = values.get("field") or (next(iter(fields)) if len(fields) == 1 else None)
+    if board.kind == BoardKind.ZUKUNFTSKONFERENZ:
+        # Only the current phase takes new cards; earlier phases stay readable.
+        field = values.get("field") or board.current_phase
+        if field in fields and field != board.current_phase:
+            errors["field"] = (
+                f"Die Phase „{fields[field]}“ nimmt keine neuen Karten an; "
+                f"zurzeit läuft die Phase „{board.phase_label}“."
+            )
     if field not in fields:
         errors["field"] = "Bitte wählen Sie ein Feld der Tafel."
     x = y = None
     if board.kind == BoardKind.PORTFOLIO:
         x = _int_0_100(values.get("x", 50), "x", errors)
         y = _int_0_100(values.get("y", 50), "y", errors)
+    organisation, rating = None, None
+    if board.kind == BoardKind.WIRKUNGSBEITRAG:
+        organisation, rating = _contribution(actor, board, values, errors)
     if errors:
         raise ValidationError(errors)
     position = (db.session.scalar(select(func.max(BoardCard.position)).where(BoardCard.board_id == board.id)) or 0) + 1
@@ -250,6 +267,8 @@ def add_card(actor: Actor, board: Board, values: dict) -> BoardCard:
         position=position,
         x=x,
         y=y,
+        organisation=organisation,
+        rating=rating,
         author_name=actor.name,
         author_user_id=getattr(actor.user, "id", None),
         author_guest_id=actor.guest.id if actor.guest else None,
@@ -258,6 +277,77 @@ def add_card(actor: Actor, board: Board, values: dict) -> BoardCard:
     db.session.flush()
     record(actor.user, "create", card, None, snapshot(card), f"Karte auf „{board.title}“: {text[:60]}")
     return card
+
+
+def actor_choices(actor: Actor, board: Board) -> list[Organisation]:
+    """Wirkungsbeitragsanalyse: the organisations this participant may name as actors."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(wperm.board_actor_filter(actor.user if actor.guest is None else None, board))
+            .order_by(Organisation.name)
+            .limit(500)
+        )
+    )
+
+
+def _contribution(actor: Actor, board: Board, values: dict, errors: dict):
+    """(organisation, rating) of a contribution card; an organisation the participant may not name → NotFound."""
+    raw_org, raw_rating = values.get("organisation_id"), values.get("rating")
+    organisation = rating = None
+    try:
+        org_id = int(raw_org)
+    except (TypeError, ValueError):
+        errors["organisation_id"] = "Bitte den Akteur wählen, dessen Beitrag Sie bewerten."
+    else:
+        organisation = db.session.scalar(
+            select(Organisation).where(
+                Organisation.id == org_id,
+                wperm.board_actor_filter(actor.user if actor.guest is None else None, board),
+            )
+        )
+        if organisation is None:
+            raise NotFound()
+    try:
+        rating = int(raw_rating)
+    except (TypeError, ValueError):
+        rating = None
+    if rating not in dict(CONTRIBUTION_RATINGS):
+        errors["rating"] = "Bitte den Beitrag bewerten (kein, geringer, mittlerer oder hoher Beitrag)."
+    return organisation, rating
+
+
+@dataclass
+class ContributionRow:
+    place: int
+    organisation: Organisation
+    count: int
+    total: int
+
+    @property
+    def average(self) -> float:
+        return self.total / self.count
+
+
+def contribution_ranking(board: Board) -> list[ContributionRow]:
+    """Wirkungsbeitragsanalyse: actors ranked by the shared (average) rating of their contribution; ties by the
+    number of ratings, then by name; equal average and count share a place."""
+    groups: dict[int, list[BoardCard]] = {}
+    for c in visible_cards(board):
+        if c.organisation is not None and c.rating is not None:
+            groups.setdefault(c.organisation_id, []).append(c)
+    rows = [
+        ContributionRow(0, cards[0].organisation, len(cards), sum(c.rating for c in cards)) for cards in groups.values()
+    ]
+    rows.sort(key=lambda r: (-r.average, -r.count, r.organisation.name.lower()))
+    previous = None
+    for i, row in enumerate(rows, 1):
+        key = (row.average, row.count)
+        if key != previous:
+            row.place, previous = i, key
+        else:
+            row.place = rows[i - 2].place
+    return rows
 
 
 def arrange_card(user, card: BoardCard, values: dict, version) -> BoardCard:
@@ -445,6 +535,23 @@ def take_dot(actor: Actor, card: BoardCard) -> None:
 # --- closing and results ----------------------------------------------------------------------------
 
 
+def advance_phase(user, board: Board, version) -> Board:
+    """Zukunftskonferenz: the moderator moves the board to the next phase (one way, in the handbook's order)."""
+    require(wperm.can_edit_board(user, board))
+    _require_open(board)
+    if board.kind != BoardKind.ZUKUNFTSKONFERENZ:
+        raise ValidationError("Phasen gibt es nur bei einer Zukunftskonferenz.")
+    ensure_version(board, version)
+    nxt = board.next_phase
+    if nxt is None:
+        raise ValidationError("Die Zukunftskonferenz ist schon in der letzten Phase.")
+    before = snapshot(board)
+    board.current_phase = nxt[0]
+    _flush_versioned("Die Phase wurde inzwischen von jemand anderem gewechselt. Bitte prüfen Sie die Tafel.")
+    record(user, "update", board, before, snapshot(board), f"Zukunftskonferenz „{board.title}“: Phase „{nxt[1]}“")
+    return board
+
+
 def close_board(user, board: Board, version) -> Board:
     require(wperm.can_edit_board(user, board))
     ensure_version(board, version)
@@ -462,6 +569,8 @@ def result_text(board: Board, cards: list[BoardCard]) -> str:
         prefix = f"{fields.get(c.field, c.field)}: " if len(fields) > 1 else ""
         dots = f" ({len(c.dots)} Punkte)" if board.kind == BoardKind.PUNKTABFRAGE else ""
         place = f" ({c.slot}, {c.room})" if board.kind == BoardKind.OPEN_SPACE and c.room and c.slot else ""
+        if board.kind == BoardKind.WIRKUNGSBEITRAG and c.organisation is not None:
+            prefix = f"{c.organisation.name} – {c.rating_label}: "
         lines.append(f"- {prefix}{c.text}{dots}{place}")
         if board.kind == BoardKind.OPEN_SPACE and c.documentation:
             lines.append("  " + c.documentation.replace("\n", "\n  "))

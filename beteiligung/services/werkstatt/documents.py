@@ -22,9 +22,10 @@ def _lines(text: str, width: int) -> list[str]:
 
 def _swot_svg(board: Board) -> str:
     w, h = 400, 330
+    rows = (len(board.fields) + 1) // 2  # SWOT: 2 × 2; Zukunftskonferenz: five phases in three rows
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * w + 10} {2 * h + 10}" '
-        f'width="{2 * w + 10}" height="{2 * h + 10}" font-family="DejaVu Sans, sans-serif">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * w + 10} {rows * (h + 10)}" '
+        f'width="{2 * w + 10}" height="{rows * (h + 10)}" font-family="DejaVu Sans, sans-serif">'
     ]
     by_field = cards_by_field(board)
     for i, (key, label) in enumerate(board.fields):
@@ -126,11 +127,33 @@ def _market_svg(board: Board) -> str:
     return "".join(parts)
 
 
+def _contrib_svg(board: Board) -> str:
+    from .boards import contribution_ranking
+
+    rows = contribution_ranking(board)
+    height = 30 * len(rows) + 20
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 810 {height}" width="810" height="{height}" '
+        'font-family="DejaVu Sans, sans-serif">'
+    ]
+    for i, row in enumerate(rows):
+        y, w = 10 + 30 * i, int(420 * row.average / 3)
+        name = escape(_lines(row.organisation.name, 40)[0])
+        parts.append(f'<text x="0" y="{y + 16}" font-size="12">{row.place}. {name}</text>')
+        parts.append(f'<rect x="330" y="{y + 2}" width="{max(2, w)}" height="20" fill="#0b5aa2"/>')
+        avg = f"{row.average:.1f}".replace(".", ",")
+        parts.append(f'<text x="{336 + w}" y="{y + 16}" font-size="12">{avg}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def board_svg(board: Board) -> str:
     kind = BoardKind(board.kind)
+    if kind == BoardKind.WIRKUNGSBEITRAG:
+        return _contrib_svg(board)
     if kind == BoardKind.OPEN_SPACE:
         return _market_svg(board)
-    if kind == BoardKind.SWOT:
+    if kind in (BoardKind.SWOT, BoardKind.ZUKUNFTSKONFERENZ):
         return _swot_svg(board)
     if kind == BoardKind.PUNKTABFRAGE:
         return _dots_svg(board)
@@ -143,7 +166,20 @@ def _list_rows(board: Board):
         return [("Rangfolge", [(c.text, f"{n} {'Punkt' if n == 1 else 'Punkte'}") for c, n in ranking(board)])]
     by_field = cards_by_field(board)
     out = []
-    for key, label in board.fields:
+    if board.kind == BoardKind.WIRKUNGSBEITRAG:
+        from .boards import contribution_ranking
+
+        ranked = [
+            (
+                f"{r.place}. {r.organisation.name}",
+                f"Durchschnitt {r.average:.1f}".replace(".", ",") + f", Summe {r.total}, {r.count} Bewertungen",
+            )
+            for r in contribution_ranking(board)
+        ]
+        out.append(("Rangfolge der Akteure", ranked))
+    for n, (key, label) in enumerate(board.fields, 1):
+        if board.kind == BoardKind.ZUKUNFTSKONFERENZ:
+            label = f"Phase {n}: {label}"
         rows = []
         for c in by_field[key]:
             detail = [c.author_name]
@@ -151,6 +187,8 @@ def _list_rows(board: Board):
                 detail.append(f"Gruppe: {c.cluster}")
             if board.kind == BoardKind.PORTFOLIO:
                 detail.append(f"{board.x_label} {c.x}, {board.y_label} {c.y}")
+            if board.kind == BoardKind.WIRKUNGSBEITRAG:
+                detail.insert(0, f"{c.organisation.name if c.organisation else 'Akteur gelöscht'}: {c.rating_label}")
             if board.kind == BoardKind.OPEN_SPACE:
                 detail.append(f"{c.slot}, {c.room}" if c.slot and c.room else "ohne Raum und Zeit")
                 if c.documentation:

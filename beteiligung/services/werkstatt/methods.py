@@ -104,11 +104,12 @@ METHODS: tuple[Method, ...] = (
         "eine rechnerische Rangfolge, die zur Entscheidung in ein Portfolio überführt wird.",
         good_practice="Landeshauptstadt Potsdam",
         literatur="KGSt B2/2005",
-        boards=(BoardKind.PORTFOLIO,),
+        boards=(BoardKind.WIRKUNGSBEITRAG, BoardKind.PORTFOLIO),
         source="Seed 000, L6518-6570",
         when="Wenn Ressourcen knapp sind und begründet werden muss, welche Maßnahmen am meisten zu den Zielen "
-        "beitragen. In der Werkstatt: Ergebnis als Portfolio (Ressourcen × Wirkungsbeitrag) festhalten; "
-        "eine eigene Bewertungstafel gibt es noch nicht.",
+        "beitragen. In der Werkstatt: die Tafel „Wirkungsbeitragsanalyse“ nennt die Wirkung; die Teilnehmenden "
+        "bewerten auf Karten den Beitrag von Akteuren aus dem Netzwerk, die Tafel rangiert die Akteure. "
+        "Ressourcen × Wirkungsbeitrag lassen sich danach auf einer Portfolio-Tafel festhalten.",
     ),
     Method(
         key="zukunftskonferenz",
@@ -134,10 +135,11 @@ METHODS: tuple[Method, ...] = (
         ),
         ergebnis="Konkrete Maßnahmenpläne mit benannten Verantwortlichkeiten und verbindlichen Terminplänen.",
         literatur="Burow 2008; Bertelsmann Stiftung 2010",
-        boards=(BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
+        boards=(BoardKind.ZUKUNFTSKONFERENZ, BoardKind.SWOT, BoardKind.PUNKTABFRAGE),
         source="Seed 000, L6090-6137",
-        when="Für einen breiten Neustart eines Themas mit allen Beteiligten; die Phasen 2 und 4 lassen sich mit "
-        "einer SWOT-Tafel und einer Punktabfrage abbilden (eine geführte Phasenfolge gibt es noch nicht).",
+        when="Für einen breiten Neustart eines Themas mit allen Beteiligten. Die Tafel „Zukunftskonferenz“ führt "
+        "durch die fünf Phasen (die Moderation schaltet weiter; nur die laufende Phase nimmt Karten an); "
+        "Phase 4 lässt sich zusätzlich mit einer Punktabfrage verdichten.",
     ),
     Method(
         key="open-space",
