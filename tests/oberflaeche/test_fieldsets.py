@@ -36,3 +36,12 @@ def test_survey_edit_form_uses_fieldset_body(app, world, client):
     r = client.get(f"/befragungen/{s.id}/bearbeiten")
     assert r.status_code == 200
     assert_kern_fieldsets(r.get_data(as_text=True), minimum=3)
+
+
+def test_survey_status_change_is_an_action_button(app, world, client):
+    s, _ = make_survey(world, status="offen")
+    client.login("planung@ahlen.example")
+    html = client.get(f"/befragungen/{s.id}").get_data(as_text=True)
+    assert '<span class="kern-badge kern-badge--info"><span class="kern-label">Status: offen</span></span>' in html
+    assert '<span class="kern-label">Befragung schließen</span></button>' in html
+    assert ">Status: geschlossen<" not in html
