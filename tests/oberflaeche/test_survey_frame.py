@@ -17,3 +17,13 @@ def test_public_survey_frame_in_survey_language(app, world):
     assert "İçeriğe geç" in tr and "Künye" in tr and "Impressum<" not in tr
     de = c.get(f"/b/{s.public_key}/de/1").get_data(as_text=True)
     assert "Zum Inhalt springen" in de and "Impressum</a>" in de
+
+
+def test_yes_no_options_in_survey_language(app, world):
+    s, qs = make_survey(world, languages=("de", "ar"))
+    c = app.test_client()
+    ar = c.get(f"/b/{s.public_key}/ar/1").get_data(as_text=True)
+    yes_id = qs["yes"].options[0].id
+    assert f'for="q{qs["yes"].id}-{yes_id}">نعم</label>' in ar
+    de = c.get(f"/b/{s.public_key}/de/1").get_data(as_text=True)
+    assert f'for="q{qs["yes"].id}-{yes_id}">Ja</label>' in de
