@@ -11,6 +11,38 @@ from datetime import date, datetime
 
 from beteiligung.formatting import date_de, datetime_de, number_de
 
+ACTION_LABELS = {
+    "create": "angelegt",
+    "angelegt": "angelegt",
+    "update": "geändert",
+    "delete": "gelöscht",
+    "anonymise": "anonymisiert",
+    "status": "Status geändert",
+    "invite": "eingeladen",
+    "rsvp": "Rückmeldung",
+    "answer": "beantwortet",
+    "login": "angemeldet",
+    "logout": "abgemeldet",
+    "password": "Passwort geändert",
+    "role": "Rolle geändert",
+    "import": "importiert",
+    "importiert": "importiert",
+    "send": "verschickt",
+    "sign": "unterzeichnet",
+    "submit": "eingereicht",
+    "remind": "erinnert",
+    "close": "abgeschlossen",
+    "amend": "Nachtrag",
+    "link": "verknüpft",
+    "unlink": "Verknüpfung gelöst",
+    "reorder": "neu geordnet",
+    "add_budget": "Budgetposten hinzugefügt",
+    "remove_budget": "Budgetposten entfernt",
+    "add_duty": "Berichtspflicht hinzugefügt",
+    "add_party": "Vertragspartei hinzugefügt",
+    "remove_party": "Vertragspartei entfernt",
+}
+
 ENTITY_LABELS = {
     "User": "Benutzerkonto",
     "RoleAssignment": "Rolle",
@@ -80,6 +112,8 @@ ENTITY_LABELS = {
 
 FIELD_LABELS = {
     "active": "aktiv",
+    "sitzung_id": "Anmeldesitzung",
+    "weg": "Anmeldeweg",
     "addressee_org_id": "Adressat",
     "agenda_item_id": "Tagesordnungspunkt",
     "answered_at": "beantwortet am",
@@ -166,6 +200,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$")
 
 
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
 def entity_label(entity_type: str) -> str:
     return ENTITY_LABELS.get(entity_type, entity_type)
 
@@ -208,4 +246,6 @@ def value_label(value) -> str:
 
 
 def register(app) -> None:
-    app.jinja_env.filters.update(audit_entity=entity_label, audit_field=field_label, audit_value=value_label)
+    app.jinja_env.filters.update(
+        audit_action=action_label, audit_entity=entity_label, audit_field=field_label, audit_value=value_label
+    )

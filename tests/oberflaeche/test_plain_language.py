@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beteiligung.audit_labels import entity_label, field_label, value_label
+from beteiligung.audit_labels import action_label, entity_label, field_label, value_label
 from beteiligung.extensions import db
 from beteiligung.services.audit import record
 from models import AuditEntry
@@ -10,6 +10,7 @@ from models import AuditEntry
 
 def test_audit_labels_and_values():
     assert entity_label("TopicProposal") == "Themenvorschlag"
+    assert action_label("login") == "angemeldet" and action_label("status") == "Status geändert"
     assert entity_label("Meeting") == "Sitzung"
     assert field_label("shared_with_kreis") == "für den Kreis freigegeben"
     assert field_label("neues_feld_id") == "Neues feld"  # unknown keys: no underscores, no _id
@@ -39,5 +40,5 @@ def test_audit_page_shows_german_labels(app, world, client):
     html = client.get("/verwaltung/protokoll/").get_data(as_text=True)
     assert "für den Kreis freigegeben</strong>: Nein → Ja" in html
     assert "05.01.2026 → 01.02.2026" in html
-    assert "Themenvorschlag „Neues Thema“" in html
+    assert "angelegt: Themenvorschlag „Neues Thema“" in html
     assert "shared_with_kreis" not in html and "TopicProposal" not in html and "False" not in html
