@@ -62,6 +62,9 @@ def register(app) -> None:
         datetime_de=datetime_de,
         number_de=number_de,
     )
+    from beteiligung import audit_labels
+
+    audit_labels.register(app)
 
 
 __all__ = ["date_de", "time_de", "datetime_de", "number_de", "to_berlin", "BERLIN", "date"]

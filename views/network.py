@@ -276,7 +276,7 @@ def export(fmt):
     stamp = f.as_of.isoformat()
     if fmt == "knoten.csv":
         metrics = result["metrics"]
-        headers = [h for h, _a in svc.NODE_EXPORT] + ["Grad", "Betweenness", "Eigenvektor", "Community"]
+        headers = [h for h, _a in svc.NODE_EXPORT] + ["Grad", "Brückenposition", "Vernetzung", "Gruppe"]
 
         def node_rows():
             for key, node in net.nodes.items():

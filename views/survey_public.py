@@ -177,6 +177,55 @@ UI = {
 }
 
 
+# Page frame (skip link, header claim, footer) of the public survey pages, in the survey's language.
+CHROME = {
+    "de": {
+        "skip": "Zum Inhalt springen",
+        "claim": "Sozialplanung gemeinsam steuern",
+        "imprint": "Impressum",
+        "accessibility": "Barrierefreiheit",
+        "license": "Open Source unter EUPL-1.2",
+    },
+    "ls": {
+        "skip": "Zum Inhalt springen",
+        "claim": "Gemeinsam für unser Viertel",
+        "imprint": "Impressum",
+        "accessibility": "Barriere-Freiheit",
+        "license": "Open Source unter EUPL-1.2",
+    },
+    "en": {
+        "skip": "Skip to content",
+        "claim": "Shaping social planning together",
+        "imprint": "Legal notice",
+        "accessibility": "Accessibility",
+        "license": "Open source under EUPL-1.2",
+    },
+    "tr": {
+        "skip": "İçeriğe geç",
+        "claim": "Sosyal planlamayı birlikte yönlendirin",
+        "imprint": "Künye",
+        "accessibility": "Erişilebilirlik",
+        "license": "EUPL-1.2 lisanslı açık kaynak",
+    },
+    "ar": {
+        "skip": "انتقل إلى المحتوى",
+        "claim": "نخطط معًا للشؤون الاجتماعية",
+        "imprint": "بيانات الناشر",
+        "accessibility": "إمكانية الوصول",
+        "license": "مفتوح المصدر بترخيص EUPL-1.2",
+    },
+    "uk": {
+        "skip": "Перейти до змісту",
+        "claim": "Соціальне планування разом",
+        "imprint": "Вихідні дані",
+        "accessibility": "Доступність",
+        "license": "Відкритий код за ліцензією EUPL-1.2",
+    },
+}
+for _code, _texts in UI.items():
+    _texts.update(CHROME.get(_code, CHROME["de"]))
+
+
 class _RedactTokens(logging.Filter):
     """Access logs must not contain invitation tokens."""
 

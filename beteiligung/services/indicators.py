@@ -151,6 +151,8 @@ class Evaluation:
     light: str
     forecast: Decimal | None
     forecast_ok: bool | None
+    # Why the light is worse than the latest deviation alone says (e.g. on track today, target missed by forecast).
+    light_note: str | None = None
 
 
 def evaluate(indicator, measurements=None) -> Evaluation:
@@ -174,14 +176,17 @@ def evaluate(indicator, measurements=None) -> Evaluation:
     latest = rows[-1] if rows else None
     points = [(indicator.baseline_date, Decimal(indicator.baseline_value))] + [(r.day, r.ist) for r in rows]
     forecast = linear_forecast(points, indicator.target_date) if rows else None
-    return Evaluation(
-        target,
-        rows,
-        latest,
-        latest.light if latest else "keine",
-        forecast,
-        reaches_target(forecast, target, indicator.direction),
-    )
+    forecast_ok = reaches_target(forecast, target, indicator.direction)
+    if forecast_ok is False and deviation_percent(forecast, target, indicator.direction) <= Decimal(
+        indicator.green_limit
+    ):
+        # Within the green tolerance of the target counts as reached, as it does for the Soll along the way.
+        forecast_ok = True
+    light, note = latest.light if latest else "keine", None
+    if light == "gruen" and forecast_ok is False:
+        # An honest light: "grün" next to "Prognose: verfehlt" would contradict itself.
+        light, note = "gelb", "Zurzeit im Soll, aber nach der Prognose wird das Ziel verfehlt."
+    return Evaluation(target, rows, latest, light, forecast, forecast_ok, note)
 
 
 # --- chart ------------------------------------------------------------------------

@@ -435,6 +435,7 @@ def test_coding_findings_topic_and_public_feedback(app, world, survey, client):
     assert (topic.source_type, topic.source_id, topic.committee_id) == ("befund", finding.id, committee.id)
     public = app.test_client().get(f"/b/{s.public_key}/ergebnisse").get_data(as_text=True)
     assert "Was aus Ihren Hinweisen wurde" in public and "SRK Altstadt" in public and "Mehr Sitzplätze" in public
+    assert "An ein Gremium weitergegeben:" in public and "Themenspeicher" not in public  # plain words (issue 15)
 
 
 def test_followup_registry_extension_point(app, world, survey):
