@@ -560,7 +560,9 @@ def test_audit_log_page_lists_changes_with_before_after(client, db, world):
     svc.update(world.planner_a, world.org_a, {"city": "Ahlen"}, world.org_a.version)
     client.login(world.admin.email)
     html = client.get("/verwaltung/protokoll/").get_data(as_text=True)
-    assert "geändert" in html and "Planer Ahlen" in html and "<strong>Ort</strong>" in html  # German field label (issue 15)
+    assert (
+        "geändert" in html and "Planer Ahlen" in html and "<strong>Ort</strong>" in html
+    )  # German field label (issue 15)
     html = client.get("/verwaltung/protokoll/?typ=Person").get_data(as_text=True)
     assert "Noch keine Änderungen" in html
 
