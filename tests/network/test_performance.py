@@ -40,7 +40,7 @@ def test_large_network_page_is_answered_at_once_and_then_from_cache(client, app)
     cached = time.perf_counter() - t0
     html = r.get_data(as_text=True)
     assert "Analyse aus dem Zwischenspeicher" in html
-    assert f"geschätzt aus {svc.analysis.SAMPLE_K} Stichproben" in html
+    assert f"geschätzt aus {svc.analysis.SAMPLE_K} zufällig gewählten Knoten" in html
     assert cached < 5, f"Aufruf aus dem Zwischenspeicher {cached:.1f} s"
 
     data = client.get("/netzwerk/daten.json").get_json()
