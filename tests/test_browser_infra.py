@@ -7,12 +7,22 @@ import tests.browser.conftest as browser_conftest
 
 def test_missing_chromium_is_an_error_under_ci(monkeypatch):
     monkeypatch.setattr(browser_conftest, "CHROMIUM", "/nicht/vorhanden/chromium")
-    monkeypatch.setattr(browser_conftest, "IN_CI", True)
+    monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         browser_conftest._require_chromium()
-    monkeypatch.setattr(browser_conftest, "IN_CI", False)
-    with pytest.raises(pytest.skip.Exception, match="Chromium fehlt"):
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="Chromium .* fehlt"):
         browser_conftest._require_chromium()
+
+
+@pytest.mark.parametrize("ci,outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_a_missing_component_fails_under_ci_and_skips_only_elsewhere(monkeypatch, ci, outcome):
+    from tests.support.components import require
+
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="nginx"):
+        require(False, "nginx", ".ci/run installiert nginx.")
+    require(True, "nginx", "")  # present: nothing happens
 
 
 def test_mail_links_reads_outbox(app, db):

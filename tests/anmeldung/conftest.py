@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.support import ldap as ldap_support
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests.support.components import require
 
 
 @pytest.fixture(scope="session")
 def ldap_server():
-    if not ldap_support.available():
-        if IN_CI:
-            pytest.fail("CI=true, aber OpenLDAP fehlt (slapd, slapadd). .ci/run installiert slapd und ldap-utils.")
-        pytest.skip("OpenLDAP (slapd) fehlt – unter CI=true wäre das ein Fehler")
+    require(ldap_support.available(), "OpenLDAP (slapd, slapadd)", ".ci/run installiert slapd und ldap-utils.")
     server = ldap_support.LdapServer()
     server.start()
     yield server
@@ -63,10 +57,7 @@ def ldap_config(app, ldap_server, monkeypatch):
 def oidc_server():
     from tests.support import oidc_provider
 
-    if not oidc_provider.available():
-        if IN_CI:
-            pytest.fail("CI=true, aber oidc-provider fehlt (node, tests/support/oidc/node_modules; make test).")
-        pytest.skip("oidc-provider fehlt – unter CI=true wäre das ein Fehler")
+    require(oidc_provider.available(), "oidc-provider", "make test installiert tests/support/oidc (node).")
     server = oidc_provider.OidcProvider(
         ["http://localhost/anmeldung/oidc/test/rueckkehr"], ["http://localhost/anmelden"]
     )

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.components import require
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytestmark = pytest.mark.postgres
 
@@ -167,10 +167,7 @@ http {{
 
 @pytest.fixture
 def cluster(pg_server, tmp_path):
-    if not Path(NGINX).exists():
-        if IN_CI:
-            raise AssertionError("nginx fehlt (.ci/run installiert es)")
-        pytest.skip("nginx nicht installiert")
+    require(Path(NGINX).exists(), "nginx", ".ci/run installiert das Debian-Paket nginx.")
     from flask_migrate import upgrade
 
     from beteiligung import create_app

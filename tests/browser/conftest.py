@@ -20,6 +20,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.support.components import require
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,15 +33,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _require_chromium() -> None:
-    if os.path.exists(CHROMIUM):
-        return
-    if IN_CI:
-        pytest.fail(f"CI=true, aber Chromium fehlt ({CHROMIUM}). .ci/run installiert das Debian-Paket chromium.")
-    pytest.skip("Chromium fehlt – unter CI=true wäre das ein Fehler")
+    require(os.path.exists(CHROMIUM), f"Chromium ({CHROMIUM})", ".ci/run installiert das Debian-Paket chromium.")
 
 
 def _quiet_handler():

@@ -9,6 +9,7 @@ import pyotp
 import pytest
 
 from tests.browser.helpers import check_axe, logout
+from tests.support.components import require
 
 pytestmark = pytest.mark.browser
 
@@ -95,13 +96,9 @@ def test_admin_enrols_and_logs_in_with_totp(page, live_server, fresh_admin):
 @pytest.fixture
 def oidc_provider(live_server):
     """A real OpenID provider (npm oidc-provider) for the live server, shown on its login page."""
-    from tests.browser.conftest import IN_CI
     from tests.support import oidc_provider as support
 
-    if not support.available():
-        if IN_CI:
-            pytest.fail("CI=true, aber oidc-provider fehlt (make test installiert tests/support/oidc).")
-        pytest.skip("oidc-provider fehlt – unter CI=true wäre das ein Fehler")
+    require(support.available(), "oidc-provider", "make test installiert tests/support/oidc.")
     server = support.OidcProvider([f"{live_server.url}/anmeldung/oidc/test/rueckkehr"], [f"{live_server.url}/anmelden"])
     server.start()
     app = live_server.app
