@@ -386,7 +386,8 @@ def test_measures_map_keeps_the_list_filters(chain, as_user, db):
     html = c.get(f"/planung/massnahmen/karte?organisation={chain.org_b.id}").get_data(as_text=True)
     row = html.split(">Altstadt<", 1)[1].split("</tr>", 1)[0]
     assert "1 Maßnahme" in row  # only the Bewerbungstraining of org_b
-    assert f"organisation={chain.org_b.id}" in html.split('aria-label="Legende"', 1)[0]
+    # each area of the map leads to the list with the same filter and that area
+    assert f"/planung/massnahmen/?sozialraum={chain.area_a1.id}&amp;organisation={chain.org_b.id}" in html
     assert "/planung/massnahmen/karte" in c.get("/planung/massnahmen/").get_data(as_text=True)
 
 
