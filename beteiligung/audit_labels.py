@@ -111,6 +111,22 @@ ENTITY_LABELS = {
 }
 
 FIELD_LABELS = {
+    "id": "Nummer",
+    "created_at": "angelegt am",
+    "updated_at": "geändert am",
+    "author_name": "verfasst von",
+    "author_user_id": "Benutzerkonto",
+    "board_id": "Methodentafel",
+    "field": "Feld der Tafel",
+    "rating": "Bewertung",
+    "cluster": "Gruppe",
+    "x": "Lage waagerecht",
+    "y": "Lage senkrecht",
+    "slot": "Zeitfenster",
+    "documentation": "Dokumentation",
+    "author_guest_id": "Gast",
+    "merged_into_id": "zusammengeführt in",
+    "current_phase": "laufende Phase",
     "active": "aktiv",
     "sitzung_id": "Anmeldesitzung",
     "weg": "Anmeldeweg",

@@ -42,3 +42,14 @@ def test_audit_page_shows_german_labels(app, world, client):
     assert "05.01.2026 → 01.02.2026" in html
     assert "angelegt: Themenvorschlag „Neues Thema“" in html
     assert "shared_with_kreis" not in html and "TopicProposal" not in html and "False" not in html
+
+
+def test_every_audited_werkstatt_card_field_has_a_german_label():
+    """A board card's audit entry reads German: no field falls back to its technical name."""
+    from sqlalchemy import inspect
+
+    from beteiligung.audit_labels import FIELD_LABELS
+    from models.werkstatt import BoardCard
+
+    columns = [c.key for c in inspect(BoardCard).column_attrs]
+    assert [c for c in columns if c not in FIELD_LABELS] == []
