@@ -8,6 +8,7 @@ committee health figures.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -209,6 +210,7 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
             "organisation_id": a.organisation_id,
             "organisation": a.organisation,
             "deputy_id": a.deputy_id,
+            "standing_deputy_id": None,
             "status": a.status,
             "note": a.note or "",
             "recorded": True,
@@ -226,7 +228,9 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
             "person": inv.person,
             "organisation_id": inv.organisation_id or inv.person.organisation_id,
             "organisation": inv.organisation or inv.person.organisation,
-            "deputy_id": inv.deputy_id,
+            # a deputy only stands in for an absent member: not pre-filled, offered as a hint
+            "deputy_id": None,
+            "standing_deputy_id": inv.deputy_id,
             "status": status,
             "note": "",
             "recorded": False,
@@ -244,7 +248,8 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
             "person": m.person,
             "organisation_id": m.organisation_id or m.person.organisation_id,
             "organisation": m.organisation or m.person.organisation,
-            "deputy_id": m.deputy_id,
+            "deputy_id": None,
+            "standing_deputy_id": m.deputy_id,
             "status": "abwesend",
             "note": "",
             "recorded": False,
@@ -292,6 +297,11 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
                 errors[f"deputy_{r['person_id']}"] = "Diese Vertretung gibt es nicht."
             if r.get("deputy_id") and r["deputy_id"] == r["person_id"]:
                 errors[f"deputy_{r['person_id']}"] = "Eine Person kann sich nicht selbst vertreten."
+            if r.get("deputy_id") and r.get("status") == AttendanceStatus.ANWESEND:
+                errors[f"deputy_{r['person_id']}"] = (
+                    "Vertretung durch: Wer anwesend ist, wird nicht vertreten. Bitte die Vertretung leeren "
+                    "oder den Status auf entschuldigt oder abwesend setzen."
+                )
             if r.get("organisation_id") and r["organisation_id"] not in orgs:
                 errors[f"organisation_{r['person_id']}"] = "Diese Organisation gibt es nicht."
             if len(r.get("note") or "") > 300:
@@ -347,7 +357,8 @@ def attendance_summary(meeting_ids: list[int]) -> dict[int, dict]:
     ).all()
     for mid, status, n, deputies in rows:
         out[mid][status] = n
-        out[mid]["vertreten"] += deputies
+        if status != AttendanceStatus.ANWESEND:  # only an absent member is represented by a deputy
+            out[mid]["vertreten"] += deputies
     return out
 
 
@@ -357,6 +368,34 @@ def quorum_state(meeting: Meeting, summary: dict) -> dict | None:
         return None
     present = summary.get("anwesend", 0)
     return {"needed": quorum, "present": present, "reached": present >= quorum}
+
+
+def early_warning(meeting: Meeting, what: str) -> str | None:
+    """A warning (not a block) when something is recorded before the meeting took place."""
+    day = to_berlin(meeting.start).date()
+    if day <= today():
+        return None
+    return (
+        f"Die Sitzung findet erst am {day:%d.%m.%Y} statt. {what} schon vorher? "
+        "Bitte bestätigen Sie, dass Sie trotzdem speichern wollen."
+    )
+
+
+def decision_warning(meeting: Meeting) -> str | None:
+    """A warning (not a block) for a decision when nobody is recorded as present or the quorum is not met."""
+    summary = attendance_summary([meeting.id])[meeting.id]
+    if summary["anwesend"] == 0:
+        return (
+            "Für diese Sitzung ist niemand als anwesend erfasst. Ein Beschluss braucht Anwesende – bitte "
+            "zuerst die Anwesenheit erfassen oder bestätigen, dass Sie den Beschluss trotzdem speichern wollen."
+        )
+    quorum = quorum_state(meeting, summary)
+    if quorum and not quorum["reached"]:
+        return (
+            f"Das Gremium ist nicht beschlussfähig: {quorum['present']} anwesend, {quorum['needed']} nötig. "
+            "Bitte bestätigen Sie, dass Sie den Beschluss trotzdem speichern wollen."
+        )
+    return None
 
 
 # --- entries -------------------------------------------------------------------
@@ -775,8 +814,28 @@ def previous_protocol_for_approval(meeting: Meeting) -> Protocol | None:
     )
 
 
-def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProposal:
-    """Erkenntnis/Empfehlung → Themenspeicher of another committee (e.g. the Sozialplanungskonferenz)."""
+SHORT_TITLE_MAX = 80
+
+
+def short_title(text: str, limit: int = SHORT_TITLE_MAX) -> str:
+    """A short title for a forwarded topic: the first sentence of the text, at most `limit` characters
+    (cut at a word, with "…")."""
+    lines = [line for line in (text or "").replace("*", "").replace("#", "").splitlines() if line.strip()]
+    plain = " ".join(lines[0].split()) if lines else ""
+    match = re.search(r"[.!?](\s|$)", plain)
+    first = plain[: match.start() + 1] if match else plain
+    if first.endswith(".") and not first.endswith(".."):
+        first = first[:-1]
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
+    return (cut or first[: limit - 1]) + "…"
+
+
+def forward_entry(user, entry: ProtocolEntry, committee: Committee, title: str | None = None) -> TopicProposal:
+    """Erkenntnis/Empfehlung → Themenspeicher of another committee (e.g. the Sozialplanungskonferenz).
+
+    The topic gets a short title (given, or the first sentence of the entry) and the whole text as description."""
     with _stale_guard():
         require(perm.can_forward_entry(user, entry))
         if committee is None or not perm.can_view_committee(user, committee):
@@ -788,8 +847,9 @@ def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProp
         meeting = entry.protocol.meeting
         if committee.id == meeting.committee_id:
             raise ValidationError({"committee_id": "Bitte ein anderes Gremium wählen."})
-        first_line = entry.text.strip().splitlines()[0]
-        title = first_line if len(first_line) <= 280 else first_line[:277] + "…"
+        title = " ".join((title or "").split()) or short_title(entry.text)
+        if len(title) > 280:
+            raise ValidationError({"title": "Kurztitel: höchstens 280 Zeichen."})
         label = f"{entry.kind} aus: {meeting_label(meeting)}, {agenda_label(entry.agenda_item)}"
         topic = propose_topic(user, committee, title, entry.text, "protokolleintrag", entry.id, label[:300])
         db.session.flush()
@@ -1151,6 +1211,8 @@ def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
         "quorum": quorum_state(meeting, summary),
         "roles": roles,
         "decisions": [e for e in entries if e.kind == EntryKind.BESCHLUSS],
+        # a Sozialraumkonferenz decides nothing; it recommends (the Kurzfassung lists both)
+        "recommendations": [e for e in entries if e.kind == EntryKind.EMPFEHLUNG],
         "tasks": [e for e in entries if e.kind == EntryKind.AUFGABE],
         "agenda_label": agenda_label,
         "person_name": _person_name,
