@@ -543,9 +543,7 @@ def entry_forward(entry_id):
         return render_template("protocols/forward.html", entry=e, form=form), 422
     done = submit(
         form,
-        lambda: svc.forward_entry(
-            current_user, e, db.session.get(Committee, form.committee_id.data), form.title.data
-        ),
+        lambda: svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data), form.title.data),
         success=lambda topic: f"In den Themenspeicher von „{topic.committee.name}“ weitergeleitet.",
         to=_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"),
     )

@@ -439,7 +439,9 @@ def agenda_changed(user, m: Meeting) -> int:
     from .invitations import send_updates  # invitations builds on this module
 
     sent = db.session.scalar(
-        select(func.count()).select_from(Invitation).where(Invitation.meeting_id == m.id, Invitation.sent_at.is_not(None))
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.meeting_id == m.id, Invitation.sent_at.is_not(None))
     )
     if not sent:
         return 0
