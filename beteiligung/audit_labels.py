@@ -44,7 +44,7 @@ ACTION_LABELS = {
 }
 
 ENTITY_LABELS = {
-    "User": "Benutzerkonto",
+    "User": "Konto",
     "RoleAssignment": "Rolle",
     "Body": "Körperschaft",
     "Area": "Sozialraum",
@@ -115,7 +115,7 @@ FIELD_LABELS = {
     "created_at": "angelegt am",
     "updated_at": "geändert am",
     "author_name": "verfasst von",
-    "author_user_id": "Benutzerkonto",
+    "author_user_id": "Konto",
     "board_id": "Methodentafel",
     "field": "Feld der Tafel",
     "rating": "Bewertung",

@@ -68,7 +68,7 @@ def _network() -> str:
             if perm.can_view_network(user):
                 svc.analyse_network(user, svc.build_network(user, svc.Filters()), wait=True)
                 count += 1
-    return f"Analyse für {count} Benutzer·innen bereit"
+    return f"Analyse für {count} Konten bereit"
 
 
 @dataclass(frozen=True)
