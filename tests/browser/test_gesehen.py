@@ -168,7 +168,7 @@ def crawl(app, email: str | None) -> dict[str, str]:
 
 
 def _slug(role: str, width: int, url: str) -> str:
-    return f"{role}-{width}-" + (re.sub(r"[^A-Za-z0-9]+", "_", url).strip("_") or "start") + ".png"
+    return f"{role}-{width}-" + (re.sub(r"[^A-Za-z0-9]+", "_", url).strip("_") or "start") + ".jpg"
 
 
 def look_at(browser, live_server, role: str, email: str | None, urls: list[str], shots: Path, timing) -> list[str]:
@@ -190,7 +190,7 @@ def look_at(browser, live_server, role: str, email: str | None, urls: list[str],
                 page.goto(live_server.url + url, wait_until="load")
                 found = page.evaluate(CHECK_JS)
                 t1 = time.monotonic()
-                page.screenshot(path=str(shots / _slug(role, width, url)), full_page=True)
+                page.screenshot(path=str(shots / _slug(role, width, url)), full_page=True, type="jpeg", quality=70)
                 timing["laden"] += t1 - t0
                 timing["bilder"] += time.monotonic() - t1
                 where = f"{role} {width}px {url}"
@@ -232,6 +232,48 @@ def test_every_page_seen_at_phone_and_desktop_width(browser, live_server):
     for role, email, urls in plan:
         problems += look_at(browser, live_server, role, email, urls, shots, timing)
     assert not problems, f"{len(problems)} Befunde auf {total} Seiten × {len(WIDTHS)} Breiten:\n" + "\n".join(problems)
-    assert len(list(shots.glob("*.png"))) >= total * len(WIDTHS)
+    assert len(list(shots.glob("*.jpg"))) >= total * len(WIDTHS)
     took = {key: round(value) for key, value in timing.items()}
     print(f"{total} Seiten × {len(WIDTHS)} Breiten in {time.monotonic() - started:.0f} s {took}, Bilder in {shots}")
+
+
+BROKEN_PAGE = """<!DOCTYPE html><html lang="de"><head><style>
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0, 0, 0, 0); }
+.wide { width: 900px; } .pile { position: absolute; top: 200px; left: 10px; }
+.scroll { overflow-x: auto; } </style></head><body>
+<p class="wide">zu breit</p>
+<span class="sr-only-missing sr-only-x">ok</span><span class="visible-helper">x</span>
+<div class="scroll"><table class="wide"><tr><td>scrollt in sich</td></tr></table></div>
+<a class="pile" href="#a">Erster Link</a><button class="pile" type="button">Knopf darüber</button>
+<img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" alt="ohne Größe">
+</body></html>"""
+
+
+def test_the_checks_find_each_defect_and_pass_a_clean_page(browser):
+    """The checks themselves: each defect on a constructed page is found; the same page without them is clean."""
+    context = browser.new_context(viewport={"width": 375, "height": 700})
+    try:
+        page = context.new_page()
+        page.set_content(
+            BROKEN_PAGE.replace("sr-only-missing sr-only-x", "sr-only-missing").replace(
+                'class="visible-helper"', 'class="sr-only" style="position:static;width:auto;height:auto;clip:auto"'
+            )
+        )
+        found = page.evaluate(CHECK_JS)
+        assert found["overflow"] and found["overflow"]["scrollWidth"] >= 900
+        assert any("p.wide" in c for c in found["overflow"]["culprits"])
+        assert not any("table" in c for c in found["overflow"]["culprits"])  # scrolls inside its container
+        assert found["srOnly"] == ["x"]
+        assert found["overlaps"] == ['a "Erster Link" × button "Knopf darüber"']
+        assert len(found["images"]) == 1
+        clean = (
+            BROKEN_PAGE.replace('class="wide">zu breit', ">passt")
+            .replace('class="visible-helper"', 'class="sr-only"')
+            .replace('<button class="pile"', '<button class="other"')
+            .replace('alt="ohne Größe"', 'alt="mit Größe" width="1" height="1"')
+        )
+        page.set_content(clean)
+        found = page.evaluate(CHECK_JS)
+        assert found == {"overflow": None, "srOnly": [], "overlaps": [], "images": []}, found
+    finally:
+        context.close()
