@@ -179,3 +179,15 @@ def test_kurzfassung_of_a_sozialraumkonferenz_lists_its_recommendations(client, 
     assert "Keine Beschlüsse" not in page
     ctx = svc.protocol_context(pw.srk_past)
     assert [e.text for e in ctx["recommendations"]] == ["Ein Familienzentrum in der Altstadt."]
+
+
+def test_kurzfassung_pdf_lists_the_recommendations(app, pw):
+    from flask import render_template
+
+    svc.create_entry(pw.srm_a, pw.srk_past, {"kind": "Empfehlung", "text": "Ein Familienzentrum in der Altstadt."})
+    db.session.flush()
+    with app.test_request_context():
+        html_text = render_template("protocols/print_short.html", **svc.protocol_context(pw.srk_past))
+    assert "Empfehlung, Allgemein" in html_text or "<strong>Empfehlung" in html_text
+    assert "Ein Familienzentrum in der Altstadt." in html_text and "Keine Beschlüsse" not in html_text
+    assert svc.protocol_pdf(pw.srk_past, short=True).startswith(b"%PDF")
