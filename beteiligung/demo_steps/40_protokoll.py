@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
-from beteiligung.services import protocols as protocol_svc
+from beteiligung.services.protokolle import eintraege as protocol_svc
 from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, TopicProposal, utcnow
 from models.protocols import Attendance, Protocol, ProtocolEntry, ProtocolRevision
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from beteiligung.extensions import db
-from beteiligung.services import contracts as svc
+from beteiligung.services.kontrakte import vertraege as svc
 from models import Committee, CommitteeType
 from models.contracts import (
     BudgetLine,

@@ -8,7 +8,7 @@ import pytest
 
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, PermissionDenied, ValidationError
-from beteiligung.services import contracts as svc
+from beteiligung.services.kontrakte import vertraege as svc
 from models import AuditEntry
 from models.contracts import Attachment, BudgetLine, ContractVersion, Indicator, Measurement
 from tests.support.queries import assert_constant_queries

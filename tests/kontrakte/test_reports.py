@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from beteiligung.extensions import db
-from beteiligung.services import contracts as svc
+from beteiligung.services.kontrakte import vertraege as svc
 from models import OutboxMail, TopicProposal
 from models.contracts import Measurement
 
@@ -221,7 +221,7 @@ def test_report_annex_upload_and_download(client, kw):
 
 def test_kommune_as_party_reports(client, world):
     """Kreis–Kommune Zielvereinbarung: the Kommune's planners report for their body."""
-    from beteiligung.services.contracts import add_duty, add_party
+    from beteiligung.services.kontrakte.vertraege import add_duty, add_party
 
     from .conftest import make_contract
 

@@ -1,0 +1,1 @@
+"""Kontrakte: Verträge, Berichte, Anhänge, Ziele und Kennzahlen."""

@@ -1,0 +1,1 @@
+"""Protokolle, Beschlüsse und Nachhalten."""
