@@ -19,7 +19,7 @@ def register(app) -> None:
     @click.option("--abstand", default=7, show_default=True, help="Frühestens nach so vielen Tagen erneut erinnern")
     def remind(stichtag, abstand):
         """Erinnert die Partner per Mail (Postausgang) an überfällige Berichte."""
-        from .services.kontrakte.vertraege import send_reminders
+        from .services.kontrakte.berichte import send_reminders
 
         try:
             day = date.fromisoformat(stichtag) if stichtag else date.today()

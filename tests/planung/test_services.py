@@ -220,10 +220,10 @@ def test_link_permissions(chain):
 
 
 def _submit_red(chain, db):
-    from beteiligung.services.kontrakte import vertraege as csvc
+    from beteiligung.services.kontrakte import berichte
 
     report = chain.reports[0]
-    csvc.save_report(
+    berichte.save_report(
         chain.partner_a,
         report,
         {chain.indicator.id: "10"},
@@ -252,9 +252,9 @@ def test_red_indicator_reaches_both_committees(chain, db):
 
     report.status = "zurückgegeben"
     db.session.commit()
-    from beteiligung.services.kontrakte import vertraege as csvc
+    from beteiligung.services.kontrakte import berichte
 
-    csvc.save_report(
+    berichte.save_report(
         chain.partner_a,
         db.session.get(Report, report.id),
         {chain.indicator.id: "9"},

@@ -16,6 +16,7 @@ from beteiligung.exports import xlsx_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, ServiceError, ValidationError
+from beteiligung.services.kontrakte import anhaenge, berichte, parteien, versionen, ziele
 from beteiligung.services.kontrakte import vertraege as svc
 from beteiligung.services.kontrakte.kennzahlen import (
     LIGHTS,
@@ -422,7 +423,7 @@ def detail(contract_id):
         drafts=perm.can_see_contract_drafts(current_user, contract),
         CLAUSES=CLAUSES,
         transitions=CONTRACT_TRANSITIONS.get(contract.status, []),
-        budget=svc.budget_totals(contract.budget_lines),
+        budget=parteien.budget_totals(contract.budget_lines),
         party_form=party_form,
         budget_form=BudgetForm(),
         duty_form=duty_form,
@@ -623,7 +624,7 @@ def add_party(contract_id):
         flash("Partei: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: svc.add_party(
+        lambda: parteien.add_party(
             current_user,
             contract,
             organisation_id=form.organisation_id.data,
@@ -655,7 +656,7 @@ def sign_party(contract_id, party_id):
         flash("Unterzeichnung: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: svc.sign_party(current_user, party, form.signatory.data, form.signed_on.data, form.version.data),
+        lambda: parteien.sign_party(current_user, party, form.signatory.data, form.signed_on.data, form.version.data),
         success=f"Unterzeichnung von {party.name} eingetragen.",
         to=url_for(".detail", contract_id=contract.id) + "#parteien",
         failed=_on_detail(contract),
@@ -668,7 +669,7 @@ def remove_party(contract_id, party_id):
     _manage_or_403(contract)
     party = _party_or_404(contract, party_id)
     return act(
-        lambda: svc.remove_party(current_user, party, request.form.get("version")),
+        lambda: parteien.remove_party(current_user, party, request.form.get("version")),
         success="Partei entfernt.",
         to=url_for(".detail", contract_id=contract.id) + "#parteien",
         failed=_on_detail(contract),
@@ -684,7 +685,7 @@ def add_budget(contract_id):
         flash("Budget: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: svc.add_budget_line(
+        lambda: parteien.add_budget_line(
             current_user,
             contract,
             form.kind.data,
@@ -707,7 +708,7 @@ def remove_budget(contract_id, line_id):
     if line is None or line.contract_id != contract.id:
         abort(404)
     return act(
-        lambda: svc.remove_budget_line(current_user, line),
+        lambda: parteien.remove_budget_line(current_user, line),
         success="Budgetzeile entfernt.",
         to=url_for(".detail", contract_id=contract.id) + "#budget",
         failed=_on_detail(contract),
@@ -724,7 +725,7 @@ def add_duty(contract_id):
         flash("Berichtspflicht: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: svc.add_duty(
+        lambda: berichte.add_duty(
             current_user, contract, form.party_id.data, form.title.data, form.periodicity.data, form.due_days.data
         ),
         success="Berichtspflicht angelegt.",
@@ -739,7 +740,7 @@ def upload(contract_id):
     _manage_or_403(contract)
     file = request.files.get("file")
     return act(
-        lambda: svc.save_attachment(
+        lambda: anhaenge.save_attachment(
             current_user,
             contract,
             file.filename if file else "",
@@ -755,11 +756,11 @@ def upload(contract_id):
 @bp.route("/anhang/<int:attachment_id>")
 def download(attachment_id):
     att = db.session.get(Attachment, attachment_id)
-    if att is None or not svc.can_download(current_user, att):
+    if att is None or not anhaenge.can_download(current_user, att):
         abort(404)
     from io import BytesIO
 
-    data = svc.attachment_data(att)
+    data = anhaenge.attachment_data(att)
     if data is None:
         abort(404)
     return send_file(BytesIO(data), mimetype=att.content_type, as_attachment=True, download_name=att.filename)
@@ -768,13 +769,13 @@ def download(attachment_id):
 @bp.route("/anhang/<int:attachment_id>/loeschen", methods=["POST"])
 def delete_attachment(attachment_id):
     att = db.session.get(Attachment, attachment_id)
-    if att is None or not svc.can_download(current_user, att):
+    if att is None or not anhaenge.can_download(current_user, att):
         abort(404)
     if not perm.can_delete_attachment(current_user, att):
         abort(403)
     contract_id, report_id, filename = att.contract_id, att.report_id, att.filename
     try:
-        svc.delete_attachment(current_user, att)
+        anhaenge.delete_attachment(current_user, att)
     except ServiceError as exc:
         if report_id is not None:
             discard()
@@ -808,7 +809,7 @@ def versions(contract_id):
         abort(404)
     if a is None and len(all_versions) >= 2:
         a, b = all_versions[-2], all_versions[-1]
-    diff = svc.compare_versions(a, b) if a and b else None
+    diff = versionen.compare_versions(a, b) if a and b else None
     return render_template("kontrakte/versions.html", contract=contract, versions=all_versions, a=a, b=b, diff=diff)
 
 
@@ -826,7 +827,7 @@ def pdf(contract_id):
         contract=contract,
         indicators=indicators,
         CLAUSES=CLAUSES,
-        budget=svc.budget_totals(contract.budget_lines),
+        budget=parteien.budget_totals(contract.budget_lines),
         today=date.today(),
         charts={i.id: Markup(chart_svg(i, ev)) for i, ev in indicators},
     )
@@ -908,7 +909,7 @@ def goal_form(goal_id=None):
     values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
     done = submit(
         form,
-        lambda: svc.save_goal(current_user, goal, values, form.version.data),
+        lambda: ziele.save_goal(current_user, goal, values, form.version.data),
         success=lambda g: f"Ziel „{g.title}“ gespeichert.",
         to=lambda g: url_for(".goals") + f"#ziel-{g.id}",
         stale=goal,
@@ -976,7 +977,7 @@ def indicators():
     rows = pagination.items
     overdue = []
     if perm.is_planner(current_user):
-        oq = svc.overdue_reports_query().where(perm.contract_manage_filter(current_user))
+        oq = berichte.overdue_reports_query().where(perm.contract_manage_filter(current_user))
         overdue = db.session.scalars(oq.limit(100)).all()
     return render_template(
         "kontrakte/indicators.html",
@@ -1032,7 +1033,7 @@ def indicator_form(indicator_id=None):
     values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
     done = submit(
         form,
-        lambda: svc.save_indicator(current_user, ind, values, form.version.data),
+        lambda: ziele.save_indicator(current_user, ind, values, form.version.data),
         success=lambda i: f"Kennzahl „{i.name}“ gespeichert.",
         to=lambda i: url_for(".indicator", indicator_id=i.id),
         stale=ind,
@@ -1057,7 +1058,7 @@ def add_measurement(indicator_id):
     status = 422
     if form.validate():
         try:
-            svc.add_measurement(current_user, ind, form.period_end.data, form.value.data, form.note.data)
+            ziele.add_measurement(current_user, ind, form.period_end.data, form.value.data, form.note.data)
             flash("Ist-Wert gespeichert.", "success")
             return redirect(url_for(".indicator", indicator_id=ind.id), 303)
         except ServiceError as exc:
@@ -1110,12 +1111,12 @@ def _report_or_404(report_id) -> Report:
 
 
 def _render_report(report, errors=None, values=None, narrative=None, status=200, conflict=None):
-    reason = svc.report_closed_reason(report)
+    reason = berichte.report_closed_reason(report)
     may_submit = perm.can_submit_report(current_user, report) and reason is None
     rows = []
     for ind in report.contract.indicators:
         ev = evaluate(ind)
-        soll = svc.soll_for(ind, report.period_end)
+        soll = ziele.soll_for(ind, report.period_end)
         current = next((m for m in ind.measurements if m.period_end == report.period_end), None)
         value = (values or {}).get(ind.id)
         if value is None and current is not None:
@@ -1156,7 +1157,7 @@ def report(report_id):
     narrative = request.form.get("narrative", "")
     submit = request.form.get("aktion") == "einreichen"
     try:
-        svc.save_report(current_user, rep, values, narrative, request.form.get("version"), submit=submit)
+        berichte.save_report(current_user, rep, values, narrative, request.form.get("version"), submit=submit)
     except ValidationError as exc:
         discard()
         rep = _report_or_404(report_id)
@@ -1176,7 +1177,7 @@ def report_upload(report_id):
         abort(403)
     file = request.files.get("file")
     try:
-        svc.save_attachment(
+        anhaenge.save_attachment(
             current_user,
             rep.contract,
             file.filename if file else "",
@@ -1202,7 +1203,7 @@ def review(report_id):
     try:
         if not form.validate():
             raise ValidationError({"comment": " ".join(e for errs in form.errors.values() for e in errs)})
-        svc.review_report(current_user, rep, accept, form.comment.data, form.version.data)
+        berichte.review_report(current_user, rep, accept, form.comment.data, form.version.data)
     except ServiceError as exc:
         discard()
         rep = _report_or_404(report_id)

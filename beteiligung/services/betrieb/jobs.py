@@ -36,7 +36,7 @@ def _outbox(respect_backoff: bool = True) -> str:
 
 def _reminders() -> str:
     from beteiligung.services.gremien import einladungen
-    from beteiligung.services.kontrakte import vertraege
+    from beteiligung.services.kontrakte import berichte
     from beteiligung.services.protokolle import eintraege
 
     with unit_of_work():
@@ -44,7 +44,7 @@ def _reminders() -> str:
     with unit_of_work():
         before, after = eintraege.send_reminders()
     with unit_of_work():
-        reports = vertraege.send_reminders()
+        reports = berichte.send_reminders()
     return f"Sitzungen {meetings}, Aufgaben {before + after}, Berichte {reports}"
 
 

@@ -1,7 +1,7 @@
 """Deviations travel back up the chain.
 
 A red indicator on a submitted report already proposes a TOP to the contract's committee
-(services.kontrakte.vertraege). Here it — and an overdue measure — also reaches the committee that raised
+(services.kontrakte.berichte). Here it — and an overdue measure — also reaches the committee that raised
 the need at the start of the chain (e.g. the Sozialraumkonferenz whose Empfehlung was forwarded),
 with a link to the chain view attached. Every proposal is made once per source and committee.
 """
