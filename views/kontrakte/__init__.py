@@ -1,4 +1,5 @@
-"""Kontrakte und Zielvereinbarungen: contracts, goals, indicators, partner reports."""
+"""Kontrakte und Zielvereinbarungen (blueprint `kontrakte`, /kontrakte): list, export, contract pages,
+parties, budget, attachments, versions, PDF. Goals and indicators: ziele.py; partner reports: berichte.py."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from beteiligung import permissions as perm
 from beteiligung.exports import xlsx_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
-from beteiligung.services import Conflict, ServiceError, ValidationError
-from beteiligung.services.kontrakte import anhaenge, berichte, parteien, versionen, ziele
+from beteiligung.services import Conflict, ServiceError
+from beteiligung.services.kontrakte import anhaenge as anhaenge_svc
+from beteiligung.services.kontrakte import berichte as berichte_svc
+from beteiligung.services.kontrakte import parteien as parteien_svc
+from beteiligung.services.kontrakte import versionen as versionen_svc
 from beteiligung.services.kontrakte import vertraege as svc
 from beteiligung.services.kontrakte.kennzahlen import (
     LIGHTS,
     chart_svg,
-    compact_de,
     evaluate,
     format_decimal_de,
 )
@@ -33,11 +36,7 @@ from models.contracts import (
     CONTRACT_STATES,
     CONTRACT_TRANSITIONS,
     DIRECTIONS,
-    GOAL_FIELD_QUESTIONS,
-    GOAL_FIELDS,
     IN_FORCE_STATES,
-    LOCKED_STATES,
-    SMART,
     Attachment,
     BudgetLine,
     Contract,
@@ -46,23 +45,16 @@ from models.contracts import (
     ContractVersion,
     Goal,
     Indicator,
-    Measurement,
-    Report,
     ReportingDuty,
 )
 
 from ..forms import act, after_conflict, fail, submit
-from ..netzwerk import ListPage
 from .forms import (
     AmendmentForm,
     BudgetForm,
     ContractForm,
     DutyForm,
-    GoalForm,
-    IndicatorForm,
-    MeasurementForm,
     PartyForm,
-    ReviewForm,
     SignForm,
     UploadForm,
 )
@@ -423,7 +415,7 @@ def detail(contract_id):
         drafts=perm.can_see_contract_drafts(current_user, contract),
         CLAUSES=CLAUSES,
         transitions=CONTRACT_TRANSITIONS.get(contract.status, []),
-        budget=parteien.budget_totals(contract.budget_lines),
+        budget=parteien_svc.budget_totals(contract.budget_lines),
         party_form=party_form,
         budget_form=BudgetForm(),
         duty_form=duty_form,
@@ -624,7 +616,7 @@ def add_party(contract_id):
         flash("Partei: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: parteien.add_party(
+        lambda: parteien_svc.add_party(
             current_user,
             contract,
             organisation_id=form.organisation_id.data,
@@ -656,7 +648,9 @@ def sign_party(contract_id, party_id):
         flash("Unterzeichnung: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: parteien.sign_party(current_user, party, form.signatory.data, form.signed_on.data, form.version.data),
+        lambda: parteien_svc.sign_party(
+            current_user, party, form.signatory.data, form.signed_on.data, form.version.data
+        ),
         success=f"Unterzeichnung von {party.name} eingetragen.",
         to=url_for(".detail", contract_id=contract.id) + "#parteien",
         failed=_on_detail(contract),
@@ -669,7 +663,7 @@ def remove_party(contract_id, party_id):
     _manage_or_403(contract)
     party = _party_or_404(contract, party_id)
     return act(
-        lambda: parteien.remove_party(current_user, party, request.form.get("version")),
+        lambda: parteien_svc.remove_party(current_user, party, request.form.get("version")),
         success="Partei entfernt.",
         to=url_for(".detail", contract_id=contract.id) + "#parteien",
         failed=_on_detail(contract),
@@ -685,7 +679,7 @@ def add_budget(contract_id):
         flash("Budget: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: parteien.add_budget_line(
+        lambda: parteien_svc.add_budget_line(
             current_user,
             contract,
             form.kind.data,
@@ -708,7 +702,7 @@ def remove_budget(contract_id, line_id):
     if line is None or line.contract_id != contract.id:
         abort(404)
     return act(
-        lambda: parteien.remove_budget_line(current_user, line),
+        lambda: parteien_svc.remove_budget_line(current_user, line),
         success="Budgetzeile entfernt.",
         to=url_for(".detail", contract_id=contract.id) + "#budget",
         failed=_on_detail(contract),
@@ -725,7 +719,7 @@ def add_duty(contract_id):
         flash("Berichtspflicht: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)
     return act(
-        lambda: berichte.add_duty(
+        lambda: berichte_svc.add_duty(
             current_user, contract, form.party_id.data, form.title.data, form.periodicity.data, form.due_days.data
         ),
         success="Berichtspflicht angelegt.",
@@ -740,7 +734,7 @@ def upload(contract_id):
     _manage_or_403(contract)
     file = request.files.get("file")
     return act(
-        lambda: anhaenge.save_attachment(
+        lambda: anhaenge_svc.save_attachment(
             current_user,
             contract,
             file.filename if file else "",
@@ -756,11 +750,11 @@ def upload(contract_id):
 @bp.route("/anhang/<int:attachment_id>")
 def download(attachment_id):
     att = db.session.get(Attachment, attachment_id)
-    if att is None or not anhaenge.can_download(current_user, att):
+    if att is None or not anhaenge_svc.can_download(current_user, att):
         abort(404)
     from io import BytesIO
 
-    data = anhaenge.attachment_data(att)
+    data = anhaenge_svc.attachment_data(att)
     if data is None:
         abort(404)
     return send_file(BytesIO(data), mimetype=att.content_type, as_attachment=True, download_name=att.filename)
@@ -769,15 +763,17 @@ def download(attachment_id):
 @bp.route("/anhang/<int:attachment_id>/loeschen", methods=["POST"])
 def delete_attachment(attachment_id):
     att = db.session.get(Attachment, attachment_id)
-    if att is None or not anhaenge.can_download(current_user, att):
+    if att is None or not anhaenge_svc.can_download(current_user, att):
         abort(404)
     if not perm.can_delete_attachment(current_user, att):
         abort(403)
     contract_id, report_id, filename = att.contract_id, att.report_id, att.filename
     try:
-        anhaenge.delete_attachment(current_user, att)
+        anhaenge_svc.delete_attachment(current_user, att)
     except ServiceError as exc:
         if report_id is not None:
+            from .berichte import _render_report, _report_or_404
+
             discard()
             return _render_report(_report_or_404(report_id), {"_": exc.message}, status=exc.status)
         fail(exc)
@@ -809,7 +805,7 @@ def versions(contract_id):
         abort(404)
     if a is None and len(all_versions) >= 2:
         a, b = all_versions[-2], all_versions[-1]
-    diff = versionen.compare_versions(a, b) if a and b else None
+    diff = versionen_svc.compare_versions(a, b) if a and b else None
     return render_template("kontrakte/versions.html", contract=contract, versions=all_versions, a=a, b=b, diff=diff)
 
 
@@ -827,7 +823,7 @@ def pdf(contract_id):
         contract=contract,
         indicators=indicators,
         CLAUSES=CLAUSES,
-        budget=parteien.budget_totals(contract.budget_lines),
+        budget=parteien_svc.budget_totals(contract.budget_lines),
         today=date.today(),
         charts={i.id: Markup(chart_svg(i, ev)) for i, ev in indicators},
     )
@@ -844,370 +840,4 @@ def pdf(contract_id):
     return response
 
 
-# --- goals -------------------------------------------------------------------------------
-
-
-@bp.route("/ziele/")
-def goals():
-    all_goals = db.session.scalars(
-        select(Goal)
-        .where(perm.goal_filter(current_user))
-        .options(joinedload(Goal.body), selectinload(Goal.contracts))
-        .order_by(Goal.body_id, Goal.id)
-    ).all()
-    visible = {g.id for g in all_goals}
-    roots = [g for g in all_goals if g.parent_id is None or g.parent_id not in visible]
-    children = {}
-    for g in all_goals:
-        if g.parent_id in visible:
-            children.setdefault(g.parent_id, []).append(g)
-    return render_template(
-        "kontrakte/goals.html",
-        roots=roots,
-        children=children,
-        SMART=SMART,
-        may_create=perm.can_create_goal(current_user),
-        GOAL_FIELDS=GOAL_FIELDS,
-        QUESTIONS=GOAL_FIELD_QUESTIONS,
-    )
-
-
-def _setup_goal_form(form, goal):
-    form.body_id.choices = _planner_bodies() if goal is None else [(goal.body_id, goal.body.name)]
-    form.parent_id.choices = [c for c in _goal_choices("– keins (Leitziel) –") if goal is None or c[0] != goal.id]
-    form.target_group_id.choices = [(None, "– keine –")] + [(t.id, t.name) for t in _terms(("zielgruppe",))]
-    form.area_id.choices = [(None, "– keiner –")] + _tree_areas()
-    from beteiligung.services.befragungen.kodierung import finding_choices
-
-    form.source_finding_id.choices = [(None, "– keine –")] + [
-        (f.id, f"{f.survey.title}: {f.title}") for f in finding_choices(current_user)
-    ]
-    if (
-        goal is not None
-        and goal.source_finding_id
-        and goal.source_finding_id not in {c[0] for c in form.source_finding_id.choices}
-    ):
-        form.source_finding_id.choices.append((goal.source_finding_id, "(Befund einer anderen Befragung)"))
-
-
-@bp.route("/ziele/neu", methods=["GET", "POST"])
-@bp.route("/ziele/<int:goal_id>/bearbeiten", methods=["GET", "POST"])
-def goal_form(goal_id=None):
-    goal = None
-    if goal_id is not None:
-        goal = db.session.get(Goal, goal_id)
-        if goal is None or not perm.can_view_goal(current_user, goal):
-            abort(404)
-        if not perm.can_manage_goal(current_user, goal):
-            abort(403)
-    elif not perm.can_create_goal(current_user):
-        abort(403)
-    form = GoalForm(obj=goal)
-    _setup_goal_form(form, goal)
-    if request.method == "GET" and goal is None and request.args.get("parent", type=int):
-        form.parent_id.data = request.args.get("parent", type=int)
-    values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
-    done = submit(
-        form,
-        lambda: ziele.save_goal(current_user, goal, values, form.version.data),
-        success=lambda g: f"Ziel „{g.title}“ gespeichert.",
-        to=lambda g: url_for(".goals") + f"#ziel-{g.id}",
-        stale=goal,
-    )
-    if done.response:
-        return done.response
-    form.conflict = done.conflict
-    return render_template(
-        "kontrakte/simple_form.html",
-        form=form,
-        title="Ziel bearbeiten" if goal else "Ziel anlegen",
-        back=url_for(".goals"),
-    ), done.status
-
-
-# --- indicators --------------------------------------------------------------------------
-
-
-def _indicator_or_404(indicator_id) -> Indicator:
-    ind = db.session.scalar(
-        select(Indicator)
-        .where(Indicator.id == indicator_id)
-        .options(
-            selectinload(Indicator.measurements),
-            joinedload(Indicator.contract),
-            joinedload(Indicator.area),
-            joinedload(Indicator.goal),
-        )
-    )
-    if ind is None or not perm.can_view_indicator(current_user, ind):
-        abort(404)
-    return ind
-
-
-INDICATORS_PER_PAGE = 50
-
-
-@bp.route("/kennzahlen/")
-def indicators():
-    """All indicators the user may see, with lights; the Ampel filter works over all of them, then pages.
-
-    Two statements regardless of the number of indicators: the indicators (with contract and area) and
-    all their measurements; lights are computed in memory, then the list is filtered and sliced.
-    """
-    visible = perm.indicator_filter(current_user)
-    all_indicators = db.session.scalars(
-        select(Indicator)
-        .where(visible)
-        .options(joinedload(Indicator.contract), joinedload(Indicator.area))
-        .order_by(Indicator.contract_id.is_(None), Indicator.contract_id, Indicator.id)
-    ).all()
-    by_indicator: dict[int, list] = {}
-    for m in db.session.scalars(
-        select(Measurement).join(Indicator, Measurement.indicator_id == Indicator.id).where(visible)
-    ):
-        by_indicator.setdefault(m.indicator_id, []).append(m)
-    all_rows = [(i, evaluate(i, by_indicator.get(i.id, []))) for i in all_indicators]
-    counts = {k: sum(1 for _i, ev in all_rows if ev.light == k) for k in LIGHTS}
-    light = request.args.get("ampel")
-    if light not in LIGHTS:
-        light = None
-    rows = [(i, ev) for i, ev in all_rows if ev.light == light] if light else all_rows
-    page = max(request.args.get("seite", 1, type=int), 1)
-    pagination = ListPage(rows, page, INDICATORS_PER_PAGE)
-    rows = pagination.items
-    overdue = []
-    if perm.is_planner(current_user):
-        oq = berichte.overdue_reports_query().where(perm.contract_manage_filter(current_user))
-        overdue = db.session.scalars(oq.limit(100)).all()
-    return render_template(
-        "kontrakte/indicators.html",
-        rows=rows,
-        pagination=pagination,
-        overdue=overdue,
-        counts=counts,
-        light=light,
-        today=date.today(),
-        may_create=perm.can_create_contract(current_user),
-    )
-
-
-@bp.route("/kennzahlen/<int:indicator_id>")
-def indicator(indicator_id):
-    ind = _indicator_or_404(indicator_id)
-    ev = evaluate(ind)
-    manage = perm.can_manage_indicator(current_user, ind)
-    return render_template(
-        "kontrakte/indicator.html",
-        ind=ind,
-        ev=ev,
-        chart=Markup(chart_svg(ind, ev)),
-        manage=manage,
-        form=MeasurementForm() if manage else None,
-    )
-
-
-def _setup_indicator_form(form, ind):
-    form.body_id.choices = _planner_bodies() if ind is None else [(ind.body_id, ind.body.name)]
-    contracts = db.session.scalars(
-        select(Contract).where(Contract.body_id.in_([b for b, _n in _planner_bodies()] or [0])).order_by(Contract.title)
-    ).all()
-    form.contract_id.choices = [(None, "– keiner (Planungskennzahl) –")] + [(c.id, c.title) for c in contracts]
-    form.goal_id.choices = _goal_choices("– keins –")
-    form.area_id.choices = [(None, "– keiner –")] + _tree_areas()
-
-
-@bp.route("/kennzahlen/neu", methods=["GET", "POST"])
-@bp.route("/kennzahlen/<int:indicator_id>/bearbeiten", methods=["GET", "POST"])
-def indicator_form(indicator_id=None):
-    ind = None
-    if indicator_id is not None:
-        ind = _indicator_or_404(indicator_id)
-        if not perm.can_manage_indicator(current_user, ind):
-            abort(403)
-    elif not perm.can_create_contract(current_user):
-        abort(403)
-    form = IndicatorForm(obj=ind)
-    _setup_indicator_form(form, ind)
-    if request.method == "GET" and ind is None and request.args.get("kontrakt", type=int):
-        form.contract_id.data = request.args.get("kontrakt", type=int)
-    values = {n: getattr(form, n).data for n in form._fields if n not in ("csrf_token", "version")}
-    done = submit(
-        form,
-        lambda: ziele.save_indicator(current_user, ind, values, form.version.data),
-        success=lambda i: f"Kennzahl „{i.name}“ gespeichert.",
-        to=lambda i: url_for(".indicator", indicator_id=i.id),
-        stale=ind,
-    )
-    if done.response:
-        return done.response
-    form.conflict = done.conflict
-    return render_template(
-        "kontrakte/simple_form.html",
-        form=form,
-        title="Kennzahl bearbeiten" if ind else "Kennzahl anlegen",
-        back=url_for(".indicators"),
-    ), done.status
-
-
-@bp.route("/kennzahlen/<int:indicator_id>/messwerte", methods=["POST"])
-def add_measurement(indicator_id):
-    ind = _indicator_or_404(indicator_id)
-    if not perm.can_manage_indicator(current_user, ind):
-        abort(403)
-    form = MeasurementForm()
-    status = 422
-    if form.validate():
-        try:
-            ziele.add_measurement(current_user, ind, form.period_end.data, form.value.data, form.note.data)
-            flash("Ist-Wert gespeichert.", "success")
-            return redirect(url_for(".indicator", indicator_id=ind.id), 303)
-        except ServiceError as exc:
-            fail(exc, form)
-            status = exc.status
-            ind = _indicator_or_404(indicator_id)
-    ev = evaluate(ind)
-    return render_template(
-        "kontrakte/indicator.html", ind=ind, ev=ev, chart=Markup(chart_svg(ind, ev)), manage=True, form=form
-    ), status
-
-
-# --- reports -----------------------------------------------------------------------------
-
-
-@bp.route("/meine")
-def mine():
-    cond = perm.own_report_party_filter(current_user)
-    reports = db.session.scalars(
-        select(Report)
-        .join(ReportingDuty, Report.duty_id == ReportingDuty.id)
-        .join(ContractParty, ReportingDuty.party_id == ContractParty.id)
-        .join(Contract, Report.contract_id == Contract.id)
-        .where(cond, Contract.status.in_(LOCKED_STATES), Report.period_end <= date.today() + timedelta(days=366))
-        .options(joinedload(Report.contract), joinedload(Report.duty))
-        .order_by(Report.due_date)
-    ).all()
-    contracts = db.session.scalars(
-        select(Contract).where(Contract.parties.any(cond)).options(*LIST_OPTIONS).order_by(Contract.title)
-    ).all()
-    today = date.today()
-    due = [r for r in reports if r.editable and r.period_end <= today and r.contract.in_force]
-    other = [r for r in reports if r not in due]
-    return render_template("kontrakte/mine.html", due=due, other=other, contracts=contracts, today=today)
-
-
-def _report_or_404(report_id) -> Report:
-    report = db.session.scalar(
-        select(Report)
-        .where(Report.id == report_id)
-        .options(
-            joinedload(Report.contract).selectinload(Contract.indicators).selectinload(Indicator.measurements),
-            joinedload(Report.duty).joinedload(ReportingDuty.party),
-            selectinload(Report.attachments),
-        )
-    )
-    if report is None or not perm.can_view_report(current_user, report):
-        abort(404)
-    return report
-
-
-def _render_report(report, errors=None, values=None, narrative=None, status=200, conflict=None):
-    reason = berichte.report_closed_reason(report)
-    may_submit = perm.can_submit_report(current_user, report) and reason is None
-    rows = []
-    for ind in report.contract.indicators:
-        ev = evaluate(ind)
-        soll = ziele.soll_for(ind, report.period_end)
-        current = next((m for m in ind.measurements if m.period_end == report.period_end), None)
-        value = (values or {}).get(ind.id)
-        if value is None and current is not None:
-            value = compact_de(current.value)
-        row = next((r for r in ev.rows if r.day == report.period_end), None)
-        rows.append(
-            {
-                "ind": ind,
-                "value": value or "",
-                "error": (errors or {}).get(f"wert_{ind.id}"),
-                "row": row,
-                "target": ev.target,
-                "soll": soll,
-            }
-        )
-    return render_template(
-        "kontrakte/report.html",
-        report=report,
-        rows=rows,
-        reason=reason,
-        may_submit=may_submit,
-        narrative=report.narrative if narrative is None else narrative,
-        errors=errors or {},
-        conflict=conflict,
-        review_form=ReviewForm() if perm.can_review_report(current_user, report) else None,
-        upload_form=UploadForm(),
-    ), status
-
-
-@bp.route("/berichte/<int:report_id>", methods=["GET", "POST"])
-def report(report_id):
-    rep = _report_or_404(report_id)
-    if request.method == "GET":
-        return _render_report(rep)
-    if not perm.can_submit_report(current_user, rep):
-        abort(403)
-    values = {ind.id: request.form.get(f"wert_{ind.id}", "") for ind in rep.contract.indicators}
-    narrative = request.form.get("narrative", "")
-    submit = request.form.get("aktion") == "einreichen"
-    try:
-        berichte.save_report(current_user, rep, values, narrative, request.form.get("version"), submit=submit)
-    except ValidationError as exc:
-        discard()
-        rep = _report_or_404(report_id)
-        return _render_report(rep, exc.errors or {"_": exc.message}, values, narrative, 422)
-    except Conflict as exc:
-        discard()
-        rep = _report_or_404(report_id)
-        return _render_report(rep, {}, values, narrative, 409, conflict=exc.message)
-    flash("Bericht eingereicht. Vielen Dank!" if submit else "Zwischenstand gespeichert.", "success")
-    return redirect(url_for(".report", report_id=rep.id), 303)
-
-
-@bp.route("/berichte/<int:report_id>/anhaenge", methods=["POST"])
-def report_upload(report_id):
-    rep = _report_or_404(report_id)
-    if not perm.can_submit_report(current_user, rep):
-        abort(403)
-    file = request.files.get("file")
-    try:
-        anhaenge.save_attachment(
-            current_user,
-            rep.contract,
-            file.filename if file else "",
-            file.read() if file else b"",
-            report=rep,
-            description=request.form.get("description"),
-        )
-        flash("Datei hochgeladen.", "success")
-    except ServiceError as exc:
-        discard()
-        rep = _report_or_404(report_id)
-        return _render_report(rep, exc.errors or {"_": exc.message}, status=exc.status)
-    return redirect(url_for(".report", report_id=rep.id), 303)
-
-
-@bp.route("/berichte/<int:report_id>/pruefen", methods=["POST"])
-def review(report_id):
-    rep = _report_or_404(report_id)
-    if not perm.can_review_report(current_user, rep):
-        abort(403)
-    form = ReviewForm()
-    accept = request.form.get("aktion") == "annehmen"
-    try:
-        if not form.validate():
-            raise ValidationError({"comment": " ".join(e for errs in form.errors.values() for e in errs)})
-        berichte.review_report(current_user, rep, accept, form.comment.data, form.version.data)
-    except ServiceError as exc:
-        discard()
-        rep = _report_or_404(report_id)
-        msg = exc.message if not exc.errors else " ".join(exc.errors.values())
-        return _render_report(rep, {"review": msg}, status=exc.status)
-    flash("Bericht angenommen." if accept else "Bericht an den Partner zurückgegeben.", "success")
-    return redirect(url_for(".report", report_id=rep.id), 303)
+from . import berichte, ziele  # noqa: E402,F401  (the routes of the sub-pages register on bp above)
