@@ -38,13 +38,13 @@ def _type(name):
 
 def _roles(user, meetings, holders: dict) -> None:
     """Meeting roles: a Person (the demo accounts' persons) or a name without a person record."""
-    from beteiligung.services.protokolle import eintraege as protocol_svc
+    from beteiligung.services.protokolle import anwesenheit
 
     persons = {role: h.id for role, h in holders.items() if not isinstance(h, str)}
     names = {role: h for role, h in holders.items() if isinstance(h, str)}
     db.session.flush()
     for m in meetings:
-        protocol_svc.set_meeting_roles(user, m, persons, names)
+        anwesenheit.set_meeting_roles(user, m, persons, names)
 
 
 def _persons_of(ctx, org):

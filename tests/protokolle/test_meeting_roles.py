@@ -14,7 +14,7 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.services import ValidationError
 from beteiligung.services.gremien.dokumente import invitation_docx
-from beteiligung.services.protokolle import eintraege as svc
+from beteiligung.services.protokolle import anwesenheit
 from models.protocols import MeetingRole
 
 
@@ -26,19 +26,21 @@ def _roles(meeting):
 def test_person_role_gives_the_linked_account_edit_rights_a_name_does_not(pw):
     m = pw.spk_past
     assert not perm.can_edit_protocol(pw.partner_a, m)
-    svc.set_meeting_roles(pw.planner_k, m, {"protokollfuehrung": pw.person_a.id})
+    anwesenheit.set_meeting_roles(pw.planner_k, m, {"protokollfuehrung": pw.person_a.id})
     assert perm.can_edit_protocol(pw.partner_a, m)
     assert not perm.can_approve_protocol(pw.partner_a, m)
     # the same role now held by a name only: nobody gets rights from it
-    svc.set_meeting_roles(pw.planner_k, m, {"protokollfuehrung": None}, {"protokollfuehrung": "Schriftführung extern"})
+    anwesenheit.set_meeting_roles(
+        pw.planner_k, m, {"protokollfuehrung": None}, {"protokollfuehrung": "Schriftführung extern"}
+    )
     assert _roles(m) == {"protokollfuehrung": (None, "Schriftführung extern")}
     assert not perm.can_edit_protocol(pw.partner_a, m)
     # a person without an account can hold a role (and gives no account rights)
-    svc.set_meeting_roles(pw.planner_k, m, {"sitzungsleitung": pw.person_k.id})
+    anwesenheit.set_meeting_roles(pw.planner_k, m, {"sitzungsleitung": pw.person_k.id})
     assert _roles(m)["sitzungsleitung"] == (pw.person_k.id, None)
     assert m.role_holders == [("Sitzungsleitung", "Karla Kreis"), ("Protokollführung", "Schriftführung extern")]
     # clearing removes the row
-    svc.set_meeting_roles(pw.planner_k, m, {"sitzungsleitung": None, "protokollfuehrung": None})
+    anwesenheit.set_meeting_roles(pw.planner_k, m, {"sitzungsleitung": None, "protokollfuehrung": None})
     assert _roles(m) == {}
 
 
@@ -53,7 +55,7 @@ def test_role_holders_must_be_visible_persons_and_one_of_person_or_name(pw):
     ]  # unknown role
     for persons, names in cases:
         with pytest.raises(ValidationError):
-            svc.set_meeting_roles(pw.planner_a, m, persons, names)
+            anwesenheit.set_meeting_roles(pw.planner_a, m, persons, names)
         db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(MeetingRole)) == 0
 

@@ -10,6 +10,7 @@ from flask import render_template_string
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
+from beteiligung.services.protokolle import anwesenheit, auswertung
 from beteiligung.services.protokolle import eintraege as svc
 from models import Person, TopicProposal
 from models.protocols import Attendance, ProtocolEntry
@@ -239,7 +240,7 @@ def test_pdf_and_docx_contain_attendance_decisions_tasks(client, pw):
     from docx import Document
     from pypdf import PdfReader
 
-    svc.save_attendance(
+    anwesenheit.save_attendance(
         pw.planner_k, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
     )
     svc.create_entry(pw.planner_k, pw.spk_past, decision_data(agenda_item_id=pw.spk_past.agenda_items[1].id))
@@ -327,7 +328,7 @@ def test_followup_list_filters_pagination_and_constant_queries(client, pw, db):
 
 
 def test_protocol_page_constant_queries(client, pw, db):
-    svc.set_meeting_roles(pw.planner_k, pw.spk_next, {"moderation": pw.person_k.id})
+    anwesenheit.set_meeting_roles(pw.planner_k, pw.spk_next, {"moderation": pw.person_k.id})
     client.login("planung@kreis.example")
 
     def grow(factor):
@@ -413,7 +414,7 @@ def test_forwarding_pages_show_both_directions(app, pw, db):
 
 
 def test_health_page(client, pw):
-    svc.save_attendance(
+    anwesenheit.save_attendance(
         pw.planner_k, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
     )
     client.login("planung@kreis.example")
@@ -492,11 +493,11 @@ def test_attendance_page_constant_queries(client, pw, db):
 def test_committee_health_partial(app, pw, db):
     from flask_login import login_user
 
-    svc.save_attendance(
+    anwesenheit.save_attendance(
         pw.planner_k, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
     )
     tpl = '{% with committee = c %}{% include "protokolle/_committee_health.html" %}{% endwith %}'
-    health = svc.committee_health(pw.spk)  # the view computes it; the partial only renders
+    health = auswertung.committee_health(pw.spk)  # the view computes it; the partial only renders
     with app.test_request_context("/"):
         login_user(pw.planner_k)
         out = render_template_string(tpl, c=pw.spk, health=health)

@@ -9,6 +9,7 @@ import re
 from collections import deque
 
 from beteiligung.extensions import db
+from beteiligung.services.protokolle import anwesenheit
 from beteiligung.services.protokolle import eintraege as svc
 from models import Person
 from tests.test_link_crawl import DOWNLOADS, SKIP, _links
@@ -26,7 +27,7 @@ def _setup(pw):
         email="fiona.fremdorg@example.org",
     )
     db.session.add(pw.person_same_body)
-    svc.set_meeting_roles(pw.planner_a, pw.srk_past, {"protokollfuehrung": pw.person_a.id})
+    anwesenheit.set_meeting_roles(pw.planner_a, pw.srk_past, {"protokollfuehrung": pw.person_a.id})
     db.session.commit()
     return pw.srk_past
 

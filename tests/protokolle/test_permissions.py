@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
+from beteiligung.services.protokolle import anwesenheit
 from beteiligung.services.protokolle import eintraege as svc
 from models.protocols import ProtocolEntry
 
@@ -118,7 +119,7 @@ def test_who_may_write_entries_and_attendance(app, pw, who):
 
 
 def test_meeting_role_edits_but_cannot_assign_roles_or_approve(app, pw):
-    svc.set_meeting_roles(pw.planner_k, pw.spk_past, {"moderation": pw.person_a.id})
+    anwesenheit.set_meeting_roles(pw.planner_k, pw.spk_past, {"moderation": pw.person_a.id})
     c = as_user(app, "partner_a")
     assert c.post(f"/protokolle/sitzungen/{pw.spk_past.id}/eintraege", data=entry_form()).status_code == 302
     assert c.post(f"/protokolle/sitzungen/{pw.spk_past.id}/rollen", data={"moderation": ""}).status_code == 403

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, PermissionDenied, ValidationError
+from beteiligung.services.protokolle import anwesenheit, ausgaben, auswertung
 from beteiligung.services.protokolle import eintraege as svc
 from beteiligung.uow import unit_of_work
 from models import OutboxMail, utcnow
@@ -51,9 +52,9 @@ def count(model):
 
 def test_attendance_quorum_and_revision(pw):
     m = pw.spk_past
-    rows = svc.attendance_rows(m)
+    rows = anwesenheit.attendance_rows(m)
     assert [r["person"].last_name for r in rows] == ["Arndt", "Brandt", "Kreis"]
-    svc.save_attendance(
+    anwesenheit.save_attendance(
         pw.planner_k,
         m,
         [
@@ -67,16 +68,16 @@ def test_attendance_quorum_and_revision(pw):
             },
         ],
     )
-    s = svc.attendance_summary([m.id])[m.id]
+    s = anwesenheit.attendance_summary([m.id])[m.id]
     assert (s["anwesend"], s["entschuldigt"], s["abwesend"], s["vertreten"]) == (2, 1, 0, 1)
-    assert svc.quorum_state(m, s) == {"needed": 2, "present": 2, "reached": True}
+    assert anwesenheit.quorum_state(m, s) == {"needed": 2, "present": 2, "reached": True}
     assert count(ProtocolRevision) == 1
     assert m.status == "durchgeführt"
 
 
 def test_attendance_bad_status_writes_nothing(pw):
     with refused(ValidationError) as exc:
-        svc.save_attendance(
+        anwesenheit.save_attendance(
             pw.planner_k,
             pw.spk_past,
             [
@@ -91,7 +92,7 @@ def test_attendance_bad_status_writes_nothing(pw):
 
 def test_attendance_needs_editor(pw):
     with refused(PermissionDenied):
-        svc.save_attendance(pw.partner_a, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend"}])
+        anwesenheit.save_attendance(pw.partner_a, pw.spk_past, [{"person_id": pw.person_a.id, "status": "anwesend"}])
 
 
 def test_task_due_date_in_past_is_rejected(pw):
@@ -145,7 +146,7 @@ def test_meeting_role_may_edit_partner_may_not(pw):
     with refused(PermissionDenied):
         svc.create_entry(pw.partner_a, pw.spk_past, decision_data())
     db.session.rollback()
-    svc.set_meeting_roles(pw.planner_k, pw.spk_past, {"protokollfuehrung": pw.person_a.id})
+    anwesenheit.set_meeting_roles(pw.planner_k, pw.spk_past, {"protokollfuehrung": pw.person_a.id})
     e = svc.create_entry(pw.partner_a, pw.spk_past, decision_data())
     assert e.author_id == pw.partner_a.id
     with refused(PermissionDenied):
@@ -154,7 +155,7 @@ def test_meeting_role_may_edit_partner_may_not(pw):
 
 def test_approval_flow_mails_objections_and_lock(pw, app):
     m = pw.spk_past
-    svc.save_attendance(
+    anwesenheit.save_attendance(
         pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id}]
     )
     e = svc.create_entry(pw.planner_k, m, decision_data())
@@ -272,7 +273,7 @@ def test_forward_to_themenspeicher_and_back(pw):
     d = svc.create_entry(pw.planner_k, pw.spk_next, decision_data(agenda_item_id=item.id))
     incoming = svc.incoming_topics(pw.spk_next)
     assert [(t.id, s.id) for t, s in incoming[item.id]] == [(topic.id, src.id)]
-    ctx = svc.protocol_context(pw.srk_past)
+    ctx = ausgaben.protocol_context(pw.srk_past)
     outcomes = svc.forward_outcomes(ctx["entries"])
     assert [x.id for x in outcomes[item.id]] == [d.id]
 
@@ -332,7 +333,7 @@ def test_reminders_before_and_after_once(pw, app):
 
 
 def test_committee_health(pw, app):
-    svc.save_attendance(
+    anwesenheit.save_attendance(
         pw.planner_k,
         pw.spk_past,
         [
@@ -340,7 +341,7 @@ def test_committee_health(pw, app):
             {"person_id": pw.person_b.id, "status": "abwesend", "organisation_id": pw.org_b.id},
         ],
     )
-    svc.save_attendance(
+    anwesenheit.save_attendance(
         pw.planner_k,
         pw.spk_mid,
         [
@@ -352,7 +353,7 @@ def test_committee_health(pw, app):
     stale = svc.create_entry(pw.planner_k, pw.spk_past, task_data(owner_org_id=pw.org_a.id))
     stale.status_changed_at = utcnow() - timedelta(weeks=10)
     db.session.commit()
-    h = svc.committee_health(pw.spk, weeks=6)
+    h = auswertung.committee_health(pw.spk, weeks=6)
     rows = {r["organisation"].id: r for r in h["continuity"]}
     assert rows[pw.org_a.id]["cells"] == [True, True] and rows[pw.org_a.id]["rate"] == 1.0
     assert rows[pw.org_k.id]["cells"] == [False, True]
@@ -404,9 +405,9 @@ def test_simultaneous_attendance_insert_is_conflict_not_500(pw):
 def test_attendance_saves_from_the_same_form_state_conflict(pw):
     m = pw.spk_past
     v = m.attendance_version
-    svc.save_attendance(pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend"}], v)
-    with refused(svc.AttendanceConflict):
-        svc.save_attendance(pw.admin, m, [{"person_id": pw.person_a.id, "status": "abwesend"}], v)
+    anwesenheit.save_attendance(pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend"}], v)
+    with refused(anwesenheit.AttendanceConflict):
+        anwesenheit.save_attendance(pw.admin, m, [{"person_id": pw.person_a.id, "status": "abwesend"}], v)
     db.session.expire_all()
     assert db.session.scalar(select(Attendance.status)) == "anwesend"
     assert db.session.get(type(m), m.id).attendance_version == v + 1
@@ -428,7 +429,7 @@ def test_concurrent_attendance_saves_exactly_one_wins(app, pw):
             barrier.wait()
             try:
                 with unit_of_work():  # each thread is one request
-                    svc.save_attendance(user, meeting, [{"person_id": person_id, "status": status}], v)
+                    anwesenheit.save_attendance(user, meeting, [{"person_id": person_id, "status": status}], v)
                 results.append(status)
             except Conflict:
                 results.append("konflikt")
@@ -452,9 +453,9 @@ def test_concurrent_attendance_saves_exactly_one_wins(app, pw):
 
 
 def test_deleting_a_meeting_removes_its_protocol(pw):
-    svc.save_attendance(pw.planner_k, pw.spk_mid, [{"person_id": pw.person_a.id, "status": "anwesend"}])
+    anwesenheit.save_attendance(pw.planner_k, pw.spk_mid, [{"person_id": pw.person_a.id, "status": "anwesend"}])
     svc.create_entry(pw.planner_k, pw.spk_mid, decision_data())
-    svc.set_meeting_roles(pw.planner_k, pw.spk_mid, {"moderation": pw.person_k.id})
+    anwesenheit.set_meeting_roles(pw.planner_k, pw.spk_mid, {"moderation": pw.person_k.id})
     m = db.session.get(type(pw.spk_mid), pw.spk_mid.id)
     assert m.protocol is not None
     db.session.delete(m)

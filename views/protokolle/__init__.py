@@ -15,6 +15,7 @@ from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, ValidationError
+from beteiligung.services.protokolle import anwesenheit, ausgaben, auswertung
 from beteiligung.services.protokolle import eintraege as svc
 from beteiligung.uow import discard
 from models import Committee, Meeting, Organisation, Person
@@ -209,7 +210,7 @@ def protocol(meeting_id):
         if perm.can_read_decisions(current_user, meeting):
             return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
         abort(403)
-    ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
+    ctx = ausgaben.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     form = EntryForm(formdata=None)
     _setup_entry_form(form, meeting)
     ctx.update(
@@ -276,7 +277,7 @@ def roles(meeting_id):
             422,
         )
     try:
-        svc.set_meeting_roles(
+        anwesenheit.set_meeting_roles(
             current_user,
             meeting,
             {role: getattr(form, role).data for role in MEETING_ROLES},
@@ -298,7 +299,7 @@ def attendance(meeting_id):
         abort(403)
     errors = {}
     status_code = 200
-    rows = svc.attendance_rows(meeting)
+    rows = anwesenheit.attendance_rows(meeting)
     if request.method == "POST":
         try:
             expected_version = int(request.form.get("attendance_version", ""))
@@ -346,13 +347,13 @@ def attendance(meeting_id):
         status_code = 422
         if not errors:
             try:
-                n = svc.save_attendance(current_user, meeting, submitted, expected_version)
+                n = anwesenheit.save_attendance(current_user, meeting, submitted, expected_version)
                 flash(f"Anwesenheit gespeichert ({n} Personen).", "success")
                 return redirect(url_for("protokolle.attendance", meeting_id=meeting.id))
-            except svc.AttendanceConflict as exc:
+            except anwesenheit.AttendanceConflict as exc:
                 errors = {"form": exc.message}
                 status_code = 409
-                rows = svc.attendance_rows(meeting)  # the list as the other person saved it
+                rows = anwesenheit.attendance_rows(meeting)  # the list as the other person saved it
             except ValidationError as exc:
                 discard()
                 errors = exc.errors or {"form": exc.message}
@@ -364,7 +365,7 @@ def attendance(meeting_id):
                 if status_code == 409 and row["recorded"] and any((row[k] or None) != (s[k] or None) for k in fields):
                     row["stored"] = {k: row[k] for k in fields} | {"organisation": row["organisation"]}
                 row.update({k: s[k] for k in fields})
-    summary = svc.attendance_summary([meeting.id])[meeting.id]
+    summary = anwesenheit.attendance_summary([meeting.id])[meeting.id]
     return render_template(
         "protokolle/attendance.html",
         meeting=meeting,
@@ -375,7 +376,7 @@ def attendance(meeting_id):
         org_choices=_org_choices("– keine –"),
         person_choices=_person_choices(meeting),
         summary=summary,
-        quorum=svc.quorum_state(meeting, summary),
+        quorum=anwesenheit.quorum_state(meeting, summary),
     ), status_code
 
 
@@ -485,7 +486,7 @@ def entry_status(entry_id):
         "protokolle/status_form.html",
         entry=e,
         form=form,
-        details=svc.entry_details(e),
+        details=ausgaben.entry_details(e),
         next=request.values.get("next", ""),
     ), code
 
@@ -649,7 +650,7 @@ def protocol_pdf(meeting_id):
     if not perm.can_view_protocol(current_user, meeting):
         abort(403)
     return _file(
-        svc.protocol_pdf(meeting, internal=perm.can_view_internal_items(current_user, meeting)),
+        ausgaben.protocol_pdf(meeting, internal=perm.can_view_internal_items(current_user, meeting)),
         f"Ergebnisprotokoll-{meeting.id}.pdf",
         "application/pdf",
     )
@@ -661,7 +662,7 @@ def protocol_docx(meeting_id):
     if not perm.can_view_protocol(current_user, meeting):
         abort(403)
     return _file(
-        svc.protocol_docx(meeting, perm.can_view_internal_items(current_user, meeting)),
+        ausgaben.protocol_docx(meeting, perm.can_view_internal_items(current_user, meeting)),
         f"Ergebnisprotokoll-{meeting.id}.docx",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
@@ -672,7 +673,7 @@ def kurzfassung(meeting_id):
     meeting = _meeting(meeting_id)
     if not perm.can_read_decisions(current_user, meeting):
         abort(403)
-    ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
+    ctx = ausgaben.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     return render_template("protokolle/kurzfassung.html", full=perm.can_view_protocol(current_user, meeting), **ctx)
 
 
@@ -682,7 +683,7 @@ def kurzfassung_pdf(meeting_id):
     if not perm.can_read_decisions(current_user, meeting):
         abort(403)
     return _file(
-        svc.protocol_pdf(meeting, short=True, internal=perm.can_view_internal_items(current_user, meeting)),
+        ausgaben.protocol_pdf(meeting, short=True, internal=perm.can_view_internal_items(current_user, meeting)),
         f"Kurzfassung-{meeting.id}.pdf",
         "application/pdf",
     )
@@ -735,7 +736,7 @@ def followup():
         persons=persons,
         states=[NOT_DONE, *ITEM_STATES, "alle"],
         today=svc.today(),
-        details=svc.entry_details,
+        details=ausgaben.entry_details,
     )
 
 
@@ -752,7 +753,9 @@ def health(committee_id):
     weeks = request.args.get("wochen", type=int)
     if weeks is not None and not (1 <= weeks <= 104):
         weeks = None
-    return render_template("protokolle/health.html", committee=committee, health=svc.committee_health(committee, weeks))
+    return render_template(
+        "protokolle/health.html", committee=committee, health=auswertung.committee_health(committee, weeks)
+    )
 
 
 # --- context helpers for the partials included by other modules --------------------------
@@ -768,11 +771,11 @@ def meeting_panel(meeting) -> dict:
     """Data for templates/protokolle/_meeting_panel.html on the meeting page (a fixed number of
     queries); the meeting view computes it and passes it as `panel` – the template only renders."""
     protocol = svc.get_protocol(meeting)
-    summary = svc.attendance_summary([meeting.id])[meeting.id]
+    summary = anwesenheit.attendance_summary([meeting.id])[meeting.id]
     return {
         "protocol": protocol,
         "summary": summary,
-        "quorum": svc.quorum_state(meeting, summary),
+        "quorum": anwesenheit.quorum_state(meeting, summary),
         "open_items": _visible_open_items(meeting),
         "previous": svc.previous_protocol_for_approval(meeting),
     }

@@ -1,9 +1,9 @@
-"""Protokoll, Beschlüsse und Nachhalten: every state change of the module.
+"""Protokoll, Beschlüsse und Nachhalten: protocol entries with revisions and optimistic
+locking, the approval round (Entwurf → zur Abstimmung → genehmigt), follow-up of tasks and
+decisions (the Nachhalten list), forwarding to the Themenspeicher and reminders.
 
-Attendance, meeting roles, protocol entries with revisions and optimistic
-locking, the approval round (Entwurf → zur Abstimmung → genehmigt), follow-up
-of tasks and decisions, forwarding to the Themenspeicher, reminders, and the
-committee health figures.
+Meeting roles and attendance: anwesenheit.py; committee health figures: auswertung.py; PDF and
+DOCX: ausgaben.py.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,28 +27,23 @@ from models import (
     Committee,
     Invitation,
     Meeting,
-    Membership,
     Organisation,
     Person,
     TopicProposal,
     utcnow,
 )
-from models.committees import UPCOMING_MEETING_STATES, MeetingStatus, RsvpStatus
+from models.committees import MeetingStatus
 from models.protocols import (
-    ATTENDANCE_STATES,
     DECISION_MODES,
     ENTRY_KINDS,
     FOLLOWUP_KINDS,
     FORWARDABLE_KINDS,
     ITEM_STATES,
-    MEETING_ROLES,
     NOT_DONE,
     POLITICAL_OUTCOMES,
     Attendance,
-    AttendanceStatus,
     DecisionMode,
     EntryKind,
-    MeetingRole,
     Protocol,
     ProtocolEntry,
     ProtocolObjection,
@@ -132,231 +127,6 @@ def _revision(user, protocol: Protocol, action: str, entry: ProtocolEntry | None
 def _require_unlocked(protocol: Protocol) -> None:
     if protocol.locked:
         raise Locked()
-
-
-# --- meeting roles -------------------------------------------------------------
-
-
-def set_meeting_roles(
-    user, meeting: Meeting, persons: dict[str, int | None], names: dict[str, str | None] | None = None
-) -> None:
-    """Set Sitzungsleitung, Moderation and Protokollführung. A role is held by a person (`persons`: role →
-    person id; an account linked to that person edits the protocol) or, for holders without a person
-    record, by a name (`names`). Roles missing from both dicts stay as they are; None clears."""
-    require(perm.can_assign_meeting_roles(user, meeting))
-    names = names or {}
-    errors = {}
-    holders: dict[str, tuple[int | None, str | None]] = {}
-    for role in {*persons, *names}:
-        person_id, name = persons.get(role), (names.get(role) or "").strip() or None
-        if role not in MEETING_ROLES:
-            errors[role] = "Unbekannte Rolle."
-            continue
-        if person_id is not None:
-            person = db.session.get(Person, person_id)
-            if person is None or person.anonymised_at is not None or not perm.can_view_person(user, person):
-                errors[role] = "Diese Person gibt es nicht."
-            elif name:
-                errors[role] = "Bitte entweder eine Person wählen oder einen Namen eintragen."
-        if name is not None and len(name) > 200:
-            errors[role] = "Bitte höchstens 200 Zeichen."
-        holders[role] = (person_id, name)
-    if errors:
-        raise ValidationError(errors)
-    existing = {r.role: r for r in meeting.protocol_roles}
-    for role in MEETING_ROLES:
-        if role not in holders:
-            continue
-        person_id, name = holders[role]
-        current = existing.get(role)
-        if person_id is None and name is None:
-            if current is not None:
-                meeting.protocol_roles.remove(current)
-                db.session.delete(current)
-        elif current is None:
-            meeting.protocol_roles.append(MeetingRole(role=role, person_id=person_id, name=name))
-        else:
-            current.person_id, current.name = person_id, name
-    audit.record(
-        user,
-        "update",
-        meeting,
-        None,
-        {"rollen": {r: {"person_id": p, "name": n} for r, (p, n) in sorted(holders.items())}},
-        f"Sitzungsrollen: {meeting.title}",
-    )
-    db.session.flush()
-
-
-# --- attendance ----------------------------------------------------------------
-
-
-def attendance_rows(meeting: Meeting) -> list[dict]:
-    """One row per expected or recorded person: recorded attendance, invitees, active members."""
-    rows: dict[int, dict] = {}
-    recorded = db.session.scalars(
-        select(Attendance)
-        .where(Attendance.meeting_id == meeting.id)
-        .options(
-            joinedload(Attendance.person).joinedload(Person.organisation),
-            joinedload(Attendance.organisation),
-            joinedload(Attendance.deputy),
-        )
-    ).all()
-    for a in recorded:
-        rows[a.person_id] = {
-            "person": a.person,
-            "organisation_id": a.organisation_id,
-            "organisation": a.organisation,
-            "deputy_id": a.deputy_id,
-            "status": a.status,
-            "note": a.note or "",
-            "recorded": True,
-        }
-    invitations = db.session.scalars(
-        select(Invitation)
-        .where(Invitation.meeting_id == meeting.id)
-        .options(joinedload(Invitation.person).joinedload(Person.organisation), joinedload(Invitation.organisation))
-    ).all()
-    for inv in invitations:
-        if inv.person_id in rows:
-            continue
-        status = AttendanceStatus.ENTSCHULDIGT if inv.rsvp == RsvpStatus.ABGESAGT else AttendanceStatus.ABWESEND
-        rows[inv.person_id] = {
-            "person": inv.person,
-            "organisation_id": inv.organisation_id or inv.person.organisation_id,
-            "organisation": inv.organisation or inv.person.organisation,
-            "deputy_id": inv.deputy_id,
-            "status": status,
-            "note": "",
-            "recorded": False,
-        }
-    day = to_berlin(meeting.start).date()
-    members = db.session.scalars(
-        select(Membership)
-        .where(Membership.committee_id == meeting.committee_id)
-        .options(joinedload(Membership.person).joinedload(Person.organisation), joinedload(Membership.organisation))
-    ).all()
-    for m in members:
-        if m.person_id in rows or not m.is_active_on(day):
-            continue
-        rows[m.person_id] = {
-            "person": m.person,
-            "organisation_id": m.organisation_id or m.person.organisation_id,
-            "organisation": m.organisation or m.person.organisation,
-            "deputy_id": m.deputy_id,
-            "status": "abwesend",
-            "note": "",
-            "recorded": False,
-        }
-    return sorted(rows.values(), key=lambda r: (r["person"].last_name, r["person"].first_name))
-
-
-class AttendanceConflict(Conflict):
-    """Somebody saved the attendance list since this form was loaded."""
-
-    def __init__(self):
-        super().__init__(
-            "Die Anwesenheit wurde inzwischen von jemand anderem gespeichert. Ihre Eingaben sind unten "
-            "erhalten; wo die gespeicherte Fassung abweicht, steht sie in der Zeile. Bitte prüfen Sie und "
-            "speichern Sie erneut."
-        )
-
-
-def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: int | None = None) -> int:
-    """rows: dicts with person_id, status, organisation_id, deputy_id, note. One transaction.
-
-    expected_version is the meeting's attendance_version the form was rendered with; the save raises
-    the counter only if it still has that value (one conditional UPDATE, atomic on SQLite and
-    PostgreSQL), otherwise AttendanceConflict. Callers without a form (demo, tasks) pass None.
-    """
-    with _stale_guard():
-        require(perm.can_record_attendance(user, meeting))
-        errors = {}
-        person_ids = {r["person_id"] for r in rows} | {r.get("deputy_id") for r in rows if r.get("deputy_id")}
-        org_ids = {r.get("organisation_id") for r in rows if r.get("organisation_id")}
-        persons = (
-            {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
-        )
-        orgs = (
-            {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
-            if org_ids
-            else {}
-        )
-        for i, r in enumerate(rows):
-            if r.get("status") not in ATTENDANCE_STATES:
-                errors[f"status_{r['person_id']}"] = "Bitte anwesend, entschuldigt oder abwesend wählen."
-            if r["person_id"] not in persons:
-                errors[f"person_{i}"] = "Diese Person gibt es nicht."
-            if r.get("deputy_id") and r["deputy_id"] not in persons:
-                errors[f"deputy_{r['person_id']}"] = "Diese Vertretung gibt es nicht."
-            if r.get("deputy_id") and r["deputy_id"] == r["person_id"]:
-                errors[f"deputy_{r['person_id']}"] = "Eine Person kann sich nicht selbst vertreten."
-            if r.get("organisation_id") and r["organisation_id"] not in orgs:
-                errors[f"organisation_{r['person_id']}"] = "Diese Organisation gibt es nicht."
-            if len(r.get("note") or "") > 300:
-                errors[f"note_{r['person_id']}"] = "Höchstens 300 Zeichen."
-        if errors:
-            raise ValidationError(errors)
-        bump = (
-            update(Meeting.__table__)
-            .where(Meeting.__table__.c.id == meeting.id)
-            .values(attendance_version=Meeting.__table__.c.attendance_version + 1)
-        )
-        if expected_version is not None:
-            bump = bump.where(Meeting.__table__.c.attendance_version == expected_version)
-        if db.session.execute(bump).rowcount != 1:
-            raise AttendanceConflict()
-        db.session.expire(meeting, ["attendance_version"])
-        existing = {
-            a.person_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
-        }
-        for r in rows:
-            a = existing.get(r["person_id"])
-            if a is None:
-                a = Attendance(meeting_id=meeting.id, person_id=r["person_id"])
-                db.session.add(a)
-            a.status = r["status"]
-            a.organisation_id = r.get("organisation_id")
-            a.deputy_id = r.get("deputy_id")
-            a.note = r.get("note") or None
-        protocol = ensure_protocol(meeting)
-        _revision(
-            user,
-            protocol,
-            "anwesenheit",
-            data={
-                "zeilen": [{k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]
-            },
-        )
-        if meeting.status in UPCOMING_MEETING_STATES and meeting.start <= utcnow():
-            meeting.status = MeetingStatus.DURCHGEFUEHRT
-        db.session.flush()
-        return len(rows)
-
-
-def attendance_summary(meeting_ids: list[int]) -> dict[int, dict]:
-    """Counts per meeting in one query: {meeting_id: {anwesend, entschuldigt, abwesend, vertreten}}."""
-    out = {mid: {"anwesend": 0, "entschuldigt": 0, "abwesend": 0, "vertreten": 0} for mid in meeting_ids}
-    if not meeting_ids:
-        return out
-    rows = db.session.execute(
-        select(Attendance.meeting_id, Attendance.status, func.count(), func.count(Attendance.deputy_id))
-        .where(Attendance.meeting_id.in_(meeting_ids))
-        .group_by(Attendance.meeting_id, Attendance.status)
-    ).all()
-    for mid, status, n, deputies in rows:
-        out[mid][status] = n
-        out[mid]["vertreten"] += deputies
-    return out
-
-
-def quorum_state(meeting: Meeting, summary: dict) -> dict | None:
-    quorum = meeting.committee.quorum
-    if not quorum:
-        return None
-    present = summary.get("anwesend", 0)
-    return {"needed": quorum, "present": present, "reached": present >= quorum}
 
 
 # --- entries -------------------------------------------------------------------
@@ -610,7 +380,9 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
             f"Einwände können bis zum {deadline.strftime('%d.%m.%Y')} erhoben werden:\n{_protocol_url(meeting)}\n\n"
             "Ohne Einwände wird das Protokoll in der nächsten Sitzung genehmigt.\n"
         )
-        pdf = protocol_pdf(meeting)
+        from . import ausgaben  # ausgaben builds on this module
+
+        pdf = ausgaben.protocol_pdf(meeting)
         for email in recipients:
             mail.queue(
                 email,
@@ -677,7 +449,9 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
         protocol.approval_note = (note or "").strip()[:300] or None
         meeting.status = MeetingStatus.PROTOKOLLIERT
         db.session.flush()
-        pdf = protocol_pdf(meeting)
+        from . import ausgaben  # ausgaben builds on this module
+
+        pdf = ausgaben.protocol_pdf(meeting)
         body = (
             f"Guten Tag,\n\ndas Protokoll der Sitzung „{meeting.title}“ ({meeting_label(meeting)}) wurde genehmigt "
             f"(Fassung {protocol.edition}). Sie finden es im Anhang und unter\n{_protocol_url(meeting)}\n"
@@ -995,275 +769,3 @@ def send_reminders(days_before: int | None = None, on_day: date | None = None) -
             before += 1
     db.session.flush()
     return before, after
-
-
-# --- committee health -------------------------------------------------------------
-
-
-def committee_health(committee: Committee, weeks: int | None = None, last_meetings: int = 6) -> dict:
-    weeks = weeks or current_app.config.get("PROTOKOLL_STALE_WEEKS", 6)
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.committee_id == committee.id,
-            Meeting.start <= utcnow(),
-            Meeting.id.in_(select(Attendance.meeting_id)),
-        )
-        .order_by(Meeting.start.desc())
-        .limit(last_meetings)
-    ).all()
-    meetings = list(reversed(meetings))
-    meeting_ids = [m.id for m in meetings]
-    present = defaultdict(set)  # org_id -> meeting ids with someone present
-    if meeting_ids:
-        for org_id, mid in db.session.execute(
-            select(Attendance.organisation_id, Attendance.meeting_id)
-            .where(
-                Attendance.meeting_id.in_(meeting_ids),
-                Attendance.status == "anwesend",
-                Attendance.organisation_id.is_not(None),
-            )
-            .distinct()
-        ):
-            present[org_id].add(mid)
-    member_orgs = {}
-    for org in db.session.scalars(
-        select(Organisation)
-        .where(
-            Organisation.id.in_(
-                select(Membership.organisation_id).where(
-                    Membership.committee_id == committee.id, Membership.organisation_id.is_not(None)
-                )
-            )
-        )
-        .order_by(Organisation.name)
-    ):
-        member_orgs[org.id] = org
-    other_ids = set(present) - set(member_orgs)
-    others = (
-        {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(other_ids)))}
-        if other_ids
-        else {}
-    )
-    continuity = []
-    for org_id, org in list(member_orgs.items()) + sorted(others.items(), key=lambda kv: kv[1].name):
-        attended = present.get(org_id, set())
-        continuity.append(
-            {
-                "organisation": org,
-                "member": org_id in member_orgs,
-                "cells": [m.id in attended for m in meetings],
-                "count": len(attended),
-                "rate": (len(attended) / len(meetings)) if meetings else 0.0,
-            }
-        )
-    never = [c["organisation"] for c in continuity if c["member"] and c["count"] == 0] if meetings else []
-    stale_before = utcnow() - timedelta(weeks=weeks)
-    base = (
-        select(ProtocolEntry)
-        .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
-        .join(Meeting, Protocol.meeting_id == Meeting.id)
-        .where(
-            Meeting.committee_id == committee.id,
-            ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
-            ProtocolEntry.status != TaskStatus.ERLEDIGT,
-        )
-        .options(*_followup_options())
-        .order_by(Meeting.start, ProtocolEntry.position)
-    )
-    without_owner = list(
-        db.session.scalars(
-            base.where(
-                ProtocolEntry.owner_person_id.is_(None),
-                ProtocolEntry.owner_org_id.is_(None),
-                ProtocolEntry.addressee_org_id.is_(None),
-            )
-        ).unique()
-    )
-    stale = list(
-        db.session.scalars(
-            base.where(func.coalesce(ProtocolEntry.status_changed_at, ProtocolEntry.created_at) < stale_before)
-        ).unique()
-    )
-    return {
-        "meetings": meetings,
-        "continuity": continuity,
-        "never": never,
-        "without_owner": without_owner,
-        "stale": stale,
-        "weeks": weeks,
-    }
-
-
-# --- outputs ----------------------------------------------------------------------
-
-
-def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
-    """internal=False (readers who may not see non-public TOPs): entries of non-public TOPs and
-    those TOPs themselves are left out."""
-    protocol = get_protocol(meeting)
-    entries = []
-    if protocol is not None:
-        entries = (
-            db.session.scalars(
-                select(ProtocolEntry)
-                .where(ProtocolEntry.protocol_id == protocol.id)
-                .options(
-                    joinedload(ProtocolEntry.owner_person),
-                    joinedload(ProtocolEntry.owner_org),
-                    joinedload(ProtocolEntry.addressee_org),
-                    joinedload(ProtocolEntry.agenda_item),
-                    joinedload(ProtocolEntry.forwarded_topic)
-                    .joinedload(TopicProposal.agenda_item)
-                    .joinedload(AgendaItem.meeting)
-                    .joinedload(Meeting.committee),
-                    joinedload(ProtocolEntry.forwarded_topic).joinedload(TopicProposal.committee),
-                )
-                .order_by(ProtocolEntry.position)
-            )
-            .unique()
-            .all()
-        )
-    items = list(meeting.agenda_items)
-    if not internal:
-        items = [i for i in items if i.is_public]
-        entries = [e for e in entries if e.agenda_item is None or e.agenda_item.is_public]
-    by_item = defaultdict(list)
-    for e in entries:
-        by_item[e.agenda_item_id].append(e)
-    sections = [(None, by_item.get(None, []))] if by_item.get(None) else []
-    sections += [(item, by_item.get(item.id, [])) for item in items]
-    attendance = db.session.scalars(
-        select(Attendance)
-        .where(Attendance.meeting_id == meeting.id)
-        .options(joinedload(Attendance.person), joinedload(Attendance.organisation), joinedload(Attendance.deputy))
-    ).all()
-    attendance = sorted(attendance, key=lambda a: (a.person.last_name, a.person.first_name))
-    summary = attendance_summary([meeting.id])[meeting.id]
-    roles = {r.role: r for r in meeting.protocol_roles}
-    return {
-        "meeting": meeting,
-        "protocol": protocol,
-        "entries": entries,
-        "sections": sections,
-        "attendance": attendance,
-        "summary": summary,
-        "quorum": quorum_state(meeting, summary),
-        "roles": roles,
-        "decisions": [e for e in entries if e.kind == EntryKind.BESCHLUSS],
-        "tasks": [e for e in entries if e.kind == EntryKind.AUFGABE],
-        "agenda_label": agenda_label,
-        "person_name": _person_name,
-        "generated": utcnow(),
-    }
-
-
-def protocol_pdf(meeting: Meeting, short: bool = False, internal: bool = True) -> bytes:
-    from flask import render_template
-    from weasyprint import HTML
-
-    html = render_template(
-        "protokolle/print_short.html" if short else "protokolle/print.html", **protocol_context(meeting, internal)
-    )
-    from ..betrieb.pdf import pdf_options
-
-    return HTML(string=html).write_pdf(**pdf_options())
-
-
-def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
-    import io
-
-    from docx import Document
-
-    ctx = protocol_context(meeting, internal)
-    protocol = ctx["protocol"]
-    doc = Document()
-    doc.add_heading(f"Ergebnisprotokoll: {meeting.title}", level=0)
-    doc.add_paragraph(
-        f"{meeting.committee.name} · {to_berlin(meeting.start).strftime('%d.%m.%Y, %H:%M Uhr')}"
-        + (f" · {meeting.location}" if meeting.location else "")
-    )
-    if protocol is not None:
-        doc.add_paragraph(f"Status: {protocol.status_label} (Fassung {protocol.edition})")
-    for role, r in ctx["roles"].items():
-        doc.add_paragraph(f"{r.label}: {r.holder}")
-    doc.add_heading("Anwesenheit", level=1)
-    s = ctx["summary"]
-    doc.add_paragraph(f"anwesend {s['anwesend']}, entschuldigt {s['entschuldigt']}, abwesend {s['abwesend']}")
-    if ctx["quorum"]:
-        q = ctx["quorum"]
-        doc.add_paragraph(
-            f"Beschlussfähigkeit: {q['present']} von {q['needed']} benötigten Mitgliedern anwesend – "
-            + ("beschlussfähig" if q["reached"] else "nicht beschlussfähig")
-        )
-    if ctx["attendance"]:
-        table = doc.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ["Name", "Organisation", "Status", "Vertretung"]):
-            cell.text = text
-        for a in ctx["attendance"]:
-            cells = table.add_row().cells
-            cells[0].text = _person_name(a.person)
-            cells[1].text = a.organisation.name if a.organisation else ""
-            cells[2].text = a.status
-            cells[3].text = _person_name(a.deputy)
-    for item, entries in ctx["sections"]:
-        doc.add_heading(f"{agenda_label(item)}: {item.title}" if item else "Allgemein", level=1)
-        if not entries:
-            doc.add_paragraph("Keine Einträge.")
-        for e in entries:
-            p = doc.add_paragraph()
-            p.add_run(f"{e.kind}: ").bold = True
-            p.add_run(e.text)
-            details = _entry_details(e)
-            if details:
-                doc.add_paragraph(details)
-    doc.add_heading("Beschlüsse", level=1)
-    for e in ctx["decisions"]:
-        doc.add_paragraph(f"{agenda_label(e.agenda_item)}: {e.text} – {_entry_details(e)}", style="List Bullet")
-    if not ctx["decisions"]:
-        doc.add_paragraph("Keine Beschlüsse.")
-    doc.add_heading("Aufgaben", level=1)
-    for e in ctx["tasks"]:
-        doc.add_paragraph(f"{e.text} – {_entry_details(e)}", style="List Bullet")
-    if not ctx["tasks"]:
-        doc.add_paragraph("Keine Aufgaben.")
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
-
-
-def _entry_details(e: ProtocolEntry) -> str:
-    parts = []
-    if e.kind == EntryKind.BESCHLUSS:
-        parts.append(e.votes_label)
-        parts.append("verbindlich" if e.binding else "nicht verbindlich")
-        if e.addressee_org is not None:
-            parts.append(f"Adressat: {e.addressee_org.name}" + (" (zur Beschlussfassung)" if e.for_resolution else ""))
-        if e.political_outcome:
-            parts.append(f"politische Entscheidung am {e.political_date.strftime('%d.%m.%Y')}: {e.political_outcome}")
-    if e.kind in FOLLOWUP_KINDS:
-        if e.owner_label:
-            parts.append(f"verantwortlich: {e.owner_label}")
-        if e.due_date:
-            parts.append(f"fällig am {e.due_date.strftime('%d.%m.%Y')}")
-        if e.status:
-            parts.append(f"Stand: {e.status}")
-    return ", ".join(p for p in parts if p)
-
-
-def entry_details(e: ProtocolEntry) -> str:
-    return _entry_details(e)
-
-
-def parse_date(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(str(value).strip(), fmt).date()
-        except ValueError:
-            continue
-    raise ValidationError("Ungültiges Datum.")
