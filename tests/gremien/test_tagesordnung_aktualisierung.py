@@ -10,7 +10,7 @@ import email.policy
 import icalendar
 from sqlalchemy import select
 
-from beteiligung.services import committees as svc
+from beteiligung.services.gremien import sitzungen as svc
 from models import AgendaItem, Meeting, OutboxMail
 from tests.gremien.test_invitations import _invite_all
 
