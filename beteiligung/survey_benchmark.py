@@ -21,10 +21,16 @@ from models import Body, Zielgruppe
 from models.masterdata import Area
 from models.surveys import Question, QuestionOption, Survey, SurveyAnswer, SurveyResponse, random_id
 
-WORDS = (
-    "mehr Bänke am Platz, ein Treffpunkt für Ältere, bessere Busverbindung abends, Spielplatz sanieren, "
-    "Beratung in der Nähe, längere Öffnungszeiten, sichere Radwege, Hilfe beim Ausfüllen von Anträgen"
-).split(", ")
+WORDS = [
+    "mehr Bänke am Platz",
+    "ein Treffpunkt für Ältere",
+    "bessere Busverbindung abends",
+    "Spielplatz sanieren",
+    "Beratung in der Nähe",
+    "längere Öffnungszeiten",
+    "sichere Radwege",
+    "Hilfe beim Ausfüllen von Anträgen",
+]
 
 
 def build(n: int, seed: int = 14) -> Survey:
@@ -92,7 +98,7 @@ def build(n: int, seed: int = 14) -> Survey:
             )
         )
 
-        def ans(q, **kw):
+        def ans(q, rid=rid, **kw):
             answers.append(dict(id=random_id(), response_id=rid, question_id=q.id, **kw))
 
         if area:

@@ -500,7 +500,9 @@ def results(survey_id):
     rt = results_svc.compute(survey)
     a, z = _filters(rt)
     compare = request.args.get("vergleich") if request.args.get("vergleich") in ("sozialraum", "zielgruppe") else None
-    views = [results_svc.question_view(rt, q, a, z) for q in rt.questions]
+    if not compare:
+        results_svc.load_texts(rt, a, z)  # one query for all free texts of this view
+    views = [results_svc.question_view(rt, q, a, z, texts=not compare) for q in rt.questions]
     comparison = None
     if compare:
         cols = rt.area_values if compare == "sozialraum" else rt.zg_values
@@ -510,7 +512,7 @@ def results(survey_id):
             "views": {
                 c: [
                     results_svc.question_view(
-                        rt, q, c if compare == "sozialraum" else a, z if compare == "sozialraum" else c
+                        rt, q, c if compare == "sozialraum" else a, z if compare == "sozialraum" else c, texts=False
                     )
                     for q in rt.questions
                 ]
@@ -518,7 +520,7 @@ def results(survey_id):
             },
         }
     codes = coding_svc.codebook(survey)
-    code_freq = results_svc.code_frequencies(rt, coding_svc.code_response_sets(survey), codes, a, z) if codes else []
+    code_freq = results_svc.code_frequencies(rt, codes, a, z) if codes else []
     return render_template(
         "surveys/results.html",
         survey=survey,
