@@ -22,7 +22,8 @@ lists are shown only for groups whose size and "answered" cell are shown.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -175,7 +176,23 @@ def _valid(rt):
     return group
 
 
-def compute(survey: Survey) -> ResultTable:
+# Computed tables per process, keyed by everything they depend on: the survey's structure and a
+# fingerprint of its responses (count and a checksum of the random ids per raw group, read by the
+# first, cheap query). Responses are only ever added or removed as a whole (answers with them), so
+# any change of the data changes the key; a hit skips the three queries over all answers.
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 8
+_CACHE_LOCK = threading.Lock()
+_CHECKSUM_MOD = 1_000_003  # keeps the sum of 52-bit ids inside 64 bits on every backend
+_CACHED_FIELDS = ("group_n", "group_supp", "tables", "numbers", "texts", "conditions", "text_cache")
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
     """All result tables of a survey, counted in SQL (GROUP BY Sozialraum, Zielgruppe, question,
     option) and suppressed in Python on the small aggregated tables. Conditional questions count
     only the respondents who were asked them."""
@@ -209,12 +226,35 @@ def compute(survey: Survey) -> ResultTable:
     asked = or_(A.question_id.not_in(cond_qids), _asked(A)) if cond_qids else true()
 
     raw_groups: dict = defaultdict(int)
-    for a, z, n in db.session.execute(
-        select(R.area_id, R.zielgruppe_id, func.count())
+    fingerprint = []
+    for a, z, n, checksum in db.session.execute(
+        select(R.area_id, R.zielgruppe_id, func.count(), func.sum(R.id % _CHECKSUM_MOD))
         .where(R.survey_id == survey.id)
         .group_by(R.area_id, R.zielgruppe_id)
     ):
         raw_groups[group(a, z)] += n
+        fingerprint.append((a or 0, z or 0, n, int(checksum or 0)))
+    structure = tuple(
+        (q.id, q.kind, q.allow_other, q.condition_option_id, tuple(o.id for o in q.options)) for q in questions
+    )
+    key = (
+        str(db.engine.url),
+        survey.id,
+        T,
+        tuple(area_values),
+        tuple(zg_values),
+        structure,
+        tuple(sorted(fingerprint)),
+    )
+    if use_cache:
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None:
+                _CACHE.move_to_end(key)
+        if hit is not None:
+            for name in _CACHED_FIELDS:
+                setattr(rt, name, hit[name])
+            return rt
 
     # options: per group, question and option — counted among those asked, and raw (for "asked" sizes)
     chosen: dict = defaultdict(lambda: defaultdict(int))  # (qid, oid) → group → n (asked only)
@@ -339,6 +379,11 @@ def compute(survey: Survey) -> ResultTable:
 
     rt.group_supp = suppress_jointly(rt.group_n, tables, cond, area_values, zg_values, T)
     rt.tables = tables
+    if use_cache:
+        with _CACHE_LOCK:
+            _CACHE[key] = {name: getattr(rt, name) for name in _CACHED_FIELDS}
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return rt
 
 

@@ -413,7 +413,16 @@ def assert_same(s, codes):
     db.session.expire_all()
     s = db.session.get(Survey, s.id)
     ref = ref_compute(s)
-    rt = rs.compute(s)
+    rt = rs.compute(s, use_cache=False)
+    assert_equal(rt, ref, codes)
+    rs.compute(s)  # fills the cache
+    cached = rs.compute(s)  # read from it (every view below, texts included)
+    assert cached.tables is not rt.tables
+    return assert_equal(cached, ref, codes)
+
+
+def assert_equal(rt, ref, codes):
+    s = rt.survey
     assert rt.group_n == ref["group_n"]
     assert rt.group_supp == ref["group_supp"]
     assert rt.conditions == ref["conditions"]
