@@ -24,6 +24,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .formatting import clean_text, single_line, to_berlin
 
+# Bytes of a download held in memory before the spool moves to an (unnamed, self-deleting) temp file.
+SPOOL_MEMORY = 8 * 1024 * 1024
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
@@ -80,7 +82,7 @@ def csv_response(filename: str, headers, rows) -> Response:
     # Written out while the view runs (spooled to disk when large), not lazily after it: once the
     # request's unit of work has committed and its session is gone, rows that still load from the
     # database (or permission checks on the expired current user) would fail mid-download.
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
     for chunk in csv_lines(headers, rows):
         spool.write(chunk.encode("utf-8"))
     spool.seek(0)
@@ -132,7 +134,7 @@ def xlsx_file(sheets) -> tempfile.SpooledTemporaryFile:
     wb = Workbook(write_only=True)
     for title, headers, rows in sheets:
         write_sheet(wb, title, headers, rows)
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
     wb.save(spool)
     spool.seek(0)
     return spool

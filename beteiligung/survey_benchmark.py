@@ -33,12 +33,12 @@ WORDS = [
 ]
 
 
-def build(n: int, seed: int = 14) -> Survey:
+def build(n: int, seed: int = 14, body=None, areas=None, zgs=None) -> Survey:
     """A survey of one Kommune with n responses (flushed, not committed)."""
     rnd = random.Random(seed)
-    body = db.session.scalars(select(Body).order_by(Body.id)).first()
-    areas = db.session.scalars(select(Area).order_by(Area.id).limit(6)).all()
-    zgs = db.session.scalars(select(Zielgruppe).order_by(Zielgruppe.id).limit(3)).all()
+    body = body or db.session.scalars(select(Body).order_by(Body.id)).first()
+    areas = areas or db.session.scalars(select(Area).order_by(Area.id).limit(6)).all()
+    zgs = zgs or db.session.scalars(select(Zielgruppe).order_by(Zielgruppe.id).limit(3)).all()
     survey = Survey(
         body_id=body.id,
         public_key=f"bench{rnd.getrandbits(40):x}",

@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from beteiligung.extensions import db
 from beteiligung.services.surveys import threshold_of
-from models.surveys import Coding, Question, Survey, SurveyAnswer, SurveyResponse
+from models.surveys import SURVEY_LANGUAGES, Coding, Question, Survey, SurveyAnswer, SurveyResponse
 
 ALL = "*"
 NONE = "none"  # "ohne Angabe"
@@ -574,6 +574,80 @@ def code_frequencies(rt: ResultTable, codes: list, a=ALL, z=ALL) -> list[tuple]:
         key = (a, z, "ja")
         results.append((code, None if key in supp else cells[key]))
     return results
+
+
+EXPORT_BATCH = 1000
+
+
+def export_rows(rt: ResultTable, a=ALL, z=ALL):
+    """Headers and a generator of the raw answer rows of the exportable groups of this filter, one
+    row per response, streamed from the database in batches (constant memory however many).
+    The week is left out on purpose (together with small groups it could identify)."""
+    groups = exportable_groups(rt, a, z)
+    questions = rt.questions
+    opt_label = {o.id: o.label for q in questions for o in q.options}
+    opt_pos = {o.id: o.position for q in questions for o in q.options}
+    area_label = {ar.id: f"{ar.code} {ar.name}" for ar in rt.survey.areas}
+    headers = ["Antwort-Nr.", "Sozialraum", "Zielgruppe", "Sprache", "Papier"] + [q.text for q in questions]
+    group = _valid(rt)
+    R, A = SurveyResponse, SurveyAnswer
+    stmt = (
+        select(
+            R.id,
+            R.area_id,
+            R.zielgruppe_id,
+            R.language,
+            R.paper,
+            A.question_id,
+            A.option_id,
+            A.text_value,
+            A.number_value,
+            A.area_value_id,
+        )
+        .outerjoin(A, A.response_id == R.id)
+        .where(R.survey_id == rt.survey.id)
+        .order_by(R.id)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+
+    def row(n, g, language, paper, parts):
+        values = []
+        for q in questions:
+            p = [v for _, v in sorted(parts.get(q.id, ()), key=lambda x: x[0])]
+            values.append(p[0] if len(p) == 1 and not isinstance(p[0], str) else " | ".join(str(x) for x in p))
+        return [
+            n,
+            rt.area_labels.get(g[0]),
+            rt.zg_labels.get(g[1]),
+            SURVEY_LANGUAGES.get(language, ("",))[0],
+            "ja" if paper else "nein",
+        ] + values
+
+    def rows():
+        if not groups:
+            return
+        n, current, parts = 0, None, {}
+        for rid, ar, zg, language, paper, qid, oid, text, number, area_value in db.session.execute(stmt):
+            if current is None or rid != current[0]:
+                if current is not None and current[1] in groups:
+                    n += 1
+                    yield row(n, current[1], current[2], current[3], parts)
+                current, parts = (rid, group(ar, zg), language, paper), {}
+            if qid is None:
+                continue  # a response without answers
+            # options in their order, then "Sonstiges" and other values
+            if oid:
+                parts.setdefault(qid, []).append(((0, opt_pos.get(oid, 0)), opt_label.get(oid, "")))
+            elif text:
+                parts.setdefault(qid, []).append(((1, 0), text))
+            elif number is not None:
+                parts.setdefault(qid, []).append(((2, 0), number))
+            elif area_value:
+                parts.setdefault(qid, []).append(((3, 0), area_label.get(area_value, "")))
+        if current is not None and current[1] in groups:
+            yield row(n + 1, current[1], current[2], current[3], parts)
+
+    return headers, rows()
 
 
 def parse_filter(rt: ResultTable, raw_area, raw_zg):
