@@ -494,6 +494,9 @@ def _filters(rt):
     return a, z
 
 
+RESULT_TEXT_LIMIT = 200  # free texts listed per question on the page (all of them are in the export)
+
+
 @bp.route("/<int:survey_id>/ergebnisse")
 def results(survey_id):
     survey = _survey(survey_id)
@@ -531,6 +534,8 @@ def results(survey_id):
         comparison=comparison,
         compare=compare,
         code_freq=code_freq,
+        conditions=results_svc.condition_labels(rt),
+        text_limit=RESULT_TEXT_LIMIT,
         ALL=ALL,
     )
 

@@ -422,6 +422,12 @@ def suppress_jointly(group_n, tables, cond, area_values, zg_values, T) -> set:
         group_supp, linked = grown, new_linked
 
 
+def condition_labels(rt: ResultTable) -> dict[int, tuple[str, str]]:
+    """Conditional question id → (text of the earlier question, label of the option), in plain words."""
+    options = {o.id: (q.text, o.label) for q in rt.questions for o in q.options}
+    return {q.id: options[q.condition_option_id] for q in rt.questions if q.id in rt.conditions}
+
+
 def _groups_in(rt: ResultTable, a, z):
     areas = rt.area_values if a == ALL else [a]
     zgs = rt.zg_values if z == ALL else [z]
