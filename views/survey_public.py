@@ -573,7 +573,7 @@ def public_results(key):
     rt = results_svc.compute(survey)
     total = rt.n()
     views = (
-        [results_svc.question_view(rt, q) for q in rt.questions if q.kind != "freitext"]
+        [results_svc.question_view(rt, q, texts=False) for q in rt.questions if q.kind != "freitext"]
         if total is not None and total >= rt.threshold
         else []
     )

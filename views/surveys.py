@@ -578,7 +578,7 @@ def report_pdf(survey_id):
     survey = _survey(survey_id)
     rt = results_svc.compute(survey)
     a, z = _filters(rt)
-    views = [results_svc.question_view(rt, q, a, z) for q in rt.questions]
+    views = [results_svc.question_view(rt, q, a, z, texts=False) for q in rt.questions]  # the report lists no texts
     findings = coding_svc.findings_of(survey)
     html = render_template(
         "surveys/report_pdf.html",
