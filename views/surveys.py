@@ -504,7 +504,7 @@ def results(survey_id):
     a, z = _filters(rt)
     compare = request.args.get("vergleich") if request.args.get("vergleich") in ("sozialraum", "zielgruppe") else None
     if not compare:
-        results_svc.load_texts(rt, a, z)  # one query for all free texts of this view
+        results_svc.load_texts(rt)  # all free texts in one query (or from the cache)
     views = [results_svc.question_view(rt, q, a, z, texts=not compare) for q in rt.questions]
     comparison = None
     if compare:

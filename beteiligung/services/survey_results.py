@@ -21,6 +21,7 @@ lists are shown only for groups whose size and "answered" cell are shown.
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 from collections import Counter, OrderedDict, defaultdict
@@ -101,7 +102,7 @@ class ResultTable:
     questions: list = field(default_factory=list)
     # conditional question id → (table key, category) of the cell counting those asked
     conditions: dict = field(default_factory=dict)
-    text_cache: dict = field(default_factory=dict)  # (a, z) → {question id: sorted texts}
+    text_cache: dict = field(default_factory=dict)  # "groups" → {question id: {(a, z): sorted texts}}
 
     def group_shown(self, a, z) -> bool:
         return (a, z) not in self.group_supp
@@ -470,12 +471,12 @@ def _text_order(text: str):
     return (text.lower(), text)
 
 
-def load_texts(rt: ResultTable, a=ALL, z=ALL) -> dict[int, list[str]]:
-    """Free texts of every listed question in one filter view, sorted (no hint at submission
-    order); one query per view, kept on the table."""
-    if (a, z) not in rt.text_cache:
+def load_texts(rt: ResultTable) -> dict:
+    """All free texts of the survey's listed questions, read once (one query) and kept with the
+    tables, sorted per group (no hint at submission order): question id → {(a, z): texts}."""
+    if "groups" not in rt.text_cache:
         R, A = SurveyResponse, SurveyAnswer
-        group, wanted = _valid(rt), set(_groups_in(rt, a, z))
+        group = _valid(rt)
         cond = list(rt.conditions)
         stmt = (
             select(A.question_id, A.text_value, R.area_id, R.zielgruppe_id)
@@ -485,12 +486,19 @@ def load_texts(rt: ResultTable, a=ALL, z=ALL) -> dict[int, list[str]]:
         )
         if cond:
             stmt = stmt.where(or_(A.question_id.not_in(cond), _asked(A)))
-        out: dict = {qid: [] for qid in rt.texts}
+        per_group: dict = defaultdict(lambda: defaultdict(list))
         for qid, text, ar, zg in db.session.execute(stmt) if rt.texts else ():
-            if group(ar, zg) in wanted:
-                out[qid].append(text)
-        rt.text_cache[(a, z)] = {qid: sorted(texts, key=_text_order) for qid, texts in out.items()}
-    return rt.text_cache[(a, z)]
+            per_group[qid][group(ar, zg)].append(text)
+        rt.text_cache["groups"] = {
+            qid: {g: sorted(texts, key=_text_order) for g, texts in groups.items()} for qid, groups in per_group.items()
+        }
+    return rt.text_cache["groups"]
+
+
+def texts_of(rt: ResultTable, q: Question, a=ALL, z=ALL) -> list[str]:
+    """The free texts of one question in one filter view: the sorted lists of its groups merged."""
+    per_group = load_texts(rt).get(q.id, {})
+    return list(heapq.merge(*(per_group.get(g, ()) for g in _groups_in(rt, a, z)), key=_text_order))
 
 
 def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True) -> dict:
@@ -533,7 +541,7 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True
     if texts and q.id in rt.texts:
         answered = rt.cell(q.id, a, z, "beantwortet") if q.kind == "freitext" else n
         if answered is not None and n >= rt.threshold:
-            out["texts"] = load_texts(rt, a, z)[q.id]
+            out["texts"] = texts_of(rt, q, a, z)
     return out
 
 
