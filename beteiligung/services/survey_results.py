@@ -17,6 +17,12 @@ filter view only reads from it, so combining filters cannot reveal more than the
    choice may hide more than the minimum (safe side).
 Zeros stay visible (they disclose nothing about a person). Means (Zahl) and free-text
 lists are shown only for groups whose size and "answered" cell are shown.
+3. A conditional question counts only the respondents who were asked it; their number (the
+   table's margin) equals the condition cell of the earlier question and is hidden with it.
+
+Counting happens in SQL (a handful of GROUP BY queries, no answer is loaded one by one);
+suppression runs in Python on the small aggregated tables; the result is cached per process
+under a key that changes with every response (see `compute`).
 """
 
 from __future__ import annotations
