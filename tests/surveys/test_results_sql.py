@@ -521,3 +521,13 @@ def test_condition_cell_and_asked_number_are_hidden_together(app, world):
         or rs.question_view(rt, qs["scale"])["n"] is None
     )
     assert_same(s, [])
+
+
+def test_condition_hint_for_residents_in_plain_words(app, world, client):
+    """Issue 15: residents saw the raw rule („Frage“ → „Ja“); now a sentence in their language."""
+    s, qs = make_survey(world)
+    de = client.get(f"/b/{s.public_key}/de/1").get_data(as_text=True)
+    assert "Bitte nur beantworten, wenn Sie bei „Nutzen Sie den Treffpunkt?“ „Ja“ gewählt haben." in de
+    assert "→" not in de
+    tr = client.get(f"/b/{s.public_key}/tr/1").get_data(as_text=True)
+    assert "sorusunda" in tr and "→" not in tr
