@@ -531,3 +531,23 @@ def test_condition_hint_for_residents_in_plain_words(app, world, client):
     assert "→" not in de
     tr = client.get(f"/b/{s.public_key}/tr/1").get_data(as_text=True)
     assert "sorusunda" in tr and "→" not in tr
+
+
+def test_cache_follows_new_responses_and_renamed_options(app, world):
+    s, qs = make_survey(world)
+    yes = qs["yes"].options[0]
+    for i in range(6):
+        r = SurveyResponse(survey_id=s.id, submission_key=f"c{i}", week="2026-W47", area_id=world.area_a1.id)
+        r.answers = [SurveyAnswer(question_id=qs["yes"].id, option_id=yes.id)]
+        db.session.add(r)
+    db.session.commit()
+    assert rs.compute(s).cell(qs["yes"].id, ALL, ALL, yes.id) == 6
+    db.session.add(SurveyResponse(survey_id=s.id, submission_key="c6", week="2026-W47", area_id=world.area_a1.id))
+    db.session.commit()
+    rt = rs.compute(s)  # the new response changes the key: counted again (now 6 of 7: both cells hidden)
+    assert rt.n() == 7 and rt.cell(qs["yes"].id, ALL, ALL, yes.id) is None
+    fresh = rs.compute(s, use_cache=False)
+    assert rt.tables == fresh.tables and rt.group_supp == fresh.group_supp
+    yes.label = "Ja, oft"
+    db.session.commit()
+    assert rs.compute(s).tables[qs["yes"].id]["labels"][yes.id] == "Ja, oft"

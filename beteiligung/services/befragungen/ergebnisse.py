@@ -242,7 +242,8 @@ def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
         raw_groups[group(a, z)] += n
         fingerprint.append((a or 0, z or 0, n, int(checksum or 0)))
     structure = tuple(
-        (q.id, q.kind, q.allow_other, q.condition_option_id, tuple(o.id for o in q.options)) for q in questions
+        (q.id, q.kind, q.allow_other, q.condition_option_id, tuple((o.id, o.label) for o in q.options))
+        for q in questions  # option labels too: the tables carry them
     )
     key = (
         str(db.engine.url),
