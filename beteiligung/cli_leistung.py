@@ -33,3 +33,34 @@ def register(app) -> None:
         for key, n in now.items():
             goal = f" ({want[key]})" if key in want else ""
             click.echo(f"  {n:>9}{goal}  {LABELS.get(key, key)}")
+
+    @app.cli.group("benchmark")
+    def benchmark():
+        """Leistungsmessung der Schlüsselseiten (Issue 14)."""
+
+    @benchmark.command("seiten")
+    @click.option("--runden", type=click.IntRange(1, 1000), default=5, show_default=True)
+    @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), help="Ergebnis als JSON.")
+    @click.option("--passwort", default=None, help="Passwort der Konten (Standard: Demo-Passwort).")
+    def seiten(runden, json_path, passwort):
+        """Misst je Schlüsselseite Server-CPU-Zeit, p50/p95, SQL-Anweisungen, gelesene Zeilen und HTML-Größe –
+        angemeldet über die echte Anmeldung, verschränkt über Seiten und Runden, auf der aktuellen Datenbank."""
+        import json
+
+        from .services.leistung.benchmark import BenchmarkFehler, run, table
+
+        try:
+            results = run(runden=runden, password=passwort, echo=click.echo)
+        except BenchmarkFehler as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo("")
+        click.echo(table(results))
+        if json_path:
+            with open(json_path, "w", encoding="utf-8") as fh:
+                json.dump(results, fh, ensure_ascii=False, indent=1)
+            click.echo(f"\nJSON geschrieben: {json_path}")
+        errors = [r for r in results if r["fehler"]]
+        if errors:
+            raise click.ClickException(
+                "Unerwartete Antworten: " + "; ".join(f"{r['seite']} ({', '.join(r['fehler'])})" for r in errors)
+            )

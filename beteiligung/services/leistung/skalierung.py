@@ -349,12 +349,25 @@ class _Generator:
 
     def load_context(self) -> None:
         s = db.session
-        self.bodies = s.execute(select(Body.id, Body.kind, Body.name).order_by(Body.id)).all()
-        if not self.bodies:
+        bodies = s.execute(select(Body.id, Body.kind, Body.name, Body.parent_id).order_by(Body.id)).all()
+        if not bodies:
             raise SkalierungFehler("Keine Körperschaft vorhanden – zuerst `flask --app beteiligung demo load`.")
-        self.kommunen = [b for b in self.bodies if b.kind != "Kreis"] or list(self.bodies)
-        self.kreis = next((b for b in self.bodies if b.kind == "Kreis"), self.bodies[0])
-        self.areas = s.execute(select(Area.id, Area.body_id, Area.name, Area.kind).order_by(Area.id)).all()
+        # The Kreis that grows: the one with most organisations (a database may hold a neighbouring Kreis).
+        org_count = dict(s.execute(select(Organisation.body_id, func.count()).group_by(Organisation.body_id)).all())
+        kreise = [b for b in bodies if b.kind == "Kreis"] or bodies[:1]
+
+        def weight(k) -> int:
+            return org_count.get(k.id, 0) + sum(org_count.get(b.id, 0) for b in bodies if b.parent_id == k.id)
+
+        self.kreis = max(kreise, key=lambda k: (weight(k), -k.id))
+        self.bodies = [self.kreis] + [b for b in bodies if b.parent_id == self.kreis.id]
+        self.kommunen = self.bodies[1:] or self.bodies
+        body_ids = {b.id for b in self.bodies}
+        self.areas = [
+            a
+            for a in s.execute(select(Area.id, Area.body_id, Area.name, Area.kind).order_by(Area.id)).all()
+            if a.body_id in body_ids
+        ]
         if not self.areas:
             raise SkalierungFehler("Keine Sozialräume vorhanden – zuerst `flask --app beteiligung demo load`.")
         self.areas_by_body = defaultdict(list)
@@ -389,14 +402,18 @@ class _Generator:
             ).all()
         )
         self.orgs: list[tuple[int, int, int]] = []  # id, body_id, area_id
-        for oid, body_id in s.execute(select(Organisation.id, Organisation.body_id).order_by(Organisation.id)):
+        for oid, body_id in s.execute(
+            select(Organisation.id, Organisation.body_id)
+            .where(Organisation.body_id.in_(body_ids))
+            .order_by(Organisation.id)
+        ):
             area = org_area.get(oid) or self.rng.choice(self.areas_by_body.get(body_id) or self.areas).id
             self.orgs.append((oid, body_id, area))
         self.persons: list[tuple[int, int, int | None, int]] = []  # id, body_id, org_id, area_id
         org_by_id = {o[0]: o for o in self.orgs}
         for pid, body_id, org_id in s.execute(
             select(Person.id, Person.body_id, Person.organisation_id)
-            .where(Person.anonymised_at.is_(None))
+            .where(Person.anonymised_at.is_(None), Person.body_id.in_(body_ids))
             .order_by(Person.id)
         ):
             area = org_by_id[org_id][2] if org_id in org_by_id else self.rng.choice(self.areas).id
