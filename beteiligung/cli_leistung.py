@@ -13,7 +13,13 @@ def register(app) -> None:
     @demo.command("skalieren")
     @click.option("--faktor", type=float, default=10.0, show_default=True, help="10 = großer Kreis laut Issue 14.")
     @click.option("--seed", type=int, default=1, show_default=True, help="Gleicher Seed → gleiche Daten.")
-    def skalieren(faktor, seed):
+    @click.option(
+        "--nur",
+        multiple=True,
+        type=click.Choice(["netzwerk", "gremien", "kontrakte", "befragungen"]),
+        help="Nur diese Bereiche wachsen lassen (mehrfach möglich); Organisationen und Personen wachsen immer.",
+    )
+    def skalieren(faktor, seed, nur):
         """Vergrößert die geladene Demo (oder jede Datenbank) auf das Faktorfache (1 ≈ ein Zehntel des großen
         Kreises: 300 Organisationen, 1.500 Personen, 4.000 Beziehungen, 490 Sitzungen, 2.200 Protokolleinträge,
         20 Kontrakte, 60 Kennzahlen, 20.000 Antwortbögen)."""
@@ -22,7 +28,7 @@ def register(app) -> None:
 
         try:
             with unit_of_work():
-                result = grow(faktor, seed)
+                result = grow(faktor, seed, set(nur) if nur else None)
         except SkalierungFehler as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Skalierung auf Faktor {faktor:g} (Seed {seed}) in {result.seconds:.1f} s:")

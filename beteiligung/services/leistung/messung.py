@@ -25,10 +25,16 @@ class Kosten:
 
     statements: list[str] = field(default_factory=list)
     rows: int = 0
+    rows_by_statement: dict[str, int] = field(default_factory=dict)
 
     @property
     def sql(self) -> int:
         return len(self.statements)
+
+    def top(self, n: int = 3) -> list[tuple[int, str]]:
+        """The statements that fetched most rows: (rows, first 160 characters of the statement)."""
+        ranked = sorted(self.rows_by_statement.items(), key=lambda kv: -kv[1])[:n]
+        return [(rows, " ".join(stmt.split())[:160]) for stmt, rows in ranked]
 
     def __repr__(self) -> str:
         return f"<{self.sql} SQL-Anweisungen, {self.rows} Zeilen>"
@@ -49,9 +55,10 @@ _STRATEGIES = [
 ]
 
 
-def _count(n: int) -> None:
+def _count(n: int, statement: str) -> None:
     for k in list(_active):
         k.rows += n
+        k.rows_by_statement[statement] = k.rows_by_statement.get(statement, 0) + n
 
 
 def _wrap(orig, one: bool):
@@ -63,7 +70,8 @@ def _wrap(orig, one: bool):
         finally:
             _depth.n = depth
         if depth == 0 and _active:  # fetchmany(None) calls fetchall: count the outer call only
-            _count((0 if rows is None else 1) if one else len(rows or ()))
+            context = getattr(result, "context", None)
+            _count((0 if rows is None else 1) if one else len(rows or ()), getattr(context, "statement", "") or "")
         return rows
 
     fetch.__wrapped__ = orig

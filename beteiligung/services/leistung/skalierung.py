@@ -303,6 +303,8 @@ class _Generator:
         self.today = self.now.date()
         self.result = Ergebnis()
         self._next: dict[str, int] = {}
+        self.nur: set[str] | None = None
+        self.new_committees: list[int] = []
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -1264,10 +1266,15 @@ class _Generator:
         self.load_context()
         self.organisations()
         self.persons_step()
-        self.relations()
-        self.committees_and_meetings()
-        self.contracts()
-        self.surveys()
+        steps = {
+            "netzwerk": self.relations,
+            "gremien": self.committees_and_meetings,
+            "kontrakte": self.contracts,
+            "befragungen": self.surveys,
+        }
+        for key, step in steps.items():
+            if self.nur is None or key in self.nur:
+                step()
         self.fix_sequences()
         from beteiligung.services.network import bump_data_version
 
@@ -1277,6 +1284,16 @@ class _Generator:
         return self.result
 
 
-def skalieren(faktor: float, seed: int = 1) -> Ergebnis:
-    """Grow the database to `targets(faktor)`; the caller commits (unit of work)."""
-    return _Generator(faktor, seed).run()
+BEREICHE = ("netzwerk", "gremien", "kontrakte", "befragungen")
+
+
+def skalieren(faktor: float, seed: int = 1, nur: set[str] | None = None) -> Ergebnis:
+    """Grow the database to `targets(faktor)`; the caller commits (unit of work).
+
+    `nur` limits the growth to some areas (BEREICHE: relations, committees with meetings and protocols,
+    contracts with indicators, surveys with responses); organisations and persons always grow."""
+    if nur is not None and not set(nur) <= set(BEREICHE):
+        raise SkalierungFehler(f"Unbekannter Bereich: {', '.join(sorted(set(nur) - set(BEREICHE)))}.")
+    gen = _Generator(faktor, seed)
+    gen.nur = set(nur) if nur is not None else None
+    return gen.run()

@@ -1,0 +1,79 @@
+"""Second guard next to the query count: rows fetched and bytes of paginated key pages stay constant
+when the data grows tenfold (grown with the scale generator). The base is chosen so that the page's list is
+already longer than one page before growing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from beteiligung.services.leistung.skalierung import skalieren
+from beteiligung.uow import unit_of_work
+from tests.support.queries import assert_constant_cost
+
+# url, base factor of the scale generator, areas that grow (None: all)
+PAGES = [
+    ("/", 0.02, None),
+]
+
+
+def grower(base, nur):
+    with unit_of_work():
+        skalieren(base, seed=5, nur=nur)
+
+    def grow(factor):
+        with unit_of_work():
+            skalieren(base * factor, seed=5, nur=nur)
+
+    return grow
+
+
+@pytest.mark.parametrize(("url", "base", "nur"), PAGES, ids=[p[0] for p in PAGES])
+def test_rows_and_bytes_stay_constant(app, db, world, client, url, base, nur):
+    grow = grower(base, nur)
+    client.login(world.planner_k.email)
+    rows, size = assert_constant_cost(client, url, grow)
+    assert rows > 0 and size > 1000
+
+
+def test_committee_list_rows_and_bytes_stay_constant(app, db, world, client):
+    """30 committees (more than one page) with members and meetings, then 300."""
+    from models.committees import Committee, CommitteeType, Meeting, Membership
+
+    ctype = db.session.scalars(select(CommitteeType)).first()
+    made = []
+
+    def add(n):
+        for _ in range(n):
+            i = len(made)
+            c = Committee(body=world.kommune_a, type=ctype, name=f"Arbeitsgruppe {i:04d}", areas=[world.area_a1])
+            c.memberships = [Membership(person=world.person_a), Membership(person=world.person_b)]
+            for k in range(2):
+                start = datetime(2030, 1, 1 + k, 17) + timedelta(days=i)
+                db.session.add(
+                    Meeting(
+                        committee=c,
+                        title=f"Sitzung {k}",
+                        start=start,
+                        end=start + timedelta(hours=2),
+                        ical_uid=f"kosten-{i}-{k}@test",
+                    )
+                )
+            db.session.add(c)
+            made.append(c)
+        db.session.commit()
+
+    add(30)
+    client.login(world.planner_k.email)
+    rows, size = assert_constant_cost(client, "/gremien/", lambda factor: add(30 * (factor - 1)))
+    assert rows >= 25 and size > 1000
+
+
+def test_the_guard_catches_a_page_that_grows(app, db, world, client):
+    """The network's coverage table lists every organisation: ten times the organisations, ten times the rows."""
+    grow = grower(0.02, {"netzwerk"})
+    client.login(world.planner_k.email)
+    with pytest.raises(AssertionError, match="Zeilen gelesen|Bytes"):
+        assert_constant_cost(client, "/netzwerk/", grow)
