@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from beteiligung.services.leistung.skalierung import skalieren
 from beteiligung.uow import unit_of_work
@@ -69,6 +69,39 @@ def test_committee_list_rows_and_bytes_stay_constant(app, db, world, client):
     client.login(world.planner_k.email)
     rows, size = assert_constant_cost(client, "/gremien/", lambda factor: add(30 * (factor - 1)))
     assert rows >= 25 and size > 1000
+
+
+def test_meeting_page_rows_and_bytes_stay_constant(app, db, world, client):
+    """The meeting with most protocol entries: ten times the persons, organisations and meetings, and ten
+    times the entries of its own protocol."""
+    from models.protocols import Protocol, ProtocolEntry
+
+    grow_all = grower(0.02, {"gremien"})
+    protocol_id, meeting_id = db.session.execute(
+        select(Protocol.id, Protocol.meeting_id)
+        .join(ProtocolEntry, ProtocolEntry.protocol_id == Protocol.id)
+        .group_by(Protocol.id, Protocol.meeting_id)
+        .order_by(func.count().desc(), Protocol.id)
+        .limit(1)
+    ).one()
+    entries = db.session.scalars(select(ProtocolEntry).where(ProtocolEntry.protocol_id == protocol_id)).all()
+    skip = ("id", "version", "created_at", "updated_at")
+    template = [
+        {c.key: getattr(e, c.key) for c in ProtocolEntry.__table__.columns if c.key not in skip} for e in entries
+    ]
+
+    def grow(factor):
+        grow_all(factor)
+        pos = max(t["position"] for t in template)
+        for _ in range(factor - 1):
+            for t in template:
+                pos += 1
+                db.session.add(ProtocolEntry(**{**t, "position": pos}))
+        db.session.commit()
+
+    client.login(world.planner_k.email)
+    rows, size = assert_constant_cost(client, f"/gremien/sitzungen/{meeting_id}", grow)
+    assert rows > 0 and size > 1000
 
 
 def test_the_guard_catches_a_page_that_grows(app, db, world, client):
