@@ -70,3 +70,16 @@ def register(app) -> None:
             raise click.ClickException(
                 "Unerwartete Antworten: " + "; ".join(f"{r['seite']} ({', '.join(r['fehler'])})" for r in errors)
             )
+
+    @benchmark.command("vergleich")
+    @click.argument("vorher", type=click.Path(exists=True, dir_okay=False))
+    @click.argument("nachher", type=click.Path(exists=True, dir_okay=False))
+    def vergleich(vorher, nachher):
+        """Stellt zwei JSON-Ergebnisse von `benchmark seiten` (Skala 1 und Skala 10) gegenüber und prüft die Ziele:
+        ≤ 50 ms CPU je Seite, ≤ 1,5 × der Zeit bei Skala 1, ≤ 300 KB HTML (Markdown-Tabelle für das README)."""
+        import json
+
+        from .services.leistung.benchmark import compare
+
+        with open(vorher, encoding="utf-8") as a, open(nachher, encoding="utf-8") as b:
+            click.echo(compare(json.load(a), json.load(b)))

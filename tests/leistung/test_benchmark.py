@@ -42,6 +42,15 @@ def test_benchmark_writes_every_key_page(app, db, world, tmp_path):
         assert r["p95_ms"] >= r["p50_ms"]
         if r["seite"] != "Befragung absenden":  # a redirect after saving
             assert r["sql"] > 0 and r["zeilen"] > 0, r
+    # the comparison table (scale 1 against scale 10) checks the targets of issue 14
+    table = runner.invoke(args=["benchmark", "vergleich", str(out), str(out)])
+    assert table.exit_code == 0, table.output
+    lines = [line for line in table.output.splitlines() if line.startswith("| ")][1:]
+    assert len(lines) == len(rows)
+    assert all("| 1,0 × |" in line for line in lines)
+    for line, r in zip(lines, rows, strict=True):
+        assert line.startswith(f"| {r['seite']} | {r['rolle']} |")
+        assert line.endswith("| erfüllt |") == (r["cpu_ms"] <= 50 and r["html_bytes"] <= 300 * 1024)
     # the submission really saved: warm-up round + two measured rounds
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == responses + 3

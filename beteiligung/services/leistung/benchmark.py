@@ -345,3 +345,58 @@ def table(results: list[dict]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 6) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# Targets of issue 14 at scale 10 (server CPU per request, HTML per page, growth against scale 1).
+ZIEL_CPU_MS = 50.0
+ZIEL_HTML_BYTES = 300 * 1024
+ZIEL_FAKTOR = 1.5
+
+
+def compare(before: list[dict], after: list[dict]) -> str:
+    """Markdown table: each page at scale 1 (`before`) and scale 10 (`after`) against the targets."""
+    old = {(r["seite"], r["rolle"]): r for r in before}
+    head = [
+        "Seite",
+        "Rolle",
+        "CPU ms ×1",
+        "CPU ms ×10",
+        "Faktor",
+        "p95 ms ×10",
+        "SQL ×10",
+        "Zeilen ×1",
+        "Zeilen ×10",
+        "HTML KB ×10",
+        "Ziele",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 8 + ["---"]) + "|"]
+    for r in after:
+        o = old.get((r["seite"], r["rolle"]))
+        factor = r["cpu_ms"] / o["cpu_ms"] if o and o["cpu_ms"] else None
+        misses = []
+        if r["cpu_ms"] > ZIEL_CPU_MS:
+            misses.append("CPU")
+        if factor is not None and factor > ZIEL_FAKTOR:
+            misses.append("Faktor")
+        if r["html_bytes"] > ZIEL_HTML_BYTES:
+            misses.append("HTML")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["seite"],
+                    r["rolle"],
+                    _de(o["cpu_ms"], 1) if o else "–",
+                    _de(r["cpu_ms"], 1),
+                    (_de(factor, 1) + " ×") if factor is not None else "–",
+                    _de(r["p95_ms"], 0),
+                    _de(r["sql"]),
+                    _de(o["zeilen"]) if o else "–",
+                    _de(r["zeilen"]),
+                    _de(r["html_bytes"] / 1024, 1),
+                    "erfüllt" if not misses else "verfehlt: " + ", ".join(misses),
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines)
