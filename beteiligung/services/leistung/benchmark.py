@@ -15,6 +15,7 @@ import re
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app, g
 from flask.testing import FlaskClient
@@ -158,7 +159,7 @@ def biggest_objects() -> dict[str, list]:
     def ids(query) -> list:
         return [row[0] for row in s.execute(query.limit(CANDIDATES))]
 
-    today = time.strftime("%Y-%m-%d")
+    today = date.today()
     return {
         "committee": ids(
             select(Meeting.committee_id)
