@@ -79,6 +79,8 @@ LABELS = {
     "survey_answer": "Antworten",
 }
 BATCH = 5000
+# Written with COPY on PostgreSQL (the rows name every column).
+COPY_TABLES = {"survey_response", "survey_answer"}
 
 
 def targets(faktor: float) -> dict[str, int]:
@@ -320,12 +322,26 @@ class _Generator:
     def insert(self, model, rows: Iterable[dict], key: str | None = None) -> int:
         table = model.__table__ if hasattr(model, "__table__") else model
         n = 0
+        copy = table.name in COPY_TABLES and db.session.get_bind().dialect.name == "postgresql"
         for chunk in _batches(rows):
-            db.session.execute(insert(table), chunk)
+            if copy:
+                self._copy(table, chunk)
+            else:
+                db.session.execute(insert(table), chunk)
             n += len(chunk)
         if key:
             self.result.added[key] += n
         return n
+
+    @staticmethod
+    def _copy(table, chunk: list[dict]) -> None:
+        """PostgreSQL: COPY … FROM STDIN on the session's own connection (same transaction), several times
+        faster than executemany for the million survey answers. Every column is given in the rows."""
+        columns = list(chunk[0])
+        raw = db.session.connection().connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in chunk:
+                copy.write_row([row[c] for c in columns])
 
     def stamp(self) -> dict:
         return {"created_at": self.now, "updated_at": self.now}
