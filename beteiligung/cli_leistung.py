@@ -48,7 +48,8 @@ def register(app) -> None:
     @click.option("--runden", type=click.IntRange(1, 1000), default=5, show_default=True)
     @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), help="Ergebnis als JSON.")
     @click.option("--passwort", default=None, help="Passwort der Konten (Standard: Demo-Passwort).")
-    def seiten(runden, json_path, passwort):
+    @click.option("--seite", "nur", multiple=True, help="Nur diese Seite messen (mehrfach möglich), z. B. Nachhalten.")
+    def seiten(runden, json_path, passwort, nur):
         """Misst je Schlüsselseite Server-CPU-Zeit, p50/p95, SQL-Anweisungen, gelesene Zeilen und HTML-Größe –
         angemeldet über die echte Anmeldung, verschränkt über Seiten und Runden, auf der aktuellen Datenbank."""
         import json
@@ -56,7 +57,7 @@ def register(app) -> None:
         from .services.leistung.benchmark import BenchmarkFehler, run, table
 
         try:
-            results = run(runden=runden, password=passwort, echo=click.echo)
+            results = run(runden=runden, password=passwort, echo=click.echo, nur=set(nur) or None)
         except BenchmarkFehler as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo("")

@@ -251,8 +251,9 @@ def _answers(html: str) -> dict:
     return data
 
 
-def run(runden: int = 5, password: str | None = None, echo=None) -> list[dict]:
-    """Measure every key page `runden` times (after a warm-up round); returns one dict per page."""
+def run(runden: int = 5, password: str | None = None, echo=None, nur: set[str] | None = None) -> list[dict]:
+    """Measure every key page (or the pages named in `nur`) `runden` times after a warm-up round;
+    returns one dict per page."""
     from beteiligung.demo import DEMO_PASSWORD
 
     app = current_app._get_current_object()
@@ -277,6 +278,11 @@ def run(runden: int = 5, password: str | None = None, echo=None) -> list[dict]:
         return r.status_code == 200
 
     pages = plan(users, objects, opens)
+    if nur:
+        unknown = set(nur) - set(SEITEN)
+        if unknown:
+            raise BenchmarkFehler(f"Unbekannte Seite: {', '.join(sorted(unknown))}. Seiten: {', '.join(SEITEN)}.")
+        pages = [p for p in pages if p.seite in nur]
     engine = db.engine
     form_html: dict[str, str] = {}
 
