@@ -1292,7 +1292,7 @@ class _Generator:
             if self.nur is None or key in self.nur:
                 step()
         self.fix_sequences()
-        from beteiligung.services.network import bump_data_version
+        from beteiligung.services.netzwerk.beziehungen import bump_data_version
 
         bump_data_version()
         db.session.flush()
