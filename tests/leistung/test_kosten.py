@@ -4,6 +4,7 @@ already longer than one page before growing."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from beteiligung.services.leistung.skalierung import skalieren
 from beteiligung.uow import unit_of_work
+from models.surveys import SurveyAnswer, SurveyResponse
 from tests.support.queries import assert_constant_cost
 
 # url, base factor of the scale generator, areas that grow (None: all)
@@ -101,6 +103,38 @@ def test_meeting_page_rows_and_bytes_stay_constant(app, db, world, client):
 
     client.login(world.planner_k.email)
     rows, size = assert_constant_cost(client, f"/gremien/sitzungen/{meeting_id}", grow)
+    assert rows > 0 and size > 1000
+
+
+def test_survey_results_rows_and_bytes_stay_constant(app, db, world, client):
+    grower(0.02, {"befragungen"})
+    survey_id = db.session.scalar(
+        select(SurveyResponse.survey_id).group_by(SurveyResponse.survey_id).order_by(func.count().desc()).limit(1)
+    )
+    responses = db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id)).all()
+    template = [
+        (
+            {"week": r.week, "language": r.language, "area_id": r.area_id, "zielgruppe_id": r.zielgruppe_id},
+            [(a.question_id, a.option_id, a.text_value, a.number_value, a.area_value_id) for a in r.answers],
+        )
+        for r in responses
+    ]
+
+    def grow(factor):
+        # only this survey grows: ten times its responses (the results page must aggregate in SQL)
+        for _ in range(factor - 1):
+            for head, answers in template:
+                r = SurveyResponse(survey_id=survey_id, submission_key=secrets.token_hex(16), **head)
+                r.answers = [
+                    SurveyAnswer(question_id=q, option_id=o, text_value=t, number_value=n, area_value_id=a)
+                    for q, o, t, n, a in answers
+                ]
+                db.session.add(r)
+        db.session.commit()
+
+    client.login(world.planner_k.email)
+    # Bytes may grow a little: with ten times the responses, cells below the threshold become visible.
+    rows, size = assert_constant_cost(client, f"/befragungen/{survey_id}/ergebnisse", grow, tolerance=1.5)
     assert rows > 0 and size > 1000
 
 
