@@ -18,6 +18,10 @@ def test_profile_pdf_ordered_and_downloaded(page, live_server, tmp_path):
     page.goto(f"{live_server.url}/monitoring/gebiete/")
     page.get_by_role("link", name="Kastanienhof").first.click()
     page.wait_for_url(re.compile(r".*/monitoring/gebiete/\d+$"))
+    if os.environ.get("SCREENSHOT_DIR"):
+        for width in (375, 1366):
+            page.set_viewport_size({"width": width, "height": 700})
+            page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/dossier-{width}.png")
     page.get_by_role("button", name="Sozialraumprofil als PDF erstellen").click()
     page.wait_for_url(re.compile(r".*/dokumente/\d+$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Sozialraumprofil Kastanienhof"
