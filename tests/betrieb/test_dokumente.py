@@ -189,3 +189,18 @@ def test_order_page_needs_a_fixed_handful_of_queries(client, db, world, mon):
     with count_queries(db.engine) as counted:
         assert client.get(f"/dokumente/{job_id}").status_code == 200
     assert counted.count <= 8, counted
+
+
+def test_all_profiles_in_one_pdf_as_a_bulk_job(client, db, world, mon):
+    client.login("planung@kreis.example")
+    html = client.get("/monitoring/gebiete/").get_data(as_text=True)
+    assert "Alle Sozialraumprofile als ein PDF erstellen" in html
+    job_id = _order(client, art="sozialraumprofile")
+    jobs.wait_in_process()
+    r = client.get(f"/dokumente/{job_id}/datei")
+    assert r.status_code == 200
+    text = _pdf_text(r.data)
+    assert "Sozialraumprofil Altstadt" in text and "Sozialraumprofil Neustadt" in text
+    client.logout()
+    client.login("partner@wohlfahrt.example")  # sees no monitoring area: nothing to order
+    assert client.post("/dokumente/", data={"art": "sozialraumprofile"}).status_code == 404

@@ -97,6 +97,40 @@ def _profile_render(user, params):
     return dossier.profile_pdf(user, area)
 
 
+# --- every Sozialraumprofil in one PDF (bulk generation: one page set per area, minutes for a large Kreis) ------
+
+
+def _profiles_areas(user):
+    from beteiligung.services.monitoring import dossier
+
+    areas = [a for a, _body, _geometry in dossier.dossier_areas(user)]
+    if not areas:
+        raise NotFound()
+    return areas
+
+
+def _profiles_describe(user, params):
+    from models import utcnow as now
+
+    count = len(_profiles_areas(user))
+    return f"Alle Sozialraumprofile ({count} Gebiete)", f"Sozialraumprofile-{now().date().isoformat()}.pdf"
+
+
+def _profiles_render(user, params):
+    import io
+
+    from pypdf import PdfWriter
+
+    from beteiligung.services.monitoring import dossier
+
+    writer = PdfWriter()
+    for area in _profiles_areas(user):
+        writer.append(io.BytesIO(dossier.profile_pdf(user, area)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 # --- Vorlage (Ratsinformation) -------------------------------------------------------------------------------------
 
 
@@ -126,6 +160,7 @@ KINDS = {
     for k in (
         Kind("sozialbericht", _report_describe, _report_render, ("edition_id", "focus_id")),
         Kind("sozialraumprofil", _profile_describe, _profile_render, ("area_id",)),
+        Kind("sozialraumprofile", _profiles_describe, _profiles_render, ()),
         Kind("vorlage", _paper_describe, _paper_render, ("paper_id",)),
     )
 }
