@@ -122,3 +122,28 @@ def test_healthz_and_metrics_read_procrastinates_tables(qapp):
     assert 'beteiligung_jobs{status="failed"} 1' in body
     seconds = int(re.search(r"^beteiligung_worker_last_seen_seconds (\d+)$", body, re.M).group(1))
     assert 590 <= seconds <= 700
+
+
+def test_healthz_says_503_not_500_before_the_queue_schema_exists(qapp):
+    from flask_migrate import downgrade
+
+    db.session.remove()
+    downgrade(revision="werkstatt_02")  # also shows that betrieb_02 can be rolled back
+    try:
+        qapp.config["METRICS_TOKEN"] = "m" * 20
+        client = qapp.test_client()
+        r = client.get("/healthz")
+        assert r.status_code == 503
+        assert r.get_json()["pruefungen"] == {
+            "datenbank": "ok",
+            "migrationen": "nicht aktuell (flask db upgrade ausführen)",
+            "worker": "nicht gesehen",
+        }
+        body = client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 20}).get_data(as_text=True)
+        assert 'beteiligung_jobs{status="todo"} 0' in body
+        assert db.session.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is None
+    finally:
+        db.session.remove()
+        from flask_migrate import upgrade
+
+        upgrade()

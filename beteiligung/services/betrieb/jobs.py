@@ -351,11 +351,23 @@ def run_in_process(flask_app: Flask) -> list[str]:
 # --- what health and metrics read ---------------------------------------------------------------------------------
 
 
-def last_heartbeat():
-    """Latest heartbeat of any queue worker (procrastinate_workers), or None (no queue, no worker)."""
+def _queue_query(sql: str):
+    """A read of procrastinate's tables; None without them (SQLite, or a database before migration betrieb_02)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     if db.engine.dialect.name != "postgresql":
         return None
-    value = db.session.scalar(text("SELECT max(last_heartbeat) FROM procrastinate_workers"))
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(text(sql)).all()
+    except SQLAlchemyError:
+        return None
+
+
+def last_heartbeat():
+    """Latest heartbeat of any queue worker (procrastinate_workers), or None (no queue, no worker)."""
+    rows = _queue_query("SELECT max(last_heartbeat) FROM procrastinate_workers")
+    value = rows[0][0] if rows else None
     if value is not None and value.tzinfo is not None:
         from datetime import UTC
 
@@ -365,7 +377,5 @@ def last_heartbeat():
 
 def queue_counts() -> dict[str, int]:
     """Jobs per procrastinate status (todo, doing, succeeded, failed, …); empty without PostgreSQL."""
-    if db.engine.dialect.name != "postgresql":
-        return {}
-    rows = db.session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
-    return {status: n for status, n in rows}
+    rows = _queue_query("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")
+    return {status: n for status, n in rows or ()}
