@@ -148,6 +148,7 @@ def _in_app(name: str):
 
 def _register() -> None:
     for job in JOBS.values():
+        # a failing job is tried again after 10 s, 100 s, 1000 s, … (procrastinate: exponential_wait ** attempt)
         retry = procrastinate.RetryStrategy(max_attempts=job.retries, exponential_wait=10)
         task_name = f"betrieb.{job.name}"
         if job.cron:
@@ -156,7 +157,8 @@ def _register() -> None:
                 return _in_app(_name)()
 
             periodic.__name__ = f"{job.name}_periodisch"
-            # The periodic tick and an on-demand job are one task: the queueing lock keeps one waiting at a time.
+            # "betrieb.<name>.periodisch" is the scheduled tick (at most one of them waiting: queueing lock);
+            # "betrieb.<name>" below is the same work on demand (defer(), e.g. "Jetzt senden").
             tasks.periodic(cron=job.cron, periodic_id=job.name)(
                 tasks.task(name=f"{task_name}.periodisch", queue=QUEUE, retry=retry, queueing_lock=job.name)(periodic)
             )
