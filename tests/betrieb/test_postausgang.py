@@ -145,6 +145,9 @@ def test_worker_once_runs_every_periodic_job(app, db, smtp_server):
         assert {status for _, status in done} == {"succeeded"}
     else:
         assert "postausgang: 2 versendet" in result.output and "aufbewahrung:" in result.output
+        # a lasting worker needs the queue, i.e. PostgreSQL: a clear German message instead of a crash
+        result = app.test_cli_runner().invoke(args=["betrieb", "worker"])
+        assert result.exit_code != 0 and "Der Worker braucht PostgreSQL" in result.output
     result = app.test_cli_runner().invoke(args=["betrieb", "job", "unbekannt"])
     assert result.exit_code != 0 and "Unbekannter Job" in result.output
 
