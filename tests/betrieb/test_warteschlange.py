@@ -71,7 +71,7 @@ def test_pdf_is_made_by_the_worker_not_by_the_request(qapp):
 
     world = build_world()
     kw.build(world)
-    kw.edition(world, "released_to_kreis")
+    edition_id = kw.edition(world, "released_to_kreis").id
     db.session.commit()
     area_id = world.area_a1.id
     client = qapp.test_client()
@@ -79,6 +79,9 @@ def test_pdf_is_made_by_the_worker_not_by_the_request(qapp):
     # the old PDF address renders nothing in the request any more: it offers to order the PDF
     r = client.get(f"/monitoring/gebiete/{area_id}/sozialraumprofil.pdf")
     assert r.status_code == 200 and r.mimetype == "text/html" and "PDF erstellen" in r.get_data(as_text=True)
+    r = client.get(f"/monitoring/ausgaben/{edition_id}/sozialbericht.pdf")
+    assert r.mimetype == "text/html" and 'name="art" value="sozialbericht"' in r.get_data(as_text=True)
+    assert client.get(f"/monitoring/ausgaben/{edition_id}/sozialbericht.docx").mimetype != "text/html"  # DOCX: direct
     r = client.post("/dokumente/", data={"art": "sozialraumprofil", "area_id": area_id})
     assert r.status_code == 303
     job_id = int(re.search(r"/dokumente/(\d+)$", r.headers["Location"]).group(1))
