@@ -1,7 +1,7 @@
 """betrieb_02: Warteschlange procrastinate (nur PostgreSQL), Dokumentaufträge; Lebenszeichen jetzt in procrastinate_workers
 
 Revision ID: betrieb_02
-Revises: werkstatt_02
+Revises: auswertung_01
 Create Date: 2026-11-30 01:40:00
 
 procrastinate's schema (tables procrastinate_*, its types, functions and triggers) is applied here, once per
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "betrieb_02"
-down_revision = "werkstatt_02"
+down_revision = "auswertung_01"
 branch_labels = None
 depends_on = None
 
