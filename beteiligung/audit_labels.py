@@ -108,6 +108,7 @@ ENTITY_LABELS = {
     "DatePoll": "Terminabstimmung",
     "Board": "Methodentafel",
     "BoardCard": "Karte",
+    "DocumentJob": "PDF-Auftrag",
 }
 
 FIELD_LABELS = {
@@ -176,6 +177,7 @@ FIELD_LABELS = {
     "organisation_id": "Organisation",
     "paper_date": "Datum der Vorlage",
     "paper_type": "Art der Vorlage",
+    "params": "Angaben",
     "person_id": "Person",
     "persons": "Personen",
     "position": "Position",
