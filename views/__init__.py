@@ -55,6 +55,7 @@ BLUEPRINT_MODULES = [
     "planung",
     "werkstatt",
     "betrieb",
+    "auswahl",
 ]
 
 
