@@ -32,6 +32,7 @@ from models.protocols import (
     ProtocolRevision,
 )
 
+from .auswahl.fields import PickerField, keep_current, search_requested
 from .forms import Form, IdSelectField, VersionField, submit
 
 bp = Blueprint("protokolle", __name__, url_prefix="/protokolle")
@@ -63,10 +64,12 @@ class EntryForm(Form):
         "Enthaltungen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")]
     )
     binding = BooleanField("verbindlich")
-    addressee_org_id = IdSelectField("Adressat (Fachbereich, Organisation oder politisches Gremium)")
+    addressee_org_id = PickerField(
+        "Adressat (Fachbereich, Organisation oder politisches Gremium)", art="organisationen", zweck="protokoll"
+    )
     for_resolution = BooleanField("dem Adressaten zur Beschlussfassung vorgelegt")
-    owner_person_id = IdSelectField("Verantwortliche Person")
-    owner_org_id = IdSelectField("Verantwortliche Organisation")
+    owner_person_id = PickerField("Verantwortliche Person", art="personen", zweck="protokoll")
+    owner_org_id = PickerField("Verantwortliche Organisation", art="organisationen", zweck="protokoll")
     due_date = DateField("Fällig am", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
     version = VersionField()
 
@@ -114,15 +117,15 @@ class PoliticalForm(Form):
 
 
 class RolesForm(Form):
-    """Per role a person (choices: the persons the manager may pick) or a name without a person record."""
+    """Per role a person (a picker over the persons the manager may pick) or a name without a person record."""
 
-    sitzungsleitung = IdSelectField("Sitzungsleitung")
+    sitzungsleitung = PickerField("Sitzungsleitung", art="personen", zweck="protokoll", empty_label="niemand")
     sitzungsleitung_name = StringField(
         "Sitzungsleitung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)]
     )
-    moderation = IdSelectField("Moderation")
+    moderation = PickerField("Moderation", art="personen", zweck="protokoll", empty_label="niemand")
     moderation_name = StringField("Moderation ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
-    protokollfuehrung = IdSelectField("Protokollführung")
+    protokollfuehrung = PickerField("Protokollführung", art="personen", zweck="protokoll", empty_label="niemand")
     protokollfuehrung_name = StringField(
         "Protokollführung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)]
     )
@@ -189,10 +192,10 @@ def _setup_entry_form(form, meeting, entry=None):
     form.agenda_item_id.choices = [(None, "Allgemein (ohne TOP)")] + [
         (i.id, f"{svc.agenda_label(i)}: {i.title}") for i in meeting.agenda_items
     ]
-    orgs = _org_choices()
-    form.addressee_org_id.choices = orgs
-    form.owner_org_id.choices = orgs
-    form.owner_person_id.choices = _person_choices(meeting, keep=entry.owner_person if entry else None)
+    if entry is not None:  # the edit form keeps what the entry holds (pickers, views/auswahl)
+        keep_current(form.addressee_org_id, entry.addressee_org_id)
+        keep_current(form.owner_org_id, entry.owner_org_id)
+        keep_current(form.owner_person_id, entry.owner_person_id)
 
 
 def _protocol_url(meeting, anchor=None):
@@ -209,6 +212,11 @@ def protocol(meeting_id):
         if perm.can_read_decisions(current_user, meeting):
             return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
         abort(403)
+    return _protocol_page(meeting)
+
+
+def _protocol_page(meeting, roles_form=None):
+    """The protocol page; `roles_form`: the submitted roles form (its picker's "Suchen" without JavaScript)."""
     ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     form = EntryForm(formdata=None)
     _setup_entry_form(form, meeting)
@@ -227,7 +235,9 @@ def protocol(meeting_id):
         today=svc.today(),
         previous=svc.previous_protocol_for_approval(meeting),
     )
-    if ctx["may_roles"]:
+    if ctx["may_roles"] and roles_form is not None:
+        ctx["roles_form"] = roles_form
+    elif ctx["may_roles"]:
         roles_form = RolesForm(formdata=None)
         _setup_roles_form(roles_form, meeting)
         for role in MEETING_ROLES:
@@ -239,25 +249,10 @@ def protocol(meeting_id):
 
 
 def _setup_roles_form(form, meeting):
-    """Role holders: the persons this manager may pick (plus whoever holds a role now)."""
-    held = [r.person for r in meeting.protocol_roles if r.person is not None]
-    persons = db.session.scalars(
-        select(Person)
-        .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
-        .options(joinedload(Person.organisation))
-        .order_by(Person.last_name, Person.first_name)
-    ).all()
-    persons += [p for p in held if p not in persons]
-    choices = [(None, "– niemand –")] + [
-        (
-            p.id,
-            f"{p.last_name}, {p.first_name}"
-            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
-        )
-        for p in persons
-    ]
+    """Role holders: pickers over the persons this manager may pick (plus whoever holds a role now)."""
+    held = [r.person_id for r in meeting.protocol_roles if r.person_id is not None]
     for role in MEETING_ROLES:
-        getattr(form, role).choices = choices
+        keep_current(getattr(form, role), *held)
 
 
 @bp.route("/sitzungen/<int:meeting_id>/rollen", methods=["POST"])
@@ -267,6 +262,8 @@ def roles(meeting_id):
         abort(403)
     form = RolesForm()
     _setup_roles_form(form, meeting)
+    if search_requested(form):
+        return _protocol_page(meeting, roles_form=form)
     if not form.validate():
         return _protocol_error(
             meeting,
@@ -419,6 +416,8 @@ def entry_edit(entry_id):
     _setup_entry_form(form, meeting, e)
     if request.method == "GET":
         form.version.data = e.version
+        return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=e)
+    if search_requested(form):  # a picker's "Suchen" without JavaScript: the form again with the matches
         return render_template("protocols/entry_form.html", meeting=meeting, form=form, entry=e)
     if form.validate():
         try:

@@ -1,0 +1,33 @@
+"""Helpers for tests of forms with pickers (views/auswahl)."""
+
+from __future__ import annotations
+
+import re
+
+
+def picker_html(html: str, name: str) -> str:
+    """The rendered picker of the field `name` (search box, matches, choice)."""
+    match = re.search(
+        r'<div class="auswahl"[^>]*data-auswahl-name="' + re.escape(name) + r'".*?</fieldset>', html, re.S
+    )
+    assert match, f"kein Auswahlfeld {name}"
+    return match.group(0)
+
+
+def picker_options(html: str, name: str) -> dict[str, str]:
+    """value → label of the radio buttons/checkboxes the picker `name` offers."""
+    block = picker_html(html, name)
+    options = {}
+    for value, label in re.findall(
+        r'<input class="kern-form-check__(?:radio|checkbox)"[^>]*value="([^"]*)"[^>]*>\s*<label[^>]*>(.*?)</label>',
+        block,
+        re.S,
+    ):
+        label = re.sub(r'<span class="auswahl__hinweis">.*?</span>', "", label, flags=re.S)
+        options[value] = re.sub(r"<[^>]+>", "", label).strip()
+    return options
+
+
+def picker_checked(html: str, name: str) -> list[str]:
+    block = picker_html(html, name)
+    return re.findall(r'<input class="kern-form-check__(?:radio|checkbox)"[^>]*value="([^"]*)"[^>]*checked', block)
