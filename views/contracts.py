@@ -50,6 +50,7 @@ from models.contracts import (
     ReportingDuty,
 )
 
+from .auswahl.fields import search_requested
 from .contracts_forms import (
     AmendmentForm,
     BudgetForm,
@@ -404,8 +405,7 @@ def detail(contract_id):
         abort(404)
     indicators = [(i, evaluate(i)) for i in contract.indicators if perm.can_view_indicator(current_user, i)]
     manage = perm.can_manage_contract(current_user, contract)
-    party_form = PartyForm()
-    party_form.organisation_id.choices = [(None, "– keine –")] + _tree_orgs() if manage else []
+    party_form = PartyForm()  # on a POST (error, picker search without JavaScript) with the user's input
     party_form.body_id.choices = [(None, "– keine –")] + _tree_bodies() if manage else []
     duty_form = DutyForm()
     duty_form.party_id.choices = [(p.id, p.name) for p in contract.parties]
@@ -617,8 +617,9 @@ def add_party(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     form = PartyForm()
-    form.organisation_id.choices = [(None, "– keine –")] + _tree_orgs()
     form.body_id.choices = [(None, "– keine –")] + _tree_bodies()
+    if search_requested(form):  # the organisation picker's "Suchen" without JavaScript
+        return detail(contract.id)
     if not form.validate():
         flash("Partei: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)

@@ -53,3 +53,9 @@ def personen():
 @bp.route("/organisationen")
 def organisationen():
     return _search("organisationen")
+
+
+@bp.route("/akteure")
+def akteure():
+    """Organisations and persons in one list (relation ends in the network)."""
+    return _search("akteure")

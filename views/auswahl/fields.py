@@ -24,10 +24,11 @@ from beteiligung.services import auswahl as svc
 from ..forms import coerce_id
 
 MESSAGES = {
+    "akteure": "Diese Organisation oder Person kann hier nicht gewählt werden. Bitte über die Suche wählen.",
     "personen": "Diese Person kann hier nicht gewählt werden. Bitte über die Suche eine Person wählen.",
     "organisationen": "Diese Organisation kann hier nicht gewählt werden. Bitte über die Suche eine Organisation wählen.",
 }
-NOUN = {"personen": "Person", "organisationen": "Organisation"}
+NOUN = {"personen": "Person", "organisationen": "Organisation", "akteure": "Organisation oder Person"}
 
 
 class PickerWidget:
@@ -61,6 +62,9 @@ class PickerField(Field):
             self.search_requested = f"{self.name}-suchen" in formdata
 
     def process_data(self, value):
+        if self.art == "akteure":
+            self.data = value if isinstance(value, str) and svc.ACTOR_KEY.fullmatch(value) else None
+            return
         if self.multiple:
             self.data = [v if isinstance(v, int) else getattr(v, "id", v) for v in (value or [])]
         else:
@@ -68,6 +72,13 @@ class PickerField(Field):
 
     def process_formdata(self, valuelist):
         values = [v for v in valuelist if v not in ("", "None", None)]
+        if self.art == "akteure":  # "org:<id>" or "person:<id>"
+            keys = list(dict.fromkeys(values))
+            if any(not svc.ACTOR_KEY.fullmatch(str(k)) for k in keys):
+                self.data = [] if self.multiple else None
+                raise ValueError("Ungültige Auswahl.")
+            self.data = keys if self.multiple else (keys[0] if keys else None)
+            return
         try:
             ids = list(dict.fromkeys(coerce_id(v) for v in values))
         except (ValueError, TypeError):
@@ -144,5 +155,5 @@ def search_requested(form) -> bool:
 def keep_current(field: PickerField, *ids) -> None:
     """An edit form accepts and shows the ids the record already holds, even if the user could
     not pick them today (e.g. a person who has left the user's area)."""
-    field.keep |= {i for i in ids if isinstance(i, int)}
+    field.keep |= {i for i in ids if isinstance(i, int | str)}
     field._selected = None

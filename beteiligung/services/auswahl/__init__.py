@@ -31,7 +31,7 @@ ALLOWED = re.compile(r"[^\w\s.,'’\-&/()+@]", re.UNICODE)
 
 @dataclass(frozen=True)
 class Choice:
-    id: int
+    id: int | str
     label: str
     hint: str = ""
 
@@ -147,9 +147,43 @@ def organisations_by_ids(
     return {o.id: Choice(o.id, organisation_label(o), o.kind or "") for o in rows}
 
 
+# --- actors: organisations and persons in one field (relation ends in the network) ------------------
+
+ACTOR_KEY = re.compile(r"(org|person):(\d{1,10})")
+
+
+def search_actors(user, text: str, zweck: str = "netzwerk", limit: int = LIMIT) -> list[Choice]:
+    """Organisations and (consenting) persons, keys "org:<id>" and "person:<id>"; organisations first."""
+    orgs = [Choice(f"org:{c.id}", c.label, "Organisation") for c in search_organisations(user, text, zweck, limit)]
+    persons = []
+    if perm.can_search_persons(user, "netzwerk"):
+        persons = [Choice(f"person:{c.id}", c.label, "Person") for c in search_persons(user, text, "netzwerk", limit)]
+    n_orgs = max(limit // 2, limit - len(persons))
+    return (orgs[:n_orgs] + persons)[:limit]
+
+
+def actors_by_keys(user, keys: Iterable[str], zweck: str = "netzwerk", keep: Iterable[str] = ()) -> dict[str, Choice]:
+    parsed = [m.groups() for m in (ACTOR_KEY.fullmatch(str(k)) for k in keys) if m]
+    keep = set(keep)
+    org_ids = {int(i) for kind, i in parsed if kind == "org"}
+    person_ids = {int(i) for kind, i in parsed if kind == "person"}
+    keep_orgs = {int(k.split(":")[1]) for k in keep if str(k).startswith("org:")}
+    keep_persons = {int(k.split(":")[1]) for k in keep if str(k).startswith("person:")}
+    found = {
+        f"org:{i}": Choice(f"org:{i}", c.label, "Organisation")
+        for i, c in organisations_by_ids(user, org_ids, zweck, keep_orgs).items()
+    }
+    found |= {
+        f"person:{i}": Choice(f"person:{i}", c.label, "Person")
+        for i, c in persons_by_ids(user, person_ids, "netzwerk", keep_persons).items()
+    }
+    return found
+
+
 KINDS = {
     "personen": (search_persons, persons_by_ids, perm.can_search_persons),
     "organisationen": (search_organisations, organisations_by_ids, perm.can_search_organisations),
+    "akteure": (search_actors, actors_by_keys, perm.can_search_organisations),
 }
 
 
