@@ -47,3 +47,20 @@ def pickable_person_filter(user, zweck: str = "allgemein") -> ColumnElement[bool
 def pickable_organisation_filter(user, zweck: str = "allgemein") -> ColumnElement[bool]:
     """SQL condition: organisations this user may choose in a field of this purpose."""
     return organisation_filter(user)
+
+
+def can_take_over_members(user, committee) -> bool:
+    """Several members at once ("Mitglieder übernehmen aus …"): whoever manages the committee."""
+    from .gremien import can_manage_committee
+
+    return committee is not None and can_manage_committee(user, committee)
+
+
+def source_committee_filter(user, committee) -> ColumnElement[bool]:
+    """SQL condition: committees whose members this user may take over into `committee` – the
+    committees the user may see, except the committee itself."""
+    from models import Committee
+
+    from .gremien import committee_filter
+
+    return and_(committee_filter(user), Committee.id != committee.id)

@@ -31,3 +31,10 @@ def picker_options(html: str, name: str) -> dict[str, str]:
 def picker_checked(html: str, name: str) -> list[str]:
     block = picker_html(html, name)
     return re.findall(r'<input class="kern-form-check__(?:radio|checkbox)"[^>]*value="([^"]*)"[^>]*checked', block)
+
+
+def field_error(html: str, field_id: str) -> str:
+    """The German message shown next to the field (the `field` macro's error paragraph)."""
+    match = re.search(r'id="' + re.escape(field_id) + r'-error".*?</p>', html, re.S)
+    assert match, f"keine Meldung am Feld {field_id}"
+    return re.sub(r"<[^>]+>", "", match.group(0))

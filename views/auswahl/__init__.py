@@ -59,3 +59,6 @@ def organisationen():
 def akteure():
     """Organisations and persons in one list (relation ends in the network)."""
     return _search("akteure")
+
+
+from . import mitglieder  # noqa: E402,F401  (registers the take-over routes)

@@ -17,7 +17,7 @@ from flask import render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import Field
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 
 from beteiligung.services import auswahl as svc
 
@@ -97,13 +97,15 @@ class PickerField(Field):
         return lookup(current_user, ids, self.zweck, keep=self.keep)
 
     def pre_validate(self, form):
+        if self.process_errors:  # not an id at all: keep "Ungültige Auswahl." (no "required" on top)
+            raise StopValidation()
         if self.search_requested:
             return
         found = self._lookup(self.ids)
         if any(i not in found for i in self.ids):
             self.data = [i for i in self.ids if i in found] if self.multiple else None
             self._selected = None
-            raise ValidationError(MESSAGES[self.art])
+            raise StopValidation(MESSAGES[self.art])
 
     # --- what the template shows ------------------------------------------------------------------
 
