@@ -38,3 +38,19 @@ def field_error(html: str, field_id: str) -> str:
     match = re.search(r'id="' + re.escape(field_id) + r'-error".*?</p>', html, re.S)
     assert match, f"keine Meldung am Feld {field_id}"
     return re.sub(r"<[^>]+>", "", match.group(0))
+
+
+def pick_in_browser(page, combobox, text: str, query: str | None = None) -> None:
+    """Playwright, keyboard only: type into a picker's combobox, arrow down to the option that
+    contains `text`, press Enter."""
+    combobox.focus()
+    page.keyboard.type(query or text[:6], delay=20)
+    listbox = page.locator("#" + combobox.get_attribute("aria-controls"))
+    listbox.locator("[role=option]").first.wait_for()
+    for _ in range(listbox.locator("[role=option]").count()):
+        page.keyboard.press("ArrowDown")
+        active = combobox.get_attribute("aria-activedescendant")
+        if active and text in page.locator(f"#{active}").inner_text():
+            page.keyboard.press("Enter")
+            return
+    raise AssertionError(f"{text} nicht in den Vorschlägen")
