@@ -15,6 +15,7 @@ from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, ValidationError
+from beteiligung.services import auswahl as auswahl_svc
 from beteiligung.services import protocols as svc
 from beteiligung.uow import discard
 from models import Committee, Meeting, Organisation, Person
@@ -32,7 +33,7 @@ from models.protocols import (
     ProtocolRevision,
 )
 
-from .auswahl.fields import PickerField, keep_current, search_requested
+from .auswahl.fields import PickerField, keep_current, prefetch, row_picker, search_requested
 from .forms import Form, IdSelectField, VersionField, submit
 
 bp = Blueprint("protokolle", __name__, url_prefix="/protokolle")
@@ -296,6 +297,10 @@ def attendance(meeting_id):
     errors = {}
     status_code = 200
     rows = svc.attendance_rows(meeting)
+    # what each row holds now: stays valid in its pickers even if this user could not pick it today
+    held = {r["person"].id: (r["organisation_id"], r["deputy_id"]) for r in rows}
+    formdata = request.form if request.method == "POST" else None
+    searching = formdata is not None and any(k.endswith("-suchen") for k in formdata)
     if request.method == "POST":
         try:
             expected_version = int(request.form.get("attendance_version", ""))
@@ -322,8 +327,11 @@ def attendance(meeting_id):
                     "note": (request.form.get(f"note_{pid}") or "").strip(),
                 }
             )
-        add = request.form.get("add_person_id") or ""
-        if add:
+        add_picker = row_picker("add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata)
+        add = "" if searching else (request.form.get("add_person_id") or "")
+        if add and not add_picker.validate(None):
+            errors["add_person_id"] = " ".join(add_picker.errors)
+        elif add:
             add_id = to_id(add)
             if add_id is None:
                 errors["add_person_id"] = "Ungültige Auswahl."
@@ -340,8 +348,20 @@ def attendance(meeting_id):
                         "note": "",
                     }
                 )
+        for r in submitted:  # organisation and deputy: the pickers' check (permission and existence)
+            pid = r["person_id"]
+            for kind, art, key, keep in (
+                ("organisation", "organisationen", "organisation_id", held.get(pid, (None, None))[0]),
+                ("deputy", "personen", "deputy_id", held.get(pid, (None, None))[1]),
+            ):
+                if r[key] is not None and not searching and f"{kind}_{pid}" not in errors:
+                    picker = row_picker(f"{kind}_{pid}", kind, art, "protokoll", None, formdata, keep=(keep,))
+                    if not picker.validate(None):
+                        errors[f"{kind}_{pid}"] = " ".join(picker.errors)
         status_code = 422
-        if not errors:
+        if searching:  # a picker's "Suchen" without JavaScript: the list again with the matches
+            status_code = 200
+        elif not errors:
             try:
                 n = svc.save_attendance(current_user, meeting, submitted, expected_version)
                 flash(f"Anwesenheit gespeichert ({n} Personen).", "success")
@@ -362,6 +382,37 @@ def attendance(meeting_id):
                     row["stored"] = {k: row[k] for k in fields} | {"organisation": row["organisation"]}
                 row.update({k: s[k] for k in fields})
     summary = svc.attendance_summary([meeting.id])[meeting.id]
+    pickers = {}
+    for row in rows:
+        pid, name = row["person"].id, f"{row['person'].first_name} {row['person'].last_name}"
+        org_held, deputy_held = held.get(pid, (None, None))
+        pickers[("organisation", pid)] = row_picker(
+            f"organisation_{pid}",
+            f"Organisation von {name}",
+            "organisationen",
+            "protokoll",
+            row["organisation_id"],
+            formdata,
+            keep=(org_held,),
+        )
+        pickers[("deputy", pid)] = row_picker(
+            f"deputy_{pid}",
+            f"Vertretung für {name}",
+            "personen",
+            "protokoll",
+            row["deputy_id"],
+            formdata,
+            keep=(deputy_held,),
+        )
+    prefetch(pickers.values())
+    for (kind, pid), picker in pickers.items():
+        if errors.get(f"{kind}_{pid}"):
+            picker.errors = [errors[f"{kind}_{pid}"]]
+    add_picker = row_picker("add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata)
+    if errors.get("add_person_id"):
+        add_picker.errors = [errors["add_person_id"]]
+    stored_deputies = {r["stored"]["deputy_id"] for r in rows if r.get("stored")} - {None}
+    stored_names = {i: c.label for i, c in auswahl_svc.persons_by_ids(current_user, stored_deputies, "protokoll").items()}
     return render_template(
         "protocols/attendance.html",
         meeting=meeting,
@@ -369,8 +420,9 @@ def attendance(meeting_id):
         errors=errors,
         attendance_version=meeting.attendance_version,
         states=ATTENDANCE_STATES,
-        org_choices=_org_choices("– keine –"),
-        person_choices=_person_choices(meeting),
+        pickers=pickers,
+        add_picker=add_picker,
+        stored_names=stored_names,
         summary=summary,
         quorum=svc.quorum_state(meeting, summary),
     ), status_code

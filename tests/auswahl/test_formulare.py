@@ -4,6 +4,7 @@ the field, status 422 and nothing written; the current choice stays shown on edi
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -339,3 +340,42 @@ def test_contract_party_without_javascript(client, world):
     r = client.post(url, data={"organisation_id": world.org_b.id, "role": "Auftraggeber"})
     assert r.status_code == 303
     assert db.session.scalar(select(func.count()).select_from(ContractParty)) == count + 1
+
+
+def test_attendance_pickers_without_javascript(client, world, committee):
+    from models.protocols import Attendance
+
+    m = _meeting(committee, world)
+    m.start = utcnow() - timedelta(hours=3)
+    m.end = m.start + timedelta(hours=2)
+    db.session.commit()
+    client.login("planung@kreis.example")
+    url = f"/protokolle/sitzungen/{m.id}/anwesenheit"
+    page = client.get(url).get_data(as_text=True)
+    pid = world.person_a.id
+    assert "Brandt" not in page  # no person list in any row
+    assert picker_checked(page, f"organisation_{pid}") == [str(world.org_a.id)]
+    version = re.search(r'name="attendance_version" value="(\d+)"', page).group(1)
+    base = {"person_id": [str(pid)], f"status_{pid}": "entschuldigt", "attendance_version": version}
+    # search a deputy without JavaScript: the list again with the matches, nothing written
+    r = client.post(url, data=base | {f"deputy_{pid}-q": "brandt", f"deputy_{pid}-suchen": "1"})
+    assert r.status_code == 200
+    assert picker_options(r.get_data(as_text=True), f"deputy_{pid}") == {
+        "": "keine",
+        str(world.person_b.id): "Brandt, Bernd (Jobcenter Beckum)",
+    }
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+    # a foreign deputy → message in the row, 422, nothing written
+    r = client.post(url, data=base | {f"deputy_{pid}": world.person_x.id})
+    assert r.status_code == 422 and FOREIGN_MESSAGE in r.get_data(as_text=True)
+    assert "Xander" not in r.get_data(as_text=True)
+    r = client.post(url, data=base | {"add_person_id": world.person_x.id})
+    assert r.status_code == 422 and FOREIGN_MESSAGE in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+    # the chosen deputy and an added person are saved
+    r = client.post(url, data=base | {f"deputy_{pid}": world.person_b.id, f"organisation_{pid}": world.org_a.id})
+    assert r.status_code == 302
+    a = db.session.scalar(select(Attendance).where(Attendance.person_id == pid))
+    assert a.deputy_id == world.person_b.id
+    page = client.get(url).get_data(as_text=True)
+    assert picker_checked(page, f"deputy_{pid}") == [str(world.person_b.id)]

@@ -62,6 +62,7 @@ def scene(world):
         "Einladen": f"/gremien/sitzungen/{m.id}/einladen",
         "Mitglieder übernehmen": f"/auswahl/gremien/{c.id}/mitglieder",
         "Protokoll": f"/protokolle/sitzungen/{m.id}/",
+        "Anwesenheit": f"/protokolle/sitzungen/{m.id}/anwesenheit",
         "Kontrakt": f"/kontrakte/{k.contract.id}",
         "Beziehung anlegen": "/netzwerk/beziehungen/neu",
     }

@@ -159,3 +159,35 @@ def keep_current(field: PickerField, *ids) -> None:
     not pick them today (e.g. a person who has left the user's area)."""
     field.keep |= {i for i in ids if isinstance(i, int | str)}
     field._selected = None
+
+
+def row_picker(name, label, art, zweck, value, formdata=None, keep=(), empty_label="keine") -> PickerField:
+    """A picker outside a WTForms form (e.g. one per row of the attendance list): bound to `name`,
+    filled from `formdata` (a POST) or `value`; `keep`: ids the record holds already."""
+    from wtforms.meta import DefaultMeta
+
+    field = PickerField(label, art=art, zweck=zweck, empty_label=empty_label).bind(
+        form=None, name=name, _meta=DefaultMeta()
+    )
+    field.process(formdata, value)
+    keep_current(field, *keep)
+    return field
+
+
+def prefetch(pickers) -> None:
+    """Load the labels of many pickers at once (one query per kind instead of one per picker),
+    e.g. the two pickers in every row of the attendance list."""
+    groups: dict[tuple[str, str], list[PickerField]] = {}
+    for p in pickers:
+        groups.setdefault((p.art, p.zweck), []).append(p)
+    for (art, zweck), fields in groups.items():
+        ids = {i for f in fields for i in f.ids}
+        if not ids:
+            for f in fields:
+                f._selected = []
+            continue
+        _search, lookup, _allowed = svc.KINDS[art]
+        keep = set().union(*(f.keep for f in fields))
+        found = lookup(current_user, ids, zweck, keep=keep)
+        for f in fields:
+            f._selected = [found[i] for i in f.ids if i in found]
