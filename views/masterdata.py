@@ -32,6 +32,7 @@ from models import (
 )
 
 from . import current_page
+from .auswahl.fields import keep_current, search_requested
 from .forms import CONTROL, act, submit
 from .masterdata_forms import AreaForm, BodyForm, OrganisationForm, PersonForm, TermForm
 
@@ -111,7 +112,8 @@ def _setup_org_form(form, obj):
     form.body_id.choices = _body_choices()
     if obj is not None and obj.body_id not in {c[0] for c in form.body_id.choices}:
         form.body_id.choices.append((obj.body_id, obj.body.name))
-    form.parent_id.choices = [c for c in _org_choices() if obj is None or c[0] != obj.id]
+    if obj is not None:  # picker (views/auswahl): the current parent stays shown and valid
+        keep_current(form.parent_id, obj.parent_id)
     form.areas.choices = _area_choices()
     terms = db.session.scalars(
         select(Term).where(Term.vocabulary.in_(["handlungsfeld", "zielgruppe"])).order_by(Term.vocabulary, Term.name)
@@ -128,12 +130,8 @@ def _setup_person_form(form, obj):
         form.body_id.choices = sorted({(o.body_id, o.body.name) for o in orgs})
     if obj is not None and obj.body_id not in {c[0] for c in form.body_id.choices}:
         form.body_id.choices.append((obj.body_id, obj.body.name))
-    partner_orgs = perm.partner_organisation_ids(current_user)
-    if not perm.is_staff(current_user) and partner_orgs:
-        orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(partner_orgs))).all()
-        form.organisation_id.choices = [(o.id, o.name) for o in orgs]
-    else:
-        form.organisation_id.choices = _org_choices()
+    if obj is not None:  # picker (views/auswahl, a partner finds only their own organisations)
+        keep_current(form.organisation_id, obj.organisation_id)
 
 
 def _text_search(*columns):
@@ -416,6 +414,8 @@ def _values(form, ent: Entity) -> dict:
 
 def _save(ent: Entity, obj, form):
     """Validate form, call the service; returns a response or None to re-render."""
+    if search_requested(form):  # a picker's "Suchen" without JavaScript: the form again with the matches
+        return None
     if not form.validate_on_submit():
         return None
     try:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_
 
-from models import Person
+from models import Organisation, Person
 
 from .core import scope_of
 from .stammdaten import organisation_filter, person_filter
 
 # Purposes of a person picker and what they add to the person filter.
 PERSON_PURPOSES = ("allgemein", "mitglied", "einladung", "protokoll", "netzwerk")
-ORGANISATION_PURPOSES = ("allgemein", "mitglied", "protokoll", "kontrakt", "netzwerk")
+ORGANISATION_PURPOSES = ("allgemein", "mitglied", "protokoll", "kontrakt", "netzwerk", "personeneintrag")
 
 
 def can_search_persons(user, zweck: str = "allgemein") -> bool:
@@ -45,7 +45,12 @@ def pickable_person_filter(user, zweck: str = "allgemein") -> ColumnElement[bool
 
 
 def pickable_organisation_filter(user, zweck: str = "allgemein") -> ColumnElement[bool]:
-    """SQL condition: organisations this user may choose in a field of this purpose."""
+    """SQL condition: organisations this user may choose in a field of this purpose. The
+    organisation of a person record ("personeneintrag"): a partner only their own."""
+    if zweck == "personeneintrag":
+        s = scope_of(user)
+        if not s.staff and s.partner_org_ids:
+            return Organisation.id.in_(s.partner_org_ids)
     return organisation_filter(user)
 
 

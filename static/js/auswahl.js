@@ -32,7 +32,9 @@
     input.setAttribute("aria-expanded", "false");
     input.setAttribute("aria-controls", listId);
     input.type = "text";
-    if (button) button.hidden = true;
+    // The combobox replaces "Suchen": remove the button, so that Enter in another field of the form
+    // submits with the form's own button (the first submit button is the default).
+    if (button) button.remove();
     input.closest(".auswahl__suche").after(list);
     box.append(status);
 

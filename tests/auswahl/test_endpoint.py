@@ -164,3 +164,21 @@ def test_rate_limit_window_slides():
     assert all(svc.allow_search(key, now=100.0 + i * 0.1) for i in range(svc.MAX_PER_WINDOW))
     assert not svc.allow_search(key, now=110.0)
     assert svc.allow_search(key, now=100.0 + svc.WINDOW_SECONDS + 0.05)
+
+
+def test_organisation_of_a_person_record_partner_only_own(client, world):
+    client.login("partner@wohlfahrt.example")
+    assert _names(client.get("/auswahl/organisationen?q=jobcenter&zweck=personeneintrag")) == []
+    assert _names(client.get("/auswahl/organisationen?q=wohlfahrt&zweck=personeneintrag")) == ["Wohlfahrt Ahlen e. V."]
+    # the person form refuses a foreign organisation id at the field
+    r = client.post(
+        "/stammdaten/personen/neu",
+        data={
+            "body_id": world.kommune_a.id,
+            "first_name": "Neu",
+            "last_name": "Person",
+            "organisation_id": world.org_b.id,
+        },
+    )
+    assert r.status_code == 422 and "steht hier nicht zur Auswahl" in r.get_data(as_text=True)
+    assert db.session.query(Person).filter_by(last_name="Person").count() == 0

@@ -15,7 +15,7 @@ from beteiligung.services import committees as committees_svc
 from models import AuditEntry, CommitteeType, Membership, Person, utcnow
 from tests.auswahl.support import field_error, picker_checked, picker_html, picker_options
 
-FOREIGN_MESSAGE = "Diese Person kann hier nicht gewählt werden"
+FOREIGN_MESSAGE = "Diese Person steht hier nicht zur Auswahl"
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_member_form_refuses_foreign_and_guessed_ids(client, world, committee, f
         r = client.post(f"/gremien/{committee.id}/mitglieder", data=data)
         assert r.status_code == 422
         html = r.get_data(as_text=True)
-        assert "kann hier nicht gewählt werden" in field_error(html, field)
+        assert "steht hier nicht zur Auswahl" in field_error(html, field)
         assert "Xander" not in html and "Fremder Träger" not in html
     assert _members(committee) == []
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
@@ -225,7 +225,7 @@ def test_take_over_refuses_guessed_ids_and_foreign_sources(client, world, commit
     assert r.status_code == 422 and "passt nicht zur Vorschau" in r.get_data(as_text=True)
     # a foreign organisation → message at the field
     r = client.post(url, data={"quelle": "organisation", "organisation_id": world.org_x.id, "circle": "Kernkreis"})
-    assert r.status_code == 422 and "kann hier nicht gewählt werden" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "steht hier nicht zur Auswahl" in r.get_data(as_text=True)
     # a committee of the foreign Kreis → not offered, refused
     t = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Werkstatt"))
     foreign = committees_svc.create_committee(
@@ -263,7 +263,7 @@ def test_protocol_entry_form_without_javascript(client, world, committee):
         str(world.org_b.id): "Jobcenter Beckum",
     }
     r = client.post(url, data=base | {"owner_org_id": world.org_x.id})
-    assert r.status_code == 422 and "Diese Organisation kann hier nicht gewählt werden" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "Diese Organisation steht hier nicht zur Auswahl" in r.get_data(as_text=True)
     r = client.post(url, data=base | {"owner_org_id": world.org_b.id, "owner_person_id": world.person_b.id})
     assert r.status_code == 302
     from models.protocols import ProtocolEntry
@@ -313,7 +313,7 @@ def test_contract_party_and_relation_without_javascript(client, world):
             "visibility": "kreis",
         },
     )
-    assert r.status_code == 422 and "kann hier nicht gewählt werden" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "steht hier nicht zur Auswahl" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Relation)) == 0
     r = client.post("/netzwerk/beziehungen/neu", data={"source": "org:abc"})
     assert r.status_code == 422 and "Ungültige Auswahl" in r.get_data(as_text=True)
@@ -335,7 +335,7 @@ def test_contract_party_without_javascript(client, world):
         str(world.org_b.id): "Jobcenter Beckum",
     }
     r = client.post(url, data={"organisation_id": world.org_x.id, "role": "Auftraggeber"})
-    assert r.status_code == 422 and "Diese Organisation kann hier nicht gewählt werden" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "Diese Organisation steht hier nicht zur Auswahl" in r.get_data(as_text=True)
     count = db.session.scalar(select(func.count()).select_from(ContractParty))
     r = client.post(url, data={"organisation_id": world.org_b.id, "role": "Auftraggeber"})
     assert r.status_code == 303

@@ -24,9 +24,9 @@ from beteiligung.services import auswahl as svc
 from ..forms import coerce_id
 
 MESSAGES = {
-    "akteure": "Diese Organisation oder Person kann hier nicht gewählt werden. Bitte über die Suche wählen.",
-    "personen": "Diese Person kann hier nicht gewählt werden. Bitte über die Suche eine Person wählen.",
-    "organisationen": "Diese Organisation kann hier nicht gewählt werden. Bitte über die Suche eine Organisation wählen.",
+    "akteure": "Diese Organisation oder Person steht hier nicht zur Auswahl. Bitte über die Suche wählen.",
+    "personen": "Diese Person steht hier nicht zur Auswahl. Bitte über die Suche eine Person wählen.",
+    "organisationen": "Diese Organisation steht hier nicht zur Auswahl. Bitte über die Suche eine Organisation wählen.",
 }
 NOUN = {"personen": "Person", "organisationen": "Organisation", "akteure": "Organisation oder Person"}
 
