@@ -546,15 +546,9 @@ def kinds():
 # --- partner pipeline ---------------------------------------------------------------------
 
 
-def _setup_pipeline_form(form):
-    form.organisation_id.choices = [(None, "– bitte wählen –")] + [
-        (i, n)
-        for i, n in db.session.execute(
-            select(Organisation.id, Organisation.name)
-            .where(perm.organisation_filter(current_user))
-            .order_by(Organisation.name)
-        )
-    ]
+def _setup_pipeline_form(form, entry=None):
+    if entry is not None:  # picker (views/auswahl): the current organisation stays shown and valid
+        keep_current(form.organisation_id, entry.organisation_id)
     form.body_id.choices = _writable_bodies()
     form.handlungsfeld_id.choices = [(None, "– keins –")] + [
         (i, n)
@@ -619,7 +613,7 @@ def pipeline_edit(entry_id):
     if not perm.can_manage_partner_status(current_user, entry):
         abort(403)
     form = PartnerStatusForm(obj=entry)
-    _setup_pipeline_form(form)
+    _setup_pipeline_form(form, entry)
     done = submit(
         form,
         lambda: svc.set_partner_status(current_user, _pipeline_values(form), entry, form.version.data),

@@ -44,7 +44,12 @@ class RelationForm(Form):
 
 
 class PartnerStatusForm(Form):
-    organisation_id = IdSelectField("Organisation", validators=[DataRequired("Bitte eine Organisation wählen.")])
+    organisation_id = PickerField(
+        "Organisation",
+        art="organisationen",
+        zweck="netzwerk",
+        validators=[DataRequired("Bitte eine Organisation wählen.")],
+    )
     body_id = IdSelectField("Körperschaft", validators=[DataRequired("Bitte wählen.")])
     status = SelectField("Stand", choices=[(s, s) for s in PIPELINE_STATES], validate_choice=True)
     handlungsfeld_id = IdSelectField("Handlungsfeld", validators=[Optional()])
