@@ -14,11 +14,12 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
+from beteiligung.permissions import auswahl as auswahl_perm
 from beteiligung.services import Conflict, ValidationError
 from beteiligung.services import auswahl as auswahl_svc
 from beteiligung.services import protocols as svc
 from beteiligung.uow import discard
-from models import Committee, Meeting, Organisation, Person
+from models import Committee, Meeting, Person
 from models.protocols import (
     ATTENDANCE_STATES,
     DECISION_MODES,
@@ -161,34 +162,6 @@ def _entry(entry_id: int) -> ProtocolEntry:
     return entry
 
 
-def _org_choices(empty="– keine –"):
-    orgs = db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-    ).all()
-    return [(None, empty)] + [(o.id, o.name) for o in orgs]
-
-
-def _person_choices(meeting, empty="– keine –", keep: Person | None = None):
-    """Persons this user may pick (the named person filter); `keep` is the person already stored on the
-    record being edited, which the protocol shows anyway."""
-    persons = db.session.scalars(
-        select(Person)
-        .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
-        .options(joinedload(Person.organisation))
-        .order_by(Person.last_name, Person.first_name)
-    ).all()
-    if keep is not None and keep not in persons:
-        persons.append(keep)
-    return [(None, empty)] + [
-        (
-            p.id,
-            f"{p.last_name}, {p.first_name}"
-            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
-        )
-        for p in persons
-    ]
-
-
 def _setup_entry_form(form, meeting, entry=None):
     form.agenda_item_id.choices = [(None, "Allgemein (ohne TOP)")] + [
         (i.id, f"{svc.agenda_label(i)}: {i.title}") for i in meeting.agenda_items
@@ -327,7 +300,9 @@ def attendance(meeting_id):
                     "note": (request.form.get(f"note_{pid}") or "").strip(),
                 }
             )
-        add_picker = row_picker("add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata)
+        add_picker = row_picker(
+            "add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata
+        )
         add = "" if searching else (request.form.get("add_person_id") or "")
         if add and not add_picker.validate(None):
             errors["add_person_id"] = " ".join(add_picker.errors)
@@ -408,11 +383,15 @@ def attendance(meeting_id):
     for (kind, pid), picker in pickers.items():
         if errors.get(f"{kind}_{pid}"):
             picker.errors = [errors[f"{kind}_{pid}"]]
-    add_picker = row_picker("add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata)
+    add_picker = row_picker(
+        "add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata
+    )
     if errors.get("add_person_id"):
         add_picker.errors = [errors["add_person_id"]]
     stored_deputies = {r["stored"]["deputy_id"] for r in rows if r.get("stored")} - {None}
-    stored_names = {i: c.label for i, c in auswahl_svc.persons_by_ids(current_user, stored_deputies, "protokoll").items()}
+    stored_names = {
+        i: c.label for i, c in auswahl_svc.persons_by_ids(current_user, stored_deputies, "protokoll").items()
+    }
     return render_template(
         "protocols/attendance.html",
         meeting=meeting,
@@ -776,14 +755,33 @@ def followup():
     committees = db.session.scalars(
         select(Committee).where(perm.committee_filter(current_user)).order_by(Committee.name)
     ).all()
-    persons = _person_choices(None, "– alle –") if perm.is_staff(current_user) else [(None, "– alle –")]
+    # organisation and person filters: pickers (views/auswahl) instead of lists of everyone
+    args = request.args or None
+    org_picker = row_picker(
+        "organisation",
+        "Organisation",
+        "organisationen",
+        "protokoll",
+        filters["organisation_id"],
+        args,
+        empty_label="alle",
+    )
+    person_picker = row_picker(
+        "person",
+        "Verantwortliche Person",
+        "personen",
+        "protokoll",
+        filters["owner_person_id"],
+        args,
+        empty_label="alle",
+    )
     return render_template(
         "protocols/followup.html",
         pagination=pagination,
         filters=filters,
         committees=committees,
-        orgs=_org_choices("– alle –"),
-        persons=persons,
+        org_picker=org_picker,
+        person_picker=person_picker if auswahl_perm.can_search_persons(current_user, "protokoll") else None,
         states=[NOT_DONE, *ITEM_STATES, "alle"],
         today=svc.today(),
         details=svc.entry_details,

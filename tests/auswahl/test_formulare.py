@@ -379,3 +379,24 @@ def test_attendance_pickers_without_javascript(client, world, committee):
     assert a.deputy_id == world.person_b.id
     page = client.get(url).get_data(as_text=True)
     assert picker_checked(page, f"deputy_{pid}") == [str(world.person_b.id)]
+
+
+def test_followup_filters_are_pickers(client, world, committee):
+    client.login("planung@kreis.example")
+    html = client.get("/protokolle/").get_data(as_text=True)
+    assert "Brandt" not in html and "Jobcenter Beckum" not in html
+    r = client.get("/protokolle/", query_string={"person-q": "brandt", "person-suchen": "1"})
+    assert r.status_code == 200
+    assert picker_options(r.get_data(as_text=True), "person") == {
+        "": "alle",
+        str(world.person_b.id): "Brandt, Bernd (Jobcenter Beckum)",
+    }
+    html = client.get("/protokolle/", query_string={"person": world.person_b.id}).get_data(as_text=True)
+    assert picker_checked(html, "person") == [str(world.person_b.id)]
+    # a foreign id filters to nothing and shows no name
+    html = client.get("/protokolle/", query_string={"person": world.person_x.id}).get_data(as_text=True)
+    assert "Xander" not in html
+    client.logout()
+    client.login("politik@kreis.example")
+    html = client.get("/protokolle/").get_data(as_text=True)
+    assert 'data-auswahl-name="person"' not in html

@@ -63,6 +63,8 @@ def scene(world):
         "Mitglieder übernehmen": f"/auswahl/gremien/{c.id}/mitglieder",
         "Protokoll": f"/protokolle/sitzungen/{m.id}/",
         "Anwesenheit": f"/protokolle/sitzungen/{m.id}/anwesenheit",
+        "Nachhalten": "/protokolle/",
+        "Nachhalten gefiltert": f"/protokolle/?person={world.person_a.id}&organisation={world.org_a.id}",
         "Kontrakt": f"/kontrakte/{k.contract.id}",
         "Beziehung anlegen": "/netzwerk/beziehungen/neu",
     }
