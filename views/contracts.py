@@ -25,7 +25,7 @@ from beteiligung.services.indicators import (
     format_decimal_de,
 )
 from beteiligung.uow import discard
-from models import Area, Body, Committee, Organisation, Term
+from models import Area, Body, Committee, Term
 from models.contracts import (
     BUDGET_KINDS,
     CLAUSES,
@@ -50,7 +50,7 @@ from models.contracts import (
     ReportingDuty,
 )
 
-from .auswahl.fields import search_requested
+from .auswahl.fields import row_picker, search_requested
 from .contracts_forms import (
     AmendmentForm,
     BudgetForm,
@@ -99,13 +99,17 @@ def _planner_bodies():
     return [(b.id, b.name) for b in db.session.scalars(q)]
 
 
-def _tree_orgs():
-    return [
-        (o.id, o.name)
-        for o in db.session.scalars(
-            select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-        )
-    ]
+def _partner_picker():
+    """The partner filter of the list: a picker (views/auswahl), not a list of all organisations."""
+    return row_picker(
+        "partner",
+        "Partner",
+        "organisationen",
+        "kontrakt",
+        to_id(request.args.get("partner")),
+        request.args or None,
+        empty_label="alle",
+    )
 
 
 def _tree_bodies():
@@ -238,7 +242,7 @@ def index():
         error_out=False,
     )
     filters = [
-        ("partner", "Partner", _tree_orgs()),
+        ("partner", "Partner", _partner_picker()),
         ("art", "Art", [(k.id, k.name) for k in db.session.scalars(select(ContractKind).order_by(ContractKind.name))]),
         ("status", "Status", [(s, s) for s in CONTRACT_STATES]),
         ("handlungsfeld", "Handlungsfeld", [(t.id, t.name) for t in _terms(("handlungsfeld",))]),

@@ -32,7 +32,7 @@ from models import (
 )
 
 from . import current_page
-from .auswahl.fields import keep_current, search_requested
+from .auswahl.fields import keep_current, row_picker, search_requested
 from .forms import CONTROL, act, submit
 from .masterdata_forms import AreaForm, BodyForm, OrganisationForm, PersonForm, TermForm
 
@@ -65,13 +65,6 @@ def _area_choices():
         .order_by(Area.body_id, Area.code)
     ).all()
     return [(a.id, f"{a.body.name}: {a.code} {a.name}") for a in areas]
-
-
-def _org_choices(empty="– keine –"):
-    orgs = db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-    ).all()
-    return [(None, empty)] + [(o.id, o.name) for o in orgs]
 
 
 @dataclass
@@ -132,6 +125,19 @@ def _setup_person_form(form, obj):
         form.body_id.choices.append((obj.body_id, obj.body.name))
     if obj is not None:  # picker (views/auswahl, a partner finds only their own organisations)
         keep_current(form.organisation_id, obj.organisation_id)
+
+
+def _filter_picker(param, label="Organisation"):
+    """A list filter over organisations as a picker (views/auswahl), not a list of all of them."""
+    return row_picker(
+        param,
+        label,
+        "organisationen",
+        "allgemein",
+        to_id(request.args.get(param)),
+        request.args or None,
+        empty_label="alle",
+    )
 
 
 def _text_search(*columns):
@@ -268,7 +274,7 @@ _register(
         search=_text_search(Person.first_name, Person.last_name, Person.function, Person.email),
         options=(joinedload(Person.organisation),),
         order=(Person.last_name, Person.first_name),
-        filters=[("organisation", "Organisation", lambda: _org_choices()[1:], Person.organisation_id)],
+        filters=[("organisation", "Organisation", lambda: _filter_picker("organisation"), Person.organisation_id)],
         export_columns=[
             ("Nachname", lambda o: o.last_name),
             ("Vorname", lambda o: o.first_name),

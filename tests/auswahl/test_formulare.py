@@ -400,3 +400,15 @@ def test_followup_filters_are_pickers(client, world, committee):
     client.login("politik@kreis.example")
     html = client.get("/protokolle/").get_data(as_text=True)
     assert 'data-auswahl-name="person"' not in html
+
+
+def test_list_filters_are_pickers(client, world):
+    client.login("planung@kreis.example")
+    for url, param in (("/stammdaten/personen/", "organisation"), ("/kontrakte/", "partner")):
+        html = client.get(url).get_data(as_text=True)
+        assert "Jobcenter Beckum" not in picker_html(html, param) and "<option" not in picker_html(html, param)
+        r = client.get(url, query_string={f"{param}-q": "jobc", f"{param}-suchen": "1"})
+        assert picker_options(r.get_data(as_text=True), param) == {"": "alle", str(world.org_b.id): "Jobcenter Beckum"}
+    html = client.get("/stammdaten/personen/", query_string={"organisation": world.org_b.id}).get_data(as_text=True)
+    assert "Brandt" in html and "Arndt" not in html
+    assert picker_checked(html, "organisation") == [str(world.org_b.id)]

@@ -67,6 +67,10 @@ def scene(world):
         "Nachhalten gefiltert": f"/protokolle/?person={world.person_a.id}&organisation={world.org_a.id}",
         "Kontrakt": f"/kontrakte/{k.contract.id}",
         "Beziehung anlegen": "/netzwerk/beziehungen/neu",
+        "Kontrakte (Liste)": "/kontrakte/",
+        "Personen anlegen": "/stammdaten/personen/neu",
+        "Organisation anlegen": "/stammdaten/organisationen/neu",
+        "Partner-Pipeline": "/netzwerk/partner",
     }
 
 
