@@ -71,6 +71,8 @@ def scene(world):
         "Personen anlegen": "/stammdaten/personen/neu",
         "Organisation anlegen": "/stammdaten/organisationen/neu",
         "Partner-Pipeline": "/netzwerk/partner",
+        "Maßnahme anlegen": "/planung/massnahmen/neu",
+        "Stellungnahmeverfahren anlegen": "/planung/stellungnahmen/neu",
     }
 
 

@@ -136,7 +136,13 @@ class ConsultationForm(Form):
     process_id = IdSelectField("Planungsvorhaben", validators=[Optional()])
     description = TextAreaField("Worum geht es?", validators=[Optional(), Length(max=20000)])
     deadline = _date("Frist für Stellungnahmen", required=True)
-    organisation_ids = IdMultiSelectField("Organisationen, die Stellung nehmen sollen", validators=[Optional()])
+    organisation_ids = PickerField(
+        "Organisationen, die Stellung nehmen sollen",
+        art="organisationen",
+        zweck="allgemein",
+        multiple=True,
+        description="Name eingeben; gewählte Organisationen stehen unter dem Suchfeld.",
+    )
     file = FileField("Entwurf (PDF, DOCX, ODT …, höchstens 10 MB)")
 
 
