@@ -70,10 +70,11 @@ def _shoot(page, name):
     for width in (375, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        # the pickers and the confirmation fit the width (other wide parts of a page are not theirs)
+        # the pickers and the confirmation fit the width (other wide parts of a page are not theirs;
+        # pickers in a table row scroll with their table inside its own container)
         overflow = page.evaluate(
             """() => Math.max(0, ...Array.from(document.querySelectorAll('.auswahl, .auswahl__liste, .auswahl-bestaetigung'))
-                 .filter((el) => el.offsetParent !== null)
+                 .filter((el) => el.offsetParent !== null && !el.closest('table'))
                  .map((el) => el.getBoundingClientRect().right - document.documentElement.clientWidth))"""
         )
         assert overflow <= 1, f"{name} bei {width} px: Auswahl {overflow} px breiter als die Seite"
@@ -142,3 +143,31 @@ def test_member_and_invitation_pickers_keyboard_only(live_server, page):
         assert f"{first} {last}" in text
     check_axe(page)
     _shoot(page, "einladen-bestaetigung")
+
+
+def test_attendance_row_picker_keyboard_only(live_server, page):
+    """The deputy picker in a row of the attendance list: type, arrow down, Enter; axe-core clean."""
+    from beteiligung import permissions as perm
+    from beteiligung.extensions import db
+    from models import Meeting, User, utcnow
+    from tests.auswahl.support import pick_in_browser
+
+    with live_server.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == PLANNER))
+        meetings = db.session.scalars(select(Meeting).where(Meeting.start < utcnow()).order_by(Meeting.start.desc()))
+        meeting_id = next(m.id for m in meetings if perm.can_record_attendance(user, m))
+        db.session.remove()
+    login(page, live_server, PLANNER)
+    page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/anwesenheit")
+    check_axe(page)
+    combobox = page.get_by_role("combobox", name=re.compile("^Vertretung für")).first
+    combobox.focus()
+    page.keyboard.type("Alb", delay=20)
+    page.locator("#" + combobox.get_attribute("aria-controls") + " [role=option]").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    check_axe(page)
+    _shoot(page, "anwesenheit-liste-offen")
+    page.keyboard.press("Escape")
+    add = page.get_by_role("combobox", name=re.compile("Weitere anwesende Person"))
+    pick_in_browser(page, add, "Albers", "Albers")
+    assert page.locator("[data-auswahl-name=add_person_id] .auswahl__option input:checked").count() == 1
