@@ -171,3 +171,28 @@ def test_attendance_row_picker_keyboard_only(live_server, page):
     add = page.get_by_role("combobox", name=re.compile("Weitere anwesende Person"))
     pick_in_browser(page, add, "Albers", "Albers")
     assert page.locator("[data-auswahl-name=add_person_id] .auswahl__option input:checked").count() == 1
+
+
+def test_take_over_members_from_an_organisation(live_server, page):
+    """Mitglieder übernehmen: organisation by keyboard, preview, confirm; axe-core clean."""
+    scene = _scene(live_server.app)
+    login(page, live_server, PLANNER)
+    page.goto(f"{live_server.url}/gremien/{scene['committee_id']}")
+    page.get_by_role("link", name=re.compile("Mehrere Mitglieder übernehmen")).click()
+    page.wait_for_url(re.compile(r"/auswahl/gremien/\d+/mitglieder$"))
+    check_axe(page)
+    from tests.auswahl.support import pick_in_browser
+
+    pick_in_browser(page, page.get_by_role("combobox", name="Organisation"), "Tafel Lindenau", "Tafel")
+    page.get_by_role("button", name="Vorschau zeigen").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    heading = page.locator("#vorschau")
+    assert "aus Tafel Lindenau" in heading.inner_text()
+    check_axe(page)
+    _shoot(page, "mitglieder-uebernehmen-vorschau")
+    confirm = page.get_by_role("button", name=re.compile("Ausgewählte als Mitglieder aufnehmen"))
+    if confirm.count():
+        with page.expect_navigation():
+            confirm.click()
+        assert re.search(r"aufgenommen|übersprungen", page.content())
