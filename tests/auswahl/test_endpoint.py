@@ -182,3 +182,18 @@ def test_organisation_of_a_person_record_partner_only_own(client, world):
     )
     assert r.status_code == 422 and "steht hier nicht zur Auswahl" in r.get_data(as_text=True)
     assert db.session.query(Person).filter_by(last_name="Person").count() == 0
+
+
+def test_umlauts_ignore_case(client, world):
+    db.session.add(Person(body=world.kommune_a, first_name="Ömer", last_name="Özdemir", organisation=world.org_a))
+    db.session.add(Person(body=world.kommune_a, first_name="Jürgen", last_name="Müller", organisation=world.org_a))
+    db.session.commit()
+    client.login("planung@kreis.example")
+    for q in ("öz", "ÖZ", "Özd", "ömer"):
+        assert _names(client.get("/auswahl/personen", query_string={"q": q})) == [
+            "Özdemir, Ömer (Wohlfahrt Ahlen e. V.)"
+        ]
+    for q in ("mül", "MÜL", "jürgen"):
+        assert _names(client.get("/auswahl/personen", query_string={"q": q})) == [
+            "Müller, Jürgen (Wohlfahrt Ahlen e. V.)"
+        ]

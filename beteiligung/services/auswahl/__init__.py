@@ -62,6 +62,15 @@ def _like(token: str) -> str:
     return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
 
 
+def _contains(column, token: str):
+    """`column` contains `token`, ignoring case. SQLite lowers ASCII only, so a word that starts
+    with a capital umlaut ("Özdemir" for "öz") is also matched in its capitalised form."""
+    conds = [func.lower(column).like(_like(token), escape="\\")]
+    if token[:1].lower() != token[:1].upper() and not token[:1].isascii():
+        conds.append(column.like(_like(token)[:1] + token[:1].upper() + _like(token)[2:], escape="\\"))
+    return or_(*conds)
+
+
 def _tokens(text: str) -> list[str]:
     return [t for t in text.split(" ") if t][:MAX_TOKENS]
 
@@ -84,13 +93,12 @@ def search_persons(user, text: str, zweck: str = "allgemein", limit: int = LIMIT
         .where(perm.pickable_person_filter(user, zweck))
     )
     for token in _tokens(text):
-        pattern = _like(token)
         q = q.where(
             or_(
-                func.lower(Person.last_name).like(pattern, escape="\\"),
-                func.lower(Person.first_name).like(pattern, escape="\\"),
-                func.lower(func.coalesce(Organisation.short_name, "")).like(pattern, escape="\\"),
-                func.lower(func.coalesce(Organisation.name, "")).like(pattern, escape="\\"),
+                _contains(Person.last_name, token),
+                _contains(Person.first_name, token),
+                _contains(func.coalesce(Organisation.short_name, ""), token),
+                _contains(func.coalesce(Organisation.name, ""), token),
             )
         )
     first = _tokens(text)[0].lower() if text else ""
@@ -104,12 +112,8 @@ def search_persons(user, text: str, zweck: str = "allgemein", limit: int = LIMIT
 def search_organisations(user, text: str, zweck: str = "allgemein", limit: int = LIMIT) -> list[Choice]:
     q = select(Organisation).where(perm.pickable_organisation_filter(user, zweck))
     for token in _tokens(text):
-        pattern = _like(token)
         q = q.where(
-            or_(
-                func.lower(Organisation.name).like(pattern, escape="\\"),
-                func.lower(func.coalesce(Organisation.short_name, "")).like(pattern, escape="\\"),
-            )
+            or_(_contains(Organisation.name, token), _contains(func.coalesce(Organisation.short_name, ""), token))
         )
     q = q.order_by(Organisation.name, Organisation.id).limit(limit)
     return [Choice(o.id, organisation_label(o), o.kind or "") for o in db.session.scalars(q)]
