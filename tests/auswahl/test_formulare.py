@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
-from beteiligung.services import committees as committees_svc
+from beteiligung.services.gremien import sitzungen as committees_svc
 from models import AuditEntry, CommitteeType, Membership, Person, utcnow
 from tests.auswahl.support import field_error, picker_checked, picker_html, picker_options
 

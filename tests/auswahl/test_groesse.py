@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from beteiligung.extensions import db
-from beteiligung.services import committees as committees_svc
+from beteiligung.services.gremien import sitzungen as committees_svc
 from models import CommitteeType, Organisation, Person, utcnow
 from tests.support.queries import count_queries
 

@@ -9,8 +9,8 @@ from wtforms import RadioField, SelectField
 
 from beteiligung.permissions import auswahl as auswahl_perm
 from beteiligung.services import ServiceError
-from beteiligung.services import committees as committees_svc
 from beteiligung.services.auswahl import uebernahme
+from beteiligung.services.gremien import sitzungen as committees_svc
 from beteiligung.uow import discard
 
 from ..forms import Form, IdSelectField, fail

@@ -10,8 +10,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.werkstatt import BoardKind
 from views.auswahl.fields import PickerField
-from views.committees_forms import local_to_utc
 from views.forms import Form, IdSelectField, VersionField, no_markup
+from views.gremien.forms import local_to_utc
 
 REQ = "Bitte ausfüllen."
 _LINE = re.compile(

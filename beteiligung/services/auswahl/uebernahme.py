@@ -98,7 +98,7 @@ def preview(user, committee, quelle: str, ref) -> Preview:
 def take_over(user, committee, quelle: str, ref, person_ids: list[int], circle: str) -> tuple[list, list]:
     """Add the chosen persons of the preview as members. Returns (added memberships, skipped persons
     who are members already). A person not in the preview (guessed id) is refused – nothing written."""
-    from beteiligung.services import committees as committees_svc
+    from beteiligung.services.gremien import sitzungen as committees_svc
 
     result = preview(user, committee, quelle, ref)
     offered = {p.id: p for p in result.new}
