@@ -56,6 +56,7 @@ BLUEPRINT_MODULES = [
     "werkstatt",
     "betrieb",
     "betrieb.dokumente",
+    "auswahl",
 ]
 
 
