@@ -444,11 +444,18 @@ def entry_create(meeting_id):
         abort(403)
     form = EntryForm()
     _setup_entry_form(form, meeting)
-    if form.is_submitted() and form.validate() and _decision_unconfirmed(form, meeting):
-        return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=None), 422
+
+    def create():
+        # an unconfirmed warning (decision without quorum) stops like a field error, next to its box
+        if form.kind.data == EntryKind.BESCHLUSS and not form.confirm_warning.data:
+            warning = anwesenheit.decision_warning(meeting)
+            if warning:
+                raise ValidationError({"confirm_warning": warning})
+        return svc.create_entry(current_user, meeting, form.data_for_service())
+
     done = submit(
         form,
-        lambda: svc.create_entry(current_user, meeting, form.data_for_service()),
+        create,
         success=lambda entry: f"{entry.kind} gespeichert.",
         to=lambda entry: _protocol_url(meeting, f"eintrag-{entry.id}"),
     )
