@@ -104,9 +104,9 @@ def register_blueprints(app) -> None:
             for label, url, active, children in items
         ]
 
-    def page_url(page: int) -> str:
-        args = {**query_args(), **(request.view_args or {}), "seite": page}
-        return url_for(request.endpoint, **args)
+    def page_url(page: int, param: str = "seite", anchor: str | None = None) -> str:
+        args = {**query_args(), **(request.view_args or {}), param: page}
+        return url_for(request.endpoint, **args) + (f"#{anchor}" if anchor else "")
 
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["page_url"] = page_url

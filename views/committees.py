@@ -43,6 +43,7 @@ from .committees_forms import (
     utc_to_local,
 )
 from .forms import act, fail, submit
+from .seiten import sql_page
 
 bp = Blueprint("gremien", __name__, url_prefix="/gremien")
 
@@ -237,6 +238,12 @@ def edit(committee_id):
     )
 
 
+MEMBERS_PER_PAGE = 50
+MEETINGS_PER_PAGE = 20
+TOPICS_PER_PAGE = 20
+UPCOMING_CHOICES = 10
+
+
 @bp.route("/<int:committee_id>")
 def detail(committee_id):
     c = db.session.scalar(
@@ -246,35 +253,50 @@ def detail(committee_id):
     )
     if c is None or not perm.can_view_committee(current_user, c):
         abort(404)
-    memberships = (
-        db.session.scalars(
+    # Page-first lists (views/seiten.py): each list counts in SQL and loads one page only.
+    memberships = sql_page(
+        select(Membership.id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.committee_id == c.id)
+        .order_by(Membership.circle.desc(), Person.last_name, Person.first_name, Membership.id),
+        lambda ids: (
             select(Membership)
-            .where(Membership.committee_id == c.id)
+            .where(Membership.id.in_(ids))
             .options(joinedload(Membership.person), joinedload(Membership.organisation), joinedload(Membership.deputy))
-            .join(Person, Person.id == Membership.person_id)
-            .order_by(Membership.circle.desc(), Person.last_name)
-        )
-        .unique()
-        .all()
+        ),
+        per_page=MEMBERS_PER_PAGE,
+        param="mitglieder",
     )
-    meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == c.id).order_by(Meeting.start)).all()
-    topics = []
+    meetings = sql_page(
+        select(Meeting).where(Meeting.committee_id == c.id).order_by(Meeting.start.desc(), Meeting.id.desc()),
+        per_page=MEETINGS_PER_PAGE,
+        param="sitzungen",
+    )
+    topics = None
     if perm.can_view_topics(current_user, c):
-        topics = (
-            db.session.scalars(
+        topics = sql_page(
+            select(TopicProposal.id)
+            .where(TopicProposal.committee_id == c.id)
+            .order_by(TopicProposal.status != "offen", TopicProposal.created_at.desc(), TopicProposal.id.desc()),
+            lambda ids: (
                 select(TopicProposal)
-                .where(TopicProposal.committee_id == c.id)
+                .where(TopicProposal.id.in_(ids))
                 .options(
                     joinedload(TopicProposal.agenda_item).joinedload(AgendaItem.meeting),
                     joinedload(TopicProposal.proposed_by),
                 )
-                .order_by(TopicProposal.status != "offen", TopicProposal.created_at.desc())
-            )
-            .unique()
-            .all()
+            ),
+            per_page=TOPICS_PER_PAGE,
+            param="themen",
         )
     now = utcnow()
-    upcoming = [m for m in meetings if m.end >= now and not m.cancelled]
+    # The meetings a topic can be put on: the next few, not every future meeting of a long series.
+    upcoming = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.committee_id == c.id, Meeting.end >= now, Meeting.status != MeetingStatus.ABGESAGT)
+        .order_by(Meeting.start, Meeting.id)
+        .limit(UPCOMING_CHOICES)
+    ).all()
     manage = perm.can_manage_committee(current_user, c)
     member_form = None
     if manage:

@@ -35,7 +35,7 @@ def _work_items(limit: int = 5) -> dict:
 
     from sqlalchemy.orm import joinedload
 
-    from beteiligung.services.protocols import followup_query
+    from beteiligung.services.protocols import followup_ids, load_entries
     from models import Committee, Meeting, utcnow
     from models.committees import MeetingStatus
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
@@ -51,11 +51,12 @@ def _work_items(limit: int = 5) -> dict:
         .order_by(Meeting.start)
         .limit(limit)
     ).all()
-    open_items = followup_query(current_user, status=NOT_DONE)
-    items["tasks"] = db.session.scalars(open_items.limit(limit)).all()
+    # Page-first: the ids of the first open items are sorted and cut in SQL, then only those are loaded.
+    open_items = followup_ids(current_user, status=NOT_DONE)
+    items["tasks"] = load_entries(db.session.scalars(open_items.limit(limit)).all())
     items["tasks_total"] = db.session.scalar(select(func.count()).select_from(open_items.order_by(None).subquery()))
     items["tasks_overdue"] = db.session.scalar(
-        select(func.count()).select_from(followup_query(current_user, overdue=True).order_by(None).subquery())
+        select(func.count()).select_from(followup_ids(current_user, overdue=True).order_by(None).subquery())
     )
     # Reports this user has to deliver (partner organisation, or a Kommune that is a party) …
     planner = perm.is_planner(current_user)
