@@ -242,6 +242,7 @@ MEMBERS_PER_PAGE = 50
 MEETINGS_PER_PAGE = 20
 TOPICS_PER_PAGE = 20
 UPCOMING_CHOICES = 10
+INVITATIONS_PER_PAGE = 50
 
 
 @bp.route("/<int:committee_id>")
@@ -520,19 +521,21 @@ def meeting(meeting_id):
     internal = perm.can_view_internal_items(current_user, m)
     items = [i for i in m.agenda_items if internal or i.is_public]
     manage = perm.can_manage_meeting(current_user, m)
-    invitations, counts = [], {}
+    invitations, counts = None, {}
     if perm.can_view_invitations(current_user, m):
-        invitations = inv_svc.meeting_invitations(m)
+        # page-first: the numbers per answer in SQL, one page of invitees (a committee may have hundreds)
+        invitations = sql_page(
+            inv_svc.invitations_page_ids(m),
+            inv_svc.load_invitations,
+            per_page=INVITATIONS_PER_PAGE,
+            param="eingeladene",
+        )
         counts = inv_svc.summary(m)
     own = None
     if current_user.person_id:
-        own = (
-            next((i for i in invitations if i.person_id == current_user.person_id), None)
-            if invitations
-            else db.session.scalar(
-                select(inv_svc.Invitation).where(
-                    inv_svc.Invitation.meeting_id == m.id, inv_svc.Invitation.person_id == current_user.person_id
-                )
+        own = db.session.scalar(
+            select(inv_svc.Invitation).where(
+                inv_svc.Invitation.meeting_id == m.id, inv_svc.Invitation.person_id == current_user.person_id
             )
         )
     own_link = None

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from beteiligung.extensions import db
-from models import Committee, CommitteeType, Meeting, Membership, Person, utcnow
+from models import Committee, CommitteeType, Invitation, Meeting, Membership, Person, utcnow
 from models.committees import TopicProposal
 from models.contracts import Contract, ContractKind, Indicator, Measurement
 from models.protocols import Protocol, ProtocolEntry
@@ -80,6 +80,27 @@ class Pages:
                 organisation=self.foreign_org,
             )
             db.session.add(Membership(committee=self.committee, person=p, organisation=self.foreign_org))
+        db.session.commit()
+
+    def invitations(self, n):
+        """n invitees of the current meeting (foreign persons: not in any of the planner's dropdowns)."""
+        for _ in range(n):
+            i = next(_seq)
+            p = Person(
+                body=self.w.fremd_kommune,
+                first_name="Gast",
+                last_name=f"Eingeladen {i:05d}",
+                organisation=self.foreign_org,
+            )
+            db.session.add(
+                Invitation(
+                    meeting=self.current,
+                    person=p,
+                    organisation=self.foreign_org,
+                    token_hash=uuid.uuid4().hex,
+                    rsvp="zugesagt" if i % 3 else "offen",
+                )
+            )
         db.session.commit()
 
     def meetings(self, n):
@@ -168,6 +189,19 @@ def test_meeting_and_protocol_pages_constant(client, db, pages):
     _login(client, pages.w.planner_k)
     for url in (f"/gremien/sitzungen/{pages.current.id}", f"/protokolle/sitzungen/{pages.current.id}/"):
         assert_constant_page(client, db.engine, url, lambda f: pages.open_items(25 * (f - 1)))
+
+
+def test_meeting_invitations_page(client, db, pages):
+    pages.invitations(60)  # more than one page (50)
+    _login(client, pages.w.planner_k)
+    url = f"/gremien/sitzungen/{pages.current.id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Eingeladene (60)" in html and "Seiten der Eingeladenen" in html and "eingeladene=2#einladungen" in html
+    assert "Zusage: <strong>40</strong>" in html  # the counts per answer cover all invitees
+    page2 = client.get(f"{url}?eingeladene=2").get_data(as_text=True)
+    assert "Seite 2 von 2" in page2
+    assert client.get(f"{url}?eingeladene=xyz").status_code == 200
+    assert_constant_page(client, db.engine, url, lambda f: pages.invitations(60 * (f - 1)))
 
 
 @pytest.mark.parametrize("who", ["planner_k", "admin"])
