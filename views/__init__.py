@@ -123,6 +123,6 @@ def query_args(*drop: str) -> dict:
     return {k: v for k, v in request.args.items() if not k.startswith("_") and k not in reserved}
 
 
-def current_page() -> int:
-    """The ?seite= argument as a sane page number (1 … MAX_PAGE)."""
-    return min(max(request.args.get("seite", 1, type=int), 1), MAX_PAGE)
+def current_page(param: str = "seite") -> int:
+    """The ?seite= argument (or another page argument) as a sane page number (1 … MAX_PAGE)."""
+    return min(max(request.args.get(param, 1, type=int), 1), MAX_PAGE)

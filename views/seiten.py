@@ -13,21 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from flask import request
 from sqlalchemy import Select, func, select
 
 from beteiligung.extensions import db
 
-MAX_PAGE = 100_000
-
-
-def page_arg(param: str = "seite") -> int:
-    """The page number from the query string: not a number or below 1 → 1 (never a 500)."""
-    try:
-        page = int(request.args.get(param, "1"))
-    except ValueError:
-        return 1
-    return min(max(page, 1), MAX_PAGE)
+from . import current_page
 
 
 class SqlPage:
@@ -68,7 +58,7 @@ def sql_page(
     An out-of-range page shows the last page."""
     total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
-    page = min(page_arg(param) if page is None else page, pages)
+    page = min(current_page(param) if page is None else page, pages)
     window = ids.limit(per_page).offset((page - 1) * per_page)
     # Always the same statements, whether the list is empty or not (the query-count guard).
     if load is None:
