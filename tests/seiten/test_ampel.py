@@ -203,3 +203,17 @@ def test_migration_back_fills_the_lights(old_db):
         assert None not in per_value and "rot" in per_value
         downgrade(revision="werkstatt_02")
         upgrade(revision="seiten_01")
+
+
+def test_scaled_demo_has_the_stored_lights(app, db):
+    """`flask demo skalieren` inserts with Core (past the ORM hook) and then stores the lights itself."""
+    from beteiligung.demo import load_demo
+
+    load_demo()
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["demo", "skalieren", "--faktor", "0.3", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    indicators = db.session.scalars(select(Indicator)).all()
+    assert len(indicators) > 10
+    _assert_stored_equals_rule(indicators)
+    assert {i.light for i in indicators} - {"keine"}
