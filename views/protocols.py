@@ -211,14 +211,18 @@ def protocol(meeting_id):
             return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
         abort(403)
     ctx = svc.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
-    form = EntryForm(formdata=None)
-    _setup_entry_form(form, meeting)
+    may_edit = perm.can_edit_protocol(current_user, meeting)
+    form = None
+    if may_edit and not (ctx["protocol"] and ctx["protocol"].locked):
+        # the entry form (and its choices) only for who sees it (issue 14: readers paid for it on every view)
+        form = EntryForm(formdata=None)
+        _setup_entry_form(form, meeting)
     ctx.update(
         form=form,
         open_items=_visible_open_items(meeting),
         outcomes=svc.forward_outcomes(ctx["entries"]),
         incoming=svc.incoming_topics(meeting),
-        may_edit=perm.can_edit_protocol(current_user, meeting),
+        may_edit=may_edit,
         may_approve=perm.can_approve_protocol(current_user, meeting),
         may_object=perm.can_object_protocol(current_user, meeting),
         may_roles=perm.can_assign_meeting_roles(current_user, meeting),
