@@ -901,14 +901,17 @@ def followup_ids(
         )
     if committee_id:
         q = q.where(Meeting.committee_id == committee_id)
+    # "not done" as the list of open states (not `!= erledigt`): the index on (kind, status, due_date)
+    # is then searched for each kind × open state instead of read for every follow-up ever written.
+    open_states = [s.value for s in TaskStatus if s != TaskStatus.ERLEDIGT]
     if status == NOT_DONE:
-        q = q.where(ProtocolEntry.status != TaskStatus.ERLEDIGT)
+        q = q.where(ProtocolEntry.status.in_(open_states))
     elif status in ITEM_STATES:
         q = q.where(ProtocolEntry.status == status)
     if kind in FOLLOWUP_KINDS:
         q = q.where(ProtocolEntry.kind == kind)
     if overdue:
-        q = q.where(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.due_date < today())
+        q = q.where(ProtocolEntry.status.in_(open_states), ProtocolEntry.due_date < today())
     return q.order_by(*FOLLOWUP_ORDER)
 
 
