@@ -3,7 +3,7 @@
 Node keys used everywhere (graph, exports, JSON): "org:<id>" and "person:<id>".
 Relations the platform already knows (organisation membership of a person,
 committee co-membership, later contract parties and co-attendance) are never
-stored here: beteiligung.services.network derives them when the graph is built.
+stored here: beteiligung.services.netzwerk.beziehungen derives them when the graph is built.
 """
 
 from __future__ import annotations

@@ -74,4 +74,4 @@ def ensure_version(obj, submitted_version) -> None:
 
 
 # The stored Ampel of indicators is kept current after every flush (issue 14).
-from . import kennzahl_ampel as _kennzahl_ampel  # noqa: E402,F401
+from .kontrakte import ampel as _kennzahl_ampel  # noqa: E402,F401

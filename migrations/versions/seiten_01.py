@@ -32,8 +32,8 @@ def upgrade():
         batch.create_index(batch.f("ix_indicator_light"), ["light"])
     with op.batch_alter_table("measurement") as batch:
         batch.add_column(sa.Column("light", sa.String(length=10), nullable=True))
-    # Back-fill: the same rule as at runtime (services/indicators.evaluate via kennzahl_ampel.refresh).
-    from beteiligung.services.kennzahl_ampel import refresh
+    # Back-fill: the same rule as at runtime (services/kontrakte/kennzahlen.evaluate via kontrakte.ampel.refresh).
+    from beteiligung.services.kontrakte.ampel import refresh
 
     bind = op.get_bind()
     ids = [row[0] for row in bind.execute(sa.text("SELECT id FROM indicator"))]

@@ -22,32 +22,54 @@ ROLES = {
     "planung": "planung@kreis-lindenau.example",
     "partner": "partner@awo-lindenau.example",
     "politik": "politik@kreis-lindenau.example",
+    "planung_stadt": "planung@stadt-lindenau.example",
 }
 
 
 def pages(db):
+    from sqlalchemy import func
+
     from models import Committee, Meeting
     from models.contracts import Contract
     from models.protocols import Protocol
 
-    committee = db.session.scalar(select(Committee.id).order_by(Committee.id).limit(1))
+    # the committee with the longest series of meetings, its latest meeting with a protocol, the contract
+    # with most indicators
+    committee = db.session.scalar(
+        select(Committee.id)
+        .join(Meeting, Meeting.committee_id == Committee.id)
+        .group_by(Committee.id)
+        .order_by(func.count().desc(), Committee.id)
+        .limit(1)
+    )
     meeting = db.session.scalar(
         select(Meeting.id)
         .join(Protocol, Protocol.meeting_id == Meeting.id)
-        .where(Meeting.committee_id == committee)
+        .where(Meeting.committee_id == committee, Protocol.status != "entwurf")
         .order_by(Meeting.start.desc())
         .limit(1)
     )
-    contract = db.session.scalar(select(Contract.id).order_by(Contract.id).limit(1))
+    from models.contracts import Indicator
+
+    contract = db.session.scalar(
+        select(Contract.id)
+        .join(Indicator, Indicator.contract_id == Contract.id)
+        .group_by(Contract.id)
+        .order_by(func.count().desc(), Contract.id)
+        .limit(1)
+    )
     return [
         ("Startseite", "/", "planung"),
         ("Startseite", "/", "partner"),
         ("Startseite", "/", "politik"),
         ("Gremien", "/gremien/", "planung"),
         ("Gremium", f"/gremien/{committee}", "planung"),
+        ("Gremium", f"/gremien/{committee}", "planung_stadt"),
         ("Gremium", f"/gremien/{committee}", "politik"),
         ("Sitzung", f"/gremien/sitzungen/{meeting}", "planung"),
+        ("Sitzung", f"/gremien/sitzungen/{meeting}", "planung_stadt"),
         ("Protokoll", f"/protokolle/sitzungen/{meeting}/", "planung"),
+        ("Protokoll", f"/protokolle/sitzungen/{meeting}/", "planung_stadt"),
         ("Nachhalten", "/protokolle/", "planung"),
         ("Nachhalten", "/protokolle/", "partner"),
         ("Kontrakte", "/kontrakte/", "planung"),
@@ -73,6 +95,7 @@ def main(rounds: int = 5):
             clients[role] = c
         statements = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
+        skipped = set()
         for _round in range(rounds + 1):  # the first round warms caches and is not counted
             for name, url, role in targets:
                 g.__dict__.clear()  # a real server starts each request with an empty g (see tests/conftest.py)
@@ -81,7 +104,9 @@ def main(rounds: int = 5):
                 r = clients[role].get(url)
                 body = r.get_data()
                 cpu = (time.process_time() - t0) * 1000
-                assert r.status_code == 200, (url, role, r.status_code)
+                if r.status_code != 200:  # this role may not see it (e.g. a committee of a Kommune)
+                    skipped.add((name, url, role, r.status_code))
+                    continue
                 if _round:
                     res = results.setdefault((name, url, role), {"cpu": [], "bytes": len(body)})
                     res["cpu"].append(cpu)
@@ -98,6 +123,8 @@ def main(rounds: int = 5):
                 "sql": res["sql"],
             }
         )
+    for name, url, role, status in sorted(skipped):
+        print(f"übersprungen: {name} {role} {url} → {status}")
     for row in rows:
         print(
             f"{row['seite']:<12} {row['rolle']:<8} {row['cpu_ms']:>8.1f} ms {row['html_bytes']:>9} B {row['sql']:>4} SQL  {row['url']}"

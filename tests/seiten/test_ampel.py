@@ -1,5 +1,5 @@
 """Stored Ampel (issue 14): the light stored on each indicator and measurement equals the rule in
-services/indicators.evaluate – for every case, whoever writes, and after the back-fill of migration seiten_01."""
+services/kontrakte/kennzahlen.evaluate – for every case, whoever writes, and after the back-fill of migration seiten_01."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from beteiligung.extensions import db
-from beteiligung.services import contracts as svc
-from beteiligung.services.indicators import evaluate
+from beteiligung.services.kontrakte import ziele as svc
+from beteiligung.services.kontrakte.kennzahlen import evaluate
 from models.contracts import Contract, ContractKind, Indicator, Measurement
 
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from beteiligung.extensions import db
-from beteiligung.services import protocols as svc
+from beteiligung.services.protokolle import eintraege as svc
 from models.protocols import NOT_DONE, Protocol, ProtocolEntry
 from tests.seiten.test_seiten import Pages
 

@@ -35,14 +35,16 @@ def _outbox(respect_backoff: bool = True) -> str:
 
 
 def _reminders() -> str:
-    from beteiligung.services import contracts, invitations, protocols
+    from beteiligung.services.gremien import einladungen
+    from beteiligung.services.kontrakte import berichte
+    from beteiligung.services.protokolle import eintraege
 
     with unit_of_work():
-        meetings = invitations.remind_due()
+        meetings = einladungen.remind_due()
     with unit_of_work():
-        before, after = protocols.send_reminders()
+        before, after = eintraege.send_reminders()
     with unit_of_work():
-        reports = contracts.send_reminders()
+        reports = berichte.send_reminders()
     return f"Sitzungen {meetings}, Aufgaben {before + after}, Berichte {reports}"
 
 
@@ -58,7 +60,7 @@ def _network() -> str:
     """Warm the network analysis cache (stored in the database, so every server uses it) for everyone who
     may see the network; unchanged data is a cache hit and costs one query per scope."""
     from beteiligung import permissions as perm
-    from beteiligung.services import network as svc
+    from beteiligung.services.netzwerk import beziehungen as svc
     from models import User
 
     count = 0

@@ -956,8 +956,8 @@ class _Generator:
         self.insert(Report, reports, "report")
         self.insert(Indicator, indicators, "indicator")
         self.insert(Measurement, measurements, "measurement")
-        # The stored Ampel (services/kennzahl_ampel.py): Core inserts pass by the ORM flush hook.
-        from beteiligung.services.kennzahl_ampel import refresh
+        # The stored Ampel (services/kontrakte/ampel.py): Core inserts pass by the ORM flush hook.
+        from beteiligung.services.kontrakte.ampel import refresh
 
         refresh(db.session.connection(), [i["id"] for i in indicators])
 
@@ -1256,7 +1256,7 @@ class _Generator:
         self.contracts()
         self.surveys()
         self.fix_sequences()
-        from beteiligung.services.network import bump_data_version
+        from beteiligung.services.netzwerk.beziehungen import bump_data_version
 
         bump_data_version()
         db.session.flush()
