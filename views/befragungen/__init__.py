@@ -494,13 +494,18 @@ def _filters(rt):
     return a, z
 
 
+RESULT_TEXT_LIMIT = 200  # free texts listed per question on the page (all of them are in the export)
+
+
 @bp.route("/<int:survey_id>/ergebnisse")
 def results(survey_id):
     survey = _survey(survey_id)
     rt = results_svc.compute(survey)
     a, z = _filters(rt)
     compare = request.args.get("vergleich") if request.args.get("vergleich") in ("sozialraum", "zielgruppe") else None
-    views = [results_svc.question_view(rt, q, a, z) for q in rt.questions]
+    if not compare:
+        results_svc.load_texts(rt)  # all free texts in one query (or from the cache)
+    views = [results_svc.question_view(rt, q, a, z, texts=not compare) for q in rt.questions]
     comparison = None
     if compare:
         cols = rt.area_values if compare == "sozialraum" else rt.zg_values
@@ -510,7 +515,7 @@ def results(survey_id):
             "views": {
                 c: [
                     results_svc.question_view(
-                        rt, q, c if compare == "sozialraum" else a, z if compare == "sozialraum" else c
+                        rt, q, c if compare == "sozialraum" else a, z if compare == "sozialraum" else c, texts=False
                     )
                     for q in rt.questions
                 ]
@@ -518,7 +523,7 @@ def results(survey_id):
             },
         }
     codes = coding_svc.codebook(survey)
-    code_freq = results_svc.code_frequencies(rt, coding_svc.code_response_sets(survey), codes, a, z) if codes else []
+    code_freq = results_svc.code_frequencies(rt, codes, a, z) if codes else []
     return render_template(
         "befragungen/results.html",
         survey=survey,
@@ -529,58 +534,10 @@ def results(survey_id):
         comparison=comparison,
         compare=compare,
         code_freq=code_freq,
+        conditions=results_svc.condition_labels(rt),
+        text_limit=RESULT_TEXT_LIMIT,
         ALL=ALL,
     )
-
-
-def _export_rows(survey, rt, a, z):
-    groups = results_svc.exportable_groups(rt, a, z)
-    questions = rt.questions
-    opt_label = {o.id: o.label for q in questions for o in q.options}
-    area_label = {ar.id: f"{ar.code} {ar.name}" for ar in survey.areas}
-    headers = ["Antwort-Nr.", "Sozialraum", "Zielgruppe", "Woche", "Sprache", "Papier"] + [q.text for q in questions]
-    responses = db.session.scalars(
-        select(SurveyResponse)
-        .where(SurveyResponse.survey_id == survey.id)
-        .options(selectinload(SurveyResponse.answers))
-        .order_by(SurveyResponse.id)
-    ).all()
-
-    def rows():
-        n = 0
-        for r in responses:
-            g = (
-                r.area_id if r.area_id in rt.area_values else results_svc.NONE,
-                r.zielgruppe_id if r.zielgruppe_id in rt.zg_values else results_svc.NONE,
-            )
-            if g not in groups:
-                continue
-            n += 1
-            per_q = {}
-            for ans in r.answers:
-                parts = per_q.setdefault(ans.question_id, [])
-                if ans.option_id:
-                    parts.append(opt_label.get(ans.option_id, ""))
-                elif ans.text_value:
-                    parts.append(ans.text_value)
-                elif ans.number_value is not None:
-                    parts.append(ans.number_value)
-                elif ans.area_value_id:
-                    parts.append(area_label.get(ans.area_value_id, ""))
-            values = []
-            for q in questions:
-                p = per_q.get(q.id, [])
-                values.append(p[0] if len(p) == 1 and not isinstance(p[0], str) else " | ".join(str(x) for x in p))
-            yield [
-                n,
-                rt.area_labels.get(g[0]),
-                rt.zg_labels.get(g[1]),
-                "",
-                SURVEY_LANGUAGES.get(r.language, ("",))[0],
-                "ja" if r.paper else "nein",
-            ] + values
-
-    return headers, rows
 
 
 @bp.route("/<int:survey_id>/export.<fmt>")
@@ -590,13 +547,10 @@ def export(survey_id, fmt):
         abort(404)
     rt = results_svc.compute(survey)
     a, z = _filters(rt)
-    headers, rows = _export_rows(survey, rt, a, z)
-    # the week is left out of the row export on purpose (together with small groups it could identify)
-    headers = [h for i, h in enumerate(headers) if i != 3]
-    strip = lambda it: ([v for i, v in enumerate(row) if i != 3] for row in it)  # noqa: E731
+    headers, rows = results_svc.export_rows(rt, a, z)
     name = f"befragung-{survey.id}-antworten"
     if fmt == "csv":
-        return csv_response(name + ".csv", headers, strip(rows()))
+        return csv_response(name + ".csv", headers, rows)
     codes = coding_svc.codebook(survey)
     codebook_rows = [
         [
@@ -612,7 +566,7 @@ def export(survey_id, fmt):
         name + ".xlsx",
         "Antworten",
         headers,
-        list(strip(rows())),
+        rows,
         extra_sheets=[("Codebuch", ["Code", "Oberkategorie", "Definition", "Ankerbeispiel", "Geltung"], codebook_rows)],
     )
 
@@ -624,7 +578,7 @@ def report_pdf(survey_id):
     survey = _survey(survey_id)
     rt = results_svc.compute(survey)
     a, z = _filters(rt)
-    views = [results_svc.question_view(rt, q, a, z) for q in rt.questions]
+    views = [results_svc.question_view(rt, q, a, z, texts=False) for q in rt.questions]  # the report lists no texts
     findings = coding_svc.findings_of(survey)
     html = render_template(
         "befragungen/report_pdf.html",

@@ -48,6 +48,7 @@ UI = {
         "no": "Nein",
         "start": "Befragung starten",
         "anon": "Die Befragung ist anonym. Wir speichern keine IP-Adresse und keine Uhrzeit.",
+        "cond": "Bitte nur beantworten, wenn Sie bei „{0}“ „{1}“ gewählt haben.",
     },
     "ls": {
         "choose": "Sprache wählen",
@@ -73,6 +74,7 @@ UI = {
         "no": "Nein",
         "start": "Los geht's",
         "anon": "Niemand erfährt, wer Sie sind.",
+        "cond": "Nur antworten, wenn Sie bei „{0}“ „{1}“ gewählt haben.",
     },
     "en": {
         "choose": "Choose language",
@@ -98,6 +100,7 @@ UI = {
         "no": "No",
         "start": "Start survey",
         "anon": "This survey is anonymous. We store no IP address and no time of day.",
+        "cond": "Please answer only if you chose “{1}” for “{0}”.",
     },
     "tr": {
         "choose": "Dil seçin",
@@ -123,6 +126,7 @@ UI = {
         "no": "Hayır",
         "start": "Ankete başla",
         "anon": "Anket anonimdir. IP adresi ve saat kaydedilmez.",
+        "cond": "Yalnızca “{0}” sorusunda “{1}” seçtiyseniz yanıtlayın.",
     },
     "ar": {
         "choose": "اختر اللغة",
@@ -148,6 +152,7 @@ UI = {
         "no": "لا",
         "start": "ابدأ الاستبيان",
         "anon": "الاستبيان مجهول الهوية. لا نحفظ عنوان IP ولا الوقت.",
+        "cond": "يرجى الإجابة فقط إذا اخترت «{1}» في «{0}».",
     },
     "uk": {
         "choose": "Оберіть мову",
@@ -173,6 +178,7 @@ UI = {
         "no": "Ні",
         "start": "Почати опитування",
         "anon": "Опитування анонімне. Ми не зберігаємо IP-адресу й час.",
+        "cond": "Відповідайте, лише якщо ви обрали «{1}» у питанні «{0}».",
     },
 }
 
@@ -405,7 +411,9 @@ def _condition_labels(survey, lang):
     for q in survey.questions:
         if q.condition_option_id in by_id:
             cq, co = by_id[q.condition_option_id]
-            labels[q.id] = f"„{cq.tr('text', lang)}“ → „{co.tr('label', lang)}“"
+            # in plain words, not as a rule ("„Frage“ → „Ja“" was shown to residents before)
+            ui = UI.get(lang, UI["de"])
+            labels[q.id] = ui.get("cond", UI["de"]["cond"]).format(cq.tr("text", lang), co.tr("label", lang))
     return labels
 
 
@@ -573,7 +581,7 @@ def public_results(key):
     rt = results_svc.compute(survey)
     total = rt.n()
     views = (
-        [results_svc.question_view(rt, q) for q in rt.questions if q.kind != "freitext"]
+        [results_svc.question_view(rt, q, texts=False) for q in rt.questions if q.kind != "freitext"]
         if total is not None and total >= rt.threshold
         else []
     )

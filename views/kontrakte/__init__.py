@@ -250,18 +250,21 @@ def index():
 
 @bp.route("/export.xlsx")
 def export():
+    # every sheet streams its rows from the database in batches (constant memory, written into the spool)
     q, _text, _active = _list_query()
-    contracts = db.session.scalars(q.options(*LIST_OPTIONS).order_by(Contract.id)).all()
-    ids = [c.id for c in contracts] or [0]
-    indicators = db.session.scalars(
-        select(Indicator)
-        .where(Indicator.contract_id.in_(ids), perm.indicator_filter(current_user))
-        .options(selectinload(Indicator.measurements), joinedload(Indicator.contract), joinedload(Indicator.area))
-        .order_by(Indicator.contract_id, Indicator.id)
-    ).all()
+    contract_ids = q.with_only_columns(Contract.id).order_by(None)
+
+    def indicators():
+        return db.session.scalars(
+            select(Indicator)
+            .where(Indicator.contract_id.in_(contract_ids), perm.indicator_filter(current_user))
+            .options(selectinload(Indicator.measurements), joinedload(Indicator.contract), joinedload(Indicator.area))
+            .order_by(Indicator.contract_id, Indicator.id)
+            .execution_options(yield_per=200)
+        )
 
     def contract_rows():
-        for c in contracts:
+        for c in db.session.scalars(q.options(*LIST_OPTIONS).order_by(Contract.id).execution_options(yield_per=200)):
             yield [
                 c.id,
                 c.title,
@@ -279,7 +282,7 @@ def export():
             ]
 
     def indicator_rows():
-        for i in indicators:
+        for i in indicators():
             ev = evaluate(i)
             yield [
                 i.id,
@@ -302,7 +305,7 @@ def export():
             ]
 
     def measurement_rows():
-        for i in indicators:
+        for i in indicators():
             for m in i.measurements:
                 yield [i.id, i.name, m.period_end, m.value, "Bericht" if m.report_id else "Planung", m.note]
 

@@ -3,7 +3,6 @@ partner pipeline, import, export and the contact directory."""
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date
 
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
-from beteiligung.exports import csv_response
+from beteiligung.exports import csv_response, spooled_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
@@ -307,12 +306,9 @@ def export(fmt):
 
         return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows())
     if fmt == "json":
-        body = json.dumps(svc.json_data(net), ensure_ascii=False)
-        return Response(
-            body,
-            mimetype="application/json",
-            headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.json"'},
-        )
+        return spooled_response(f"netzwerk-{stamp}.json", svc.json_chunks(net), "application/json")
+    if fmt == "gexf":  # written node by node (networkx builds the whole XML tree in memory)
+        return spooled_response(f"netzwerk-{stamp}.gexf", svc.gexf_chunks(net, result), "application/gexf+xml")
     graph = svc.export_graph(net, result)
     payload = svc.graphml_bytes(graph) if fmt == "graphml" else svc.gexf_bytes(graph)
     mimetype = "application/graphml+xml" if fmt == "graphml" else "application/gexf+xml"

@@ -1108,32 +1108,123 @@ def _scalar(value):
     return value
 
 
+def _node_export_attrs(node: dict, m: dict | None) -> dict:
+    attrs = {attr: _scalar(node[attr]) for _h, attr in NODE_EXPORT if attr != "id"}
+    if m:
+        attrs.update(
+            {
+                "degree": int(m["degree"]),
+                "betweenness": float(m["betweenness"]),
+                "eigenvector": float(m["eigenvector"]),
+                "community": int(m["community"]),
+            }
+        )
+    return attrs
+
+
+def _edge_export_attrs(e: dict) -> dict:
+    attrs = {attr: _scalar(e[attr]) for _h, attr in EDGE_EXPORT if attr not in ("id", "source", "target")}
+    attrs["directed"] = bool(e["directed"])
+    attrs["derived"] = bool(e["derived"])
+    attrs["strength"] = int(e["strength"])
+    attrs["weight"] = int(e["strength"])
+    attrs["edge_id"] = e["id"]  # kept as an attribute: readers drop edge ids of simple graphs
+    return attrs
+
+
 def export_graph(net: Network, result: dict | None = None) -> nx.MultiDiGraph:
     """A MultiDiGraph with scalar attributes only (GraphML/GEXF need that); undirected ties carry directed=False."""
     g = nx.MultiDiGraph()
     metrics = (result or {}).get("metrics", {})
     for key, node in net.nodes.items():
-        attrs = {attr: _scalar(node[attr]) for _h, attr in NODE_EXPORT if attr != "id"}
-        m = metrics.get(key)
-        if m:
-            attrs.update(
-                {
-                    "degree": int(m["degree"]),
-                    "betweenness": float(m["betweenness"]),
-                    "eigenvector": float(m["eigenvector"]),
-                    "community": int(m["community"]),
-                }
-            )
-        g.add_node(key, **attrs)
+        g.add_node(key, **_node_export_attrs(node, metrics.get(key)))
     for e in net.edges:
-        attrs = {attr: _scalar(e[attr]) for _h, attr in EDGE_EXPORT if attr not in ("id", "source", "target")}
-        attrs["directed"] = bool(e["directed"])
-        attrs["derived"] = bool(e["derived"])
-        attrs["strength"] = int(e["strength"])
-        attrs["weight"] = int(e["strength"])
-        attrs["edge_id"] = e["id"]  # kept as an attribute: readers drop edge ids of simple graphs
-        g.add_edge(e["source"], e["target"], key=e["id"], **attrs)
+        g.add_edge(e["source"], e["target"], key=e["id"], **_edge_export_attrs(e))
     return g
+
+
+def _gexf_type(value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "double"
+    return "string"
+
+
+def _gexf_value(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def gexf_chunks(net: Network, result: dict | None = None):
+    """The GEXF file (the format and content networkx writes for `export_graph`) written element by
+    element while the network is walked: memory does not grow with the number of nodes and ties."""
+    from xml.sax.saxutils import quoteattr
+
+    metrics = (result or {}).get("metrics", {})
+    # attribute declarations first: ids and types in order of appearance, as networkx assigns them
+    node_types: dict = {}
+    for key, node in net.nodes.items():
+        for k, v in _node_export_attrs(node, metrics.get(key)).items():
+            if k != "label":
+                node_types.setdefault(k, _gexf_type(v))
+    edge_types: dict = {}
+    for e in net.edges:
+        for k, v in _edge_export_attrs(e).items():
+            if k not in ("label", "weight"):
+                edge_types.setdefault(k, _gexf_type(v))
+    edge_types["networkx_key"] = "string"
+    ids = {("node", k): str(i) for i, k in enumerate(node_types)}
+    ids.update({("edge", k): str(len(node_types) + i) for i, k in enumerate(edge_types)})
+
+    def declarations(cls, types):
+        out = [f'<attributes mode="static" class="{cls}">']
+        out += [f'<attribute id="{ids[(cls, k)]}" title={quoteattr(k)} type="{t}" />' for k, t in types.items()]
+        return "".join(out) + "</attributes>"
+
+    def attvalues(cls, attrs):
+        vals = "".join(
+            f'<attvalue for="{ids[(cls, k)]}" value={quoteattr(_gexf_value(v))} />'
+            for k, v in attrs.items()
+            if (cls, k) in ids
+        )
+        return f"<attvalues>{vals}</attvalues>" if vals else ""
+
+    yield "<?xml version='1.0' encoding='utf-8'?>\n"
+    yield (
+        '<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">'
+        f'<meta lastmodifieddate="{date.today().isoformat()}"><creator>NetworkX {nx.__version__}</creator></meta>'
+        '<graph defaultedgetype="directed" mode="static" name="">'
+    )
+    yield declarations("edge", edge_types) + declarations("node", node_types) + "<nodes>"
+    for key, node in net.nodes.items():
+        attrs = _node_export_attrs(node, metrics.get(key))
+        label = quoteattr(str(attrs.get("label", key)))
+        yield f"<node id={quoteattr(str(key))} label={label}>{attvalues('node', attrs)}</node>"
+    yield "</nodes><edges>"
+    for i, e in enumerate(net.edges):
+        attrs = _edge_export_attrs(e)
+        attrs["networkx_key"] = e["id"]
+        head = f"<edge source={quoteattr(str(e['source']))} target={quoteattr(str(e['target']))} id=\"{i}\""
+        if "label" in attrs:
+            head += f" label={quoteattr(str(attrs['label']))}"
+        head += f' weight="{attrs["weight"]}">'
+        yield head + attvalues("edge", attrs) + "</edge>"
+    yield "</edges></graph></gexf>"
+
+
+def json_chunks(net: Network):
+    """`json_data(net)` as JSON text (the same bytes json.dumps writes), one node or tie at a time."""
+    yield '{"stand": ' + json.dumps(net.filters.as_of.isoformat()) + ', "nodes": ['
+    for i, node in enumerate(net.nodes.values()):
+        item = {k: v for k, v in node.items() if k not in ("area_ids", "hf_ids", "body_id")}
+        yield (", " if i else "") + json.dumps(item, ensure_ascii=False)
+    yield '], "edges": ['
+    for i, e in enumerate(net.edges):
+        yield (", " if i else "") + json.dumps({k: v for k, v in e.items() if k != "body_id"}, ensure_ascii=False)
+    yield "]}"
 
 
 def graphml_bytes(g: nx.MultiDiGraph) -> bytes:
