@@ -239,7 +239,7 @@ def register(app) -> None:
 
     @network.command("warm-cache")
     def warm_cache():
-        """Berechnet die Analyse für alle Benutzer:innen vor (z. B. nachts per cron)."""
+        """Berechnet die Analyse für alle Nutzenden vor (z. B. nachts per cron)."""
         from models import User
 
         from .services.netzwerk import beziehungen as svc
@@ -253,4 +253,4 @@ def register(app) -> None:
                     continue
                 svc.analyse_network(user, svc.build_network(user, svc.Filters()), wait=True)
                 count += 1
-        click.echo(f"Analyse für {count} Benutzer:innen zwischengespeichert.")
+        click.echo(f"Analyse für {count} Konten zwischengespeichert.")

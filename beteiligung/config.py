@@ -135,6 +135,10 @@ def load_config(instance_path: Path) -> dict:
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
         # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.
         "JOBS_IN_PROCESS": _bool("JOBS_IN_PROCESS", True),
+        # Queue worker (procrastinate): heartbeat interval; a worker silent for longer than JOBS_STALLED_SECONDS
+        # counts as gone (kill -9) and its running jobs are retried by another worker.
+        "JOBS_HEARTBEAT_SECONDS": float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10") or 10),
+        "JOBS_STALLED_SECONDS": float(os.environ.get("JOBS_STALLED_SECONDS", "60") or 60),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
         **_anmeldung_config(),
     }

@@ -2,7 +2,7 @@
 gespeicherte Ampel je Kennzahl und Messwert (mit Nachberechnung der vorhandenen Daten)
 
 Revision ID: seiten_01
-Revises: auswertung_01 (was werkstatt_02; re-chained after merging main)
+Revises: betrieb_02 (was werkstatt_02; re-chained after merging main)
 Create Date: 2026-11-30 01:40:00
 
 Plans checked (tests/seiten/test_plaene.py prints and checks them on both backends):
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "seiten_01"
-down_revision = "auswertung_01"
+down_revision = "betrieb_02"
 branch_labels = None
 depends_on = None
 

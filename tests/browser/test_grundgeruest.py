@@ -191,7 +191,7 @@ def test_invitation_activation_in_browser(page, live_server):
     nav.get_by_text("Stammdaten", exact=True).click()
     assert nav.get_by_role("link", name="Personen").count() == 1
     assert nav.get_by_text("Verwaltung", exact=True).count() == 0
-    assert nav.get_by_role("link", name="Benutzerkonten").count() == 0
+    assert nav.get_by_role("link", name="Konten").count() == 0
 
 
 def test_check_axe_reports_serious_violations(page, live_server):

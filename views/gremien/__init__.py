@@ -638,6 +638,12 @@ def _item_values(form):
     }
 
 
+def _updates_note(n: int) -> str:
+    if not n:
+        return ""
+    return f" Die geänderte Tagesordnung ging als Kalender-Aktualisierung an {n} Eingeladene."
+
+
 @bp.route("/sitzungen/<int:meeting_id>/top", methods=["POST"])
 def item_add(meeting_id):
     m = _get_meeting(meeting_id)
@@ -647,7 +653,7 @@ def item_add(meeting_id):
     done = submit(
         form,
         lambda: svc.add_item(current_user, m, _item_values(form)),
-        success=lambda item: f"TOP {item.number} wurde angelegt.",
+        success=lambda item: f"TOP {item.number} wurde angelegt." + _updates_note(item.updates_sent),
         to=url_for(".meeting", meeting_id=m.id) + "#tagesordnung",
         code=303,
     )
@@ -674,7 +680,7 @@ def item_edit(item_id):
     done = submit(
         form,
         lambda: svc.update_item(current_user, item, _item_values(form), form.version.data),
-        success="Der Tagesordnungspunkt wurde gespeichert.",
+        success=lambda item: "Der Tagesordnungspunkt wurde gespeichert." + _updates_note(item.updates_sent),
         to=url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung",
         code=303,
         stale=item,

@@ -324,8 +324,11 @@ def export(fmt):
 def coverage():
     errors: dict[str, str] = {}
     day = _date_arg("stand", errors, utcnow().date())
-    data = svc.coverage(current_user, day)
-    return render_template("netzwerk/coverage.html", data=data, day=day, errors=errors), 422 if errors else 200
+    body_id, field_id = _int_arg("kommune"), _int_arg("handlungsfeld")
+    data = svc.coverage(current_user, day, body_id, field_id)
+    return render_template(
+        "netzwerk/coverage.html", data=data, day=day, errors=errors, body_id=body_id, field_id=field_id
+    ), 422 if errors else 200
 
 
 @bp.route("/organisation/<int:org_id>")

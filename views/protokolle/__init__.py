@@ -27,6 +27,7 @@ from models.protocols import (
     MEETING_ROLES,
     NOT_DONE,
     POLITICAL_OUTCOMES,
+    EntryKind,
     MeetingRole,
     Protocol,
     ProtocolEntry,
@@ -70,6 +71,7 @@ class EntryForm(Form):
     owner_person_id = IdSelectField("Verantwortliche Person")
     owner_org_id = IdSelectField("Verantwortliche Organisation")
     due_date = DateField("Fällig am", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    confirm_warning = BooleanField("Beschluss trotzdem speichern")
     version = VersionField()
 
     def data_for_service(self) -> dict:
@@ -104,6 +106,12 @@ class ForwardForm(Form):
     committee_id = IdSelectField(
         "In den Themenspeicher von", validators=[DataRequired(message="Bitte ein Gremium wählen.")]
     )
+    title = StringField(
+        "Kurztitel des Themas",
+        validators=[Opt(), Length(max=280, message="Kurztitel: höchstens 280 Zeichen.")],
+        description="Vorschlag: der erste Satz (leer lassen übernimmt ihn). Der ganze Text wird als Beschreibung übernommen.",
+    )
+    confirm_warning = BooleanField("Trotzdem weiterleiten")
 
 
 class PoliticalForm(Form):
@@ -195,6 +203,20 @@ def _setup_entry_form(form, meeting, entry=None):
     form.addressee_org_id.choices = orgs
     form.owner_org_id.choices = orgs
     form.owner_person_id.choices = _person_choices(meeting, keep=entry.owner_person if entry else None)
+
+
+def _unconfirmed(form, warning: str | None) -> bool:
+    """A warning the user confirms with the form's confirm_warning box: shown next to the box (status 422)."""
+    if warning and not form.confirm_warning.data:
+        form.confirm_warning.errors = [warning]
+        return True
+    return False
+
+
+def _decision_unconfirmed(form, meeting) -> bool:
+    if form.kind.data != EntryKind.BESCHLUSS:
+        return False
+    return _unconfirmed(form, anwesenheit.decision_warning(meeting))
 
 
 def _protocol_url(meeting, anchor=None):
@@ -350,6 +372,9 @@ def attendance(meeting_id):
                     }
                 )
         status_code = 422
+        warning = anwesenheit.early_warning(meeting, "Die Anwesenheit erfassen")
+        if not errors and warning and not request.form.get("confirm_warning"):
+            errors = {"confirm_warning": warning}
         if not errors:
             try:
                 n = anwesenheit.save_attendance(current_user, meeting, submitted, expected_version)
@@ -395,6 +420,8 @@ def entry_create(meeting_id):
         abort(403)
     form = EntryForm()
     _setup_entry_form(form, meeting)
+    if form.is_submitted() and form.validate() and _decision_unconfirmed(form, meeting):
+        return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=None), 422
     done = submit(
         form,
         lambda: svc.create_entry(current_user, meeting, form.data_for_service()),
@@ -426,7 +453,7 @@ def entry_edit(entry_id):
     if request.method == "GET":
         form.version.data = e.version
         return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=e)
-    if form.validate():
+    if form.validate() and not _decision_unconfirmed(form, meeting):
         try:
             svc.update_entry(current_user, e, form.data_for_service(), form.version.data)
             flash("Eintrag gespeichert.", "success")
@@ -515,10 +542,14 @@ def entry_forward(entry_id):
     if request.method == "GET":
         spk = next((c for c in committees if c.type.name == "Sozialplanungskonferenz"), None)
         form.committee_id.data = spk.id if spk else None
+        form.title.data = svc.short_title(e.text)
         return render_template("protokolle/forward.html", entry=e, form=form)
+    meeting = e.protocol.meeting
+    if form.validate() and _unconfirmed(form, anwesenheit.early_warning(meeting, "Weiterleiten")):
+        return render_template("protokolle/forward.html", entry=e, form=form), 422
     done = submit(
         form,
-        lambda: svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data)),
+        lambda: svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data), form.title.data),
         success=lambda topic: f"In den Themenspeicher von „{topic.committee.name}“ weitergeleitet.",
         to=_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"),
     )

@@ -1,4 +1,4 @@
-"""Benutzerverwaltung, Postausgang, Aufbewahrungsfristen und Änderungsprotokoll."""
+"""Kontenverwaltung, Postausgang, Aufbewahrungsfristen und Änderungsprotokoll."""
 
 from __future__ import annotations
 
