@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from beteiligung.extensions import db
@@ -195,6 +195,8 @@ class Meeting(TimestampMixin, VersionedMixin, db.Model):
     """Sitzung (OParl Meeting). Times are naive UTC like every timestamp."""
 
     __tablename__ = "meeting"
+    # A committee's meetings by date (committee page, open items of earlier meetings).
+    __table_args__ = (Index("ix_meeting_committee_start", "committee_id", "start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id"), nullable=False, index=True)
@@ -283,6 +285,7 @@ class TopicProposal(TimestampMixin, VersionedMixin, db.Model):
     """
 
     __tablename__ = "topic_proposal"
+    __table_args__ = (Index("ix_topic_proposal_committee_status", "committee_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     committee_id: Mapped[int] = mapped_column(

@@ -390,6 +390,8 @@ class Indicator(TimestampMixin, VersionedMixin, db.Model):
     yellow_limit: Mapped[Decimal] = mapped_column(Numeric(6, 2), nullable=False, default=Decimal("10"))
     plausible_min: Mapped[Decimal | None] = mapped_column(Numeric(16, 4))
     plausible_max: Mapped[Decimal | None] = mapped_column(Numeric(16, 4))
+    # The stored Ampel (services/kontrakte/ampel.py keeps it equal to evaluate(); lists filter and count on it).
+    light: Mapped[str] = mapped_column(String(10), nullable=False, default="keine", server_default="keine", index=True)
 
     body: Mapped[Body] = relationship()
     contract: Mapped[Contract | None] = relationship(back_populates="indicators")
@@ -418,6 +420,8 @@ class Measurement(TimestampMixin, db.Model):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), index=True)
     note: Mapped[str | None] = mapped_column(String(300))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Ampel of this value against the Soll at its Stichtag (stored, see services/kontrakte/ampel.py).
+    light: Mapped[str | None] = mapped_column(String(10))
 
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")
     report: Mapped[Report | None] = relationship(back_populates="measurements")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from beteiligung.extensions import db
@@ -239,6 +239,8 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
     """One typed entry of a protocol, under a TOP (agenda_item) or general (None)."""
 
     __tablename__ = "protocol_entry"
+    # Nachhalten and the start page: open tasks/decisions by due date.
+    __table_args__ = (Index("ix_protocol_entry_kind_status_due", "kind", "status", "due_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocol.id", ondelete="CASCADE"), nullable=False, index=True)

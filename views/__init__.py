@@ -106,9 +106,9 @@ def register_blueprints(app) -> None:
             for label, url, active, children in items
         ]
 
-    def page_url(page: int) -> str:
-        args = {**query_args(), **(request.view_args or {}), "seite": page}
-        return url_for(request.endpoint, **args)
+    def page_url(page: int, param: str = "seite", anchor: str | None = None) -> str:
+        args = {**query_args(), **(request.view_args or {}), param: page}
+        return url_for(request.endpoint, **args) + (f"#{anchor}" if anchor else "")
 
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["page_url"] = page_url
@@ -125,6 +125,6 @@ def query_args(*drop: str) -> dict:
     return {k: v for k, v in request.args.items() if not k.startswith("_") and k not in reserved}
 
 
-def current_page() -> int:
-    """The ?seite= argument as a sane page number (1 … MAX_PAGE)."""
-    return min(max(request.args.get("seite", 1, type=int), 1), MAX_PAGE)
+def current_page(param: str = "seite") -> int:
+    """The ?seite= argument (or another page argument) as a sane page number (1 … MAX_PAGE)."""
+    return min(max(request.args.get(param, 1, type=int), 1), MAX_PAGE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
@@ -35,11 +35,11 @@ def _work_items(limit: int = 5) -> dict:
 
     from sqlalchemy.orm import joinedload
 
-    from beteiligung.services.protokolle.eintraege import followup_query
+    from beteiligung.services.protokolle.eintraege import followup_ids, load_entries, today
     from models import Committee, Meeting, utcnow
     from models.committees import MeetingStatus
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
-    from models.protocols import NOT_DONE
+    from models.protocols import NOT_DONE, ProtocolEntry
     from models.surveys import Survey, SurveyStatus
 
     items = {}
@@ -51,12 +51,14 @@ def _work_items(limit: int = 5) -> dict:
         .order_by(Meeting.start)
         .limit(limit)
     ).all()
-    open_items = followup_query(current_user, status=NOT_DONE)
-    items["tasks"] = db.session.scalars(open_items.limit(limit)).all()
-    items["tasks_total"] = db.session.scalar(select(func.count()).select_from(open_items.order_by(None).subquery()))
-    items["tasks_overdue"] = db.session.scalar(
-        select(func.count()).select_from(followup_query(current_user, overdue=True).order_by(None).subquery())
-    )
+    # Page-first: the ids of the first open items are sorted and cut in SQL, then only those are loaded.
+    open_items = followup_ids(current_user, status=NOT_DONE)
+    items["tasks"] = load_entries(db.session.scalars(open_items.limit(limit)).all())
+    # Both numbers in one pass over the open items (overdue = open and due before today).
+    open_rows = open_items.add_columns(ProtocolEntry.due_date).order_by(None).subquery()
+    items["tasks_total"], items["tasks_overdue"] = db.session.execute(
+        select(func.count(), func.count(case((open_rows.c.due_date < today(), 1))))
+    ).one()
     # Reports this user has to deliver (partner organisation, or a Kommune that is a party) …
     planner = perm.is_planner(current_user)
     open_report = (

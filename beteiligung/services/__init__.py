@@ -71,3 +71,7 @@ def ensure_version(obj, submitted_version) -> None:
         raise Conflict() from None
     if submitted != obj.version:
         raise Conflict()
+
+
+# The stored Ampel of indicators is kept current after every flush (issue 14).
+from .kontrakte import ampel as _kennzahl_ampel  # noqa: E402,F401

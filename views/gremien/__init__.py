@@ -31,6 +31,7 @@ from models.committees import MeetingStatus
 
 from ..auswahl.fields import keep_current, search_requested
 from ..forms import act, fail, submit
+from ..seiten import sql_page
 from .forms import (
     AgendaItemForm,
     CommitteeForm,
@@ -213,6 +214,13 @@ def edit(committee_id):
     )
 
 
+MEMBERS_PER_PAGE = 50
+MEETINGS_PER_PAGE = 20
+TOPICS_PER_PAGE = 20
+UPCOMING_CHOICES = 10
+INVITATIONS_PER_PAGE = 50
+
+
 @bp.route("/<int:committee_id>")
 def detail(committee_id):
     c = db.session.scalar(
@@ -222,35 +230,50 @@ def detail(committee_id):
     )
     if c is None or not perm.can_view_committee(current_user, c):
         abort(404)
-    memberships = (
-        db.session.scalars(
+    # Page-first lists (views/seiten.py): each list counts in SQL and loads one page only.
+    memberships = sql_page(
+        select(Membership.id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.committee_id == c.id)
+        .order_by(Membership.circle.desc(), Person.last_name, Person.first_name, Membership.id),
+        lambda ids: (
             select(Membership)
-            .where(Membership.committee_id == c.id)
+            .where(Membership.id.in_(ids))
             .options(joinedload(Membership.person), joinedload(Membership.organisation), joinedload(Membership.deputy))
-            .join(Person, Person.id == Membership.person_id)
-            .order_by(Membership.circle.desc(), Person.last_name)
-        )
-        .unique()
-        .all()
+        ),
+        per_page=MEMBERS_PER_PAGE,
+        param="mitglieder",
     )
-    meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == c.id).order_by(Meeting.start)).all()
-    topics = []
+    meetings = sql_page(
+        select(Meeting).where(Meeting.committee_id == c.id).order_by(Meeting.start.desc(), Meeting.id.desc()),
+        per_page=MEETINGS_PER_PAGE,
+        param="sitzungen",
+    )
+    topics = None
     if perm.can_view_topics(current_user, c):
-        topics = (
-            db.session.scalars(
+        topics = sql_page(
+            select(TopicProposal.id)
+            .where(TopicProposal.committee_id == c.id)
+            .order_by(TopicProposal.status != "offen", TopicProposal.created_at.desc(), TopicProposal.id.desc()),
+            lambda ids: (
                 select(TopicProposal)
-                .where(TopicProposal.committee_id == c.id)
+                .where(TopicProposal.id.in_(ids))
                 .options(
                     joinedload(TopicProposal.agenda_item).joinedload(AgendaItem.meeting),
                     joinedload(TopicProposal.proposed_by),
                 )
-                .order_by(TopicProposal.status != "offen", TopicProposal.created_at.desc())
-            )
-            .unique()
-            .all()
+            ),
+            per_page=TOPICS_PER_PAGE,
+            param="themen",
         )
     now = utcnow()
-    upcoming = [m for m in meetings if m.end >= now and not m.cancelled]
+    # The meetings a topic can be put on: the next few, not every future meeting of a long series.
+    upcoming = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.committee_id == c.id, Meeting.end >= now, Meeting.status != MeetingStatus.ABGESAGT)
+        .order_by(Meeting.start, Meeting.id)
+        .limit(UPCOMING_CHOICES)
+    ).all()
     manage = perm.can_manage_committee(current_user, c)
     member_form = None
     if manage:
@@ -476,19 +499,21 @@ def meeting(meeting_id):
     internal = perm.can_view_internal_items(current_user, m)
     items = [i for i in m.agenda_items if internal or i.is_public]
     manage = perm.can_manage_meeting(current_user, m)
-    invitations, counts = [], {}
+    invitations, counts = None, {}
     if perm.can_view_invitations(current_user, m):
-        invitations = inv_svc.meeting_invitations(m)
+        # page-first: the numbers per answer in SQL, one page of invitees (a committee may have hundreds)
+        invitations = sql_page(
+            inv_svc.invitations_page_ids(m),
+            inv_svc.load_invitations,
+            per_page=INVITATIONS_PER_PAGE,
+            param="eingeladene",
+        )
         counts = inv_svc.summary(m)
     own = None
     if current_user.person_id:
-        own = (
-            next((i for i in invitations if i.person_id == current_user.person_id), None)
-            if invitations
-            else db.session.scalar(
-                select(inv_svc.Invitation).where(
-                    inv_svc.Invitation.meeting_id == m.id, inv_svc.Invitation.person_id == current_user.person_id
-                )
+        own = db.session.scalar(
+            select(inv_svc.Invitation).where(
+                inv_svc.Invitation.meeting_id == m.id, inv_svc.Invitation.person_id == current_user.person_id
             )
         )
     own_link = None

@@ -7,7 +7,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from beteiligung import permissions as perm
@@ -27,11 +27,10 @@ from models.contracts import (
     Contract,
     Goal,
     Indicator,
-    Measurement,
 )
 
 from ..forms import fail, submit
-from ..netzwerk import ListPage
+from ..seiten import sql_page
 from . import _goal_choices, _planner_bodies, _terms, _tree_areas, bp
 from .forms import (
     GoalForm,
@@ -146,30 +145,31 @@ INDICATORS_PER_PAGE = 50
 def indicators():
     """All indicators the user may see, with lights; the Ampel filter works over all of them, then pages.
 
-    Two statements regardless of the number of indicators: the indicators (with contract and area) and
-    all their measurements; lights are computed in memory, then the list is filtered and sliced.
+    Page-first on the stored Ampel (services/kontrakte/ampel.py): the counts per light are one GROUP BY,
+    the filter and the page are cut in SQL, and only the indicators of this page are evaluated (with
+    their measurements) for the Soll/Ist columns – the cost does not grow with the number of indicators.
     """
     visible = perm.indicator_filter(current_user)
-    all_indicators = db.session.scalars(
-        select(Indicator)
-        .where(visible)
-        .options(joinedload(Indicator.contract), joinedload(Indicator.area))
-        .order_by(Indicator.contract_id.is_(None), Indicator.contract_id, Indicator.id)
-    ).all()
-    by_indicator: dict[int, list] = {}
-    for m in db.session.scalars(
-        select(Measurement).join(Indicator, Measurement.indicator_id == Indicator.id).where(visible)
-    ):
-        by_indicator.setdefault(m.indicator_id, []).append(m)
-    all_rows = [(i, evaluate(i, by_indicator.get(i.id, []))) for i in all_indicators]
-    counts = {k: sum(1 for _i, ev in all_rows if ev.light == k) for k in LIGHTS}
+    counts = dict.fromkeys(LIGHTS, 0)
+    counts.update(
+        db.session.execute(select(Indicator.light, func.count()).where(visible).group_by(Indicator.light)).all()
+    )
     light = request.args.get("ampel")
     if light not in LIGHTS:
         light = None
-    rows = [(i, ev) for i, ev in all_rows if ev.light == light] if light else all_rows
-    page = max(request.args.get("seite", 1, type=int), 1)
-    pagination = ListPage(rows, page, INDICATORS_PER_PAGE)
-    rows = pagination.items
+    ids = select(Indicator.id).where(visible)
+    if light:
+        ids = ids.where(Indicator.light == light)
+    pagination = sql_page(
+        ids.order_by(Indicator.contract_id.is_(None), Indicator.contract_id, Indicator.id),
+        lambda page_ids: (
+            select(Indicator)
+            .where(Indicator.id.in_(page_ids))
+            .options(joinedload(Indicator.contract), joinedload(Indicator.area), selectinload(Indicator.measurements))
+        ),
+        per_page=INDICATORS_PER_PAGE,
+    )
+    rows = [(i, evaluate(i)) for i in pagination.items]
     overdue = []
     if perm.is_planner(current_user):
         oq = berichte_svc.overdue_reports_query().where(perm.contract_manage_filter(current_user))

@@ -38,6 +38,7 @@ from models.protocols import (
 
 from ..auswahl.fields import PickerField, keep_current, prefetch, row_picker, search_requested
 from ..forms import Form, IdSelectField, VersionField, submit
+from ..seiten import sql_page
 
 bp = Blueprint("protokolle", __name__, url_prefix="/protokolle")
 
@@ -215,14 +216,18 @@ def protocol(meeting_id):
 def _protocol_page(meeting, roles_form=None):
     """The protocol page; `roles_form`: the submitted roles form (its picker's "Suchen" without JavaScript)."""
     ctx = ausgaben.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
-    form = EntryForm(formdata=None)
-    _setup_entry_form(form, meeting)
+    may_edit = perm.can_edit_protocol(current_user, meeting)
+    form = None
+    if may_edit and not (ctx["protocol"] and ctx["protocol"].locked):
+        # the entry form (and its choices) only for who sees it (issue 14: readers paid for it on every view)
+        form = EntryForm(formdata=None)
+        _setup_entry_form(form, meeting)
     ctx.update(
         form=form,
         open_items=_visible_open_items(meeting),
         outcomes=svc.forward_outcomes(ctx["entries"]),
         incoming=svc.incoming_topics(meeting),
-        may_edit=perm.can_edit_protocol(current_user, meeting),
+        may_edit=may_edit,
         may_approve=perm.can_approve_protocol(current_user, meeting),
         may_object=perm.can_object_protocol(current_user, meeting),
         may_roles=perm.can_assign_meeting_roles(current_user, meeting),
@@ -789,9 +794,7 @@ def followup():
         "kind": request.args.get("art") or None,
         "overdue": request.args.get("ueberfaellig") == "1",
     }
-    q = svc.followup_query(current_user, **filters)
-    page = max(request.args.get("seite", 1, type=int), 1)
-    pagination = db.paginate(q, page=page, per_page=25, error_out=False)
+    pagination = sql_page(svc.followup_ids(current_user, **filters), svc.load_entries_query, per_page=25)
     committees = db.session.scalars(
         select(Committee).where(perm.committee_filter(current_user)).order_by(Committee.name)
     ).all()
@@ -849,10 +852,23 @@ def health(committee_id):
 # --- context helpers for the partials included by other modules --------------------------
 
 
+OPEN_ITEMS_SHOWN = 20
+
+
 def _visible_open_items(meeting):
-    """Open items of earlier meetings that this reader may see: not from a draft protocol they may not
-    read, not from a non-public TOP unless they may see those."""
-    return [e for e in svc.open_items(meeting) if perm.can_read_entry(current_user, e)]
+    """Open items of earlier meetings that this reader may see (not from a draft protocol they may not
+    read, not from a non-public TOP unless they may see those: followup_filter, the SQL twin of
+    can_read_entry): the first OPEN_ITEMS_SHOWN, and how many there are (the rest is in Nachhalten)."""
+    items = svc.open_items(meeting, current_user, limit=OPEN_ITEMS_SHOWN)
+    return OpenItems(items, svc.open_items_count(meeting, current_user), meeting.committee_id)
+
+
+class OpenItems(list):
+    """The shown open items (a list) plus `total` and the committee for the link to all of them."""
+
+    def __init__(self, items, total, committee_id):
+        super().__init__(items)
+        self.total, self.committee_id = total, committee_id
 
 
 def meeting_panel(meeting) -> dict:

@@ -577,10 +577,32 @@ def deputy_choices(inv: Invitation) -> list[Person]:
 
 
 def summary(meeting: Meeting) -> dict:
+    """Answers per RSVP state, counted in SQL (a long invitation list is not loaded for the numbers)."""
     counts = dict.fromkeys(RSVP_LABELS, 0)
-    for inv in meeting_invitations(meeting):
-        counts[inv.rsvp] = counts.get(inv.rsvp, 0) + 1
+    counts.update(
+        db.session.execute(
+            select(Invitation.rsvp, func.count()).where(Invitation.meeting_id == meeting.id).group_by(Invitation.rsvp)
+        ).all()
+    )
     return counts
+
+
+def invitations_page_ids(meeting: Meeting):
+    """The invitations of a meeting as a SELECT of ids in list order (by name), for a page-first list."""
+    return (
+        select(Invitation.id)
+        .join(Person, Person.id == Invitation.person_id)
+        .where(Invitation.meeting_id == meeting.id)
+        .order_by(Person.last_name, Person.first_name, Invitation.id)
+    )
+
+
+def load_invitations(ids):
+    return (
+        select(Invitation)
+        .where(Invitation.id.in_(ids))
+        .options(joinedload(Invitation.person), joinedload(Invitation.deputy), joinedload(Invitation.organisation))
+    )
 
 
 def meeting_invitations(meeting: Meeting) -> list[Invitation]:

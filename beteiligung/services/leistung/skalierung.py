@@ -991,6 +991,10 @@ class _Generator:
         self.insert(Report, reports, "report")
         self.insert(Indicator, indicators, "indicator")
         self.insert(Measurement, measurements, "measurement")
+        # The stored Ampel (services/kontrakte/ampel.py): Core inserts pass by the ORM flush hook.
+        from beteiligung.services.kontrakte.ampel import refresh
+
+        refresh(db.session.connection(), [i["id"] for i in indicators])
 
     def indicator(self, indicators, measurements, cid, body_id, area, goal_id, start, end, signed) -> None:
         """One Kennzahl of a contract with its Ist-Werte up to today."""

@@ -516,10 +516,9 @@ def _followup_options():
     )
 
 
-def open_items(meeting: Meeting) -> list[ProtocolEntry]:
-    """Offene Punkte: tasks/decisions of earlier meetings of the same committee still open at this meeting."""
+def _open_items_ids(meeting: Meeting, user=None) -> Select:
     q = (
-        select(ProtocolEntry)
+        select(ProtocolEntry.id)
         .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
         .join(Meeting, Protocol.meeting_id == Meeting.id)
         .where(
@@ -528,10 +527,42 @@ def open_items(meeting: Meeting) -> list[ProtocolEntry]:
             ProtocolEntry.kind.in_(FOLLOWUP_KINDS),
             or_(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.closed_at > meeting.start),
         )
-        .options(*_followup_options())
-        .order_by(ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start, ProtocolEntry.position)
     )
-    return list(db.session.scalars(q).unique())
+    if user is not None:
+        # The SQL twin of can_read_entry (it needs the committee joined).
+        q = q.join(Committee, Meeting.committee_id == Committee.id).where(perm.followup_filter(user))
+    return q
+
+
+def _load_entries(ids: list[int]) -> list[ProtocolEntry]:
+    """The entries with these ids, in this order, with what lists of open items show."""
+    rows = {
+        e.id: e
+        for e in db.session.scalars(
+            select(ProtocolEntry).where(ProtocolEntry.id.in_(ids)).options(*_followup_options())
+        ).unique()
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
+def open_items(meeting: Meeting, user=None, limit: int | None = None) -> list[ProtocolEntry]:
+    """Offene Punkte: tasks/decisions of earlier meetings of the same committee still open at this meeting.
+    With `user`, only those this user may read (followup_filter); with `limit`, the first ones only:
+    the ids are sorted and cut in SQL, then only those entries are loaded."""
+    q = _open_items_ids(meeting, user).order_by(
+        ProtocolEntry.due_date.is_(None),
+        ProtocolEntry.due_date,
+        Meeting.start,
+        ProtocolEntry.position,
+        ProtocolEntry.id,
+    )
+    if limit is not None:
+        q = q.limit(limit)
+    return _load_entries(list(db.session.scalars(q)))
+
+
+def open_items_count(meeting: Meeting, user=None) -> int:
+    return db.session.scalar(select(func.count()).select_from(_open_items_ids(meeting, user).subquery())) or 0
 
 
 def previous_protocol_for_approval(meeting: Meeting) -> Protocol | None:
@@ -643,11 +674,16 @@ def incoming_topics(meeting: Meeting) -> dict[int, list[tuple[TopicProposal, Pro
 # --- Nachhalten list -----------------------------------------------------------
 
 
-def followup_query(
+FOLLOWUP_ORDER = (ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start.desc(), ProtocolEntry.id)
+
+
+def followup_ids(
     user, *, owner_person_id=None, organisation_id=None, committee_id=None, status=None, kind=None, overdue=False
 ) -> Select:
+    """The Nachhalten list as a SELECT of entry ids, filtered and in list order (page-first: cut one
+    page of ids in SQL, then load those entries with `load_entries`)."""
     q = (
-        select(ProtocolEntry)
+        select(ProtocolEntry.id)
         .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
         .join(Meeting, Protocol.meeting_id == Meeting.id)
         .join(Committee, Meeting.committee_id == Committee.id)
@@ -661,16 +697,40 @@ def followup_query(
         )
     if committee_id:
         q = q.where(Meeting.committee_id == committee_id)
+    # "not done" as the list of open states (not `!= erledigt`): the index on (kind, status, due_date)
+    # is then searched for each kind × open state instead of read for every follow-up ever written.
+    open_states = [s.value for s in TaskStatus if s != TaskStatus.ERLEDIGT]
     if status == NOT_DONE:
-        q = q.where(ProtocolEntry.status != TaskStatus.ERLEDIGT)
+        q = q.where(ProtocolEntry.status.in_(open_states))
     elif status in ITEM_STATES:
         q = q.where(ProtocolEntry.status == status)
     if kind in FOLLOWUP_KINDS:
         q = q.where(ProtocolEntry.kind == kind)
     if overdue:
-        q = q.where(ProtocolEntry.status != TaskStatus.ERLEDIGT, ProtocolEntry.due_date < today())
-    return q.options(*_followup_options()).order_by(
-        ProtocolEntry.due_date.is_(None), ProtocolEntry.due_date, Meeting.start.desc(), ProtocolEntry.id
+        q = q.where(ProtocolEntry.status.in_(open_states), ProtocolEntry.due_date < today())
+    return q.order_by(*FOLLOWUP_ORDER)
+
+
+def load_entries(ids: list[int]) -> list[ProtocolEntry]:
+    """Entries by id, in the given order, with what the open-item lists show (one page of them)."""
+    return _load_entries(ids)
+
+
+def load_entries_query(ids: list[int]) -> Select:
+    """The SELECT behind load_entries (for views/seiten.sql_page, which restores the order)."""
+    return select(ProtocolEntry).where(ProtocolEntry.id.in_(ids)).options(*_followup_options())
+
+
+def followup_query(user, **filters) -> Select:
+    """The Nachhalten list as entities (for small uses; pages go through followup_ids)."""
+    ids = followup_ids(user, **filters)
+    return (
+        select(ProtocolEntry)
+        .join(Protocol, ProtocolEntry.protocol_id == Protocol.id)
+        .join(Meeting, Protocol.meeting_id == Meeting.id)
+        .where(ProtocolEntry.id.in_(ids.order_by(None)))
+        .options(*_followup_options())
+        .order_by(*FOLLOWUP_ORDER)
     )
 
 
