@@ -16,7 +16,7 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
-from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError, imports
+from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError, imports, network_graph
 from beteiligung.services import network as svc
 from beteiligung.uow import discard
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
@@ -28,7 +28,8 @@ from .network_forms import NetworkImportForm, PartnerStatusForm, RelationForm, R
 bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
 
 PER_PAGE = 25
-MAP_PAGE = 250  # nodes per progressive load of the map
+MAP_FIRST = 60  # the map opens with the most central nodes only (readable), …
+MAP_PAGE = 150  # … and "Weitere Knoten laden" adds this many at a time
 
 
 @bp.before_request
@@ -132,10 +133,9 @@ def _edge_url(edge):
 
 
 def _network():
+    """The filtered view of the user's analysed network (today: from the stored graph)."""
     f, errors = _filters()
-    net = svc.build_network(current_user, f)
-    result = svc.analyse_network(current_user, net)
-    return f, errors, net, result
+    return f, errors, network_graph.network_view(current_user, f)
 
 
 # --- map and table -------------------------------------------------------------------
@@ -143,41 +143,44 @@ def _network():
 
 @bp.route("/")
 def index():
-    f, errors, net, result = _network()
-    ranked = svc.ranked_nodes(net, result)
-    page = ListPage(ranked, request.args.get("seite", 1, type=int))
-    labels = {k: n["label"] for k, n in net.nodes.items()}
-    brokers = [labels[k] for k in result.get("org_articulation_points", []) if k in labels][:15]
+    f, errors, view = _network()
+    result = view.summary()
+    page = ListPage(view.ranked, request.args.get("seite", 1, type=int))
+    nodes = view.graph.nodes
+
+    def label(key):
+        return nodes[key]["label"]
+
     status = 422 if errors else 200
     return render_template(
         "network/index.html",
         f=f,
         errors=errors,
-        net=net,
         result=result,
         page=page,
         choices=_filter_choices(),
         args=_filter_args(),
-        brokers=brokers,
-        bridges=[(labels[a], labels[b]) for a, b in result.get("org_bridges", []) if a in labels and b in labels][:15],
-        isolates=[labels[k] for k in result["isolates"] if k in labels][:30],
+        brokers=[label(k) for k in result.get("org_articulation_points") or []][:15],
+        bridges=[(label(a), label(b)) for a, b in result.get("org_bridges") or []][:15],
+        isolates=[label(k) for k in result["isolates"][:30]],
         node_url=_node_url,
         data_url=url_for(".data", **_filter_args()),
+        map_first=MAP_FIRST,
         map_page=MAP_PAGE,
     ), status
 
 
 @bp.route("/kanten")
 def edges():
-    f, errors, net, result = _network()
-    labels = {k: n["label"] for k, n in net.nodes.items()}
-    items = sorted(net.edges, key=lambda e: (labels[e["source"]].lower(), labels[e["target"]].lower(), e["id"]))
-    page = ListPage(items, request.args.get("seite", 1, type=int))
+    f, errors, view = _network()
+    page = ListPage(view.edge_ids(), request.args.get("seite", 1, type=int))
+    page.items = view.edges(page.items)
+    nodes = view.graph.nodes
+    labels = {k: nodes[k]["label"] for e in page.items for k in (e["source"], e["target"])}
     return render_template(
         "network/edges.html",
         f=f,
         errors=errors,
-        net=net,
         page=page,
         labels=labels,
         choices=_filter_choices(),
@@ -187,23 +190,16 @@ def edges():
     ), 422 if errors else 200
 
 
-def _map_json(net, result):
-    ranked = svc.ranked_nodes(net, result)
+def _map_json(view):
+    """One page of the map: the next most central nodes and their edges to the nodes already loaded."""
     offset = max(request.args.get("offset", 0, type=int), 0)
     limit = min(max(request.args.get("limit", MAP_PAGE, type=int), 1), 1000)
-    rank = {n["id"]: i for i, n in enumerate(ranked)}
-    chunk = ranked[offset : offset + limit]
+    chunk, edges, total = view.map_page(offset, limit)
     upto = offset + limit
-    chunk_ids = {n["id"] for n in chunk}
-    edges = [
-        e
-        for e in net.edges
-        if rank[e["source"]] < upto
-        and rank[e["target"]] < upto
-        and (e["source"] in chunk_ids or e["target"] in chunk_ids)
-    ]
-    measure = "degree" if result.get("pending") and not result.get("stale") else "betweenness"
-    peak = max((n[measure] for n in ranked), default=0) or 1
+    pending = bool(view.graph.summary.get("pending"))
+    measure = "degree" if pending else "betweenness"
+    ranked = view.ranked
+    peak = (ranked[0][measure] if ranked and not pending else max((n[measure] for n in chunk), default=0)) or 1
     nodes = [
         {
             "id": n["id"],
@@ -220,12 +216,13 @@ def _map_json(net, result):
         }
         for n in chunk
     ]
+    state = view.state
     return jsonify(
         {
-            "total": len(ranked),
+            "total": total,
             "offset": offset,
             "limit": limit,
-            "next_offset": upto if upto < len(ranked) else None,
+            "next_offset": upto if upto < total else None,
             "nodes": nodes,
             "edges": [
                 {
@@ -241,17 +238,14 @@ def _map_json(net, result):
                 for e in edges
             ],
             "analysis": {
-                k: result.get(k)
-                for k in (
-                    "nodes",
-                    "edges",
-                    "components",
-                    "communities",
-                    "betweenness_sampled",
-                    "betweenness_k",
-                    "cached",
-                    "pending",
-                )
+                **{
+                    k: view.graph.summary.get(k)
+                    for k in ("nodes", "edges", "components", "communities", "betweenness_sampled", "betweenness_k")
+                },
+                "cached": state.cached,
+                "pending": pending or state.pending,
+                "stale": state.stale,
+                "stand": state.computed_at.isoformat() if state.computed_at else None,
             },
         }
     )
@@ -260,32 +254,30 @@ def _map_json(net, result):
 @bp.route("/daten.json")
 def data():
     """Map data, most central nodes first, loaded in pages (offset/limit) so large graphs stay usable."""
-    f, errors, net, result = _network()
+    f, errors, view = _network()
     if errors:
         return jsonify({"errors": errors}), 422
-    return _map_json(net, result)
+    return _map_json(view)
 
 
 @bp.route("/export.<fmt>")
 def export(fmt):
     if fmt not in ("graphml", "gexf", "json", "knoten.csv", "kanten.csv"):
         abort(404)
-    f, errors, net, result = _network()
+    f, errors, view = _network()
     if errors:
         abort(422)
     stamp = f.as_of.isoformat()
     if fmt == "knoten.csv":
-        metrics = result["metrics"]
         headers = [h for h, _a in svc.NODE_EXPORT] + ["Grad", "Brückenposition", "Vernetzung", "Gruppe"]
 
         def node_rows():
-            for key, node in net.nodes.items():
-                m = metrics.get(key, {})
+            for node in view.nodes.values():
                 yield [svc._scalar(node[a]) for _h, a in svc.NODE_EXPORT] + [
-                    m.get("degree", 0),
-                    m.get("betweenness", 0),
-                    m.get("eigenvector", 0),
-                    m.get("community", -1),
+                    node["degree"],
+                    node["betweenness"],
+                    node["eigenvector"],
+                    node["community"],
                 ]
 
         return csv_response(f"netzwerk-knoten-{stamp}.csv", headers, node_rows())
@@ -293,7 +285,7 @@ def export(fmt):
         headers = [h for h, _a in svc.EDGE_EXPORT]
 
         def edge_rows():
-            for e in net.edges:
+            for e in view.edges():
                 row = []
                 for _h, a in svc.EDGE_EXPORT:
                     v = e[a]
@@ -306,18 +298,24 @@ def export(fmt):
 
         return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows())
     if fmt == "json":
-        body = json.dumps(svc.json_data(net), ensure_ascii=False)
+        body = json.dumps(svc.json_data(_export_network(view)), ensure_ascii=False)
         return Response(
             body,
             mimetype="application/json",
             headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.json"'},
         )
-    graph = svc.export_graph(net, result)
+    net = _export_network(view)
+    graph = svc.export_graph(net, {"metrics": net.nodes})
     payload = svc.graphml_bytes(graph) if fmt == "graphml" else svc.gexf_bytes(graph)
     mimetype = "application/graphml+xml" if fmt == "graphml" else "application/gexf+xml"
     return Response(
         payload, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.{fmt}"'}
     )
+
+
+def _export_network(view) -> svc.Network:
+    """The shown part of the stored graph as a Network (node dicts carry their measures)."""
+    return svc.Network(nodes=view.nodes, edges=view.edges(), filters=view.filters)
 
 
 # --- coverage, ego network, comparison ---------------------------------------------------
@@ -356,6 +354,10 @@ def ego(org_id):
     ), 422 if errors else 200
 
 
+def _live_state(result) -> network_graph.State:
+    return network_graph.State(computed_at=utcnow(), cached=False, pending=bool(result.get("pending")))
+
+
 @bp.route("/organisation/<int:org_id>/daten.json")
 def ego_data(org_id):
     org = db.session.get(Organisation, org_id)
@@ -365,7 +367,7 @@ def ego_data(org_id):
     if errors:
         return jsonify({"errors": errors}), 422
     sub, result = svc.ego_network(current_user, f, org, 2 if request.args.get("radius") == "2" else 1)
-    return _map_json(sub, result)
+    return _map_json(network_graph.view_of(network_graph.Graph.from_network(sub, result), f, _live_state(result)))
 
 
 @bp.route("/vergleich")

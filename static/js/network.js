@@ -1,5 +1,7 @@
-// Netzwerkkarte: loads /netzwerk/daten.json page by page (most central nodes first) and draws it
-// with cytoscape.js. The same data is in the table below the map, so the page works without JS.
+// Netzwerkkarte: loads /netzwerk/daten.json page by page (most central nodes first: a readable first
+// view of data-first nodes, then data-page more per click on "Weitere Knoten laden", which goes away
+// when every node is shown) and draws it with cytoscape.js. The same data is in the table below the
+// map, so the page works without JS.
 (function () {
   "use strict";
   const container = document.getElementById("netzwerk-karte");
@@ -25,7 +27,8 @@
       { selector: "node", style: {
         "background-color": "data(colour)", "label": "data(label)", "width": "data(size)", "height": "data(size)",
         "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "color": "#1a1a1a",
-        "border-width": 1, "border-color": "#333333", "text-wrap": "ellipsis", "text-max-width": 110 } },
+        "border-width": 1, "border-color": "#333333", "text-wrap": "ellipsis", "text-max-width": 110,
+        "min-zoomed-font-size": 7 } },
       { selector: "node[type = 'person']", style: { "shape": "round-rectangle", "border-style": "dashed" } },
       { selector: "edge", style: {
         "width": "data(width)", "line-color": "#8a8a8a", "curve-style": "bezier", "opacity": 0.7 } },
@@ -57,6 +60,12 @@
   function load() {
     const url = new URL(container.dataset.src, window.location.href);
     url.searchParams.set("offset", String(nextOffset));
+    const first = parseInt(container.dataset.first || "0", 10);
+    const page = parseInt(container.dataset.page || "0", 10);
+    const limit = nextOffset === 0 ? first : page;
+    if (limit > 0) {
+      url.searchParams.set("limit", String(limit));
+    }
     if (status) {
       status.textContent = "Lade Netzwerk …";
     }
@@ -78,7 +87,7 @@
         cy.add(elements);
         cy.layout({ name: "cose", animate: false, randomize: nextOffset === 0, nodeRepulsion: 8000,
                     idealEdgeLength: 80, numIter: cy.nodes().length > 600 ? 300 : 1000 }).run();
-        nextOffset = data.next_offset;
+        nextOffset = data.next_offset || 0;
         const shown = cy.nodes().length;
         if (status) {
           status.textContent = shown + " von " + total + " Knoten und " + cy.edges().length +
@@ -86,7 +95,7 @@
         }
         container.dataset.loaded = String(shown);
         if (more) {
-          more.hidden = !nextOffset;
+          more.hidden = !nextOffset;  // all nodes loaded: the button goes away
           more.disabled = false;
         }
       })
