@@ -118,10 +118,19 @@ class Graph:
             self.adjacency[e[E_SOURCE]].append(i)
             if e[E_TARGET] != e[E_SOURCE]:
                 self.adjacency[e[E_TARGET]].append(i)
-        labels = {k: n["label"].lower() for k, n in self.nodes.items()}
-        self.edge_order = sorted(
-            range(len(edges)), key=lambda i: (labels[edges[i][E_SOURCE]], labels[edges[i][E_TARGET]], edges[i][E_ID])
-        )
+        self._edge_order: list[int] | None = None
+
+    @property
+    def edge_order(self) -> list[int]:
+        """Edge indices by the names at both ends (the table order); sorted on first use."""
+        if self._edge_order is None:
+            edges = self.edges
+            labels = {k: n["label"].lower() for k, n in self.nodes.items()}
+            self._edge_order = sorted(
+                range(len(edges)),
+                key=lambda i: (labels[edges[i][E_SOURCE]], labels[edges[i][E_TARGET]], edges[i][E_ID]),
+            )
+        return self._edge_order
 
     @classmethod
     def from_network(cls, net: svc.Network, result: dict) -> Graph:

@@ -28,12 +28,16 @@
         "background-color": "data(colour)", "label": "data(label)", "width": "data(size)", "height": "data(size)",
         "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "color": "#1a1a1a",
         "border-width": 1, "border-color": "#333333", "text-wrap": "ellipsis", "text-max-width": 110,
-        "min-zoomed-font-size": 7 } },
+        "min-zoomed-font-size": 7, "text-background-color": "#ffffff", "text-background-opacity": 0.75,
+        "text-background-padding": 1 } },
+      // names only for the larger (more central) nodes; the others show theirs on hover and when zoomed in
+      { selector: "node[size < 30]", style: { "label": "", "min-zoomed-font-size": 0 } },
+      { selector: "node[size < 30].zeige-name", style: { "label": "data(label)" } },
       { selector: "node[type = 'person']", style: { "shape": "round-rectangle", "border-style": "dashed" } },
       { selector: "edge", style: {
         "width": "data(width)", "line-color": "#8a8a8a", "curve-style": "bezier", "opacity": 0.7 } },
       { selector: "edge[?directed]", style: { "target-arrow-shape": "triangle", "target-arrow-color": "#8a8a8a" } },
-      { selector: "edge[?derived]", style: { "line-style": "dashed" } },
+      { selector: "edge[?derived]", style: { "line-style": "dashed", "opacity": 0.3 } },
       { selector: "edge[kind = 'Konflikt']", style: { "line-color": "#C00000", "target-arrow-color": "#C00000" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#0057B8" } }
     ],
@@ -85,8 +89,9 @@
           elements.push({ group: "edges", data: Object.assign({}, e, { width: e.strength }) });
         });
         cy.add(elements);
-        cy.layout({ name: "cose", animate: false, randomize: nextOffset === 0, nodeRepulsion: 8000,
-                    idealEdgeLength: 80, numIter: cy.nodes().length > 600 ? 300 : 1000 }).run();
+        cy.layout({ name: "cose", animate: false, randomize: nextOffset === 0, nodeRepulsion: 40000,
+                    idealEdgeLength: 110, nodeOverlap: 40, componentSpacing: 80, gravity: 0.5,
+                    numIter: cy.nodes().length > 600 ? 300 : 1000 }).run();
         nextOffset = data.next_offset || 0;
         const shown = cy.nodes().length;
         if (status) {
@@ -114,6 +119,13 @@
   });
   cy.on("mouseover", "node", (event) => {
     container.title = event.target.data("name") + " (" + event.target.data("kind") + ")";
+    event.target.addClass("zeige-name");
+  });
+  cy.on("mouseout", "node", (event) => {
+    event.target.removeClass("zeige-name");
+  });
+  cy.on("zoom", () => {
+    cy.nodes().toggleClass("zeige-name", cy.zoom() > 1.6);
   });
   if (more) {
     more.addEventListener("click", load);
