@@ -480,16 +480,21 @@ def network_view(user, f: svc.Filters) -> View:
 # --- the job -------------------------------------------------------------------------------
 
 
-def refresh(scope_key_: str | None = None) -> int:
-    """Recompute stale stored graphs (all, or one scope) with the read filters of the user recorded for the
-    scope; drop a row whose user is gone or no longer has this scope (the next page view builds it anew).
-    Runs in the caller's unit of work (the job's)."""
+REFRESH_PER_RUN = 3  # a worker round recomputes at most this many scopes (a 16.000-node one takes minutes)
+
+
+def refresh(scope_key_: str | None = None, limit: int = REFRESH_PER_RUN) -> int:
+    """Recompute stale stored graphs (one scope, or up to `limit`: those a page asked for first, then the
+    longest stale) with the read filters of the user recorded for the scope; drop a row whose user is gone
+    or no longer has this scope (the next page view builds it anew). Runs in the caller's unit of work."""
     today = utcnow().date()
     version = svc.data_version()
     t = NetworkGraphCache
     q = select(t.id, t.scope_key, t.user_id).where((t.data_version != version) | (t.as_of != today))
     if scope_key_:
         q = q.where(t.scope_key == scope_key_)
+    else:
+        q = q.order_by(t.requested_at.is_(None), t.requested_at, t.computed_at).limit(limit)
     done = 0
     for row_id, key, user_id in db.session.execute(q).all():
         user = db.session.get(User, user_id) if user_id else None

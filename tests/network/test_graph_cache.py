@@ -211,3 +211,33 @@ def test_map_page_and_json_read_the_cache_with_constant_queries_and_constant_pag
     assert data["total"] == 1200 and len(data["nodes"]) == 30 and data["next_offset"] == 30
     last = client.get("/netzwerk/daten.json?offset=1190&limit=30").get_json()
     assert len(last["nodes"]) == 10 and last["next_offset"] is None
+
+
+def test_in_development_the_page_starts_the_job_in_process(client, net, app):
+    app.config.update(NETZWERK_SOFORT_BIS_KNOTEN=0)  # JOBS_IN_PROCESS stays on, as with `make run`
+    try:
+        client.login("planung@kreis.example")
+        client.get("/netzwerk/")
+        add_relation(net.kreis, net.org_a, net.org_b, "Konflikt")
+        _db.session.commit()
+        assert "wird gerade neu berechnet" in client.get("/netzwerk/").get_data(as_text=True)
+        jobs.wait_in_process(timeout=60)
+        html = client.get("/netzwerk/").get_data(as_text=True)
+        assert "wird gerade neu berechnet" not in html and "Konflikt" in _kinds(client)
+    finally:
+        app.config.update(NETZWERK_SOFORT_BIS_KNOTEN=500)
+        network_graph.clear_memory()
+
+
+def test_a_worker_round_recomputes_a_bounded_number_asked_for_first(net, by_job):
+    users = [net.planner_k, net.partner_a, net.partner_b, net.politik]
+    for user in users:
+        network_graph.network_view(user, svc.Filters())
+    add_relation(net.kreis, net.org_a, net.org_b, "Konflikt")
+    _db.session.commit()
+    network_graph.network_view(net.politik, svc.Filters())  # the politics page asks for its recompute
+    assert network_graph.refresh(limit=1) == 1
+    assert not network_graph.network_view(net.politik, svc.Filters()).state.stale
+    assert network_graph.network_view(net.planner_k, svc.Filters()).state.stale
+    assert network_graph.refresh(limit=5) == 3
+    assert all(not network_graph.network_view(u, svc.Filters()).state.stale for u in users)
