@@ -336,7 +336,7 @@ def ego(org_id):
         abort(404)
     f, errors = _filters()
     radius = 2 if request.args.get("radius") == "2" else 1
-    sub, result = svc.ego_network(current_user, f, org, radius)
+    sub, result = network_graph.ego_network(current_user, f, org, radius)
     ranked = svc.ranked_nodes(sub, result)
     labels = {k: n["label"] for k, n in sub.nodes.items()}
     return render_template(
@@ -366,7 +366,7 @@ def ego_data(org_id):
     f, errors = _filters()
     if errors:
         return jsonify({"errors": errors}), 422
-    sub, result = svc.ego_network(current_user, f, org, 2 if request.args.get("radius") == "2" else 1)
+    sub, result = network_graph.ego_network(current_user, f, org, 2 if request.args.get("radius") == "2" else 1)
     return _map_json(network_graph.view_of(network_graph.Graph.from_network(sub, result), f, _live_state(result)))
 
 

@@ -477,6 +477,39 @@ def network_view(user, f: svc.Filters) -> View:
     return view_of(graph, f, state)
 
 
+EGO_FULL_ANALYSIS_MAX = 500  # larger ego networks (radius 2 around a hub) get the linear-time measures
+
+
+def ego_network(user, f: svc.Filters, org, radius: int = 1) -> tuple[svc.Network, dict]:
+    """The organisation's contacts up to `radius` steps within what the user sees (from the stored graph
+    for today), analysed on their own (the ego page shows the degree within the ego network)."""
+    view = network_view(user, f)
+    key = svc._org_key(org.id)
+    graph = view.graph
+    keep = {key} if view.has(key) else set()
+    frontier = set(keep)
+    for _ in range(radius):
+        found = set()
+        for node in frontier:
+            for i in graph.adjacency[node]:
+                e = graph.edges[i]
+                other = e[E_TARGET] if e[E_SOURCE] == node else e[E_SOURCE]
+                if other not in keep and view.has(other) and view._edge_ok(e):
+                    found.add(other)
+        keep |= found
+        frontier = found
+    ids = sorted({i for node in keep for i in graph.adjacency[node]})
+    edges = [
+        edge_dict(graph.edges[i])
+        for i in ids
+        if graph.edges[i][E_SOURCE] in keep and graph.edges[i][E_TARGET] in keep and view._edge_ok(graph.edges[i])
+    ]
+    nodes = {k: graph.nodes[k] for k in keep}
+    g = analysis.simple_graph(nodes, edges)
+    result = analysis.analyse(g) if g.number_of_nodes() <= EGO_FULL_ANALYSIS_MAX else analysis.quick(g)
+    return svc.Network(nodes=nodes, edges=edges, filters=f), result
+
+
 # --- the job -------------------------------------------------------------------------------
 
 

@@ -244,3 +244,17 @@ def test_a_worker_round_recomputes_a_bounded_number_asked_for_first(net, by_job)
     assert network_graph.network_view(net.planner_k, svc.Filters()).state.stale
     assert network_graph.refresh(limit=5) == 3
     assert all(not network_graph.network_view(u, svc.Filters()).state.stale for u in users)
+
+
+@pytest.mark.parametrize("role", ["planner_k", "partner_a", "politik"])
+def test_ego_network_from_the_stored_graph_equals_the_one_built_live(net, role):
+    user = getattr(net, role)
+    for radius in (1, 2):
+        for f in (svc.Filters(), svc.Filters(persons=False), svc.Filters(relation_kind="Kooperation")):
+            live, live_result = svc.ego_network(user, f, net.org_a, radius)
+            cached, result = network_graph.ego_network(user, f, net.org_a, radius)
+            assert set(cached.nodes) == set(live.nodes)
+            assert {e["id"] for e in cached.edges} == {e["id"] for e in live.edges}
+            assert {k: m["degree"] for k, m in result["metrics"].items()} == {
+                k: m["degree"] for k, m in live_result["metrics"].items()
+            }
