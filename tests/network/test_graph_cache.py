@@ -258,3 +258,20 @@ def test_ego_network_from_the_stored_graph_equals_the_one_built_live(net, role):
             assert {k: m["degree"] for k, m in result["metrics"].items()} == {
                 k: m["degree"] for k, m in live_result["metrics"].items()
             }
+
+
+def test_paging_out_of_range_and_bad_numbers_are_no_error(client, net):
+    client.login("planung@kreis.example")
+    total = client.get("/netzwerk/daten.json").get_json()["total"]
+    for query in ("offset=-5&limit=0", "offset=abc&limit=xyz", f"offset={total + 50}", "limit=999999"):
+        r = client.get(f"/netzwerk/daten.json?{query}")
+        assert r.status_code == 200, query
+        data = r.get_json()
+        assert 1 <= data["limit"] <= 1000 and data["offset"] >= 0
+        assert data["next_offset"] is None or data["next_offset"] < total
+    beyond = client.get(f"/netzwerk/daten.json?offset={total + 50}").get_json()
+    assert beyond["nodes"] == [] and beyond["edges"] == [] and beyond["next_offset"] is None
+    for url in ("/netzwerk/?seite=999", "/netzwerk/kanten?seite=-3", "/netzwerk/kanten?seite=x"):
+        assert client.get(url).status_code == 200, url
+    r = client.get("/netzwerk/daten.json?stand=31.02.2026")
+    assert r.status_code == 422 and "stand" in r.get_json()["errors"]
