@@ -130,6 +130,7 @@ def register_cli(app) -> None:
         "cli_werkstatt",
         "cli_pruefen",
         "cli_betrieb",
+        "cli_leistung",
     ):
         importlib.import_module(f"beteiligung.{name}").register(app)
 

@@ -1,0 +1,1 @@
+"""Leistung: scale generator (`demo skalieren`) and page benchmark (`benchmark seiten`)."""
