@@ -266,53 +266,77 @@ def register(app) -> None:
     @click.option("--persons", default=13000, show_default=True)
     @click.option("--relations", default=40000, show_default=True)
     @click.option("--runs", default=15, show_default=True, help="Aufrufe je Seite (Median und Maximum)")
-    def measure(orgs, persons, relations, runs):
+    @click.option(
+        "--vorhanden",
+        is_flag=True,
+        help="Die konfigurierte Datenbank messen (z. B. nach `demo skalieren`) statt eines synthetischen Netzes",
+    )
+    @click.option("--email", default="planung@kreis-lindenau.example", show_default=True, help="mit --vorhanden")
+    @click.option("--passwort", default="Beteiligung-2026", show_default=True, help="mit --vorhanden")
+    def measure(orgs, persons, relations, runs, vorhanden, email, passwort):
         """Server-CPU je Aufruf von Karte, JSON, Tabellen und Exporten aus dem gespeicherten Graphen
         (temporäre SQLite-Datenbank mit einem synthetischen Netz; Standard: 16.000 Knoten)."""
+        from flask import current_app
         from flask_migrate import upgrade
+
+        from models import ROLE_PLANNER, User
+        from models.network import NetworkGraphCache
 
         from . import create_app
         from .reference import ensure_reference_data
         from .services import network_graph
         from .services.accounts import create_user_direct
 
-        tmp = tempfile.mkdtemp(prefix="netzwerk-messung-")
-        bench = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
-                "WTF_CSRF_ENABLED": False,
-                "TESTING": True,
-                "SECRET_KEY": "benchmark",
-                "SMTP_HOST": "",
-                "JOBS_IN_PROCESS": False,
-            }
-        )
+        if vorhanden:
+            bench = current_app._get_current_object()
+            bench.config.update(WTF_CSRF_ENABLED=False, JOBS_IN_PROCESS=False)
+        else:
+            tmp = tempfile.mkdtemp(prefix="netzwerk-messung-")
+            bench = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+                    "WTF_CSRF_ENABLED": False,
+                    "TESTING": True,
+                    "SECRET_KEY": "benchmark",
+                    "SMTP_HOST": "",
+                    "JOBS_IN_PROCESS": False,
+                }
+            )
+            email, passwort = "bench@example.org", "Mess-Passwort-2026"
+            with bench.app_context():
+                upgrade()
+                ensure_reference_data()
+                with unit_of_work():
+                    ids = generate_synthetic(orgs, persons, relations)
+                with unit_of_work():  # a planner of the Kreis (the admin would need a second factor)
+                    create_user_direct(email, "Messung", passwort, [{"role": ROLE_PLANNER, "body_id": ids["kreis_id"]}])
         with bench.app_context():
-            upgrade()
-            ensure_reference_data()
+            user = db.session.scalar(select(User).where(User.email == email))
+            key = network_graph.scope_key(user)
             with unit_of_work():
-                ids = generate_synthetic(orgs, persons, relations)
-            from models import ROLE_PLANNER, User
-
-            with unit_of_work():  # a planner of the Kreis (the admin would need a second factor)
-                create_user_direct(
-                    "bench@example.org",
-                    "Messung",
-                    "Mess-Passwort-2026",
-                    [{"role": ROLE_PLANNER, "body_id": ids["kreis_id"]}],
-                )
+                db.session.execute(NetworkGraphCache.__table__.delete().where(NetworkGraphCache.scope_key == key))
             t0 = time.perf_counter()
             with unit_of_work():
-                network_graph.warm(db.session.scalars(select(User)).all())
+                network_graph.warm([db.session.get(User, user.id)])
             click.echo(f"Job: Netz bauen und analysieren (igraph, Betweenness exakt): {time.perf_counter() - t0:.1f} s")
-            from models.network import NetworkGraphCache
-
-            row = db.session.scalar(select(NetworkGraphCache))
+            row = db.session.scalar(select(NetworkGraphCache).where(NetworkGraphCache.scope_key == key))
             click.echo(
                 f"Gespeichert: {row.node_count} Knoten, {row.edge_count} Kanten, {len(row.payload) / 1e6:.1f} MB (zlib)"
             )
+            from sqlalchemy import func
+
+            from models import Area, organisation_area
+
+            area = db.session.scalar(
+                select(Area.id)
+                .join(organisation_area, organisation_area.c.area_id == Area.id)
+                .group_by(Area.id)
+                .order_by(func.count().desc(), Area.id)
+                .limit(1)
+            )
+        network_graph.clear_memory()
         client = bench.test_client()
-        client.post("/anmelden", data={"email": "bench@example.org", "password": "Mess-Passwort-2026"})
+        client.post("/anmelden", data={"email": email, "password": passwort})
         pages = [
             ("Karte (Seite)", "/netzwerk/"),
             ("Karte, Seite 40 der Tabelle", "/netzwerk/?seite=40"),
@@ -324,10 +348,6 @@ def register(app) -> None:
             ("Beziehungen, Art Kooperation", "/netzwerk/kanten?beziehung=Kooperation"),
             ("Export CSV Knoten", "/netzwerk/export.knoten.csv"),
         ]
-        with bench.app_context():
-            from models import Area
-
-            area = db.session.scalar(select(Area.id).where(Area.code == "M-03"))
         t0 = time.process_time()
         first = client.get("/netzwerk/")
         assert first.status_code == 200, first.status_code
