@@ -30,6 +30,7 @@ bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
 PER_PAGE = 25
 MAP_FIRST = 60  # the map opens with the most central nodes only (readable), …
 MAP_PAGE = 150  # … and "Weitere Knoten laden" adds this many at a time
+MAP_NAMED = 20  # names shown on the map for the most central nodes (the others on hover or zoom)
 
 
 @bp.before_request
@@ -212,9 +213,10 @@ def _map_json(view):
             "eigenvector": n["eigenvector"],
             "community": n["community"],
             "size": round(20 + 40 * (n[measure] / peak) ** 0.5, 1),
+            "top": offset + i < MAP_NAMED,  # the most central carry their name on the map
             "url": _node_url(n),
         }
-        for n in chunk
+        for i, n in enumerate(chunk)
     ]
     state = view.state
     return jsonify(

@@ -30,9 +30,11 @@
         "border-width": 1, "border-color": "#333333", "text-wrap": "ellipsis", "text-max-width": 110,
         "min-zoomed-font-size": 7, "text-background-color": "#ffffff", "text-background-opacity": 0.75,
         "text-background-padding": 1 } },
-      // names only for the larger (more central) nodes; the others show theirs on hover and when zoomed in
-      { selector: "node[size < 30]", style: { "label": "", "min-zoomed-font-size": 0 } },
-      { selector: "node[size < 30].zeige-name", style: { "label": "data(label)" } },
+      // names only for the most central and the larger nodes; the others show theirs on hover and when zoomed in
+      { selector: "node[?top]", style: { "font-size": 13, "font-weight": "bold", "min-zoomed-font-size": 0,
+        "text-max-width": 170 } },
+      { selector: "node[size < 30][!top]", style: { "label": "", "min-zoomed-font-size": 0 } },
+      { selector: "node[size < 30][!top].zeige-name", style: { "label": "data(label)" } },
       { selector: "node[type = 'person']", style: { "shape": "round-rectangle", "border-style": "dashed" } },
       { selector: "edge", style: {
         "width": "data(width)", "line-color": "#8a8a8a", "curve-style": "bezier", "opacity": 0.7 } },
