@@ -73,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
 
     from .cli import register_cli
-    from .services import wirkungskette  # noqa: F401  (links survey findings to decisions and goals)
+    from .services.befragungen import wirkungskette  # noqa: F401  (links survey findings to decisions and goals)
 
     register_cli(app)
 

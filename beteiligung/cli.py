@@ -118,10 +118,10 @@ def register_cli(app) -> None:
 
     for name in (
         "cli_gremien",
-        "cli_protocols",
-        "cli_contracts",
-        "cli_network",
-        "cli_surveys",
+        "cli_protokolle",
+        "cli_kontrakte",
+        "cli_netzwerk",
+        "cli_befragungen",
         "cli_oparl",
         "cli_anmeldung",
         "cli_monitoring",

@@ -16,7 +16,7 @@ def register(app) -> None:
     @click.option("--days", default=7, show_default=True, help="Sitzungen der nächsten N Tage berücksichtigen.")
     def remind(days):
         """Erinnert Eingeladene ohne Antwort (höchstens einmal in 24 Stunden); Mails gehen in den Postausgang."""
-        from .services.invitations import remind_due
+        from .services.gremien.einladungen import remind_due
 
         with unit_of_work():
             n = remind_due(days)
@@ -26,7 +26,7 @@ def register(app) -> None:
     @click.argument("maildir", envvar="REPLY_MAILDIR", type=click.Path(exists=True, file_okay=False))
     def read_replies(maildir):
         """Übernimmt Zusagen/Absagen aus Kalenderprogrammen (iTIP REPLY an MAIL_FROM) aus einem Maildir."""
-        from .services.invitations import read_calendar_replies
+        from .services.gremien.einladungen import read_calendar_replies
 
         with unit_of_work():  # each mail is also committed on its own (see read_calendar_replies)
             result = read_calendar_replies(maildir)
@@ -47,7 +47,7 @@ def register(app) -> None:
     )
     def purge_registrations(days):
         """Löscht Anmeldungen von Bürger·innen zu Sitzungen, die länger als N Tage vorbei sind (DSGVO)."""
-        from .services.invitations import purge_registrations as purge
+        from .services.gremien.einladungen import purge_registrations as purge
 
         with unit_of_work():
             n = purge(days)

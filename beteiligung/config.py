@@ -136,7 +136,7 @@ def load_config(instance_path: Path) -> dict:
         # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.
         "JOBS_IN_PROCESS": _bool("JOBS_IN_PROCESS", True),
         # Netzwerkkarte: networks up to this many nodes are recomputed in the request after a change,
-        # larger ones by the job "netzwerk" (services/network_graph.py).
+        # larger ones by the job "netzwerk" (services/netzwerk/graph.py).
         "NETZWERK_SOFORT_BIS_KNOTEN": int(os.environ.get("NETZWERK_SOFORT_BIS_KNOTEN", "500") or 500),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
         **_anmeldung_config(),

@@ -24,6 +24,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .formatting import clean_text, single_line, to_berlin
 
+# Bytes of a download held in memory before the spool moves to an (unnamed, self-deleting) temp file.
+SPOOL_MEMORY = 8 * 1024 * 1024
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
@@ -76,20 +78,26 @@ def csv_lines(headers, rows):
     yield buffer.getvalue()
 
 
-def csv_response(filename: str, headers, rows) -> Response:
-    # Written out while the view runs (spooled to disk when large), not lazily after it: once the
-    # request's unit of work has committed and its session is gone, rows that still load from the
-    # database (or permission checks on the expired current user) would fail mid-download.
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    for chunk in csv_lines(headers, rows):
-        spool.write(chunk.encode("utf-8"))
+def spooled_response(filename: str, chunks, mimetype: str, content_type: str | None = None) -> Response:
+    """A download of text or byte chunks, written out while the view runs (spooled to an unnamed,
+    self-deleting temp file when large) and then streamed — not lazily after the view: once the
+    request's unit of work has committed and its session is gone, rows that still load from the
+    database (or permission checks on the expired current user) would fail mid-download. Memory
+    stays at SPOOL_MEMORY however large the file; a client that stops reading leaves no file behind."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+    for chunk in chunks:
+        spool.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
     spool.seek(0)
     return Response(
         file_chunks(spool),
-        mimetype="text/csv",
+        mimetype=mimetype,
         headers={"Content-Disposition": _disposition(filename)},
-        content_type="text/csv; charset=utf-8",
+        content_type=content_type,
     )
+
+
+def csv_response(filename: str, headers, rows) -> Response:
+    return spooled_response(filename, csv_lines(headers, rows), "text/csv", "text/csv; charset=utf-8")
 
 
 def xlsx_value(value):
@@ -132,7 +140,7 @@ def xlsx_file(sheets) -> tempfile.SpooledTemporaryFile:
     wb = Workbook(write_only=True)
     for title, headers, rows in sheets:
         write_sheet(wb, title, headers, rows)
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
     wb.save(spool)
     spool.seek(0)
     return spool

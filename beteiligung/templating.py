@@ -68,19 +68,19 @@ def isodatetime_de(value) -> str:
 
 
 def euro(value) -> str:
-    from .services.indicators import format_euro
+    from .services.kontrakte.kennzahlen import format_euro
 
     return format_euro(value) if value is not None else ""
 
 
 def dec_de(value) -> str:
-    from .services.indicators import compact_de
+    from .services.kontrakte.kennzahlen import compact_de
 
     return compact_de(value) if value is not None else ""
 
 
 def dec2_de(value) -> str:
-    from .services.indicators import format_decimal_de
+    from .services.kontrakte.kennzahlen import format_decimal_de
 
     return format_decimal_de(value, 2) if value is not None else ""
 
@@ -89,7 +89,7 @@ def register(app: Flask) -> None:
     from models.contracts import DIRECTIONS, TARGET_MODES
 
     from . import permissions
-    from .services.indicators import LIGHTS
+    from .services.kontrakte.kennzahlen import LIGHTS
 
     formatting.register(app)
     app.jinja_env.filters.update(

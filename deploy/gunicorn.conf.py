@@ -18,7 +18,7 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 # Logs to stdout/stderr (journald or the container runtime collects them); tokens in survey links are
-# redacted by a filter on gunicorn.access (views/survey_public.py).
+# redacted by a filter on gunicorn.access (views/befragungen/umfrage.py).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" %({x-request-id}o)s'

@@ -3,7 +3,7 @@
 Node keys used everywhere (graph, exports, JSON): "org:<id>" and "person:<id>".
 Relations the platform already knows (organisation membership of a person,
 committee co-membership, later contract parties and co-attendance) are never
-stored here: beteiligung.services.network derives them when the graph is built.
+stored here: beteiligung.services.netzwerk.beziehungen derives them when the graph is built.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ class NetworkGraphCache(db.Model):
     the map, its JSON, the tables and the exports. Fresh while data_version is the current
     NetworkDataVersion and as_of is today; otherwise stale until the job "netzwerk" recomputes it.
 
-    payload: zlib-compressed JSON (see beteiligung.services.network_graph). user_id names a user with
+    payload: zlib-compressed JSON (see beteiligung.services.netzwerk.graph). user_id names a user with
     this scope, with whose read filters the job rebuilds the graph."""
 
     __tablename__ = "network_graph_cache"

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -270,6 +271,8 @@ class SurveyResponse(db.Model):
     """One anonymous submission. Deliberately without timestamps, IP, agent, token or session."""
 
     __tablename__ = "survey_response"
+    # covering index for the results' group sizes (Sozialraum × Zielgruppe), see survey_results
+    __table_args__ = (Index("ix_survey_response_groups", "survey_id", "area_id", "zielgruppe_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_id)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), nullable=False, index=True)

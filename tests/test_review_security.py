@@ -5,7 +5,7 @@ from __future__ import annotations
 from beteiligung.extensions import db
 from models import Membership, TopicProposal
 from tests.kontrakte.conftest import kw, login_as  # noqa: F401  (fixture re-export)
-from tests.protocols.conftest import pw  # noqa: F401  (fixture re-export)
+from tests.protokolle.conftest import pw  # noqa: F401  (fixture re-export)
 
 
 def test_report_deviation_topic_hides_figures_from_member_who_cannot_see_the_contract(client, kw):
@@ -46,9 +46,9 @@ def test_public_results_do_not_show_title_of_non_public_agenda_item(app, db, wor
     the TOP's title (non-public TOPs never reach the public)."""
     from datetime import date
 
-    from beteiligung.services.committees import propose_topic
+    from beteiligung.services.gremien.sitzungen import propose_topic
     from models import AgendaItem
-    from tests.test_wirkungskette import _chain, _meeting
+    from tests.befragungen.test_wirkungskette import _chain, _meeting
 
     survey, finding, _p2 = _chain(db, world)
     from sqlalchemy import select
@@ -237,7 +237,7 @@ def test_co_attendance_ties_only_from_protocols_the_user_may_read(app, db, world
 
     from sqlalchemy import select
 
-    from beteiligung.services import network as net
+    from beteiligung.services.netzwerk import beziehungen as net
     from models import Committee, CommitteeType, Meeting
     from models.protocols import Attendance, Protocol
 
@@ -289,7 +289,7 @@ def test_co_attendance_ties_only_from_protocols_the_user_may_read(app, db, world
 def test_personal_calendar_feed_stops_when_account_is_disabled(app, db, world, client):
     """A personal feed carries non-public TOPs; once the account is disabled (e.g. the person left the
     organisation) its secret link must stop working like the login does."""
-    from beteiligung.services import calendar as cal_svc
+    from beteiligung.services.gremien import kalender as cal_svc
 
     with app.test_request_context():
         token = cal_svc.create_feed(world.partner_a)
@@ -305,7 +305,7 @@ def test_scheduling_a_report_deviation_topic_makes_a_non_public_item(app, db, kw
     as a non-public TOP (not on /oeffentlich pages and feeds unless the planner decides so)."""
     from datetime import timedelta
 
-    from beteiligung.services import committees as svc
+    from beteiligung.services.gremien import sitzungen as svc
     from models import Meeting, utcnow
 
     w = kw.w

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from beteiligung.services import ValidationError
-from beteiligung.services import committees as committee_svc
+from beteiligung.services.gremien import sitzungen as committee_svc
 from beteiligung.uow import discard, durable, unit_of_work
 from models import Committee, CommitteeType, TopicProposal
 from models.audit import AuditEntry

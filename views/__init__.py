@@ -34,21 +34,21 @@ NAV = [
 NAV_GROUPS = {"stammdaten": "Stammdaten", "verwaltung": "Verwaltung"}
 
 
-# Each module is views/<name>.py with a Blueprint `bp`. All are registered; a missing module is an
+# Each module is views/<name>.py or the package views/<key>/ with a Blueprint `bp`. All are registered; a missing module is an
 # ImportError at start-up, not a silently missing part of the application.
 BLUEPRINT_MODULES = [
     "main",
     "auth",
-    "masterdata",
-    "admin",
+    "stammdaten",
+    "verwaltung",
     "oparl",
-    "committees",
-    "public",
-    "protocols",
-    "contracts",
-    "network",
-    "surveys",
-    "survey_public",
+    "gremien",
+    "oeffentlich",
+    "protokolle",
+    "kontrakte",
+    "netzwerk",
+    "befragungen",
+    "befragungen.umfrage",
     "anmeldung",
     "monitoring",
     "monitoring.oeffentlich",

@@ -35,7 +35,7 @@ def _work_items(limit: int = 5) -> dict:
 
     from sqlalchemy.orm import joinedload
 
-    from beteiligung.services.protocols import followup_query
+    from beteiligung.services.protokolle.eintraege import followup_query
     from models import Committee, Meeting, utcnow
     from models.committees import MeetingStatus
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty

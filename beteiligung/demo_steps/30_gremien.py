@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from beteiligung.formatting import BERLIN
-from beteiligung.services import committees as svc
-from beteiligung.services import invitations as inv_svc
+from beteiligung.services.gremien import einladungen as inv_svc
+from beteiligung.services.gremien import sitzungen as svc
 from models import CommitteeType, Invitation
 
 
@@ -38,13 +38,13 @@ def _type(name):
 
 def _roles(user, meetings, holders: dict) -> None:
     """Meeting roles: a Person (the demo accounts' persons) or a name without a person record."""
-    from beteiligung.services import protocols as protocol_svc
+    from beteiligung.services.protokolle import anwesenheit
 
     persons = {role: h.id for role, h in holders.items() if not isinstance(h, str)}
     names = {role: h for role, h in holders.items() if isinstance(h, str)}
     db.session.flush()
     for m in meetings:
-        protocol_svc.set_meeting_roles(user, m, persons, names)
+        anwesenheit.set_meeting_roles(user, m, persons, names)
 
 
 def _persons_of(ctx, org):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
-from beteiligung.services import protocols as protocol_svc
+from beteiligung.services.protokolle import anwesenheit
 from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, TopicProposal, utcnow
 from models.protocols import Attendance, Protocol, ProtocolEntry, ProtocolRevision
 
@@ -175,7 +175,7 @@ def run(ctx) -> None:
     awo = ctx.orgs["AWO"]
 
     # Sozialraumkonferenz Südstadt: roles, attendance, approved protocol with the Empfehlung
-    protocol_svc.set_meeting_roles(
+    anwesenheit.set_meeting_roles(
         srm,
         srk_past,
         {
@@ -268,7 +268,7 @@ def run(ctx) -> None:
     empfehlung.forwarded_topic_id = topic.id
 
     # Sozialplanungskonferenz: binding Beschluss and an Aufgabe for the AWO, protocol zur Abstimmung
-    protocol_svc.set_meeting_roles(
+    anwesenheit.set_meeting_roles(
         planung, spk_past, {"sitzungsleitung": planung.person_id, "protokollfuehrung": planung.person_id}
     )
     _attendance(spk_past, spk, absent_orgs=("Paritätischer",))
@@ -345,7 +345,7 @@ def run(ctx) -> None:
         decision_mode="konsens",
     )
 
-    protocol_svc.set_meeting_roles(planung, spk_next, {"sitzungsleitung": planung.person_id})
+    anwesenheit.set_meeting_roles(planung, spk_next, {"sitzungsleitung": planung.person_id})
     ctx.committees = committees
     ctx.meetings = meetings
     ctx.protocol_story = {"empfehlung": empfehlung, "topic": topic}

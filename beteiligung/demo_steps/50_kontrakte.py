@@ -19,7 +19,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from beteiligung.extensions import db
-from beteiligung.services import contracts as svc
+from beteiligung.services.kontrakte import berichte
+from beteiligung.services.kontrakte import vertraege as svc
 from models import Committee, CommitteeType
 from models.contracts import (
     BudgetLine,
@@ -253,7 +254,7 @@ def run(ctx) -> None:
     )
     db.session.add(d1)
     db.session.flush()
-    reports = sorted(svc.generate_reports(d1), key=lambda r: r.period_start)
+    reports = sorted(berichte.generate_reports(d1), key=lambda r: r.period_start)
     values = [("11.9", "44"), ("11.6", "47"), ("11.4", "51"), ("11.2", "54")]
     for report, (v1, v2) in zip(reports[:4], values):
         sub = datetime.combine(report.period_end + timedelta(days=40), datetime.min.time()).replace(hour=9)
@@ -362,7 +363,7 @@ def run(ctx) -> None:
     d2 = ReportingDuty(contract=c2, party=p_dia, title="Jahresbericht Rückführung", periodicity="jährlich", due_days=90)
     db.session.add(d2)
     db.session.flush()
-    r2 = sorted(svc.generate_reports(d2), key=lambda r: r.period_start)
+    r2 = sorted(berichte.generate_reports(d2), key=lambda r: r.period_start)
     _fill(
         r2[0],
         [(i2, "6"), (i2b, "8.31")],
@@ -384,7 +385,7 @@ def run(ctx) -> None:
     )
     db.session.flush()
     db.session.expire(c2, ["indicators"])
-    svc._check_deviation(planner, r2[1])
+    berichte._check_deviation(planner, r2[1])
 
     # --- 3. Kreis–Kommune (Ennepe-Ruhr style) -----------------------------------------
     hagenfeld = ctx.kommunen[1]
@@ -468,7 +469,7 @@ def run(ctx) -> None:
     )
     db.session.add(d3)
     db.session.flush()
-    r3 = sorted(svc.generate_reports(d3), key=lambda r: r.period_start)
+    r3 = sorted(berichte.generate_reports(d3), key=lambda r: r.period_start)
     _fill(
         r3[0],
         [(i3, "0.87")],

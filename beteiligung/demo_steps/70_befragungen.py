@@ -134,7 +134,7 @@ def run(ctx):
         opt.zielgruppe = zg[name]
     db.session.flush()
     for street, area in (("Südplatz", sued), ("Eichenallee", eiche), ("Marktstraße", sued), ("Am Hang", eiche)):
-        from beteiligung.services.surveys import street_key
+        from beteiligung.services.befragungen.befragung import street_key
 
         db.session.add(StreetArea(body_id=kommune.id, street=street, street_key=street_key(street), area_id=area.id))
 

@@ -187,7 +187,7 @@ def network_cache_signature(user: Actor) -> dict:
     """Everything of a user's scope that the network's read filters depend on (organisation_filter,
     network_person_filter, relation_filter and, for the derived ties, committee_filter,
     contract_filter, attendance_filter): users with the same signature see exactly the same network,
-    so the analysed network is cached once per signature (services/network_graph.py) — shared by all
+    so the analysed network is cached once per signature (services/netzwerk/graph.py) — shared by all
     planners of a Kreis, by the users of one partner organisation, … and never shown to anyone else."""
     from models.protocols import MeetingRole
 

@@ -188,7 +188,7 @@ def cluster(pg_server, tmp_path):
 
         from sqlalchemy import select
 
-        from beteiligung.services import committees as svc
+        from beteiligung.services.gremien import sitzungen as svc
         from models import CommitteeType, utcnow
 
         ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialplanungskonferenz"))

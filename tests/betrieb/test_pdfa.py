@@ -8,7 +8,7 @@ import re
 from pypdf import PdfReader
 
 from tests.kontrakte.conftest import kw  # noqa: F401  (fixture)
-from tests.protocols.conftest import pw  # noqa: F401  (fixture)
+from tests.protokolle.conftest import pw  # noqa: F401  (fixture)
 
 
 def _check_pdfa(data: bytes, title: str) -> None:

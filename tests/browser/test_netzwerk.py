@@ -24,12 +24,11 @@ def test_planner_filters_the_network_map(live_server, page):
     check_axe(page)
     # "Weitere Knoten laden" until every node is on the map; then the button goes away
     more = page.locator("#netzwerk-mehr")
+    step = int(page.get_attribute("#netzwerk-karte", "data-page"))
     while more.is_visible():
         loaded = int(page.get_attribute("#netzwerk-karte", "data-loaded"))
         more.click()
-        page.wait_for_function(
-            f"parseInt(document.querySelector('#netzwerk-karte').dataset.loaded) > {loaded}", timeout=20000
-        )
+        page.wait_for_selector(f"#netzwerk-karte[data-loaded='{min(total, loaded + step)}']", timeout=20000)
     assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) == total
     assert not more.is_visible()
 

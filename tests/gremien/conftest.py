@@ -21,7 +21,7 @@ def gw(world, db):
     """world + committees: SPK of the Kreis (members person_a/org_a, person_b/org_b), a public
     Sozialraumkonferenz in area_a1, a committee of the foreign Kreis; an upcoming meeting with three TOPs
     (TOP 2 not public)."""
-    from beteiligung.services import committees as svc
+    from beteiligung.services.gremien import sitzungen as svc
 
     t = {ct.name: ct for ct in db.session.scalars(select(CommitteeType))}
     g = SimpleNamespace(w=world)

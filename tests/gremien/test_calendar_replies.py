@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
-from beteiligung.services import invitations as inv_svc
+from beteiligung.services.gremien import einladungen as inv_svc
 from beteiligung.services.mail import send_queued
 from models import Invitation, OutboxMail
 

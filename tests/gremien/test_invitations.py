@@ -9,7 +9,7 @@ import icalendar
 import vobject
 from sqlalchemy import select
 
-from beteiligung.services import invitations as inv_svc
+from beteiligung.services.gremien import einladungen as inv_svc
 from beteiligung.services.mail import send_queued
 from models import Invitation, OutboxMail, utcnow
 from models.mail import STATUS_FAILED, STATUS_SENT

@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import func, select
 
-from beteiligung.services import committees as svc
+from beteiligung.services.gremien import sitzungen as svc
 from models import AgendaItem, Committee, Meeting, Membership, Person
 from tests.support.queries import assert_constant_queries
 
@@ -115,7 +115,7 @@ def test_reorder_without_and_with_js(client, gw, db):
     assert r.status_code == 422
     html = client.get(f"/gremien/sitzungen/{gw.meeting.id}").get_data(as_text=True)
     assert html.index("Zielgruppen 2027") < html.index("Begrüßung") < html.index("Geheime Personalsache")
-    assert 'protocols/_meeting_panel.html' not in html
+    assert 'protokolle/_meeting_panel.html' not in html
 
 
 def test_invitation_pdf_and_docx(client, gw):
@@ -204,7 +204,7 @@ def test_query_counts_constant(client, gw, db, app):
 
 
 def test_meeting_page_query_count_constant(client, gw, db, app):
-    from beteiligung.services import invitations as inv_svc
+    from beteiligung.services.gremien import einladungen as inv_svc
 
     client.login("planung@kreis.example")
     client.post(f"/gremien/sitzungen/{gw.meeting.id}/einladen", data={"schritt": "senden", "anzahl": "2"})

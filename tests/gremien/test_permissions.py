@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from beteiligung import permissions as perm
-from beteiligung.services import committees as svc
+from beteiligung.services.gremien import sitzungen as svc
 
 from .conftest import switch_user
 
@@ -66,7 +66,7 @@ def test_committee_and_meeting_pages(client, gw, role):
 
 
 def test_partner_sees_only_meetings_of_their_committees(client, gw, db):
-    from beteiligung.services import committees as svc2
+    from beteiligung.services.gremien import sitzungen as svc2
 
     t = gw.spk.type_id
     other = svc2.create_committee(

@@ -6,7 +6,7 @@ import icalendar
 import vobject
 from sqlalchemy import func, select
 
-from beteiligung.services import invitations as inv_svc
+from beteiligung.services.gremien import einladungen as inv_svc
 from models import OutboxMail
 from models.committees import CalendarFeed, MeetingRegistration
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from beteiligung.formatting import to_berlin
 from beteiligung.services import PermissionDenied, ValidationError
-from beteiligung.services import committees as svc
+from beteiligung.services.gremien import sitzungen as svc
 from models import Meeting, TopicProposal
 from tests.support.uow import refused
 

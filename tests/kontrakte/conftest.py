@@ -64,7 +64,7 @@ def make_contract(
     db.session.add(duty)
     db.session.flush()
     if status in ("unterzeichnet", "laufend", "ausgelaufen", "gekündigt"):
-        from beteiligung.services.contracts import generate_reports
+        from beteiligung.services.kontrakte.berichte import generate_reports
 
         generate_reports(duty)
     db.session.commit()

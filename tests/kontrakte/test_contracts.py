@@ -7,7 +7,8 @@ import pytest
 
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, PermissionDenied, ValidationError
-from beteiligung.services import contracts as svc
+from beteiligung.services.kontrakte import anhaenge, parteien, versionen
+from beteiligung.services.kontrakte import vertraege as svc
 from models import AuditEntry
 from models.contracts import Contract, ContractKind, ContractVersion
 from tests.support.uow import refused
@@ -161,7 +162,7 @@ def test_negotiation_versions_and_comparison(client, world):
         _edit(client, c, clause_goal="Ziel A\nZiel C", comment="Gegenvorschlag", title="Neuer Titel").status_code == 302
     )
     v1, v2 = db.session.query(ContractVersion).filter_by(contract_id=c.id).order_by(ContractVersion.number).all()
-    diff = {label: (lines, changed) for label, lines, changed in svc.compare_versions(v1, v2)}
+    diff = {label: (lines, changed) for label, lines, changed in versionen.compare_versions(v1, v2)}
     lines, changed = diff["Zielvereinbarung"]
     assert changed
     assert [(l.tag, l.left, l.right) for l in lines] == [
@@ -237,7 +238,7 @@ def test_budget_lines_and_totals(client, world):
         r = client.post(f"/kontrakte/{c.id}/budget", data={"kind": "Personal", "year": year, "amount": amount})
         assert r.status_code == 422, amount
     db.session.refresh(c)
-    totals = svc.budget_totals(c.budget_lines)
+    totals = parteien.budget_totals(c.budget_lines)
     assert totals["years"] == [2025, 2026, 2029]
     assert totals["per_year"][2025] == Decimal("2234.50")
     assert totals["rows"]["Personal"][2025] == Decimal("2234.50")
@@ -262,7 +263,7 @@ def test_attachments_upload_and_permission_checked_download(client, world, app):
     att = c.attachments[0] if c.attachments else None
     db.session.refresh(c)
     att = c.attachments[0]
-    path = svc.attachment_path(att)
+    path = anhaenge.attachment_path(att)
     assert path.read_bytes() == pdf and str(path).startswith(app.config["UPLOAD_FOLDER"])
     assert "static" not in str(path)
     # wrong type / fake content / empty
@@ -286,7 +287,7 @@ def test_service_permission_checks(world):
     with refused(PermissionDenied):
         svc.create_contract(world.planner_x, {"body_id": world.kreis.id, "title": "x"})
     with refused(ValidationError):
-        svc.add_party(world.planner_k, k.contract, organisation_id=world.org_a.id)  # already a party
+        parteien.add_party(world.planner_k, k.contract, organisation_id=world.org_a.id)  # already a party
 
 
 def test_only_drafts_can_be_deleted(client, world):

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from beteiligung.services.indicators import evaluate
+from beteiligung.services.kontrakte.kennzahlen import evaluate
 
 
 def _indicator(values):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from beteiligung.services.indicators import (
+from beteiligung.services.kontrakte.kennzahlen import (
     chart_svg,
     deviation_percent,
     evaluate,

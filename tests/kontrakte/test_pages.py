@@ -49,7 +49,7 @@ def _routes(k, att_id, version_pair=True):
 
 
 def _attach(k, world):
-    from beteiligung.services.contracts import save_attachment
+    from beteiligung.services.kontrakte.anhaenge import save_attachment
 
     return save_attachment(world.planner_k, k.contract, "vertrag.pdf", b"%PDF-1.4 x").id
 

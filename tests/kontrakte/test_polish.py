@@ -8,7 +8,8 @@ import pytest
 
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, PermissionDenied, ValidationError
-from beteiligung.services import contracts as svc
+from beteiligung.services.kontrakte import anhaenge, berichte, versionen
+from beteiligung.services.kontrakte import vertraege as svc
 from models import AuditEntry
 from models.contracts import Attachment, BudgetLine, ContractVersion, Indicator, Measurement
 from tests.support.queries import assert_constant_queries
@@ -21,8 +22,8 @@ from .test_pages import _grow_contracts, _warm
 
 
 def _upload(user, contract, name="Entwurf.pdf", report=None):
-    att = svc.save_attachment(user, contract, name, b"%PDF-1.4 test", report=report)
-    return att.id, svc.attachment_path(att)
+    att = anhaenge.save_attachment(user, contract, name, b"%PDF-1.4 test", report=report)
+    return att.id, anhaenge.attachment_path(att)
 
 
 def test_planner_deletes_attachment_of_unsigned_contract(client, world):
@@ -54,7 +55,7 @@ def test_attachments_of_a_signed_contract_are_kept(client, world):
     r = client.post(f"/kontrakte/anhang/{att_id}/loeschen", data={})
     assert r.status_code == 409 and "bleiben erhalten" in r.get_data(as_text=True)
     with refused(Conflict):
-        svc.delete_attachment(world.planner_k, db.session.get(Attachment, att_id))
+        anhaenge.delete_attachment(world.planner_k, db.session.get(Attachment, att_id))
     db.session.rollback()
     assert db.session.get(Attachment, att_id) is not None and path.is_file()
     assert db.session.query(AuditEntry).filter_by(action="delete_attachment").count() == 0
@@ -73,7 +74,7 @@ def test_attachment_delete_permissions(client, world):
         login_as(client, email)
         assert client.post(f"/kontrakte/anhang/{att_id}/loeschen", data={}).status_code == status, email
     with refused(PermissionDenied):
-        svc.delete_attachment(world.partner_a, db.session.get(Attachment, att_id))
+        anhaenge.delete_attachment(world.partner_a, db.session.get(Attachment, att_id))
     db.session.rollback()
     assert db.session.get(Attachment, att_id) is not None and path.is_file()
 
@@ -88,7 +89,7 @@ def test_partner_deletes_own_report_annex_while_editable(client, kw):
     )
     assert r.status_code == 303
     db.session.refresh(rep)
-    att_id, path = rep.attachments[0].id, svc.attachment_path(rep.attachments[0])
+    att_id, path = rep.attachments[0].id, anhaenge.attachment_path(rep.attachments[0])
     assert f"/kontrakte/anhang/{att_id}/loeschen" in client.get(f"/kontrakte/berichte/{rep.id}").get_data(as_text=True)
     for email in (w.partner_b.email, w.planner_x.email, w.politik.email):
         login_as(client, email)
@@ -105,7 +106,7 @@ def test_partner_deletes_own_report_annex_while_editable(client, kw):
 def test_report_annex_of_a_submitted_report_is_kept(client, kw):
     w, rep = kw.w, kw.reports[0]
     att_id, path = _upload(w.partner_a, kw.contract, "Sachbericht.pdf", report=rep)
-    svc.save_report(w.partner_a, rep, {kw.indicator.id: "150"}, "Alles gut.", rep.version, submit=True)
+    berichte.save_report(w.partner_a, rep, {kw.indicator.id: "150"}, "Alles gut.", rep.version, submit=True)
     client.login(w.partner_a.email)
     assert f"/kontrakte/anhang/{att_id}/loeschen" not in client.get(f"/kontrakte/berichte/{rep.id}").get_data(
         as_text=True
@@ -237,7 +238,7 @@ def test_amendment_changes_budget_service(signed):
     assert lines == [(2024, "Personal", Decimal("52500.00"), None), (2025, "Zuschuss", Decimal("1000.00"), "1.05.01")]
     assert v.data["budget"] == ["2024 Personal: 52.500,00 €", "2025 Zuschuss: 1.000,00 € (Produkt 1.05.01)"]
     base = db.session.query(ContractVersion).filter_by(contract_id=c.id, label="Unterzeichnet").one()
-    diff = {label: (lines, changed) for label, lines, changed in svc.compare_versions(base, v)}
+    diff = {label: (lines, changed) for label, lines, changed in versionen.compare_versions(base, v)}
     assert diff["Budget"][1] is True and diff["Titel"][1] is False
     assert ("2024 Personal: 50.000,00 €", "2024 Personal: 52.500,00 €") in [
         (l.left, l.right) for l in diff["Budget"][0]

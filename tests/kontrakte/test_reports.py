@@ -3,7 +3,8 @@
 from datetime import date, timedelta
 
 from beteiligung.extensions import db
-from beteiligung.services import contracts as svc
+from beteiligung.services.kontrakte import berichte
+from beteiligung.services.kontrakte import vertraege as svc
 from models import OutboxMail, TopicProposal
 from models.contracts import Measurement
 
@@ -156,12 +157,12 @@ def test_overdue_reminders(client, kw, app):
     w = kw.w
     # 2024 and 2025 reports of the three contracts are overdue; only partner_a, partner_b (Wohlfahrt, Jobcenter)
     # have logins in this Kreis – the foreign org has none.
-    n = svc.send_reminders(date(2026, 6, 1))
+    n = berichte.send_reminders(date(2026, 6, 1))
     recipients = sorted(m.recipient for m in db.session.query(OutboxMail))
     assert n == 4 and recipients == sorted([w.partner_a.email] * 2 + [w.partner_b.email] * 2)
     assert "überfällig" in db.session.query(OutboxMail).first().subject
     # not again within a week
-    assert svc.send_reminders(date(2026, 6, 3)) == 0
+    assert berichte.send_reminders(date(2026, 6, 3)) == 0
     # via the CLI command
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reports", "remind", "--stichtag", "2026-06-20"])
@@ -178,7 +179,7 @@ def test_reminder_mail_is_delivered_over_smtp(kw, app, smtp_server):
     from beteiligung.services.mail import send_queued
 
     smtp_server.configure(app)
-    svc.send_reminders(date(2026, 6, 1))
+    berichte.send_reminders(date(2026, 6, 1))
     sent, failed = send_queued()
     assert sent == 4 and failed == 0
     assert any("Erinnerung" in m["Subject"] for m in smtp_server.messages)
@@ -221,7 +222,8 @@ def test_report_annex_upload_and_download(client, kw):
 
 def test_kommune_as_party_reports(client, world):
     """Kreis–Kommune Zielvereinbarung: the Kommune's planners report for their body."""
-    from beteiligung.services.contracts import add_duty, add_party
+    from beteiligung.services.kontrakte.berichte import add_duty
+    from beteiligung.services.kontrakte.parteien import add_party
 
     from .conftest import make_contract
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.befragungen.conftest import make_survey
 from tests.support.fieldsets import assert_kern_fieldsets, kern_fieldsets
-from tests.surveys.conftest import make_survey
 
 
 def test_checker_rejects_fieldset_without_body():

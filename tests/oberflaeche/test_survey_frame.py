@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.surveys.conftest import make_survey
+from tests.befragungen.conftest import make_survey
 
 
 def test_public_survey_frame_in_survey_language(app, world):

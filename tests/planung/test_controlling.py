@@ -61,7 +61,7 @@ def test_figures_match_the_hand_computed_example(ctl):
     assert row.light == "rot"
     assert row.forecast.quantize(Decimal("0.01")) == Decimal("159.92") and row.forecast_ok is False
     # the same as today's indicator forecast on the values known then
-    from beteiligung.services.indicators import evaluate
+    from beteiligung.services.kontrakte.kennzahlen import evaluate
 
     known = [m for m in ctl.indicator.measurements if m.period_end <= report.end]
     assert row.forecast == evaluate(ctl.indicator, known).forecast

@@ -182,7 +182,7 @@ def test_link_decision_both_ways_and_refuse_cycle(chain, db):
         links.link(chain.planner_k, chain.beschluss, "massnahme", goal_measure.id)
     db.session.rollback()
     # a deviation of the measure comes back as a TOP; its decision must not commission the same measure
-    from beteiligung.services.committees import propose_topic
+    from beteiligung.services.gremien.sitzungen import propose_topic
     from models import utcnow
     from models.protocols import ProtocolEntry
 
@@ -220,10 +220,10 @@ def test_link_permissions(chain):
 
 
 def _submit_red(chain, db):
-    from beteiligung.services import contracts as csvc
+    from beteiligung.services.kontrakte import berichte
 
     report = chain.reports[0]
-    csvc.save_report(
+    berichte.save_report(
         chain.partner_a,
         report,
         {chain.indicator.id: "10"},
@@ -252,9 +252,9 @@ def test_red_indicator_reaches_both_committees(chain, db):
 
     report.status = "zurückgegeben"
     db.session.commit()
-    from beteiligung.services import contracts as csvc
+    from beteiligung.services.kontrakte import berichte
 
-    csvc.save_report(
+    berichte.save_report(
         chain.partner_a,
         db.session.get(Report, report.id),
         {chain.indicator.id: "9"},

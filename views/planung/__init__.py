@@ -29,7 +29,7 @@ from beteiligung.services import (
     ValidationError,
 )
 from beteiligung.services import planung as svc
-from beteiligung.services.indicators import LIGHTS, compact_de, evaluate, format_euro
+from beteiligung.services.kontrakte.kennzahlen import LIGHTS, compact_de, evaluate, format_euro
 from beteiligung.services.planung import kette, links
 from models import Area, Body, Organisation, Term
 from models.contracts import Contract, Goal, Indicator

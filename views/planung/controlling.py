@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from beteiligung.permissions import planung as pperm
 from beteiligung.services import NotFound, ServiceError, ValidationError
-from beteiligung.services.indicators import compact_de, format_euro
+from beteiligung.services.kontrakte.kennzahlen import compact_de, format_euro
 from beteiligung.services.planung import controlling as svc
 
 from . import _raise_http, bp

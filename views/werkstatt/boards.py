@@ -14,7 +14,7 @@ from sqlalchemy import select
 from beteiligung.extensions import db
 from beteiligung.permissions import werkstatt as wperm
 from beteiligung.services import NotFound, ServiceError, ValidationError
-from beteiligung.services import committees as committee_svc
+from beteiligung.services.gremien import sitzungen as committee_svc
 from beteiligung.services.werkstatt import boards as svc
 from beteiligung.uow import discard
 from models import Organisation

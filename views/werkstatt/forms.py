@@ -9,8 +9,8 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.werkstatt import BoardKind
-from views.committees_forms import local_to_utc
 from views.forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
+from views.gremien.forms import local_to_utc
 
 REQ = "Bitte ausfüllen."
 _LINE = re.compile(

@@ -78,7 +78,7 @@ def poll_create():
                 form.options.errors = [problem]
             else:
                 try:
-                    from views.committees_forms import local_to_utc
+                    from views.gremien.forms import local_to_utc
 
                     poll = svc.create_poll(
                         current_user,

@@ -35,14 +35,16 @@ def _outbox(respect_backoff: bool = True) -> str:
 
 
 def _reminders() -> str:
-    from beteiligung.services import contracts, invitations, protocols
+    from beteiligung.services.gremien import einladungen
+    from beteiligung.services.kontrakte import berichte
+    from beteiligung.services.protokolle import eintraege
 
     with unit_of_work():
-        meetings = invitations.remind_due()
+        meetings = einladungen.remind_due()
     with unit_of_work():
-        before, after = protocols.send_reminders()
+        before, after = eintraege.send_reminders()
     with unit_of_work():
-        reports = contracts.send_reminders()
+        reports = berichte.send_reminders()
     return f"Sitzungen {meetings}, Aufgaben {before + after}, Berichte {reports}"
 
 
@@ -57,7 +59,7 @@ def _retention() -> str:
 def refresh_network_graphs(scope_key: str | None = None) -> str:
     """Recompute the stored network graphs that are stale (data changed or a new day), or only the given
     scope (deferred by a page that found it stale). Cheap when nothing is stale: one query."""
-    from beteiligung.services import network_graph
+    from beteiligung.services.netzwerk import graph as network_graph
 
     with unit_of_work():
         count = network_graph.refresh(scope_key)
@@ -67,7 +69,7 @@ def refresh_network_graphs(scope_key: str | None = None) -> str:
 def warm_network_graphs() -> str:
     """Build the stored network graph of every permission scope among the enabled users that has none yet,
     so that no one's first visit of a large network has to wait."""
-    from beteiligung.services import network_graph
+    from beteiligung.services.netzwerk import graph as network_graph
     from models import User
 
     with unit_of_work():

@@ -1252,7 +1252,7 @@ class _Generator:
         self.contracts()
         self.surveys()
         self.fix_sequences()
-        from beteiligung.services.network import bump_data_version
+        from beteiligung.services.netzwerk.beziehungen import bump_data_version
 
         bump_data_version()
         db.session.flush()

@@ -229,7 +229,7 @@ def _contracts(user, area: Area, d: Dossier) -> None:
 
 
 def _coverage(user, area: Area, d: Dossier) -> None:
-    from beteiligung.services.network import POLITICS_KIND
+    from beteiligung.services.netzwerk.beziehungen import POLITICS_KIND
     from models import Handlungsfeld, Organisation, organisation_area, organisation_term
 
     fields = list(db.session.scalars(select(Handlungsfeld).order_by(Handlungsfeld.name)))

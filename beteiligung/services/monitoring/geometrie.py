@@ -374,8 +374,8 @@ def import_geometries(user, body, filename: str, data: bytes, key_field: str, *,
     from beteiligung.extensions import db
     from beteiligung.permissions import monitoring as mperm
     from beteiligung.services import ValidationError, audit
-    from beteiligung.services.imports import ImportReport, RowResult
     from beteiligung.services.monitoring import check
+    from beteiligung.services.stammdaten.importe import ImportReport, RowResult
     from models.monitoring import AreaGeometry
 
     check(user, mperm.can_manage_monitoring(user, body))

@@ -1,7 +1,7 @@
 """Imports for the monitoring: areas, the indicator catalogue and values (long and wide format).
 
 File reading and decoding (CSV in UTF-8 with/without BOM or Windows-1252, ';' or ',', XLSX) is the
-shared `services.imports.read_table`. Every row is checked first; the report names each bad row;
+shared `services.stammdaten.importe.read_table`. Every row is checked first; the report names each bad row;
 nothing is written unless every row is valid (and then everything in the caller's one transaction).
 """
 
@@ -16,7 +16,7 @@ from beteiligung.extensions import db
 from beteiligung.permissions import monitoring as mperm
 from beteiligung.services import ValidationError
 from beteiligung.services.audit import record, snapshot
-from beteiligung.services.imports import ImportReport, RowResult, read_table
+from beteiligung.services.stammdaten.importe import ImportReport, RowResult, read_table
 from models import AREA_KINDS, Area, Body, utcnow
 from models.monitoring import Direction, StatIndicator, StatValue
 

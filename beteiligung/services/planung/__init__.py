@@ -19,7 +19,7 @@ from beteiligung.extensions import db
 from beteiligung.permissions import planung as pperm
 from beteiligung.services import NotFound, ValidationError, ensure_version, require
 from beteiligung.services.audit import record, snapshot
-from beteiligung.services.indicators import parse_decimal_de
+from beteiligung.services.kontrakte.kennzahlen import parse_decimal_de
 from models import Area, Organisation, Term
 from models.contracts import Contract, Goal, Indicator
 from models.planung import (

@@ -1,7 +1,7 @@
 """Deviations travel back up the chain.
 
 A red indicator on a submitted report already proposes a TOP to the contract's committee
-(services.contracts). Here it — and an overdue measure — also reaches the committee that raised
+(services.kontrakte.berichte). Here it — and an overdue measure — also reaches the committee that raised
 the need at the start of the chain (e.g. the Sozialraumkonferenz whose Empfehlung was forwarded),
 with a link to the chain view attached. Every proposal is made once per source and committee.
 """
@@ -37,7 +37,7 @@ def _already(source_type: str, source_id: int) -> set[int]:
 
 
 def _propose(committee, title, description, source_type, source_id, label):
-    from beteiligung.services.committees import propose_topic
+    from beteiligung.services.gremien.sitzungen import propose_topic
 
     return propose_topic(None, committee, title[:300], description, source_type, source_id, label[:300])
 

@@ -2,7 +2,7 @@
 
 Per goal and indicator: Soll at the end of the quarter, the last Ist up to then, the deviation and
 traffic light, and the forecast to the indicator's target date — computed exactly like the
-indicator page (services.indicators.evaluate, on the values known at the end of the quarter).
+indicator page (services.kontrakte.kennzahlen.evaluate, on the values known at the end of the quarter).
 Measures with status and progress; deviations (yellow/red indicators, overdue measures) with the
 planner's explanation; a product sheet per NKF product over five years (contract budget lines and
 measure budgets).
@@ -23,7 +23,7 @@ from beteiligung.extensions import db
 from beteiligung.permissions import planung as pperm
 from beteiligung.services import NotFound, ValidationError, require
 from beteiligung.services.audit import record, snapshot
-from beteiligung.services.indicators import LIGHTS, evaluate, soll_at, target_value
+from beteiligung.services.kontrakte.kennzahlen import LIGHTS, evaluate, soll_at, target_value
 from models import Body
 from models.contracts import Contract, Goal, Indicator
 from models.planung import (
@@ -390,7 +390,7 @@ def docx(report: Report) -> bytes:
     from docx.shared import Pt
 
     from beteiligung.formatting import date_de
-    from beteiligung.services.indicators import compact_de, format_euro
+    from beteiligung.services.kontrakte.kennzahlen import compact_de, format_euro
 
     def num(v):
         return compact_de(Decimal(v).quantize(Decimal("0.01"))) if v is not None else "–"

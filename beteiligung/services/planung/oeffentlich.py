@@ -1,6 +1,6 @@
 """The public "Was aus Ihren Hinweisen wurde" page reaches the measures.
 
-Same rules as the protocol and goal lines (services.wirkungskette): a measure appears when it
+Same rules as the protocol and goal lines (services.befragungen.wirkungskette): a measure appears when it
 is marked public, is in Umsetzung or abgeschlossen, and is reached only through public steps —
 an entry of an approved protocol on a public TOP that came from the finding (following one
 forwarding), or a goal beyond the draft stage that names the finding as its source.
@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from beteiligung.extensions import db
-from beteiligung.services.coding import FollowUp, register_followup_provider
-from beteiligung.services.wirkungskette import _public_entries
+from beteiligung.services.befragungen.kodierung import FollowUp, register_followup_provider
+from beteiligung.services.befragungen.wirkungskette import _public_entries
 from models import TopicProposal
 from models.contracts import Goal
 from models.planung import (

@@ -18,7 +18,7 @@ from beteiligung.extensions import db
 from beteiligung.permissions import planung as pperm
 from beteiligung.services import NotFound, ValidationError, ensure_version, require
 from beteiligung.services.audit import record, snapshot
-from beteiligung.services.contracts import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES
+from beteiligung.services.kontrakte.anhaenge import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES
 from models import ROLE_PARTNER, Organisation, RoleAssignment, User, utcnow
 from models.planung import Consultation, ConsultationParticipant, Statement, Uptake
 

@@ -582,8 +582,8 @@ def move_results(
 ):
     """Selected cards (in ranking order) become protocol entries (Erkenntnis, Empfehlung, Aufgabe with owner)
     or Themenspeicher items of the committee. each=True: one entry per card; else one summary entry."""
-    from .. import committees as committee_svc
-    from .. import protocols as protocol_svc
+    from ..gremien import sitzungen as committee_svc
+    from ..protokolle import eintraege as protocol_svc
 
     if kind not in RESULT_KINDS:
         raise ValidationError({"kind": "Bitte wählen, wohin die Ergebnisse gehen."})

@@ -3,7 +3,7 @@ token link (no account), a live tally, a deadline, reminders to non-responders, 
 pick that creates (or moves) the meeting and invites through the usual iTIP invitation.
 
 The token is derived with HMAC from SECRET_KEY, poll and person (as the RSVP links of
-services.invitations), so the invitation and every reminder carry the same link; only its SHA-256
+services.gremien.einladungen), so the invitation and every reminder carry the same link; only its SHA-256
 hash is stored. Services flush, never commit (one unit of work per request or CLI run).
 """
 
@@ -35,7 +35,7 @@ from models.werkstatt import (
 
 from .. import Conflict, NotFound, ServiceError, ValidationError, ensure_version, require
 from ..audit import record, snapshot
-from ..invitations import external_url, token_hash
+from ..gremien.einladungen import external_url, token_hash
 from ..mail import queue
 
 MAX_OPTIONS = 20
@@ -409,8 +409,8 @@ def decide(user, poll: DatePoll, option_id, version) -> Meeting:
     """Pick a date: the planned meeting is moved to it (or a new meeting is created), then the poll's
     invitees are invited with the usual invitation (.ics, answer link); those already invited to a
     moved meeting get the update."""
-    from .. import committees as committee_svc
-    from .. import invitations as inv_svc
+    from ..gremien import einladungen as inv_svc
+    from ..gremien import sitzungen as committee_svc
 
     require(wperm.can_manage_poll(user, poll))
     ensure_version(poll, version)

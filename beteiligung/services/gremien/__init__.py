@@ -1,0 +1,2 @@
+"""Gremien: Gremien und Sitzungen (sitzungen.py), Einladungen und Rückmeldungen (einladungen.py),
+Kalender (kalender.py), Sitzungsdokumente (dokumente.py)."""

@@ -1,0 +1,1 @@
+"""Stammdaten: Pflege (pflege.py) und Import aus CSV/XLSX (importe.py)."""

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from beteiligung.extensions import db as _db
+from beteiligung.services.befragungen import befragung as svc
+from models.surveys import Survey
+
+
+def make_survey(w, status="offen", threshold=None, languages=("de", "tr")):
+    from sqlalchemy import select
+
+    from models import Zielgruppe
+
+    zg2 = _db.session.scalar(select(Zielgruppe).where(Zielgruppe.name == "Familien"))
+    if zg2 is None:
+        zg2 = Zielgruppe(name="Familien")
+        _db.session.add(zg2)
+        _db.session.flush()
+    survey = Survey(
+        body_id=w.kommune_a.id,
+        public_key=svc.secrets.token_urlsafe(9),
+        title="Leben im Quartier",
+        purpose="Bedarfe erheben",
+        decided_by="Sozialraumkonferenz",
+        privacy_notice="Anonym.",
+        questions_checked=True,
+        status="Entwurf",
+        languages=list(languages),
+        threshold=threshold,
+        areas=[w.area_a1, w.area_a2],
+        zielgruppen=[w.zg_senioren, zg2],
+        results_public=True,
+    )
+    _db.session.add(survey)
+    _db.session.commit()
+    q_area = svc.save_question(
+        w.planner_a, survey, {"kind": "sozialraum", "text": "In welchem Sozialraum wohnen Sie?", "required": True}
+    )
+    q_group = svc.save_question(
+        w.planner_a,
+        survey,
+        {
+            "kind": "einfach",
+            "text": "Wer lebt in Ihrem Haushalt?",
+            "options": "Nur Ältere\nFamilie mit Kindern\nAndere",
+        },
+    )
+    q_group.options[0].zielgruppe_id = w.zg_senioren.id
+    q_group.options[1].zielgruppe_id = zg2.id
+    q_yes = svc.save_question(w.planner_a, survey, {"kind": "janein", "text": "Nutzen Sie den Treffpunkt?"})
+    q_scale = svc.save_question(
+        w.planner_a,
+        survey,
+        {
+            "kind": "skala",
+            "text": "Wie zufrieden sind Sie mit dem Angebot?",
+            "scale_points": 5,
+            "condition_option_id": q_yes.options[0].id,
+        },
+    )
+    q_multi = svc.save_question(
+        w.planner_a,
+        survey,
+        {"kind": "mehrfach", "text": "Was fehlt?", "allow_other": True, "options": "Spielplatz\nBank\nArzt"},
+    )
+    q_num = svc.save_question(
+        w.planner_a, survey, {"kind": "zahl", "text": "Wie viele Personen?", "min_value": 1, "max_value": 20}
+    )
+    q_text = svc.save_question(
+        w.planner_a, survey, {"kind": "freitext", "text": "Was wünschen Sie sich?", "max_length": 200}
+    )
+    survey.status = status
+    survey.questions_checked = True
+    _db.session.commit()
+    return survey, dict(area=q_area, group=q_group, yes=q_yes, scale=q_scale, multi=q_multi, num=q_num, text=q_text)
+
+
+@pytest.fixture
+def survey(world):
+    return make_survey(world)
+
+
+def answer(survey, qs, area, group_idx=None, yes=True, text=None, key=None, multi=(0,)):
+    values = {str(qs["area"].id): {"area": area.id}}
+    if group_idx is not None:
+        values[str(qs["group"].id)] = {"options": [qs["group"].options[group_idx].id]}
+    values[str(qs["yes"].id)] = {"options": [qs["yes"].options[0 if yes else 1].id]}
+    values[str(qs["scale"].id)] = {"options": [qs["scale"].options[3].id]}
+    values[str(qs["multi"].id)] = {"options": [qs["multi"].options[i].id for i in multi]}
+    values[str(qs["num"].id)] = {"number": 3}
+    if text:
+        values[str(qs["text"].id)] = {"text": text}
+    import secrets
+
+    return svc.submit_response(survey, values, key or secrets.token_urlsafe(18), "de", today=date(2026, 11, 20))

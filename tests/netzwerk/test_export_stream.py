@@ -1,0 +1,100 @@
+"""GEXF and JSON exports are written node by node: the same content as before, memory flat in the size."""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+from types import SimpleNamespace
+
+import networkx as nx
+
+from beteiligung.services.netzwerk import beziehungen as svc
+
+
+def _graph_content(g):
+    """Nodes and ties with all their attributes. The GEXF element id of a tie is left out: it is a
+    running number (networkx numbers ties per source node, the stream in the order of the network);
+    the tie's own id is the attribute edge_id (and the multigraph key)."""
+    nodes = {k: dict(d) for k, d in g.nodes(data=True)}
+    edges = sorted((a, b, sorted((k, v) for k, v in d.items() if k != "id")) for a, b, d in g.edges(data=True))
+    assert g.number_of_edges() == len(edges)
+    return nodes, edges
+
+
+def test_gexf_and_json_same_content_as_networkx(client, net):
+    client.login(net.planner_k.email)
+    r = client.get("/netzwerk/export.gexf")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    network = svc.build_network(net.planner_k, svc.Filters())
+    result = svc.analyse_network(net.planner_k, network)  # the cached analysis the export used
+    before = nx.read_gexf(io.BytesIO(svc.gexf_bytes(svc.export_graph(network, result))))
+    after = nx.read_gexf(io.BytesIO(r.data))
+    assert after.number_of_nodes() > 0 and after.number_of_edges() > 0
+    assert _graph_content(after) == _graph_content(before)
+    body = client.get("/netzwerk/export.json").get_data(as_text=True)
+    assert body == json.dumps(svc.json_data(network), ensure_ascii=False)
+
+
+def _synthetic(n):
+    nodes = {
+        f"org:{i}": {
+            "id": f"org:{i}",
+            "type": "Organisation",
+            "label": f"Träger & Partner {i}",
+            "short": f"T{i}",
+            "kind": "Verein",
+            "organisation": "",
+            "function": "",
+            "areas": ["A-01", "A-02"],
+            "handlungsfelder": ["Pflege"],
+        }
+        for i in range(n)
+    }
+    edges = [
+        {
+            "id": f"rel:{i}",
+            "source": f"org:{i % n}",
+            "target": f"org:{(i * 7 + 1) % n}",
+            "kind": "Kooperation",
+            "directed": bool(i % 2),
+            "strength": 1 + i % 3,
+            "valid_from": "2024-01-01",
+            "valid_to": "",
+            "evidence": "Vertrag",
+            "visibility": "kreis",
+            "derived": False,
+        }
+        for i in range(2 * n)
+    ]
+    metrics = {k: {"degree": 4, "betweenness": 0.25, "eigenvector": 0.5, "community": 1} for k in nodes}
+    return SimpleNamespace(nodes=nodes, edges=edges), {"metrics": metrics}
+
+
+def _peak(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_gexf_memory_does_not_grow_with_the_network(app):
+    small, large = _synthetic(1_000), _synthetic(10_000)
+
+    def write(network, result):
+        return lambda: sum(len(chunk) for chunk in svc.gexf_chunks(network, result))
+
+    _peak(write(*small))  # warm-up
+    peak_1, peak_10 = _peak(write(*small)), _peak(write(*large))
+    assert peak_10 < 2 * peak_1, (peak_1, peak_10)
+    # networkx builds the whole XML tree: its peak grows with the network (what the export did before)
+    nx_1 = _peak(lambda: svc.gexf_bytes(svc.export_graph(*small)))
+    assert nx_1 > 10 * peak_1
+    # and the file reads back as the same graph
+    network, result = _synthetic(50)
+    text = "".join(svc.gexf_chunks(network, result)).encode()
+    assert _graph_content(nx.read_gexf(io.BytesIO(text))) == _graph_content(
+        nx.read_gexf(io.BytesIO(svc.gexf_bytes(svc.export_graph(network, result))))
+    )

@@ -1,0 +1,781 @@
+"""Protokoll, Beschlüsse und Nachhalten: pages under /protokolle."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import Optional as Opt
+
+from beteiligung import permissions as perm
+from beteiligung.exports import csv_response, xlsx_response
+from beteiligung.extensions import db
+from beteiligung.inputs import to_id
+from beteiligung.services import Conflict, ValidationError
+from beteiligung.services.protokolle import anwesenheit, ausgaben, auswertung
+from beteiligung.services.protokolle import eintraege as svc
+from beteiligung.uow import discard
+from models import Committee, Meeting, Organisation, Person
+from models.protocols import (
+    ATTENDANCE_STATES,
+    DECISION_MODES,
+    ENTRY_KINDS,
+    ITEM_STATES,
+    MEETING_ROLES,
+    NOT_DONE,
+    POLITICAL_OUTCOMES,
+    MeetingRole,
+    Protocol,
+    ProtocolEntry,
+    ProtocolRevision,
+)
+
+from ..forms import Form, IdSelectField, VersionField, submit
+
+bp = Blueprint("protokolle", __name__, url_prefix="/protokolle")
+
+
+@bp.before_request
+@login_required
+def _login():
+    return None
+
+
+# --- forms ----------------------------------------------------------------------
+
+
+class EntryForm(Form):
+    agenda_item_id = IdSelectField("Tagesordnungspunkt")
+    kind = SelectField("Art des Eintrags", choices=[(k, k) for k in ENTRY_KINDS], validators=[DataRequired()])
+    text = TextAreaField(
+        "Inhalt",
+        validators=[DataRequired(message="Bitte den Inhalt angeben."), Length(max=20000)],
+        description="Bei Beschlüssen der genaue Wortlaut. Markdown möglich.",
+    )
+    decision_mode = SelectField(
+        "Zustandekommen (Beschluss)", choices=[("", "– bitte wählen –")] + list(DECISION_MODES.items())
+    )
+    votes_yes = IntegerField("Ja-Stimmen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")])
+    votes_no = IntegerField("Nein-Stimmen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")])
+    votes_abstain = IntegerField(
+        "Enthaltungen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")]
+    )
+    binding = BooleanField("verbindlich")
+    addressee_org_id = IdSelectField("Adressat (Fachbereich, Organisation oder politisches Gremium)")
+    for_resolution = BooleanField("dem Adressaten zur Beschlussfassung vorgelegt")
+    owner_person_id = IdSelectField("Verantwortliche Person")
+    owner_org_id = IdSelectField("Verantwortliche Organisation")
+    due_date = DateField("Fällig am", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    version = VersionField()
+
+    def data_for_service(self) -> dict:
+        d = {k: getattr(self, k).data for k in svc.ENTRY_FIELDS}
+        d["decision_mode"] = d["decision_mode"] or None
+        return d
+
+
+class StatusForm(Form):
+    status = SelectField("Stand", choices=[(s, s) for s in ITEM_STATES])
+    note = TextAreaField("Notiz (beim Abschließen: was wurde erreicht?)", validators=[Opt(), Length(max=5000)])
+    version = VersionField()
+
+
+class ApprovalForm(Form):
+    objection_deadline = DateField("Einspruchsfrist bis", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    version = VersionField()
+
+
+class ApproveForm(Form):
+    note = StringField("Vermerk (z. B. „in der Sitzung vom … genehmigt“)", validators=[Opt(), Length(max=300)])
+    version = VersionField()
+
+
+class ObjectionForm(Form):
+    text = TextAreaField(
+        "Ihr Einwand", validators=[DataRequired(message="Bitte den Einwand beschreiben."), Length(max=5000)]
+    )
+
+
+class ForwardForm(Form):
+    committee_id = IdSelectField(
+        "In den Themenspeicher von", validators=[DataRequired(message="Bitte ein Gremium wählen.")]
+    )
+
+
+class PoliticalForm(Form):
+    political_date = DateField("Entschieden am", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    political_outcome = SelectField(
+        "Ergebnis", choices=[("", "– bitte wählen –")] + [(o, o) for o in POLITICAL_OUTCOMES]
+    )
+    political_note = StringField("Vermerk", validators=[Opt(), Length(max=500)])
+    version = VersionField()
+
+
+class RolesForm(Form):
+    """Per role a person (choices: the persons the manager may pick) or a name without a person record."""
+
+    sitzungsleitung = IdSelectField("Sitzungsleitung")
+    sitzungsleitung_name = StringField(
+        "Sitzungsleitung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)]
+    )
+    moderation = IdSelectField("Moderation")
+    moderation_name = StringField("Moderation ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
+    protokollfuehrung = IdSelectField("Protokollführung")
+    protokollfuehrung_name = StringField(
+        "Protokollführung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)]
+    )
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(
+            joinedload(Meeting.committee),
+            selectinload(Meeting.agenda_items),
+            selectinload(Meeting.protocol_roles).joinedload(MeetingRole.person),
+        )
+    )
+    if meeting is None or not perm.can_view_meeting(current_user, meeting):
+        abort(404)
+    return meeting
+
+
+def _entry(entry_id: int) -> ProtocolEntry:
+    entry = db.session.scalar(
+        select(ProtocolEntry)
+        .where(ProtocolEntry.id == entry_id)
+        .options(joinedload(ProtocolEntry.protocol).joinedload(Protocol.meeting).joinedload(Meeting.committee))
+    )
+    if entry is None or not perm.can_view_meeting(current_user, entry.protocol.meeting):
+        abort(404)
+    return entry
+
+
+def _org_choices(empty="– keine –"):
+    orgs = db.session.scalars(
+        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
+    ).all()
+    return [(None, empty)] + [(o.id, o.name) for o in orgs]
+
+
+def _person_choices(meeting, empty="– keine –", keep: Person | None = None):
+    """Persons this user may pick (the named person filter); `keep` is the person already stored on the
+    record being edited, which the protocol shows anyway."""
+    persons = db.session.scalars(
+        select(Person)
+        .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
+        .options(joinedload(Person.organisation))
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    if keep is not None and keep not in persons:
+        persons.append(keep)
+    return [(None, empty)] + [
+        (
+            p.id,
+            f"{p.last_name}, {p.first_name}"
+            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
+        )
+        for p in persons
+    ]
+
+
+def _setup_entry_form(form, meeting, entry=None):
+    form.agenda_item_id.choices = [(None, "Allgemein (ohne TOP)")] + [
+        (i.id, f"{svc.agenda_label(i)}: {i.title}") for i in meeting.agenda_items
+    ]
+    orgs = _org_choices()
+    form.addressee_org_id.choices = orgs
+    form.owner_org_id.choices = orgs
+    form.owner_person_id.choices = _person_choices(meeting, keep=entry.owner_person if entry else None)
+
+
+def _protocol_url(meeting, anchor=None):
+    return url_for("protokolle.protocol", meeting_id=meeting.id) + (f"#{anchor}" if anchor else "")
+
+
+# --- the protocol page --------------------------------------------------------------
+
+
+@bp.route("/sitzungen/<int:meeting_id>/")
+def protocol(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_view_protocol(current_user, meeting):
+        if perm.can_read_decisions(current_user, meeting):
+            return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
+        abort(403)
+    ctx = ausgaben.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
+    form = EntryForm(formdata=None)
+    _setup_entry_form(form, meeting)
+    ctx.update(
+        form=form,
+        open_items=_visible_open_items(meeting),
+        outcomes=svc.forward_outcomes(ctx["entries"]),
+        incoming=svc.incoming_topics(meeting),
+        may_edit=perm.can_edit_protocol(current_user, meeting),
+        may_approve=perm.can_approve_protocol(current_user, meeting),
+        may_object=perm.can_object_protocol(current_user, meeting),
+        may_roles=perm.can_assign_meeting_roles(current_user, meeting),
+        approval_form=ApprovalForm(formdata=None),
+        approve_form=ApproveForm(formdata=None),
+        objection_form=ObjectionForm(formdata=None),
+        today=svc.today(),
+        previous=svc.previous_protocol_for_approval(meeting),
+    )
+    if ctx["may_roles"]:
+        roles_form = RolesForm(formdata=None)
+        _setup_roles_form(roles_form, meeting)
+        for role in MEETING_ROLES:
+            r = ctx["roles"].get(role)
+            getattr(roles_form, role).data = r.person_id if r else None
+            getattr(roles_form, f"{role}_name").data = r.name if r else None
+        ctx["roles_form"] = roles_form
+    return render_template("protokolle/protocol.html", **ctx)
+
+
+def _setup_roles_form(form, meeting):
+    """Role holders: the persons this manager may pick (plus whoever holds a role now)."""
+    held = [r.person for r in meeting.protocol_roles if r.person is not None]
+    persons = db.session.scalars(
+        select(Person)
+        .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
+        .options(joinedload(Person.organisation))
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    persons += [p for p in held if p not in persons]
+    choices = [(None, "– niemand –")] + [
+        (
+            p.id,
+            f"{p.last_name}, {p.first_name}"
+            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
+        )
+        for p in persons
+    ]
+    for role in MEETING_ROLES:
+        getattr(form, role).choices = choices
+
+
+@bp.route("/sitzungen/<int:meeting_id>/rollen", methods=["POST"])
+def roles(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_assign_meeting_roles(current_user, meeting):
+        abort(403)
+    form = RolesForm()
+    _setup_roles_form(form, meeting)
+    if not form.validate():
+        return _protocol_error(
+            meeting,
+            ValidationError(
+                "Bitte gültige Personen (oder Namen mit höchstens 200 Zeichen) für die Sitzungsrollen wählen."
+            ),
+            422,
+        )
+    try:
+        anwesenheit.set_meeting_roles(
+            current_user,
+            meeting,
+            {role: getattr(form, role).data for role in MEETING_ROLES},
+            {role: getattr(form, f"{role}_name").data for role in MEETING_ROLES},
+        )
+    except ValidationError as exc:
+        return _protocol_error(meeting, exc, 422)
+    flash("Die Sitzungsrollen wurden gespeichert.", "success")
+    return redirect(_protocol_url(meeting, "rollen"))
+
+
+# --- attendance ----------------------------------------------------------------------
+
+
+@bp.route("/sitzungen/<int:meeting_id>/anwesenheit", methods=["GET", "POST"])
+def attendance(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_record_attendance(current_user, meeting):
+        abort(403)
+    errors = {}
+    status_code = 200
+    rows = anwesenheit.attendance_rows(meeting)
+    if request.method == "POST":
+        try:
+            expected_version = int(request.form.get("attendance_version", ""))
+        except ValueError:
+            abort(400)
+        submitted = []
+        for raw in request.form.getlist("person_id"):
+            pid = to_id(raw)
+            if pid is None:
+                abort(400)
+
+            def _int(name, pid=pid):
+                value = request.form.get(f"{name}_{pid}") or ""
+                if value and to_id(value) is None:
+                    errors[f"{name}_{pid}"] = "Ungültige Auswahl."
+                return to_id(value)
+
+            submitted.append(
+                {
+                    "person_id": pid,
+                    "status": request.form.get(f"status_{pid}"),
+                    "organisation_id": _int("organisation"),
+                    "deputy_id": _int("deputy"),
+                    "note": (request.form.get(f"note_{pid}") or "").strip(),
+                }
+            )
+        add = request.form.get("add_person_id") or ""
+        if add:
+            add_id = to_id(add)
+            if add_id is None:
+                errors["add_person_id"] = "Ungültige Auswahl."
+            person = db.session.get(Person, add_id) if add_id else None
+            if add_id and (person is None or not perm.can_view_person(current_user, person)):
+                errors["add_person_id"] = "Diese Person gibt es nicht."
+            elif person is not None and all(r["person_id"] != person.id for r in submitted):
+                submitted.append(
+                    {
+                        "person_id": person.id,
+                        "status": "anwesend",
+                        "organisation_id": person.organisation_id,
+                        "deputy_id": None,
+                        "note": "",
+                    }
+                )
+        status_code = 422
+        if not errors:
+            try:
+                n = anwesenheit.save_attendance(current_user, meeting, submitted, expected_version)
+                flash(f"Anwesenheit gespeichert ({n} Personen).", "success")
+                return redirect(url_for("protokolle.attendance", meeting_id=meeting.id))
+            except anwesenheit.AttendanceConflict as exc:
+                errors = {"form": exc.message}
+                status_code = 409
+                rows = anwesenheit.attendance_rows(meeting)  # the list as the other person saved it
+            except ValidationError as exc:
+                discard()
+                errors = exc.errors or {"form": exc.message}
+        by_pid = {r["person_id"]: r for r in submitted}
+        fields = ("status", "organisation_id", "deputy_id", "note")
+        for row in rows:  # show what the user entered; on a conflict also what is stored now
+            s = by_pid.get(row["person"].id)
+            if s:
+                if status_code == 409 and row["recorded"] and any((row[k] or None) != (s[k] or None) for k in fields):
+                    row["stored"] = {k: row[k] for k in fields} | {"organisation": row["organisation"]}
+                row.update({k: s[k] for k in fields})
+    summary = anwesenheit.attendance_summary([meeting.id])[meeting.id]
+    return render_template(
+        "protokolle/attendance.html",
+        meeting=meeting,
+        rows=rows,
+        errors=errors,
+        attendance_version=meeting.attendance_version,
+        states=ATTENDANCE_STATES,
+        org_choices=_org_choices("– keine –"),
+        person_choices=_person_choices(meeting),
+        summary=summary,
+        quorum=anwesenheit.quorum_state(meeting, summary),
+    ), status_code
+
+
+# --- entries -------------------------------------------------------------------------
+
+
+@bp.route("/sitzungen/<int:meeting_id>/eintraege", methods=["POST"])
+def entry_create(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    form = EntryForm()
+    _setup_entry_form(form, meeting)
+    done = submit(
+        form,
+        lambda: svc.create_entry(current_user, meeting, form.data_for_service()),
+        success=lambda entry: f"{entry.kind} gespeichert.",
+        to=lambda entry: _protocol_url(meeting, f"eintrag-{entry.id}"),
+    )
+    return done.response or (
+        render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=None),
+        done.status,
+    )
+
+
+@bp.route("/eintraege/<int:entry_id>")
+def entry(entry_id):
+    e = _entry(entry_id)
+    return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+
+
+@bp.route("/eintraege/<int:entry_id>/bearbeiten", methods=["GET", "POST"])
+def entry_edit(entry_id):
+    e = _entry(entry_id)
+    meeting = e.protocol.meeting
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    if e.protocol.locked:
+        raise svc.Locked()
+    form = EntryForm(obj=e) if request.method == "GET" else EntryForm()
+    _setup_entry_form(form, meeting, e)
+    if request.method == "GET":
+        form.version.data = e.version
+        return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=e)
+    if form.validate():
+        try:
+            svc.update_entry(current_user, e, form.data_for_service(), form.version.data)
+            flash("Eintrag gespeichert.", "success")
+            return redirect(_protocol_url(meeting, f"eintrag-{e.id}"))
+        except Conflict as exc:
+            discard()
+            current = db.session.get(ProtocolEntry, entry_id)
+            if current is None:
+                abort(404)
+            form.conflict = exc.message
+            form.version.data = current.version  # a re-submit now applies the user's text on top
+            return render_template(
+                "protokolle/entry_form.html", meeting=meeting, form=form, entry=current, current=current
+            ), 409
+        except ValidationError as exc:
+            discard()
+            form.apply_errors(exc.errors)
+    return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=e), 422
+
+
+@bp.route("/eintraege/<int:entry_id>/loeschen", methods=["POST"])
+def entry_delete(entry_id):
+    e = _entry(entry_id)
+    meeting = e.protocol.meeting
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    svc.delete_entry(current_user, e, request.form.get("version"))
+    flash("Eintrag gelöscht (in den Versionen weiter nachvollziehbar).", "success")
+    return redirect(_protocol_url(meeting))
+
+
+@bp.route("/eintraege/<int:entry_id>/stand", methods=["GET", "POST"])
+def entry_status(entry_id):
+    e = _entry(entry_id)
+    if not perm.can_update_followup(current_user, e):
+        abort(403)
+    form = StatusForm(obj=e) if request.method == "GET" else StatusForm()
+    code = 200
+    if request.method == "GET":
+        form.version.data = e.version
+        form.note.data = ""
+    elif form.validate():
+        try:
+            svc.set_followup_status(current_user, e, form.status.data, form.note.data, form.version.data)
+            flash(f"Stand gespeichert: {form.status.data}.", "success")
+            nxt = request.form.get("next") or ""
+            if nxt.startswith("/protokolle/") and not nxt.startswith("//"):
+                return redirect(nxt)
+            return redirect(_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"))
+        except Conflict as exc:
+            discard()
+            form.conflict = exc.message
+            form.version.data = db.session.get(ProtocolEntry, entry_id).version
+            code = 409
+        except ValidationError as exc:
+            discard()
+            form.apply_errors(exc.errors)
+            code = 422
+    else:
+        code = 422
+    return render_template(
+        "protokolle/status_form.html",
+        entry=e,
+        form=form,
+        details=ausgaben.entry_details(e),
+        next=request.values.get("next", ""),
+    ), code
+
+
+@bp.route("/eintraege/<int:entry_id>/weiterleiten", methods=["GET", "POST"])
+def entry_forward(entry_id):
+    e = _entry(entry_id)
+    if not perm.can_forward_entry(current_user, e):
+        abort(403)
+    form = ForwardForm()
+    committees = db.session.scalars(
+        select(Committee)
+        .where(
+            perm.committee_filter(current_user),
+            Committee.active.is_(True),
+            Committee.id != e.protocol.meeting.committee_id,
+        )
+        .order_by(Committee.name)
+    ).all()
+    form.committee_id.choices = [(None, "– bitte wählen –")] + [(c.id, f"{c.name} ({c.type.name})") for c in committees]
+    if request.method == "GET":
+        spk = next((c for c in committees if c.type.name == "Sozialplanungskonferenz"), None)
+        form.committee_id.data = spk.id if spk else None
+        return render_template("protokolle/forward.html", entry=e, form=form)
+    done = submit(
+        form,
+        lambda: svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data)),
+        success=lambda topic: f"In den Themenspeicher von „{topic.committee.name}“ weitergeleitet.",
+        to=_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"),
+    )
+    return done.response or (render_template("protokolle/forward.html", entry=e, form=form), done.status)
+
+
+@bp.route("/eintraege/<int:entry_id>/politische-entscheidung", methods=["GET", "POST"])
+def entry_political(entry_id):
+    e = _entry(entry_id)
+    if not perm.can_record_political_resolution(current_user, e):
+        abort(403)
+    form = PoliticalForm(obj=e) if request.method == "GET" else PoliticalForm()
+    if request.method == "GET":
+        form.version.data = e.version
+        return render_template("protokolle/political_form.html", entry=e, form=form)
+    done = submit(
+        form,
+        lambda: svc.record_political_resolution(
+            current_user,
+            e,
+            form.political_date.data,
+            form.political_outcome.data,
+            form.political_note.data,
+            form.version.data,
+        ),
+        success="Die politische Entscheidung wurde festgehalten.",
+        to=_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"),
+    )
+    return done.response or (render_template("protokolle/political_form.html", entry=e, form=form), done.status)
+
+
+# --- approval -----------------------------------------------------------------------
+
+
+@bp.route("/sitzungen/<int:meeting_id>/zur-abstimmung", methods=["POST"])
+def send_for_approval(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_edit_protocol(current_user, meeting):
+        abort(403)
+    form = ApprovalForm()
+    if not form.validate():
+        return _protocol_error(
+            meeting,
+            ValidationError("Bitte ein gültiges Datum für die Einspruchsfrist angeben (z. B. 05.12.2026)."),
+            422,
+        )
+    try:
+        n = svc.send_for_approval(current_user, meeting, form.objection_deadline.data, form.version.data)
+    except ValidationError as exc:
+        discard()
+        return _protocol_error(meeting, exc, 422)
+    flash(f"Der Entwurf wurde an {n} Beteiligte zur Abstimmung versandt.", "success")
+    return redirect(_protocol_url(meeting, "freigabe"))
+
+
+def _protocol_error(meeting, exc, code, kept=None):
+    message = exc.message if not exc.errors else " ".join(exc.errors.values())
+    return render_template(
+        "protokolle/error.html",
+        status=code,
+        title="Eingabe nicht möglich",
+        message=message,
+        back=_protocol_url(meeting),
+        kept=kept,
+    ), code
+
+
+@bp.route("/sitzungen/<int:meeting_id>/einwand", methods=["POST"])
+def objection(meeting_id):
+    meeting = _meeting(meeting_id)
+    form = ObjectionForm()
+    if not form.validate():
+        return _protocol_error(meeting, ValidationError({"text": "Bitte den Einwand beschreiben."}), 422)
+    try:
+        svc.add_objection(current_user, meeting, form.text.data)
+    except ValidationError as exc:
+        discard()
+        return _protocol_error(meeting, exc, 422, kept=form.text.data)
+    flash("Ihr Einwand wurde festgehalten.", "success")
+    return redirect(_protocol_url(meeting, "freigabe"))
+
+
+@bp.route("/sitzungen/<int:meeting_id>/genehmigen", methods=["POST"])
+def approve(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_approve_protocol(current_user, meeting):
+        abort(403)
+    form = ApproveForm()
+    form.validate()
+    svc.approve(current_user, meeting, form.note.data, form.version.data)
+    flash("Das Protokoll ist genehmigt, gesperrt und an die Beteiligten versandt.", "success")
+    return redirect(_protocol_url(meeting, "freigabe"))
+
+
+@bp.route("/sitzungen/<int:meeting_id>/neue-fassung", methods=["POST"])
+def new_edition(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_approve_protocol(current_user, meeting):
+        abort(403)
+    p = svc.new_edition(current_user, meeting, request.form.get("version"))
+    flash(f"Fassung {p.edition} angelegt; das Protokoll ist wieder ein Entwurf.", "success")
+    return redirect(_protocol_url(meeting))
+
+
+@bp.route("/sitzungen/<int:meeting_id>/versionen")
+def revisions(meeting_id):
+    meeting = _meeting(meeting_id)
+    # every saved wording, also of non-public TOPs: not for readers who may not see those
+    if not perm.can_view_protocol(current_user, meeting) or not perm.can_view_internal_items(current_user, meeting):
+        abort(403)
+    protocol = svc.get_protocol(meeting)
+    revs = []
+    if protocol is not None:
+        revs = db.session.scalars(
+            select(ProtocolRevision)
+            .where(ProtocolRevision.protocol_id == protocol.id)
+            .options(joinedload(ProtocolRevision.author))
+            .order_by(ProtocolRevision.created_at.desc(), ProtocolRevision.id.desc())
+            .limit(500)
+        ).all()
+    return render_template("protokolle/revisions.html", meeting=meeting, protocol=protocol, revisions=revs)
+
+
+# --- outputs -------------------------------------------------------------------------
+
+
+def _file(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/sitzungen/<int:meeting_id>/protokoll.pdf")
+def protocol_pdf(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_view_protocol(current_user, meeting):
+        abort(403)
+    return _file(
+        ausgaben.protocol_pdf(meeting, internal=perm.can_view_internal_items(current_user, meeting)),
+        f"Ergebnisprotokoll-{meeting.id}.pdf",
+        "application/pdf",
+    )
+
+
+@bp.route("/sitzungen/<int:meeting_id>/protokoll.docx")
+def protocol_docx(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_view_protocol(current_user, meeting):
+        abort(403)
+    return _file(
+        ausgaben.protocol_docx(meeting, perm.can_view_internal_items(current_user, meeting)),
+        f"Ergebnisprotokoll-{meeting.id}.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+
+
+@bp.route("/sitzungen/<int:meeting_id>/kurzfassung")
+def kurzfassung(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_read_decisions(current_user, meeting):
+        abort(403)
+    ctx = ausgaben.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
+    return render_template("protokolle/kurzfassung.html", full=perm.can_view_protocol(current_user, meeting), **ctx)
+
+
+@bp.route("/sitzungen/<int:meeting_id>/kurzfassung.pdf")
+def kurzfassung_pdf(meeting_id):
+    meeting = _meeting(meeting_id)
+    if not perm.can_read_decisions(current_user, meeting):
+        abort(403)
+    return _file(
+        ausgaben.protocol_pdf(meeting, short=True, internal=perm.can_view_internal_items(current_user, meeting)),
+        f"Kurzfassung-{meeting.id}.pdf",
+        "application/pdf",
+    )
+
+
+@bp.route("/beschluesse.csv")
+def decisions_csv():
+    return csv_response(
+        "Beschlussregister.csv", svc.DECISION_REGISTER_HEADERS, svc.decision_register_rows(current_user)
+    )
+
+
+@bp.route("/beschluesse.xlsx")
+def decisions_xlsx():
+    return xlsx_response(
+        "Beschlussregister.xlsx", "Beschlüsse", svc.DECISION_REGISTER_HEADERS, svc.decision_register_rows(current_user)
+    )
+
+
+# --- Nachhalten ------------------------------------------------------------------------
+
+
+def _int_arg(name):
+    return to_id(request.args.get(name))
+
+
+@bp.route("/")
+def followup():
+    filters = {
+        "owner_person_id": _int_arg("person"),
+        "organisation_id": _int_arg("organisation"),
+        "committee_id": _int_arg("gremium"),
+        "status": request.args.get("stand") or NOT_DONE,
+        "kind": request.args.get("art") or None,
+        "overdue": request.args.get("ueberfaellig") == "1",
+    }
+    q = svc.followup_query(current_user, **filters)
+    page = max(request.args.get("seite", 1, type=int), 1)
+    pagination = db.paginate(q, page=page, per_page=25, error_out=False)
+    committees = db.session.scalars(
+        select(Committee).where(perm.committee_filter(current_user)).order_by(Committee.name)
+    ).all()
+    persons = _person_choices(None, "– alle –") if perm.is_staff(current_user) else [(None, "– alle –")]
+    return render_template(
+        "protokolle/followup.html",
+        pagination=pagination,
+        filters=filters,
+        committees=committees,
+        orgs=_org_choices("– alle –"),
+        persons=persons,
+        states=[NOT_DONE, *ITEM_STATES, "alle"],
+        today=svc.today(),
+        details=ausgaben.entry_details,
+    )
+
+
+# --- committee health -------------------------------------------------------------------
+
+
+@bp.route("/gremien/<int:committee_id>/gesundheit")
+def health(committee_id):
+    committee = db.session.get(Committee, committee_id)
+    if committee is None or not perm.can_view_committee(current_user, committee):
+        abort(404)
+    if not perm.can_view_committee_health(current_user, committee):
+        abort(403)
+    weeks = request.args.get("wochen", type=int)
+    if weeks is not None and not (1 <= weeks <= 104):
+        weeks = None
+    return render_template(
+        "protokolle/health.html", committee=committee, health=auswertung.committee_health(committee, weeks)
+    )
+
+
+# --- context helpers for the partials included by other modules --------------------------
+
+
+def _visible_open_items(meeting):
+    """Open items of earlier meetings that this reader may see: not from a draft protocol they may not
+    read, not from a non-public TOP unless they may see those."""
+    return [e for e in svc.open_items(meeting) if perm.can_read_entry(current_user, e)]
+
+
+def meeting_panel(meeting) -> dict:
+    """Data for templates/protokolle/_meeting_panel.html on the meeting page (a fixed number of
+    queries); the meeting view computes it and passes it as `panel` – the template only renders."""
+    protocol = svc.get_protocol(meeting)
+    summary = anwesenheit.attendance_summary([meeting.id])[meeting.id]
+    return {
+        "protocol": protocol,
+        "summary": summary,
+        "quorum": anwesenheit.quorum_state(meeting, summary),
+        "open_items": _visible_open_items(meeting),
+        "previous": svc.previous_protocol_for_approval(meeting),
+    }
