@@ -44,7 +44,7 @@ ACTION_LABELS = {
 }
 
 ENTITY_LABELS = {
-    "User": "Benutzerkonto",
+    "User": "Konto",
     "RoleAssignment": "Rolle",
     "Body": "Körperschaft",
     "Area": "Sozialraum",
@@ -108,6 +108,7 @@ ENTITY_LABELS = {
     "DatePoll": "Terminabstimmung",
     "Board": "Methodentafel",
     "BoardCard": "Karte",
+    "DocumentJob": "PDF-Auftrag",
 }
 
 FIELD_LABELS = {
@@ -115,7 +116,7 @@ FIELD_LABELS = {
     "created_at": "angelegt am",
     "updated_at": "geändert am",
     "author_name": "verfasst von",
-    "author_user_id": "Benutzerkonto",
+    "author_user_id": "Konto",
     "board_id": "Methodentafel",
     "field": "Feld der Tafel",
     "rating": "Bewertung",
@@ -176,6 +177,7 @@ FIELD_LABELS = {
     "organisation_id": "Organisation",
     "paper_date": "Datum der Vorlage",
     "paper_type": "Art der Vorlage",
+    "params": "Angaben",
     "person_id": "Person",
     "persons": "Personen",
     "position": "Position",

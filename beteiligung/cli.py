@@ -65,7 +65,7 @@ def register_cli(app) -> None:
 
     @app.cli.group("users")
     def users():
-        """Benutzerkonten."""
+        """Konten."""
 
     @users.command("create-admin")
     @click.argument("email")

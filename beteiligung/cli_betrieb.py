@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask import current_app
 
@@ -16,26 +13,37 @@ def register(app) -> None:
         """Betrieb: Worker für Mails, Erinnerungen und Aufbewahrung."""
 
     @betrieb.command("worker")
-    @click.option("--einmal", is_flag=True, help="Jeden Job einmal ausführen und beenden")
-    @click.option("--pause", default=5.0, show_default=True, help="Sekunden zwischen zwei Runden")
+    @click.option(
+        "--einmal", is_flag=True, help="Jeden periodischen Job einmal ausführen, die Warteschlange leeren, beenden"
+    )
+    @click.option("--pause", default=5.0, show_default=True, help="Sekunden zwischen zwei Abfragen der Warteschlange")
     def worker(einmal, pause):
-        """Startet den Worker (Mails alle 30 s, Erinnerungen und Aufbewahrung täglich); mehrere Worker sind möglich."""
-        from .services.betrieb.jobs import work, worker_name
+        """Startet den Worker der Warteschlange (procrastinate): Mails, Erinnerungen, Aufbewahrung, Netzwerkanalyse,
+        Dokumente; die Zeitpläne stehen in services/betrieb/jobs.py. Mehrere Worker sind möglich."""
+        from .services.betrieb.jobs import run_in_process, work, worker_name
 
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        app = current_app._get_current_object()
+        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            if not einmal:
+                raise click.ClickException(
+                    "Der Worker braucht PostgreSQL (BETEILIGUNG_DATABASE_URL). Mit SQLite laufen Jobs im Webprozess "
+                    "(JOBS_IN_PROCESS=true); einmalig: betrieb worker --einmal."
+                )
+            for line in run_in_process(app):
+                click.echo(line)
+            return
         click.echo(f"Worker {worker_name()} läuft.")
-        work(current_app._get_current_object(), once=einmal, sleep=pause, stop=stop)
+        work(app, once=einmal, poll=pause)
 
     @betrieb.command("job")
     @click.argument("name")
     def job(name):
-        """Führt einen Job sofort aus (postausgang, erinnerungen, aufbewahrung)."""
+        """Führt einen Job sofort hier aus (postausgang, erinnerungen, aufbewahrung, netzwerk)."""
         from .services.betrieb.jobs import JOBS, run
 
-        if name not in JOBS:
-            raise click.ClickException(f"Unbekannter Job {name!r}; möglich: {', '.join(JOBS)}.")
+        if name not in JOBS or JOBS[name].cron is None:
+            names = ", ".join(n for n, j in JOBS.items() if j.cron)
+            raise click.ClickException(f"Unbekannter Job {name!r}; möglich: {names}.")
         click.echo(run(name))
 
     @betrieb.command("dateien-umziehen")

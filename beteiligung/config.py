@@ -138,6 +138,10 @@ def load_config(instance_path: Path) -> dict:
         # Netzwerkkarte: networks up to this many nodes are recomputed in the request after a change,
         # larger ones by the job "netzwerk" (services/netzwerk/graph.py).
         "NETZWERK_SOFORT_BIS_KNOTEN": int(os.environ.get("NETZWERK_SOFORT_BIS_KNOTEN", "500") or 500),
+        # Queue worker (procrastinate): heartbeat interval; a worker silent for longer than JOBS_STALLED_SECONDS
+        # counts as gone (kill -9) and its running jobs are retried by another worker.
+        "JOBS_HEARTBEAT_SECONDS": float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10") or 10),
+        "JOBS_STALLED_SECONDS": float(os.environ.get("JOBS_STALLED_SECONDS", "60") or 60),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
         **_anmeldung_config(),
     }

@@ -506,7 +506,7 @@ def _demo_users(ctx: DemoContext) -> None:
             "Alex Admin",
             None,
             [{"role": ROLE_ADMIN}],
-            "alles, auch Benutzer und Postausgang",
+            "alles, auch Konten und Postausgang",
         ),
         (
             "planung",
@@ -579,7 +579,7 @@ def demo_logins() -> list[tuple[str, str, str]]:
     rows = []
     emails = [e for _r, e, _s in DEMO_LOGINS] or None
     known = {
-        "admin@lindenau.example": ("Administration", "alles, auch Benutzer und Postausgang"),
+        "admin@lindenau.example": ("Administration", "alles, auch Konten und Postausgang"),
         "planung@kreis-lindenau.example": ("Sozialplanung (Kreis)", "Kreis Lindenau: volle Rechte"),
         "planung@stadt-lindenau.example": ("Sozialplanung (Kommune)", "Stadt Lindenau: volle Rechte"),
         "sozialraum.sued@stadt-lindenau.example": ("Sozialraummanagement", "Südstadt, Hohe Eiche, Kastanienhof"),

@@ -100,6 +100,10 @@ def run_migrations_online():
             # this pragma only outside a transaction.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+        # procrastinate's tables (migration betrieb_02) are not models: autogenerate leaves them alone.
+        from beteiligung.services.betrieb.jobs import include_name
+
+        conf_args.setdefault("include_name", include_name)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

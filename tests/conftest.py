@@ -155,7 +155,11 @@ def wipe(db) -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
+            # procrastinate's queue tables (migration betrieb_02) are not models but hold test data too
+            queue = conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'procrastinate%%'"
+            ).scalars()
+            names = ", ".join([f'"{t.name}"' for t in tables] + [f'"{name}"' for name in queue])
             conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         else:
             for t in tables:

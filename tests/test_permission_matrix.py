@@ -230,13 +230,11 @@ def test_navigation_follows_permissions(app, world):
     client = app.test_client()
     client.login(world.politik.email)
     nav = client.get("/").get_data(as_text=True).split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
-    assert (
-        "Organisationen" in nav and "Personen" not in nav and "Benutzerkonten" not in nav and "Postausgang" not in nav
-    )
+    assert "Organisationen" in nav and "Personen" not in nav and "Konten" not in nav and "Postausgang" not in nav
     client.logout()
     client.login(world.admin.email)
     nav = client.get("/").get_data(as_text=True).split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
-    for label in ("Personen", "Benutzerkonten", "Import", "Postausgang", "Änderungen"):
+    for label in ("Personen", "Konten", "Import", "Postausgang", "Änderungen"):
         assert label in nav
 
 

@@ -22,7 +22,7 @@ NAV = [
     ("Sozialräume", "stammdaten.index", {"key": "sozialraeume"}, None),
     ("Körperschaften", "stammdaten.index", {"key": "koerperschaften"}, None),
     ("Begriffe", "stammdaten.terms", {}, None),
-    ("Benutzerkonten", "verwaltung.users", {}, "can_manage_users"),
+    ("Konten", "verwaltung.users", {}, "can_manage_users"),
     ("Import", "verwaltung.import_data", {}, "can_import_masterdata"),
     ("Postausgang", "verwaltung.outbox", {}, "can_read_outbox"),
     ("Änderungen", "verwaltung.audit", {}, "can_read_audit_log"),
@@ -55,6 +55,8 @@ BLUEPRINT_MODULES = [
     "planung",
     "werkstatt",
     "betrieb",
+    "betrieb.dokumente",
+    "auswahl",
 ]
 
 

@@ -94,8 +94,12 @@ def submit(
       or 403/404 when the service refused (PermissionDenied, NotFound).
     - `Conflict` on a versioned object (`stale`): the user's input is kept, the form carries
       the current version, `conflict` holds the message; status 409.
+    - "Suchen" of a picker (views/auswahl, without JavaScript): the form is shown again with the
+      matches and the user's input, nothing is validated or saved (status 200).
     Success commits when the request ends (beteiligung.uow).
     """
+    if request.method == "POST" and any(getattr(f, "search_requested", False) for f in form):
+        return Outcome(status=200)
     if not form.validate_on_submit():
         return Outcome(status=422 if request.method == "POST" else 200)
     try:

@@ -356,7 +356,7 @@ def run(ctx) -> None:
             "end": _at(-55, 20, 30),
             "location": "Bürgerhaus Südstadt, Saal",
             "is_public": True,
-            "goals": "- Wohnsituation von Familien besprechen\n- Ideen für den Spielplatz an der Lindenallee sammeln",
+            "goals": "- Wohnsituation von Familien besprechen\n- Bedarf an Frühen Hilfen klären",
         },
     )[0]
     _items(
@@ -372,8 +372,9 @@ def run(ctx) -> None:
             ),
             ("Wohnen für Familien in der Südstadt", "Erfahrungen sammeln, Bedarfe benennen", 45, "Quartiersbüro", True),
             (
-                "Spielplatz Lindenallee",
-                "Ideen der Kinder und Eltern aufnehmen",
+                # the Empfehlung (Familienhebammen, Sprechstunde) of the demo protocol is recorded on this TOP
+                "Frühe Hilfen für Familien in der Südstadt",
+                "Bedarf an Familienhebammen und Beratung klären",
                 30,
                 "Familienzentrum Sonnenblume",
                 True,

@@ -7,7 +7,7 @@
 - "Rückführung stationär untergebrachter Kinder" (Diakonie, Caritas): 20 Kinder in 2 Jahren;
   reported values 2024 and 2025 are off target (red) → a TOP proposal in the Themenspeicher.
 - Kreis–Kommune Zielvereinbarung Pflegeberatung (Ennepe-Ruhr style) with the Stadt Hagenfeld:
-  about 50 % of the staff costs, 1 Pflegeberater·in je 30.000 Einwohner, budget over three years.
+  about 50 % of the staff costs, 1 Pflegeberater·in je 30.000 Einwohner·innen, budget over three years.
 - Kooperationsvereinbarung with the Jobcenter in negotiation, with two versions to compare.
 """
 
@@ -403,7 +403,7 @@ def run(ctx) -> None:
         start_date=date(2024, 1, 1),
         end_date=date(2026, 12, 31),
         review_date=date(2026, 11, 30),
-        clause_goal="Je 30.000 Einwohner·innen eine Pflegeberaterin bzw. ein Pflegeberater (1 Vollzeitstelle).",
+        clause_goal="Je 30.000 Einwohner·innen eine Pflegeberater·in (1 Vollzeitstelle).",
         clause_service="Beratung zu Finanzierung der Pflege, Pflegeversicherung, hauswirtschaftlichen Hilfen und "
         "Mahlzeitendiensten, Hausnotruf, Wohnen im Alter, Demenz, MDK-Begutachtung, häuslichen Krisen.",
         clause_budget="Der Kreis erstattet 50 % der Personalkosten der Beratungsstelle.",

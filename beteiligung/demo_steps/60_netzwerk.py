@@ -48,8 +48,26 @@ def _rel(ctx, kinds, a, b, kind, *, strength=2, directed=None, since=None, until
     return rel
 
 
+def _contract_partners_work_where_they_are_contracted(ctx) -> None:
+    """Consistency of the demo story: a partner under a Kontrakt works in the Kontrakt's Sozialräume and
+    Handlungsfelder (e.g. the AWO's Familienhebammen in the Südstadt for "Kinder, Jugend und Familie"), so the
+    coverage matrix does not call those cells gaps."""
+    from models.contracts import Contract
+
+    for contract in db.session.scalars(select(Contract)):
+        fields = [t for t in contract.terms if t.vocabulary == "handlungsfeld"]
+        areas = [a for a in contract.areas if a.kind == "Sozialraum"]
+        for party in contract.parties:
+            org = party.organisation
+            if org is None or org.kind == "Politik/Ausschuss":
+                continue
+            org.areas.extend(a for a in areas if a not in org.areas)
+            org.terms.extend(t for t in fields if t not in org.terms)
+
+
 def _coverage_story(ctx) -> None:
     """Make every current Sozialraum covered for Pflege except GAP_AREA."""
+    _contract_partners_work_where_they_are_contracted(ctx)
     pflege = ctx.terms[GAP_FIELD]
     pflege_orgs = [o for o in ctx.orgs.values() if pflege in o.terms and o.kind != "Politik/Ausschuss"]
     gap = ctx.areas[GAP_AREA]

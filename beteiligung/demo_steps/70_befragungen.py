@@ -1,4 +1,5 @@
-"""Demo: Stadt Lindenau asks residents of Südstadt and Hohe Eiche (Deutsch and Türkçe),
+"""Demo: Stadt Lindenau asks residents of Südstadt and Hohe Eiche (Deutsch, Türkçe and العربية – the Arabic
+version shows the right-to-left page),
 codes the open answers, writes a finding and sends it to the Sozialraumkonferenz Südstadt.
 All answers are invented."""
 
@@ -40,6 +41,26 @@ OPEN_ANSWERS = [
 ]
 
 
+# Arabic version of each question (text, options): the demo's right-to-left survey page.
+ARABIC = {
+    "In welchem Viertel wohnen Sie?": ("في أي حي تسكن؟", ()),
+    "Wer lebt in Ihrem Haushalt?": (
+        "من يعيش في منزلك؟",
+        ("عمري 65 عامًا أو أكثر", "عائلة لديها أطفال", "عمري بين 14 و21 عامًا", "غير ذلك"),
+    ),
+    "Nutzen Sie Angebote im Stadtteilbüro?": ("هل تستخدم خدمات مكتب الحي؟", ("نعم", "لا")),
+    "Wie zufrieden sind Sie mit diesen Angeboten?": (
+        "ما مدى رضاك عن هذه الخدمات؟",
+        ("غير راضٍ على الإطلاق", "غير راضٍ إلى حد ما", "بين بين", "راضٍ إلى حد ما", "راضٍ جدًا"),
+    ),
+    "Was fehlt Ihnen im Viertel?": (
+        "ما الذي ينقصك في الحي؟",
+        ("أماكن للقاء", "مقاعد وظل", "ملاعب للأطفال", "استشارة بلغتي"),
+    ),
+    "Was sollte sich in Ihrem Viertel ändern?": ("ما الذي يجب أن يتغير في حيّك؟", ()),
+}
+
+
 def run(ctx):
     kommune = ctx.kommunen[0]
     sued, eiche = ctx.areas["SR-05"], ctx.areas["SR-06"]
@@ -58,7 +79,7 @@ def run(ctx):
         questions_checked=True,
         status="offen",
         access="offen",
-        languages=["de", "tr"],
+        languages=["de", "tr", "ar"],
         results_public=True,
         starts_on=date.today() - timedelta(days=21),
         ends_on=date.today() + timedelta(days=21),
@@ -69,12 +90,20 @@ def run(ctx):
                 "title": "Südstadt ve Hohe Eiche'de yaşam nasıl?",
                 "intro": "Lindenau Belediyesi mahallede neyin iyi gittiğini ve neyin eksik olduğunu öğrenmek istiyor. Yaklaşık 5 dakika sürer.",
                 "privacy_notice": "Anket anonimdir. IP adresi ve saat kaydedilmez.",
-            }
+            },
+            "ar": {
+                "title": "كيف هي الحياة في زودشتات وهوهه آيشه؟",
+                "intro": "تريد مدينة ليندناو أن تعرف ما الذي يسير بشكل جيد في الحي وما الذي ينقصه. "
+                "يستغرق ملء الاستبيان حوالي 5 دقائق.",
+                "privacy_notice": "الاستبيان مجهول الهوية. لا يتم حفظ عناوين IP ولا الأوقات. "
+                "تُعرض النتائج فقط للمجموعات التي تضم 5 إجابات على الأقل.",
+            },
         },
     )
     db.session.add(survey)
 
     def q(kind, text, tr, options=(), tr_options=(), required=False, allow_other=False, position=0):
+        ar, ar_options = ARABIC[text]
         question = Question(
             survey=survey,
             kind=kind,
@@ -82,12 +111,13 @@ def run(ctx):
             required=required,
             allow_other=allow_other,
             position=position,
-            i18n={"tr": {"text": tr}},
+            i18n={"tr": {"text": tr}, "ar": {"text": ar}},
         )
         for i, label in enumerate(options):
-            question.options.append(
-                QuestionOption(label=label, position=i, i18n={"tr": {"label": tr_options[i]}} if tr_options else None)
-            )
+            i18n = {"tr": {"label": tr_options[i]}} if tr_options else {}
+            if ar_options:
+                i18n["ar"] = {"label": ar_options[i]}
+            question.options.append(QuestionOption(label=label, position=i, i18n=i18n or None))
         db.session.add(question)
         return question
 

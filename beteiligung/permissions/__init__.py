@@ -26,7 +26,7 @@ from .stammdaten import *  # noqa: F403
 # FEATURES (beteiligung/permissions/<key>.py), for templates (`can.can_x(user, obj)`).
 PERMISSIONS = {name: fn for name, fn in globals().items() if name.startswith("can_") and callable(fn)}
 
-FEATURES: list[str] = ["oparl", "anmeldung", "monitoring", "planung", "werkstatt"]
+FEATURES: list[str] = ["oparl", "anmeldung", "monitoring", "planung", "werkstatt", "betrieb", "auswahl"]
 
 
 def _collect_features() -> None:

@@ -1,14 +1,14 @@
 """netzwerk_02: Zwischenspeicher des analysierten Netzes je Berechtigungsbereich (issue 14)
 
 Revision ID: netzwerk_02
-Revises: auswertung_01
+Revises: betrieb_02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "netzwerk_02"
-down_revision = "auswertung_01"
+down_revision = "betrieb_02"
 branch_labels = None
 depends_on = None
 

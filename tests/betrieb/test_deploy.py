@@ -32,6 +32,26 @@ def test_systemd_units_start_the_shipped_commands(app):
     assert result.exit_code == 0 and "--einmal" in result.output
 
 
+def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    """`systemd-analyze verify` on both units, with the install path pointed at this virtualenv (verify checks
+    that ExecStart's program exists); any warning fails."""
+    import shutil
+    import sys
+
+    from tests.support.components import require
+
+    analyze = shutil.which("systemd-analyze")
+    require(bool(analyze), "systemd-analyze", ".ci/run installiert das Debian-Paket systemd.")
+    venv_bin = str(Path(sys.executable).parent) + "/"
+    for name in ("beteiligung-web.service", "beteiligung-worker.service"):
+        text = (ROOT / "deploy/systemd" / name).read_text().replace("/opt/beteiligung/.venv/bin/", venv_bin)
+        (tmp_path / name).write_text(text)
+        result = subprocess.run(
+            [analyze, "verify", str(tmp_path / name)], capture_output=True, text=True, timeout=60, env=os.environ
+        )
+        assert result.returncode == 0 and result.stderr.strip() == "", f"{name}: {result.stderr}"
+
+
 def test_environment_example_names_only_known_settings():
     known = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (ROOT / "beteiligung/config.py").read_text()))
     known |= {"SECRET_KEY", "BETEILIGUNG_DATABASE_URL", "BETEILIGUNG_INSTANCE", "MAX_UPLOAD_MB", "REMEMBER_DAYS"}

@@ -51,6 +51,19 @@ def test_arabic_survey_page_on_phone(browser, live_server):
         footer = page.locator("footer").inner_text()
         assert "بيانات الناشر" in footer and "Impressum" not in footer
         assert page.get_by_role("button", name="إرسال الإجابات").is_visible()
+        # the demo survey itself is translated: questions and options in Arabic, no German left in the questions
+        main = page.locator("main").inner_text()
+        for text in (
+            "في أي حي تسكن؟",
+            "من يعيش في منزلك؟",
+            "عائلة لديها أطفال",
+            "مقاعد وظل",
+            "ما الذي يجب أن يتغير في حيّك؟",
+        ):
+            assert text in main, text
+        for german in ("Wer lebt in Ihrem Haushalt?", "Familie mit Kindern", "Bänke und Schatten", "Treffpunkte"):
+            assert german not in main, german
+        assert page.locator("h1").inner_text().startswith("كيف هي الحياة")
         # every radio/checkbox sits right of its label (mirrored) without overlapping it
         checks = page.locator(".kern-form-check")
         assert checks.count() >= 5
@@ -64,3 +77,23 @@ def test_arabic_survey_page_on_phone(browser, live_server):
     finally:
         context.close()
         _set_languages(live_server, before)
+
+
+def test_enter_in_a_text_field_does_not_run_the_street_lookup(browser, live_server):
+    """Enter submits with the page's main action (here: send), never with the street lookup's button."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/b/suedstadt-2026/de/1")
+        first = page.locator("form button[type=submit]").first
+        assert first.get_attribute("value") in ("weiter", "absenden")
+        field = page.locator("input[name$='_sonstiges']").first  # "Andere, und zwar:" – a one-line text field
+        field.fill("Ein Bolzplatz")
+        with page.expect_navigation():
+            field.press("Enter")
+        body = page.locator("main").inner_text()
+        assert "Straße nicht gefunden" not in body
+        # the required area question was not answered: the form says so (the survey was really submitted)
+        assert page.locator(".kern-alert--danger").count() == 1
+    finally:
+        context.close()

@@ -29,9 +29,15 @@ def test_sozialraumkonferenz_invitation_and_rsvp(live_server, page):
     # 2. two members
     for index in (1, 2):
         page.click("summary:has-text('Mitglied aufnehmen')")
-        page.select_option("#m-person_id", index=index)
-        page.click("form[action$='/mitglieder'] button[type=submit]")
-        page.wait_for_url(re.compile(r"/gremien/\d+(#mitglieder)?$"))
+        # the person picker (views/auswahl): type, arrow down to the index-th match, Enter
+        page.get_by_role("combobox", name="Person").fill("Al")
+        page.get_by_role("combobox", name="Person").press("b")
+        page.locator("[role=listbox] [role=option]").nth(index).wait_for()
+        for _ in range(index + 1):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        with page.expect_navigation():
+            page.click("form[action$='/mitglieder'] button.kern-btn--primary")
     assert page.locator("#mitglieder ~ table tbody tr, section[aria-labelledby=mitglieder] tbody tr").count() == 2
     check_axe(page)
 

@@ -61,7 +61,19 @@ def test_planner_filters_the_network_map(live_server, page):
 
     # the coverage matrix names the gap
     page.goto(f"{live_server.url}/netzwerk/abdeckung")
+    gaps = page.locator(".coverage-gap-list")
+    if gaps.get_attribute("open") is None:
+        gaps.locator("summary").click()
     assert "SR-07 Kastanienhof: kein Partner für Pflege" in page.locator(".coverage-gaps").inner_text()
+    # the matrix comes first; Südstadt has its partner for Kinder, Jugend und Familie (the AWO's Familienhebammen)
+    box_matrix, box_gaps = page.locator("#abdeckung").bounding_box(), gaps.bounding_box()
+    assert box_matrix["y"] < box_gaps["y"]
+    page.select_option("#handlungsfeld", label="Kinder, Jugend und Familie")
+    page.get_by_role("button", name="Anzeigen").click()
+    row = page.locator("#abdeckung tbody tr", has_text="SR-05 Südstadt")
+    assert row.locator("td a").inner_text().split()[0].isdigit()
+    row.locator("td a").click()
+    assert "AWO" in page.locator("main").inner_text()
     check_axe(page)
 
     # export for Gephi

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from tests.auswahl.support import pick_in_browser
 from tests.browser.helpers import check_axe, login
 
 
@@ -65,7 +66,12 @@ def test_moderator_records_attendance_decision_and_task(live_server, page):
     form.get_by_label("Tagesordnungspunkt").select_option(label="TOP 1: Spielplatz am Mühlbach")
     form.get_by_label("Art des Eintrags").select_option("Aufgabe")
     form.get_by_label("Inhalt").fill("Kostenschätzung für die Sanierung einholen.")
-    form.get_by_label("Verantwortliche Organisation").select_option(label="AWO Kreisverband Lindenau e. V.")
+    pick_in_browser(
+        page,
+        form.get_by_role("combobox", name="Verantwortliche Organisation"),
+        "AWO Kreisverband Lindenau e. V.",
+        "AWO Kreis",
+    )
     due = date.today() + timedelta(days=21)
     form.get_by_label("Fällig am").fill(due.isoformat())
     form.get_by_role("button", name="Eintrag speichern").click()
@@ -91,7 +97,9 @@ def test_manager_sets_meeting_roles_person_or_name(live_server, page, tmp_path):
     login(page, live_server, "planung@stadt-lindenau.example")
     page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/#rollen")
     form = page.locator("form.roles-form")
-    form.locator("select[name=moderation]").select_option(label="Haverkamp, Jens (Sozialamt Stadt Lindenau)")
+    pick_in_browser(
+        page, form.get_by_role("combobox", name="Moderation"), "Haverkamp, Jens (Sozialamt Stadt Lindenau)", "Haverk"
+    )
     form.get_by_label("Moderation ohne Personeneintrag (Name)").fill("")
     form.get_by_label("Protokollführung ohne Personeneintrag (Name)").fill("Quartiersbüro Südstadt, Frau Yılmaz")
     form.get_by_role("button", name="Rollen speichern").click()

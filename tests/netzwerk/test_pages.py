@@ -100,8 +100,8 @@ def test_map_json_progressive_loading(client, net):
 def test_coverage_page_names_the_gap(client, net):
     client.login(net.planner_k.email)
     html = client.get("/netzwerk/abdeckung").get_data(as_text=True)
-    assert "A-02 Neustadt: kein Partner für <strong>Pflege</strong>" in html
-    assert "A-01 Altstadt: kein Partner für <strong>Pflege</strong>" not in html
+    assert "A-02 Neustadt</a>: kein Partner für <strong>Pflege</strong>" in html
+    assert "A-01 Altstadt</a>: kein Partner für <strong>Pflege</strong>" not in html
 
 
 def test_create_relation_page_bad_input_and_success(client, net):

@@ -5,7 +5,6 @@ show the same holders."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from beteiligung.services import ValidationError
 from beteiligung.services.gremien.dokumente import invitation_docx
 from beteiligung.services.protokolle import anwesenheit
 from models.protocols import MeetingRole
+from tests.auswahl.support import picker_html, picker_options
 
 
 def _roles(meeting):
@@ -63,9 +63,18 @@ def test_role_holders_must_be_visible_persons_and_one_of_person_or_name(pw):
 def test_roles_form_offers_pickable_persons_and_saves_person_and_name(client, pw):
     m = pw.srk_past
     client.login("planung@ahlen.example")
-    page = client.get(f"/protokolle/sitzungen/{m.id}/").get_data(as_text=True)
-    select_html = re.search(r'<select[^>]*name="moderation".*?</select>', page, re.S).group(0)
-    assert "Arndt, Anke" in select_html and "Xander" not in select_html
+    assert client.get(f"/protokolle/sitzungen/{m.id}/").status_code == 200
+    # the picker (views/auswahl) without JavaScript: "Suchen" shows the pickable matches on the page
+    page = client.post(
+        f"/protokolle/sitzungen/{m.id}/rollen", data={"moderation-q": "a", "moderation-suchen": "1"}
+    ).get_data(as_text=True)
+    assert "mindestens 2 Zeichen" in picker_html(page, "moderation")
+    r = client.post(f"/protokolle/sitzungen/{m.id}/rollen", data={"moderation-q": "an", "moderation-suchen": "1"})
+    assert r.status_code == 200
+    offered = picker_options(r.get_data(as_text=True), "moderation")
+    assert "Arndt, Anke (Wohlfahrt Ahlen e. V.)" in offered.values()
+    assert not any("Xander" in label for label in offered.values())
+    assert _roles(m) == {}  # a search saves nothing
     r = client.post(
         f"/protokolle/sitzungen/{m.id}/rollen",
         data={

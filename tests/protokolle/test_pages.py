@@ -48,6 +48,9 @@ def entry_form(**kw):
         "owner_person_id": "",
         "owner_org_id": "",
         "due_date": "",
+        # these meetings have no attendance recorded: the decision warning is confirmed
+        # (tests/oberflaeche/test_protokoll_warnungen.py checks the warning itself)
+        "confirm_warning": "y",
     }
     d.update(kw)
     return d
@@ -66,8 +69,8 @@ def test_attendance_page_records_live(client, pw):
         f"organisation_{pw.person_a.id}": str(pw.org_a.id),
         f"status_{pw.person_b.id}": "entschuldigt",
         f"organisation_{pw.person_b.id}": str(pw.org_b.id),
+        f"deputy_{pw.person_b.id}": str(pw.person_k.id),
         f"status_{pw.person_k.id}": "anwesend",
-        f"deputy_{pw.person_k.id}": str(pw.person_a.id),
         "attendance_version": attendance_version(page),
     }
     r = client.post(f"/protokolle/sitzungen/{m.id}/anwesenheit", data=data, follow_redirects=True)

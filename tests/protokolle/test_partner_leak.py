@@ -5,13 +5,13 @@ scope (every person of the Kreis, with organisation) instead of the named person
 from __future__ import annotations
 
 import io
-import re
 from collections import deque
 
 from beteiligung.extensions import db
 from beteiligung.services.protokolle import anwesenheit
 from beteiligung.services.protokolle import eintraege as svc
 from models import Person
+from tests.auswahl.support import picker_html, picker_options
 from tests.test_link_crawl import DOWNLOADS, SKIP, _links
 
 # Persons of other organisations: same Kommune, same Kreis, foreign Kreis.
@@ -60,10 +60,24 @@ def test_partner_with_protocol_role_sees_only_own_persons_in_forms(client, pw):
     page = client.get(f"/protokolle/sitzungen/{meeting.id}/")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    # The entry form is there (the role may edit) and offers the partner's own people only.
-    select = re.search(r'<select[^>]*name="owner_person_id".*?</select>', text, re.S).group(0)
-    assert "Arndt, Anke" in select
-    _assert_clean("entry form", select)
+    # The entry form is there (the role may edit); its person picker (views/auswahl) lists nobody
+    # until searched and then offers the partner's own people only – without JavaScript …
+    _assert_clean("entry form", picker_html(text, "owner_person_id"))
+    for q in ("an", "Fremdorg", "Brandt", "Karla", "Xander", "Kreis", "example"):
+        r = client.post(
+            f"/protokolle/sitzungen/{meeting.id}/eintraege",
+            data={"kind": "Aufgabe", "text": "", "owner_person_id-q": q, "owner_person_id-suchen": "1"},
+        )
+        assert r.status_code == 200
+        offered = picker_options(r.get_data(as_text=True), "owner_person_id")
+        _assert_clean(f"entry form search {q}", " ".join(offered.values()))
+        if q == "an":
+            assert "Arndt, Anke (Wohlfahrt Ahlen e. V.)" in offered.values()
+        # … and through the JSON search behind the combobox, for every purpose.
+        for zweck in ("allgemein", "protokoll", "mitglied", "einladung", "netzwerk"):
+            found = client.get("/auswahl/personen", query_string={"q": q, "zweck": zweck})
+            assert found.status_code == 200
+            _assert_clean(f"/auswahl/personen?q={q}&zweck={zweck}", found.get_data(as_text=True))
     attendance = client.get(f"/protokolle/sitzungen/{meeting.id}/anwesenheit")
     assert attendance.status_code == 200
     _assert_clean("attendance", attendance.get_data(as_text=True))

@@ -59,13 +59,13 @@ def test_attendance_quorum_and_revision(pw):
         m,
         [
             {"person_id": pw.person_a.id, "status": "anwesend", "organisation_id": pw.org_a.id},
-            {"person_id": pw.person_b.id, "status": "entschuldigt", "organisation_id": pw.org_b.id},
             {
-                "person_id": pw.person_k.id,
-                "status": "anwesend",
-                "organisation_id": pw.org_k.id,
-                "deputy_id": pw.person_a.id,
+                "person_id": pw.person_b.id,
+                "status": "entschuldigt",
+                "organisation_id": pw.org_b.id,
+                "deputy_id": pw.person_k.id,
             },
+            {"person_id": pw.person_k.id, "status": "anwesend", "organisation_id": pw.org_k.id},
         ],
     )
     s = anwesenheit.attendance_summary([m.id])[m.id]

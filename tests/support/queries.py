@@ -56,3 +56,31 @@ def assert_constant_queries(client, engine, url, grow, factor=10):
     assert r2.status_code == 200, r2.status_code
     assert after.count == before.count, f"{url}: {before.count} → {after.count} Anweisungen\n{after}"
     return before.count
+
+
+def assert_constant_cost(client, url, grow, factor=10, tolerance=1.25):
+    """The second guard: GET url, grow the data `factor`-fold with grow(factor), GET again: the rows fetched
+    from the database and the bytes of the answer may grow by at most `tolerance` (plus a little for longer
+    numbers); a page that shows everything grows about `factor`-fold. Returns (rows, bytes) before growing."""
+    from beteiligung.extensions import db
+    from beteiligung.services.leistung.messung import kosten
+
+    def measure():
+        client.get(url).close()  # warm caches (templates, a cached network analysis)
+        db.session.expire_all()
+        with kosten(db.engine) as cost:
+            r = client.get(url)
+            body = r.get_data()
+            r.close()
+        assert r.status_code == 200, (url, r.status_code)
+        return cost, len(body)
+
+    before, bytes_before = measure()
+    grow(factor)
+    after, bytes_after = measure()
+    rows_before, rows_after = before.rows, after.rows
+    assert rows_after <= rows_before * tolerance + 5, f"{url}: {rows_before} → {rows_after} Zeilen gelesen, " + (
+        "am meisten: " + "; ".join(f"{n} Zeilen: {stmt}" for n, stmt in after.top())
+    )
+    assert bytes_after <= bytes_before * tolerance + 500, f"{url}: {bytes_before} → {bytes_after} Bytes"
+    return rows_before, bytes_before

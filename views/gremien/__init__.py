@@ -22,7 +22,6 @@ from models import (
     CommitteeType,
     Meeting,
     Membership,
-    Organisation,
     Person,
     Term,
     TopicProposal,
@@ -30,6 +29,7 @@ from models import (
 )
 from models.committees import MeetingStatus
 
+from ..auswahl.fields import keep_current, search_requested
 from ..forms import act, fail, submit
 from .forms import (
     AgendaItemForm,
@@ -70,30 +70,6 @@ def _area_choices():
 def _term_choices(vocabularies=("handlungsfeld",)):
     terms = db.session.scalars(select(Term).where(Term.vocabulary.in_(vocabularies)).order_by(Term.name)).all()
     return [(t.id, t.name) for t in terms]
-
-
-def _org_choices():
-    orgs = db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-    ).all()
-    return [(o.id, o.name) for o in orgs]
-
-
-def _person_choices():
-    persons = db.session.scalars(
-        select(Person)
-        .options(joinedload(Person.organisation))
-        .where(perm.person_filter(current_user))
-        .order_by(Person.last_name, Person.first_name)
-    ).all()
-    return [
-        (
-            p.id,
-            f"{p.last_name}, {p.first_name}"
-            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
-        )
-        for p in persons
-    ]
 
 
 def _get_committee(committee_id) -> Committee:
@@ -330,11 +306,13 @@ def type_edit(type_id):
 # --- memberships ---------------------------------------------------------------------
 
 
-def _setup_member_form(form):
-    persons = _person_choices()
-    form.person_id.choices = [(None, "– bitte wählen –")] + persons
-    form.deputy_id.choices = [(None, "– keine –")] + persons
-    form.organisation_id.choices = [(None, "– Organisation der Person –")] + _org_choices()
+def _setup_member_form(form, m: Membership | None = None):
+    """Person, organisation and deputy are pickers (views/auswahl); an edit form keeps showing
+    and accepting what the membership holds already."""
+    if m is not None:
+        keep_current(form.person_id, m.person_id)
+        keep_current(form.deputy_id, m.deputy_id)
+        keep_current(form.organisation_id, m.organisation_id)
 
 
 def _member_values(form):
@@ -357,7 +335,7 @@ def member_add(committee_id):
         to=url_for(".detail", committee_id=c.id) + "#mitglieder",
         code=303,
     )
-    return done.response or (render_template("gremien/member_form.html", form=form, c=c, obj=None), 422)
+    return done.response or (render_template("gremien/member_form.html", form=form, c=c, obj=None), done.status)
 
 
 @bp.route("/mitgliedschaft/<int:membership_id>/bearbeiten", methods=["GET", "POST"])
@@ -367,7 +345,7 @@ def member_edit(membership_id):
         abort(404)
     _manage(perm.can_manage_committee(current_user, m.committee))
     form = MembershipForm(obj=m, prefix="m")
-    _setup_member_form(form)
+    _setup_member_form(form, m)
     done = submit(
         form,
         lambda: svc.update_membership(current_user, m, _member_values(form)),
@@ -613,6 +591,12 @@ def _item_values(form):
     }
 
 
+def _updates_note(n: int) -> str:
+    if not n:
+        return ""
+    return f" Die geänderte Tagesordnung ging als Kalender-Aktualisierung an {n} Eingeladene."
+
+
 @bp.route("/sitzungen/<int:meeting_id>/top", methods=["POST"])
 def item_add(meeting_id):
     m = _get_meeting(meeting_id)
@@ -622,7 +606,7 @@ def item_add(meeting_id):
     done = submit(
         form,
         lambda: svc.add_item(current_user, m, _item_values(form)),
-        success=lambda item: f"TOP {item.number} wurde angelegt.",
+        success=lambda item: f"TOP {item.number} wurde angelegt." + _updates_note(item.updates_sent),
         to=url_for(".meeting", meeting_id=m.id) + "#tagesordnung",
         code=303,
     )
@@ -649,7 +633,7 @@ def item_edit(item_id):
     done = submit(
         form,
         lambda: svc.update_item(current_user, item, _item_values(form), form.version.data),
-        success="Der Tagesordnungspunkt wurde gespeichert.",
+        success=lambda item: "Der Tagesordnungspunkt wurde gespeichert." + _updates_note(item.updates_sent),
         to=url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung",
         code=303,
         stale=item,
@@ -762,7 +746,6 @@ def _setup_invite_form(form, m):
     form.organisation_ids.choices = orgs
     form.area_ids.choices = _area_choices()
     form.term_ids.choices = _term_choices(("handlungsfeld", "zielgruppe", "thema"))
-    form.person_ids.choices = _person_choices()
     from models import ROLE_ADMIN, ROLE_LABELS
 
     form.roles.choices = [(k, v) for k, v in ROLE_LABELS.items() if k != ROLE_ADMIN]
@@ -777,8 +760,9 @@ def invite(meeting_id):
     step = request.form.get("schritt", "auswahl")
     preview = None
     status = 200
-    if request.method == "POST" and form.validate_on_submit():
-        allowed_persons = {p for p, _l in form.person_ids.choices}
+    if request.method == "POST" and search_requested(form):
+        pass  # "Suchen" of the person picker without JavaScript: the form again with the matches
+    elif request.method == "POST" and form.validate_on_submit():
         preview = inv_svc.candidates(
             m,
             circles=form.circles.data or None,
@@ -786,7 +770,7 @@ def invite(meeting_id):
             organisation_ids=form.organisation_ids.data or None,
             area_ids=form.area_ids.data or None,
             term_ids=form.term_ids.data or None,
-            person_ids=[p for p in (form.person_ids.data or []) if p in allowed_persons] or None,
+            person_ids=form.person_ids.data or None,
             roles=form.roles.data or None,
         )
         if step == "senden":

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from beteiligung.formatting import BERLIN, to_berlin
 from models.committees import REGISTRATION_FIELDS
 
+from ..auswahl.fields import PickerField
 from ..forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
 
 REQ = "Bitte ausfüllen."
@@ -65,15 +66,23 @@ class CommitteeForm(Form):
 
 
 class MembershipForm(Form):
-    person_id = IdSelectField("Person", validators=[DataRequired("Bitte eine Person wählen.")])
-    organisation_id = IdSelectField("Vertritt Organisation", description="Leer: die Organisation der Person.")
+    person_id = PickerField(
+        "Person", art="personen", zweck="mitglied", validators=[DataRequired("Bitte eine Person wählen.")]
+    )
+    organisation_id = PickerField(
+        "Vertritt Organisation",
+        art="organisationen",
+        zweck="mitglied",
+        empty_label="die Organisation der Person",
+        description="Leer: die Organisation der Person.",
+    )
     role = StringField(
         "Funktion im Gremium",
         validators=[Optional(), Length(max=100), no_markup],
         description="z. B. Vorsitz, Mitglied, beratend",
     )
     has_mandate = BooleanField("Mit Mandat (entscheidungsbefugt für die Organisation)")
-    deputy_id = IdSelectField("Stellvertretung")
+    deputy_id = PickerField("Stellvertretung", art="personen", zweck="mitglied")
     circle = SelectField("Kreis", choices=[("Kernkreis", "Kernkreis"), ("erweiterter Kreis", "erweiterter Kreis")])
     start_date = DateField("Mitglied seit", validators=[Optional()])
     end_date = DateField("Mitglied bis", validators=[Optional()])
@@ -155,7 +164,13 @@ class InviteFilterForm(Form):
     area_ids = IdMultiSelectField("Sozialräume (Organisationen, die dort tätig sind)")
     term_ids = IdMultiSelectField("Handlungsfelder / Themen der Organisationen")
     roles = IdMultiSelectField("Zusätzlich alle mit dieser Rolle (im Kreis)", coerce=str)
-    person_ids = IdMultiSelectField("Weitere Personen (Gäste)")
+    person_ids = PickerField(
+        "Weitere Personen (Gäste)",
+        art="personen",
+        zweck="einladung",
+        multiple=True,
+        description="Name oder Organisation eingeben; gewählte Personen stehen unter dem Suchfeld.",
+    )
 
 
 class RsvpForm(Form):

@@ -29,7 +29,7 @@ from beteiligung.services.kontrakte.kennzahlen import (
     format_decimal_de,
 )
 from beteiligung.uow import discard
-from models import Area, Body, Committee, Organisation, Term
+from models import Area, Body, Committee, Term
 from models.contracts import (
     BUDGET_KINDS,
     CLAUSES,
@@ -48,6 +48,7 @@ from models.contracts import (
     ReportingDuty,
 )
 
+from ..auswahl.fields import row_picker, search_requested
 from ..forms import act, after_conflict, fail, submit
 from .forms import (
     AmendmentForm,
@@ -91,13 +92,17 @@ def _planner_bodies():
     return [(b.id, b.name) for b in db.session.scalars(q)]
 
 
-def _tree_orgs():
-    return [
-        (o.id, o.name)
-        for o in db.session.scalars(
-            select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-        )
-    ]
+def _partner_picker():
+    """The partner filter of the list: a picker (views/auswahl), not a list of all organisations."""
+    return row_picker(
+        "partner",
+        "Partner",
+        "organisationen",
+        "kontrakt",
+        to_id(request.args.get("partner")),
+        request.args or None,
+        empty_label="alle",
+    )
 
 
 def _tree_bodies():
@@ -230,7 +235,7 @@ def index():
         error_out=False,
     )
     filters = [
-        ("partner", "Partner", _tree_orgs()),
+        ("partner", "Partner", _partner_picker()),
         ("art", "Art", [(k.id, k.name) for k in db.session.scalars(select(ContractKind).order_by(ContractKind.name))]),
         ("status", "Status", [(s, s) for s in CONTRACT_STATES]),
         ("handlungsfeld", "Handlungsfeld", [(t.id, t.name) for t in _terms(("handlungsfeld",))]),
@@ -400,8 +405,7 @@ def detail(contract_id):
         abort(404)
     indicators = [(i, evaluate(i)) for i in contract.indicators if perm.can_view_indicator(current_user, i)]
     manage = perm.can_manage_contract(current_user, contract)
-    party_form = PartyForm()
-    party_form.organisation_id.choices = [(None, "– keine –")] + _tree_orgs() if manage else []
+    party_form = PartyForm()  # on a POST (error, picker search without JavaScript) with the user's input
     party_form.body_id.choices = [(None, "– keine –")] + _tree_bodies() if manage else []
     duty_form = DutyForm()
     duty_form.party_id.choices = [(p.id, p.name) for p in contract.parties]
@@ -613,8 +617,9 @@ def add_party(contract_id):
     contract = _contract_or_404(contract_id)
     _manage_or_403(contract)
     form = PartyForm()
-    form.organisation_id.choices = [(None, "– keine –")] + _tree_orgs()
     form.body_id.choices = [(None, "– keine –")] + _tree_bodies()
+    if search_requested(form):  # the organisation picker's "Suchen" without JavaScript
+        return detail(contract.id)
     if not form.validate():
         flash("Partei: " + " ".join(e for errs in form.errors.values() for e in errs), "danger")
         return _detail_redirect_with(contract, 422)

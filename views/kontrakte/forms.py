@@ -21,6 +21,7 @@ from models.contracts import (
     TARGET_MODES,
 )
 
+from ..auswahl.fields import PickerField
 from ..forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
 
 REQUIRED = "Bitte ausfüllen."
@@ -121,7 +122,7 @@ class AmendmentForm(Form):
 
 
 class PartyForm(Form):
-    organisation_id = IdSelectField("Organisation", validators=[Optional()])
+    organisation_id = PickerField("Organisation", art="organisationen", zweck="kontrakt")
     body_id = IdSelectField("oder Körperschaft (z. B. Kommune)", validators=[Optional()])
     role = SelectField("Rolle", choices=[(r, r) for r in PARTY_ROLES], default="Auftragnehmer")
     signatory = StringField("Unterzeichnet von", validators=[Optional(), Length(max=200), no_markup])

@@ -13,6 +13,7 @@ from beteiligung.exports import _disposition
 from beteiligung.extensions import db
 from beteiligung.permissions import monitoring as mperm
 from beteiligung.services import Conflict, NotFound, PermissionDenied, ServiceError
+from beteiligung.services.betrieb import jobs
 from beteiligung.services.monitoring import bericht as svc
 from beteiligung.services.monitoring import index as index_svc
 from models import Handlungsfeld
@@ -133,6 +134,11 @@ def report_file(edition_id, fmt):
     if not mperm.can_work_monitoring(current_user):
         abort(404)
     focus = _focus()
+    if fmt == "pdf" and jobs.uses_queue():  # with a worker the PDF is made by the queue, not in this request
+        fields = {"edition_id": edition.id} | ({"fokus": focus.id} if focus is not None else {})
+        return render_template(
+            "betrieb/dokument_bestellen.html", title="Sozialbericht als PDF", art="sozialbericht", fields=fields
+        )
     build, mimetype = (svc.report_docx, DOCX_TYPE) if fmt == "docx" else (svc.report_pdf, "application/pdf")
     return Response(
         build(current_user, edition, focus),

@@ -8,6 +8,7 @@ from flask_login import current_user
 from beteiligung.exports import _disposition
 from beteiligung.permissions import monitoring as mperm
 from beteiligung.services import NotFound
+from beteiligung.services.betrieb import jobs
 from beteiligung.services.monitoring import dossier as svc
 
 from . import bp
@@ -39,6 +40,13 @@ def dossier(area_id):
 @bp.route("/gebiete/<int:area_id>/sozialraumprofil.pdf")
 def dossier_pdf(area_id):
     area = _area(area_id)
+    if jobs.uses_queue():  # with a worker the PDF is made by the queue, not in this request
+        return render_template(
+            "betrieb/dokument_bestellen.html",
+            title=f"Sozialraumprofil {area.name} als PDF",
+            art="sozialraumprofil",
+            fields={"area_id": area.id},
+        )
     return Response(
         svc.profile_pdf(current_user, area),
         mimetype="application/pdf",

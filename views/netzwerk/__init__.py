@@ -23,6 +23,7 @@ from beteiligung.uow import discard
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
 from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, PartnerStatus, Relation, RelationKind
 
+from ..auswahl.fields import keep_current, search_requested
 from ..forms import act, fail, submit
 from .forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationKindForm
 
@@ -332,8 +333,11 @@ def _export_network(view) -> svc.Network:
 def coverage():
     errors: dict[str, str] = {}
     day = _date_arg("stand", errors, utcnow().date())
-    data = svc.coverage(current_user, day)
-    return render_template("netzwerk/coverage.html", data=data, day=day, errors=errors), 422 if errors else 200
+    body_id, field_id = _int_arg("kommune"), _int_arg("handlungsfeld")
+    data = svc.coverage(current_user, day, body_id, field_id)
+    return render_template(
+        "netzwerk/coverage.html", data=data, day=day, errors=errors, body_id=body_id, field_id=field_id
+    ), 422 if errors else 200
 
 
 @bp.route("/organisation/<int:org_id>")
@@ -402,25 +406,6 @@ def compare():
 # --- relations ----------------------------------------------------------------------------
 
 
-def _node_choices():
-    orgs = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(perm.organisation_filter(current_user))
-        .order_by(Organisation.name)
-    ).all()
-    persons = db.session.execute(
-        select(Person.id, Person.first_name, Person.last_name, Organisation.name)
-        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
-        .where(perm.person_filter(current_user), Person.consent_given.is_(True), Person.anonymised_at.is_(None))
-        .order_by(Person.last_name, Person.first_name)
-    ).all()
-    return (
-        [("", "– bitte wählen –")]
-        + [(f"org:{i}", n) for i, n in orgs]
-        + [(f"person:{i}", f"{fn} {ln} (Person{', ' + on if on else ''})") for i, fn, ln, on in persons]
-    )
-
-
 def _writable_bodies():
     allowed = perm.network_writable_body_ids(current_user)
     return [
@@ -432,9 +417,6 @@ def _writable_bodies():
 
 def _setup_relation_form(form):
     form.body_id.choices = _writable_bodies()
-    choices = _node_choices()
-    form.source.choices = choices
-    form.target.choices = choices
     form.kind_id.choices = [(None, "– bitte wählen –")] + [
         (k.id, k.name)
         for k in db.session.scalars(
@@ -460,6 +442,8 @@ def _relation_values(form) -> dict:
 
 
 def _save_relation(form, rel):
+    if search_requested(form):  # a picker's "Suchen" without JavaScript: the form again with the matches
+        return None
     if not form.validate_on_submit():
         return None
     values = _relation_values(form)
@@ -526,6 +510,8 @@ def relation_edit(rel_id):
         abort(403)
     form = RelationForm(obj=rel)
     _setup_relation_form(form)
+    keep_current(form.source, rel.source_key)  # the ends it has now stay valid (pickers, views/auswahl)
+    keep_current(form.target, rel.target_key)
     if request.method == "GET":
         form.source.data, form.target.data = rel.source_key, rel.target_key
         form.directed.data = "ja" if rel.directed else "nein"
@@ -572,15 +558,9 @@ def kinds():
 # --- partner pipeline ---------------------------------------------------------------------
 
 
-def _setup_pipeline_form(form):
-    form.organisation_id.choices = [(None, "– bitte wählen –")] + [
-        (i, n)
-        for i, n in db.session.execute(
-            select(Organisation.id, Organisation.name)
-            .where(perm.organisation_filter(current_user))
-            .order_by(Organisation.name)
-        )
-    ]
+def _setup_pipeline_form(form, entry=None):
+    if entry is not None:  # picker (views/auswahl): the current organisation stays shown and valid
+        keep_current(form.organisation_id, entry.organisation_id)
     form.body_id.choices = _writable_bodies()
     form.handlungsfeld_id.choices = [(None, "– keins –")] + [
         (i, n)
@@ -645,7 +625,7 @@ def pipeline_edit(entry_id):
     if not perm.can_manage_partner_status(current_user, entry):
         abort(403)
     form = PartnerStatusForm(obj=entry)
-    _setup_pipeline_form(form)
+    _setup_pipeline_form(form, entry)
     done = submit(
         form,
         lambda: svc.set_partner_status(current_user, _pipeline_values(form), entry, form.version.data),

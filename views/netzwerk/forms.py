@@ -7,17 +7,18 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES
 
+from ..auswahl.fields import PickerField
 from ..forms import Form, IdSelectField, VersionField, no_markup
 
 
 class RelationForm(Form):
     body_id = IdSelectField("Körperschaft (Eigentümerin der Angabe)", validators=[DataRequired("Bitte wählen.")])
-    source = SelectField(
-        "Von", validators=[DataRequired("Bitte eine Organisation oder Person wählen.")], validate_choice=True
+    source = PickerField(
+        "Von", art="akteure", zweck="netzwerk", validators=[DataRequired("Bitte eine Organisation oder Person wählen.")]
     )
     kind_id = IdSelectField("Art der Beziehung", validators=[DataRequired("Bitte eine Art wählen.")])
-    target = SelectField(
-        "An", validators=[DataRequired("Bitte eine Organisation oder Person wählen.")], validate_choice=True
+    target = PickerField(
+        "An", art="akteure", zweck="netzwerk", validators=[DataRequired("Bitte eine Organisation oder Person wählen.")]
     )
     directed = SelectField(
         "Richtung",
@@ -43,7 +44,12 @@ class RelationForm(Form):
 
 
 class PartnerStatusForm(Form):
-    organisation_id = IdSelectField("Organisation", validators=[DataRequired("Bitte eine Organisation wählen.")])
+    organisation_id = PickerField(
+        "Organisation",
+        art="organisationen",
+        zweck="netzwerk",
+        validators=[DataRequired("Bitte eine Organisation wählen.")],
+    )
     body_id = IdSelectField("Körperschaft", validators=[DataRequired("Bitte wählen.")])
     status = SelectField("Stand", choices=[(s, s) for s in PIPELINE_STATES], validate_choice=True)
     handlungsfeld_id = IdSelectField("Handlungsfeld", validators=[Optional()])

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 from beteiligung.extensions import db
 from beteiligung.permissions import oparl as perm
 from beteiligung.services import Conflict, NotFound, ValidationError
+from beteiligung.services.betrieb import jobs
 from beteiligung.services.oparl import papers as svc
 from models.oparl import Paper
 from models.protocols import ProtocolEntry
@@ -144,6 +145,13 @@ def paper_preview(paper_id, fmt):
     if not perm.can_manage_paper(current_user, p) or fmt not in ("pdf", "docx"):
         abort(404)
     name = p.reference.replace("/", "-") + f"-entwurf.{fmt}"
+    if fmt == "pdf" and jobs.uses_queue():  # with a worker the PDF is made by the queue, not in this request
+        return render_template(
+            "betrieb/dokument_bestellen.html",
+            title=f"Entwurf der Vorlage {p.reference} als PDF",
+            art="vorlage",
+            fields={"paper_id": p.id},
+        )
     if fmt == "pdf":
         return Response(
             svc.paper_pdf(p),

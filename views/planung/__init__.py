@@ -42,6 +42,7 @@ from models.planung import (
     PlanningProcess,
 )
 
+from ..auswahl.fields import keep_current, search_requested
 from ..forms import after_conflict
 from .forms import BudgetForm, MeasureForm, MilestoneForm, ProgressForm, StatusForm
 
@@ -231,12 +232,8 @@ def _setup_form(form: MeasureForm, measure: Measure | None):
     form.body_id.choices = [(b.id, b.name) for b in db.session.scalars(q)]
     if measure is not None:
         form.body_id.choices = [(measure.body_id, measure.body.name)]
-    form.organisation_id.choices = [(None, "– bitte wählen –")] + [
-        (o.id, o.name)
-        for o in db.session.scalars(
-            select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-        )
-    ]
+    if measure is not None:  # picker (views/auswahl): the current organisation stays shown and valid
+        keep_current(form.organisation_id, measure.organisation_id)
     terms = db.session.scalars(
         select(Term).where(Term.vocabulary.in_(("handlungsfeld", "zielgruppe"))).order_by(Term.name)
     ).all()
@@ -279,7 +276,7 @@ def measure_create():
     _setup_form(form, None)
     if request.method == "GET" and len(form.body_id.choices) == 1:
         form.body_id.data = form.body_id.choices[0][0]
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and not search_requested(form) and form.validate():
         try:
             m = svc.save_measure(current_user, None, _form_values(form))
             flash(f"Maßnahme „{m.title}“ angelegt.", "success")
@@ -312,7 +309,7 @@ def measure_edit(measure_id):
         form.contract_ids.data = [c.id for c in m.contracts]
         form.indicator_ids.data = [i.id for i in m.indicators]
     current = None
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and not search_requested(form) and form.validate():
         try:
             svc.save_measure(current_user, m, _form_values(form), form.version.data)
             flash(f"Maßnahme „{m.title}“ gespeichert.", "success")

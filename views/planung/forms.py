@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models.planung import ProgressMode
 
+from ..auswahl.fields import PickerField
 from ..forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
 
 REQUIRED = "Bitte ausfüllen."
@@ -27,8 +28,10 @@ class MeasureForm(Form):
     version = VersionField()
     title = StringField("Titel", validators=[DataRequired(REQUIRED), Length(max=300), no_markup])
     body_id = IdSelectField("Körperschaft", validators=[DataRequired(REQUIRED)])
-    organisation_id = IdSelectField(
+    organisation_id = PickerField(
         "Verantwortliche Organisation",
+        art="organisationen",
+        zweck="allgemein",
         validators=[DataRequired(REQUIRED)],
         description="Träger oder Fachdienst, der die Maßnahme umsetzt",
     )
@@ -120,7 +123,7 @@ class PhaseForm(Form):
     status = SelectField("Status", choices=[])
     start_date = _date("Beginn")
     end_date = _date("Ende")
-    responsible_id = IdSelectField("Verantwortlich", validators=[Optional()])
+    responsible_id = PickerField("Verantwortlich", art="personen", zweck="allgemein", empty_label="niemand benannt")
 
 
 class ConsultationForm(Form):
@@ -133,7 +136,13 @@ class ConsultationForm(Form):
     process_id = IdSelectField("Planungsvorhaben", validators=[Optional()])
     description = TextAreaField("Worum geht es?", validators=[Optional(), Length(max=20000)])
     deadline = _date("Frist für Stellungnahmen", required=True)
-    organisation_ids = IdMultiSelectField("Organisationen, die Stellung nehmen sollen", validators=[Optional()])
+    organisation_ids = PickerField(
+        "Organisationen, die Stellung nehmen sollen",
+        art="organisationen",
+        zweck="allgemein",
+        multiple=True,
+        description="Name eingeben; gewählte Organisationen stehen unter dem Suchfeld.",
+    )
     file = FileField("Entwurf (PDF, DOCX, ODT …, höchstens 10 MB)")
 
 

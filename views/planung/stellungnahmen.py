@@ -16,6 +16,7 @@ from beteiligung.services.planung import stellungnahmen as svc
 from models import Body, Organisation
 from models.planung import PlanningProcess, Statement, Uptake
 
+from ..auswahl.fields import search_requested
 from ..forms import after_conflict
 from . import _raise_http, _status, bp
 from .forms import ConsultationForm, StatementForm, UptakeForm
@@ -47,12 +48,6 @@ def _setup(form):
         )
         if pperm.can_manage_process(current_user, p)
     ]
-    form.organisation_ids.choices = [
-        (o.id, o.name)
-        for o in db.session.scalars(
-            select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-        )
-    ]
 
 
 @bp.route("/stellungnahmen/neu", methods=["GET", "POST"])
@@ -61,7 +56,7 @@ def consultation_create():
         abort(403)
     form = ConsultationForm()
     _setup(form)
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and not search_requested(form) and form.validate():
         file = request.files.get("file")
         values = {
             n: getattr(form, n).data

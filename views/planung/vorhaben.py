@@ -11,9 +11,10 @@ from beteiligung.extensions import db
 from beteiligung.permissions import planung as pperm
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
 from beteiligung.services.planung import vorhaben as svc
-from models import Area, Body, Committee, Person, Term
+from models import Area, Body, Committee, Term
 from models.planung import AssignmentKind, PhaseStatus
 
+from ..auswahl.fields import keep_current, prefetch, search_requested
 from ..forms import after_conflict
 from . import _raise_http, _status, bp
 from .forms import PhaseForm, ProcessForm
@@ -123,7 +124,7 @@ def process_edit(process_id):
     ), _status(form)
 
 
-def _phase_form(phase, persons, formdata=None):
+def _phase_form(phase, formdata=None):
     form = PhaseForm(
         formdata=formdata,
         prefix=f"phase{phase.id}",
@@ -137,24 +138,14 @@ def _phase_form(phase, persons, formdata=None):
         },
     )
     form.status.choices = [(s.value, s.label) for s in PhaseStatus]
-    form.responsible_id.choices = persons
+    keep_current(form.responsible_id, phase.responsible_id)  # picker (views/auswahl)
     return form
 
 
 def _page(p, phase_forms=None, error=None, code=200):
     may_manage = pperm.can_manage_process(current_user, p)
-    persons = []
-    if may_manage:
-        persons = [(None, "– niemand benannt –")] + [
-            (x.id, f"{x.last_name}, {x.first_name}")
-            for x in db.session.scalars(
-                select(Person)
-                .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
-                .order_by(Person.last_name, Person.first_name)
-                .limit(500)
-            )
-        ]
-    forms = {ph.id: (phase_forms or {}).get(ph.id) or _phase_form(ph, persons) for ph in p.phases} if may_manage else {}
+    forms = {ph.id: (phase_forms or {}).get(ph.id) or _phase_form(ph) for ph in p.phases} if may_manage else {}
+    prefetch(f.responsible_id for f in forms.values())
     kind = request.values.get("art") or AssignmentKind.MASSNAHME.value
     if kind not in {k.value for k in AssignmentKind}:
         kind = AssignmentKind.MASSNAHME.value
@@ -188,10 +179,9 @@ def phase_update(process_id, phase_id):
     phase = next((ph for ph in p.phases if ph.id == phase_id), None)
     if phase is None:
         abort(404)
-    persons = [(None, "")] + [
-        (x.id, "") for x in db.session.scalars(select(Person).where(perm.person_filter(current_user)))
-    ]
-    form = _phase_form(phase, persons, formdata=request.form)
+    form = _phase_form(phase, formdata=request.form)
+    if search_requested(form):  # the person picker's "Suchen" without JavaScript
+        return _page(p, phase_forms={phase.id: form})
     if form.validate():
         try:
             svc.update_phase(

@@ -14,11 +14,13 @@ from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
+from beteiligung.permissions import auswahl as auswahl_perm
 from beteiligung.services import Conflict, ValidationError
+from beteiligung.services import auswahl as auswahl_svc
 from beteiligung.services.protokolle import anwesenheit, ausgaben, auswertung
 from beteiligung.services.protokolle import eintraege as svc
 from beteiligung.uow import discard
-from models import Committee, Meeting, Organisation, Person
+from models import Committee, Meeting, Person
 from models.protocols import (
     ATTENDANCE_STATES,
     DECISION_MODES,
@@ -27,12 +29,14 @@ from models.protocols import (
     MEETING_ROLES,
     NOT_DONE,
     POLITICAL_OUTCOMES,
+    EntryKind,
     MeetingRole,
     Protocol,
     ProtocolEntry,
     ProtocolRevision,
 )
 
+from ..auswahl.fields import PickerField, keep_current, prefetch, row_picker, search_requested
 from ..forms import Form, IdSelectField, VersionField, submit
 
 bp = Blueprint("protokolle", __name__, url_prefix="/protokolle")
@@ -64,11 +68,14 @@ class EntryForm(Form):
         "Enthaltungen", validators=[Opt(), NumberRange(min=0, message="Bitte eine Zahl ab 0.")]
     )
     binding = BooleanField("verbindlich")
-    addressee_org_id = IdSelectField("Adressat (Fachbereich, Organisation oder politisches Gremium)")
+    addressee_org_id = PickerField(
+        "Adressat (Fachbereich, Organisation oder politisches Gremium)", art="organisationen", zweck="protokoll"
+    )
     for_resolution = BooleanField("dem Adressaten zur Beschlussfassung vorgelegt")
-    owner_person_id = IdSelectField("Verantwortliche Person")
-    owner_org_id = IdSelectField("Verantwortliche Organisation")
+    owner_person_id = PickerField("Verantwortliche Person", art="personen", zweck="protokoll")
+    owner_org_id = PickerField("Verantwortliche Organisation", art="organisationen", zweck="protokoll")
     due_date = DateField("Fällig am", validators=[Opt()], format=["%Y-%m-%d", "%d.%m.%Y"])
+    confirm_warning = BooleanField("Beschluss trotzdem speichern")
     version = VersionField()
 
     def data_for_service(self) -> dict:
@@ -103,6 +110,12 @@ class ForwardForm(Form):
     committee_id = IdSelectField(
         "In den Themenspeicher von", validators=[DataRequired(message="Bitte ein Gremium wählen.")]
     )
+    title = StringField(
+        "Kurztitel des Themas",
+        validators=[Opt(), Length(max=280, message="Kurztitel: höchstens 280 Zeichen.")],
+        description="Vorschlag: der erste Satz (leer lassen übernimmt ihn). Der ganze Text wird als Beschreibung übernommen.",
+    )
+    confirm_warning = BooleanField("Trotzdem weiterleiten")
 
 
 class PoliticalForm(Form):
@@ -115,15 +128,15 @@ class PoliticalForm(Form):
 
 
 class RolesForm(Form):
-    """Per role a person (choices: the persons the manager may pick) or a name without a person record."""
+    """Per role a person (a picker over the persons the manager may pick) or a name without a person record."""
 
-    sitzungsleitung = IdSelectField("Sitzungsleitung")
+    sitzungsleitung = PickerField("Sitzungsleitung", art="personen", zweck="protokoll", empty_label="niemand")
     sitzungsleitung_name = StringField(
         "Sitzungsleitung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)]
     )
-    moderation = IdSelectField("Moderation")
+    moderation = PickerField("Moderation", art="personen", zweck="protokoll", empty_label="niemand")
     moderation_name = StringField("Moderation ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)])
-    protokollfuehrung = IdSelectField("Protokollführung")
+    protokollfuehrung = PickerField("Protokollführung", art="personen", zweck="protokoll", empty_label="niemand")
     protokollfuehrung_name = StringField(
         "Protokollführung ohne Personeneintrag (Name)", validators=[Opt(), Length(max=200)]
     )
@@ -158,42 +171,28 @@ def _entry(entry_id: int) -> ProtocolEntry:
     return entry
 
 
-def _org_choices(empty="– keine –"):
-    orgs = db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-    ).all()
-    return [(None, empty)] + [(o.id, o.name) for o in orgs]
-
-
-def _person_choices(meeting, empty="– keine –", keep: Person | None = None):
-    """Persons this user may pick (the named person filter); `keep` is the person already stored on the
-    record being edited, which the protocol shows anyway."""
-    persons = db.session.scalars(
-        select(Person)
-        .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
-        .options(joinedload(Person.organisation))
-        .order_by(Person.last_name, Person.first_name)
-    ).all()
-    if keep is not None and keep not in persons:
-        persons.append(keep)
-    return [(None, empty)] + [
-        (
-            p.id,
-            f"{p.last_name}, {p.first_name}"
-            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
-        )
-        for p in persons
-    ]
-
-
 def _setup_entry_form(form, meeting, entry=None):
     form.agenda_item_id.choices = [(None, "Allgemein (ohne TOP)")] + [
         (i.id, f"{svc.agenda_label(i)}: {i.title}") for i in meeting.agenda_items
     ]
-    orgs = _org_choices()
-    form.addressee_org_id.choices = orgs
-    form.owner_org_id.choices = orgs
-    form.owner_person_id.choices = _person_choices(meeting, keep=entry.owner_person if entry else None)
+    if entry is not None:  # the edit form keeps what the entry holds (pickers, views/auswahl)
+        keep_current(form.addressee_org_id, entry.addressee_org_id)
+        keep_current(form.owner_org_id, entry.owner_org_id)
+        keep_current(form.owner_person_id, entry.owner_person_id)
+
+
+def _unconfirmed(form, warning: str | None) -> bool:
+    """A warning the user confirms with the form's confirm_warning box: shown next to the box (status 422)."""
+    if warning and not form.confirm_warning.data:
+        form.confirm_warning.errors = [warning]
+        return True
+    return False
+
+
+def _decision_unconfirmed(form, meeting) -> bool:
+    if form.kind.data != EntryKind.BESCHLUSS:
+        return False
+    return _unconfirmed(form, anwesenheit.decision_warning(meeting))
 
 
 def _protocol_url(meeting, anchor=None):
@@ -210,6 +209,11 @@ def protocol(meeting_id):
         if perm.can_read_decisions(current_user, meeting):
             return redirect(url_for("protokolle.kurzfassung", meeting_id=meeting.id))
         abort(403)
+    return _protocol_page(meeting)
+
+
+def _protocol_page(meeting, roles_form=None):
+    """The protocol page; `roles_form`: the submitted roles form (its picker's "Suchen" without JavaScript)."""
     ctx = ausgaben.protocol_context(meeting, perm.can_view_internal_items(current_user, meeting))
     form = EntryForm(formdata=None)
     _setup_entry_form(form, meeting)
@@ -228,7 +232,9 @@ def protocol(meeting_id):
         today=svc.today(),
         previous=svc.previous_protocol_for_approval(meeting),
     )
-    if ctx["may_roles"]:
+    if ctx["may_roles"] and roles_form is not None:
+        ctx["roles_form"] = roles_form
+    elif ctx["may_roles"]:
         roles_form = RolesForm(formdata=None)
         _setup_roles_form(roles_form, meeting)
         for role in MEETING_ROLES:
@@ -240,25 +246,10 @@ def protocol(meeting_id):
 
 
 def _setup_roles_form(form, meeting):
-    """Role holders: the persons this manager may pick (plus whoever holds a role now)."""
-    held = [r.person for r in meeting.protocol_roles if r.person is not None]
-    persons = db.session.scalars(
-        select(Person)
-        .where(perm.person_filter(current_user), Person.anonymised_at.is_(None))
-        .options(joinedload(Person.organisation))
-        .order_by(Person.last_name, Person.first_name)
-    ).all()
-    persons += [p for p in held if p not in persons]
-    choices = [(None, "– niemand –")] + [
-        (
-            p.id,
-            f"{p.last_name}, {p.first_name}"
-            + (f" ({p.organisation.short_name or p.organisation.name})" if p.organisation else ""),
-        )
-        for p in persons
-    ]
+    """Role holders: pickers over the persons this manager may pick (plus whoever holds a role now)."""
+    held = [r.person_id for r in meeting.protocol_roles if r.person_id is not None]
     for role in MEETING_ROLES:
-        getattr(form, role).choices = choices
+        keep_current(getattr(form, role), *held)
 
 
 @bp.route("/sitzungen/<int:meeting_id>/rollen", methods=["POST"])
@@ -268,6 +259,8 @@ def roles(meeting_id):
         abort(403)
     form = RolesForm()
     _setup_roles_form(form, meeting)
+    if search_requested(form):
+        return _protocol_page(meeting, roles_form=form)
     if not form.validate():
         return _protocol_error(
             meeting,
@@ -300,6 +293,10 @@ def attendance(meeting_id):
     errors = {}
     status_code = 200
     rows = anwesenheit.attendance_rows(meeting)
+    # what each row holds now: stays valid in its pickers even if this user could not pick it today
+    held = {r["person"].id: (r["organisation_id"], r["deputy_id"]) for r in rows}
+    formdata = request.form if request.method == "POST" else None
+    searching = formdata is not None and any(k.endswith("-suchen") for k in formdata)
     if request.method == "POST":
         try:
             expected_version = int(request.form.get("attendance_version", ""))
@@ -326,8 +323,13 @@ def attendance(meeting_id):
                     "note": (request.form.get(f"note_{pid}") or "").strip(),
                 }
             )
-        add = request.form.get("add_person_id") or ""
-        if add:
+        add_picker = row_picker(
+            "add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata
+        )
+        add = "" if searching else (request.form.get("add_person_id") or "")
+        if add and not add_picker.validate(None):
+            errors["add_person_id"] = " ".join(add_picker.errors)
+        elif add:
             add_id = to_id(add)
             if add_id is None:
                 errors["add_person_id"] = "Ungültige Auswahl."
@@ -344,8 +346,23 @@ def attendance(meeting_id):
                         "note": "",
                     }
                 )
+        for r in submitted:  # organisation and deputy: the pickers' check (permission and existence)
+            pid = r["person_id"]
+            for kind, art, key, keep in (
+                ("organisation", "organisationen", "organisation_id", held.get(pid, (None, None))[0]),
+                ("deputy", "personen", "deputy_id", held.get(pid, (None, None))[1]),
+            ):
+                if r[key] is not None and not searching and f"{kind}_{pid}" not in errors:
+                    picker = row_picker(f"{kind}_{pid}", kind, art, "protokoll", None, formdata, keep=(keep,))
+                    if not picker.validate(None):
+                        errors[f"{kind}_{pid}"] = " ".join(picker.errors)
         status_code = 422
-        if not errors:
+        warning = anwesenheit.early_warning(meeting, "Die Anwesenheit erfassen")
+        if not searching and not errors and warning and not request.form.get("confirm_warning"):
+            errors = {"confirm_warning": warning}
+        if searching:  # a picker's "Suchen" without JavaScript: the list again with the matches
+            status_code = 200
+        elif not errors:
             try:
                 n = anwesenheit.save_attendance(current_user, meeting, submitted, expected_version)
                 flash(f"Anwesenheit gespeichert ({n} Personen).", "success")
@@ -366,6 +383,42 @@ def attendance(meeting_id):
                     row["stored"] = {k: row[k] for k in fields} | {"organisation": row["organisation"]}
                 row.update({k: s[k] for k in fields})
     summary = anwesenheit.attendance_summary([meeting.id])[meeting.id]
+    pickers = {}
+    for row in rows:
+        pid, name = row["person"].id, f"{row['person'].first_name} {row['person'].last_name}"
+        org_held, deputy_held = held.get(pid, (None, None))
+        pickers[("organisation", pid)] = row_picker(
+            f"organisation_{pid}",
+            f"Organisation von {name}",
+            "organisationen",
+            "protokoll",
+            row["organisation_id"],
+            formdata,
+            keep=(org_held,),
+        )
+        pickers[("deputy", pid)] = row_picker(
+            f"deputy_{pid}",
+            f"Vertretung für {name}",
+            "personen",
+            "protokoll",
+            row["deputy_id"],
+            formdata,
+            keep=(deputy_held,),
+        )
+    prefetch(pickers.values())
+    for (kind, pid), picker in pickers.items():
+        if errors.get(f"{kind}_{pid}"):
+            picker.errors = [errors[f"{kind}_{pid}"]]
+    add_picker = row_picker(
+        "add_person_id", "Weitere anwesende Person hinzufügen", "personen", "protokoll", None, formdata
+    )
+    if errors.get("add_person_id"):
+        add_picker.errors = [errors["add_person_id"]]
+    stored_deputies = {r["stored"]["deputy_id"] for r in rows if r.get("stored")} - {None}
+    stored_deputies |= {r.get("standing_deputy_id") for r in rows if not r["deputy_id"]} - {None}  # hint per row
+    stored_names = {
+        i: c.label for i, c in auswahl_svc.persons_by_ids(current_user, stored_deputies, "protokoll").items()
+    }
     return render_template(
         "protokolle/attendance.html",
         meeting=meeting,
@@ -373,8 +426,9 @@ def attendance(meeting_id):
         errors=errors,
         attendance_version=meeting.attendance_version,
         states=ATTENDANCE_STATES,
-        org_choices=_org_choices("– keine –"),
-        person_choices=_person_choices(meeting),
+        pickers=pickers,
+        add_picker=add_picker,
+        stored_names=stored_names,
         summary=summary,
         quorum=anwesenheit.quorum_state(meeting, summary),
     ), status_code
@@ -390,6 +444,8 @@ def entry_create(meeting_id):
         abort(403)
     form = EntryForm()
     _setup_entry_form(form, meeting)
+    if form.is_submitted() and form.validate() and _decision_unconfirmed(form, meeting):
+        return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=None), 422
     done = submit(
         form,
         lambda: svc.create_entry(current_user, meeting, form.data_for_service()),
@@ -421,7 +477,9 @@ def entry_edit(entry_id):
     if request.method == "GET":
         form.version.data = e.version
         return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=e)
-    if form.validate():
+    if search_requested(form):  # a picker's "Suchen" without JavaScript: the form again with the matches
+        return render_template("protokolle/entry_form.html", meeting=meeting, form=form, entry=e)
+    if form.validate() and not _decision_unconfirmed(form, meeting):
         try:
             svc.update_entry(current_user, e, form.data_for_service(), form.version.data)
             flash("Eintrag gespeichert.", "success")
@@ -510,10 +568,14 @@ def entry_forward(entry_id):
     if request.method == "GET":
         spk = next((c for c in committees if c.type.name == "Sozialplanungskonferenz"), None)
         form.committee_id.data = spk.id if spk else None
+        form.title.data = svc.short_title(e.text)
         return render_template("protokolle/forward.html", entry=e, form=form)
+    meeting = e.protocol.meeting
+    if form.validate() and _unconfirmed(form, anwesenheit.early_warning(meeting, "Weiterleiten")):
+        return render_template("protokolle/forward.html", entry=e, form=form), 422
     done = submit(
         form,
-        lambda: svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data)),
+        lambda: svc.forward_entry(current_user, e, db.session.get(Committee, form.committee_id.data), form.title.data),
         success=lambda topic: f"In den Themenspeicher von „{topic.committee.name}“ weitergeleitet.",
         to=_protocol_url(e.protocol.meeting, f"eintrag-{e.id}"),
     )
@@ -726,14 +788,33 @@ def followup():
     committees = db.session.scalars(
         select(Committee).where(perm.committee_filter(current_user)).order_by(Committee.name)
     ).all()
-    persons = _person_choices(None, "– alle –") if perm.is_staff(current_user) else [(None, "– alle –")]
+    # organisation and person filters: pickers (views/auswahl) instead of lists of everyone
+    args = request.args or None
+    org_picker = row_picker(
+        "organisation",
+        "Organisation",
+        "organisationen",
+        "protokoll",
+        filters["organisation_id"],
+        args,
+        empty_label="alle",
+    )
+    person_picker = row_picker(
+        "person",
+        "Verantwortliche Person",
+        "personen",
+        "protokoll",
+        filters["owner_person_id"],
+        args,
+        empty_label="alle",
+    )
     return render_template(
         "protokolle/followup.html",
         pagination=pagination,
         filters=filters,
         committees=committees,
-        orgs=_org_choices("– alle –"),
-        persons=persons,
+        org_picker=org_picker,
+        person_picker=person_picker if auswahl_perm.can_search_persons(current_user, "protokoll") else None,
         states=[NOT_DONE, *ITEM_STATES, "alle"],
         today=svc.today(),
         details=ausgaben.entry_details,

@@ -32,6 +32,7 @@ from models import (
 )
 
 from .. import current_page
+from ..auswahl.fields import keep_current, row_picker, search_requested
 from ..forms import CONTROL, act, submit
 from .forms import AreaForm, BodyForm, OrganisationForm, PersonForm, TermForm
 
@@ -64,13 +65,6 @@ def _area_choices():
         .order_by(Area.body_id, Area.code)
     ).all()
     return [(a.id, f"{a.body.name}: {a.code} {a.name}") for a in areas]
-
-
-def _org_choices(empty="– keine –"):
-    orgs = db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-    ).all()
-    return [(None, empty)] + [(o.id, o.name) for o in orgs]
 
 
 @dataclass
@@ -111,7 +105,8 @@ def _setup_org_form(form, obj):
     form.body_id.choices = _body_choices()
     if obj is not None and obj.body_id not in {c[0] for c in form.body_id.choices}:
         form.body_id.choices.append((obj.body_id, obj.body.name))
-    form.parent_id.choices = [c for c in _org_choices() if obj is None or c[0] != obj.id]
+    if obj is not None:  # picker (views/auswahl): the current parent stays shown and valid
+        keep_current(form.parent_id, obj.parent_id)
     form.areas.choices = _area_choices()
     terms = db.session.scalars(
         select(Term).where(Term.vocabulary.in_(["handlungsfeld", "zielgruppe"])).order_by(Term.vocabulary, Term.name)
@@ -128,12 +123,21 @@ def _setup_person_form(form, obj):
         form.body_id.choices = sorted({(o.body_id, o.body.name) for o in orgs})
     if obj is not None and obj.body_id not in {c[0] for c in form.body_id.choices}:
         form.body_id.choices.append((obj.body_id, obj.body.name))
-    partner_orgs = perm.partner_organisation_ids(current_user)
-    if not perm.is_staff(current_user) and partner_orgs:
-        orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(partner_orgs))).all()
-        form.organisation_id.choices = [(o.id, o.name) for o in orgs]
-    else:
-        form.organisation_id.choices = _org_choices()
+    if obj is not None:  # picker (views/auswahl, a partner finds only their own organisations)
+        keep_current(form.organisation_id, obj.organisation_id)
+
+
+def _filter_picker(param, label="Organisation"):
+    """A list filter over organisations as a picker (views/auswahl), not a list of all of them."""
+    return row_picker(
+        param,
+        label,
+        "organisationen",
+        "allgemein",
+        to_id(request.args.get(param)),
+        request.args or None,
+        empty_label="alle",
+    )
 
 
 def _text_search(*columns):
@@ -270,7 +274,7 @@ _register(
         search=_text_search(Person.first_name, Person.last_name, Person.function, Person.email),
         options=(joinedload(Person.organisation),),
         order=(Person.last_name, Person.first_name),
-        filters=[("organisation", "Organisation", lambda: _org_choices()[1:], Person.organisation_id)],
+        filters=[("organisation", "Organisation", lambda: _filter_picker("organisation"), Person.organisation_id)],
         export_columns=[
             ("Nachname", lambda o: o.last_name),
             ("Vorname", lambda o: o.first_name),
@@ -416,6 +420,8 @@ def _values(form, ent: Entity) -> dict:
 
 def _save(ent: Entity, obj, form):
     """Validate form, call the service; returns a response or None to re-render."""
+    if search_requested(form):  # a picker's "Suchen" without JavaScript: the form again with the matches
+        return None
     if not form.validate_on_submit():
         return None
     try:

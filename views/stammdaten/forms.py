@@ -7,6 +7,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Op
 
 from models import AREA_KINDS, BODY_KINDS, ORGANISATION_KINDS
 
+from ..auswahl.fields import PickerField
 from ..forms import Form, IdMultiSelectField, IdSelectField, SelectField, VersionField, no_markup
 
 REQ = "Bitte ausfüllen."
@@ -49,7 +50,7 @@ class OrganisationForm(Form):
     name = StringField("Name", validators=[DataRequired(REQ), Length(max=200), no_markup])
     short_name = StringField("Kurzname", validators=[Optional(), Length(max=60), no_markup])
     kind = SelectField("Art", choices=[(k, k) for k in ORGANISATION_KINDS])
-    parent_id = IdSelectField("Dachverband / übergeordnete Organisation", choices=[])
+    parent_id = PickerField("Dachverband / übergeordnete Organisation", art="organisationen", zweck="allgemein")
     street = StringField("Straße und Hausnummer", validators=[Optional(), Length(max=200), no_markup])
     postcode = StringField(
         "PLZ", validators=[Optional(), Length(min=5, max=5, message="Bitte fünfstellige PLZ angeben.")]
@@ -81,7 +82,7 @@ class PersonForm(Form):
     first_name = StringField("Vorname", validators=[DataRequired(REQ), Length(max=100), no_markup])
     last_name = StringField("Nachname", validators=[DataRequired(REQ), Length(max=100), no_markup])
     function = StringField("Funktion", validators=[Optional(), Length(max=200), no_markup])
-    organisation_id = IdSelectField("Organisation", choices=[])
+    organisation_id = PickerField("Organisation", art="organisationen", zweck="personeneintrag")
     email = EmailField(
         "E-Mail", validators=[Optional(), Email("Bitte eine gültige E-Mail-Adresse angeben."), Length(max=254)]
     )

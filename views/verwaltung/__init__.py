@@ -1,4 +1,4 @@
-"""Benutzerverwaltung, Postausgang, Aufbewahrungsfristen und Änderungsprotokoll."""
+"""Kontenverwaltung, Postausgang, Aufbewahrungsfristen und Änderungsprotokoll."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from models import (
     Area,
     AuditEntry,
     Body,
-    Organisation,
     OutboxMail,
     RoleAssignment,
     User,
 )
 
 from .. import current_page
+from ..auswahl.fields import PickerField, search_requested
 from ..forms import CONTROL, Form, IdMultiSelectField, IdSelectField, act, fail, no_markup, submit
 
 bp = Blueprint("verwaltung", __name__, url_prefix="/verwaltung")
@@ -46,7 +46,7 @@ class RoleFields(Form):
         description="z. B. „Sozialplanerin Kreis“, „Vertretung AWO im Netzwerk“",
     )
     body_id = IdSelectField("Körperschaft (für Sozialplanung, Politik)", choices=[])
-    organisation_id = IdSelectField("Organisation (für Partner)", choices=[])
+    organisation_id = PickerField("Organisation (für Partner)", art="organisationen", zweck="allgemein")
     areas = IdMultiSelectField("Sozialräume (für Sozialraummanagement)", choices=[])
 
 
@@ -74,10 +74,6 @@ def _role_choices(form: RoleFields):
     form.role.choices = [(k, v) for k, v in ROLE_LABELS.items() if admin or k != ROLE_ADMIN]
     bodies = db.session.scalars(select(Body).where(perm.planner_body_filter(current_user)).order_by(Body.name)).all()
     form.body_id.choices = [(None, "–")] + [(b.id, b.name) for b in bodies]
-    orgs = db.session.scalars(
-        select(Organisation).where(perm.organisation_filter(current_user)).order_by(Organisation.name)
-    ).all()
-    form.organisation_id.choices = [(None, "–")] + [(o.id, o.name) for o in orgs]
     areas = db.session.scalars(
         select(Area)
         .options(joinedload(Area.body))
@@ -154,6 +150,10 @@ def user_detail(user_id):
     user = _managed_user(user_id)
     role_form = RoleFields()
     _role_choices(role_form)
+    return _user_page(user, role_form)
+
+
+def _user_page(user, role_form):
     deputies = db.session.scalars(
         select(User).where(User.id != user.id, perm.deputy_candidate_filter(current_user)).order_by(User.display_name)
     ).all()
@@ -171,6 +171,8 @@ def user_add_role(user_id):
     user = _managed_user(user_id)
     form = RoleFields()
     _role_choices(form)
+    if search_requested(form):  # the organisation picker's "Suchen" without JavaScript
+        return _user_page(user, form)
     if form.validate_on_submit():
         try:
             accounts.add_role(current_user, user, _role_values(form))

@@ -9,7 +9,8 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.werkstatt import BoardKind
-from views.forms import Form, IdMultiSelectField, IdSelectField, VersionField, no_markup
+from views.auswahl.fields import PickerField
+from views.forms import Form, IdSelectField, VersionField, no_markup
 from views.gremien.forms import local_to_utc
 
 REQ = "Bitte ausfüllen."
@@ -75,8 +76,12 @@ class PollForm(Form):
         validators=[DataRequired("Bitte Datum und Uhrzeit der Antwortfrist angeben.")],
     )
     members = BooleanField("Alle Mitglieder des Gremiums mit E-Mail-Adresse einladen", default=True)
-    person_ids = IdMultiSelectField(
-        "Weitere Personen", validators=[Optional()], description="Mehrfachauswahl mit Strg- bzw. Cmd-Taste."
+    person_ids = PickerField(
+        "Weitere Personen",
+        art="personen",
+        zweck="einladung",
+        multiple=True,
+        description="Name oder Organisation eingeben; gewählte Personen stehen unter dem Suchfeld.",
     )
 
 

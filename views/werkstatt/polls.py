@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.formatting import date_de, time_de
 from beteiligung.permissions import werkstatt as wperm
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services.werkstatt import polls as svc
 from beteiligung.uow import discard
-from models import Committee, Meeting, Person
+from models import Committee, Meeting
 from models.werkstatt import PollAnswerValue, PollStatus
+from views.auswahl.fields import search_requested
 
 from . import bp
 from .forms import AnswerForm, DecideForm, PollForm, parse_options
@@ -35,19 +34,6 @@ def index():
     return render_template("werkstatt/index.html", polls=svc.list_polls(current_user), PollStatus=PollStatus)
 
 
-def _person_choices():
-    persons = db.session.scalars(
-        select(Person)
-        .where(perm.person_filter(current_user), Person.email.is_not(None))
-        .order_by(Person.last_name, Person.first_name)
-        .limit(500)
-    )
-    return [
-        (p.id, f"{p.last_name}, {p.first_name}" + (f" ({p.organisation.name})" if p.organisation else ""))
-        for p in persons
-    ]
-
-
 @bp.route("/abstimmungen/neu", methods=["GET", "POST"])
 def poll_create():
     if not wperm.can_use_polls(current_user):
@@ -59,7 +45,6 @@ def poll_create():
     form.meeting_id.choices = [(None, "– neue Sitzung anlegen –")] + [
         (m.id, f"{m.committee.name}: {m.title} (bisher {date_de(m.start)}, {time_de(m.start)})") for m in meetings
     ]
-    form.person_ids.choices = _person_choices()
     if request.method == "GET":
         form.committee_id.data = request.args.get("gremium", type=int)
         meeting_id = request.args.get("sitzung", type=int)
@@ -68,7 +53,7 @@ def poll_create():
             m = next(m for m in meetings if m.id == meeting_id)
             form.committee_id.data, form.title.data, form.location.data = m.committee_id, m.title, m.location
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not search_requested(form):  # "Suchen" without JavaScript: form again
         status = 422
         if form.validate_on_submit():
             options, problem = parse_options(form.options.data, form.duration_minutes.data)

@@ -45,7 +45,7 @@ def check() -> tuple[bool, dict[str, str]]:
 
         from .jobs import last_heartbeat
 
-        seen = last_heartbeat()
+        seen = last_heartbeat()  # procrastinate_workers (the queue's own heartbeats)
         if seen is not None and utcnow() - seen <= WORKER_MAX_AGE:
             checks["worker"] = "ok"
         else:

@@ -1,10 +1,18 @@
-"""Jobs: mail delivery, reminders, retention, network analysis — run by `flask --app beteiligung betrieb worker`.
+"""Jobs on a real queue: procrastinate on the PostgreSQL the application already needs (issue 16).
 
-Every job is idempotent: running it twice, or on two workers at once, has the effect of running it once
-(the outbox claims rows, reminders remember when they were sent, retention deletes what is expired).
-Each job runs in its own unit of work (send_queued commits per mail).
-
-Without a separate worker (development, `make run`), `defer()` runs the job in a thread of the web process.
+- Tasks: mail delivery (outbox), reminders (meetings, tasks, reports), retention, network analysis, documents
+  (PDFs that used to be rendered inside the web request, services/betrieb/dokumente.py).
+- Periodic jobs are scheduled by procrastinate (`@periodic(cron=…)`); every worker defers them, the queue
+  makes sure each tick runs once.
+- `flask --app beteiligung betrieb worker` runs the procrastinate worker; several workers may run. A worker
+  killed with `kill -9` stops sending heartbeats; `recover_stalled()` (at every worker start and once a minute)
+  hands its running jobs back to the queue, and another worker runs them again.
+- Every job is idempotent: running it twice, or on two workers at once, has the effect of running it once
+  (the outbox claims rows, reminders remember when they were sent, retention deletes what is expired, a
+  document that is ready is not rendered again).
+- `defer()` enqueues a job in the current transaction (the job exists exactly when the request commits).
+  With JOBS_IN_PROCESS (development, `make run`, SQLite) the job runs in a thread of this process after the
+  commit instead, so nothing else has to run.
 """
 
 from __future__ import annotations
@@ -13,18 +21,22 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
+import procrastinate
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from beteiligung.extensions import db
 from beteiligung.uow import discard, unit_of_work
 
 log = logging.getLogger("beteiligung.jobs")
+
+QUEUE = "beteiligung"
+
+
+# --- the work itself (plain functions: CLI `betrieb job NAME`, in-process threads and queue tasks) -------------
 
 
 def _outbox(respect_backoff: bool = True) -> str:
@@ -51,8 +63,12 @@ def _reminders() -> str:
 def _retention() -> str:
     from beteiligung.services import retention
 
+    from . import dokumente
+
     with unit_of_work():
         counts = retention.run_all(None)
+    with unit_of_work():
+        counts["dokumente"] = dokumente.prune()
     return ", ".join(f"{k}: {n}" for k, n in counts.items())
 
 
@@ -78,27 +94,34 @@ def warm_network_graphs() -> str:
     return f"{count} Netzwerkgraph(en) vorberechnet"
 
 
+def _document(auftrag_id: int) -> str:
+    from . import dokumente
+
+    with unit_of_work():
+        return dokumente.build(auftrag_id)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
     label: str
     run: Callable[..., str]
-    every: timedelta
+    cron: str | None  # procrastinate schedule (None: only on demand)
+    retries: int = 5
 
 
 JOBS = {
     job.name: job
     for job in (
-        Job("postausgang", "Mails zustellen", _outbox, timedelta(seconds=30)),
-        Job("erinnerungen", "Erinnerungen (Sitzungen, Aufgaben, Berichte)", _reminders, timedelta(hours=24)),
-        Job("aufbewahrung", "Aufbewahrungsfristen anwenden", _retention, timedelta(hours=24)),
-        Job("netzwerk", "Veraltete Netzwerkgraphen neu berechnen", refresh_network_graphs, timedelta(minutes=1)),
-        Job("netzwerk-vorberechnen", "Netzwerkgraphen vorberechnen", warm_network_graphs, timedelta(hours=1)),
+        Job("postausgang", "Mails zustellen", _outbox, "* * * * *"),
+        Job("erinnerungen", "Erinnerungen (Sitzungen, Aufgaben, Berichte)", _reminders, "0 6 * * *"),
+        Job("aufbewahrung", "Aufbewahrungsfristen anwenden", _retention, "30 2 * * *"),
+        # stale network graphs (changed data, new day): cheap when none is stale; deferred by the page that saw one
+        Job("netzwerk", "Veraltete Netzwerkgraphen neu berechnen", refresh_network_graphs, "* * * * *"),
+        Job("netzwerk-vorberechnen", "Netzwerkgraphen vorberechnen", warm_network_graphs, "15 * * * *"),
+        Job("dokument", "Dokument erstellen (PDF)", _document, None, retries=3),
     )
 }
-
-# Threads started by defer() in the web process (tests wait for them with wait_in_process()).
-_threads: list[threading.Thread] = []
 
 
 def run(name: str, **kwargs) -> str:
@@ -114,15 +137,132 @@ def run(name: str, **kwargs) -> str:
     return result
 
 
+# --- procrastinate ----------------------------------------------------------------------------------------------
+
+tasks = procrastinate.Blueprint()
+_flask_app: Flask | None = None  # set by the worker (tasks run in threads of the worker process)
+
+
+def _in_app(name: str):
+    def call(**kwargs):
+        app = _flask_app or current_app._get_current_object()
+        with app.app_context():
+            try:
+                return run(name, **kwargs)
+            finally:
+                db.session.remove()
+
+    return call
+
+
+def _register() -> None:
+    for job in JOBS.values():
+        # a failing job is tried again after 10 s, 100 s, 1000 s, … (procrastinate: exponential_wait ** attempt)
+        retry = procrastinate.RetryStrategy(max_attempts=job.retries, exponential_wait=10)
+        task_name = f"betrieb.{job.name}"
+        if job.cron:
+
+            def periodic(timestamp: int, _name=job.name) -> str:
+                return _in_app(_name)()
+
+            periodic.__name__ = f"{job.name}_periodisch"
+            # "betrieb.<name>.periodisch" is the scheduled tick (at most one of them waiting: queueing lock);
+            # "betrieb.<name>" below is the same work on demand (defer(), e.g. "Jetzt senden").
+            tasks.periodic(cron=job.cron, periodic_id=job.name)(
+                tasks.task(name=f"{task_name}.periodisch", queue=QUEUE, retry=retry, queueing_lock=job.name)(periodic)
+            )
+        tasks.task(name=task_name, queue=QUEUE, retry=retry)(_in_app(job.name))
+
+
+_register()
+
+
+@tasks.periodic(cron="* * * * *", periodic_id="haengende-jobs")
+@tasks.task(name="betrieb.haengende_jobs", queue=QUEUE, pass_context=True)
+async def _recover_task(context: procrastinate.JobContext, timestamp: int) -> int:
+    return await recover_stalled_async(context.app)
+
+
+@tasks.periodic(cron="45 3 * * *", periodic_id="alte-jobs")
+@tasks.task(name="betrieb.alte_jobs", queue=QUEUE, pass_context=True)
+async def _prune_task(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Keep finished jobs for 14 days (failed ones too: the metrics count them), then delete them."""
+    await context.app.job_manager.delete_old_jobs(nb_hours=14 * 24, include_failed=True)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic filter: procrastinate's tables belong to procrastinate, not to our models."""
+    return not (type_ == "table" and name and name.startswith("procrastinate_"))
+
+
+def conninfo(url: str) -> str:
+    """SQLAlchemy URL (postgresql+psycopg://…) → libpq connection string for procrastinate."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def queue_app(flask_app: Flask | None = None) -> procrastinate.App:
+    """The procrastinate app of this Flask app (one per process and database)."""
+    flask_app = flask_app or current_app._get_current_object()
+    app = flask_app.extensions.get("procrastinate")
+    if app is None:
+        url = flask_app.config["SQLALCHEMY_DATABASE_URI"]
+        if not url.startswith("postgresql"):
+            raise RuntimeError("Die Warteschlange (JOBS_IN_PROCESS=false) braucht PostgreSQL.")
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(url)))
+        app.add_tasks_from(tasks, namespace="")
+        flask_app.extensions["procrastinate"] = app
+    return app
+
+
+def uses_queue(flask_app: Flask | None = None) -> bool:
+    flask_app = flask_app or current_app
+    return not flask_app.config.get("JOBS_IN_PROCESS", True) and flask_app.config["SQLALCHEMY_DATABASE_URI"].startswith(
+        "postgresql"
+    )
+
+
+def stalled_seconds(flask_app: Flask | None = None) -> float:
+    return float((flask_app or current_app).config.get("JOBS_STALLED_SECONDS", 60))
+
+
+async def recover_stalled_async(app: procrastinate.App, seconds: float | None = None) -> int:
+    """Jobs whose worker sent no heartbeat for `seconds` (killed, machine gone) go back into the queue."""
+    seconds = stalled_seconds(_flask_app) if seconds is None else seconds
+    count = 0
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
+        log.warning("Job %s (%s) eines verschwundenen Workers wird wiederholt", job.id, job.task_name)
+        await app.job_manager.retry_job(job)
+        count += 1
+    return count
+
+
+# --- deferring ----------------------------------------------------------------------------------------------------
+
+# Threads started for in-process jobs (tests wait for them with wait_in_process()).
+_threads: list[threading.Thread] = []
+_pending_key = "beteiligung_pending_jobs"
+
+
 def defer(name: str, **kwargs) -> None:
-    """Hand a job to the worker. With JOBS_IN_PROCESS (default when no worker is configured) it runs in a
-    thread of this process with its own app context and database session."""
+    """Hand a job to the queue as part of the current unit of work.
+
+    With the queue (JOBS_IN_PROCESS=false, PostgreSQL) the job row is written on the session's own connection,
+    so it exists exactly when the transaction commits (and a worker can see everything the request wrote).
+    Otherwise the job runs in a thread of this process once the transaction has committed."""
     if name not in JOBS:
         raise KeyError(name)
-    if not current_app.config.get("JOBS_IN_PROCESS", True):
-        return  # the worker picks due work up on its next round (outbox: within `every`)
-    app = current_app._get_current_object()
+    if uses_queue():
+        connection = db.session.connection().connection.driver_connection
+        queue_app().configure_task(f"betrieb.{name}", connection=connection).defer(**kwargs)
+        return
+    pending = db.session.info.setdefault(_pending_key, [])
+    pending.append((current_app._get_current_object(), name, kwargs))
 
+
+def _start_thread(app: Flask, name: str, kwargs: dict) -> None:
     def target():
         with app.app_context():
             try:
@@ -137,54 +277,116 @@ def defer(name: str, **kwargs) -> None:
     thread.start()
 
 
+def _after_commit(session) -> None:
+    for app, name, kwargs in session.info.pop(_pending_key, []):
+        _start_thread(app, name, kwargs)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_pending_key, None)
+
+
+def _listen() -> None:
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+
+
+_listen()
+
+
 def wait_in_process(timeout: float = 30) -> None:
     while _threads:
         _threads.pop().join(timeout)
+
+
+# --- worker -------------------------------------------------------------------------------------------------------
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def heartbeat(name: str | None = None) -> None:
-    """Record that this worker is alive (health check: worker seen recently). Flushes only."""
-    from models import utcnow
-    from models.betrieb import WorkerHeartbeat
+def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0) -> None:
+    """Run the procrastinate worker until SIGTERM/SIGINT (`once`: defer every periodic job, run what is
+    queued, stop). Hands the jobs of vanished workers back to the queue first."""
+    import asyncio
 
-    name = name or worker_name()
-    beat = db.session.get(WorkerHeartbeat, name)
-    if beat is None:
-        db.session.add(WorkerHeartbeat(name=name, seen_at=utcnow()))
-    else:
-        beat.seen_at = utcnow()
-    db.session.flush()
+    global _flask_app
+    _flask_app = flask_app
+    app = queue_app(flask_app)
+    heartbeat = float(flask_app.config.get("JOBS_HEARTBEAT_SECONDS", 10))
+
+    async def main():
+        async with app.open_async():
+            await recover_stalled_async(app)
+            if once:
+                for job in JOBS.values():
+                    if job.cron:
+                        try:
+                            await app.configure_task(f"betrieb.{job.name}.periodisch").defer_async(timestamp=0)
+                        except procrastinate.exceptions.AlreadyEnqueued:
+                            pass
+            await app.run_worker_async(
+                queues=[QUEUE],
+                name=worker_name(),
+                wait=not once,
+                concurrency=2,
+                fetch_job_polling_interval=poll,
+                update_heartbeat_interval=heartbeat,
+                stalled_worker_timeout=max(stalled_seconds(flask_app), heartbeat * 3),
+                delete_jobs=None,
+                install_signal_handlers=True,
+            )
+
+    asyncio.run(main())
+
+
+def run_in_process(flask_app: Flask) -> list[str]:
+    """Without PostgreSQL (`betrieb worker --einmal` on SQLite): every periodic job once, here."""
+    results = []
+    with flask_app.app_context():
+        for job in JOBS.values():
+            if job.cron:
+                try:
+                    results.append(f"{job.name}: {run(job.name)}")
+                except Exception:
+                    results.append(f"{job.name}: fehlgeschlagen")
+                finally:
+                    db.session.remove()
+    return results
+
+
+# --- what health and metrics read ---------------------------------------------------------------------------------
+
+
+def _queue_query(sql: str):
+    """A read of procrastinate's tables; None without them (SQLite, or a database before migration betrieb_02)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if db.engine.dialect.name != "postgresql":
+        return None
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(text(sql)).all()
+    except SQLAlchemyError:
+        return None
 
 
 def last_heartbeat():
-    from sqlalchemy import func
+    """Latest heartbeat of any queue worker (procrastinate_workers), or None (no queue, no worker)."""
+    rows = _queue_query("SELECT max(last_heartbeat) FROM procrastinate_workers")
+    value = rows[0][0] if rows else None
+    if value is not None and value.tzinfo is not None:
+        from datetime import UTC
 
-    from models.betrieb import WorkerHeartbeat
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
-    return db.session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
 
-
-def work(app: Flask, *, once: bool = False, sleep: float = 5.0, stop: threading.Event | None = None) -> None:
-    """The worker loop: heartbeat, then every job whose interval has passed. Several workers may run."""
-    last_run: dict[str, float] = {}
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        with app.app_context():
-            with unit_of_work():
-                heartbeat()
-            now = time.monotonic()
-            for job in JOBS.values():
-                if once or now - last_run.get(job.name, -1e12) >= job.every.total_seconds():
-                    last_run[job.name] = now
-                    try:
-                        run(job.name)
-                    except Exception:
-                        pass  # logged; retried next round
-            db.session.remove()
-        if once:
-            return
-        stop.wait(sleep)
+def queue_counts() -> dict[str, int]:
+    """Jobs per procrastinate status (todo, doing, succeeded, failed, …); empty without PostgreSQL."""
+    rows = _queue_query("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")
+    return {status: n for status, n in rows or ()}

@@ -56,7 +56,7 @@ def render() -> str:
     from beteiligung.services.mail import counts
     from models import utcnow
 
-    from .jobs import last_heartbeat
+    from .jobs import last_heartbeat, queue_counts
 
     pid = str(os.getpid())
     lines = [
@@ -89,6 +89,13 @@ def render() -> str:
     ]
     for status in ("wartend", "fehlgeschlagen", "versendet"):
         lines.append(f'beteiligung_outbox_mails{{status="{status}"}} {mail.get(status, 0)}')
+    jobs = queue_counts()
+    lines += [
+        "# HELP beteiligung_jobs Jobs der Warteschlange (procrastinate) je Status; todo = Länge der Warteschlange.",
+        "# TYPE beteiligung_jobs gauge",
+    ]
+    for status in ("todo", "doing", "succeeded", "failed", "cancelled", "aborted"):
+        lines.append(f'beteiligung_jobs{{status="{status}"}} {jobs.get(status, 0)}')
     seen = last_heartbeat()
     lines += [
         "# HELP beteiligung_worker_last_seen_seconds Sekunden seit dem letzten Lebenszeichen eines Workers.",

@@ -179,12 +179,14 @@ def _body(inv: Invitation, kind: str) -> tuple[str, str]:
     intro = {
         "einladung": f"hiermit laden wir Sie zur Sitzung „{m.title}“ des Gremiums {m.committee.name} ein.",
         "aktualisierung": f"die Sitzung „{m.title}“ des Gremiums {m.committee.name} wurde geändert. Bitte beachten Sie Zeit und Ort.",
+        "tagesordnung": f"die Tagesordnung der Sitzung „{m.title}“ des Gremiums {m.committee.name} wurde geändert. Die aktuelle Fassung steht unten und in der beigefügten Einladung.",
         "erinnerung": f"wir erinnern an die Einladung zur Sitzung „{m.title}“ – bitte geben Sie uns Bescheid, ob Sie teilnehmen.",
         "absage": f"die Sitzung „{m.title}“ des Gremiums {m.committee.name} ist abgesagt.",
     }[kind]
     subject = {
         "einladung": f"Einladung: {m.title} am {date_de(m.start)}",
         "aktualisierung": f"Geändert: {m.title} am {date_de(m.start)}",
+        "tagesordnung": f"Neue Tagesordnung: {m.title} am {date_de(m.start)}",
         "erinnerung": f"Erinnerung: {m.title} am {date_de(m.start)}",
         "absage": f"Abgesagt: {m.title} am {date_de(m.start)}",
     }[kind]
@@ -238,7 +240,7 @@ def _send(inv: Invitation, kind: str, pdf: bytes | None = None) -> None:
             {"method": method, "charset": "utf-8"},
         )
     ]
-    if kind in ("einladung", "aktualisierung"):
+    if kind in ("einladung", "aktualisierung", "tagesordnung"):
         attachments.append(("einladung.pdf", "application", "pdf", pdf or _invitation_pdf(inv.meeting), {}))
     queue(inv.person.email, subject, body, category=f"sitzung-{kind}", attachments=attachments, calendar=(method, ics))
     inv.sent_sequence = inv.meeting.ical_sequence
@@ -304,15 +306,16 @@ def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[In
     return created
 
 
-def send_updates(user, meeting: Meeting) -> int:
-    """After a change of time or place: METHOD:REQUEST with the raised SEQUENCE to everyone invited."""
+def send_updates(user, meeting: Meeting, kind: str = "aktualisierung") -> int:
+    """After a change of time or place (kind "aktualisierung") or of the agenda (kind "tagesordnung"):
+    METHOD:REQUEST with the raised SEQUENCE and the current agenda to everyone invited."""
     require(perm.can_manage_meeting(user, meeting))
     n = 0
     pdf = None
     for inv in _load(meeting.id):
         if inv.sent_at is not None and inv.rsvp != RsvpStatus.ABGESAGT:
             pdf = pdf or _invitation_pdf(meeting)
-            _send(inv, "aktualisierung", pdf)
+            _send(inv, kind, pdf)
             n += 1
     if n:
         record(

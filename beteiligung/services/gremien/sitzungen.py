@@ -23,6 +23,7 @@ from models import (
     AgendaItem,
     Committee,
     CommitteeType,
+    Invitation,
     Meeting,
     Membership,
     Person,
@@ -432,6 +433,24 @@ def renumber(m: Meeting) -> None:
             item.number = str(i)
 
 
+def agenda_changed(user, m: Meeting) -> int:
+    """After invitations went out, a changed agenda goes to everyone invited as a calendar update
+    (METHOD:REQUEST, SEQUENCE raised by one, the new agenda in text and PDF). Returns how many mails."""
+    from .einladungen import send_updates  # invitations builds on this module
+
+    sent = db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.meeting_id == m.id, Invitation.sent_at.is_not(None))
+    )
+    if not sent:
+        return 0
+    db.session.flush()
+    db.session.refresh(m, ["agenda_items"])
+    m.ical_sequence += 1
+    return send_updates(user, m, "tagesordnung")
+
+
 def _editable_agenda(m: Meeting):
     if m.status in FINAL_MEETING_STATES:
         raise ValidationError("Die Tagesordnung einer abgesagten oder protokollierten Sitzung ist abgeschlossen.")
@@ -452,6 +471,7 @@ def add_item(user, m: Meeting, values: dict) -> AgendaItem:
         m.agenda_items.append(item)
     renumber(m)
     record(user, "create", item, None, snapshot(item), f"TOP {item.number}: {item.title}")
+    item.updates_sent = agenda_changed(user, m)
     return item
 
 
@@ -468,7 +488,9 @@ def update_item(user, item: AgendaItem, values: dict, version) -> AgendaItem:
             setattr(item, k, values[k])
     if "terms" in values:
         item.terms = list(values["terms"])
-    record(user, "update", item, before, snapshot(item, ("terms",)), f"TOP {item.number}: {item.title}")
+    after = snapshot(item, ("terms",))
+    record(user, "update", item, before, after, f"TOP {item.number}: {item.title}")
+    item.updates_sent = agenda_changed(user, item.meeting) if after != before else 0
     return item
 
 
@@ -485,6 +507,7 @@ def delete_item(user, item: AgendaItem) -> None:
     db.session.delete(item)
     db.session.flush()
     renumber(m)
+    agenda_changed(user, m)
     from ..betrieb import storage
 
     for key in keys:

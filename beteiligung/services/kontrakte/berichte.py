@@ -167,17 +167,17 @@ def save_report(
     for ind in indicators:
         value, error = _check_value(ind, values.get(ind.id))
         if error:
-            errors[f"wert_{ind.id}"] = error
+            errors[f"wert_{ind.id}"] = f"{ind.name}: {error}"  # the summary lists several: name the field
         elif value is not None:
             parsed[ind.id] = value
     if submit:
         for ind in indicators:
             if ind.id not in parsed and f"wert_{ind.id}" not in errors:
-                errors[f"wert_{ind.id}"] = "Bitte einen Wert eingeben (Pflicht beim Einreichen)."
+                errors[f"wert_{ind.id}"] = f"{ind.name}: Bitte einen Wert eingeben (Pflicht beim Einreichen)."
         if not (narrative or "").strip():
-            errors["narrative"] = "Bitte einen kurzen Sachbericht schreiben."
+            errors["narrative"] = "Sachbericht: Bitte einen kurzen Sachbericht schreiben."
     if narrative and len(narrative) > 20000:
-        errors["narrative"] = "Der Sachbericht ist zu lang (höchstens 20.000 Zeichen)."
+        errors["narrative"] = "Sachbericht: zu lang (höchstens 20.000 Zeichen)."
     if errors:
         raise ValidationError(errors)
     before = snapshot(report)

@@ -79,6 +79,8 @@ LABELS = {
     "survey_answer": "Antworten",
 }
 BATCH = 5000
+# Written with COPY on PostgreSQL (the rows name every column).
+COPY_TABLES = {"survey_response", "survey_answer"}
 
 
 def targets(faktor: float) -> dict[str, int]:
@@ -303,6 +305,8 @@ class _Generator:
         self.today = self.now.date()
         self.result = Ergebnis()
         self._next: dict[str, int] = {}
+        self.nur: set[str] | None = None
+        self.new_committees: list[int] = []
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -318,12 +322,26 @@ class _Generator:
     def insert(self, model, rows: Iterable[dict], key: str | None = None) -> int:
         table = model.__table__ if hasattr(model, "__table__") else model
         n = 0
+        copy = table.name in COPY_TABLES and db.session.get_bind().dialect.name == "postgresql"
         for chunk in _batches(rows):
-            db.session.execute(insert(table), chunk)
+            if copy:
+                self._copy(table, chunk)
+            else:
+                db.session.execute(insert(table), chunk)
             n += len(chunk)
         if key:
             self.result.added[key] += n
         return n
+
+    @staticmethod
+    def _copy(table, chunk: list[dict]) -> None:
+        """PostgreSQL: COPY … FROM STDIN on the session's own connection (same transaction), several times
+        faster than executemany for the million survey answers. Every column is given in the rows."""
+        columns = list(chunk[0])
+        raw = db.session.connection().connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in chunk:
+                copy.write_row([row[c] for c in columns])
 
     def stamp(self) -> dict:
         return {"created_at": self.now, "updated_at": self.now}
@@ -349,12 +367,25 @@ class _Generator:
 
     def load_context(self) -> None:
         s = db.session
-        self.bodies = s.execute(select(Body.id, Body.kind, Body.name).order_by(Body.id)).all()
-        if not self.bodies:
+        bodies = s.execute(select(Body.id, Body.kind, Body.name, Body.parent_id).order_by(Body.id)).all()
+        if not bodies:
             raise SkalierungFehler("Keine Körperschaft vorhanden – zuerst `flask --app beteiligung demo load`.")
-        self.kommunen = [b for b in self.bodies if b.kind != "Kreis"] or list(self.bodies)
-        self.kreis = next((b for b in self.bodies if b.kind == "Kreis"), self.bodies[0])
-        self.areas = s.execute(select(Area.id, Area.body_id, Area.name, Area.kind).order_by(Area.id)).all()
+        # The Kreis that grows: the one with most organisations (a database may hold a neighbouring Kreis).
+        org_count = dict(s.execute(select(Organisation.body_id, func.count()).group_by(Organisation.body_id)).all())
+        kreise = [b for b in bodies if b.kind == "Kreis"] or bodies[:1]
+
+        def weight(k) -> int:
+            return org_count.get(k.id, 0) + sum(org_count.get(b.id, 0) for b in bodies if b.parent_id == k.id)
+
+        self.kreis = max(kreise, key=lambda k: (weight(k), -k.id))
+        self.bodies = [self.kreis] + [b for b in bodies if b.parent_id == self.kreis.id]
+        self.kommunen = self.bodies[1:] or self.bodies
+        body_ids = {b.id for b in self.bodies}
+        self.areas = [
+            a
+            for a in s.execute(select(Area.id, Area.body_id, Area.name, Area.kind).order_by(Area.id)).all()
+            if a.body_id in body_ids
+        ]
         if not self.areas:
             raise SkalierungFehler("Keine Sozialräume vorhanden – zuerst `flask --app beteiligung demo load`.")
         self.areas_by_body = defaultdict(list)
@@ -389,14 +420,18 @@ class _Generator:
             ).all()
         )
         self.orgs: list[tuple[int, int, int]] = []  # id, body_id, area_id
-        for oid, body_id in s.execute(select(Organisation.id, Organisation.body_id).order_by(Organisation.id)):
+        for oid, body_id in s.execute(
+            select(Organisation.id, Organisation.body_id)
+            .where(Organisation.body_id.in_(body_ids))
+            .order_by(Organisation.id)
+        ):
             area = org_area.get(oid) or self.rng.choice(self.areas_by_body.get(body_id) or self.areas).id
             self.orgs.append((oid, body_id, area))
         self.persons: list[tuple[int, int, int | None, int]] = []  # id, body_id, org_id, area_id
         org_by_id = {o[0]: o for o in self.orgs}
         for pid, body_id, org_id in s.execute(
             select(Person.id, Person.body_id, Person.organisation_id)
-            .where(Person.anonymised_at.is_(None))
+            .where(Person.anonymised_at.is_(None), Person.body_id.in_(body_ids))
             .order_by(Person.id)
         ):
             area = org_by_id[org_id][2] if org_id in org_by_id else self.rng.choice(self.areas).id
@@ -1247,10 +1282,15 @@ class _Generator:
         self.load_context()
         self.organisations()
         self.persons_step()
-        self.relations()
-        self.committees_and_meetings()
-        self.contracts()
-        self.surveys()
+        steps = {
+            "netzwerk": self.relations,
+            "gremien": self.committees_and_meetings,
+            "kontrakte": self.contracts,
+            "befragungen": self.surveys,
+        }
+        for key, step in steps.items():
+            if self.nur is None or key in self.nur:
+                step()
         self.fix_sequences()
         from beteiligung.services.netzwerk.beziehungen import bump_data_version
 
@@ -1260,6 +1300,16 @@ class _Generator:
         return self.result
 
 
-def skalieren(faktor: float, seed: int = 1) -> Ergebnis:
-    """Grow the database to `targets(faktor)`; the caller commits (unit of work)."""
-    return _Generator(faktor, seed).run()
+BEREICHE = ("netzwerk", "gremien", "kontrakte", "befragungen")
+
+
+def skalieren(faktor: float, seed: int = 1, nur: set[str] | None = None) -> Ergebnis:
+    """Grow the database to `targets(faktor)`; the caller commits (unit of work).
+
+    `nur` limits the growth to some areas (BEREICHE: relations, committees with meetings and protocols,
+    contracts with indicators, surveys with responses); organisations and persons always grow."""
+    if nur is not None and not set(nur) <= set(BEREICHE):
+        raise SkalierungFehler(f"Unbekannter Bereich: {', '.join(sorted(set(nur) - set(BEREICHE)))}.")
+    gen = _Generator(faktor, seed)
+    gen.nur = set(nur) if nur is not None else None
+    return gen.run()

@@ -22,7 +22,7 @@ from itertools import combinations
 
 import networkx as nx
 from sqlalchemy import Select, event, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
@@ -698,10 +698,13 @@ def ego_network(user, f: Filters, org: Organisation, radius: int = 1) -> tuple[N
 # --- coverage matrix Area × Handlungsfeld ------------------------------------------
 
 
-def coverage(user, day: date | None = None) -> dict:
-    """Active organisations (not Politik) per Sozialraum and Handlungsfeld; empty cells are gaps."""
+def coverage(user, day: date | None = None, body_id: int | None = None, field_id: int | None = None) -> dict:
+    """Active organisations (not Politik) per Sozialraum and Handlungsfeld; empty cells are gaps.
+
+    body_id narrows the rows to the Sozialräume of one Kommune, field_id the columns to one Handlungsfeld;
+    "bodies" and "all_fields" are the filter choices."""
     day = day or utcnow().date()
-    areas = db.session.scalars(
+    all_areas = db.session.scalars(
         select(Area)
         .where(
             perm.area_filter(user),
@@ -709,9 +712,13 @@ def coverage(user, day: date | None = None) -> dict:
             or_(Area.valid_from.is_(None), Area.valid_from <= day),
             or_(Area.valid_to.is_(None), Area.valid_to >= day),
         )
+        .options(joinedload(Area.body))
         .order_by(Area.body_id, Area.code)
     ).all()
-    fields = db.session.scalars(select(Term).where(Term.vocabulary == "handlungsfeld").order_by(Term.name)).all()
+    all_fields = db.session.scalars(select(Term).where(Term.vocabulary == "handlungsfeld").order_by(Term.name)).all()
+    bodies = sorted({a.body for a in all_areas}, key=lambda b: b.name)
+    areas = [a for a in all_areas if body_id is None or a.body_id == body_id]
+    fields = [t for t in all_fields if field_id is None or t.id == field_id]
     cells: dict[tuple[int, int], list[str]] = defaultdict(list)
     for aid, tid, name in db.session.execute(
         select(organisation_area.c.area_id, organisation_term.c.term_id, Organisation.name)
@@ -722,7 +729,14 @@ def coverage(user, day: date | None = None) -> dict:
     ):
         cells[(aid, tid)].append(name)
     gaps = [(a, t) for a in areas for t in fields if not cells.get((a.id, t.id))]
-    return {"areas": areas, "fields": fields, "cells": cells, "gaps": gaps}
+    return {
+        "areas": areas,
+        "fields": fields,
+        "cells": cells,
+        "gaps": gaps,
+        "bodies": bodies,
+        "all_fields": all_fields,
+    }
 
 
 # --- relations: create, update, delete ----------------------------------------------

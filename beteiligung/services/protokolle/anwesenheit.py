@@ -26,7 +26,7 @@ from models.protocols import (
 )
 
 from .. import Conflict, ValidationError, audit, require
-from .eintraege import _revision, _stale_guard, ensure_protocol
+from .eintraege import _revision, _stale_guard, ensure_protocol, today
 
 # --- meeting roles -------------------------------------------------------------
 
@@ -103,6 +103,7 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
             "organisation_id": a.organisation_id,
             "organisation": a.organisation,
             "deputy_id": a.deputy_id,
+            "standing_deputy_id": None,
             "status": a.status,
             "note": a.note or "",
             "recorded": True,
@@ -120,7 +121,9 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
             "person": inv.person,
             "organisation_id": inv.organisation_id or inv.person.organisation_id,
             "organisation": inv.organisation or inv.person.organisation,
-            "deputy_id": inv.deputy_id,
+            # a deputy only stands in for an absent member: not pre-filled, offered as a hint
+            "deputy_id": None,
+            "standing_deputy_id": inv.deputy_id,
             "status": status,
             "note": "",
             "recorded": False,
@@ -138,7 +141,8 @@ def attendance_rows(meeting: Meeting) -> list[dict]:
             "person": m.person,
             "organisation_id": m.organisation_id or m.person.organisation_id,
             "organisation": m.organisation or m.person.organisation,
-            "deputy_id": m.deputy_id,
+            "deputy_id": None,
+            "standing_deputy_id": m.deputy_id,
             "status": "abwesend",
             "note": "",
             "recorded": False,
@@ -186,6 +190,11 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
                 errors[f"deputy_{r['person_id']}"] = "Diese Vertretung gibt es nicht."
             if r.get("deputy_id") and r["deputy_id"] == r["person_id"]:
                 errors[f"deputy_{r['person_id']}"] = "Eine Person kann sich nicht selbst vertreten."
+            if r.get("deputy_id") and r.get("status") == AttendanceStatus.ANWESEND:
+                errors[f"deputy_{r['person_id']}"] = (
+                    "Vertretung durch: Wer anwesend ist, wird nicht vertreten. Bitte die Vertretung leeren "
+                    "oder den Status auf entschuldigt oder abwesend setzen."
+                )
             if r.get("organisation_id") and r["organisation_id"] not in orgs:
                 errors[f"organisation_{r['person_id']}"] = "Diese Organisation gibt es nicht."
             if len(r.get("note") or "") > 300:
@@ -241,7 +250,8 @@ def attendance_summary(meeting_ids: list[int]) -> dict[int, dict]:
     ).all()
     for mid, status, n, deputies in rows:
         out[mid][status] = n
-        out[mid]["vertreten"] += deputies
+        if status != AttendanceStatus.ANWESEND:  # only an absent member is represented by a deputy
+            out[mid]["vertreten"] += deputies
     return out
 
 
@@ -251,3 +261,31 @@ def quorum_state(meeting: Meeting, summary: dict) -> dict | None:
         return None
     present = summary.get("anwesend", 0)
     return {"needed": quorum, "present": present, "reached": present >= quorum}
+
+
+def early_warning(meeting: Meeting, what: str) -> str | None:
+    """A warning (not a block) when something is recorded before the meeting took place."""
+    day = to_berlin(meeting.start).date()
+    if day <= today():
+        return None
+    return (
+        f"Die Sitzung findet erst am {day:%d.%m.%Y} statt. {what} schon vorher? "
+        "Bitte bestätigen Sie, dass Sie trotzdem speichern wollen."
+    )
+
+
+def decision_warning(meeting: Meeting) -> str | None:
+    """A warning (not a block) for a decision when nobody is recorded as present or the quorum is not met."""
+    summary = attendance_summary([meeting.id])[meeting.id]
+    if summary["anwesend"] == 0:
+        return (
+            "Für diese Sitzung ist niemand als anwesend erfasst. Ein Beschluss braucht Anwesende – bitte "
+            "zuerst die Anwesenheit erfassen oder bestätigen, dass Sie den Beschluss trotzdem speichern wollen."
+        )
+    quorum = quorum_state(meeting, summary)
+    if quorum and not quorum["reached"]:
+        return (
+            f"Das Gremium ist nicht beschlussfähig: {quorum['present']} anwesend, {quorum['needed']} nötig. "
+            "Bitte bestätigen Sie, dass Sie den Beschluss trotzdem speichern wollen."
+        )
+    return None

@@ -83,6 +83,8 @@ def protocol_context(meeting: Meeting, internal: bool = True) -> dict:
         "quorum": quorum_state(meeting, summary),
         "roles": roles,
         "decisions": [e for e in entries if e.kind == EntryKind.BESCHLUSS],
+        # a Sozialraumkonferenz decides nothing; it recommends (the Kurzfassung lists both)
+        "recommendations": [e for e in entries if e.kind == EntryKind.EMPFEHLUNG],
         "tasks": [e for e in entries if e.kind == EntryKind.AUFGABE],
         "agenda_label": agenda_label,
         "person_name": _person_name,

@@ -8,6 +8,7 @@ DOCX: ausgaben.py.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -549,8 +550,28 @@ def previous_protocol_for_approval(meeting: Meeting) -> Protocol | None:
     )
 
 
-def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProposal:
-    """Erkenntnis/Empfehlung → Themenspeicher of another committee (e.g. the Sozialplanungskonferenz)."""
+SHORT_TITLE_MAX = 80
+
+
+def short_title(text: str, limit: int = SHORT_TITLE_MAX) -> str:
+    """A short title for a forwarded topic: the first sentence of the text's first line, at most `limit`
+    characters (cut at a word, with "…")."""
+    lines = [line for line in (text or "").replace("*", "").replace("#", "").splitlines() if line.strip()]
+    plain = " ".join(lines[0].split()) if lines else ""
+    match = re.search(r"[.!?](\s|$)", plain)
+    first = plain[: match.start() + 1] if match else plain
+    if first.endswith(".") and not first.endswith(".."):
+        first = first[:-1]
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
+    return (cut or first[: limit - 1]) + "…"
+
+
+def forward_entry(user, entry: ProtocolEntry, committee: Committee, title: str | None = None) -> TopicProposal:
+    """Erkenntnis/Empfehlung → Themenspeicher of another committee (e.g. the Sozialplanungskonferenz).
+
+    The topic gets a short title (given, or the first sentence of the entry) and the whole text as description."""
     with _stale_guard():
         require(perm.can_forward_entry(user, entry))
         if committee is None or not perm.can_view_committee(user, committee):
@@ -562,8 +583,9 @@ def forward_entry(user, entry: ProtocolEntry, committee: Committee) -> TopicProp
         meeting = entry.protocol.meeting
         if committee.id == meeting.committee_id:
             raise ValidationError({"committee_id": "Bitte ein anderes Gremium wählen."})
-        first_line = entry.text.strip().splitlines()[0]
-        title = first_line if len(first_line) <= 280 else first_line[:277] + "…"
+        title = " ".join((title or "").split()) or short_title(entry.text)
+        if len(title) > 280:
+            raise ValidationError({"title": "Kurztitel: höchstens 280 Zeichen."})
         label = f"{entry.kind} aus: {meeting_label(meeting)}, {agenda_label(entry.agenda_item)}"
         topic = propose_topic(user, committee, title, entry.text, "protokolleintrag", entry.id, label[:300])
         db.session.flush()

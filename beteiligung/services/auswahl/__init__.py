@@ -1,0 +1,222 @@
+"""Auswahl (issues 14 and 15): search and resolve persons and organisations for pickers.
+
+One place answers "which persons/organisations may this user choose here": the search behind
+`/auswahl/personen` and `/auswahl/organisationen`, the matches a form shows without JavaScript,
+and the check of a posted id. All three use the named filters of `permissions.auswahl`, so a
+guessed or foreign id is refused exactly like a search would not have found it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from beteiligung.extensions import db
+from beteiligung.permissions import auswahl as perm
+from models import Organisation, Person
+
+MIN_CHARS = 2
+MAX_CHARS = 100
+LIMIT = 20
+MAX_TOKENS = 4
+# Printable text only: letters of any script, digits, spaces and the punctuation of names.
+ALLOWED = re.compile(r"[^\w\s.,'’\-&/()+@]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int | str
+    label: str
+    hint: str = ""
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "label": self.label, "hint": self.hint}
+
+
+class SearchError(ValueError):
+    """A search text that cannot be searched (too short, too long); the message is German."""
+
+
+def clean_query(raw: str | None) -> str:
+    """The search text as searched: control and odd characters removed, spaces collapsed."""
+    text = ALLOWED.sub(" ", raw or "")
+    return " ".join(text.split())
+
+
+def check_query(raw: str | None) -> str:
+    if raw is not None and len(raw) > MAX_CHARS:
+        raise SearchError(f"Der Suchbegriff ist zu lang (höchstens {MAX_CHARS} Zeichen).")
+    text = clean_query(raw)
+    if len(text) < MIN_CHARS:
+        raise SearchError(f"Bitte mindestens {MIN_CHARS} Zeichen eingeben.")
+    return text
+
+
+def _like(token: str) -> str:
+    return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
+
+
+def _contains(column, token: str):
+    """`column` contains `token`, ignoring case. SQLite lowers ASCII only, so a word that starts
+    with a capital umlaut ("Özdemir" for "öz") is also matched in its capitalised form."""
+    conds = [func.lower(column).like(_like(token), escape="\\")]
+    if token[:1].lower() != token[:1].upper() and not token[:1].isascii():
+        conds.append(column.like(_like(token)[:1] + token[:1].upper() + _like(token)[2:], escape="\\"))
+    return or_(*conds)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in text.split(" ") if t][:MAX_TOKENS]
+
+
+def person_label(p: Person, org: Organisation | None = None) -> str:
+    org = org if org is not None else p.organisation
+    return f"{p.last_name}, {p.first_name}" + (f" ({org.short_name or org.name})" if org else "")
+
+
+def organisation_label(o: Organisation) -> str:
+    return o.name + (f" ({o.short_name})" if o.short_name and o.short_name != o.name else "")
+
+
+def search_persons(user, text: str, zweck: str = "allgemein", limit: int = LIMIT) -> list[Choice]:
+    """At most `limit` persons this user may choose for `zweck` whose name (or organisation)
+    contains every word of `text`; surnames starting with the text first."""
+    q = (
+        select(Person, Organisation)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(perm.pickable_person_filter(user, zweck))
+    )
+    for token in _tokens(text):
+        q = q.where(
+            or_(
+                _contains(Person.last_name, token),
+                _contains(Person.first_name, token),
+                _contains(func.coalesce(Organisation.short_name, ""), token),
+                _contains(func.coalesce(Organisation.name, ""), token),
+            )
+        )
+    first = _tokens(text)[0].lower() if text else ""
+    starts = func.lower(Person.last_name).like(
+        first.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\"
+    )
+    q = q.order_by(starts.desc(), Person.last_name, Person.first_name, Person.id).limit(limit)
+    return [Choice(p.id, person_label(p, o), p.function or "") for p, o in db.session.execute(q)]
+
+
+def search_organisations(user, text: str, zweck: str = "allgemein", limit: int = LIMIT) -> list[Choice]:
+    q = select(Organisation).where(perm.pickable_organisation_filter(user, zweck))
+    for token in _tokens(text):
+        q = q.where(
+            or_(_contains(Organisation.name, token), _contains(func.coalesce(Organisation.short_name, ""), token))
+        )
+    q = q.order_by(Organisation.name, Organisation.id).limit(limit)
+    return [Choice(o.id, organisation_label(o), o.kind or "") for o in db.session.scalars(q)]
+
+
+def persons_by_ids(user, ids: Iterable[int], zweck: str = "allgemein", keep: Iterable[int] = ()) -> dict[int, Choice]:
+    """The given persons this user may choose for `zweck` (plus `keep`: ids the record being
+    edited holds already and shows anyway); unknown and foreign ids are simply absent."""
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    keep = set(keep) & ids
+    cond = perm.pickable_person_filter(user, zweck)
+    if keep:
+        cond = or_(cond, Person.id.in_(keep))
+    rows = db.session.execute(
+        select(Person, Organisation)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(Person.id.in_(ids), cond)
+    )
+    return {p.id: Choice(p.id, person_label(p, o), p.function or "") for p, o in rows}
+
+
+def organisations_by_ids(
+    user, ids: Iterable[int], zweck: str = "allgemein", keep: Iterable[int] = ()
+) -> dict[int, Choice]:
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    keep = set(keep) & ids
+    cond = perm.pickable_organisation_filter(user, zweck)
+    if keep:
+        cond = or_(cond, Organisation.id.in_(keep))
+    rows = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids), cond))
+    return {o.id: Choice(o.id, organisation_label(o), o.kind or "") for o in rows}
+
+
+# --- actors: organisations and persons in one field (relation ends in the network) ------------------
+
+ACTOR_KEY = re.compile(r"(org|person):(\d{1,10})")
+
+
+def search_actors(user, text: str, zweck: str = "netzwerk", limit: int = LIMIT) -> list[Choice]:
+    """Organisations and (consenting) persons, keys "org:<id>" and "person:<id>"; organisations first."""
+    orgs = [Choice(f"org:{c.id}", c.label, "Organisation") for c in search_organisations(user, text, zweck, limit)]
+    persons = []
+    if perm.can_search_persons(user, "netzwerk"):
+        persons = [Choice(f"person:{c.id}", c.label, "Person") for c in search_persons(user, text, "netzwerk", limit)]
+    n_orgs = max(limit // 2, limit - len(persons))
+    return (orgs[:n_orgs] + persons)[:limit]
+
+
+def actors_by_keys(user, keys: Iterable[str], zweck: str = "netzwerk", keep: Iterable[str] = ()) -> dict[str, Choice]:
+    parsed = [m.groups() for m in (ACTOR_KEY.fullmatch(str(k)) for k in keys) if m]
+    keep = set(keep)
+    org_ids = {int(i) for kind, i in parsed if kind == "org"}
+    person_ids = {int(i) for kind, i in parsed if kind == "person"}
+    keep_orgs = {int(k.split(":")[1]) for k in keep if str(k).startswith("org:")}
+    keep_persons = {int(k.split(":")[1]) for k in keep if str(k).startswith("person:")}
+    found = {
+        f"org:{i}": Choice(f"org:{i}", c.label, "Organisation")
+        for i, c in organisations_by_ids(user, org_ids, zweck, keep_orgs).items()
+    }
+    found |= {
+        f"person:{i}": Choice(f"person:{i}", c.label, "Person")
+        for i, c in persons_by_ids(user, person_ids, "netzwerk", keep_persons).items()
+    }
+    return found
+
+
+KINDS = {
+    "personen": (search_persons, persons_by_ids, perm.can_search_persons),
+    "organisationen": (search_organisations, organisations_by_ids, perm.can_search_organisations),
+    "akteure": (search_actors, actors_by_keys, perm.can_search_organisations),
+}
+
+
+# --- rate limit ------------------------------------------------------------------------------
+# Search-as-you-type sends a request per pause in typing; 60 searches in 30 seconds per user are
+# far more than a person types and far fewer than a script that walks the address book.
+
+WINDOW_SECONDS = 30
+MAX_PER_WINDOW = 60
+_hits: dict[str, deque] = {}
+_lock = threading.Lock()
+
+
+def allow_search(key: str, now: float | None = None) -> bool:
+    """Count one search for `key` (a user id); False when the window is full."""
+    now = time.monotonic() if now is None else now
+    with _lock:
+        hits = _hits.setdefault(key, deque())
+        while hits and hits[0] <= now - WINDOW_SECONDS:
+            hits.popleft()
+        if len(hits) >= MAX_PER_WINDOW:
+            return False
+        hits.append(now)
+        if len(_hits) > 10_000:  # forget idle users
+            for k in [k for k, v in _hits.items() if not v or v[-1] <= now - WINDOW_SECONDS]:
+                _hits.pop(k, None)
+        return True
+
+
+def reset_rate_limit() -> None:
+    with _lock:
+        _hits.clear()

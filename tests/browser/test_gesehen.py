@@ -1,0 +1,282 @@
+"""Browser (issue 15): "seen, not only validated". The pages of the link walk (tests/test_link_crawl.py) are
+opened per role in Chromium at 375 px and 1366 px; the test fails on what axe-core does not catch:
+
+- the document scrolls sideways (scrollWidth > innerWidth + 1; tables scroll inside their own container),
+- `.sr-only` helper text visible on screen (bounding box larger than 1 px),
+- interactive controls (links, buttons, inputs, selects, text areas, summaries) overlapping each other,
+- console errors (including CSP violations and uncaught exceptions),
+- images without a size (no width/height attributes) or that do not load.
+
+One URL per endpoint and role keeps the run short. Every visited page is saved as a screenshot in
+SCREENSHOT_DIR (default: a folder under /tmp; under CI=true ``ci-artifacts/screenshots/`` in the repo) so that
+a person can look through them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+import pytest
+from werkzeug.exceptions import HTTPException
+
+from beteiligung.demo import DEMO_PASSWORD
+from tests.browser.helpers import ROOT, login
+from tests.support.components import in_ci
+from tests.test_link_crawl import DOWNLOADS, SKIP, _links
+
+pytestmark = pytest.mark.browser
+
+ROLES = {
+    "admin": "admin@lindenau.example",
+    "kreisplanung": "planung@kreis-lindenau.example",
+    "partner": "partner@awo-lindenau.example",
+    "politik": "politik@kreis-lindenau.example",
+}
+PUBLIC_START = ["/oeffentlich/sitzungen/", "/b/suedstadt-2026", "/b/suedstadt-2026/ergebnisse", "/anmelden"]
+PUBLIC = re.compile(r"^/(oeffentlich/sitzungen|b/|anmelden|passwort|barrierefreiheit|datenschutz|impressum)")
+WIDTHS = (375, 1366)
+CRAWL_LIMIT = 400
+# Endpoints whose page is only a variant of another one already visited (same template, other filter).
+SAME_TEMPLATE = re.compile(r"[?&](sort|richtung|seite|filter|status|jahr)=")
+
+CHECK_JS = """
+() => {
+  const out = {overflow: null, srOnly: [], overlaps: [], images: []};
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth + 1) {
+    // name the widest elements so the message says where to look
+    const wide = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > window.innerWidth + 1 || r.left < -1) {
+        // absolutely positioned elements escape a scroll container that is not their containing block
+        const escapes = ['absolute', 'fixed'].includes(getComputedStyle(el).position);
+        let p = el.parentElement, inside = false;
+        while (p && p !== document.body) {
+          const s = getComputedStyle(p);
+          if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX)) { inside = true; break; }
+          p = p.parentElement;
+        }
+        if (!inside || escapes) wide.push(el);
+      }
+    }
+    const leaves = wide.filter(el => !wide.some(o => o !== el && el.contains(o)));
+    out.overflow = {scrollWidth: doc.scrollWidth, width: window.innerWidth,
+      culprits: leaves.slice(0, 4).map(el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(el.getBoundingClientRect().right) + 'px')};
+  }
+  for (const el of document.querySelectorAll('.sr-only')) {
+    if (el === document.activeElement) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 1 || r.height > 1) out.srOnly.push((el.textContent || '').trim().slice(0, 60));
+  }
+  const visible = el => {
+    if (el.closest('.sr-only')) return false;
+    // checkVisibility: not inside a closed <details>, display:none, visibility:hidden or opacity 0
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) return false;
+    const r = el.getBoundingClientRect();
+    if (r.width < 2 || r.height < 2) return false;
+    const s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && s.display !== 'none' && parseFloat(s.opacity) > 0;
+  };
+  const controls = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')]
+    // links inside an SVG map are shapes: their bounding boxes overlap although the shapes do not
+    .filter(el => !(el instanceof SVGElement) && visible(el)).map(el => ({el, r: el.getBoundingClientRect()}));
+  controls.sort((a, b) => a.r.top - b.r.top);
+  const name = el => el.tagName.toLowerCase() + ' "' + ((el.innerText || el.value || el.name || el.id || '').trim().slice(0, 30)) + '"';
+  for (let i = 0; i < controls.length && out.overlaps.length < 5; i++) {
+    const a = controls[i];
+    for (let j = i + 1; j < controls.length; j++) {
+      const b = controls[j];
+      if (b.r.top >= a.r.bottom - 2) break;
+      if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+      const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+      const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+      if (w > 2 && h > 2) out.overlaps.push(name(a.el) + ' × ' + name(b.el));
+    }
+  }
+  for (const img of document.images) {
+    const sized = img.hasAttribute('width') && img.hasAttribute('height');
+    if (!sized || (img.complete && img.naturalWidth === 0)) out.images.push(img.getAttribute('src'));
+  }
+  return out;
+}
+"""
+
+
+def screenshot_dir() -> Path:
+    configured = os.environ.get("SCREENSHOT_DIR")
+    if configured:
+        path = Path(configured)
+    elif in_ci():
+        path = ROOT / "ci-artifacts" / "screenshots"
+    else:
+        path = Path(tempfile.gettempdir()) / "beteiligung-screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _endpoint(adapter, url: str) -> str | None:
+    try:
+        endpoint, _ = adapter.match(url.split("?")[0], method="GET")
+    except HTTPException:
+        return None
+    return endpoint
+
+
+def crawl(app, email: str | None) -> dict[str, str]:
+    """The link walk as one role (None: a citizen without account): the first URL of every endpoint."""
+    client = app.test_client()
+    if email:
+        html = client.get("/anmelden").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        r = client.post("/anmelden", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+        assert r.status_code == 302, email
+        start = ["/"]
+    else:
+        start = PUBLIC_START
+    adapter = app.url_map.bind("localhost")
+    seen, queue, pages, visited = set(start), deque(start), {}, 0
+    while queue and visited < CRAWL_LIMIT:
+        url = queue.popleft()
+        visited += 1
+        r = client.get(url)
+        if r.status_code != 200 or r.mimetype != "text/html":
+            r.close()
+            continue
+        endpoint = _endpoint(adapter, url)
+        if endpoint and endpoint not in pages:
+            pages[endpoint] = url
+        for link in sorted(_links(r.get_data(as_text=True))):  # sorted: the same pages on every run
+            if link in seen or SAME_TEMPLATE.search(link):
+                continue
+            if email and SKIP.search(link):
+                continue
+            if not email and (not PUBLIC.search(link) or DOWNLOADS.search(link)):
+                continue
+            linked = _endpoint(adapter, link)
+            if linked in pages and linked is not None:
+                continue  # one URL per endpoint
+            seen.add(link)
+            queue.append(link)
+        r.close()
+    return pages
+
+
+def _slug(role: str, width: int, url: str) -> str:
+    return f"{role}-{width}-" + (re.sub(r"[^A-Za-z0-9]+", "_", url).strip("_") or "start") + ".jpg"
+
+
+def look_at(browser, live_server, role: str, email: str | None, urls: list[str], shots: Path, timing) -> list[str]:
+    problems = []
+    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15000)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        if email:
+            login(page, live_server, email)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for url in urls:
+                errors.clear()
+                t0 = time.monotonic()
+                page.goto(live_server.url + url, wait_until="load")
+                found = page.evaluate(CHECK_JS)
+                t1 = time.monotonic()
+                page.screenshot(path=str(shots / _slug(role, width, url)), full_page=True, type="jpeg", quality=70)
+                timing["laden"] += t1 - t0
+                timing["bilder"] += time.monotonic() - t1
+                where = f"{role} {width}px {url}"
+                if found["overflow"]:
+                    o = found["overflow"]
+                    problems.append(
+                        f"{where}: seitlich scrollbar ({o['scrollWidth']} px > {o['width']} px; {o['culprits']})"
+                    )
+                if found["srOnly"]:
+                    problems.append(f"{where}: sichtbarer sr-only-Text {found['srOnly'][:3]}")
+                if found["overlaps"]:
+                    problems.append(f"{where}: überlappende Bedienelemente {found['overlaps'][:3]}")
+                if found["images"]:
+                    problems.append(f"{where}: Bild ohne Größe oder nicht geladen {found['images'][:3]}")
+                if errors:
+                    problems.append(f"{where}: Konsolenfehler {errors[:3]}")
+    finally:
+        context.close()
+    return problems
+
+
+def test_every_page_seen_at_phone_and_desktop_width(browser, live_server):
+    started = time.monotonic()
+    shots = screenshot_dir()
+    roles = [*ROLES.items(), ("oeffentlich", None)]
+    for role, _ in roles:  # pictures of an earlier run would make the count below meaningless
+        for old in shots.glob(f"{role}-*.jpg"):
+            old.unlink()
+    plan, done = [], set()
+    for role, email in roles:
+        pages = crawl(live_server.app, email)
+        # Each template once: an endpoint already looked at as an earlier role is left out (its layout is the same),
+        # except every role's start page.
+        urls = [url for endpoint, url in pages.items() if endpoint not in done or url == "/"]
+        done.update(pages)
+        plan.append((role, email, urls))
+    total = sum(len(urls) for _, _, urls in plan)
+    assert total > 60, plan  # the walk really reached the application
+
+    timing = {"gang": time.monotonic() - started, "laden": 0.0, "bilder": 0.0}
+    problems = []
+    for role, email, urls in plan:
+        problems += look_at(browser, live_server, role, email, urls, shots, timing)
+    assert not problems, f"{len(problems)} Befunde auf {total} Seiten × {len(WIDTHS)} Breiten:\n" + "\n".join(problems)
+    assert len(list(shots.glob("*.jpg"))) >= total * len(WIDTHS)
+    took = {key: round(value) for key, value in timing.items()}
+    print(f"{total} Seiten × {len(WIDTHS)} Breiten in {time.monotonic() - started:.0f} s {took}, Bilder in {shots}")
+
+
+BROKEN_PAGE = """<!DOCTYPE html><html lang="de"><head><style>
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0, 0, 0, 0); }
+.wide { width: 900px; } .pile { position: absolute; top: 200px; left: 10px; }
+.scroll { overflow-x: auto; } </style></head><body>
+<p class="wide">zu breit</p>
+<span class="sr-only-missing sr-only-x">ok</span><span class="visible-helper">x</span>
+<div class="scroll"><table class="wide"><tr><td>scrollt in sich</td></tr></table></div>
+<a class="pile" href="#a">Erster Link</a><button class="pile" type="button">Knopf darüber</button>
+<img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" alt="ohne Größe">
+</body></html>"""
+
+
+def test_the_checks_find_each_defect_and_pass_a_clean_page(browser):
+    """The checks themselves: each defect on a constructed page is found; the same page without them is clean."""
+    context = browser.new_context(viewport={"width": 375, "height": 700})
+    try:
+        page = context.new_page()
+        page.set_content(
+            BROKEN_PAGE.replace("sr-only-missing sr-only-x", "sr-only-missing").replace(
+                'class="visible-helper"', 'class="sr-only" style="position:static;width:auto;height:auto;clip:auto"'
+            )
+        )
+        found = page.evaluate(CHECK_JS)
+        assert found["overflow"] and found["overflow"]["scrollWidth"] >= 900
+        assert any("p.wide" in c for c in found["overflow"]["culprits"])
+        assert not any("table" in c for c in found["overflow"]["culprits"])  # scrolls inside its container
+        assert found["srOnly"] == ["x"]
+        assert found["overlaps"] == ['a "Erster Link" × button "Knopf darüber"']
+        assert len(found["images"]) == 1
+        clean = (
+            BROKEN_PAGE.replace('class="wide">zu breit', ">passt")
+            .replace('class="visible-helper"', 'class="sr-only"')
+            .replace('<button class="pile"', '<button class="other"')
+            .replace('alt="ohne Größe"', 'alt="mit Größe" width="1" height="1"')
+        )
+        page.set_content(clean)
+        found = page.evaluate(CHECK_JS)
+        assert found == {"overflow": None, "srOnly": [], "overlaps": [], "images": []}, found
+    finally:
+        context.close()

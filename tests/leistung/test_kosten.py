@@ -1,0 +1,146 @@
+"""Second guard next to the query count: rows fetched and bytes of paginated key pages stay constant
+when the data grows tenfold (grown with the scale generator). The base is chosen so that the page's list is
+already longer than one page before growing."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from beteiligung.services.leistung.skalierung import skalieren
+from beteiligung.uow import unit_of_work
+from models.surveys import SurveyAnswer, SurveyResponse
+from tests.support.queries import assert_constant_cost
+
+# url, base factor of the scale generator, areas that grow (None: all)
+PAGES = [
+    ("/", 0.02, None),
+]
+
+
+def grower(base, nur):
+    with unit_of_work():
+        skalieren(base, seed=5, nur=nur)
+
+    def grow(factor):
+        with unit_of_work():
+            skalieren(base * factor, seed=5, nur=nur)
+
+    return grow
+
+
+@pytest.mark.parametrize(("url", "base", "nur"), PAGES, ids=[p[0] for p in PAGES])
+def test_rows_and_bytes_stay_constant(app, db, world, client, url, base, nur):
+    grow = grower(base, nur)
+    client.login(world.planner_k.email)
+    rows, size = assert_constant_cost(client, url, grow)
+    assert rows > 0 and size > 1000
+
+
+def test_committee_list_rows_and_bytes_stay_constant(app, db, world, client):
+    """30 committees (more than one page) with members and meetings, then 300."""
+    from models.committees import Committee, CommitteeType, Meeting, Membership
+
+    ctype = db.session.scalars(select(CommitteeType)).first()
+    made = []
+
+    def add(n):
+        for _ in range(n):
+            i = len(made)
+            c = Committee(body=world.kommune_a, type=ctype, name=f"Arbeitsgruppe {i:04d}", areas=[world.area_a1])
+            c.memberships = [Membership(person=world.person_a), Membership(person=world.person_b)]
+            for k in range(2):
+                start = datetime(2030, 1, 1 + k, 17) + timedelta(days=i)
+                db.session.add(
+                    Meeting(
+                        committee=c,
+                        title=f"Sitzung {k}",
+                        start=start,
+                        end=start + timedelta(hours=2),
+                        ical_uid=f"kosten-{i}-{k}@test",
+                    )
+                )
+            db.session.add(c)
+            made.append(c)
+        db.session.commit()
+
+    add(30)
+    client.login(world.planner_k.email)
+    rows, size = assert_constant_cost(client, "/gremien/", lambda factor: add(30 * (factor - 1)))
+    assert rows >= 25 and size > 1000
+
+
+def test_meeting_page_rows_and_bytes_stay_constant(app, db, world, client):
+    """The meeting with most protocol entries: ten times the persons, organisations and meetings, and ten
+    times the entries of its own protocol."""
+    from models.protocols import Protocol, ProtocolEntry
+
+    grow_all = grower(0.02, {"gremien"})
+    protocol_id, meeting_id = db.session.execute(
+        select(Protocol.id, Protocol.meeting_id)
+        .join(ProtocolEntry, ProtocolEntry.protocol_id == Protocol.id)
+        .group_by(Protocol.id, Protocol.meeting_id)
+        .order_by(func.count().desc(), Protocol.id)
+        .limit(1)
+    ).one()
+    entries = db.session.scalars(select(ProtocolEntry).where(ProtocolEntry.protocol_id == protocol_id)).all()
+    skip = ("id", "version", "created_at", "updated_at")
+    template = [
+        {c.key: getattr(e, c.key) for c in ProtocolEntry.__table__.columns if c.key not in skip} for e in entries
+    ]
+
+    def grow(factor):
+        grow_all(factor)
+        pos = max(t["position"] for t in template)
+        for _ in range(factor - 1):
+            for t in template:
+                pos += 1
+                db.session.add(ProtocolEntry(**{**t, "position": pos}))
+        db.session.commit()
+
+    client.login(world.planner_k.email)
+    rows, size = assert_constant_cost(client, f"/gremien/sitzungen/{meeting_id}", grow)
+    assert rows > 0 and size > 1000
+
+
+def test_survey_results_rows_and_bytes_stay_constant(app, db, world, client):
+    grower(0.02, {"befragungen"})
+    survey_id = db.session.scalar(
+        select(SurveyResponse.survey_id).group_by(SurveyResponse.survey_id).order_by(func.count().desc()).limit(1)
+    )
+    responses = db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id)).all()
+    template = [
+        (
+            {"week": r.week, "language": r.language, "area_id": r.area_id, "zielgruppe_id": r.zielgruppe_id},
+            [(a.question_id, a.option_id, a.text_value, a.number_value, a.area_value_id) for a in r.answers],
+        )
+        for r in responses
+    ]
+
+    def grow(factor):
+        # only this survey grows: ten times its responses (the results page must aggregate in SQL)
+        for _ in range(factor - 1):
+            for head, answers in template:
+                r = SurveyResponse(survey_id=survey_id, submission_key=secrets.token_hex(16), **head)
+                r.answers = [
+                    SurveyAnswer(question_id=q, option_id=o, text_value=t, number_value=n, area_value_id=a)
+                    for q, o, t, n, a in answers
+                ]
+                db.session.add(r)
+        db.session.commit()
+
+    client.login(world.planner_k.email)
+    # Bytes may grow a little: with ten times the responses, cells below the threshold become visible.
+    rows, size = assert_constant_cost(client, f"/befragungen/{survey_id}/ergebnisse", grow, tolerance=1.5)
+    assert rows > 0 and size > 1000
+
+
+def test_the_guard_catches_a_page_that_grows(app, db, world, client):
+    """The network's coverage table lists every organisation: ten times the organisations, ten times the rows."""
+    grow = grower(0.02, {"netzwerk"})
+    client.login(world.planner_k.email)
+    with pytest.raises(AssertionError, match="Zeilen gelesen|Bytes"):
+        assert_constant_cost(client, "/netzwerk/", grow)
