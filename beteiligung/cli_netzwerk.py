@@ -58,6 +58,19 @@ def generate_synthetic(
     org_ids = list(
         db.session.scalars(select(Organisation.id).where(Organisation.body_id == kreis.id).order_by(Organisation.id))
     )
+    # each organisation works in one or two Messräume and one or two Handlungsfelder (for the page filters)
+    from models import Term, organisation_area, organisation_term
+
+    fields = list(db.session.scalars(select(Term.id).where(Term.vocabulary == "handlungsfeld").order_by(Term.id)))
+    area_rows, term_rows = [], []
+    for oid in org_ids:
+        for aid in {rng.choice(areas).id for _ in range(rng.randint(1, 2))}:
+            area_rows.append({"organisation_id": oid, "area_id": aid})
+        for tid in {rng.choice(fields) for _ in range(rng.randint(1, 2))} if fields else ():
+            term_rows.append({"organisation_id": oid, "term_id": tid})
+    db.session.execute(insert(organisation_area), area_rows)
+    if term_rows:
+        db.session.execute(insert(organisation_term), term_rows)
     db.session.execute(
         insert(Person),
         [
@@ -239,18 +252,131 @@ def register(app) -> None:
 
     @network.command("warm-cache")
     def warm_cache():
-        """Berechnet die Analyse für alle Nutzenden vor (z. B. nachts per cron)."""
+        """Berechnet das analysierte Netz für jeden Berechtigungsbereich vor (wie der Job „netzwerk-vorberechnen“)."""
         from models import User
 
-        from .services.netzwerk import beziehungen as svc
+        from .services.netzwerk import graph as network_graph
 
-        count = 0
         with unit_of_work():
-            for user in db.session.scalars(select(User).where(User.is_enabled.is_(True))):
-                from beteiligung import permissions as perm
+            count = network_graph.warm(db.session.scalars(select(User).where(User.is_enabled.is_(True))).all())
+        click.echo(f"{count} Netzwerkgraph(en) berechnet und gespeichert.")
 
-                if not perm.can_view_network(user):
-                    continue
-                svc.analyse_network(user, svc.build_network(user, svc.Filters()), wait=True)
-                count += 1
-        click.echo(f"Analyse für {count} Konten zwischengespeichert.")
+    @network.command("messen")
+    @click.option("--orgs", default=3000, show_default=True)
+    @click.option("--persons", default=13000, show_default=True)
+    @click.option("--relations", default=40000, show_default=True)
+    @click.option("--runs", default=15, show_default=True, help="Aufrufe je Seite (Median und Maximum)")
+    @click.option(
+        "--vorhanden",
+        is_flag=True,
+        help="Die konfigurierte Datenbank messen (z. B. nach `demo skalieren`) statt eines synthetischen Netzes",
+    )
+    @click.option("--email", default="planung@kreis-lindenau.example", show_default=True, help="mit --vorhanden")
+    @click.option("--passwort", default="Beteiligung-2026", show_default=True, help="mit --vorhanden")
+    def measure(orgs, persons, relations, runs, vorhanden, email, passwort):
+        """Server-CPU je Aufruf von Karte, JSON, Tabellen und Exporten aus dem gespeicherten Graphen
+        (temporäre SQLite-Datenbank mit einem synthetischen Netz; Standard: 16.000 Knoten)."""
+        from flask import current_app
+        from flask_migrate import upgrade
+
+        from models import ROLE_PLANNER, User
+        from models.network import NetworkGraphCache
+
+        from . import create_app
+        from .reference import ensure_reference_data
+        from .services.accounts import create_user_direct
+        from .services.netzwerk import graph as network_graph
+
+        if vorhanden:
+            bench = current_app._get_current_object()
+            bench.config.update(WTF_CSRF_ENABLED=False, JOBS_IN_PROCESS=False)
+        else:
+            tmp = tempfile.mkdtemp(prefix="netzwerk-messung-")
+            bench = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+                    "WTF_CSRF_ENABLED": False,
+                    "TESTING": True,
+                    "SECRET_KEY": "benchmark",
+                    "SMTP_HOST": "",
+                    "JOBS_IN_PROCESS": False,
+                }
+            )
+            email, passwort = "bench@example.org", "Mess-Passwort-2026"
+            with bench.app_context():
+                upgrade()
+                ensure_reference_data()
+                with unit_of_work():
+                    ids = generate_synthetic(orgs, persons, relations)
+                with unit_of_work():  # a planner of the Kreis (the admin would need a second factor)
+                    create_user_direct(email, "Messung", passwort, [{"role": ROLE_PLANNER, "body_id": ids["kreis_id"]}])
+        with bench.app_context():
+            user = db.session.scalar(select(User).where(User.email == email))
+            key = network_graph.scope_key(user)
+            with unit_of_work():
+                db.session.execute(NetworkGraphCache.__table__.delete().where(NetworkGraphCache.scope_key == key))
+            t0 = time.perf_counter()
+            with unit_of_work():
+                network_graph.warm([db.session.get(User, user.id)])
+            click.echo(f"Job: Netz bauen und analysieren (igraph, Betweenness exakt): {time.perf_counter() - t0:.1f} s")
+            row = db.session.scalar(select(NetworkGraphCache).where(NetworkGraphCache.scope_key == key))
+            click.echo(
+                f"Gespeichert: {row.node_count} Knoten, {row.edge_count} Kanten, {len(row.payload) / 1e6:.1f} MB (zlib)"
+            )
+            from sqlalchemy import func
+
+            from models import Area, organisation_area
+
+            area = db.session.scalar(
+                select(Area.id)
+                .join(organisation_area, organisation_area.c.area_id == Area.id)
+                .group_by(Area.id)
+                .order_by(func.count().desc(), Area.id)
+                .limit(1)
+            )
+        network_graph.clear_memory()
+        client = bench.test_client()
+        client.post("/anmelden", data={"email": email, "password": passwort})
+        pages = [
+            ("Karte (Seite)", "/netzwerk/"),
+            ("Karte, Seite 40 der Tabelle", "/netzwerk/?seite=40"),
+            ("Karte gefiltert (Sozialraum)", "/netzwerk/?sozialraum=__AREA__"),
+            ("Kartendaten JSON, erste 60", "/netzwerk/daten.json?limit=60"),
+            ("Kartendaten JSON, nächste 150", "/netzwerk/daten.json?offset=60&limit=150"),
+            ("Kartendaten JSON gefiltert", "/netzwerk/daten.json?sozialraum=__AREA__&limit=60"),
+            ("Beziehungen (Tabelle)", "/netzwerk/kanten"),
+            ("Beziehungen, Art Kooperation", "/netzwerk/kanten?beziehung=Kooperation"),
+            ("Export CSV Knoten", "/netzwerk/export.knoten.csv"),
+        ]
+        t0 = time.process_time()
+        first = client.get("/netzwerk/")
+        assert first.status_code == 200, first.status_code
+        click.echo(
+            "Erster Aufruf des Prozesses (Graph aus der Datenbank entpacken): "
+            f"{(time.process_time() - t0) * 1000:.0f} ms CPU; danach aus dem Speicher:"
+        )
+        click.echo(f"{'Seite':40} {'CPU Median':>11} {'CPU max':>9} {'Bytes':>10}  SQL")
+        from sqlalchemy import event
+
+        for label, url in pages:
+            url = url.replace("__AREA__", str(area))
+            times, size = [], 0
+            statements = []
+
+            def count(*_a, _s=statements):
+                _s.append(1)
+
+            with bench.app_context():
+                event.listen(db.engine, "before_cursor_execute", count)
+            for _ in range(runs):
+                statements.clear()
+                t0 = time.process_time()
+                response = client.get(url)
+                times.append((time.process_time() - t0) * 1000)
+                size = len(response.get_data())
+                assert response.status_code == 200, (url, response.status_code)
+            with bench.app_context():
+                event.remove(db.engine, "before_cursor_execute", count)
+            click.echo(
+                f"{label:40} {statistics.median(times):8.1f} ms {max(times):6.1f} ms {size:10,d}  {len(statements)}"
+            )

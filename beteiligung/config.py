@@ -135,6 +135,9 @@ def load_config(instance_path: Path) -> dict:
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", "").strip(),
         # False when a separate worker runs (`flask --app beteiligung betrieb worker`); /healthz then checks it.
         "JOBS_IN_PROCESS": _bool("JOBS_IN_PROCESS", True),
+        # Netzwerkkarte: networks up to this many nodes are recomputed in the request after a change,
+        # larger ones by the job "netzwerk" (services/netzwerk/graph.py).
+        "NETZWERK_SOFORT_BIS_KNOTEN": int(os.environ.get("NETZWERK_SOFORT_BIS_KNOTEN", "500") or 500),
         # Queue worker (procrastinate): heartbeat interval; a worker silent for longer than JOBS_STALLED_SECONDS
         # counts as gone (kill -9) and its running jobs are retried by another worker.
         "JOBS_HEARTBEAT_SECONDS": float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10") or 10),

@@ -181,3 +181,26 @@ class NetworkAnalysisCache(db.Model):
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     seconds: Mapped[float | None] = mapped_column(db.Float)
     payload: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class NetworkGraphCache(db.Model):
+    """The analysed network of one permission scope (nodes with measures, edges), stored once and read by
+    the map, its JSON, the tables and the exports. Fresh while data_version is the current
+    NetworkDataVersion and as_of is today; otherwise stale until the job "netzwerk" recomputes it.
+
+    payload: zlib-compressed JSON (see beteiligung.services.netzwerk.graph). user_id names a user with
+    this scope, with whose read filters the job rebuilds the graph."""
+
+    __tablename__ = "network_graph_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    data_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    seconds: Mapped[float | None] = mapped_column(db.Float)
+    node_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    edge_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime)  # recompute asked for (page saw it stale)
+    payload: Mapped[bytes] = mapped_column(db.LargeBinary, nullable=False)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from beteiligung.extensions import db
 from models import Person
 from models.network import Visibility
 
@@ -179,4 +180,34 @@ def network_scope_signature(user: Actor) -> dict:
         "tree": sorted(s.tree_body_ids),
         "partner": sorted(s.partner_org_ids),
         "politics": sorted(s.politics_body_ids),
+    }
+
+
+def network_cache_signature(user: Actor) -> dict:
+    """Everything of a user's scope that the network's read filters depend on (organisation_filter,
+    network_person_filter, relation_filter and, for the derived ties, committee_filter,
+    contract_filter, attendance_filter): users with the same signature see exactly the same network,
+    so the analysed network is cached once per signature (services/netzwerk/graph.py) — shared by all
+    planners of a Kreis, by the users of one partner organisation, … and never shown to anyone else."""
+    from models.protocols import MeetingRole
+
+    from .gremien import _member_committee_ids
+    from .kontrakte import _party_contract_ids
+
+    s = scope_of(user)
+    if s.admin:
+        return {"admin": True}
+    pid = getattr(user, "person_id", None)
+    roles = (
+        sorted(db.session.scalars(select(MeetingRole.meeting_id).where(MeetingRole.person_id == pid))) if pid else []
+    )
+    return {
+        "tree": sorted(s.tree_body_ids),
+        "planner": sorted(s.planner_body_ids),
+        "areas": sorted(s.area_ids),
+        "partner": sorted(s.partner_org_ids),
+        "politics": sorted(s.politics_body_ids),
+        "committees": sorted(_member_committee_ids(user)),
+        "contracts": sorted(_party_contract_ids(user)),
+        "meeting_roles": roles,
     }

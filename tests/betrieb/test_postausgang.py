@@ -155,11 +155,12 @@ def test_worker_once_runs_every_periodic_job(app, db, smtp_server):
 def test_network_job_warms_the_shared_cache_once(app, db, world):
     from sqlalchemy import func
 
-    from models.network import NetworkAnalysisCache
+    from models.network import NetworkGraphCache
 
-    result = jobs.run("netzwerk")
-    assert "Analyse für" in result
-    rows = db.session.scalar(select(func.count()).select_from(NetworkAnalysisCache))
+    result = jobs.run("netzwerk-vorberechnen")
+    assert "vorberechnet" in result
+    rows = db.session.scalar(select(func.count()).select_from(NetworkGraphCache))
     assert rows >= 1
-    jobs.run("netzwerk")  # unchanged data: nothing new computed
-    assert db.session.scalar(select(func.count()).select_from(NetworkAnalysisCache)) == rows
+    assert jobs.run("netzwerk-vorberechnen").startswith("0 ")  # one graph per scope, built once
+    assert jobs.run("netzwerk").startswith("0 ")  # unchanged data: nothing stale
+    assert db.session.scalar(select(func.count()).select_from(NetworkGraphCache)) == rows

@@ -15,10 +15,22 @@ def test_planner_filters_the_network_map(live_server, page):
     page.goto(f"{live_server.url}/netzwerk/")
     page.wait_for_selector("#netzwerk-karte[data-loaded]")
     total = int(page.locator("#zahl-knoten").inner_text().replace(".", ""))
-    assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) == min(total, 250)
+    # a readable first view: the most central nodes only (issue 15), more on request
+    first = int(page.get_attribute("#netzwerk-karte", "data-first"))
+    assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) == min(total, first) < total
     assert page.locator("#netzwerk-legende li").count() > 3
     assert re.search(r"\d+ von \d+ Knoten", page.locator("#netzwerk-status").inner_text())
+    assert "Stand der Analyse" in page.locator("#netzwerk-stand").inner_text()
     check_axe(page)
+    # "Weitere Knoten laden" until every node is on the map; then the button goes away
+    more = page.locator("#netzwerk-mehr")
+    step = int(page.get_attribute("#netzwerk-karte", "data-page"))
+    while more.is_visible():
+        loaded = int(page.get_attribute("#netzwerk-karte", "data-loaded"))
+        more.click()
+        page.wait_for_selector(f"#netzwerk-karte[data-loaded='{min(total, loaded + step)}']", timeout=20000)
+    assert int(page.get_attribute("#netzwerk-karte", "data-loaded")) == total
+    assert not more.is_visible()
 
     # filter: only the Jobcenter type (GET form, also works without JS)
     page.select_option("#f-art", "Jobcenter")

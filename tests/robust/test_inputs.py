@@ -224,13 +224,13 @@ def test_control_characters_never_reach_a_column(app, world, db):
 
 
 def test_network_page_fills_its_cache_apart_from_the_request(client, world, db):
-    from models.network import NetworkAnalysisCache
+    from models.network import NetworkGraphCache
 
     client.login("planung@kreis.example")
-    assert count(db, NetworkAnalysisCache) == 0
+    assert count(db, NetworkGraphCache) == 0
     assert client.get("/netzwerk/").status_code == 200  # the guard (conftest) would turn a write into a 500
     db.session.commit()
-    assert count(db, NetworkAnalysisCache) == 1
+    assert count(db, NetworkGraphCache) == 1
     assert client.get("/netzwerk/kanten?personen=-99999999999").status_code == 200
 
 

@@ -17,6 +17,7 @@ from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
 from beteiligung.services.netzwerk import beziehungen as svc
+from beteiligung.services.netzwerk import graph as network_graph
 from beteiligung.services.stammdaten import importe
 from beteiligung.uow import discard
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
@@ -29,7 +30,9 @@ from .forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationK
 bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
 
 PER_PAGE = 25
-MAP_PAGE = 250  # nodes per progressive load of the map
+MAP_FIRST = 60  # the map opens with the most central nodes only (readable), …
+MAP_PAGE = 150  # … and "Weitere Knoten laden" adds this many at a time
+MAP_NAMED = 20  # names shown on the map for the most central nodes (the others on hover or zoom)
 
 
 @bp.before_request
@@ -133,10 +136,9 @@ def _edge_url(edge):
 
 
 def _network():
+    """The filtered view of the user's analysed network (today: from the stored graph)."""
     f, errors = _filters()
-    net = svc.build_network(current_user, f)
-    result = svc.analyse_network(current_user, net)
-    return f, errors, net, result
+    return f, errors, network_graph.network_view(current_user, f)
 
 
 # --- map and table -------------------------------------------------------------------
@@ -144,41 +146,44 @@ def _network():
 
 @bp.route("/")
 def index():
-    f, errors, net, result = _network()
-    ranked = svc.ranked_nodes(net, result)
-    page = ListPage(ranked, request.args.get("seite", 1, type=int))
-    labels = {k: n["label"] for k, n in net.nodes.items()}
-    brokers = [labels[k] for k in result.get("org_articulation_points", []) if k in labels][:15]
+    f, errors, view = _network()
+    result = view.summary()
+    page = ListPage(view.ranked, request.args.get("seite", 1, type=int))
+    nodes = view.graph.nodes
+
+    def label(key):
+        return nodes[key]["label"]
+
     status = 422 if errors else 200
     return render_template(
         "netzwerk/index.html",
         f=f,
         errors=errors,
-        net=net,
         result=result,
         page=page,
         choices=_filter_choices(),
         args=_filter_args(),
-        brokers=brokers,
-        bridges=[(labels[a], labels[b]) for a, b in result.get("org_bridges", []) if a in labels and b in labels][:15],
-        isolates=[labels[k] for k in result["isolates"] if k in labels][:30],
+        brokers=[label(k) for k in result.get("org_articulation_points") or []][:15],
+        bridges=[(label(a), label(b)) for a, b in result.get("org_bridges") or []][:15],
+        isolates=[label(k) for k in result["isolates"][:30]],
         node_url=_node_url,
         data_url=url_for(".data", **_filter_args()),
+        map_first=MAP_FIRST,
         map_page=MAP_PAGE,
     ), status
 
 
 @bp.route("/kanten")
 def edges():
-    f, errors, net, result = _network()
-    labels = {k: n["label"] for k, n in net.nodes.items()}
-    items = sorted(net.edges, key=lambda e: (labels[e["source"]].lower(), labels[e["target"]].lower(), e["id"]))
-    page = ListPage(items, request.args.get("seite", 1, type=int))
+    f, errors, view = _network()
+    page = ListPage(view.edge_ids(), request.args.get("seite", 1, type=int))
+    page.items = view.edges(page.items)
+    nodes = view.graph.nodes
+    labels = {k: nodes[k]["label"] for e in page.items for k in (e["source"], e["target"])}
     return render_template(
         "netzwerk/edges.html",
         f=f,
         errors=errors,
-        net=net,
         page=page,
         labels=labels,
         choices=_filter_choices(),
@@ -188,23 +193,16 @@ def edges():
     ), 422 if errors else 200
 
 
-def _map_json(net, result):
-    ranked = svc.ranked_nodes(net, result)
+def _map_json(view):
+    """One page of the map: the next most central nodes and their edges to the nodes already loaded."""
     offset = max(request.args.get("offset", 0, type=int), 0)
     limit = min(max(request.args.get("limit", MAP_PAGE, type=int), 1), 1000)
-    rank = {n["id"]: i for i, n in enumerate(ranked)}
-    chunk = ranked[offset : offset + limit]
+    chunk, edges, total = view.map_page(offset, limit)
     upto = offset + limit
-    chunk_ids = {n["id"] for n in chunk}
-    edges = [
-        e
-        for e in net.edges
-        if rank[e["source"]] < upto
-        and rank[e["target"]] < upto
-        and (e["source"] in chunk_ids or e["target"] in chunk_ids)
-    ]
-    measure = "degree" if result.get("pending") and not result.get("stale") else "betweenness"
-    peak = max((n[measure] for n in ranked), default=0) or 1
+    pending = bool(view.graph.summary.get("pending"))
+    measure = "degree" if pending else "betweenness"
+    ranked = view.ranked
+    peak = (ranked[0][measure] if ranked and not pending else max((n[measure] for n in chunk), default=0)) or 1
     nodes = [
         {
             "id": n["id"],
@@ -217,16 +215,18 @@ def _map_json(net, result):
             "eigenvector": n["eigenvector"],
             "community": n["community"],
             "size": round(20 + 40 * (n[measure] / peak) ** 0.5, 1),
+            "top": offset + i < MAP_NAMED,  # the most central carry their name on the map
             "url": _node_url(n),
         }
-        for n in chunk
+        for i, n in enumerate(chunk)
     ]
+    state = view.state
     return jsonify(
         {
-            "total": len(ranked),
+            "total": total,
             "offset": offset,
             "limit": limit,
-            "next_offset": upto if upto < len(ranked) else None,
+            "next_offset": upto if upto < total else None,
             "nodes": nodes,
             "edges": [
                 {
@@ -242,17 +242,14 @@ def _map_json(net, result):
                 for e in edges
             ],
             "analysis": {
-                k: result.get(k)
-                for k in (
-                    "nodes",
-                    "edges",
-                    "components",
-                    "communities",
-                    "betweenness_sampled",
-                    "betweenness_k",
-                    "cached",
-                    "pending",
-                )
+                **{
+                    k: view.graph.summary.get(k)
+                    for k in ("nodes", "edges", "components", "communities", "betweenness_sampled", "betweenness_k")
+                },
+                "cached": state.cached,
+                "pending": pending or state.pending,
+                "stale": state.stale,
+                "stand": state.computed_at.isoformat() if state.computed_at else None,
             },
         }
     )
@@ -261,32 +258,30 @@ def _map_json(net, result):
 @bp.route("/daten.json")
 def data():
     """Map data, most central nodes first, loaded in pages (offset/limit) so large graphs stay usable."""
-    f, errors, net, result = _network()
+    f, errors, view = _network()
     if errors:
         return jsonify({"errors": errors}), 422
-    return _map_json(net, result)
+    return _map_json(view)
 
 
 @bp.route("/export.<fmt>")
 def export(fmt):
     if fmt not in ("graphml", "gexf", "json", "knoten.csv", "kanten.csv"):
         abort(404)
-    f, errors, net, result = _network()
+    f, errors, view = _network()
     if errors:
         abort(422)
     stamp = f.as_of.isoformat()
     if fmt == "knoten.csv":
-        metrics = result["metrics"]
         headers = [h for h, _a in svc.NODE_EXPORT] + ["Grad", "Brückenposition", "Vernetzung", "Gruppe"]
 
         def node_rows():
-            for key, node in net.nodes.items():
-                m = metrics.get(key, {})
+            for node in view.nodes.values():
                 yield [svc._scalar(node[a]) for _h, a in svc.NODE_EXPORT] + [
-                    m.get("degree", 0),
-                    m.get("betweenness", 0),
-                    m.get("eigenvector", 0),
-                    m.get("community", -1),
+                    node["degree"],
+                    node["betweenness"],
+                    node["eigenvector"],
+                    node["community"],
                 ]
 
         return csv_response(f"netzwerk-knoten-{stamp}.csv", headers, node_rows())
@@ -294,7 +289,7 @@ def export(fmt):
         headers = [h for h, _a in svc.EDGE_EXPORT]
 
         def edge_rows():
-            for e in net.edges:
+            for e in view.edges(sorted(view.edge_ids())):
                 row = []
                 for _h, a in svc.EDGE_EXPORT:
                     v = e[a]
@@ -306,6 +301,8 @@ def export(fmt):
                 yield row
 
         return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows())
+    net = _export_network(view)
+    result = {"metrics": view.nodes}  # the node dicts of the stored graph carry their measures
     if fmt == "json":
         return spooled_response(f"netzwerk-{stamp}.json", svc.json_chunks(net), "application/json")
     if fmt == "gexf":  # written node by node (networkx builds the whole XML tree in memory)
@@ -315,6 +312,17 @@ def export(fmt):
     mimetype = "application/graphml+xml" if fmt == "graphml" else "application/gexf+xml"
     return Response(
         payload, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.{fmt}"'}
+    )
+
+
+def _export_network(view) -> svc.Network:
+    """The shown part of the stored graph as a Network, in the order it was built (as the exports were
+    before); the measures go separately (`{"metrics": view.nodes}`)."""
+    fields = network_graph.NODE_FIELDS
+    return svc.Network(
+        nodes={k: {f: n[f] for f in fields} for k, n in view.nodes.items()},
+        edges=view.edges(sorted(view.edge_ids())),
+        filters=view.filters,
     )
 
 
@@ -339,7 +347,7 @@ def ego(org_id):
         abort(404)
     f, errors = _filters()
     radius = 2 if request.args.get("radius") == "2" else 1
-    sub, result = svc.ego_network(current_user, f, org, radius)
+    sub, result = network_graph.ego_network(current_user, f, org, radius)
     ranked = svc.ranked_nodes(sub, result)
     labels = {k: n["label"] for k, n in sub.nodes.items()}
     return render_template(
@@ -357,6 +365,10 @@ def ego(org_id):
     ), 422 if errors else 200
 
 
+def _live_state(result) -> network_graph.State:
+    return network_graph.State(computed_at=utcnow(), cached=False, pending=bool(result.get("pending")))
+
+
 @bp.route("/organisation/<int:org_id>/daten.json")
 def ego_data(org_id):
     org = db.session.get(Organisation, org_id)
@@ -365,8 +377,8 @@ def ego_data(org_id):
     f, errors = _filters()
     if errors:
         return jsonify({"errors": errors}), 422
-    sub, result = svc.ego_network(current_user, f, org, 2 if request.args.get("radius") == "2" else 1)
-    return _map_json(sub, result)
+    sub, result = network_graph.ego_network(current_user, f, org, 2 if request.args.get("radius") == "2" else 1)
+    return _map_json(network_graph.view_of(network_graph.Graph.from_network(sub, result), f, _live_state(result)))
 
 
 @bp.route("/vergleich")

@@ -72,21 +72,26 @@ def _retention() -> str:
     return ", ".join(f"{k}: {n}" for k, n in counts.items())
 
 
-def _network() -> str:
-    """Warm the network analysis cache (stored in the database, so every server uses it) for everyone who
-    may see the network; unchanged data is a cache hit and costs one query per scope."""
-    from beteiligung import permissions as perm
-    from beteiligung.services.netzwerk import beziehungen as svc
+def refresh_network_graphs(scope_key: str | None = None) -> str:
+    """Recompute the stored network graphs that are stale (data changed or a new day), or only the given
+    scope (deferred by a page that found it stale). Cheap when nothing is stale: one query."""
+    from beteiligung.services.netzwerk import graph as network_graph
+
+    with unit_of_work():
+        count = network_graph.refresh(scope_key)
+    return f"{count} Netzwerkgraph(en) neu berechnet"
+
+
+def warm_network_graphs() -> str:
+    """Build the stored network graph of every permission scope among the enabled users that has none yet,
+    so that no one's first visit of a large network has to wait."""
+    from beteiligung.services.netzwerk import graph as network_graph
     from models import User
 
-    count = 0
     with unit_of_work():
         users = list(db.session.scalars(select(User).where(User.is_enabled.is_(True))))
-        for user in users:
-            if perm.can_view_network(user):
-                svc.analyse_network(user, svc.build_network(user, svc.Filters()), wait=True)
-                count += 1
-    return f"Analyse für {count} Konten bereit"
+        count = network_graph.warm(users)
+    return f"{count} Netzwerkgraph(en) vorberechnet"
 
 
 def _document(auftrag_id: int) -> str:
@@ -111,7 +116,9 @@ JOBS = {
         Job("postausgang", "Mails zustellen", _outbox, "* * * * *"),
         Job("erinnerungen", "Erinnerungen (Sitzungen, Aufgaben, Berichte)", _reminders, "0 6 * * *"),
         Job("aufbewahrung", "Aufbewahrungsfristen anwenden", _retention, "30 2 * * *"),
-        Job("netzwerk", "Netzwerkanalyse vorberechnen", _network, "15 * * * *"),
+        # stale network graphs (changed data, new day): cheap when none is stale; deferred by the page that saw one
+        Job("netzwerk", "Veraltete Netzwerkgraphen neu berechnen", refresh_network_graphs, "* * * * *"),
+        Job("netzwerk-vorberechnen", "Netzwerkgraphen vorberechnen", warm_network_graphs, "15 * * * *"),
         Job("dokument", "Dokument erstellen (PDF)", _document, None, retries=3),
     )
 }

@@ -1,24 +1,35 @@
-"""Network analysis with networkx (pure functions on graphs; no database access).
+"""Network analysis (pure functions on graphs; no database access): igraph for the measures,
+networkx for the graph the rest of the code builds and for the algorithms igraph lacks.
 
 All metrics are computed on the undirected simple graph: several relations
 between the same two nodes count once (weight = strongest tie), direction is
 ignored — for "who is central / who bridges" the direction of a Förderung or
 Mitgliedschaft does not matter.
 
-Betweenness is exact up to EXACT_BETWEENNESS_MAX_NODES nodes; above that it
-is estimated from SAMPLE_K pivot nodes (networkx `k=`, fixed seed), whose
-error was measured with `flask --app beteiligung network benchmark` (see
-docs/modules/netzwerk.md).
+The measures are the same as with networkx before (tests/netzwerk/test_igraph_parity.py compares
+both on the test world and on a synthetic network): normalised betweenness (unweighted shortest
+paths), eigenvector centrality per connected component scaled by the component's share, degree,
+components, articulation points and bridges, Louvain communities (igraph `community_multilevel`,
+weight = strength, fixed seed).
+
+Betweenness is exact (igraph, Brandes in C) up to EXACT_BETWEENNESS_MAX_NODES nodes — that covers
+a Kreis at ten times the demo (16.000 nodes) in the background job. Only above that it is
+estimated from SAMPLE_K pivot nodes (networkx `k=`, fixed seed) as before, and the page says so.
 """
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 
+import igraph as ig
 import networkx as nx
 
-EXACT_BETWEENNESS_MAX_NODES = 600
+EXACT_BETWEENNESS_MAX_NODES = 25000
 SAMPLE_K = 150
+
+_rng_lock = threading.Lock()  # igraph draws from one global random generator
 
 
 def simple_graph(nodes: dict, edges: list[dict]) -> nx.Graph:
@@ -37,37 +48,93 @@ def simple_graph(nodes: dict, edges: list[dict]) -> nx.Graph:
     return g
 
 
+def to_igraph(g: nx.Graph) -> tuple[ig.Graph, list]:
+    """The same simple graph in igraph (vertex i = names[i]; edge attribute "weight")."""
+    names = list(g.nodes)
+    index = {n: i for i, n in enumerate(names)}
+    edges, weights = [], []
+    for a, b, data in g.edges(data=True):
+        edges.append((index[a], index[b]))
+        weights.append(int(data.get("weight", 1)))
+    h = ig.Graph(n=len(names), edges=edges, directed=False)
+    h.es["weight"] = weights
+    return h, names
+
+
+def _betweenness_ig(h: ig.Graph) -> list[float]:
+    """Normalised like networkx (undirected): pairs through the node / ((n-1)(n-2)/2)."""
+    n = h.vcount()
+    if n < 3:
+        return [0.0] * n
+    raw = h.betweenness(directed=False)
+    scale = 2.0 / ((n - 1) * (n - 2))
+    return [v * scale for v in raw]
+
+
 def betweenness(g: nx.Graph, k: int | None = None, seed: int = 42) -> dict:
-    """Normalised betweenness; sampled with k pivots when k is given and smaller than the graph."""
+    """Normalised betweenness; exact with igraph, or estimated from k pivots (networkx) when k is
+    given and smaller than the graph."""
     n = g.number_of_nodes()
     if k is not None and k < n:
         return nx.betweenness_centrality(g, k=k, seed=seed, normalized=True)
-    return nx.betweenness_centrality(g, normalized=True)
+    h, names = to_igraph(g)
+    return dict(zip(names, _betweenness_ig(h), strict=True))
 
 
-def eigenvector(g: nx.Graph) -> dict:
-    """Eigenvector centrality per connected component (the power iteration needs a connected graph),
-    scaled by component size so that a small island does not look as central as the core."""
-    result = dict.fromkeys(g, 0.0)
-    n_total = max(g.number_of_nodes(), 1)
-    for comp in nx.connected_components(g):
-        if len(comp) < 2:
-            continue
-        sub = g.subgraph(comp)
-        try:
-            values = nx.eigenvector_centrality(sub, max_iter=1000, tol=1e-06)
-        except nx.PowerIterationFailedConvergence:
-            values = nx.degree_centrality(sub)
-        peak = max(values.values()) or 1.0
-        share = len(comp) / n_total
-        for node, v in values.items():
-            result[node] = v / peak * share
+def _eigenvector_ig(h: ig.Graph, membership: list[int], sizes: list[int]) -> list[float]:
+    """Eigenvector centrality per connected component (peak 1), scaled by the component's share of
+    all nodes, so that a small island does not look as central as the core."""
+    n_total = max(h.vcount(), 1)
+    result = [0.0] * h.vcount()
+    members: dict[int, list[int]] = {}
+    for v, c in enumerate(membership):
+        if sizes[c] >= 2:
+            members.setdefault(c, []).append(v)
+    for comp, vs in members.items():
+        sub = h.induced_subgraph(vs)
+        if len(vs) == 2:
+            values = [1.0, 1.0]
+        else:
+            values = sub.eigenvector_centrality(scale=True, weights=None)
+        peak = max(values) or 1.0
+        share = len(vs) / n_total
+        for v, value in zip(vs, values, strict=True):
+            result[v] = max(value, 0.0) / peak * share
     return result
 
 
+def eigenvector(g: nx.Graph) -> dict:
+    h, names = to_igraph(g)
+    comps = h.connected_components()
+    values = _eigenvector_ig(h, comps.membership, comps.sizes())
+    return dict(zip(names, values, strict=True))
+
+
+def _louvain(h: ig.Graph) -> list[list[int]]:
+    if h.ecount() == 0:
+        return []
+    with _rng_lock:
+        ig.set_random_number_generator(random.Random(7))
+        try:
+            parts = h.community_multilevel(weights="weight")
+        finally:
+            ig.set_random_number_generator(random)
+    return [list(c) for c in parts]
+
+
+def _org_level(h: ig.Graph, names: list) -> tuple[list, list]:
+    """Articulation points and bridges of the ties among organisations only (keys "org:<id>"): brokers
+    between organisations, without every contact person hanging off their organisation counting."""
+    org_vs = [i for i, n in enumerate(names) if str(n).startswith("org:")]
+    sub = h.induced_subgraph(org_vs)
+    sub_names = [names[i] for i in org_vs]
+    points = sorted(sub_names[v] for v in sub.articulation_points())
+    bridges = sorted(tuple(sorted((sub_names[sub.es[e].source], sub_names[sub.es[e].target]))) for e in sub.bridges())
+    return points, [list(b) for b in bridges]
+
+
 def organisation_level(g: nx.Graph) -> nx.Graph:
-    """The ties among organisations only (node keys "org:<id>"): brokers between organisations,
-    without every contact person hanging off their organisation counting as a bridge."""
+    """The ties among organisations only (node keys "org:<id>")."""
     h = nx.Graph()
     h.add_nodes_from(n for n in g if str(n).startswith("org:"))
     h.add_edges_from((u, v) for u, v in g.edges() if u in h and v in h)
@@ -79,32 +146,34 @@ def quick(g: nx.Graph) -> dict:
     for the first view of a large network while the full analysis runs in the background; the slow
     metrics are 0 and the result is marked pending."""
     t0 = time.perf_counter()
-    n = g.number_of_nodes()
-    degree = dict(g.degree())
-    components = sorted((sorted(c) for c in nx.connected_components(g)), key=len, reverse=True)
-    component_of = {node: i for i, comp in enumerate(components) for node in comp}
-    orgs = organisation_level(g)
+    h, names = to_igraph(g)
+    n = h.vcount()
+    degree = h.degree()
+    comps = h.connected_components()
+    order = sorted(range(len(comps)), key=lambda c: (-comps.size(c), sorted(names[v] for v in comps[c])))
+    rank = {c: i for i, c in enumerate(order)}
+    org_points, org_bridges = _org_level(h, names)
     return {
         "nodes": n,
-        "edges": g.number_of_edges(),
+        "edges": h.ecount(),
         "metrics": {
-            node: {
-                "degree": degree[node],
-                "degree_centrality": round(degree[node] / (n - 1), 6) if n > 1 else 0.0,
+            name: {
+                "degree": degree[i],
+                "degree_centrality": round(degree[i] / (n - 1), 6) if n > 1 else 0.0,
                 "betweenness": 0.0,
                 "eigenvector": 0.0,
-                "component": component_of.get(node, -1),
+                "component": rank[comps.membership[i]],
                 "community": -1,
             }
-            for node in g
+            for i, name in enumerate(names)
         },
         "articulation_points": [],
         "bridges": [],  # whole-graph lists follow with the full analysis
-        "org_articulation_points": sorted(nx.articulation_points(orgs)),
-        "org_bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(orgs))],
-        "isolates": sorted(nx.isolates(g)),
-        "components": len(components),
-        "largest_component": len(components[0]) if components else 0,
+        "org_articulation_points": org_points,
+        "org_bridges": org_bridges,
+        "isolates": sorted(names[i] for i in range(n) if degree[i] == 0),
+        "components": len(comps),
+        "largest_component": max(comps.sizes()) if n else 0,
         "communities": 0,
         "betweenness_sampled": False,
         "betweenness_k": None,
@@ -116,48 +185,51 @@ def quick(g: nx.Graph) -> dict:
 def analyse(g: nx.Graph, *, sample_k: int | None = None) -> dict:
     """Everything the Netzwerkkarte shows, as JSON-ready data."""
     t0 = time.perf_counter()
-    n = g.number_of_nodes()
+    h, names = to_igraph(g)
+    n = h.vcount()
     if sample_k is None and n > EXACT_BETWEENNESS_MAX_NODES:
         sample_k = SAMPLE_K
     sampled = sample_k is not None and sample_k < n
-    degree = dict(g.degree())
-    degree_c = nx.degree_centrality(g) if n > 1 else dict.fromkeys(g, 0.0)
-    between = betweenness(g, k=sample_k if sampled else None)
-    eigen = eigenvector(g)
-    components = sorted((sorted(c) for c in nx.connected_components(g)), key=len, reverse=True)
-    component_of = {node: i for i, comp in enumerate(components) for node in comp}
-    communities = []
-    if g.number_of_edges():
-        communities = sorted(
-            (sorted(c) for c in nx.community.louvain_communities(g, weight="weight", seed=7)), key=len, reverse=True
-        )
+    degree = h.degree()
+    if sampled:
+        between_by_name = nx.betweenness_centrality(g, k=sample_k, seed=42, normalized=True)
+        between = [between_by_name.get(name, 0.0) for name in names]
+    else:
+        between = _betweenness_ig(h)
+    comps = h.connected_components()
+    membership, sizes = comps.membership, comps.sizes()
+    eigen = _eigenvector_ig(h, membership, sizes)
+    comp_members = [sorted(names[v] for v in comps[c]) for c in range(len(comps))]
+    comp_order = sorted(range(len(comps)), key=lambda c: (-sizes[c], comp_members[c]))
+    comp_rank = {c: i for i, c in enumerate(comp_order)}
+    communities = sorted((sorted(names[v] for v in c) for c in _louvain(h)), key=len, reverse=True)
     community_of = {node: i for i, comm in enumerate(communities) for node in comm}
-    articulation = sorted(nx.articulation_points(g))
-    bridges = sorted(tuple(sorted(b)) for b in nx.bridges(g))
-    isolates = sorted(nx.isolates(g))
-    orgs = organisation_level(g)
+    articulation = sorted(names[v] for v in h.articulation_points())
+    bridges = sorted(tuple(sorted((names[h.es[e].source], names[h.es[e].target]))) for e in h.bridges())
+    isolates = sorted(names[i] for i in range(n) if degree[i] == 0)
+    org_points, org_bridges = _org_level(h, names)
     metrics = {
-        node: {
-            "degree": degree[node],
-            "degree_centrality": round(degree_c.get(node, 0.0), 6),
-            "betweenness": round(between.get(node, 0.0), 6),
-            "eigenvector": round(eigen.get(node, 0.0), 6),
-            "component": component_of.get(node, -1),
-            "community": community_of.get(node, -1),
+        name: {
+            "degree": degree[i],
+            "degree_centrality": round(degree[i] / (n - 1), 6) if n > 1 else 0.0,
+            "betweenness": round(between[i], 6),
+            "eigenvector": round(eigen[i], 6),
+            "component": comp_rank[membership[i]],
+            "community": community_of.get(name, -1),
         }
-        for node in g
+        for i, name in enumerate(names)
     }
     return {
         "nodes": n,
-        "edges": g.number_of_edges(),
+        "edges": h.ecount(),
         "metrics": metrics,
         "articulation_points": articulation,
         "bridges": [list(b) for b in bridges],
-        "org_articulation_points": sorted(nx.articulation_points(orgs)),
-        "org_bridges": [list(b) for b in sorted(tuple(sorted(b)) for b in nx.bridges(orgs))],
+        "org_articulation_points": org_points,
+        "org_bridges": org_bridges,
         "isolates": isolates,
-        "components": len(components),
-        "largest_component": len(components[0]) if components else 0,
+        "components": len(comps),
+        "largest_component": max(sizes) if n else 0,
         "communities": len(communities),
         "betweenness_sampled": sampled,
         "betweenness_k": sample_k if sampled else None,

@@ -530,7 +530,7 @@ def build_network(user, f: Filters | None = None) -> Network:
 
 
 def scope_key(user, f: Filters) -> str:
-    raw = json.dumps({"scope": perm.network_scope_signature(user), "filters": f.key()}, sort_keys=True)
+    raw = json.dumps({"scope": perm.network_cache_signature(user), "filters": f.key()}, sort_keys=True)
     return "netz:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

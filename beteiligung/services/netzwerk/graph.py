@@ -1,0 +1,561 @@
+"""The analysed network, stored once per permission scope and read by the map, its JSON, the tables
+and the exports (issue 14).
+
+- One row of NetworkGraphCache per scope signature (permissions.network_cache_signature: users
+  with the same signature see exactly the same network): the nodes with their measures and the
+  edges of the network *of today*, zlib-compressed JSON, with the data version it was computed for.
+- Any change of a watched record bumps NetworkDataVersion (services/network.py), which makes every
+  stored graph stale; so does a new day. A page that finds its graph stale shows the stored one
+  ("Stand: …", "wird neu berechnet") and asks the job "netzwerk" (services/betrieb/jobs.py) to
+  recompute it; the worker also looks for stale graphs every minute. Small networks
+  (NETZWERK_SOFORT_BIS_KNOTEN, default 500 nodes, a few hundredths of a second) are recomputed in
+  the request instead, so the demo and a small Kreis never show an old state.
+- Measures describe the whole network the user may see; the page filters (Sozialraum,
+  Handlungsfeld, Art, Beziehungsart, Personen, abgeleitete Beziehungen) only select what is shown.
+  A past date (Stand) is built and analysed on the spot as before (not stored here).
+- Each process keeps the parsed graphs of the last few scopes in memory (keyed by the row and its
+  computed_at), so a request costs one small query plus filtering in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from beteiligung import permissions as perm
+from beteiligung.extensions import db
+from models import User, utcnow
+from models.network import NetworkGraphCache
+
+from . import analyse as analysis
+from . import beziehungen as svc
+
+FORMAT = 1
+NODE_FIELDS = (
+    "id",
+    "type",
+    "record_id",
+    "label",
+    "short",
+    "kind",
+    "active",
+    "areas",
+    "area_ids",
+    "handlungsfelder",
+    "hf_ids",
+    "organisation",
+    "function",
+)
+METRIC_FIELDS = ("degree", "degree_centrality", "betweenness", "eigenvector", "component", "community")
+EDGE_FIELDS = (
+    "id",
+    "record_id",
+    "source",
+    "target",
+    "kind",
+    "directed",
+    "strength",
+    "valid_from",
+    "valid_to",
+    "evidence",
+    "visibility",
+    "derived",
+)
+SUMMARY_FIELDS = (
+    "nodes",
+    "edges",
+    "org_articulation_points",
+    "org_bridges",
+    "components",
+    "largest_component",
+    "communities",
+    "betweenness_sampled",
+    "betweenness_k",
+    "pending",
+    "seconds",
+)
+NEUTRAL = {
+    "degree": 0,
+    "degree_centrality": 0.0,
+    "betweenness": 0.0,
+    "eigenvector": 0.0,
+    "component": -1,
+    "community": -1,
+}
+E_ID, E_RECORD, E_SOURCE, E_TARGET, E_KIND, E_DIRECTED, E_STRENGTH = range(7)
+E_DERIVED = EDGE_FIELDS.index("derived")
+REQUEST_AGAIN_AFTER = timedelta(minutes=5)  # a recompute asked for and not done by then is asked for again
+
+
+def scope_key(user) -> str:
+    raw = json.dumps(perm.network_cache_signature(user), sort_keys=True)
+    return "graph:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+# --- the graph in memory -------------------------------------------------------------------
+
+
+class Graph:
+    """Nodes (with measures) and edges of one scope, with what the pages need precomputed."""
+
+    def __init__(self, nodes: list[dict], edges: list[tuple], summary: dict):
+        self.nodes = {n["id"]: n for n in nodes}
+        self.edges = edges
+        self.summary = summary
+        self.ranked = sorted(nodes, key=lambda r: (-r["betweenness"], -r["degree"], r["label"].lower()))
+        self.rank = {n["id"]: i for i, n in enumerate(self.ranked)}
+        self.adjacency: dict[str, list[int]] = {key: [] for key in self.nodes}
+        for i, e in enumerate(edges):
+            self.adjacency[e[E_SOURCE]].append(i)
+            if e[E_TARGET] != e[E_SOURCE]:
+                self.adjacency[e[E_TARGET]].append(i)
+        self._edge_order: list[int] | None = None
+
+    @property
+    def edge_order(self) -> list[int]:
+        """Edge indices by the names at both ends (the table order); sorted on first use."""
+        if self._edge_order is None:
+            edges = self.edges
+            labels = {k: n["label"].lower() for k, n in self.nodes.items()}
+            self._edge_order = sorted(
+                range(len(edges)),
+                key=lambda i: (labels[edges[i][E_SOURCE]], labels[edges[i][E_TARGET]], edges[i][E_ID]),
+            )
+        return self._edge_order
+
+    @classmethod
+    def from_network(cls, net: svc.Network, result: dict) -> Graph:
+        metrics = result["metrics"]
+        nodes = [{**{f: node[f] for f in NODE_FIELDS}, **metrics.get(key, NEUTRAL)} for key, node in net.nodes.items()]
+        edges = [tuple(e[f] for f in EDGE_FIELDS) for e in net.edges]
+        return cls(nodes, edges, {f: result.get(f) for f in SUMMARY_FIELDS})
+
+    def to_bytes(self) -> bytes:
+        payload = {
+            "format": FORMAT,
+            "node_fields": NODE_FIELDS + METRIC_FIELDS,
+            "nodes": [[n[f] for f in NODE_FIELDS + METRIC_FIELDS] for n in self.nodes.values()],
+            "edge_fields": EDGE_FIELDS,
+            "edges": self.edges,
+            "summary": self.summary,
+        }
+        return zlib.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), 6)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Graph:
+        payload = json.loads(zlib.decompress(data))
+        fields = payload["node_fields"]
+        nodes = [dict(zip(fields, row, strict=True)) for row in payload["nodes"]]
+        return cls(nodes, [tuple(e) for e in payload["edges"]], payload["summary"])
+
+
+def edge_dict(e: tuple) -> dict:
+    return dict(zip(EDGE_FIELDS, e, strict=True))
+
+
+# --- a filtered view for one request ---------------------------------------------------------
+
+
+@dataclass
+class State:
+    """How current the shown graph is (for the "Stand: …" line)."""
+
+    computed_at: datetime | None
+    cached: bool = True
+    stale: bool = False  # data changed since; a recompute is on its way
+    pending: bool = False  # only the quick (linear-time) measures so far
+    seconds: float | None = None
+
+
+@dataclass
+class View:
+    graph: Graph
+    filters: svc.Filters
+    state: State
+    node_keys: set[str] | None = None  # None: all nodes
+    edge_filtered: bool = False
+    _edge_ids: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def all_nodes(self) -> bool:
+        return self.node_keys is None
+
+    def has(self, key: str) -> bool:
+        return key in self.graph.nodes if self.node_keys is None else key in self.node_keys
+
+    @property
+    def nodes(self) -> dict[str, dict]:
+        if self.node_keys is None:
+            return self.graph.nodes
+        return {k: n for k, n in self.graph.nodes.items() if k in self.node_keys}
+
+    @property
+    def ranked(self) -> list[dict]:
+        if self.node_keys is None:
+            return self.graph.ranked
+        return [n for n in self.graph.ranked if n["id"] in self.node_keys]
+
+    def _edge_ok(self, e: tuple) -> bool:
+        f = self.filters
+        if not f.derived and e[E_DERIVED]:
+            return False
+        if f.relation_kind and e[E_KIND] != f.relation_kind:
+            return False
+        return self.node_keys is None or (e[E_SOURCE] in self.node_keys and e[E_TARGET] in self.node_keys)
+
+    def edge_ids(self) -> list[int]:
+        """Indices of the shown edges in table order (by the names at both ends)."""
+        if self._edge_ids is None:
+            if self.node_keys is None and not self.edge_filtered:
+                self._edge_ids = self.graph.edge_order
+            else:
+                edges = self.graph.edges
+                self._edge_ids = [i for i in self.graph.edge_order if self._edge_ok(edges[i])]
+        return self._edge_ids
+
+    def edge_count(self) -> int:
+        return len(self.edge_ids())
+
+    def edges(self, ids=None) -> list[dict]:
+        return [edge_dict(self.graph.edges[i]) for i in (self.edge_ids() if ids is None else ids)]
+
+    def summary(self) -> dict:
+        """The figures of the "Überblick" for what is shown (whole-network figures when nothing is filtered)."""
+        g = self.graph
+        base = {
+            **g.summary,
+            "cached": self.state.cached,
+            "stale": self.state.stale,
+            "pending": self.state.pending or bool(g.summary.get("pending")),
+            "computed_at": self.state.computed_at,
+            "relations": self.edge_count(),
+        }
+        if self.node_keys is None and not self.edge_filtered:
+            base["isolates"] = [n["id"] for n in g.ranked if n["degree"] == 0]
+            return base
+        keys = set(self.nodes)
+        parent = {k: k for k in keys}
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        pairs = set()
+        touched = set()
+        for i in self.edge_ids():
+            e = g.edges[i]
+            a, b = e[E_SOURCE], e[E_TARGET]
+            if a == b:
+                continue
+            pairs.add((a, b) if a < b else (b, a))
+            touched.update((a, b))
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[ra] = rb
+        sizes: dict[str, int] = {}
+        for k in keys:
+            r = find(k)
+            sizes[r] = sizes.get(r, 0) + 1
+        communities = {g.nodes[k]["community"] for k in keys if g.nodes[k]["community"] >= 0 and k in touched}
+        base.update(
+            nodes=len(keys),
+            edges=len(pairs),
+            components=len(sizes),
+            largest_component=max(sizes.values(), default=0),
+            communities=len(communities),
+            isolates=[n["id"] for n in self.ranked if n["id"] not in touched],
+            org_articulation_points=[k for k in g.summary.get("org_articulation_points") or [] if k in keys],
+            org_bridges=[[a, b] for a, b in g.summary.get("org_bridges") or [] if a in keys and b in keys],
+        )
+        return base
+
+    def map_page(self, offset: int, limit: int) -> tuple[list[dict], list[dict], int]:
+        """Nodes ranked offset..offset+limit and the edges from them to nodes loaded before or with them
+        (each edge is sent once, with its later end), plus the total number of nodes."""
+        ranked = self.ranked
+        chunk = ranked[offset : offset + limit]
+        upto = offset + limit
+        if self.node_keys is None:
+            rank = self.graph.rank
+        else:
+            rank = {n["id"]: i for i, n in enumerate(ranked)}
+        edges, seen = [], set()
+        for node in chunk:
+            for i in self.graph.adjacency[node["id"]]:
+                if i in seen:
+                    continue
+                e = self.graph.edges[i]
+                ra, rb = rank.get(e[E_SOURCE]), rank.get(e[E_TARGET])
+                if ra is None or rb is None or ra >= upto or rb >= upto or max(ra, rb) < offset:
+                    continue
+                if not self._edge_ok(e):
+                    continue
+                seen.add(i)
+                edges.append(e)
+        return chunk, [edge_dict(e) for e in edges], len(ranked)
+
+
+def view_of(graph: Graph, f: svc.Filters, state: State) -> View:
+    """Apply the page filters to the graph (same meaning as build_network: node filters act on
+    organisations, persons follow their organisation)."""
+    node_filter = bool(f.area_id or f.handlungsfeld_id or f.org_kind)
+    keys = None
+    if node_filter or not f.persons:
+        wanted_areas = svc._area_ids_with_children(f.area_id) if f.area_id else None
+        orgs = set()
+        for key, n in graph.nodes.items():
+            if n["type"] != "organisation":
+                continue
+            if wanted_areas is not None and not wanted_areas.intersection(n["area_ids"]):
+                continue
+            if f.handlungsfeld_id and f.handlungsfeld_id not in n["hf_ids"]:
+                continue
+            if f.org_kind and n["kind"] != f.org_kind:
+                continue
+            orgs.add(key)
+        keys = set(orgs)
+        if f.persons:
+            for key, n in graph.nodes.items():
+                if n["type"] == "person" and (not node_filter or n["organisation"] in orgs):
+                    keys.add(key)
+    return View(graph, f, state, keys, edge_filtered=bool(f.relation_kind or not f.derived))
+
+
+# --- cache: memory, database, recompute ------------------------------------------------------
+
+_memory: OrderedDict[str, tuple[int, datetime, Graph]] = OrderedDict()
+_memory_lock = threading.Lock()
+MEMORY_SCOPES = 6
+
+
+def _remember(key: str, row_id: int, computed_at: datetime, graph: Graph) -> None:
+    with _memory_lock:
+        _memory[key] = (row_id, computed_at, graph)
+        _memory.move_to_end(key)
+        while len(_memory) > MEMORY_SCOPES:
+            _memory.popitem(last=False)
+
+
+def _recall(key: str, row_id: int, computed_at: datetime) -> Graph | None:
+    with _memory_lock:
+        hit = _memory.get(key)
+        if hit and hit[0] == row_id and hit[1] == computed_at:
+            _memory.move_to_end(key)
+            return hit[2]
+    return None
+
+
+def clear_memory() -> None:
+    with _memory_lock:
+        _memory.clear()
+
+
+def compute(user, as_of: date | None = None) -> tuple[Graph, float]:
+    """Build the user's whole network of the day and analyse it (the expensive part; job or small networks)."""
+    t0 = time.perf_counter()
+    net = svc.build_network(user, svc.Filters(as_of=as_of or utcnow().date()))
+    result = analysis.analyse(analysis.simple_graph(net.nodes, net.edges))
+    return Graph.from_network(net, result), time.perf_counter() - t0
+
+
+def _write(conn_or_session, key: str, user_id: int | None, version: int, as_of: date, graph: Graph, seconds: float):
+    table = NetworkGraphCache.__table__
+    values = dict(
+        user_id=user_id,
+        data_version=version,
+        as_of=as_of,
+        computed_at=utcnow(),
+        seconds=round(seconds, 3),
+        node_count=len(graph.nodes),
+        edge_count=len(graph.edges),
+        requested_at=None,
+        payload=graph.to_bytes(),
+    )
+    row = conn_or_session.execute(select(table.c.id, table.c.data_version).where(table.c.scope_key == key)).first()
+    if row is None:
+        conn_or_session.execute(table.insert().values(scope_key=key, **values))
+    elif row.data_version <= version:
+        conn_or_session.execute(table.update().where(table.c.id == row.id).values(**values))
+
+
+def _store_side(key, user_id, version, as_of, graph, seconds) -> None:
+    """From a request: in a side transaction (a read page does not write through its own session)."""
+    from beteiligung.database import side_write
+
+    side_write(lambda conn: _write(conn, key, user_id, version, as_of, graph, seconds))
+
+
+def _request_recompute(key: str, row_id: int, requested_at: datetime | None) -> bool:
+    """Ask the job to recompute this scope (at most every REQUEST_AGAIN_AFTER). True if asked now."""
+    now = utcnow()
+    if requested_at is not None and requested_at > now - REQUEST_AGAIN_AFTER:
+        return False
+    from beteiligung.database import side_write
+    from beteiligung.services.betrieb import jobs
+
+    table = NetworkGraphCache.__table__
+    side_write(lambda conn: conn.execute(table.update().where(table.c.id == row_id).values(requested_at=now)))
+    jobs.defer("netzwerk", scope_key=key)
+    return True
+
+
+def sync_max_nodes() -> int:
+    return int(current_app.config.get("NETZWERK_SOFORT_BIS_KNOTEN", 500))
+
+
+def current_graph(user) -> tuple[Graph, State]:
+    """The analysed network of today for this user's scope: from memory or the stored row; stale ones are
+    shown and recomputed by the job; a missing one is built now (the quick analysis for large networks)."""
+    key = scope_key(user)
+    today = utcnow().date()
+    version = svc.data_version()
+    t = NetworkGraphCache
+    row = db.session.execute(
+        select(t.id, t.data_version, t.as_of, t.computed_at, t.requested_at, t.node_count, t.seconds).where(
+            t.scope_key == key
+        )
+    ).first()
+    if row is not None:
+        fresh = row.data_version == version and row.as_of == today
+        if not fresh and row.node_count <= sync_max_nodes():
+            graph, seconds = compute(user, today)
+            _store_side(key, user.id, version, today, graph, seconds)
+            return graph, State(computed_at=utcnow(), cached=False, seconds=seconds)
+        graph = _recall(key, row.id, row.computed_at)
+        if graph is None:
+            payload = db.session.scalar(select(t.payload).where(t.id == row.id))
+            graph = Graph.from_bytes(payload)
+            _remember(key, row.id, row.computed_at, graph)
+        state = State(computed_at=row.computed_at, seconds=row.seconds, pending=bool(graph.summary.get("pending")))
+        if not fresh:
+            state.stale = True
+            _request_recompute(key, row.id, row.requested_at)
+        return graph, state
+    # never computed for this scope
+    net = svc.build_network(user, svc.Filters(as_of=today))
+    g = analysis.simple_graph(net.nodes, net.edges)
+    t0 = time.perf_counter()
+    if g.number_of_nodes() <= max(sync_max_nodes(), svc.ASYNC_MIN_NODES):
+        graph = Graph.from_network(net, analysis.analyse(g))
+        seconds = time.perf_counter() - t0
+        _store_side(key, user.id, version, today, graph, seconds)
+        return graph, State(computed_at=utcnow(), cached=False, seconds=seconds)
+    graph = Graph.from_network(net, analysis.quick(g))  # linear time; the job computes the rest
+    _store_side(key, user.id, -1, today, graph, time.perf_counter() - t0)  # version -1: stale at once
+    row_id = db.session.scalar(select(t.id).where(t.scope_key == key))
+    if row_id is not None:
+        _request_recompute(key, row_id, None)
+    return graph, State(computed_at=utcnow(), cached=False, stale=True, pending=True)
+
+
+def network_view(user, f: svc.Filters) -> View:
+    """What the map, JSON, tables and exports show: today's network from the cache, or a past date
+    built and analysed on the spot."""
+    if f.as_of != utcnow().date():
+        net = svc.build_network(user, svc.Filters(as_of=f.as_of))
+        result = svc.analyse_network(user, net)
+        computed = result.get("computed_at")
+        state = State(
+            computed_at=datetime.fromisoformat(computed) if isinstance(computed, str) else computed,
+            cached=bool(result.get("cached")),
+            stale=bool(result.get("stale")),
+            pending=bool(result.get("pending")),
+        )
+        return view_of(Graph.from_network(net, result), f, state)
+    graph, state = current_graph(user)
+    return view_of(graph, f, state)
+
+
+EGO_FULL_ANALYSIS_MAX = 500  # larger ego networks (radius 2 around a hub) get the linear-time measures
+
+
+def ego_network(user, f: svc.Filters, org, radius: int = 1) -> tuple[svc.Network, dict]:
+    """The organisation's contacts up to `radius` steps within what the user sees (from the stored graph
+    for today), analysed on their own (the ego page shows the degree within the ego network)."""
+    view = network_view(user, f)
+    key = svc._org_key(org.id)
+    graph = view.graph
+    keep = {key} if view.has(key) else set()
+    frontier = set(keep)
+    for _ in range(radius):
+        found = set()
+        for node in frontier:
+            for i in graph.adjacency[node]:
+                e = graph.edges[i]
+                other = e[E_TARGET] if e[E_SOURCE] == node else e[E_SOURCE]
+                if other not in keep and view.has(other) and view._edge_ok(e):
+                    found.add(other)
+        keep |= found
+        frontier = found
+    ids = sorted({i for node in keep for i in graph.adjacency[node]})
+    edges = [
+        edge_dict(graph.edges[i])
+        for i in ids
+        if graph.edges[i][E_SOURCE] in keep and graph.edges[i][E_TARGET] in keep and view._edge_ok(graph.edges[i])
+    ]
+    nodes = {k: graph.nodes[k] for k in keep}
+    g = analysis.simple_graph(nodes, edges)
+    result = analysis.analyse(g) if g.number_of_nodes() <= EGO_FULL_ANALYSIS_MAX else analysis.quick(g)
+    return svc.Network(nodes=nodes, edges=edges, filters=f), result
+
+
+# --- the job -------------------------------------------------------------------------------
+
+
+REFRESH_PER_RUN = 3  # a worker round recomputes at most this many scopes (a 16.000-node one takes minutes)
+
+
+def refresh(scope_key_: str | None = None, limit: int = REFRESH_PER_RUN) -> int:
+    """Recompute stale stored graphs (one scope, or up to `limit`: those a page asked for first, then the
+    longest stale) with the read filters of the user recorded for the scope; drop a row whose user is gone
+    or no longer has this scope (the next page view builds it anew). Runs in the caller's unit of work."""
+    today = utcnow().date()
+    version = svc.data_version()
+    t = NetworkGraphCache
+    q = select(t.id, t.scope_key, t.user_id).where((t.data_version != version) | (t.as_of != today))
+    if scope_key_:
+        q = q.where(t.scope_key == scope_key_)
+    else:
+        q = q.order_by(t.requested_at.is_(None), t.requested_at, t.computed_at).limit(limit)
+    done = 0
+    for row_id, key, user_id in db.session.execute(q).all():
+        user = db.session.get(User, user_id) if user_id else None
+        if user is None or not user.is_enabled or not perm.can_view_network(user) or scope_key(user) != key:
+            db.session.execute(t.__table__.delete().where(t.__table__.c.id == row_id))
+            continue
+        graph, seconds = compute(user, today)
+        _write(db.session, key, user.id, version, today, graph, seconds)
+        done += 1
+    db.session.flush()
+    return done
+
+
+def warm(users) -> int:
+    """Build the stored graph for every scope among users that has none yet (hourly job)."""
+    seen = set(db.session.scalars(select(NetworkGraphCache.scope_key)))
+    today = utcnow().date()
+    version = svc.data_version()
+    done = 0
+    for user in users:
+        if not perm.can_view_network(user):
+            continue
+        key = scope_key(user)
+        if key in seen:
+            continue
+        seen.add(key)
+        graph, seconds = compute(user, today)
+        _write(db.session, key, user.id, version, today, graph, seconds)
+        done += 1
+    db.session.flush()
+    return done
