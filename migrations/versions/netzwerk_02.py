@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "netzwerk_02"
-down_revision = "betrieb_02"
+down_revision = "seiten_01"
 branch_labels = None
 depends_on = None
 
