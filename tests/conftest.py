@@ -42,9 +42,33 @@ def _backends() -> list[str]:
 BACKENDS = _backends()
 
 
+# The longest tests start first: with two workers the suite then ends when both are done, instead of
+# one worker running a long test alone at the end (the collection order puts several of them last).
+LONG_FIRST = (
+    "tests/netzwerk/test_performance.py",
+    "tests/robust/test_fuzz.py::test_fuzz_every_route",
+    "tests/betrieb/test_worker_kill.py",
+    "tests/test_link_crawl.py",
+    "tests/betrieb/test_mehrere_server.py",
+    "tests/protokolle/test_partner_leak.py",
+    "tests/betrieb/test_backup.py",
+    "tests/betrieb/test_start.py",
+    "tests/befragungen/test_concurrency.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: otherwise unchanged
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", BACKENDS, scope="session")
+        backends = BACKENDS
+        # Pages checked for wording and markup only (no transactions, locking, SQL aggregation or
+        # migrations): one backend is enough, the same pages run on both in their feature's tests.
+        if metafunc.definition.get_closest_marker("nur_sqlite") and "sqlite" in BACKENDS:
+            backends = ["sqlite"]
+        metafunc.parametrize("backend", backends, scope="session")
 
 
 @pytest.fixture(scope="session")
