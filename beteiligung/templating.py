@@ -86,7 +86,12 @@ def dec2_de(value) -> str:
 
 
 def register(app: Flask) -> None:
-    from models.contracts import DIRECTIONS, TARGET_MODES
+    from models.committees import MeetingStatus, TopicStatus
+    from models.contracts import DIRECTIONS, TARGET_MODES, ContractStatus, ReportStatus
+    from models.monitoring import EditionStatus
+    from models.oparl import PaperState
+    from models.planung import MeasureStatus, PhaseStatus, Uptake
+    from models.protocols import EntryKind, ProtocolStatus
 
     from . import permissions
     from .services.kontrakte.kennzahlen import LIGHTS
@@ -108,4 +113,23 @@ def register(app: Flask) -> None:
         LIGHTS=LIGHTS,
         DIRECTIONS=DIRECTIONS,
         TARGET_MODES=TARGET_MODES,
+    )
+    # status enums with `label` and `tone`, for macros.state_badge(value, Enum)
+    app.jinja_env.globals.update(
+        {
+            cls.__name__: cls
+            for cls in (
+                MeetingStatus,
+                TopicStatus,
+                ContractStatus,
+                ReportStatus,
+                MeasureStatus,
+                PhaseStatus,
+                Uptake,
+                ProtocolStatus,
+                EntryKind,
+                EditionStatus,
+                PaperState,
+            )
+        }
     )

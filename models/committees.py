@@ -50,6 +50,16 @@ class MeetingStatus(StrEnum):
     def label(self) -> str:
         return self.value
 
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {
+            "abgesagt": "danger",
+            "verschoben": "warning",
+            "durchgeführt": "success",
+            "protokolliert": "success",
+        }.get(self.value, "info")
+
 
 MEETING_STATES = list(MeetingStatus)
 # Groups of meeting states, defined once:
@@ -98,6 +108,11 @@ class TopicStatus(StrEnum):
     @property
     def label(self) -> str:
         return self.value
+
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"eingeplant": "success"}.get(self.value, "info")
 
 
 TOPIC_STATES = list(TopicStatus)

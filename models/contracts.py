@@ -58,6 +58,16 @@ class ContractStatus(StrEnum):
     def label(self) -> str:
         return self.value
 
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {
+            "in Verhandlung": "warning",
+            "unterzeichnet": "success",
+            "laufend": "success",
+            "gekündigt": "danger",
+        }.get(self.value, "info")
+
 
 CONTRACT_STATES = list(ContractStatus)
 # Allowed status changes (anything else is refused with a German message).
@@ -142,6 +152,11 @@ class ReportStatus(StrEnum):
     @property
     def label(self) -> str:
         return self.value
+
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"eingereicht": "warning", "angenommen": "success", "zurückgegeben": "danger"}.get(self.value, "info")
 
 
 REPORT_STATES = list(ReportStatus)

@@ -74,6 +74,11 @@ class EditionStatus(StrEnum):
             EditionStatus.PUBLISHED: "veröffentlicht",
         }[self]
 
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"published": "success"}.get(self.value, "info")
+
 
 # Groups of edition states, defined once.
 EDITION_STATES_VISIBLE_TO_KREIS = (EditionStatus.RELEASED_TO_KREIS, EditionStatus.PUBLISHED)

@@ -37,6 +37,11 @@ class PaperState(StrEnum):
     def label(self) -> str:
         return {"entwurf": "Entwurf", "veroeffentlicht": "veröffentlicht"}[self.value]
 
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"veroeffentlicht": "success"}.get(self.value, "info")
+
 
 # States whose Paper (with files and consultations) the public API shows.
 PUBLIC_PAPER_STATES = (PaperState.VEROEFFENTLICHT,)

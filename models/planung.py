@@ -50,6 +50,11 @@ class MeasureStatus(StrEnum):
             "eingestellt": "eingestellt",
         }[self.value]
 
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"in Umsetzung": "warning", "abgeschlossen": "success", "eingestellt": "danger"}.get(self.value, "info")
+
 
 # Allowed status changes; anything else is refused with a German message.
 MEASURE_TRANSITIONS: dict[MeasureStatus, set[MeasureStatus]] = {
@@ -254,6 +259,11 @@ class PhaseStatus(StrEnum):
     def label(self) -> str:
         return self.value
 
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"laufend": "warning", "abgeschlossen": "success"}.get(self.value, "info")
+
 
 class AssignmentKind(StrEnum):
     """What can be assigned to a Planungsvorhaben and a phase (one assignment table)."""
@@ -406,6 +416,11 @@ class Uptake(StrEnum):
         return {"uebernommen": "übernommen", "teilweise": "teilweise übernommen", "nicht": "nicht übernommen"}[
             self.value
         ]
+
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"uebernommen": "success", "teilweise": "warning"}.get(self.value, "info")
 
 
 class Consultation(TimestampMixin, VersionedMixin, db.Model):

@@ -65,6 +65,11 @@ class ProtocolStatus(StrEnum):
     def label(self) -> str:
         return {"entwurf": "Entwurf", "zur_abstimmung": "zur Abstimmung", "genehmigt": "genehmigt"}[self.value]
 
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"genehmigt": "success"}.get(self.value, "info")
+
 
 PROTOCOL_STATES = {k.value: k.label for k in ProtocolStatus}
 
@@ -82,6 +87,11 @@ class EntryKind(StrEnum):
     @property
     def label(self) -> str:
         return self.value
+
+    @property
+    def tone(self) -> str:
+        """Colour of the status badge (KERN badge kind: info, success, warning, danger)."""
+        return {"Beschluss": "success", "Aufgabe": "warning", "Dissens": "danger"}.get(self.value, "info")
 
 
 ENTRY_KINDS = list(EntryKind)

@@ -42,9 +42,33 @@ def _backends() -> list[str]:
 BACKENDS = _backends()
 
 
+# The longest tests start first: with two workers the suite then ends when both are done, instead of
+# one worker running a long test alone at the end (the collection order puts several of them last).
+LONG_FIRST = (
+    "tests/netzwerk/test_performance.py",
+    "tests/robust/test_fuzz.py::test_fuzz_every_route",
+    "tests/betrieb/test_worker_kill.py",
+    "tests/test_link_crawl.py",
+    "tests/betrieb/test_mehrere_server.py",
+    "tests/protokolle/test_partner_leak.py",
+    "tests/betrieb/test_backup.py",
+    "tests/betrieb/test_start.py",
+    "tests/befragungen/test_concurrency.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: otherwise unchanged
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", BACKENDS, scope="session")
+        backends = BACKENDS
+        # Pages checked for wording and markup only (no transactions, locking, SQL aggregation or
+        # migrations): one backend is enough, the same pages run on both in their feature's tests.
+        if metafunc.definition.get_closest_marker("nur_sqlite") and "sqlite" in BACKENDS:
+            backends = ["sqlite"]
+        metafunc.parametrize("backend", backends, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -166,6 +190,100 @@ def wipe(db) -> None:
                 conn.execute(t.delete())
 
 
+def _table_rows(db) -> dict[str, list[dict]]:
+    with db.engine.connect() as conn:
+        return {
+            t.name: [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key.columns))]
+            for t in db.metadata.sorted_tables
+        }
+
+
+def _insert_rows(conn, tables, rows: dict[str, list[dict]]) -> None:
+    """Insert rows with their ids (foreign keys checked at the end: rows of one table refer to each
+    other, e.g. Sozialräume) and, on PostgreSQL, move each id sequence past the highest id."""
+    postgres = conn.dialect.name == "postgresql"
+    conn.exec_driver_sql(
+        "SET LOCAL session_replication_role = replica" if postgres else "PRAGMA defer_foreign_keys = ON"
+    )
+    for t in tables:
+        if rows[t.name]:
+            conn.execute(t.insert(), rows[t.name])
+            pk = list(t.primary_key.columns)
+            if postgres and len(pk) == 1 and pk[0].autoincrement in (True, "auto"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', '{pk[0].name}'), "
+                    f"(SELECT max(\"{pk[0].name}\") FROM \"{t.name}\"))"
+                )
+
+
+# Per database (worker and backend): the rows of a clean database (the reference data), and on
+# PostgreSQL the id sequence of each table.
+_CLEAN_ROWS: dict[str, dict[str, list[dict]]] = {}
+_SEQUENCES: dict[str, dict[str, str]] = {}
+
+
+def _touched_tables(conn, db, clean: dict[str, list[dict]]) -> list:
+    """The tables a test may have changed: every table with rows, every table of the reference data,
+    and on PostgreSQL every table whose id sequence was used. One statement each."""
+    tables = db.metadata.sorted_tables
+    exists = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables)
+    names = {row[0] for row in conn.exec_driver_sql(exists)} | {name for name, rows in clean.items() if rows}
+    if conn.dialect.name == "postgresql":
+        url = str(db.engine.url)
+        if url not in _SEQUENCES:
+            _SEQUENCES[url] = {}
+            for t in tables:
+                pk = list(t.primary_key.columns)
+                if len(pk) == 1:
+                    seq = conn.exec_driver_sql(
+                        f"SELECT pg_get_serial_sequence('\"{t.name}\"', '{pk[0].name}')"
+                    ).scalar()
+                    if seq:
+                        _SEQUENCES[url][seq.split(".")[-1].strip('"')] = t.name
+        used = conn.exec_driver_sql("SELECT sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+        names |= {_SEQUENCES[url][row[0]] for row in used if row[0] in _SEQUENCES[url]}
+    return [t for t in tables if t.name in names]
+
+
+def reset_database(db) -> None:
+    """Back to a clean database: no rows but the reference data, id sequences restarted – as `wipe`
+    plus `ensure_reference_data`, but touching only the tables a test wrote to."""
+    url = str(db.engine.url)
+    clean = _CLEAN_ROWS.get(url)
+    if clean is None:
+        from beteiligung.reference import ensure_reference_data
+
+        wipe(db)
+        ensure_reference_data()
+        db.session.remove()
+        _CLEAN_ROWS[url] = _table_rows(db)
+        return
+    with db.engine.begin() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:  # procrastinate's queue tables (not models, migration betrieb_02): jobs a test deferred
+            queue = conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'procrastinate%%'"
+            ).scalars()
+            for name in queue:
+                conn.exec_driver_sql(f'DELETE FROM "{name}"')
+        tables = _touched_tables(conn, db, clean)
+        if not tables:
+            return
+        if postgres:
+            # DELETE, not TRUNCATE: TRUNCATE makes new files for every table and index it reaches
+            # (with CASCADE most of the schema), a quarter of a second per test
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for t in reversed(tables):
+            conn.execute(t.delete())
+        if postgres:
+            sequences = [
+                seq for seq, name in _SEQUENCES[str(db.engine.url)].items() if name in {t.name for t in tables}
+            ]
+            if sequences:
+                conn.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in sequences))
+        _insert_rows(conn, tables, clean)
+
+
 @pytest.fixture
 def app(_session_app):
     from beteiligung.extensions import db
@@ -173,11 +291,34 @@ def app(_session_app):
     with _session_app.app_context():
         yield _session_app
         db.session.remove()
-        wipe(db)
-        from beteiligung.reference import ensure_reference_data
-
-        ensure_reference_data()
+        reset_database(db)
         db.session.remove()
+
+
+# Rows of the demo Kreis per database (worker and backend): loading the demo through the services takes
+# seconds, copying its rows back a fraction of that.
+_DEMO_ROWS: dict[str, dict[str, list[dict]]] = {}
+
+
+@pytest.fixture
+def demo_data(app, database_url):
+    """The demo Kreis (`beteiligung.demo.load_demo`) in an otherwise empty database. The first test per
+    worker and backend loads it through the services; later tests get exactly the same rows back."""
+    from beteiligung.extensions import db
+
+    rows = _DEMO_ROWS.get(database_url)
+    if rows is None:
+        from beteiligung.demo import load_demo
+
+        load_demo()
+        db.session.commit()
+        _DEMO_ROWS[database_url] = _table_rows(db)
+    else:
+        db.session.remove()
+        wipe(db)
+        with db.engine.begin() as conn:
+            _insert_rows(conn, db.metadata.sorted_tables, rows)
+    db.session.expire_all()
 
 
 @pytest.fixture

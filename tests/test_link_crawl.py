@@ -42,11 +42,8 @@ def _links(html: str) -> set[str]:
 
 
 @pytest.fixture
-def demo(app, db):
-    from beteiligung.demo import load_demo
-
-    load_demo()
-    db.session.commit()
+def demo(demo_data):
+    """The demo Kreis (tests/conftest.py: loaded once per worker and backend, then copied back)."""
 
 
 @pytest.mark.parametrize("email", ROLES)

@@ -99,3 +99,25 @@ def test_groups_are_made_of_their_enum(group, enum):
 def test_contract_groups_fit_together():
     assert set(IN_FORCE_STATES) | set(CLOSED_STATES) == set(LOCKED_STATES)
     assert ContractStatus.ENTWURF not in PUBLISHED_STATES
+
+
+def test_every_badge_status_has_a_kern_tone(app):
+    from enum import StrEnum
+
+    toned = [v for v in app.jinja_env.globals.values() if isinstance(v, type) and issubclass(v, StrEnum)]
+    assert {MeetingStatus, TopicStatus, ContractStatus, ReportStatus, EntryKind, ProtocolStatus} <= set(toned)
+    for enum in toned:
+        for member in enum:
+            assert member.tone in ("info", "success", "warning", "danger"), (enum, member)
+    assert MeetingStatus.ABGESAGT.tone == "danger" and MeetingStatus.PROTOKOLLIERT.tone == "success"
+    assert ContractStatus.GEKUENDIGT.tone == "danger" and ReportStatus.ANGENOMMEN.tone == "success"
+    assert EntryKind.BESCHLUSS.tone == "success" and EntryKind.AUFGABE.tone == "warning"
+
+
+def test_state_badge_macro_shows_label_and_tone(app):
+    with app.test_request_context():
+        macro = app.jinja_env.get_template("macros.html").module.state_badge
+        html = str(macro("zur_abstimmung", ProtocolStatus))
+        assert "kern-badge--info" in html and "zur Abstimmung" in html
+        html = str(macro("gekündigt", ContractStatus))
+        assert "kern-badge--danger" in html and "gekündigt" in html

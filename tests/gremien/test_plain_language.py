@@ -1,5 +1,9 @@
 """Issue 15: the meeting page speaks plainly about the calendar invitation."""
 
+import pytest
+
+pytestmark = pytest.mark.nur_sqlite  # wording and markup only
+
 
 def test_meeting_page_without_calendar_jargon(client, gw):
     client.login("planung@kreis.example")

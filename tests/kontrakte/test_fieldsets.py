@@ -1,6 +1,10 @@
 """Issue 15: the partner report form's value fieldset uses the KERN body wrapper."""
 
+import pytest
+
 from tests.support.fieldsets import assert_kern_fieldsets
+
+pytestmark = pytest.mark.nur_sqlite  # wording and markup only
 
 
 def test_partner_report_fieldset_has_body(client, kw):

@@ -3,6 +3,10 @@
 import csv
 import io
 
+import pytest
+
+pytestmark = pytest.mark.nur_sqlite  # wording and markup only
+
 
 def test_network_page_and_export_use_plain_measure_names(client, net):
     client.login(net.planner_k.email)

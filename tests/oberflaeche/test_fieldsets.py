@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.befragungen.conftest import make_survey
 from tests.support.fieldsets import assert_kern_fieldsets, kern_fieldsets
+
+pytestmark = pytest.mark.nur_sqlite  # wording and markup only
 
 
 def test_checker_rejects_fieldset_without_body():

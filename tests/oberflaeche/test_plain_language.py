@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from beteiligung.audit_labels import action_label, entity_label, field_label, value_label
 from beteiligung.extensions import db
 from beteiligung.services.audit import record
 from models import AuditEntry
+
+pytestmark = pytest.mark.nur_sqlite  # wording and markup only
 
 
 def test_audit_labels_and_values():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.befragungen.conftest import make_survey
+
+pytestmark = pytest.mark.nur_sqlite  # wording and markup only
 
 
 def test_public_survey_frame_in_survey_language(app, world):

@@ -25,10 +25,8 @@ def login_as(client, email):
 
 
 @pytest.fixture
-def demo(app, db):
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    db.session.expire_all()
+def demo(demo_data):
+    """The demo Kreis (tests/conftest.py; `flask demo load` itself: tests/test_demo_cli.py)."""
 
 
 def test_demo_chain_from_both_ends(demo, db, client):

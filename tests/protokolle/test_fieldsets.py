@@ -1,9 +1,13 @@
 """Issue 15: the protocol entry form groups its fields in KERN fieldsets with the body wrapper."""
 
+import pytest
+
 from beteiligung.services.protokolle import eintraege as svc
 from tests.support.fieldsets import assert_kern_fieldsets
 
 from .test_services import decision_data
+
+pytestmark = pytest.mark.nur_sqlite  # wording and markup only
 
 
 def test_entry_form_fieldsets_have_body(client, pw):

@@ -22,11 +22,7 @@ SEED = int(os.environ.get("FUZZ_SEED", "2026"))
 
 
 @pytest.fixture
-def demo(app, db, monkeypatch):
-    from beteiligung.demo import load_demo
-
-    load_demo()
-    db.session.commit()
+def demo(app, demo_data, monkeypatch):
     # fuzzed logins must not lock the roles out; exceptions become failures of the fuzzer, not of pytest
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES", 10**6)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
