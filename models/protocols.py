@@ -256,7 +256,7 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocol.id", ondelete="CASCADE"), nullable=False, index=True)
     agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # searched through ix_protocol_entry_kind_status_due
     text: Mapped[str] = mapped_column(Text, nullable=False)
     # Beschluss
     decision_mode: Mapped[str | None] = mapped_column(String(20))

@@ -143,4 +143,4 @@ def test_the_guard_catches_a_page_that_grows(app, db, world, client):
     grow = grower(0.02, {"netzwerk"})
     client.login(world.planner_k.email)
     with pytest.raises(AssertionError, match="Zeilen gelesen|Bytes"):
-        assert_constant_cost(client, "/netzwerk/", grow)
+        assert_constant_cost(client, "/netzwerk/abdeckung", grow)

@@ -42,10 +42,15 @@ def _scale(app, faktor=FAKTOR, seed=1):
 
 
 def _snapshot(db) -> dict:
-    """The generated content (ids, names, dates, states, answers), without timestamps."""
+    """The generated content (ids, names, dates, states, answers), without timestamps – in id order
+    (PostgreSQL returns rows in heap order, which depends on what earlier tests deleted)."""
     return {
-        "orgs": db.session.execute(select(Organisation.id, Organisation.name, Organisation.body_id)).all(),
-        "persons": db.session.execute(select(Person.id, Person.last_name, Person.organisation_id)).all(),
+        "orgs": db.session.execute(
+            select(Organisation.id, Organisation.name, Organisation.body_id).order_by(Organisation.id)
+        ).all(),
+        "persons": db.session.execute(
+            select(Person.id, Person.last_name, Person.organisation_id).order_by(Person.id)
+        ).all(),
         "relations": db.session.execute(
             select(
                 Relation.source_org_id, Relation.source_person_id, Relation.target_org_id, Relation.target_person_id
@@ -57,7 +62,9 @@ def _snapshot(db) -> dict:
                 ProtocolEntry.kind, ProtocolEntry.status, ProtocolEntry.owner_person_id, ProtocolEntry.due_date
             ).order_by(ProtocolEntry.id)
         ).all(),
-        "measurements": db.session.execute(select(Measurement.indicator_id, Measurement.value)).all(),
+        "measurements": db.session.execute(
+            select(Measurement.indicator_id, Measurement.value).order_by(Measurement.id)
+        ).all(),
         "answers": sorted(
             db.session.execute(
                 # (the demo's own answers have random ids from `secrets`; the generated ones come from the seed)
