@@ -4,6 +4,7 @@ test_mehrere_server.py; here the units, the environment example and the release 
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import subprocess
@@ -94,3 +95,41 @@ def test_release_archive_contains_the_built_assets(tmp_path):
     ):
         assert f"{prefix}/{needed}" in names, needed
     assert not any("/tests/" in n or "node_modules" in n for n in names)
+
+
+def test_container_files_match_the_project(app):
+    """The Containerfile and compose file cannot be built here (their base images come from docker.io, which
+    this CI cannot reach, and there is no container daemon): checked against the project instead – every
+    COPY source exists, every package and runtime folder is copied, the asset stage copies exactly what
+    `make assets` copies, and every command and setting the compose file uses exists."""
+    containerfile = (ROOT / "deploy/Containerfile").read_text()
+    copies = re.findall(r"^COPY (?!--from)(.+) (\S+)$", containerfile, re.M)
+    sources = {src for line, _dest in copies for src in line.split()}
+    assert sources and all((ROOT / src).exists() for src in sources), sources
+    for folder in ("beteiligung", "models", "views", "migrations", "templates", "static", "deploy"):
+        assert folder in sources, folder
+    makefile = (ROOT / "Makefile").read_text()
+    for asset in re.findall(r"node_modules/\S+", containerfile):
+        assert asset in makefile, asset  # the image builds the assets the way `make assets` does
+    assert "COPY --from=assets /src/static/vendor static/vendor" in containerfile
+    assert 'CMD ["gunicorn", "-c", "/opt/beteiligung/deploy/gunicorn.conf.py"]' in containerfile
+    assert "/healthz" in containerfile
+
+    compose = (ROOT / "deploy/compose.yaml").read_text()
+    services = re.findall(r"^  (\w+):$", compose, re.M)
+    assert services == ["db", "migrate", "web", "worker"], services
+    runner = app.test_cli_runner()
+    for command in re.findall(r"command: (\[.*\])", compose):
+        args = json.loads(command)
+        assert args[:3] == ["flask", "--app", "beteiligung"], args
+        result = runner.invoke(args=[*args[3:], "--help"])
+        assert result.exit_code == 0, (args, result.output)
+    known = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (ROOT / "beteiligung/config.py").read_text()))
+    known |= {"BETEILIGUNG_DATABASE_URL"}
+    app_settings = set(re.findall(r"^      ([A-Z][A-Z0-9_]+):", compose, re.M)) - {
+        "POSTGRES_USER",
+        "POSTGRES_PASSWORD",
+        "POSTGRES_DB",
+    }
+    assert app_settings and app_settings <= known, app_settings - known
+    assert "condition: service_completed_successfully" in compose  # migrations once, before web and worker

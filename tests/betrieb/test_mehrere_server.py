@@ -215,6 +215,7 @@ def cluster(pg_server, tmp_path):
         "SESSION_COOKIE_SECURE": "true",
         "FILE_STORAGE": "datenbank",
         "JOBS_IN_PROCESS": "false",
+        "NETZWERK_SOFORT_BIS_KNOTEN": "0",  # a stale network graph is recomputed by the queue worker
         "GUNICORN_WORKERS": "1",
         "BETEILIGUNG_ENV": "production",
         "TWO_FACTOR_REQUIRED_ROLES": "",
@@ -382,3 +383,68 @@ def test_two_senders_on_two_servers_deliver_each_mail_once(cluster, smtp_server)
     assert all(p.returncode == 0 for p in senders), outputs
     subjects = sorted(m["Subject"] for m in smtp_server.messages)
     assert subjects == sorted(f"Nachricht {i}" for i in range(30))
+
+
+def _graph_rows(url):
+    """(scope_key, data_version, computed_at) of every stored network graph, and the current data version."""
+    from sqlalchemy import select
+
+    from beteiligung import create_app
+    from beteiligung.extensions import db
+    from models.network import NetworkDataVersion, NetworkGraphCache
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        t = NetworkGraphCache
+        rows = db.session.execute(select(t.scope_key, t.data_version, t.computed_at)).all()
+        version = db.session.scalar(select(NetworkDataVersion.version))
+        db.session.remove()
+        db.engine.dispose()
+    return rows, version
+
+
+def test_network_analysis_is_computed_once_for_both_servers(cluster):
+    """Server A analyses the network, server B shows the stored analysis; after a change the queue
+    worker (not a web server) recomputes it once, and both servers show that one result."""
+    from beteiligung import create_app
+    from beteiligung.extensions import db
+    from beteiligung.services.netzwerk.beziehungen import bump_data_version
+    from beteiligung.uow import unit_of_work
+    from tests.support.world import PASSWORD
+
+    planner = Browser(cluster["https"], "127.0.0.61")
+    assert planner.login(cluster["planner"], PASSWORD)[0] == 302
+    a, b = (
+        Browser(port, tls=False, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.61"})
+        for port in cluster["ports"]
+    )
+    a.cookies = b.cookies = planner.cookies
+
+    def stand(browser):
+        status, _h, html = browser.request("GET", "/netzwerk/")
+        assert status == 200, status
+        return re.search(r"Stand der Analyse: ([^<]+?)\.", html.decode()).group(1)
+
+    first = stand(a)
+    rows, version = _graph_rows(cluster["url"])
+    assert len(rows) == 1 and rows[0].data_version == version
+    assert stand(b) == first
+    assert _graph_rows(cluster["url"])[0] == rows  # B read it, nothing was computed again
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": cluster["url"], "SECRET_KEY": "x"})
+    with app.app_context():
+        with unit_of_work():
+            bump_data_version()  # as any change of a relation or organisation does
+        db.session.remove()
+        db.engine.dispose()
+    assert stand(b) == first  # stale: B shows the stored analysis and asks the worker
+    assert "wird gerade neu berechnet" in b.request("GET", "/netzwerk/")[2].decode()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        rows_now, version_now = _graph_rows(cluster["url"])
+        if rows_now[0].data_version == version_now:
+            break
+        time.sleep(0.5)
+    assert len(rows_now) == 1 and rows_now[0].data_version == version_now, (rows_now, version_now)
+    assert rows_now[0].computed_at > rows[0].computed_at
+    assert stand(a) == stand(b)  # both servers show the worker's one result (to the minute)
