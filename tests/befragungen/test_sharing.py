@@ -109,7 +109,7 @@ def test_kreis_planner_reads_results_and_findings_with_consent(app, world, share
     assert "Freigabe für den Kreis zurücknehmen" not in detail  # only the owner decides
     assert "/codieren" not in detail and "/bearbeiten" not in detail
     results = client.get(f"/befragungen/{s.id}/ergebnisse").get_data(as_text=True)
-    assert "&lt; 5" in results  # three answers: suppressed as always
+    assert "geheim (unter 5)" in results  # three answers: suppressed as always
     assert "Geheimer Wunsch" not in results
     assert "export.csv" not in results and "export.xlsx" not in results
     findings = client.get(f"/befragungen/{s.id}/befunde").get_data(as_text=True)

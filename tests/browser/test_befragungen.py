@@ -79,7 +79,7 @@ def test_staff_results_page_is_accessible(page, live_server):
     page.get_by_role("link", name=re.compile("Wie lebt es sich")).click()
     check_axe(page, context="#inhalt")
     page.get_by_role("link", name="Ergebnisse", exact=True).click()
-    assert "< 5" in page.content() or "Teilnehmende in dieser Auswahl" in page.content()
+    assert "geheim (unter 5)" in page.content() or "Teilnehmende in dieser Auswahl" in page.content()
     check_axe(page, context="#inhalt")
     page.goto(page.url.replace("/ergebnisse", "/codieren"))
     check_axe(page, context="#inhalt")

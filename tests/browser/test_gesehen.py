@@ -34,9 +34,12 @@ pytestmark = pytest.mark.browser
 ROLES = {
     "admin": "admin@lindenau.example",
     "kreisplanung": "planung@kreis-lindenau.example",
+    "stadtplanung": "planung@stadt-lindenau.example",
+    "sozialraum": "sozialraum.sued@stadt-lindenau.example",
     "partner": "partner@awo-lindenau.example",
+    "jobcenter": "partner@jobcenter-lindenau.example",
     "politik": "politik@kreis-lindenau.example",
-}
+}  # every demo role (README table); each endpoint is looked at once, as the first role that reaches it
 PUBLIC_START = ["/oeffentlich/sitzungen/", "/b/suedstadt-2026", "/b/suedstadt-2026/ergebnisse", "/anmelden"]
 PUBLIC = re.compile(r"^/(oeffentlich/sitzungen|b/|anmelden|passwort|barrierefreiheit|datenschutz|impressum)")
 WIDTHS = (375, 1366)
