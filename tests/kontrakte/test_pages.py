@@ -426,3 +426,21 @@ def test_indicator_form_relative_target_and_bad_input(client, kw):
     assert client.post(url, data={"period_end": "2025-12-31", "value": "12"}).status_code == 422  # duplicate date
     html = client.get(f"/kontrakte/kennzahlen/{ind.id}").get_data(as_text=True)
     assert "12,54" in html and "11,40" in html and "ampel--gelb" in html
+
+
+def test_indicator_overview_shows_the_course_of_each_indicator(client, kw):
+    """Issue 15: the overview had no chart – each row now carries a small Soll/Ist chart, labelled in words."""
+    from beteiligung.services.kontrakte.ziele import add_measurement
+
+    i = kw.indicator
+    add_measurement(kw.w.planner_k, i, i.baseline_date.replace(year=i.baseline_date.year + 1), "12,5")
+    db.session.commit()
+    client.login(kw.w.planner_k.email)
+    html = client.get("/kontrakte/kennzahlen/").get_data(as_text=True)
+    charts = re.findall(r'<svg [^>]*class="indicator-sparkline"[^>]*aria-label="([^"]+)"[^>]*>(.*?)</svg>', html, re.S)
+    assert charts, html
+    label, body = next((lbl, b) for lbl, b in charts if i.name in lbl)
+    assert "zuletzt 12,5" in label and "Soll" in label
+    assert body.count("<polyline") == 1 and len(re.search(r'points="([^"]+)"', body).group(1).split()) == 2
+    assert 'stroke-dasharray="4 3"' in body  # the Soll path
+    assert ">Verlauf</th>" in html

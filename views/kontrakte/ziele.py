@@ -19,6 +19,7 @@ from beteiligung.services.kontrakte.kennzahlen import (
     LIGHTS,
     chart_svg,
     evaluate,
+    sparkline_svg,
 )
 from models.contracts import (
     GOAL_FIELD_QUESTIONS,
@@ -169,7 +170,7 @@ def indicators():
         ),
         per_page=INDICATORS_PER_PAGE,
     )
-    rows = [(i, evaluate(i)) for i in pagination.items]
+    rows = [(i, ev, Markup(sparkline_svg(i, ev))) for i in pagination.items for ev in (evaluate(i),)]
     overdue = []
     if perm.is_planner(current_user):
         oq = berichte_svc.overdue_reports_query().where(perm.contract_manage_filter(current_user))

@@ -293,3 +293,49 @@ def chart_svg(indicator, evaluation: Evaluation, width: int = 560, height: int =
     parts.append(f'<text x="{pad_l + 160}" y="{ly}" font-size="11" fill="#333333">Prognose</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def sparkline_svg(indicator, evaluation: Evaluation, width: int = 120, height: int = 36) -> str:
+    """A small chart per row of the indicator overview: Soll path (dashed) and Ist values, the latest point
+    in its Ampel colour. Same scale rules as `chart_svg`; the numbers stand in the row beside it."""
+    pad = 4
+    start, end = indicator.baseline_date, indicator.target_date
+    days = [r.day for r in evaluation.rows]
+    x_min, x_max = min([start] + days), max([end] + days)
+    span_days = max((x_max - x_min).days, 1)
+    values = [Decimal(indicator.baseline_value), evaluation.target] + [r.ist for r in evaluation.rows]
+    v_min, v_max = min(values), max(values)
+    if v_max == v_min:
+        v_max, v_min = v_max + 1, v_min - 1
+
+    def x(d: date) -> str:
+        return f"{pad + (width - 2 * pad) * (d - x_min).days / span_days:.1f}"
+
+    def y(v) -> str:
+        return f"{pad + float((v_max - Decimal(v)) / (v_max - v_min)) * (height - 2 * pad):.1f}"
+
+    latest = evaluation.rows[-1] if evaluation.rows else None
+    label = f"Verlauf {indicator.name}: Ausgangswert {compact_de(indicator.baseline_value)}, " + (
+        f"zuletzt {compact_de(latest.ist)} am {latest.day:%d.%m.%Y} (Soll {compact_de(latest.soll.quantize(Decimal('0.01')))})"
+        if latest
+        else "noch kein Ist-Wert"
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="indicator-sparkline" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}">',
+        f'<line x1="{x(start)}" y1="{y(indicator.baseline_value)}" x2="{x(end)}" y2="{y(evaluation.target)}" '
+        f'stroke="#1d4f91" stroke-width="1.5" stroke-dasharray="4 3"/>',
+    ]
+    pts = [(start, Decimal(indicator.baseline_value))] + [(r.day, r.ist) for r in evaluation.rows]
+    if len(pts) > 1:
+        parts.append(
+            f'<polyline points="{" ".join(f"{x(d)},{y(v)}" for d, v in pts)}" fill="none" stroke="#222222" '
+            f'stroke-width="1.5"/>'
+        )
+    if latest:
+        parts.append(
+            f'<circle cx="{x(latest.day)}" cy="{y(latest.ist)}" r="3.5" fill="{LIGHT_COLOURS[latest.light]}" '
+            f'stroke="#222222" stroke-width="1"/>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
