@@ -32,9 +32,12 @@ def _explicit(view) -> set[int]:
 
 
 @pytest.fixture
-def by_job(app):
-    """Every stale graph waits for the job (as for a large network); the job is run by the test."""
+def by_job(app, monkeypatch):
+    """Every stale graph waits for the job (as for a large network); the job is run by the test.
+    Without a queue (SQLite) a deferred job would start in a thread after the commit and race the test's own
+    run, so here it is only recorded."""
     app.config.update(NETZWERK_SOFORT_BIS_KNOTEN=0, JOBS_IN_PROCESS=False)
+    monkeypatch.setattr(jobs, "_start_thread", lambda _app, name, kwargs: None)
     yield
     app.config.update(NETZWERK_SOFORT_BIS_KNOTEN=500, JOBS_IN_PROCESS=True)
     network_graph.clear_memory()
