@@ -107,6 +107,9 @@ def test_export_memory_does_not_grow_with_rows(app, world, client, monkeypatch):
     # The download spool keeps up to SPOOL_MEMORY bytes in memory before it moves to a temp file;
     # lowered here so that the test sees everything else (the database side) at a small scale.
     monkeypatch.setattr(exports, "SPOOL_MEMORY", 32 * 1024)
+    # Likewise the batch read from the database: far below both sizes, so that the small export is streamed in
+    # batches too (with the default of 1,000 the small export fits in about one batch and the ratio hovers at 2).
+    monkeypatch.setattr(rs, "EXPORT_BATCH", 100)
     opts = dict(body=world.kommune_a, areas=[world.area_a1, world.area_a2], zgs=[world.zg_senioren])
     small = bench.build(300, seed=1, **opts)
     large = bench.build(3000, seed=2, **opts)

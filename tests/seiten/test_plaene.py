@@ -35,17 +35,22 @@ def _plan(statement) -> str:
         db.session.execute(text("SET LOCAL enable_seqscan = on"))
 
 
+def _assert_index(plan: str, table: str, *indexes: str) -> None:
+    """SQLite plans are deterministic: one of the named indexes. PostgreSQL's planner chooses among the indexes
+    of a table by its statistics, and with the few rows of a test that is a coin toss (seen on CI: ix_meeting_start
+    instead of ix_meeting_committee_start); what must hold there is that no full scan reads the table."""
+    if db.engine.dialect.name == "sqlite":
+        assert any(index in plan for index in indexes), plan
+    else:
+        assert f"Seq Scan on {table}" not in plan, plan
+        assert f"on ix_{table}_" in plan or f"using ix_{table}_" in plan or any(i in plan for i in indexes), plan
+
+
 def test_followup_uses_the_status_index(world):
     pages = Pages(world)
     pages.open_items(5)
     plan = _plan(svc.followup_ids(world.planner_k, status=NOT_DONE).limit(5))
-    if db.engine.dialect.name == "sqlite":
-        assert "ix_protocol_entry_kind_status_due" in plan, plan
-    else:
-        # with a handful of rows PostgreSQL's choice among the indexes on kind/status is a coin toss
-        # (it took ix_protocol_entry_status after other tests had run); what matters: no full scan
-        assert "Seq Scan on protocol_entry" not in plan, plan
-        assert "on ix_protocol_entry_" in plan or "using ix_protocol_entry_" in plan, plan
+    _assert_index(plan, "protocol_entry", "ix_protocol_entry_kind_status_due")
 
 
 def test_open_items_use_the_meeting_index(world):
@@ -65,7 +70,7 @@ def test_committee_meetings_use_the_meeting_index(world):
     plan = _plan(
         select(Meeting.id).where(Meeting.committee_id == pages.committee.id).order_by(Meeting.start.desc()).limit(20)
     )
-    assert "ix_meeting_committee_start" in plan, plan
+    _assert_index(plan, "meeting", "ix_meeting_committee_start")
 
 
 def test_plans_do_not_change_results(world):
