@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from flask import has_request_context, request
 from sqlalchemy import event, inspect
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,16 @@ def _sqlite_connect(dbapi_connection, connection_record):  # pragma: no cover - 
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.close()
+
+
+# Index hints for SQLite (`select.with_hint(Entity, "INDEXED BY ix_…", "sqlite")`): SQLAlchemy's SQLite
+# compiler drops FROM hints; this writes them after the table name, as SQLite's INDEXED BY clause expects.
+# Used where SQLite without statistics would pick a worse index (services/protokolle/eintraege.followup_ids).
+def _sqlite_from_hint(self, table, text):
+    return text
+
+
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
 
 
 def _wants_write_lock(conn: Connection) -> bool:

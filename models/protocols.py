@@ -113,6 +113,10 @@ class TaskStatus(StrEnum):
 
 
 ITEM_STATES = list(TaskStatus)
+# The open states ("nicht erledigt"), in this order everywhere: the partial index ix_protocol_entry_open_due
+# is defined on exactly this IN list, and SQLite uses a partial index only for a query that repeats its
+# condition literally (see open_states_condition).
+OPEN_TASK_STATES = (TaskStatus.OFFEN.value, TaskStatus.IN_ARBEIT.value)
 # Filter value of the Nachhalten list: everything not done yet.
 NOT_DONE = "nicht erledigt"
 
@@ -333,6 +337,28 @@ class ProtocolEntry(TimestampMixin, VersionedMixin, db.Model):
     def __str__(self) -> str:
         text = self.text.strip().splitlines()[0] if self.text.strip() else ""
         return f"{self.kind}: {text[:80]}"
+
+
+def open_states_condition():
+    """`status IN ('offen', 'in Arbeit')` with the values written into the SQL (not bound): the condition of
+    the partial index ix_protocol_entry_open_due, which SQLite only uses when the query states it literally."""
+    from sqlalchemy import bindparam
+
+    return ProtocolEntry.status.in_(bindparam("open_states", list(OPEN_TASK_STATES), literal_execute=True))
+
+
+# Open items in list order (due date, undated last), only over the open follow-ups (a few thousand rows in a
+# large Kreis, not every entry): the start page and Nachhalten read the first page from it instead of sorting
+# every open item (issue 14). The ORDER BY of services/protokolle/eintraege.FOLLOWUP_ORDER starts with the same
+# two expressions.
+Index(
+    "ix_protocol_entry_open_due",
+    ProtocolEntry.due_date.is_(None),
+    ProtocolEntry.due_date,
+    ProtocolEntry.id,
+    sqlite_where=ProtocolEntry.status.in_(OPEN_TASK_STATES),
+    postgresql_where=ProtocolEntry.status.in_(OPEN_TASK_STATES),
+)
 
 
 class ProtocolRevision(db.Model):

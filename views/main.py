@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
@@ -29,17 +29,21 @@ def index():
     return render_template("main/index.html", counts=counts, **_work_items())
 
 
+# Counts on the start page stop here: above it the page says "mehr als 99".
+COUNT_CAP = 99
+
+
 def _work_items(limit: int = 5) -> dict:
     """What the signed-in user should look at next, from every module (a fixed number of queries)."""
     from datetime import date
 
     from sqlalchemy.orm import joinedload
 
-    from beteiligung.services.protokolle.eintraege import followup_ids, load_entries, today
+    from beteiligung.services.protokolle.eintraege import followup_ids, load_entries
     from models import Committee, Meeting, utcnow
     from models.committees import MeetingStatus
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
-    from models.protocols import NOT_DONE, ProtocolEntry
+    from models.protocols import NOT_DONE
     from models.surveys import Survey, SurveyStatus
 
     items = {}
@@ -54,11 +58,18 @@ def _work_items(limit: int = 5) -> dict:
     # Page-first: the ids of the first open items are sorted and cut in SQL, then only those are loaded.
     open_items = followup_ids(current_user, status=NOT_DONE)
     items["tasks"] = load_entries(db.session.scalars(open_items.limit(limit)).all())
-    # Both numbers in one pass over the open items (overdue = open and due before today).
-    open_rows = open_items.add_columns(ProtocolEntry.due_date).order_by(None).subquery()
+    # Both numbers in one statement, each counted only up to COUNT_CAP + 1 rows ("mehr als 99"): counting every
+    # open item of a large Kreis cost more than the rest of the page (issue 14); Nachhalten shows the list.
+    overdue_items = followup_ids(current_user, status=NOT_DONE, overdue=True)
+
+    def capped(q):
+        rows = q.order_by(None).limit(COUNT_CAP + 1).subquery()
+        return select(func.count()).select_from(rows).scalar_subquery()
+
     items["tasks_total"], items["tasks_overdue"] = db.session.execute(
-        select(func.count(), func.count(case((open_rows.c.due_date < today(), 1))))
+        select(capped(open_items), capped(overdue_items))
     ).one()
+    items["count_cap"] = COUNT_CAP
     # Reports this user has to deliver (partner organisation, or a Kommune that is a party) …
     planner = perm.is_planner(current_user)
     open_report = (

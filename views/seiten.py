@@ -23,12 +23,16 @@ from . import current_page
 class SqlPage:
     """One page of a list whose rows were selected in SQL (see module docstring)."""
 
-    def __init__(self, items: Sequence, page: int, per_page: int, total: int, param: str = "seite"):
+    def __init__(
+        self, items: Sequence, page: int, per_page: int, total: int, param: str = "seite", capped: bool = False
+    ):
         self.items = list(items)
         self.page, self.per_page, self.total, self.param = page, per_page, total, param
+        # capped: there are more than `total` rows (counted only so far); the last page shown is not the end
+        self.capped = capped
         self.pages = max(1, math.ceil(total / per_page))
         self.has_prev, self.prev_num = page > 1, page - 1
-        self.has_next, self.next_num = page < self.pages, page + 1
+        self.has_next, self.next_num = page < self.pages or capped, page + 1
 
     def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
         last = 0
@@ -51,14 +55,26 @@ def sql_page(
     per_page: int = 25,
     param: str = "seite",
     page: int | None = None,
+    count_pages: int | None = None,
 ) -> SqlPage:
     """`ids`: a SELECT of one id column, filtered and ordered (the order must be total, e.g. end on the id).
     `load(ids)`: a SELECT of the entities with those ids and their eager loads; without it `ids`
     already selects the rows to show (a plain select without collection loads).
+    `count_pages`: count the rows only up to this many pages beyond the requested one (a long list of a
+    large Kreis then costs the same as a short one; the navigation says "mehr als …" and goes on from there).
     An out-of-range page shows the last page."""
-    total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery())) or 0
+    page = current_page(param) if page is None else page
+    counted = ids.order_by(None)
+    limit = None
+    if count_pages:
+        limit = (page - 1 + count_pages) * per_page
+        counted = counted.limit(limit + 1)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    capped = limit is not None and total > limit
+    if capped:
+        total = limit
     pages = max(1, math.ceil(total / per_page))
-    page = min(current_page(param) if page is None else page, pages)
+    page = min(page, pages)
     window = ids.limit(per_page).offset((page - 1) * per_page)
     # Always the same statements, whether the list is empty or not (the query-count guard).
     if load is None:
@@ -67,4 +83,4 @@ def sql_page(
         page_ids = db.session.scalars(window).all()
         by_id = {row.id: row for row in db.session.scalars(load(page_ids)).unique()}
         items = [by_id[i] for i in page_ids if i in by_id]
-    return SqlPage(items, page, per_page, total, param)
+    return SqlPage(items, page, per_page, total, param, capped=capped)

@@ -183,7 +183,11 @@ def followup_filter(user: Actor) -> ColumnElement[bool]:
 
     internal = [
         ProtocolEntry.agenda_item_id.is_(None),
-        ProtocolEntry.agenda_item_id.in_(select(AgendaItem.id).where(AgendaItem.is_public.is_(True))),
+        # correlated (one primary-key look-up per entry), not `IN (all public TOPs)`: SQLite built that list
+        # from every TOP of the Kreis on each request
+        select(AgendaItem.id)
+        .where(AgendaItem.id == ProtocolEntry.agenda_item_id, AgendaItem.is_public.is_(True))
+        .exists(),
     ]
     if s.tree_body_ids and (s.planner_body_ids or s.area_ids or s.politics_body_ids):
         internal.append(Committee.body_id.in_(s.tree_body_ids))

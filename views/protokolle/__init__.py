@@ -784,6 +784,9 @@ def _int_arg(name):
     return to_id(request.args.get(name))
 
 
+FOLLOWUP_COUNT_PAGES = 10
+
+
 @bp.route("/")
 def followup():
     filters = {
@@ -794,9 +797,13 @@ def followup():
         "kind": request.args.get("art") or None,
         "overdue": request.args.get("ueberfaellig") == "1",
     }
-    pagination = sql_page(svc.followup_ids(current_user, **filters), svc.load_entries_query, per_page=25)
-    committees = db.session.scalars(
-        select(Committee).where(perm.committee_filter(current_user)).order_by(Committee.name)
+    # counted up to ten pages ahead: counting every open item of a large Kreis cost more than the page (issue 14)
+    pagination = sql_page(
+        svc.followup_ids(current_user, **filters), svc.load_entries_query, per_page=25, count_pages=FOLLOWUP_COUNT_PAGES
+    )
+    # the committee filter needs only id and name (not every committee as an entity)
+    committees = db.session.execute(
+        select(Committee.id, Committee.name).where(perm.committee_filter(current_user)).order_by(Committee.name)
     ).all()
     # organisation and person filters: pickers (views/auswahl) instead of lists of everyone
     args = request.args or None

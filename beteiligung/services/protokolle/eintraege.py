@@ -51,6 +51,7 @@ from models.protocols import (
     ProtocolRevision,
     ProtocolStatus,
     TaskStatus,
+    open_states_condition,
 )
 
 from .. import Conflict, NotFound, ValidationError, audit, ensure_version, mail, require
@@ -697,17 +698,23 @@ def followup_ids(
         )
     if committee_id:
         q = q.where(Meeting.committee_id == committee_id)
-    # "not done" as the list of open states (not `!= erledigt`): the index on (kind, status, due_date)
-    # is then searched for each kind × open state instead of read for every follow-up ever written.
-    open_states = [s.value for s in TaskStatus if s != TaskStatus.ERLEDIGT]
-    if status == NOT_DONE:
-        q = q.where(ProtocolEntry.status.in_(open_states))
+    # "not done" as the list of open states (not `!= erledigt`), written literally into the SQL: the partial
+    # index ix_protocol_entry_open_due holds only the open follow-ups, in list order (due date, undated last),
+    # so the first page is read from its start instead of sorting every open item (issue 14).
+    open_only = status == NOT_DONE or overdue
+    if open_only:
+        q = q.where(open_states_condition())
     elif status in ITEM_STATES:
         q = q.where(ProtocolEntry.status == status)
     if kind in FOLLOWUP_KINDS:
         q = q.where(ProtocolEntry.kind == kind)
     if overdue:
-        q = q.where(ProtocolEntry.status.in_(open_states), ProtocolEntry.due_date < today())
+        q = q.where(ProtocolEntry.due_date < today())
+    if open_only:
+        # SQLite without statistics (no ANALYZE) prefers any index with an equality over the one that
+        # gives the order, and then sorts every open item for a page of 5 or 25; PostgreSQL decides by its
+        # statistics and ignores this hint.
+        q = q.with_hint(ProtocolEntry, "INDEXED BY ix_protocol_entry_open_due", "sqlite")
     return q.order_by(*FOLLOWUP_ORDER)
 
 
