@@ -74,7 +74,10 @@ def test_open_items_use_the_meeting_index(world):
     pages = Pages(world)
     pages.open_items(5)
     plan = _plan(svc._open_items_ids(pages.current, world.planner_k).limit(20))
-    assert "ix_meeting_committee_start" in plan or "ix_protocol_entry_kind_status_due" in plan, plan
+    if db.engine.dialect.name == "sqlite":
+        assert "ix_meeting_committee_start" in plan or "ix_protocol_entry_kind_status_due" in plan, plan
+    else:  # PostgreSQL on a few rows picks any of the meeting indexes (seen: ix_meeting_committee_id)
+        assert "Seq Scan on meeting" not in plan and "Seq Scan on protocol_entry" not in plan, plan
 
 
 def test_committee_meetings_use_the_meeting_index(world):

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from beteiligung.extensions import db
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services.gremien import einladungen as inv_svc
 from beteiligung.services.gremien import kalender as cal_svc
+from beteiligung.services.gremien.sitzungen import MAX_MEETING_DURATION
 from beteiligung.uow import discard
 from models import Committee, Meeting, utcnow
 from models.committees import REGISTRATION_FIELDS
 
+from .. import current_page
 from ..gremien.forms import RegistrationForm, RsvpForm
 
 bp = Blueprint("oeffentlich", __name__, url_prefix="/oeffentlich")
@@ -79,21 +81,33 @@ def _public_meeting(meeting_id) -> Meeting:
     return m
 
 
+# Upcoming public meetings per page: one page of the next ones, "weitere Sitzungen" for the rest (a large Kreis
+# has hundreds; the page showed up to 100 at once, issue 14). No count: one statement reads one row more than
+# the page to know whether there is a next page.
+PUBLIC_MEETINGS_PER_PAGE = 15
+
+
 @bp.route("/sitzungen/")
 def meetings():
-    rows = (
-        db.session.scalars(
-            select(Meeting)
-            .join(Committee)
-            .where(Meeting.is_public.is_(True), Committee.is_public.is_(True), Meeting.end >= utcnow())
-            .options(joinedload(Meeting.committee).joinedload(Committee.body))
-            .order_by(Meeting.start)
-            .limit(100)
+    page = current_page()
+    per_page, now = PUBLIC_MEETINGS_PER_PAGE, utcnow()
+    rows = db.session.scalars(
+        select(Meeting)
+        .join(Committee)
+        .where(
+            Meeting.is_public.is_(True),
+            Committee.is_public.is_(True),
+            Meeting.end >= now,
+            Meeting.start >= now - MAX_MEETING_DURATION,  # implied by the end (seeks ix_meeting_start)
         )
-        .unique()
-        .all()
-    )
-    return render_template("oeffentlich/meetings.html", rows=rows)
+        .options(contains_eager(Meeting.committee))
+        .order_by(Meeting.start, Meeting.id)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    ).all()
+    if page > 1 and not rows:
+        abort(404)
+    return render_template("oeffentlich/meetings.html", rows=rows[:per_page], page=page, has_next=len(rows) > per_page)
 
 
 @bp.route("/sitzungen/<int:meeting_id>", methods=["GET", "POST"])

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from models.committees import AgendaDocument
 
 MAX_SERIES = 60
+# A meeting lasts at most three days: lists of upcoming meetings can then seek the start index from
+# "now minus three days" instead of reading every past meeting (views/oeffentlich).
+MAX_MEETING_DURATION = timedelta(days=3)
 CIRCLES = ["Kernkreis", "erweiterter Kreis"]
 TOPIC_SOURCES = {
     "mitglied": "Vorschlag aus dem Gremium",
@@ -248,7 +251,7 @@ def _check_meeting(values: dict) -> dict:
         errors["end"] = "Bitte Datum und Uhrzeit des Endes angeben."
     elif isinstance(start, datetime) and end <= start:
         errors["end"] = "Das Ende der Sitzung muss nach ihrem Beginn liegen."
-    elif isinstance(start, datetime) and end - start > timedelta(days=3):
+    elif isinstance(start, datetime) and end - start > MAX_MEETING_DURATION:
         errors["end"] = "Eine Sitzung dauert höchstens drei Tage."
     url = values.get("online_url")
     if url and not url.startswith(("https://", "http://")):
