@@ -61,6 +61,8 @@ def number_de(value, digits: int | None = None) -> str:
     if value is None or value == "":
         return ""
     if digits is None:
+        if type(value) is int:  # counts: the grouping of de_DE without babel's pattern machinery
+            return f"{value:,}".replace(",", ".")
         return _fn(value, locale=_LOCALE)
     return _fn(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=_LOCALE)
 
