@@ -174,3 +174,32 @@ def test_public_meetings_constant(client, world, url):
     _public_meetings(pages, 16)  # more than one page (15)
     offset = iter(range(100, 10_000, 100))
     assert_constant_page(client, db.engine, url, lambda f: _public_meetings(pages, 16 * (f - 1), next(offset)))
+
+
+# --- German formats without babel's per-call locale look-up: the same strings as babel ----------------
+
+
+def test_fast_formats_match_babel():
+    import random
+    from datetime import date, datetime, time
+
+    from babel.dates import format_date, format_time
+    from babel.numbers import format_decimal
+
+    from beteiligung.formatting import date_de, number_de, time_de, to_berlin
+
+    rng = random.Random(14)
+    for _ in range(500):
+        d = date(rng.randint(1, 9999), rng.randint(1, 12), rng.randint(1, 28))
+        assert date_de(d) == format_date(d, "dd.MM.yyyy", locale="de_DE")
+        dt = datetime(
+            rng.randint(1950, 2100), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59)
+        )
+        local = to_berlin(dt)
+        assert date_de(dt) == format_date(local, "dd.MM.yyyy", locale="de_DE")
+        assert time_de(dt) == format_time(local, "HH:mm", locale="de_DE") + " Uhr"
+        t = time(rng.randint(0, 23), rng.randint(0, 59))
+        assert time_de(t) == format_time(t, "HH:mm", locale="de_DE") + " Uhr"
+        n = rng.randint(-(10**12), 10**12)
+        assert number_de(n) == format_decimal(n, locale="de_DE")
+    assert (date_de(date(2026, 11, 21)), number_de(1234), number_de(1234.5)) == ("21.11.2026", "1.234", "1.234,5")
