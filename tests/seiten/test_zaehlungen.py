@@ -110,6 +110,25 @@ def test_open_items_order_unchanged(world):
     assert overdue == []  # nothing due before today
     aufgaben = db.session.scalars(svc.followup_ids(world.planner_k, status=NOT_DONE, kind="Aufgabe")).all()
     assert aufgaben == [e.id for e in expected]
+    in_arbeit = db.session.scalars(svc.followup_ids(world.planner_k, status="in Arbeit")).all()
+    assert in_arbeit == [e.id for e in expected if e.status == "in Arbeit"]
+
+
+def test_overdue_filter_keeps_the_status_filter(world):
+    pages = Pages(world)
+    today = pages.now.date()
+    late_open = _task(pages, days_ago=5, due=today - timedelta(days=2))
+    late_working = _task(pages, days_ago=6, due=today - timedelta(days=3), status="in Arbeit")
+    _task(pages, days_ago=7, due=today - timedelta(days=4), status="erledigt")
+    db.session.commit()
+
+    def ids(**filters):
+        return set(db.session.scalars(svc.followup_ids(world.planner_k, overdue=True, **filters)))
+
+    assert ids(status=NOT_DONE) == {late_open.id, late_working.id}
+    assert ids(status="offen") == {late_open.id}
+    assert ids(status="erledigt") == set()  # done items are never overdue
+    assert ids(status="alle") == {late_open.id, late_working.id}
 
 
 # --- public meetings: one page at a time ------------------------------------------------------------

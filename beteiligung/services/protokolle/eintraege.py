@@ -704,7 +704,7 @@ def followup_ids(
     open_only = status == NOT_DONE or overdue
     if open_only:
         q = q.where(open_states_condition())
-    elif status in ITEM_STATES:
+    if status in ITEM_STATES:  # also together with "überfällig" (done and overdue: nothing)
         q = q.where(ProtocolEntry.status == status)
     if kind in FOLLOWUP_KINDS:
         q = q.where(ProtocolEntry.kind == kind)
