@@ -183,11 +183,10 @@ def followup_filter(user: Actor) -> ColumnElement[bool]:
 
     internal = [
         ProtocolEntry.agenda_item_id.is_(None),
-        # correlated (one primary-key look-up per entry), not `IN (all public TOPs)`: SQLite built that list
-        # from every TOP of the Kreis on each request
-        select(AgendaItem.id)
-        .where(AgendaItem.id == ProtocolEntry.agenda_item_id, AgendaItem.is_public.is_(True))
-        .exists(),
+        # the TOP's flag by a correlated primary-key look-up per entry, not `IN (all public TOPs)`: SQLite built
+        # that list from every TOP of the Kreis on each request, and PostgreSQL hashes an IN or EXISTS here
+        # (a scan of all TOPs per request); a scalar subquery stays a look-up on both
+        select(AgendaItem.is_public).where(AgendaItem.id == ProtocolEntry.agenda_item_id).scalar_subquery().is_(True),
     ]
     if s.tree_body_ids and (s.planner_body_ids or s.area_ids or s.politics_body_ids):
         internal.append(Committee.body_id.in_(s.tree_body_ids))
