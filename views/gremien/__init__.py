@@ -11,9 +11,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.services import ServiceError, ValidationError
+from beteiligung.services.gremien import dokumente as dokumente_svc
 from beteiligung.services.gremien import einladungen as inv_svc
+from beteiligung.services.gremien import gremien as gremien_svc
 from beteiligung.services.gremien import kalender as cal_svc
-from beteiligung.services.gremien import sitzungen as svc
+from beteiligung.services.gremien import mitglieder as mitglieder_svc
+from beteiligung.services.gremien import sitzungen as sitzungen_svc
+from beteiligung.services.gremien import tagesordnung as tagesordnung_svc
+from beteiligung.services.gremien import themen as themen_svc
 from models import (
     AgendaItem,
     Area,
@@ -75,7 +80,7 @@ def _term_choices(vocabularies=("handlungsfeld",)):
 
 def _get_committee(committee_id) -> Committee:
     try:
-        return svc.get_committee(current_user, committee_id)
+        return gremien_svc.get_committee(current_user, committee_id)
     except ServiceError:
         abort(404)
 
@@ -185,7 +190,7 @@ def create():
         form.body_id.data = form.body_id.choices[0][0]
     done = submit(
         form,
-        lambda: svc.create_committee(current_user, _committee_values(form)),
+        lambda: gremien_svc.create_committee(current_user, _committee_values(form)),
         success=lambda c: f"Gremium „{c.name}“ wurde angelegt.",
         to=lambda c: url_for(".detail", committee_id=c.id),
     )
@@ -203,7 +208,7 @@ def edit(committee_id):
         form.terms.data = [t.id for t in c.terms]
     done = submit(
         form,
-        lambda: svc.update_committee(current_user, c, _committee_values(form), form.version.data),
+        lambda: gremien_svc.update_committee(current_user, c, _committee_values(form), form.version.data),
         success="Gremium wurde gespeichert.",
         to=url_for(".detail", committee_id=c.id),
         stale=c,
@@ -302,7 +307,7 @@ def types():
     form = CommitteeTypeForm()
     done = submit(
         form,
-        lambda: svc.save_type(current_user, None, form.data),
+        lambda: gremien_svc.save_type(current_user, None, form.data),
         success=lambda t: f"Gremienart „{t.name}“ wurde angelegt.",
         to=url_for(".types"),
     )
@@ -319,7 +324,7 @@ def type_edit(type_id):
     form = CommitteeTypeForm(obj=t)
     done = submit(
         form,
-        lambda: svc.save_type(current_user, t, form.data),
+        lambda: gremien_svc.save_type(current_user, t, form.data),
         success="Gremienart wurde gespeichert.",
         to=url_for(".types"),
     )
@@ -353,7 +358,7 @@ def member_add(committee_id):
     _setup_member_form(form)
     done = submit(
         form,
-        lambda: svc.add_membership(current_user, c, _member_values(form)),
+        lambda: mitglieder_svc.add_membership(current_user, c, _member_values(form)),
         success="Mitglied wurde aufgenommen.",
         to=url_for(".detail", committee_id=c.id) + "#mitglieder",
         code=303,
@@ -371,7 +376,7 @@ def member_edit(membership_id):
     _setup_member_form(form, m)
     done = submit(
         form,
-        lambda: svc.update_membership(current_user, m, _member_values(form)),
+        lambda: mitglieder_svc.update_membership(current_user, m, _member_values(form)),
         success="Mitgliedschaft wurde gespeichert.",
         to=url_for(".detail", committee_id=m.committee_id) + "#mitglieder",
         code=303,
@@ -386,7 +391,7 @@ def member_remove(membership_id):
         abort(404)
     _manage(perm.can_manage_committee(current_user, m.committee))
     cid = m.committee_id
-    svc.remove_membership(current_user, m)
+    mitglieder_svc.remove_membership(current_user, m)
     flash("Mitgliedschaft wurde beendet und entfernt.", "success")
     return redirect(url_for(".detail", committee_id=cid) + "#mitglieder", 303)
 
@@ -401,7 +406,7 @@ def topic_add(committee_id):
     form = TopicForm(prefix="t")
     done = submit(
         form,
-        lambda: svc.propose_topic(
+        lambda: themen_svc.propose_topic(
             current_user,
             c,
             form.title.data,
@@ -433,7 +438,7 @@ def topic_schedule(topic_id):
         flash("Bitte eine Sitzung dieses Gremiums wählen.", "danger")
         return redirect(url_for(".detail", committee_id=t.committee_id) + "#themenspeicher", 303)
     return act(
-        lambda: svc.schedule_topic(current_user, t, meeting),
+        lambda: themen_svc.schedule_topic(current_user, t, meeting),
         success=lambda item: f"Das Thema steht als TOP {item.number} auf der Tagesordnung.",
         to=url_for(".meeting", meeting_id=meeting.id) + "#tagesordnung",
         failed_to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher",
@@ -445,7 +450,7 @@ def topic_status(topic_id):
     t = _get_topic(topic_id)
     _manage(perm.can_manage_committee(current_user, t.committee))
     return act(
-        lambda: svc.set_topic_status(current_user, t, request.form.get("status", "")),
+        lambda: themen_svc.set_topic_status(current_user, t, request.form.get("status", "")),
         success="Der Status des Themas wurde geändert.",
         to=url_for(".detail", committee_id=t.committee_id) + "#themenspeicher",
     )
@@ -479,7 +484,9 @@ def meeting_create(committee_id):
         form.title.data = f"{c.name}"
     done = submit(
         form,
-        lambda: svc.create_meetings(current_user, c, _meeting_values(form), form.repeat.data, form.count.data),
+        lambda: sitzungen_svc.create_meetings(
+            current_user, c, _meeting_values(form), form.repeat.data, form.count.data
+        ),
         success=lambda ms: (
             "Die Sitzung wurde angelegt." if len(ms) == 1 else f"Die Serie mit {len(ms)} Sitzungen wurde angelegt."
         ),
@@ -541,7 +548,7 @@ def meeting(meeting_id):
         registrations=registrations,
         item_form=item_form,
         rsvp_labels=inv_svc.RSVP_LABELS,
-        transitions=sorted(svc.TRANSITIONS.get(m.status, set()) - {MeetingStatus.ABGESAGT}),
+        transitions=sorted(sitzungen_svc.TRANSITIONS.get(m.status, set()) - {MeetingStatus.ABGESAGT}),
         internal=internal,
         panel=meeting_panel(m),
     )
@@ -557,7 +564,7 @@ def meeting_edit(meeting_id):
         form.registration_fields.data = [f for f in (m.registration_fields or "").split(",") if f]
     done = submit(
         form,
-        lambda: svc.save_meeting(current_user, m, _meeting_values(form), form.version.data),
+        lambda: sitzungen_svc.save_meeting(current_user, m, _meeting_values(form), form.version.data),
         success=lambda sent: (
             "Die Sitzung wurde gespeichert."
             + (f" {sent} Aktualisierungen (neue Kalenderversion) wurden in den Postausgang gelegt." if sent else "")
@@ -576,7 +583,7 @@ def meeting_status(meeting_id):
     m = _get_meeting(meeting_id)
     _manage(perm.can_manage_meeting(current_user, m))
     return act(
-        lambda: svc.set_status(
+        lambda: sitzungen_svc.set_status(
             current_user,
             m,
             request.form.get("s-status", ""),
@@ -630,7 +637,7 @@ def item_add(meeting_id):
     form.terms.choices = _term_choices(("thema",))
     done = submit(
         form,
-        lambda: svc.add_item(current_user, m, _item_values(form)),
+        lambda: tagesordnung_svc.add_item(current_user, m, _item_values(form)),
         success=lambda item: f"TOP {item.number} wurde angelegt." + _updates_note(item.updates_sent),
         to=url_for(".meeting", meeting_id=m.id) + "#tagesordnung",
         code=303,
@@ -657,7 +664,7 @@ def item_edit(item_id):
         form.terms.data = [t.id for t in item.terms]
     done = submit(
         form,
-        lambda: svc.update_item(current_user, item, _item_values(form), form.version.data),
+        lambda: tagesordnung_svc.update_item(current_user, item, _item_values(form), form.version.data),
         success=lambda item: "Der Tagesordnungspunkt wurde gespeichert." + _updates_note(item.updates_sent),
         to=url_for(".meeting", meeting_id=item.meeting_id) + "#tagesordnung",
         code=303,
@@ -674,7 +681,7 @@ def item_delete(item_id):
     item = _get_item(item_id)
     mid = item.meeting_id
     return act(
-        lambda: svc.delete_item(current_user, item),
+        lambda: tagesordnung_svc.delete_item(current_user, item),
         success="Der Tagesordnungspunkt wurde entfernt.",
         to=url_for(".meeting", meeting_id=mid) + "#tagesordnung",
     )
@@ -685,7 +692,7 @@ def item_move(item_id):
     item = _get_item(item_id)
     mid = item.meeting_id
     try:
-        svc.move_item(current_user, item, request.form.get("richtung", ""))
+        tagesordnung_svc.move_item(current_user, item, request.form.get("richtung", ""))
     except ServiceError as exc:
         fail(exc)
     if request.accept_mimetypes.best == "application/json":
@@ -699,7 +706,7 @@ def item_reorder(meeting_id):
     _manage(perm.can_manage_meeting(current_user, m))
     try:
         ids = [int(x) for x in request.form.getlist("ids")]
-        svc.reorder(current_user, m, ids)
+        tagesordnung_svc.reorder(current_user, m, ids)
     except (ValueError, ServiceError) as exc:
         return jsonify(ok=False, message=getattr(exc, "message", "Ungültige Reihenfolge.")), 422
     return jsonify(ok=True, order=[i.id for i in sorted(m.agenda_items, key=lambda x: x.position)])
@@ -710,7 +717,9 @@ def document_add(item_id):
     item = _get_item(item_id)
     upload = request.files.get("datei")
     try:
-        doc = svc.add_document(current_user, item, upload.filename if upload else "", upload.read() if upload else b"")
+        doc = dokumente_svc.add_document(
+            current_user, item, upload.filename if upload else "", upload.read() if upload else b""
+        )
         flash(f"Das Dokument „{doc.filename}“ wurde an TOP {item.number} angehängt.", "success")
         return redirect(url_for(".item_edit", item_id=item.id) + "#dokumente", 303)
     except ValidationError as exc:  # 422: the request's unit of work rolls back
@@ -744,7 +753,7 @@ def document_download(doc_id):
     doc = _get_document(doc_id)
     from io import BytesIO
 
-    data = svc.document_data(doc)
+    data = dokumente_svc.document_data(doc)
     if data is None:
         abort(404)
     return send_file(BytesIO(data), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename)
@@ -755,7 +764,7 @@ def document_delete(doc_id):
     doc = _get_document(doc_id)
     _manage(perm.can_manage_meeting(current_user, doc.agenda_item.meeting))
     item_id = doc.agenda_item_id
-    svc.delete_document(current_user, doc)
+    dokumente_svc.delete_document(current_user, doc)
     flash("Das Dokument wurde entfernt.", "success")
     return redirect(url_for(".item_edit", item_id=item_id) + "#dokumente", 303)
 
