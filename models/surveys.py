@@ -308,6 +308,26 @@ class SurveyAnswer(db.Model):
     option: Mapped[QuestionOption | None] = relationship()
 
 
+class SurveyCount(db.Model):
+    """Running counts of a survey's responses: exactly the raw aggregates the results read
+    (beteiligung/services/befragungen/zaehler.py). One row per survey × raw Sozialraum × raw Zielgruppe
+    × kind of count × question × option × number value; 0 stands for "none" in the id columns.
+    Maintained in the transaction that adds, changes or removes responses; `befragungen zaehlen` rebuilds.
+    Kinds: g responses, p checksum of their ids, o option chosen, f option chosen by those asked,
+    b answered (text or number), t with a text, s "Sonstiges" (text without option), z number value."""
+
+    __tablename__ = "survey_count"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True)
+    art: Mapped[str] = mapped_column(String(1), primary_key=True)
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    zielgruppe_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    question_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    option_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[float] = mapped_column(Float, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 class SurveyUsedToken(db.Model):
     """Hash of a used invitation token. No response reference, no time, no counter."""
 

@@ -34,10 +34,11 @@ from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from itertools import product
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select, true
+from sqlalchemy import and_, distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from beteiligung.extensions import db
+from beteiligung.services.befragungen import zaehler
 from beteiligung.services.befragungen.befragung import threshold_of
 from models.surveys import SURVEY_LANGUAGES, Coding, Question, Survey, SurveyAnswer, SurveyResponse
 
@@ -183,14 +184,12 @@ def _valid(rt):
     return group
 
 
-# Computed tables per process, keyed by everything they depend on: the survey's structure and a
-# fingerprint of its responses (count and a checksum of the random ids per raw group, read by the
-# first, cheap query). Responses are only ever added or removed as a whole (answers with them), so
-# any change of the data changes the key; a hit skips the three queries over all answers.
+# Computed tables per process, keyed by everything they depend on: the survey's structure and its
+# stored counts (a few rows per group and question, see zaehler.py; they include a checksum of the
+# random response ids, so any change of the responses changes the key). A hit skips the suppression.
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
-_CHECKSUM_MOD = 1_000_003  # keeps the sum of 52-bit ids inside 64 bits on every backend
 _CACHED_FIELDS = ("group_n", "group_supp", "tables", "numbers", "texts", "conditions", "text_cache")
 
 
@@ -199,10 +198,12 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
-    """All result tables of a survey, counted in SQL (GROUP BY Sozialraum, Zielgruppe, question,
-    option) and suppressed in Python on the small aggregated tables. Conditional questions count
-    only the respondents who were asked them."""
+def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> ResultTable:
+    """All result tables of a survey, from its running counts (table survey_count, see zaehler.py:
+    the GROUP BY Sozialraum, Zielgruppe, question, option maintained with every response) and
+    suppressed in Python on the small aggregated tables. Conditional questions count only the
+    respondents who were asked them. recount=True counts all answers afresh instead (same result;
+    used by the tests and to rebuild the counts)."""
     T = threshold_of(survey)
     questions = db.session.scalars(
         select(Question)
@@ -228,32 +229,16 @@ def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
     group = _valid(rt)
     cond = condition_cells(questions)
     rt.conditions = cond
-    cond_qids = list(cond)
-    R, A = SurveyResponse, SurveyAnswer
-    asked = or_(A.question_id.not_in(cond_qids), _asked(A)) if cond_qids else true()
-
-    raw_groups: dict = defaultdict(int)
-    fingerprint = []
-    for a, z, n, checksum in db.session.execute(
-        select(R.area_id, R.zielgruppe_id, func.count(), func.sum(R.id % _CHECKSUM_MOD))
-        .where(R.survey_id == survey.id)
-        .group_by(R.area_id, R.zielgruppe_id)
-    ):
-        raw_groups[group(a, z)] += n
-        fingerprint.append((a or 0, z or 0, n, int(checksum or 0)))
+    execute = db.session.execute
+    if recount:
+        rows = zaehler.counted(execute, survey.id, questions)
+    else:
+        rows = zaehler.stored(execute, survey.id)
     structure = tuple(
         (q.id, q.kind, q.allow_other, q.condition_option_id, tuple((o.id, o.label) for o in q.options))
         for q in questions  # option labels too: the tables carry them
     )
-    key = (
-        str(db.engine.url),
-        survey.id,
-        T,
-        tuple(area_values),
-        tuple(zg_values),
-        structure,
-        tuple(sorted(fingerprint)),
-    )
+    key = (str(db.engine.url), survey.id, T, tuple(area_values), tuple(zg_values), structure, tuple(rows))
     if use_cache:
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
@@ -264,66 +249,24 @@ def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
                 setattr(rt, name, hit[name])
             return rt
 
-    # options: per group, question and option — counted among those asked, and raw (for "asked" sizes)
+    raw_groups: dict = defaultdict(int)
     chosen: dict = defaultdict(lambda: defaultdict(int))  # (qid, oid) → group → n (asked only)
     option_raw: dict = defaultdict(lambda: defaultdict(int))  # oid → group → n
-    rows = db.session.execute(
-        select(
-            R.area_id,
-            R.zielgruppe_id,
-            A.question_id,
-            A.option_id,
-            func.count(),
-            func.sum(case((asked, 1), else_=0)),
-        )
-        .join(R, R.id == A.response_id)
-        .join(Question, Question.id == A.question_id)
-        .where(R.survey_id == survey.id, A.option_id.is_not(None))
-        .group_by(R.area_id, R.zielgruppe_id, A.question_id, A.option_id)
-    )
-    for a, z, qid, oid, n, n_asked in rows:
-        g = group(a, z)
-        option_raw[oid][g] += n
-        chosen[(qid, oid)][g] += int(n_asked or 0)
-
-    # texts and numbers: answered at all / with a text / with a text and no option ("Sonstiges")
-    has_text = _nonempty(A.text_value)
-    other = aliased(SurveyAnswer)
-    no_option = ~exists().where(
-        other.response_id == A.response_id, other.question_id == A.question_id, other.option_id.is_not(None)
-    )
     flags: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))  # qid → group → [answered, text, other]
-    rows = db.session.execute(
-        select(
-            R.area_id,
-            R.zielgruppe_id,
-            A.question_id,
-            func.count(distinct(A.response_id)),
-            func.count(distinct(case((has_text, A.response_id)))),
-            func.count(distinct(case((and_(has_text, Question.kind.in_(SINGLE_KINDS), no_option), A.response_id)))),
-        )
-        .join(R, R.id == A.response_id)
-        .join(Question, Question.id == A.question_id)
-        .where(R.survey_id == survey.id, or_(has_text, A.number_value.is_not(None)), asked)
-        .group_by(R.area_id, R.zielgruppe_id, A.question_id)
-    )
-    for a, z, qid, answered, texts, others in rows:
-        f = flags[qid][group(a, z)]
-        f[0] += answered
-        f[1] += texts
-        f[2] += others
-
-    # numbers: a histogram per group (exact mean and median without loading every answer)
-    numbers: dict = defaultdict(lambda: defaultdict(Counter))
-    rows = db.session.execute(
-        select(R.area_id, R.zielgruppe_id, A.question_id, A.number_value, func.count())
-        .join(R, R.id == A.response_id)
-        .join(Question, Question.id == A.question_id)
-        .where(R.survey_id == survey.id, A.number_value.is_not(None), Question.kind == "zahl", asked)
-        .group_by(R.area_id, R.zielgruppe_id, A.question_id, A.number_value)
-    )
-    for a, z, qid, value, n in rows:
-        numbers[qid][group(a, z)][value] += n
+    numbers: dict = defaultdict(lambda: defaultdict(Counter))  # qid → group → histogram
+    flag_index = {"b": 0, "t": 1, "s": 2}
+    for art, a, z, qid, oid, value, n in rows:
+        g = group(a or None, z or None)
+        if art == "g":
+            raw_groups[g] += n
+        elif art == "o":
+            option_raw[oid][g] += n
+        elif art == "f":
+            chosen[(qid, oid)][g] += n
+        elif art in flag_index:
+            flags[qid][g][flag_index[art]] += n
+        elif art == "z":
+            numbers[qid][g][value] += n
 
     rt.group_n = _margins(raw_groups, 2)
     for a, z in product(area_values + [ALL], zg_values + [ALL]):
