@@ -29,6 +29,30 @@ def register(app) -> None:
             n = purge_old_drafts(tage)
         click.echo(f"{n} Zwischenstände gelöscht.")
 
+    @befragungen.command("zaehlen")
+    @click.option("--befragung", "befragung_id", type=int, default=None, help="Nur diese Befragung (ID).")
+    def recount(befragung_id):
+        """Zählt die Antworten neu und baut die laufenden Zählungen der Ergebnisse neu auf.
+
+        Nötig nur nach Änderungen an der Datenbank am Programm vorbei; Antworten über die Anwendung
+        halten die Zählungen selbst aktuell."""
+        from sqlalchemy import select
+
+        from beteiligung.extensions import db
+        from beteiligung.services.befragungen import zaehler
+        from models.surveys import Survey
+
+        with unit_of_work():
+            if befragung_id is not None and db.session.get(Survey, befragung_id) is None:
+                raise click.ClickException(f"Befragung {befragung_id} gibt es nicht.")
+            ids = [befragung_id] if befragung_id is not None else None
+            t = time.perf_counter()
+            done = zaehler.alle_nachzaehlen(db.session.connection(), ids)
+            titles = dict(db.session.execute(select(Survey.id, Survey.title).where(Survey.id.in_(list(done)))).all())
+        for sid, rows in done.items():
+            click.echo(f"Befragung {sid} „{titles.get(sid, '')}“: {rows} Zählzeilen")
+        click.echo(f"{len(done)} Befragungen neu gezählt ({time.perf_counter() - t:.1f} s).")
+
     @befragungen.command("messen")
     @click.option(
         "--antworten", type=click.IntRange(min=1), default=50000, help="Zahl der Antworten (Standard 50.000)."

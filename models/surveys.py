@@ -290,6 +290,8 @@ class SurveyResponse(db.Model):
 
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answer"
+    # the results list a fixed random choice of free texts per question: the smallest (random) ids
+    __table_args__ = (Index("ix_survey_answer_question_id_id", "question_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_id)
     response_id: Mapped[int] = mapped_column(
@@ -314,7 +316,8 @@ class SurveyCount(db.Model):
     × kind of count × question × option × number value; 0 stands for "none" in the id columns.
     Maintained in the transaction that adds, changes or removes responses; `befragungen zaehlen` rebuilds.
     Kinds: g responses, p checksum of their ids, o option chosen, f option chosen by those asked,
-    b answered (text or number), t with a text, s "Sonstiges" (text without option), z number value."""
+    b answered (text or number), t with a text, s "Sonstiges" (text without option), x free texts,
+    z number value."""
 
     __tablename__ = "survey_count"
 

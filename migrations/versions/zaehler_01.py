@@ -42,6 +42,7 @@ def upgrade():
             name=op.f("pk_survey_count"),
         ),
     )
+    op.create_index("ix_survey_answer_question_id_id", "survey_answer", ["question_id", "id"], unique=False)
     # back-fill: the full count of every survey that has responses
     from beteiligung.services.befragungen import zaehler
 
@@ -53,4 +54,5 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_survey_answer_question_id_id", table_name="survey_answer")
     op.drop_table("survey_count")

@@ -27,14 +27,13 @@ under a key that changes with every response (see `compute`).
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from itertools import product
 
-from sqlalchemy import and_, distinct, exists, func, or_, select
+from sqlalchemy import and_, distinct, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, selectinload
 
 from beteiligung.extensions import db
@@ -109,7 +108,8 @@ class ResultTable:
     questions: list = field(default_factory=list)
     # conditional question id → (table key, category) of the cell counting those asked
     conditions: dict = field(default_factory=dict)
-    text_cache: dict = field(default_factory=dict)  # "groups" → {question id: {(a, z): sorted texts}}
+    text_n: dict = field(default_factory=dict)  # question id → {(a, z): number of free texts}
+    text_cache: dict = field(default_factory=dict)  # (question id, a, z, limit) → sorted texts
 
     def group_shown(self, a, z) -> bool:
         return (a, z) not in self.group_supp
@@ -190,7 +190,7 @@ def _valid(rt):
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
-_CACHED_FIELDS = ("group_n", "group_supp", "tables", "numbers", "texts", "conditions", "text_cache")
+_CACHED_FIELDS = ("group_n", "group_supp", "tables", "numbers", "texts", "text_n", "conditions", "text_cache")
 
 
 def clear_cache() -> None:
@@ -254,6 +254,7 @@ def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> Re
     option_raw: dict = defaultdict(lambda: defaultdict(int))  # oid → group → n
     flags: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))  # qid → group → [answered, text, other]
     numbers: dict = defaultdict(lambda: defaultdict(Counter))  # qid → group → histogram
+    text_n: dict = defaultdict(lambda: defaultdict(int))  # qid → group → free texts
     flag_index = {"b": 0, "t": 1, "s": 2}
     for art, a, z, qid, oid, value, n in rows:
         g = group(a or None, z or None)
@@ -267,6 +268,8 @@ def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> Re
             flags[qid][g][flag_index[art]] += n
         elif art == "z":
             numbers[qid][g][value] += n
+        elif art == "x":
+            text_n[qid][g] += n
 
     rt.group_n = _margins(raw_groups, 2)
     for a, z in product(area_values + [ALL], zg_values + [ALL]):
@@ -326,6 +329,7 @@ def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> Re
             if q.kind == "zahl":
                 rt.numbers[q.id] = numbers.get(q.id, {})
         if text_question(q):
+            rt.text_n[q.id] = dict(text_n.get(q.id, {}))
             rt.texts[q.id] = None  # loaded for one filter view when shown (see `question_view`)
 
     rt.group_supp = suppress_jointly(rt.group_n, tables, cond, area_values, zg_values, T)
@@ -421,37 +425,51 @@ def _text_order(text: str):
     return (text.lower(), text)
 
 
-def load_texts(rt: ResultTable) -> dict:
-    """All free texts of the survey's listed questions, read once (one query) and kept with the
-    tables, sorted per group (no hint at submission order): question id → {(a, z): texts}."""
-    if "groups" not in rt.text_cache:
+TEXT_LIMIT = 200  # free texts listed per question and filter view (all of them are in the export)
+
+
+def text_count(rt: ResultTable, q: Question, a=ALL, z=ALL) -> int:
+    """Number of free texts of one question in one filter view (from the running counts)."""
+    per_group = rt.text_n.get(q.id, {})
+    return sum(per_group.get(g, 0) for g in _groups_in(rt, a, z))
+
+
+def _in_group(col, value, values):
+    if value == ALL:
+        return true()
+    if value == NONE:  # no value, or one the survey does not cover
+        return or_(col.is_(None), col.not_in([v for v in values if v != NONE]))
+    return col == value
+
+
+def texts_of(rt: ResultTable, q: Question, a=ALL, z=ALL, limit: int = TEXT_LIMIT) -> list[str]:
+    """At most `limit` free texts of one question in one filter view, in alphabetical order: those
+    with the smallest answer ids. Answer ids are random, so this is a fixed random choice that gives
+    no hint at submission order. One query reading at most `limit` rows, whatever the number of
+    responses (index survey_answer (question_id, id)); kept with the cached tables."""
+    key = (q.id, a, z, limit)
+    if key not in rt.text_cache:
         R, A = SurveyResponse, SurveyAnswer
-        group = _valid(rt)
-        cond = list(rt.conditions)
         stmt = (
-            select(A.question_id, A.text_value, R.area_id, R.zielgruppe_id)
+            select(A.text_value)
             .join(R, R.id == A.response_id)
-            .join(Question, Question.id == A.question_id)
-            .where(R.survey_id == rt.survey.id, A.question_id.in_(list(rt.texts)), _nonempty(A.text_value))
+            .where(
+                A.question_id == q.id,
+                R.survey_id == rt.survey.id,
+                _nonempty(A.text_value),
+                _in_group(R.area_id, a, rt.area_values),
+                _in_group(R.zielgruppe_id, z, rt.zg_values),
+            )
+            .order_by(A.id)
+            .limit(limit)
         )
-        if cond:
-            stmt = stmt.where(or_(A.question_id.not_in(cond), _asked(A)))
-        per_group: dict = defaultdict(lambda: defaultdict(list))
-        for qid, text, ar, zg in db.session.execute(stmt) if rt.texts else ():
-            per_group[qid][group(ar, zg)].append(text)
-        rt.text_cache["groups"] = {
-            qid: {g: sorted(texts, key=_text_order) for g, texts in groups.items()} for qid, groups in per_group.items()
-        }
-    return rt.text_cache["groups"]
+        if q.id in rt.conditions:
+            stmt = stmt.join(Question, Question.id == A.question_id).where(_asked(A))
+        rt.text_cache[key] = sorted(db.session.scalars(stmt), key=_text_order)
+    return rt.text_cache[key]
 
 
-def texts_of(rt: ResultTable, q: Question, a=ALL, z=ALL) -> list[str]:
-    """The free texts of one question in one filter view: the sorted lists of its groups merged."""
-    per_group = load_texts(rt).get(q.id, {})
-    return list(heapq.merge(*(per_group.get(g, ()) for g in _groups_in(rt, a, z)), key=_text_order))
-
-
-def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True) -> dict:
+def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True, text_limit: int = TEXT_LIMIT) -> dict:
     """Rows for one question in one filter view; suppressed values are None. Percentages of a
     conditional question refer to the respondents who were asked it. texts=False leaves the free
     texts out (comparison tables do not show them)."""
@@ -462,6 +480,7 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True
         "rows": [],
         "stats": None,
         "texts": None,
+        "text_count": None,
         "suppressed": n is None,
         "conditional": q.id in rt.conditions,
     }
@@ -491,7 +510,8 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True
     if texts and q.id in rt.texts:
         answered = rt.cell(q.id, a, z, "beantwortet") if q.kind == "freitext" else n
         if answered is not None and n >= rt.threshold:
-            out["texts"] = texts_of(rt, q, a, z)
+            out["texts"] = texts_of(rt, q, a, z, text_limit)
+            out["text_count"] = text_count(rt, q, a, z)
     return out
 
 

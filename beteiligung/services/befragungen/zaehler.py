@@ -117,7 +117,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
     no_option = ~exists().where(
         other.response_id == A.response_id, other.question_id == A.question_id, other.option_id.is_not(None)
     )
-    for a, z, qid, answered, texts, others in execute(
+    for a, z, qid, answered, texts, others, text_answers in execute(
         select(
             R.area_id,
             R.zielgruppe_id,
@@ -125,6 +125,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
             func.count(distinct(A.response_id)),
             func.count(distinct(case((has_text, A.response_id)))),
             func.count(distinct(case((and_(has_text, Question.kind.in_(SINGLE_KINDS), no_option), A.response_id)))),
+            func.count(case((has_text, 1))),
         )
         .join(R, R.id == A.response_id)
         .join(Question, Question.id == A.question_id)
@@ -134,6 +135,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
         add("b", a, z, qid, n=answered)
         add("t", a, z, qid, n=texts)
         add("s", a, z, qid, n=others)
+        add("x", a, z, qid, n=text_answers)
 
     # numbers: a histogram per group (exact mean and median without loading every answer)
     for a, z, qid, value, n in execute(
