@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -291,7 +292,16 @@ class SurveyResponse(db.Model):
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answer"
     # the results list a fixed random choice of free texts per question: the smallest (random) ids
-    __table_args__ = (Index("ix_survey_answer_question_id_id", "question_id", "id"),)
+    # (partial: only answers with a text, so a question's texts are found without reading its options)
+    __table_args__ = (
+        Index(
+            "ix_survey_answer_texts",
+            "question_id",
+            "id",
+            sqlite_where=text("text_value IS NOT NULL"),
+            postgresql_where=text("text_value IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_id)
     response_id: Mapped[int] = mapped_column(

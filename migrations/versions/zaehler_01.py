@@ -42,7 +42,14 @@ def upgrade():
             name=op.f("pk_survey_count"),
         ),
     )
-    op.create_index("ix_survey_answer_question_id_id", "survey_answer", ["question_id", "id"], unique=False)
+    op.create_index(
+        "ix_survey_answer_texts",
+        "survey_answer",
+        ["question_id", "id"],
+        unique=False,
+        sqlite_where=sa.text("text_value IS NOT NULL"),
+        postgresql_where=sa.text("text_value IS NOT NULL"),
+    )
     # back-fill: the full count of every survey that has responses
     from beteiligung.services.befragungen import zaehler
 
@@ -54,5 +61,5 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index("ix_survey_answer_question_id_id", table_name="survey_answer")
+    op.drop_index("ix_survey_answer_texts", table_name="survey_answer")
     op.drop_table("survey_count")

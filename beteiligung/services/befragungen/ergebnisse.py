@@ -446,7 +446,7 @@ def texts_of(rt: ResultTable, q: Question, a=ALL, z=ALL, limit: int = TEXT_LIMIT
     """At most `limit` free texts of one question in one filter view, in alphabetical order: those
     with the smallest answer ids. Answer ids are random, so this is a fixed random choice that gives
     no hint at submission order. One query reading at most `limit` rows, whatever the number of
-    responses (index survey_answer (question_id, id)); kept with the cached tables."""
+    responses (partial index ix_survey_answer_texts); kept with the cached tables."""
     key = (q.id, a, z, limit)
     if key not in rt.text_cache:
         R, A = SurveyResponse, SurveyAnswer
