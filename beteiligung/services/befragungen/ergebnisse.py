@@ -45,21 +45,49 @@ ALL = "*"
 NONE = "none"  # "ohne Angabe"
 
 
-def suppress_table(
-    cells: dict[tuple, int], dim_values: list[list], threshold: int, forced: set[tuple] | None = None
-) -> set[tuple]:
-    """Suppression over a full table with margins. cells: key tuple (values or ALL) → count.
-    Returns the set of suppressed keys. Pure function (tested directly)."""
-    S = set(forced or ())
-    S |= {k for k, v in cells.items() if 0 < v < threshold}
+_LINES: OrderedDict = OrderedDict()  # table shape → its lines and the lines of each cell
+_LINES_LOCK = threading.Lock()
+
+
+def _lines(dim_values: list[list]):
+    """The lines of a table with margins (vary one dimension, the others fixed, plus that line's
+    total) and, per cell, the indexes of the lines it lies on. Cached per shape."""
+    shape = tuple(tuple(v) for v in dim_values)
+    with _LINES_LOCK:
+        hit = _LINES.get(shape)
+        if hit is not None:
+            _LINES.move_to_end(shape)
+            return hit
     ndim = len(dim_values)
     lines = []
     for d in range(ndim):
         others = [dim_values[i] + [ALL] if i != d else [None] for i in range(ndim)]
         for combo in product(*others):
-            inner = [tuple(v if i == d else combo[i] for i in range(ndim)) for v in dim_values[d]]
+            inner = tuple(tuple(v if i == d else combo[i] for i in range(ndim)) for v in dim_values[d])
             total = tuple(ALL if i == d else combo[i] for i in range(ndim))
             lines.append((inner, total))
+    on: dict = defaultdict(list)
+    for i, (inner, total) in enumerate(lines):
+        for k in inner:
+            on[k].append(i)
+        on[total].append(i)
+    hit = (lines, dict(on))
+    with _LINES_LOCK:
+        _LINES[shape] = hit
+        while len(_LINES) > 256:
+            _LINES.popitem(last=False)
+    return hit
+
+
+def suppress_table(
+    cells: dict[tuple, int], dim_values: list[list], threshold: int, forced: set[tuple] | None = None
+) -> set[tuple]:
+    """Suppression over a full table with margins. cells: key tuple (values or ALL) → count.
+    Returns the set of suppressed keys. Pure function (tested directly). Hiding a cell changes
+    only the lines through it, so only those are checked again."""
+    S = set(forced or ())
+    S |= {k for k, v in cells.items() if 0 < v < threshold}
+    lines, on = _lines(dim_values)
 
     def needs(inner, total):
         hidden_nz = [k for k in inner if k in S and cells.get(k, 0) > 0]
@@ -69,24 +97,28 @@ def suppress_table(
         mass = sum(cells.get(k, 0) for k in hidden_nz)
         return len(hidden_nz) == 1 or 0 < mass < threshold
 
-    while True:
-        needing = [(inner, total) for inner, total in lines if needs(inner, total)]
-        if not needing:
-            break
+    needing = {i for i, (inner, total) in enumerate(lines) if needs(inner, total)}
+    while needing:
+        order = sorted(needing)  # the lines in table order, as when all were checked each round
         score: dict = defaultdict(int)
-        for inner, total in needing:
-            for k in inner:
+        for i in order:
+            for k in lines[i][0]:
                 if k not in S and cells.get(k, 0) > 0:
                     score[k] += 1
         if score:
             # the cell that repairs most lines at once, then the smallest
             pick = min(score, key=lambda k: (-score[k], cells.get(k, 0), str(k)))
         else:
-            inner, total = needing[0]
+            inner, total = lines[order[0]]
             pick = total if total not in S else None
             if pick is None:
                 break
         S.add(pick)
+        for i in on.get(pick, ()):
+            if needs(*lines[i]):
+                needing.add(i)
+            else:
+                needing.discard(i)
     return S
 
 
@@ -131,10 +163,15 @@ def _key(value):
 
 
 def _margins(raw: dict[tuple, int], ndim: int) -> dict[tuple, int]:
-    out: dict[tuple, int] = defaultdict(int)
-    for key, v in raw.items():
-        for mask in product((False, True), repeat=ndim):
-            out[tuple(ALL if m else k for k, m in zip(key, mask))] += v
+    """The table with all its margins (ALL in any set of dimensions), summed one dimension at a time."""
+    out: dict[tuple, int] = defaultdict(int, raw)
+    for d in range(ndim):
+        totals: dict[tuple, int] = defaultdict(int)
+        for key, v in out.items():
+            if key[d] != ALL:
+                totals[(*key[:d], ALL, *key[d + 1 :])] += v
+        for key, v in totals.items():
+            out[key] += v
     return out
 
 
