@@ -461,3 +461,134 @@ def test_margins_equal_the_sum_over_every_mask(seed):
             masked = tuple(ALL if m else k for k, m in zip(key, mask))
             want[masked] = want.get(masked, 0) + v
     assert dict(rs._margins(raw, ndim)) == want
+
+
+# --- back-fill of migration zaehler_01 ----------------------------------------------------------
+
+
+@pytest.fixture
+def old_db(backend, request, tmp_path):
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migration.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_server").create_database("beteiligung_migration_zaehler")
+    from tests.conftest import _make_app
+
+    app = _make_app(url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_migration_back_fills_the_counts(old_db):
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    now = sa.func.current_timestamp()
+
+    def insert(conn, table, **values):
+        t = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        defaults = {c.name: now for c in t.columns if c.name in ("created_at", "updated_at")}
+        if "version" in t.columns:
+            defaults["version"] = 1
+        return conn.execute(t.insert().values({**defaults, **values})).inserted_primary_key[0]
+
+    rnd = random.Random(11)
+    with old_db.app_context():
+        upgrade(revision="zaehler_01-1")  # the schema before the counts
+        with db.engine.begin() as conn:
+            body = insert(conn, "body", name="Stadt Alt", kind="Kommune", code="05001")
+            sid = insert(
+                conn,
+                "survey",
+                body_id=body,
+                public_key="alt-befragung",
+                title="Alte Befragung",
+                questions_checked=True,
+                access="offen",
+                status="geschlossen",
+                languages=["de"],
+                results_public=False,
+                shared_with_kreis=False,
+            )
+
+            def question(pos, kind, labels=(), condition=None):
+                qid = insert(
+                    conn,
+                    "survey_question",
+                    survey_id=sid,
+                    position=pos,
+                    kind=kind,
+                    text=f"Frage {pos}",
+                    required=False,
+                    allow_other=kind == "einfach",
+                    max_length=2000,
+                    condition_option_id=condition,
+                )
+                return qid, [
+                    insert(conn, "survey_option", question_id=qid, position=i, label=label)
+                    for i, label in enumerate(labels)
+                ]
+
+            q_yes, (yes, no) = question(1, "janein", ["Ja", "Nein"])
+            q_pick, picks = question(2, "einfach", ["A", "B"], condition=yes)
+            q_num, _ = question(3, "zahl")
+            q_text, _ = question(4, "freitext")
+            for i in range(40):
+                rid = insert(
+                    conn,
+                    "survey_response",
+                    id=rnd.getrandbits(52) + 1,
+                    survey_id=sid,
+                    submission_key=f"alt-{i}",
+                    week="2026-W40",
+                    language="de",
+                    paper=False,
+                )
+                answered_yes = rnd.random() < 0.6
+                insert(
+                    conn,
+                    "survey_answer",
+                    id=rnd.getrandbits(52) + 1,
+                    response_id=rid,
+                    question_id=q_yes,
+                    option_id=yes if answered_yes else no,
+                )
+                if answered_yes and rnd.random() < 0.8:
+                    insert(
+                        conn,
+                        "survey_answer",
+                        id=rnd.getrandbits(52) + 1,
+                        response_id=rid,
+                        question_id=q_pick,
+                        option_id=rnd.choice(picks),
+                    )
+                if rnd.random() < 0.7:
+                    insert(
+                        conn,
+                        "survey_answer",
+                        id=rnd.getrandbits(52) + 1,
+                        response_id=rid,
+                        question_id=q_num,
+                        number_value=float(rnd.randint(1, 5)),
+                    )
+                if rnd.random() < 0.5:
+                    insert(
+                        conn,
+                        "survey_answer",
+                        id=rnd.getrandbits(52) + 1,
+                        response_id=rid,
+                        question_id=q_text,
+                        text_value=rnd.choice(["gut", "Bänke", ""]),
+                    )
+        upgrade(revision="zaehler_01")
+        with db.engine.connect() as conn:
+            got = zaehler.stored(conn.execute, sid)
+            want = zaehler.counted(conn.execute, sid)
+        assert got == want
+        assert sum(n for art, *_rest, n in got if art == "g") == 40
+        assert any(art == "f" for art, *_rest in got) and any(art == "z" for art, *_rest in got)
+        downgrade(revision="zaehler_01-1")
+        upgrade(revision="zaehler_01")
+        with db.engine.connect() as conn:
+            assert zaehler.stored(conn.execute, sid) == want
