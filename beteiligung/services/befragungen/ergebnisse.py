@@ -33,8 +33,8 @@ from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from itertools import product
 
-from sqlalchemy import and_, distinct, exists, func, or_, select, true
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import distinct, func, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from beteiligung.extensions import db
 from beteiligung.services.befragungen import zaehler
@@ -175,7 +175,7 @@ def _margins(raw: dict[tuple, int], ndim: int) -> dict[tuple, int]:
     return out
 
 
-SINGLE_KINDS = ("janein", "skala", "einfach")
+SINGLE_KINDS = zaehler.SINGLE_KINDS
 
 
 def condition_cells(questions) -> dict[int, tuple]:
@@ -201,15 +201,7 @@ def text_question(q) -> bool:
     return q.kind == "freitext" or (q.allow_other and q.kind in ("einfach", "mehrfach"))
 
 
-def _nonempty(col):
-    return and_(col.is_not(None), col != "")
-
-
-def _asked(answer):
-    """SQL condition: the answer's respondent was asked its question (see `condition_cells`): an
-    answer of the same respondent holds the question's condition option. Needs survey_question joined."""
-    other = aliased(SurveyAnswer)
-    return exists().where(other.response_id == answer.response_id, other.option_id == Question.condition_option_id)
+_nonempty, _asked = zaehler.nonempty, zaehler.asked
 
 
 def _valid(rt):

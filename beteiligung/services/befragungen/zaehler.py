@@ -56,11 +56,11 @@ def structure(execute, survey_id: int) -> list:
     ]
 
 
-def _nonempty(col):
+def nonempty(col):
     return and_(col.is_not(None), col != "")
 
 
-def _asked(answer):
+def asked(answer):
     """SQL condition: the answer's respondent was asked its question: an answer of the same
     respondent holds the question's condition option. Needs survey_question joined."""
     other = aliased(SurveyAnswer)
@@ -75,7 +75,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
 
     cond_qids = list(condition_cells(questions))
     R, A = SurveyResponse, SurveyAnswer
-    asked = or_(A.question_id.not_in(cond_qids), _asked(A)) if cond_qids else true()
+    was_asked = or_(A.question_id.not_in(cond_qids), asked(A)) if cond_qids else true()
     scope = [R.survey_id == survey_id]
     if response_ids is not None:
         scope.append(R.id.in_(list(response_ids)))
@@ -101,7 +101,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
             A.question_id,
             A.option_id,
             func.count(),
-            func.sum(case((asked, 1), else_=0)),
+            func.sum(case((was_asked, 1), else_=0)),
         )
         .join(R, R.id == A.response_id)
         .join(Question, Question.id == A.question_id)
@@ -112,7 +112,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
         add("f", a, z, qid, oid, n=n_asked)
 
     # texts and numbers: answered at all / with a text / with a text and no option ("Sonstiges")
-    has_text = _nonempty(A.text_value)
+    has_text = nonempty(A.text_value)
     other = aliased(SurveyAnswer)
     no_option = ~exists().where(
         other.response_id == A.response_id, other.question_id == A.question_id, other.option_id.is_not(None)
@@ -129,7 +129,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
         )
         .join(R, R.id == A.response_id)
         .join(Question, Question.id == A.question_id)
-        .where(*scope, or_(has_text, A.number_value.is_not(None)), asked)
+        .where(*scope, or_(has_text, A.number_value.is_not(None)), was_asked)
         .group_by(R.area_id, R.zielgruppe_id, A.question_id)
     ):
         add("b", a, z, qid, n=answered)
@@ -142,7 +142,7 @@ def aggregate(execute, survey_id: int, questions, response_ids=None) -> dict[tup
         select(R.area_id, R.zielgruppe_id, A.question_id, A.number_value, func.count())
         .join(R, R.id == A.response_id)
         .join(Question, Question.id == A.question_id)
-        .where(*scope, A.number_value.is_not(None), Question.kind == "zahl", asked)
+        .where(*scope, A.number_value.is_not(None), Question.kind == "zahl", was_asked)
         .group_by(R.area_id, R.zielgruppe_id, A.question_id, A.number_value)
     ):
         add("z", a, z, qid, value=value, n=n)
