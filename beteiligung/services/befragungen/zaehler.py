@@ -235,14 +235,22 @@ def _touched(session: Session, collections) -> set[int]:
     return ids
 
 
-def _apply(session: Session, response_ids: set[int], sign: int) -> None:
+def _apply(session: Session, response_ids: set[int], sign: int, known: dict | None = None) -> None:
+    """Add (sign +1) or subtract (-1) the counts of these responses as the database holds them now.
+    known: response id → survey id where already known (new responses), the others are looked up."""
     if not response_ids:
         return
     conn = session.connection()
-    ids = list(response_ids)
+    known = known or {}
     by_survey = defaultdict(list)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
+    unknown = []
+    for rid in response_ids:
+        if known.get(rid) is not None:
+            by_survey[known[rid]].append(rid)
+        else:
+            unknown.append(rid)
+    for i in range(0, len(unknown), 500):
+        chunk = unknown[i : i + 500]
         for rid, sid in conn.execute(
             select(SurveyResponse.id, SurveyResponse.survey_id).where(SurveyResponse.id.in_(chunk))
         ):
@@ -283,4 +291,4 @@ def _after_flush(session, flush_context):
         return
     old, new_responses, new_answers = pending
     ids = set(old) | {o.id for o in new_responses} | {a.response_id for a in new_answers if a.response_id}
-    _apply(session, ids, +1)
+    _apply(session, ids, +1, known={o.id: o.survey_id for o in new_responses})
