@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BASE_IMAGE = "docker.io/library/debian:bookworm-slim"
 IMAGE = "localhost/beteiligung:behaelter-test"
+POSTGRES_IMAGE = "localhost/beteiligung-test-postgres:15"
 CACHE = Path(os.environ.get("BEHAELTER_CACHE", "/var/cache/beteiligung-ci"))
 MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
 CA_BUNDLE = Path(os.environ.get("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"))
@@ -88,7 +89,23 @@ class Podman:
         self.timed("import", "import", str(tar), BASE_IMAGE)
 
     def build(self) -> None:
-        args = ["build", "--pull=never", "--format", "docker", "-f", "deploy/Containerfile", "-t", IMAGE]
+        args = [
+            "build",
+            "--pull=never",
+            "--network",
+            "host",
+            "--format",
+            "docker",
+            "-f",
+            "deploy/Containerfile",
+            "-t",
+            IMAGE,
+        ]
         if CA_BUNDLE.is_file():
             args += ["--secret", f"id=ca-zertifikate,src={CA_BUNDLE}"]
         self.timed("build", *args, ".", cwd=ROOT, timeout=1500)
+
+    def build_postgres(self) -> None:
+        """The stand-in for docker.io/library/postgres:15 (tests/support/behaelter_postgres)."""
+        args = ["build", "--pull=never", "--network", "host", "-t", POSTGRES_IMAGE]
+        self.timed("build-postgres", *args, str(ROOT / "tests/support/behaelter_postgres"), timeout=900)
