@@ -45,7 +45,7 @@ def register(app) -> None:
             return
         if not queues and not einmal:
             click.echo(f"Worker je Warteschlange ({', '.join(QUEUES)}) werden gestartet.")
-            raise SystemExit(supervise(QUEUES, poll=pause))
+            raise SystemExit(supervise(app, QUEUES, poll=pause))
         queues = tuple(dict.fromkeys(queues)) or QUEUES
         click.echo(f"Worker {worker_name()} läuft (Warteschlange {', '.join(queues)}).")
         work(app, once=einmal, poll=pause, queues=queues)

@@ -106,8 +106,8 @@ def test_image_runs_app_and_worker_against_postgresql(podman, pg_server):
         assert "Abmelden" in r.text
 
         # one worker process per queue inside the worker container (a mail never waits behind an analysis)
-        top = podman("top", worker, "args").stdout
-        assert "--warteschlange beteiligung" in top and "--warteschlange analyse" in top, top
+        top = podman("top", worker, "pid", "ppid", "comm").stdout
+        assert "wq-beteiligung" in top and "wq-analyse" in top, top
         logs = podman("logs", web)
         assert "Traceback" not in logs.stdout + logs.stderr, logs.stderr[-3000:]
         # a stop ends gunicorn and every worker process in time (SIGTERM, no SIGKILL after the grace period)

@@ -6,9 +6,9 @@
   makes sure each tick runs once.
 - Two queues: "analyse" for the network analysis (minutes at 18.000 nodes), "beteiligung" for everything else
   (mail, reminders, retention, documents), so that a mail never waits behind an analysis.
-- `flask --app beteiligung betrieb worker` works on both queues with one worker process per queue (a supervisor
-  process starts them; an analysis computing in one process cannot hold up the other, not even through the
-  GIL); `--warteschlange NAME` (repeatable) runs one worker process for just these queues, e.g. a dedicated
+- `flask --app beteiligung betrieb worker` works on both queues with one worker process per queue (the command
+  loads the app and forks one child per queue; an analysis computing in one process cannot hold up the other, not
+  even through the GIL); `--warteschlange NAME` (repeatable) runs one worker process for just these queues, e.g. a dedicated
   analysis worker on another machine (deploy/systemd/beteiligung-analyse.service). Several workers may run. A worker
   killed with `kill -9` stops sending heartbeats; `recover_stalled()` (at every worker start and once a minute)
   hands its running jobs back to the queue, and another worker runs them again.
@@ -255,8 +255,14 @@ async def recover_stalled_async(app: procrastinate.App, seconds: float | None = 
     seconds = stalled_seconds(_flask_app) if seconds is None else seconds
     count = 0
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate.exceptions.ConnectorException as exc:
+            # another worker (e.g. the other queue's process, starting at the same moment) handed it back first
+            if "invalid status to retry" in str(exc.__cause__):
+                continue
+            raise
         log.warning("Job %s (%s) eines verschwundenen Workers wird wiederholt", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
         count += 1
     return count
 
@@ -367,53 +373,80 @@ def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0, queues=QUEU
     asyncio.run(main())
 
 
-def _die_with_parent() -> None:  # pragma: no cover – runs in the child between fork and exec
-    """A queue worker whose supervisor is killed (kill -9) is killed too: its jobs then go back to the queue like
-    those of any vanished worker, instead of running on without anyone to restart it."""
+def _become_queue_worker(flask_app: Flask, queue: str, parent: int, poll: float) -> None:
+    """In the forked child: die with the supervisor (a `kill -9` of it is a `kill -9` of the worker: the jobs go
+    back to the queue like those of any vanished worker), name the process after its queue (`ps`, `podman top`
+    show "wq-analyse"), drop the database connections inherited from the parent, then work."""
     import ctypes
     import signal
 
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_NAME, PR_SET_PDEATHSIG = 15, 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the supervisor died before prctl took effect
+        os._exit(1)
+    libc.prctl(PR_SET_NAME, f"wq-{queue}"[:15].encode())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)  # procrastinate installs its own handlers
+    with flask_app.app_context():
+        db.engine.dispose(close=False)
+    print(f"Worker {worker_name()} läuft (Warteschlange {queue}).", flush=True)
+    work(flask_app, poll=poll, queues=(queue,))
 
 
-def supervise(queues=QUEUES, *, poll: float = 5.0, app_name: str = "beteiligung") -> int:
-    """`betrieb worker` without --warteschlange: one worker process per queue (`betrieb worker --warteschlange
-    NAME`), so a long analysis in the "analyse" process never delays a mail in the "beteiligung" process.
-    SIGTERM/SIGINT are passed on to the workers (each finishes its running job); if one worker ends by itself,
-    the others are stopped and the exit code says so (systemd then restarts the whole service)."""
+def supervise(flask_app: Flask, queues=QUEUES, *, poll: float = 5.0) -> int:
+    """`betrieb worker` without --warteschlange: one worker process per queue, forked from this one (the app is
+    loaded once), so a long analysis in the "analyse" process never delays a mail in the "beteiligung" process –
+    not even through the GIL. SIGTERM/SIGINT are passed on to the workers (each finishes its running job); if one
+    worker ends by itself, the others are stopped and the exit code says so (systemd then restarts the service)."""
     import signal
-    import subprocess
     import sys
     import time
 
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", app_name, "betrieb", "worker", "--warteschlange", queue]
-            + ["--pause", str(poll)],
-            preexec_fn=_die_with_parent,
-        )
-        for queue in queues
-    ]
     stopping = False
+    children: dict[int, str] = {}
 
     def stop(signum=None, frame=None):
         nonlocal stopping
         stopping = True
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    parent = os.getpid()
+    sys.stdout.flush()
+    sys.stderr.flush()
     code = 0
     try:
-        while any(proc.poll() is None for proc in procs):
-            for queue, proc in zip(queues, procs, strict=True):
-                if proc.returncode is not None and not stopping:
+        for queue in queues:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover – the child process
+                status = 1
+                try:
+                    _become_queue_worker(flask_app, queue, parent, poll)
+                    status = 0
+                except BaseException:
+                    log.exception("Worker der Warteschlange %s abgebrochen", queue)
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(status)
+            children[pid] = queue
+        while children:
+            for pid, queue in list(children.items()):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done == 0:
+                    continue
+                del children[pid]
+                returncode = os.waitstatus_to_exitcode(status)
+                if not stopping:
                     log.error(
-                        "Worker der Warteschlange %s endete mit %s; die anderen werden beendet", queue, proc.returncode
+                        "Worker der Warteschlange %s endete mit %s; die anderen werden beendet", queue, returncode
                     )
-                    code = proc.returncode or 1
+                    code = returncode or 1
                     stop()
             time.sleep(0.2)
     finally:
