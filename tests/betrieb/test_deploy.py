@@ -116,6 +116,8 @@ def test_container_files_match_the_project(app):
     assert "COPY --from=assets /src/static/vendor static/vendor" in containerfile
     assert 'CMD ["gunicorn", "-c", "/opt/beteiligung/deploy/gunicorn.conf.py"]' in containerfile
     assert "/healthz" in containerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"**/.env", ".git", "node_modules", "instance"} <= set(ignored)  # no secrets or local state in the image
 
     compose = (ROOT / "deploy/compose.yaml").read_text()
     services = re.findall(r"^  (\w+):$", compose, re.M)
