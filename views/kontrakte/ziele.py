@@ -139,7 +139,7 @@ def _indicator_or_404(indicator_id) -> Indicator:
     return ind
 
 
-INDICATORS_PER_PAGE = 20  # a row costs its Soll/Ist evaluation and sparkline
+INDICATORS_PER_PAGE = 10  # a row costs its Soll/Ist evaluation and sparkline (issue 14: ≤ 1,5 × the demo)
 
 
 @bp.route("/kennzahlen/")
