@@ -357,11 +357,6 @@ class View:
                 ids.append(i)
         return chunk, ids, len(ranked)
 
-    def map_page(self, offset: int, limit: int) -> tuple[list[dict], list[dict], int]:
-        """As map_page_ids, with the edges as dicts."""
-        chunk, ids, total = self.map_page_ids(offset, limit)
-        return chunk, [edge_dict(self.graph.edges[i]) for i in ids], total
-
 
 def view_of(graph: Graph, f: svc.Filters, state: State) -> View:
     """Apply the page filters to the graph (same meaning as build_network: node filters act on
