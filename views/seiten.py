@@ -56,23 +56,27 @@ def sql_page(
     param: str = "seite",
     page: int | None = None,
     count_pages: int | None = None,
+    total: int | None = None,
 ) -> SqlPage:
     """`ids`: a SELECT of one id column, filtered and ordered (the order must be total, e.g. end on the id).
     `load(ids)`: a SELECT of the entities with those ids and their eager loads; without it `ids`
     already selects the rows to show (a plain select without collection loads).
     `count_pages`: count the rows only up to this many pages beyond the requested one (a long list of a
     large Kreis then costs the same as a short one; the navigation says "mehr als …" and goes on from there).
-    An out-of-range page shows the last page."""
+    An out-of-range page shows the last page. `total`: the number of rows of `ids` where the caller
+    counted them already (e.g. from counts per status), so they are not counted a second time."""
     page = current_page(param) if page is None else page
-    counted = ids.order_by(None)
-    limit = None
-    if count_pages:
-        limit = (page - 1 + count_pages) * per_page
-        counted = counted.limit(limit + 1)
-    total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    capped = limit is not None and total > limit
-    if capped:
-        total = limit
+    capped = False
+    if total is None:
+        counted = ids.order_by(None)
+        limit = None
+        if count_pages:
+            limit = (page - 1 + count_pages) * per_page
+            counted = counted.limit(limit + 1)
+        total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+        capped = limit is not None and total > limit
+        if capped:
+            total = limit
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
     window = ids.limit(per_page).offset((page - 1) * per_page)

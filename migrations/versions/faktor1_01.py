@@ -1,7 +1,7 @@
 """faktor1_01: Teilindex der offenen Aufgaben und Beschlüsse in Listenreihenfolge (Startseite, Nachhalten)
 
 Revision ID: faktor1_01
-Revises: netzwerk_02
+Revises: zaehler_01 (was netzwerk_02; re-chained after merging main)
 
 Issue 14: the start page and Nachhalten sorted every open item of the Kreis to show the first 5 or 25
 (SQLite: USE TEMP B-TREE FOR ORDER BY over ~2,900 rows at scale 10). This partial index holds only the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "faktor1_01"
-down_revision = "netzwerk_02"
+down_revision = "zaehler_01"
 branch_labels = None
 depends_on = None
 
