@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tracemalloc
 from types import SimpleNamespace
 
@@ -98,3 +99,54 @@ def test_gexf_memory_does_not_grow_with_the_network(app):
     assert _graph_content(nx.read_gexf(io.BytesIO(text))) == _graph_content(
         nx.read_gexf(io.BytesIO(svc.gexf_bytes(svc.export_graph(network, result))))
     )
+
+
+def _graphml_content(g):
+    """Nodes and ties (by their ids) with all attributes, as read back."""
+    nodes = {k: dict(d) for k, d in g.nodes(data=True)}
+    edges = sorted((k, a, b, sorted(d.items())) for a, b, k, d in g.edges(keys=True, data=True))
+    return nodes, edges
+
+
+def test_graphml_streamed_same_content_as_networkx(client, net):
+    """The GraphML download is written from the stored graph tie by tie; read back with networkx it is the
+    graph networkx wrote for the same network (nodes, ties, keys, attribute types and values)."""
+    net.org_a.name = 'Träger <A> & "Söhne"\n\tgGmbH'  # escaping in text and attributes
+    from beteiligung.extensions import db
+
+    db.session.commit()
+    client.login(net.planner_k.email)
+    r = client.get("/netzwerk/export.graphml")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    assert r.mimetype == "application/graphml+xml"
+    network = svc.build_network(net.planner_k, svc.Filters())
+    result = svc.analyse_network(net.planner_k, network)
+    before = svc.graphml_bytes(svc.export_graph(network, result))
+    read = lambda data: nx.read_graphml(io.BytesIO(data), force_multigraph=True)  # noqa: E731
+    after, want = read(r.data), read(before)
+    assert after.number_of_nodes() > 3 and after.number_of_edges() > 3
+    assert _graphml_content(after) == _graphml_content(want)
+    assert f"org:{net.org_a.id}" in after and after.nodes[f"org:{net.org_a.id}"]["label"] == net.org_a.name
+    # the same key declarations (ids, names, types), in the same order
+    key_re = re.compile(rb"<key [^>]*/>")
+    assert key_re.findall(r.data) == key_re.findall(before)
+
+
+def test_graphml_bytes_equal_networkx_when_ties_come_in_its_order(app):
+    """With the ties in networkx's order (grouped by source node) the stream is byte for byte what networkx
+    writes – escaping included; and its memory does not grow with the network."""
+    network, result = _synthetic(60)
+    network.nodes["org:3"]["label"] = 'A <&> "B"\r\n\tC'
+    network.nodes["org:5"]["short"] = None
+    order = list(network.nodes)
+    network.edges.sort(key=lambda e: order.index(e["source"]))
+    assert "".join(svc.graphml_chunks(network, result)).encode() == svc.graphml_bytes(svc.export_graph(network, result))
+    small, large = _synthetic(1_000), _synthetic(10_000)
+
+    def write(network, result):
+        return lambda: sum(len(chunk) for chunk in svc.graphml_chunks(network, result))
+
+    _peak(write(*small))  # warm-up
+    peak_1, peak_10 = _peak(write(*small)), _peak(write(*large))
+    assert peak_10 < 2 * peak_1, (peak_1, peak_10)
+    assert _peak(lambda: svc.graphml_bytes(svc.export_graph(*small))) > 10 * peak_1
