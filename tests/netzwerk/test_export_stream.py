@@ -150,3 +150,35 @@ def test_graphml_bytes_equal_networkx_when_ties_come_in_its_order(app):
     peak_1, peak_10 = _peak(write(*small)), _peak(write(*large))
     assert peak_10 < 2 * peak_1, (peak_1, peak_10)
     assert _peak(lambda: svc.graphml_bytes(svc.export_graph(*small))) > 10 * peak_1
+
+
+def test_stored_graph_is_read_back_piece_by_piece(monkeypatch):
+    """The stored graph is decoded row by row from the compressed JSON (pieces of 7 bytes here: rows, numbers
+    and multi-byte characters cut at every place); the graph read back equals the one stored."""
+    from beteiligung.services.netzwerk import graph as network_graph
+
+    network, _result = _synthetic(40)
+    for i, node in enumerate(network.nodes.values()):
+        node.update(record_id=i, active=True, area_ids=[1, 22], hf_ids=[], organisation=None)
+    network.nodes["org:1"]["label"] = 'Straße „Ü“ – 🏠 " \\ ] }'
+    for i, e in enumerate(network.edges):
+        e.update(record_id=i, strength=i * 1000 + 7)  # numbers cut between pieces
+    metrics = {
+        k: {
+            "degree": 12345,
+            "degree_centrality": 0.5,
+            "betweenness": 1e-7,
+            "eigenvector": 1.0,
+            "component": 0,
+            "community": -1,
+        }
+        for k in network.nodes
+    }
+    net = svc.Network(nodes=network.nodes, edges=network.edges, filters=svc.Filters())
+    stored = network_graph.Graph.from_network(net, {"metrics": metrics, "nodes": 40})
+    data = stored.to_bytes()
+    monkeypatch.setattr(network_graph, "_CHUNK", 7)
+    back = network_graph.Graph.from_bytes(data)
+    assert back.nodes == stored.nodes and back.edges == stored.edges and back.summary == stored.summary
+    assert back.nodes["org:1"]["label"] == 'Straße „Ü“ – 🏠 " \\ ] }'
+    assert [n["id"] for n in back.ranked] == [n["id"] for n in stored.ranked]
