@@ -290,7 +290,7 @@ def export(fmt):
         headers = [h for h, _a in svc.EDGE_EXPORT]
 
         def edge_rows():
-            for e in view.edges(sorted(view.edge_ids())):
+            for e in _ExportEdges(view):  # one tie at a time (not a list of all of them)
                 row = []
                 for _h, a in svc.EDGE_EXPORT:
                     v = e[a]
@@ -333,7 +333,10 @@ class _ExportEdges:
 
     def __init__(self, view):
         self._view = view
-        self._ids = sorted(view.edge_ids())
+        if view.node_keys is None and not view.edge_filtered:
+            self._ids = range(len(view.graph.edges))  # all of them, in the order built (nothing to sort)
+        else:
+            self._ids = sorted(view.edge_ids())
 
     def __iter__(self):
         edges = self._view.graph.edges
