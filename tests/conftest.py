@@ -9,8 +9,8 @@ Under CI=true a missing component is an error, never a skip.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import re
 import tempfile
 
 import pytest
@@ -93,14 +93,18 @@ class Client(FlaskClient):
     _csrf: str | None = None
 
     def csrf_token(self) -> str:
+        """The token a form of this client's session carries – made as Flask-WTF makes it (the raw token in
+        the session cookie, signed with the secret key), without rendering a page for it."""
         if self._csrf is None:
-            for path in ("/verwaltung/profil", "/anmelden"):
-                html = super().get(path).get_data(as_text=True)
-                match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-                if match:
-                    self._csrf = match.group(1)
-                    break
-        assert self._csrf, "kein CSRF-Token gefunden"
+            from itsdangerous import URLSafeTimedSerializer
+
+            with self.session_transaction() as session:
+                raw = session.get("csrf_token")
+                if not raw:
+                    raw = session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+            config = self.application.config
+            key = config.get("WTF_CSRF_SECRET_KEY") or self.application.secret_key
+            self._csrf = URLSafeTimedSerializer(key, salt="wtf-csrf-token").dumps(raw)
         return self._csrf
 
     def open(self, *args, **kwargs):
@@ -112,6 +116,12 @@ class Client(FlaskClient):
 
         if has_app_context():
             g.__dict__.clear()
+            # What the test itself changed through services before calling the client is one finished
+            # unit of work (as another process's would be): committed, so a request that fails and rolls
+            # back undoes only its own changes.
+            from beteiligung.extensions import db
+
+            db.session.commit()
         return super().open(*args, **kwargs)
 
     def post(self, *args, **kwargs):
@@ -335,11 +345,14 @@ def client(app):
 
 
 @pytest.fixture
-def world(app):
-    """A small, hand-made Kreis with two Kommunen, a foreign Kreis and a user per role."""
+def world(app, database_url):
+    """A small, hand-made Kreis with two Kommunen, a foreign Kreis and a user per role (built once per
+    database, then restored: tests/support/snapshot.py)."""
+    from beteiligung.extensions import db
+    from tests.support.snapshot import snapshot_fixture
     from tests.support.world import build_world
 
-    return build_world()
+    return snapshot_fixture(db, database_url, "world", build_world)
 
 
 @pytest.fixture

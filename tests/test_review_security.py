@@ -46,7 +46,7 @@ def test_public_results_do_not_show_title_of_non_public_agenda_item(app, db, wor
     the TOP's title (non-public TOPs never reach the public)."""
     from datetime import date
 
-    from beteiligung.services.gremien.sitzungen import propose_topic
+    from beteiligung.services.gremien.themen import propose_topic
     from models import AgendaItem
     from tests.befragungen.test_wirkungskette import _chain, _meeting
 
@@ -305,7 +305,7 @@ def test_scheduling_a_report_deviation_topic_makes_a_non_public_item(app, db, kw
     as a non-public TOP (not on /oeffentlich pages and feeds unless the planner decides so)."""
     from datetime import timedelta
 
-    from beteiligung.services.gremien import sitzungen as svc
+    from beteiligung.services.gremien import themen as themen_svc
     from models import Meeting, utcnow
 
     w = kw.w
@@ -329,7 +329,7 @@ def test_scheduling_a_report_deviation_topic_makes_a_non_public_item(app, db, kw
     db.session.add_all([topic, meeting])
     db.session.commit()
     with app.test_request_context():
-        item = svc.schedule_topic(w.planner_k, topic, meeting)
+        item = themen_svc.schedule_topic(w.planner_k, topic, meeting)
     db.session.commit()
     assert item.is_public is False
 

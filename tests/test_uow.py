@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from beteiligung.services import ValidationError
-from beteiligung.services.gremien import sitzungen as committee_svc
+from beteiligung.services.gremien import gremien as gremien_svc
+from beteiligung.services.gremien import themen as themen_svc
 from beteiligung.uow import discard, durable, unit_of_work
 from models import Committee, CommitteeType, TopicProposal
 from models.audit import AuditEntry
@@ -76,7 +77,7 @@ def test_service_error_after_flush_leaves_nothing_written(client, db, world, mon
     client.login(world.planner_k.email)
     before = committed(db, AuditEntry)
     monkeypatch.setattr(
-        committee_svc, "create_committee", flush_then_fail(ValidationError({"name": "Dieser Name ist schon vergeben."}))
+        gremien_svc, "create_committee", flush_then_fail(ValidationError({"name": "Dieser Name ist schon vergeben."}))
     )
     r = client.post("/gremien/neu", data=committee_form(db, world, "Halb geschrieben"))
     html = r.get_data(as_text=True)
@@ -90,7 +91,7 @@ def test_unexpected_error_after_flush_is_a_500_and_leaves_nothing_written(app, c
     client.login(world.planner_k.email)
     before = committed(db, AuditEntry)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    monkeypatch.setattr(committee_svc, "create_committee", flush_then_fail(RuntimeError("kaputt")))
+    monkeypatch.setattr(gremien_svc, "create_committee", flush_then_fail(RuntimeError("kaputt")))
     r = client.post("/gremien/neu", data=committee_form(db, world, "Halb geschrieben"))
     assert r.status_code == 500
     assert "Ihre Daten wurden nicht verändert" in r.get_data(as_text=True)
@@ -101,7 +102,7 @@ def test_failed_action_that_redirects_still_writes_nothing(client, db, world, mo
     """A view that flashes the error and redirects (302/303 would commit) discards the failed
     service's flushed changes first."""
     with unit_of_work():
-        c = committee_svc.create_committee(
+        c = gremien_svc.create_committee(
             world.planner_k,
             {
                 "name": "Sozialraumkonferenz Test",
@@ -111,7 +112,7 @@ def test_failed_action_that_redirects_still_writes_nothing(client, db, world, mo
                 "active": True,
             },
         )
-        t = committee_svc.propose_topic(world.planner_k, c, "Spielplatz", "", "mitglied", None, "Test")
+        t = themen_svc.propose_topic(world.planner_k, c, "Spielplatz", "", "mitglied", None, "Test")
     topic_id = t.id
 
     def set_status_then_fail(user, topic, status):
@@ -119,7 +120,7 @@ def test_failed_action_that_redirects_still_writes_nothing(client, db, world, mo
         db.session.flush()
         raise ValidationError({"status": "Diesen Status gibt es nicht."})
 
-    monkeypatch.setattr(committee_svc, "set_topic_status", set_status_then_fail)
+    monkeypatch.setattr(themen_svc, "set_topic_status", set_status_then_fail)
     client.login(world.planner_k.email)
     r = client.post(f"/gremien/themen/{topic_id}/status", data={"status": "erledigt"})
     assert r.status_code == 303
@@ -134,7 +135,7 @@ def test_failed_action_that_redirects_still_writes_nothing(client, db, world, mo
 
 def test_unit_of_work_commits_at_the_end(db, world):
     with unit_of_work():
-        committee_svc.create_committee(
+        gremien_svc.create_committee(
             world.planner_k,
             {
                 "name": "Job-Gremium",
@@ -151,7 +152,7 @@ def test_unit_of_work_commits_at_the_end(db, world):
 def test_unit_of_work_rolls_back_everything_on_error_even_after_flush(db, world):
     before = committed(db, AuditEntry)
     with pytest.raises(ValidationError), unit_of_work():
-        committee_svc.create_committee(
+        gremien_svc.create_committee(
             world.planner_k,
             {
                 "name": "Wird nichts",

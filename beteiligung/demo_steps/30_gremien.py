@@ -22,7 +22,11 @@ from sqlalchemy import select
 from beteiligung.extensions import db
 from beteiligung.formatting import BERLIN
 from beteiligung.services.gremien import einladungen as inv_svc
-from beteiligung.services.gremien import sitzungen as svc
+from beteiligung.services.gremien import gremien as gremien_svc
+from beteiligung.services.gremien import mitglieder as mitglieder_svc
+from beteiligung.services.gremien import sitzungen as sitzungen_svc
+from beteiligung.services.gremien import tagesordnung as tagesordnung_svc
+from beteiligung.services.gremien import themen as themen_svc
 from models import CommitteeType, Invitation
 
 
@@ -58,7 +62,7 @@ def _members(ctx, user, committee, specs):
         if not people:
             continue
         person, deputy = people[0], (people[1] if len(people) > 1 else None)
-        svc.add_membership(
+        mitglieder_svc.add_membership(
             user,
             committee,
             {
@@ -75,7 +79,7 @@ def _members(ctx, user, committee, specs):
 
 
 def _add_user_member(user, committee, person, org, role, mandate=True):
-    svc.add_membership(
+    mitglieder_svc.add_membership(
         user,
         committee,
         {
@@ -93,7 +97,7 @@ def _add_user_member(user, committee, person, org, role, mandate=True):
 
 def _items(user, meeting, rows):
     for title, goal, minutes, presenter, public in rows:
-        svc.add_item(
+        tagesordnung_svc.add_item(
             user,
             meeting,
             {"title": title, "goal": goal, "duration_minutes": minutes, "presenter": presenter, "is_public": public},
@@ -106,7 +110,7 @@ def run(ctx) -> None:
     t = ctx.terms
 
     # --- Sozialplanungskonferenz -------------------------------------------------------
-    spk = svc.create_committee(
+    spk = gremien_svc.create_committee(
         planung,
         {
             "name": "Sozialplanungskonferenz Kreis Lindenau",
@@ -155,7 +159,7 @@ def run(ctx) -> None:
         "Sozialplanung Stadt Lindenau",
     )
 
-    spk_past = svc.create_meetings(
+    spk_past = sitzungen_svc.create_meetings(
         planung,
         spk,
         {
@@ -198,7 +202,7 @@ def run(ctx) -> None:
     }
     _roles(planung, [spk_past], spk_roles)
 
-    series = svc.create_meetings(
+    series = sitzungen_svc.create_meetings(
         planung,
         spk,
         {
@@ -267,7 +271,7 @@ def run(ctx) -> None:
             deputy.id if deputy else None,
             "Ich bringe die Zahlen unserer Beratungsstellen mit." if answer == "zugesagt" else None,
         )
-    svc.propose_topic(
+    themen_svc.propose_topic(
         planung,
         spk,
         "Wohnungsnot Alleinerziehender in der Südstadt",
@@ -276,7 +280,7 @@ def run(ctx) -> None:
         None,
         "Sozialraumkonferenz Südstadt",
     )
-    svc.propose_topic(
+    themen_svc.propose_topic(
         ctx.users["partner"],
         spk,
         "Fachkräftemangel in der ambulanten Pflege",
@@ -287,7 +291,7 @@ def run(ctx) -> None:
     )
 
     # --- Sozialraumkonferenzen ----------------------------------------------------------
-    srk_sued = svc.create_committee(
+    srk_sued = gremien_svc.create_committee(
         srm,
         {
             "name": "Sozialraumkonferenz Südstadt",
@@ -302,7 +306,7 @@ def run(ctx) -> None:
             "terms": [t["Wohnen"], t["Kinder, Jugend und Familie"]],
         },
     )
-    srk_hohe = svc.create_committee(
+    srk_hohe = gremien_svc.create_committee(
         srm,
         {
             "name": "Sozialraumkonferenz Hohe Eiche",
@@ -347,7 +351,7 @@ def run(ctx) -> None:
         ],
     )
 
-    srk_past = svc.create_meetings(
+    srk_past = sitzungen_svc.create_meetings(
         srm,
         srk_sued,
         {
@@ -383,7 +387,7 @@ def run(ctx) -> None:
     )
     srk_past.status = "durchgeführt"
     _roles(srm, [srk_past], {"sitzungsleitung": srm.person})
-    srk_next = svc.create_meetings(
+    srk_next = sitzungen_svc.create_meetings(
         srm,
         srk_sued,
         {
@@ -445,7 +449,7 @@ def run(ctx) -> None:
     db.session.flush()
     rows, _n, _a = inv_svc.candidates(srk_next, circles=["Kernkreis"])
     inv_svc.invite(srm, srk_next, rows, len(rows))
-    hohe = svc.create_meetings(
+    hohe = sitzungen_svc.create_meetings(
         srm,
         srk_hohe,
         {
@@ -461,7 +465,7 @@ def run(ctx) -> None:
         },
     )
     _roles(srm, hohe, {"sitzungsleitung": srm.person})
-    svc.propose_topic(
+    themen_svc.propose_topic(
         srm,
         srk_sued,
         "Mehr Sitzbänke und Schatten am Marktplatz",
@@ -472,7 +476,7 @@ def run(ctx) -> None:
     )
 
     # --- Werkstatt ------------------------------------------------------------------------
-    werkstatt = svc.create_committee(
+    werkstatt = gremien_svc.create_committee(
         planung,
         {
             "name": "Werkstatt „Kinderarmut wirksam begegnen“",
@@ -497,7 +501,7 @@ def run(ctx) -> None:
             ("Jobcenter", "Mitglied", True, "Kernkreis"),
         ],
     )
-    w_meeting = svc.create_meetings(
+    w_meeting = sitzungen_svc.create_meetings(
         planung,
         werkstatt,
         {

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from beteiligung.extensions import db
-from beteiligung.services.gremien import sitzungen as committees_svc
+from beteiligung.services.gremien import gremien as gremien_svc
+from beteiligung.services.gremien import mitglieder as mitglieder_svc
+from beteiligung.services.gremien import sitzungen as sitzungen_svc
 from models import AuditEntry, CommitteeType, Membership, Person, utcnow
 from tests.auswahl.support import field_error, picker_checked, picker_html, picker_options
 
@@ -21,7 +23,7 @@ FOREIGN_MESSAGE = "Diese Person steht hier nicht zur Auswahl"
 @pytest.fixture
 def committee(world):
     t = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialplanungskonferenz"))
-    c = committees_svc.create_committee(
+    c = gremien_svc.create_committee(
         world.planner_k, {"name": "SPK Auswahl", "type_id": t.id, "body_id": world.kreis.id, "is_public": False}
     )
     db.session.commit()
@@ -103,10 +105,10 @@ def test_partner_cannot_use_the_member_form_or_see_foreign_persons(client, world
 
 def _meeting(committee, world):
     start = utcnow().replace(microsecond=0) + timedelta(days=10)
-    m = committees_svc.create_meetings(
+    m = sitzungen_svc.create_meetings(
         world.planner_k, committee, {"title": "Sitzung", "start": start, "end": start + timedelta(hours=2)}
     )[0]
-    committees_svc.add_membership(world.planner_k, committee, {"person_id": world.person_a.id, "circle": "Kernkreis"})
+    mitglieder_svc.add_membership(world.planner_k, committee, {"person_id": world.person_a.id, "circle": "Kernkreis"})
     db.session.commit()
     return m
 
@@ -150,7 +152,7 @@ def test_take_over_members_from_organisation_role_and_committee(client, world, c
     extra = Person(body=world.kommune_a, first_name="Emil", last_name="Ehrlich", organisation=world.org_a)
     db.session.add(extra)
     db.session.commit()
-    committees_svc.add_membership(world.planner_k, committee, {"person_id": world.person_a.id, "circle": "Kernkreis"})
+    mitglieder_svc.add_membership(world.planner_k, committee, {"person_id": world.person_a.id, "circle": "Kernkreis"})
     db.session.commit()
     client.login("planung@kreis.example")
     url = f"/auswahl/gremien/{committee.id}/mitglieder"
@@ -179,7 +181,7 @@ def test_take_over_members_from_organisation_role_and_committee(client, world, c
     assert "1 Mitglied wurde aufgenommen. Bereits Mitglied (übersprungen): Anke Arndt." in page
     # from another committee: the members of this one into a new committee
     t = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Werkstatt"))
-    other = committees_svc.create_committee(
+    other = gremien_svc.create_committee(
         world.planner_k, {"name": "Werkstatt Auswahl", "type_id": t.id, "body_id": world.kreis.id}
     )
     db.session.commit()
@@ -196,7 +198,7 @@ def test_take_over_members_from_organisation_role_and_committee(client, world, c
     assert r.status_code == 303
     assert _members(other) == sorted([world.person_a.id, extra.id])
     # from a role: the partner users' persons
-    third = committees_svc.create_committee(
+    third = gremien_svc.create_committee(
         world.planner_k, {"name": "Dritte Runde", "type_id": t.id, "body_id": world.kreis.id}
     )
     db.session.commit()
@@ -228,7 +230,7 @@ def test_take_over_refuses_guessed_ids_and_foreign_sources(client, world, commit
     assert r.status_code == 422 and "steht hier nicht zur Auswahl" in r.get_data(as_text=True)
     # a committee of the foreign Kreis → not offered, refused
     t = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Werkstatt"))
-    foreign = committees_svc.create_committee(
+    foreign = gremien_svc.create_committee(
         world.planner_x, {"name": "Fremd", "type_id": t.id, "body_id": world.fremdkreis.id}
     )
     db.session.commit()

@@ -10,7 +10,9 @@ from datetime import timedelta
 import pytest
 
 from beteiligung.extensions import db
-from beteiligung.services.gremien import sitzungen as committees_svc
+from beteiligung.services.gremien import gremien as gremien_svc
+from beteiligung.services.gremien import mitglieder as mitglieder_svc
+from beteiligung.services.gremien import sitzungen as sitzungen_svc
 from models import CommitteeType, Organisation, Person, utcnow
 from tests.support.queries import count_queries
 
@@ -44,14 +46,14 @@ def scene(world):
     from tests.kontrakte.conftest import make_contract
 
     t = db.session.query(CommitteeType).filter_by(name="Sozialplanungskonferenz").one()
-    c = committees_svc.create_committee(
+    c = gremien_svc.create_committee(
         world.planner_k, {"name": "SPK Größe", "type_id": t.id, "body_id": world.kreis.id, "is_public": False}
     )
-    ms = committees_svc.add_membership(
+    ms = mitglieder_svc.add_membership(
         world.planner_k, c, {"person_id": world.person_a.id, "circle": "Kernkreis", "deputy_id": world.person_b.id}
     )
     start = utcnow().replace(microsecond=0) - timedelta(days=1)
-    m = committees_svc.create_meetings(
+    m = sitzungen_svc.create_meetings(
         world.planner_k, c, {"title": "Sitzung", "start": start, "end": start + timedelta(hours=2)}
     )[0]
     db.session.commit()

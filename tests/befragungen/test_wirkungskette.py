@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from beteiligung.services.befragungen import kodierung
-from beteiligung.services.gremien.sitzungen import propose_topic
+from beteiligung.services.gremien.themen import propose_topic
 from models import AgendaItem, Committee, CommitteeType, Meeting
 from models.contracts import Goal
 from models.protocols import Protocol, ProtocolEntry

@@ -188,19 +188,21 @@ def cluster(pg_server, tmp_path):
 
         from sqlalchemy import select
 
-        from beteiligung.services.gremien import sitzungen as svc
+        from beteiligung.services.gremien import gremien as gremien_svc
+        from beteiligung.services.gremien import sitzungen as sitzungen_svc
+        from beteiligung.services.gremien import tagesordnung as tagesordnung_svc
         from models import CommitteeType, utcnow
 
         ctype = db.session.scalar(select(CommitteeType).where(CommitteeType.name == "Sozialplanungskonferenz"))
-        committee = svc.create_committee(
+        committee = gremien_svc.create_committee(
             world.planner_k, {"name": "SPK Cluster", "type_id": ctype.id, "body_id": world.kreis.id, "is_public": False}
         )
         db.session.flush()
         start = (utcnow() + timedelta(days=10)).replace(hour=13, minute=0, second=0, microsecond=0)
-        meeting = svc.create_meetings(
+        meeting = sitzungen_svc.create_meetings(
             world.planner_k, committee, {"title": "SPK", "start": start, "end": start + timedelta(hours=2)}
         )[0]
-        item_id = svc.add_item(world.planner_k, meeting, {"title": "Vorlage", "is_public": True}).id
+        item_id = tagesordnung_svc.add_item(world.planner_k, meeting, {"title": "Vorlage", "is_public": True}).id
         db.session.commit()
         admin_email, planner_email = world.admin.email, world.planner_k.email
         db.session.remove()

@@ -21,11 +21,14 @@ def gw(world, db):
     """world + committees: SPK of the Kreis (members person_a/org_a, person_b/org_b), a public
     Sozialraumkonferenz in area_a1, a committee of the foreign Kreis; an upcoming meeting with three TOPs
     (TOP 2 not public)."""
-    from beteiligung.services.gremien import sitzungen as svc
+    from beteiligung.services.gremien import gremien as gremien_svc
+    from beteiligung.services.gremien import mitglieder as mitglieder_svc
+    from beteiligung.services.gremien import sitzungen as sitzungen_svc
+    from beteiligung.services.gremien import tagesordnung as tagesordnung_svc
 
     t = {ct.name: ct for ct in db.session.scalars(select(CommitteeType))}
     g = SimpleNamespace(w=world)
-    g.spk = svc.create_committee(
+    g.spk = gremien_svc.create_committee(
         world.planner_k,
         {
             "name": "Sozialplanungskonferenz Testhausen",
@@ -35,15 +38,15 @@ def gw(world, db):
         },
     )
     db.session.flush()
-    g.m_a = svc.add_membership(
+    g.m_a = mitglieder_svc.add_membership(
         world.planner_k,
         g.spk,
         {"person_id": world.person_a.id, "has_mandate": True, "circle": "Kernkreis", "role": "Vorsitz"},
     )
-    g.m_b = svc.add_membership(
+    g.m_b = mitglieder_svc.add_membership(
         world.planner_k, g.spk, {"person_id": world.person_b.id, "has_mandate": False, "circle": "erweiterter Kreis"}
     )
-    g.meeting = svc.create_meetings(
+    g.meeting = sitzungen_svc.create_meetings(
         world.planner_k,
         g.spk,
         {
@@ -54,17 +57,17 @@ def gw(world, db):
             "goals": "- Prioritäten festlegen",
         },
     )[0]
-    svc.add_item(
+    tagesordnung_svc.add_item(
         world.planner_k,
         g.meeting,
         {"title": "Begrüßung", "goal": "Ankommen", "duration_minutes": 10, "is_public": True},
     )
-    svc.add_item(
+    tagesordnung_svc.add_item(
         world.planner_k,
         g.meeting,
         {"title": "Geheime Personalsache", "goal": "Vertraulich", "duration_minutes": 20, "is_public": False},
     )
-    svc.add_item(
+    tagesordnung_svc.add_item(
         world.planner_k,
         g.meeting,
         {
@@ -75,7 +78,7 @@ def gw(world, db):
             "is_public": True,
         },
     )
-    g.srk = svc.create_committee(
+    g.srk = gremien_svc.create_committee(
         world.srm_a,
         {
             "name": "Sozialraumkonferenz Altstadt",
@@ -86,7 +89,7 @@ def gw(world, db):
         },
     )
     db.session.flush()
-    g.srk_meeting = svc.create_meetings(
+    g.srk_meeting = sitzungen_svc.create_meetings(
         world.srm_a,
         g.srk,
         {
@@ -100,13 +103,13 @@ def gw(world, db):
             "registration_fields": "organisation",
         },
     )[0]
-    svc.add_item(world.srm_a, g.srk_meeting, {"title": "Spielplatz am Markt", "is_public": True})
-    svc.add_item(world.srm_a, g.srk_meeting, {"title": "Vertrauliche Fallbesprechung", "is_public": False})
-    g.foreign = svc.create_committee(
+    tagesordnung_svc.add_item(world.srm_a, g.srk_meeting, {"title": "Spielplatz am Markt", "is_public": True})
+    tagesordnung_svc.add_item(world.srm_a, g.srk_meeting, {"title": "Vertrauliche Fallbesprechung", "is_public": False})
+    g.foreign = gremien_svc.create_committee(
         world.planner_x, {"name": "Fremde Konferenz", "type_id": t["Werkstatt"].id, "body_id": world.fremdkreis.id}
     )
     db.session.flush()
-    g.foreign_meeting = svc.create_meetings(
+    g.foreign_meeting = sitzungen_svc.create_meetings(
         world.planner_x, g.foreign, {"title": "Fremde Sitzung", "start": future(3), "end": future(3, 18)}
     )[0]
     db.session.commit()

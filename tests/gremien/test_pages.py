@@ -7,8 +7,10 @@ import io
 
 from sqlalchemy import func, select
 
-from beteiligung.services.gremien import sitzungen as svc
-from models import AgendaItem, Committee, Meeting, Membership, Person
+from beteiligung.services.gremien import sitzungen as sitzungen_svc
+from beteiligung.services.gremien import tagesordnung as tagesordnung_svc
+from beteiligung.services.gremien import themen as themen_svc
+from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, Person, TopicProposal
 from tests.support.queries import assert_constant_queries
 
 from .conftest import future, switch_user
@@ -17,7 +19,7 @@ from .conftest import future, switch_user
 def test_create_committee_and_meeting_through_forms(client, gw, db):
     w = gw.w
     client.login("planung@kreis.example")
-    types = {t.name: t.id for t in db.session.scalars(select(svc.CommitteeType))}
+    types = {t.name: t.id for t in db.session.scalars(select(CommitteeType))}
     r = client.post(
         "/gremien/neu",
         data={
@@ -83,7 +85,7 @@ def test_meeting_edit_conflict_409(client, gw, db):
     client.login("planung@kreis.example")
     m = gw.meeting
     stale = m.version
-    svc.update_meeting(gw.w.planner_k, m, {"goals": "anders"}, m.version)
+    sitzungen_svc.update_meeting(gw.w.planner_k, m, {"goals": "anders"}, m.version)
     db.session.commit()
     r = client.post(
         f"/gremien/sitzungen/{m.id}/bearbeiten",
@@ -196,7 +198,7 @@ def test_query_counts_constant(client, gw, db, app):
                     committee=gw.spk, title=f"S{i}", start=future(20 + i), end=future(20 + i, 18), ical_uid=f"gm-{i}@t"
                 )
             )
-            svc.propose_topic(None, gw.spk, f"Thema {i}", None, "mitglied", None, "x")
+            themen_svc.propose_topic(None, gw.spk, f"Thema {i}", None, "mitglied", None, "x")
         db.session.commit()
 
     url = f"/gremien/{gw.spk.id}"
@@ -225,7 +227,7 @@ def test_meeting_page_query_count_constant(client, gw, db, app):
                     meeting=gw.meeting, person=p, organisation=gw.w.org_k, token_hash=f"{i:064d}", deputy=gw.w.person_a
                 )
             )
-            svc.add_item(gw.w.planner_k, gw.meeting, {"title": f"TOP {i}", "terms": [gw.w.thema]})
+            tagesordnung_svc.add_item(gw.w.planner_k, gw.meeting, {"title": f"TOP {i}", "terms": [gw.w.thema]})
         db.session.commit()
 
     url = f"/gremien/sitzungen/{gw.meeting.id}"
@@ -295,7 +297,7 @@ def test_topic_bad_input_and_schedule_via_page(client, gw, db):
     assert r.status_code == 422 and "ohne HTML-Tags" in r.get_data(as_text=True)
     r = client.post(f"/gremien/{gw.spk.id}/themen", data={"t-title": "Kinderarmut in Ahlen"})
     assert r.status_code == 303
-    topic = db.session.scalar(select(svc.TopicProposal))
+    topic = db.session.scalar(select(TopicProposal))
     r = client.post(f"/gremien/themen/{topic.id}/einplanen", data={"meeting_id": gw.foreign_meeting.id})
     assert r.status_code == 303 and topic.status == "offen"
     r = client.post(f"/gremien/themen/{topic.id}/einplanen", data={"meeting_id": gw.meeting.id})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from beteiligung import permissions as perm
-from beteiligung.services.gremien import sitzungen as svc
+from beteiligung.services.gremien import gremien as gremien_svc
 
 from .conftest import switch_user
 
@@ -66,14 +66,14 @@ def test_committee_and_meeting_pages(client, gw, role):
 
 
 def test_partner_sees_only_meetings_of_their_committees(client, gw, db):
-    from beteiligung.services.gremien import sitzungen as svc2
+    from beteiligung.services.gremien import sitzungen as sitzungen_svc
 
     t = gw.spk.type_id
-    other = svc2.create_committee(
+    other = gremien_svc.create_committee(
         gw.w.planner_k, {"name": "Steuerungsgruppe intern", "type_id": t, "body_id": gw.w.kreis.id}
     )
     db.session.flush()
-    m = svc2.create_meetings(
+    m = sitzungen_svc.create_meetings(
         gw.w.planner_k, other, {"title": "Intern", "start": gw.meeting.start, "end": gw.meeting.end}
     )[0]
     db.session.commit()
@@ -116,7 +116,7 @@ def test_srm_manages_only_committees_of_their_areas(gw, db):
     from beteiligung.services import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        svc.create_committee(
+        gremien_svc.create_committee(
             w.srm_a, {"name": "Ohne Gebiet", "type_id": gw.spk.type_id, "body_id": w.kommune_a.id, "areas": [w.area_a2]}
         )
 

@@ -10,7 +10,7 @@ import email.policy
 import icalendar
 from sqlalchemy import select
 
-from beteiligung.services.gremien import sitzungen as svc
+from beteiligung.services.gremien import tagesordnung as tagesordnung_svc
 from models import AgendaItem, Meeting, OutboxMail
 from tests.gremien.test_invitations import _invite_all
 
@@ -30,7 +30,7 @@ def _event(mail: OutboxMail):
 
 def test_agenda_change_before_invitations_sends_nothing(gw, db):
     m = gw.meeting
-    svc.add_item(gw.w.planner_k, m, {"title": "Noch ein Punkt", "is_public": True})
+    tagesordnung_svc.add_item(gw.w.planner_k, m, {"title": "Noch ein Punkt", "is_public": True})
     db.session.flush()
     assert m.ical_sequence == 0
     assert _agenda_mails(db) == []
@@ -61,13 +61,13 @@ def test_added_top_after_invitations_sends_itip_update(client, gw, db):
         assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 1
     # a change of a TOP raises the sequence again; an unchanged save does not
     item = db.session.scalar(select(AgendaItem).where(AgendaItem.title == "Spielplatzplanung Nord"))
-    svc.update_item(gw.w.planner_k, item, {"title": "Spielplatzplanung Nord und Süd"}, item.version)
+    tagesordnung_svc.update_item(gw.w.planner_k, item, {"title": "Spielplatzplanung Nord und Süd"}, item.version)
     db.session.flush()
     assert m.ical_sequence == 2 and len(_agenda_mails(db)) == 4
-    svc.update_item(gw.w.planner_k, item, {"title": "Spielplatzplanung Nord und Süd"}, item.version)
+    tagesordnung_svc.update_item(gw.w.planner_k, item, {"title": "Spielplatzplanung Nord und Süd"}, item.version)
     db.session.flush()
     assert m.ical_sequence == 2 and len(_agenda_mails(db)) == 4
-    svc.delete_item(gw.w.planner_k, item)
+    tagesordnung_svc.delete_item(gw.w.planner_k, item)
     db.session.flush()
     assert m.ical_sequence == 3 and len(_agenda_mails(db)) == 6
     assert "Spielplatzplanung" not in _agenda_mails(db)[-1].body_text

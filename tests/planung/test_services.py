@@ -182,7 +182,7 @@ def test_link_decision_both_ways_and_refuse_cycle(chain, db):
         links.link(chain.planner_k, chain.beschluss, "massnahme", goal_measure.id)
     db.session.rollback()
     # a deviation of the measure comes back as a TOP; its decision must not commission the same measure
-    from beteiligung.services.gremien.sitzungen import propose_topic
+    from beteiligung.services.gremien.themen import propose_topic
     from models import utcnow
     from models.protocols import ProtocolEntry
 

@@ -10,7 +10,8 @@ from wtforms import RadioField, SelectField
 from beteiligung.permissions import auswahl as auswahl_perm
 from beteiligung.services import ServiceError
 from beteiligung.services.auswahl import uebernahme
-from beteiligung.services.gremien import sitzungen as committees_svc
+from beteiligung.services.gremien import gremien as gremien_svc
+from beteiligung.services.gremien import mitglieder as mitglieder_svc
 from beteiligung.uow import discard
 
 from ..forms import Form, IdSelectField, fail
@@ -36,7 +37,7 @@ class TakeOverForm(Form):
     gremium_id = IdSelectField("Gremium", description="Bei „einem anderen Gremium“: seine aktiven Mitglieder.")
     circle = SelectField(
         "Kreis der neuen Mitglieder",
-        choices=[(c, c) for c in committees_svc.CIRCLES],
+        choices=[(c, c) for c in mitglieder_svc.CIRCLES],
         default="erweiterter Kreis",
     )
 
@@ -50,7 +51,7 @@ def _ref(form):
 @bp.route("/gremien/<int:committee_id>/mitglieder", methods=["GET", "POST"])
 def mitglieder_uebernehmen(committee_id):
     try:
-        committee = committees_svc.get_committee(current_user, committee_id)
+        committee = gremien_svc.get_committee(current_user, committee_id)
     except ServiceError:
         abort(404)
     if not auswahl_perm.can_take_over_members(current_user, committee):

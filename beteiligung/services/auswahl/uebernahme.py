@@ -98,7 +98,7 @@ def preview(user, committee, quelle: str, ref) -> Preview:
 def take_over(user, committee, quelle: str, ref, person_ids: list[int], circle: str) -> tuple[list, list]:
     """Add the chosen persons of the preview as members. Returns (added memberships, skipped persons
     who are members already). A person not in the preview (guessed id) is refused – nothing written."""
-    from beteiligung.services.gremien import sitzungen as committees_svc
+    from beteiligung.services.gremien import mitglieder as mitglieder_svc
 
     result = preview(user, committee, quelle, ref)
     offered = {p.id: p for p in result.new}
@@ -109,13 +109,13 @@ def take_over(user, committee, quelle: str, ref, person_ids: list[int], circle: 
     unknown = [i for i in chosen if i not in offered and i not in already]
     if unknown:
         raise ValidationError({"person_ids": "Diese Auswahl passt nicht zur Vorschau. Bitte die Vorschau neu laden."})
-    if circle not in committees_svc.CIRCLES:
+    if circle not in mitglieder_svc.CIRCLES:
         raise ValidationError({"circle": "Bitte Kernkreis oder erweiterten Kreis wählen."})
     added, skipped = [], [already[i] for i in chosen if i in already]
     for pid in chosen:
         if pid in offered:
             added.append(
-                committees_svc.add_membership(
+                mitglieder_svc.add_membership(
                     user, committee, {"person_id": pid, "circle": circle, "has_mandate": False}
                 )
             )

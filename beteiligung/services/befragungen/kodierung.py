@@ -22,7 +22,7 @@ from beteiligung.extensions import db
 from beteiligung.services import NotFound, ValidationError, ensure_version, require
 from beteiligung.services.audit import record, snapshot
 from beteiligung.services.befragungen.befragung import _text
-from beteiligung.services.gremien.sitzungen import propose_topic
+from beteiligung.services.gremien.themen import propose_topic
 from models import Committee, Term, TopicProposal
 from models.surveys import Code, CodedMark, Coding, Finding, Survey, SurveyAnswer, SurveyResponse
 

@@ -1,2 +1,4 @@
-"""Gremien: Gremien und Sitzungen (sitzungen.py), Einladungen und Rückmeldungen (einladungen.py),
-Kalender (kalender.py), Sitzungsdokumente (dokumente.py)."""
+"""Gremien: Gremien und Gremienarten (gremien.py), Mitgliedschaften (mitglieder.py), Sitzungen und Serien
+(sitzungen.py), Tagesordnung (tagesordnung.py), Themenspeicher (themen.py), Einladungen und Rückmeldungen
+(einladungen.py), Kalender (kalender.py), Sitzungsdokumente: Einladung als PDF/DOCX und Dokumente an TOPs
+(dokumente.py)."""

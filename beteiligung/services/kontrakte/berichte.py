@@ -29,7 +29,7 @@ from models.contracts import (
 
 from .. import Conflict, ValidationError, ensure_version, require
 from ..audit import record, snapshot
-from ..gremien.sitzungen import propose_topic
+from ..gremien.themen import propose_topic
 from .kennzahlen import evaluate, parse_decimal_de
 from .vertraege import CLOSED_MESSAGE, Locked
 

@@ -37,7 +37,7 @@ def _already(source_type: str, source_id: int) -> set[int]:
 
 
 def _propose(committee, title, description, source_type, source_id, label):
-    from beteiligung.services.gremien.sitzungen import propose_topic
+    from beteiligung.services.gremien.themen import propose_topic
 
     return propose_topic(None, committee, title[:300], description, source_type, source_id, label[:300])
 

@@ -54,7 +54,7 @@ from models.protocols import (
 )
 
 from .. import Conflict, NotFound, ValidationError, audit, ensure_version, mail, require
-from ..gremien.sitzungen import propose_topic
+from ..gremien.themen import propose_topic
 
 
 class Locked(Conflict):

@@ -582,7 +582,7 @@ def move_results(
 ):
     """Selected cards (in ranking order) become protocol entries (Erkenntnis, Empfehlung, Aufgabe with owner)
     or Themenspeicher items of the committee. each=True: one entry per card; else one summary entry."""
-    from ..gremien import sitzungen as committee_svc
+    from ..gremien import themen as themen_svc
     from ..protokolle import eintraege as protocol_svc
 
     if kind not in RESULT_KINDS:
@@ -606,7 +606,7 @@ def move_results(
             text += f"\n{group[0].documentation}"
         if kind == "Themenspeicher":
             created.append(
-                committee_svc.propose_topic(
+                themen_svc.propose_topic(
                     user,
                     board.meeting.committee,
                     group[0].text[:300] if each else f"{label}: {board.title}"[:300],

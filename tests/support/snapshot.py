@@ -1,0 +1,123 @@
+"""Fixtures built once per database, then restored as rows.
+
+A fixture such as `world` builds its objects through models and services: dozens of flushes, audit rows,
+hashing, a few hundred SQL statements. The first test per database (xdist worker and backend) builds it
+for real; the rows it added are kept, and every later test gets exactly those rows back with a few
+INSERTs, and the same objects (loaded by primary key) in the returned namespace.
+
+Rules for a fixture that uses it: it builds on a clean database (or on another snapshot fixture), its
+result does not depend on the test (no parameters), and what it builds lives in the database (files and
+queued procrastinate jobs are not copied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from sqlalchemy import inspect as sa_inspect
+
+
+@dataclass(frozen=True)
+class _Ref:
+    model: type
+    key: tuple
+
+
+@dataclass
+class _Snapshot:
+    added: dict[str, list[dict]]  # table → rows the builder inserted
+    replaced: dict[str, list[dict]]  # table → all rows afterwards, where the builder changed or removed rows
+    result: object  # the builder's result with every model instance replaced by a _Ref
+
+
+_SNAPSHOTS: dict[tuple[str, str], _Snapshot] = {}
+
+
+def _encode(value, db):
+    if isinstance(value, db.Model):
+        state = sa_inspect(value)
+        return _Ref(type(value), state.identity)
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**{k: _encode(v, db) for k, v in vars(value).items()})
+    if isinstance(value, list):
+        return [_encode(v, db) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_encode(v, db) for v in value)
+    if isinstance(value, dict):
+        return {k: _encode(v, db) for k, v in value.items()}
+    return value
+
+
+class _LazyNamespace(SimpleNamespace):
+    """A restored namespace: each object is loaded by primary key when a test first uses it
+    (most tests use a few of the dozens of objects a fixture holds)."""
+
+    def __init__(self, encoded: dict, db, seen: dict):
+        object.__setattr__(self, "_lazy", (encoded, db, seen))
+
+    def __getattr__(self, name):
+        encoded, db, seen = object.__getattribute__(self, "_lazy")
+        if name not in encoded:
+            raise AttributeError(name)
+        value = _decode(encoded[name], db, seen)
+        object.__setattr__(self, name, value)
+        return value
+
+
+def _decode(value, db, seen: dict):
+    if isinstance(value, _Ref):
+        if value not in seen:
+            seen[value] = db.session.get(value.model, value.key)
+        return seen[value]
+    if isinstance(value, SimpleNamespace):
+        if id(value) not in seen:  # namespaces shared by several results (g.w is world) stay shared
+            seen[id(value)] = _LazyNamespace(vars(value), db, seen)
+        return seen[id(value)]
+    if isinstance(value, list):
+        return [_decode(v, db, seen) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_decode(v, db, seen) for v in value)
+    if isinstance(value, dict):
+        return {k: _decode(v, db, seen) for k, v in value.items()}
+    return value
+
+
+def _pk(table, row: dict) -> tuple:
+    return tuple(row[c.name] for c in table.primary_key.columns)
+
+
+def snapshot_fixture(db, database_url: str, name: str, build):
+    """build() once per database; afterwards the rows it added and its result, restored."""
+    from tests.conftest import _insert_rows, _table_rows
+
+    key = (database_url, name)
+    snap = _SNAPSHOTS.get(key)
+    if snap is None:
+        db.session.commit()
+        before = _table_rows(db)
+        result = build()
+        db.session.commit()
+        after = _table_rows(db)
+        added, replaced = {}, {}
+        for table in db.metadata.sorted_tables:
+            old = {_pk(table, r): r for r in before[table.name]}
+            new = after[table.name]
+            if any(old.get(_pk(table, r), r) != r for r in new) or len(old.keys() - {_pk(table, r) for r in new}):
+                replaced[table.name] = new
+            else:
+                rows = [r for r in new if _pk(table, r) not in old]
+                if rows:
+                    added[table.name] = rows
+        _SNAPSHOTS[key] = _Snapshot(added, replaced, _encode(result, db))
+        return result
+    db.session.commit()
+    db.session.expire_all()  # objects loaded before (of a snapshot fixture this one builds on) are read anew
+    tables = [t for t in db.metadata.sorted_tables if t.name in snap.added or t.name in snap.replaced]
+    with db.engine.begin() as conn:
+        for table in reversed(tables):
+            if table.name in snap.replaced:
+                conn.execute(table.delete())
+        rows = {t.name: snap.replaced.get(t.name) or snap.added[t.name] for t in tables}
+        _insert_rows(conn, tables, rows)
+    return _decode(snap.result, db, {})
