@@ -10,7 +10,7 @@ export FLASK_APP := beteiligung
 # Development only: a SECRET_KEY is generated once in instance/ (production must set SECRET_KEY).
 export BETEILIGUNG_ENV ?= development
 
-.PHONY: run test install assets db demo clean lint release
+.PHONY: run test test-behaelter install assets db demo clean lint release
 
 # `make run` installs only what the application needs; the test extras (playwright, ...) only `make test`.
 $(BIN)/activate: pyproject.toml constraints.txt
@@ -60,6 +60,11 @@ tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package.j
 # Two workers on the 2-core CI machine; PYTEST_WORKERS=0 runs in one process (e.g. with pdb).
 test: install $(VENV)/.test-extras tests/support/oidc/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n $(or $(PYTEST_WORKERS),2) $(PYTEST_ARGS)
+
+# The container image (deploy/Containerfile) built and run with podman: app + worker against PostgreSQL, /healthz,
+# login (tests/betrieb/test_behaelter.py). Needs podman, runc and debootstrap (.ci/run installs them); minutes.
+test-behaelter: $(VENV)/.test-extras
+	$(BIN)/python -m pytest -m behaelter -n 0 -s tests/betrieb/test_behaelter.py $(PYTEST_ARGS)
 
 # Release archive with the built front-end assets (static/vendor) and the wheels of all runtime
 # dependencies: installing it needs neither npm nor internet (README, "Betrieb im Rechenzentrum").

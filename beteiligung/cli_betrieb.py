@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from .services.betrieb.jobs import QUEUES
+
 
 def register(app) -> None:
 
@@ -17,10 +19,19 @@ def register(app) -> None:
         "--einmal", is_flag=True, help="Jeden periodischen Job einmal ausführen, die Warteschlange leeren, beenden"
     )
     @click.option("--pause", default=5.0, show_default=True, help="Sekunden zwischen zwei Abfragen der Warteschlange")
-    def worker(einmal, pause):
-        """Startet den Worker der Warteschlange (procrastinate): Mails, Erinnerungen, Aufbewahrung, Netzwerkanalyse,
-        Dokumente; die Zeitpläne stehen in services/betrieb/jobs.py. Mehrere Worker sind möglich."""
-        from .services.betrieb.jobs import run_in_process, work, worker_name
+    @click.option(
+        "--warteschlange",
+        "queues",
+        multiple=True,
+        type=click.Choice(QUEUES),
+        help="Nur diese Warteschlange bearbeiten (mehrfach möglich), in einem Prozess; ohne: alle, je ein Prozess",
+    )
+    def worker(einmal, pause, queues):
+        """Startet die Worker der Warteschlangen (procrastinate): „beteiligung“ (Mails, Erinnerungen, Aufbewahrung,
+        Dokumente) und „analyse“ (Netzwerkanalyse), ohne --warteschlange je Warteschlange ein eigener Prozess, damit
+        keine Mail hinter einer Analyse wartet. Die Zeitpläne stehen in services/betrieb/jobs.py. Mehrere Worker
+        sind möglich."""
+        from .services.betrieb.jobs import run_in_process, supervise, work, worker_name
 
         app = current_app._get_current_object()
         if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -32,8 +43,12 @@ def register(app) -> None:
             for line in run_in_process(app):
                 click.echo(line)
             return
-        click.echo(f"Worker {worker_name()} läuft.")
-        work(app, once=einmal, poll=pause)
+        if not queues and not einmal:
+            click.echo(f"Worker je Warteschlange ({', '.join(QUEUES)}) werden gestartet.")
+            raise SystemExit(supervise(app, QUEUES, poll=pause))
+        queues = tuple(dict.fromkeys(queues)) or QUEUES
+        click.echo(f"Worker {worker_name()} läuft (Warteschlange {', '.join(queues)}).")
+        work(app, once=einmal, poll=pause, queues=queues)
 
     @betrieb.command("job")
     @click.argument("name")

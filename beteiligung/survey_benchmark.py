@@ -17,6 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import insert, select
 
 from beteiligung.extensions import db
+from beteiligung.services.befragungen import zaehler
 from models import Body, Zielgruppe
 from models.masterdata import Area
 from models.surveys import Question, QuestionOption, Survey, SurveyAnswer, SurveyResponse, random_id
@@ -122,6 +123,8 @@ def build(n: int, seed: int = 14, body=None, areas=None, zgs=None) -> Survey:
         if len(responses) >= 2000:
             flush()
     flush()
+    # bulk insert without the ORM: the running counts of the results are counted once at the end
+    zaehler.nachzaehlen(db.session.connection(), survey.id)
     db.session.expire(survey)
     return survey
 

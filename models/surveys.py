@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -290,6 +291,17 @@ class SurveyResponse(db.Model):
 
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answer"
+    # the results list a fixed random choice of free texts per question: the smallest (random) ids
+    # (partial: only answers with a text, so a question's texts are found without reading its options)
+    __table_args__ = (
+        Index(
+            "ix_survey_answer_texts",
+            "question_id",
+            "id",
+            sqlite_where=text("text_value IS NOT NULL"),
+            postgresql_where=text("text_value IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_id)
     response_id: Mapped[int] = mapped_column(
@@ -306,6 +318,27 @@ class SurveyAnswer(db.Model):
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
     option: Mapped[QuestionOption | None] = relationship()
+
+
+class SurveyCount(db.Model):
+    """Running counts of a survey's responses: exactly the raw aggregates the results read
+    (beteiligung/services/befragungen/zaehler.py). One row per survey × raw Sozialraum × raw Zielgruppe
+    × kind of count × question × option × number value; 0 stands for "none" in the id columns.
+    Maintained in the transaction that adds, changes or removes responses; `befragungen zaehlen` rebuilds.
+    Kinds: g responses, p checksum of their ids, o option chosen, f option chosen by those asked,
+    b answered (text or number), t with a text, s "Sonstiges" (text without option), x free texts,
+    z number value."""
+
+    __tablename__ = "survey_count"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True)
+    art: Mapped[str] = mapped_column(String(1), primary_key=True)
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    zielgruppe_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    question_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    option_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[float] = mapped_column(Float, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class SurveyUsedToken(db.Model):

@@ -79,7 +79,14 @@ def make_survey(w, status="offen", threshold=None, languages=("de", "tr")):
 
 
 @pytest.fixture
-def survey(world):
+def survey(world, database_url):
+    from beteiligung.extensions import db as _sdb
+    from tests.support.snapshot import snapshot_fixture
+
+    return snapshot_fixture(_sdb, database_url, "survey", lambda: _build_survey(world))
+
+
+def _build_survey(world):
     return make_survey(world)
 
 

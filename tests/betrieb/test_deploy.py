@@ -29,12 +29,15 @@ def test_systemd_units_start_the_shipped_commands(app):
     worker = _unit("beteiligung-worker.service")
     assert worker["Service"]["ExecStart"].endswith("flask --app beteiligung betrieb worker")
     assert worker["Service"]["Environment"] == "JOBS_IN_PROCESS=false" and worker["Service"]["Restart"] == "always"
+    analyse = _unit("beteiligung-analyse.service")
+    assert analyse["Service"]["ExecStart"].endswith("flask --app beteiligung betrieb worker --warteschlange analyse")
+    assert analyse["Service"]["Environment"] == "JOBS_IN_PROCESS=false" and analyse["Service"]["Restart"] == "always"
     result = app.test_cli_runner().invoke(args=["betrieb", "worker", "--help"])
-    assert result.exit_code == 0 and "--einmal" in result.output
+    assert result.exit_code == 0 and "--einmal" in result.output and "--warteschlange" in result.output
 
 
 def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
-    """`systemd-analyze verify` on both units, with the install path pointed at this virtualenv (verify checks
+    """`systemd-analyze verify` on the units, with the install path pointed at this virtualenv (verify checks
     that ExecStart's program exists); any warning fails."""
     import shutil
     import sys
@@ -44,7 +47,7 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
     analyze = shutil.which("systemd-analyze")
     require(bool(analyze), "systemd-analyze", ".ci/run installiert das Debian-Paket systemd.")
     venv_bin = str(Path(sys.executable).parent) + "/"
-    for name in ("beteiligung-web.service", "beteiligung-worker.service"):
+    for name in ("beteiligung-web.service", "beteiligung-worker.service", "beteiligung-analyse.service"):
         text = (ROOT / "deploy/systemd" / name).read_text().replace("/opt/beteiligung/.venv/bin/", venv_bin)
         (tmp_path / name).write_text(text)
         result = subprocess.run(
@@ -98,9 +101,8 @@ def test_release_archive_contains_the_built_assets(tmp_path):
 
 
 def test_container_files_match_the_project(app):
-    """The Containerfile and compose file cannot be built here (their base images come from docker.io, which
-    this CI cannot reach, and there is no container daemon): checked against the project instead – every
-    COPY source exists, every package and runtime folder is copied, the asset stage copies exactly what
+    """The Containerfile and compose file checked against the project (tests/betrieb/test_behaelter.py builds and
+    runs them with podman, `make test-behaelter`): every COPY source exists, every package and runtime folder is copied, the asset stage copies exactly what
     `make assets` copies, and every command and setting the compose file uses exists."""
     containerfile = (ROOT / "deploy/Containerfile").read_text()
     copies = re.findall(r"^COPY (?!--from)(.+) (\S+)$", containerfile, re.M)
@@ -114,6 +116,8 @@ def test_container_files_match_the_project(app):
     assert "COPY --from=assets /src/static/vendor static/vendor" in containerfile
     assert 'CMD ["gunicorn", "-c", "/opt/beteiligung/deploy/gunicorn.conf.py"]' in containerfile
     assert "/healthz" in containerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"**/.env", ".git", "node_modules", "instance"} <= set(ignored)  # no secrets or local state in the image
 
     compose = (ROOT / "deploy/compose.yaml").read_text()
     services = re.findall(r"^  (\w+):$", compose, re.M)

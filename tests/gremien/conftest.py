@@ -17,7 +17,14 @@ def future(days=10, hour=16):
 
 
 @pytest.fixture
-def gw(world, db):
+def gw(world, db, database_url):
+    from beteiligung.extensions import db as _sdb
+    from tests.support.snapshot import snapshot_fixture
+
+    return snapshot_fixture(_sdb, database_url, "gw", lambda: _build_gw(world, db))
+
+
+def _build_gw(world, db):
     """world + committees: SPK of the Kreis (members person_a/org_a, person_b/org_b), a public
     Sozialraumkonferenz in area_a1, a committee of the foreign Kreis; an upcoming meeting with three TOPs
     (TOP 2 not public)."""

@@ -74,7 +74,14 @@ def make_contract(
 
 
 @pytest.fixture
-def kw(world):
+def kw(world, database_url):
+    from beteiligung.extensions import db as _sdb
+    from tests.support.snapshot import snapshot_fixture
+
+    return snapshot_fixture(_sdb, database_url, "kw", lambda: _build_kw(world))
+
+
+def _build_kw(world):
     ctype = db.session.query(CommitteeType).filter_by(name="Steuerungsgruppe").one()
     committee = Committee(body=world.kreis, type=ctype, name="Zielvereinbarungsgespräche")
     db.session.add(committee)

@@ -43,7 +43,14 @@ def add_relation(
 
 
 @pytest.fixture
-def net(world):
+def net(world, database_url):
+    from beteiligung.extensions import db as _sdb
+    from tests.support.snapshot import snapshot_fixture
+
+    return snapshot_fixture(_sdb, database_url, "net", lambda: _build_net(world), into=world)
+
+
+def _build_net(world):
     """world plus: org_a–org_b Kooperation (Kreis), org_a→org_k Förderung (nur Sozialplanung),
     org_b→org_k Kontrakt (nur beteiligte), person_a–org_k Kontakt (Einwilligung), person_b–org_a
     (keine Einwilligung), an ended relation and one in the foreign Kreis."""

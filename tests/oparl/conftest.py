@@ -59,7 +59,14 @@ def make_entry(
 
 
 @pytest.fixture
-def ow(world):
+def ow(world, database_url):
+    from beteiligung.extensions import db as _sdb
+    from tests.support.snapshot import snapshot_fixture
+
+    return snapshot_fixture(_sdb, database_url, "ow", lambda: _build_ow(world), into=world)
+
+
+def _build_ow(world):
     from beteiligung.services.oparl import papers
 
     w = world

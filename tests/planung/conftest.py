@@ -52,7 +52,14 @@ def make_measure(w, title="Sprechstunde Frühe Hilfen", org=None, body=None, **k
 
 
 @pytest.fixture
-def chain(world):
+def chain(world, database_url):
+    from beteiligung.extensions import db as _sdb
+    from tests.support.snapshot import snapshot_fixture
+
+    return snapshot_fixture(_sdb, database_url, "chain", lambda: _build_chain(world), into=world)
+
+
+def _build_chain(world):
     w = world
     types = {t.name: t for t in db.session.query(CommitteeType).all()}
     w.srk = Committee(

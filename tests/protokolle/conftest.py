@@ -28,7 +28,14 @@ def make_meeting(committee, start, title=None, items=("Begrüßung", "Bericht", 
 
 
 @pytest.fixture
-def pw(world):
+def pw(world, database_url):
+    from beteiligung.extensions import db as _sdb
+    from tests.support.snapshot import snapshot_fixture
+
+    return snapshot_fixture(_sdb, database_url, "pw", lambda: _build_pw(world), into=world)
+
+
+def _build_pw(world):
     """Protocol world: committees of Kreis Testhausen (and one of the foreign Kreis)."""
     w = world
     types = {t.name: t for t in _db.session.query(CommitteeType).all()}

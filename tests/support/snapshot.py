@@ -38,6 +38,10 @@ def _encode(value, db):
     if isinstance(value, db.Model):
         state = sa_inspect(value)
         return _Ref(type(value), state.identity)
+    if isinstance(value, _LazyNamespace):  # a restored namespace a fixture extended: loaded and not yet loaded
+        encoded = dict(object.__getattribute__(value, "_lazy")[0])
+        encoded.update({k: _encode(v, db) for k, v in vars(value).items() if k != "_lazy"})
+        return SimpleNamespace(**encoded)
     if isinstance(value, SimpleNamespace):
         return SimpleNamespace(**{k: _encode(v, db) for k, v in vars(value).items()})
     if isinstance(value, list):
@@ -87,8 +91,11 @@ def _pk(table, row: dict) -> tuple:
     return tuple(row[c.name] for c in table.primary_key.columns)
 
 
-def snapshot_fixture(db, database_url: str, name: str, build):
-    """build() once per database; afterwards the rows it added and its result, restored."""
+def snapshot_fixture(db, database_url: str, name: str, build, into: SimpleNamespace | None = None):
+    """build() once per database; afterwards the rows it added and its result, restored.
+
+    `into`: the namespace the builder extends and returns (fixtures that add their objects to `world`);
+    on a restore the added objects are put into it again, so `world.spk` works as after a real build."""
     from tests.conftest import _insert_rows, _table_rows
 
     key = (database_url, name)
@@ -120,4 +127,17 @@ def snapshot_fixture(db, database_url: str, name: str, build):
                 conn.execute(table.delete())
         rows = {t.name: snap.replaced.get(t.name) or snap.added[t.name] for t in tables}
         _insert_rows(conn, tables, rows)
-    return _decode(snap.result, db, {})
+    if into is None:
+        return _decode(snap.result, db, {})
+    seen: dict = {}
+    known = set(vars(into))
+    if isinstance(into, _LazyNamespace):
+        known |= set(object.__getattribute__(into, "_lazy")[0])
+    added = {k: v for k, v in vars(snap.result).items() if k not in known}
+    if isinstance(into, _LazyNamespace):
+        encoded, _db, _seen = object.__getattribute__(into, "_lazy")
+        object.__setattr__(into, "_lazy", ({**encoded, **added}, db, _seen))
+    else:
+        for k, v in added.items():
+            setattr(into, k, _decode(v, db, seen))
+    return into

@@ -494,7 +494,7 @@ def _filters(rt):
     return a, z
 
 
-RESULT_TEXT_LIMIT = 200  # free texts listed per question on the page (all of them are in the export)
+RESULT_TEXT_LIMIT = results_svc.TEXT_LIMIT  # free texts listed per question on the page (all are in the export)
 
 
 @bp.route("/<int:survey_id>/ergebnisse")
@@ -503,9 +503,9 @@ def results(survey_id):
     rt = results_svc.compute(survey)
     a, z = _filters(rt)
     compare = request.args.get("vergleich") if request.args.get("vergleich") in ("sozialraum", "zielgruppe") else None
-    if not compare:
-        results_svc.load_texts(rt)  # all free texts in one query (or from the cache)
-    views = [results_svc.question_view(rt, q, a, z, texts=not compare) for q in rt.questions]
+    views = [
+        results_svc.question_view(rt, q, a, z, texts=not compare, text_limit=RESULT_TEXT_LIMIT) for q in rt.questions
+    ]
     comparison = None
     if compare:
         cols = rt.area_values if compare == "sozialraum" else rt.zg_values

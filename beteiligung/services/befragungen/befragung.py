@@ -28,6 +28,7 @@ from beteiligung import permissions as perm
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, NotFound, ValidationError, ensure_version, require
 from beteiligung.services.audit import record, snapshot
+from beteiligung.services.befragungen import zaehler
 from models import Area, Term
 from models.surveys import (
     CHOICE_KINDS,
@@ -277,6 +278,9 @@ def save_question(user, survey: Survey, data: dict, question: Question | None = 
     survey.status = SurveyStatus.ENTWURF
     survey.questions_checked = False if new else survey.questions_checked
     db.session.flush()
+    # a removed option took its answers with it (ON DELETE CASCADE), a new condition or kind counts
+    # differently: the running counts of the survey are rebuilt (no responses in preparation: cheap)
+    zaehler.nachzaehlen(db.session.connection(), survey.id)
     record(
         user,
         "create" if new else "update",
@@ -311,6 +315,7 @@ def delete_question(user, survey: Survey, question: Question) -> None:
     survey.status = SurveyStatus.ENTWURF
     record(user, "update", survey, None, None, f"Frage „{question.text[:60]}“ gelöscht")
     db.session.flush()
+    zaehler.nachzaehlen(db.session.connection(), survey.id)  # its answers went with it (ON DELETE CASCADE)
 
 
 def move_question(user, survey: Survey, question: Question, direction: int) -> None:

@@ -27,17 +27,17 @@ under a key that changes with every response (see `compute`).
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from itertools import product
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select, true
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import distinct, func, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from beteiligung.extensions import db
+from beteiligung.services.befragungen import zaehler
 from beteiligung.services.befragungen.befragung import threshold_of
 from models.surveys import SURVEY_LANGUAGES, Coding, Question, Survey, SurveyAnswer, SurveyResponse
 
@@ -45,21 +45,49 @@ ALL = "*"
 NONE = "none"  # "ohne Angabe"
 
 
-def suppress_table(
-    cells: dict[tuple, int], dim_values: list[list], threshold: int, forced: set[tuple] | None = None
-) -> set[tuple]:
-    """Suppression over a full table with margins. cells: key tuple (values or ALL) → count.
-    Returns the set of suppressed keys. Pure function (tested directly)."""
-    S = set(forced or ())
-    S |= {k for k, v in cells.items() if 0 < v < threshold}
+_LINES: OrderedDict = OrderedDict()  # table shape → its lines and the lines of each cell
+_LINES_LOCK = threading.Lock()
+
+
+def _lines(dim_values: list[list]):
+    """The lines of a table with margins (vary one dimension, the others fixed, plus that line's
+    total) and, per cell, the indexes of the lines it lies on. Cached per shape."""
+    shape = tuple(tuple(v) for v in dim_values)
+    with _LINES_LOCK:
+        hit = _LINES.get(shape)
+        if hit is not None:
+            _LINES.move_to_end(shape)
+            return hit
     ndim = len(dim_values)
     lines = []
     for d in range(ndim):
         others = [dim_values[i] + [ALL] if i != d else [None] for i in range(ndim)]
         for combo in product(*others):
-            inner = [tuple(v if i == d else combo[i] for i in range(ndim)) for v in dim_values[d]]
+            inner = tuple(tuple(v if i == d else combo[i] for i in range(ndim)) for v in dim_values[d])
             total = tuple(ALL if i == d else combo[i] for i in range(ndim))
             lines.append((inner, total))
+    on: dict = defaultdict(list)
+    for i, (inner, total) in enumerate(lines):
+        for k in inner:
+            on[k].append(i)
+        on[total].append(i)
+    hit = (lines, dict(on))
+    with _LINES_LOCK:
+        _LINES[shape] = hit
+        while len(_LINES) > 256:
+            _LINES.popitem(last=False)
+    return hit
+
+
+def suppress_table(
+    cells: dict[tuple, int], dim_values: list[list], threshold: int, forced: set[tuple] | None = None
+) -> set[tuple]:
+    """Suppression over a full table with margins. cells: key tuple (values or ALL) → count.
+    Returns the set of suppressed keys. Pure function (tested directly). Hiding a cell changes
+    only the lines through it, so only those are checked again."""
+    S = set(forced or ())
+    S |= {k for k, v in cells.items() if 0 < v < threshold}
+    lines, on = _lines(dim_values)
 
     def needs(inner, total):
         hidden_nz = [k for k in inner if k in S and cells.get(k, 0) > 0]
@@ -69,24 +97,28 @@ def suppress_table(
         mass = sum(cells.get(k, 0) for k in hidden_nz)
         return len(hidden_nz) == 1 or 0 < mass < threshold
 
-    while True:
-        needing = [(inner, total) for inner, total in lines if needs(inner, total)]
-        if not needing:
-            break
+    needing = {i for i, (inner, total) in enumerate(lines) if needs(inner, total)}
+    while needing:
+        order = sorted(needing)  # the lines in table order, as when all were checked each round
         score: dict = defaultdict(int)
-        for inner, total in needing:
-            for k in inner:
+        for i in order:
+            for k in lines[i][0]:
                 if k not in S and cells.get(k, 0) > 0:
                     score[k] += 1
         if score:
             # the cell that repairs most lines at once, then the smallest
             pick = min(score, key=lambda k: (-score[k], cells.get(k, 0), str(k)))
         else:
-            inner, total = needing[0]
+            inner, total = lines[order[0]]
             pick = total if total not in S else None
             if pick is None:
                 break
         S.add(pick)
+        for i in on.get(pick, ()):
+            if needs(*lines[i]):
+                needing.add(i)
+            else:
+                needing.discard(i)
     return S
 
 
@@ -108,7 +140,8 @@ class ResultTable:
     questions: list = field(default_factory=list)
     # conditional question id → (table key, category) of the cell counting those asked
     conditions: dict = field(default_factory=dict)
-    text_cache: dict = field(default_factory=dict)  # "groups" → {question id: {(a, z): sorted texts}}
+    text_n: dict = field(default_factory=dict)  # question id → {(a, z): number of free texts}
+    text_cache: dict = field(default_factory=dict)  # (question id, a, z, limit) → sorted texts
 
     def group_shown(self, a, z) -> bool:
         return (a, z) not in self.group_supp
@@ -130,14 +163,19 @@ def _key(value):
 
 
 def _margins(raw: dict[tuple, int], ndim: int) -> dict[tuple, int]:
-    out: dict[tuple, int] = defaultdict(int)
-    for key, v in raw.items():
-        for mask in product((False, True), repeat=ndim):
-            out[tuple(ALL if m else k for k, m in zip(key, mask))] += v
+    """The table with all its margins (ALL in any set of dimensions), summed one dimension at a time."""
+    out: dict[tuple, int] = defaultdict(int, raw)
+    for d in range(ndim):
+        totals: dict[tuple, int] = defaultdict(int)
+        for key, v in out.items():
+            if key[d] != ALL:
+                totals[(*key[:d], ALL, *key[d + 1 :])] += v
+        for key, v in totals.items():
+            out[key] += v
     return out
 
 
-SINGLE_KINDS = ("janein", "skala", "einfach")
+SINGLE_KINDS = zaehler.SINGLE_KINDS
 
 
 def condition_cells(questions) -> dict[int, tuple]:
@@ -163,15 +201,7 @@ def text_question(q) -> bool:
     return q.kind == "freitext" or (q.allow_other and q.kind in ("einfach", "mehrfach"))
 
 
-def _nonempty(col):
-    return and_(col.is_not(None), col != "")
-
-
-def _asked(answer):
-    """SQL condition: the answer's respondent was asked its question (see `condition_cells`): an
-    answer of the same respondent holds the question's condition option. Needs survey_question joined."""
-    other = aliased(SurveyAnswer)
-    return exists().where(other.response_id == answer.response_id, other.option_id == Question.condition_option_id)
+_nonempty, _asked = zaehler.nonempty, zaehler.asked
 
 
 def _valid(rt):
@@ -183,15 +213,13 @@ def _valid(rt):
     return group
 
 
-# Computed tables per process, keyed by everything they depend on: the survey's structure and a
-# fingerprint of its responses (count and a checksum of the random ids per raw group, read by the
-# first, cheap query). Responses are only ever added or removed as a whole (answers with them), so
-# any change of the data changes the key; a hit skips the three queries over all answers.
+# Computed tables per process, keyed by everything they depend on: the survey's structure and its
+# stored counts (a few rows per group and question, see zaehler.py; they include a checksum of the
+# random response ids, so any change of the responses changes the key). A hit skips the suppression.
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
-_CHECKSUM_MOD = 1_000_003  # keeps the sum of 52-bit ids inside 64 bits on every backend
-_CACHED_FIELDS = ("group_n", "group_supp", "tables", "numbers", "texts", "conditions", "text_cache")
+_CACHED_FIELDS = ("group_n", "group_supp", "tables", "numbers", "texts", "text_n", "conditions", "text_cache")
 
 
 def clear_cache() -> None:
@@ -199,10 +227,12 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
-    """All result tables of a survey, counted in SQL (GROUP BY Sozialraum, Zielgruppe, question,
-    option) and suppressed in Python on the small aggregated tables. Conditional questions count
-    only the respondents who were asked them."""
+def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> ResultTable:
+    """All result tables of a survey, from its running counts (table survey_count, see zaehler.py:
+    the GROUP BY Sozialraum, Zielgruppe, question, option maintained with every response) and
+    suppressed in Python on the small aggregated tables. Conditional questions count only the
+    respondents who were asked them. recount=True counts all answers afresh instead (same result;
+    used by the tests and to rebuild the counts)."""
     T = threshold_of(survey)
     questions = db.session.scalars(
         select(Question)
@@ -228,32 +258,16 @@ def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
     group = _valid(rt)
     cond = condition_cells(questions)
     rt.conditions = cond
-    cond_qids = list(cond)
-    R, A = SurveyResponse, SurveyAnswer
-    asked = or_(A.question_id.not_in(cond_qids), _asked(A)) if cond_qids else true()
-
-    raw_groups: dict = defaultdict(int)
-    fingerprint = []
-    for a, z, n, checksum in db.session.execute(
-        select(R.area_id, R.zielgruppe_id, func.count(), func.sum(R.id % _CHECKSUM_MOD))
-        .where(R.survey_id == survey.id)
-        .group_by(R.area_id, R.zielgruppe_id)
-    ):
-        raw_groups[group(a, z)] += n
-        fingerprint.append((a or 0, z or 0, n, int(checksum or 0)))
+    execute = db.session.execute
+    if recount:
+        rows = zaehler.counted(execute, survey.id, questions)
+    else:
+        rows = zaehler.stored(execute, survey.id)
     structure = tuple(
         (q.id, q.kind, q.allow_other, q.condition_option_id, tuple((o.id, o.label) for o in q.options))
         for q in questions  # option labels too: the tables carry them
     )
-    key = (
-        str(db.engine.url),
-        survey.id,
-        T,
-        tuple(area_values),
-        tuple(zg_values),
-        structure,
-        tuple(sorted(fingerprint)),
-    )
+    key = (str(db.engine.url), survey.id, T, tuple(area_values), tuple(zg_values), structure, tuple(rows))
     if use_cache:
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
@@ -264,66 +278,27 @@ def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
                 setattr(rt, name, hit[name])
             return rt
 
-    # options: per group, question and option — counted among those asked, and raw (for "asked" sizes)
+    raw_groups: dict = defaultdict(int)
     chosen: dict = defaultdict(lambda: defaultdict(int))  # (qid, oid) → group → n (asked only)
     option_raw: dict = defaultdict(lambda: defaultdict(int))  # oid → group → n
-    rows = db.session.execute(
-        select(
-            R.area_id,
-            R.zielgruppe_id,
-            A.question_id,
-            A.option_id,
-            func.count(),
-            func.sum(case((asked, 1), else_=0)),
-        )
-        .join(R, R.id == A.response_id)
-        .join(Question, Question.id == A.question_id)
-        .where(R.survey_id == survey.id, A.option_id.is_not(None))
-        .group_by(R.area_id, R.zielgruppe_id, A.question_id, A.option_id)
-    )
-    for a, z, qid, oid, n, n_asked in rows:
-        g = group(a, z)
-        option_raw[oid][g] += n
-        chosen[(qid, oid)][g] += int(n_asked or 0)
-
-    # texts and numbers: answered at all / with a text / with a text and no option ("Sonstiges")
-    has_text = _nonempty(A.text_value)
-    other = aliased(SurveyAnswer)
-    no_option = ~exists().where(
-        other.response_id == A.response_id, other.question_id == A.question_id, other.option_id.is_not(None)
-    )
     flags: dict = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))  # qid → group → [answered, text, other]
-    rows = db.session.execute(
-        select(
-            R.area_id,
-            R.zielgruppe_id,
-            A.question_id,
-            func.count(distinct(A.response_id)),
-            func.count(distinct(case((has_text, A.response_id)))),
-            func.count(distinct(case((and_(has_text, Question.kind.in_(SINGLE_KINDS), no_option), A.response_id)))),
-        )
-        .join(R, R.id == A.response_id)
-        .join(Question, Question.id == A.question_id)
-        .where(R.survey_id == survey.id, or_(has_text, A.number_value.is_not(None)), asked)
-        .group_by(R.area_id, R.zielgruppe_id, A.question_id)
-    )
-    for a, z, qid, answered, texts, others in rows:
-        f = flags[qid][group(a, z)]
-        f[0] += answered
-        f[1] += texts
-        f[2] += others
-
-    # numbers: a histogram per group (exact mean and median without loading every answer)
-    numbers: dict = defaultdict(lambda: defaultdict(Counter))
-    rows = db.session.execute(
-        select(R.area_id, R.zielgruppe_id, A.question_id, A.number_value, func.count())
-        .join(R, R.id == A.response_id)
-        .join(Question, Question.id == A.question_id)
-        .where(R.survey_id == survey.id, A.number_value.is_not(None), Question.kind == "zahl", asked)
-        .group_by(R.area_id, R.zielgruppe_id, A.question_id, A.number_value)
-    )
-    for a, z, qid, value, n in rows:
-        numbers[qid][group(a, z)][value] += n
+    numbers: dict = defaultdict(lambda: defaultdict(Counter))  # qid → group → histogram
+    text_n: dict = defaultdict(lambda: defaultdict(int))  # qid → group → free texts
+    flag_index = {"b": 0, "t": 1, "s": 2}
+    for art, a, z, qid, oid, value, n in rows:
+        g = group(a or None, z or None)
+        if art == "g":
+            raw_groups[g] += n
+        elif art == "o":
+            option_raw[oid][g] += n
+        elif art == "f":
+            chosen[(qid, oid)][g] += n
+        elif art in flag_index:
+            flags[qid][g][flag_index[art]] += n
+        elif art == "z":
+            numbers[qid][g][value] += n
+        elif art == "x":
+            text_n[qid][g] += n
 
     rt.group_n = _margins(raw_groups, 2)
     for a, z in product(area_values + [ALL], zg_values + [ALL]):
@@ -383,6 +358,7 @@ def compute(survey: Survey, use_cache: bool = True) -> ResultTable:
             if q.kind == "zahl":
                 rt.numbers[q.id] = numbers.get(q.id, {})
         if text_question(q):
+            rt.text_n[q.id] = dict(text_n.get(q.id, {}))
             rt.texts[q.id] = None  # loaded for one filter view when shown (see `question_view`)
 
     rt.group_supp = suppress_jointly(rt.group_n, tables, cond, area_values, zg_values, T)
@@ -478,37 +454,51 @@ def _text_order(text: str):
     return (text.lower(), text)
 
 
-def load_texts(rt: ResultTable) -> dict:
-    """All free texts of the survey's listed questions, read once (one query) and kept with the
-    tables, sorted per group (no hint at submission order): question id → {(a, z): texts}."""
-    if "groups" not in rt.text_cache:
+TEXT_LIMIT = 200  # free texts listed per question and filter view (all of them are in the export)
+
+
+def text_count(rt: ResultTable, q: Question, a=ALL, z=ALL) -> int:
+    """Number of free texts of one question in one filter view (from the running counts)."""
+    per_group = rt.text_n.get(q.id, {})
+    return sum(per_group.get(g, 0) for g in _groups_in(rt, a, z))
+
+
+def _in_group(col, value, values):
+    if value == ALL:
+        return true()
+    if value == NONE:  # no value, or one the survey does not cover
+        return or_(col.is_(None), col.not_in([v for v in values if v != NONE]))
+    return col == value
+
+
+def texts_of(rt: ResultTable, q: Question, a=ALL, z=ALL, limit: int = TEXT_LIMIT) -> list[str]:
+    """At most `limit` free texts of one question in one filter view, in alphabetical order: those
+    with the smallest answer ids. Answer ids are random, so this is a fixed random choice that gives
+    no hint at submission order. One query reading at most `limit` rows, whatever the number of
+    responses (partial index ix_survey_answer_texts); kept with the cached tables."""
+    key = (q.id, a, z, limit)
+    if key not in rt.text_cache:
         R, A = SurveyResponse, SurveyAnswer
-        group = _valid(rt)
-        cond = list(rt.conditions)
         stmt = (
-            select(A.question_id, A.text_value, R.area_id, R.zielgruppe_id)
+            select(A.text_value)
             .join(R, R.id == A.response_id)
-            .join(Question, Question.id == A.question_id)
-            .where(R.survey_id == rt.survey.id, A.question_id.in_(list(rt.texts)), _nonempty(A.text_value))
+            .where(
+                A.question_id == q.id,
+                R.survey_id == rt.survey.id,
+                _nonempty(A.text_value),
+                _in_group(R.area_id, a, rt.area_values),
+                _in_group(R.zielgruppe_id, z, rt.zg_values),
+            )
+            .order_by(A.id)
+            .limit(limit)
         )
-        if cond:
-            stmt = stmt.where(or_(A.question_id.not_in(cond), _asked(A)))
-        per_group: dict = defaultdict(lambda: defaultdict(list))
-        for qid, text, ar, zg in db.session.execute(stmt) if rt.texts else ():
-            per_group[qid][group(ar, zg)].append(text)
-        rt.text_cache["groups"] = {
-            qid: {g: sorted(texts, key=_text_order) for g, texts in groups.items()} for qid, groups in per_group.items()
-        }
-    return rt.text_cache["groups"]
+        if q.id in rt.conditions:
+            stmt = stmt.join(Question, Question.id == A.question_id).where(_asked(A))
+        rt.text_cache[key] = sorted(db.session.scalars(stmt), key=_text_order)
+    return rt.text_cache[key]
 
 
-def texts_of(rt: ResultTable, q: Question, a=ALL, z=ALL) -> list[str]:
-    """The free texts of one question in one filter view: the sorted lists of its groups merged."""
-    per_group = load_texts(rt).get(q.id, {})
-    return list(heapq.merge(*(per_group.get(g, ()) for g in _groups_in(rt, a, z)), key=_text_order))
-
-
-def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True) -> dict:
+def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True, text_limit: int = TEXT_LIMIT) -> dict:
     """Rows for one question in one filter view; suppressed values are None. Percentages of a
     conditional question refer to the respondents who were asked it. texts=False leaves the free
     texts out (comparison tables do not show them)."""
@@ -519,6 +509,7 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True
         "rows": [],
         "stats": None,
         "texts": None,
+        "text_count": None,
         "suppressed": n is None,
         "conditional": q.id in rt.conditions,
     }
@@ -548,7 +539,8 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True
     if texts and q.id in rt.texts:
         answered = rt.cell(q.id, a, z, "beantwortet") if q.kind == "freitext" else n
         if answered is not None and n >= rt.threshold:
-            out["texts"] = texts_of(rt, q, a, z)
+            out["texts"] = texts_of(rt, q, a, z, text_limit)
+            out["text_count"] = text_count(rt, q, a, z)
     return out
 
 

@@ -4,7 +4,12 @@
   (PDFs that used to be rendered inside the web request, services/betrieb/dokumente.py).
 - Periodic jobs are scheduled by procrastinate (`@periodic(cron=…)`); every worker defers them, the queue
   makes sure each tick runs once.
-- `flask --app beteiligung betrieb worker` runs the procrastinate worker; several workers may run. A worker
+- Two queues: "analyse" for the network analysis (minutes at 18.000 nodes), "beteiligung" for everything else
+  (mail, reminders, retention, documents), so that a mail never waits behind an analysis.
+- `flask --app beteiligung betrieb worker` works on both queues with one worker process per queue (the command
+  loads the app and forks one child per queue; an analysis computing in one process cannot hold up the other, not
+  even through the GIL); `--warteschlange NAME` (repeatable) runs one worker process for just these queues, e.g. a dedicated
+  analysis worker on another machine (deploy/systemd/beteiligung-analyse.service). Several workers may run. A worker
   killed with `kill -9` stops sending heartbeats; `recover_stalled()` (at every worker start and once a minute)
   hands its running jobs back to the queue, and another worker runs them again.
 - Every job is idempotent: running it twice, or on two workers at once, has the effect of running it once
@@ -33,7 +38,9 @@ from beteiligung.uow import discard, unit_of_work
 
 log = logging.getLogger("beteiligung.jobs")
 
-QUEUE = "beteiligung"
+QUEUE = "beteiligung"  # mail, reminders, retention, documents, housekeeping of the queue
+ANALYSE_QUEUE = "analyse"  # network analysis: long, CPU-bound – never in front of a mail
+QUEUES = (QUEUE, ANALYSE_QUEUE)
 
 
 # --- the work itself (plain functions: CLI `betrieb job NAME`, in-process threads and queue tasks) -------------
@@ -108,6 +115,7 @@ class Job:
     run: Callable[..., str]
     cron: str | None  # procrastinate schedule (None: only on demand)
     retries: int = 5
+    queue: str = QUEUE
 
 
 JOBS = {
@@ -117,8 +125,20 @@ JOBS = {
         Job("erinnerungen", "Erinnerungen (Sitzungen, Aufgaben, Berichte)", _reminders, "0 6 * * *"),
         Job("aufbewahrung", "Aufbewahrungsfristen anwenden", _retention, "30 2 * * *"),
         # stale network graphs (changed data, new day): cheap when none is stale; deferred by the page that saw one
-        Job("netzwerk", "Veraltete Netzwerkgraphen neu berechnen", refresh_network_graphs, "* * * * *"),
-        Job("netzwerk-vorberechnen", "Netzwerkgraphen vorberechnen", warm_network_graphs, "15 * * * *"),
+        Job(
+            "netzwerk",
+            "Veraltete Netzwerkgraphen neu berechnen",
+            refresh_network_graphs,
+            "* * * * *",
+            queue=ANALYSE_QUEUE,
+        ),
+        Job(
+            "netzwerk-vorberechnen",
+            "Netzwerkgraphen vorberechnen",
+            warm_network_graphs,
+            "15 * * * *",
+            queue=ANALYSE_QUEUE,
+        ),
         Job("dokument", "Dokument erstellen (PDF)", _document, None, retries=3),
     )
 }
@@ -169,9 +189,11 @@ def _register() -> None:
             # "betrieb.<name>.periodisch" is the scheduled tick (at most one of them waiting: queueing lock);
             # "betrieb.<name>" below is the same work on demand (defer(), e.g. "Jetzt senden").
             tasks.periodic(cron=job.cron, periodic_id=job.name)(
-                tasks.task(name=f"{task_name}.periodisch", queue=QUEUE, retry=retry, queueing_lock=job.name)(periodic)
+                tasks.task(name=f"{task_name}.periodisch", queue=job.queue, retry=retry, queueing_lock=job.name)(
+                    periodic
+                )
             )
-        tasks.task(name=task_name, queue=QUEUE, retry=retry)(_in_app(job.name))
+        tasks.task(name=task_name, queue=job.queue, retry=retry)(_in_app(job.name))
 
 
 _register()
@@ -233,8 +255,14 @@ async def recover_stalled_async(app: procrastinate.App, seconds: float | None = 
     seconds = stalled_seconds(_flask_app) if seconds is None else seconds
     count = 0
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate.exceptions.ConnectorException as exc:
+            # another worker (e.g. the other queue's process, starting at the same moment) handed it back first
+            if "invalid status to retry" in str(exc.__cause__):
+                continue
+            raise
         log.warning("Job %s (%s) eines verschwundenen Workers wird wiederholt", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
         count += 1
     return count
 
@@ -309,9 +337,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0) -> None:
-    """Run the procrastinate worker until SIGTERM/SIGINT (`once`: defer every periodic job, run what is
-    queued, stop). Hands the jobs of vanished workers back to the queue first."""
+def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0, queues=QUEUES) -> None:
+    """Run one procrastinate worker on `queues` in this process until SIGTERM/SIGINT (`once`: defer every
+    periodic job, run what is queued, stop). Hands the jobs of vanished workers back to the queue first."""
     import asyncio
 
     global _flask_app
@@ -324,16 +352,17 @@ def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0) -> None:
             await recover_stalled_async(app)
             if once:
                 for job in JOBS.values():
-                    if job.cron:
+                    if job.cron and job.queue in queues:
                         try:
                             await app.configure_task(f"betrieb.{job.name}.periodisch").defer_async(timestamp=0)
                         except procrastinate.exceptions.AlreadyEnqueued:
                             pass
             await app.run_worker_async(
-                queues=[QUEUE],
+                queues=list(queues),
                 name=worker_name(),
                 wait=not once,
-                concurrency=2,
+                # an analysis-only worker computes one graph at a time (CPU-bound); mail & co. two jobs at once
+                concurrency=1 if set(queues) == {ANALYSE_QUEUE} else 2,
                 fetch_job_polling_interval=poll,
                 update_heartbeat_interval=heartbeat,
                 stalled_worker_timeout=max(stalled_seconds(flask_app), heartbeat * 3),
@@ -342,6 +371,88 @@ def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0) -> None:
             )
 
     asyncio.run(main())
+
+
+def _become_queue_worker(flask_app: Flask, queue: str, parent: int, poll: float) -> None:
+    """In the forked child: die with the supervisor (a `kill -9` of it is a `kill -9` of the worker: the jobs go
+    back to the queue like those of any vanished worker), name the process after its queue (`ps`, `podman top`
+    show "wq-analyse"), drop the database connections inherited from the parent, then work."""
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_NAME, PR_SET_PDEATHSIG = 15, 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the supervisor died before prctl took effect
+        os._exit(1)
+    libc.prctl(PR_SET_NAME, f"wq-{queue}"[:15].encode())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)  # procrastinate installs its own handlers
+    with flask_app.app_context():
+        db.engine.dispose(close=False)
+    print(f"Worker {worker_name()} läuft (Warteschlange {queue}).", flush=True)
+    work(flask_app, poll=poll, queues=(queue,))
+
+
+def supervise(flask_app: Flask, queues=QUEUES, *, poll: float = 5.0) -> int:
+    """`betrieb worker` without --warteschlange: one worker process per queue, forked from this one (the app is
+    loaded once), so a long analysis in the "analyse" process never delays a mail in the "beteiligung" process –
+    not even through the GIL. SIGTERM/SIGINT are passed on to the workers (each finishes its running job); if one
+    worker ends by itself, the others are stopped and the exit code says so (systemd then restarts the service)."""
+    import signal
+    import sys
+    import time
+
+    stopping = False
+    children: dict[int, str] = {}
+
+    def stop(signum=None, frame=None):
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    parent = os.getpid()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    code = 0
+    try:
+        for queue in queues:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover – the child process
+                status = 1
+                try:
+                    _become_queue_worker(flask_app, queue, parent, poll)
+                    status = 0
+                except BaseException:
+                    log.exception("Worker der Warteschlange %s abgebrochen", queue)
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(status)
+            children[pid] = queue
+        while children:
+            for pid, queue in list(children.items()):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done == 0:
+                    continue
+                del children[pid]
+                returncode = os.waitstatus_to_exitcode(status)
+                if not stopping:
+                    log.error(
+                        "Worker der Warteschlange %s endete mit %s; die anderen werden beendet", queue, returncode
+                    )
+                    code = returncode or 1
+                    stop()
+            time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code
 
 
 def run_in_process(flask_app: Flask) -> list[str]:

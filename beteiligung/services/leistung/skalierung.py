@@ -26,6 +26,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, text
 
 from beteiligung.extensions import db
+from beteiligung.services.befragungen import zaehler
 from models.base import utcnow
 from models.committees import AgendaItem, Committee, CommitteeType, Meeting, Membership, committee_area, committee_term
 from models.contracts import (
@@ -1190,6 +1191,8 @@ class _Generator:
             self._responses(
                 share, sid, body_areas, area_w, home_opts, home_w, home_zg, week_labels, options, qids, miss_w
             )
+            # bulk insert without the ORM: the survey's running counts are counted once at the end
+            zaehler.nachzaehlen(db.session.connection(), sid)
 
     def _responses(
         self, share, sid, body_areas, area_w, home_opts, home_w, home_zg, week_labels, options, qids, miss_w
