@@ -51,12 +51,15 @@ def sql_page(
     per_page: int = 25,
     param: str = "seite",
     page: int | None = None,
+    total: int | None = None,
 ) -> SqlPage:
     """`ids`: a SELECT of one id column, filtered and ordered (the order must be total, e.g. end on the id).
     `load(ids)`: a SELECT of the entities with those ids and their eager loads; without it `ids`
     already selects the rows to show (a plain select without collection loads).
-    An out-of-range page shows the last page."""
-    total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery())) or 0
+    An out-of-range page shows the last page. `total`: the number of rows of `ids` where the caller
+    counted them already (e.g. from counts per status), so they are not counted a second time."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(current_page(param) if page is None else page, pages)
     window = ids.limit(per_page).offset((page - 1) * per_page)

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import tracemalloc
+import zlib
 from types import SimpleNamespace
 
 import networkx as nx
@@ -182,3 +183,14 @@ def test_stored_graph_is_read_back_piece_by_piece(monkeypatch):
     assert back.nodes == stored.nodes and back.edges == stored.edges and back.summary == stored.summary
     assert back.nodes["org:1"]["label"] == 'Straße „Ü“ – 🏠 " \\ ] }'
     assert [n["id"] for n in back.ranked] == [n["id"] for n in stored.ranked]
+
+
+def test_cut_off_stored_graph_fails_clearly():
+    """A stored graph that was cut off ends with an error (not an endless wait for more)."""
+    import pytest
+
+    from beteiligung.services.netzwerk import graph as network_graph
+
+    data = zlib.compress(json.dumps({"format": 1, "nodes": [[1, 2]], "edges": [[3]]}).encode())
+    with pytest.raises(ValueError):
+        list(network_graph._payload_items(data[: len(data) // 2]))

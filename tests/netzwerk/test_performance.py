@@ -7,8 +7,6 @@ The figures for docs/modules/netzwerk.md come from `flask --app beteiligung netw
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import select
 
 from beteiligung.cli_netzwerk import generate_synthetic
@@ -20,36 +18,42 @@ from models.network import NetworkGraphCache
 from tests.support.world import make_user
 
 
-def test_large_network_page_is_answered_at_once_and_then_from_cache(client, app):
+def test_large_network_page_is_answered_at_once_and_then_from_cache(client, app, monkeypatch):
+    """No time limits here (speed is measured by `network messen` and `benchmark seiten`): the first visit
+    must not run the exact analysis, a later visit must not analyse at all."""
+    from beteiligung.services.netzwerk import analyse
+
     generate_synthetic(n_orgs=2000, n_persons=1000, n_relations=40000)
     make_user("mess@example.org", "Messung", [{"role": ROLE_ADMIN}])
     db.session.commit()
     client.login("mess@example.org")
 
-    t0 = time.perf_counter()
-    r = client.get("/netzwerk/")
-    first = time.perf_counter() - t0
+    def forbidden(*args, **kwargs):
+        raise AssertionError("exakte Zwischenzentralität in der Anfrage berechnet")
+
+    with monkeypatch.context() as m:
+        m.setattr(analyse, "_betweenness_ig", forbidden)
+        r = client.get("/netzwerk/")
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert "werden gerade berechnet" in html  # quick analysis, no betweenness waited for
-    assert first < 15, f"erster Aufruf {first:.1f} s"
 
     jobs.wait_in_process(timeout=300)  # the job "netzwerk", run in-process (JOBS_IN_PROCESS)
     db.session.expire_all()
     row = db.session.scalar(select(NetworkGraphCache))
     assert row.node_count == 3000 and row.requested_at is None
 
-    t0 = time.perf_counter()
-    r = client.get("/netzwerk/")
-    cached = time.perf_counter() - t0
-    html = r.get_data(as_text=True)
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("Netzwerk in der Anfrage neu analysiert")
+
+    with monkeypatch.context() as m:
+        m.setattr(network_graph, "compute", no_analysis)
+        m.setattr(analyse, "analyse", no_analysis)
+        r = client.get("/netzwerk/")
+        html = r.get_data(as_text=True)
+        data = client.get("/netzwerk/daten.json").get_json()
     assert "Analyse aus dem Zwischenspeicher" in html and "gerade" not in html
     assert "Brückenposition genau berechnet" in html  # igraph: exact betweenness
-    assert cached < 5, f"Aufruf aus dem Zwischenspeicher {cached:.1f} s"
-
-    t0 = time.process_time()
-    data = client.get("/netzwerk/daten.json").get_json()
-    assert time.process_time() - t0 < 2
     assert data["total"] == 3000 and len(data["nodes"]) == 150 and data["next_offset"] == 150
     assert data["analysis"]["betweenness_sampled"] is False and data["analysis"]["pending"] is False
     # the most central nodes come first

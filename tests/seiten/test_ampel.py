@@ -15,6 +15,7 @@ from beteiligung.extensions import db
 from beteiligung.services.kontrakte import ziele as svc
 from beteiligung.services.kontrakte.kennzahlen import evaluate
 from models.contracts import Contract, ContractKind, Indicator, Measurement
+from views.kontrakte.ziele import INDICATORS_PER_PAGE
 
 
 def _assert_stored_equals_rule(indicators):
@@ -128,7 +129,11 @@ def test_overview_reads_the_stored_light(client, world, contract):
         k: sum(1 for i in indicators if evaluate(db.session.get(Indicator, i.id)).light == k) for k in ("rot", "gelb")
     }
     assert f"rot: {counts['rot']}" in html and f"gelb: {counts['gelb']}" in html
-    red = client.get("/kontrakte/kennzahlen/?ampel=rot").get_data(as_text=True)
+    # all pages of the filtered list (a page holds INDICATORS_PER_PAGE rows)
+    red = "".join(
+        client.get(f"/kontrakte/kennzahlen/?ampel=rot&seite={p}").get_data(as_text=True)
+        for p in range(1, counts["rot"] // INDICATORS_PER_PAGE + 2)
+    )
     for i in indicators:
         name = f"Zufall {indicators.index(i)}<"
         assert (name in red) == (evaluate(db.session.get(Indicator, i.id)).light == "rot")

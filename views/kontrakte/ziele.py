@@ -139,16 +139,17 @@ def _indicator_or_404(indicator_id) -> Indicator:
     return ind
 
 
-INDICATORS_PER_PAGE = 50
+INDICATORS_PER_PAGE = 10  # a row costs its Soll/Ist evaluation and sparkline (issue 14: ≤ 1,5 × the demo)
 
 
 @bp.route("/kennzahlen/")
 def indicators():
     """All indicators the user may see, with lights; the Ampel filter works over all of them, then pages.
 
-    Page-first on the stored Ampel (services/kontrakte/ampel.py): the counts per light are one GROUP BY,
-    the filter and the page are cut in SQL, and only the indicators of this page are evaluated (with
-    their measurements) for the Soll/Ist columns – the cost does not grow with the number of indicators.
+    Page-first on the stored Ampel (services/kontrakte/ampel.py): the counts per light are one GROUP BY
+    (and give the total for the pagination), the filter and the page are cut in SQL, and only the
+    indicators of this page are evaluated (with their measurements) for the Soll/Ist columns – the cost
+    does not grow with the number of indicators.
     """
     visible = perm.indicator_filter(current_user)
     counts = dict.fromkeys(LIGHTS, 0)
@@ -169,6 +170,7 @@ def indicators():
             .options(joinedload(Indicator.contract), joinedload(Indicator.area), selectinload(Indicator.measurements))
         ),
         per_page=INDICATORS_PER_PAGE,
+        total=counts[light] if light else sum(counts.values()),
     )
     rows = [(i, ev, Markup(sparkline_svg(i, ev))) for i in pagination.items for ev in (evaluate(i),)]
     overdue = []

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -136,6 +136,9 @@ def _edge_url(edge):
     return url_for(".relation_detail", rel_id=edge["record_id"]) if edge["record_id"] else None
 
 
+_SENTINEL = 2147483647  # stands for the relation id in the URL pattern of the map's edges
+
+
 def _network():
     """The filtered view of the user's analysed network (today: from the stored graph)."""
     f, errors = _filters()
@@ -198,7 +201,7 @@ def _map_json(view):
     """One page of the map: the next most central nodes and their edges to the nodes already loaded."""
     offset = max(request.args.get("offset", 0, type=int), 0)
     limit = min(max(request.args.get("limit", MAP_PAGE, type=int), 1), 1000)
-    chunk, edges, total = view.map_page(offset, limit)
+    chunk, edge_ids, total = view.map_page_ids(offset, limit)
     upto = offset + limit
     pending = bool(view.graph.summary.get("pending"))
     measure = "degree" if pending else "betweenness"
@@ -222,38 +225,28 @@ def _map_json(view):
         for i, n in enumerate(chunk)
     ]
     state = view.state
-    return jsonify(
-        {
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "next_offset": upto if upto < total else None,
-            "nodes": nodes,
-            "edges": [
-                {
-                    "id": e["id"],
-                    "source": e["source"],
-                    "target": e["target"],
-                    "kind": e["kind"],
-                    "directed": e["directed"],
-                    "strength": e["strength"],
-                    "derived": e["derived"],
-                    "url": _edge_url(e),
-                }
-                for e in edges
-            ],
-            "analysis": {
-                **{
-                    k: view.graph.summary.get(k)
-                    for k in ("nodes", "edges", "components", "communities", "betweenness_sampled", "betweenness_k")
-                },
-                "cached": state.cached,
-                "pending": pending or state.pending,
-                "stale": state.stale,
-                "stand": state.computed_at.isoformat() if state.computed_at else None,
+    payload = {
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "next_offset": upto if upto < total else None,
+        "nodes": nodes,
+        "analysis": {
+            **{
+                k: view.graph.summary.get(k)
+                for k in ("nodes", "edges", "components", "communities", "betweenness_sampled", "betweenness_k")
             },
-        }
-    )
+            "cached": state.cached,
+            "pending": pending or state.pending,
+            "stale": state.stale,
+            "stand": state.computed_at.isoformat() if state.computed_at else None,
+        },
+    }
+    # the edges come as JSON serialised once per stored graph (their number grows with the network)
+    pattern = url_for(".relation_detail", rel_id=_SENTINEL).replace(str(_SENTINEL), "{}")
+    body = current_app.json.dumps(payload)
+    body = body[:-1] + ',"edges":' + view.graph.edge_json(edge_ids, pattern) + "}"
+    return current_app.response_class(body + "\n", mimetype="application/json")
 
 
 @bp.route("/daten.json")

@@ -24,6 +24,7 @@ import json
 import threading
 import time
 import zlib
+from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -119,6 +120,52 @@ class Graph:
             if e[E_TARGET] != e[E_SOURCE]:
                 self.adjacency[e[E_TARGET]].append(i)
         self._edge_order: list[int] | None = None
+        self._isolates: list[str] | None = None
+        self._by_later_end: tuple[list[int], list[int]] | None = None
+        self._edge_json: dict[str, dict[int, str]] = {}
+
+    @property
+    def isolates(self) -> list[str]:
+        """Keys of the nodes without any edge, most central first (computed on first use)."""
+        if self._isolates is None:
+            self._isolates = [n["id"] for n in self.ranked if n["degree"] == 0]
+        return self._isolates
+
+    @property
+    def by_later_end(self) -> tuple[list[int], list[int]]:
+        """Edge indices ordered by the rank of their later-ranked end (then by index), and those ranks:
+        the edges a map page adds are one slice of it (computed on first use)."""
+        if self._by_later_end is None:
+            rank, edges = self.rank, self.edges
+            later = sorted((max(rank[e[E_SOURCE]], rank[e[E_TARGET]]), i) for i, e in enumerate(edges))
+            self._by_later_end = ([i for _r, i in later], [r for r, _i in later])
+        return self._by_later_end
+
+    def edge_json(self, ids: list[int], url_pattern: str) -> str:
+        """The edges as the map's JSON array (id, ends, kind, direction, strength, derived, url from
+        `url_pattern` with the relation's id). Each edge is serialised once per graph and kept: a map page
+        then costs a lookup per edge, however large the network."""
+        cache = self._edge_json.setdefault(url_pattern, {})
+        parts = []
+        for i in ids:
+            text = cache.get(i)
+            if text is None:
+                e = self.edges[i]
+                text = cache[i] = json.dumps(
+                    {
+                        "id": e[E_ID],
+                        "source": e[E_SOURCE],
+                        "target": e[E_TARGET],
+                        "kind": e[E_KIND],
+                        "directed": e[E_DIRECTED],
+                        "strength": e[E_STRENGTH],
+                        "derived": e[E_DERIVED],
+                        "url": url_pattern.format(e[E_RECORD]) if e[E_RECORD] else None,
+                    },
+                    separators=(",", ":"),
+                )
+            parts.append(text)
+        return "[" + ",".join(parts) + "]"
 
     @property
     def edge_order(self) -> list[int]:
@@ -187,14 +234,15 @@ def _payload_items(data: bytes):
     inflate = zlib.decompressobj()
     text = codecs.getincrementaldecoder("utf-8")()
     chunks = iter(range(0, len(data), _CHUNK))
-    buf, pos = "", 0
+    buf, pos, flushed = "", 0, False
 
     def more() -> bool:
-        nonlocal buf, pos
+        nonlocal buf, pos, flushed
         start = next(chunks, None)
         if start is None:
-            if inflate.eof or not data:
+            if flushed:  # nothing more will come (a cut-off payload ends here with an error, not a loop)
                 return False
+            flushed = True
             piece = text.decode(inflate.flush(), final=True)
         else:
             piece = text.decode(inflate.decompress(data[start : start + _CHUNK]))
@@ -338,7 +386,7 @@ class View:
             "relations": self.edge_count(),
         }
         if self.node_keys is None and not self.edge_filtered:
-            base["isolates"] = [n["id"] for n in g.ranked if n["degree"] == 0]
+            base["isolates"] = g.isolates
             return base
         keys = set(self.nodes)
         parent = {k: k for k in keys}
@@ -378,17 +426,22 @@ class View:
         )
         return base
 
-    def map_page(self, offset: int, limit: int) -> tuple[list[dict], list[dict], int]:
-        """Nodes ranked offset..offset+limit and the edges from them to nodes loaded before or with them
-        (each edge is sent once, with its later end), plus the total number of nodes."""
+    def map_page_ids(self, offset: int, limit: int) -> tuple[list[dict], list[int], int]:
+        """Nodes ranked offset..offset+limit and the indices of the edges from them to nodes loaded before
+        or with them (each edge is sent once, with its later end), plus the total number of nodes."""
         ranked = self.ranked
         chunk = ranked[offset : offset + limit]
         upto = offset + limit
+        if self.node_keys is None and not self.edge_filtered:
+            # the whole graph: the edges whose later end is ranked offset..upto are one slice (no walk
+            # through the hubs' long adjacency lists, whose length grows with the network)
+            order, later = self.graph.by_later_end
+            return chunk, order[bisect_left(later, offset) : bisect_left(later, upto)], len(ranked)
         if self.node_keys is None:
             rank = self.graph.rank
         else:
             rank = {n["id"]: i for i, n in enumerate(ranked)}
-        edges, seen = [], set()
+        ids, seen = [], set()
         for node in chunk:
             for i in self.graph.adjacency[node["id"]]:
                 if i in seen:
@@ -400,8 +453,8 @@ class View:
                 if not self._edge_ok(e):
                     continue
                 seen.add(i)
-                edges.append(e)
-        return chunk, [edge_dict(e) for e in edges], len(ranked)
+                ids.append(i)
+        return chunk, ids, len(ranked)
 
 
 def view_of(graph: Graph, f: svc.Filters, state: State) -> View:
