@@ -84,3 +84,41 @@ def register(app) -> None:
 
         with open(vorher, encoding="utf-8") as a, open(nachher, encoding="utf-8") as b:
             click.echo(compare(json.load(a), json.load(b)))
+
+    @benchmark.command("exporte")
+    @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), help="Ergebnis als JSON.")
+    @click.option("--export", "nur", multiple=True, help="Nur Exporte, deren Name dies enthält (mehrfach möglich).")
+    def exporte(json_path, nur):
+        """Misst jeden Listen-Export in einem frischen Prozess: Bytes, Spitzenspeicher (ru_maxrss) und Zeit –
+        als Sozialplanung, über die Views, auf der aktuellen Datenbank (Issue 14: ≤ 50 MB Zuwachs von ×1 zu ×10)."""
+        import json
+
+        from .services.leistung.benchmark import BenchmarkFehler
+        from .services.leistung.exporte import run, table
+
+        try:
+            results = run(echo=click.echo, nur=set(nur) or None)
+        except BenchmarkFehler as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo("")
+        click.echo(table(results))
+        if json_path:
+            with open(json_path, "w", encoding="utf-8") as fh:
+                json.dump(results, fh, ensure_ascii=False, indent=1)
+            click.echo(f"\nJSON geschrieben: {json_path}")
+        errors = [r for r in results if r.get("fehler")]
+        if errors:
+            raise click.ClickException("Fehlgeschlagen: " + "; ".join(f"{r['export']} ({r['fehler']})" for r in errors))
+
+    @benchmark.command("exporte-vergleich")
+    @click.argument("vorher", type=click.Path(exists=True, dir_okay=False))
+    @click.argument("nachher", type=click.Path(exists=True, dir_okay=False))
+    def exporte_vergleich(vorher, nachher):
+        """Stellt zwei JSON-Ergebnisse von `benchmark exporte` (Skala 1 und Skala 10) gegenüber: Spitzenspeicher,
+        Zuwachs und das Ziel ≤ 50 MB (Markdown-Tabelle für das README)."""
+        import json
+
+        from .services.leistung.exporte import compare
+
+        with open(vorher, encoding="utf-8") as a, open(nachher, encoding="utf-8") as b:
+            click.echo(compare(json.load(a), json.load(b)))

@@ -4,9 +4,10 @@ partner pipeline, import, export and the contact directory."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -282,7 +283,7 @@ def export(fmt):
         headers = [h for h, _a in svc.EDGE_EXPORT]
 
         def edge_rows():
-            for e in view.edges(sorted(view.edge_ids())):
+            for e in _ExportEdges(view):  # one tie at a time (not a list of all of them)
                 row = []
                 for _h, a in svc.EDGE_EXPORT:
                     v = e[a]
@@ -300,23 +301,49 @@ def export(fmt):
         return spooled_response(f"netzwerk-{stamp}.json", svc.json_chunks(net), "application/json")
     if fmt == "gexf":  # written node by node (networkx builds the whole XML tree in memory)
         return spooled_response(f"netzwerk-{stamp}.gexf", svc.gexf_chunks(net, result), "application/gexf+xml")
-    graph = svc.export_graph(net, result)
-    payload = svc.graphml_bytes(graph) if fmt == "graphml" else svc.gexf_bytes(graph)
-    mimetype = "application/graphml+xml" if fmt == "graphml" else "application/gexf+xml"
-    return Response(
-        payload, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="netzwerk-{stamp}.{fmt}"'}
-    )
+    return spooled_response(f"netzwerk-{stamp}.graphml", svc.graphml_chunks(net, result), "application/graphml+xml")
+
+
+class _ExportNodes(Mapping):
+    """The shown nodes with the fields the exports write, projected when read (no copy of the network)."""
+
+    def __init__(self, nodes: dict):
+        self._nodes = nodes
+
+    def __getitem__(self, key):
+        node = self._nodes[key]
+        return {f: node[f] for f in network_graph.NODE_FIELDS}
+
+    def __iter__(self):
+        return iter(self._nodes)
+
+    def __len__(self):
+        return len(self._nodes)
+
+
+class _ExportEdges:
+    """The shown ties in table order, as dicts made one at a time; iterable more than once."""
+
+    def __init__(self, view):
+        self._view = view
+        if view.node_keys is None and not view.edge_filtered:
+            self._ids = range(len(view.graph.edges))  # all of them, in the order built (nothing to sort)
+        else:
+            self._ids = sorted(view.edge_ids())
+
+    def __iter__(self):
+        edges = self._view.graph.edges
+        return (network_graph.edge_dict(edges[i]) for i in self._ids)
+
+    def __len__(self):
+        return len(self._ids)
 
 
 def _export_network(view) -> svc.Network:
     """The shown part of the stored graph as a Network, in the order it was built (as the exports were
-    before); the measures go separately (`{"metrics": view.nodes}`)."""
-    fields = network_graph.NODE_FIELDS
-    return svc.Network(
-        nodes={k: {f: n[f] for f in fields} for k, n in view.nodes.items()},
-        edges=view.edges(sorted(view.edge_ids())),
-        filters=view.filters,
-    )
+    before); the measures go separately (`{"metrics": view.nodes}`). Nodes and ties are read from the
+    stored graph while the file is written, so an export holds no second copy of the network."""
+    return svc.Network(nodes=_ExportNodes(view.nodes), edges=_ExportEdges(view), filters=view.filters)
 
 
 # --- coverage, ego network, comparison ---------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -1257,6 +1258,77 @@ def json_chunks(net: Network):
     for i, e in enumerate(net.edges):
         yield (", " if i else "") + json.dumps({k: v for k, v in e.items() if k != "body_id"}, ensure_ascii=False)
     yield "]}"
+
+
+# GraphML attribute types as networkx writes them (`GraphML.xml_type` for the Python types of the export)
+_GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+# characters XML 1.0 cannot carry at all (networkx/lxml refuse them; the stream leaves them out)
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_XML_ATTR = {**_XML_TEXT, '"': "&quot;", "\n": "&#10;", "\t": "&#9;"}
+_XML_TEXT_RE = re.compile("[&<>\r]")
+_XML_ATTR_RE = re.compile('[&<>"\r\n\t]')
+
+
+def _xml_text(value) -> str:
+    return _XML_TEXT_RE.sub(lambda m: _XML_TEXT[m.group()], _XML_ILLEGAL.sub("", str(value)))
+
+
+def _xml_attr(value) -> str:
+    return '"' + _XML_ATTR_RE.sub(lambda m: _XML_ATTR[m.group()], _XML_ILLEGAL.sub("", str(value))) + '"'
+
+
+def graphml_chunks(net: Network, result: dict | None = None):
+    """The GraphML file of `export_graph(net, result)` as networkx writes it (same keys, ids, attribute
+    types and values; XML-escaped as lxml does), written element by element while the network is walked:
+    a first pass collects the attribute keys (they precede the graph), a second writes nodes and ties.
+    `net.edges` is read twice, so it may be any re-iterable (the view streams it from the stored graph);
+    memory does not grow with the number of nodes and ties. Ties come in the order of `net.edges`
+    (networkx groups them by source node): the same graph, read back."""
+    metrics = (result or {}).get("metrics", {})
+    keys: dict[tuple[str, str, str], str] = {}  # (name, type, scope) → id, in order of first appearance
+
+    def key(name, value, scope) -> str:
+        k = (name, _GRAPHML_TYPES.get(type(value), "string"), scope)
+        if k not in keys:
+            keys[k] = f"d{len(keys)}"
+        return keys[k]
+
+    for node_key, node in net.nodes.items():
+        for name, value in _node_export_attrs(node, metrics.get(node_key)).items():
+            key(name, value, "node")
+    for e in net.edges:
+        for name, value in _edge_export_attrs(e).items():
+            key(name, value, "edge")
+
+    def data(attrs, scope) -> str:
+        return "".join(
+            f'<data key="{key(name, value, scope)}">{_xml_text(value)}</data>' for name, value in attrs.items()
+        )
+
+    yield "<?xml version='1.0' encoding='utf-8'?>\n"
+    yield (
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns'
+        ' http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">'
+    )
+    # networkx inserts each new key in front of the earlier ones
+    yield "".join(
+        f'<key id="{kid}" for="{scope}" attr.name={_xml_attr(name)} attr.type="{xml_type}"/>'
+        for (name, xml_type, scope), kid in reversed(keys.items())
+    )
+    yield '<graph edgedefault="directed">'
+    for node_key, node in net.nodes.items():
+        attrs = _node_export_attrs(node, metrics.get(node_key))
+        yield (
+            f"<node id={_xml_attr(node_key)}>{data(attrs, 'node')}</node>"
+            if attrs
+            else f"<node id={_xml_attr(node_key)}/>"
+        )
+    for e in net.edges:
+        head = f"<edge source={_xml_attr(e['source'])} target={_xml_attr(e['target'])} id={_xml_attr(e['id'])}>"
+        yield head + data(_edge_export_attrs(e), "edge") + "</edge>"
+    yield "</graph></graphml>"
 
 
 def graphml_bytes(g: nx.MultiDiGraph) -> bytes:
