@@ -92,7 +92,15 @@ EXPECTED = parse(MATRIX)
 @pytest.fixture
 def objects(db, world):
     """Throw-away records that may be deleted, one per kind, in Stadt Ahlen-Test and Fremdheim."""
-    o = {
+    with db.session.no_autoflush:  # the records are added together below, not one by one while being built
+        o = _throwaway(world)
+    db.session.add_all(o.values())
+    db.session.commit()
+    return o
+
+
+def _throwaway(world):
+    return {
         "org_del": Organisation(body=world.kommune_a, name="Löschbar e. V.", kind="Sonstige", areas=[world.area_a1]),
         "org_del_x": Organisation(body=world.fremd_kommune, name="Fremd löschbar", kind="Sonstige"),
         "person_del": Person(body=world.kommune_a, first_name="Lotte", last_name="Löschbar", organisation=world.org_a),
@@ -100,9 +108,6 @@ def objects(db, world):
         "body_del": Body(name="Löschgemeinde", kind="Kommune", code="0100199", parent=world.kommune_a.parent),
         "term": Thema(name="Testthema", vocabulary="thema"),
     }
-    db.session.add_all(o.values())
-    db.session.commit()
-    return o
 
 
 def requests(w, o):
