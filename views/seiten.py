@@ -20,19 +20,9 @@ from beteiligung.extensions import db
 from . import current_page
 
 
-class SqlPage:
-    """One page of a list whose rows were selected in SQL (see module docstring)."""
-
-    def __init__(
-        self, items: Sequence, page: int, per_page: int, total: int, param: str = "seite", capped: bool = False
-    ):
-        self.items = list(items)
-        self.page, self.per_page, self.total, self.param = page, per_page, total, param
-        # capped: there are more than `total` rows (counted only so far); the last page shown is not the end
-        self.capped = capped
-        self.pages = max(1, math.ceil(total / per_page))
-        self.has_prev, self.prev_num = page > 1, page - 1
-        self.has_next, self.next_num = page < self.pages or capped, page + 1
+class PageNav:
+    """The page numbers pagination_nav shows (first, last, two either side of the current, None for a gap);
+    shared by every page object (SqlPage here, in-memory lists in netzwerk and planung)."""
 
     def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
         last = 0
@@ -46,6 +36,21 @@ class SqlPage:
                     yield None
                 yield num
                 last = num
+
+
+class SqlPage(PageNav):
+    """One page of a list whose rows were selected in SQL (see module docstring)."""
+
+    def __init__(
+        self, items: Sequence, page: int, per_page: int, total: int, param: str = "seite", capped: bool = False
+    ):
+        self.items = list(items)
+        self.page, self.per_page, self.total, self.param = page, per_page, total, param
+        # capped: there are more than `total` rows (counted only so far); the last page shown is not the end
+        self.capped = capped
+        self.pages = max(1, math.ceil(total / per_page))
+        self.has_prev, self.prev_num = page > 1, page - 1
+        self.has_next, self.next_num = page < self.pages or capped, page + 1
 
 
 def sql_page(

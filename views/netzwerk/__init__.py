@@ -26,6 +26,7 @@ from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, Partn
 
 from ..auswahl.fields import keep_current, search_requested
 from ..forms import act, fail, submit
+from ..seiten import PageNav
 from .forms import NetworkImportForm, PartnerStatusForm, RelationForm, RelationKindForm
 
 bp = Blueprint("netzwerk", __name__, url_prefix="/netzwerk")
@@ -43,7 +44,7 @@ def _login():
         abort(403)
 
 
-class ListPage:
+class ListPage(PageNav):
     """Pagination of an in-memory list with the interface of pagination_nav."""
 
     def __init__(self, items, page, per_page=PER_PAGE):
@@ -53,19 +54,6 @@ class ListPage:
         self.items = items[(self.page - 1) * per_page : self.page * per_page]
         self.has_prev, self.prev_num = self.page > 1, self.page - 1
         self.has_next, self.next_num = self.page < self.pages, self.page + 1
-
-    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
-        last = 0
-        for num in range(1, self.pages + 1):
-            if (
-                num <= left_edge
-                or num > self.pages - right_edge
-                or (self.page - left_current <= num <= self.page + right_current)
-            ):
-                if last + 1 != num:
-                    yield None
-                yield num
-                last = num
 
 
 # --- filters -----------------------------------------------------------------------

@@ -44,6 +44,7 @@ from models.planung import (
 
 from ..auswahl.fields import keep_current, search_requested
 from ..forms import after_conflict
+from ..seiten import PageNav
 from .forms import BudgetForm, MeasureForm, MilestoneForm, ProgressForm, StatusForm
 
 bp = Blueprint("planung", __name__, url_prefix="/planung")
@@ -194,24 +195,11 @@ def measures_map():
     )
 
 
-class _Page:
+class _Page(PageNav):
     def __init__(self, items, page, pages, total):
         self.items, self.page, self.pages, self.total = items, page, pages, total
         self.has_prev, self.prev_num = page > 1, page - 1
         self.has_next, self.next_num = page < pages, page + 1
-
-    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
-        last = 0
-        for num in range(1, self.pages + 1):
-            if (
-                num <= left_edge
-                or num > self.pages - right_edge
-                or (self.page - left_current <= num <= self.page + right_current)
-            ):
-                if last + 1 != num:
-                    yield None
-                yield num
-                last = num
 
 
 @bp.route("/massnahmen.csv")
