@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
-from beteiligung.exports import csv_response, spooled_response
+from beteiligung.exports import csv_response, streamed_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
@@ -268,7 +268,7 @@ def export(fmt):
                     node["community"],
                 ]
 
-        return csv_response(f"netzwerk-knoten-{stamp}.csv", headers, node_rows())
+        return csv_response(f"netzwerk-knoten-{stamp}.csv", headers, node_rows(), streamed=True)
     if fmt == "kanten.csv":
         headers = [h for h, _a in svc.EDGE_EXPORT]
 
@@ -284,17 +284,17 @@ def export(fmt):
                     )
                 yield row
 
-        return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows())
+        return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows(), streamed=True)
     if fmt == "json":
         nodes = ({k: n[k] for k in network_graph.NODE_FIELDS} for n in rows.nodes())
-        return spooled_response(
+        return streamed_response(
             f"netzwerk-{stamp}.json", svc.json_stream(f.as_of, nodes, rows.edges()), "application/json"
         )
     # the node dicts of the stored graph carry their measures; the XML writers walk nodes and ties twice
     nodes = lambda: ((n["id"], n, n) for n in rows.nodes())  # noqa: E731
     if fmt == "gexf":  # written node by node (networkx builds the whole XML tree in memory)
-        return spooled_response(f"netzwerk-{stamp}.gexf", svc.gexf_stream(nodes, rows.edges), "application/gexf+xml")
-    return spooled_response(
+        return streamed_response(f"netzwerk-{stamp}.gexf", svc.gexf_stream(nodes, rows.edges), "application/gexf+xml")
+    return streamed_response(
         f"netzwerk-{stamp}.graphml", svc.graphml_stream(nodes, rows.edges), "application/graphml+xml"
     )
 

@@ -238,14 +238,16 @@ def _payload_items(data: bytes):
 
     def more() -> bool:
         nonlocal buf, pos, flushed
-        start = next(chunks, None)
-        if start is None:
+        # at most _CHUNK bytes of text per step (a compressed piece may inflate to many times its size)
+        if inflate.unconsumed_tail:
+            piece = text.decode(inflate.decompress(inflate.unconsumed_tail, _CHUNK))
+        elif (start := next(chunks, None)) is not None:
+            piece = text.decode(inflate.decompress(data[start : start + _CHUNK], _CHUNK))
+        else:
             if flushed:  # nothing more will come (a cut-off payload ends here with an error, not a loop)
                 return False
             flushed = True
             piece = text.decode(inflate.flush(), final=True)
-        else:
-            piece = text.decode(inflate.decompress(data[start : start + _CHUNK]))
         buf, pos = buf[pos:] + piece, 0
         return True
 
@@ -550,13 +552,16 @@ class ExportRows:
 
 def export_rows(user, f: svc.Filters) -> ExportRows:
     """What the exports write for this user and these filters: the same nodes and ties as `network_view`,
-    today's read row by row from the stored graph (unless this process holds it in memory anyway)."""
+    today's read row by row from the stored graph (unless this process holds it in memory anyway).
+    Everything that needs the database happens here: the rows are then read without it, so the file may
+    be written while it is sent, after the request's unit of work."""
     if f.as_of != utcnow().date():
-        return ExportRows(f, graph=_past_graph(user, f)[0])
-    graph, _state = _current(user, payload_only=True)
-    if isinstance(graph, bytes):
-        return ExportRows(f, payload=graph)
-    return ExportRows(f, graph=graph)
+        graph: Graph | bytes = _past_graph(user, f)[0]
+    else:
+        graph = _current(user, payload_only=True)[0]
+    rows = ExportRows(f, payload=graph) if isinstance(graph, bytes) else ExportRows(f, graph=graph)
+    rows.keys  # noqa: B018  the node filter (it may query the Sozialraum's sub-areas) is applied now, in the request
+    return rows
 
 
 # --- cache: memory, database, recompute ------------------------------------------------------
