@@ -120,10 +120,8 @@ def streamed_response(filename: str, chunks, mimetype: str, content_type: str | 
     )
 
 
-def csv_response(filename: str, headers, rows, *, streamed: bool = False) -> Response:
-    """A CSV download; `streamed` (rows that need no database access while written): see streamed_response."""
-    respond = streamed_response if streamed else spooled_response
-    return respond(filename, csv_lines(headers, rows), "text/csv", "text/csv; charset=utf-8")
+def csv_response(filename: str, headers, rows) -> Response:
+    return spooled_response(filename, csv_lines(headers, rows), "text/csv", "text/csv; charset=utf-8")
 
 
 def xlsx_value(value):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
-from beteiligung.exports import csv_response, streamed_response
+from beteiligung.exports import streamed_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
@@ -21,7 +21,7 @@ from beteiligung.services.netzwerk import graph as network_graph
 from beteiligung.services.stammdaten import importe
 from beteiligung.uow import discard
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
-from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, PartnerStatus, Relation, RelationKind
+from models.network import PIPELINE_STATES, STRENGTH_LABELS, PartnerStatus, Relation, RelationKind
 
 from ..auswahl.fields import keep_current, search_requested
 from ..forms import act, fail, submit
@@ -247,56 +247,17 @@ def data():
 
 @bp.route("/export.<fmt>")
 def export(fmt):
-    """The shown network as a file, written row by row from the stored graph (network_graph.export_rows):
-    memory does not grow with the network."""
-    if fmt not in ("graphml", "gexf", "json", "knoten.csv", "kanten.csv"):
+    """The shown network as a file, written while it is sent, row by row from the stored graph
+    (network_graph.export_rows): memory does not grow with the network."""
+    if fmt not in network_graph.EXPORT_FORMATS:
         abort(404)
     f, errors = _filters()
     if errors:
         abort(422)
     rows = network_graph.export_rows(current_user, f)
-    stamp = f.as_of.isoformat()
-    if fmt == "knoten.csv":
-        headers = [h for h, _a in svc.NODE_EXPORT] + ["Grad", "Brückenposition", "Vernetzung", "Gruppe"]
-
-        def node_rows():
-            for node in rows.nodes():
-                yield [svc._scalar(node[a]) for _h, a in svc.NODE_EXPORT] + [
-                    node["degree"],
-                    node["betweenness"],
-                    node["eigenvector"],
-                    node["community"],
-                ]
-
-        return csv_response(f"netzwerk-knoten-{stamp}.csv", headers, node_rows(), streamed=True)
-    if fmt == "kanten.csv":
-        headers = [h for h, _a in svc.EDGE_EXPORT]
-
-        def edge_rows():
-            for e in rows.edges():
-                row = []
-                for _h, a in svc.EDGE_EXPORT:
-                    v = e[a]
-                    row.append(
-                        ("ja" if v else "nein")
-                        if isinstance(v, bool)
-                        else (VISIBILITIES.get(v, v) if a == "visibility" else v)
-                    )
-                yield row
-
-        return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows(), streamed=True)
-    if fmt == "json":
-        nodes = ({k: n[k] for k in network_graph.NODE_FIELDS} for n in rows.nodes())
-        return streamed_response(
-            f"netzwerk-{stamp}.json", svc.json_stream(f.as_of, nodes, rows.edges()), "application/json"
-        )
-    # the node dicts of the stored graph carry their measures; the XML writers walk nodes and ties twice
-    nodes = lambda: ((n["id"], n, n) for n in rows.nodes())  # noqa: E731
-    if fmt == "gexf":  # written node by node (networkx builds the whole XML tree in memory)
-        return streamed_response(f"netzwerk-{stamp}.gexf", svc.gexf_stream(nodes, rows.edges), "application/gexf+xml")
-    return streamed_response(
-        f"netzwerk-{stamp}.graphml", svc.graphml_stream(nodes, rows.edges), "application/graphml+xml"
-    )
+    name, mimetype, content_type = network_graph.EXPORT_FORMATS[fmt]
+    chunks = network_graph.export_chunks(rows, fmt)
+    return streamed_response(name.format(f.as_of.isoformat()), chunks, mimetype, content_type)
 
 
 # --- coverage, ego network, comparison ---------------------------------------------------

@@ -33,9 +33,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from beteiligung import permissions as perm
+from beteiligung.exports import csv_lines
 from beteiligung.extensions import db
 from models import User, utcnow
-from models.network import NetworkGraphCache
+from models.network import VISIBILITIES, NetworkGraphCache
 
 from . import analyse as analysis
 from . import beziehungen as svc
@@ -562,6 +563,52 @@ def export_rows(user, f: svc.Filters) -> ExportRows:
     rows = ExportRows(f, payload=graph) if isinstance(graph, bytes) else ExportRows(f, graph=graph)
     rows.keys  # noqa: B018  the node filter (it may query the Sozialraum's sub-areas) is applied now, in the request
     return rows
+
+
+EXPORT_FORMATS = {  # format → file name (with the date of the network), mimetype, content type
+    "graphml": ("netzwerk-{}.graphml", "application/graphml+xml", None),
+    "gexf": ("netzwerk-{}.gexf", "application/gexf+xml", None),
+    "json": ("netzwerk-{}.json", "application/json", None),
+    "knoten.csv": ("netzwerk-knoten-{}.csv", "text/csv", "text/csv; charset=utf-8"),
+    "kanten.csv": ("netzwerk-kanten-{}.csv", "text/csv", "text/csv; charset=utf-8"),
+}
+NODE_CSV_MEASURES = [
+    ("Grad", "degree"),
+    ("Brückenposition", "betweenness"),
+    ("Vernetzung", "eigenvector"),
+    ("Gruppe", "community"),
+]
+
+
+def export_chunks(rows: ExportRows, fmt: str):
+    """The export file of format `fmt` (EXPORT_FORMATS) as text chunks, written one node or tie at a time
+    (GEXF and GraphML walk the rows twice: their attribute declarations come first)."""
+    if fmt == "knoten.csv":
+        columns = svc.NODE_EXPORT + NODE_CSV_MEASURES
+        measures = {a for _h, a in NODE_CSV_MEASURES}
+        node_rows = ([n[a] if a in measures else svc._scalar(n[a]) for _h, a in columns] for n in rows.nodes())
+        return csv_lines([h for h, _a in columns], node_rows)
+    if fmt == "kanten.csv":
+
+        def cell(a, v):
+            if isinstance(v, bool):
+                return "ja" if v else "nein"
+            return VISIBILITIES.get(v, v) if a == "visibility" else v
+
+        edge_rows = ([cell(a, e[a]) for _h, a in svc.EDGE_EXPORT] for e in rows.edges())
+        return csv_lines([h for h, _a in svc.EDGE_EXPORT], edge_rows)
+    if fmt == "json":
+        nodes = ({k: n[k] for k in NODE_FIELDS} for n in rows.nodes())
+        return svc.json_stream(rows.filters.as_of, nodes, rows.edges())
+
+    def triples():  # the node dicts of the stored graph carry their measures
+        return ((n["id"], n, n) for n in rows.nodes())
+
+    if fmt == "gexf":
+        return svc.gexf_stream(triples, rows.edges)
+    if fmt == "graphml":
+        return svc.graphml_stream(triples, rows.edges)
+    raise ValueError(fmt)
 
 
 # --- cache: memory, database, recompute ------------------------------------------------------
