@@ -560,7 +560,7 @@ def export_rows(user, f: svc.Filters) -> ExportRows:
         graph: Graph | bytes = _past_graph(user, f)[0]
     else:
         graph = _current(user, payload_only=True)[0]
-    rows = ExportRows(f, payload=graph) if isinstance(graph, bytes) else ExportRows(f, graph=graph)
+    rows = ExportRows(f, graph=graph) if isinstance(graph, Graph) else ExportRows(f, payload=graph)
     rows.keys  # noqa: B018  the node filter (it may query the Sozialraum's sub-areas) is applied now, in the request
     return rows
 
