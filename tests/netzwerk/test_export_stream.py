@@ -156,6 +156,23 @@ def test_exports_read_the_stored_graph_row_by_row_with_the_same_result(client, n
     assert b"person:" in streamed["/netzwerk/export.json"].data
 
 
+def test_damaged_stored_graph_fails_the_export_before_it_is_sent(client, net, app, monkeypatch):
+    """A stored graph cut off in the database makes the export fail with 500 before anything is sent
+    (not a file that breaks off halfway)."""
+    from beteiligung.extensions import db
+    from beteiligung.services.netzwerk import graph as network_graph
+    from models.network import NetworkGraphCache
+
+    client.login(net.planner_k.email)
+    client.get("/netzwerk/")
+    row = db.session.scalar(select(NetworkGraphCache))
+    row.payload = row.payload[: len(row.payload) - 10]
+    db.session.commit()
+    network_graph.clear_memory()
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    assert client.get("/netzwerk/export.gexf").status_code == 500
+
+
 def test_stale_stored_graph_is_exported_and_recomputed_later(client, net, app, monkeypatch):
     """A stale stored graph of a large network is exported as it is (as the map shows it) and the export
     asks the job to recompute it; a past date is built on the spot."""
@@ -279,3 +296,7 @@ def test_cut_off_stored_graph_fails_clearly():
     data = zlib.compress(json.dumps({"format": 1, "nodes": [[1, 2]], "edges": [[3]]}).encode())
     with pytest.raises(ValueError):
         list(network_graph._payload_items(data[: len(data) // 2]))
+    network_graph.check_payload(data)  # what an export checks before it sends anything
+    for damaged in (data[:-3], data[:-4] + b"\0\0\0\0", data[:8]):
+        with pytest.raises(ValueError):
+            network_graph.check_payload(damaged)

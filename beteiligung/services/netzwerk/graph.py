@@ -15,6 +15,8 @@ and the exports (issue 14).
   A past date (Stand) is built and analysed on the spot as before (not stored here).
 - Each process keeps the parsed graphs of the last few scopes in memory (keyed by the row and its
   computed_at), so a request costs one small query plus filtering in memory.
+- The exports (GEXF, GraphML, JSON, node and tie CSV) never load the graph: `export_rows` reads the stored
+  payload row by row while the file is sent (`export_chunks`), so their memory does not grow with the network.
 """
 
 from __future__ import annotations
@@ -225,6 +227,23 @@ class Graph:
 _DECODER = json.JSONDecoder()
 _CHUNK = 64 * 1024
 _WHITESPACE = " \t\n\r"
+
+
+def check_payload(data: bytes) -> None:
+    """Raise ValueError unless the stored graph inflates completely (zlib's checksum included), a piece at a
+    time. An export checks this before it starts sending: a damaged row fails the request, not the file
+    halfway through."""
+    inflate = zlib.decompressobj()
+    try:
+        for start in range(0, len(data), _CHUNK):
+            inflate.decompress(data[start : start + _CHUNK], _CHUNK)
+            while inflate.unconsumed_tail:
+                inflate.decompress(inflate.unconsumed_tail, _CHUNK)
+        inflate.flush()
+    except zlib.error as exc:
+        raise ValueError("Gespeicherter Netzwerkgraph beschädigt.") from exc
+    if not inflate.eof:
+        raise ValueError("Gespeicherter Netzwerkgraph unvollständig.")
 
 
 def _payload_items(data: bytes):
@@ -561,6 +580,8 @@ def export_rows(user, f: svc.Filters) -> ExportRows:
     else:
         graph = _current(user, payload_only=True)[0]
     rows = ExportRows(f, graph=graph) if isinstance(graph, Graph) else ExportRows(f, payload=graph)
+    if rows._payload is not None:
+        check_payload(rows._payload)
     rows.keys  # noqa: B018  the node filter (it may query the Sozialraum's sub-areas) is applied now, in the request
     return rows
 
