@@ -104,7 +104,7 @@ def test_network_export_memory_does_not_grow_with_the_network(app):
     ten times the network (the stored payload itself aside: it is the input)."""
     from beteiligung.services.netzwerk import graph as network_graph
 
-    small, large = _stored(300), _stored(3_000)
+    small, large = _stored(200), _stored(2_000)
 
     def write(payload, fmt):
         rows = network_graph.ExportRows(svc.Filters(), payload=payload)
