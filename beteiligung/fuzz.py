@@ -267,9 +267,10 @@ class Fuzzer:
             except Exception:
                 return None
 
-    def discover(self) -> None:
+    def discover(self, roles: list[Role] | None = None) -> None:
+        """Log in and crawl as each of roles (default: every role of the fuzzer)."""
         rules = {r.endpoint: r for r in self.app.url_map.iter_rules()}
-        for role in self.roles:
+        for role in self.roles if roles is None else roles:
             self.login(role)
             seen_forms: set[tuple] = set()
             start = ["/"] + [
