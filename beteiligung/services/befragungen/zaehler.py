@@ -167,18 +167,18 @@ def _upsert(conn, survey_id: int, counts: dict[tuple, int], sign: int = 1) -> No
     conn.execute(stmt, rows)
 
 
-def stored(execute, survey_id: int) -> list[tuple]:
+def stored(execute, survey_id: int, without: tuple[str, ...] = ()) -> list[tuple]:
     """The stored counts of a survey (rows with n ≠ 0, in key order): a few rows per group and
-    question, independent of the number of responses."""
+    question, independent of the number of responses. without: kinds (art) left out, e.g. ("z",)."""
     c = SurveyCount
-    return [
-        tuple(row)
-        for row in execute(
-            select(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value, c.n)
-            .where(c.survey_id == survey_id, c.n != 0)
-            .order_by(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value)
-        )
-    ]
+    q = (
+        select(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value, c.n)
+        .where(c.survey_id == survey_id, c.n != 0)
+        .order_by(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value)
+    )
+    if without:
+        q = q.where(c.art.not_in(without))
+    return [tuple(row) for row in execute(q)]
 
 
 def counted(execute, survey_id: int, questions=None) -> list[tuple]:
