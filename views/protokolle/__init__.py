@@ -799,7 +799,10 @@ def followup():
     }
     # counted up to ten pages ahead: counting every open item of a large Kreis cost more than the page (issue 14)
     pagination = sql_page(
-        svc.followup_ids(current_user, **filters), svc.load_entries_query, per_page=25, count_pages=FOLLOWUP_COUNT_PAGES
+        svc.followup_ids(current_user, **filters),
+        svc.load_followup_page_query,
+        per_page=25,
+        count_pages=FOLLOWUP_COUNT_PAGES,
     )
     # committee, organisation and person filters: pickers (views/auswahl) instead of lists of everything the
     # user may see (a large Kreis has hundreds of committees, issue 14)
