@@ -269,7 +269,7 @@ def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> Re
         # without the number histograms (a row per group and distinct value: most of the rows of a large
         # survey); a filter view sums its histogram in SQL (`number_histogram`). They are no part of the
         # cache key: no table or suppression depends on them.
-        rows = zaehler.stored(execute, survey.id, without=("z",))
+        rows = zaehler.stored(execute, survey.id, arts=zaehler.TABLE_ARTS)
         rt.numbers = None
     structure = tuple(
         (q.id, q.kind, q.allow_other, q.condition_option_id, tuple((o.id, o.label) for o in q.options))
@@ -390,6 +390,9 @@ def suppress_jointly(group_n, tables, cond, area_values, zg_values, T) -> set:
     holds = defaultdict(list)  # table key → [(conditional question, category)] cells it holds
     for qid, (key, cat) in cond.items():
         holds[key].append((qid, cat))
+    # suppress_table is a pure function of (cells, dimensions, threshold, forced): a table whose forced
+    # cells did not change since the last round gets the same answer, so it is not suppressed again
+    last_forced: dict = {}
     while True:
         group_supp = suppress_table(group_n, [area_values, zg_values], T, forced=group_supp)
         grown = set(group_supp)
@@ -401,7 +404,9 @@ def suppress_jointly(group_n, tables, cond, area_values, zg_values, T) -> set:
                 forced |= {(a, z, ALL) for (a, z) in linked[qid]}
             for other_q, cat in holds.get(key, ()):
                 forced |= {(a, z, cat) for (a, z) in linked[other_q]}
-            t["supp"] = suppress_table(t["cells"], [area_values, zg_values, t["cats"]], T, forced=forced)
+            if last_forced.get(key) != forced:
+                t["supp"] = suppress_table(t["cells"], [area_values, zg_values, t["cats"]], T, forced=forced)
+                last_forced[key] = forced
             margins = {(a, z) for (a, z, c) in t["supp"] if c == ALL}
             if qid in cond:
                 new_linked[qid] |= margins
