@@ -57,13 +57,16 @@ def assert_results_equal(s):
     assert rt.group_n == ref.group_n
     assert rt.group_supp == ref.group_supp
     assert rt.tables == ref.tables
-    assert rt.numbers == ref.numbers
+    # numbers: the stored counts are summed in SQL per filter view, the recount keeps them per group
+    assert rt.numbers is None and ref.numbers is not None
     assert rt.text_n == ref.text_n
     shown = 0
     for a, z in product(rt.area_values + [ALL], rt.zg_values + [ALL]):
         for q in rt.questions:
             got, want = rs.question_view(rt, q, a, z), rs.question_view(ref, q, a, z)
             assert got == want, (q.text, a, z)
+            if q.kind == "zahl":
+                assert rs.number_histogram(rt, q, a, z) == rs.number_histogram(ref, q, a, z), (q.text, a, z)
             shown += sum(1 for row in got["rows"] if row[1])
     return shown
 
