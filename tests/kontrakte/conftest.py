@@ -13,6 +13,7 @@ from beteiligung.extensions import db
 from beteiligung.services.kontrakte import berichte, parteien, vertraege, ziele
 from models import CommitteeType
 from models.contracts import ContractKind
+from tests.support.world import acting_planner
 
 # status → the transitions the planner goes through from Entwurf (models.contracts.CONTRACT_TRANSITIONS)
 _STATUS_PATH = {
@@ -25,16 +26,10 @@ _STATUS_PATH = {
 }
 
 
-def planner_of(w, body):
-    """The world's planner of that body (the one who manages its contracts, committees ...)."""
-    planners = {w.kreis.id: w.planner_k, w.kommune_a.id: w.planner_a, w.fremdkreis.id: w.planner_x}
-    return planners.get(body.id, w.admin)
-
-
 def advance(w, contract, status):
     """Take a draft through the planner's status changes up to `status`."""
     for step in _STATUS_PATH[status]:
-        vertraege.change_status(planner_of(w, contract.body), contract, step, contract.version)
+        vertraege.change_status(acting_planner(contract.body), contract, step, contract.version)
 
 
 def make_contract(
@@ -55,7 +50,7 @@ def make_contract(
     signed party, an indicator, a yearly report duty and `budget` lines ((kind, year, amount text), …), then
     taken through the states up to `status` (the signed version and the reports appear on signing)."""
     body = body or w.kreis
-    user = planner_of(w, body)
+    user = acting_planner(body)
     kind = db.session.query(ContractKind).filter_by(name="Zielvereinbarung").one()
     c = vertraege.create_contract(
         user,

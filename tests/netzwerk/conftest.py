@@ -10,27 +10,13 @@ from sqlalchemy import select
 
 from beteiligung.extensions import db as _db
 from beteiligung.services.stammdaten import pflege
+from tests.support.world import acting_planner
 
 
 def kind(name):
     from models.network import RelationKind
 
     return _db.session.scalar(select(RelationKind).where(RelationKind.name == name))
-
-
-def _planner_of(body):
-    """The acting user: a planner of exactly that body (world has one per Kreis), else an admin."""
-    from models import ROLE_ADMIN, ROLE_PLANNER, RoleAssignment, User
-
-    planner = _db.session.scalar(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role == ROLE_PLANNER, RoleAssignment.body_id == body.id)
-        .order_by(User.id)
-    )
-    return planner or _db.session.scalar(
-        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(RoleAssignment.role == ROLE_ADMIN)
-    )
 
 
 def add_relation(
@@ -41,7 +27,7 @@ def add_relation(
 
     _db.session.flush()  # a and b as saved records, the way the form offers them
     return beziehungen.create_relation(
-        _planner_of(body),
+        acting_planner(body),
         {
             "body_id": body.id,
             "source": a,

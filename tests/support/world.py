@@ -36,6 +36,22 @@ def make_user(email, name, roles, person=None) -> User:
     return create_user_direct(email, name, PASSWORD, roles, person_id=person.id if person else None)
 
 
+def acting_planner(body) -> User:
+    """The user who acts for `body` when a test builds data: its planner (world has one for the Kreis,
+    Stadt Ahlen-Test and the foreign Kreis), else an admin."""
+    from sqlalchemy import select
+
+    from models import RoleAssignment
+
+    def first(role, **where):
+        q = select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(RoleAssignment.role == role)
+        for key, value in where.items():
+            q = q.where(getattr(RoleAssignment, key) == value)
+        return db.session.scalar(q.order_by(User.id))
+
+    return first(ROLE_PLANNER, body_id=body.id) or first(ROLE_ADMIN)
+
+
 def build_world() -> SimpleNamespace:
     w = SimpleNamespace()
     w.admin = make_user("admin@test.example", "Admin Test", [{"role": ROLE_ADMIN}])
