@@ -11,7 +11,6 @@ import pytest
 
 from beteiligung.extensions import db
 from beteiligung.services.kontrakte import berichte, parteien, vertraege, ziele
-from models import CommitteeType
 from models.contracts import ContractKind
 from tests.support.world import acting_planner
 
@@ -115,13 +114,9 @@ def kw(world, database_url):
 
 
 def _build_kw(world):
-    from beteiligung.services.gremien import gremien
+    from tests.support.sitzungen import committee as make_committee
 
-    ctype = db.session.query(CommitteeType).filter_by(name="Steuerungsgruppe").one()
-    committee = gremien.create_committee(
-        world.planner_k, {"name": "Zielvereinbarungsgespräche", "type_id": ctype.id, "body_id": world.kreis.id}
-    )
-    db.session.flush()
+    committee = make_committee(world.kreis, "Steuerungsgruppe", "Zielvereinbarungsgespräche")
     goal = ziele.save_goal(
         world.planner_k,
         None,

@@ -10,33 +10,18 @@ from datetime import date, timedelta
 import pytest
 
 from beteiligung.extensions import db as _db
-from beteiligung.services.gremien import gremien, mitglieder, sitzungen, tagesordnung
+from beteiligung.services.gremien import mitglieder
 from beteiligung.services.stammdaten import pflege
-from models import CommitteeType, Organisation, utcnow
+from models import Organisation, utcnow
 from models.oparl import LegislativeTerm
 from models.protocols import Protocol, ProtocolEntry
-from tests.support.world import acting_planner
+from tests.support.sitzungen import committee
+from tests.support.sitzungen import meeting as sitzung
 
 
 def make_meeting(committee, start, public=True, items=(("Begrüßung", True), ("Bericht", True))):
-    """A meeting with its agenda ((title, public), …), marked as invited, as the body's planner does it."""
-    user = acting_planner(committee.body)
-    m = sitzungen.create_meetings(
-        user,
-        committee,
-        {
-            "title": f"{committee.name} {start:%d.%m.%Y}",
-            "start": start,
-            "end": start + timedelta(hours=2),
-            "location": "Bürgerhaus, Saal 1",
-            "is_public": public,
-        },
-    )[0]
-    for title, pub in items:
-        tagesordnung.add_item(user, m, {"title": title, "is_public": pub})
-    _db.session.flush()
-    sitzungen.set_status(user, m, "eingeladen", None, m.version)
-    return m
+    """A meeting with its agenda ((title, public), …), marked as invited."""
+    return sitzung(committee, start, items=items, location="Bürgerhaus, Saal 1", is_public=public)
 
 
 def make_entry(
@@ -79,7 +64,6 @@ def _build_ow(world):
     from beteiligung.services.oparl import consent, papers
 
     w = world
-    types = {t.name: t for t in _db.session.query(CommitteeType).all()}
     w.ausschuss = pflege.create(
         w.planner_k,
         Organisation,
@@ -92,26 +76,10 @@ def _build_ow(world):
             "phone": "01234 5678",
         },
     )
-    w.srk = gremien.create_committee(
-        w.planner_a,
-        {
-            "name": "Sozialraumkonferenz Altstadt",
-            "type_id": types["Sozialraumkonferenz"].id,
-            "body_id": w.kommune_a.id,
-            "is_public": True,
-            "areas": [w.area_a1],
-        },
+    w.srk = committee(
+        w.kommune_a, "Sozialraumkonferenz", "Sozialraumkonferenz Altstadt", is_public=True, areas=[w.area_a1]
     )
-    w.spk = gremien.create_committee(
-        w.planner_k,
-        {
-            "name": "Sozialplanungskonferenz Testhausen",
-            "type_id": types["Sozialplanungskonferenz"].id,
-            "body_id": w.kreis.id,
-            "is_public": False,
-        },
-    )
-    _db.session.flush()
+    w.spk = committee(w.kreis, "Sozialplanungskonferenz", "Sozialplanungskonferenz Testhausen", is_public=False)
     w.m_public_a = mitglieder.add_membership(
         w.planner_a,
         w.srk,

@@ -14,34 +14,18 @@ from decimal import Decimal
 import pytest
 
 from beteiligung.extensions import db
-from beteiligung.services.gremien import gremien, sitzungen, tagesordnung
-from models import CommitteeType, TopicProposal, utcnow
+from models import TopicProposal, utcnow
 from models.protocols import Protocol, ProtocolEntry
 from models.surveys import Finding, Survey
 from tests.kontrakte.conftest import login_as, make_contract
+from tests.support.sitzungen import committee
+from tests.support.sitzungen import meeting as sitzung
 from tests.support.world import acting_planner
 
 
 def make_meeting(committee, start, items=("Begrüßung", "Frühe Hilfen")):
-    """A held and minuted meeting with its agenda, as the planner of the committee's body records it."""
-    user = acting_planner(committee.body)
-    m = sitzungen.create_meetings(
-        user,
-        committee,
-        {
-            "title": f"{committee.name} {start:%d.%m.%Y}",
-            "start": start,
-            "end": start + timedelta(hours=2),
-            "location": "Rathaus",
-        },
-    )[0]
-    for t in items:
-        tagesordnung.add_item(user, m, {"title": t})
-    db.session.flush()
-    for status in ("durchgeführt", "protokolliert"):
-        sitzungen.set_status(user, m, status, None, m.version)
-        db.session.flush()
-    return m
+    """A held and minuted meeting with its agenda."""
+    return sitzung(committee, start, items=items, location="Rathaus", status="protokolliert")
 
 
 def make_measure(w, title="Sprechstunde Frühe Hilfen", org=None, body=None, **kw):
@@ -78,15 +62,6 @@ def _build_chain(world):
     from beteiligung.services.planung import links
 
     w = world
-    types = {t.name: t for t in db.session.query(CommitteeType).all()}
-
-    def committee(body, type_name, name, **values):
-        c = gremien.create_committee(
-            acting_planner(body), {"name": name, "type_id": types[type_name].id, "body_id": body.id, **values}
-        )
-        db.session.flush()
-        return c
-
     w.srk = committee(
         w.kommune_a, "Sozialraumkonferenz", "Sozialraumkonferenz Altstadt", areas=[w.area_a1], is_public=True
     )

@@ -9,30 +9,16 @@ from datetime import timedelta
 import pytest
 
 from beteiligung.extensions import db as _db
-from beteiligung.services.gremien import gremien, mitglieder, sitzungen, tagesordnung
+from beteiligung.services.gremien import mitglieder
 from beteiligung.services.stammdaten import pflege
-from models import CommitteeType, Invitation, Person, utcnow
-from tests.support.world import acting_planner
+from models import Invitation, Person, utcnow
+from tests.support.sitzungen import committee
+from tests.support.sitzungen import meeting as sitzung
 
 
 def make_meeting(committee, start, title=None, items=("Begrüßung", "Bericht", "Verschiedenes")):
-    """A meeting with its agenda, then marked as invited, as the planner of the committee's body does it."""
-    user = acting_planner(committee.body)
-    m = sitzungen.create_meetings(
-        user,
-        committee,
-        {
-            "title": title or f"{committee.name} {start:%d.%m.%Y}",
-            "start": start,
-            "end": start + timedelta(hours=2),
-            "location": "Rathaus, Saal 1",
-        },
-    )[0]
-    for t in items:
-        tagesordnung.add_item(user, m, {"title": t})
-    _db.session.flush()
-    sitzungen.set_status(user, m, "eingeladen", None, m.version)
-    return m
+    """A meeting with its agenda, marked as invited."""
+    return sitzung(committee, start, items=items, title=title, location="Rathaus, Saal 1")
 
 
 @pytest.fixture
@@ -46,15 +32,6 @@ def pw(world, database_url):
 def _build_pw(world):
     """Protocol world: committees of Kreis Testhausen (and one of the foreign Kreis)."""
     w = world
-    types = {t.name: t for t in _db.session.query(CommitteeType).all()}
-
-    def committee(body, type_name, name, **values):
-        c = gremien.create_committee(
-            acting_planner(body), {"name": name, "type_id": types[type_name].id, "body_id": body.id, **values}
-        )
-        _db.session.flush()
-        return c
-
     w.spk = committee(w.kreis, "Sozialplanungskonferenz", "Sozialplanungskonferenz Testhausen", quorum=2)
     w.srk = committee(w.kommune_a, "Sozialraumkonferenz", "Sozialraumkonferenz Altstadt", areas=[w.area_a1])
     w.foreign = committee(w.fremdkreis, "Steuerungsgruppe", "Steuerungsgruppe Fremdland")
