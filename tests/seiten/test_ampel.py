@@ -182,13 +182,12 @@ def test_migration_back_fills_the_lights(migration_roundtrip):
         m.upgrade()
 
 
-def test_scaled_demo_has_the_stored_lights(app, db):
-    """`flask demo skalieren` inserts with Core (past the ORM hook) and then stores the lights itself."""
-    from beteiligung.demo import load_demo
-
-    load_demo()
-    db.session.commit()
-    result = app.test_cli_runner().invoke(args=["demo", "skalieren", "--faktor", "0.3", "--seed", "3"])
+def test_scaled_demo_has_the_stored_lights(app, db, demo_data):
+    """`flask demo skalieren` inserts with Core (past the ORM hook) and then stores the lights itself (grown
+    here only where the lights are: contracts with their indicators and measurements)."""
+    result = app.test_cli_runner().invoke(
+        args=["demo", "skalieren", "--faktor", "0.3", "--seed", "3", "--nur", "kontrakte"]
+    )
     assert result.exit_code == 0, result.output
     indicators = db.session.scalars(select(Indicator)).all()
     assert len(indicators) > 10
