@@ -106,6 +106,15 @@ def database_url(backend, request, tmp_path_factory):
     return server.create_database("beteiligung_test")
 
 
+@pytest.fixture
+def migration_roundtrip(backend, request, tmp_path):
+    """migration_roundtrip(before=..., after=...): a fresh database at `before` (tests/support/migrationen.py)."""
+    from tests.support import migrationen
+
+    url = migrationen.database_for(backend, request, tmp_path, "beteiligung_migration")
+    return lambda *, before, after: migrationen.migration_roundtrip(url, before=before, after=after)
+
+
 class Client(FlaskClient):
     """A test client that sends the CSRF token with every form POST (like a browser)."""
 
