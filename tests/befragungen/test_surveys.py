@@ -545,3 +545,40 @@ def test_public_results_only_when_released(app, world, survey):
     answer(s, qs, world.area_a1, 0)
     html = app.test_client().get(f"/b/{s.public_key}/ergebnisse").get_data(as_text=True)
     assert "weniger als 5 Antworten" in html and "Nutzen Sie den Treffpunkt" not in html
+
+
+def test_finding_form_offers_and_takes_no_quote_of_a_small_group(app, world, client, survey):
+    """The finding form lists the free texts of groups at or above the threshold only, and a crafted POST with
+    a quote of a suppressed group (area_a1 without target group: 2 < 5) is refused with nothing written."""
+    from models.surveys import Finding
+
+    s, qs = survey
+    fill(s, qs, world)
+    db.session.commit()
+    rows = db.session.execute(
+        select(SurveyAnswer.id, SurveyResponse.area_id, SurveyResponse.zielgruppe_id)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.survey_id == s.id, SurveyAnswer.text_value.is_not(None))
+    ).all()
+    small = {aid for aid, area, zg in rows if area == world.area_a1.id and zg is None}
+    # the groups whose rows may be shown: the small one and the cells suppressed with it are not among them
+    shown = rs.exportable_groups(rs.compute(s))
+    large = {aid for aid, area, zg in rows if (area, zg if zg is not None else rs.NONE) in shown}
+    assert len(small) == 2 and not small & large and len(large) >= 10
+    assert {a.id for a in coding_svc.quotable_answers(s)} == large
+
+    client.login("planung@ahlen.example")
+    r = client.get(f"/befragungen/{s.id}/befunde/neu")
+    assert r.status_code == 200
+    offered = {int(x) for x in re.findall(r'name="quote_ids" value="(\d+)"', r.get_data(as_text=True))}
+    assert offered == large
+
+    data = {"title": "Zitat aus kleiner Gruppe", "text": "", "quote_ids": [str(min(small))], "is_public": "1"}
+    r = client.post(f"/befragungen/{s.id}/befunde/neu", data=data)
+    assert r.status_code == 422
+    assert "Antworten aus zu kleinen Gruppen können nicht zitiert werden." in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Finding)) == 0
+
+    r = client.post(f"/befragungen/{s.id}/befunde/neu", data={**data, "quote_ids": [str(min(large))]})
+    assert r.status_code == 302
+    assert [q.id for q in coding_svc.findings_of(s)[0].quotes] == [min(large)]

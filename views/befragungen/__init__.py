@@ -736,20 +736,13 @@ def finding_form(survey_id, finding_id=None):
             errors, status = exc.errors or {"title": exc.message}, exc.status
             finding = db.session.get(Finding, finding_id) if finding_id else None
     themen = db.session.scalars(select(Term).where(Term.vocabulary == "thema").order_by(Term.name)).all()
-    rt = results_svc.compute(survey)
-    shown_quotes = set()
-    groups = results_svc._response_groups(rt)
-    answers = [x for x in coding_svc.free_text_answers(survey)]
-    for x in answers:
-        if groups.get(x.response_id) not in rt.group_supp:
-            shown_quotes.add(x.id)
     return render_template(
         "befragungen/finding_form.html",
         survey=survey,
         finding=finding,
         themen=themen,
         codes=coding_svc.codebook(survey),
-        answers=[x for x in answers if x.id in shown_quotes],
+        answers=coding_svc.quotable_answers(survey),
         errors=errors,
         values=request.form if request.method == "POST" else None,
     ), status

@@ -601,6 +601,25 @@ def exportable_groups(rt: ResultTable, a=ALL, z=ALL) -> set[tuple]:
     return {g for g in _groups_in(rt, a, z) if g not in rt.group_supp and rt.group_n.get(g, 0) > 0}
 
 
+def quotable_answer_ids(rt: ResultTable) -> set[int]:
+    """Free-text answers a finding may quote: those of the groups whose raw rows may be shown (as in the
+    export); an answer of a suppressed small group is never quoted."""
+    groups = exportable_groups(rt)
+    if not groups:
+        return set()
+    group = _valid(rt)
+    R, A = SurveyResponse, SurveyAnswer
+    return {
+        aid
+        for aid, ar, zg in db.session.execute(
+            select(A.id, R.area_id, R.zielgruppe_id)
+            .join(R, R.id == A.response_id)
+            .where(R.survey_id == rt.survey.id, A.text_value.is_not(None))
+        )
+        if group(ar, zg) in groups
+    }
+
+
 def code_frequencies(rt: ResultTable, codes: list, a=ALL, z=ALL) -> list[tuple]:
     """Respondents with an answer coded (slot 1) with each code, counted in SQL per group.
     Same suppression as the answers: one table per code (coded / not coded) under the groups."""

@@ -132,6 +132,14 @@ def free_text_answers(survey: Survey) -> list[SurveyAnswer]:
     return list(rows)
 
 
+def quotable_answers(survey: Survey) -> list[SurveyAnswer]:
+    """The free-text answers the finding form offers as quotes: none of a suppressed small group."""
+    from beteiligung.services.befragungen import ergebnisse
+
+    allowed = ergebnisse.quotable_answer_ids(ergebnisse.compute(survey))
+    return [a for a in free_text_answers(survey) if a.id in allowed]
+
+
 def codings_of(answer_ids: list[int], slot: int) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {aid: set() for aid in answer_ids}
     if answer_ids:
@@ -226,6 +234,11 @@ def save_finding(user, survey: Survey, data: dict, finding: Finding | None = Non
         ).all()
         if len(quotes) != len(quote_ids):
             errors["quote_ids"] = "Ungültiges Zitat."
+        else:
+            from beteiligung.services.befragungen import ergebnisse
+
+            if not quote_ids <= ergebnisse.quotable_answer_ids(ergebnisse.compute(survey)):
+                errors["quote_ids"] = "Antworten aus zu kleinen Gruppen können nicht zitiert werden."
     if errors:
         raise ValidationError(errors)
     before = snapshot(finding) if finding else None
