@@ -2,7 +2,9 @@
 
 Fixtures:
 - ``live_server`` (session): the real app on a free loopback port, SQLite file database,
-  real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app``.
+  real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app`` and
+  ``.pristine``: a copy of the database file taken right after the demo was loaded (the tests of a worker
+  change the live database; a walk that must give the same pages on every worker reads the copy).
 - ``browser`` (session): headless Chromium from /usr/bin/chromium via Playwright.
 - ``page`` (function): a fresh browser context per test (de-DE, Europe/Berlin, 1280×900).
 
@@ -13,8 +15,10 @@ Mark them with ``pytest.mark.browser``.
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import threading
+from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -78,12 +82,17 @@ def live_server():
         upgrade()
         load_demo()
         db.session.remove()
+    with (
+        closing(sqlite3.connect(base / "live.sqlite")) as src,
+        closing(sqlite3.connect(base / "pristine.sqlite")) as dst,
+    ):
+        src.backup(dst)  # consistent copy despite WAL mode
 
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield SimpleNamespace(url=url, app=app, port=port)
+        yield SimpleNamespace(url=url, app=app, port=port, pristine=base / "pristine.sqlite")
     finally:
         server.shutdown()
         thread.join(timeout=10)
