@@ -76,6 +76,10 @@ def live_server():
             "SMTP_HOST": "",
             # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
             "TWO_FACTOR_REQUIRED_ROLES": "",
+            # Pages that poll the server (static/js/werkstatt_board.js, dokument.js) ask more often than in
+            # production, so that a test waits for the state a fraction of a second instead of up to 3 s.
+            "WERKSTATT_TAFEL_INTERVALL_MS": 400,
+            "DOKUMENT_STATUS_INTERVALL_MS": 300,
         }
     )
     with app.app_context():
