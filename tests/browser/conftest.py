@@ -2,7 +2,8 @@
 
 Fixtures:
 - ``live_server`` (session): the real app on a free loopback port, SQLite file database,
-  real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app`` and
+  real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app``, ``.settings``
+  (the configuration it was made with) and
   ``.pristine``: a copy of the database file taken right after the demo was loaded (the tests of a worker
   change the live database; a walk that must give the same pages on every worker reads the copy).
 - ``browser`` (session): headless Chromium from /usr/bin/chromium via Playwright.
@@ -66,22 +67,24 @@ def live_server():
     base = Path(tempfile.mkdtemp(prefix="beteiligung-live-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app(
-        {
-            "TESTING": False,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
-            "SECRET_KEY": "live-server-test-secret",
-            "BASE_URL": url,
-            "SERVER_NAME": None,
-            "SMTP_HOST": "",
-            # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
-            "TWO_FACTOR_REQUIRED_ROLES": "",
-            # Pages that poll the server (static/js/werkstatt_board.js, dokument.js) ask more often than in
-            # production, so that a test waits for the state a fraction of a second instead of up to 3 s.
-            "WERKSTATT_TAFEL_INTERVALL_MS": 400,
-            "DOKUMENT_STATUS_INTERVALL_MS": 300,
-        }
-    )
+    settings = {
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
+        "SECRET_KEY": "live-server-test-secret",
+        "BASE_URL": url,
+        "SERVER_NAME": None,
+        "SMTP_HOST": "",
+        # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
+        "TWO_FACTOR_REQUIRED_ROLES": "",
+        # cheap hashing as in tests/conftest.py: the demo's passwords are hashed once per worker and every
+        # login of every browser test checks one (scrypt: ~0.1 s CPU each)
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Pages that poll the server (static/js/werkstatt_board.js, dokument.js) ask more often than in
+        # production, so that a test waits for the state a fraction of a second instead of up to 3 s.
+        "WERKSTATT_TAFEL_INTERVALL_MS": 400,
+        "DOKUMENT_STATUS_INTERVALL_MS": 300,
+    }
+    app = create_app(settings)
     with app.app_context():
         upgrade()
         load_demo()
@@ -96,7 +99,7 @@ def live_server():
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield SimpleNamespace(url=url, app=app, port=port, pristine=base / "pristine.sqlite")
+        yield SimpleNamespace(url=url, app=app, port=port, settings=settings, pristine=base / "pristine.sqlite")
     finally:
         server.shutdown()
         thread.join(timeout=10)

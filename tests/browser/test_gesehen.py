@@ -46,24 +46,18 @@ ROLES = {
 EMAILS = {**ROLES, "oeffentlich": None}
 ORDER = list(EMAILS)  # which role looks at an endpoint that several roles reach: the first in this order
 # One test per part so that xdist can spread them: the admin reaches most endpoints first (121 of 136 pages), so its
-# pages are cut into ADMIN_PARTS parts (every n-th page); every other role is one part.
+# pages are cut into ADMIN_PARTS parts (every n-th page); every other role is one part. Admin parts and the first
+# other roles alternate: two workers starting at the front make different walks at the same time instead of one
+# waiting for the other's (tests/conftest.py runs this file first, one test at a time per worker).
 ADMIN_PARTS = 4
-PARTS = [("admin", i, ADMIN_PARTS) for i in range(ADMIN_PARTS)] + [(role, 0, 1) for role in ORDER[1:]]
+PARTS = [part for i in range(ADMIN_PARTS) for part in (("admin", i, ADMIN_PARTS), (ORDER[i + 1], 0, 1))] + [
+    (role, 0, 1) for role in ORDER[ADMIN_PARTS + 1 :]
+]
 PUBLIC_START = ["/oeffentlich/sitzungen/", "/b/suedstadt-2026", "/b/suedstadt-2026/ergebnisse", "/anmelden"]
 PUBLIC = re.compile(r"^/(oeffentlich/sitzungen|b/|anmelden|passwort|barrierefreiheit|datenschutz|impressum)")
 WIDTHS = (375, 1366)
 CRAWL_LIMIT = 400
 PER_KEY = 5
-# the live server's settings the walk's own app (on the copy of the demo database) needs as well
-LIVE_CONFIG = (
-    "TESTING",
-    "SQLALCHEMY_DATABASE_URI",
-    "SECRET_KEY",
-    "BASE_URL",
-    "SERVER_NAME",
-    "SMTP_HOST",
-    "TWO_FACTOR_REQUIRED_ROLES",
-)
 # Endpoints whose page is only a variant of another one already visited (same template, other filter).
 SAME_TEMPLATE = re.compile(r"[?&](sort|richtung|seite|filter|status|jahr)=")
 
@@ -224,8 +218,9 @@ def walks(live_server, tmp_path_factory, worker_id):
                     if not apps:
                         copy = Path(tempfile.mkdtemp(prefix="beteiligung-gang-")) / "gang.sqlite"
                         shutil.copyfile(live_server.pristine, copy)
-                        config = dict(live_server.app.config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{copy}")
-                        apps.append(create_app({k: config[k] for k in LIVE_CONFIG}))
+                        apps.append(
+                            create_app({**live_server.settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{copy}"})
+                        )
                     pages = crawl(apps[0], EMAILS[role])
                     target.with_suffix(".tmp").write_text(json.dumps(pages), encoding="utf-8")
                     target.with_suffix(".tmp").replace(target)
