@@ -21,6 +21,7 @@ If the lock still cannot be had within the timeout the request ends with the Ger
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable
 
@@ -32,6 +33,10 @@ from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 15_000
 SIDE_BUSY_TIMEOUT_MS = 1_000
+# SQLite's `synchronous` setting (BETEILIGUNG_SQLITE_SYNCHRONOUS): FULL (default) syncs the write-ahead log to disk
+# on every commit; NORMAL only at checkpoints (a power cut may lose the last commits, never the file); OFF never
+# (the test suite: thousands of throw-away commits, each an fsync of about 5 ms otherwise).
+SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,8 @@ def _sqlite_connect(dbapi_connection, connection_record):  # pragma: no cover - 
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
+        synchronous = os.environ.get("BETEILIGUNG_SQLITE_SYNCHRONOUS", "FULL").strip().upper()
+        cur.execute(f"PRAGMA synchronous={synchronous if synchronous in SQLITE_SYNCHRONOUS else 'FULL'}")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.close()
 

@@ -26,6 +26,7 @@ from .formatting import clean_text, single_line, to_berlin
 
 # Bytes of a download held in memory before the spool moves to an (unnamed, self-deleting) temp file.
 SPOOL_MEMORY = 8 * 1024 * 1024
+STREAM_BLOCK = 64 * 1024  # bytes per block of a streamed download
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
@@ -93,6 +94,29 @@ def spooled_response(filename: str, chunks, mimetype: str, content_type: str | N
         mimetype=mimetype,
         headers={"Content-Disposition": _disposition(filename)},
         content_type=content_type,
+    )
+
+
+def streamed_response(filename: str, chunks, mimetype: str, content_type: str | None = None) -> Response:
+    """A download written while it is sent: text or byte chunks, joined to blocks of STREAM_BLOCK bytes.
+    Only for chunks that need neither the database nor the request (their rows were read in the view, as
+    the network exports read the stored graph): no temp file, no spool in memory, however large the file.
+    Exports that read the database while writing use `spooled_response`."""
+
+    def blocks():
+        parts, size = [], 0
+        for chunk in chunks:
+            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+            parts.append(data)
+            size += len(data)
+            if size >= STREAM_BLOCK:
+                yield b"".join(parts)
+                parts, size = [], 0
+        if parts:
+            yield b"".join(parts)
+
+    return Response(
+        blocks(), mimetype=mimetype, headers={"Content-Disposition": _disposition(filename)}, content_type=content_type
     )
 
 

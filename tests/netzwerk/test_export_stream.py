@@ -1,4 +1,4 @@
-"""GEXF and JSON exports are written node by node: the same content as before, memory flat in the size."""
+"""Network exports are written row by row from the stored graph: the same content as before, memory flat in the size."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import zlib
 from types import SimpleNamespace
 
 import networkx as nx
+from sqlalchemy import select
 
 from beteiligung.services.netzwerk import beziehungen as svc
 
@@ -82,24 +83,133 @@ def _peak(fn) -> int:
         tracemalloc.stop()
 
 
-def test_gexf_memory_does_not_grow_with_the_network(app):
-    small, large = _synthetic(1_000), _synthetic(10_000)
+def _stored(n) -> bytes:
+    """The stored graph (compressed payload) of the synthetic network with n organisations."""
+    from beteiligung.services.netzwerk import graph as network_graph
 
-    def write(network, result):
-        return lambda: sum(len(chunk) for chunk in svc.gexf_chunks(network, result))
+    network, _result = _synthetic(n)
+    for i, node in enumerate(network.nodes.values()):
+        node.update(record_id=i, active=True, area_ids=[1], hf_ids=[2], organisation=None)
+    for i, e in enumerate(network.edges):
+        e["record_id"] = i
+    measures = {"degree": 4, "degree_centrality": 0.1, "betweenness": 0.25, "eigenvector": 0.5, "component": 0}
+    metrics = {k: {**measures, "community": i % 7} for i, k in enumerate(network.nodes)}
+    net = svc.Network(nodes=network.nodes, edges=network.edges, filters=svc.Filters())
+    return network_graph.Graph.from_network(net, {"metrics": metrics}).to_bytes()
 
-    _peak(write(*small))  # warm-up
-    peak_1, peak_10 = _peak(write(*small)), _peak(write(*large))
-    assert peak_10 < 2 * peak_1, (peak_1, peak_10)
-    # networkx builds the whole XML tree: its peak grows with the network (what the export did before)
-    nx_1 = _peak(lambda: svc.gexf_bytes(svc.export_graph(*small)))
-    assert nx_1 > 10 * peak_1
-    # and the file reads back as the same graph
+
+def test_network_export_memory_does_not_grow_with_the_network(app):
+    """Every network export (GEXF, GraphML, JSON, node and tie CSV) is written from the stored graph one row
+    at a time (network_graph.export_rows/export_chunks, as the view does): its peak memory is the same for
+    ten times the network (the stored payload itself aside: it is the input)."""
+    from beteiligung.services.netzwerk import graph as network_graph
+
+    small, large = _stored(200), _stored(2_000)
+
+    def write(payload, fmt):
+        rows = network_graph.ExportRows(svc.Filters(), payload=payload)
+        return lambda: sum(len(chunk) for chunk in network_graph.export_chunks(rows, fmt))
+
+    for fmt in network_graph.EXPORT_FORMATS:
+        _peak(write(small, fmt))  # warm-up
+        peak_1, peak_10 = _peak(write(small, fmt)), _peak(write(large, fmt))
+        assert peak_10 < 2 * peak_1, (fmt, peak_1, peak_10)
+    # and the GEXF file reads back as the graph networkx writes
     network, result = _synthetic(50)
     text = "".join(svc.gexf_chunks(network, result)).encode()
     assert _graph_content(nx.read_gexf(io.BytesIO(text))) == _graph_content(
         nx.read_gexf(io.BytesIO(svc.gexf_bytes(svc.export_graph(network, result))))
     )
+
+
+FILTERS = ["", "?sozialraum={area}", "?handlungsfeld={hf}", "?art=Jobcenter", "?personen=nein", "?abgeleitet=nein"]
+FILTERS += ["?beziehung=Kooperation"]
+
+
+def test_exports_read_the_stored_graph_row_by_row_with_the_same_result(client, net, monkeypatch):
+    """An export reads the stored graph row by row, never loaded as a graph object; with every filter the
+    file is byte for byte the one written from the graph in memory (as the map page holds it)."""
+    from beteiligung.services.netzwerk import graph as network_graph
+
+    client.login(net.planner_k.email)
+    assert client.get("/netzwerk/").status_code == 200  # analysed and stored, not kept in memory
+    urls = [
+        f"/netzwerk/export.{fmt}" + q.format(area=net.area_a1.id, hf=net.hf_pflege.id)
+        for q in FILTERS
+        for fmt in network_graph.EXPORT_FORMATS
+    ]
+
+    def refuse(_data):
+        raise AssertionError("export loaded the whole graph")
+
+    monkeypatch.setattr(network_graph.Graph, "from_bytes", refuse)
+    streamed = {url: client.get(url) for url in urls}
+    monkeypatch.undo()
+    assert client.get("/netzwerk/").status_code == 200  # now the graph is in this process's memory
+    assert network_graph._memory
+    for url, r in streamed.items():
+        assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"], url
+        assert r.data == client.get(url).data, url
+    assert "Kooperation" in streamed["/netzwerk/export.kanten.csv?beziehung=Kooperation"].data.decode("utf-8-sig")
+    assert "Förderung" not in streamed["/netzwerk/export.kanten.csv?beziehung=Kooperation"].data.decode("utf-8-sig")
+    assert b"person:" not in streamed["/netzwerk/export.json?personen=nein"].data
+    assert b"person:" in streamed["/netzwerk/export.json"].data
+
+
+def test_damaged_stored_graph_fails_the_export_before_it_is_sent(client, net, app, monkeypatch):
+    """A stored graph cut off in the database makes the export fail with 500 before anything is sent
+    (not a file that breaks off halfway)."""
+    from beteiligung.extensions import db
+    from beteiligung.services.netzwerk import graph as network_graph
+    from models.network import NetworkGraphCache
+
+    client.login(net.planner_k.email)
+    client.get("/netzwerk/")
+    row = db.session.scalar(select(NetworkGraphCache))
+    row.payload = row.payload[: len(row.payload) - 10]
+    db.session.commit()
+    network_graph.clear_memory()
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    assert client.get("/netzwerk/export.gexf").status_code == 500
+
+
+def test_stale_stored_graph_is_exported_and_recomputed_later(client, net, app, monkeypatch):
+    """A stale stored graph of a large network is exported as it is (as the map shows it) and the export
+    asks the job to recompute it; a past date is built on the spot."""
+    from beteiligung.extensions import db
+    from beteiligung.services.betrieb import jobs
+    from models.network import NetworkGraphCache
+
+    from .conftest import add_relation
+
+    client.login(net.planner_k.email)
+    client.get("/netzwerk/")
+    app.config.update(NETZWERK_SOFORT_BIS_KNOTEN=0, JOBS_IN_PROCESS=False)
+    monkeypatch.setattr(jobs, "_start_thread", lambda _app, name, kwargs: None)
+    try:
+        add_relation(net.kreis, net.org_a, net.org_b, "Konflikt", visibility="kreis")
+        db.session.commit()
+        text = client.get("/netzwerk/export.kanten.csv").data.decode("utf-8-sig")
+        assert "Kooperation" in text and "Konflikt" not in text  # the stored state
+        assert db.session.scalar(select(NetworkGraphCache.requested_at)) is not None
+        past = client.get("/netzwerk/export.kanten.csv?stand=2020-06-01").data.decode("utf-8-sig")
+        assert f"rel:{net.rel.beendet.id};" in past and f"rel:{net.rel.koop.id};" not in past  # koop: since 2024
+    finally:
+        app.config.update(NETZWERK_SOFORT_BIS_KNOTEN=500, JOBS_IN_PROCESS=True)
+
+
+def test_stored_graph_is_inflated_a_piece_at_a_time():
+    """A stored graph that compresses very well (many equal rows) is not inflated a whole compressed
+    piece at once: reading it row by row keeps memory flat."""
+    from beteiligung.services.netzwerk import graph as network_graph
+
+    edge = ["rel:1", 1, "org:1", "org:2", "Kooperation", False, 2, "2024-01-01", None, "Vertrag", "kreis", False]
+    data = zlib.compress(json.dumps({"format": 1, "nodes": [], "edges": [edge] * 30_000}).encode(), 9)
+
+    def read():
+        assert sum(1 for _ in network_graph._payload_items(data)) == 30_001
+
+    assert _peak(read) < 1_000_000
 
 
 def _graphml_content(g):
@@ -135,22 +245,14 @@ def test_graphml_streamed_same_content_as_networkx(client, net):
 
 def test_graphml_bytes_equal_networkx_when_ties_come_in_its_order(app):
     """With the ties in networkx's order (grouped by source node) the stream is byte for byte what networkx
-    writes – escaping included; and its memory does not grow with the network."""
+    writes – escaping included."""
     network, result = _synthetic(60)
     network.nodes["org:3"]["label"] = 'A <&> "B"\r\n\tC'
     network.nodes["org:5"]["short"] = None
     order = list(network.nodes)
     network.edges.sort(key=lambda e: order.index(e["source"]))
     assert "".join(svc.graphml_chunks(network, result)).encode() == svc.graphml_bytes(svc.export_graph(network, result))
-    small, large = _synthetic(1_000), _synthetic(10_000)
-
-    def write(network, result):
-        return lambda: sum(len(chunk) for chunk in svc.graphml_chunks(network, result))
-
-    _peak(write(*small))  # warm-up
-    peak_1, peak_10 = _peak(write(*small)), _peak(write(*large))
-    assert peak_10 < 2 * peak_1, (peak_1, peak_10)
-    assert _peak(lambda: svc.graphml_bytes(svc.export_graph(*small))) > 10 * peak_1
+    # its memory: test_network_export_memory_does_not_grow_with_the_network
 
 
 def test_stored_graph_is_read_back_piece_by_piece(monkeypatch):
@@ -194,3 +296,7 @@ def test_cut_off_stored_graph_fails_clearly():
     data = zlib.compress(json.dumps({"format": 1, "nodes": [[1, 2]], "edges": [[3]]}).encode())
     with pytest.raises(ValueError):
         list(network_graph._payload_items(data[: len(data) // 2]))
+    network_graph.check_payload(data)  # what an export checks before it sends anything
+    for damaged in (data[:-3], data[:-4] + b"\0\0\0\0", data[:8]):
+        with pytest.raises(ValueError):
+            network_graph.check_payload(damaged)

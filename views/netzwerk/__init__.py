@@ -4,7 +4,6 @@ partner pipeline, import, export and the contact directory."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
-from beteiligung.exports import csv_response, spooled_response
+from beteiligung.exports import streamed_response
 from beteiligung.extensions import db
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
@@ -22,7 +21,7 @@ from beteiligung.services.netzwerk import graph as network_graph
 from beteiligung.services.stammdaten import importe
 from beteiligung.uow import discard
 from models import ORGANISATION_KINDS, Area, Body, Organisation, Person, Term, utcnow
-from models.network import PIPELINE_STATES, STRENGTH_LABELS, VISIBILITIES, PartnerStatus, Relation, RelationKind
+from models.network import PIPELINE_STATES, STRENGTH_LABELS, PartnerStatus, Relation, RelationKind
 
 from ..auswahl.fields import keep_current, search_requested
 from ..forms import act, fail, submit
@@ -248,90 +247,17 @@ def data():
 
 @bp.route("/export.<fmt>")
 def export(fmt):
-    if fmt not in ("graphml", "gexf", "json", "knoten.csv", "kanten.csv"):
+    """The shown network as a file, written while it is sent, row by row from the stored graph
+    (network_graph.export_rows): memory does not grow with the network."""
+    if fmt not in network_graph.EXPORT_FORMATS:
         abort(404)
-    f, errors, view = _network()
+    f, errors = _filters()
     if errors:
         abort(422)
-    stamp = f.as_of.isoformat()
-    if fmt == "knoten.csv":
-        headers = [h for h, _a in svc.NODE_EXPORT] + ["Grad", "Brückenposition", "Vernetzung", "Gruppe"]
-
-        def node_rows():
-            for node in view.nodes.values():
-                yield [svc._scalar(node[a]) for _h, a in svc.NODE_EXPORT] + [
-                    node["degree"],
-                    node["betweenness"],
-                    node["eigenvector"],
-                    node["community"],
-                ]
-
-        return csv_response(f"netzwerk-knoten-{stamp}.csv", headers, node_rows())
-    if fmt == "kanten.csv":
-        headers = [h for h, _a in svc.EDGE_EXPORT]
-
-        def edge_rows():
-            for e in _ExportEdges(view):  # one tie at a time (not a list of all of them)
-                row = []
-                for _h, a in svc.EDGE_EXPORT:
-                    v = e[a]
-                    row.append(
-                        ("ja" if v else "nein")
-                        if isinstance(v, bool)
-                        else (VISIBILITIES.get(v, v) if a == "visibility" else v)
-                    )
-                yield row
-
-        return csv_response(f"netzwerk-kanten-{stamp}.csv", headers, edge_rows())
-    net = _export_network(view)
-    result = {"metrics": view.nodes}  # the node dicts of the stored graph carry their measures
-    if fmt == "json":
-        return spooled_response(f"netzwerk-{stamp}.json", svc.json_chunks(net), "application/json")
-    if fmt == "gexf":  # written node by node (networkx builds the whole XML tree in memory)
-        return spooled_response(f"netzwerk-{stamp}.gexf", svc.gexf_chunks(net, result), "application/gexf+xml")
-    return spooled_response(f"netzwerk-{stamp}.graphml", svc.graphml_chunks(net, result), "application/graphml+xml")
-
-
-class _ExportNodes(Mapping):
-    """The shown nodes with the fields the exports write, projected when read (no copy of the network)."""
-
-    def __init__(self, nodes: dict):
-        self._nodes = nodes
-
-    def __getitem__(self, key):
-        node = self._nodes[key]
-        return {f: node[f] for f in network_graph.NODE_FIELDS}
-
-    def __iter__(self):
-        return iter(self._nodes)
-
-    def __len__(self):
-        return len(self._nodes)
-
-
-class _ExportEdges:
-    """The shown ties in table order, as dicts made one at a time; iterable more than once."""
-
-    def __init__(self, view):
-        self._view = view
-        if view.node_keys is None and not view.edge_filtered:
-            self._ids = range(len(view.graph.edges))  # all of them, in the order built (nothing to sort)
-        else:
-            self._ids = sorted(view.edge_ids())
-
-    def __iter__(self):
-        edges = self._view.graph.edges
-        return (network_graph.edge_dict(edges[i]) for i in self._ids)
-
-    def __len__(self):
-        return len(self._ids)
-
-
-def _export_network(view) -> svc.Network:
-    """The shown part of the stored graph as a Network, in the order it was built (as the exports were
-    before); the measures go separately (`{"metrics": view.nodes}`). Nodes and ties are read from the
-    stored graph while the file is written, so an export holds no second copy of the network."""
-    return svc.Network(nodes=_ExportNodes(view.nodes), edges=_ExportEdges(view), filters=view.filters)
+    rows = network_graph.export_rows(current_user, f)
+    name, mimetype, content_type = network_graph.EXPORT_FORMATS[fmt]
+    chunks = network_graph.export_chunks(rows, fmt)
+    return streamed_response(name.format(f.as_of.isoformat()), chunks, mimetype, content_type)
 
 
 # --- coverage, ego network, comparison ---------------------------------------------------

@@ -1190,20 +1190,31 @@ def _gexf_value(value) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+def _node_triples(net: Network, result: dict | None):
+    """For the writers below: a callable giving (key, node, measures or None) for each node of `net`."""
+    metrics = (result or {}).get("metrics", {})
+    return lambda: ((key, node, metrics.get(key)) for key, node in net.nodes.items())
+
+
 def gexf_chunks(net: Network, result: dict | None = None):
     """The GEXF file (the format and content networkx writes for `export_graph`) written element by
     element while the network is walked: memory does not grow with the number of nodes and ties."""
+    return gexf_stream(_node_triples(net, result), lambda: iter(net.edges))
+
+
+def gexf_stream(nodes, edges):
+    """`gexf_chunks` from `nodes()`, giving (key, node, measures or None), and `edges()`, giving tie dicts;
+    each is walked twice (the attribute declarations come first), so they may read rows from storage."""
     from xml.sax.saxutils import quoteattr
 
-    metrics = (result or {}).get("metrics", {})
     # attribute declarations first: ids and types in order of appearance, as networkx assigns them
     node_types: dict = {}
-    for key, node in net.nodes.items():
-        for k, v in _node_export_attrs(node, metrics.get(key)).items():
+    for _key, node, m in nodes():
+        for k, v in _node_export_attrs(node, m).items():
             if k != "label":
                 node_types.setdefault(k, _gexf_type(v))
     edge_types: dict = {}
-    for e in net.edges:
+    for e in edges():
         for k, v in _edge_export_attrs(e).items():
             if k not in ("label", "weight"):
                 edge_types.setdefault(k, _gexf_type(v))
@@ -1232,12 +1243,12 @@ def gexf_chunks(net: Network, result: dict | None = None):
         '<graph defaultedgetype="directed" mode="static" name="">'
     )
     yield declarations("edge", edge_types) + declarations("node", node_types) + "<nodes>"
-    for key, node in net.nodes.items():
-        attrs = _node_export_attrs(node, metrics.get(key))
+    for key, node, m in nodes():
+        attrs = _node_export_attrs(node, m)
         label = quoteattr(str(attrs.get("label", key)))
         yield f"<node id={quoteattr(str(key))} label={label}>{attvalues('node', attrs)}</node>"
     yield "</nodes><edges>"
-    for i, e in enumerate(net.edges):
+    for i, e in enumerate(edges()):
         attrs = _edge_export_attrs(e)
         attrs["networkx_key"] = e["id"]
         head = f"<edge source={quoteattr(str(e['source']))} target={quoteattr(str(e['target']))} id=\"{i}\""
@@ -1250,12 +1261,17 @@ def gexf_chunks(net: Network, result: dict | None = None):
 
 def json_chunks(net: Network):
     """`json_data(net)` as JSON text (the same bytes json.dumps writes), one node or tie at a time."""
-    yield '{"stand": ' + json.dumps(net.filters.as_of.isoformat()) + ', "nodes": ['
-    for i, node in enumerate(net.nodes.values()):
+    return json_stream(net.filters.as_of, net.nodes.values(), net.edges)
+
+
+def json_stream(as_of: date, nodes, edges):
+    """`json_chunks` from iterables of node dicts and tie dicts (walked once)."""
+    yield '{"stand": ' + json.dumps(as_of.isoformat()) + ', "nodes": ['
+    for i, node in enumerate(nodes):
         item = {k: v for k, v in node.items() if k not in ("area_ids", "hf_ids", "body_id")}
         yield (", " if i else "") + json.dumps(item, ensure_ascii=False)
     yield '], "edges": ['
-    for i, e in enumerate(net.edges):
+    for i, e in enumerate(edges):
         yield (", " if i else "") + json.dumps({k: v for k, v in e.items() if k != "body_id"}, ensure_ascii=False)
     yield "]}"
 
@@ -1285,7 +1301,12 @@ def graphml_chunks(net: Network, result: dict | None = None):
     `net.edges` is read twice, so it may be any re-iterable (the view streams it from the stored graph);
     memory does not grow with the number of nodes and ties. Ties come in the order of `net.edges`
     (networkx groups them by source node): the same graph, read back."""
-    metrics = (result or {}).get("metrics", {})
+    return graphml_stream(_node_triples(net, result), lambda: iter(net.edges))
+
+
+def graphml_stream(nodes, edges):
+    """`graphml_chunks` from `nodes()`, giving (key, node, measures or None), and `edges()`, giving tie
+    dicts; each is walked twice."""
     keys: dict[tuple[str, str, str], str] = {}  # (name, type, scope) → id, in order of first appearance
 
     def key(name, value, scope) -> str:
@@ -1294,10 +1315,10 @@ def graphml_chunks(net: Network, result: dict | None = None):
             keys[k] = f"d{len(keys)}"
         return keys[k]
 
-    for node_key, node in net.nodes.items():
-        for name, value in _node_export_attrs(node, metrics.get(node_key)).items():
+    for _node_key, node, m in nodes():
+        for name, value in _node_export_attrs(node, m).items():
             key(name, value, "node")
-    for e in net.edges:
+    for e in edges():
         for name, value in _edge_export_attrs(e).items():
             key(name, value, "edge")
 
@@ -1318,14 +1339,14 @@ def graphml_chunks(net: Network, result: dict | None = None):
         for (name, xml_type, scope), kid in reversed(keys.items())
     )
     yield '<graph edgedefault="directed">'
-    for node_key, node in net.nodes.items():
-        attrs = _node_export_attrs(node, metrics.get(node_key))
+    for node_key, node, m in nodes():
+        attrs = _node_export_attrs(node, m)
         yield (
             f"<node id={_xml_attr(node_key)}>{data(attrs, 'node')}</node>"
             if attrs
             else f"<node id={_xml_attr(node_key)}/>"
         )
-    for e in net.edges:
+    for e in edges():
         head = f"<edge source={_xml_attr(e['source'])} target={_xml_attr(e['target'])} id={_xml_attr(e['id'])}>"
         yield head + data(_edge_export_attrs(e), "edge") + "</edge>"
     yield "</graph></graphml>"

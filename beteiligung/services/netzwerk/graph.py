@@ -15,6 +15,8 @@ and the exports (issue 14).
   A past date (Stand) is built and analysed on the spot as before (not stored here).
 - Each process keeps the parsed graphs of the last few scopes in memory (keyed by the row and its
   computed_at), so a request costs one small query plus filtering in memory.
+- The exports (GEXF, GraphML, JSON, node and tie CSV) never load the graph: `export_rows` reads the stored
+  payload row by row while the file is sent (`export_chunks`), so their memory does not grow with the network.
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from beteiligung import permissions as perm
+from beteiligung.exports import csv_lines
 from beteiligung.extensions import db
 from models import User, utcnow
-from models.network import NetworkGraphCache
+from models.network import VISIBILITIES, NetworkGraphCache
 
 from . import analyse as analysis
 from . import beziehungen as svc
@@ -226,6 +229,23 @@ _CHUNK = 64 * 1024
 _WHITESPACE = " \t\n\r"
 
 
+def check_payload(data: bytes) -> None:
+    """Raise ValueError unless the stored graph inflates completely (zlib's checksum included), a piece at a
+    time. An export checks this before it starts sending: a damaged row fails the request, not the file
+    halfway through."""
+    inflate = zlib.decompressobj()
+    try:
+        for start in range(0, len(data), _CHUNK):
+            inflate.decompress(data[start : start + _CHUNK], _CHUNK)
+            while inflate.unconsumed_tail:
+                inflate.decompress(inflate.unconsumed_tail, _CHUNK)
+        inflate.flush()
+    except zlib.error as exc:
+        raise ValueError("Gespeicherter Netzwerkgraph beschädigt.") from exc
+    if not inflate.eof:
+        raise ValueError("Gespeicherter Netzwerkgraph unvollständig.")
+
+
 def _payload_items(data: bytes):
     """Items of the stored graph's JSON object, decompressed and decoded a piece at a time: (key, value) for
     each small member, and for the big arrays "nodes" and "edges" one ("nodes", row) per row."""
@@ -238,14 +258,16 @@ def _payload_items(data: bytes):
 
     def more() -> bool:
         nonlocal buf, pos, flushed
-        start = next(chunks, None)
-        if start is None:
+        # at most _CHUNK bytes of text per step (a compressed piece may inflate to many times its size)
+        if inflate.unconsumed_tail:
+            piece = text.decode(inflate.decompress(inflate.unconsumed_tail, _CHUNK))
+        elif (start := next(chunks, None)) is not None:
+            piece = text.decode(inflate.decompress(data[start : start + _CHUNK], _CHUNK))
+        else:
             if flushed:  # nothing more will come (a cut-off payload ends here with an error, not a loop)
                 return False
             flushed = True
             piece = text.decode(inflate.flush(), final=True)
-        else:
-            piece = text.decode(inflate.decompress(data[start : start + _CHUNK]))
         buf, pos = buf[pos:] + piece, 0
         return True
 
@@ -351,12 +373,7 @@ class View:
         return [n for n in self.graph.ranked if n["id"] in self.node_keys]
 
     def _edge_ok(self, e: tuple) -> bool:
-        f = self.filters
-        if not f.derived and e[E_DERIVED]:
-            return False
-        if f.relation_kind and e[E_KIND] != f.relation_kind:
-            return False
-        return self.node_keys is None or (e[E_SOURCE] in self.node_keys and e[E_TARGET] in self.node_keys)
+        return edge_shown(self.filters, self.node_keys, e)
 
     def edge_ids(self) -> list[int]:
         """Indices of the shown edges in table order (by the names at both ends)."""
@@ -457,30 +474,162 @@ class View:
         return chunk, ids, len(ranked)
 
 
-def view_of(graph: Graph, f: svc.Filters, state: State) -> View:
-    """Apply the page filters to the graph (same meaning as build_network: node filters act on
-    organisations, persons follow their organisation)."""
+def shown_keys(f: svc.Filters, nodes) -> set[str] | None:
+    """Keys of the nodes the page filters keep (None: all of them), from `nodes()`, a callable giving the
+    node dicts (walked once or twice). Same meaning as build_network: node filters act on organisations,
+    persons follow their organisation."""
     node_filter = bool(f.area_id or f.handlungsfeld_id or f.org_kind)
-    keys = None
-    if node_filter or not f.persons:
-        wanted_areas = svc._area_ids_with_children(f.area_id) if f.area_id else None
-        orgs = set()
-        for key, n in graph.nodes.items():
-            if n["type"] != "organisation":
-                continue
-            if wanted_areas is not None and not wanted_areas.intersection(n["area_ids"]):
-                continue
-            if f.handlungsfeld_id and f.handlungsfeld_id not in n["hf_ids"]:
-                continue
-            if f.org_kind and n["kind"] != f.org_kind:
-                continue
-            orgs.add(key)
-        keys = set(orgs)
-        if f.persons:
-            for key, n in graph.nodes.items():
-                if n["type"] == "person" and (not node_filter or n["organisation"] in orgs):
-                    keys.add(key)
+    if not node_filter and f.persons:
+        return None
+    wanted_areas = svc._area_ids_with_children(f.area_id) if f.area_id else None
+    orgs = set()
+    for n in nodes():
+        if n["type"] != "organisation":
+            continue
+        if wanted_areas is not None and not wanted_areas.intersection(n["area_ids"]):
+            continue
+        if f.handlungsfeld_id and f.handlungsfeld_id not in n["hf_ids"]:
+            continue
+        if f.org_kind and n["kind"] != f.org_kind:
+            continue
+        orgs.add(n["id"])
+    keys = set(orgs)
+    if f.persons:
+        for n in nodes():
+            if n["type"] == "person" and (not node_filter or n["organisation"] in orgs):
+                keys.add(n["id"])
+    return keys
+
+
+def edge_shown(f: svc.Filters, node_keys: set[str] | None, e: tuple) -> bool:
+    """Whether the page filters keep the tie `e` (a stored edge tuple) between the nodes `node_keys`."""
+    if not f.derived and e[E_DERIVED]:
+        return False
+    if f.relation_kind and e[E_KIND] != f.relation_kind:
+        return False
+    return node_keys is None or (e[E_SOURCE] in node_keys and e[E_TARGET] in node_keys)
+
+
+def view_of(graph: Graph, f: svc.Filters, state: State) -> View:
+    """Apply the page filters to the graph (`shown_keys`, `edge_shown`)."""
+    keys = shown_keys(f, graph.nodes.values)
     return View(graph, f, state, keys, edge_filtered=bool(f.relation_kind or not f.derived))
+
+
+# --- exports: the shown network row by row ---------------------------------------------------
+
+
+class ExportRows:
+    """The nodes (with their measures) and ties an export writes: those `view_of` shows, in the order the
+    network was built (stored), one at a time. From the stored graph the compressed payload is decoded row
+    by row on every pass (`_payload_items`): no Graph, no dict of all nodes, no list of all ties in memory,
+    only the payload itself (a few MB for 18,000 nodes) and, with a node filter, the set of shown node
+    keys. A graph already in memory (this process's cache, a past date, a small network analysed in the
+    request) is walked instead. `nodes()` and `edges()` may be called more than once (the XML writers
+    declare the attribute types in a first pass)."""
+
+    def __init__(self, filters: svc.Filters, *, graph: Graph | None = None, payload: bytes | None = None):
+        self.filters = filters
+        self._graph = graph
+        self._payload = payload
+        self._keys: set[str] | None = None
+        self._keys_known = False
+
+    def _stored(self, which: str):
+        """Rows of the stored "nodes" or "edges" array as dicts (nodes) or tuples (edges)."""
+        fields: list[str] = []
+        seen = False
+        for key, value in _payload_items(self._payload):
+            if key == which:
+                seen = True
+                yield dict(zip(fields, value, strict=True)) if which == "nodes" else tuple(value)
+            elif seen:  # the array is done: the rest of the payload is not decoded
+                return
+            elif key == "node_fields" and which == "nodes":
+                fields = value
+
+    def _all_nodes(self):
+        return iter(self._graph.nodes.values()) if self._graph is not None else self._stored("nodes")
+
+    @property
+    def keys(self) -> set[str] | None:
+        if not self._keys_known:
+            self._keys = shown_keys(self.filters, self._all_nodes)
+            self._keys_known = True
+        return self._keys
+
+    def nodes(self):
+        """The shown nodes: dicts of NODE_FIELDS and METRIC_FIELDS."""
+        keys = self.keys
+        return (n for n in self._all_nodes() if keys is None or n["id"] in keys)
+
+    def edges(self):
+        """The shown ties as dicts of EDGE_FIELDS."""
+        f, keys = self.filters, self.keys
+        rows = iter(self._graph.edges) if self._graph is not None else self._stored("edges")
+        return (edge_dict(e) for e in rows if edge_shown(f, keys, e))
+
+
+def export_rows(user, f: svc.Filters) -> ExportRows:
+    """What the exports write for this user and these filters: the same nodes and ties as `network_view`,
+    today's read row by row from the stored graph (unless this process holds it in memory anyway).
+    Everything that needs the database happens here: the rows are then read without it, so the file may
+    be written while it is sent, after the request's unit of work."""
+    if f.as_of != utcnow().date():
+        graph: Graph | bytes = _past_graph(user, f)[0]
+    else:
+        graph = _current(user, payload_only=True)[0]
+    rows = ExportRows(f, graph=graph) if isinstance(graph, Graph) else ExportRows(f, payload=graph)
+    if rows._payload is not None:
+        check_payload(rows._payload)
+    rows.keys  # noqa: B018  the node filter (it may query the Sozialraum's sub-areas) is applied now, in the request
+    return rows
+
+
+EXPORT_FORMATS = {  # format → file name (with the date of the network), mimetype, content type
+    "graphml": ("netzwerk-{}.graphml", "application/graphml+xml", None),
+    "gexf": ("netzwerk-{}.gexf", "application/gexf+xml", None),
+    "json": ("netzwerk-{}.json", "application/json", None),
+    "knoten.csv": ("netzwerk-knoten-{}.csv", "text/csv", "text/csv; charset=utf-8"),
+    "kanten.csv": ("netzwerk-kanten-{}.csv", "text/csv", "text/csv; charset=utf-8"),
+}
+NODE_CSV_MEASURES = [
+    ("Grad", "degree"),
+    ("Brückenposition", "betweenness"),
+    ("Vernetzung", "eigenvector"),
+    ("Gruppe", "community"),
+]
+
+
+def export_chunks(rows: ExportRows, fmt: str):
+    """The export file of format `fmt` (EXPORT_FORMATS) as text chunks, written one node or tie at a time
+    (GEXF and GraphML walk the rows twice: their attribute declarations come first)."""
+    if fmt == "knoten.csv":
+        columns = svc.NODE_EXPORT + NODE_CSV_MEASURES
+        measures = {a for _h, a in NODE_CSV_MEASURES}
+        node_rows = ([n[a] if a in measures else svc._scalar(n[a]) for _h, a in columns] for n in rows.nodes())
+        return csv_lines([h for h, _a in columns], node_rows)
+    if fmt == "kanten.csv":
+
+        def cell(a, v):
+            if isinstance(v, bool):
+                return "ja" if v else "nein"
+            return VISIBILITIES.get(v, v) if a == "visibility" else v
+
+        edge_rows = ([cell(a, e[a]) for _h, a in svc.EDGE_EXPORT] for e in rows.edges())
+        return csv_lines([h for h, _a in svc.EDGE_EXPORT], edge_rows)
+    if fmt == "json":
+        nodes = ({k: n[k] for k in NODE_FIELDS} for n in rows.nodes())
+        return svc.json_stream(rows.filters.as_of, nodes, rows.edges())
+
+    def triples():  # the node dicts of the stored graph carry their measures
+        return ((n["id"], n, n) for n in rows.nodes())
+
+    if fmt == "gexf":
+        return svc.gexf_stream(triples, rows.edges)
+    if fmt == "graphml":
+        return svc.graphml_stream(triples, rows.edges)
+    raise ValueError(fmt)
 
 
 # --- cache: memory, database, recompute ------------------------------------------------------
@@ -568,6 +717,13 @@ def sync_max_nodes() -> int:
 def current_graph(user) -> tuple[Graph, State]:
     """The analysed network of today for this user's scope: from memory or the stored row; stale ones are
     shown and recomputed by the job; a missing one is built now (the quick analysis for large networks)."""
+    graph, state = _current(user)
+    return graph, state  # type: ignore[return-value]
+
+
+def _current(user, payload_only: bool = False) -> tuple[Graph | bytes, State]:
+    """`current_graph`; with `payload_only` a stored graph not held in this process's memory is returned as
+    its stored payload (bytes, not decoded: the exports read it row by row) instead of being loaded."""
     key = scope_key(user)
     today = utcnow().date()
     version = svc.data_version()
@@ -586,6 +742,11 @@ def current_graph(user) -> tuple[Graph, State]:
         graph = _recall(key, row.id, row.computed_at)
         if graph is None:
             payload = db.session.scalar(select(t.payload).where(t.id == row.id))
+            if payload_only:
+                state = State(computed_at=row.computed_at, seconds=row.seconds, stale=not fresh)
+                if not fresh:
+                    _request_recompute(key, row.id, row.requested_at)
+                return payload, state
             graph = Graph.from_bytes(payload)
             _remember(key, row.id, row.computed_at, graph)
         state = State(computed_at=row.computed_at, seconds=row.seconds, pending=bool(graph.summary.get("pending")))
@@ -614,18 +775,24 @@ def network_view(user, f: svc.Filters) -> View:
     """What the map, JSON, tables and exports show: today's network from the cache, or a past date
     built and analysed on the spot."""
     if f.as_of != utcnow().date():
-        net = svc.build_network(user, svc.Filters(as_of=f.as_of))
-        result = svc.analyse_network(user, net)
-        computed = result.get("computed_at")
-        state = State(
-            computed_at=datetime.fromisoformat(computed) if isinstance(computed, str) else computed,
-            cached=bool(result.get("cached")),
-            stale=bool(result.get("stale")),
-            pending=bool(result.get("pending")),
-        )
-        return view_of(Graph.from_network(net, result), f, state)
+        graph, state = _past_graph(user, f)
+        return view_of(graph, f, state)
     graph, state = current_graph(user)
     return view_of(graph, f, state)
+
+
+def _past_graph(user, f: svc.Filters) -> tuple[Graph, State]:
+    """The user's whole network on the past date f.as_of, built and analysed on the spot."""
+    net = svc.build_network(user, svc.Filters(as_of=f.as_of))
+    result = svc.analyse_network(user, net)
+    computed = result.get("computed_at")
+    state = State(
+        computed_at=datetime.fromisoformat(computed) if isinstance(computed, str) else computed,
+        cached=bool(result.get("cached")),
+        stale=bool(result.get("stale")),
+        pending=bool(result.get("pending")),
+    )
+    return Graph.from_network(net, result), state
 
 
 EGO_FULL_ANALYSIS_MAX = 500  # larger ego networks (radius 2 around a hub) get the linear-time measures
