@@ -49,7 +49,7 @@ ORDER = list(EMAILS)  # which role looks at an endpoint that several roles reach
 # pages are cut into ADMIN_PARTS parts (every n-th page); every other role is one part. Admin parts and the first
 # other roles alternate: two workers starting at the front make different walks at the same time instead of one
 # waiting for the other's (tests/conftest.py runs this file first, one test at a time per worker).
-ADMIN_PARTS = 4
+ADMIN_PARTS = 6
 PARTS = [part for i in range(ADMIN_PARTS) for part in (("admin", i, ADMIN_PARTS), (ORDER[i + 1], 0, 1))] + [
     (role, 0, 1) for role in ORDER[ADMIN_PARTS + 1 :]
 ]
