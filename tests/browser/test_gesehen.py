@@ -191,20 +191,20 @@ def crawl(app, email: str | None) -> dict[str, str]:
     return pages
 
 
-def _shared_dir(tmp_path_factory, worker_id: str) -> Path:
+def _shared_dir(tmp_path_factory) -> Path:
     """A folder of this run that all xdist workers see (without xdist: this process's own)."""
     base = tmp_path_factory.getbasetemp()
-    return (base if worker_id == "master" else base.parent) / "gesehen"
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "gesehen"
 
 
 @pytest.fixture(scope="session")
-def walks(live_server, tmp_path_factory, worker_id):
+def walks(live_server, tmp_path_factory):
     """walks(role) -> {endpoint: url}: the walk of one role over the demo as loaded (live_server.pristine, the same
     on every worker), made once per run: the first worker that needs a role writes it to a shared file under a
     lock, the others read it."""
     from beteiligung import create_app
 
-    folder = _shared_dir(tmp_path_factory, worker_id)
+    folder = _shared_dir(tmp_path_factory)
     folder.mkdir(parents=True, exist_ok=True)
     cache: dict[str, dict[str, str]] = {}
     apps = []
