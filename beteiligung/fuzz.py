@@ -241,6 +241,7 @@ class Fuzzer:
         self._baseline = None
         self._marker = None
         self._marker_conn = None
+        self._strategies: dict = {}  # built hypothesis strategies, see _strategy
 
     # -- sessions --------------------------------------------------------------------------
     def login(self, role: Role) -> None:
@@ -266,9 +267,10 @@ class Fuzzer:
             except Exception:
                 return None
 
-    def discover(self) -> None:
+    def discover(self, roles: list[Role] | None = None) -> None:
+        """Log in and crawl as each of roles (default: every role of the fuzzer)."""
         rules = {r.endpoint: r for r in self.app.url_map.iter_rules()}
-        for role in self.roles:
+        for role in self.roles if roles is None else roles:
             self.login(role)
             seen_forms: set[tuple] = set()
             start = ["/"] + [
@@ -385,37 +387,43 @@ class Fuzzer:
         return self._baseline
 
     # -- one request -----------------------------------------------------------------------
+    def _strategy(self, key, make, *args):
+        """A hypothesis strategy built once per run and reused: building one (sampled_from over
+        hundreds of ids or targets, one_of over a dozen) costs more than drawing from it."""
+        strategy = self._strategies.get(key)
+        if strategy is None:
+            strategy = self._strategies[key] = make(*args)
+        return strategy
+
     def draw_request(self, draw, st, role: Role, target: Target) -> tuple[str, bytes]:
         """Draw (with hypothesis' draw) one request for target: its path and its encoded query/body."""
-        ids = sorted(self.pool["*id"], key=int)[:400] or ["1"]
-        id_values = st.sampled_from(ids)
+        id_values = self._strategy("ids", lambda: st.sampled_from(sorted(self.pool["*id"], key=int)[:400] or ["1"]))
+
+        def argument_strategy(name: str, conv: str):
+            seen = sorted(self.pool.get(name) or [])
+            choices = [st.sampled_from(seen)] if seen else []
+            if conv in ("IntegerConverter", "IdConverter"):
+                choices += [id_values, st.sampled_from(["0", "2147483647", "2147483648", "9" * 25])]
+            else:
+                choices.append(st.text(min_size=1, max_size=40))
+            return st.one_of(*choices)
 
         def path_for(draw):
             if target.path:
                 return target.path
             values = {}
             for name, conv in target.arguments.items():
-                seen = sorted(self.pool.get(name) or [])
-                if conv in ("IntegerConverter", "IdConverter"):
-                    choices = [st.sampled_from(seen)] if seen else []
-                    choices += [id_values, st.sampled_from(["0", "2147483647", "2147483648", "9" * 25])]
-                    values[name] = draw(st.one_of(*choices))
-                else:
-                    choices = [st.sampled_from(seen)] if seen else []
-                    choices.append(st.text(min_size=1, max_size=40))
-                    values[name] = draw(st.one_of(*choices))
+                values[name] = draw(self._strategy(("arg", name, conv), argument_strategy, name, conv))
             path = target.rule
             for name, value in values.items():
                 path = re.sub(r"<(?:[^:<>]+:)?" + re.escape(name) + r">", quote(str(value), safe=""), path)
             return path
 
-        def value_for(draw, spec: FieldSpec | None, original: str = "") -> bytes:
-            """One value, already percent-encoded for the query string or form body."""
-            kind = spec.kind if spec else "text"
+        def value_strategy(kind: str, options: tuple, original: str):
             choices = [st.just(original)]
-            if spec and spec.options:
-                choices.append(st.sampled_from(spec.options))
-            if kind in ("number", "select", "hidden", "checkbox", "radio") or (spec and spec.options):
+            if options:
+                choices.append(st.sampled_from(options))
+            if kind in ("number", "select", "hidden", "checkbox", "radio") or options:
                 choices += [st.sampled_from(NASTY_NUMBERS), id_values]
             if kind in ("date", "datetime-local", "time"):
                 choices.append(st.sampled_from(NASTY_DATES))
@@ -425,7 +433,38 @@ class Fuzzer:
                 st.integers(min_value=-(2**80), max_value=2**80).map(str),
             ]
             encoded = st.one_of(*choices).map(lambda s: quote(s, safe="").encode())
-            return draw(st.one_of(encoded, st.sampled_from(RAW_BYTES)))
+            return st.one_of(encoded, st.sampled_from(RAW_BYTES))
+
+        def value_for(draw, spec: FieldSpec | None, original: str = "") -> bytes:
+            """One value, already percent-encoded for the query string or form body."""
+            kind = spec.kind if spec else "text"
+            options = tuple(spec.options) if spec else ()
+            key = ("value", kind, options, original)
+            return draw(self._strategy(key, value_strategy, kind, options, original))
+
+        modes = self._strategy(
+            "modes", lambda: st.sampled_from(["keep", "keep", "fuzz", "fuzz", "fuzz", "missing", "repeat"])
+        )
+        junk_names = self._strategy(
+            "junk",
+            lambda: st.sampled_from(
+                [
+                    "seite",
+                    "id",
+                    "q",
+                    "next",
+                    "gremium",
+                    "person",
+                    "art",
+                    "status",
+                    "version",
+                    "x" * 300,
+                    "%00",
+                    "ids",
+                    "sprache",
+                ]
+            ),
+        )
 
         def build():
             path = path_for(draw)
@@ -436,7 +475,7 @@ class Fuzzer:
             for spec in specs:
                 if spec.name == "csrf_token":
                     continue
-                mode = draw(st.sampled_from(["keep", "keep", "fuzz", "fuzz", "fuzz", "missing", "repeat"]))
+                mode = draw(modes)
                 if mode == "missing":
                     continue
                 if mode == "keep":
@@ -448,25 +487,7 @@ class Fuzzer:
                 pairs += [(quote(spec.name, safe="").encode(), v) for v in values]
             if not specs or draw(st.integers(0, 9)) == 0:  # unknown fields: ids, pages, junk
                 for _ in range(draw(st.integers(1, 3))):
-                    name = draw(
-                        st.sampled_from(
-                            [
-                                "seite",
-                                "id",
-                                "q",
-                                "next",
-                                "gremium",
-                                "person",
-                                "art",
-                                "status",
-                                "version",
-                                "x" * 300,
-                                "%00",
-                                "ids",
-                                "sprache",
-                            ]
-                        )
-                    )
+                    name = draw(junk_names)
                     pairs.append((name.encode(), value_for(draw, None)))
             if target.method == "POST" and draw(st.integers(0, 19)):
                 pairs.append((b"csrf_token", quote(role.csrf, safe="").encode()))
@@ -555,16 +576,20 @@ class Fuzzer:
         )
 
     # -- a campaign ------------------------------------------------------------------------
-    def run(self, count: int) -> None:
+    def run(self, count: int, roles: list[Role] | None = None) -> None:
+        """count requests drawn over the targets of roles (default: every discovered role; a role
+        that is only crawled still adds the ids it met to the pools)."""
         from hypothesis import HealthCheck, Phase, given, settings
         from hypothesis import strategies as st
 
         if not self.targets:
             self.discover()
         self._open_marker()
-        pairs = [(role, t) for role in self.roles for t in self.targets[role.label]]
+        pairs = [(role, t) for role in roles or self.roles for t in self.targets[role.label]]
         rng = random.Random(self.seed)
         rng.shuffle(pairs)
+        targets = st.sampled_from(pairs)
+        self._strategies = {}  # the id pool may have grown since the last run
 
         @settings(
             max_examples=count,
@@ -576,7 +601,7 @@ class Fuzzer:
         )
         @given(st.data())
         def step(data):
-            role, target = data.draw(st.sampled_from(pairs), label="Ziel")
+            role, target = data.draw(targets, label="Ziel")
             path, body = self.draw_request(data.draw, st, role, target)
             self.send(role, target, path, body)
 

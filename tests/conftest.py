@@ -106,6 +106,15 @@ def database_url(backend, request, tmp_path_factory):
     return server.create_database("beteiligung_test")
 
 
+@pytest.fixture
+def migration_roundtrip(backend, request, tmp_path):
+    """migration_roundtrip(before=..., after=...): a fresh database at `before` (tests/support/migrationen.py)."""
+    from tests.support import migrationen
+
+    url = migrationen.database_for(backend, request, tmp_path, "beteiligung_migration")
+    return lambda *, before, after: migrationen.migration_roundtrip(url, before=before, after=after)
+
+
 class Client(FlaskClient):
     """A test client that sends the CSRF token with every form POST (like a browser)."""
 
@@ -227,22 +236,27 @@ def _table_rows(db) -> dict[str, list[dict]]:
         }
 
 
-def _insert_rows(conn, tables, rows: dict[str, list[dict]]) -> None:
+def _insert_rows(conn, tables, rows: dict[str, list[dict]], deferred: bool = False) -> None:
     """Insert rows with their ids (foreign keys checked at the end: rows of one table refer to each
-    other, e.g. Sozialräume) and, on PostgreSQL, move each id sequence past the highest id."""
+    other, e.g. Sozialräume) and, on PostgreSQL, move each id sequence past the highest id (one statement
+    for all of them). `deferred`: the caller already switched the checks off in this transaction."""
     postgres = conn.dialect.name == "postgresql"
-    conn.exec_driver_sql(
-        "SET LOCAL session_replication_role = replica" if postgres else "PRAGMA defer_foreign_keys = ON"
-    )
+    if not deferred:
+        conn.exec_driver_sql(
+            "SET LOCAL session_replication_role = replica" if postgres else "PRAGMA defer_foreign_keys = ON"
+        )
+    setvals = []
     for t in tables:
         if rows[t.name]:
             conn.execute(t.insert(), rows[t.name])
             pk = list(t.primary_key.columns)
             if postgres and len(pk) == 1 and pk[0].autoincrement in (True, "auto"):
-                conn.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', '{pk[0].name}'), "
+                setvals.append(
+                    f"setval(pg_get_serial_sequence('\"{t.name}\"', '{pk[0].name}'), "
                     f"(SELECT max(\"{pk[0].name}\") FROM \"{t.name}\"))"
                 )
+    if setvals:
+        conn.exec_driver_sql("SELECT " + ", ".join(setvals))
 
 
 # Per database (worker and backend): the rows of a clean database (the reference data), and on
@@ -251,14 +265,29 @@ _CLEAN_ROWS: dict[str, dict[str, list[dict]]] = {}
 _SEQUENCES: dict[str, dict[str, str]] = {}
 
 
-def _touched_tables(conn, db, clean: dict[str, list[dict]]) -> list:
-    """The tables a test may have changed: every table with rows, every table of the reference data,
-    and on PostgreSQL every table whose id sequence was used. One statement each."""
+_QUEUE_TABLES: dict[str, list[str]] = {}
+
+
+def _queue_tables(conn, url: str) -> list[str]:
+    """procrastinate's queue tables (PostgreSQL, migration betrieb_02): not models, but a test's deferred jobs."""
+    if url not in _QUEUE_TABLES:
+        _QUEUE_TABLES[url] = list(
+            conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'procrastinate%%'"
+            ).scalars()
+        )
+    return _QUEUE_TABLES[url]
+
+
+def _touched_tables(conn, db, clean: dict[str, list[dict]]) -> tuple[list, list[str]]:
+    """The tables a test may have changed – every table with rows, every table of the reference data, and on
+    PostgreSQL every table whose id sequence was used – and the queue tables with rows. One statement."""
+    url = str(db.engine.url)
     tables = db.metadata.sorted_tables
-    exists = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables)
-    names = {row[0] for row in conn.exec_driver_sql(exists)} | {name for name, rows in clean.items() if rows}
-    if conn.dialect.name == "postgresql":
-        url = str(db.engine.url)
+    postgres = conn.dialect.name == "postgresql"
+    queue = _queue_tables(conn, url) if postgres else []
+    parts = [f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in [t.name for t in tables] + queue]
+    if postgres:
         if url not in _SEQUENCES:
             _SEQUENCES[url] = {}
             for t in tables:
@@ -269,14 +298,17 @@ def _touched_tables(conn, db, clean: dict[str, list[dict]]) -> list:
                     ).scalar()
                     if seq:
                         _SEQUENCES[url][seq.split(".")[-1].strip('"')] = t.name
-        used = conn.exec_driver_sql("SELECT sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
-        names |= {_SEQUENCES[url][row[0]] for row in used if row[0] in _SEQUENCES[url]}
-    return [t for t in tables if t.name in names]
+        parts.append("SELECT '~' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+    found = {row[0] for row in conn.exec_driver_sql(" UNION ALL ".join(parts))}
+    names = {name for name in found if not name.startswith("~")} | {name for name, rows in clean.items() if rows}
+    names |= {_SEQUENCES[url][name[1:]] for name in found if name[1:] in _SEQUENCES.get(url, {})}
+    return [t for t in tables if t.name in names], [name for name in queue if name in found]
 
 
 def reset_database(db) -> None:
     """Back to a clean database: no rows but the reference data, id sequences restarted – as `wipe`
-    plus `ensure_reference_data`, but touching only the tables a test wrote to."""
+    plus `ensure_reference_data`, but touching only the tables a test wrote to. On PostgreSQL every
+    round trip counts (a test is a few dozen statements): one to find the tables, one to empty them."""
     url = str(db.engine.url)
     clean = _CLEAN_ROWS.get(url)
     if clean is None:
@@ -288,30 +320,27 @@ def reset_database(db) -> None:
         _CLEAN_ROWS[url] = _table_rows(db)
         return
     with db.engine.begin() as conn:
-        postgres = conn.dialect.name == "postgresql"
-        if postgres:  # procrastinate's queue tables (not models, migration betrieb_02): jobs a test deferred
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # its triggers and keys stay quiet
-            queue = conn.exec_driver_sql(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'procrastinate%%'"
-            ).scalars()
-            for name in queue:
-                conn.exec_driver_sql(f'DELETE FROM "{name}"')
-        tables = _touched_tables(conn, db, clean)
-        if not tables:
+        tables, queue = _touched_tables(conn, db, clean)
+        if not tables and not queue:
             return
-        if postgres:
+        if conn.dialect.name == "postgresql":
             # DELETE, not TRUNCATE: TRUNCATE makes new files for every table and index it reaches
-            # (with CASCADE most of the schema), a quarter of a second per test
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        for t in reversed(tables):
-            conn.execute(t.delete())
-        if postgres:
-            sequences = [
-                seq for seq, name in _SEQUENCES[str(db.engine.url)].items() if name in {t.name for t in tables}
-            ]
+            # (with CASCADE most of the schema), a quarter of a second per test. Replica role: triggers and
+            # foreign keys stay quiet (procrastinate's triggers, rows of one table referring to each other).
+            names = {t.name for t in tables}
+            sequences = [seq for seq, name in _SEQUENCES[url].items() if name in names]
+            statements = ["SET LOCAL session_replication_role = replica"]
+            statements += [f'DELETE FROM "{name}"' for name in queue]
+            statements += [f'DELETE FROM "{t.name}"' for t in reversed(tables)]
             if sequences:
-                conn.exec_driver_sql("SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in sequences))
-        _insert_rows(conn, tables, clean)
+                statements.append("SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in sequences))
+            # several statements in one round trip: psycopg sends a query without parameters as it is
+            conn.connection.driver_connection.cursor().execute("; ".join(statements))
+            _insert_rows(conn, tables, clean, deferred=True)
+        else:
+            for t in reversed(tables):
+                conn.execute(t.delete())
+            _insert_rows(conn, tables, clean)
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from .stammdaten import organisation_filter, person_filter
 # Purposes of a person picker and what they add to the person filter.
 PERSON_PURPOSES = ("allgemein", "mitglied", "einladung", "protokoll", "netzwerk")
 ORGANISATION_PURPOSES = ("allgemein", "mitglied", "protokoll", "kontrakt", "netzwerk", "personeneintrag")
+# Purposes of a committee picker (the committee filter of Nachhalten: "protokoll").
+COMMITTEE_PURPOSES = ("allgemein", "protokoll")
 
 
 def can_search_persons(user, zweck: str = "allgemein") -> bool:
@@ -33,6 +35,18 @@ def can_search_organisations(user, zweck: str = "allgemein") -> bool:
         return False
     s = scope_of(user)
     return s.admin or bool(s.tree_body_ids)
+
+
+def can_search_committees(user, zweck: str = "allgemein") -> bool:
+    """The committee search: every signed-in user; each finds only the committees they may see."""
+    return zweck in COMMITTEE_PURPOSES and getattr(user, "is_authenticated", False)
+
+
+def pickable_committee_filter(user, zweck: str = "allgemein") -> ColumnElement[bool]:
+    """SQL condition: committees this user may choose – exactly those they may see (committee_filter)."""
+    from .gremien import committee_filter
+
+    return committee_filter(user)
 
 
 def pickable_person_filter(user, zweck: str = "allgemein") -> ColumnElement[bool]:

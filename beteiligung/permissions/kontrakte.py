@@ -91,9 +91,11 @@ def contract_filter(user: Actor) -> ColumnElement[bool]:
     conds = []
     if s.planner_body_ids:
         conds.append(Contract.body_id.in_(s.planner_body_ids))
-    party = _party_contract_ids(user)
-    if party:
-        conds.append(Contract.id.in_(party))
+    if s.partner_org_ids or s.planner_body_ids:
+        # contracts the user is a party of, as a subquery: the list of their ids grows with the data (issue 14)
+        from models.contracts import ContractParty
+
+        conds.append(Contract.id.in_(select(ContractParty.contract_id).where(own_report_party_filter(user))))
     if (s.planner_body_ids or s.area_ids) and s.tree_body_ids:
         conds.append(Contract.body_id.in_(s.tree_body_ids) & (Contract.status != ContractStatus.ENTWURF))
     if s.politics_body_ids and s.tree_body_ids:

@@ -6,36 +6,42 @@ import pytest
 
 from beteiligung.extensions import db as _db
 from beteiligung.services.befragungen import befragung as svc
-from models.surveys import Survey
+
+# status → the planner's status changes from Entwurf (befragung.TRANSITIONS)
+_STATUS_PATH = {
+    "Entwurf": [],
+    "geprüft": ["geprüft"],
+    "offen": ["geprüft", "offen"],
+    "geschlossen": ["geprüft", "offen", "geschlossen"],
+    "ausgewertet": ["geprüft", "offen", "geschlossen", "ausgewertet"],
+}
 
 
 def make_survey(w, status="offen", threshold=None, languages=("de", "tr")):
+    """A survey of Stadt Ahlen-Test as its planner (planner_a) builds it: seven questions, then taken
+    through the status changes up to `status`."""
     from sqlalchemy import select
 
+    from beteiligung.services.stammdaten import pflege
     from models import Zielgruppe
 
     zg2 = _db.session.scalar(select(Zielgruppe).where(Zielgruppe.name == "Familien"))
     if zg2 is None:
-        zg2 = Zielgruppe(name="Familien")
-        _db.session.add(zg2)
-        _db.session.flush()
-    survey = Survey(
-        body_id=w.kommune_a.id,
-        public_key=svc.secrets.token_urlsafe(9),
-        title="Leben im Quartier",
-        purpose="Bedarfe erheben",
-        decided_by="Sozialraumkonferenz",
-        privacy_notice="Anonym.",
-        questions_checked=True,
-        status="Entwurf",
-        languages=list(languages),
-        threshold=threshold,
-        areas=[w.area_a1, w.area_a2],
-        zielgruppen=[w.zg_senioren, zg2],
-        results_public=True,
-    )
-    _db.session.add(survey)
-    _db.session.commit()
+        zg2 = pflege.create(w.planner_a, Zielgruppe, {"vocabulary": "zielgruppe", "name": "Familien"})
+    data = {
+        "body_id": w.kommune_a.id,
+        "title": "Leben im Quartier",
+        "purpose": "Bedarfe erheben",
+        "decided_by": "Sozialraumkonferenz",
+        "privacy_notice": "Anonym.",
+        "questions_checked": True,
+        "languages": list(languages),
+        "threshold": threshold,
+        "area_ids": [w.area_a1.id, w.area_a2.id],
+        "zielgruppe_ids": [w.zg_senioren.id, zg2.id],
+        "results_public": True,
+    }
+    survey = svc.create_survey(w.planner_a, data)
     q_area = svc.save_question(
         w.planner_a, survey, {"kind": "sozialraum", "text": "In welchem Sozialraum wohnen Sie?", "required": True}
     )
@@ -48,8 +54,8 @@ def make_survey(w, status="offen", threshold=None, languages=("de", "tr")):
             "options": "Nur Ältere\nFamilie mit Kindern\nAndere",
         },
     )
-    q_group.options[0].zielgruppe_id = w.zg_senioren.id
-    q_group.options[1].zielgruppe_id = zg2.id
+    svc.set_option_zielgruppe(w.planner_a, survey, q_group.options[0].id, w.zg_senioren.id)
+    svc.set_option_zielgruppe(w.planner_a, survey, q_group.options[1].id, zg2.id)
     q_yes = svc.save_question(w.planner_a, survey, {"kind": "janein", "text": "Nutzen Sie den Treffpunkt?"})
     q_scale = svc.save_question(
         w.planner_a,
@@ -72,8 +78,9 @@ def make_survey(w, status="offen", threshold=None, languages=("de", "tr")):
     q_text = svc.save_question(
         w.planner_a, survey, {"kind": "freitext", "text": "Was wünschen Sie sich?", "max_length": 200}
     )
-    survey.status = status
-    survey.questions_checked = True
+    svc.update_survey(w.planner_a, survey, data, survey.version)  # new questions: the wording check again
+    for step in _STATUS_PATH[status]:
+        svc.change_status(w.planner_a, survey, step, survey.version)
     _db.session.commit()
     return survey, dict(area=q_area, group=q_group, yes=q_yes, scale=q_scale, multi=q_multi, num=q_num, text=q_text)
 

@@ -303,7 +303,7 @@ def ref_code_frequencies(rt, code_sets, codes, a=ALL, z=ALL):
 
 
 def build_survey(w, rnd: random.Random):
-    s, qs = make_survey(w, status="Entwurf", threshold=rnd.choice([None, 3, 5]))
+    s, qs = make_survey(w, status="Entwurf", threshold=rnd.choice([None, 5, 8]))
     planner = w.planner_a
     qs["other"] = svc.save_question(
         planner,

@@ -57,13 +57,16 @@ def assert_results_equal(s):
     assert rt.group_n == ref.group_n
     assert rt.group_supp == ref.group_supp
     assert rt.tables == ref.tables
-    assert rt.numbers == ref.numbers
+    # numbers: the stored counts are summed in SQL per filter view, the recount keeps them per group
+    assert rt.numbers is None and ref.numbers is not None
     assert rt.text_n == ref.text_n
     shown = 0
     for a, z in product(rt.area_values + [ALL], rt.zg_values + [ALL]):
         for q in rt.questions:
             got, want = rs.question_view(rt, q, a, z), rs.question_view(ref, q, a, z)
             assert got == want, (q.text, a, z)
+            if q.kind == "zahl":
+                assert rs.number_histogram(rt, q, a, z) == rs.number_histogram(ref, q, a, z), (q.text, a, z)
             shown += sum(1 for row in got["rows"] if row[1])
     return shown
 
@@ -466,37 +469,12 @@ def test_margins_equal_the_sum_over_every_mask(seed):
 # --- back-fill of migration zaehler_01 ----------------------------------------------------------
 
 
-@pytest.fixture
-def old_db(backend, request, tmp_path):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'migration.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_server").create_database("beteiligung_migration_zaehler")
-    from tests.conftest import _make_app
-
-    app = _make_app(url)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-def test_migration_back_fills_the_counts(old_db):
-    import sqlalchemy as sa
-    from flask_migrate import downgrade, upgrade
-
-    now = sa.func.current_timestamp()
-
-    def insert(conn, table, **values):
-        t = sa.Table(table, sa.MetaData(), autoload_with=conn)
-        defaults = {c.name: now for c in t.columns if c.name in ("created_at", "updated_at")}
-        if "version" in t.columns:
-            defaults["version"] = 1
-        return conn.execute(t.insert().values({**defaults, **values})).inserted_primary_key[0]
+def test_migration_back_fills_the_counts(migration_roundtrip):
+    from tests.support.migrationen import insert
 
     rnd = random.Random(11)
-    with old_db.app_context():
-        upgrade(revision="zaehler_01-1")  # the schema before the counts
-        with db.engine.begin() as conn:
+    with migration_roundtrip(before="zaehler_01-1", after="zaehler_01") as m:  # before: the schema without counts
+        with m.begin() as conn:
             body = insert(conn, "body", name="Stadt Alt", kind="Kommune", code="05001")
             sid = insert(
                 conn,
@@ -530,6 +508,11 @@ def test_migration_back_fills_the_counts(old_db):
                     for i, label in enumerate(labels)
                 ]
 
+            def answer(rid, question_id, **value):
+                insert(
+                    conn, "survey_answer", id=rnd.getrandbits(52) + 1, response_id=rid, question_id=question_id, **value
+                )
+
             q_yes, (yes, no) = question(1, "janein", ["Ja", "Nein"])
             q_pick, picks = question(2, "einfach", ["A", "B"], condition=yes)
             q_num, _ = question(3, "zahl")
@@ -545,50 +528,23 @@ def test_migration_back_fills_the_counts(old_db):
                     language="de",
                     paper=False,
                 )
+
                 answered_yes = rnd.random() < 0.6
-                insert(
-                    conn,
-                    "survey_answer",
-                    id=rnd.getrandbits(52) + 1,
-                    response_id=rid,
-                    question_id=q_yes,
-                    option_id=yes if answered_yes else no,
-                )
+                answer(rid, q_yes, option_id=yes if answered_yes else no)
                 if answered_yes and rnd.random() < 0.8:
-                    insert(
-                        conn,
-                        "survey_answer",
-                        id=rnd.getrandbits(52) + 1,
-                        response_id=rid,
-                        question_id=q_pick,
-                        option_id=rnd.choice(picks),
-                    )
+                    answer(rid, q_pick, option_id=rnd.choice(picks))
                 if rnd.random() < 0.7:
-                    insert(
-                        conn,
-                        "survey_answer",
-                        id=rnd.getrandbits(52) + 1,
-                        response_id=rid,
-                        question_id=q_num,
-                        number_value=float(rnd.randint(1, 5)),
-                    )
+                    answer(rid, q_num, number_value=float(rnd.randint(1, 5)))
                 if rnd.random() < 0.5:
-                    insert(
-                        conn,
-                        "survey_answer",
-                        id=rnd.getrandbits(52) + 1,
-                        response_id=rid,
-                        question_id=q_text,
-                        text_value=rnd.choice(["gut", "Bänke", ""]),
-                    )
-        upgrade(revision="zaehler_01")
-        with db.engine.connect() as conn:
+                    answer(rid, q_text, text_value=rnd.choice(["gut", "Bänke", ""]))
+        m.upgrade()
+        with m.connect() as conn:
             got = zaehler.stored(conn.execute, sid)
             want = zaehler.counted(conn.execute, sid)
         assert got == want
         assert sum(n for art, *_rest, n in got if art == "g") == 40
         assert any(art == "f" for art, *_rest in got) and any(art == "z" for art, *_rest in got)
-        downgrade(revision="zaehler_01-1")
-        upgrade(revision="zaehler_01")
-        with db.engine.connect() as conn:
+        m.downgrade()
+        m.upgrade()
+        with m.connect() as conn:
             assert zaehler.stored(conn.execute, sid) == want

@@ -4,6 +4,8 @@ PostgreSQL, two gunicorn instances (deploy/gunicorn.conf.py) with different inst
 shipped site configuration (deploy/nginx/, TLS with a throw-away certificate) in front of them on loopback,
 aiosmtpd for mail. Scenarios: log in and work on both servers, upload on one and download on the other,
 21 clients with failed logins then a correct login from another client, two mail senders in parallel.
+One cluster serves the module's tests (starting it takes seconds): each test uses its own client addresses
+and its own mails, and none depends on what another did before it.
 """
 
 from __future__ import annotations
@@ -165,14 +167,15 @@ http {{
     return conf
 
 
-@pytest.fixture
-def cluster(pg_server, tmp_path):
+@pytest.fixture(scope="module")
+def cluster(pg_server, tmp_path_factory):
     require(Path(NGINX).exists(), "nginx", ".ci/run installiert das Debian-Paket nginx.")
     from flask_migrate import upgrade
 
     from beteiligung import create_app
     from beteiligung.extensions import db
 
+    tmp_path = tmp_path_factory.mktemp("cluster")
     url = pg_server.create_database(f"cluster_{uuid.uuid4().hex[:8]}")
     setup_app = create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TWO_FACTOR_REQUIRED_ROLES": ""}
@@ -363,10 +366,11 @@ def test_two_senders_on_two_servers_deliver_each_mail_once(cluster, smtp_server)
             "MAIL_FROM": "beteiligung@localhost",
         }
     )
+    tag = uuid.uuid4().hex[:8]  # this test's mails (the cluster is shared: others may have queued mail too)
     with app.app_context():
         with unit_of_work():
             for i in range(30):
-                queue(f"empfaenger{i}@example.org", f"Nachricht {i}", "Text")
+                queue(f"empfaenger{i}@example.org", f"Nachricht {tag} {i}", "Text")
         db.session.remove()
         db.engine.dispose()
     env = {**cluster["env"], "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "SMTP_SECURITY": "none"}
@@ -383,8 +387,8 @@ def test_two_senders_on_two_servers_deliver_each_mail_once(cluster, smtp_server)
     ]
     outputs = [p.communicate(timeout=120) for p in senders]
     assert all(p.returncode == 0 for p in senders), outputs
-    subjects = sorted(m["Subject"] for m in smtp_server.messages)
-    assert subjects == sorted(f"Nachricht {i}" for i in range(30))
+    subjects = sorted(m["Subject"] for m in smtp_server.messages if tag in m["Subject"])
+    assert subjects == sorted(f"Nachricht {tag} {i}" for i in range(30))
 
 
 def _graph_row(url, email):

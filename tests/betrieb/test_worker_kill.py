@@ -23,6 +23,8 @@ from tests.support.warteschlange import make_queue_app, start_worker
 
 pytestmark = pytest.mark.postgres
 
+STALLED_SECONDS = 2
+
 
 class SilentSmtp:
     """Accepts connections and never greets: the worker hangs after claiming, like a job stuck mid-way."""
@@ -56,8 +58,9 @@ def _smtp_env(port, claim_seconds):
         "SMTP_SECURITY": "none",
         "SMTP_TIMEOUT": "60",
         "OUTBOX_CLAIM_SECONDS": str(claim_seconds),
-        "JOBS_HEARTBEAT_SECONDS": "1",
-        "JOBS_STALLED_SECONDS": "4",
+        # short, so the test waits little for a stale heartbeat (each worker checks at its start)
+        "JOBS_HEARTBEAT_SECONDS": "0.5",
+        "JOBS_STALLED_SECONDS": str(STALLED_SECONDS),
     }
 
 
@@ -99,14 +102,21 @@ def test_killed_worker_job_is_retried_and_each_mail_goes_out_once(pg_server, smt
             # the job that claimed the mails hangs at the silent SMTP server (which one – "Jetzt senden" or the
             # periodic tick the worker deferred at its start – does not matter); the other one finished with 0
             doing = text("SELECT id FROM procrastinate_jobs WHERE status = 'doing' AND task_name LIKE 'betrieb.post%%'")
-            time.sleep(1)
-            db.session.rollback()
+            _wait(lambda: len(set(db.session.scalars(doing))) == 1, 20, "nicht genau ein hängender Mail-Job")
             stuck = set(db.session.scalars(doing))
-            assert stuck
             os.kill(first.pid, signal.SIGKILL)
             first.wait(10)
-            # the killed worker's heartbeat goes stale (JOBS_STALLED_SECONDS=4); then a second worker takes over
-            time.sleep(5)
+            # the killed worker's heartbeat goes stale (JOBS_STALLED_SECONDS); then a second worker takes over
+            stale = text(
+                "SELECT count(*) FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id"
+                " WHERE j.id = ANY(:ids) AND j.status = 'doing'"
+                " AND (w.id IS NULL OR w.last_heartbeat < now() - make_interval(secs => :seconds))"
+            )
+            _wait(
+                lambda: db.session.scalar(stale, {"ids": list(stuck), "seconds": STALLED_SECONDS + 0.5}) == len(stuck),
+                30,
+                "Herzschlag des getöteten Workers nicht veraltet",
+            )
             db.session.rollback()
             assert set(db.session.scalars(doing)) == stuck  # nobody finished them
 
@@ -118,7 +128,12 @@ def test_killed_worker_job_is_retried_and_each_mail_goes_out_once(pg_server, smt
                 "Job nicht wiederholt",
             )
             _wait(lambda: len(smtp_server.messages) >= 10, 30, "Mails nicht angekommen")
-            time.sleep(2)  # room for a wrong second delivery
+            # room for a wrong second delivery: until no mail job runs or is due any more
+            busy = text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name LIKE 'betrieb.post%%'"
+                " AND (status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())))"
+            )
+            _wait(lambda: db.session.scalar(busy) == 0, 30, "Mail-Jobs laufen noch")
             subjects = sorted(m["Subject"] for m in smtp_server.messages)
             assert subjects == sorted(f"Mail {i}" for i in range(10))
             assert {m.status for m in db.session.scalars(select(OutboxMail))} == {STATUS_SENT}

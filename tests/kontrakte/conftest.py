@@ -1,4 +1,5 @@
-"""Fixtures for the Kontrakte tests: a running contract of the Kreis Testhausen with partner_a's org."""
+"""Fixtures for the Kontrakte tests: a running contract of the Kreis Testhausen with partner_a's org, made
+through the contract services by the Kreis planner (tests/support/__init__.py, "Testdaten")."""
 
 from __future__ import annotations
 
@@ -9,8 +10,25 @@ from types import SimpleNamespace
 import pytest
 
 from beteiligung.extensions import db
-from models import Committee, CommitteeType
-from models.contracts import Contract, ContractKind, ContractParty, Indicator, ReportingDuty
+from beteiligung.services.kontrakte import berichte, parteien, vertraege, ziele
+from models.contracts import ContractKind
+from tests.support.world import acting_planner
+
+# status → the transitions the planner goes through from Entwurf (models.contracts.CONTRACT_TRANSITIONS)
+_STATUS_PATH = {
+    "Entwurf": [],
+    "in Verhandlung": ["in Verhandlung"],
+    "unterzeichnet": ["in Verhandlung", "unterzeichnet"],
+    "laufend": ["in Verhandlung", "unterzeichnet", "laufend"],
+    "gekündigt": ["in Verhandlung", "unterzeichnet", "gekündigt"],
+    "ausgelaufen": ["in Verhandlung", "unterzeichnet", "laufend", "ausgelaufen"],
+}
+
+
+def advance(w, contract, status):
+    """Take a draft through the planner's status changes up to `status`."""
+    for step in _STATUS_PATH[status]:
+        vertraege.change_status(acting_planner(contract.body), contract, step, contract.version)
 
 
 def make_contract(
@@ -23,53 +41,67 @@ def make_contract(
     start=date(2024, 1, 1),
     end=date(2025, 12, 31),
     committee=None,
+    goals=(),
+    budget=(),
+    **fields,
 ):
+    """A contract as the body's planner makes it: draft (extra contract `fields`, e.g. product_number) with a
+    signed party, an indicator, a yearly report duty and `budget` lines ((kind, year, amount text), …), then
+    taken through the states up to `status` (the signed version and the reports appear on signing)."""
+    body = body or w.kreis
+    user = acting_planner(body)
     kind = db.session.query(ContractKind).filter_by(name="Zielvereinbarung").one()
-    c = Contract(
-        body=body or w.kreis,
-        kind=kind,
-        status=status,
-        title=title,
-        start_date=start,
-        end_date=end,
-        clause_goal="Ziel A\nZiel B",
-        committee=committee,
+    c = vertraege.create_contract(
+        user,
+        {
+            "body_id": body.id,
+            "kind_id": kind.id,
+            "title": title,
+            "start_date": start,
+            "end_date": end,
+            "clause_goal": "Ziel A\nZiel B",
+            "committee_id": committee.id if committee else None,
+            "goals": list(goals),
+            **fields,
+        },
     )
-    db.session.add(c)
-    party = ContractParty(
-        contract=c,
-        organisation=org or w.org_a,
+    party = parteien.add_party(
+        user,
+        c,
+        organisation_id=(org or w.org_a).id,
         role="Auftragnehmer",
         signatory="Anke Arndt",
         signed_on=date(2023, 12, 1),
     )
-    db.session.add(party)
-    ind = Indicator(
-        body=c.body,
-        contract=c,
-        name="Beratene Senior·innen",
-        unit="Personen",
-        baseline_value=Decimal("100"),
-        baseline_date=date(2023, 12, 31),
-        target_mode="absolut",
-        target_input=Decimal("200"),
-        target_date=date(2025, 12, 31),
-        direction="hoeher",
-        periodicity="jährlich",
-        plausible_min=Decimal("0"),
-        plausible_max=Decimal("10000"),
+    ind = ziele.save_indicator(
+        user,
+        None,
+        {
+            "contract_id": c.id,
+            "name": "Beratene Senior·innen",
+            "unit": "Personen",
+            "baseline_value": Decimal("100"),
+            "baseline_date": date(2023, 12, 31),
+            "target_mode": "absolut",
+            "target_input": Decimal("200"),
+            "target_date": date(2025, 12, 31),
+            "direction": "hoeher",
+            "periodicity": "jährlich",
+            "plausible_min": Decimal("0"),
+            "plausible_max": Decimal("10000"),
+        },
     )
-    db.session.add(ind)
-    duty = ReportingDuty(contract=c, party=party, title="Jahresbericht", periodicity="jährlich", due_days=60)
-    db.session.add(duty)
-    db.session.flush()
-    if status in ("unterzeichnet", "laufend", "ausgelaufen", "gekündigt"):
-        from beteiligung.services.kontrakte.berichte import generate_reports
-
-        generate_reports(duty)
+    duty = berichte.add_duty(user, c, party.id, "Jahresbericht", "jährlich", 60)
+    lines = [parteien.add_budget_line(user, c, kind, year, amount) for kind, year, amount in budget]
+    advance(w, c, status)
     db.session.commit()
     return SimpleNamespace(
-        contract=c, party=party, indicator=ind, duty=duty, reports=sorted(duty.reports, key=lambda r: r.period_start)
+        contract=c,
+        party=party,
+        indicator=ind,
+        duty=duty,
+        reports=sorted(duty.reports, key=lambda r: r.period_start),
+        budget_lines=lines,
     )
 
 
@@ -82,22 +114,22 @@ def kw(world, database_url):
 
 
 def _build_kw(world):
-    ctype = db.session.query(CommitteeType).filter_by(name="Steuerungsgruppe").one()
-    committee = Committee(body=world.kreis, type=ctype, name="Zielvereinbarungsgespräche")
-    db.session.add(committee)
-    db.session.flush()
-    k = make_contract(world, committee=committee)
-    from models.contracts import Goal
+    from tests.support.sitzungen import committee as make_committee
 
-    k.goal = Goal(
-        body=world.kreis,
-        title="Senior·innen bleiben selbstständig",
-        level="Leitziel",
-        field="Wirkung",
-        status="Entwurf",
+    committee = make_committee(world.kreis, "Steuerungsgruppe", "Zielvereinbarungsgespräche")
+    goal = ziele.save_goal(
+        world.planner_k,
+        None,
+        {
+            "body_id": world.kreis.id,
+            "title": "Senior·innen bleiben selbstständig",
+            "level": "Leitziel",
+            "field": "Wirkung",
+            "status": "Entwurf",
+        },
     )
-    k.contract.goals = [k.goal]
-    db.session.commit()
+    k = make_contract(world, committee=committee, goals=[goal])
+    k.goal = goal
     k.committee = committee
     k.w = world
     # a contract of the other partner (org_b) and one of the foreign Kreis

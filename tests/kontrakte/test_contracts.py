@@ -157,11 +157,11 @@ def test_negotiation_versions_and_comparison(client, world):
         == 302
     )
     versions = db.session.query(ContractVersion).filter_by(contract_id=c.id).order_by(ContractVersion.number).all()
-    assert len(versions) == 1 and versions[0].comment == "Vorschlag des Trägers"
+    assert [v.comment for v in versions] == ["Erster Entwurf", "Vorschlag des Trägers"]
     assert (
         _edit(client, c, clause_goal="Ziel A\nZiel C", comment="Gegenvorschlag", title="Neuer Titel").status_code == 302
     )
-    v1, v2 = db.session.query(ContractVersion).filter_by(contract_id=c.id).order_by(ContractVersion.number).all()
+    _v0, v1, v2 = db.session.query(ContractVersion).filter_by(contract_id=c.id).order_by(ContractVersion.number).all()
     diff = {label: (lines, changed) for label, lines, changed in versionen.compare_versions(v1, v2)}
     lines, changed = diff["Zielvereinbarung"]
     assert changed
@@ -171,13 +171,13 @@ def test_negotiation_versions_and_comparison(client, world):
         ("equal", "Ziel C", "Ziel C"),
     ]
     assert diff["Titel"][1] is True and diff["Leistungsvereinbarung"][1] is False
-    page = client.get(f"/kontrakte/{c.id}/fassungen?a=1&b=2").get_data(as_text=True)
+    page = client.get(f"/kontrakte/{c.id}/fassungen?a=2&b=3").get_data(as_text=True)
     assert "<del>Ziel B geändert</del>" in page and "Neuer Titel" in page
     # the partner (a party) can read the negotiation history, other partners cannot
     login_as(client, world.partner_a.email)
-    assert client.get(f"/kontrakte/{c.id}/fassungen?a=1&b=2").status_code == 200
+    assert client.get(f"/kontrakte/{c.id}/fassungen?a=2&b=3").status_code == 200
     login_as(client, world.partner_b.email)
-    assert client.get(f"/kontrakte/{c.id}/fassungen?a=1&b=2").status_code == 404
+    assert client.get(f"/kontrakte/{c.id}/fassungen?a=2&b=3").status_code == 404
 
 
 def test_concurrent_edit_keeps_text(client, world):
@@ -215,7 +215,7 @@ def test_signed_contract_is_locked_and_amendment_is_a_version(client, world):
     assert r.status_code == 302
     db.session.refresh(c)
     assert c.end_date == date(2026, 12, 31) and c.status == "laufend"
-    assert [v.label for v in c.versions] == ["Nachtrag 1"]
+    assert [v.label for v in c.versions] == ["Fassung", "Unterzeichnet", "Nachtrag 1"]
     # partner may not amend
     login_as(client, world.partner_a.email)
     assert client.post(f"/kontrakte/{c.id}/nachtrag", data={**data, "comment": "x"}).status_code == 403

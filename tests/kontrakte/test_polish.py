@@ -15,7 +15,7 @@ from models.contracts import Attachment, BudgetLine, ContractVersion, Indicator,
 from tests.support.queries import assert_constant_queries
 from tests.support.uow import refused
 
-from .conftest import login_as, make_contract
+from .conftest import advance, login_as, make_contract
 from .test_pages import _grow_contracts, _warm
 
 # --- 1. attachments ------------------------------------------------------------------
@@ -190,14 +190,13 @@ def test_query_count_ampel_filter(client, kw, db):
 
 @pytest.fixture
 def signed(world):
-    k = make_contract(world, status="laufend")
+    k = make_contract(
+        world, status="Entwurf", budget=[("Personal", 2024, "50.000,00"), ("Sachmittel", 2025, "2.000,00")]
+    )
+    k.personal, k.sach = k.budget_lines
     c = k.contract
-    c.product_number = "1.05.01"
-    k.personal = BudgetLine(contract=c, kind="Personal", year=2024, amount=Decimal("50000.00"))
-    k.sach = BudgetLine(contract=c, kind="Sachmittel", year=2025, amount=Decimal("2000.00"))
-    db.session.add_all([k.personal, k.sach])
-    db.session.flush()
-    svc._add_version(world.planner_k, c, "Unterzeichnete Fassung", label="Unterzeichnet")
+    svc.update_contract(world.planner_k, c, {"title": c.title, "product_number": "1.05.01"}, c.version)
+    advance(world, c, "laufend")  # versions: 1 Erster Entwurf, 2 product number, 3 Unterzeichnet (with the budget)
     db.session.commit()
     k.w = world
     return k
@@ -310,7 +309,7 @@ def test_amendment_budget_page_and_version_comparison(client, signed):
     assert lines == [(2024, "Personal", Decimal("50000.00"), None), (2026, "Zuschuss", Decimal("7500.50"), "1.05.01")]
     html = client.get(f"/kontrakte/{c.id}").get_data(as_text=True)
     assert "7.500,50 €" in html and "nur mit einem" in html
-    page = client.get(f"/kontrakte/{c.id}/fassungen?a=1&b=2").get_data(as_text=True)
+    page = client.get(f"/kontrakte/{c.id}/fassungen?a=3&b=4").get_data(as_text=True)  # Unterzeichnet → Nachtrag
     assert "Budget" in page and "2025 Sachmittel: 2.000,00 €" in page and "2026 Zuschuss: 7.500,50 €" in page
 
 

@@ -8,11 +8,12 @@ import secrets
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from beteiligung.services.befragungen import zaehler
 from beteiligung.services.leistung.skalierung import skalieren
 from beteiligung.uow import unit_of_work
-from models.surveys import SurveyAnswer, SurveyResponse
+from models.surveys import SurveyAnswer, SurveyResponse, random_id
 from tests.support.queries import assert_constant_page
 
 # The scale generator adds data of every kind: rows and bytes may grow by a quarter, not tenfold.
@@ -119,22 +120,36 @@ def test_survey_results_rows_and_bytes_stay_constant(app, db, world, client):
     responses = db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id)).all()
     template = [
         (
-            {"week": r.week, "language": r.language, "area_id": r.area_id, "zielgruppe_id": r.zielgruppe_id},
-            [(a.question_id, a.option_id, a.text_value, a.number_value, a.area_value_id) for a in r.answers],
+            {
+                "week": r.week,
+                "language": r.language,
+                "area_id": r.area_id,
+                "zielgruppe_id": r.zielgruppe_id,
+                "paper": r.paper,
+            },
+            [
+                {"question_id": a.question_id, "option_id": a.option_id, "text_value": a.text_value}
+                | {"number_value": a.number_value, "area_value_id": a.area_value_id}
+                for a in r.answers
+            ],
         )
         for r in responses
     ]
 
     def grow(factor):
-        # only this survey grows: ten times its responses (the results page must aggregate in SQL)
+        # only this survey grows: ten times its responses (the results page must aggregate in SQL); written in
+        # two bulk INSERTs, then counted as `befragungen zaehlen` does (the counts the page reads)
+        new_responses, new_answers = [], []
         for _ in range(factor - 1):
             for head, answers in template:
-                r = SurveyResponse(survey_id=survey_id, submission_key=secrets.token_hex(16), **head)
-                r.answers = [
-                    SurveyAnswer(question_id=q, option_id=o, text_value=t, number_value=n, area_value_id=a)
-                    for q, o, t, n, a in answers
-                ]
-                db.session.add(r)
+                rid = random_id()
+                new_responses.append(
+                    {"id": rid, "survey_id": survey_id, "submission_key": secrets.token_hex(16)} | head
+                )
+                new_answers += [{"id": random_id(), "response_id": rid} | a for a in answers]
+        db.session.execute(insert(SurveyResponse), new_responses)
+        db.session.execute(insert(SurveyAnswer), new_answers)
+        zaehler.nachzaehlen(db.session.connection(), survey_id)
         db.session.commit()
 
     client.login(world.planner_k.email)

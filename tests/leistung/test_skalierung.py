@@ -9,7 +9,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from beteiligung.demo import DEMO_PASSWORD, load_demo
+from beteiligung.demo import DEMO_PASSWORD
 from beteiligung.services.leistung.skalierung import SIZES_AT_10, targets
 from models.committees import Meeting, Membership
 from models.contracts import Contract, Indicator, Measurement, Report
@@ -77,9 +77,19 @@ def _snapshot(db) -> dict:
 
 
 @pytest.fixture
-def demo(app, db):
-    load_demo()
-    db.session.commit()
+def demo(app, db, demo_data):
+    """The demo Kreis as `demo load` makes it (loaded once per worker and backend, then its rows restored)."""
+
+
+def _restore_demo(db, database_url):
+    """The demo again in an otherwise empty database: exactly the rows the `demo_data` fixture restores."""
+    from tests.conftest import _DEMO_ROWS, _insert_rows, wipe
+
+    db.session.remove()
+    wipe(db)
+    with db.engine.begin() as conn:
+        _insert_rows(conn, db.metadata.sorted_tables, _DEMO_ROWS[database_url])
+    db.session.expire_all()
 
 
 def test_sizes_at_factor_ten_are_the_issues_large_kreis():
@@ -146,19 +156,11 @@ def test_grows_the_demo_to_the_scaled_sizes(app, db, demo):
         assert _count(db, model) == max(before[key], want[key]), key
 
 
-def test_same_seed_gives_the_same_data(app, db, demo):
-    from tests.conftest import wipe
-
+def test_same_seed_gives_the_same_data(app, db, demo, database_url):
     _scale(app, seed=7)
     db.session.expire_all()
     first = _snapshot(db)
-    db.session.remove()
-    wipe(db)
-    from beteiligung.reference import ensure_reference_data
-
-    ensure_reference_data()
-    load_demo()
-    db.session.commit()
+    _restore_demo(db, database_url)  # the same start again
     _scale(app, seed=7)
     db.session.expire_all()
     second = _snapshot(db)

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from beteiligung.extensions import db as _db
+from beteiligung.services.stammdaten import pflege
+from tests.support.world import acting_planner
 
 
 def kind(name):
@@ -20,26 +22,25 @@ def kind(name):
 def add_relation(
     body, a, b, kind_name, *, visibility="kreis", strength=2, directed=False, since=None, until=None, evidence=None
 ):
-    from models import Person
-    from models.network import Relation
+    """A relation as the body's planner records it on the Netzwerk page (audited)."""
+    from beteiligung.services.netzwerk import beziehungen
 
-    rel = Relation(
-        body=body,
-        kind=kind(kind_name),
-        visibility=visibility,
-        strength=strength,
-        directed=directed,
-        valid_from=since,
-        valid_to=until,
-        evidence=evidence,
+    _db.session.flush()  # a and b as saved records, the way the form offers them
+    return beziehungen.create_relation(
+        acting_planner(body),
+        {
+            "body_id": body.id,
+            "source": a,
+            "target": b,
+            "kind": kind(kind_name),
+            "visibility": visibility,
+            "strength": strength,
+            "directed": directed,
+            "valid_from": since,
+            "valid_to": until,
+            "evidence": evidence,
+        },
     )
-    for side, obj in (("source", a), ("target", b)):
-        if isinstance(obj, Person):
-            setattr(rel, f"{side}_person", obj)
-        else:
-            setattr(rel, f"{side}_org", obj)
-    _db.session.add(rel)
-    return rel
 
 
 @pytest.fixture
@@ -55,10 +56,14 @@ def _build_net(world):
     org_b→org_k Kontrakt (nur beteiligte), person_a–org_k Kontakt (Einwilligung), person_b–org_a
     (keine Einwilligung), an ended relation and one in the foreign Kreis."""
     from models import Organisation
+    from models.network import Relation
 
     w = world
-    w.org_x2 = Organisation(body=w.fremd_kommune, name="Fremdverein", kind="Initiative/Verein")
-    _db.session.add(w.org_x2)
+    w.org_x2 = pflege.create(
+        w.admin,  # no planner of the foreign Kommune in world
+        Organisation,
+        {"body_id": w.fremd_kommune.id, "name": "Fremdverein", "kind": "Initiative/Verein"},
+    )
     r = SimpleNamespace()
     r.koop = add_relation(
         w.kreis, w.org_a, w.org_b, "Kooperation", strength=3, since=date(2024, 1, 1), evidence="Kooperationsvertrag"
@@ -66,7 +71,17 @@ def _build_net(world):
     r.foerderung = add_relation(w.kreis, w.org_a, w.org_k, "Förderung", visibility="planung", directed=True)
     r.kontrakt = add_relation(w.kreis, w.org_b, w.org_k, "Kontrakt", visibility="beteiligte", directed=True)
     r.kontakt = add_relation(w.kreis, w.person_a, w.org_k, "informeller Kontakt")
-    r.ohne_einwilligung = add_relation(w.kreis, w.person_b, w.org_a, "informeller Kontakt")
+    # direct: the service refuses a person without consent; this is the old row the privacy filters must hide
+    r.ohne_einwilligung = Relation(
+        body=w.kreis,
+        kind=kind("informeller Kontakt"),
+        visibility="kreis",
+        strength=2,
+        directed=False,
+        source_person=w.person_b,
+        target_org=w.org_a,
+    )
+    _db.session.add(r.ohne_einwilligung)
     r.beendet = add_relation(w.kreis, w.org_k, w.org_b, "Kooperation", until=date(2020, 12, 31))
     r.fremd = add_relation(w.fremdkreis, w.org_x, w.org_x2, "Kooperation")
     _db.session.commit()

@@ -179,7 +179,9 @@ def test_create_update_delete_relation_with_audit_and_version(net):
         svc.delete_relation(net.partner_a, rel, rel.version)
     svc.delete_relation(net.planner_k, rel, rel.version)
     actions = db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.entity_type == "Relation").order_by(AuditEntry.id)
+        select(AuditEntry.action)
+        .where(AuditEntry.entity_type == "Relation", AuditEntry.entity_id == rel.id)
+        .order_by(AuditEntry.id)
     ).all()
     assert actions == ["angelegt", "geändert", "gelöscht"]
 

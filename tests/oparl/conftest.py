@@ -5,32 +5,23 @@ contact data), one without, a draft Vorlage and a Wahlperiode."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 import pytest
 
 from beteiligung.extensions import db as _db
-from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, Organisation, utcnow
-from models.oparl import LegislativeTerm, PublicationConsent
+from beteiligung.services.gremien import mitglieder
+from beteiligung.services.stammdaten import pflege
+from models import Organisation, utcnow
+from models.oparl import LegislativeTerm
 from models.protocols import Protocol, ProtocolEntry
+from tests.support.sitzungen import committee
+from tests.support.sitzungen import meeting as sitzung
 
 
 def make_meeting(committee, start, public=True, items=(("Begrüßung", True), ("Bericht", True))):
-    m = Meeting(
-        committee=committee,
-        title=f"{committee.name} {start:%d.%m.%Y}",
-        start=start,
-        end=start + timedelta(hours=2),
-        location="Bürgerhaus, Saal 1",
-        status="eingeladen",
-        is_public=public,
-        ical_uid=f"{uuid.uuid4()}@test",
-    )
-    _db.session.add(m)
-    for i, (title, pub) in enumerate(items, start=1):
-        m.agenda_items.append(AgendaItem(position=i, number=str(i), title=title, is_public=pub))
-    return m
+    """A meeting with its agenda ((title, public), …), marked as invited."""
+    return sitzung(committee, start, items=items, location="Bürgerhaus, Saal 1", is_public=public)
 
 
 def make_entry(
@@ -41,6 +32,9 @@ def make_entry(
     addressee=None,
     for_resolution=True,
 ):
+    # direct: the entry of an approved protocol. The services lock an approved protocol (changes only in a new
+    # edition, approved again with PDF and mails); Empfehlungen „zur Beschlussfassung“ with an addressee, which
+    # the Vorlagen accept, the entry service does not record at all.
     protocol = meeting.protocol if getattr(meeting, "protocol", None) else Protocol(meeting=meeting, status="genehmigt")
     _db.session.add(protocol)
     e = ProtocolEntry(
@@ -67,37 +61,32 @@ def ow(world, database_url):
 
 
 def _build_ow(world):
-    from beteiligung.services.oparl import papers
+    from beteiligung.services.oparl import consent, papers
 
     w = world
-    types = {t.name: t for t in _db.session.query(CommitteeType).all()}
-    w.ausschuss = Organisation(
-        body=w.kreis,
-        name="Ausschuss für Soziales des Kreistags",
-        kind="Politik",
-        short_name="ASG",
-        email="asg@kreis.example",
-        phone="01234 5678",
+    w.ausschuss = pflege.create(
+        w.planner_k,
+        Organisation,
+        {
+            "body_id": w.kreis.id,
+            "name": "Ausschuss für Soziales des Kreistags",
+            "kind": "Politik",
+            "short_name": "ASG",
+            "email": "asg@kreis.example",
+            "phone": "01234 5678",
+        },
     )
-    _db.session.add(w.ausschuss)
-    w.srk = Committee(
-        body=w.kommune_a,
-        type=types["Sozialraumkonferenz"],
-        name="Sozialraumkonferenz Altstadt",
-        is_public=True,
-        areas=[w.area_a1],
+    w.srk = committee(
+        w.kommune_a, "Sozialraumkonferenz", "Sozialraumkonferenz Altstadt", is_public=True, areas=[w.area_a1]
     )
-    w.spk = Committee(
-        body=w.kreis, type=types["Sozialplanungskonferenz"], name="Sozialplanungskonferenz Testhausen", is_public=False
+    w.spk = committee(w.kreis, "Sozialplanungskonferenz", "Sozialplanungskonferenz Testhausen", is_public=False)
+    w.m_public_a = mitglieder.add_membership(
+        w.planner_a,
+        w.srk,
+        {"person_id": w.person_a.id, "role": "Vorsitz", "has_mandate": True, "start_date": date(2025, 1, 1)},
     )
-    _db.session.add_all([w.srk, w.spk])
-    w.m_public_a = Membership(
-        person=w.person_a, organisation=w.org_a, role="Vorsitz", has_mandate=True, start_date=date(2025, 1, 1)
-    )
-    w.m_public_b = Membership(person=w.person_b, organisation=w.org_b)
-    w.srk.memberships.extend([w.m_public_a, w.m_public_b])
-    w.m_spk_a = Membership(person=w.person_a, organisation=w.org_a, has_mandate=True)
-    w.spk.memberships.append(w.m_spk_a)
+    w.m_public_b = mitglieder.add_membership(w.planner_a, w.srk, {"person_id": w.person_b.id})
+    w.m_spk_a = mitglieder.add_membership(w.planner_k, w.spk, {"person_id": w.person_a.id, "has_mandate": True})
     now = utcnow().replace(microsecond=0)
     w.srk_past = make_meeting(
         w.srk,
@@ -109,7 +98,7 @@ def _build_ow(world):
     w.spk_past = make_meeting(w.spk, now - timedelta(days=10), public=True, items=(("Frühe Hilfen Altstadt", True),))
     _db.session.flush()
     w.internal_item = w.srk_past.agenda_items[1]
-    _db.session.add(PublicationConsent(person_id=w.person_a.id, given_on=date(2026, 1, 1), contact=True))
+    consent.set_publication_consent(w.planner_a, w.person_a.id, True, True, date(2026, 1, 1))
     w.beschluss = make_entry(w.spk_past, w.spk_past.agenda_items[0], addressee=w.ausschuss)
     w.empfehlung = make_entry(
         w.srk_past,
@@ -118,6 +107,7 @@ def _build_ow(world):
         text="Die Konferenz empfiehlt eine Sprechstunde der Frühen Hilfen.",
         addressee=w.ausschuss,
     )
+    # direct: no service keeps Wahlperioden (they come with the reference data of a Kreis)
     _db.session.add(
         LegislativeTerm(
             body_id=w.kreis.id, name="Wahlperiode 2025–2030", start_date=date(2025, 11, 1), end_date=date(2030, 10, 31)

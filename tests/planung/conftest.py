@@ -14,39 +14,38 @@ from decimal import Decimal
 import pytest
 
 from beteiligung.extensions import db
-from models import AgendaItem, Committee, CommitteeType, Meeting, TopicProposal, utcnow
-from models.planung import Measure, decision_measure
+from models import TopicProposal, utcnow
 from models.protocols import Protocol, ProtocolEntry
 from models.surveys import Finding, Survey
 from tests.kontrakte.conftest import login_as, make_contract
+from tests.support.sitzungen import committee
+from tests.support.sitzungen import meeting as sitzung
+from tests.support.world import acting_planner
 
 
 def make_meeting(committee, start, items=("Begrüßung", "Frühe Hilfen")):
-    m = Meeting(
-        committee=committee,
-        title=f"{committee.name} {start:%d.%m.%Y}",
-        start=start,
-        end=start + timedelta(hours=2),
-        location="Rathaus",
-        status="protokolliert",
-        ical_uid=f"{uuid.uuid4()}@test",
-    )
-    db.session.add(m)
-    for i, t in enumerate(items, start=1):
-        m.agenda_items.append(AgendaItem(position=i, number=str(i), title=t))
-    return m
+    """A held and minuted meeting with its agenda."""
+    return sitzung(committee, start, items=items, location="Rathaus", status="protokolliert")
 
 
 def make_measure(w, title="Sprechstunde Frühe Hilfen", org=None, body=None, **kw):
-    m = Measure(
-        body=body or w.kreis,
-        organisation=org or w.org_a,
-        title=title,
-        status=kw.pop("status", "in Umsetzung"),
-        progress=kw.pop("progress", 40),
+    """A measure as the planner of its body creates it (save_measure), then set to its status."""
+    from beteiligung.services import planung
+
+    body = body or w.kreis
+    user = acting_planner(body)
+    status = kw.pop("status", "in Umsetzung")
+    values = {
+        "title": title,
+        "body_id": body.id,
+        "organisation_id": (org or w.org_a).id,
+        "progress": kw.pop("progress", 40),
+        "area_ids": [a.id for a in kw.pop("areas", [])],
         **kw,
-    )
-    db.session.add(m)
+    }
+    m = planung.save_measure(user, None, values)
+    if status != m.status:
+        planung.change_status(user, m, status, None, m.version)
     db.session.flush()
     return m
 
@@ -60,22 +59,22 @@ def chain(world, database_url):
 
 
 def _build_chain(world):
+    from beteiligung.services.planung import links
+
     w = world
-    types = {t.name: t for t in db.session.query(CommitteeType).all()}
-    w.srk = Committee(
-        body=w.kommune_a,
-        type=types["Sozialraumkonferenz"],
-        name="Sozialraumkonferenz Altstadt",
-        areas=[w.area_a1],
-        is_public=True,
+    w.srk = committee(
+        w.kommune_a, "Sozialraumkonferenz", "Sozialraumkonferenz Altstadt", areas=[w.area_a1], is_public=True
     )
-    w.spk = Committee(body=w.kreis, type=types["Sozialplanungskonferenz"], name="Sozialplanungskonferenz Testhausen")
-    w.zvg = Committee(body=w.kreis, type=types["Steuerungsgruppe"], name="Zielvereinbarungsgespräche")
-    db.session.add_all([w.srk, w.spk, w.zvg])
+    w.spk = committee(w.kreis, "Sozialplanungskonferenz", "Sozialplanungskonferenz Testhausen")
+    w.zvg = committee(w.kreis, "Steuerungsgruppe", "Zielvereinbarungsgespräche")
     now = utcnow().replace(microsecond=0)
     w.srk_meeting = make_meeting(w.srk, now - timedelta(days=60))
     w.spk_meeting = make_meeting(w.spk, now - timedelta(days=30))
     db.session.flush()
+    # direct from here to the Beschluss: a survey finding (it comes from coding the answers of a finished
+    # survey), topics on TOPs that already exist and entries of approved protocols (approval renders the PDF
+    # and mails everyone; the services lock an approved protocol) are states of long workflows these tests
+    # start from, not what they are about
     w.survey = Survey(body=w.kommune_a, public_key=uuid.uuid4().hex[:16], title="Befragung Altstadt", status="beendet")
     db.session.add(w.survey)
     db.session.flush()
@@ -125,16 +124,21 @@ def _build_chain(world):
     )
     db.session.add(w.beschluss)
     db.session.flush()
+    # through the services again: contract, measures and the link of the Beschluss to the measure
     k = make_contract(
         w, committee=w.zvg, title="Familienhebammen Altstadt", start=date(2024, 1, 1), end=date(2025, 12, 31)
     )
     w.contract, w.indicator, w.reports, w.party = k.contract, k.indicator, k.reports, k.party
     w.measure = make_measure(
-        w, start_date=date(2024, 1, 1), end_date=date(2030, 12, 31), areas=[w.area_a1], is_public=True
+        w,
+        start_date=date(2024, 1, 1),
+        end_date=date(2030, 12, 31),
+        areas=[w.area_a1],
+        is_public=True,
+        contract_ids=[w.contract.id],
+        indicator_ids=[w.indicator.id],
     )
-    w.measure.contracts = [w.contract]
-    w.measure.indicators = [w.indicator]
-    db.session.execute(decision_measure.insert().values(entry_id=w.beschluss.id, measure_id=w.measure.id))
+    links.link(w.planner_k, w.beschluss, "massnahme", w.measure.id)
     w.other_measure = make_measure(w, title="Bewerbungstraining", org=w.org_b, progress=10)
     w.foreign_measure = make_measure(w, title="Fremde Maßnahme", org=w.org_x, body=w.fremdkreis)
     db.session.commit()

@@ -1,4 +1,5 @@
-"""Fixtures: a Sozialraumkonferenz and a Sozialplanungskonferenz with a series of meetings."""
+"""Fixtures: a Sozialraumkonferenz and a Sozialplanungskonferenz with a series of meetings, built through the
+Gremien services by the planners of world (tests/support/__init__.py, "Testdaten")."""
 
 from __future__ import annotations
 
@@ -8,23 +9,16 @@ from datetime import timedelta
 import pytest
 
 from beteiligung.extensions import db as _db
-from models import AgendaItem, Committee, CommitteeType, Invitation, Meeting, Membership, Person, utcnow
+from beteiligung.services.gremien import mitglieder
+from beteiligung.services.stammdaten import pflege
+from models import Invitation, Person, utcnow
+from tests.support.sitzungen import committee
+from tests.support.sitzungen import meeting as sitzung
 
 
 def make_meeting(committee, start, title=None, items=("Begrüßung", "Bericht", "Verschiedenes")):
-    m = Meeting(
-        committee=committee,
-        title=title or f"{committee.name} {start:%d.%m.%Y}",
-        start=start,
-        end=start + timedelta(hours=2),
-        location="Rathaus, Saal 1",
-        status="eingeladen",
-        ical_uid=f"{uuid.uuid4()}@test",
-    )
-    _db.session.add(m)
-    for i, t in enumerate(items, start=1):
-        m.agenda_items.append(AgendaItem(position=i, number=str(i), title=t))
-    return m
+    """A meeting with its agenda, marked as invited."""
+    return sitzung(committee, start, items=items, title=title, location="Rathaus, Saal 1")
 
 
 @pytest.fixture
@@ -38,22 +32,23 @@ def pw(world, database_url):
 def _build_pw(world):
     """Protocol world: committees of Kreis Testhausen (and one of the foreign Kreis)."""
     w = world
-    types = {t.name: t for t in _db.session.query(CommitteeType).all()}
-    w.spk = Committee(
-        body=w.kreis, type=types["Sozialplanungskonferenz"], name="Sozialplanungskonferenz Testhausen", quorum=2
+    w.spk = committee(w.kreis, "Sozialplanungskonferenz", "Sozialplanungskonferenz Testhausen", quorum=2)
+    w.srk = committee(w.kommune_a, "Sozialraumkonferenz", "Sozialraumkonferenz Altstadt", areas=[w.area_a1])
+    w.foreign = committee(w.fremdkreis, "Steuerungsgruppe", "Steuerungsgruppe Fremdland")
+    w.person_k = pflege.create(
+        w.planner_k,
+        Person,
+        {
+            "body_id": w.kreis.id,
+            "first_name": "Karla",
+            "last_name": "Kreis",
+            "organisation_id": w.org_k.id,
+            "email": "karla.kreis@example.org",
+        },
     )
-    w.srk = Committee(
-        body=w.kommune_a, type=types["Sozialraumkonferenz"], name="Sozialraumkonferenz Altstadt", areas=[w.area_a1]
-    )
-    w.foreign = Committee(body=w.fremdkreis, type=types["Steuerungsgruppe"], name="Steuerungsgruppe Fremdland")
-    _db.session.add_all([w.spk, w.srk, w.foreign])
-    w.person_k = Person(
-        body=w.kreis, first_name="Karla", last_name="Kreis", organisation=w.org_k, email="karla.kreis@example.org"
-    )
-    _db.session.add(w.person_k)
-    for p, org in ((w.person_a, w.org_a), (w.person_b, w.org_b), (w.person_k, w.org_k)):
-        w.spk.memberships.append(Membership(person=p, organisation=org, has_mandate=True))
-    w.srk.memberships.append(Membership(person=w.person_a, organisation=w.org_a))
+    for p in (w.person_a, w.person_b, w.person_k):
+        mitglieder.add_membership(w.planner_k, w.spk, {"person_id": p.id, "has_mandate": True})
+    mitglieder.add_membership(w.planner_a, w.srk, {"person_id": w.person_a.id})
     now = utcnow().replace(microsecond=0)
     w.spk_past = make_meeting(w.spk, now - timedelta(days=60), items=("Begrüßung", "Kinderarmut", "Verschiedenes"))
     w.spk_mid = make_meeting(w.spk, now - timedelta(days=10))
@@ -61,6 +56,7 @@ def _build_pw(world):
     w.srk_past = make_meeting(w.srk, now - timedelta(days=20), items=("Aus dem Quartier", "Frühe Hilfen"))
     w.foreign_meeting = make_meeting(w.foreign, now - timedelta(days=5))
     for p in (w.person_a, w.person_b, w.person_k):
+        # direct: the service invites only to upcoming meetings (and mails each); these answered long ago
         _db.session.add(
             Invitation(
                 meeting=w.spk_past, person=p, organisation=p.organisation, token_hash=uuid.uuid4().hex, rsvp="zugesagt"

@@ -3,60 +3,28 @@ of its own at the previous revision, on every backend."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import pytest
 import sqlalchemy as sa
 
-NOW = datetime(2026, 11, 1, 12, 0)
+from tests.support.migrationen import NOW, insert
 
 
-@pytest.fixture
-def old_db(backend, request, tmp_path):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'migration.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_server").create_database("beteiligung_migration_arch2")
-    from tests.conftest import _make_app
-
-    app = _make_app(url)
-    yield app
-    with app.app_context():
-        from beteiligung.extensions import db
-
-        db.engine.dispose()
-
-
-def _insert(conn, table, **values):
-    t = sa.Table(table, sa.MetaData(), autoload_with=conn)
-    defaults = {c.name: NOW for c in t.columns if c.name in ("created_at", "updated_at")}
-    if "version" in t.columns:
-        defaults["version"] = 1
-    return conn.execute(t.insert().values({**defaults, **values})).inserted_primary_key[0]
-
-
-def test_free_text_and_account_roles_become_one_representation(old_db):
-    from flask_migrate import downgrade, upgrade
-
-    from beteiligung.extensions import db
-
-    with old_db.app_context():
-        upgrade(revision="planung_01")
-        with db.engine.begin() as conn:
-            kreis = _insert(conn, "body", name="Kreis Alt", kind="Kreis", code="09001")
-            kommune = _insert(conn, "body", name="Stadt Alt", kind="Kommune", code="0900101", parent_id=kreis)
-            ctype = _insert(conn, "committee_type", name="Konferenz alt", public_default=False)
-            committee = _insert(
+def test_free_text_and_account_roles_become_one_representation(migration_roundtrip):
+    with migration_roundtrip(before="planung_01", after="arch2_01") as m:
+        with m.begin() as conn:
+            kreis = insert(conn, "body", name="Kreis Alt", kind="Kreis", code="09001")
+            kommune = insert(conn, "body", name="Stadt Alt", kind="Kommune", code="0900101", parent_id=kreis)
+            ctype = insert(conn, "committee_type", name="Konferenz alt", public_default=False)
+            committee = insert(
                 conn, "committee", body_id=kommune, type_id=ctype, name="Konferenz", is_public=False, active=True
             )
-            anna = _insert(conn, "person", body_id=kommune, first_name="Anna", last_name="Alt", consent_given=False)
-            _insert(conn, "person", body_id=kreis, first_name="Doppel", last_name="Name", consent_given=False)
-            _insert(conn, "person", body_id=kreis, first_name="Doppel", last_name="Name", consent_given=False)
-            with_person = _insert(
+            anna = insert(conn, "person", body_id=kommune, first_name="Anna", last_name="Alt", consent_given=False)
+            insert(conn, "person", body_id=kreis, first_name="Doppel", last_name="Name", consent_given=False)
+            insert(conn, "person", body_id=kreis, first_name="Doppel", last_name="Name", consent_given=False)
+            with_person = insert(
                 conn, "user_account", email="a@alt.example", display_name="Anna Alt", is_enabled=True, person_id=anna
             )
-            without = _insert(conn, "user_account", email="bob@alt.example", display_name="Bob Berger", is_enabled=True)
-            meeting = _insert(
+            without = insert(conn, "user_account", email="bob@alt.example", display_name="Bob Berger", is_enabled=True)
+            meeting = insert(
                 conn,
                 "meeting",
                 committee_id=committee,
@@ -73,7 +41,7 @@ def test_free_text_and_account_roles_become_one_representation(old_db):
                 moderator="Anna Alt",
                 minute_taker="Doppel Name",
             )
-            other = _insert(
+            other = insert(
                 conn,
                 "meeting",
                 committee_id=committee,
@@ -89,11 +57,11 @@ def test_free_text_and_account_roles_become_one_representation(old_db):
                 chair="Quartiersbüro",
             )
             # the rows drove the permissions: Anna leads (the free text said someone else), Bob keeps the minutes
-            _insert(conn, "meeting_role", meeting_id=meeting, user_id=with_person, role="sitzungsleitung")
-            _insert(conn, "meeting_role", meeting_id=other, user_id=without, role="protokollfuehrung")
+            insert(conn, "meeting_role", meeting_id=meeting, user_id=with_person, role="sitzungsleitung")
+            insert(conn, "meeting_role", meeting_id=other, user_id=without, role="protokollfuehrung")
 
-        upgrade(revision="arch2_01")
-        with db.engine.connect() as conn:
+        m.upgrade()
+        with m.connect() as conn:
             roles = {
                 (r.meeting_id, r.role): (r.person_id, r.name)
                 for r in conn.execute(sa.text("SELECT meeting_id, role, person_id, name FROM meeting_role"))
@@ -115,8 +83,8 @@ def test_free_text_and_account_roles_become_one_representation(old_db):
         assert not {"chair", "moderator", "minute_taker"} & meeting_columns
         assert "user_id" not in role_columns and {"person_id", "name"} <= role_columns
 
-        downgrade(revision="planung_01")
-        with db.engine.connect() as conn:
+        m.downgrade()
+        with m.connect() as conn:
             back = conn.execute(
                 sa.text("SELECT chair, moderator, minute_taker FROM meeting WHERE id = :id"), {"id": meeting}
             ).one()

@@ -4,7 +4,7 @@ services/kontrakte/kennzahlen.evaluate – for every case, whoever writes, and a
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from beteiligung.extensions import db
 from beteiligung.services.kontrakte import ziele as svc
 from beteiligung.services.kontrakte.kennzahlen import evaluate
 from models.contracts import Contract, ContractKind, Indicator, Measurement
+from tests.support.migrationen import insert
 from views.kontrakte.ziele import INDICATORS_PER_PAGE
 
 
@@ -141,46 +142,19 @@ def test_overview_reads_the_stored_light(client, world, contract):
 
 # --- back-fill of migration seiten_01 -----------------------------------------------------------
 
-NOW = datetime(2026, 11, 1, 12, 0)
 
-
-@pytest.fixture
-def old_db(backend, request, tmp_path):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'migration.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_server").create_database("beteiligung_migration_seiten")
-    from tests.conftest import _make_app
-
-    app = _make_app(url)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-def _insert(conn, table, **values):
-    t = sa.Table(table, sa.MetaData(), autoload_with=conn)
-    defaults = {c.name: NOW for c in t.columns if c.name in ("created_at", "updated_at")}
-    if "version" in t.columns:
-        defaults["version"] = 1
-    return conn.execute(t.insert().values({**defaults, **values})).inserted_primary_key[0]
-
-
-def test_migration_back_fills_the_lights(old_db):
-    from flask_migrate import downgrade, upgrade
-
-    with old_db.app_context():
-        upgrade(revision="werkstatt_02")
+def test_migration_back_fills_the_lights(migration_roundtrip):
+    with migration_roundtrip(before="werkstatt_02", after="seiten_01") as m:
         cases = {  # (values, expected light): 100 → 200 over two years, Soll at 31.12.2024 ≈ 150
             "rot": ([("2024-12-31", 100)], "rot"),
             "gruen": ([("2024-12-31", 150), ("2025-06-30", 180)], "gruen"),
             "leer": ([], "keine"),
         }
         ids = {}
-        with db.engine.begin() as conn:
-            body = _insert(conn, "body", name="Kreis Alt", kind="Kreis", code="09001")
+        with m.begin() as conn:
+            body = insert(conn, "body", name="Kreis Alt", kind="Kreis", code="09001")
             for name, (values, _light) in cases.items():
-                ids[name] = _insert(
+                ids[name] = insert(
                     conn,
                     "indicator",
                     body_id=body,
@@ -197,26 +171,23 @@ def test_migration_back_fills_the_lights(old_db):
                     yellow_limit=10,
                 )
                 for day, value in values:
-                    _insert(
-                        conn, "measurement", indicator_id=ids[name], period_end=date.fromisoformat(day), value=value
-                    )
-        upgrade(revision="seiten_01")
-        with db.engine.connect() as conn:
+                    insert(conn, "measurement", indicator_id=ids[name], period_end=date.fromisoformat(day), value=value)
+        m.upgrade()
+        with m.connect() as conn:
             stored = dict(conn.execute(sa.text("SELECT name, light FROM indicator")).all())
             per_value = conn.execute(sa.text("SELECT light FROM measurement ORDER BY period_end")).scalars().all()
         assert stored == {name: light for name, (_v, light) in cases.items()}
         assert None not in per_value and "rot" in per_value
-        downgrade(revision="werkstatt_02")
-        upgrade(revision="seiten_01")
+        m.downgrade()
+        m.upgrade()
 
 
-def test_scaled_demo_has_the_stored_lights(app, db):
-    """`flask demo skalieren` inserts with Core (past the ORM hook) and then stores the lights itself."""
-    from beteiligung.demo import load_demo
-
-    load_demo()
-    db.session.commit()
-    result = app.test_cli_runner().invoke(args=["demo", "skalieren", "--faktor", "0.3", "--seed", "3"])
+def test_scaled_demo_has_the_stored_lights(app, db, demo_data):
+    """`flask demo skalieren` inserts with Core (past the ORM hook) and then stores the lights itself (grown
+    here only where the lights are: contracts with their indicators and measurements)."""
+    result = app.test_cli_runner().invoke(
+        args=["demo", "skalieren", "--faktor", "0.3", "--seed", "3", "--nur", "kontrakte"]
+    )
     assert result.exit_code == 0, result.output
     indicators = db.session.scalars(select(Indicator)).all()
     assert len(indicators) > 10

@@ -563,7 +563,7 @@ def test_audit_log_page_lists_changes_with_before_after(client, db, world):
     assert (
         "geändert" in html and "Planer Ahlen" in html and "<strong>Ort</strong>" in html
     )  # German field label (issue 15)
-    html = client.get("/verwaltung/protokoll/?typ=Person").get_data(as_text=True)
+    html = client.get("/verwaltung/protokoll/?typ=Contract").get_data(as_text=True)  # world has no contract
     assert "Noch keine Änderungen" in html
 
 

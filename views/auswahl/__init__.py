@@ -1,7 +1,7 @@
 """Auswahl (issues 14 and 15): the JSON search behind every person and organisation picker.
 
-`GET /auswahl/personen?q=…&zweck=…` and `GET /auswahl/organisationen?q=…&zweck=…` answer with at
-most 20 matches the user may choose for that purpose (the named filters of permissions.auswahl).
+`GET /auswahl/personen?q=…&zweck=…`, `GET /auswahl/organisationen?q=…&zweck=…` and
+`GET /auswahl/gremien?q=…&zweck=…` answer with at most 20 matches the user may choose for that purpose (the named filters of permissions.auswahl).
 The form field that uses them lives in `views.auswahl.fields`.
 """
 
@@ -53,6 +53,12 @@ def personen():
 @bp.route("/organisationen")
 def organisationen():
     return _search("organisationen")
+
+
+@bp.route("/gremien")
+def gremien():
+    """Committees the user may see (the committee filter of Nachhalten)."""
+    return _search("gremien")
 
 
 @bp.route("/akteure")

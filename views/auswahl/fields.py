@@ -27,8 +27,14 @@ MESSAGES = {
     "akteure": "Diese Organisation oder Person steht hier nicht zur Auswahl. Bitte über die Suche wählen.",
     "personen": "Diese Person steht hier nicht zur Auswahl. Bitte über die Suche eine Person wählen.",
     "organisationen": "Diese Organisation steht hier nicht zur Auswahl. Bitte über die Suche eine Organisation wählen.",
+    "gremien": "Dieses Gremium steht hier nicht zur Auswahl. Bitte über die Suche ein Gremium wählen.",
 }
-NOUN = {"personen": "Person", "organisationen": "Organisation", "akteure": "Organisation oder Person"}
+NOUN = {
+    "personen": "Person",
+    "organisationen": "Organisation",
+    "akteure": "Organisation oder Person",
+    "gremien": "Gremium",
+}
 
 
 class PickerWidget:

@@ -494,7 +494,9 @@ def _filters(rt):
     return a, z
 
 
-RESULT_TEXT_LIMIT = results_svc.TEXT_LIMIT  # free texts listed per question on the page (all are in the export)
+# free texts listed per question on the page: a fixed random sample of 50 (issue 14: 200 per question made the
+# page of a large survey slow and long); all are in the export and on the page „Codieren“
+RESULT_TEXT_LIMIT = 50
 
 
 @bp.route("/<int:survey_id>/ergebnisse")

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from beteiligung import permissions as perm
 from beteiligung.exports import xlsx_response
@@ -29,7 +29,7 @@ from beteiligung.services.kontrakte.kennzahlen import (
     format_decimal_de,
 )
 from beteiligung.uow import discard
-from models import Area, Body, Committee, Term
+from models import Area, Body, Committee, Organisation, Term
 from models.contracts import (
     BUDGET_KINDS,
     CLAUSES,
@@ -224,12 +224,37 @@ LIST_OPTIONS = (
 )
 
 
+# The list page shows a few columns of each row: only those are loaded (a page of 25 contracts loaded every
+# clause text, every column of every party organisation and Sozialraum; issue 14, the cost per row).
+PAGE_OPTIONS = (
+    load_only(
+        Contract.id,
+        Contract.body_id,
+        Contract.kind_id,
+        Contract.title,
+        Contract.reference,
+        Contract.status,
+        Contract.start_date,
+        Contract.end_date,
+    ),
+    joinedload(Contract.kind).load_only(ContractKind.name),
+    joinedload(Contract.body).load_only(Body.name),
+    selectinload(Contract.parties)
+    .load_only(ContractParty.contract_id, ContractParty.organisation_id, ContractParty.body_id)
+    .joinedload(ContractParty.organisation)
+    .load_only(Organisation.name),
+    selectinload(Contract.parties).joinedload(ContractParty.body).load_only(Body.name),
+    selectinload(Contract.terms).load_only(Term.name, Term.vocabulary),
+    selectinload(Contract.areas).load_only(Area.code),
+)
+
+
 @bp.route("/")
 def index():
     q, text, active = _list_query()
     page = max(request.args.get("seite", 1, type=int), 1)
     pagination = db.paginate(
-        q.options(*LIST_OPTIONS).order_by(Contract.end_date.desc().nulls_last(), Contract.id.desc()),
+        q.options(*PAGE_OPTIONS).order_by(Contract.end_date.desc().nulls_last(), Contract.id.desc()),
         page=page,
         per_page=current_app.config.get("PER_PAGE", 25),
         error_out=False,

@@ -799,17 +799,17 @@ def followup():
     }
     # counted up to ten pages ahead: counting every open item of a large Kreis cost more than the page (issue 14)
     pagination = sql_page(
-        svc.followup_ids(current_user, **filters), svc.load_entries_query, per_page=25, count_pages=FOLLOWUP_COUNT_PAGES
+        svc.followup_ids(current_user, **filters),
+        svc.load_followup_page_query,
+        per_page=25,
+        count_pages=FOLLOWUP_COUNT_PAGES,
     )
-    # the committee filter needs only (id, name) pairs (not every committee as an entity)
-    committee_choices = [
-        (None, "– alle –"),
-        *db.session.execute(
-            select(Committee.id, Committee.name).where(perm.committee_filter(current_user)).order_by(Committee.name)
-        ).tuples(),
-    ]
-    # organisation and person filters: pickers (views/auswahl) instead of lists of everyone
+    # committee, organisation and person filters: pickers (views/auswahl) instead of lists of everything the
+    # user may see (a large Kreis has hundreds of committees, issue 14)
     args = request.args or None
+    committee_picker = row_picker(
+        "gremium", "Gremium", "gremien", "protokoll", filters["committee_id"], args, empty_label="alle"
+    )
     org_picker = row_picker(
         "organisation",
         "Organisation",
@@ -832,7 +832,7 @@ def followup():
         "protokolle/followup.html",
         pagination=pagination,
         filters=filters,
-        committee_choices=committee_choices,
+        committee_picker=committee_picker,
         org_picker=org_picker,
         person_picker=person_picker if auswahl_perm.can_search_persons(current_user, "protokoll") else None,
         states=[NOT_DONE, *ITEM_STATES, "alle"],

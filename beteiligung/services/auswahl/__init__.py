@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 
 from beteiligung.extensions import db
 from beteiligung.permissions import auswahl as perm
-from models import Organisation, Person
+from models import Committee, Organisation, Person
 
 MIN_CHARS = 2
 MAX_CHARS = 100
@@ -151,6 +151,42 @@ def organisations_by_ids(
     return {o.id: Choice(o.id, organisation_label(o), o.kind or "") for o in rows}
 
 
+# --- committees (the committee filter of Nachhalten) -------------------------------------------------
+
+
+def committee_label(c: Committee) -> str:
+    return c.name
+
+
+def search_committees(user, text: str, zweck: str = "allgemein", limit: int = LIMIT) -> list[Choice]:
+    """At most `limit` committees this user may see whose name contains every word of `text`;
+    names starting with the text first."""
+    q = select(Committee.id, Committee.name, Committee.active).where(perm.pickable_committee_filter(user, zweck))
+    for token in _tokens(text):
+        q = q.where(_contains(Committee.name, token))
+    first = _tokens(text)[0].lower() if text else ""
+    starts = func.lower(Committee.name).like(
+        first.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\"
+    )
+    q = q.order_by(starts.desc(), Committee.name, Committee.id).limit(limit)
+    return [Choice(cid, name, "" if active else "inaktiv") for cid, name, active in db.session.execute(q)]
+
+
+def committees_by_ids(
+    user, ids: Iterable[int], zweck: str = "allgemein", keep: Iterable[int] = ()
+) -> dict[int, Choice]:
+    """The given committees this user may see (plus `keep`); unknown and foreign ids are absent."""
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    keep = set(keep) & ids
+    cond = perm.pickable_committee_filter(user, zweck)
+    if keep:
+        cond = or_(cond, Committee.id.in_(keep))
+    rows = db.session.execute(select(Committee.id, Committee.name, Committee.active).where(Committee.id.in_(ids), cond))
+    return {cid: Choice(cid, name, "" if active else "inaktiv") for cid, name, active in rows}
+
+
 # --- actors: organisations and persons in one field (relation ends in the network) ------------------
 
 ACTOR_KEY = re.compile(r"(org|person):(\d{1,10})")
@@ -188,6 +224,7 @@ KINDS = {
     "personen": (search_persons, persons_by_ids, perm.can_search_persons),
     "organisationen": (search_organisations, organisations_by_ids, perm.can_search_organisations),
     "akteure": (search_actors, actors_by_keys, perm.can_search_organisations),
+    "gremien": (search_committees, committees_by_ids, perm.can_search_committees),
 }
 
 

@@ -39,7 +39,7 @@ from sqlalchemy.orm import selectinload
 from beteiligung.extensions import db
 from beteiligung.services.befragungen import zaehler
 from beteiligung.services.befragungen.befragung import threshold_of
-from models.surveys import SURVEY_LANGUAGES, Coding, Question, Survey, SurveyAnswer, SurveyResponse
+from models.surveys import SURVEY_LANGUAGES, Coding, Question, Survey, SurveyAnswer, SurveyCount, SurveyResponse
 
 ALL = "*"
 NONE = "none"  # "ohne Angabe"
@@ -90,6 +90,8 @@ def suppress_table(
     lines, on = _lines(dim_values)
 
     def needs(inner, total):
+        if total not in S and S.isdisjoint(inner):
+            return False  # nothing hidden on this line (most lines): the checks below would say the same
         hidden_nz = [k for k in inner if k in S and cells.get(k, 0) > 0]
         if total in S:
             # total unknown: only derivable if no inner cell is hidden
@@ -134,8 +136,10 @@ class ResultTable:
     group_supp: set = field(default_factory=set)
     # question id → {"cats": [...], "labels": {...}, "cells": {(a,z,cat): n}, "supp": set}
     tables: dict = field(default_factory=dict)
-    # question id → {(a, z): Counter(value → n)} for numbers; question ids whose texts are listed
-    numbers: dict = field(default_factory=dict)
+    # question id → {(a, z): Counter(value → n)} for numbers, only when counted afresh (recount=True);
+    # from the stored counts the histogram of one filter view is summed in SQL (see `number_histogram`)
+    numbers: dict | None = field(default_factory=dict)
+    number_cache: dict = field(default_factory=dict)  # (question id, a, z) → Counter, for this request
     texts: dict = field(default_factory=dict)
     questions: list = field(default_factory=list)
     # conditional question id → (table key, category) of the cell counting those asked
@@ -219,7 +223,7 @@ def _valid(rt):
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
-_CACHED_FIELDS = ("group_n", "group_supp", "tables", "numbers", "texts", "text_n", "conditions", "text_cache")
+_CACHED_FIELDS = ("group_n", "group_supp", "tables", "texts", "text_n", "conditions", "text_cache")
 
 
 def clear_cache() -> None:
@@ -262,7 +266,11 @@ def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> Re
     if recount:
         rows = zaehler.counted(execute, survey.id, questions)
     else:
-        rows = zaehler.stored(execute, survey.id)
+        # without the number histograms (a row per group and distinct value: most of the rows of a large
+        # survey); a filter view sums its histogram in SQL (`number_histogram`). They are no part of the
+        # cache key: no table or suppression depends on them.
+        rows = zaehler.stored(execute, survey.id, arts=zaehler.TABLE_ARTS)
+        rt.numbers = None
     structure = tuple(
         (q.id, q.kind, q.allow_other, q.condition_option_id, tuple((o.id, o.label) for o in q.options))
         for q in questions  # option labels too: the tables carry them
@@ -355,7 +363,7 @@ def compute(survey: Survey, use_cache: bool = True, recount: bool = False) -> Re
                 raw[(*g, "beantwortet")] = answered
                 raw[(*g, NONE)] = n - answered
             table(q.id, q, ["beantwortet", NONE], {"beantwortet": "beantwortet", NONE: "keine Angabe"}, raw)
-            if q.kind == "zahl":
+            if q.kind == "zahl" and rt.numbers is not None:
                 rt.numbers[q.id] = numbers.get(q.id, {})
         if text_question(q):
             rt.text_n[q.id] = dict(text_n.get(q.id, {}))
@@ -382,6 +390,9 @@ def suppress_jointly(group_n, tables, cond, area_values, zg_values, T) -> set:
     holds = defaultdict(list)  # table key → [(conditional question, category)] cells it holds
     for qid, (key, cat) in cond.items():
         holds[key].append((qid, cat))
+    # suppress_table is a pure function of (cells, dimensions, threshold, forced): a table whose forced
+    # cells did not change since the last round gets the same answer, so it is not suppressed again
+    last_forced: dict = {}
     while True:
         group_supp = suppress_table(group_n, [area_values, zg_values], T, forced=group_supp)
         grown = set(group_supp)
@@ -393,7 +404,9 @@ def suppress_jointly(group_n, tables, cond, area_values, zg_values, T) -> set:
                 forced |= {(a, z, ALL) for (a, z) in linked[qid]}
             for other_q, cat in holds.get(key, ()):
                 forced |= {(a, z, cat) for (a, z) in linked[other_q]}
-            t["supp"] = suppress_table(t["cells"], [area_values, zg_values, t["cats"]], T, forced=forced)
+            if last_forced.get(key) != forced:
+                t["supp"] = suppress_table(t["cells"], [area_values, zg_values, t["cats"]], T, forced=forced)
+                last_forced[key] = forced
             margins = {(a, z) for (a, z, c) in t["supp"] if c == ALL}
             if qid in cond:
                 new_linked[qid] |= margins
@@ -498,6 +511,36 @@ def texts_of(rt: ResultTable, q: Question, a=ALL, z=ALL, limit: int = TEXT_LIMIT
     return rt.text_cache[key]
 
 
+def number_histogram(rt: ResultTable, q: Question, a=ALL, z=ALL) -> Counter:
+    """Value → number of answers of a Zahl question in one filter view. Counted afresh (recount): summed
+    from the tables in `rt.numbers`; otherwise summed in SQL from the stored counts, for all Zahl questions
+    of the view in one statement (a row per question and distinct value, however many groups and responses;
+    raw Sozialraum/Zielgruppe 0 = none, mapped as `_valid` maps them)."""
+    if rt.numbers is not None:
+        hist: Counter = Counter()
+        for g in _groups_in(rt, a, z):
+            hist.update(rt.numbers.get(q.id, {}).get(g, Counter()))
+        return hist
+    if (a, z) not in rt.number_cache:
+        c = SurveyCount
+        found: dict = defaultdict(Counter)
+        for qid, value, n in db.session.execute(
+            select(c.question_id, c.value, func.sum(c.n))
+            .where(
+                c.survey_id == rt.survey.id,
+                c.art == "z",
+                c.n != 0,
+                _in_group(c.area_id, a, rt.area_values),
+                _in_group(c.zielgruppe_id, z, rt.zg_values),
+            )
+            .group_by(c.question_id, c.value)
+        ):
+            if n:
+                found[qid][float(value)] += int(n)
+        rt.number_cache[(a, z)] = dict(found)
+    return rt.number_cache[(a, z)].get(q.id, Counter())
+
+
 def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True, text_limit: int = TEXT_LIMIT) -> dict:
     """Rows for one question in one filter view; suppressed values are None. Percentages of a
     conditional question refer to the respondents who were asked it. texts=False leaves the free
@@ -513,6 +556,9 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True
         "suppressed": n is None,
         "conditional": q.id in rt.conditions,
     }
+    if q.kind == "zahl":
+        # read before anything is decided: the same statements whether the view is hidden or not
+        histogram = number_histogram(rt, q, a, z)
     if n is None:
         return out
     if q.kind == "sozialraum":
@@ -535,7 +581,7 @@ def question_view(rt: ResultTable, q: Question, a=ALL, z=ALL, texts: bool = True
         if q.kind == "zahl":
             answered = rt.cell(q.id, a, z, "beantwortet")
             if answered and answered >= rt.threshold:
-                out["stats"] = _stats([rt.numbers.get(q.id, {}).get(g, Counter()) for g in _groups_in(rt, a, z)])
+                out["stats"] = _stats([histogram])
     if texts and q.id in rt.texts:
         answered = rt.cell(q.id, a, z, "beantwortet") if q.kind == "freitext" else n
         if answered is not None and n >= rt.threshold:

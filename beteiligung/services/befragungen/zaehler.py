@@ -167,18 +167,23 @@ def _upsert(conn, survey_id: int, counts: dict[tuple, int], sign: int = 1) -> No
     conn.execute(stmt, rows)
 
 
-def stored(execute, survey_id: int) -> list[tuple]:
+# The kinds of count (art) the result tables and their suppression read: all but "z", the number
+# histograms (a row per group and distinct value; ergebnisse.number_histogram sums them per view in SQL).
+TABLE_ARTS = ("b", "f", "g", "o", "p", "s", "t", "x")
+
+
+def stored(execute, survey_id: int, arts: tuple[str, ...] | None = None) -> list[tuple]:
     """The stored counts of a survey (rows with n ≠ 0, in key order): a few rows per group and
-    question, independent of the number of responses."""
+    question, independent of the number of responses. arts: only these kinds of count (default all)."""
     c = SurveyCount
-    return [
-        tuple(row)
-        for row in execute(
-            select(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value, c.n)
-            .where(c.survey_id == survey_id, c.n != 0)
-            .order_by(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value)
-        )
-    ]
+    q = (
+        select(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value, c.n)
+        .where(c.survey_id == survey_id, c.n != 0)
+        .order_by(c.art, c.area_id, c.zielgruppe_id, c.question_id, c.option_id, c.value)
+    )
+    if arts is not None:
+        q = q.where(c.art.in_(arts))
+    return [tuple(row) for row in execute(q)]
 
 
 def counted(execute, survey_id: int, questions=None) -> list[tuple]:
