@@ -1,13 +1,21 @@
 """Walk the demo as each role, following every link a page offers: nothing answers 500, and no
-link offered to a role leads into a 403 or 404 (a page must not offer what it would refuse)."""
+link offered to a role leads into a 403 or 404 (a page must not offer what it would refuse).
+
+Links of one kind are opened at most PER_KIND times (kind: endpoint, its non-numeric URL parts and query values,
+see _kind): the 6th record of the same detail page repeats the same template and permission checks, and the
+requests saved go to kinds the walk did not reach before the LIMIT. Measured on the demo (SQLite): every endpoint
+the walk reached before (every link, up to the LIMIT) is still reached, and more (Kreisplanung 114 instead of 88, Partner 50 instead of 45),
+in half the requests for the roles that stopped at the LIMIT before (partner: 149 instead of 300); with 3 per kind
+an edit page (gremien.item_edit) was no longer reached."""
 
 from __future__ import annotations
 
 import re
-from collections import deque
-from urllib.parse import urldefrag, urlsplit
+from collections import Counter, deque
+from urllib.parse import parse_qsl, urldefrag, urlsplit
 
 import pytest
+from werkzeug.exceptions import HTTPException
 
 from beteiligung.demo import DEMO_PASSWORD
 
@@ -28,6 +36,7 @@ DOWNLOADS = re.compile(
 )
 SKIP = re.compile(r"^/(abmelden|static/)|[?&]seite=[2-9]|^/(b|oeffentlich)/|" + DOWNLOADS.pattern)
 LIMIT = 300
+PER_KIND = 5
 
 
 def _links(html: str) -> set[str]:
@@ -41,6 +50,21 @@ def _links(html: str) -> set[str]:
     return out
 
 
+def _kind(adapter, url: str) -> tuple | None:
+    """What a link is an instance of: endpoint, non-numeric path parts (the kind of record …) and query values that
+    are not numbers (sort column, filter); record ids and page numbers do not count."""
+    parts = urlsplit(url)
+    try:
+        endpoint, args = adapter.match(parts.path, method="GET")
+    except HTTPException:
+        return None  # unknown URL: always opened (it must answer 200 like every other link)
+    return (
+        endpoint,
+        tuple(sorted((k, str(v)) for k, v in args.items() if not isinstance(v, int))),
+        tuple(sorted((k, v) for k, v in parse_qsl(parts.query) if not v.isdigit())),
+    )
+
+
 @pytest.fixture
 def demo(demo_data):
     """The demo Kreis (tests/conftest.py: loaded once per worker and backend, then copied back)."""
@@ -50,9 +74,14 @@ def demo(demo_data):
 def test_every_offered_link_opens(app, demo, email):
     client = app.test_client()
     client.login(email, DEMO_PASSWORD)
-    seen, queue, bad, visited = {"/"}, deque(["/"]), [], 0
+    adapter = app.url_map.bind("localhost")
+    seen, queue, bad, visited, opened = {"/"}, deque(["/"]), [], 0, Counter()
     while queue and visited < LIMIT:
         url = queue.popleft()
+        kind = _kind(adapter, url)
+        if kind is not None and opened[kind] >= PER_KIND:
+            continue
+        opened[kind] += 1
         visited += 1
         r = client.get(url, follow_redirects=True)
         if r.status_code != 200:
@@ -60,7 +89,7 @@ def test_every_offered_link_opens(app, demo, email):
             r.close()
             continue
         if r.mimetype == "text/html":
-            for link in _links(r.get_data(as_text=True)):
+            for link in sorted(_links(r.get_data(as_text=True))):  # sorted: the same walk on every run
                 if link not in seen and not SKIP.search(link):
                     seen.add(link)
                     queue.append(link)

@@ -1,4 +1,5 @@
-/* Methoden-Tafel: every 3 seconds fetch stand.json and replace the live part when it changed.
+/* Methoden-Tafel: every 3 seconds fetch stand.json and replace the live part when it changed (data-interval-ms:
+   config WERKSTATT_TAFEL_INTERVALL_MS, shorter in the browser tests).
    Short requests instead of a server-sent-events stream: under gunicorn sync workers an open
    stream would hold a worker per phone. Without JavaScript the board works through reloads.
    The refresh waits while somebody types in, selects or opens something inside the board. */
@@ -7,6 +8,7 @@
   var region = document.getElementById("tafel");
   if (!region || !window.fetch) { return; }
   var url = region.getAttribute("data-stand-url");
+  var every = parseInt(region.getAttribute("data-interval-ms"), 10) || 3000;
   var stamp = null;
   function busy() {
     if (region.contains(document.activeElement) && document.activeElement !== region) { return true; }
@@ -24,5 +26,5 @@
       .catch(function () { /* offline for a moment: the next tick tries again */ });
   }
   tick();
-  window.setInterval(tick, 3000);
+  window.setInterval(tick, every);
 })();

@@ -2,7 +2,10 @@
 
 Fixtures:
 - ``live_server`` (session): the real app on a free loopback port, SQLite file database,
-  real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app``.
+  real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app``, ``.settings``
+  (the configuration it was made with) and
+  ``.pristine``: a copy of the database file taken right after the demo was loaded (the tests of a worker
+  change the live database; a walk that must give the same pages on every worker reads the copy).
 - ``browser`` (session): headless Chromium from /usr/bin/chromium via Playwright.
 - ``page`` (function): a fresh browser context per test (de-DE, Europe/Berlin, 1280×900).
 
@@ -13,8 +16,10 @@ Mark them with ``pytest.mark.browser``.
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import threading
+from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -62,28 +67,39 @@ def live_server():
     base = Path(tempfile.mkdtemp(prefix="beteiligung-live-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_app(
-        {
-            "TESTING": False,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
-            "SECRET_KEY": "live-server-test-secret",
-            "BASE_URL": url,
-            "SERVER_NAME": None,
-            "SMTP_HOST": "",
-            # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
-            "TWO_FACTOR_REQUIRED_ROLES": "",
-        }
-    )
+    settings = {
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.sqlite'}",
+        "SECRET_KEY": "live-server-test-secret",
+        "BASE_URL": url,
+        "SERVER_NAME": None,
+        "SMTP_HOST": "",
+        # Demo logins use the password only; tests/anmeldung/ switches two-factor on for its own accounts.
+        "TWO_FACTOR_REQUIRED_ROLES": "",
+        # cheap hashing as in tests/conftest.py: the demo's passwords are hashed once per worker and every
+        # login of every browser test checks one (scrypt: ~0.1 s CPU each)
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Pages that poll the server (static/js/werkstatt_board.js, dokument.js) ask more often than in
+        # production, so that a test waits for the state a fraction of a second instead of up to 3 s.
+        "WERKSTATT_TAFEL_INTERVALL_MS": 400,
+        "DOKUMENT_STATUS_INTERVALL_MS": 300,
+    }
+    app = create_app(settings)
     with app.app_context():
         upgrade()
         load_demo()
         db.session.remove()
+    with (
+        closing(sqlite3.connect(base / "live.sqlite")) as src,
+        closing(sqlite3.connect(base / "pristine.sqlite")) as dst,
+    ):
+        src.backup(dst)  # consistent copy despite WAL mode
 
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield SimpleNamespace(url=url, app=app, port=port)
+        yield SimpleNamespace(url=url, app=app, port=port, settings=settings, pristine=base / "pristine.sqlite")
     finally:
         server.shutdown()
         thread.join(timeout=10)
