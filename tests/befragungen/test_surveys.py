@@ -427,7 +427,7 @@ def test_coding_findings_topic_and_public_feedback(app, world, survey, client):
             "text": "19 Hinweise",
             "code_ids": [str(bench.id)],
             "area_ids": [str(world.area_a1.id)],
-            "quote_ids": [str(answers[0].id)],
+            "quote_ids": [str(coding_svc.quotable_answers(s)[0].id)],
             "is_public": "1",
         },
     )

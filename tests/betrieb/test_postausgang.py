@@ -152,6 +152,24 @@ def test_worker_once_runs_every_periodic_job(app, db, smtp_server):
     assert result.exit_code != 0 and "Unbekannter Job" in result.output
 
 
+def test_worker_once_runs_where_an_event_loop_already_runs(app, db, smtp_server):
+    """`betrieb worker --einmal` called from a thread that already runs an event loop (an embedding host; in this
+    suite Playwright's sync API once a browser test ran in the process) works as anywhere else: the worker gets a
+    thread of its own instead of failing with "asyncio.run() cannot be called from a running event loop"."""
+    import asyncio
+
+    smtp_server.configure(app)
+    _queue(2)
+
+    async def host():
+        asyncio.get_running_loop()  # a loop runs here
+        return app.test_cli_runner().invoke(args=["betrieb", "worker", "--einmal"])
+
+    result = asyncio.run(host())
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert len(smtp_server.messages) == 2
+
+
 def test_network_job_warms_the_shared_cache_once(app, db, world):
     from sqlalchemy import func
 

@@ -347,7 +347,7 @@ def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0, queues=QUEU
     app = queue_app(flask_app)
     heartbeat = float(flask_app.config.get("JOBS_HEARTBEAT_SECONDS", 10))
 
-    async def main():
+    async def main(signals: bool):
         async with app.open_async():
             await recover_stalled_async(app)
             if once:
@@ -367,10 +367,21 @@ def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0, queues=QUEU
                 update_heartbeat_interval=heartbeat,
                 stalled_worker_timeout=max(stalled_seconds(flask_app), heartbeat * 3),
                 delete_jobs=None,
-                install_signal_handlers=True,
+                install_signal_handlers=signals,
             )
 
-    asyncio.run(main())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(main(True))
+        return
+    # Called where this thread already runs an event loop (a host that embeds the app; in the tests, Playwright's
+    # sync API keeps one running once a browser test ran in the process): the worker gets a thread of its own –
+    # signal handlers can only be installed in the main thread, so there the host's handling applies.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="queue-worker") as pool:
+        pool.submit(asyncio.run, main(False)).result()
 
 
 def _become_queue_worker(flask_app: Flask, queue: str, parent: int, poll: float) -> None:
