@@ -349,6 +349,9 @@ def app(_session_app):
 
     with _session_app.app_context():
         yield _session_app
+        from beteiligung.services.betrieb import jobs
+
+        jobs.wait_in_process()  # a job the test started in this process (SQLite) ends before the tables are reset
         db.session.remove()
         reset_database(db)
         db.session.remove()

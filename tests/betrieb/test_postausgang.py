@@ -157,6 +157,7 @@ def test_worker_once_runs_where_an_event_loop_already_runs(app, db, smtp_server)
     suite Playwright's sync API once a browser test ran in the process) works as anywhere else: the worker gets a
     thread of its own instead of failing with "asyncio.run() cannot be called from a running event loop"."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     smtp_server.configure(app)
     _queue(2)
@@ -165,7 +166,9 @@ def test_worker_once_runs_where_an_event_loop_already_runs(app, db, smtp_server)
         asyncio.get_running_loop()  # a loop runs here
         return app.test_cli_runner().invoke(args=["betrieb", "worker", "--einmal"])
 
-    result = asyncio.run(host())
+    # a thread of its own runs the host's loop (this one may already run Playwright's, after a browser test)
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(asyncio.run, host()).result()
     assert result.exit_code == 0, (result.output, result.exception)
     assert len(smtp_server.messages) == 2
 
