@@ -7,6 +7,18 @@ import click
 from .uow import unit_of_work
 
 
+def _ausgeben(text: str, results: list[dict], json_path: str | None) -> None:
+    """The benchmark's table on the terminal and, with --json, its results in a file."""
+    import json
+
+    click.echo("")
+    click.echo(text)
+    if json_path:
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump(results, fh, ensure_ascii=False, indent=1)
+        click.echo(f"\nJSON geschrieben: {json_path}")
+
+
 def register(app) -> None:
     demo = app.cli.commands["demo"]
 
@@ -52,20 +64,13 @@ def register(app) -> None:
     def seiten(runden, json_path, passwort, nur):
         """Misst je Schlüsselseite Server-CPU-Zeit, p50/p95, SQL-Anweisungen, gelesene Zeilen und HTML-Größe –
         angemeldet über die echte Anmeldung, verschränkt über Seiten und Runden, auf der aktuellen Datenbank."""
-        import json
-
         from .services.leistung.benchmark import BenchmarkFehler, run, table
 
         try:
             results = run(runden=runden, password=passwort, echo=click.echo, nur=set(nur) or None)
         except BenchmarkFehler as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo("")
-        click.echo(table(results))
-        if json_path:
-            with open(json_path, "w", encoding="utf-8") as fh:
-                json.dump(results, fh, ensure_ascii=False, indent=1)
-            click.echo(f"\nJSON geschrieben: {json_path}")
+        _ausgeben(table(results), results, json_path)
         errors = [r for r in results if r["fehler"]]
         if errors:
             raise click.ClickException(
@@ -91,8 +96,6 @@ def register(app) -> None:
     def exporte(json_path, nur):
         """Misst jeden Listen-Export in einem frischen Prozess: Bytes, Spitzenspeicher (ru_maxrss) und Zeit –
         als Sozialplanung, über die Views, auf der aktuellen Datenbank (Issue 14: ≤ 50 MB Zuwachs von ×1 zu ×10)."""
-        import json
-
         from .services.leistung.benchmark import BenchmarkFehler
         from .services.leistung.exporte import run, table
 
@@ -100,12 +103,7 @@ def register(app) -> None:
             results = run(echo=click.echo, nur=set(nur) or None)
         except BenchmarkFehler as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo("")
-        click.echo(table(results))
-        if json_path:
-            with open(json_path, "w", encoding="utf-8") as fh:
-                json.dump(results, fh, ensure_ascii=False, indent=1)
-            click.echo(f"\nJSON geschrieben: {json_path}")
+        _ausgeben(table(results), results, json_path)
         errors = [r for r in results if r.get("fehler")]
         if errors:
             raise click.ClickException("Fehlgeschlagen: " + "; ".join(f"{r['export']} ({r['fehler']})" for r in errors))

@@ -102,3 +102,19 @@ def mail_links(app, recipient: str) -> list[str]:
     for body in bodies:
         links.extend(URL_RE.findall(body))
     return links
+
+
+def shoot_pickers(page, shots: Path, name: str) -> None:
+    """Screenshots at 375 and 1366 px into `shots`; at each width the pickers and their confirmation fit the page
+    (other wide parts of a page are not theirs; pickers in a table row scroll with their table)."""
+    shots.mkdir(parents=True, exist_ok=True)
+    for width in (375, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        overflow = page.evaluate(
+            """() => Math.max(0, ...Array.from(document.querySelectorAll('.auswahl, .auswahl__liste, .auswahl-bestaetigung'))
+                 .filter((el) => el.offsetParent !== null && !el.closest('table'))
+                 .map((el) => el.getBoundingClientRect().right - document.documentElement.clientWidth))"""
+        )
+        assert overflow <= 1, f"{name} bei {width} px: Auswahl {overflow} px breiter als die Seite"
+    page.set_viewport_size({"width": 1280, "height": 900})

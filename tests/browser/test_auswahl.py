@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.browser.helpers import check_axe, login
+from tests.browser.helpers import check_axe, login, shoot_pickers
 
 SHOTS = Path(os.environ.get("AUSWAHL_SHOTS", "/tmp/auswahl-shots"))
 PLANNER = "planung@stadt-lindenau.example"
@@ -65,22 +65,6 @@ def _pick_with_keyboard(page, combobox, text):
     return listbox
 
 
-def _shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (375, 1366):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        # the pickers and the confirmation fit the width (other wide parts of a page are not theirs;
-        # pickers in a table row scroll with their table inside its own container)
-        overflow = page.evaluate(
-            """() => Math.max(0, ...Array.from(document.querySelectorAll('.auswahl, .auswahl__liste, .auswahl-bestaetigung'))
-                 .filter((el) => el.offsetParent !== null && !el.closest('table'))
-                 .map((el) => el.getBoundingClientRect().right - document.documentElement.clientWidth))"""
-        )
-        assert overflow <= 1, f"{name} bei {width} px: Auswahl {overflow} px breiter als die Seite"
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_member_and_invitation_pickers_keyboard_only(live_server, page):
     scene = _scene(live_server.app)
     base = live_server.url
@@ -97,7 +81,7 @@ def test_member_and_invitation_pickers_keyboard_only(live_server, page):
     check_axe(page)
     status = page.locator(".auswahl [role=status]").first
     assert "Treffer" in status.inner_text()
-    _shoot(page, "mitglied-liste-offen")
+    shoot_pickers(page, SHOTS, "mitglied-liste-offen")
     page.keyboard.press("Enter")
     assert listbox.is_hidden()
     assert combobox.get_attribute("aria-expanded") == "false"
@@ -117,7 +101,7 @@ def test_member_and_invitation_pickers_keyboard_only(live_server, page):
     page.locator("section[aria-labelledby=mitglieder] a", has_text="bearbeiten").last.click()
     page.wait_for_url(re.compile(r"/mitgliedschaft/\d+/bearbeiten$"))
     check_axe(page)
-    _shoot(page, "mitglied-bearbeiten")
+    shoot_pickers(page, SHOTS, "mitglied-bearbeiten")
 
     if scene["meeting_id"] is None:
         return
@@ -128,7 +112,7 @@ def test_member_and_invitation_pickers_keyboard_only(live_server, page):
         _pick_with_keyboard(page, guests, f"{last}, {first}")
         check_axe(page)
         if (last, first) == scene["guests"][0]:
-            _shoot(page, "einladen-liste-offen")
+            shoot_pickers(page, SHOTS, "einladen-liste-offen")
         page.keyboard.press("Enter")
     checked = page.locator("#einladen .auswahl__option input:checked")
     assert checked.count() == len(scene["guests"])
@@ -142,7 +126,7 @@ def test_member_and_invitation_pickers_keyboard_only(live_server, page):
     for last, first in scene["guests"]:
         assert f"{first} {last}" in text
     check_axe(page)
-    _shoot(page, "einladen-bestaetigung")
+    shoot_pickers(page, SHOTS, "einladen-bestaetigung")
 
 
 def test_attendance_row_picker_keyboard_only(live_server, page):
@@ -166,7 +150,7 @@ def test_attendance_row_picker_keyboard_only(live_server, page):
     page.locator("#" + combobox.get_attribute("aria-controls") + " [role=option]").first.wait_for()
     page.keyboard.press("ArrowDown")
     check_axe(page)
-    _shoot(page, "anwesenheit-liste-offen")
+    shoot_pickers(page, SHOTS, "anwesenheit-liste-offen")
     page.keyboard.press("Escape")
     add = page.get_by_role("combobox", name=re.compile("Weitere anwesende Person"))
     pick_in_browser(page, add, "Albers", "Albers")
@@ -190,7 +174,7 @@ def test_take_over_members_from_an_organisation(live_server, page):
     heading = page.locator("#vorschau")
     assert "aus Tafel Lindenau" in heading.inner_text()
     check_axe(page)
-    _shoot(page, "mitglieder-uebernehmen-vorschau")
+    shoot_pickers(page, SHOTS, "mitglieder-uebernehmen-vorschau")
     confirm = page.get_by_role("button", name=re.compile("Ausgewählte als Mitglieder aufnehmen"))
     if confirm.count():
         with page.expect_navigation():

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests.auswahl.support import pick_in_browser
-from tests.browser.helpers import check_axe, login
+from tests.browser.helpers import check_axe, login, shoot_pickers
 
 SHOTS = Path(os.environ.get("NACHHALTEN_SHOTS", "/tmp/nachhalten-shots"))
 PLANNER = "planung@kreis-lindenau.example"
@@ -41,20 +41,6 @@ def _committee_with_open_items(app):
     return cid, name
 
 
-def _shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (375, 1366):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        overflow = page.evaluate(
-            """() => Math.max(0, ...Array.from(document.querySelectorAll('.auswahl, .auswahl__liste'))
-                 .filter((el) => el.offsetParent !== null)
-                 .map((el) => el.getBoundingClientRect().right - document.documentElement.clientWidth))"""
-        )
-        assert overflow <= 1, f"{name} bei {width} px: Auswahl {overflow} px breiter als die Seite"
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_followup_committee_filter_keyboard_only(live_server, page):
     committee_id, name = _committee_with_open_items(live_server.app)
     login(page, live_server, PLANNER)
@@ -69,7 +55,7 @@ def test_followup_committee_filter_keyboard_only(live_server, page):
     listbox.locator("[role=option]").first.wait_for()
     page.keyboard.press("ArrowDown")
     check_axe(page)  # with the listbox open
-    _shoot(page, "nachhalten-gremium-liste-offen")
+    shoot_pickers(page, SHOTS, "nachhalten-gremium-liste-offen")
     page.keyboard.press("Escape")
     assert listbox.is_hidden()
     page.keyboard.press("Control+A")
@@ -91,4 +77,4 @@ def test_followup_committee_filter_keyboard_only(live_server, page):
         committee_id
     )
     check_axe(page)
-    _shoot(page, "nachhalten-gefiltert")
+    shoot_pickers(page, SHOTS, "nachhalten-gefiltert")

@@ -119,16 +119,22 @@ def search_organisations(user, text: str, zweck: str = "allgemein", limit: int =
     return [Choice(o.id, organisation_label(o), o.kind or "") for o in db.session.scalars(q)]
 
 
+def _asked(ids: Iterable[int], keep: Iterable[int], column, permitted):
+    """The integer ids asked for, and the condition they must meet: `permitted()` (the permission filter, built
+    only when ids were asked for), or being among `keep` – ids the record being edited holds already."""
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return ids, None
+    keep = set(keep) & ids
+    return ids, or_(permitted(), column.in_(keep)) if keep else permitted()
+
+
 def persons_by_ids(user, ids: Iterable[int], zweck: str = "allgemein", keep: Iterable[int] = ()) -> dict[int, Choice]:
     """The given persons this user may choose for `zweck` (plus `keep`: ids the record being
     edited holds already and shows anyway); unknown and foreign ids are simply absent."""
-    ids = {i for i in ids if isinstance(i, int)}
+    ids, cond = _asked(ids, keep, Person.id, lambda: perm.pickable_person_filter(user, zweck))
     if not ids:
         return {}
-    keep = set(keep) & ids
-    cond = perm.pickable_person_filter(user, zweck)
-    if keep:
-        cond = or_(cond, Person.id.in_(keep))
     rows = db.session.execute(
         select(Person, Organisation)
         .outerjoin(Organisation, Organisation.id == Person.organisation_id)
@@ -140,13 +146,9 @@ def persons_by_ids(user, ids: Iterable[int], zweck: str = "allgemein", keep: Ite
 def organisations_by_ids(
     user, ids: Iterable[int], zweck: str = "allgemein", keep: Iterable[int] = ()
 ) -> dict[int, Choice]:
-    ids = {i for i in ids if isinstance(i, int)}
+    ids, cond = _asked(ids, keep, Organisation.id, lambda: perm.pickable_organisation_filter(user, zweck))
     if not ids:
         return {}
-    keep = set(keep) & ids
-    cond = perm.pickable_organisation_filter(user, zweck)
-    if keep:
-        cond = or_(cond, Organisation.id.in_(keep))
     rows = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids), cond))
     return {o.id: Choice(o.id, organisation_label(o), o.kind or "") for o in rows}
 
@@ -176,13 +178,9 @@ def committees_by_ids(
     user, ids: Iterable[int], zweck: str = "allgemein", keep: Iterable[int] = ()
 ) -> dict[int, Choice]:
     """The given committees this user may see (plus `keep`); unknown and foreign ids are absent."""
-    ids = {i for i in ids if isinstance(i, int)}
+    ids, cond = _asked(ids, keep, Committee.id, lambda: perm.pickable_committee_filter(user, zweck))
     if not ids:
         return {}
-    keep = set(keep) & ids
-    cond = perm.pickable_committee_filter(user, zweck)
-    if keep:
-        cond = or_(cond, Committee.id.in_(keep))
     rows = db.session.execute(select(Committee.id, Committee.name, Committee.active).where(Committee.id.in_(ids), cond))
     return {cid: Choice(cid, name, "" if active else "inaktiv") for cid, name, active in rows}
 
