@@ -576,7 +576,9 @@ def test_finding_form_offers_and_takes_no_quote_of_a_small_group(app, world, cli
     data = {"title": "Zitat aus kleiner Gruppe", "text": "", "quote_ids": [str(min(small))], "is_public": "1"}
     r = client.post(f"/befragungen/{s.id}/befunde/neu", data=data)
     assert r.status_code == 422
-    assert "Antworten aus zu kleinen Gruppen können nicht zitiert werden." in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert "Antworten aus zu kleinen Gruppen können nicht zitiert werden." in html
+    assert 'href="#quote_ids"' in html and 'id="quote_ids"' in html  # the summary's link reaches the field
     assert db.session.scalar(select(func.count()).select_from(Finding)) == 0
 
     r = client.post(f"/befragungen/{s.id}/befunde/neu", data={**data, "quote_ids": [str(min(large))]})
