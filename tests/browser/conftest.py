@@ -3,7 +3,8 @@
 Fixtures:
 - ``live_server`` (session): the real app on a free loopback port, SQLite file database,
   real migrations, demo data (``beteiligung.demo.load_demo()``). Attributes ``.url``, ``.app``, ``.settings``
-  (the configuration it was made with) and
+  (the configuration it was made with), ``.errors`` (every 5xx answer, "status METHOD path"; a browser test fails
+  on one of its own) and
   ``.pristine``: a copy of the database file taken right after the demo was loaded (the tests of a worker
   change the live database; a walk that must give the same pages on every worker reads the copy).
 - ``browser`` (session): headless Chromium from /usr/bin/chromium via Playwright.
@@ -45,12 +46,14 @@ def _require_chromium() -> None:
     require(os.path.exists(CHROMIUM), f"Chromium ({CHROMIUM})", ".ci/run installiert das Debian-Paket chromium.")
 
 
-def _quiet_handler():
+def _quiet_handler(errors: list[str]):
     from werkzeug.serving import WSGIRequestHandler
 
     class Quiet(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):  # keep the test output readable
-            pass
+        def log_request(self, code="-", size="-"):  # keep the test output readable; keep every 5xx
+            status = getattr(code, "value", code)
+            if isinstance(status, int) and status >= 500:
+                errors.append(f"{status} {self.command} {self.path}")
 
     return Quiet
 
@@ -96,16 +99,32 @@ def live_server():
     ):
         src.backup(dst)  # consistent copy despite WAL mode
 
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
+    errors: list[str] = []
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler(errors))
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield SimpleNamespace(url=url, app=app, port=port, settings=settings, pristine=base / "pristine.sqlite")
+        yield SimpleNamespace(
+            url=url, app=app, port=port, settings=settings, pristine=base / "pristine.sqlite", errors=errors
+        )
     finally:
         server.shutdown()
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_server_error(request):
+    """No request of a browser test answers 5xx – also not one the page makes in the background (a live refresh,
+    a fetch whose failure the page shows no one)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    server = request.getfixturevalue("live_server")
+    before = len(server.errors)
+    yield
+    assert not server.errors[before:], f"Serverfehler während des Tests: {server.errors[before:]}"
 
 
 @pytest.fixture(scope="session")
