@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 import secrets
+import sys
 import threading
 import time
 from itertools import product
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, ValidationError
@@ -151,6 +152,36 @@ def n_responses_before(rows):
     return sum(n for art, *_rest, n in rows if art == "g")
 
 
+def _blocked(thread) -> bool:
+    """Whether `thread` waits for the other transaction: on PostgreSQL a backend of this database waits on a lock;
+    on SQLite the thread is inside a statement that needs the write lock, which the other holds (the driver's busy
+    handler waits there)."""
+    if db.engine.dialect.name == "postgresql":
+        waiting = db.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+        db.session.close()
+        return waiting > 0
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        statement = frame.f_locals.get("statement") if frame.f_code.co_name == "do_execute" else None
+        if isinstance(statement, str) and statement.lstrip().upper().startswith(
+            ("BEGIN IMMEDIATE", "INSERT", "UPDATE")
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _wait_until_blocked(thread, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not _blocked(thread):
+        assert thread.is_alive() and time.monotonic() < deadline, "der zweite wartet nicht auf den ersten"
+        time.sleep(0.005)
+
+
 def test_two_connections_submitting_at_the_same_time_lose_nothing(app, world):
     """Two submissions in two connections: the first holds its transaction open after its counts are
     written; the second writes the same count rows meanwhile (PostgreSQL: waits on the row lock of the
@@ -163,7 +194,8 @@ def test_two_connections_submitting_at_the_same_time_lose_nothing(app, world):
 
     def submit(first):
         try:
-            with app.app_context():
+            # like the form's POST request (on SQLite it begins with BEGIN IMMEDIATE: beteiligung/database.py)
+            with app.test_request_context("/", method="POST"):
                 survey = db.session.get(Survey, sid)
                 questions = {q.kind: q for q in survey.questions}
                 values = {
@@ -188,7 +220,7 @@ def test_two_connections_submitting_at_the_same_time_lose_nothing(app, world):
     assert first_flushed.wait(timeout=30)
     t2 = threading.Thread(target=submit, args=(False,))
     t2.start()
-    time.sleep(0.5)  # the second one is now waiting for the first
+    _wait_until_blocked(t2)  # the second one is now waiting for the first
     first_may_commit.set()
     t1.join(timeout=60)
     t2.join(timeout=60)
