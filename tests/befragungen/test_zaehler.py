@@ -501,6 +501,20 @@ def test_margins_equal_the_sum_over_every_mask(seed):
 # --- back-fill of migration zaehler_01 ----------------------------------------------------------
 
 
+def _insert_rows(conn, table: str, rows: list[dict]) -> None:
+    """Many rows into `table` as it is at the connection's revision, in one statement (the defaults of
+    tests.support.migrationen.insert: created_at/updated_at NOW, version 1)."""
+    import sqlalchemy as sa
+
+    from tests.support.migrationen import NOW
+
+    t = sa.Table(table, sa.MetaData(), autoload_with=conn)
+    defaults = {c.name: NOW for c in t.columns if c.name in ("created_at", "updated_at")}
+    if "version" in t.columns:
+        defaults["version"] = 1
+    conn.execute(t.insert(), [{**defaults, **row} for row in rows])
+
+
 def test_migration_back_fills_the_counts(migration_roundtrip):
     from tests.support.migrationen import insert
 
@@ -540,9 +554,20 @@ def test_migration_back_fills_the_counts(migration_roundtrip):
                     for i, label in enumerate(labels)
                 ]
 
+            # the 40 responses and their answers in two statements (insert() reflects its table for every row)
+            responses, answers = [], []
+
             def answer(rid, question_id, **value):
-                insert(
-                    conn, "survey_answer", id=rnd.getrandbits(52) + 1, response_id=rid, question_id=question_id, **value
+                answers.append(
+                    {
+                        "id": rnd.getrandbits(52) + 1,
+                        "response_id": rid,
+                        "question_id": question_id,
+                        "option_id": None,
+                        "number_value": None,
+                        "text_value": None,
+                        **value,
+                    }
                 )
 
             q_yes, (yes, no) = question(1, "janein", ["Ja", "Nein"])
@@ -550,15 +575,16 @@ def test_migration_back_fills_the_counts(migration_roundtrip):
             q_num, _ = question(3, "zahl")
             q_text, _ = question(4, "freitext")
             for i in range(40):
-                rid = insert(
-                    conn,
-                    "survey_response",
-                    id=rnd.getrandbits(52) + 1,
-                    survey_id=sid,
-                    submission_key=f"alt-{i}",
-                    week="2026-W40",
-                    language="de",
-                    paper=False,
+                rid = rnd.getrandbits(52) + 1
+                responses.append(
+                    {
+                        "id": rid,
+                        "survey_id": sid,
+                        "submission_key": f"alt-{i}",
+                        "week": "2026-W40",
+                        "language": "de",
+                        "paper": False,
+                    }
                 )
 
                 answered_yes = rnd.random() < 0.6
@@ -569,6 +595,8 @@ def test_migration_back_fills_the_counts(migration_roundtrip):
                     answer(rid, q_num, number_value=float(rnd.randint(1, 5)))
                 if rnd.random() < 0.5:
                     answer(rid, q_text, text_value=rnd.choice(["gut", "Bänke", ""]))
+            _insert_rows(conn, "survey_response", responses)
+            _insert_rows(conn, "survey_answer", answers)
         m.upgrade()
         with m.connect() as conn:
             got = zaehler.stored(conn.execute, sid)
