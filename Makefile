@@ -59,8 +59,11 @@ tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package.j
 
 # Two workers on the 2-core CI machine; PYTEST_WORKERS=0 runs in one process (e.g. with pdb).
 # The 15 slowest tests are listed at the end (the suite's own speed is a target of its own, issue 11).
+# PYTHONDONTWRITEBYTECODE= (empty): where the environment sets it, every app process the tests start (gunicorn,
+# `flask ... betrieb worker`, the CLI) would compile the app's modules again (about 0.5 s CPU each), and pytest
+# would rewrite every test module again on every run.
 test: install $(VENV)/.test-extras tests/support/oidc/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n $(or $(PYTEST_WORKERS),2) --maxschedchunk 1 --durations=15 $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(or $(PYTEST_WORKERS),2) --maxschedchunk 1 --durations=15 $(PYTEST_ARGS)
 
 # The container image (deploy/Containerfile) built and run with podman: app + worker against PostgreSQL, /healthz,
 # login (tests/betrieb/test_behaelter.py). Needs podman, runc and debootstrap (.ci/run installs them); minutes.

@@ -9,9 +9,11 @@ Under CI=true a missing component is an error, never a skip.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -25,8 +27,15 @@ os.environ["BETEILIGUNG_SQLITE_SYNCHRONOUS"] = "OFF"
 
 from tests.support import postgres  # noqa: E402
 from tests.support.queries import count_queries  # noqa: E402,F401
+from tests.support.snapshot import backend_of, shared  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# The garbage collector less often: a worker's heap holds the migrated apps, both backends' snapshots and the demo
+# rows, and with Python's default thresholds (700, 10, 10) a full collection walked it about every 70,000
+# allocations – about a tenth of a worker's CPU (measured with gc.callbacks on tests/planung + tests/kontrakte:
+# 4.4 s of 46 s; with these thresholds 1.5 s). Tests that measure memory collect themselves before measuring.
+gc.set_threshold(10_000, 50, 50)
 
 
 def _backends() -> list[str]:
@@ -343,6 +352,16 @@ def reset_database(db) -> None:
             _insert_rows(conn, tables, clean)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_between_workers(tmp_path_factory):
+    """Under xdist: the folder of this run in which the workers share what they build once (tests/support/snapshot.py,
+    the demo rows); pytest removes it with its other old temporary folders."""
+    from tests.support import snapshot
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        snapshot.SHARED = tmp_path_factory.getbasetemp().parent / "geteilt"
+
+
 @pytest.fixture
 def app(_session_app):
     from beteiligung.extensions import db
@@ -370,6 +389,10 @@ def app(_session_app):
 _DEMO_ROWS: dict[str, dict[str, list[dict]]] = {}
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.fixture
 def demo_data(app, database_url):
     """The demo Kreis (`beteiligung.demo.load_demo`) in an otherwise empty database. The first test per
@@ -378,12 +401,25 @@ def demo_data(app, database_url):
 
     rows = _DEMO_ROWS.get(database_url)
     if rows is None:
-        from beteiligung.demo import load_demo
+        with shared(f"demo-{backend_of(database_url)}") as (kept, keep):
+            if kept is None:
+                from beteiligung.demo import load_demo
 
-        load_demo()
-        db.session.commit()
-        _DEMO_ROWS[database_url] = _table_rows(db)
-    else:
+                uploads = Path(app.config["UPLOAD_FOLDER"])
+                before = _files(uploads)
+                load_demo()
+                db.session.commit()
+                _DEMO_ROWS[database_url] = _table_rows(db)
+                # the files the demo stored (the draft of a Stellungnahme …) go with its rows to the other workers
+                keep((_DEMO_ROWS[database_url], {k: v for k, v in _files(uploads).items() if k not in before}))
+            else:
+                rows, files = kept
+                _DEMO_ROWS[database_url] = rows
+                uploads = Path(app.config["UPLOAD_FOLDER"])
+                for name, data in files.items():
+                    (uploads / name).parent.mkdir(parents=True, exist_ok=True)
+                    (uploads / name).write_bytes(data)
+    if rows is not None:
         db.session.remove()
         wipe(db)
         with db.engine.begin() as conn:

@@ -8,11 +8,19 @@ INSERTs, and the same objects (loaded by primary key) in the returned namespace.
 Rules for a fixture that uses it: it builds on a clean database (or on another snapshot fixture), its
 result does not depend on the test (no parameters), and what it builds lives in the database (files and
 queued procrastinate jobs are not copied).
+
+Under xdist the workers share the work: the first worker that needs a fixture on a backend builds it and leaves it
+in SHARED (a folder of this run, see `shared`); every other worker restores it from there.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import inspect as sa_inspect
@@ -32,6 +40,37 @@ class _Snapshot:
 
 
 _SNAPSHOTS: dict[tuple[str, str], _Snapshot] = {}
+
+# A folder all xdist workers of this run see (tests/conftest.py sets it in each worker); None: nothing shared.
+SHARED: Path | None = None
+
+
+def backend_of(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@contextmanager
+def shared(name: str):
+    """Made once per test run for all workers: yields (value, keep). value is what the first worker kept under this
+    name, or None – then the caller makes it and calls keep(value), and the other workers wait for it (the lock) and
+    read it instead of making it again. Without SHARED (no xdist) value is None and keep does nothing."""
+    if SHARED is None:
+        yield None, lambda value: None
+        return
+    SHARED.mkdir(parents=True, exist_ok=True)
+    target = SHARED / f"{name}.pickle"
+    with open(SHARED / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            yield pickle.loads(target.read_bytes()), lambda value: None
+            return
+
+        def keep(value) -> None:
+            part = target.with_suffix(f".{os.getpid()}")
+            part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            part.replace(target)
+
+        yield None, keep
 
 
 def _encode(value, db):
@@ -104,23 +143,29 @@ def snapshot_fixture(db, database_url: str, name: str, build, into: SimpleNamesp
     key = (database_url, name)
     snap = _SNAPSHOTS.get(key)
     if snap is None:
-        db.session.commit()
-        before = _table_rows(db)
-        result = build()
-        db.session.commit()
-        after = _table_rows(db)
-        added, replaced = {}, {}
-        for table in db.metadata.sorted_tables:
-            old = {_pk(table, r): r for r in before[table.name]}
-            new = after[table.name]
-            if any(old.get(_pk(table, r), r) != r for r in new) or len(old.keys() - {_pk(table, r) for r in new}):
-                replaced[table.name] = new
-            else:
-                rows = [r for r in new if _pk(table, r) not in old]
-                if rows:
-                    added[table.name] = rows
-        _SNAPSHOTS[key] = _Snapshot(added, replaced, _encode(result, db))
-        return result
+        with shared(f"{name}-{backend_of(database_url)}") as (snap, keep):
+            if snap is None:
+                db.session.commit()
+                before = _table_rows(db)
+                result = build()
+                db.session.commit()
+                after = _table_rows(db)
+                added, replaced = {}, {}
+                for table in db.metadata.sorted_tables:
+                    old = {_pk(table, r): r for r in before[table.name]}
+                    new = after[table.name]
+                    if any(old.get(_pk(table, r), r) != r for r in new) or len(
+                        old.keys() - {_pk(table, r) for r in new}
+                    ):
+                        replaced[table.name] = new
+                    else:
+                        rows = [r for r in new if _pk(table, r) not in old]
+                        if rows:
+                            added[table.name] = rows
+                _SNAPSHOTS[key] = _Snapshot(added, replaced, _encode(result, db))
+                keep(_SNAPSHOTS[key])
+                return result
+            _SNAPSHOTS[key] = snap
     db.session.commit()
     db.session.expire_all()  # objects loaded before (of a snapshot fixture this one builds on) are read anew
     tables = [t for t in db.metadata.sorted_tables if t.name in snap.added or t.name in snap.replaced]

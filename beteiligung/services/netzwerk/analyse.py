@@ -22,9 +22,12 @@ from __future__ import annotations
 import random
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import igraph as ig
 import networkx as nx
+
+if TYPE_CHECKING:
+    import igraph as ig
 
 EXACT_BETWEENNESS_MAX_NODES = 25000
 SAMPLE_K = 150
@@ -50,6 +53,8 @@ def simple_graph(nodes: dict, edges: list[dict]) -> nx.Graph:
 
 def to_igraph(g: nx.Graph) -> tuple[ig.Graph, list]:
     """The same simple graph in igraph (vertex i = names[i]; edge attribute "weight")."""
+    import igraph as ig  # here, not at the top: importing igraph loads cairo (about 0.3 s CPU) in every app process
+
     names = list(g.nodes)
     index = {n: i for i, n in enumerate(names)}
     edges, weights = [], []
@@ -113,6 +118,8 @@ def eigenvector(g: nx.Graph) -> dict:
 def _louvain(h: ig.Graph) -> list[list[int]]:
     if h.ecount() == 0:
         return []
+    import igraph as ig
+
     with _rng_lock:
         ig.set_random_number_generator(random.Random(7))
         try:
