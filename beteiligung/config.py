@@ -82,6 +82,7 @@ def load_config(instance_path: Path) -> dict:
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "beteiligung@localhost"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
+        "JINJA_BYTECODE_CACHE": os.environ.get("JINJA_BYTECODE_CACHE", ""),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",

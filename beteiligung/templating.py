@@ -8,6 +8,7 @@ Nothing here writes or runs a service.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from flask import Flask, url_for
 from werkzeug.routing import BuildError
@@ -96,6 +97,14 @@ def register(app: Flask) -> None:
     from . import permissions
     from .services.kontrakte.kennzahlen import LIGHTS
 
+    if app.config.get("JINJA_BYTECODE_CACHE"):
+        # compiled templates kept on disk: a new process (another gunicorn worker, the job worker, a restart)
+        # loads them instead of compiling each template again on its first use
+        from jinja2 import FileSystemBytecodeCache
+
+        folder = Path(app.config["JINJA_BYTECODE_CACHE"])
+        folder.mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(folder))
     formatting.register(app)
     app.jinja_env.filters.update(
         markdown=render_markdown,

@@ -24,6 +24,10 @@ os.environ.pop("BETEILIGUNG_DATABASE_URL", None)
 os.environ.pop("SMTP_HOST", None)
 # Throw-away SQLite databases: no fsync per commit (beteiligung/database.py; about 5 ms each, thousands per run).
 os.environ["BETEILIGUNG_SQLITE_SYNCHRONOUS"] = "OFF"
+# Templates compiled once for every app of the run – both backends' apps per worker, the live servers, gunicorn and
+# the CLI processes the tests start – instead of once per app (about 1 s CPU each; a template's entry is keyed by its
+# source, so an edited template is compiled again).
+os.environ["JINJA_BYTECODE_CACHE"] = os.path.join(tempfile.gettempdir(), f"beteiligung-jinja-{os.getuid()}")
 
 from tests.support import postgres  # noqa: E402
 from tests.support.queries import count_queries  # noqa: E402,F401

@@ -7,7 +7,8 @@ Fixtures:
   ``.pristine``: a copy of the database file taken right after the demo was loaded (the tests of a worker
   change the live database; a walk that must give the same pages on every worker reads the copy).
 - ``browser`` (session): headless Chromium from /usr/bin/chromium via Playwright.
-- ``page`` (function): a fresh browser context per test (de-DE, Europe/Berlin, 1280×900).
+- ``page`` (function): a fresh browser context per test (de-DE, Europe/Berlin, 1280×900), axe-core preloaded
+  (helpers.preload_axe).
 
 Browser tests are not parametrized by the ``backend`` fixture: they use their own SQLite app.
 Mark them with ``pytest.mark.browser``.
@@ -122,12 +123,15 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    from tests.browser.helpers import preload_axe
+
     context = browser.new_context(
         locale="de-DE",
         timezone_id="Europe/Berlin",
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(15000)
+    preload_axe(context)
     pg = context.new_page()
     try:
         yield pg

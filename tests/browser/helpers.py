@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 from beteiligung.demo import DEMO_PASSWORD
@@ -12,7 +13,45 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
-def login(page, live_server, email: str, password: str = DEMO_PASSWORD):
+def login(page, live_server, email: str, *, start_page: bool = True):
+    """Sign in as email without the login form, for the many tests that are not about logging in (the form
+    itself: login_form, tests/browser/test_anmeldung.py, tests/anmeldung/).
+
+    A new server-side session of its own for this browser context, opened by the app's own sign-in step after a
+    correct password (views.anmeldung._sign_in: session record, audit entry, flask-login with "strong" session
+    protection for this browser's user agent) in a request context of the live app; its signed session cookie
+    goes into the page's context. A test that logs out or changes the account ends only its own sessions' use.
+    Then the start page is opened, as after the form (start_page=False: the test opens its own first page)."""
+    from flask import session
+    from sqlalchemy import func, select
+
+    from beteiligung.extensions import db
+    from beteiligung.uow import unit_of_work
+    from models import User
+    from models.anmeldung import Anmeldeweg
+    from views.anmeldung import _sign_in
+
+    app = live_server.app
+    agent = page.evaluate("() => navigator.userAgent")
+    with app.test_request_context(
+        "/anmelden", method="POST", headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    ):
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        assert user is not None and user.is_active, email
+        with unit_of_work():
+            _sign_in(user, False, Anmeldeweg.PASSWORT)
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+        db.session.remove()
+    page.context.add_cookies(
+        [{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server.url, "httpOnly": True}]
+    )
+    if start_page:
+        page.goto(f"{live_server.url}/")
+        assert page.url == f"{live_server.url}/", page.url  # signed in: no redirect to the login form
+    return page
+
+
+def login_form(page, live_server, email: str, password: str = DEMO_PASSWORD):
     """Sign in through the login form and wait for the start page."""
     page.goto(f"{live_server.url}/anmelden")
     page.get_by_label("E-Mail").fill(email)
@@ -28,14 +67,22 @@ def logout(page):
     page.wait_for_url(re.compile(r".*/anmelden.*"))
 
 
+@cache
 def _axe_source() -> str:
     if not AXE_JS.exists():
         raise AssertionError(f"axe-core fehlt ({AXE_JS}); bitte `make install` (npm ci) ausführen.")
     return AXE_JS.read_text(encoding="utf-8")
 
 
+def preload_axe(context):
+    """Every page that context opens from now on has axe-core from the start (an init script: the browser gets the
+    source once per context and compiles it from its cache, instead of 650 kB through page.evaluate per page)."""
+    context.add_init_script(script=_axe_source())
+    return context
+
+
 def new_axe_context(browser, **kwargs):
-    """A browser context that may inject axe-core despite the app's CSP (bypass_csp=True)."""
+    """A browser context with axe-core preloaded (bypass_csp=True as before: a page may also add it itself)."""
     options = {
         "locale": "de-DE",
         "timezone_id": "Europe/Berlin",
@@ -43,23 +90,26 @@ def new_axe_context(browser, **kwargs):
         "bypass_csp": True,
     }
     options.update(kwargs)
-    return browser.new_context(**options)
+    return preload_axe(browser.new_context(**options))
+
+
+AXE_OPTIONS = {  # WCAG 2.0/2.1 A and AA rules and best practices
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    "resultTypes": ["violations"],
+}
+
+
+AXE_RUN = "async ([ctx, options]) => window.axe ? (await window.axe.run(ctx || document, options)).violations : null"
 
 
 def axe_violations(page, *, context=None) -> list[dict]:
-    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the current page; return all violations."""
-    # page.evaluate runs through the DevTools protocol, so the page's CSP does not block it.
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+    """Run axe-core on the current page; return all violations. A page of a context without preload_axe gets the
+    source first (page.evaluate runs through the DevTools protocol, so the page's CSP does not block it)."""
+    violations = page.evaluate(AXE_RUN, [context, AXE_OPTIONS])
+    if violations is None:
         page.evaluate(_axe_source() + "\n;undefined")
-    result = page.evaluate(
-        """async ([ctx]) => {
-            const options = {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
-                             resultTypes: ['violations']};
-            return await window.axe.run(ctx || document, options);
-        }""",
-        [context],
-    )
-    return result["violations"]
+        violations = page.evaluate(AXE_RUN, [context, AXE_OPTIONS])
+    return violations
 
 
 def format_violations(violations: list[dict]) -> str:

@@ -41,7 +41,7 @@ def _stored(live_server, committee_id):
 def test_stale_save_keeps_input_and_a_second_save_applies_it(live_server, page):
     base = live_server.url
     committee_id, name, _cadence = _committee(live_server)
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     edit = f"{base}/gremien/{committee_id}/bearbeiten"
 
     other = page.context.new_page()  # a second tab of the same planner

@@ -68,7 +68,7 @@ def _pick_with_keyboard(page, combobox, text):
 def test_member_and_invitation_pickers_keyboard_only(live_server, page):
     scene = _scene(live_server.app)
     base = live_server.url
-    login(page, live_server, PLANNER)
+    login(page, live_server, PLANNER, start_page=False)
     page.goto(f"{base}/gremien/{scene['committee_id']}")
     summary = page.locator("summary", has_text="Mitglied aufnehmen")
     summary.focus()
@@ -141,7 +141,7 @@ def test_attendance_row_picker_keyboard_only(live_server, page):
         meetings = db.session.scalars(select(Meeting).where(Meeting.start < utcnow()).order_by(Meeting.start.desc()))
         meeting_id = next(m.id for m in meetings if perm.can_record_attendance(user, m))
         db.session.remove()
-    login(page, live_server, PLANNER)
+    login(page, live_server, PLANNER, start_page=False)
     page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/anwesenheit")
     check_axe(page)
     combobox = page.get_by_role("combobox", name=re.compile("^Vertretung für")).first
@@ -160,7 +160,7 @@ def test_attendance_row_picker_keyboard_only(live_server, page):
 def test_take_over_members_from_an_organisation(live_server, page):
     """Mitglieder übernehmen: organisation by keyboard, preview, confirm; axe-core clean."""
     scene = _scene(live_server.app)
-    login(page, live_server, PLANNER)
+    login(page, live_server, PLANNER, start_page=False)
     page.goto(f"{live_server.url}/gremien/{scene['committee_id']}")
     page.get_by_role("link", name=re.compile("Mehrere Mitglieder übernehmen")).click()
     page.wait_for_url(re.compile(r"/auswahl/gremien/\d+/mitglieder$"))

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("width", [375, 1366])
 def test_results_page_at_phone_and_desktop_width(page, live_server, width):
     page.set_viewport_size({"width": width, "height": 900})
-    login(page, live_server, "planung@stadt-lindenau.example")
+    login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/befragungen/")
     page.get_by_role("link", name=re.compile("Wie lebt es sich")).click()
     page.get_by_role("link", name="Ergebnisse", exact=True).click()

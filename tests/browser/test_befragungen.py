@@ -74,7 +74,7 @@ def test_answer_on_phone_in_turkish_and_german(page, live_server):
 
 def test_staff_results_page_is_accessible(page, live_server):
     # (the shared page header belongs to the Grundgerüst; this test checks the module's content)
-    login(page, live_server, "planung@stadt-lindenau.example")
+    login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/befragungen/")
     page.get_by_role("link", name=re.compile("Wie lebt es sich")).click()
     check_axe(page, context="#inhalt")

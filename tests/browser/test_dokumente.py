@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_profile_pdf_ordered_and_downloaded(page, live_server, tmp_path):
-    login(page, live_server, "planung@stadt-lindenau.example")
+    login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/monitoring/gebiete/")
     page.get_by_role("link", name="Kastanienhof").first.click()
     page.wait_for_url(re.compile(r".*/monitoring/gebiete/\d+$"))
@@ -58,7 +58,7 @@ def test_waiting_order_page_says_it_is_being_made(page, live_server):
         db.session.commit()
         job_id = job.id
         db.session.remove()
-    login(page, live_server, "planung@stadt-lindenau.example")
+    login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/dokumente/{job_id}")
     assert page.get_by_role("status").filter(has_text="Das Dokument wird erstellt").count() == 1
     assert page.get_by_role("link", name=re.compile("herunterladen")).count() == 0

@@ -12,7 +12,7 @@ from tests.browser.helpers import check_axe, login
 
 def test_sozialraumkonferenz_invitation_and_rsvp(live_server, page):
     base = live_server.url
-    login(page, live_server, "planung@stadt-lindenau.example")
+    login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
 
     # 1. the committee
     page.goto(f"{base}/gremien/neu")

@@ -63,7 +63,7 @@ def test_planner_creates_organisation_and_finds_it(page, live_server):
 
 
 def test_bad_input_shows_message_at_field(page, live_server):
-    login(page, live_server, PLANNER)
+    login(page, live_server, PLANNER, start_page=False)
     page.goto(f"{live_server.url}/stammdaten/organisationen/neu")
     page.get_by_label("Name", exact=True).fill("<script>alert(1)</script>")
     page.get_by_label("PLZ").fill("12")
@@ -105,7 +105,7 @@ def test_axe_main_pages_as_planner(page, live_server):
 
 
 def test_axe_admin_pages(page, live_server):
-    login(page, live_server, ADMIN)
+    login(page, live_server, ADMIN, start_page=False)
     page.goto(f"{live_server.url}/verwaltung/benutzer/")
     check_axe(page)
     page.get_by_role("table").get_by_role("link").first.click()
@@ -159,9 +159,9 @@ def test_keyboard_skip_link(page, live_server):
 def test_invitation_activation_in_browser(page, live_server):
     """A planner invites a partner; the activation link from the outbox sets the password."""
     from tests.auswahl.support import pick_in_browser
-    from tests.browser.helpers import logout, mail_links
+    from tests.browser.helpers import login_form, logout, mail_links
 
-    login(page, live_server, PLANNER)
+    login(page, live_server, PLANNER, start_page=False)
     page.goto(f"{live_server.url}/verwaltung/benutzer/einladen")
     check_axe(page)
     page.get_by_label("Name", exact=True).fill("Greta Gast")
@@ -187,7 +187,7 @@ def test_invitation_activation_in_browser(page, live_server):
     page.get_by_label("Passwort wiederholen").fill("Gretas-Passwort-2026")
     page.get_by_role("button", name="Passwort speichern").click()
     page.wait_for_url(re.compile(r".*/anmelden$"))
-    login(page, live_server, "greta.gast@example.org", "Gretas-Passwort-2026")
+    login_form(page, live_server, "greta.gast@example.org", "Gretas-Passwort-2026")  # the new password works
     assert "Guten Tag, Greta Gast" in page.content()
     # A partner sees the persons of its own organisation only, and no user administration.
     nav = page.get_by_role("navigation", name="Hauptnavigation")

@@ -8,7 +8,7 @@ from tests.browser.helpers import check_axe, login
 
 
 def test_partner_submits_report(live_server, page):
-    login(page, live_server, "partner@awo-lindenau.example")
+    login(page, live_server, "partner@awo-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/kontrakte/meine")
     check_axe(page)
     due = (
@@ -37,7 +37,7 @@ def test_partner_submits_report(live_server, page):
 
     # the planner sees the values as Soll and Ist
     page.context.clear_cookies()
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/kontrakte/kennzahlen/")
     check_axe(page)
     page.get_by_role("link", name="Unterbringungen nach § 19 SGB VIII je 1.000 Neugeborene").click()
@@ -49,7 +49,7 @@ def test_partner_submits_report(live_server, page):
 
 
 def test_planner_pages_are_accessible(live_server, page):
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     for path in ("/kontrakte/", "/kontrakte/ziele/", "/kontrakte/neu", "/kontrakte/kennzahlen/neu"):
         page.goto(live_server.url + path)
         check_axe(page)

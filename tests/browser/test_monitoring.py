@@ -26,7 +26,7 @@ def _values_csv() -> bytes:
 def test_planner_imports_values_defines_index_and_reads_edition(page, live_server, tmp_path):
     csv_file = tmp_path / "werte-2026.csv"
     csv_file.write_bytes(_values_csv())
-    login(page, live_server, "planung@stadt-lindenau.example")
+    login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
 
     page.goto(f"{live_server.url}/monitoring/")
     check_axe(page)
@@ -84,7 +84,7 @@ def test_planner_imports_values_defines_index_and_reads_edition(page, live_serve
 
 
 def test_kreis_planner_reads_values_over_time_and_compares_editions(page, live_server):
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/monitoring/indikatoren")
     check_axe(page)
     page.get_by_role("link", name="Schulabgänge ohne Abschluss").click()

@@ -43,7 +43,7 @@ def _committee_with_open_items(app):
 
 def test_followup_committee_filter_keyboard_only(live_server, page):
     committee_id, name = _committee_with_open_items(live_server.app)
-    login(page, live_server, PLANNER)
+    login(page, live_server, PLANNER, start_page=False)
     page.goto(f"{live_server.url}/protokolle/")
     assert page.locator("select#f-gremium").count() == 0  # no list of every committee any more
     check_axe(page)

@@ -11,7 +11,7 @@ def test_planner_filters_the_network_map(live_server, page):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/netzwerk/")
     page.wait_for_selector("#netzwerk-karte[data-loaded]")
     total = int(page.locator("#zahl-knoten").inner_text().replace(".", ""))
@@ -85,7 +85,7 @@ def test_planner_filters_the_network_map(live_server, page):
 
 
 def test_partner_map_hides_planning_only_relations(live_server, page):
-    login(page, live_server, "partner@awo-lindenau.example")
+    login(page, live_server, "partner@awo-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/netzwerk/kanten?beziehung=Konflikt")
     assert "Keine Beziehungen" in page.locator("main").inner_text()  # the conflict is "nur Sozialplanung"
     page.goto(f"{live_server.url}/netzwerk/kanten?beziehung=Kontrakt")

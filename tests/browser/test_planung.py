@@ -8,7 +8,7 @@ from tests.browser.helpers import check_axe, login
 
 
 def test_planner_links_decision_to_measure(live_server, page):
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/planung/massnahmen/")
     check_axe(page)
     page.get_by_role("link", name="Sprechstunde Frühe Hilfen im Quartiersbüro Südstadt").click()
@@ -43,7 +43,7 @@ def test_planner_links_decision_to_measure(live_server, page):
 
 
 def test_planning_pages_are_accessible(live_server, page):
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/planung/vorhaben/")
     check_axe(page)
     page.get_by_role("link", name="Frühe Hilfen in der Südstadt 2026–2028").click()
@@ -66,7 +66,7 @@ def test_planning_pages_are_accessible(live_server, page):
 
 
 def test_partner_answers_the_consultation(live_server, page):
-    login(page, live_server, "partner@awo-lindenau.example")
+    login(page, live_server, "partner@awo-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/planung/stellungnahmen/")
     page.get_by_role("link", name="Entwurf Sozialbericht 2026").click()
     page.wait_for_load_state()

@@ -38,7 +38,7 @@ def test_moderator_records_attendance_decision_and_task(live_server, page):
     from datetime import date
 
     meeting_id = _meeting_today(live_server)
-    login(page, live_server, "sozialraum.sued@stadt-lindenau.example")
+    login(page, live_server, "sozialraum.sued@stadt-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/anwesenheit")
     page.get_by_role("heading", name="Anwesenheit: Sozialraumkonferenz Südstadt (Browsertest)").wait_for()
     check_axe(page)
@@ -94,7 +94,7 @@ def test_manager_sets_meeting_roles_person_or_name(live_server, page, tmp_path):
             .filter_by(title="Sozialraumkonferenz Südstadt – Ergebnisse der Befragung")
             .scalar()
         )
-    login(page, live_server, "planung@stadt-lindenau.example")
+    login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/protokolle/sitzungen/{meeting_id}/#rollen")
     form = page.locator("form.roles-form")
     pick_in_browser(

@@ -43,7 +43,7 @@ def _long_committee(app) -> int:
 
 def test_committee_lists_page_with_the_keyboard(live_server, page):
     committee_id = _long_committee(live_server.app)
-    login(page, live_server, "planung@kreis-lindenau.example")
+    login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/gremien/{committee_id}")
     members = page.locator('nav[aria-label="Seiten der Mitglieder"]')
     meetings = page.locator('nav[aria-label="Seiten der Sitzungen"]')

@@ -36,7 +36,7 @@ def test_two_participants_see_each_others_cards(live_server, browser):
     guest_ctx = new_axe_context(browser, viewport={"width": 375, "height": 800})
     try:
         planner = planner_ctx.new_page()
-        login(planner, live_server, "planung@kreis-lindenau.example")
+        login(planner, live_server, "planung@kreis-lindenau.example", start_page=False)
         planner.goto(f"{base}/werkstatt/tafeln/{swot_id}")
         assert planner.locator("h1").inner_text() == "Präventionskette im Kreis"
         check_axe(planner)
@@ -106,7 +106,7 @@ def test_zukunft_and_wirkung_boards(live_server, browser, tmp_path):
         ctx = new_axe_context(browser, viewport={"width": width, "height": 900})
         try:
             page = ctx.new_page()
-            login(page, live_server, "planung@kreis-lindenau.example")
+            login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
             page.goto(f"{base}/werkstatt/tafeln/{boards['zukunftskonferenz'][0]}")
             assert "Laufende Phase" in page.content()
             check_axe(page)
@@ -123,7 +123,7 @@ def test_zukunft_and_wirkung_boards(live_server, browser, tmp_path):
     ctx = new_axe_context(browser)
     try:
         page = ctx.new_page()
-        login(page, live_server, "planung@kreis-lindenau.example")
+        login(page, live_server, "planung@kreis-lindenau.example", start_page=False)
         page.goto(f"{base}/werkstatt/tafeln/{boards['wirkungsbeitrag'][0]}")
         page.select_option("#organisation_id", index=1)
         page.check("#rating-3")

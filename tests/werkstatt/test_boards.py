@@ -387,6 +387,12 @@ def test_open_space_marketplace(client, gw, db, app):
     assert r.status_code == 409 and "Mein neuer Text" in r.get_data(as_text=True)
     html = moderator.get(f"/werkstatt/tafeln/{board.id}").get_data(as_text=True)
     assert "Marktplatz: Sessions nach Zeit und Raum" in html and "(dokumentiert)" in html
+    # the live refresh of the board (static/js/werkstatt_board.js) shows the same documentation forms; it answered
+    # 500 where a card may be documented (the form's kept values were missing in stand.json)
+    for who in (moderator, guest):
+        stand = who.get(f"/werkstatt/tafeln/{board.id}/stand.json")
+        assert stand.status_code == 200, stand.get_data(as_text=True)[:300]
+        assert "Dokumentation speichern" in stand.get_json()["html"]
     # compiled into the protocol
     db.session.expire_all()
     r = moderator.post(

@@ -204,7 +204,7 @@ def board_stand(board_id):
     board, actor = _participant(board_id)
     if actor is None:
         abort(404)
-    html = render_template("werkstatt/_board_cards.html", **_context(board, actor))
+    html = render_template("werkstatt/_board_cards.html", values={}, **_context(board, actor))
     return {"stamp": hashlib.sha256(html.encode()).hexdigest()[:16], "html": html, "status": board.status}
 
 
