@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 import secrets
+import sys
 import threading
 import time
 from itertools import product
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from beteiligung.extensions import db
 from beteiligung.services import Conflict, ValidationError
@@ -151,6 +152,36 @@ def n_responses_before(rows):
     return sum(n for art, *_rest, n in rows if art == "g")
 
 
+def _blocked(thread) -> bool:
+    """Whether `thread` waits for the other transaction: on PostgreSQL a backend of this database waits on a lock;
+    on SQLite the thread is inside a statement that needs the write lock, which the other holds (the driver's busy
+    handler waits there)."""
+    if db.engine.dialect.name == "postgresql":
+        waiting = db.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+        db.session.close()
+        return waiting > 0
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        statement = frame.f_locals.get("statement") if frame.f_code.co_name == "do_execute" else None
+        if isinstance(statement, str) and statement.lstrip().upper().startswith(
+            ("BEGIN IMMEDIATE", "INSERT", "UPDATE")
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _wait_until_blocked(thread, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not _blocked(thread):
+        assert thread.is_alive() and time.monotonic() < deadline, "der zweite wartet nicht auf den ersten"
+        time.sleep(0.005)
+
+
 def test_two_connections_submitting_at_the_same_time_lose_nothing(app, world):
     """Two submissions in two connections: the first holds its transaction open after its counts are
     written; the second writes the same count rows meanwhile (PostgreSQL: waits on the row lock of the
@@ -163,7 +194,8 @@ def test_two_connections_submitting_at_the_same_time_lose_nothing(app, world):
 
     def submit(first):
         try:
-            with app.app_context():
+            # like the form's POST request (on SQLite it begins with BEGIN IMMEDIATE: beteiligung/database.py)
+            with app.test_request_context("/", method="POST"):
                 survey = db.session.get(Survey, sid)
                 questions = {q.kind: q for q in survey.questions}
                 values = {
@@ -188,7 +220,7 @@ def test_two_connections_submitting_at_the_same_time_lose_nothing(app, world):
     assert first_flushed.wait(timeout=30)
     t2 = threading.Thread(target=submit, args=(False,))
     t2.start()
-    time.sleep(0.5)  # the second one is now waiting for the first
+    _wait_until_blocked(t2)  # the second one is now waiting for the first
     first_may_commit.set()
     t1.join(timeout=60)
     t2.join(timeout=60)
@@ -469,6 +501,20 @@ def test_margins_equal_the_sum_over_every_mask(seed):
 # --- back-fill of migration zaehler_01 ----------------------------------------------------------
 
 
+def _insert_rows(conn, table: str, rows: list[dict]) -> None:
+    """Many rows into `table` as it is at the connection's revision, in one statement (the defaults of
+    tests.support.migrationen.insert: created_at/updated_at NOW, version 1)."""
+    import sqlalchemy as sa
+
+    from tests.support.migrationen import NOW
+
+    t = sa.Table(table, sa.MetaData(), autoload_with=conn)
+    defaults = {c.name: NOW for c in t.columns if c.name in ("created_at", "updated_at")}
+    if "version" in t.columns:
+        defaults["version"] = 1
+    conn.execute(t.insert(), [{**defaults, **row} for row in rows])
+
+
 def test_migration_back_fills_the_counts(migration_roundtrip):
     from tests.support.migrationen import insert
 
@@ -508,9 +554,20 @@ def test_migration_back_fills_the_counts(migration_roundtrip):
                     for i, label in enumerate(labels)
                 ]
 
+            # the 40 responses and their answers in two statements (insert() reflects its table for every row)
+            responses, answers = [], []
+
             def answer(rid, question_id, **value):
-                insert(
-                    conn, "survey_answer", id=rnd.getrandbits(52) + 1, response_id=rid, question_id=question_id, **value
+                answers.append(
+                    {
+                        "id": rnd.getrandbits(52) + 1,
+                        "response_id": rid,
+                        "question_id": question_id,
+                        "option_id": None,
+                        "number_value": None,
+                        "text_value": None,
+                        **value,
+                    }
                 )
 
             q_yes, (yes, no) = question(1, "janein", ["Ja", "Nein"])
@@ -518,15 +575,16 @@ def test_migration_back_fills_the_counts(migration_roundtrip):
             q_num, _ = question(3, "zahl")
             q_text, _ = question(4, "freitext")
             for i in range(40):
-                rid = insert(
-                    conn,
-                    "survey_response",
-                    id=rnd.getrandbits(52) + 1,
-                    survey_id=sid,
-                    submission_key=f"alt-{i}",
-                    week="2026-W40",
-                    language="de",
-                    paper=False,
+                rid = rnd.getrandbits(52) + 1
+                responses.append(
+                    {
+                        "id": rid,
+                        "survey_id": sid,
+                        "submission_key": f"alt-{i}",
+                        "week": "2026-W40",
+                        "language": "de",
+                        "paper": False,
+                    }
                 )
 
                 answered_yes = rnd.random() < 0.6
@@ -537,6 +595,8 @@ def test_migration_back_fills_the_counts(migration_roundtrip):
                     answer(rid, q_num, number_value=float(rnd.randint(1, 5)))
                 if rnd.random() < 0.5:
                     answer(rid, q_text, text_value=rnd.choice(["gut", "Bänke", ""]))
+            _insert_rows(conn, "survey_response", responses)
+            _insert_rows(conn, "survey_answer", answers)
         m.upgrade()
         with m.connect() as conn:
             got = zaehler.stored(conn.execute, sid)

@@ -214,6 +214,7 @@ def test_analysis_is_cached_and_invalidated_by_changes(net):
     from beteiligung.services.stammdaten import pflege
 
     pflege.update(net.admin, net.org_b, {"name": "Jobcenter Beckum (neu)"}, net.org_b.version)
+    db.session.commit()  # as the request would (else SQLite's write lock is held and the cache write waits it out)
     assert svc.analyse_network(net.planner_k, svc.build_network(net.planner_k, f))["cached"] is False
     # a membership change, too
     ctype = db.session.scalar(select(CommitteeType).limit(1))

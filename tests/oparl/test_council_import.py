@@ -80,12 +80,14 @@ def test_failure_midway_records_nothing_and_says_where(app, ow, council, failure
         council.stop()
     before = db.session.query(AuditEntry).count()
     with pytest.raises(ImportStopped) as exc, unit_of_work():
-        import_outcomes(url, timeout=0.5)
+        import_outcomes(url, timeout=0.25 if failure == "timeout" else 5)
     message = str(exc.value)
     if failure != "down":
         assert "Seite" in message and council.url in message, message
     else:
         assert "nicht erreichbar" in message
+    if failure == "timeout":
+        assert "antwortet nicht innerhalb von 0.25 Sekunden" in message, message
     e = _entry(ow)
     assert e.political_outcome is None and e.political_date is None
     assert db.session.query(AuditEntry).count() == before

@@ -70,7 +70,8 @@ def server(tmp_path_factory):
         ids = {"kreis": world.kreis.id}
         db.session.remove()
     srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    # short poll interval: shutdown() waits for the serve loop's next look at its flag (0.5 s by default)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{srv.server_port}", path, ids
     srv.shutdown()
@@ -153,7 +154,7 @@ def test_lock_not_available_gives_german_503_and_writes_nothing(server, monkeypa
         type_id = db.session.scalar(select(CommitteeType.id).order_by(CommitteeType.id))
         db.session.remove()
         db.engine.dispose()  # new connections pick up the short timeout
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 100)
     browser = Browser(base)
     assert _login(browser, "planung@kreis.example") == 302
     browser.request("/gremien/neu")

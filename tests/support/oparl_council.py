@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 OPARL = "https://schema.oparl.org/1.1/"
@@ -17,6 +16,7 @@ class CouncilServer:
     def __init__(self):
         self.routes: dict[str, tuple[int, bytes, float]] = {}
         self.hits: list[str] = []
+        self.released = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -24,7 +24,7 @@ class CouncilServer:
                 server.hits.append(self.path)
                 status, body, delay = server.routes.get(self.path, (404, b'{"type": "Error"}', 0))
                 if delay:
-                    time.sleep(delay)
+                    server.released.wait(delay)  # stop() ends the pause at once
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -40,13 +40,15 @@ class CouncilServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the serve loop's next look at its flag (0.5 s by default).
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
 
     def start(self):
         self.thread.start()
         return self
 
     def stop(self):
+        self.released.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
