@@ -92,6 +92,15 @@ def _sqlite_begin(conn: Connection) -> None:
         driver.isolation_level = ""  # the driver's own way: reads autocommit, BEGIN before the first write
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint(conn: Connection, name) -> None:
+    """A SAVEPOINT outside a transaction (SQLite; the driver begins none before it) is a transaction of its own, and
+    releasing it commits: the unit of work around it could no longer roll it back (CLI commands and jobs, whose
+    first statement may be a savepoint). A deferred BEGIN first makes it a savepoint inside the transaction."""
+    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def side_write(work: Callable[[Connection], None], busy_timeout_ms: int = SIDE_BUSY_TIMEOUT_MS) -> bool:
     """Run work(conn) in a connection and transaction of its own, apart from the request's unit of
     work, for bookkeeping that may fail without harm (caches, "last used" stamps). Commits when

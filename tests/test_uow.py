@@ -194,3 +194,18 @@ def test_discard_throws_away_the_flushed_changes(db, world):
     db.session.flush()
     discard()
     assert db.session.scalar(select(func.count()).select_from(Committee)) == 0
+
+
+def test_a_savepoint_outside_a_request_is_undone_with_its_unit_of_work(db, world):
+    """CLI commands and jobs (no request): a savepoint that opens the transaction (begin_nested as the first
+    statement, e.g. a service that records something durable) must not commit when it is released. On SQLite the
+    driver begins no transaction before a SAVEPOINT, and SQLite's RELEASE of an outermost savepoint is a COMMIT:
+    the unit of work's rollback then left the block's rows behind (beteiligung/database.py begins one first)."""
+    type_id = committee_form(db, world)["type_id"]
+    db.session.commit()  # nothing pending: the savepoint is the first statement of the next transaction
+    with pytest.raises(RuntimeError), unit_of_work():
+        with db.session.begin_nested():
+            db.session.add(Committee(name="Im Savepoint", type_id=type_id, body_id=world.kreis.id))
+        assert committed(db, Committee, Committee.name == "Im Savepoint") == 0  # released, not committed
+        raise RuntimeError("danach gescheitert")
+    assert db.session.scalar(select(func.count()).select_from(Committee).where(Committee.name == "Im Savepoint")) == 0
