@@ -111,12 +111,22 @@ def pg_server():
     server.stop()
 
 
+# The database and the migrated app of each backend, per worker. Not kept by the fixtures themselves: pytest tears a
+# session fixture that depends on a parameter down whenever the next test has the other backend (and the tests
+# alternate between backends many times per worker, in the order of LONG_FIRST and xdist) – each change made a new
+# database, ran the migrations again and, on SQLite, lost every snapshot kept under the old file's URL.
+_DATABASES: dict[str, str] = {}
+_APPS: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def database_url(backend, request, tmp_path_factory):
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite'}"
-    server = request.getfixturevalue("pg_server")
-    return server.create_database("beteiligung_test")
+    if backend not in _DATABASES:
+        if backend == "sqlite":
+            _DATABASES[backend] = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite'}"
+        else:
+            _DATABASES[backend] = request.getfixturevalue("pg_server").create_database("beteiligung_test")
+    return _DATABASES[backend]
 
 
 @pytest.fixture
@@ -212,17 +222,25 @@ def _make_app(database_url: str):
 
 
 @pytest.fixture(scope="session")
-def _session_app(database_url):
+def _session_app(database_url, _apps_disposed_at_the_end):
     from flask_migrate import upgrade
 
-    app = _make_app(database_url)
-    with app.app_context():
-        upgrade()  # the real migrations, on both backends
-    yield app
-    with app.app_context():
-        from beteiligung.extensions import db
+    if database_url not in _APPS:
+        app = _make_app(database_url)
+        with app.app_context():
+            upgrade()  # the real migrations, on both backends
+        _APPS[database_url] = app
+    return _APPS[database_url]
 
-        db.engine.dispose()
+
+@pytest.fixture(scope="session")
+def _apps_disposed_at_the_end():
+    yield
+    from beteiligung.extensions import db
+
+    for app in _APPS.values():
+        with app.app_context():
+            db.engine.dispose()
 
 
 def wipe(db) -> None:
