@@ -230,12 +230,16 @@ def queue_app(flask_app: Flask | None = None) -> procrastinate.App:
     flask_app = flask_app or current_app._get_current_object()
     app = flask_app.extensions.get("procrastinate")
     if app is None:
-        url = flask_app.config["SQLALCHEMY_DATABASE_URI"]
-        if not url.startswith("postgresql"):
-            raise RuntimeError("Die Warteschlange (JOBS_IN_PROCESS=false) braucht PostgreSQL.")
-        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(url)))
-        app.add_tasks_from(tasks, namespace="")
-        flask_app.extensions["procrastinate"] = app
+        app = flask_app.extensions["procrastinate"] = _new_queue_app(flask_app)
+    return app
+
+
+def _new_queue_app(flask_app: Flask) -> procrastinate.App:
+    url = flask_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        raise RuntimeError("Die Warteschlange (JOBS_IN_PROCESS=false) braucht PostgreSQL.")
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(url)))
+    app.add_tasks_from(tasks, namespace="")
     return app
 
 
@@ -344,7 +348,10 @@ def work(flask_app: Flask, *, once: bool = False, poll: float = 5.0, queues=QUEU
 
     global _flask_app
     _flask_app = flask_app
-    app = queue_app(flask_app)
+    # a procrastinate app of its own: the worker opens and closes its connection pool, while the Flask app's
+    # (queue_app) defers jobs on the request's connection and is never opened – a second run in the same process
+    # (the tests) never meets a pool that an earlier run, or another thread, has closed
+    app = _new_queue_app(flask_app)
     heartbeat = float(flask_app.config.get("JOBS_HEARTBEAT_SECONDS", 10))
 
     async def main(signals: bool):
