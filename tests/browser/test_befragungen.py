@@ -77,8 +77,12 @@ def test_staff_results_page_is_accessible(page, live_server):
     login(page, live_server, "planung@stadt-lindenau.example", start_page=False)
     page.goto(f"{live_server.url}/befragungen/")
     page.get_by_role("link", name=re.compile("Wie lebt es sich")).click()
+    page.get_by_role("link", name="Ergebnisse", exact=True).wait_for()  # the survey's page, not the list
+    page.wait_for_load_state("load")
     check_axe(page, context="#inhalt")
     page.get_by_role("link", name="Ergebnisse", exact=True).click()
+    page.wait_for_url(re.compile(r".*/ergebnisse"))  # the click only starts the navigation; read the new page
+    page.wait_for_load_state("load")
     assert "geheim (unter 5)" in page.content() or "Teilnehmende in dieser Auswahl" in page.content()
     check_axe(page, context="#inhalt")
     page.goto(page.url.replace("/ergebnisse", "/codieren"))
