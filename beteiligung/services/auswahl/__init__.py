@@ -58,8 +58,18 @@ def check_query(raw: str | None) -> str:
     return text
 
 
+def _escaped(token: str) -> str:
+    return token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like(token: str) -> str:
-    return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
+    return "%" + _escaped(token).lower() + "%"
+
+
+def _starts(column, text: str):
+    """`column` starts with the first word of `text` (ignoring case): for ordering those matches first."""
+    first = _tokens(text)[0].lower() if text else ""
+    return func.lower(column).like(_escaped(first) + "%", escape="\\")
 
 
 def _contains(column, token: str):
@@ -101,11 +111,7 @@ def search_persons(user, text: str, zweck: str = "allgemein", limit: int = LIMIT
                 _contains(func.coalesce(Organisation.name, ""), token),
             )
         )
-    first = _tokens(text)[0].lower() if text else ""
-    starts = func.lower(Person.last_name).like(
-        first.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\"
-    )
-    q = q.order_by(starts.desc(), Person.last_name, Person.first_name, Person.id).limit(limit)
+    q = q.order_by(_starts(Person.last_name, text).desc(), Person.last_name, Person.first_name, Person.id).limit(limit)
     return [Choice(p.id, person_label(p, o), p.function or "") for p, o in db.session.execute(q)]
 
 
@@ -166,11 +172,7 @@ def search_committees(user, text: str, zweck: str = "allgemein", limit: int = LI
     q = select(Committee.id, Committee.name, Committee.active).where(perm.pickable_committee_filter(user, zweck))
     for token in _tokens(text):
         q = q.where(_contains(Committee.name, token))
-    first = _tokens(text)[0].lower() if text else ""
-    starts = func.lower(Committee.name).like(
-        first.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\"
-    )
-    q = q.order_by(starts.desc(), Committee.name, Committee.id).limit(limit)
+    q = q.order_by(_starts(Committee.name, text).desc(), Committee.name, Committee.id).limit(limit)
     return [Choice(cid, name, "" if active else "inaktiv") for cid, name, active in db.session.execute(q)]
 
 
