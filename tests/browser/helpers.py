@@ -18,7 +18,7 @@ def login(page, live_server, email: str, *, start_page: bool = True):
     itself: login_form, tests/browser/test_anmeldung.py, tests/anmeldung/).
 
     A new server-side session of its own for this browser context, opened by the app's own sign-in step after a
-    correct password (views.anmeldung._sign_in: session record, audit entry, flask-login with "strong" session
+    correct password (views.anmeldung.sign_in: session record, audit entry, flask-login with "strong" session
     protection for this browser's user agent) in a request context of the live app; its signed session cookie
     goes into the page's context. A test that logs out or changes the account ends only its own sessions' use.
     Then the start page is opened, as after the form (start_page=False: the test opens its own first page)."""
@@ -29,7 +29,7 @@ def login(page, live_server, email: str, *, start_page: bool = True):
     from beteiligung.uow import unit_of_work
     from models import User
     from models.anmeldung import Anmeldeweg
-    from views.anmeldung import _sign_in
+    from views.anmeldung import sign_in
 
     app = live_server.app
     agent = page.evaluate("() => navigator.userAgent")
@@ -39,7 +39,7 @@ def login(page, live_server, email: str, *, start_page: bool = True):
         user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
         assert user is not None and user.is_active, email
         with unit_of_work():
-            _sign_in(user, False, Anmeldeweg.PASSWORT)
+            sign_in(user, False, Anmeldeweg.PASSWORT)
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
         db.session.remove()
     page.context.add_cookies(

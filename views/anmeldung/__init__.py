@@ -86,8 +86,9 @@ def _pending() -> tuple[User, dict] | tuple[None, None]:
     return user, data
 
 
-def _sign_in(user: User, remember: bool, weg: Anmeldeweg, provider: str | None = None) -> None:
-    """Open a session record and sign in; the session cookie and the remember token carry its token."""
+def sign_in(user: User, remember: bool, weg: Anmeldeweg, provider: str | None = None) -> None:
+    """Open a session record and sign in; the session cookie and the remember token carry its token. Every way of
+    signing in ends here (password, directory, OpenID Connect, second factor; the browser tests' login helper)."""
     session.pop(PENDING, None)
     ident = sitzungen.start(user, weg, provider)
     login_user(user, remember=remember)
@@ -95,7 +96,7 @@ def _sign_in(user: User, remember: bool, weg: Anmeldeweg, provider: str | None =
 
 
 def complete_login(user: User, remember: bool, weg: Anmeldeweg, target: str, provider: str | None = None):
-    _sign_in(user, remember, weg, provider)
+    sign_in(user, remember, weg, provider)
     flash(f"Willkommen, {user.display_name}.", "success")
     return redirect(target)
 
@@ -167,7 +168,7 @@ def enrol():
             session.pop("totp_secret", None)
             target = url_for(".two_factor")
             if data is not None:  # enrolment was the last step of a login
-                _sign_in(user, data["r"], Anmeldeweg(data["w"]))
+                sign_in(user, data["r"], Anmeldeweg(data["w"]))
                 target = data["n"]
             return render_template("anmeldung/codes.html", codes=codes, target=target, first=True)
     elif request.method == "POST":
