@@ -15,8 +15,6 @@ a person can look through them.
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import re
 import shutil
@@ -193,30 +191,21 @@ def crawl(app, email: str | None) -> dict[str, str]:
     return pages
 
 
-def _shared_dir(tmp_path_factory) -> Path:
-    """A folder of this run that all xdist workers see (without xdist: this process's own)."""
-    base = tmp_path_factory.getbasetemp()
-    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "gesehen"
-
-
 @pytest.fixture(scope="session")
-def walks(live_server, tmp_path_factory):
+def walks(live_server):
     """walks(role) -> {endpoint: url}: the walk of one role over the demo as loaded (live_server.pristine, the same
-    on every worker), made once per run: the first worker that needs a role writes it to a shared file under a
-    lock, the others read it."""
+    on every worker), made once per run: the first worker that needs a role makes it, the others read it
+    (tests/support/snapshot.shared)."""
     from beteiligung import create_app
+    from tests.support.snapshot import shared
 
-    folder = _shared_dir(tmp_path_factory)
-    folder.mkdir(parents=True, exist_ok=True)
     cache: dict[str, dict[str, str]] = {}
     apps = []
 
     def walk(role: str) -> dict[str, str]:
         if role not in cache:
-            target = folder / f"{role}.json"
-            with open(folder / f"{role}.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                if not target.exists():
+            with shared(f"gang-{role}") as (pages, keep):
+                if pages is None:
                     if not apps:
                         copy = Path(tempfile.mkdtemp(prefix="beteiligung-gang-")) / "gang.sqlite"
                         shutil.copyfile(live_server.pristine, copy)
@@ -224,9 +213,8 @@ def walks(live_server, tmp_path_factory):
                             create_app({**live_server.settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{copy}"})
                         )
                     pages = crawl(apps[0], EMAILS[role])
-                    target.with_suffix(".tmp").write_text(json.dumps(pages), encoding="utf-8")
-                    target.with_suffix(".tmp").replace(target)
-            cache[role] = json.loads(target.read_text(encoding="utf-8"))
+                    keep(pages)
+            cache[role] = pages
         return cache[role]
 
     yield walk
