@@ -388,8 +388,12 @@ def _shared_between_workers(tmp_path_factory):
 def app(_session_app):
     from beteiligung.extensions import db
 
+    # a test's changes to the configuration (smtp_server.configure …) end with it: the app is shared by the session
+    config = dict(_session_app.config)
     with _session_app.app_context():
         yield _session_app
+        _session_app.config.clear()
+        _session_app.config.update(config)
         from beteiligung.services.betrieb import jobs
 
         jobs.wait_in_process()  # a job the test started in this process (SQLite) ends before the tables are reset
