@@ -8,9 +8,10 @@ fails on what axe-core does not catch at either width:
 - console errors (including CSP violations and uncaught exceptions),
 - images without a size (no width/height attributes) or that do not load.
 
-One URL per endpoint and role keeps the run short. Every visited page is saved as a screenshot in
-SCREENSHOT_DIR (default: a folder under /tmp; under CI=true ``ci-artifacts/screenshots/`` in the repo) so that
-a person can look through them.
+One URL per endpoint and role keeps the run short. The key pages (KEY_PAGES: every role's start page and the
+pages the planning work happens on) are saved as screenshots at both widths in SCREENSHOT_DIR (default: a folder
+under /tmp; under CI=true ``ci-artifacts/screenshots/`` in the repo) so that a person can look through them;
+SCREENSHOTS=alle saves every visited page (a full-page screenshot costs about as much CPU as checking the page).
 """
 
 from __future__ import annotations
@@ -56,6 +57,31 @@ PARTS = [part for i in range(ADMIN_PARTS) for part in (("admin", i, ADMIN_PARTS)
 PUBLIC_START = ["/oeffentlich/sitzungen/", "/b/suedstadt-2026", "/b/suedstadt-2026/ergebnisse", "/anmelden"]
 PUBLIC = re.compile(r"^/(oeffentlich/sitzungen|b/|anmelden|passwort|barrierefreiheit|datenschutz|impressum)")
 WIDTHS = (375, 1366)
+# The pages a person looks through after a run (screenshots at both widths): where the planning work happens.
+KEY_PAGES = frozenset(
+    {
+        "main.index",
+        "gremien.meeting",
+        "gremien.invite",
+        "protokolle.protocol",
+        "protokolle.entry_edit",
+        "protokolle.followup",
+        "kontrakte.detail",
+        "kontrakte.report",
+        "befragungen.results",
+        "umfrage.page",
+        "netzwerk.index",
+        "netzwerk.coverage",
+        "monitoring.dossier",
+        "monitoring.edition_detail",
+        "planung.chain",
+        "planung.controlling",
+        "planung.measure",
+        "werkstatt.board",
+        "oeffentlich.meetings",
+        "oparl.papers",
+    }
+)
 CRAWL_LIMIT = 400
 PER_KEY = 5
 # Endpoints whose page is only a variant of another one already visited (same template, other filter).
@@ -275,7 +301,7 @@ def look_at_widths(page, errors: list[str], where: str, shot=None) -> list[str]:
     queries, sizes in vw/%); the page is not loaded a second time, except a page with a canvas (the network map):
     a canvas keeps what its script drew for the width at load, so such a page is loaded again at phone width.
     Console errors of the load count at the first width, errors after the resize (or of the new load) at the
-    second. A finding after narrowing must outlast the page's (possibly debounced) resize handlers (RESETTLE_MS)
+    second. shot(width) may return None: no screenshot of this page. A finding after narrowing must outlast the page's (possibly debounced) resize handlers (RESETTLE_MS)
     to count."""
     problems = []
     for n, width in enumerate(reversed(WIDTHS)):
@@ -292,15 +318,18 @@ def look_at_widths(page, errors: list[str], where: str, shot=None) -> list[str]:
                 except PlaywrightTimeout:
                     pass
                 found = page.evaluate(CHECK_JS)
-        if shot:
-            page.screenshot(path=str(shot(width)), full_page=True, type="jpeg", quality=70)
+        if shot and (path := shot(width)):
+            page.screenshot(path=str(path), full_page=True, type="jpeg", quality=70)
         problems += findings(found, errors, f"{width}px {where}")
         errors.clear()
     return problems
 
 
-def look_at(browser, live_server, role: str, email: str | None, urls: list[str], shots: Path, timing) -> list[str]:
-    """Each URL is loaded once at the widest width and then looked at at every width (look_at_widths)."""
+def look_at(
+    browser, live_server, role: str, email: str | None, urls: list[str], shots: dict[str, Path], timing
+) -> list[str]:
+    """Each URL is loaded once at the widest width and then looked at at every width (look_at_widths); the URLs in
+    shots get their screenshot at every width (shots[url]: the folder)."""
     problems = []
     context = browser.new_context(
         locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": WIDTHS[-1], "height": 900}
@@ -323,7 +352,10 @@ def look_at(browser, live_server, role: str, email: str | None, urls: list[str],
                 problems.append(f"{role} {url}: Antwort {response.status if response else 'keine'}")
             t1 = time.monotonic()
             problems += look_at_widths(
-                page, errors, f"{role} {url}", lambda width, url=url: shots / _slug(role, width, url)
+                page,
+                errors,
+                f"{role} {url}",
+                lambda width, url=url: shots[url] / _slug(role, width, url) if url in shots else None,
             )
             timing["prüfen+bilder"] += time.monotonic() - t1
     finally:
@@ -348,18 +380,24 @@ def test_every_page_seen_at_phone_and_desktop_width(browser, live_server, walks,
     own = walks(role)
     assert len(own) >= (8 if EMAILS[role] is None else 40), own  # the walk really reached the application
     urls = plan_for(walks, role)[part::parts]
+    key = {url for endpoint, url in walks(role).items() if endpoint in KEY_PAGES}
+    if os.environ.get("SCREENSHOTS") == "alle":
+        key = set(urls)
+    pictured = [url for url in urls if url in key]
     if role == ORDER[-1]:  # the last part knows every walk: together the parts cover the application
         total = sum(len(plan_for(walks, r)) for r in ORDER)
         assert total > 100, total
-    pictures = [shots / _slug(role, width, url) for width in WIDTHS for url in urls]
+        reached = {endpoint for r in ORDER for endpoint in walks(r)}
+        assert reached >= KEY_PAGES, f"Schlüsselseiten ohne Foto: {sorted(KEY_PAGES - reached)}"
+    pictures = [shots / _slug(role, width, url) for width in WIDTHS for url in pictured]
     for old in pictures:  # pictures of an earlier run would make the check below meaningless
         old.unlink(missing_ok=True)
     timing = {"gang": time.monotonic() - started, "laden": 0.0, "prüfen+bilder": 0.0}
-    problems = look_at(browser, live_server, role, EMAILS[role], urls, shots, timing)
+    problems = look_at(browser, live_server, role, EMAILS[role], urls, dict.fromkeys(pictured, shots), timing)
     assert not problems, f"{len(problems)} Befunde auf {len(urls)} Seiten × {len(WIDTHS)} Breiten:\n" + "\n".join(
         problems
     )
-    assert all(p.exists() for p in pictures) and len(set(pictures)) == len(urls) * len(WIDTHS)
+    assert all(p.exists() for p in pictures) and len(set(pictures)) == len(pictured) * len(WIDTHS)
     took = {key: round(value) for key, value in timing.items()}
     print(
         f"{role} {part + 1}/{parts}: {len(urls)} Seiten × {len(WIDTHS)} Breiten in {time.monotonic() - started:.0f} s {took}"
