@@ -13,11 +13,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-import numpy as np
-import shapely
-from shapely.geometry import shape
-from shapely.validation import explain_validity
-
 # Coordinate reference systems we accept, with a German name for reports.
 KNOWN_CRS = {
     4326: "WGS 84 (EPSG:4326)",
@@ -119,6 +114,8 @@ _transformers: dict[int, object] = {}
 
 def _to_wgs84(code: int):
     """Vectorised coordinate function for shapely.transform (identity for WGS 84)."""
+    import numpy as np
+
     if code in (WGS84, 4258):
         return lambda xy: np.round(xy, DECIMALS)
     if code not in _transformers:
@@ -186,6 +183,8 @@ _VALIDITY_DE = {
 
 
 def _validity_de(geom) -> str | None:
+    from shapely.validation import explain_validity
+
     if geom.is_valid:
         return None
     reason = explain_validity(geom)
@@ -214,6 +213,9 @@ def _key_text(value) -> str | None:
 
 
 def _build(nummer: int, raw_geom, props: dict, key_field: str | None, code: int) -> GeoFeature:
+    import shapely
+    from shapely.geometry import shape
+
     key = _key_text(props.get(key_field)) if key_field else None
     feature = GeoFeature(nummer=nummer, schluessel=key)
     if key_field and key is None:
@@ -342,6 +344,8 @@ def read_features(data: bytes, filename: str, key_field: str | None) -> GeoFile:
 
 
 def geometry_json(geom) -> str:
+    import shapely
+
     return shapely.to_geojson(geom)
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from html import escape
-
-import numpy as np
-import shapely
+from typing import TYPE_CHECKING
 
 from beteiligung.formatting import number_de
+
+# numpy and shapely are imported where a map is drawn, not at the top: they cost about 0.2 s CPU in every app
+# process (gunicorn worker, CLI command)
+if TYPE_CHECKING:
+    import numpy as np
 
 # Sequential palette (light → dark), colour-blind safe (ColorBrewer YlOrRd/OrRd family);
 # dark classes carry white-on-dark only in the legend text we never print on them.
@@ -54,6 +57,8 @@ def class_breaks(
     values: list[float], method: str = "quantile", classes: int = 5, thresholds: list[float] | None = None
 ) -> list[float]:
     """Inner cut points (ascending); a value v falls into class i with breaks[i-1] <= v < breaks[i]."""
+    import numpy as np
+
     vals = sorted(v for v in values if v is not None and not math.isnan(v))
     if method == "fest":
         return sorted(float(t) for t in (thresholds or []))
@@ -217,6 +222,8 @@ class Projection:
         self.minx, self.maxy, self.pad = minx, maxy, pad
 
     def xy(self, coords: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         x = (coords[:, 0] - self.minx) * self.k * self.scale + self.pad
         y = (self.maxy - coords[:, 1]) * self.scale + self.pad
         return np.column_stack([x, y])
@@ -226,6 +233,8 @@ PATH_SCALE = 10  # paths are written in tenths of a viewBox unit (integers) insi
 
 
 def _ring_path(coords: np.ndarray) -> str:
+    import numpy as np
+
     pts = np.rint(coords * PATH_SCALE).astype(np.int64)
     if len(pts) > 2:  # drop consecutive duplicates produced by rounding
         keep = np.ones(len(pts), dtype=bool)
@@ -237,6 +246,8 @@ def _ring_path(coords: np.ndarray) -> str:
 
 
 def geometry_path(geom, proj: Projection) -> str:
+    import shapely
+
     parts = []
     polys = geom.geoms if hasattr(geom, "geoms") else [geom]
     for poly in polys:
@@ -249,6 +260,9 @@ def geometry_path(geom, proj: Projection) -> str:
 
 def _as_geoms(raw: list) -> np.ndarray:
     """GeoJSON texts and shapely geometries → array of geometries (texts parsed in one call)."""
+    import numpy as np
+    import shapely
+
     out = np.empty(len(raw), dtype=object)
     texts = [i for i, g in enumerate(raw) if isinstance(g, str)]
     if texts:
@@ -266,6 +280,8 @@ _PATH_CACHE_SIZE = 32
 def _projected_paths(raw: list, width: float, simplify_px: float) -> tuple[list[str], Projection]:
     """SVG path data for each geometry, fitted together into the viewBox. Cached by the
     geometries' text (maps of the same areas are drawn again and again)."""
+    import shapely
+
     key = None
     if all(isinstance(g, str) for g in raw):
         key = (width, simplify_px, hash(tuple(raw)), len(raw))

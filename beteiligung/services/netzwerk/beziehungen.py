@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from sqlalchemy import Select, event, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -59,6 +59,9 @@ from .. import NotFound, ValidationError, ensure_version, require
 from ..audit import record, snapshot
 from ..stammdaten.importe import ImportReport, RowResult, _de_date, load_rows
 from . import analyse as analysis
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where used (see analyse.py)
 
 POLITICS_KIND = "Politik/Ausschuss"
 
@@ -683,6 +686,8 @@ def network_diff(user, f: Filters, day_from: date, day_to: date) -> dict:
 
 
 def ego_network(user, f: Filters, org: Organisation, radius: int = 1) -> tuple[Network, dict]:
+    import networkx as nx
+
     net = build_network(user, f)
     key = _org_key(org.id)
     g = analysis.simple_graph(net.nodes, net.edges)
@@ -1167,6 +1172,8 @@ def _edge_export_attrs(e: dict) -> dict:
 
 def export_graph(net: Network, result: dict | None = None) -> nx.MultiDiGraph:
     """A MultiDiGraph with scalar attributes only (GraphML/GEXF need that); undirected ties carry directed=False."""
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     metrics = (result or {}).get("metrics", {})
     for key, node in net.nodes.items():
@@ -1206,6 +1213,8 @@ def gexf_stream(nodes, edges):
     """`gexf_chunks` from `nodes()`, giving (key, node, measures or None), and `edges()`, giving tie dicts;
     each is walked twice (the attribute declarations come first), so they may read rows from storage."""
     from xml.sax.saxutils import quoteattr
+
+    import networkx as nx
 
     # attribute declarations first: ids and types in order of appearance, as networkx assigns them
     node_types: dict = {}
@@ -1353,12 +1362,16 @@ def graphml_stream(nodes, edges):
 
 
 def graphml_bytes(g: nx.MultiDiGraph) -> bytes:
+    import networkx as nx
+
     buf = io.BytesIO()
     nx.write_graphml(g, buf, encoding="utf-8", prettyprint=False)
     return buf.getvalue()
 
 
 def gexf_bytes(g: nx.MultiDiGraph) -> bytes:
+    import networkx as nx
+
     buf = io.BytesIO()
     nx.write_gexf(g, buf, encoding="utf-8", prettyprint=False)
     return buf.getvalue()

@@ -10,7 +10,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -55,6 +54,8 @@ def read_table(filename: str, data: bytes) -> list[dict]:
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         try:
+            from openpyxl import load_workbook  # here: openpyxl costs about 0.3 s CPU in every app process
+
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:
             raise ValidationError("Die Datei ist keine lesbare XLSX-Datei.") from None
