@@ -59,7 +59,9 @@ class PostgresServer:
         for attempt in range(3):
             options = (
                 f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                # a statement waiting for a lock autovacuum holds cancels the autovacuum after this long (default 1 s)
+                "-c deadlock_timeout=50ms"
             )
             try:
                 self._run(
