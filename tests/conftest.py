@@ -303,16 +303,22 @@ def _queue_tables(conn, url: str) -> list[str]:
     return _QUEUE_TABLES[url]
 
 
+_TOUCHED_SQL: dict[str, str] = {}
+
+
 def _touched_tables(conn, db, clean: dict[str, list[dict]]) -> tuple[list, list[str]]:
     """The tables a test may have changed – every table with rows, every table of the reference data, and on
-    PostgreSQL every table whose id sequence was used – and the queue tables with rows. One statement."""
+    PostgreSQL every table whose id sequence was used – and the queue tables with rows. One statement (made once
+    per database)."""
     url = str(db.engine.url)
     tables = db.metadata.sorted_tables
     postgres = conn.dialect.name == "postgresql"
     queue = _queue_tables(conn, url) if postgres else []
-    parts = [f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in [t.name for t in tables] + queue]
-    if postgres:
-        if url not in _SEQUENCES:
+    if url not in _TOUCHED_SQL:
+        parts = [
+            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in [t.name for t in tables] + queue
+        ]
+        if postgres:
             _SEQUENCES[url] = {}
             for t in tables:
                 pk = list(t.primary_key.columns)
@@ -322,8 +328,9 @@ def _touched_tables(conn, db, clean: dict[str, list[dict]]) -> tuple[list, list[
                     ).scalar()
                     if seq:
                         _SEQUENCES[url][seq.split(".")[-1].strip('"')] = t.name
-        parts.append("SELECT '~' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
-    found = {row[0] for row in conn.exec_driver_sql(" UNION ALL ".join(parts))}
+            parts.append("SELECT '~' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+        _TOUCHED_SQL[url] = " UNION ALL ".join(parts)
+    found = {row[0] for row in conn.exec_driver_sql(_TOUCHED_SQL[url])}
     names = {name for name in found if not name.startswith("~")} | {name for name, rows in clean.items() if rows}
     names |= {_SEQUENCES[url][name[1:]] for name in found if name[1:] in _SEQUENCES.get(url, {})}
     return [t for t in tables if t.name in names], [name for name in queue if name in found]
