@@ -15,15 +15,15 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask import g, request
-from sqlalchemy import event, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
 
 from beteiligung.extensions import db
 from beteiligung.permissions.anmeldung import can_end_session
-from models import User, utcnow
+from models import RoleAssignment, User, utcnow
 from models.anmeldung import Anmeldeweg, Sitzung, SitzungsEnde
 
 from .. import NotFound
@@ -69,9 +69,17 @@ def load_user(id_string: str) -> User | None:
     uid, _, token = (id_string or "").partition(".")
     if not uid.isdigit() or not token:
         return None
-    sitzung = db.session.scalar(select(Sitzung).where(Sitzung.token_hash == _hash(token)))
+    # every request of a signed-in user comes here: the account with its functions in three statements (the session
+    # with the account; its own functions and those it deputises, one query; their areas), not four
+    user_loaded = joinedload(Sitzung.user)
+    sitzung = db.session.scalar(
+        select(Sitzung)
+        .where(Sitzung.token_hash == _hash(token))
+        .options(user_loaded.lazyload(User.roles), user_loaded.lazyload(User.deputy_for))
+    )
     if sitzung is None or sitzung.user_id != int(uid) or sitzung.ended_at is not None:
         return None
+    _load_functions(sitzung.user)
     if not sitzung.user.is_active:
         return None
     now = utcnow()
@@ -81,6 +89,20 @@ def load_user(id_string: str) -> User | None:
         _bookkeeping(sitzung, last_seen_at=now)
     g.anmeldung_sitzung = sitzung
     return sitzung.user
+
+
+def _load_functions(user: User) -> None:
+    """user.roles and user.deputy_for from one query (both are role assignments: held, or deputised)."""
+    state = sa_inspect(user)
+    if "roles" not in state.unloaded and "deputy_for" not in state.unloaded:
+        return
+    functions = db.session.scalars(
+        select(RoleAssignment)
+        .where(or_(RoleAssignment.user_id == user.id, RoleAssignment.deputy_id == user.id))
+        .order_by(RoleAssignment.id)
+    ).all()
+    set_committed_value(user, "roles", [f for f in functions if f.user_id == user.id])
+    set_committed_value(user, "deputy_for", [f for f in functions if f.deputy_id == user.id])
 
 
 def _directory_still_valid(sitzung: Sitzung, now) -> bool:
