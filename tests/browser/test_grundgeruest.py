@@ -109,6 +109,7 @@ def test_axe_admin_pages(page, live_server):
     page.goto(f"{live_server.url}/verwaltung/benutzer/")
     check_axe(page)
     page.get_by_role("table").get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r"/verwaltung/benutzer/\d+$"))  # axe on the new page, not the list
     check_axe(page)  # user detail with roles and deputy forms
     page.goto(f"{live_server.url}/verwaltung/import")
     check_axe(page)

@@ -80,6 +80,7 @@ def test_two_participants_see_each_others_cards(live_server, browser):
         assert "Marktplatz: Sessions nach Zeit und Raum" in planner.content()
         check_axe(planner)
         planner.click("text=Tafeln der Sitzung")
+        planner.wait_for_url(re.compile(r"/werkstatt/sitzungen/\d+/tafeln$"))  # axe on the new page, not the old
         check_axe(planner)
         planner.goto(f"{base}/werkstatt/abstimmungen/{poll_id}")
         check_axe(planner)
