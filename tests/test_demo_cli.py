@@ -131,55 +131,49 @@ def test_users_create_admin(app, db, monkeypatch):
 
 def test_outbox_send_delivers_over_smtp(app, db, smtp_server):
     smtp_server.configure(app)
-    try:
-        queue(
-            "empfaenger@example.org",
-            "Einladung zur Sozialraumkonferenz",
-            "Guten Tag,\n\nÄ Ö Ü ß – bis bald.",
-            attachments=[
-                ("einladung.ics", "text", "calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", {"method": "REQUEST"})
-            ],
-        )
-        db.session.commit()
-        result = app.test_cli_runner().invoke(args=["outbox", "send"])
-        assert result.exit_code == 0, result.output
-        assert "1 versendet, 0 fehlgeschlagen" in result.output
-        assert len(smtp_server.received) == 1
-        rcpts, msg = smtp_server.received[0]
-        assert rcpts == ["empfaenger@example.org"]
-        assert msg["Subject"] == "Einladung zur Sozialraumkonferenz"
-        assert "Ä Ö Ü ß" in msg.get_body(("plain",)).get_content()
-        ics = [p for p in msg.iter_attachments() if p.get_filename() == "einladung.ics"]
-        assert ics and ics[0].get_param("method") == "REQUEST"
-        mail = db.session.scalar(select(OutboxMail))
-        db.session.refresh(mail)
-        assert mail.status == STATUS_SENT and mail.sent_at is not None and mail.attempts == 1
-        # Nothing is sent twice.
-        result = app.test_cli_runner().invoke(args=["outbox", "send"])
-        assert "0 versendet" in result.output and len(smtp_server.received) == 1
-    finally:
-        app.config["SMTP_HOST"] = ""
+    queue(
+        "empfaenger@example.org",
+        "Einladung zur Sozialraumkonferenz",
+        "Guten Tag,\n\nÄ Ö Ü ß – bis bald.",
+        attachments=[
+            ("einladung.ics", "text", "calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", {"method": "REQUEST"})
+        ],
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "1 versendet, 0 fehlgeschlagen" in result.output
+    assert len(smtp_server.received) == 1
+    rcpts, msg = smtp_server.received[0]
+    assert rcpts == ["empfaenger@example.org"]
+    assert msg["Subject"] == "Einladung zur Sozialraumkonferenz"
+    assert "Ä Ö Ü ß" in msg.get_body(("plain",)).get_content()
+    ics = [p for p in msg.iter_attachments() if p.get_filename() == "einladung.ics"]
+    assert ics and ics[0].get_param("method") == "REQUEST"
+    mail = db.session.scalar(select(OutboxMail))
+    db.session.refresh(mail)
+    assert mail.status == STATUS_SENT and mail.sent_at is not None and mail.attempts == 1
+    # Nothing is sent twice.
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert "0 versendet" in result.output and len(smtp_server.received) == 1
 
 
 def test_outbox_keeps_mail_when_smtp_is_down_and_retries(app, db, smtp_server):
     smtp_server.configure(app)
-    try:
-        smtp_server.stop()
-        queue("empfaenger@example.org", "Erinnerung", "Text")
-        db.session.commit()
-        result = app.test_cli_runner().invoke(args=["outbox", "send"])
-        assert result.exit_code == 1 and "0 versendet, 1 fehlgeschlagen" in result.output
-        mail = db.session.scalar(select(OutboxMail))
-        db.session.refresh(mail)
-        assert mail.status == STATUS_FAILED and mail.attempts == 1 and "Verbindung fehlgeschlagen" in mail.last_error
-        smtp_server.start()
-        result = app.test_cli_runner().invoke(args=["outbox", "send"])
-        assert result.exit_code == 0 and "1 versendet" in result.output
-        db.session.refresh(mail)
-        assert mail.status == STATUS_SENT and mail.attempts == 2 and mail.last_error is None
-        assert len(smtp_server.messages) == 1
-    finally:
-        app.config["SMTP_HOST"] = ""
+    smtp_server.stop()
+    queue("empfaenger@example.org", "Erinnerung", "Text")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 1 and "0 versendet, 1 fehlgeschlagen" in result.output
+    mail = db.session.scalar(select(OutboxMail))
+    db.session.refresh(mail)
+    assert mail.status == STATUS_FAILED and mail.attempts == 1 and "Verbindung fehlgeschlagen" in mail.last_error
+    smtp_server.start()
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0 and "1 versendet" in result.output
+    db.session.refresh(mail)
+    assert mail.status == STATUS_SENT and mail.attempts == 2 and mail.last_error is None
+    assert len(smtp_server.messages) == 1
 
 
 def test_outbox_send_without_smtp_config(app, db):
@@ -202,13 +196,10 @@ def test_outbox_page_and_send_button(app, db, world, smtp_server):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert client.get("/verwaltung/postausgang/999999").status_code == 404
     smtp_server.configure(app)
-    try:
-        r = client.post("/verwaltung/postausgang/senden", data={}, follow_redirects=True)
-        # the button hands the delivery to a job (issue 16) instead of sending inside the request
-        assert "Der Versand wurde beauftragt" in r.get_data(as_text=True)
-        from beteiligung.services.betrieb.jobs import wait_in_process
+    r = client.post("/verwaltung/postausgang/senden", data={}, follow_redirects=True)
+    # the button hands the delivery to a job (issue 16) instead of sending inside the request
+    assert "Der Versand wurde beauftragt" in r.get_data(as_text=True)
+    from beteiligung.services.betrieb.jobs import wait_in_process
 
-        wait_in_process()
-        assert len(smtp_server.messages) == 1
-    finally:
-        app.config["SMTP_HOST"] = ""
+    wait_in_process()
+    assert len(smtp_server.messages) == 1

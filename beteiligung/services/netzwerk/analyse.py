@@ -56,7 +56,7 @@ def simple_graph(nodes: dict, edges: list[dict]) -> nx.Graph:
 
 def to_igraph(g: nx.Graph) -> tuple[ig.Graph, list]:
     """The same simple graph in igraph (vertex i = names[i]; edge attribute "weight")."""
-    import igraph as ig  # here, not at the top: importing igraph loads cairo (about 0.3 s CPU) in every app process
+    import igraph as ig
 
     names = list(g.nodes)
     index = {n: i for i, n in enumerate(names)}
