@@ -13,6 +13,12 @@ def test_missing_chromium_is_an_error_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception, match="Chromium .* fehlt"):
         browser_conftest._require_chromium()
+    # the full browser of test_key_pages_in_the_full_chromium: its own package named
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="Paket chromium-headless-shell"):
+        browser_conftest._require_chromium("/nicht/vorhanden/chromium-headless-shell")
+    with pytest.raises(pytest.fail.Exception, match="Paket chromium\\."):
+        browser_conftest._require_chromium("/nicht/vorhanden/chromium")
 
 
 @pytest.mark.parametrize("ci,outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])

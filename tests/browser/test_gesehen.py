@@ -404,6 +404,29 @@ def test_every_page_seen_at_phone_and_desktop_width(browser, live_server, walks,
     )
 
 
+FULL_CHROMIUM_PAGES = 6  # the first key pages of the planner's walk (the start page first)
+
+
+def test_key_pages_in_the_full_chromium(full_browser, live_server, walks):
+    """The other browser tests run in Chromium's headless shell (tests/browser/conftest.py); people use the full
+    browser. The planner's first key pages (KEY_PAGES in the planner's walk) pass the same checks at both widths in the
+    full Chromium, and its start page passes axe-core there too."""
+    from tests.browser.helpers import check_axe, new_axe_context
+
+    urls = [url for endpoint, url in walks("kreisplanung").items() if endpoint in KEY_PAGES][:FULL_CHROMIUM_PAGES]
+    assert "/" in urls and len(urls) == FULL_CHROMIUM_PAGES, urls
+    timing = {"laden": 0.0, "prüfen+bilder": 0.0}
+    problems = look_at(full_browser, live_server, "kreisplanung", ROLES["kreisplanung"], urls, {}, timing)
+    assert not problems, "\n".join(problems)
+    context = new_axe_context(full_browser)
+    try:
+        page = context.new_page()
+        login(page, live_server, ROLES["kreisplanung"])
+        check_axe(page)
+    finally:
+        context.close()
+
+
 BROKEN_PAGE = """<!DOCTYPE html><html lang="de"><head><style>
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0, 0, 0, 0); }
 .wide { width: 900px; } .pile { position: absolute; top: 200px; left: 10px; }
