@@ -57,7 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import security, templating, uow
+    from . import assets, security, templating, uow
 
     uow.init_app(app)
     from .services.betrieb import logs, metrics
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
 
     templating.register(app)
+    assets.register(app)
     app.after_request(security.set_security_headers)
 
     from views import register_blueprints

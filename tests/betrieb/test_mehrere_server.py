@@ -316,8 +316,10 @@ def test_several_servers_behind_nginx(cluster):
     # http → https, static files with cache headers, /metrics only from the inside network
     status, headers, _ = Browser(cluster["http"], tls=False).request("GET", "/anmelden")
     assert status == 301 and headers["location"].startswith("https://")
-    status, headers, body = Browser(https).request("GET", "/static/vendor/kern/kern.min.css")
-    assert status == 200 and "max-age=604800" in headers["cache-control"] and body
+    status, headers, body = Browser(https).request("GET", "/static/vendor/kern/kern.min.css?v=0123456789ab")
+    assert status == 200 and headers["cache-control"] == "public, max-age=31536000, immutable" and body
+    status, headers, body = Browser(https).request("GET", "/static/vendor/kern/fonts/fira-sans.css")
+    assert status == 200 and headers["cache-control"] == "public, max-age=86400" and body
     assert Browser(https).request("GET", "/metrics")[0] == 403
 
     # log in once, then work on both servers (round robin): the session is valid everywhere
