@@ -1,3 +1,6 @@
+import re
+
+
 def test_login_page_renders(client):
     r = client.get("/anmelden")
     assert r.status_code == 200
@@ -15,7 +18,7 @@ def test_planner_sees_organisations(client, world):
 
 def test_pages_declare_the_favicon(client):
     html = client.get("/anmelden").get_data(as_text=True)
-    assert 'rel="icon" type="image/svg+xml" href="/static/img/favicon.svg"' in html
+    assert re.search(r'rel="icon" type="image/svg\+xml" href="/static/img/favicon\.svg\?v=[0-9a-f]{12}"', html)
     r = client.get("/static/img/favicon.svg")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
     r.close()

@@ -229,6 +229,20 @@ def test_small_counts_never_shown_on_pages_or_exports(client, mon):
     assert "3,7" not in line
 
 
+def test_result_table_names_each_indicator_over_its_value_and_z_value(client, mon):
+    """The header of "Ergebnis je Gebiet": an indicator's German name (with unit) spans its two columns, below it
+    "Wert" and "z-Wert" – not the indicator's key ("z sgb2")."""
+    client.login("planung@ahlen.example")
+    html = page(client, f"/monitoring/ausgaben/{mon.edition.id}")[1]
+    table = re.search(r'aria-labelledby="ergebnis".*?</thead>', html, re.S).group(0)
+    first, second = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    groups = re.findall(r'<th scope="colgroup" colspan="2"[^>]*>([^<]+)</th>', first)
+    assert sorted(groups) == ["Arbeitslosenquote (%)", "SGB-II-Quote (%)"], groups
+    assert re.findall(r"<th[^>]*>([^<]+)</th>", second) == ["Wert", "z-Wert"] * 2
+    assert "sgb2" not in table and ">alo" not in table and " alo<" not in table
+    assert table.count("<colgroup") == 1 + len(groups) + 1  # Rang and Gebiet, each indicator, the index columns
+
+
 def test_suppression_rule_is_one_function():
     from beteiligung.services.monitoring import is_suppressed, shown_value
 
