@@ -138,7 +138,7 @@ def snapshot_fixture(db, database_url: str, name: str, build, into: SimpleNamesp
 
     `into`: the namespace the builder extends and returns (fixtures that add their objects to `world`);
     on a restore the added objects are put into it again, so `world.spk` works as after a real build."""
-    from tests.conftest import _insert_rows, _table_rows
+    from tests.conftest import _insert_rows, _table_rows, sorted_tables
 
     key = (database_url, name)
     snap = _SNAPSHOTS.get(key)
@@ -151,7 +151,7 @@ def snapshot_fixture(db, database_url: str, name: str, build, into: SimpleNamesp
                 db.session.commit()
                 after = _table_rows(db)
                 added, replaced = {}, {}
-                for table in db.metadata.sorted_tables:
+                for table in sorted_tables(db):
                     old = {_pk(table, r): r for r in before[table.name]}
                     new = after[table.name]
                     if any(old.get(_pk(table, r), r) != r for r in new) or len(
@@ -168,7 +168,7 @@ def snapshot_fixture(db, database_url: str, name: str, build, into: SimpleNamesp
             _SNAPSHOTS[key] = snap
     db.session.commit()
     db.session.expire_all()  # objects loaded before (of a snapshot fixture this one builds on) are read anew
-    tables = [t for t in db.metadata.sorted_tables if t.name in snap.added or t.name in snap.replaced]
+    tables = [t for t in sorted_tables(db) if t.name in snap.added or t.name in snap.replaced]
     with db.engine.begin() as conn:
         for table in reversed(tables):
             if table.name in snap.replaced:
