@@ -135,3 +135,98 @@ def test_file_not_moved_yet_is_still_found(app, db, db_storage):
     assert storage.backend().name == "datenbank"
     assert storage.load("kontrakte/alt.pdf") == b"%PDF vor dem Umzug"
     assert storage.load("kontrakte/fehlt.pdf") is None
+
+
+# --- files in the directory follow the unit of work ---------------------------------------------------------------
+
+
+def _on_disk(app, key: str) -> bool:
+    return Path(app.config["UPLOAD_FOLDER"], key).exists()
+
+
+def _work_begins(db) -> None:
+    """What every service does before it stores a file: it reads (the record the file belongs to)."""
+    db.session.scalar(select(StoredFile.key))
+
+
+def test_a_file_written_in_a_failed_unit_of_work_is_removed_and_a_committed_one_stays(app, db):
+    from beteiligung.uow import unit_of_work
+
+    directory = storage.backend("verzeichnis")
+    db.session.commit()
+    with pytest.raises(RuntimeError), unit_of_work():
+        _work_begins(db)
+        directory.save("kontrakte/verworfen.pdf", PDF)
+        assert _on_disk(app, "kontrakte/verworfen.pdf")  # written at once: a later step of the work may read it
+        raise RuntimeError("ein späterer Schritt scheitert")
+    assert not _on_disk(app, "kontrakte/verworfen.pdf")
+    with unit_of_work():
+        _work_begins(db)
+        directory.save("kontrakte/bleibt.pdf", PDF)
+    assert directory.load("kontrakte/bleibt.pdf") == PDF
+    # a deletion counts only when its work is committed: after a failure the file is still there
+    with pytest.raises(RuntimeError), unit_of_work():
+        _work_begins(db)
+        directory.delete("kontrakte/bleibt.pdf")
+        raise RuntimeError
+    assert directory.load("kontrakte/bleibt.pdf") == PDF
+    with unit_of_work():
+        _work_begins(db)
+        directory.delete("kontrakte/bleibt.pdf")
+        assert _on_disk(app, "kontrakte/bleibt.pdf")
+    assert not _on_disk(app, "kontrakte/bleibt.pdf")
+
+
+def test_a_savepoint_keeps_or_removes_its_own_files(app, db):
+    from beteiligung.uow import durable, unit_of_work
+
+    directory = storage.backend("verzeichnis")
+    db.session.commit()
+    with unit_of_work():
+        _work_begins(db)
+        directory.save("kontrakte/aussen.pdf", PDF)
+        with pytest.raises(RuntimeError), durable():
+            directory.save("kontrakte/innen-gescheitert.pdf", PDF)
+            raise RuntimeError
+        with durable():
+            directory.save("kontrakte/innen.pdf", PDF)
+    assert [_on_disk(app, f"kontrakte/{n}.pdf") for n in ("aussen", "innen-gescheitert", "innen")] == [
+        True,
+        False,
+        True,
+    ]
+    # a released savepoint's file goes with the outer work when that one fails
+    with pytest.raises(RuntimeError), unit_of_work():
+        _work_begins(db)
+        with db.session.begin_nested():
+            directory.save("kontrakte/spaeter-verworfen.pdf", PDF)
+        raise RuntimeError
+    assert not _on_disk(app, "kontrakte/spaeter-verworfen.pdf")
+
+
+def test_an_upload_whose_request_fails_after_the_file_was_written_leaves_no_file(app, client, gw, db, monkeypatch):
+    """The agenda document is written to the directory, then the audit entry fails: the answer is a 500, and
+    neither the row nor the file remain (before, the file stayed on disk without a record – personal data that
+    no deletion period would ever find)."""
+    import beteiligung.services.gremien.dokumente as dokumente
+    from models.committees import AgendaDocument
+
+    folder = Path(app.config["UPLOAD_FOLDER"], "tagesordnung")
+    before = set(folder.iterdir()) if folder.is_dir() else set()
+
+    def failing_record(*args, **kwargs):
+        raise RuntimeError("Protokolleintrag scheitert")
+
+    monkeypatch.setattr(dokumente, "record", failing_record)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    client.login("planung@kreis.example")
+    item = gw.meeting.agenda_items[0]
+    r = client.post(
+        f"/gremien/top/{item.id}/dokumente",
+        data={"datei": (io.BytesIO(b"%PDF-1.4 Vorlage"), "Vorlage.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 500
+    db.session.rollback()
+    assert db.session.scalar(select(AgendaDocument)) is None
+    assert (set(folder.iterdir()) if folder.is_dir() else set()) == before

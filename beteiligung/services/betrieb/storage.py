@@ -3,7 +3,9 @@
 - "datenbank": the bytes live in the table betrieb_datei, written in the same transaction as the record
   that refers to them; every application server sees them and one database dump backs them up.
   Default when the database is PostgreSQL.
-- "verzeichnis": files under UPLOAD_FOLDER (development with SQLite, or a mount shared by all servers).
+- "verzeichnis": files under UPLOAD_FOLDER (development with SQLite, or a mount shared by all servers). They follow
+  the unit of work like rows do: a file written in work that is rolled back is removed again, a deletion happens
+  when the work commits.
 
 Keys are "<area>/<name>", e.g. "kontrakte/3f2a….pdf", "tagesordnung/9b1c…". Choose with FILE_STORAGE;
 `flask --app beteiligung betrieb dateien-umziehen --nach datenbank|verzeichnis` moves existing files.
@@ -15,7 +17,7 @@ import os
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from beteiligung.extensions import db
 
@@ -27,6 +29,42 @@ def _check_key(key: str) -> str:
     if len(parts) != 2 or not all(parts) or any(p in (".", "..") or "\\" in p for p in parts):
         raise ValueError(f"Ungültiger Dateischlüssel: {key!r}")
     return key
+
+
+# Files in the directory follow the unit of work like the rows that refer to them: a file written in a transaction
+# that is rolled back (or closed without a commit) is removed again, a file deleted in one is removed only when it
+# commits. Per transaction of the session (a savepoint hands its files on to its parent when it is released).
+_PENDING = "verzeichnis_dateien"
+
+
+def _pending_of_current() -> dict[str, list[Path]] | None:
+    session = db.session()
+    tx = session.get_nested_transaction() or session.get_transaction()
+    if tx is None:
+        # outside a transaction – nothing read or written yet in this unit of work (restoring a backup into an empty
+        # database, a CLI step after its commit): written and deleted at once
+        return None
+    return session.info.setdefault(_PENDING, {}).setdefault(tx, {"written": [], "deleted": []})
+
+
+@event.listens_for(db.session, "after_commit")
+def _committing(session) -> None:
+    session.info["verzeichnis_commit"] = True  # after_transaction_end follows for the same transaction
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _transaction_ended(session, tx) -> None:
+    committed = session.info.pop("verzeichnis_commit", False)
+    pending = session.info.get(_PENDING, {}).pop(tx, None)
+    if pending is None:
+        return
+    if committed and tx.parent is not None:  # a released savepoint: its files belong to the outer transaction now
+        outer = session.info[_PENDING].setdefault(tx.parent, {"written": [], "deleted": []})
+        outer["written"] += pending["written"]
+        outer["deleted"] += pending["deleted"]
+        return
+    for path in pending["deleted"] if committed else pending["written"]:
+        path.unlink(missing_ok=True)
 
 
 class DirectoryStorage:
@@ -41,20 +79,25 @@ class DirectoryStorage:
     def save(self, key: str, data: bytes) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        new = not path.exists()
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
+        pending = _pending_of_current()
+        if new and pending is not None:  # (an overwritten file cannot be given back; keys are new in practice)
+            pending["written"].append(path)
 
     def load(self, key: str) -> bytes | None:
         path = self.path(key)
         return path.read_bytes() if path.is_file() else None
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
-
-    def discard(self, key: str) -> None:
-        """Undo a save of a transaction that failed (a file would outlive the rollback)."""
-        self.delete(key)
+        path = self.path(key)
+        pending = _pending_of_current()
+        if pending is None:
+            path.unlink(missing_ok=True)
+        else:
+            pending["deleted"].append(path)
 
     def keys(self) -> list[str]:
         if not self.root.is_dir():
@@ -94,9 +137,6 @@ class DatabaseStorage:
             db.session.delete(row)
             db.session.flush()
 
-    def discard(self, key: str) -> None:
-        """Nothing to do: the row goes with the rolled-back transaction."""
-
     def keys(self) -> list[str]:
         from models.betrieb import StoredFile
 
@@ -131,10 +171,6 @@ def load(key: str) -> bytes | None:
 
 def delete(key: str) -> None:
     backend().delete(key)
-
-
-def discard(key: str) -> None:
-    backend().discard(key)
 
 
 def source_of(target: str) -> str:

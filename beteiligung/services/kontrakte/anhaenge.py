@@ -95,11 +95,7 @@ def save_attachment(
         {"datei": att.filename, "bericht": report.id if report else None},
         f"Anhang: {att.filename}",
     )
-    try:
-        db.session.flush()
-    except Exception:
-        storage.discard(f"kontrakte/{stored}")
-        raise
+    db.session.flush()  # a failure here or later in the request removes the stored file too (storage.py)
     return att
 
 
