@@ -122,8 +122,11 @@ def test_healthz_and_metrics_read_procrastinates_tables(qapp):
     assert r.status_code == 503 and r.get_json()["pruefungen"]["worker"] == "seit über 3 Minuten nicht gesehen"
     qapp.config["METRICS_TOKEN"] = "m" * 20
     body = client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 20}).get_data(as_text=True)
-    assert 'beteiligung_jobs{status="todo"} 1' in body
-    assert 'beteiligung_jobs{status="failed"} 1' in body
+    # per queue: the mail job waits in "beteiligung", the failed analysis is in "analyse"
+    assert 'beteiligung_jobs{queue="beteiligung",status="todo"} 1' in body
+    assert 'beteiligung_jobs{queue="beteiligung",status="failed"} 0' in body
+    assert 'beteiligung_jobs{queue="analyse",status="failed"} 1' in body
+    assert 'beteiligung_jobs{queue="analyse",status="todo"} 0' in body
     seconds = int(re.search(r"^beteiligung_worker_last_seen_seconds (\d+)$", body, re.M).group(1))
     assert 590 <= seconds <= 700
 
@@ -144,7 +147,8 @@ def test_healthz_says_503_not_500_before_the_queue_schema_exists(qapp):
             "worker": "nicht gesehen",
         }
         body = client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 20}).get_data(as_text=True)
-        assert 'beteiligung_jobs{status="todo"} 0' in body
+        assert 'beteiligung_jobs{queue="beteiligung",status="todo"} 0' in body
+        assert 'beteiligung_jobs{queue="analyse",status="todo"} 0' in body
         assert db.session.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is None
     finally:
         db.session.remove()

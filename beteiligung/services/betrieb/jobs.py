@@ -515,7 +515,7 @@ def last_heartbeat():
     return value
 
 
-def queue_counts() -> dict[str, int]:
-    """Jobs per procrastinate status (todo, doing, succeeded, failed, …); empty without PostgreSQL."""
-    rows = _queue_query("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")
-    return {status: n for status, n in rows or ()}
+def queue_counts() -> dict[tuple[str, str], int]:
+    """Jobs per queue and procrastinate status ((queue, "todo"), (queue, "failed"), …); empty without PostgreSQL."""
+    rows = _queue_query("SELECT queue_name, status::text, count(*) FROM procrastinate_jobs GROUP BY queue_name, status")
+    return {(queue, status): n for queue, status, n in rows or ()}

@@ -56,7 +56,7 @@ def render() -> str:
     from beteiligung.services.mail import counts
     from models import utcnow
 
-    from .jobs import last_heartbeat, queue_counts
+    from .jobs import QUEUES, last_heartbeat, queue_counts
 
     pid = str(os.getpid())
     lines = [
@@ -91,11 +91,13 @@ def render() -> str:
         lines.append(f'beteiligung_outbox_mails{{status="{status}"}} {mail.get(status, 0)}')
     jobs = queue_counts()
     lines += [
-        "# HELP beteiligung_jobs Jobs der Warteschlange (procrastinate) je Status; todo = Länge der Warteschlange.",
+        "# HELP beteiligung_jobs Jobs je Warteschlange (procrastinate) und Status; todo = Länge der Warteschlange.",
         "# TYPE beteiligung_jobs gauge",
     ]
-    for status in ("todo", "doing", "succeeded", "failed", "cancelled", "aborted"):
-        lines.append(f'beteiligung_jobs{{status="{status}"}} {jobs.get(status, 0)}')
+    for queue in sorted(set(QUEUES) | {queue for queue, _status in jobs}):
+        for status in ("todo", "doing", "succeeded", "failed", "cancelled", "aborted"):
+            label = queue.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")  # Prometheus escaping
+            lines.append(f'beteiligung_jobs{{queue="{label}",status="{status}"}} {jobs.get((queue, status), 0)}')
     seen = last_heartbeat()
     lines += [
         "# HELP beteiligung_worker_last_seen_seconds Sekunden seit dem letzten Lebenszeichen eines Workers.",
