@@ -155,6 +155,33 @@ def test_pages_and_exports_respect_suppression_for_all_filters(app, world, surve
     assert wb["Antworten"].max_row == 1 + sum(rt.group_n[g] for g in groups)
 
 
+def test_bar_chart_rows_match_the_table_and_keep_secrets(app, world, survey, client):
+    """Each answer of a question is one row of the chart – its label as text, a bar as long as its share, the share
+    – the same rows as the table below; the chart has a name that points to the table."""
+    s, qs = survey
+    fill(s, qs, world)
+    client.login("planung@ahlen.example")
+    html = client.get(f"/befragungen/{s.id}/ergebnisse").get_data(as_text=True)
+    charts = re.findall(r'<figure class="survey-chart" role="img" aria-labelledby="([^"]+)">(.*?)</figure>', html, re.S)
+    assert charts
+    for ident, chart in charts:
+        assert f'id="{ident}">Balkendiagramm: ' in chart and "(Werte in der Tabelle)" in chart
+        assert "<text" not in chart  # labels are page text, not drawn
+        rows = re.findall(
+            r'<span class="survey-chart__row">(.*?)</span>\s*(?=<span class="survey-chart__row">|$)', chart, re.S
+        )
+        assert rows, chart
+        for row in rows:
+            label = re.search(r'class="survey-chart__label">([^<]*)<', row).group(1)
+            assert label.strip()
+            if "survey-chart__secret" in row:
+                assert "geheim (unter 5)" in row and "<rect" not in row
+                continue
+            width = float(re.findall(r'<rect width="([0-9.]+)" height="16" fill="#0b5cab">', row)[0])
+            shown = int(re.search(r'class="survey-chart__value">(\d+) %<', row).group(1))
+            assert abs(width - shown) <= 0.5 and 0 <= width <= 100, (label, width, shown)
+
+
 def test_pdf_report(app, world, survey, client):
     s, qs = survey
     fill(s, qs, world)

@@ -27,6 +27,18 @@ def test_results_page_at_phone_and_desktop_width(page, live_server, width):
     assert page.locator("table.kern-table").count() >= 5
     assert page.locator(".kern-table-responsive table.kern-table").count() == page.locator("table.kern-table").count()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # the bar charts' labels and values are read at the page's size, on the phone too (they were SVG text that
+    # shrank with the chart: 10 px at 375 px); every bar fits beside its label
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('.survey-chart__label, .survey-chart__value')]
+                 .map((e) => parseFloat(getComputedStyle(e).fontSize))"""
+    )
+    body = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)")
+    assert len(sizes) > 10 and min(sizes) >= min(body, 16), (min(sizes), body)
+    bars = page.evaluate(
+        "[...document.querySelectorAll('.survey-chart__bar')].map((e) => e.getBoundingClientRect().width)"
+    )
+    assert bars and min(bars) >= 60, bars
     check_axe(page, context="#inhalt")
     page.get_by_label("Vergleichen nach").select_option("sozialraum")
     page.get_by_role("button", name="Anzeigen").click()
