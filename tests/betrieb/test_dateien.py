@@ -86,17 +86,19 @@ def test_rejected_upload_leaves_nothing(app, client, kw, db, db_storage):
     assert db.session.scalar(select(StoredFile)) is None
 
 
-def test_agenda_document_in_the_database(app, client, gw, db, db_storage):
-    from models.committees import AgendaDocument
-
+def _upload_agenda_document(client, gw):
     client.login("planung@kreis.example")
-    item = gw.meeting.agenda_items[0]
-    r = client.post(
-        f"/gremien/top/{item.id}/dokumente",
+    return client.post(
+        f"/gremien/top/{gw.meeting.agenda_items[0].id}/dokumente",
         data={"datei": (io.BytesIO(b"%PDF-1.4 Vorlage"), "Vorlage.pdf")},
         content_type="multipart/form-data",
     )
-    assert r.status_code == 303
+
+
+def test_agenda_document_in_the_database(app, client, gw, db, db_storage):
+    from models.committees import AgendaDocument
+
+    assert _upload_agenda_document(client, gw).status_code == 303
     doc = db.session.scalar(select(AgendaDocument))
     assert db.session.get(StoredFile, f"tagesordnung/{doc.stored_name}").data == b"%PDF-1.4 Vorlage"
     r = client.get(f"/gremien/dokumente/{doc.id}")
@@ -219,14 +221,7 @@ def test_an_upload_whose_request_fails_after_the_file_was_written_leaves_no_file
 
     monkeypatch.setattr(dokumente, "record", failing_record)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    client.login("planung@kreis.example")
-    item = gw.meeting.agenda_items[0]
-    r = client.post(
-        f"/gremien/top/{item.id}/dokumente",
-        data={"datei": (io.BytesIO(b"%PDF-1.4 Vorlage"), "Vorlage.pdf")},
-        content_type="multipart/form-data",
-    )
-    assert r.status_code == 500
+    assert _upload_agenda_document(client, gw).status_code == 500
     db.session.rollback()
     assert db.session.scalar(select(AgendaDocument)) is None
     assert (set(folder.iterdir()) if folder.is_dir() else set()) == before
