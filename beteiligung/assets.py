@@ -20,16 +20,19 @@ UNVERSIONED = "public, max-age=86400"
 
 def register(app: Flask) -> None:
     folder = app.static_folder
-    hashes: dict[str, tuple[int, str]] = {}  # filename → (mtime_ns, hash): a file changed in place gets a new one
+    # filename → ((mtime_ns, size), hash): a file changed in place gets a new one (the size as well: two writes within
+    # one tick of the file system's clock keep the same mtime)
+    hashes: dict[str, tuple[tuple[int, int], str]] = {}
 
     def version(filename: str) -> str | None:
         path = safe_join(folder, filename)
         if path is None:
             return None
         try:
-            stamp = os.stat(path).st_mtime_ns
+            info = os.stat(path)
         except OSError:
             return None
+        stamp = (info.st_mtime_ns, info.st_size)
         known = hashes.get(filename)
         if known is None or known[0] != stamp:
             with open(path, "rb") as fh:

@@ -301,8 +301,8 @@ def look_at_widths(page, errors: list[str], where: str, shot=None) -> list[str]:
     queries, sizes in vw/%); the page is not loaded a second time, except a page with a canvas (the network map):
     a canvas keeps what its script drew for the width at load, so such a page is loaded again at phone width.
     Console errors of the load count at the first width, errors after the resize (or of the new load) at the
-    second. shot(width) may return None: no screenshot of this page. A finding after narrowing must outlast the page's (possibly debounced) resize handlers (RESETTLE_MS)
-    to count."""
+    second. shot(width) may return None: no screenshot of this page. A finding after narrowing must outlast the
+    page's (possibly debounced) resize handlers (RESETTLE_MS) to count."""
     problems = []
     for n, width in enumerate(reversed(WIDTHS)):
         if n == 0:
