@@ -104,7 +104,9 @@ AXE_RUN = "async ([ctx, options]) => window.axe ? (await window.axe.run(ctx || d
 
 def axe_violations(page, *, context=None) -> list[dict]:
     """Run axe-core on the current page; return all violations. A page of a context without preload_axe gets the
-    source first (page.evaluate runs through the DevTools protocol, so the page's CSP does not block it)."""
+    source first (page.evaluate runs through the DevTools protocol, so the page's CSP does not block it). A click on
+    a link returns once the next page has started loading; axe waits until it has loaded, not a half-parsed page."""
+    page.wait_for_load_state()
     violations = page.evaluate(AXE_RUN, [context, AXE_OPTIONS])
     if violations is None:
         page.evaluate(_axe_source() + "\n;undefined")

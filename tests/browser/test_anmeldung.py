@@ -77,6 +77,7 @@ def test_admin_enrols_and_logs_in_with_totp(page, live_server, fresh_admin):
     check_axe(page)
     page.get_by_label("Code").fill("000000" if totp.at(time.time() + 30) != "000000" else "111111")
     page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_load_state()
     assert page.get_by_text("Der Code ist falsch").first.is_visible()
     check_axe(page)
     _shot(page, "zweiter-faktor")

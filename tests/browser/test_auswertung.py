@@ -19,6 +19,7 @@ def test_results_page_at_phone_and_desktop_width(page, live_server, width):
     page.goto(f"{live_server.url}/befragungen/")
     page.get_by_role("link", name=re.compile("Wie lebt es sich")).click()
     page.get_by_role("link", name="Ergebnisse", exact=True).click()
+    page.wait_for_load_state()
     # the scale question is asked only after "Ja": its table counts those asked, and says so
     caption = page.locator("caption", has_text="Wie zufrieden sind Sie mit diesen Angeboten?")
     assert "nur wem die Frage gestellt wurde" in caption.inner_text()

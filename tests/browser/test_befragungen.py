@@ -53,6 +53,7 @@ def test_answer_on_phone_in_turkish_and_german(page, live_server):
     assert page.locator("html").get_attribute("lang") == "de"
     check_axe(page)
     page.get_by_role("button", name="Antworten absenden").click()
+    page.wait_for_load_state()
     assert page.get_by_role("alert").first.is_visible()
     assert "Bitte beantworten Sie diese Frage" in page.content()
     check_axe(page)

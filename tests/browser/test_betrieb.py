@@ -18,10 +18,12 @@ def test_operator_pages_from_the_footer(browser, live_server):
     try:
         page.goto(live_server.url + "/anmelden")
         page.get_by_role("contentinfo").get_by_role("link", name="Impressum").click()
+        page.wait_for_load_state()
         assert page.get_by_role("heading", level=1).inner_text() == "Impressum"
         assert page.get_by_text("Kreis Lindenau – Der Landrat").count() == 1
         check_axe(page)
         page.get_by_role("contentinfo").get_by_role("link", name="Datenschutz").click()
+        page.wait_for_load_state()
         assert page.get_by_role("heading", level=1).inner_text() == "Datenschutzerklärung"
         assert page.get_by_role("table", name="Aufbewahrungsfristen dieser Installation").count() == 1
         check_axe(page)

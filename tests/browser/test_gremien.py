@@ -38,6 +38,7 @@ def test_sozialraumkonferenz_invitation_and_rsvp(live_server, page):
         page.keyboard.press("Enter")
         with page.expect_navigation():
             page.click("form[action$='/mitglieder'] button.kern-btn--primary")
+            page.wait_for_load_state()
     assert page.locator("#mitglieder ~ table tbody tr, section[aria-labelledby=mitglieder] tbody tr").count() == 2
     check_axe(page)
 

@@ -68,6 +68,7 @@ def test_bad_input_shows_message_at_field(page, live_server):
     page.get_by_label("Name", exact=True).fill("<script>alert(1)</script>")
     page.get_by_label("PLZ").fill("12")
     page.get_by_role("button", name="Speichern").click()
+    page.wait_for_load_state()
     name = page.get_by_label("Name", exact=True)
     assert name.get_attribute("aria-invalid") == "true"
     described = name.get_attribute("aria-describedby")
@@ -136,6 +137,7 @@ def test_axe_admin_pages(page, live_server):
     page.get_by_role("navigation", name="Hauptnavigation").get_by_text("Verwaltung", exact=True).click()
     check_axe(page)  # with the disclosure menu open
     page.get_by_role("link", name="Aufbewahrung").click()
+    page.wait_for_load_state()
     assert page.get_by_role("heading", name="Aufbewahrungsfristen").is_visible()
     check_axe(page)
     page.once("dialog", lambda dialog: dialog.accept())  # the confirmation before deleting
@@ -183,6 +185,7 @@ def test_invitation_activation_in_browser(page, live_server):
     page.get_by_label("Neues Passwort").fill("kurz")
     page.get_by_label("Passwort wiederholen").fill("kurz")
     page.get_by_role("button", name="Passwort speichern").click()
+    page.wait_for_load_state()
     assert "mindestens 10 Zeichen" in page.content()
     page.get_by_label("Neues Passwort").fill("Gretas-Passwort-2026")
     page.get_by_label("Passwort wiederholen").fill("Gretas-Passwort-2026")

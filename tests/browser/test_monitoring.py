@@ -35,10 +35,12 @@ def test_planner_imports_values_defines_index_and_reads_edition(page, live_serve
     page.get_by_label("Körperschaft").select_option(label="Stadt Lindenau")
     page.get_by_label("Datei").set_input_files(str(csv_file))
     page.get_by_role("button", name="Prüfen", exact=True).click()
+    page.wait_for_load_state()
     assert "21 Zeilen geprüft, 0 mit Fehlern" in page.content()
     check_axe(page)
     page.get_by_label("Datei").set_input_files(str(csv_file))
     page.get_by_role("button", name="Prüfen und importieren").click()
+    page.wait_for_load_state()
     assert "21 Datensätze importiert" in page.content()
 
     page.goto(f"{live_server.url}/monitoring/indizes/neu")
@@ -69,6 +71,7 @@ def test_planner_imports_values_defines_index_and_reads_edition(page, live_serve
     assert "sehr niedrig" in svg.inner_html()
     check_axe(page)
     page.get_by_role("link", name="Status-Index (standardisiert)").click()
+    page.wait_for_load_state()
     assert page.locator("svg.monitoring-karte path[data-gebiet]").count() == 7
     check_axe(page)
     page.get_by_role("table").get_by_role("link", name="Kastanienhof").click()
@@ -88,17 +91,20 @@ def test_kreis_planner_reads_values_over_time_and_compares_editions(page, live_s
     page.goto(f"{live_server.url}/monitoring/indikatoren")
     check_axe(page)
     page.get_by_role("link", name="Schulabgänge ohne Abschluss").click()
+    page.wait_for_load_state()
     table = page.get_by_role("table", name=re.compile("Fallzahl unter 5, nicht gezeigt"))
     assert table.locator("abbr[title^='Fallzahl unter der Mindestfallzahl']").count() > 0
     assert "Gemeinde Ostermoor" not in page.content() and "OM-1" not in table.inner_text()  # not released
     check_axe(page)
     page.goto(f"{live_server.url}/monitoring/")
     page.get_by_role("link", name="Sozialindex Kreis Lindenau 31.12.2025").click()
+    page.wait_for_load_state()
     assert "SR-05 Südstadt" in page.get_by_role("table", name="Gebiete mit Klassenwechsel").inner_text()
     page.get_by_label("Mit einer anderen Ausgabe vergleichen").select_option(
         label="Sozialindex Kreis Lindenau 31.12.2024 (veröffentlicht)"
     )
     page.get_by_role("button", name="Vergleichen").click()
+    page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Ausgaben vergleichen"
     assert "SR-05 Südstadt" in page.get_by_role("table").inner_text()
     check_axe(page)

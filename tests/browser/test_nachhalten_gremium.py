@@ -67,6 +67,7 @@ def test_followup_committee_filter_keyboard_only(live_server, page):
     page.get_by_role("button", name="Filtern").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
+        page.wait_for_load_state()
     assert re.search(rf"[?&]gremium={committee_id}(&|$)", page.url)
     rows = page.locator("table.kern-table tbody tr")
     assert rows.count() >= 1

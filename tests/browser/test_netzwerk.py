@@ -55,6 +55,7 @@ def test_planner_filters_the_network_map(live_server, page):
     page.goto(f"{live_server.url}/netzwerk/kanten")
     page.select_option("#f-beziehung", "Kontrakt")
     page.click("#netzwerk-filter button[type=submit]")
+    page.wait_for_load_state()
     rows = page.locator("#kanten tbody tr")
     assert rows.count() >= 2
     assert all("Kontrakt" in rows.nth(i).inner_text() for i in range(rows.count()))
