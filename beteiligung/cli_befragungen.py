@@ -7,6 +7,8 @@ import time
 
 import click
 
+from beteiligung.formatting import anzahl
+
 from .uow import unit_of_work
 
 
@@ -52,7 +54,7 @@ def register(app) -> None:
             titles = dict(db.session.execute(select(Survey.id, Survey.title).where(Survey.id.in_(list(done)))).all())
         for sid, rows in done.items():
             click.echo(f"Befragung {sid} „{titles.get(sid, '')}“: {rows} Zählzeilen")
-        click.echo(f"{len(done)} Befragungen neu gezählt ({time.perf_counter() - t:.1f} s).")
+        click.echo(f"{anzahl(len(done), 'Befragung', 'Befragungen')} neu gezählt ({time.perf_counter() - t:.1f} s).")
 
     @befragungen.command("messen")
     @click.option(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from beteiligung.formatting import anzahl
+
 from .services.betrieb.jobs import QUEUES
 
 
@@ -74,7 +76,7 @@ def register(app) -> None:
         with unit_of_work():
             storage.remove_from(storage.source_of(target), keys)
         click.echo(
-            f"{len(keys)} Dateien nach {target} umgezogen. Setzen Sie jetzt FILE_STORAGE={target} auf allen Servern."
+            f"{anzahl(len(keys), 'Datei', 'Dateien')} nach {target} umgezogen. Setzen Sie jetzt FILE_STORAGE={target} auf allen Servern."
         )
 
     @app.cli.group("backup")

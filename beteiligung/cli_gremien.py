@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from beteiligung.formatting import anzahl
+
 from .uow import unit_of_work
 
 
@@ -20,7 +22,7 @@ def register(app) -> None:
 
         with unit_of_work():
             n = remind_due(days)
-        click.echo(f"{n} Erinnerungen in den Postausgang gelegt.")
+        click.echo(f"{anzahl(n, 'Erinnerung', 'Erinnerungen')} in den Postausgang gelegt.")
 
     @gremien.command("antworten-einlesen")
     @click.argument("maildir", envvar="REPLY_MAILDIR", type=click.Path(exists=True, file_okay=False))

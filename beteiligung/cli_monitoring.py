@@ -18,6 +18,8 @@ from pathlib import Path
 
 import click
 
+from beteiligung.formatting import anzahl
+
 group: click.Group | None = None
 
 
@@ -46,8 +48,12 @@ def _print_report(report, max_errors: int = 50) -> None:
     if len(bad) > max_errors:
         click.echo(f"… und {len(bad) - max_errors} weitere fehlerhafte Zeilen.", err=True)
     if bad:
-        _fail(f"{len(report.rows)} Zeilen geprüft, {len(bad)} mit Fehlern. Es wurde nichts gespeichert.")
-    click.echo(f"{len(report.rows)} Zeilen geprüft, {report.written} Datensätze geschrieben.")
+        _fail(
+            f"{anzahl(len(report.rows), 'Zeile', 'Zeilen')} geprüft, {len(bad)} mit Fehlern. Es wurde nichts gespeichert."
+        )
+    click.echo(
+        f"{anzahl(len(report.rows), 'Zeile', 'Zeilen')} geprüft, {anzahl(report.written, 'Datensatz', 'Datensätze')} geschrieben."
+    )
 
 
 def register(app) -> None:

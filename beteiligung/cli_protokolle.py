@@ -6,6 +6,8 @@ from datetime import datetime
 
 import click
 
+from beteiligung.formatting import anzahl
+
 from .uow import unit_of_work
 
 
@@ -36,4 +38,6 @@ def register(app) -> None:
             raise click.BadParameter("Bitte eine Zahl ab 0 angeben.", param_hint="--days-before")
         with unit_of_work():
             before, after = send_reminders(days_before, day)
-        click.echo(f"{before} Erinnerungen vor Fälligkeit, {after} nach Fälligkeit in den Postausgang gelegt.")
+        click.echo(
+            f"{anzahl(before, 'Erinnerung', 'Erinnerungen')} vor Fälligkeit, {after} nach Fälligkeit in den Postausgang gelegt."
+        )

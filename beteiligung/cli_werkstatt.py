@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from beteiligung.formatting import anzahl
+
 from .uow import unit_of_work
 
 
@@ -20,4 +22,4 @@ def register(app) -> None:
 
         with unit_of_work():
             n = remind_due()
-        click.echo(f"{n} Erinnerungen zu Terminabstimmungen in den Postausgang gelegt.")
+        click.echo(f"{anzahl(n, 'Erinnerung', 'Erinnerungen')} zu Terminabstimmungen in den Postausgang gelegt.")

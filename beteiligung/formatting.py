@@ -28,9 +28,14 @@ _LOCALE = Locale.parse(LOCALE)
 
 
 def date_de(value) -> str:
-    """21.11.2026"""
+    """21.11.2026 (also of an ISO date stored as text in JSON data, e.g. "2026-11-21")"""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = to_berlin(value)
     if isinstance(value, date):  # the pattern dd.MM.yyyy is all digits: no locale data needed
@@ -67,19 +72,25 @@ def number_de(value, digits: int | None = None) -> str:
     return _fn(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=_LOCALE)
 
 
+def anzahl(value, singular: str, plural: str) -> str:
+    """A count with its noun: "1 Eintrag", "0 Einträge", "1.234 Einträge"."""
+    return f"{number_de(value)} {singular if value == 1 else plural}"
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(
         date_de=date_de,
         time_de=time_de,
         datetime_de=datetime_de,
         number_de=number_de,
+        anzahl=anzahl,
     )
     from beteiligung import audit_labels
 
     audit_labels.register(app)
 
 
-__all__ = ["date_de", "time_de", "datetime_de", "number_de", "to_berlin", "BERLIN", "date"]
+__all__ = ["date_de", "time_de", "datetime_de", "number_de", "anzahl", "to_berlin", "BERLIN", "date"]
 
 
 _BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f\u0085\u2028\u2029\ud800-\udfff]")

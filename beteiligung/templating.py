@@ -47,8 +47,8 @@ def describe_rule(rule: str | None) -> str | None:
     if unit is None or interval not in words:
         return rule
     text = unit[0] if interval == 1 else f"alle {words[interval]}{unit[1]}"
-    if parts.get("COUNT"):
-        text += f", {parts['COUNT']} Sitzungen"
+    if parts.get("COUNT", "").isdigit():
+        text += f", {formatting.anzahl(int(parts['COUNT']), 'Sitzung', 'Sitzungen')}"
     return text
 
 

@@ -135,6 +135,38 @@ class DecisionMode(StrEnum):
 DECISION_MODES = {k.value: k.label for k in DecisionMode}
 
 
+class RevisionAction(StrEnum):
+    """What a saved protocol revision records (the page "Versionen des Protokolls" names it in German)."""
+
+    EINTRAG_NEU = "eintrag_neu"
+    EINTRAG_GEAENDERT = "eintrag_geaendert"
+    EINTRAG_GELOESCHT = "eintrag_geloescht"
+    STAND = "stand"
+    POLITISCHE_ENTSCHEIDUNG = "politische_entscheidung"
+    WEITERGELEITET = "weitergeleitet"
+    ANWESENHEIT = "anwesenheit"
+    ZUR_ABSTIMMUNG = "zur_abstimmung"
+    EINWAND = "einwand"
+    GENEHMIGT = "genehmigt"
+    NEUE_FASSUNG = "neue_fassung"
+
+    @property
+    def label(self) -> str:
+        return {
+            "eintrag_neu": "Eintrag angelegt",
+            "eintrag_geaendert": "Eintrag geändert",
+            "eintrag_geloescht": "Eintrag gelöscht",
+            "stand": "Stand geändert",
+            "politische_entscheidung": "Politische Entscheidung erfasst",
+            "weitergeleitet": "weitergeleitet",
+            "anwesenheit": "Anwesenheit erfasst",
+            "zur_abstimmung": "zur Abstimmung gestellt",
+            "einwand": "Einwand erhoben",
+            "genehmigt": "genehmigt",
+            "neue_fassung": "neue Fassung angelegt",
+        }[self.value]
+
+
 class PoliticalOutcome(StrEnum):
     """What the political body (Ausschuss, Rat, Kreistag) did with a Beschluss submitted to it."""
 
@@ -376,6 +408,13 @@ class ProtocolRevision(db.Model):
     data: Mapped[dict | None] = mapped_column(JSON)
 
     author = relationship("User")
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return RevisionAction(self.action).label
+        except ValueError:  # a revision written by a later version of the application
+            return self.action.replace("_", " ")
 
 
 class ProtocolObjection(db.Model):

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import func, select
 
-from beteiligung.formatting import date_de, datetime_de, number_de, time_de, to_berlin
+from beteiligung.formatting import anzahl, date_de, datetime_de, number_de, time_de, to_berlin
 from beteiligung.markdown import render_markdown
 from models import Organisation
 
@@ -184,6 +184,14 @@ def test_date_and_number_filters():
     assert number_de(1234567) == "1.234.567"
     assert number_de(2.5, 2) == "2,50" and number_de(1234.5, 0) == "1.234"
     assert number_de(None) == "" and date_de(None) == "" and time_de(None) == ""
+    # ISO dates stored as text in JSON data (protocol revisions, audit values); anything else stays as it is
+    assert date_de("2026-12-01") == "01.12.2026" and date_de("keine Frist") == "keine Frist"
+
+
+def test_counts_name_their_noun_in_singular_and_plural():
+    assert anzahl(1, "Eintrag", "Einträge") == "1 Eintrag"
+    assert anzahl(0, "Eintrag", "Einträge") == "0 Einträge"
+    assert anzahl(1234, "Datensatz wurde", "Datensätze wurden") == "1.234 Datensätze wurden"
 
 
 def test_datetimes_are_shown_in_berlin_time_including_dst():

@@ -18,7 +18,7 @@ from beteiligung.extensions import db
 from beteiligung.formatting import to_berlin
 from beteiligung.services.protokolle import anwesenheit
 from models import AgendaItem, Committee, CommitteeType, Meeting, Membership, TopicProposal, utcnow
-from models.protocols import Attendance, Protocol, ProtocolEntry, ProtocolRevision
+from models.protocols import Attendance, Protocol, ProtocolEntry, ProtocolRevision, RevisionAction
 
 
 def _type(name):
@@ -158,7 +158,7 @@ def _entry(protocol, author, position, kind, text, item=None, **kw):
             protocol_id=protocol.id,
             entry_id=e.id,
             edition=1,
-            action="eintrag_neu",
+            action=RevisionAction.EINTRAG_NEU,
             author_id=author.id,
             created_at=protocol.meeting.end,
             data={"kind": kind, "text": text},

@@ -342,7 +342,7 @@ def test_the_recount_command_rebuilds_the_counts(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["befragungen", "zaehlen", "--befragung", str(s.id)])
     assert result.exit_code == 0, result.output
-    assert f"Befragung {s.id}" in result.output and "1 Befragungen neu gezählt" in result.output
+    assert f"Befragung {s.id}" in result.output and "1 Befragung neu gezählt" in result.output
     db.session.expire_all()
     assert stored(s) == right
     assert stored(other) == []

@@ -244,7 +244,7 @@ def test_confirmation_count_must_match(client, gw, db):
     assert db.session.scalar(select(OutboxMail.id)) is None
     # filter: only the Kernkreis
     r = client.post(f"/gremien/sitzungen/{gw.meeting.id}/einladen", data={"schritt": "pruefen", "circles": "Kernkreis"})
-    assert "Bestätigung: 1 Einladungen versenden" in r.get_data(as_text=True)
+    assert "Bestätigung: 1 Einladung versenden" in r.get_data(as_text=True)
 
 
 def test_reminders_go_only_to_non_responders(client, gw, app, db):
@@ -265,7 +265,7 @@ def test_invite_list_filters_roles_and_organisations(client, gw, db):
     client.login("planung@kreis.example")
     url = f"/gremien/sitzungen/{gw.meeting.id}/einladen"
     html = client.post(url, data={"schritt": "pruefen", "organisation_ids": str(gw.w.org_b.id)}).get_data(as_text=True)
-    assert "Bestätigung: 1 Einladungen versenden" in html and "bernd.brandt@example.org" in html
+    assert "Bestätigung: 1 Einladung versenden" in html and "bernd.brandt@example.org" in html
     # a platform role adds the persons of its users: the Sozialraummanagement (with a person record)
     from models import Person
 
@@ -278,9 +278,9 @@ def test_invite_list_filters_roles_and_organisations(client, gw, db):
     html = client.post(url, data={"schritt": "pruefen", "roles": "partner"}).get_data(as_text=True)
     assert "Bestätigung: 2 Einladungen versenden" in html  # partners are members already
     html = client.post(url, data={"schritt": "pruefen", "mandate_only": "y"}).get_data(as_text=True)
-    assert "Bestätigung: 1 Einladungen versenden" in html and "anke.arndt@example.org" in html
+    assert "Bestätigung: 1 Einladung versenden" in html and "anke.arndt@example.org" in html
     html = client.post(url, data={"schritt": "pruefen", "area_ids": str(gw.w.area_b1.id)}).get_data(as_text=True)
-    assert "Bestätigung: 1 Einladungen versenden" in html and "bernd.brandt@example.org" in html
+    assert "Bestätigung: 1 Einladung versenden" in html and "bernd.brandt@example.org" in html
     r = client.post(url, data={"schritt": "pruefen", "roles": "erfunden"})
     assert r.status_code == 422
 

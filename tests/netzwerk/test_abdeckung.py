@@ -30,7 +30,7 @@ def test_coverage_page_matrix_first_cells_link_to_filtered_organisations(client,
     # a covered cell: the number links to the organisations of that Sozialraum and Handlungsfeld
     href = f"/stammdaten/organisationen/?sozialraum={net.area_a1.id}&amp;handlungsfeld={net.hf_pflege.id}"
     assert re.search(
-        re.escape(f'href="{href}"') + r'[^>]*>1<span class="sr-only"> Organisationen: Altstadt, Pflege', page
+        re.escape(f'href="{href}"') + r'[^>]*>1<span class="sr-only"> Organisation: Altstadt, Pflege', page
     )
     listing = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
     assert net.org_a.name in listing and net.org_b.name not in listing

@@ -208,6 +208,27 @@ def _approve(pw, m):
     svc.approve(pw.planner_k, m, "", svc.get_protocol(m).version)
 
 
+def test_revisions_page_names_each_save_in_german(client, pw):
+    m = pw.spk_past
+    e = svc.create_entry(pw.planner_k, m, decision_data())
+    svc.update_entry(pw.planner_k, e, decision_data(text="Zwei Familienhebammen ab März."), e.version)
+    anwesenheit.save_attendance(pw.planner_k, m, [{"person_id": pw.person_a.id, "status": "anwesend"}])
+    deadline = svc.today() + timedelta(days=7)
+    svc.send_for_approval(pw.planner_k, m, deadline, svc.get_protocol(m).version)
+    db.session.commit()
+    client.login("planung@kreis.example")
+    r = client.get(f"/protokolle/sitzungen/{m.id}/versionen")
+    assert r.status_code == 200
+    rows = [re.sub(r"<[^>]+>|\s+", " ", row) for row in re.findall(r"<tr class=\"kern-table__row\">(.*?)</tr>", html(r), re.S)]
+    text = " | ".join(" ".join(row.split()) for row in rows)
+    assert "Eintrag angelegt" in text and "Eintrag geändert" in text
+    assert "Beschluss: Zwei Familienhebammen ab März." in text
+    assert re.search(r"Anwesenheit erfasst [^|]* 1 Person \|", text), text
+    assert "zur Abstimmung gestellt" in text and f"Frist bis {deadline:%d.%m.%Y}" in text
+    # no stored key or ISO date reaches the reader
+    assert not re.search(r"eintrag_|eintrag neu|zur_abstimmung|\d{4}-\d{2}-\d{2}", text), text
+
+
 def test_locked_protocol_edit_is_refused(client, pw):
     e = svc.create_entry(pw.planner_k, pw.spk_past, decision_data())
     _approve(pw, pw.spk_past)

@@ -321,7 +321,7 @@ def test_reminders_before_and_after_once(pw, app):
     )
     result = runner.invoke(args=["tasks", "remind"])
     assert result.exit_code == 0, result.output
-    assert "1 Erinnerungen vor Fälligkeit, 1 nach Fälligkeit" in result.output
+    assert "1 Erinnerung vor Fälligkeit, 1 nach Fälligkeit" in result.output
     mails = {m.recipient: m for m in db.session.scalars(select(OutboxMail).where(OutboxMail.category == "erinnerung"))}
     assert set(mails) == {"anke.arndt@example.org", "info@jobcenter.example"}
     assert mails["info@jobcenter.example"].subject.startswith("Überfällig seit")

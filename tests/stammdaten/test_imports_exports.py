@@ -92,7 +92,7 @@ def test_cp1252_umlauts(client, db, world):
     client.login(world.planner_a.email)
     data = "Kennung;Name;Einwohnerzahl;Gültig ab\r\nA-10;Große Gärten;4500;01.01.2024\r\n".encode("cp1252")
     r = upload(client, "sozialraeume", world.kommune_a, "räume.csv", data)
-    assert "1 Datensätze importiert" in r.get_data(as_text=True)
+    assert "1 Datensatz importiert" in r.get_data(as_text=True)
     area = db.session.scalar(select(Area).where(Area.code == "A-10"))
     assert area.name == "Große Gärten" and area.population == 4500 and str(area.valid_from) == "2024-01-01"
 
@@ -134,7 +134,7 @@ def test_xlsx_areas_with_dates_and_numbers(client, db, world):
         ]
     )
     r = upload(client, "sozialraeume", world.kommune_a, "r.xlsx", data)
-    assert "1 Datensätze importiert" in r.get_data(as_text=True), r.get_data(as_text=True)
+    assert "1 Datensatz importiert" in r.get_data(as_text=True), r.get_data(as_text=True)
     area = db.session.scalar(select(Area).where(Area.code == "A-01-N"))
     assert area.population == 3200 and area.parent_id == world.area_a1.id and area.kind == "Quartier"
 

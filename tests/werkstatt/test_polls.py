@@ -218,7 +218,7 @@ def test_reminders_cli_only_non_responders(app, gw, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["werkstatt", "erinnern"])
     assert result.exit_code == 0, result.output
-    assert "1 Erinnerungen" in result.output
+    assert "1 Erinnerung zu Terminabstimmungen" in result.output
     mails = db.session.scalars(select(OutboxMail).where(OutboxMail.category == "terminabstimmung-erinnerung")).all()
     assert [m.recipient for m in mails] == ["bernd.brandt@example.org"]
     assert svc.answer_url(poll.invitees[1]) in mails[0].body_text or "/werkstatt/abstimmung/" in mails[0].body_text

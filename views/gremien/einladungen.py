@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
+from beteiligung.formatting import anzahl
 from beteiligung.services import ServiceError
 from beteiligung.services.gremien import einladungen as inv_svc
 from models import Membership
@@ -57,7 +58,10 @@ def invite(meeting_id):
         if step == "senden":
             try:
                 created = inv_svc.invite(current_user, m, preview[0], request.form.get("anzahl", type=int))
-                flash(f"{len(created)} Einladungen mit Kalendereintrag liegen im Postausgang.", "success")
+                flash(
+                    f"{anzahl(len(created), 'Einladung', 'Einladungen')} mit Kalendereintrag {'liegt' if len(created) == 1 else 'liegen'} im Postausgang.",
+                    "success",
+                )
                 return redirect(url_for(".meeting", meeting_id=m.id) + "#einladungen", 303)
             except ServiceError as exc:
                 fail(exc)
@@ -73,7 +77,7 @@ def remind(meeting_id):
     _manage(perm.can_manage_meeting(current_user, m))
     n = inv_svc.remind(current_user, m)
     flash(
-        f"{n} Erinnerungen an Eingeladene ohne Antwort liegen im Postausgang."
+        f"{anzahl(n, 'Erinnerung', 'Erinnerungen')} an Eingeladene ohne Antwort {'liegt' if n == 1 else 'liegen'} im Postausgang."
         if n
         else "Niemand ist zu erinnern (alle haben geantwortet oder wurden in den letzten 24 Stunden erinnert).",
         "success" if n else "info",

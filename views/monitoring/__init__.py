@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
-from beteiligung.formatting import date_de
+from beteiligung.formatting import anzahl, date_de
 from beteiligung.permissions import monitoring as mperm
 from beteiligung.services import Conflict, NotFound, ServiceError
 from beteiligung.services.monitoring import catalogue as cat
@@ -247,7 +247,7 @@ def import_data():
                 status = exc.status
             else:
                 if report.written:
-                    flash(f"{report.written} Datensätze wurden importiert.", "success")
+                    flash(f"{anzahl(report.written, 'Datensatz wurde', 'Datensätze wurden')} importiert.", "success")
                 elif not report.ok:
                     status = 422
     elif request.method == "POST":

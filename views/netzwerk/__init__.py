@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from beteiligung import permissions as perm
 from beteiligung.exports import streamed_response
 from beteiligung.extensions import db
+from beteiligung.formatting import anzahl
 from beteiligung.inputs import to_id
 from beteiligung.services import Conflict, NotFound, ServiceError, ValidationError
 from beteiligung.services.netzwerk import beziehungen as svc
@@ -604,7 +605,7 @@ def import_data():
                 status = exc.status
             else:
                 if report.written:
-                    flash(f"{report.written} Datensätze wurden importiert.", "success")
+                    flash(f"{anzahl(report.written, 'Datensatz wurde', 'Datensätze wurden')} importiert.", "success")
                 elif not report.ok:
                     status = 422
     elif request.method == "POST":

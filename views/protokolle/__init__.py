@@ -13,6 +13,7 @@ from wtforms.validators import Optional as Opt
 from beteiligung import permissions as perm
 from beteiligung.exports import csv_response, xlsx_response
 from beteiligung.extensions import db
+from beteiligung.formatting import anzahl
 from beteiligung.inputs import to_id
 from beteiligung.permissions import auswahl as auswahl_perm
 from beteiligung.services import Conflict, ValidationError
@@ -370,7 +371,7 @@ def attendance(meeting_id):
         elif not errors:
             try:
                 n = anwesenheit.save_attendance(current_user, meeting, submitted, expected_version)
-                flash(f"Anwesenheit gespeichert ({n} Personen).", "success")
+                flash(f"Anwesenheit gespeichert ({anzahl(n, 'Person', 'Personen')}).", "success")
                 return redirect(url_for("protokolle.attendance", meeting_id=meeting.id))
             except anwesenheit.AttendanceConflict as exc:
                 errors = {"form": exc.message}

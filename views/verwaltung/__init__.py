@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
+from beteiligung.formatting import anzahl
 from beteiligung.services import ServiceError, accounts
 from beteiligung.services.mail import smtp_configured
 from beteiligung.services.stammdaten import importe
@@ -370,7 +371,7 @@ def import_data():
                 status = exc.status
             else:
                 if report.written:
-                    flash(f"{report.written} Datensätze wurden importiert.", "success")
+                    flash(f"{anzahl(report.written, 'Datensatz wurde', 'Datensätze wurden')} importiert.", "success")
                 elif not report.ok:
                     status = 422
     elif request.method == "POST":

@@ -7,7 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 
 from beteiligung.extensions import db
-from beteiligung.formatting import date_de, time_de
+from beteiligung.formatting import anzahl, date_de, time_de
 from beteiligung.permissions import werkstatt as wperm
 from beteiligung.services import NotFound, ServiceError, ValidationError
 from beteiligung.services.werkstatt import polls as svc
@@ -80,7 +80,7 @@ def poll_create():
                         meeting=meeting,
                     )
                     flash(
-                        f"Die Terminabstimmung ist angelegt; {len(poll.invitees)} Einladungen liegen im Postausgang.",
+                        f"Die Terminabstimmung ist angelegt; {anzahl(len(poll.invitees), 'Einladung liegt', 'Einladungen liegen')} im Postausgang.",
                         "success",
                     )
                     return redirect(url_for(".poll_detail", poll_id=poll.id), 303)
@@ -142,7 +142,7 @@ def poll_remind(poll_id):
         abort(403)
     n = svc.remind(current_user, poll)
     flash(
-        f"{n} Erinnerungen liegen im Postausgang."
+        f"{anzahl(n, 'Erinnerung liegt', 'Erinnerungen liegen')} im Postausgang."
         if n
         else "Keine Erinnerung nötig: Alle haben geantwortet, wurden in den letzten 24 Stunden erinnert "
         "oder die Abstimmung ist beendet.",

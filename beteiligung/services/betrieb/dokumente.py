@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from beteiligung.extensions import db
+from beteiligung.formatting import anzahl
 from beteiligung.services import NotFound, PermissionDenied
 from models import User, utcnow
 from models.betrieb import DocumentJob, DocumentStatus
@@ -113,7 +114,10 @@ def _profiles_describe(user, params):
     from models import utcnow as now
 
     count = len(_profiles_areas(user))
-    return f"Alle Sozialraumprofile ({count} Gebiete)", f"Sozialraumprofile-{now().date().isoformat()}.pdf"
+    return (
+        f"Alle Sozialraumprofile ({anzahl(count, 'Gebiet', 'Gebiete')})",
+        f"Sozialraumprofile-{now().date().isoformat()}.pdf",
+    )
 
 
 def _profiles_render(user, params):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.formatting import date_de, time_de
+from beteiligung.formatting import anzahl, date_de, time_de
 from beteiligung.uow import durable
 from models import Invitation, Meeting, Membership, Organisation, Person, utcnow
 from models.committees import (
@@ -301,7 +301,7 @@ def invite(user, meeting: Meeting, rows, confirmed_count: int | None) -> list[In
         meeting,
         None,
         {"persons": [i.person_id for i in created]},
-        f"{meeting.title}: {len(created)} Einladungen versandt",
+        f"{meeting.title}: {anzahl(len(created), 'Einladung', 'Einladungen')} versandt",
     )
     return created
 
@@ -359,7 +359,9 @@ def remind(user, meeting: Meeting, min_hours_between: int = 24) -> int:
         inv.reminded_at = now
         n += 1
     if n:
-        record(user, "remind", meeting, None, {"count": n}, f"{meeting.title}: {n} Erinnerungen")
+        record(
+            user, "remind", meeting, None, {"count": n}, f"{meeting.title}: {anzahl(n, 'Erinnerung', 'Erinnerungen')}"
+        )
     return n
 
 

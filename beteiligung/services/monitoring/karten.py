@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
 
-from beteiligung.formatting import number_de
+from beteiligung.formatting import anzahl, number_de
 
 # numpy and shapely are imported where a map is drawn, not at the top: they cost about 0.2 s CPU in every app
 # process (gunicorn worker, CLI command)
@@ -338,7 +338,7 @@ def render_map(
         f'width="{width:g}" height="{total_h:.0f}" class="monitoring-karte" role="{role}" '
         f'aria-labelledby="{title_id} {desc_id}">',
         f'<title id="{title_id}">{escape(spec.title)}</title>',
-        f'<desc id="{desc_id}">Karte mit {len(drawn)} Gebieten; dieselben Angaben stehen in der Tabelle.</desc>',
+        f'<desc id="{desc_id}">Karte mit {anzahl(len(drawn), "Gebiet", "Gebieten")}; dieselben Angaben stehen in der Tabelle.</desc>',
         _hatch_defs(uid),
         f'<clipPath id="{uid}-rahmen"><rect width="{width:g}" height="{proj.height:.0f}"/></clipPath>',
         f'<g clip-path="url(#{uid}-rahmen)">',

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
+from beteiligung.formatting import anzahl
 from beteiligung.services.monitoring import karten as K
 from beteiligung.services.monitoring.kartendaten import MapResult, MapRow
 from models import Area
@@ -21,7 +22,7 @@ THRESHOLDS = [1, 2, 4]
 
 
 def _label(n: int) -> str:
-    return "1 Maßnahme" if n == 1 else f"{n} Maßnahmen"
+    return anzahl(n, "Maßnahme", "Maßnahmen")
 
 
 def measures_map(user, f: MeasureFilters, area_href: Callable[[int], str]) -> MapResult:

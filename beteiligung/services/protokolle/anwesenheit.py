@@ -23,6 +23,7 @@ from models.protocols import (
     Attendance,
     AttendanceStatus,
     MeetingRole,
+    RevisionAction,
 )
 
 from .. import Conflict, ValidationError, audit, require
@@ -227,7 +228,7 @@ def save_attendance(user, meeting: Meeting, rows: list[dict], expected_version: 
         _revision(
             user,
             protocol,
-            "anwesenheit",
+            RevisionAction.ANWESENHEIT,
             data={
                 "zeilen": [{k: r.get(k) for k in ("person_id", "status", "organisation_id", "deputy_id")} for r in rows]
             },

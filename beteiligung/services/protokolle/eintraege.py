@@ -51,6 +51,7 @@ from models.protocols import (
     ProtocolObjection,
     ProtocolRevision,
     ProtocolStatus,
+    RevisionAction,
     TaskStatus,
     open_states_condition,
 )
@@ -112,7 +113,7 @@ def ensure_protocol(meeting: Meeting) -> Protocol:
     return protocol
 
 
-def _revision(user, protocol: Protocol, action: str, entry: ProtocolEntry | None = None, data=None) -> None:
+def _revision(user, protocol: Protocol, action: RevisionAction, entry: ProtocolEntry | None = None, data=None) -> None:
     if entry is not None and data is None:
         data = audit.snapshot(entry)
     db.session.add(
@@ -229,7 +230,7 @@ def create_entry(user, meeting: Meeting, data: dict) -> ProtocolEntry:
         entry.status_changed_at = utcnow()
     db.session.add(entry)
     db.session.flush()
-    _revision(user, protocol, "eintrag_neu", entry)
+    _revision(user, protocol, RevisionAction.EINTRAG_NEU, entry)
     db.session.flush()
     return entry
 
@@ -248,7 +249,7 @@ def update_entry(user, entry: ProtocolEntry, data: dict, version) -> ProtocolEnt
         elif entry.kind not in FOLLOWUP_KINDS:
             entry.status = None
         db.session.flush()
-        _revision(user, entry.protocol, "eintrag_geaendert", entry)
+        _revision(user, entry.protocol, RevisionAction.EINTRAG_GEAENDERT, entry)
         db.session.flush()
         return entry
 
@@ -259,7 +260,7 @@ def delete_entry(user, entry: ProtocolEntry, version) -> None:
         require(perm.can_edit_protocol(user, protocol.meeting))
         _require_unlocked(protocol)
         ensure_version(entry, version)
-        _revision(user, protocol, "eintrag_geloescht", entry)
+        _revision(user, protocol, RevisionAction.EINTRAG_GELOESCHT, entry)
         db.session.delete(entry)
         db.session.flush()
 
@@ -288,7 +289,7 @@ def set_followup_status(user, entry: ProtocolEntry, status: str, note: str, vers
             if note:
                 entry.closed_note = note
         db.session.flush()
-        _revision(user, entry.protocol, "stand", entry)
+        _revision(user, entry.protocol, RevisionAction.STAND, entry)
         audit.record(user, "update", entry, before, audit.snapshot(entry), f"{entry.kind} {status}: {str(entry)[:200]}")
         db.session.flush()
         return entry
@@ -320,7 +321,7 @@ def record_political_resolution(
             (note or "").strip()[:500] or None,
         )
         db.session.flush()
-        _revision(user, entry.protocol, "politische_entscheidung", entry)
+        _revision(user, entry.protocol, RevisionAction.POLITISCHE_ENTSCHEIDUNG, entry)
         audit.record(user, "update", entry, before, audit.snapshot(entry), f"Politische Entscheidung: {outcome}")
         db.session.flush()
         return entry
@@ -397,7 +398,7 @@ def send_for_approval(user, meeting: Meeting, deadline: date | None, version) ->
         _revision(
             user,
             protocol,
-            ProtocolStatus.ZUR_ABSTIMMUNG,
+            RevisionAction.ZUR_ABSTIMMUNG,
             data={"frist": deadline.isoformat(), "empfaenger": len(recipients)},
         )
         audit.record(
@@ -430,7 +431,7 @@ def add_objection(user, meeting: Meeting, text: str) -> ProtocolObjection:
     objection = ProtocolObjection(protocol_id=protocol.id, user_id=getattr(user, "id", None), text=text)
     db.session.add(objection)
     db.session.flush()
-    _revision(user, protocol, "einwand", data={"text": text})
+    _revision(user, protocol, RevisionAction.EINWAND, data={"text": text})
     db.session.flush()
     return objection
 
@@ -471,7 +472,7 @@ def approve(user, meeting: Meeting, note: str, version) -> Protocol:
         _revision(
             user,
             protocol,
-            ProtocolStatus.GENEHMIGT,
+            RevisionAction.GENEHMIGT,
             data={"note": protocol.approval_note, "empfaenger": len(recipients)},
         )
         audit.record(
@@ -497,7 +498,7 @@ def new_edition(user, meeting: Meeting, version) -> Protocol:
             raise Conflict("Eine neue Fassung ist nur bei einem genehmigten Protokoll nötig.")
         protocol.status, protocol.edition = ProtocolStatus.ENTWURF, protocol.edition + 1
         protocol.objection_deadline = protocol.sent_at = protocol.approved_at = None
-        _revision(user, protocol, "neue_fassung")
+        _revision(user, protocol, RevisionAction.NEUE_FASSUNG)
         audit.record(user, "update", protocol, None, {"fassung": protocol.edition}, f"Neue Fassung: {meeting.title}")
         db.session.flush()
         return protocol
@@ -623,7 +624,13 @@ def forward_entry(user, entry: ProtocolEntry, committee: Committee, title: str |
         topic = propose_topic(user, committee, title, entry.text, "protokolleintrag", entry.id, label[:300])
         db.session.flush()
         entry.forwarded_topic = topic
-        _revision(user, entry.protocol, "weitergeleitet", entry, data={"gremium": committee.name, "thema": topic.id})
+        _revision(
+            user,
+            entry.protocol,
+            RevisionAction.WEITERGELEITET,
+            entry,
+            data={"gremium": committee.name, "thema": topic.id},
+        )
         db.session.flush()
         return topic
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung.extensions import db
+from beteiligung.formatting import anzahl
 from beteiligung.permissions import werkstatt as wperm
 from models import Meeting, Organisation
 from models.werkstatt import (
@@ -437,7 +438,7 @@ def merge_cards(user, board: Board, versions: dict[int, object]) -> BoardCard:
         target,
         before,
         {**snapshot(target), "merged": [c.id for c in others]},
-        f"{len(cards)} Karten zusammengeführt: {target.text[:60]}",
+        f"{anzahl(len(cards), 'Karte', 'Karten')} zusammengeführt: {target.text[:60]}",
     )
     return target
 
@@ -507,7 +508,7 @@ def give_dot(actor: Actor, card: BoardCard) -> BoardDot:
     )
     if used >= board.dots_per_participant:
         raise ValidationError(
-            f"Sie haben alle {board.dots_per_participant} Punkte vergeben. "
+            f"Sie haben alle {anzahl(board.dots_per_participant, 'Punkt', 'Punkte')} vergeben. "
             "Nehmen Sie einen Punkt zurück, um ihn anders zu setzen."
         )
     dot = BoardDot(
@@ -567,7 +568,7 @@ def result_text(board: Board, cards: list[BoardCard]) -> str:
     lines = []
     for c in cards:
         prefix = f"{fields.get(c.field, c.field)}: " if len(fields) > 1 else ""
-        dots = f" ({len(c.dots)} Punkte)" if board.kind == BoardKind.PUNKTABFRAGE else ""
+        dots = f" ({anzahl(len(c.dots), 'Punkt', 'Punkte')})" if board.kind == BoardKind.PUNKTABFRAGE else ""
         place = f" ({c.slot}, {c.room})" if board.kind == BoardKind.OPEN_SPACE and c.room and c.slot else ""
         if board.kind == BoardKind.WIRKUNGSBEITRAG and c.organisation is not None:
             prefix = f"{c.organisation.name} – {c.rating_label}: "
@@ -601,7 +602,7 @@ def move_results(
     for group in groups:
         text = group[0].text if each else f"Ergebnis {label} „{board.title}“:\n{result_text(board, group)}"
         if each and board.kind == BoardKind.PUNKTABFRAGE:
-            text += f" ({len(group[0].dots)} Punkte in der Punktabfrage „{board.title}“)"
+            text += f" ({anzahl(len(group[0].dots), 'Punkt', 'Punkte')} in der Punktabfrage „{board.title}“)"
         if each and board.kind == BoardKind.OPEN_SPACE and group[0].documentation:
             text += f"\n{group[0].documentation}"
         if kind == "Themenspeicher":

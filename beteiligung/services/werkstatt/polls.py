@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from beteiligung import permissions as perm
 from beteiligung.extensions import db
-from beteiligung.formatting import date_de, datetime_de, time_de
+from beteiligung.formatting import anzahl, date_de, datetime_de, time_de
 from beteiligung.permissions import werkstatt as wperm
 from models import Committee, Meeting, Membership, Person, utcnow
 from models.werkstatt import (
@@ -388,7 +388,14 @@ def remind(user, poll: DatePoll) -> int:
         inv.reminded_at = now
         n += 1
     if n:
-        record(user, "remind", poll, None, {"count": n}, f"Terminabstimmung „{poll.title}“: {n} Erinnerungen")
+        record(
+            user,
+            "remind",
+            poll,
+            None,
+            {"count": n},
+            f"Terminabstimmung „{poll.title}“: {anzahl(n, 'Erinnerung', 'Erinnerungen')}",
+        )
     return n
 
 
