@@ -98,6 +98,8 @@ def load_config(instance_path: Path) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
+        # the pickers' search-as-you-type: searches per account in 30 seconds, counted across all servers
+        "AUSWAHL_SUCHEN_JE_FENSTER": int(os.environ.get("AUSWAHL_SUCHEN_JE_FENSTER", "60") or 60),
         "TOKEN_MAX_AGE_HOURS": int(os.environ.get("TOKEN_MAX_AGE_HOURS", "72")),
         "SMALL_GROUP_THRESHOLD": int(os.environ.get("SMALL_GROUP_THRESHOLD", "5")),
         # Aufbewahrungsfristen (services/retention.py)

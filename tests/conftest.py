@@ -421,11 +421,9 @@ def app(_session_app):
         reset_database(db)
         db.session.remove()
     # per-process state keyed by ids that the next test reuses (ids restart with every test)
-    from beteiligung.services.auswahl import reset_rate_limit
     from beteiligung.services.befragungen.ergebnisse import clear_cache
     from beteiligung.services.netzwerk.graph import clear_memory
 
-    reset_rate_limit()
     clear_cache()
     clear_memory()
 

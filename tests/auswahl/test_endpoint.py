@@ -143,8 +143,8 @@ def test_at_most_twenty_matches(client, world):
     assert data["anzahl"] == 20 and data["weitere"] is True
 
 
-def test_rate_limit(client, world, monkeypatch):
-    monkeypatch.setattr(svc, "MAX_PER_WINDOW", 3)
+def test_rate_limit(app, client, world):
+    app.config["AUSWAHL_SUCHEN_JE_FENSTER"] = 3
     client.login("planung@kreis.example")
     for _ in range(3):
         assert client.get("/auswahl/personen?q=an").status_code == 200
@@ -158,12 +158,38 @@ def test_rate_limit(client, world, monkeypatch):
     assert client.get("/auswahl/personen?q=an").status_code == 200
 
 
-def test_rate_limit_window_slides():
-    svc.reset_rate_limit()
+def test_rate_limit_window_slides(app):
     key = "user:test"
-    assert all(svc.allow_search(key, now=100.0 + i * 0.1) for i in range(svc.MAX_PER_WINDOW))
+    limit = app.config["AUSWAHL_SUCHEN_JE_FENSTER"]
+    assert limit == 60
+    assert all(svc.allow_search(key, now=100.0 + i * 0.1) for i in range(limit))
     assert not svc.allow_search(key, now=110.0)
-    assert svc.allow_search(key, now=100.0 + svc.WINDOW_SECONDS + 0.05)
+    assert not svc.allow_search(key, now=120.2)  # a new fixed window, but the searches of 100–106 s are recent
+    assert svc.allow_search(key, now=100.0 + svc.WINDOW_SECONDS + 0.05 + 10)  # 20 s later: two thirds have aged out
+    assert svc.allow_search("user:other", now=110.0)
+
+
+def test_rate_limit_is_counted_in_the_database_for_every_process(app):
+    """The count is a row per account and window, written in a transaction of its own: another process (here: a
+    connection of its own, as a second server would have) sees it, and old windows are removed."""
+    from sqlalchemy import select
+
+    from beteiligung.extensions import db
+    from models.auswahl import Suchzaehler
+
+    for i in range(5):
+        assert svc.allow_search("user:7", now=1_000.0 + i)
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(Suchzaehler.schluessel, Suchzaehler.fenster, Suchzaehler.anzahl)).all()
+    assert rows == [("user:7", 1_000 // svc.WINDOW_SECONDS, 5)]
+    app.config["AUSWAHL_SUCHEN_JE_FENSTER"] = 5
+    assert not svc.allow_search("user:7", now=1_005.0)
+    # two windows later the first search of the account starts afresh and removes the rows nobody needs
+    assert svc.allow_search("user:7", now=1_000.0 + 3 * svc.WINDOW_SECONDS)
+    with db.engine.connect() as conn:
+        assert conn.execute(select(Suchzaehler.fenster, Suchzaehler.anzahl)).all() == [
+            (1_000 // svc.WINDOW_SECONDS + 3, 1)
+        ]
 
 
 def test_organisation_of_a_person_record_partner_only_own(client, world):

@@ -233,6 +233,7 @@ def cluster(pg_server, tmp_path_factory):
         "BETEILIGUNG_ENV": "production",
         "TWO_FACTOR_REQUIRED_ROLES": "",
         "BASE_URL": "https://localhost",
+        "AUSWAHL_SUCHEN_JE_FENSTER": "4",  # the pickers' rate limit, counted across both servers
     }
     env_base.pop("SMTP_HOST", None)
     for i, port in enumerate(ports):
@@ -360,6 +361,10 @@ def test_several_servers_behind_nginx(cluster):
     status, _h, data = b.request("GET", f"/gremien/dokumente/{doc_id}")
     assert status == 200 and data == b"%PDF-1.4 von Server A"
     assert not any((cluster["tmp"] / f"server-{i}" / "uploads").exists() for i in (0, 1))
+
+    # the pickers' rate limit (4 searches in 30 s here) counts the searches on both servers together
+    statuses = [(a if n % 2 else b).request("GET", "/auswahl/personen?q=an")[0] for n in range(5)]
+    assert statuses == [200, 200, 200, 200, 429], statuses
 
     # 21 clients fail once each (unknown accounts); the real address counts, so another client still gets in
     for n in range(21):

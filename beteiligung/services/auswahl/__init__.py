@@ -9,17 +9,20 @@ guessed or foreign id is refused exactly like a search would not have found it.
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from beteiligung.database import side_write
 from beteiligung.extensions import db
 from beteiligung.permissions import auswahl as perm
 from models import Committee, Organisation, Person
+from models.auswahl import Suchzaehler
 
 MIN_CHARS = 2
 MAX_CHARS = 100
@@ -229,31 +232,45 @@ KINDS = {
 
 
 # --- rate limit ------------------------------------------------------------------------------
-# Search-as-you-type sends a request per pause in typing; 60 searches in 30 seconds per user are
+# Search-as-you-type sends a request per pause in typing; 60 searches in 30 seconds per account are
 # far more than a person types and far fewer than a script that walks the address book.
 
 WINDOW_SECONDS = 30
-MAX_PER_WINDOW = 60
-_hits: dict[str, deque] = {}
-_lock = threading.Lock()
 
 
 def allow_search(key: str, now: float | None = None) -> bool:
-    """Count one search for `key` (a user id); False when the window is full."""
-    now = time.monotonic() if now is None else now
-    with _lock:
-        hits = _hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW_SECONDS:
-            hits.popleft()
-        if len(hits) >= MAX_PER_WINDOW:
-            return False
-        hits.append(now)
-        if len(_hits) > 10_000:  # forget idle users
-            for k in [k for k, v in _hits.items() if not v or v[-1] <= now - WINDOW_SECONDS]:
-                _hits.pop(k, None)
-        return True
+    """Count one search for `key` (an account); False when it has used up AUSWAHL_SUCHEN_JE_FENSTER searches in
+    the last WINDOW_SECONDS. The window slides: the count of the current fixed window plus the previous window's
+    count weighted by the part of it still inside the last WINDOW_SECONDS. The counts live in the database, so
+    every process on every server counts against the same limit; a search is a GET, so they are written in a
+    transaction of their own (side_write). If the database cannot count at that moment, the search is allowed:
+    the limit is there against scripts, and a busy moment must not lock a person out."""
+    now = time.time() if now is None else now
+    limit = current_app.config["AUSWAHL_SUCHEN_JE_FENSTER"]
+    window, into = divmod(now, WINDOW_SECONDS)
+    window = int(window)
+    allowed = True
 
+    def count(conn) -> None:
+        nonlocal allowed
+        t = Suchzaehler.__table__
+        counts = dict(
+            conn.execute(
+                select(t.c.fenster, t.c.anzahl).where(t.c.schluessel == key, t.c.fenster.in_((window - 1, window)))
+            ).all()
+        )
+        used = counts.get(window - 1, 0) * (1 - into / WINDOW_SECONDS) + counts.get(window, 0)
+        if used + 1 > limit:
+            allowed = False
+            return
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            insert(t)
+            .values(schluessel=key, fenster=window, anzahl=1)
+            .on_conflict_do_update(index_elements=[t.c.schluessel, t.c.fenster], set_={"anzahl": t.c.anzahl + 1})
+        )
+        if window not in counts:  # the first search of this window: windows before the previous one are done
+            conn.execute(delete(t).where(t.c.fenster < window - 1))
 
-def reset_rate_limit() -> None:
-    with _lock:
-        _hits.clear()
+    side_write(count)
+    return allowed
