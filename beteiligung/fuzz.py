@@ -33,12 +33,12 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from sqlalchemy import select
 
 MAX_SECONDS = 5.0
-# Tables a rejected request may change: the login's failure counter (a failed login is a 401 that
-# must be counted) and what side transactions keep (caches, "last used" stamps).
-# Bookkeeping that any request may write, also a rejected one: failed logins, caches, and the login
-# session's "last seen" (written at most once a minute, so it shows up when a fuzz run takes longer).
+# Bookkeeping that any request may write, also a rejected one: counters that must count it (failed logins, the
+# pickers' searches), caches, and the login session's "last seen" (written at most once a minute, so it shows
+# up when a fuzz run takes longer).
 MAY_CHANGE_ON_REJECT = {
     "login_failure",
+    "auswahl_suchzaehler",
     "network_analysis_cache",
     "network_graph_cache",
     "calendar_feed",
