@@ -219,7 +219,10 @@ def test_revisions_page_names_each_save_in_german(client, pw):
     client.login("planung@kreis.example")
     r = client.get(f"/protokolle/sitzungen/{m.id}/versionen")
     assert r.status_code == 200
-    rows = [re.sub(r"<[^>]+>|\s+", " ", row) for row in re.findall(r"<tr class=\"kern-table__row\">(.*?)</tr>", html(r), re.S)]
+    rows = [
+        re.sub(r"<[^>]+>|\s+", " ", row)
+        for row in re.findall(r"<tr class=\"kern-table__row\">(.*?)</tr>", html(r), re.S)
+    ]
     text = " | ".join(" ".join(row.split()) for row in rows)
     assert "Eintrag angelegt" in text and "Eintrag geändert" in text
     assert "Beschluss: Zwei Familienhebammen ab März." in text
