@@ -4,6 +4,7 @@ documents (PDF/DOCX), query-count guards."""
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -118,6 +119,20 @@ def test_reorder_without_and_with_js(client, gw, db):
     html = client.get(f"/gremien/sitzungen/{gw.meeting.id}").get_data(as_text=True)
     assert html.index("Zielgruppen 2027") < html.index("Begrüßung") < html.index("Geheime Personalsache")
     assert 'protokolle/_meeting_panel.html' not in html
+
+
+def test_agenda_table_is_named_by_its_heading_and_summed_up_below_it(client, gw):
+    client.login("planung@kreis.example")
+    html = client.get(f"/gremien/sitzungen/{gw.meeting.id}").get_data(as_text=True)
+    table = re.search(r"<table[^>]*id=\"agenda-table\"[^>]*>\s*<caption[^>]*>([^<]*)</caption>", html)
+    # the heading "Tagesordnung" names the table; the caption is not a second heading but the summary
+    assert table and 'aria-labelledby="tagesordnung"' in table.group(0)
+    assert re.fullmatch(r"3 Punkte(, geplant \d+ Minuten?)?", table.group(1)), table.group(1)
+    # the actions of a TOP sit together, one look for all (buttons and the edit link)
+    assert html.count('<div class="agenda-actions">') == 3
+    assert re.search(
+        r'<a class="kern-btn kern-btn--tertiary kern-btn--x-small" href="/gremien/top/\d+/bearbeiten">', html
+    )
 
 
 def test_invitation_pdf_and_docx(client, gw):
