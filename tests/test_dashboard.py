@@ -1,5 +1,6 @@
 """The start page collects the work of every module for the signed-in user."""
 
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -50,12 +51,27 @@ def test_start_page_shows_meetings_tasks_for_the_right_people(app, db, world, cl
             due_date=date(2026, 2, 1),
         )
     )
+    db.session.add(
+        ProtocolEntry(
+            protocol_id=p.id,
+            position=2,
+            kind="Aufgabe",
+            text="Elternabend auswerten",
+            status="offen",
+            owner_org_id=world.org_a.id,
+            due_date=date(2031, 2, 1),
+        )
+    )
     db.session.commit()
 
     client.login(world.partner_a.email)  # member through org_a
     html = client.get("/").get_data(as_text=True)
     assert "Sitzung 1" in html and "Vergangene Sitzung" not in html
-    assert "Raumkonzept vorlegen" in html and "überfällig" in html
+    assert "Raumkonzept vorlegen" in html and "davon <strong>1 überfällig</strong>" in html
+    # the overdue item itself is marked, the one due later is not
+    items = {li.split("</a>")[0].rsplit(">", 1)[-1]: li for li in re.findall(r"<li>(.*?)</li>", html, re.S)}
+    assert "überfällig" in items["Aufgabe: Raumkonzept vorlegen"]
+    assert "überfällig" not in items["Aufgabe: Elternabend auswerten"]
     client.logout()
 
     client.login(world.partner_b.email)  # not a member: sees neither
@@ -83,3 +99,21 @@ def test_start_page_query_count_is_constant(app, db, world, client):
     from beteiligung.extensions import db as _db
 
     assert_constant_queries(client, _db.engine, "/", grow)
+
+
+def test_start_page_marks_the_partners_overdue_reports(app, demo_data, client):
+    from beteiligung.demo import DEMO_PASSWORD
+    from beteiligung.services.protokolle.eintraege import today
+
+    client.login("partner@awo-lindenau.example", DEMO_PASSWORD)
+    html = client.get("/").get_data(as_text=True)
+    section = html[html.index('id="h-berichte"') :]
+    reports = re.findall(r"<li>(.*?)</li>", section[: section.index("</section>")], re.S)
+    assert reports
+    overdue = 0
+    for li in reports:
+        day, month, year = re.search(r"fällig (\d\d)\.(\d\d)\.(\d{4})", li).groups()
+        late = date(int(year), int(month), int(day)) < today()
+        assert ("überfällig" in li) is late, li
+        overdue += late
+    assert overdue  # the demo's AWO report of the first half-year is late

@@ -39,14 +39,14 @@ def _work_items(limit: int = 5) -> dict:
 
     from sqlalchemy.orm import joinedload
 
-    from beteiligung.services.protokolle.eintraege import followup_ids, load_entries
+    from beteiligung.services.protokolle.eintraege import followup_ids, load_entries, today
     from models import Committee, Meeting, utcnow
     from models.committees import MeetingStatus
     from models.contracts import IN_FORCE_STATES, OPEN_REPORT_STATES, Contract, ContractParty, Report, ReportingDuty
     from models.protocols import NOT_DONE
     from models.surveys import Survey, SurveyStatus
 
-    items = {}
+    items = {"today": today()}  # marks what is overdue (the Berlin date, as in Nachhalten)
     items["meetings"] = db.session.scalars(
         select(Meeting)
         .join(Committee, Committee.id == Meeting.committee_id)
