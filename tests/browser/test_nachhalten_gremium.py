@@ -47,6 +47,16 @@ def test_followup_committee_filter_keyboard_only(live_server, page):
     page.goto(f"{live_server.url}/protokolle/")
     assert page.locator("select#f-gremium").count() == 0  # no list of every committee any more
     check_axe(page)
+    # the filter fields' inputs line up in one row at desktop width (no „– optional“ in a filter widens a label)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    filters = page.locator("form.filter-form .filter-grid")
+    assert filters.locator(".kern-label__optional").first.is_hidden()
+    tops = {
+        round(box["y"])
+        for box in (el.bounding_box() for el in filters.locator("select, input[type=text], input[role=combobox]").all())
+        if box
+    }
+    assert len(tops) == 1, tops
     combobox = page.get_by_role("combobox", name="Gremium")
     assert combobox.get_attribute("aria-autocomplete") == "list"
     combobox.focus()
