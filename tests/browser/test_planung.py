@@ -63,6 +63,10 @@ def test_planning_pages_are_accessible(live_server, page):
     for path in ("/planung/massnahmen/neu", "/planung/vorhaben/neu", "/planung/stellungnahmen/neu"):
         page.goto(live_server.url + path)
         check_axe(page)
+        if path == "/planung/massnahmen/neu":  # the organisation picker's search box is as wide as the title field
+            title = page.get_by_role("textbox", name="Titel").bounding_box()
+            picker = page.get_by_role("combobox", name="Verantwortliche Organisation").bounding_box()
+            assert abs(picker["width"] - title["width"]) < 2, (picker, title)
 
 
 def test_partner_answers_the_consultation(live_server, page):

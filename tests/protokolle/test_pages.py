@@ -62,7 +62,7 @@ def test_attendance_page_records_live(client, pw):
     r = client.get(f"/protokolle/sitzungen/{m.id}/anwesenheit")
     assert r.status_code == 200
     page = html(r)
-    assert "Arndt, Anke" in page and "Beschlussfähigkeit: 0 von 2" in page
+    assert "Arndt, Anke" in page and "Beschlussfähigkeit: 0 Mitglieder anwesend, 2 nötig" in page
     data = {
         "person_id": [str(pw.person_a.id), str(pw.person_b.id), str(pw.person_k.id)],
         f"status_{pw.person_a.id}": "anwesend",
@@ -76,7 +76,7 @@ def test_attendance_page_records_live(client, pw):
     r = client.post(f"/protokolle/sitzungen/{m.id}/anwesenheit", data=data, follow_redirects=True)
     assert r.status_code == 200
     assert "Anwesenheit gespeichert (3 Personen)" in html(r)
-    assert "beschlussfähig" in html(r) and "Beschlussfähigkeit: 2 von 2" in html(r)
+    assert "beschlussfähig" in html(r) and "Beschlussfähigkeit: 2 Mitglieder anwesend, 2 nötig" in html(r)
     # bad input: unknown status → 422, German message, nothing changed
     data[f"status_{pw.person_b.id}"] = "vielleicht"
     r = client.post(f"/protokolle/sitzungen/{m.id}/anwesenheit", data=data)

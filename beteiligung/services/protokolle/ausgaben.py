@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from beteiligung.extensions import db
-from beteiligung.formatting import to_berlin
+from beteiligung.formatting import anzahl, to_berlin
 from models import (
     AgendaItem,
     Meeting,
@@ -127,7 +127,7 @@ def protocol_docx(meeting: Meeting, internal: bool = True) -> bytes:
     if ctx["quorum"]:
         q = ctx["quorum"]
         doc.add_paragraph(
-            f"Beschlussfähigkeit: {q['present']} von {q['needed']} benötigten Mitgliedern anwesend – "
+            f"Beschlussfähigkeit: {anzahl(q['present'], 'Mitglied', 'Mitglieder')} anwesend, {q['needed']} nötig – "
             + ("beschlussfähig" if q["reached"] else "nicht beschlussfähig")
         )
     if ctx["attendance"]:
