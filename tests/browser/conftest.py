@@ -162,12 +162,13 @@ def full_browser(browser):
 
 @pytest.fixture
 def page(browser):
-    from tests.browser.helpers import preload_axe
+    from tests.browser.helpers import REDUCED_MOTION, preload_axe
 
     context = browser.new_context(
         locale="de-DE",
         timezone_id="Europe/Berlin",
         viewport={"width": 1280, "height": 900},
+        reduced_motion=REDUCED_MOTION,
     )
     context.set_default_timeout(15000)
     preload_axe(context)

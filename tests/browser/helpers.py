@@ -81,6 +81,13 @@ def preload_axe(context):
     return context
 
 
+# Every test browser is a user who has switched animations off: a link to an anchor (#tagesordnung) then jumps there
+# instead of scrolling smoothly (KERN's html { scroll-behavior: smooth }; static/css/app.css honours the setting), so
+# the next click need not wait for the page to hold still – Playwright retried such clicks for up to a second. The
+# Chromium switch --force-prefers-reduced-motion does not help: Playwright emulates the media feature per context.
+REDUCED_MOTION = "reduce"
+
+
 def new_axe_context(browser, **kwargs):
     """A browser context with axe-core preloaded (bypass_csp=True as before: a page may also add it itself)."""
     options = {
@@ -88,6 +95,7 @@ def new_axe_context(browser, **kwargs):
         "timezone_id": "Europe/Berlin",
         "viewport": {"width": 1280, "height": 900},
         "bypass_csp": True,
+        "reduced_motion": REDUCED_MOTION,
     }
     options.update(kwargs)
     return preload_axe(browser.new_context(**options))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.browser.helpers import check_axe
+from tests.browser.helpers import REDUCED_MOTION, check_axe
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,12 @@ def _overlap(a, b):
 def test_arabic_survey_page_on_phone(browser, live_server):
     before = _set_languages(live_server, ["de", "tr", "ar"])
     context = browser.new_context(
-        locale="ar", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
+        locale="ar",
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        reduced_motion=REDUCED_MOTION,
     )
     try:
         page = context.new_page()
@@ -81,7 +86,7 @@ def test_arabic_survey_page_on_phone(browser, live_server):
 
 def test_enter_in_a_text_field_does_not_run_the_street_lookup(browser, live_server):
     """Enter submits with the page's main action (here: send), never with the street lookup's button."""
-    context = browser.new_context(locale="de-DE", viewport={"width": 375, "height": 740})
+    context = browser.new_context(locale="de-DE", viewport={"width": 375, "height": 740}, reduced_motion=REDUCED_MOTION)
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/b/suedstadt-2026/de/1")

@@ -29,7 +29,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from werkzeug.exceptions import HTTPException
 
 from beteiligung.demo import DEMO_PASSWORD
-from tests.browser.helpers import ROOT, login
+from tests.browser.helpers import REDUCED_MOTION, ROOT, login
 from tests.support.components import in_ci
 from tests.test_link_crawl import DOWNLOADS, SKIP, _links
 
@@ -332,7 +332,10 @@ def look_at(
     shots get their screenshot at every width (shots[url]: the folder)."""
     problems = []
     context = browser.new_context(
-        locale="de-DE", timezone_id="Europe/Berlin", viewport={"width": WIDTHS[-1], "height": 900}
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        viewport={"width": WIDTHS[-1], "height": 900},
+        reduced_motion=REDUCED_MOTION,
     )
     context.set_default_timeout(15000)
     try:

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.browser.helpers import check_axe, login
+from tests.browser.helpers import REDUCED_MOTION, check_axe, login
 
 
 def test_sozialraumkonferenz_invitation_and_rsvp(live_server, page):
@@ -96,7 +96,9 @@ def test_sozialraumkonferenz_invitation_and_rsvp(live_server, page):
         ).first()
         link = re.search(r"(http://\S+/oeffentlich/antwort/\S+)", mail.body_text).group(1)
         invitee = mail.recipient
-    answer_page = page.context.browser.new_context(locale="de-DE", bypass_csp=True).new_page()
+    answer_page = page.context.browser.new_context(
+        locale="de-DE", bypass_csp=True, reduced_motion=REDUCED_MOTION
+    ).new_page()
     answer_page.goto(link)
     assert "Nehmen Sie teil?" in answer_page.content()
     check_axe(answer_page)

@@ -82,6 +82,20 @@ def test_axe_login_page(page, live_server):
     check_axe(page)
 
 
+def test_anchor_links_jump_for_who_has_switched_animations_off(browser, live_server):
+    """KERN scrolls smoothly to an anchor for everyone; with "reduce motion" set, the page jumps (app.css)."""
+    behaviour = {}
+    for motion in ("reduce", "no-preference"):
+        context = browser.new_context(reduced_motion=motion)
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}/anmelden")
+            behaviour[motion] = page.evaluate("getComputedStyle(document.documentElement).scrollBehavior")
+        finally:
+            context.close()
+    assert behaviour == {"reduce": "auto", "no-preference": "smooth"}
+
+
 def test_axe_main_pages_as_planner(page, live_server):
     login(page, live_server, PLANNER)
     check_axe(page)  # start page
