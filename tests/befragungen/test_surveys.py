@@ -400,6 +400,9 @@ def test_builder_checklist_and_status_flow(app, world, client):
     assert len(s.questions[0].options) == 7
     detail = client.get(f"/befragungen/{s.id}").get_data(as_text=True)
     assert "Mögliche Suggestivformulierungen" in detail
+    # the survey's facts are a KERN description list (label and value side by side), not a bare <dl>
+    assert '<dl class="kern-description-list">' in detail and "<dt>" not in detail
+    assert '<dt class="kern-description-list-item__key">Sprachen</dt>' in detail
     r = client.post(f"/befragungen/{s.id}/status", data={"status": "geprüft", "version": s.version})
     assert r.status_code == 422 and "Checkliste ist nicht vollständig" in r.get_data(as_text=True)
     db.session.refresh(s)

@@ -1,5 +1,6 @@
 """Contracts: status changes with permissions, versions, locking, amendments, budget, attachments."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -198,6 +199,13 @@ def test_signed_contract_is_locked_and_amendment_is_a_version(client, world):
     k = make_contract(world, status="laufend")
     c = k.contract
     client.login(world.planner_k.email)
+    # the action bar: the amendment link is a button of the same size as the status buttons beside it
+    page = client.get(f"/kontrakte/{c.id}").get_data(as_text=True)
+    bar = page[page.index('<div class="action-bar">') :]
+    bar = bar[: bar.index("</div>")]
+    buttons = re.findall(r'class="(kern-btn [^"]*)"', bar)
+    assert len(buttons) >= 2 and all("kern-btn--x-small" in b for b in buttons), buttons
+    assert "Nachtrag anlegen" in bar
     r = _edit(client, c, clause_goal="heimlich geändert")
     assert r.status_code == 409 and "unterzeichnet und damit gesperrt" in r.get_data(as_text=True)
     with refused(Conflict):
