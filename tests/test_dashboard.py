@@ -40,28 +40,21 @@ def test_start_page_shows_meetings_tasks_for_the_right_people(app, db, world, cl
     p = Protocol(meeting_id=past.id, status="genehmigt")
     db.session.add(p)
     db.session.flush()
-    db.session.add(
-        ProtocolEntry(
-            protocol_id=p.id,
-            position=1,
-            kind="Aufgabe",
-            text="Raumkonzept vorlegen",
-            status="offen",
-            owner_org_id=world.org_a.id,
-            due_date=date(2026, 2, 1),
+    # one task overdue, one due later
+    for position, (text, due) in enumerate(
+        (("Raumkonzept vorlegen", date(2026, 2, 1)), ("Elternabend auswerten", date(2031, 2, 1))), start=1
+    ):
+        db.session.add(
+            ProtocolEntry(
+                protocol_id=p.id,
+                position=position,
+                kind="Aufgabe",
+                text=text,
+                status="offen",
+                owner_org_id=world.org_a.id,
+                due_date=due,
+            )
         )
-    )
-    db.session.add(
-        ProtocolEntry(
-            protocol_id=p.id,
-            position=2,
-            kind="Aufgabe",
-            text="Elternabend auswerten",
-            status="offen",
-            owner_org_id=world.org_a.id,
-            due_date=date(2031, 2, 1),
-        )
-    )
     db.session.commit()
 
     client.login(world.partner_a.email)  # member through org_a

@@ -59,7 +59,7 @@ def invite(meeting_id):
             try:
                 created = inv_svc.invite(current_user, m, preview[0], request.form.get("anzahl", type=int))
                 flash(
-                    f"{anzahl(len(created), 'Einladung', 'Einladungen')} mit Kalendereintrag {'liegt' if len(created) == 1 else 'liegen'} im Postausgang.",
+                    f"{anzahl(len(created), 'Einladung mit Kalendereintrag liegt', 'Einladungen mit Kalendereintrag liegen')} im Postausgang.",
                     "success",
                 )
                 return redirect(url_for(".meeting", meeting_id=m.id) + "#einladungen", 303)
@@ -77,7 +77,7 @@ def remind(meeting_id):
     _manage(perm.can_manage_meeting(current_user, m))
     n = inv_svc.remind(current_user, m)
     flash(
-        f"{anzahl(n, 'Erinnerung', 'Erinnerungen')} an Eingeladene ohne Antwort {'liegt' if n == 1 else 'liegen'} im Postausgang."
+        f"{anzahl(n, 'Erinnerung an Eingeladene ohne Antwort liegt', 'Erinnerungen an Eingeladene ohne Antwort liegen')} im Postausgang."
         if n
         else "Niemand ist zu erinnern (alle haben geantwortet oder wurden in den letzten 24 Stunden erinnert).",
         "success" if n else "info",
